@@ -1,0 +1,1 @@
+"""goahead's archive: SQLite schema, storage, search and export. Never imports Scrapy."""

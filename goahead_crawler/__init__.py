@@ -1,0 +1,1 @@
+"""goahead: the Scrapy side (crawl, capture, clean). Kept import-free on purpose."""

@@ -1,0 +1,1 @@
+"""Pure Blogger knowledge: URLs, feeds, sitemaps (bytes in, dataclasses out)."""

@@ -1,0 +1,74 @@
+"""Blogger URL knowledge: feed page URLs, canonical post URLs, which path is what. Pure."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+FEED_PATH = "/feeds/posts/default"
+# Blogger silently caps max-results (500, then 150, then sometimes 100): ask for 150 and page by
+# what actually comes back.
+DEFAULT_PAGE_SIZE = 150
+
+# Query parameters that only select a view of the same resource.
+_VIEW_PARAMS = {"m", "showComment", "showcomment", "spref", "fbclid", "gclid", "amp"}
+_POST_PATH = re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$")
+_PAGE_PATH = re.compile(r"^/p/[^/]+\.html$")
+# Country-code blogspot domains redirect to .blogspot.com (BLOGGER.md).
+_BLOGSPOT_CC = re.compile(r"\.blogspot\.[a-z.]+$")
+
+
+class BlogUrlError(ValueError):
+    """The user gave something that is not an http(s) URL of a blog."""
+
+
+def blog_root(url: str) -> str:
+    """The blog's home URL for any URL on it: scheme + host + "/"; adds http:// if missing."""
+    url = url.strip()
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise BlogUrlError(f"not an http(s) blog URL: {url!r}")
+    return urlunsplit((parts.scheme, normalise_host(parts.netloc), "/", "", ""))
+
+
+def normalise_host(netloc: str) -> str:
+    """Lower-case host; ``x.blogspot.co.th`` -> ``x.blogspot.com``."""
+    netloc = netloc.lower()
+    host, sep, port = netloc.partition(":")
+    if _BLOGSPOT_CC.search(host) and not host.endswith(".blogspot.com"):
+        host = _BLOGSPOT_CC.sub(".blogspot.com", host)
+    return host + sep + port
+
+
+def feed_page_url(root: str, start_index: int, max_results: int = DEFAULT_PAGE_SIZE,
+                  alt: str = "json", path: str = FEED_PATH, **extra: str) -> str:
+    """A posts-feed page on the blog's own host (Blogger's rel=next points off-host)."""
+    query = {"alt": alt, "start-index": str(start_index), "max-results": str(max_results)}
+    query.update(extra)
+    if alt == "atom":
+        del query["alt"]
+    return root.rstrip("/") + path + "?" + urlencode(query)
+
+
+def canonical_url(url: str) -> str:
+    """One URL per resource: no fragment, no view-only parameters, normalised host."""
+    parts = urlsplit(url.strip())
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k not in _VIEW_PARAMS and not k.startswith("utm_")]
+    return urlunsplit((parts.scheme.lower(), normalise_host(parts.netloc),
+                       parts.path or "/", urlencode(query), ""))
+
+
+def is_post_path(url: str) -> bool:
+    return bool(_POST_PATH.match(urlsplit(url).path))
+
+
+def is_static_page_path(url: str) -> bool:
+    return bool(_PAGE_PATH.match(urlsplit(url).path))
+
+
+def same_blog(url: str, root: str) -> bool:
+    """In scope: the URL is on the blog's host (after country-domain normalisation)."""
+    return normalise_host(urlsplit(url).netloc) == normalise_host(urlsplit(root).netloc)

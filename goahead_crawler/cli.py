@@ -1,0 +1,217 @@
+"""The ``goahead`` command: a thin click group over the crawler and the archive library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archive import errors as archive_errors
+from archive import export as archive_export
+from archive import search as archive_search
+from archive import store
+from goahead_crawler import report
+
+DEFAULT_DB = "archive.db"
+db_option = click.option(
+    "--db", "db_path", default=DEFAULT_DB, show_default=True,
+    type=click.Path(dir_okay=False), help="SQLite archive file.",
+)
+
+
+def open_existing(db_path: str) -> Any:
+    """Open an archive for reading; a missing or foreign file is a one-line user error."""
+    if not Path(db_path).exists():
+        raise click.ClickException(f"no archive at {db_path} (crawl first, or pass --db)")
+    try:
+        return store.open_archive(db_path, create=False)
+    except archive_errors.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="goahead")
+def cli() -> None:
+    """Crawl, capture (WARC), clean and search news blogs hosted on Blogger."""
+
+
+@cli.command()
+@click.argument("url", required=False)
+@db_option
+@click.option("--warc-dir", default="warcs", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for WARC files.")
+@click.option("--delay", type=float, help="Seconds between requests to the blog (min).")
+@click.option("--concurrency", type=int, help="Concurrent requests to the blog.")
+@click.option("--max-posts", type=int, default=0, help="Stop after this many posts (0: all).")
+@click.option("--no-pages", is_flag=True, help="Skip static pages (/p/*.html).")
+@click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.")
+@click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
+def crawl(url: str | None, db_path: str, warc_dir: str, delay: float | None,
+          concurrency: int | None, max_posts: int, no_pages: bool, contact: str | None,
+          verbose: int) -> None:
+    """Crawl one Blogger blog (blogspot or custom domain) into WARC files and an archive.
+
+    \b
+    Example:
+        goahead crawl https://example.blogspot.com/ --db archive.db --warc-dir warcs/
+    """
+    from goahead_crawler.blogger.urls import BlogUrlError, blog_root
+    from goahead_crawler.runner import project_settings, run_crawls
+
+    if not url:
+        raise click.UsageError("give the blog's URL, e.g. goahead crawl https://NAME.blogspot.com/")
+    try:
+        root = blog_root(url)
+    except BlogUrlError as exc:
+        raise click.BadParameter(str(exc), param_hint="URL") from exc
+    overrides = crawl_overrides(db_path, warc_dir, delay, concurrency, max_posts, verbose)
+    if no_pages:
+        overrides["GOAHEAD_PAGES_ENABLED"] = False
+    if contact:
+        overrides["USER_AGENT"] = f"goahead/0.1 (web archiver; +{contact})"
+    results = run_crawls([root], project_settings(overrides))
+    report.print_crawl_summary(results, db_path, warc_dir)
+    sys.exit(0 if all(r.ok for r in results) else 1)
+
+
+def crawl_overrides(db_path: str, warc_dir: str, delay: float | None, concurrency: int | None,
+                    max_posts: int, verbose: int) -> dict[str, Any]:
+    overrides: dict[str, Any] = {
+        "GOAHEAD_ARCHIVE_DB": db_path,
+        "GOAHEAD_WARC_DIR": warc_dir,
+        "GOAHEAD_MAX_POSTS": max_posts,
+        "LOG_LEVEL": ["WARNING", "INFO", "DEBUG"][min(verbose, 2)],
+    }
+    if delay is not None:
+        overrides["DOWNLOAD_DELAY"] = delay
+        overrides["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.01)
+    if concurrency is not None:
+        overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
+        overrides["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
+    return overrides
+
+
+@cli.command()
+@click.option("--dir", "out_dir", default="goahead-demo", show_default=True,
+              type=click.Path(file_okay=False), help="Where the demo archive goes.")
+@click.option("--posts", type=int, default=None, help="Grow the sample blog to N posts.")
+@click.option("--query", default="ชุมชน", show_default=True, help="Sample search to run.")
+@click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
+def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
+    """Serve the bundled sample Blogger blogs on 127.0.0.1, crawl them, and search the archive.
+
+    Needs no network. Writes WARC files and an SQLite archive into ./goahead-demo/.
+
+    \b
+    Example:
+        goahead demo
+    """
+    from goahead_crawler.demo import run_demo
+
+    ok = run_demo(Path(out_dir), posts=posts, query=query, verbose=verbose)
+    sys.exit(0 if ok else 1)
+
+
+@cli.command()
+@click.argument("query")
+@db_option
+@click.option("--site", help="Only this blog (host).")
+@click.option("--label", help="Only posts with this label.")
+@click.option("--author", help="Only posts by this author.")
+@click.option("--since", help="Published on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Published on or before this date (YYYY-MM-DD).")
+@click.option("--lang", type=click.Choice(["th", "en"]), help="Only posts in this language.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
+              show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--count", "count_only", is_flag=True, help="Print only the number of matches.")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")
+def search(query: str, db_path: str, count_only: bool, as_json: bool, as_csv: bool,
+           **filters: Any) -> None:
+    """Full-text search of the archive (Thai and English).
+
+    Phrases in quotes, AND / OR / NOT, prefix matches with term*.
+
+    \b
+    Example:
+        goahead search ชุมชน --db archive.db --limit 5
+        goahead search '"community development" OR ชุมชน' --json
+    """
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    db = open_existing(db_path)
+    limit, offset = filters.pop("limit"), filters.pop("offset")
+    sort = filters.pop("sort")
+    try:
+        if count_only:
+            click.echo(archive_search.count(db, query, **filters))
+            return
+        hits = archive_search.search(db, query, sort=sort, limit=limit, offset=offset, **filters)
+    except archive_errors.QueryError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    report.print_hits(hits, "json" if as_json else "csv" if as_csv else "text")
+
+
+@cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(archive_export.FORMATS), default="jsonl",
+              show_default=True)
+@click.option("--out", type=click.Path(), help="File (or directory for txt/md); default stdout.")
+@click.option("--query", help="Only posts matching this search.")
+@click.option("--site", help="Only this blog (host).")
+@click.option("--label", help="Only posts with this label.")
+@click.option("--author", help="Only posts by this author.")
+@click.option("--since", help="Published on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Published on or before this date (YYYY-MM-DD).")
+@click.option("--lang", type=click.Choice(["th", "en"]), help="Only posts in this language.")
+def export(db_path: str, fmt: str, out: str | None, query: str | None, **filters: Any) -> None:
+    """Export cleaned posts as txt, jsonl, csv or md.
+
+    jsonl and csv stream to stdout (or --out FILE); txt and md write one file per post into
+    the --out directory (txt with --out FILE.txt: one file, posts separated by a delimiter).
+
+    \b
+    Example:
+        goahead export --db archive.db --format jsonl --out posts.jsonl
+        goahead export --db archive.db --format md --out posts-md/
+    """
+    db = open_existing(db_path)
+    try:
+        with report.export_progress(enabled=out is not None) as progress:
+            n = archive_export.export(db, fmt, out or sys.stdout, query=query, progress=progress,
+                                     **filters)
+    except archive_errors.QueryError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except archive_errors.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if out:
+        click.echo(f"exported {n} posts to {out}", err=True)
+
+
+@cli.command()
+@click.argument("page", type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", default="", help="The page's URL (for relative links and ids).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
+def extract(page: str, url: str, as_json: bool) -> None:
+    """Clean one saved post page and print what the crawler would store.
+
+    \b
+    Example:
+        goahead extract saved-post.html --url https://example.blogspot.com/2024/01/x.html
+    """
+    from dataclasses import asdict
+
+    from goahead_crawler.extract import extract_article
+
+    article = extract_article(Path(page).read_bytes(), url or Path(page).resolve().as_uri())
+    if as_json:
+        click.echo(json.dumps(asdict(article), ensure_ascii=False, indent=2))
+    else:
+        report.print_article(article)

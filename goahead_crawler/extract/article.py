@@ -1,0 +1,28 @@
+"""The extractor's output record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Article:
+    """What the extractor finds in one post page. Dates are ISO 8601 with UTC offset."""
+
+    title: str = ""
+    author: str = ""
+    published: str | None = None
+    updated: str | None = None
+    date_header: str = ""  # the date as the page shows it ("Sunday, January 21, 2024")
+    labels: list[str] = field(default_factory=list)
+    text: str = ""  # paragraphs separated by exactly one blank line
+    html: str = ""  # clean article HTML
+    images: list[str] = field(default_factory=list)
+    outlinks: list[str] = field(default_factory=list)
+    language: str | None = None
+    word_count: int = 0
+    post_id: str | None = None
+    blog_id: str | None = None
+    comment_count: int | None = None
+    comments: list[dict] = field(default_factory=list)  # {"author", "published", "text"}
+    method: str = ""  # which path produced it: "blogger:<profile>" or "fallback"

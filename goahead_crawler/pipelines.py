@@ -1,0 +1,93 @@
+"""ArchivePipeline: posts, captures and the crawl-run row go into the SQLite archive."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from archive import store
+from archive.models import Capture, Post
+from goahead_crawler.signals import capture_written
+
+
+class ArchivePipeline:
+    """Upsert each ``Post`` on (blog_id, post_id) and record every WARC capture.
+
+    Errors are not swallowed: a failed write raises, Scrapy logs it as ``item_error`` and
+    ``goahead crawl`` turns the error count into its exit status.
+    """
+
+    def __init__(self, crawler: Any, db_path: str) -> None:
+        self.crawler = crawler
+        self.db_path = db_path
+        self.db: Any = None
+        self.run_id: int | None = None
+        self.counts: Counter[str] = Counter()
+        self.sites: set[str] = set()
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.capture_written, signal=capture_written)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ArchivePipeline:
+        settings = crawler.settings
+        if not settings.getbool("GOAHEAD_ARCHIVE_ENABLED", True):
+            raise NotConfigured("GOAHEAD_ARCHIVE_ENABLED is off")
+        db_path = settings.get("GOAHEAD_ARCHIVE_DB")
+        if not db_path:
+            raise NotConfigured("GOAHEAD_ARCHIVE_DB must name an SQLite file")
+        return cls(crawler, db_path)
+
+    def spider_opened(self) -> None:
+        if self.db is not None:
+            return
+        spider = self.crawler.spider
+        self.db = store.open_archive(self.db_path)
+        root = getattr(spider, "root", "")
+        settings = {k: v for k, v in self.crawler.settings.items() if k.startswith("GOAHEAD_")}
+        self.run_id = store.start_run(self.db, site=_host(root), url=root, settings=settings)
+        self.crawler.stats.set_value("goahead/run_id", self.run_id)
+
+    def capture_written(self, capture: Capture, **_: Any) -> None:
+        if self.db is None:  # robots.txt may be fetched before spider_opened handlers finish
+            self.spider_opened()
+        capture.run_id = self.run_id
+        store.record_capture(self.db, capture)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Post):
+            return item
+        if item.site not in self.sites:
+            self.sites.add(item.site)
+            store.upsert_site(self.db, site=item.site, blog_id=item.blog_id,
+                              url=f"{item.url.split('://')[0]}://{item.site}/")
+        outcome = store.upsert_post(self.db, item)
+        self.counts[f"posts_{outcome}"] += 1
+        if item.kind == "page":
+            self.counts["pages"] += 1
+        self.crawler.stats.inc_value(f"goahead/posts/{outcome}")
+        return item
+
+    def spider_closed(self, reason: str) -> None:
+        if self.db is None or self.run_id is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        counters = dict(self.counts)
+        counters["requests"] = stats.get("downloader/request_count", 0)
+        counters["bytes"] = stats.get("downloader/response_bytes", 0)
+        counters["errors"] = stats.get("log_count/ERROR", 0)
+        status = "finished" if reason == "finished" else reason
+        store.finish_run(self.db, self.run_id, status=status, counters=counters,
+                         stats={k: _jsonable(v) for k, v in stats.items()})
+        self.db.close()
+
+
+def _host(url: str) -> str:
+    return url.split("://", 1)[-1].split("/", 1)[0]
+
+
+def _jsonable(value: Any) -> Any:
+    return value if isinstance(value, int | float | str | bool | type(None)) else str(value)

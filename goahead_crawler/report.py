@@ -1,0 +1,125 @@
+"""What the CLI prints: crawl summaries, search hits, articles, progress (rich on a terminal)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def warc_files(warc_dir: str | Path) -> list[Path]:
+    return sorted(Path(warc_dir).glob("*.warc.gz"))
+
+
+SUMMARY_ROWS = (
+    ("posts archived", "goahead/archived/posts"),
+    ("static pages", "goahead/archived/pages"),
+    ("new/updated/unchanged", None),
+    ("requests", "downloader/request_count"),
+    ("bytes received", "downloader/response_bytes"),
+    ("WARC records", "goahead/warc/records_written"),
+    ("errors", None),
+    ("result", None),
+)
+
+
+def _summary_cell(result: Any, label: str, key: str | None) -> str:
+    if key:
+        return f"{result.stat(key):,}"
+    if label == "errors":
+        return str(result.errors)
+    if label == "result":
+        return "[green]ok[/]" if result.ok else f"[red]{escape(result.finish_reason)}[/]"
+    return "{} / {} / {}".format(*(result.stat(f"goahead/posts/{k}")
+                                   for k in ("new", "updated", "unchanged")))
+
+
+def print_crawl_summary(results: Sequence[Any], db_path: str, warc_dir: str | Path) -> None:
+    """One column per blog, one row per figure: readable in 80 columns."""
+    table = Table(title="Crawl summary")
+    table.add_column("", no_wrap=True)
+    for r in results:
+        table.add_column(escape(r.url), justify="right")
+    for label, key in SUMMARY_ROWS:
+        table.add_row(label, *(_summary_cell(r, label, key) for r in results))
+    console.print(table)
+    files = warc_files(warc_dir)
+    size = sum(f.stat().st_size for f in files)
+    console.print(f"WARC files: {len(files)} in {warc_dir} ({size / 1e6:.2f} MB)")
+    console.print(f"Archive:    {db_path}")
+
+
+def _row(hit: Any) -> dict[str, Any]:
+    return asdict(hit) if is_dataclass(hit) else dict(hit)
+
+
+def print_hits(hits: Sequence[Any], fmt: str = "text") -> None:
+    rows = [_row(h) for h in hits]
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["url"])
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    if not rows:
+        console.print("No matches.")
+        return
+    for row in rows:
+        date = (row.get("published") or "")[:10]
+        console.print(f"[bold]{escape(row.get('title') or '(untitled)')}[/]  [dim]{date}[/]")
+        console.print(f"  [cyan]{escape(row.get('url', ''))}[/]")
+        console.print(_mark(row.get("snippet") or ""))
+        console.print()
+
+
+def _mark(snippet: str) -> Text:
+    """Matches come marked as [term]: bold on a terminal, brackets kept when piped."""
+    text = Text("  ")
+    flat = " ".join(snippet.split())
+    for i, part in enumerate(re.split(r"\[([^\]]*)\]", flat)):
+        if i % 2:
+            text.append(part if console.is_terminal else f"[{part}]", style="bold yellow")
+        else:
+            text.append(part)
+    return text
+
+
+def print_article(article: Any) -> None:
+    console.print(f"[bold]{escape(article.title)}[/]")
+    meta = [article.author, article.published or "", ", ".join(article.labels),
+            f"via {article.method}"]
+    console.print("[dim]" + escape(" | ".join(m for m in meta if m)) + "[/]\n")
+    console.print(escape(article.text), soft_wrap=True)
+
+
+@contextmanager
+def export_progress(enabled: bool) -> Iterator[Any]:
+    """A progress callback for exports: a bar on a terminal, nothing when piped."""
+    if not enabled or not err_console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("export", total=None)
+
+        def advance(done: int, total: int | None = None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield advance

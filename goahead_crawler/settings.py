@@ -1,0 +1,76 @@
+"""Scrapy settings for goahead: polite defaults first, then goahead's own GOAHEAD_* knobs.
+
+Every knob is read only in a component's ``from_crawler``. The CLI turns its flags into
+overrides at "cmdline" priority, so ``goahead crawl`` and ``scrapy crawl blogger`` run the same
+code with the same defaults.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "goahead"
+SPIDER_MODULES = ["goahead_crawler.spiders"]
+NEWSPIDER_MODULE = "goahead_crawler.spiders"
+
+# --- Politeness -------------------------------------------------------------------------
+# Where site owners can reach whoever runs the crawl; it goes into the User-Agent.
+GOAHEAD_CONTACT = "https://github.com/goahead-archive/goahead"
+# Identify ourselves honestly: an archiving bot with a contact URL.
+USER_AGENT = f"goahead/0.1 (web archiver; +{GOAHEAD_CONTACT})"
+# Blogger's robots.txt disallows /search; we obey it and report what it kept out.
+ROBOTSTXT_OBEY = True
+# Start slowly and let AutoThrottle adapt to how fast the blog answers.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# A floor under AutoThrottle: one request per half second per blog at most.
+DOWNLOAD_DELAY = 0.5
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Transient errors (5xx, 429, timeouts) are retried; Blogger's 429 means "slow down".
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 60
+# A full 150-entry feed page is a few MB; anything past 64 MB is not a blog page.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+# No listening ports from a crawler.
+TELNETCONSOLE_ENABLED = False
+# Pages are cleaned as UTF-8 text downstream; feeds are written by our own code.
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# --- Components -------------------------------------------------------------------------
+EXTENSIONS = {
+    # Capture every exchange as WARC, from the raw (still content-encoded) response.
+    "goahead_crawler.warc.extension.WarcCapture": 100,
+}
+ITEM_PIPELINES = {
+    # Store cleaned posts and capture rows in the SQLite archive.
+    "goahead_crawler.pipelines.ArchivePipeline": 300,
+}
+
+# --- goahead: archive -------------------------------------------------------------------
+# Store posts, captures and crawl runs in this SQLite file.
+GOAHEAD_ARCHIVE_ENABLED = True
+GOAHEAD_ARCHIVE_DB = "archive.db"
+
+# --- goahead: WARC ----------------------------------------------------------------------
+# Write WARC files; the archive can be rebuilt from them.
+GOAHEAD_WARC_ENABLED = True
+GOAHEAD_WARC_DIR = "warcs"
+# File names: PREFIX-YYYYMMDDhhmmss-SERIAL-HOST.warc.gz
+GOAHEAD_WARC_PREFIX = "goahead"
+# Rotate to a new file past this many bytes (1 GB, the usual archive practice).
+GOAHEAD_WARC_MAX_SIZE = 1_000_000_000
+# Who runs the crawl, written into each file's warcinfo record.
+GOAHEAD_WARC_OPERATOR = ""
+
+# --- goahead: discovery -----------------------------------------------------------------
+# Entries asked per feed page; Blogger caps it silently, we page by what came back.
+GOAHEAD_FEED_PAGE_SIZE = 150
+# Stop scheduling post pages after this many (0 = no limit); handy for samples.
+GOAHEAD_MAX_POSTS = 0
+# Archive static pages (/p/*.html) listed in /sitemap-pages.xml.
+GOAHEAD_PAGES_ENABLED = True

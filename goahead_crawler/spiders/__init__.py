@@ -1,0 +1,1 @@
+"""Scrapy spiders: request routing only."""

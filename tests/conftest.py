@@ -1,0 +1,30 @@
+"""Shared fixtures: the local sample Blogger site, and whole crawls run in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def run_goahead(*args: str, cwd: Path | None = None, timeout: int = 300
+                ) -> subprocess.CompletedProcess[str]:
+    """``goahead ARGS`` in a subprocess (the Twisted reactor cannot restart in-process)."""
+    return subprocess.run(
+        [sys.executable, "-m", "goahead_crawler", *args],
+        capture_output=True, text=True, cwd=cwd or ROOT, timeout=timeout, check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_site() -> Iterator[object]:
+    from sampleblog.server import start
+
+    with start() as site:
+        yield site

@@ -1,0 +1,136 @@
+"""End to end: crawl the sample blogs in a subprocess, then check archive, WARC, export, search."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sampleblog import content
+from tests.conftest import ROOT, SHARED, run_goahead
+
+WIDGET_STRINGS = ["Home Top Ad", "Post Top Ad", "Post Bottom Ad", "Breaking", "Popular Posts",
+                  "No comments:", "Post a Comment", "Share to", "Subscribe to:"]
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="module")
+def crawled(sample_site, tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("crawl")
+    db, warcs = out / "archive.db", out / "warcs"
+    results = {}
+    for name, url in sample_site.urls.items():
+        results[name] = run_goahead("crawl", url, "--db", str(db), "--warc-dir", str(warcs),
+                                    "--delay", "0", "--concurrency", "8")
+    return {"db": db, "warcs": warcs, "results": results, "site": sample_site}
+
+
+def test_crawl_exits_zero_and_prints_a_summary(crawled) -> None:
+    for name, result in crawled["results"].items():
+        assert result.returncode == 0, (name, result.stdout, result.stderr[-3000:])
+        assert "Crawl summary" in result.stdout
+        assert "WARC files:" in result.stdout
+
+
+def test_one_row_per_post_and_page(crawled) -> None:
+    with sqlite3.connect(crawled["db"]) as conn:
+        rows = conn.execute("select blog_id, post_id, kind, url from posts").fetchall()
+    expected = set()
+    for name in crawled["site"].urls:
+        blog = content.load_blog(name)
+        expected |= {(blog.blog_id, p.post_id) for p in blog.posts + blog.pages}
+    assert len(rows) == len({(b, p) for b, p, _, _ in rows}), "duplicate rows"
+    assert {(b, p) for b, p, _, _ in rows} == expected
+    assert {kind for *_, kind, _ in rows} == {"post", "page"}
+
+
+def test_every_warc_passes_warcio_check(crawled) -> None:
+    files = sorted(crawled["warcs"].glob("*.warc.gz"))
+    assert files, "no WARC written"
+    assert not list(crawled["warcs"].glob("*.open")), "a WARC was left open"
+    for path in files:
+        check = subprocess.run(
+            [sys.executable, "-c", "from warcio.cli import main; main()", "check", "-v", str(path)],
+            capture_output=True, text=True, check=False,
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_export_text_is_clean_and_matches_the_reference_article(crawled) -> None:
+    result = run_goahead("export", "--db", str(crawled["db"]), "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    reference = (SHARED / "seed-article" / "article.txt").read_text(encoding="utf-8")
+    expected_meta = json.loads((SHARED / "seed-article" / "expected.json").read_text())
+    (seed,) = [r for r in rows if r["title"] == expected_meta["title"]]
+    assert normalise(seed["text"]) == normalise(reference)
+    assert seed["published"].startswith(expected_meta["published_date"])
+    for row in rows:
+        for widget in WIDGET_STRINGS:
+            assert widget not in row["text"], (row["url"], widget)
+        for key in ("url", "post_id", "blog_id", "site", "title", "author", "published",
+                    "updated", "labels", "text", "html", "images", "warc_file", "warc_offset",
+                    "fetched_at"):
+            assert key in row, key
+        assert row["warc_file"]
+        assert row["warc_offset"] is not None
+        assert re.search(r"[+-]\d\d:\d\d$|Z$", row["published"] or "Z"), row["published"]
+
+
+def test_search_finds_thai_inside_longer_runs_and_english(crawled) -> None:
+    result = run_goahead("search", "ชุมชน", "--db", str(crawled["db"]), "--json")
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert hits
+    assert all("url" in h and "snippet" in h for h in hits)
+    english = run_goahead("search", "community", "--db", str(crawled["db"]), "--json")
+    assert english.returncode == 0, english.stderr
+    assert json.loads(english.stdout)
+
+
+def test_exact_title_match_ranks_first(crawled) -> None:
+    with sqlite3.connect(crawled["db"]) as conn:
+        title = conn.execute(
+            "select title from posts where kind = 'post' and language = 'en' limit 1"
+        ).fetchone()[0]
+    result = run_goahead("search", f'"{title}"', "--db", str(crawled["db"]), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["title"] == title
+
+
+def test_second_crawl_updates_and_never_duplicates(crawled, tmp_path) -> None:
+    url = crawled["site"].urls["goahead"]
+    with sqlite3.connect(crawled["db"]) as conn:
+        before = conn.execute("select count(*) from posts").fetchone()[0]
+    again = run_goahead("crawl", url, "--db", str(crawled["db"]), "--warc-dir",
+                        str(crawled["warcs"]), "--delay", "0")
+    assert again.returncode == 0, again.stderr[-3000:]
+    with sqlite3.connect(crawled["db"]) as conn:
+        after = conn.execute("select count(*) from posts").fetchone()[0]
+        runs = conn.execute("select count(*) from runs").fetchone()[0]
+    assert after == before
+    assert runs == 3
+
+
+def test_scrapy_crawl_runs_the_same_spider(sample_site, tmp_path: Path) -> None:
+    url = sample_site.urls["contempo"]
+    db = tmp_path / "scrapy.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "blogger", "-a", f"url={url}",
+         "-s", f"GOAHEAD_ARCHIVE_DB={db}", "-s", f"GOAHEAD_WARC_DIR={tmp_path / 'w'}",
+         "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING"],
+        capture_output=True, text=True, cwd=ROOT, check=False, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    blog = content.load_blog("contempo")
+    with sqlite3.connect(db) as conn:
+        count = conn.execute("select count(*) from posts").fetchone()[0]
+    assert count == len(blog.posts) + len(blog.pages)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from goahead_crawler.blogger.urls import (
+    BlogUrlError,
+    blog_root,
+    canonical_url,
+    feed_page_url,
+    is_post_path,
+    is_static_page_path,
+    same_blog,
+)
+
+
+@pytest.mark.parametrize(
+    ("given", "root"),
+    [
+        ("https://goaheadnews.blogspot.com/2024/01/x.html", "https://goaheadnews.blogspot.com/"),
+        ("goaheadnews.blogspot.com", "https://goaheadnews.blogspot.com/"),
+        ("http://Example.BLOGSPOT.co.th/", "http://example.blogspot.com/"),
+        ("http://127.0.0.1:8080/p/about.html", "http://127.0.0.1:8080/"),
+    ],
+)
+def test_blog_root(given: str, root: str) -> None:
+    assert blog_root(given) == root
+
+
+@pytest.mark.parametrize("bad", ["ftp://x.org/", "https://", "   "])
+def test_blog_root_rejects_non_http(bad: str) -> None:
+    with pytest.raises(BlogUrlError):
+        blog_root(bad)
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("https://a.blogspot.com/2024/01/x.html?m=1", "https://a.blogspot.com/2024/01/x.html"),
+        ("https://a.blogspot.com/2024/01/x.html#comment-form",
+         "https://a.blogspot.com/2024/01/x.html"),
+        ("https://a.blogspot.com/2024/01/x.html?showComment=1705800000000#c123",
+         "https://a.blogspot.com/2024/01/x.html"),
+        ("https://a.blogspot.de/2024/01/x.html?utm_source=fb", "https://a.blogspot.com/2024/01/x.html"),
+        ("https://a.blogspot.com/search?q=x&m=1", "https://a.blogspot.com/search?q=x"),
+    ],
+)
+def test_canonical_url(url: str, canonical: str) -> None:
+    assert canonical_url(url) == canonical
+    assert canonical_url(canonical) == canonical  # stable
+
+
+def test_feed_page_url_stays_on_the_blog_host() -> None:
+    url = feed_page_url("https://a.blogspot.com/", 151, 150)
+    assert url == "https://a.blogspot.com/feeds/posts/default?alt=json&start-index=151&max-results=150"
+    atom = feed_page_url("https://a.blogspot.com/", 1, 25, alt="atom")
+    assert atom == "https://a.blogspot.com/feeds/posts/default?start-index=1&max-results=25"
+
+
+def test_path_kinds_and_scope() -> None:
+    assert is_post_path("https://a.blogspot.com/2024/01/x.html")
+    assert not is_post_path("https://a.blogspot.com/p/about.html")
+    assert is_static_page_path("https://a.blogspot.com/p/about.html")
+    assert same_blog("https://a.blogspot.co.th/2024/01/x.html", "https://a.blogspot.com/")
+    assert not same_blog("https://b.blogspot.com/2024/01/x.html", "https://a.blogspot.com/")
