@@ -53,7 +53,7 @@ def main() -> None:
         url_file = Path(tmp) / "urls.txt"
         url_file.write_text("\n".join(urls))
         bare_s, bare_mb = run([
-            sys.executable, "-m", "scrapy", "runspider", str(HERE / "bare_spider.py"),
+            sys.executable, "-m", "scrapy", "runspider", "-L", "WARNING", str(HERE / "bare_spider.py"),
             "-a", f"urls={url_file}",
         ])
         warc_mb = sum(f.stat().st_size for f in warcs.glob("*.warc.gz")) / 1e6
