@@ -1,0 +1,120 @@
+"""Post bodies as Blogger's editor writes them, and the clean text a perfect extractor keeps.
+
+A body is a list of blocks from the data files: a string is one paragraph (an HTML fragment
+with inline markup only), ``{"img": src, "caption": ...}`` an image (captioned ones use
+Blogger's ``table.tr-caption-container``), ``{"list": [...], "ordered": bool}`` a list and
+``{"h": text}`` a sub-heading. ``style`` picks how paragraphs are marked up: ``p``, ``div``
+(``<div>`` blocks with ``<div><br /></div>`` spacers), ``br`` (``<br /><br />`` between
+paragraphs) or ``nbsp`` (div blocks with non-breaking-space runs, like pasted Word text).
+
+Ground truth (:func:`blocks_text`): every paragraph, heading, list item and image caption is
+one paragraph of the clean text, in order, separated by one blank line, normalised by
+:func:`normalise_text`; images without captions contribute nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+Block = str | dict
+
+STYLES = ("p", "div", "br", "nbsp")
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")  # str patterns: \s includes NBSP (U+00A0)
+
+
+def normalise_text(text: str) -> str:
+    """NFC, every whitespace run (NBSP included) collapsed to one space, stripped."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def fragment_text(fragment: str) -> str:
+    """Plain text of an inline HTML fragment (tags dropped, entities decoded), normalised."""
+    return normalise_text(html.unescape(_TAG.sub("", fragment)))
+
+
+def html_escape(text: str) -> str:
+    """Plain text as an HTML fragment."""
+    return html.escape(text, quote=False)
+
+
+def blocks_text(blocks: Iterable[Block]) -> str:
+    """The ground-truth article text of a body."""
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, str):
+            parts.append(fragment_text(block))
+        elif "h" in block:
+            parts.append(fragment_text(block["h"]))
+        elif "list" in block:
+            parts.extend(fragment_text(item) for item in block["list"])
+        elif block.get("caption"):
+            parts.append(fragment_text(block["caption"]))
+    return "\n\n".join(p for p in parts if p)
+
+
+def block_images(blocks: Iterable[Block]) -> list[str]:
+    return [b["img"] for b in blocks if isinstance(b, dict) and "img" in b]
+
+
+def render_blocks(blocks: Iterable[Block], style: str) -> str:
+    """Body HTML for ``blocks`` in the given paragraph ``style``."""
+    if style not in STYLES:
+        raise ValueError(f"unknown paragraph style {style!r}; expected one of {STYLES}")
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, str):
+            out.append(_paragraph(block, style))
+        elif "h" in block:
+            out.append(f'<h3 style="text-align: left;">{block["h"]}</h3>')
+        elif "list" in block:
+            out.append(_list(block["list"], bool(block.get("ordered"))))
+        else:
+            out.append(image_html(block["img"], block.get("caption", "")))
+    return "\n".join(out) + "\n"
+
+
+def _paragraph(fragment: str, style: str) -> str:
+    if style == "p":
+        return f"<p>{fragment}</p>"
+    if style == "div":
+        return f"<div>{fragment}</div><div><br /></div>"
+    if style == "br":
+        return f"{fragment}<br /><br />"
+    # "nbsp": text pasted from a word processor: NBSP runs inside, after and between.
+    padded = fragment if "<" in fragment else fragment.replace(" ", "&nbsp; ", 1)
+    return f"<div>{padded}&nbsp;</div><div>&nbsp; &nbsp; &nbsp; &nbsp;&nbsp;</div>"
+
+
+def _list(items: list[str], ordered: bool) -> str:
+    tag = "ol" if ordered else "ul"
+    lis = "".join(f"<li>{item}</li>" for item in items)
+    return f'<{tag} style="text-align: left;">{lis}</{tag}>'
+
+
+def image_html(src: str, caption: str = "") -> str:
+    """An image as Blogger's editor inserts it, in a caption table when it has a caption."""
+    big = src.replace("/s640/", "/s1600/")
+    img = (
+        f'<a href="{big}" imageanchor="1" style="margin-left: auto; margin-right: auto;">'
+        f'<img border="0" data-original-height="900" data-original-width="1600" height="360" '
+        f'src="{src}" width="640" /></a>'
+    )
+    if not caption:
+        return f'<div class="separator" style="clear: both; text-align: center;">{img}</div>'
+    return (
+        '<table align="center" cellpadding="0" cellspacing="0" class="tr-caption-container" '
+        'style="margin-left: auto; margin-right: auto;"><tbody>'
+        f'<tr><td style="text-align: center;">{img}</td></tr>'
+        f'<tr><td class="tr-caption" style="text-align: center;">{caption}</td></tr>'
+        "</tbody></table>"
+    )
+
+
+def snippet(text: str, limit: int = 150) -> str:
+    """Blogger's snippet: the first ``limit`` characters of the text, then an ellipsis."""
+    flat = normalise_text(text)
+    return flat if len(flat) <= limit else flat[:limit].rstrip() + "…"
