@@ -1,0 +1,27 @@
+"""Options and helpers shared by the ``goahead`` commands (sqlite-utils' output_options idea)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archive import errors as archive_errors
+from archive import store
+
+DEFAULT_DB = "archive.db"
+db_option = click.option(
+    "--db", "db_path", default=DEFAULT_DB, show_default=True,
+    type=click.Path(dir_okay=False), help="SQLite archive file.",
+)
+
+
+def open_existing(db_path: str) -> Any:
+    """Open an archive for reading; a missing or foreign file is a one-line user error."""
+    if not Path(db_path).exists():
+        raise click.ClickException(f"no archive at {db_path} (crawl first, or pass --db)")
+    try:
+        return store.open_archive(db_path, create=False)
+    except archive_errors.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
