@@ -1,0 +1,8 @@
+"""goahead's own Scrapy signals (send them with ``crawler.signals.send_catch_log``)."""
+
+from __future__ import annotations
+
+#: Sent by :class:`goahead_crawler.warc.extension.WarcCapture` after a response or
+#: revisit record is on disk. Arguments: ``capture`` (``archive.models.Capture``) and
+#: ``request`` (the ``scrapy.Request`` whose response was captured).
+capture_written = object()

@@ -1,0 +1,110 @@
+"""read_response by file + offset, CDXJ and WACZ of written files."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from goahead_crawler.warc import records as rec
+from goahead_crawler.warc.indexing import make_wacz, write_cdxj
+from goahead_crawler.warc.reader import RevisitRecord, read_response
+from goahead_crawler.warc.writer import RotatingWarcWriter
+
+HTML = "<html><title>ข่าว</title><p>hello</p></html>".encode()
+DATE = "2024-01-21T03:05:00Z"
+
+
+def ex(path: str, body: bytes, encoding: str | None = "gzip") -> rec.Exchange:
+    headers = [("Content-Type", "text/html; charset=utf-8")]
+    if encoding:
+        headers.append(("Content-Encoding", encoding))
+    return rec.Exchange(
+        url=f"http://blog.test{path}",
+        method="GET",
+        target=path,
+        request_headers=[("Host", "blog.test")],
+        request_body=b"",
+        status=200,
+        reason="OK",
+        protocol="HTTP/1.1",
+        response_headers=headers,
+        body=body,
+    )
+
+
+@pytest.fixture
+def warc(tmp_path: Path) -> tuple[Path, list]:
+    w = RotatingWarcWriter(tmp_path, "t", host="h")
+    b = w.builder
+    a = ex("/a?x=1", gzip.compress(HTML, mtime=0))
+    resp = rec.build_response(b, a, DATE)
+    written = w.write([resp, rec.build_request(b, a, DATE, rec.record_id(resp))])
+    written += w.write([rec.build_revisit(b, a, DATE, (a.url, DATE))])
+    written += w.write([rec.build_response(b, ex("/plain", HTML, None), DATE)])
+    w.close()
+    return tmp_path, written
+
+
+def test_read_response_returns_raw_and_decoded(warc: tuple[Path, list]) -> None:
+    directory, written = warc
+    headers, payload, decoded = read_response(directory, written[0].filename, written[0].offset)
+    assert payload == gzip.compress(HTML, mtime=0)
+    assert decoded == HTML
+    assert headers.get_statuscode() == "200"
+    plain = read_response(directory, written[3].filename, written[3].offset)
+    assert plain.payload == plain.decoded == HTML
+
+
+def test_read_response_refuses_other_records(warc: tuple[Path, list]) -> None:
+    directory, written = warc
+    with pytest.raises(ValueError, match="holds request"):
+        read_response(directory, written[1].filename, written[1].offset)
+    with pytest.raises(RevisitRecord) as info:
+        read_response(directory, written[2].filename, written[2].offset)
+    assert info.value.uri == "http://blog.test/a?x=1"
+    assert info.value.date == DATE
+    with pytest.raises(FileNotFoundError):
+        read_response(directory, "missing.warc.gz", 0)
+
+
+def test_write_cdxj_indexes_every_capture(warc: tuple[Path, list]) -> None:
+    directory, written = warc
+    out = io.StringIO()
+    write_cdxj(sorted(directory.glob("*.warc.gz")), out)
+    lines = out.getvalue().splitlines()
+    entries = [json.loads(line.split(" ", 2)[2]) for line in lines]
+    assert {(e["url"], int(e["offset"])) for e in entries if e.get("mime") != "warc/revisit"} >= {
+        ("http://blog.test/a?x=1", written[0].offset),
+        ("http://blog.test/plain", written[3].offset),
+    }
+    assert all(e["filename"] == written[0].filename for e in entries)
+    assert lines == sorted(lines)
+
+
+def test_make_wacz_packages_the_warcs(warc: tuple[Path, list], tmp_path: Path) -> None:
+    directory, written = warc
+    out = make_wacz(sorted(directory.glob("*.warc.gz")), tmp_path / "crawl.wacz")
+    with zipfile.ZipFile(out) as z:
+        names = set(z.namelist())
+    assert f"archive/{written[0].filename}" in names
+    assert "datapackage.json" in names
+    assert any(n.startswith("indexes/") for n in names)
+
+
+def test_library_modules_import_no_scrapy_or_twisted() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import goahead_crawler.warc.reader, goahead_crawler.warc.indexing, "
+        "goahead_crawler.warc.writer, goahead_crawler.warc.dedup, sys; "
+        "bad = {m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted', 'click'}; "
+        "assert not bad, bad"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
