@@ -1,8 +1,9 @@
-"""Build the archive's ``Post`` record from what the feed and the page say. Pure."""
+"""Items the spider yields: the archive's ``Post`` (built here), comments, gone posts. Pure."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -59,3 +60,21 @@ def build_post(
         warc_length=capture.warc_length if capture else None,
         fetched_at=(capture.fetched_at if capture else None) or fetched_at or utc_now_iso(),
     )
+
+
+@dataclass
+class PostComments:
+    """A post's reader comments, for the archive's ``comments`` table."""
+
+    blog_id: str
+    post_id: str
+    comments: list[dict] = field(default_factory=list)  # {author, published, text[, comment_id]}
+    source: str = "page"  # "page" (rendered on the post page) or "feed" (comments feed)
+
+
+@dataclass
+class GonePost:
+    """A post URL that answered 404/410: marked deleted in the archive if it was there."""
+
+    url: str
+    status: int

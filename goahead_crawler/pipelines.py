@@ -1,4 +1,4 @@
-"""ArchivePipeline: posts, captures and the crawl-run row go into the SQLite archive."""
+"""ArchivePipeline: posts, comments, captures and the crawl-run row go into the SQLite archive."""
 
 from __future__ import annotations
 
@@ -10,11 +10,19 @@ from scrapy.exceptions import NotConfigured
 
 from archive import store
 from archive.models import Capture, Post
+from goahead_crawler.items import GonePost, PostComments
 from goahead_crawler.signals import capture_written
+
+# Discovery figures copied from the crawl stats into the run row's counters.
+STAT_COUNTERS = {
+    "requests": "downloader/request_count",
+    "bytes": "downloader/response_bytes",
+    "errors": "log_count/ERROR",
+}
 
 
 class ArchivePipeline:
-    """Upsert each ``Post`` on (blog_id, post_id) and record every WARC capture.
+    """Upsert each ``Post`` on (blog_id, post_id), its comments, and every WARC capture.
 
     Errors are not swallowed: a failed write raises, Scrapy logs it as ``item_error`` and
     ``goahead crawl`` turns the error count into its exit status.
@@ -58,8 +66,17 @@ class ArchivePipeline:
         store.record_capture(self.db, capture)
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Post):
-            return item
+        if isinstance(item, Post):
+            self._store_post(item)
+        elif isinstance(item, PostComments):
+            stored = store.upsert_comments(self.db, item.blog_id, item.post_id, item.comments)
+            self.counts["comments"] += stored
+            self.crawler.stats.inc_value("goahead/comments/stored", stored)
+        elif isinstance(item, GonePost):
+            self._mark_gone(item)
+        return item
+
+    def _store_post(self, item: Post) -> None:
         if item.site not in self.sites:
             self.sites.add(item.site)
             store.upsert_site(self.db, site=item.site, blog_id=item.blog_id,
@@ -69,16 +86,20 @@ class ArchivePipeline:
         if item.kind == "page":
             self.counts["pages"] += 1
         self.crawler.stats.inc_value(f"goahead/posts/{outcome}")
-        return item
+
+    def _mark_gone(self, item: GonePost) -> None:
+        """A post that now answers 404 keeps its row, marked deleted (soft)."""
+        known = store.get_post_by_url(self.db, item.url)
+        if known is not None and store.delete_post(self.db, known.blog_id, known.post_id):
+            self.crawler.stats.inc_value("goahead/posts/marked_deleted")
 
     def spider_closed(self, reason: str) -> None:
         if self.db is None or self.run_id is None:
             return
         stats = self.crawler.stats.get_stats()
         counters = dict(self.counts)
-        counters["requests"] = stats.get("downloader/request_count", 0)
-        counters["bytes"] = stats.get("downloader/response_bytes", 0)
-        counters["errors"] = stats.get("log_count/ERROR", 0)
+        for name, key in STAT_COUNTERS.items():
+            counters[name] = stats.get(key, 0)
         status = "finished" if reason == "finished" else reason
         store.finish_run(self.db, self.run_id, status=status, counters=counters,
                          stats={k: _jsonable(v) for k, v in stats.items()})

@@ -27,15 +27,21 @@ def warc_files(warc_dir: str | Path) -> list[Path]:
 
 
 SUMMARY_ROWS = (
+    ("found: feed/sitemap/html", None),
     ("posts archived", "goahead/archived/posts"),
     ("static pages", "goahead/archived/pages"),
+    ("comments", "goahead/comments/stored"),
     ("new/updated/unchanged", None),
     ("requests", "downloader/request_count"),
     ("bytes received", "downloader/response_bytes"),
     ("WARC records", "goahead/warc/records_written"),
+    ("gone (404/410)", "goahead/posts/gone"),
+    ("robots.txt excluded", "robotstxt/forbidden"),
     ("errors", None),
     ("result", None),
 )
+# Discovery sources as the spider counts them (goahead/found/<source>).
+FOUND_SOURCES = (("feed",), ("sitemap", "sitemap-pages"), ("pager", "html-links"))
 
 
 def _summary_cell(result: Any, label: str, key: str | None) -> str:
@@ -45,6 +51,9 @@ def _summary_cell(result: Any, label: str, key: str | None) -> str:
         return str(result.errors)
     if label == "result":
         return "[green]ok[/]" if result.ok else f"[red]{escape(result.finish_reason)}[/]"
+    if label.startswith("found"):
+        return " / ".join(str(sum(result.stat(f"goahead/found/{s}") for s in group))
+                          for group in FOUND_SOURCES)
     return "{} / {} / {}".format(*(result.stat(f"goahead/posts/{k}")
                                    for k in ("new", "updated", "unchanged")))
 

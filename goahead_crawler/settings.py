@@ -80,3 +80,11 @@ GOAHEAD_FEED_PAGE_SIZE = 150
 GOAHEAD_MAX_POSTS = 0
 # Archive static pages (/p/*.html) listed in /sitemap-pages.xml.
 GOAHEAD_PAGES_ENABLED = True
+# Read /sitemap.xml: it cross-checks the feed and finds posts the feed lacks (or when off).
+GOAHEAD_SITEMAP_ENABLED = True
+# Walk older-post links and /YYYY/MM/ archives, only when both feed and sitemap are gone.
+GOAHEAD_PAGER_ENABLED = True
+# Store reader comments; from the post page, the comments feed only when the page has fewer.
+GOAHEAD_COMMENTS_ENABLED = True
+# Also capture post images (Blogger image hosts) into the WARC, so that a replay shows them.
+GOAHEAD_ASSETS_ENABLED = False

@@ -36,6 +36,8 @@ def make_ctx(site: BlogSite, base: str, url: str, page_type: str, mobile: bool) 
         popular=site.popular(),
         labels=site.label_counts(),
         months=site.month_counts(),
+        noisy_links=site.options.noisy_links,
+        comments_shown=site.options.comments_shown,
     )
 
 

@@ -8,6 +8,7 @@ og: meta, feed links, ``_WidgetManager._Init`` / ``_SetDataContext`` scripts, sh
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
@@ -30,6 +31,16 @@ class Ctx:
     popular: list[Post] = field(default_factory=list)
     labels: list[tuple[str, int]] = field(default_factory=list)
     months: list[tuple[str, int]] = field(default_factory=list)  # ("2024/01", count)
+    noisy_links: bool = False  # post links carry ?m=1 / #comment-form, as some templates do
+    comments_shown: int | None = None  # show at most this many comments (None: all)
+
+
+_NOISE = ("?m=1", "#comment-form", "?m=1#comments")
+
+
+def shown_comments(ctx: Ctx, post: Post) -> list[Comment]:
+    """The comments the page renders: Blogger pages long threads ("Load more...")."""
+    return post.comments if ctx.comments_shown is None else post.comments[: ctx.comments_shown]
 
 
 def esc(text: str) -> str:
@@ -38,7 +49,10 @@ def esc(text: str) -> str:
 
 def post_url(ctx: Ctx, post: Post) -> str:
     """A post's URL as linked from this page (mobile pages keep ``?m=1`` on their links)."""
-    return ctx.base + post.path + ("?m=1" if ctx.mobile else "")
+    if ctx.mobile:
+        return ctx.base + post.path + "?m=1"
+    noise = _NOISE[zlib.crc32(post.post_id.encode()) % len(_NOISE)] if ctx.noisy_links else ""
+    return ctx.base + post.path + noise
 
 
 def month_label(month: str) -> str:
@@ -182,7 +196,7 @@ def classic_comments(ctx: Ctx, post: Post) -> str:
     """``div#comments`` with ``dl#comments-block`` and the comment form (classic layouts)."""
     count = len(post.comments)
     heading = "No comments:" if not count else f"{count} comment{'s' if count > 1 else ''}:"
-    items = "".join(_classic_comment(ctx, post, c) for c in post.comments)
+    items = "".join(_classic_comment(ctx, post, c) for c in shown_comments(ctx, post))
     form = (
         '<div class="comment-form"><a name="comment-form"></a>'
         '<h4 id="comment-post-message">Post a Comment</h4><p></p>'

@@ -98,7 +98,7 @@ def _comment(ctx: Ctx, post: Post, comment: Comment) -> str:
 
 
 def _comments(ctx: Ctx, post: Post) -> str:
-    items = "".join(_comment(ctx, post, c) for c in post.comments)
+    items = "".join(_comment(ctx, post, c) for c in rc.shown_comments(ctx, post))
     count = len(post.comments)
     return f"""<section class="comments threaded" data-embed="true" data-num-comments="{count}" id="comments">
 <a name="comments"></a><h3 class="title">Comments</h3>

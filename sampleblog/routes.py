@@ -102,10 +102,24 @@ def _feed_response(req: Request, path: str, items, entry_of) -> Response:
     return Response(200, printer(doc), ctype, last_modified=site.last_modified())
 
 
+def _feed_fault(req: Request) -> Response | None:
+    """A posts feed page that errors (SiteOptions.failing_feed_start), then recovers."""
+    site = req.site
+    start = req.params.get("start-index", "1")
+    if site.options.failing_feed_start and start == str(site.options.failing_feed_start):
+        if site.feed_failures_left > 0:
+            site.feed_failures_left -= 1
+            return Response(500, b"Internal Server Error", TEXT)
+    return None
+
+
 def posts_feed(req: Request, m: re.Match[str]) -> Response:
     site, mode = req.site, m["mode"]
     if site.options.feeds == "off":
         return _not_found(req)
+    fault = _feed_fault(req)
+    if fault is not None:
+        return fault
     summary = mode == "summary" or site.options.feeds == "summary"
     items = site.feed_posts()
     path = f"posts/{mode}"

@@ -30,6 +30,10 @@ class SiteOptions:
     deleted_in_sitemap: bool = False  # the sitemap lists one post URL that now 404s
     redirect_post: bool = False  # one old post URL 301-redirects to the post's current URL
     posts_per_page: int = 7  # "posts on main page" for home, label and archive pages
+    noisy_links: bool = False  # pages link posts with ?m=1, #comment-form, ?m=1#comments
+    comments_shown: int | None = None  # post pages render at most this many comments
+    failing_feed_start: int = 0  # the posts feed page at this start-index answers 500 ...
+    feed_failures: int = 1  # ... this many times, then recovers
 
     def __post_init__(self) -> None:
         if self.feeds not in FEED_MODES:
@@ -46,6 +50,7 @@ class BlogSite:
         self.redirects: dict[str, str] = {}  # old path -> current path (301)
         self.sitemap_only: set[str] = set()  # post ids left out of every feed
         self.deleted_paths: list[str] = []  # listed in the sitemap, 404 on the site
+        self.feed_failures_left = self.options.feed_failures
         self._reindex()
         self._setup_faults()
 

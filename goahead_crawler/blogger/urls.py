@@ -72,3 +72,14 @@ def is_static_page_path(url: str) -> bool:
 def same_blog(url: str, root: str) -> bool:
     """In scope: the URL is on the blog's host (after country-domain normalisation)."""
     return normalise_host(urlsplit(url).netloc) == normalise_host(urlsplit(root).netloc)
+
+
+# Where Blogger serves post images from (the --assets capture follows only these).
+_IMAGE_HOSTS = re.compile(
+    r"(^|\.)(blogger\.googleusercontent\.com|bp\.blogspot\.com|googleusercontent\.com)$"
+)
+
+
+def is_blogger_image(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in {"http", "https"} and bool(_IMAGE_HOSTS.search(parts.hostname or ""))

@@ -1,6 +1,14 @@
-"""The ``blogger`` spider: routes requests only (feed -> post pages, sitemap -> static pages).
+"""The ``blogger`` spider: routes requests only; Blogger knowledge lives in ``goahead_crawler.blogger``.
 
-Parsing is done by pure functions in ``goahead_crawler.blogger`` and ``goahead_crawler.extract``.
+Discovery, cheapest first (issue 3):
+
+1. the posts feed, JSON then Atom, paged by what came back;
+2. the sitemaps (``/sitemap.xml`` index, ``/sitemap-pages.xml``): they cross-check the feed
+   and fill what it lacks, their posts held back until the feed is exhausted;
+3. HTML navigation (older-post links, ``/YYYY/MM/`` archives), only when both are gone.
+
+Every post URL passes through one :class:`Frontier`, so no post is fetched twice. Comments
+come from the post page, or from the comments feed when the page shows fewer than counted.
 """
 
 from __future__ import annotations
@@ -10,19 +18,39 @@ from typing import Any
 
 import scrapy
 from lxml import etree
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
 
-from goahead_crawler.blogger.feed import FeedEntry, FeedError, next_start_index, parse_feed
+from goahead_crawler.blogger.comments import (
+    comments_feed_url,
+    comments_from_feed,
+    needs_comments_feed,
+)
+from goahead_crawler.blogger.feed import (
+    FeedEntry,
+    FeedError,
+    FeedPage,
+    next_start_index,
+    parse_feed,
+)
+from goahead_crawler.blogger.frontier import Frontier
+from goahead_crawler.blogger.pager import page_links
+from goahead_crawler.blogger.sitemap import read_sitemap
 from goahead_crawler.blogger.urls import (
     blog_root,
-    canonical_url,
     feed_page_url,
-    is_static_page_path,
+    is_blogger_image,
+    is_post_path,
     same_blog,
 )
 from goahead_crawler.extract import extract_article
-from goahead_crawler.items import build_post
+from goahead_crawler.extract.article import Article
+from goahead_crawler.items import GonePost, PostComments, build_post
+
+GONE = (404, 410)
 
 
 class BloggerSpider(scrapy.Spider):
@@ -40,96 +68,310 @@ class BloggerSpider(scrapy.Spider):
         self.root = blog_root(url)
         self.allowed_domains = [self.root.split("://", 1)[1].strip("/").split(":")[0]]
         self.blog_id: str | None = None
-        self.scheduled: set[str] = set()
+        self.frontier = Frontier(self.root)
+        self.feed_state = "running"  # running | done | off
+        self.feed_alt = "json"  # becomes "atom" when JSON is refused or broken
+        self.feed_step: int | None = None  # entries per page actually served (the real cap)
+        self.feed_total: int | None = None
+        self.sitemap_state = "pending"  # pending | ok | off
+        self.pager_started = False
+        self.pages_from_html = False  # /sitemap-pages.xml failed: take /p/ links from pages
+        self.listings: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BloggerSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.page_size = settings.getint("GOAHEAD_FEED_PAGE_SIZE", 150)
-        spider.max_posts = int(kwargs.get("max_posts") or settings.getint("GOAHEAD_MAX_POSTS", 0))
-        spider.pages_enabled = settings.getbool("GOAHEAD_PAGES_ENABLED", True)
         if spider.page_size < 1:
             raise ValueError("GOAHEAD_FEED_PAGE_SIZE must be a positive number")
+        max_posts = int(kwargs.get("max_posts") or settings.getint("GOAHEAD_MAX_POSTS", 0))
+        spider.frontier.max_posts = max_posts
+        spider.pages_enabled = settings.getbool("GOAHEAD_PAGES_ENABLED", True)
+        spider.sitemap_enabled = settings.getbool("GOAHEAD_SITEMAP_ENABLED", True)
+        spider.pager_enabled = settings.getbool("GOAHEAD_PAGER_ENABLED", True)
+        spider.comments_enabled = settings.getbool("GOAHEAD_COMMENTS_ENABLED", True)
+        spider.assets_enabled = settings.getbool("GOAHEAD_ASSETS_ENABLED", False)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield self._feed_request(1)
-        if self.pages_enabled:
-            yield scrapy.Request(
-                self.root + "sitemap-pages.xml",
-                callback=self.parse_pages_sitemap,
-                meta={"goahead_source": "sitemap-pages"},
-            )
+        if self.sitemap_enabled:
+            yield self._sitemap_request(self.root + "sitemap.xml", index=True)
+        else:
+            self.sitemap_state = "off"
+        if self.pages_enabled and self.sitemap_enabled:
+            yield self._sitemap_request(self.root + "sitemap-pages.xml", index=False, pages=True)
+        else:
+            self.pages_from_html = self.pages_enabled
 
-    def _feed_request(self, start_index: int) -> scrapy.Request:
-        return scrapy.Request(
-            feed_page_url(self.root, start_index, self.page_size),
-            callback=self.parse_feed_page,
-            meta={"goahead_source": "feed"},
-        )
-
+    # -- helpers ---------------------------------------------------------------------------
     def _stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"goahead/{key}", count)
 
-    def parse_feed_page(self, response: Response) -> Iterator[scrapy.Request]:
+    def _adopt_root(self, response: Response) -> None:
+        """Follow the blog's own http -> https redirect once, for every later request."""
+        root = blog_root(response.url)
+        if root != self.root and same_blog(root, self.root):
+            self.logger.info("The blog moved to %s; scheduling there", root)
+            self.root = root
+            self.frontier.adopt_root(root)
+
+    def _schedule(self, url: str, source: str, *, entry: FeedEntry | None = None,
+                  kind: str = "post", lastmod: str | None = None, count: bool = True
+                  ) -> Iterator[scrapy.Request]:
+        if count:
+            self._stat(f"found/{source}")
+        claimed = self.frontier.claim(url, kind)
+        if claimed is None:
+            if not same_blog(self.frontier.key(url), self.root):
+                self._stat("offsite")
+            return
+        self._stat(f"scheduled/{source}")
+        yield scrapy.Request(
+            claimed, callback=self.parse_post, errback=self.post_failed,
+            cb_kwargs={"entry": entry, "kind": kind, "lastmod": lastmod},
+            meta={"goahead_source": source},
+        )
+
+    # -- the posts feed --------------------------------------------------------------------
+    def _feed_request(self, start_index: int, alt: str | None = None) -> scrapy.Request:
+        alt = alt or self.feed_alt
+        return scrapy.Request(
+            feed_page_url(self.root, start_index, self.page_size, alt=alt),
+            callback=self.parse_feed_page, errback=self.feed_failed,
+            meta={"goahead_source": "feed", "goahead_start": start_index, "goahead_alt": alt},
+        )
+
+    def parse_feed_page(self, response: Response) -> Iterator[Any]:
+        start = response.meta.get("goahead_start", 1)
+        alt = response.meta.get("goahead_alt", "json")
         try:
             page = parse_feed(response.body)
         except FeedError as exc:
             self._stat("feed/errors")
-            self.logger.error("Unusable feed page %s: %s", response.url, exc)
+            self.logger.warning("Unusable feed page %s: %s", response.url, exc)
+            yield from self._feed_fallback(start, alt)
             return
+        self._adopt_root(response)
         self._stat("feed/pages")
+        self.feed_alt = alt
         self.blog_id = self.blog_id or page.blog_id
+        self._note_feed_kind(page)
+        self.feed_total = page.total if page.total is not None else self.feed_total
+        self.feed_step = len(page.entries) or self.feed_step
         for entry in page.entries:
-            yield from self._post_request(entry.url, "feed", entry=entry)
+            if entry.url:
+                yield from self._schedule(entry.url, "feed", entry=entry)
         following = next_start_index(page)
-        if following is not None and not self._limit_reached():
+        if following is not None and not self.frontier.limit_reached():
             yield self._feed_request(following)
+        else:
+            yield from self._feed_finished("done")
 
-    def parse_pages_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+    def _note_feed_kind(self, page: FeedPage) -> None:
+        summary_only = any(e.content_html is None and e.summary is not None for e in page.entries)
+        if summary_only and not self.crawler.stats.get_value("goahead/feed/summary_only"):
+            self.logger.info("The blog publishes a summary-only feed; text comes from the pages")
+            self.crawler.stats.set_value("goahead/feed/summary_only", 1)
+
+    def feed_failed(self, failure: Failure) -> Iterator[Any]:
+        meta = failure.request.meta
+        start, alt = meta.get("goahead_start", 1), meta.get("goahead_alt", "json")
+        status = failure.value.response.status if failure.check(HttpError) else None
+        self._stat("feed/errors")
+        if status in GONE and self.feed_total is None:
+            yield from self._feed_finished("off")  # the owner switched feeds off
+            return
+        self.logger.warning("Feed page %s failed: %s", failure.request.url, failure.value)
+        yield from self._feed_fallback(start, alt)
+
+    def _feed_fallback(self, start: int, alt: str) -> Iterator[Any]:
+        """Atom when JSON is refused or broken; then carry on from the next start-index."""
+        if alt == "json":
+            self._stat("feed/atom_fallback")
+            yield self._feed_request(start, "atom")
+            return
+        if self.feed_total is None:  # no page ever worked: treat the feed as absent
+            yield from self._feed_finished("off")
+            return
+        following = start + (self.feed_step or self.page_size)
+        self._stat("feed/pages_skipped")
+        if following <= self.feed_total:
+            yield self._feed_request(following)
+        else:
+            yield from self._feed_finished("done")
+
+    def _feed_finished(self, state: str) -> Iterator[Any]:
+        if self.feed_state != "running":
+            return
+        self.feed_state = state
+        if state == "off":
+            self.logger.info("No usable posts feed; discovering posts from the sitemap")
+            self.crawler.stats.set_value("goahead/feed/unavailable", 1)
+        for entry in self.frontier.release():
+            yield from self._schedule(entry.url, "sitemap", lastmod=entry.lastmod, count=False)
+        yield from self._maybe_start_pager()
+
+    # -- sitemaps --------------------------------------------------------------------------
+    def _sitemap_request(self, url: str, *, index: bool, pages: bool = False
+                         ) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed,
+                              meta={"goahead_source": "sitemap", "goahead_index": index,
+                                    "goahead_pages": pages})
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
         try:
-            sitemap = Sitemap(response.body)
-            urls = [entry["loc"] for entry in sitemap if "loc" in entry]
-        except (etree.XMLSyntaxError, ValueError, StopIteration) as exc:
-            self._stat("sitemap/errors")
+            parsed = Sitemap(response.body)
+            page = read_sitemap(parsed.type, list(parsed), self.root)
+        except (etree.XMLSyntaxError, StopIteration, ValueError) as exc:
             self.logger.warning("Unusable sitemap %s: %s", response.url, exc)
+            yield from self._sitemap_unavailable(response.meta)
             return
-        for url in urls:
-            if is_static_page_path(url):
-                yield from self._post_request(url, "sitemap-pages", kind="page")
+        self._stat("sitemap/files")
+        if response.meta.get("goahead_index"):  # an index, or a plain urlset, at /sitemap.xml
+            self.sitemap_state = "ok"
+        for loc in page.sitemaps:
+            yield self._sitemap_request(loc, index=False)
+        for entry in page.posts:
+            if self.frontier.feed_done:
+                yield from self._schedule(entry.url, "sitemap", lastmod=entry.lastmod)
+            else:
+                self._stat("found/sitemap")
+                self.frontier.hold(entry)
+        for entry in page.pages if self.pages_enabled else []:
+            yield from self._schedule(entry.url, "sitemap-pages", kind="page",
+                                      lastmod=entry.lastmod)
 
-    def _limit_reached(self) -> bool:
-        return bool(self.max_posts) and len(self.scheduled) >= self.max_posts
+    def sitemap_failed(self, failure: Failure) -> Iterator[Any]:
+        self.logger.info("Sitemap %s unavailable: %s", failure.request.url, failure.value)
+        yield from self._sitemap_unavailable(failure.request.meta)
 
-    def _post_request(
-        self, url: str, source: str, *, entry: FeedEntry | None = None, kind: str = "post"
-    ) -> Iterator[scrapy.Request]:
-        url = canonical_url(url)
-        self._stat(f"found/{source}")
-        if not same_blog(url, self.root):
-            self._stat("offsite")
+    def _sitemap_unavailable(self, meta: dict[str, Any]) -> Iterator[Any]:
+        self._stat("sitemap/errors")
+        if meta.get("goahead_pages"):
+            self.pages_from_html = self.pages_enabled
+        if meta.get("goahead_index") and self.sitemap_state == "pending":
+            self.sitemap_state = "off"
+            self.crawler.stats.set_value("goahead/sitemap/unavailable", 1)
+            yield from self._maybe_start_pager()
+
+    # -- HTML navigation (last resort) -----------------------------------------------------
+    def _maybe_start_pager(self) -> Iterator[Any]:
+        if self.pager_started or not self.pager_enabled:
             return
-        if url in self.scheduled or (kind == "post" and self._limit_reached()):
+        if self.feed_state != "off" or self.sitemap_state != "off":
             return
-        self.scheduled.add(url)
-        yield scrapy.Request(
-            url,
-            callback=self.parse_post,
-            cb_kwargs={"entry": entry, "kind": kind},
-            meta={"goahead_source": source},
-        )
+        self.pager_started = True
+        self.logger.warning("No feed and no sitemap: walking the blog's HTML pages")
+        self.crawler.stats.set_value("goahead/pager/used", 1)
+        yield from self._listing_request(self.root)
 
-    def parse_post(self, response: Response, entry: FeedEntry | None, kind: str) -> Iterator[Any]:
+    def _listing_request(self, url: str) -> Iterator[scrapy.Request]:
+        url = self.frontier.key(url)
+        if url in self.listings or self.frontier.limit_reached():
+            return
+        self.listings.add(url)
+        self._stat("pager/listings")
+        yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
+                             meta={"goahead_source": "pager"})
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        yield from self._follow_links(response)
+
+    def listing_failed(self, failure: Failure) -> None:
+        if failure.check(IgnoreRequest):  # robots.txt (counted as robotstxt/forbidden)
+            return
+        self._stat("pager/errors")
+        self.logger.warning("Listing %s failed: %s", failure.request.url, failure.value)
+
+    def _follow_links(self, response: Response) -> Iterator[Any]:
+        links = page_links(response.body, response.url, self.root)
+        for url in links.posts:
+            yield from self._schedule(url, "pager")
+        for url in links.pages if self.pages_enabled else []:
+            yield from self._schedule(url, "pager", kind="page")
+        for url in links.months + [u for u in links.older if not is_post_path(u)]:
+            yield from self._listing_request(url)
+
+    # -- post and page ---------------------------------------------------------------------
+    def parse_post(self, response: Response, entry: FeedEntry | None = None,
+                   kind: str = "post", lastmod: str | None = None) -> Iterator[Any]:
+        self.frontier.mark_fetched(response.url)
         encoding = getattr(response, "encoding", None)
         article = extract_article(response.body, response.url, entry, encoding=encoding)
-        url = canonical_url(entry.url) if entry else canonical_url(response.url)
+        url = self.frontier.key(entry.url if entry else response.url)
         self._stat(f"archived/{kind}s")
-        yield build_post(
-            url,
-            article,
-            entry,
-            kind=kind,
-            blog_id=self.blog_id,
-            capture=response.meta.get("warc_capture"),
+        post = build_post(url, article, entry, kind=kind, blog_id=self.blog_id,
+                          capture=response.meta.get("warc_capture"))
+        if entry is None and lastmod:
+            post.updated = lastmod  # the sitemap's lastmod: the change time we know
+        yield post
+        if self.comments_enabled and kind == "post":
+            yield from self._comments(article, entry, post.blog_id, post.post_id)
+        if self.assets_enabled:
+            yield from self._assets(article)
+        if self.pager_started:
+            yield from self._follow_links(response)
+        elif self.pages_from_html:
+            for page_url in page_links(response.body, response.url, self.root).pages:
+                yield from self._schedule(page_url, "html-links", kind="page")
+
+    def post_failed(self, failure: Failure) -> Iterator[Any]:
+        url = failure.request.url
+        status = failure.value.response.status if failure.check(HttpError) else None
+        if status in GONE:
+            self._stat("posts/gone")
+            self.logger.warning("Gone (%s), recorded and not retried: %s", status, url)
+            yield GonePost(self.frontier.key(url), status)
+            return
+        self._stat("posts/failed")
+        self.logger.error("Could not fetch %s: %s", url, failure.value)
+
+    # -- comments and assets ---------------------------------------------------------------
+    def _comments(self, article: Article, entry: FeedEntry | None, blog_id: str,
+                  post_id: str) -> Iterator[Any]:
+        expected = entry.comment_count if entry else article.comment_count
+        if needs_comments_feed(expected, len(article.comments)) and self.feed_state != "off":
+            self._stat("comments/feed_requests")
+            yield self._comments_request(blog_id, post_id, 1)
+        elif article.comments:
+            self._stat("comments/from_page", len(article.comments))
+            yield PostComments(blog_id, post_id, list(article.comments), source="page")
+
+    def _comments_request(self, blog_id: str, post_id: str, start: int) -> scrapy.Request:
+        return scrapy.Request(
+            comments_feed_url(self.root, post_id, start), callback=self.parse_comments_feed,
+            errback=self.comments_failed, cb_kwargs={"blog_id": blog_id, "post_id": post_id},
+            meta={"goahead_source": "comments"},
         )
+
+    def parse_comments_feed(self, response: Response, blog_id: str, post_id: str
+                            ) -> Iterator[Any]:
+        try:
+            page = parse_feed(response.body)
+        except FeedError as exc:
+            self._stat("comments/errors")
+            self.logger.warning("Unusable comments feed %s: %s", response.url, exc)
+            return
+        comments = comments_from_feed(page)
+        self._stat("comments/from_feed", len(comments))
+        yield PostComments(blog_id, post_id, comments, source="feed")
+        following = next_start_index(page)
+        if following is not None:
+            yield self._comments_request(blog_id, post_id, following)
+
+    def comments_failed(self, failure: Failure) -> None:
+        self._stat("comments/errors")
+        self.logger.warning("Comments feed %s failed: %s", failure.request.url, failure.value)
+
+    def _assets(self, article: Article) -> Iterator[scrapy.Request]:
+        """Post images on Blogger's image hosts, captured into the WARC for replay."""
+        for url in article.images:
+            if is_blogger_image(url):
+                self._stat("assets/requested")
+                yield scrapy.Request(url, callback=self.parse_asset, priority=-1,
+                                     meta={"allow_offsite": True, "goahead_source": "asset"})
+
+    def parse_asset(self, response: Response) -> None:
+        self._stat("assets/captured")

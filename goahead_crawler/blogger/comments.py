@@ -1,0 +1,56 @@
+"""Per-post comments: when the feed is needed, its URL, and its entries as comment rows. Pure.
+
+Most templates render a post's comments on the post page, so they cost no request. The
+per-post comments feed (``/feeds/POSTID/comments/default``) is fetched only when the page
+shows fewer comments than the posts feed counted (``thr$total``): Blogger pages long threads
+("Load more...") and some templates render none.
+"""
+
+from __future__ import annotations
+
+from lxml import etree, html
+
+from goahead_crawler.blogger.feed import FeedPage
+from goahead_crawler.blogger.urls import feed_page_url
+
+# Blogger's per-request cap on comment feeds is the posts feed's; ask for the most.
+COMMENTS_PAGE_SIZE = 150
+
+
+def needs_comments_feed(expected: int | None, on_page: int) -> bool:
+    """Fetch the comments feed only when the feed counted more comments than the page shows."""
+    return expected is not None and expected > on_page
+
+
+def comments_feed_url(root: str, post_id: str, start_index: int = 1,
+                      max_results: int = COMMENTS_PAGE_SIZE) -> str:
+    """The post's comments feed on the blog's own host, as JSON."""
+    return feed_page_url(root, start_index, max_results,
+                         path=f"/feeds/{post_id}/comments/default")
+
+
+def html_to_text(fragment: str) -> str:
+    """Comment bodies are small HTML fragments (``<br />``, links): keep their text lines."""
+    if not fragment.strip():
+        return ""
+    try:
+        root = html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return fragment.strip()
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def comments_from_feed(page: FeedPage) -> list[dict]:
+    """``[{"comment_id", "author", "published", "text"}]`` from a parsed comments feed page."""
+    return [
+        {
+            "comment_id": entry.post_id,
+            "author": entry.author,
+            "published": entry.published,
+            "text": html_to_text(entry.content_html or entry.summary or ""),
+        }
+        for entry in page.entries
+    ]

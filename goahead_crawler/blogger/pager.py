@@ -1,0 +1,70 @@
+"""Blogger's HTML navigation, the last-resort discovery route when feeds and sitemaps are gone.
+
+From any blog page: post links (``/YYYY/MM/slug.html``), static pages (``/p/x.html``), the
+``blog-pager-older-link`` (the previous post on a post page, the next listing page on a
+listing) and the ``/YYYY/MM/`` archive pages of the archive widget. Links are canonicalised
+(``?m=1``, ``showComment``, ``#fragments`` dropped) and kept on the blog's host. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree, html
+
+from goahead_crawler.blogger.urls import (
+    canonical_url,
+    is_post_path,
+    is_static_page_path,
+    same_blog,
+)
+
+_MONTH_PATH = re.compile(r"^/\d{4}/\d{2}/?$")
+_OLDER = etree.XPath(
+    "//a[contains(concat(' ', normalize-space(@class), ' '), ' blog-pager-older-link ')]/@href"
+    " | //*[@id='blog-pager-older-link']//a/@href"
+)
+MAX_HTML_BYTES = 16 * 1024 * 1024  # a blog page past this is not a page to mine for links
+
+
+@dataclass
+class PageLinks:
+    posts: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+    months: list[str] = field(default_factory=list)  # /YYYY/MM/ archive pages
+    older: list[str] = field(default_factory=list)  # blog-pager-older-link target(s)
+
+
+def is_month_path(url: str) -> bool:
+    return bool(_MONTH_PATH.match(urlsplit(url).path))
+
+
+def _unique(urls: list[str]) -> list[str]:
+    return list(dict.fromkeys(urls))
+
+
+def page_links(body: bytes, url: str, root: str) -> PageLinks:
+    """Everything on one blog page that leads to more of the blog's posts."""
+    if not body.strip() or len(body) > MAX_HTML_BYTES:
+        return PageLinks()
+    try:
+        tree = html.document_fromstring(body)
+    except (etree.ParserError, ValueError):
+        return PageLinks()
+    links = PageLinks()
+    for href in tree.xpath("//a/@href"):
+        target = canonical_url(urljoin(url, href))
+        if not same_blog(target, root):
+            continue
+        if is_post_path(target):
+            links.posts.append(target)
+        elif is_static_page_path(target):
+            links.pages.append(target)
+        elif is_month_path(target) and not urlsplit(target).query:
+            links.months.append(target)
+    links.older = _unique([canonical_url(urljoin(url, h)) for h in _OLDER(tree)])
+    links.posts, links.pages = _unique(links.posts), _unique(links.pages)
+    links.months = _unique(links.months)
+    return links

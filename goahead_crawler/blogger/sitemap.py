@@ -1,0 +1,62 @@
+"""Blogger sitemaps: what an index or a urlset names, sorted into posts, pages and sitemaps. Pure.
+
+Parsing the XML is Scrapy's job (``scrapy.utils.sitemap.Sitemap``: no entities, no network,
+size-capped); this module takes the entries it yields (``{"loc": ..., "lastmod": ...}``)
+and applies Blogger's knowledge: which URLs are posts, which are static pages, which
+``/sitemap.xml?page=N`` files an index points to, and which are off the blog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from goahead_crawler.blogger.urls import (
+    canonical_url,
+    is_post_path,
+    is_static_page_path,
+    same_blog,
+)
+
+INDEX = "sitemapindex"
+URLSET = "urlset"
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    url: str  # canonical
+    lastmod: str | None = None  # W3C datetime as the sitemap gives it (UTC on blogspot)
+
+
+@dataclass
+class SitemapPage:
+    """One sitemap file, sorted: child sitemaps (index) or posts and pages (urlset)."""
+
+    sitemaps: list[str] = field(default_factory=list)
+    posts: list[SitemapEntry] = field(default_factory=list)
+    pages: list[SitemapEntry] = field(default_factory=list)
+    offsite: list[str] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)  # on the blog, neither post nor page
+
+
+def read_sitemap(kind: str, entries: Iterable[Mapping[str, str]], root: str) -> SitemapPage:
+    """Sort a parsed sitemap's entries; ``kind`` is the root tag's local name."""
+    if kind not in (INDEX, URLSET):
+        raise ValueError(f"not a sitemap: root element {kind!r}")
+    page = SitemapPage()
+    for raw in entries:
+        loc = (raw.get("loc") or "").strip()
+        if not loc:
+            continue
+        url = canonical_url(loc)
+        if not same_blog(url, root):
+            page.offsite.append(url)
+        elif kind == INDEX:
+            page.sitemaps.append(loc)  # keep ?page=N exactly as the index names it
+        elif is_post_path(url):
+            page.posts.append(SitemapEntry(url, raw.get("lastmod") or None))
+        elif is_static_page_path(url):
+            page.pages.append(SitemapEntry(url, raw.get("lastmod") or None))
+        else:
+            page.other.append(url)
+    return page
