@@ -103,13 +103,15 @@ def _feed_response(req: Request, path: str, items, entry_of) -> Response:
 
 
 def _feed_fault(req: Request) -> Response | None:
-    """A posts feed page that errors (SiteOptions.failing_feed_start), then recovers."""
+    """JSON refused (``json_feeds``), or a page that errors (``failing_feed_start``) a while."""
     site = req.site
+    if not site.options.json_feeds and req.params.get("alt") == "json":
+        return Response(400, b"Invalid alt parameter value: json", TEXT)
     start = req.params.get("start-index", "1")
-    if site.options.failing_feed_start and start == str(site.options.failing_feed_start):
-        if site.feed_failures_left > 0:
-            site.feed_failures_left -= 1
-            return Response(500, b"Internal Server Error", TEXT)
+    failing = site.options.failing_feed_start
+    if failing and start == str(failing) and site.feed_failures_left > 0:
+        site.feed_failures_left -= 1
+        return Response(500, b"Internal Server Error", TEXT)
     return None
 
 

@@ -34,6 +34,7 @@ class SiteOptions:
     comments_shown: int | None = None  # post pages render at most this many comments
     failing_feed_start: int = 0  # the posts feed page at this start-index answers 500 ...
     feed_failures: int = 1  # ... this many times, then recovers
+    json_feeds: bool = True  # False: alt=json answers 400 (JSON refused), Atom still works
 
     def __post_init__(self) -> None:
         if self.feeds not in FEED_MODES:

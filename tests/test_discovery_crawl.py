@@ -104,6 +104,8 @@ def test_feeds_off_falls_back_to_the_sitemap(tmp_path) -> None:
     assert c.stats()["goahead/feed/unavailable"] == 1
     assert c.stats()["goahead/scheduled/sitemap"] == N_POSTS
     assert c.rows("select count(*) from comments")[0][0] == c.comments  # from the pages
+    updated = c.rows("select updated from posts where kind = 'post'")
+    assert all(u.endswith("Z") for (u,) in updated)  # the sitemap's lastmod (UTC)
 
 
 def test_summary_only_feed_takes_text_from_the_pages(tmp_path) -> None:
@@ -196,3 +198,11 @@ def test_a_feed_page_that_keeps_failing_is_skipped_and_the_sitemap_fills_in(tmp_
     rows = c.rows("select post_id from posts where kind = 'post'")
     assert {r[0] for r in rows} == c.post_ids
     assert c.stats()["goahead/scheduled/sitemap"] == N_POSTS - 25  # the skipped window
+
+
+def test_json_refused_falls_back_to_atom_for_every_page(tmp_path) -> None:
+    c = crawl(tmp_path, SiteOptions(json_feeds=False, max_results_cap=25))
+    assert_complete(c)
+    served = [("alt=json" in p, s) for _, p, s in c.log if p.startswith("/feeds/posts/")]
+    assert served == [(True, 400), (False, 200), (False, 200)]  # one refusal, then Atom
+    assert c.stats()["goahead/scheduled/feed"] == N_POSTS

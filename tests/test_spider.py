@@ -223,3 +223,16 @@ def test_comments_off_and_assets_on() -> None:
     (image,) = [r for r in out if isinstance(r, Request)]
     assert image.url == "https://blogger.googleusercontent.com/img/b/x/s640/p.jpg"
     assert image.meta["allow_offsite"] is True
+
+
+def test_the_blogs_own_https_redirect_is_adopted_once() -> None:
+    crawler = get_crawler(BloggerSpider)
+    spider = BloggerSpider.from_crawler(crawler, url="http://goaheadnews.blogspot.co.th/")
+    assert spider.root == "http://goaheadnews.blogspot.com/"  # country domain, before any request
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    request = spider._feed_request(1)
+    response = TextResponse(url=url, body=(FEEDS / "posts-page1.json").read_bytes(),
+                            encoding="utf-8", request=request)
+    out = list(spider.parse_feed_page(response))
+    assert spider.root == ROOT
+    assert all(r.url.startswith(ROOT) for r in out)
