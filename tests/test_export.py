@@ -1,0 +1,135 @@
+"""archive.export: every format, safe and unique file names, streaming with filters."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archive import export, store
+from archive.errors import ExportError
+from archive.models import Post
+
+
+def post(post_id: str, **changes) -> Post:
+    values = {
+        "blog_id": "9", "post_id": post_id, "site": "n.blogspot.com",
+        "url": f"https://n.blogspot.com/2024/01/story-{post_id}.html",
+        "title": f"ข่าว {post_id}", "author": "สมชาย", "labels": ["ข่าว", "a;b"],
+        "text": "ย่อหน้าแรก\n\nsecond paragraph", "html": "<p>x</p>",
+        "published": f"2024-01-0{post_id}T10:00:00+07:00", "images": ["https://i/1.jpg"],
+        "warc_file": "a.warc.gz", "warc_offset": 7, "fetched_at": "2024-02-01T00:00:00Z",
+    }
+    values.update(changes)
+    return Post(**values)
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = store.open_archive(tmp_path / "a.db")
+    for post_id in "123":
+        store.upsert_post(database, post(post_id))
+    store.upsert_post(database, post("4", site="other.blogspot.com", text="ผ้าไหม"))
+    yield database
+    database.close()
+
+
+def test_formats_constant():
+    assert export.FORMATS == ("txt", "jsonl", "csv", "md")
+
+
+def test_jsonl_round_trips_every_field(db, tmp_path):
+    out = tmp_path / "posts.jsonl"
+    assert export.export(db, "jsonl", out) == 4
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["post_id"] for r in rows] == ["1", "2", "3", "4"]
+    assert rows[0]["labels"] == ["ข่าว", "a;b"]
+    assert set(export.FIELDS) == set(rows[0])
+    assert rows[0]["warc_offset"] == 7
+
+
+def test_csv_labels_are_json(db):
+    stream = io.StringIO()
+    assert export.export(db, "csv", stream, site="n.blogspot.com") == 3
+    rows = list(csv.DictReader(io.StringIO(stream.getvalue())))
+    assert len(rows) == 3
+    assert json.loads(rows[0]["labels"]) == ["ข่าว", "a;b"]
+    assert rows[0]["text"] == "ย่อหน้าแรก\n\nsecond paragraph"
+
+
+def test_query_and_progress(db):
+    seen: list[int] = []
+    stream = io.StringIO()
+    assert export.export(db, "jsonl", stream, query="ผ้า", progress=seen.append) == 1
+    assert json.loads(stream.getvalue())["post_id"] == "4"
+    assert seen == [1]
+
+
+def test_md_files_have_front_matter(db, tmp_path):
+    assert export.export(db, "md", tmp_path / "md") == 4
+    names = sorted(p.name for p in (tmp_path / "md").iterdir())
+    assert names[0] == "2024-01-01-story-1.md"
+    text = (tmp_path / "md" / names[0]).read_text(encoding="utf-8")
+    _, front, body = text.split("---\n", 2)
+    meta = yaml.safe_load(front)
+    assert meta["title"] == "ข่าว 1"
+    assert meta["labels"] == ["ข่าว", "a;b"]
+    assert meta["url"].endswith("story-1.html")
+    assert "second paragraph" in body
+
+
+def test_txt_directory_and_single_file(db, tmp_path):
+    assert export.export(db, "txt", tmp_path / "txt") == 4
+    assert len(list((tmp_path / "txt").glob("*.txt"))) == 4
+    single = tmp_path / "all.txt"
+    assert export.export(db, "txt", single) == 4
+    parts = single.read_text(encoding="utf-8").split(export.TXT_DELIMITER)
+    assert len(parts) == 4
+    assert parts[0].startswith("ข่าว 1\nhttps://n.blogspot.com/2024/01/story-1.html")
+
+
+def test_clashing_names_become_unique(tmp_path):
+    db = store.open_archive(tmp_path / "a.db")
+    for post_id in ("1", "2", "3"):
+        store.upsert_post(db, post(post_id, url="https://n.blogspot.com/p/CON.html",
+                                   published="2024-05-05T00:00:00Z"))
+    export.export(db, "md", tmp_path / "out")
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["2024-05-05-post-2.md", "2024-05-05-post-3.md", "2024-05-05-post.md"]
+
+
+def test_bad_targets(db, tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ExportError):
+        export.export(db, "md", tmp_path / "file")
+    with pytest.raises(ExportError):
+        export.export(db, "md", io.StringIO())
+    with pytest.raises(ExportError, match="cannot write"):
+        export.export(db, "jsonl", tmp_path / "file" / "x.jsonl")
+    with pytest.raises(ExportError, match="unknown format"):
+        export.export(db, "xml", tmp_path / "x.xml")
+
+
+@settings(max_examples=200, deadline=None)
+@given(url=st.text(max_size=300), title=st.text(max_size=300),
+       published=st.none() | st.text(max_size=12))
+def test_file_names_are_safe(url, title, published):
+    stem = export.file_stem(Post(blog_id="1", post_id="1", url=url, site="s",
+                                 title=title, published=published))
+    assert stem == Path(stem).name
+    assert ".." not in stem
+    assert not any(ch in stem for ch in '/\\:*?"<>|\0')
+    assert len(stem.encode("utf-8")) <= 200
+    assert stem.split("-", 1)[0].isdigit() or stem.startswith("undated-")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text())
+def test_front_matter_strings_parse_back(value):
+    assert yaml.safe_load(f"k: {export.yaml_string(value)}") == {"k": value}
