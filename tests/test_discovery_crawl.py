@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from sampleblog.server import SiteOptions, start
-from tests.conftest import run_goahead
+from tests.conftest import ROOT, run_goahead
 
 N_POSTS = 40
 
@@ -206,3 +208,24 @@ def test_json_refused_falls_back_to_atom_for_every_page(tmp_path) -> None:
     served = [("alt=json" in p, s) for _, p, s in c.log if p.startswith("/feeds/posts/")]
     assert served == [(True, 400), (False, 200), (False, 200)]  # one refusal, then Atom
     assert c.stats()["goahead/scheduled/feed"] == N_POSTS
+
+
+def test_a_resumed_job_keeps_the_sitemap_posts_it_held(tmp_path) -> None:
+    """Stopped mid-feed (JOBDIR kept), then resumed: sitemap-only posts are not lost."""
+    options = SiteOptions(max_results_cap=10, extra_sitemap_only_posts=3)
+    with start(["goahead"], n_posts=N_POSTS, options=options) as site:
+        command = [sys.executable, "-m", "scrapy.cmdline", "crawl", "blogger",
+                   "-a", f"url={site.urls['goahead']}", "-s", f"JOBDIR={tmp_path / 'job'}",
+                   "-s", f"GOAHEAD_ARCHIVE_DB={tmp_path / 'archive.db'}",
+                   "-s", f"GOAHEAD_WARC_DIR={tmp_path / 'warcs'}", "-s", "DOWNLOAD_DELAY=0",
+                   "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+        for extra in (["-s", "CLOSESPIDER_ITEMCOUNT=5"], []):
+            done = subprocess.run(command + extra, cwd=ROOT, capture_output=True, text=True,
+                                  timeout=300, check=False)
+            assert done.returncode == 0, done.stderr[-3000:]
+        live = {p.post_id for p in site.blog("goahead").posts}
+        fetched = Counter(p for _, p, _ in site.requests("goahead") if p.endswith(".html"))
+    with sqlite3.connect(tmp_path / "archive.db") as conn:
+        archived = {r[0] for r in conn.execute("select post_id from posts where kind = 'post'")}
+    assert archived == live
+    assert [p for p, n in fetched.items() if n > 1] == []

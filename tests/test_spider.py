@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,25 @@ def test_the_blogs_own_https_redirect_is_adopted_once() -> None:
     out = list(spider.parse_feed_page(response))
     assert spider.root == ROOT
     assert all(r.url.startswith(ROOT) for r in out)
+
+
+def test_discovery_state_survives_a_resumed_job() -> None:
+    spider = make_spider()
+    spider.state = {}  # what Scrapy's SpiderState sets when JOBDIR is on
+    body = urlset("2023/05/only-in-sitemap.html")
+    list(spider.parse_sitemap(sitemap_response(spider, body)))  # held until the feed ends
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    list(spider.parse_feed_page(feed_response("posts-page1.json", url)))
+    spider.closed("shutdown")
+
+    resumed = make_spider()
+    resumed.state = spider.state
+    assert asyncio.run(_collect(resumed.start())) == []  # the job's queue has the rest
+    assert resumed.blog_id == "4462285939513853952"
+    assert list(resumed._schedule(f"{ROOT}2024/01/second.html?m=1", "sitemap")) == []
+    released = [r.url for r in resumed._feed_finished("done")]
+    assert released == [f"{ROOT}2023/05/only-in-sitemap.html"]
+
+
+async def _collect(iterator) -> list:
+    return [item async for item in iterator]

@@ -10,6 +10,7 @@ request of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from goahead_crawler.blogger.sitemap import SitemapEntry
@@ -64,6 +65,20 @@ class Frontier:
         out = [e for url, e in self.held.items() if url not in self.seen]
         self.held.clear()
         return out
+
+    def snapshot(self) -> dict[str, Any]:
+        """Plain data for ``spider.state`` (a resumed job must not lose held sitemap posts)."""
+        return {"root": self.root, "seen": sorted(self.seen), "feed_done": self.feed_done,
+                "posts_claimed": self.posts_claimed,
+                "held": [[e.url, e.lastmod] for e in self.held.values()]}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        self.root = data.get("root", self.root)
+        self.seen |= set(data.get("seen", ()))
+        self.feed_done = bool(data.get("feed_done", self.feed_done))
+        self.posts_claimed = int(data.get("posts_claimed", self.posts_claimed))
+        for url, lastmod in data.get("held", ()):
+            self.held.setdefault(url, SitemapEntry(url, lastmod))
 
     def adopt_root(self, root: str) -> None:
         """The blog redirected http -> https: schedule on the new scheme from now on."""

@@ -51,6 +51,10 @@ from goahead_crawler.extract.article import Article
 from goahead_crawler.items import GonePost, PostComments, build_post
 
 GONE = (404, 410)
+STATE_KEY = "goahead_discovery"
+# Where discovery stands, kept in ``spider.state`` across a resumed job (JOBDIR).
+STATE_FIELDS = ("blog_id", "feed_state", "feed_alt", "feed_step", "feed_total",
+                "sitemap_state", "pager_started", "pages_from_html")
 
 
 class BloggerSpider(scrapy.Spider):
@@ -95,6 +99,8 @@ class BloggerSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self._restore():  # a resumed job: its queue holds the rest of discovery
+            return
         yield self._feed_request(1)
         if self.sitemap_enabled:
             yield self._sitemap_request(self.root + "sitemap.xml", index=True)
@@ -104,6 +110,25 @@ class BloggerSpider(scrapy.Spider):
             yield self._sitemap_request(self.root + "sitemap-pages.xml", index=False, pages=True)
         else:
             self.pages_from_html = self.pages_enabled
+
+    def _restore(self) -> bool:
+        saved = getattr(self, "state", {}).get(STATE_KEY)
+        if not saved:
+            return False
+        for name in STATE_FIELDS:
+            setattr(self, name, saved["spider"].get(name, getattr(self, name)))
+        self.frontier.restore(saved["frontier"])
+        self.root = self.frontier.root
+        self.listings |= set(saved["spider"].get("listings", ()))
+        self.logger.info("Resuming discovery: %d URLs already claimed", len(self.frontier.seen))
+        return True
+
+    def closed(self, reason: str) -> None:
+        """Keep where discovery stands for a resumed job (Scrapy's SpiderState saves it)."""
+        if hasattr(self, "state"):
+            spider = {name: getattr(self, name) for name in STATE_FIELDS}
+            spider["listings"] = sorted(self.listings)
+            self.state[STATE_KEY] = {"spider": spider, "frontier": self.frontier.snapshot()}
 
     # -- helpers ---------------------------------------------------------------------------
     def _stat(self, key: str, count: int = 1) -> None:
