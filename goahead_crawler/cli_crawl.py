@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -13,6 +14,12 @@ from goahead_crawler.cli_options import db_option
 
 @click.command()
 @click.argument("url", required=False)
+@click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
+              help="Crawl every enabled blog listed in this sites.toml.")
+@click.option("--resume", is_flag=True,
+              help="Resume an interrupted crawl (job state in <db dir>/.goahead-jobs/).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Live progress (plain lines when not on a terminal).")
 @db_option
 @click.option("--warc-dir", default="warcs", show_default=True, type=click.Path(file_okay=False),
               help="Directory for WARC files.")
@@ -20,34 +27,87 @@ from goahead_crawler.cli_options import db_option
 @click.option("--concurrency", type=int, help="Concurrent requests to the blog.")
 @click.option("--max-posts", type=int, default=0, help="Stop after this many posts (0: all).")
 @click.option("--no-pages", is_flag=True, help="Skip static pages (/p/*.html).")
+@click.option("--no-comments", is_flag=True, help="Do not store reader comments.")
+@click.option("--assets", is_flag=True, help="Also capture post images into the WARC.")
 @click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.")
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
-def crawl(url: str | None, db_path: str, warc_dir: str, delay: float | None,
-          concurrency: int | None, max_posts: int, no_pages: bool, contact: str | None,
+def crawl(url: str | None, sites_file: str | None, resume: bool, progress: bool,
+          db_path: str, warc_dir: str, delay: float | None, concurrency: int | None,
+          max_posts: int, no_pages: bool, no_comments: bool, assets: bool, contact: str | None,
           verbose: int) -> None:
-    """Crawl one Blogger blog (blogspot or custom domain) into WARC files and an archive.
+    """Crawl a Blogger blog (blogspot or custom domain), or every blog in a sites.toml,
+    into WARC files and an archive; --resume continues an interrupted crawl.
 
     \b
     Example:
         goahead crawl https://example.blogspot.com/ --db archive.db --warc-dir warcs/
+        goahead crawl --sites sites.toml --db archive.db --resume
     """
-    from goahead_crawler.blogger.urls import BlogUrlError, blog_root
-    from goahead_crawler.runner import project_settings, run_crawls
+    from goahead_crawler.runner import project_settings, run_jobs
 
-    if not url:
-        raise click.UsageError("give the blog's URL, e.g. goahead crawl https://NAME.blogspot.com/")
-    try:
-        root = blog_root(url)
-    except BlogUrlError as exc:
-        raise click.BadParameter(str(exc), param_hint="URL") from exc
+    jobs = crawl_jobs(url, sites_file, db_path, resume)
     overrides = crawl_overrides(db_path, warc_dir, delay, concurrency, max_posts, verbose)
     if no_pages:
         overrides["GOAHEAD_PAGES_ENABLED"] = False
+    if no_comments:
+        overrides["GOAHEAD_COMMENTS_ENABLED"] = False
+    if assets:
+        overrides["GOAHEAD_ASSETS_ENABLED"] = True
     if contact:
         overrides["USER_AGENT"] = f"goahead/0.1 (web archiver; +{contact})"
-    results = run_crawls([root], project_settings(overrides))
+    overrides["GOAHEAD_PROGRESS_ENABLED"] = progress
+    results = run_jobs(jobs, project_settings(overrides))
     report.print_crawl_summary(results, db_path, warc_dir)
+    report_failures(results)
     sys.exit(0 if all(r.ok for r in results) else 1)
+
+
+def report_failures(results: list[Any], shown: int = 5) -> None:
+    """Requests that failed after their retries: a few on stderr, all in ``goahead runs``."""
+    from goahead_crawler.retry import FAILURES_KEY
+
+    for result in results:
+        failures = json.loads(result.stats.get(FAILURES_KEY) or "[]")
+        if not failures:
+            continue
+        click.echo(f"{len(failures)} requests to {result.url} failed after retries"
+                   " (the next crawl fetches them again; goahead runs --failures):", err=True)
+        for failure in failures[:shown]:
+            click.echo(f"  {failure['url']}  {failure['error']}", err=True)
+
+
+def crawl_jobs(url: str | None, sites_file: str | None, db_path: str, resume: bool
+               ) -> list[Any]:
+    """One ``CrawlJob`` per blog: URL or sites file; with ``resume``, its job dir."""
+    from goahead_crawler.blogger.urls import BlogUrlError, blog_root
+    from goahead_crawler.resume import JobBusy, job_dir, job_settings, prepare_job
+    from goahead_crawler.runner import CrawlJob
+    from goahead_crawler.sites import SitesError, load_sites
+
+    if bool(url) == bool(sites_file):
+        raise click.UsageError("give the blog's URL, e.g. goahead crawl https://NAME.blogspot.com/,"
+                               " or --sites sites.toml (not both)")
+    try:
+        sites = [(s.url, s.settings) for s in load_sites(sites_file) if s.enabled] \
+            if sites_file else [(blog_root(url or ""), {})]
+    except SitesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except BlogUrlError as exc:
+        raise click.BadParameter(str(exc), param_hint="URL") from exc
+    if not sites:
+        raise click.ClickException(f"{sites_file}: every site is disabled (enabled = false)")
+    jobs = []
+    for root, overrides in sites:
+        if resume:
+            try:
+                job = prepare_job(job_dir(db_path, root))
+            except JobBusy as exc:
+                raise click.ClickException(str(exc)) from exc
+            overrides = {**overrides, **job_settings(job)}
+            if job.mode != "fresh":
+                click.echo(f"Resuming {root} (job begun {job.started_at}, {job.mode})", err=True)
+        jobs.append(CrawlJob(root, overrides))
+    return jobs
 
 
 def crawl_overrides(db_path: str, warc_dir: str, delay: float | None, concurrency: int | None,

@@ -88,3 +88,35 @@ GOAHEAD_PAGER_ENABLED = True
 GOAHEAD_COMMENTS_ENABLED = True
 # Also capture post images (Blogger image hosts) into the WARC, so that a replay shows them.
 GOAHEAD_ASSETS_ENABLED = False
+
+# --- goahead: operations (resume, retries, failures, progress) -------------------------
+# Scrapy retries a 429/503 at once; this waits what its Retry-After asks first.
+GOAHEAD_RETRY_AFTER_ENABLED = True
+# ... but never longer than this many seconds per retry (a blog asking for an hour is down).
+GOAHEAD_RETRY_AFTER_MAX = 60.0
+# Record requests that failed after their retries in the run's stats (`goahead runs`).
+GOAHEAD_FAILURES_ENABLED = True
+# Live progress of a crawl; the CLI turns it on, `scrapy crawl` keeps Scrapy's LogStats.
+GOAHEAD_PROGRESS_ENABLED = False
+# "auto" (rich bars on a terminal, plain lines otherwise), "rich" or "lines".
+GOAHEAD_PROGRESS_MODE = "auto"
+# Seconds between updates (0: 0.5 s for rich bars, 10 s for plain lines).
+GOAHEAD_PROGRESS_INTERVAL = 0.0
+# Set by `goahead crawl --resume`: the job dir (beside JOBDIR) and when the job began; a
+# resumed job skips pages it archived already.
+GOAHEAD_RESUME_JOB = ""
+GOAHEAD_RESUME_SINCE = ""
+# Around RetryMiddleware (550): RetryAfter waits before it retries, FailureLog sees what it
+# gave up on.
+DOWNLOADER_MIDDLEWARES = {
+    "goahead_crawler.retry.RetryAfter": 560,
+    "goahead_crawler.retry.FailureLog": 50,
+}
+# A resumed job drops the requests for pages it archived before it was killed.
+SPIDER_MIDDLEWARES = {"goahead_crawler.resume.SkipArchived": 50}
+# The progress display, and the resume job's close marker.
+EXTENSIONS = {
+    **EXTENSIONS,
+    "goahead_crawler.progress.CrawlProgress": 500,
+    "goahead_crawler.resume.ResumeJob": 500,
+}

@@ -1,0 +1,159 @@
+"""Operations commands: ``goahead runs`` (crawl history), ``status`` and ``merge`` (shards)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from archive import errors as archive_errors
+from goahead_crawler.cli_options import db_option, open_existing
+
+# column -> where its value comes from: a runs column, or "stats:KEY" in the run's stats
+RUN_COLUMNS = {
+    "id": "id", "site": "site", "started": "started_at", "ended": "finished_at",
+    "status": "status", "new": "posts_new", "updated": "posts_updated",
+    "unchanged": "posts_unchanged", "deleted": "stats:goahead/posts/gone",
+    "failed": "stats:goahead/posts/failed", "requests": "requests", "bytes": "bytes",
+    "errors": "errors",
+}
+
+TEXT_COLUMNS = frozenset({"site", "started", "ended", "status"})
+
+
+def run_rows(db: Any, site: str | None = None, limit: int = 20) -> Iterator[dict[str, Any]]:
+    """The latest crawl runs, newest first, as RUN_COLUMNS plus their ``failures``."""
+    from goahead_crawler.retry import failures_from_stats
+
+    where, params = ("WHERE site = ?", [site]) if site else ("", [])
+    sql = f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?"
+    for row in db.query(sql, [*params, limit]):
+        stats = json.loads(row["stats"] or "{}")
+        out = {}
+        for name, source in RUN_COLUMNS.items():
+            value = stats.get(source[6:]) if source.startswith("stats:") else row[source]
+            out[name] = 0 if value is None and name not in TEXT_COLUMNS else value
+        out["failures"] = failures_from_stats(row["stats"])
+        yield out
+
+
+def archive_status(db: Any) -> dict[str, Any]:
+    """Sites, posts and the last run per site, and how much WARC the archive points at."""
+    sites = list(db.query(
+        "SELECT s.site, s.url, (SELECT count(*) FROM posts p WHERE p.site = s.site"
+        " AND p.deleted_at IS NULL) AS posts, r.started_at AS last_run, r.status AS last_status"
+        " FROM sites s LEFT JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE site = s.site)"
+        " ORDER BY s.site"))
+    one = db.execute
+    return {
+        "sites": sites,
+        "posts": one("SELECT count(*) FROM posts WHERE deleted_at IS NULL").fetchone()[0],
+        "comments": one("SELECT count(*) FROM comments").fetchone()[0],
+        "runs": one("SELECT count(*) FROM runs").fetchone()[0],
+        "warc_files": one("SELECT count(DISTINCT warc_file) FROM captures").fetchone()[0],
+        "warc_bytes": one("SELECT coalesce(sum(warc_length), 0) FROM captures").fetchone()[0],
+    }
+
+
+def columns(rows: list[list[str]]) -> str:
+    """Plain aligned columns (text left, numbers right), as wide as the values need."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    numeric = [len(rows) > 1 and all(r[i].replace(",", "").replace(".", "").replace("/", "")
+                                     .isdigit() for r in rows[1:]) for i in range(len(widths))]
+    return "\n".join(
+        "  ".join(cell.rjust(w) if num else cell.ljust(w)
+                  for cell, w, num in zip(row, widths, numeric, strict=True)).rstrip()
+        for row in rows)
+
+
+def _run_cells(row: dict[str, Any]) -> list[str]:
+    started = (row["started"] or "").replace("T", " ")[:16]  # minutes are enough here
+    return [str(row["id"]), row["site"] or "", started, row["status"] or "",
+            "/".join(str(row[k]) for k in ("new", "updated", "unchanged", "deleted", "failed")),
+            f"{row['requests']:,}", f"{row['bytes'] / 1e6:.2f}", str(row["errors"])]
+
+
+@click.command()
+@db_option
+@click.option("--site", help="Only this blog (host).")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--failures", "show_failures", is_flag=True,
+              help="Also list each failed request and its error.")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_json: bool) -> None:
+    """List crawl runs, newest first: posts new/updated/unchanged/deleted/failed, requests.
+
+    \b
+    Example:
+        goahead runs --db archive.db --limit 5
+        goahead runs --db archive.db --failures
+    """
+    rows = list(run_rows(open_existing(db_path), site, limit))
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    header = ["id", "site", "started", "status", "posts", "requests", "MB", "errors"]
+    click.echo(columns([header, *(_run_cells(row) for row in rows)]))
+    click.echo("posts: new/updated/unchanged/deleted/failed")
+    if show_failures:
+        for row in rows:
+            for failure in row["failures"]:
+                click.echo(f"run {row['id']}: {failure['url']}  {failure['error']}"
+                           f" ({failure['retries']} retries)")
+
+
+@click.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def status(db_path: str, as_json: bool) -> None:
+    """Show the archive at a glance: sites, posts, last run per site, WARC bytes.
+
+    \b
+    Example:
+        goahead status --db archive.db
+    """
+    summary = archive_status(open_existing(db_path))
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{db_path}: {summary['posts']:,} posts, {summary['comments']:,} comments,"
+               f" {summary['runs']} runs, {summary['warc_files']} WARC files"
+               f" ({summary['warc_bytes'] / 1e6:.2f} MB of records)")
+    rows = [["site", "posts", "last run", "status"]]
+    rows += [[site["site"], f"{site['posts']:,}", (site["last_run"] or "").replace("T", " "),
+              site["last_status"] or ""] for site in summary["sites"]]
+    click.echo(columns(rows))
+
+
+@click.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--into", "into_path", required=True, type=click.Path(dir_okay=False),
+              help="The archive to merge into (created if missing).")
+def merge(shards: tuple[str, ...], into_path: str) -> None:
+    """Merge archive shards into one archive; merging again changes nothing.
+
+    The newest version of each post wins (by updated, then fetch time); the other is kept
+    in post_versions. Captures, comments, runs and sites are carried over once.
+
+    \b
+    Example:
+        goahead merge shard-1.db shard-2.db --into archive.db
+    """
+    from archive import merge as archive_merge
+    from archive import store
+
+    try:
+        into = store.open_archive(into_path)
+        counts = archive_merge.merge(into, shards)
+    except archive_errors.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    posts = " / ".join(str(counts[f"posts_{k}"]) for k in ("new", "updated", "unchanged"))
+    click.echo(f"merged {counts['shards']} shards into {into_path}: posts new/updated/"
+               f"unchanged {posts}, {counts['posts_older']} older versions kept, "
+               f"{counts['captures']} captures, {counts['comments']} comments, "
+               f"{counts['runs']} runs")
+
+
+COMMANDS = (runs, status, merge)

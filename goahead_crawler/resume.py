@@ -1,0 +1,214 @@
+"""Resumable crawls: one Scrapy JOBDIR per blog, beside the archive, that survives kill -9.
+
+Scrapy's JOBDIR keeps the request queue, the seen-requests filter and ``spider.state``,
+but writes the queue's bookkeeping only on a clean close. After Ctrl-C or SIGTERM the job
+resumes from its queue. After SIGKILL (or a power cut) the queue is unreadable and the
+seen-filter holds requests that were never answered, so reusing it would lose posts.
+
+So each job dir carries a marker, ``goahead-job.json`` (``started_at``, ``pid``,
+``state``). :func:`prepare_job` reads it before the crawl:
+
+- no job, or the last one finished: start a fresh job;
+- closed early (shutdown, CloseSpider): keep Scrapy's queue and resume from it;
+- still "running" with a dead pid (killed): drop Scrapy's files, rediscover from the
+  feed, and let :class:`SkipArchived` drop the post pages this job already archived.
+
+Either way no post is lost (discovery re-runs or the queue is intact) and none is
+stored twice (posts are upserted on (blog_id, post_id); archived pages are skipped).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.exceptions import NotConfigured
+
+from archive import store
+from goahead_crawler.blogger.urls import canonical_url
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable, Iterator
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+JOBS_DIR = ".goahead-jobs"
+MARKER = "goahead-job.json"
+
+
+class JobBusy(RuntimeError):
+    """Another live process is crawling with this job dir."""
+
+
+@dataclass(frozen=True)
+class Job:
+    path: Path
+    started_at: str  # when the job (its first run) began, ISO 8601 UTC
+    mode: str  # "fresh", "queue" (resume from Scrapy's queue) or "killed"
+
+
+def job_dir(db_path: str | Path, root: str) -> Path:
+    """``<archive dir>/.goahead-jobs/<host>[_port]/`` for the blog at ``root``."""
+    host = urlsplit(root).netloc.replace(":", "_")
+    return Path(db_path).resolve().parent / JOBS_DIR / host
+
+
+def _read_marker(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((path / MARKER).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _write_marker(path: Path, **values: Any) -> None:
+    tmp = path / (MARKER + ".tmp")
+    tmp.write_text(json.dumps(values), encoding="utf-8")
+    tmp.replace(path / MARKER)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def prepare_job(path: Path) -> Job:
+    """Decide how the crawl with job dir ``path`` starts, and mark it running."""
+    marker = _read_marker(path)
+    if marker and marker.get("state") == "running" and _alive(int(marker.get("pid", 0))):
+        raise JobBusy(f"a crawl is already running with {path} (pid {marker['pid']})")
+    if not marker or marker.get("reason") == "finished":
+        mode, started = "fresh", store.now_utc()
+        shutil.rmtree(path, ignore_errors=True)
+    elif marker.get("state") == "running":
+        mode, started = "killed", marker["started_at"]
+        shutil.rmtree(path, ignore_errors=True)  # the queue and seen-filter cannot be trusted
+    else:
+        mode, started = "queue", marker["started_at"]
+    path.mkdir(parents=True, exist_ok=True)
+    _write_marker(path, started_at=started, pid=os.getpid(), state="running")
+    return Job(path, started, mode)
+
+
+def finish_job(path: Path, reason: str) -> None:
+    """Mark the job closed; a finished job's dir is removed (nothing left to resume)."""
+    if reason == "finished":
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    marker = _read_marker(path) or {}
+    _write_marker(path, started_at=marker.get("started_at"), pid=0, state="closed",
+                  reason=reason)
+
+
+def job_settings(job: Job) -> dict[str, Any]:
+    """The settings overrides a crawl in ``job`` needs."""
+    overrides: dict[str, Any] = {"JOBDIR": str(job.path), "GOAHEAD_RESUME_JOB": str(job.path)}
+    if job.mode != "fresh":
+        overrides["GOAHEAD_RESUME_SINCE"] = job.started_at
+    return overrides
+
+
+def close_stale_runs(db: Any, site: str, since: str) -> int:
+    """Runs of ``site`` since ``since`` still marked running (their process died): killed."""
+    with db.atomic():
+        cursor = db.execute(
+            "UPDATE runs SET status = 'killed', finished_at = coalesce(finished_at, ?)"
+            " WHERE site = ? AND status = 'running' AND started_at >= ?",
+            [store.now_utc(), site, since],
+        )
+    return cursor.rowcount
+
+
+class ResumeJob:
+    """Extension: mark the job closed (with its reason) when the spider closes cleanly."""
+
+    def __init__(self, crawler: Crawler, path: Path) -> None:
+        self.crawler = crawler
+        self.path = path
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ResumeJob:
+        path = crawler.settings.get("GOAHEAD_RESUME_JOB")
+        if not path:
+            raise NotConfigured  # not a --resume crawl: off, silently
+        ext = cls(crawler, Path(path))
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, reason: str) -> None:
+        finish_job(self.path, reason)
+
+
+class SkipArchived:
+    """Spider middleware: on a resumed job, drop requests for pages archived since it began.
+
+    Dropped before the scheduler, so they are neither fetched nor reported as failures.
+    """
+
+    def __init__(self, crawler: Crawler, db_path: str, since: str) -> None:
+        self.crawler = crawler
+        self.db_path = db_path
+        self.since = since
+        self.done: set[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SkipArchived:
+        since = crawler.settings.get("GOAHEAD_RESUME_SINCE")
+        db_path = crawler.settings.get("GOAHEAD_ARCHIVE_DB")
+        if not since or not db_path:
+            raise NotConfigured  # not a resumed job: off, silently
+        return cls(crawler, db_path, since)
+
+    def _load(self) -> set[str]:
+        site = urlsplit(getattr(self.crawler.spider, "root", "")).netloc
+        db = store.open_archive(self.db_path)
+        try:
+            killed = close_stale_runs(db, site, self.since)
+            rows = db.execute("SELECT url FROM posts WHERE site = ? AND fetched_at >= ?",
+                              [site, self.since]).fetchall()
+        finally:
+            db.close()
+        self.crawler.stats.set_value("goahead/resume/already_archived", len(rows))
+        logger.info("Resuming job begun %s: %d pages already archived, %d killed runs closed",
+                    self.since, len(rows), killed)
+        return {url for (url,) in rows}
+
+    def _keep(self, item: Any) -> bool:
+        if not isinstance(item, Request):
+            return True
+        if self.done is None:
+            self.done = self._load()
+        if canonical_url(item.url) in self.done:
+            self.crawler.stats.inc_value("goahead/resume/skipped")
+            return False
+        return True
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for item in start:
+            if self._keep(item):
+                yield item
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]
+                              ) -> Iterator[Any]:
+        return (item for item in result if self._keep(item))
+
+    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]
+                                          ) -> AsyncIterator[Any]:
+        async for item in result:
+            if self._keep(item):
+                yield item

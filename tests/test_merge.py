@@ -1,0 +1,102 @@
+"""archive.merge: shards with overlapping posts merge into one archive, idempotently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archive import merge, search, store
+from archive.errors import ArchiveError
+from archive.models import Capture, Comment, Post
+
+BLOG = "7183947562016475920"
+SITE = "news.blogspot.com"
+
+
+def _post(post_id: str, text: str, updated: str, fetched: str) -> Post:
+    return Post(blog_id=BLOG, post_id=post_id, url=f"https://{SITE}/2024/01/{post_id}.html",
+                site=SITE, title=f"title {post_id}", text=text, published="2024-01-01T10:00:00+07:00",
+                updated=updated, fetched_at=fetched)
+
+
+def _shard(path: Path, posts: list[Post], warc: str, comments: list[Comment]) -> Path:
+    db = store.open_archive(path)
+    run = store.start_run(db, SITE, f"https://{SITE}/", {"GOAHEAD_X": 1})
+    store.upsert_site(db, SITE, blog_id=BLOG, url=f"https://{SITE}/",
+                      crawled_at=posts[0].fetched_at)
+    for offset, post in enumerate(posts):
+        store.upsert_post(db, post)
+        store.record_capture(db, Capture(
+            url=post.url, status=200, warc_file=warc, warc_offset=offset * 1000,
+            warc_length=900, digest=f"sha1:{post.post_id}{warc}", fetched_at=post.fetched_at or "",
+            site=SITE, run_id=run))
+    store.upsert_comments(db, BLOG, "a", comments)
+    store.finish_run(db, run, status="finished", counters={"posts_new": len(posts)},
+                     stats={"shard": warc})
+    db.close()
+    return path
+
+
+@pytest.fixture
+def shards(tmp_path: Path) -> list[Path]:
+    old, new = "2024-01-02T10:00:00+07:00", "2024-01-05T09:00:00+07:00"
+    one = _shard(tmp_path / "one.db", [
+        _post("a", "first text of a", old, "2024-02-01T00:00:00Z"),
+        _post("b", "only in one", old, "2024-02-01T00:00:00Z"),
+        _post("d", "same everywhere", old, "2024-02-01T00:00:00Z"),
+    ], "one.warc.gz", [Comment("x", "2024-01-03", "hello"), Comment("y", None, "hi")])
+    two = _shard(tmp_path / "two.db", [
+        _post("a", "second text of a", new, "2024-01-10T00:00:00Z"),
+        _post("c", "only in two", old, "2024-02-02T00:00:00Z"),
+        _post("d", "same everywhere", old, "2024-02-03T00:00:00Z"),
+    ], "two.warc.gz", [Comment("x", "2024-01-03", "hello"), Comment("z", None, "yo")])
+    return [one, two]
+
+
+def _counts(db) -> dict[str, int]:
+    tables = ("posts", "post_versions", "captures", "comments", "runs", "sites")
+    return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def test_merge_twice_is_stable_and_newest_version_wins(shards, tmp_path: Path) -> None:
+    into = store.open_archive(tmp_path / "all.db")
+    first = merge.merge(into, shards)
+    after_first = _counts(into)
+    assert after_first == {"posts": 4, "post_versions": 1, "captures": 6, "comments": 3,
+                           "runs": 2, "sites": 1}
+    assert first["shards"] == 2
+    assert first["posts_new"] == 4
+    second = merge.merge(into, list(reversed(shards)))
+    assert _counts(into) == after_first
+    assert second["posts_new"] == second["posts_updated"] == second["captures"] == 0
+    assert second["runs"] == second["comments"] == 0
+    a = store.get_post(into, BLOG, "a")
+    assert a is not None
+    assert a.text == "second text of a"  # newer `updated` wins over the later fetch
+    (version,) = store.post_versions(into, BLOG, "a")
+    assert version["text"] == "first text of a"
+    assert [h.url for h in search.search(into, "second")] == [a.url]
+    assert not search.search(into, "first")
+    run_ids = {r[0] for r in into.execute("SELECT id FROM runs")}
+    capture_runs = {r[0] for r in into.execute("SELECT DISTINCT run_id FROM captures")}
+    assert capture_runs == run_ids  # captures point at the merged runs
+    (site,) = into.query("SELECT * FROM sites")
+    assert (site["first_crawl"], site["last_crawl"]) == (
+        "2024-01-10T00:00:00Z", "2024-02-01T00:00:00Z")
+
+
+def test_older_shard_after_newer_keeps_the_newer(shards, tmp_path: Path) -> None:
+    into = store.open_archive(tmp_path / "all.db")
+    counts = merge.merge(into, list(reversed(shards)))
+    assert counts["posts_older"] == 1
+    assert store.get_post(into, BLOG, "a").text == "second text of a"
+    assert len(store.post_versions(into, BLOG, "a")) == 1
+
+
+def test_merge_refuses_itself_and_missing_shards(shards, tmp_path: Path) -> None:
+    into = store.open_archive(shards[0])
+    with pytest.raises(ArchiveError, match="being merged into"):
+        merge.merge(into, [shards[0]])
+    with pytest.raises(ArchiveError, match="no archive"):
+        merge.merge(into, [tmp_path / "missing.db"])

@@ -1,0 +1,160 @@
+"""``goahead runs``, ``status``, ``merge`` and the crawl progress display."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
+
+from archive import store
+from archive.models import Post
+from goahead_crawler import cli_ops
+from goahead_crawler.progress import CrawlProgress, Snapshot, progress_line, rates
+from sampleblog import content
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def crawled(sample_site, tmp_path_factory) -> Path:
+    """The contempo blog crawled the Scrapy way, with plain progress lines on."""
+    out = tmp_path_factory.mktemp("ops")
+    db = out / "archive.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "blogger", "-a",
+         f"url={sample_site.urls['contempo']}", "-s", f"GOAHEAD_ARCHIVE_DB={db}",
+         "-s", f"GOAHEAD_WARC_DIR={out / 'warcs'}", "-s", "DOWNLOAD_DELAY=0.05",
+         "-s", "GOAHEAD_PROGRESS_ENABLED=1", "-s", "GOAHEAD_PROGRESS_INTERVAL=0.1",
+         "-s", "GOAHEAD_PROGRESS_MODE=lines", "-s", "LOG_LEVEL=WARNING"],
+        capture_output=True, text=True, cwd=ROOT, check=False, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (out / "stderr.txt").write_text(result.stderr, encoding="utf-8")
+    return db
+
+
+def test_progress_lines_when_not_on_a_terminal(crawled: Path) -> None:
+    lines = [line for line in (crawled.parent / "stderr.txt").read_text().splitlines()
+             if "posts archived" in line]
+    assert lines, "no progress line"
+    assert all(line.startswith("127.0.0.1:") for line in lines)
+    assert "failed" in lines[-1]
+    assert "requests (" in lines[-1]
+
+
+def test_runs_lists_the_crawl(crawled: Path) -> None:
+    result = CliRunner().invoke(cli_ops.runs, ["--db", str(crawled), "--json"])
+    assert result.exit_code == 0, result.output
+    (run,) = json.loads(result.output)
+    blog = content.load_blog("contempo")
+    assert run["status"] == "finished"
+    assert run["new"] == len(blog.posts) + len(blog.pages)
+    assert run["requests"] > run["new"]
+    assert run["bytes"] > 0
+    assert (run["failed"], run["deleted"], run["errors"]) == (0, 0, 0)
+    assert run["failures"] == []
+    table = CliRunner().invoke(cli_ops.runs, ["--db", str(crawled)])
+    assert table.exit_code == 0
+    header, line, legend = table.output.splitlines()
+    assert header.split() == ["id", "site", "started", "status", "posts", "requests", "MB",
+                              "errors"]
+    assert line.split()[4:6] == ["finished", f"{run['new']}/0/0/0/0"]
+    assert legend == "posts: new/updated/unchanged/deleted/failed"
+
+
+def test_status_shows_sites_posts_and_warc_bytes(crawled: Path) -> None:
+    result = CliRunner().invoke(cli_ops.status, ["--db", str(crawled), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    blog = content.load_blog("contempo")
+    assert summary["posts"] == len(blog.posts) + len(blog.pages)
+    (site,) = summary["sites"]
+    assert site["posts"] == summary["posts"]
+    assert site["last_status"] == "finished"
+    assert summary["warc_files"] == 1
+    assert summary["warc_bytes"] > 10_000
+    text = CliRunner().invoke(cli_ops.status, ["--db", str(crawled)])
+    assert text.exit_code == 0
+    assert text.output.splitlines()[2].split()[1] == str(summary["posts"])
+
+
+def test_runs_reports_failures_from_the_stats(tmp_path: Path) -> None:
+    db = store.open_archive(tmp_path / "a.db")
+    run = store.start_run(db, "x.blogspot.com", "https://x.blogspot.com/", {})
+    failures = [{"url": "https://x.blogspot.com/2024/01/a.html", "error": "HTTP 503",
+                 "retries": 3}]
+    store.finish_run(db, run, status="finished", counters={"posts_new": 1, "errors": 1},
+                     stats={"goahead/failures": json.dumps(failures),
+                            "goahead/posts/failed": 1})
+    killed = store.start_run(db, "x.blogspot.com", "https://x.blogspot.com/", {})
+    result = CliRunner().invoke(cli_ops.runs, ["--db", str(tmp_path / "a.db"), "--failures"])
+    assert result.exit_code == 0, result.output
+    assert "HTTP 503 (3 retries)" in result.output
+    rows = list(cli_ops.run_rows(db))
+    assert [r["id"] for r in rows] == [killed, run]
+    assert rows[0]["status"] == "running"
+    assert rows[0]["ended"] is None
+    assert rows[1]["failed"] == 1
+
+
+def test_missing_archive_is_one_line(tmp_path: Path) -> None:
+    for command in (cli_ops.runs, cli_ops.status):
+        result = CliRunner().invoke(command, ["--db", str(tmp_path / "none.db")])
+        assert result.exit_code == 1
+        assert result.output.startswith("Error: no archive at")
+
+
+def _shard(path: Path, text: str, updated: str) -> Path:
+    db = store.open_archive(path)
+    store.upsert_post(db, Post(blog_id="1", post_id="p", url="https://x.blogspot.com/p.html",
+                               site="x.blogspot.com", title="t", text=text, updated=updated,
+                               fetched_at=updated))
+    db.close()
+    return path
+
+
+def test_merge_command(tmp_path: Path) -> None:
+    one = _shard(tmp_path / "one.db", "old text", "2024-01-01T00:00:00Z")
+    two = _shard(tmp_path / "two.db", "new text", "2024-02-01T00:00:00Z")
+    into = tmp_path / "all.db"
+    first = CliRunner().invoke(cli_ops.merge, [str(one), str(two), "--into", str(into)])
+    assert first.exit_code == 0, first.output
+    assert "posts new/updated/unchanged 1 / 1 / 0" in first.output
+    again = CliRunner().invoke(cli_ops.merge, [str(two), str(one), "--into", str(into)])
+    assert "posts new/updated/unchanged 0 / 0 / 2, 0 older versions kept" in again.output
+    assert store.get_post(store.open_archive(into), "1", "p").text == "new text"
+    bad = CliRunner().invoke(cli_ops.merge, [str(into), "--into", str(into)])
+    assert bad.exit_code == 1
+    assert "being merged into" in bad.output
+
+
+def test_progress_figures() -> None:
+    start = Snapshot(found=0, archived=0, failed=0, requests=0, at=0.0)
+    now = Snapshot.of({"goahead/scheduled/feed": 90, "goahead/scheduled/sitemap": 10,
+                       "goahead/scheduled/feed/extra": 999, "goahead/found/sitemap": 100, "goahead/archived/posts": 38,
+                       "goahead/archived/pages": 2, "goahead/posts/failed": 1,
+                       "downloader/request_count": 50}, at=10.0)
+    assert (now.found, now.archived, now.failed, now.requests) == (100, 40, 1, 50)
+    rps, eta = rates(start, now)
+    assert rps == 5.0
+    assert eta == pytest.approx(59 / 4)
+    assert progress_line("blog", start, now) == (
+        "blog: 40/100 posts archived, 1 failed, 50 requests (5.0/s), ETA 15s")
+    assert rates(now, now)[1] is None
+
+
+def test_progress_is_off_unless_asked() -> None:
+    with pytest.raises(NotConfigured):
+        CrawlProgress.from_crawler(get_crawler())
+    with pytest.raises(NotConfigured, match="GOAHEAD_PROGRESS_MODE"):
+        CrawlProgress.from_crawler(get_crawler(settings_dict={
+            "GOAHEAD_PROGRESS_ENABLED": True, "GOAHEAD_PROGRESS_MODE": "fancy"}))
+    ext = CrawlProgress.from_crawler(get_crawler(settings_dict={
+        "GOAHEAD_PROGRESS_ENABLED": True, "GOAHEAD_PROGRESS_MODE": "lines"}))
+    assert (ext.rich, ext.interval) == (False, 10.0)

@@ -1,0 +1,116 @@
+"""``goahead crawl --resume``: interrupt a crawl (SIGKILL, SIGTERM), resume it, lose nothing."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from goahead_crawler.resume import JobBusy, finish_job, job_dir, job_settings, prepare_job
+from sampleblog import server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+N_POSTS = 300
+
+
+def _count(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return conn.execute("select count(*) from posts").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def _crawl_args(url: str, db: Path, warcs: Path) -> list[str]:
+    return [sys.executable, "-m", "goahead_crawler", "crawl", url, "--db", str(db),
+            "--warc-dir", str(warcs), "--delay", "0.02", "--concurrency", "2", "--resume"]
+
+
+def _interrupt_midway(args: list[str], db: Path, sig: int) -> int:
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    try:
+        while _count(db) < 80:
+            assert proc.poll() is None, "the crawl ended before it could be interrupted"
+            assert time.monotonic() < deadline, "the crawl made no progress"
+            time.sleep(0.05)
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return _count(db)
+
+
+def _warcio_check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from warcio.cli import main; main()",
+                           "check", str(path)], capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+def test_interrupted_crawl_resumes_with_every_post_once(tmp_path: Path, sig: int) -> None:
+    db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+    with server.start(["goahead"], N_POSTS) as site:
+        url = site.urls["goahead"]
+        blog = site.blog("goahead")
+        expected = {(blog.blog_id, p.post_id) for p in blog.posts + blog.pages}
+        before = _interrupt_midway(_crawl_args(url, db, warcs), db, sig)
+        assert 0 < before < len(expected)
+        first_requests = len(site.requests("goahead"))
+        again = subprocess.run(_crawl_args(url, db, warcs), cwd=ROOT, capture_output=True,
+                               text=True, timeout=300, check=False)
+        second_requests = len(site.requests("goahead")) - first_requests
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "Resuming" in again.stderr
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select blog_id, post_id from posts").fetchall()
+        doubled = conn.execute(
+            "select url from captures where record_type = 'response' and url in"
+            " (select url from posts) group by url having count(*) > 1").fetchall()
+        runs = conn.execute("select status from runs order by id").fetchall()
+    assert len(rows) == len(set(rows)) == len(expected)
+    assert set(rows) == expected
+    # what the first run archived is not fetched again (at most the pages in flight)
+    assert second_requests < len(expected) - before + 20, second_requests
+    assert len(doubled) <= 4, doubled
+    assert [r[0] for r in runs] == ["killed" if sig == signal.SIGKILL else "shutdown",
+                                    "finished"]
+    files = sorted(warcs.glob("*.warc.gz"))
+    assert files
+    assert not list(warcs.glob("*.open"))
+    for path in files:
+        check = _warcio_check(path)
+        assert check.returncode == 0, check.stdout + check.stderr
+    assert not job_dir(db, url).exists(), "a finished job leaves no job dir behind"
+
+
+def test_job_modes(tmp_path: Path) -> None:
+    path = job_dir(tmp_path / "a.db", "http://127.0.0.1:8080/")
+    assert path == tmp_path / ".goahead-jobs" / "127.0.0.1_8080"
+    fresh = prepare_job(path)
+    assert fresh.mode == "fresh"
+    assert "GOAHEAD_RESUME_SINCE" not in job_settings(fresh)
+    marker = json.loads((path / "goahead-job.json").read_text())
+    (path / "goahead-job.json").write_text(json.dumps({**marker, "pid": 1}))  # alive: init
+    with pytest.raises(JobBusy):
+        prepare_job(path)
+    (path / "goahead-job.json").write_text(json.dumps({**marker, "pid": 2**22 + 1}))
+    (path / "requests.seen").write_bytes(b"stale")
+    killed = prepare_job(path)
+    assert (killed.mode, killed.started_at) == ("killed", fresh.started_at)
+    assert not (path / "requests.seen").exists()
+    assert job_settings(killed)["GOAHEAD_RESUME_SINCE"] == fresh.started_at
+    finish_job(path, "shutdown")
+    assert prepare_job(path).mode == "queue"
+    finish_job(path, "finished")
+    assert not path.exists()
+    assert prepare_job(path).mode == "fresh"

@@ -1,0 +1,113 @@
+"""sites.toml: parsing, one-line errors, and ``goahead crawl --sites`` over two sample blogs."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from goahead_crawler.sites import SitesError, load_sites, parse_sites
+from sampleblog import content
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SAMPLE = """
+[defaults]
+delay = 1.5
+comments = false
+
+[[site]]
+name = "goahead"
+url = "https://goaheadnews.blogspot.com/2024/01/x.html"
+
+[[site]]
+url = "http://example.com"
+delay = 0
+assets = true
+enabled = false
+"""
+
+
+def test_sites_file_with_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "sites.toml"
+    path.write_text(SAMPLE, encoding="utf-8")
+    first, second = load_sites(path)
+    assert (first.name, first.url, first.enabled) == (
+        "goahead", "https://goaheadnews.blogspot.com/", True)
+    assert first.settings == {"DOWNLOAD_DELAY": 1.5, "AUTOTHROTTLE_START_DELAY": 1.5,
+                              "GOAHEAD_COMMENTS_ENABLED": False}
+    assert (second.name, second.enabled) == ("example.com", False)
+    assert second.settings["DOWNLOAD_DELAY"] == 0
+    assert second.settings["GOAHEAD_ASSETS_ENABLED"] is True
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"site": [{"url": "http://a.com/", "dealy": 1}]}, "site #1: unknown key 'dealy'"),
+    ({"site": [{"name": "x"}]}, "site #1: missing url"),
+    ({"site": [{"url": "http://a.com/", "delay": "fast"}]}, "delay must be int or float"),
+    ({"site": [{"url": "http://a.com/", "delay": True}]}, "delay must be int or float"),
+    ({"site": [{"url": "http://a.com/", "comments": 1}]}, "comments must be bool"),
+    ({"site": [{"url": "http://a.com/", "delay": -1}]}, "delay must not be negative"),
+    ({"site": [{"url": "http://a.com/"}, {"url": "http://a.com"}]}, "listed twice"),
+    ({"sites": []}, "unknown table 'sites'"),
+    ({"defaults": {"url": "http://a.com/"}, "site": [{}]}, "[defaults]: unknown key 'url'"),
+    ({}, "no [[site]] tables"),
+    ({"site": [{"url": "ftp://a.com/"}]}, "bad url"),
+])
+def test_bad_sites_are_one_line_errors(data: dict, message: str) -> None:
+    with pytest.raises(SitesError, match=None) as info:
+        parse_sites(data, "s.toml")
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+    assert str(info.value).startswith("s.toml")
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(SitesError, match="no such file"):
+        load_sites(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[site]\nurl=", encoding="utf-8")
+    with pytest.raises(SitesError, match="not valid TOML"):
+        load_sites(bad)
+
+
+def _goahead(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "goahead_crawler", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_crawl_sites_crawls_every_enabled_blog(sample_site, tmp_path: Path) -> None:
+    urls = sample_site.urls
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        "[defaults]\ndelay = 0\nconcurrency = 8\n\n"
+        f'[[site]]\nname = "goahead"\nurl = "{urls["goahead"]}"\n\n'
+        f'[[site]]\nname = "contempo"\nurl = "{urls["contempo"]}"\nmax_posts = 2\n\n'
+        '[[site]]\nurl = "http://127.0.0.1:9/"\nenabled = false\n', encoding="utf-8")
+    db = tmp_path / "archive.db"
+    result = _goahead("crawl", "--sites", str(sites), "--db", str(db),
+                      "--warc-dir", str(tmp_path / "warcs"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    blog = content.load_blog("goahead")
+    with sqlite3.connect(db) as conn:
+        per_site = dict(conn.execute(
+            "select site, count(*) from posts where kind = 'post' group by site"))
+        runs = conn.execute("select count(*) from runs").fetchone()[0]
+    assert per_site[urls["goahead"].split("/")[2]] == len(blog.posts)
+    assert per_site[urls["contempo"].split("/")[2]] == 2  # its own max_posts
+    assert runs == 2  # the disabled site is not crawled
+
+
+def test_crawl_refuses_bad_sites_file_and_url_with_sites(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.toml"
+    sites.write_text('[[site]]\nurl = "http://a.blogspot.com/"\ndelay = "x"\n', encoding="utf-8")
+    bad = _goahead("crawl", "--sites", str(sites), "--db", str(tmp_path / "a.db"))
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines()[-1].startswith("Error: ")
+    assert "delay must be int or float" in bad.stderr
+    both = _goahead("crawl", "http://a.blogspot.com/", "--sites", str(sites))
+    assert both.returncode == 2
+    assert "not both" in both.stderr
