@@ -11,10 +11,12 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
+from goahead_crawler.cli_ops import runs
 from goahead_crawler.retry import RetryAfter, failures_from_stats, retry_after_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,3 +108,47 @@ def test_retry_after_cap_bounds_the_wait(sample_site, tmp_path: Path) -> None:
                             "GOAHEAD_RETRY_AFTER_MAX=0.1")
     assert stats["goahead/retry_after/seconds"] == pytest.approx(0.2)
     assert elapsed < 10
+
+
+def test_failed_posts_are_recorded_reported_and_fetched_by_the_next_run(
+        sample_site, tmp_path: Path) -> None:
+    base = sample_site.urls["contempo"]
+    blog = sample_site.blog("contempo")
+    broken = [p.path for p in blog.posts[:2]]
+    db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+    middlewares = {"goahead_crawler.retry.RetryAfter": 560,
+                   "goahead_crawler.retry.FailureLog": 50, "tests.ops_faults.Always503": 950}
+    first = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "blogger", "-a", f"url={base}",
+         "-s", f"GOAHEAD_ARCHIVE_DB={db}", "-s", f"GOAHEAD_WARC_DIR={warcs}",
+         "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=1", "-s", "LOG_LEVEL=WARNING",
+         "-s", f"DOWNLOADER_MIDDLEWARES={json.dumps(middlewares)}",
+         "-s", f"GOAHEAD_TEST_503_PATHS={','.join(broken)}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert first.returncode == 0, first.stderr[-3000:]
+    second = subprocess.run(
+        [sys.executable, "-m", "goahead_crawler", "crawl", base, "--db", str(db),
+         "--warc-dir", str(warcs), "--delay", "0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert second.returncode == 0, second.stderr[-3000:]
+    listed = CliRunner().invoke(runs, ["--db", str(db), "--json"])
+    latest, earliest = json.loads(listed.output)
+    failed = sorted(f["url"] for f in earliest["failures"])
+    assert failed == sorted(base.rstrip("/") + path for path in broken)
+    assert {f["error"] for f in earliest["failures"]} == {"HTTP 503"}
+    assert earliest["new"] == len(blog.posts) + len(blog.pages) - 2
+    assert latest["failures"] == []
+    assert latest["new"] == 2  # the two posts that failed, fetched by the next run
+
+
+def test_crawl_reports_failures_at_the_end(capsys) -> None:
+    from goahead_crawler.cli_crawl import report_failures
+    from goahead_crawler.runner import CrawlResult
+
+    failures = [{"url": f"http://b/{i}.html", "error": "HTTP 503", "retries": 3}
+                for i in range(7)]
+    report_failures([CrawlResult("http://b/", {"goahead/failures": json.dumps(failures)}),
+                     CrawlResult("http://ok/", {})])
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("7 requests to http://b/ failed after retries")
+    assert err[1:] == [f"  http://b/{i}.html  HTTP 503" for i in range(5)]
