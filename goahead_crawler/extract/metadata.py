@@ -1,0 +1,245 @@
+"""Post metadata from a parsed page: title, dates, author, labels, ids, language, word count.
+
+Precedence: the feed entry (applied by the caller), then the page's microdata and meta tags,
+then text a reader sees. ``scopes`` is [post container, Blog widget]: most fields are read
+from the container only (sidebars and other posts cannot answer); the shared date header
+lives in the Blog widget.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from lxml import etree
+
+from goahead_crawler.extract import rules
+from goahead_crawler.extract.clean import text_of
+from goahead_crawler.extract.dates import normalise_machine_date, parse_visible_date
+
+_BLOG_ID = re.compile(r"blogID(?:[\"']?\s*[:=]|\\x3d)\s*[\"']?(\d{6,})")
+_ID_IN_VALUE = re.compile(r"(?:^|/feeds/)(\d{6,})(?:$|/)")
+_POST_ID = re.compile(r"(?:^|postID=|^post-body-)(\d{6,})(?:$|&)")
+_BYLINE = re.compile(r"^(posted by|by|von|โดย)\s*:?\s*", re.IGNORECASE)
+_NOT_ASCII_LETTERS = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalpha())
+LANGUAGE_SAMPLE_CHARS = 4000
+# Thai is written without spaces; a dictionary segmenter (pythainlp newmm) costs ~2 ms per
+# KB of text plus a 0.5 s warm-up: more than the whole extraction. We estimate instead, one
+# word per THAI_CHARS_PER_WORD Thai characters, the ratio pythainlp's newmm gives on the
+# reference article (5,920 Thai characters, 1,089 Thai words).
+THAI_CHARS_PER_WORD = 5.4
+
+
+def _text(element: Any) -> str:
+    if isinstance(element, str):
+        return " ".join(element.split())
+    return " ".join(text_of(element).split())
+
+
+def first_text(scopes: Iterable[etree._Element], xpaths: Iterable[etree.XPath]) -> str:
+    """The first non-empty text any XPath finds, trying every XPath in each scope in turn."""
+    for scope in scopes:
+        for xpath in xpaths:
+            for found in xpath(scope):
+                value = _text(found)
+                if value:
+                    return value
+    return ""
+
+
+class Index:
+    """The post container's elements by class token, ``itemprop=``, ``rel=`` and ``tag:a``:
+    one XPath scan, then every selector in :mod:`rules` is a dictionary lookup."""
+
+    def __init__(self, container: etree._Element) -> None:
+        self.by_key: dict[str, list[etree._Element]] = {}
+        for element in rules.INDEXED(container):
+            for key in _keys(element):
+                self.by_key.setdefault(key, []).append(element)
+
+    def matches(self, selector: rules.Selector) -> list[etree._Element]:
+        tag, key, _, inside = selector
+        if not inside:
+            return [e for e in self.by_key.get(key, ()) if tag in ("*", e.tag)]
+        found: list[etree._Element] = []
+        for outer in self.by_key.get(inside, ()):
+            elements = outer.iter() if tag == "*" else outer.iter(tag)
+            found.extend(e for e in elements if e is not outer and key in _keys(e))
+        return found
+
+    def values(self, selector: rules.Selector) -> list[str]:
+        attribute = selector[2]
+        found = (
+            (e.get(attribute) or "" if attribute else text_of(e)) for e in self.matches(selector)
+        )
+        return [v for v in (" ".join(f.split()) for f in found) if v]
+
+    def first(self, selectors: Iterable[rules.Selector]) -> str:
+        for selector in selectors:
+            values = self.values(selector)
+            if values:
+                return values[0]
+        return ""
+
+
+def _keys(element: etree._Element) -> list[str]:
+    keys = (element.get("class") or "").split()
+    for attribute in ("itemprop", "rel"):
+        value = element.get(attribute)
+        if value:
+            keys.append(f"{attribute}={value}")
+    if element.tag == "a":
+        keys.append("tag:a")
+    return keys
+
+
+def json_ld(root: etree._Element) -> list[dict[str, Any]]:
+    """Every JSON-LD object on the page (``@graph`` flattened); broken JSON is skipped."""
+    objects: list[dict[str, Any]] = []
+    for raw in rules.JSON_LD(root):
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        for item in stack:
+            if isinstance(item, dict):
+                objects.append(item)
+                objects.extend(x for x in item.get("@graph", []) if isinstance(x, dict))
+    return objects
+
+
+def _ld_value(objects: list[dict[str, Any]], key: str) -> str:
+    for item in objects:
+        value = item.get(key)
+        if isinstance(value, dict):
+            value = value.get("name")
+        if isinstance(value, list) and value:
+            value = value[0].get("name") if isinstance(value[0], dict) else value[0]
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def title(index: Index, root: etree._Element, ld: list[dict]) -> str:
+    return (
+        index.first(rules.TITLE)
+        or first_text([root], rules.TITLE_HEAD)
+        or _ld_value(ld, "headline")
+        or first_text([root], [rules.PAGE_TITLE])
+    )
+
+
+def published(index: Index, root: etree._Element, ld: list[dict], shown: str) -> str | None:
+    """Machine-readable dates first (offset kept), then the date the page shows."""
+    machine = (
+        index.first(rules.PUBLISHED)
+        or first_text([root], [rules.HEAD_META["published"]])
+        or _ld_value(ld, "datePublished")
+    )
+    return normalise_machine_date(machine) or parse_visible_date(shown)
+
+
+def date_shown(index: Index, outer: etree._Element, body: etree._Element) -> str:
+    """The date as the page shows it: ``h2.date-header`` (localised, maybe shared by several
+    posts, so it may sit outside the post container, or in some custom templates inside the
+    body), else the visible timestamp."""
+    return (
+        index.first(rules.DATE_SHOWN[:1])
+        or first_text([outer], [rules.DATE_HEADER_OUTSIDE])
+        or index.first(rules.DATE_SHOWN)
+        or first_text([body], [rules.DATE_HEADER_OUTSIDE])
+    )
+
+
+def updated(index: Index, root: etree._Element, ld: list[dict]) -> str | None:
+    machine = (
+        index.first(rules.UPDATED)
+        or first_text([root], [rules.HEAD_META["updated"]])
+        or _ld_value(ld, "dateModified")
+    )
+    return normalise_machine_date(machine)
+
+
+def author(index: Index, root: etree._Element, ld: list[dict]) -> str:
+    found = (
+        index.first(rules.AUTHOR)
+        or first_text([root], [rules.HEAD_META["author"]])
+        or _ld_value(ld, "author")
+    )
+    return _BYLINE.sub("", found)
+
+
+def labels(index: Index) -> list[str]:
+    for selector in rules.LABELS:
+        found = [v.strip(" ,") for v in index.values(selector)]
+        if any(found):
+            return list(dict.fromkeys(x for x in found if x))
+    return []
+
+
+def post_id(scopes: list[etree._Element]) -> str | None:
+    """``meta[itemprop=postId]``, ``<a name=DIGITS>``, ``share-post.g?postID=``, ``post-body-N``:
+    in the container, then on the body."""
+    for scope in scopes:
+        for xpath in rules.POST_ID:
+            for value in xpath(scope):
+                match = _POST_ID.search(value)
+                if match:
+                    return match.group(1)
+    return None
+
+
+def blog_id(page_text: str, scopes: list[etree._Element]) -> str | None:
+    """``_WidgetManager._Init(...blogID...)`` in the raw page, else microdata or the post
+    service link."""
+    match = _BLOG_ID.search(page_text)
+    if match:
+        return match.group(1)
+    for scope in scopes:
+        for xpath in rules.BLOG_ID:
+            for value in xpath(scope):
+                match = _ID_IN_VALUE.search(value)
+                if match:
+                    return match.group(1)
+    return None
+
+
+def thai_and_latin_letters(text: str) -> tuple[int, int]:
+    """Counted on UTF-8 bytes: Thai is U+0E00-U+0E7F (E0 B8 xx / E0 B9 xx), Latin is ASCII
+    letters. Byte counting runs in C; per-character Python or regex costs more than parsing."""
+    data = text.encode("utf-8")
+    thai = data.count(b"\xe0\xb8") + data.count(b"\xe0\xb9")
+    latin = len(data.translate(None, _NOT_ASCII_LETTERS))
+    return thai, latin
+
+
+def language(text: str, root: etree._Element) -> str | None:
+    """ "th" when Thai letters dominate, else the page's ``lang``, else "en" for Latin text;
+    ``None`` for text without letters."""
+    sample = text[:LANGUAGE_SAMPLE_CHARS]
+    thai, latin = thai_and_latin_letters(sample)
+    if thai and thai >= latin:
+        return "th"
+    if not latin and not any(char.isalpha() for char in sample):
+        return None
+    declared = next(iter(rules.HTML_LANG(root)), "").split("-")[0].lower()
+    if declared and declared != "th":
+        return declared
+    return "en" if latin else None
+
+
+def word_count(text: str) -> int:
+    """Words between spaces; Thai (written without spaces) counts one word per
+    THAI_CHARS_PER_WORD Thai characters."""
+    thai, _ = thai_and_latin_letters(text)
+    if not thai:
+        return len(text.split())
+    other = sum(1 for token in text.split() if not _has_thai(token))
+    return other + max(1, round(thai / THAI_CHARS_PER_WORD))
+
+
+def _has_thai(token: str) -> bool:
+    return any("\u0e00" <= char <= "\u0e7f" for char in token)
