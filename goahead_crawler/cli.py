@@ -124,6 +124,37 @@ def export(db_path: str, fmt: str, out: str | None, query: str | None, **filters
 
 
 @cli.command()
+@click.option("--warc-dir", default="warcs", show_default=True,
+              type=click.Path(file_okay=False, exists=True), help="Directory of WARC files.")
+@db_option
+def reindex(warc_dir: str, db_path: str) -> None:
+    """Rebuild the archive from WARC files with no network: re-extract every post and page.
+
+    Writes the same rows a crawl writes (same ids, same text), so an extractor improvement
+    reaches an existing archive, and a lost database can be rebuilt from its WARCs.
+
+    \b
+    Example:
+        goahead reindex --warc-dir warcs/ --db archive.db
+    """
+    from archive import store
+    from goahead_crawler.reindex import reindex_warcs
+
+    try:
+        db = store.open_archive(db_path)
+    except archive_errors.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with report.export_progress(enabled=True) as progress:
+        result = reindex_warcs(warc_dir, db, progress=progress)
+    click.echo(
+        f"{result.files} WARC files, {result.records} records: {result.posts} posts and "
+        f"{result.pages} pages re-extracted ({result.new} new, {result.updated} updated, "
+        f"{result.unchanged} unchanged), {result.comments} comments"
+        + (f", {result.skipped} unreadable" if result.skipped else "")
+    )
+
+
+@cli.command()
 @click.argument("page", type=click.Path(exists=True, dir_okay=False))
 @click.option("--url", default="", help="The page's URL (for relative links and ids).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
