@@ -14,7 +14,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.models import Capture
+from archive.models import Capture, Post
 from goahead_crawler.signals import capture_written
 from goahead_crawler.warc.extension import WarcCapture, find_warc_capture, load_lookup
 from goahead_crawler.warc.files import crashed_files
@@ -190,6 +190,26 @@ def test_write_metadata_links_to_the_last_response(tmp_path: Path) -> None:
     assert body == b"outlink: http://a/\r\noutlink: http://b/\r\n"
     assert rh.get_header("WARC-Concurrent-To") == records[1][1].get_header("WARC-Record-ID")
     assert written.offset > request.meta["warc_capture"].warc_offset
+
+
+def test_an_archived_page_gets_a_metadata_record_with_source_and_outlinks(
+    tmp_path: Path,
+) -> None:
+    ext = make(tmp_path)
+    request, response = exchange(goahead_source="feed", goahead_parent="http://blog.test/feed")
+    ext.response_downloaded(response=response, request=request)
+    page = Post(blog_id="1", post_id="2", url="http://blog.test/p", site="blog.test",
+                outlinks=["http://a/", "http://b/"])
+    ext.item_scraped(item=page, response=response)
+    ext.item_scraped(item={"url": "http://blog.test/p"}, response=response)  # no outlinks
+    ext.spider_closed()
+    records = all_records(tmp_path)
+    assert [r[0] for r in records] == ["warcinfo", "response", "request", "metadata", "metadata"]
+    _, rh, _, body = records[-1]
+    assert rh.get_header("WARC-Target-URI") == "http://blog.test/p?x=1"  # as captured
+    assert rh.get_header("WARC-Concurrent-To") == records[1][1].get_header("WARC-Record-ID")
+    assert body == (b"goahead-source: feed\r\nvia: http://blog.test/feed\r\n"
+                    b"goahead-kind: post\r\noutlink: http://a/\r\noutlink: http://b/\r\n")
 
 
 def test_spider_opened_repairs_crashed_files(tmp_path: Path) -> None:

@@ -86,6 +86,18 @@ def test_write_cdxj_indexes_every_capture(warc: tuple[Path, list]) -> None:
     assert lines == sorted(lines)
 
 
+def test_write_cdxj_is_the_same_after_py_wacz_is_imported(warc: tuple[Path, list]) -> None:
+    """py-wacz appends "warcinfo" to cdxj-indexer's default record types when imported."""
+    import wacz.waczindexer  # noqa: F401
+
+    directory, _ = warc
+    out = io.StringIO()
+    write_cdxj(sorted(directory.glob("*.warc.gz")), out)
+    entries = [json.loads(line.split(" ", 2)[2]) for line in out.getvalue().splitlines()]
+    assert entries
+    assert all("url" in e for e in entries)
+
+
 def test_make_wacz_packages_the_warcs(warc: tuple[Path, list], tmp_path: Path) -> None:
     directory, written = warc
     out = make_wacz(sorted(directory.glob("*.warc.gz")), tmp_path / "crawl.wacz")

@@ -95,6 +95,7 @@ class WarcCapture:
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         return ext
 
     def _warcinfo(self) -> dict[str, str]:
@@ -160,6 +161,23 @@ class WarcCapture:
         request.meta["warc_capture"] = capture
         self.crawler.signals.send_catch_log(capture_written, capture=capture, request=request)
 
+    def item_scraped(self, item: Any, response: Response) -> None:
+        """An archived page (an item with ``url`` and ``outlinks``, e.g. ``Post``) gets a
+        metadata record with how it was found, what it became (``goahead-kind``) and its
+        outlinks, linked to its response or revisit record."""
+        outlinks = getattr(item, "outlinks", None)
+        if self.failed or not getattr(item, "url", None) or outlinks is None:
+            return
+        capture = response.meta.get("warc_capture")
+        url = capture.url if isinstance(capture, Capture) else response.url.split("#")[0]
+        fields = self._page_fields(response.meta)
+        fields["goahead-kind"] = str(getattr(item, "kind", "") or "page")
+        fields["outlink"] = [str(u) for u in outlinks]
+        try:
+            self.write_metadata(url, fields)
+        except OSError:
+            return  # counted, logged and the spider closed by _error
+
     # -- writing ------------------------------------------------------------------------
 
     def capture(self, request: Request, response: Response) -> Capture:
@@ -174,7 +192,7 @@ class WarcCapture:
             main = rec.build_response(self.builder, ex, date)
         main_id = rec.record_id(main)
         group = [main, rec.build_request(self.builder, ex, date, main_id)]
-        fields = self._page_fields(request)
+        fields = self._page_fields(request.meta)
         if fields:
             group.append(rec.build_metadata(self.builder, ex.url, date, fields, main_id))
         written = self.writer.write(group)
@@ -210,8 +228,7 @@ class WarcCapture:
             return None
 
     @staticmethod
-    def _page_fields(request: Request) -> dict[str, str | list[str]]:
-        meta = request.meta
+    def _page_fields(meta: Mapping[str, Any]) -> dict[str, str | list[str]]:
         fields: dict[str, str | list[str]] = {}
         if meta.get("goahead_source"):
             fields["goahead-source"] = str(meta["goahead_source"])

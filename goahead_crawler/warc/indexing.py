@@ -6,9 +6,35 @@ package to install when its tool is missing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import gc
+import json
+import tempfile
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+#: Record types in a CDXJ index, named because importing py-wacz adds "warcinfo" to
+#: cdxj-indexer's defaults for the whole process. Our metadata records
+#: (application/warc-fields) are left out, as cdxj-indexer's defaults do.
+INDEXED = "response,revisit,resource"
+#: ``pages.jsonl`` header: the page list ReplayWeb.page shows for a WACZ.
+PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Archived posts and pages"}
+
+
+@contextlib.contextmanager
+def _reclaiming_spools() -> Iterator[None]:
+    """cdxj-indexer (also inside py-wacz) buffers record bodies in SpooledTemporaryFiles it
+    never closes. They are reclaimed (and warn) as the indexer drops them, or later at a
+    garbage collection: silence that one warning here and collect before leaving, so it
+    never surfaces at some later, unrelated moment."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            yield
+        finally:
+            gc.collect()
 
 
 def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str]) -> None:
@@ -26,12 +52,31 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str]) -> N
     roots = {str(Path(p).resolve().parent) for p in paths}
     root = roots.pop() if len(roots) == 1 else None
     target = str(out) if isinstance(out, str | Path) else out
-    CDXJIndexer(target, paths, sort=True, dir_root=root).process_all()
+    with _reclaiming_spools():
+        CDXJIndexer(target, paths, sort=True, dir_root=root, records=INDEXED).process_all()
 
 
-def make_wacz(warc_paths: Iterable[str | Path], out: str | Path) -> Path:
-    """Package ``warc_paths`` as a WACZ file at ``out`` (index, pages and datapackage
-    built by py-wacz). Returns ``out``. Raises ``RuntimeError`` when py-wacz fails."""
+def archived_pages(db: Any) -> list[dict[str, str]]:
+    """The archive's posts and static pages as WACZ page entries: the URL and WARC-Date of
+    the capture each post row points to, and the post's title."""
+    sql = (
+        "SELECT c.url, c.fetched_at, p.title FROM posts p JOIN captures c"
+        " ON c.warc_file = p.warc_file AND c.warc_offset = p.warc_offset"
+        " ORDER BY p.published_utc, p.id"
+    )
+    return [{"url": r["url"], "ts": r["fetched_at"], "title": r["title"] or r["url"]}
+            for r in db.query(sql)]
+
+
+def make_wacz(
+    warc_paths: Iterable[str | Path],
+    out: str | Path,
+    pages: Iterable[Mapping[str, str]] | None = None,
+) -> Path:
+    """Package ``warc_paths`` as a WACZ file at ``out`` (index and datapackage built by
+    py-wacz). ``pages`` (``url``, ``ts``, ``title``; see :func:`archived_pages`) become
+    ``pages/pages.jsonl``; without them py-wacz guesses pages from the records.
+    Returns ``out``. Raises ``RuntimeError`` when py-wacz fails."""
     try:
         from wacz.main import main as wacz_main
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -39,7 +84,17 @@ def make_wacz(warc_paths: Iterable[str | Path], out: str | Path) -> Path:
     paths = [str(p) for p in warc_paths]
     if not paths:
         raise ValueError("no WARC files to package")
-    code = wacz_main(["create", "-o", str(out), "--detect-pages", *paths])
+    with tempfile.TemporaryDirectory(prefix="goahead-wacz-") as tmp, _reclaiming_spools():
+        args = ["create", "-o", str(out)]
+        if pages is None:
+            args.append("--detect-pages")
+        else:
+            listing = Path(tmp) / "pages.jsonl"
+            lines = [PAGES_HEADER, *(dict(page) for page in pages)]
+            listing.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines),
+                               encoding="utf-8")
+            args += ["--pages", str(listing)]
+        code = wacz_main([*args, *paths])
     if code:
         raise RuntimeError(f"wacz create failed with exit status {code}")
     return Path(out)

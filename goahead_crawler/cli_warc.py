@@ -1,0 +1,144 @@
+"""``goahead warc-get``, ``index`` and ``wacz``: read, index and package the crawl's WARC files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from goahead_crawler.cli_options import db_option, open_existing
+from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_SUFFIX
+
+warc_dir_option = click.option(
+    "--warc-dir", default="warcs", show_default=True, type=click.Path(file_okay=False),
+    help="Directory holding the WARC files.",
+)
+
+
+def finished_warcs(warc_dir: str) -> list[Path]:
+    """The finished WARC files of ``warc_dir``; a missing or empty directory is a user error.
+
+    ``.open`` files (being written, or left by a crash until the next crawl repairs them)
+    are skipped, with a note on stderr.
+    """
+    directory = Path(warc_dir)
+    if not directory.is_dir():
+        raise click.ClickException(f"no WARC directory at {directory} (crawl first, or pass "
+                                   "--warc-dir)")
+    paths = sorted(directory.glob(f"*{WARC_SUFFIX}"))
+    still_open = sorted(directory.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}"))
+    if still_open:
+        click.echo(f"skipping {len(still_open)} unfinished .open file(s) in {directory} "
+                   "(a running crawl, or a crash the next crawl will repair)", err=True)
+    if not paths:
+        raise click.ClickException(f"no finished WARC files (*{WARC_SUFFIX}) in {directory}")
+    return paths
+
+
+@click.command("warc-get")
+@click.argument("url")
+@db_option
+@warc_dir_option
+@click.option("--at", "at", metavar="TIMESTAMP",
+              help="The capture at or before this time (2024-01-05, 2024-01-05T10:00:00Z, "
+                   "20240105100000); default: the latest.")
+@click.option("--headers", "show_headers", is_flag=True,
+              help="Print the archived HTTP status line and headers instead of the body.")
+@click.option("--raw", is_flag=True,
+              help="Print the body as stored (still gzip if the server sent gzip).")
+def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers: bool,
+             raw: bool) -> None:
+    """Print the archived response of URL, read straight from its WARC record.
+
+    A revisit (unchanged page on a re-crawl) is followed to the full response it
+    refers to. The body is printed decoded unless --raw is given.
+
+    \b
+    Example:
+        goahead warc-get https://example.blogspot.com/2024/01/post.html --db archive.db
+        goahead warc-get https://example.blogspot.com/ --at 2024-01-05 --headers
+    """
+    from goahead_crawler.warc.retrieve import (
+        CaptureNotFound,
+        WarcFileMissing,
+        at_bound,
+        retrieve,
+    )
+
+    if show_headers and raw:
+        raise click.UsageError("choose one of --headers and --raw")
+    try:
+        bound = at_bound(at) if at else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from exc
+    db = open_existing(db_path)
+    try:
+        got = retrieve(db, warc_dir, url, at=bound)
+    except (CaptureNotFound, WarcFileMissing, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
+    if got.original is not None:
+        click.echo(f"revisit captured {got.capture.fetched_at}; body from "
+                   f"{got.original.warc_file} ({got.original.fetched_at})", err=True)
+    out = click.get_binary_stream("stdout")
+    if show_headers:
+        out.write(got.headers.to_bytes())
+    else:
+        out.write(got.payload if raw else got.decoded)
+    out.flush()
+
+
+@click.command()
+@warc_dir_option
+@click.option("--out", type=click.Path(dir_okay=False), help="CDXJ file; default stdout.")
+def index(warc_dir: str, out: str | None) -> None:
+    """Write a CDXJ index (pywb/ReplayWeb.page format) of every finished WARC file.
+
+    \b
+    Example:
+        goahead index --warc-dir warcs --out index.cdxj
+    """
+    from goahead_crawler.warc.indexing import write_cdxj
+
+    paths = finished_warcs(warc_dir)
+    write_cdxj(paths, out or sys.stdout)
+    if out:
+        click.echo(f"indexed {len(paths)} WARC file(s) into {out}", err=True)
+
+
+@click.command()
+@db_option
+@warc_dir_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="The .wacz file to write.")
+def wacz(db_path: str, warc_dir: str, out: str) -> None:
+    """Package every finished WARC file as a WACZ, ready to open in ReplayWeb.page.
+
+    Its page list is the archive's posts and static pages, with their titles.
+
+    \b
+    Example:
+        goahead wacz --db archive.db --warc-dir warcs --out crawl.wacz
+    """
+    from contextlib import redirect_stdout
+
+    from goahead_crawler.warc.indexing import archived_pages, make_wacz
+
+    paths = finished_warcs(warc_dir)
+    db = open_existing(db_path)
+    try:
+        pages = archived_pages(db)
+    finally:
+        db.close()
+    try:
+        with redirect_stdout(sys.stderr):  # py-wacz narrates its steps on stdout
+            made = make_wacz(paths, out, pages)
+    except (RuntimeError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"wrote {made}: {len(paths)} WARC file(s), {len(pages)} pages, "
+               f"{made.stat().st_size:,} bytes")
+
+
+COMMANDS = (warc_get, index, wacz)

@@ -1,0 +1,108 @@
+"""Get an archived response back by URL: the captures table says where, the WARC says what.
+
+No scanning: the captures table gives (file, offset) and :func:`read_response` reads that
+one gzip member. A revisit record is followed to the full response with the same payload
+digest (the record its ``WARC-Refers-To-*`` fields name).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from warcio.statusandheaders import StatusAndHeaders
+
+from archive import store
+from archive.models import Capture
+from goahead_crawler.warc.reader import RevisitRecord, read_response
+
+_UPPER = "99991231235959"  # YYYYMMDDhhmmss: pads a partial timestamp to the end of its span
+
+
+class CaptureNotFound(LookupError):
+    """No capture of the URL (at or before the given time) in the archive."""
+
+
+class WarcFileMissing(FileNotFoundError):
+    """The captures table names a WARC file that is not in the WARC directory."""
+
+    def __init__(self, warc_file: str, warc_dir: Path) -> None:
+        super().__init__(f"WARC file {warc_file} not found in {warc_dir.resolve()} "
+                         "(pass --warc-dir)")
+        self.warc_file, self.warc_dir = warc_file, warc_dir
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """An archived response: ``headers`` from the capture itself (a revisit keeps its own),
+    ``payload`` as stored (content-encoded), ``decoded`` with Content-Encoding undone,
+    and ``original`` the full response a revisit points to (None for a response)."""
+
+    capture: Capture
+    headers: StatusAndHeaders
+    payload: bytes
+    decoded: bytes
+    original: Capture | None = None
+
+
+def at_bound(text: str) -> str:
+    """The latest ``fetched_at`` value (``YYYY-MM-DDThh:mm:ssZ``) that ``--at TEXT`` admits.
+
+    A moment (``2024-01-05T10:00:00+07:00``; UTC when no offset) is itself; a partial
+    timestamp, with or without separators (``2024``, ``2024-01-05``, ``20240105103000``),
+    stands for the end of its span, as in the Wayback Machine.
+    """
+    text = text.strip()
+    if "T" in text or " " in text:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            moment = moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
+            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    digits = re.sub(r"[-:TZ ]", "", text)
+    if not digits.isdigit() or len(digits) not in (4, 6, 8, 10, 12, 14):
+        raise ValueError(
+            f"cannot read {text!r} as a time: use 2024-01-05, 2024-01-05T10:00:00Z "
+            "or 20240105100000"
+        )
+    d = digits + _UPPER[len(digits):]
+    return f"{d[:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}Z"
+
+
+def _read(warc_dir: Path, capture: Capture) -> Any:
+    try:
+        return read_response(warc_dir, capture.warc_file, capture.warc_offset)
+    except FileNotFoundError as exc:
+        raise WarcFileMissing(capture.warc_file, warc_dir) from exc
+
+
+def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> Retrieved:
+    """The newest capture of ``url`` (at or before ``at``, see :func:`at_bound`), read
+    from its WARC record; a revisit's body comes from the response it refers to.
+
+    Raises :class:`CaptureNotFound`, :class:`WarcFileMissing`, or ``ValueError`` when the
+    record at the stored offset is not the expected one.
+    """
+    warc_dir = Path(warc_dir)
+    bound = at_bound(at) if at else None
+    capture = store.latest_capture(db, url, at=bound)
+    if capture is None:
+        when = f" at or before {bound}" if bound else ""
+        raise CaptureNotFound(f"no capture of {url}{when} in the archive")
+    try:
+        stored = _read(warc_dir, capture)
+    except RevisitRecord as revisit:
+        original = store.capture_by_digest(db, revisit.digest)
+        if original is None:
+            raise CaptureNotFound(
+                f"{url} was captured as a revisit of {revisit.uri} ({revisit.date}), "
+                f"but no full response with digest {revisit.digest} is in the archive"
+            ) from revisit
+        body = _read(warc_dir, original)
+        return Retrieved(capture, revisit.headers, body.payload, body.decoded, original)
+    return Retrieved(capture, stored.headers, stored.payload, stored.decoded)

@@ -1,0 +1,200 @@
+"""``goahead warc-get``, ``index`` and ``wacz`` on a sample blog crawled twice (CliRunner)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+import click
+import pytest
+from click.testing import CliRunner
+from test_warc_recrawl import Crawls, crawl_runs
+from warcio.archiveiterator import ArchiveIterator
+
+from goahead_crawler.cli_warc import COMMANDS
+from goahead_crawler.warc.reader import read_response
+from sampleblog.server import start
+
+
+@click.group()
+def goahead() -> None:
+    """The commands under test, as the lead's ``cli`` group registers them."""
+
+
+for command in COMMANDS:
+    goahead.add_command(command)
+
+
+def run(*args: str) -> click.testing.Result:
+    return CliRunner().invoke(goahead, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory) -> Crawls:
+    with start(["goahead"]) as site:
+        crawls = crawl_runs(site.urls["goahead"], tmp_path_factory.mktemp("cli-warc"))
+        crawls.live = {url: urlopen(Request(url)).read() for url in crawls.archived_urls()}
+    return crawls
+
+
+def where(crawled: Crawls) -> list[str]:
+    return ["--db", str(crawled.db), "--warc-dir", str(crawled.warcs)]
+
+
+def capture(crawled: Crawls, url: str, run: int) -> tuple[str, int, str, str]:
+    (row,) = crawled.rows("select warc_file, warc_offset, fetched_at, record_type from captures"
+                          " where url = ? and run_id = ?", (url, run))
+    return row
+
+
+def http_date(headers: str) -> str:
+    line = next(x for x in headers.splitlines() if x.lower().startswith("date:"))
+    return parsedate_to_datetime(line.split(":", 1)[1].strip()).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_warc_get_prints_the_body_the_server_sent_following_revisits(crawled) -> None:
+    assert len(crawled.live) >= 10
+    for url, served in crawled.live.items():
+        assert capture(crawled, url, 2)[3] == "revisit"
+        result = run("warc-get", url, *where(crawled))
+        assert result.exit_code == 0, result.output
+        assert result.stdout_bytes == served, url
+        file, _, fetched, _ = capture(crawled, url, 1)
+        assert f"body from {file} ({fetched})" in result.stderr
+
+
+def test_raw_prints_the_stored_gzip_bytes(crawled) -> None:
+    url = next(iter(crawled.live))
+    file, offset, _, _ = capture(crawled, url, 1)
+    result = run("warc-get", url, *where(crawled), "--raw")
+    assert result.exit_code == 0
+    assert result.stdout_bytes[:2] == b"\x1f\x8b"
+    assert result.stdout_bytes == read_response(crawled.warcs, file, offset).payload
+    assert gzip.decompress(result.stdout_bytes) == crawled.live[url]
+
+
+def test_headers_of_the_latest_and_of_an_earlier_capture(crawled) -> None:
+    url = next(iter(crawled.live))
+    latest = run("warc-get", url, *where(crawled), "--headers")
+    assert latest.exit_code == 0
+    assert latest.stdout_bytes.startswith(b"HTTP/1.1 200 OK\r\nContent-Length: ")
+    assert latest.stdout_bytes.endswith(b"\r\n\r\n")
+    assert "Content-Type: text/html" in latest.stdout
+    assert http_date(latest.stdout) == capture(crawled, url, 2)[2]
+    first_at = capture(crawled, url, 1)[2]
+    earlier = run("warc-get", url, *where(crawled), "--headers", "--at", first_at)
+    assert earlier.exit_code == 0
+    assert http_date(earlier.stdout) == first_at
+    assert "revisit" not in earlier.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--at", "2001"], 1, "no capture of {url} at or before 2001-12-31T23:59:59Z"),
+        (["--at", "yesterday"], 2, "Invalid value for --at: cannot read 'yesterday' as a time"),
+        (["--raw", "--headers"], 2, "choose one of --headers and --raw"),
+    ],
+)
+def test_warc_get_refuses_with_one_line(crawled, args, code, message) -> None:
+    url = next(iter(crawled.live))
+    result = run("warc-get", url, *where(crawled), *args)
+    assert result.exit_code == code
+    assert message.format(url=url) in result.stderr
+    assert [x for x in result.stderr.splitlines() if "rror" in x] == [
+        x for x in result.stderr.splitlines() if x.startswith("Error: ")][:1]
+
+
+def test_unknown_url_is_one_line(crawled) -> None:
+    result = run("warc-get", crawled.url + "nowhere.html", *where(crawled))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: no capture of {crawled.url}nowhere.html in the archive\n"
+
+
+def test_missing_warc_file_names_the_file_and_the_directory(crawled, tmp_path) -> None:
+    url = next(iter(crawled.live))
+    result = run("warc-get", url, "--db", crawled.db, "--warc-dir", tmp_path)
+    assert result.exit_code == 1
+    latest_file = capture(crawled, url, 2)[0]
+    assert result.stderr == (f"Error: WARC file {latest_file} not found in {tmp_path.resolve()}"
+                             " (pass --warc-dir)\n")
+
+
+def test_missing_archive_is_one_line(tmp_path) -> None:
+    result = run("warc-get", "http://x.blogspot.com/", "--db", tmp_path / "none.db")
+    assert result.exit_code == 1
+    assert "no archive at" in result.stderr
+
+
+def all_records(paths: list[Path]) -> set[tuple[str, int, str]]:
+    """(file, offset, type) of every response and revisit record, by scanning."""
+    found = set()
+    for path in paths:
+        with path.open("rb") as fh:
+            records = ArchiveIterator(fh)
+            for record in records:
+                if record.rec_type in ("response", "revisit"):
+                    found.add((path.name, records.get_record_offset(), record.rec_type))
+    return found
+
+
+def test_index_lists_every_capture(crawled, tmp_path) -> None:
+    result = run("index", "--warc-dir", crawled.warcs)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines == sorted(lines)
+    entries = {(e["filename"], int(e["offset"])) for e in
+               (json.loads(line.split(" ", 2)[2]) for line in lines)}
+    captured = {(f, o) for f, o in crawled.rows("select warc_file, warc_offset from captures")}
+    scanned = {(f, o) for f, o, _ in all_records(crawled.warcs.glob("*.warc.gz"))}
+    assert captured == scanned
+    assert captured <= entries
+    out = tmp_path / "index.cdxj"
+    to_file = run("index", "--warc-dir", crawled.warcs, "--out", out)
+    assert to_file.exit_code == 0
+    assert out.read_text().splitlines() == lines
+    assert "indexed 2 WARC file(s)" in to_file.stderr
+
+
+def test_index_skips_open_files_and_refuses_an_empty_directory(crawled, tmp_path) -> None:
+    empty = run("index", "--warc-dir", tmp_path)
+    assert empty.exit_code == 1
+    assert f"no finished WARC files (*.warc.gz) in {tmp_path}" in empty.stderr
+    missing = run("index", "--warc-dir", tmp_path / "nope")
+    assert missing.exit_code == 1
+    assert "no WARC directory at" in missing.stderr
+    one = crawled.runs[0][0]
+    shutil.copy(one, tmp_path / one.name)
+    (tmp_path / "crashed.warc.gz.open").write_bytes(b"\x1f\x8b")
+    result = run("index", "--warc-dir", tmp_path)
+    assert result.exit_code == 0
+    assert "skipping 1 unfinished .open file(s)" in result.stderr
+    assert {json.loads(x.split(" ", 2)[2])["filename"] for x in result.stdout.splitlines()} == {
+        one.name}
+
+
+def test_wacz_packages_every_warc_with_the_archived_pages(crawled, tmp_path) -> None:
+    out = tmp_path / "crawl.wacz"
+    result = run("wacz", *where(crawled), "--out", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"wrote {out}: 2 WARC file(s), {len(crawled.live)} pages")
+    with zipfile.ZipFile(out) as z:
+        names = set(z.namelist())
+        pages = [json.loads(x) for x in z.read("pages/pages.jsonl").splitlines()]
+    assert {f"archive/{p.name}" for p in crawled.warcs.glob("*.warc.gz")} <= names
+    assert pages[0]["format"] == "json-pages-1.0"
+    assert {p["url"] for p in pages[1:]} == set(crawled.live)
+    titles = dict(crawled.rows("select url, title from posts"))
+    assert all(p["title"] == titles[p["url"]] for p in pages[1:])
+    # in a subprocess: py-wacz's validator (frictionless) leaves files open
+    check = subprocess.run([sys.executable, "-m", "wacz", "validate", "-f", str(out)],
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "Validation succeeded" in check.stdout

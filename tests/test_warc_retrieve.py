@@ -1,0 +1,112 @@
+"""``retrieve``: from a URL to its archived response via the captures table, and ``--at``."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from archive import store
+from archive.models import Capture
+from goahead_crawler.warc import records as rec
+from goahead_crawler.warc.retrieve import (
+    CaptureNotFound,
+    WarcFileMissing,
+    at_bound,
+    retrieve,
+)
+from goahead_crawler.warc.writer import RotatingWarcWriter
+
+URL = "http://blog.test/2024/01/post.html"
+HTML = b"<html>archived</html>"
+
+
+@pytest.mark.parametrize(
+    ("text", "bound"),
+    [
+        ("2024", "2024-12-31T23:59:59Z"),
+        ("2024-02", "2024-02-31T23:59:59Z"),  # a string bound: later than any February time
+        ("2024-01-05", "2024-01-05T23:59:59Z"),
+        ("20240105", "2024-01-05T23:59:59Z"),
+        ("2024010510", "2024-01-05T10:59:59Z"),
+        ("20240105103000", "2024-01-05T10:30:00Z"),
+        ("2024-01-05T10:30:00Z", "2024-01-05T10:30:00Z"),
+        ("2024-01-05T17:30:00+07:00", "2024-01-05T10:30:00Z"),
+        ("2024-01-05T10:30", "2024-01-05T10:30:00Z"),
+        (" 2024-01-05 10:30:00 ", "2024-01-05T10:30:00Z"),
+    ],
+)
+def test_at_bound(text: str, bound: str) -> None:
+    assert at_bound(text) == bound
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "202", "2024011", "2024-01-05T99:00:00x"])
+def test_at_bound_refuses(text: str) -> None:
+    with pytest.raises(ValueError, match="cannot read"):
+        at_bound(text)
+
+
+def exchange(date_header: str) -> rec.Exchange:
+    body = gzip.compress(HTML, mtime=0)
+    return rec.Exchange(
+        url=URL, method="GET", target="/2024/01/post.html", request_headers=[],
+        request_body=b"", status=200, reason="OK", protocol="HTTP/1.1",
+        response_headers=[("Content-Type", "text/html"), ("Content-Encoding", "gzip"),
+                          ("Date", date_header), ("Content-Length", str(len(body)))],
+        body=body,
+    )
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> tuple:
+    """A response, then a revisit of it, both recorded in an archive."""
+    db = store.open_archive(tmp_path / "a.db")
+    builder = rec.MemberWriter()
+    writer = RotatingWarcWriter(tmp_path / "warcs", builder=builder)
+    first = exchange("Mon, 01 Jan 2024 00:00:00 GMT")
+    digest = rec.sha1_b32(first.body)
+    main = rec.build_response(builder, first, "2024-01-01T00:00:00Z")
+    (w1,) = writer.write([main])
+    revisit = rec.build_revisit(builder, exchange("Tue, 02 Jan 2024 00:00:00 GMT"),
+                                "2024-01-02T00:00:00Z", (URL, "2024-01-01T00:00:00Z"))
+    (w2,) = writer.write([revisit])
+    writer.close()
+    for w, when, kind in ((w1, "2024-01-01T00:00:00Z", "response"),
+                          (w2, "2024-01-02T00:00:00Z", "revisit")):
+        store.record_capture(db, Capture(URL, 200, w.filename, w.offset, w.length, digest,
+                                         when, record_type=kind))
+    return db, tmp_path / "warcs"
+
+
+def test_latest_is_the_revisit_with_its_own_headers_and_the_original_body(archive) -> None:
+    db, warcs = archive
+    got = retrieve(db, warcs, URL)
+    assert got.capture.record_type == "revisit"
+    assert got.headers.get_header("Date") == "Tue, 02 Jan 2024 00:00:00 GMT"
+    assert got.decoded == HTML
+    assert gzip.decompress(got.payload) == HTML
+    assert got.original is not None
+    assert got.original.fetched_at == "2024-01-01T00:00:00Z"
+
+
+def test_at_picks_the_capture_at_or_before(archive) -> None:
+    db, warcs = archive
+    got = retrieve(db, warcs, URL, at="2024-01-01")
+    assert got.capture.record_type == "response"
+    assert got.original is None
+    assert got.headers.get_header("Date") == "Mon, 01 Jan 2024 00:00:00 GMT"
+    assert got.decoded == HTML
+    with pytest.raises(CaptureNotFound, match="at or before 2023-12-31T23:59:59Z"):
+        retrieve(db, warcs, URL, at="2023")
+
+
+def test_missing_things_are_named(archive, tmp_path: Path) -> None:
+    db, warcs = archive
+    with pytest.raises(CaptureNotFound, match=r"no capture of http://blog\.test/other"):
+        retrieve(db, warcs, "http://blog.test/other")
+    with pytest.raises(WarcFileMissing, match=r"WARC file goahead-.*\.warc\.gz not found in"):
+        retrieve(db, tmp_path / "elsewhere", URL)
+    db.execute("DELETE FROM captures WHERE record_type = 'response'")
+    with pytest.raises(CaptureNotFound, match="no full response with digest sha1:"):
+        retrieve(db, warcs, URL)
