@@ -1,0 +1,45 @@
+"""``goahead serve``: the archive in Datasette, with Thai-aware search (the ``serve`` extra)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from goahead_crawler.cli_options import db_option, open_existing
+
+INSTALL_HINT = "goahead serve needs Datasette: pip install 'goahead[serve]'"
+
+
+@click.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (0.0.0.0 makes the archive public).")
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option("--title", default="goahead archive", show_default=True, help="Page title.")
+def serve(db_path: str, host: str, port: int, title: str) -> None:
+    """Browse and search the archive in a web browser (Datasette).
+
+    Search works in Thai as on the command line; facets on site, label and author; canned
+    queries for the latest posts, posts by label and posts per month. Read-only.
+
+    \b
+    Example:
+        goahead serve --db archive.db
+        goahead serve --db archive.db --port 8080    # then open http://127.0.0.1:8080/
+    """
+    try:
+        import uvicorn
+
+        from goahead_crawler import datasette_plugin
+    except ImportError:
+        click.echo(INSTALL_HINT, err=True)
+        sys.exit(1)
+    open_existing(db_path).close()  # one-line error for a missing or foreign file
+    app = datasette_plugin.build(Path(db_path), title=title)
+    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    uvicorn.run(app.app(), host=host, port=port, log_level="warning", lifespan="on")
+
+
+COMMANDS = (serve,)

@@ -1,0 +1,121 @@
+"""What Datasette shows for a goahead archive: titles, facets, hidden tables, canned queries.
+
+Pure data built from the archive's schema constants; :mod:`goahead_crawler.datasette_plugin`
+provides the SQL functions the canned queries call (``goahead_fts``, ``goahead_snippet``).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from urllib.parse import quote
+
+from archive.migrations import SEARCH_TABLE
+from archive.search import BODY_WEIGHT, FTS_TABLE, SNIPPET_TOKENS, TITLE_WEIGHT
+
+# snippet() marks matches with two private-use characters; goahead_snippet() turns them
+# into <mark> after HTML-escaping the text, so no user text can smuggle markup in.
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+SEARCH_LIMIT = 50
+LATEST_LIMIT = 100
+
+# Columns the posts table page leaves out unless ?_col= / ?_nocol= says otherwise: long
+# or machine-only values (the row page and the JSON API still have every column).
+HIDDEN_POST_COLUMNS = (
+    "blog_id", "post_id", "text", "html", "images", "outlinks", "warc_offset", "warc_length",
+    "extractor",
+)
+
+# Descriptions for the columns whose meaning is not plain from the name (shown above
+# the table; Datasette lists every described column, so the list stays short).
+POST_COLUMNS = {
+    "kind": "post, or page for a static /p/ page",
+    "published_utc": "publication time in UTC (sorting, months)",
+    "labels": "JSON array; facet with _facet_array=labels",
+    "word_count": "words in the text (Thai counted after segmentation)",
+    "deleted_at": "when the post disappeared from the blog (UTC)",
+}
+
+_LIVE = "posts.deleted_at IS NULL"
+
+SEARCH_SQL = f"""
+SELECT posts.title, posts.published, posts.site, posts.url,
+  goahead_snippet(snippet({FTS_TABLE}, 1, char({ord(MARK_OPEN)}), char({ord(MARK_CLOSE)}),
+                          '…', {SNIPPET_TOKENS})) AS snippet,
+  posts.id
+FROM {FTS_TABLE} JOIN posts ON posts.id = {FTS_TABLE}.rowid
+WHERE {FTS_TABLE} MATCH goahead_fts(:q) AND {_LIVE}
+ORDER BY bm25({FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}), posts.id
+LIMIT {SEARCH_LIMIT}
+""".strip()
+
+LATEST_SQL = f"""
+SELECT published, title, site, author, labels, url, id
+FROM posts WHERE kind = 'post' AND {_LIVE}
+ORDER BY published_utc DESC, id DESC
+LIMIT {LATEST_LIMIT}
+""".strip()
+
+BY_LABEL_SQL = f"""
+SELECT published, title, site, author, url, id
+FROM posts
+WHERE EXISTS (SELECT 1 FROM json_each(posts.labels) WHERE value = :label) AND {_LIVE}
+ORDER BY published_utc DESC, id DESC
+""".strip()
+
+PER_MONTH_SQL = f"""
+SELECT substr(published_utc, 1, 7) AS month, site, count(*) AS posts
+FROM posts
+WHERE kind = 'post' AND published_utc IS NOT NULL AND {_LIVE}
+GROUP BY month, site
+ORDER BY month DESC, site
+""".strip()
+
+QUERIES: dict[str, dict[str, Any]] = {
+    "search": {
+        "title": "Search posts (Thai and English)",
+        "description": (
+            "Words, \"a phrase\", AND / OR / NOT and term* prefixes. Thai text is split "
+            "into syllables the way the archive indexes it, so ชุมชน also finds พัฒนาชุมชน."
+        ),
+        "sql": SEARCH_SQL,
+        "hide_sql": True,
+    },
+    "latest": {"title": "Latest posts", "sql": LATEST_SQL, "hide_sql": True},
+    "by_label": {"title": "Posts with a label", "sql": BY_LABEL_SQL, "hide_sql": True},
+    "per_month": {"title": "Posts per month, by blog", "sql": PER_MONTH_SQL, "hide_sql": True},
+}
+
+
+def metadata(database: str, title: str = "goahead archive") -> dict[str, Any]:
+    """Datasette metadata for the archive served under the name ``database``."""
+    hidden = {"hidden": True}
+    links = ", ".join(
+        f'<a href="/{quote(database)}/{name}">{html.escape(QUERIES[name]["title"])}</a>'
+        for name in QUERIES
+    )
+    return {
+        "title": title,
+        "description_html": (
+            "Blogger news posts crawled, captured (WARC) and cleaned by goahead. "
+            f"Start with: {links}, or the <a href=\"/{quote(database)}/posts\">posts</a> "
+            "table (facets on site, label and author)."
+        ),
+        "databases": {database: {
+            "description": "Start with the Search query, or browse posts by site and label.",
+            "queries": QUERIES,
+            "tables": {
+                "posts": {
+                    "label_column": "title",
+                    "sort_desc": "published_utc",
+                    "facets": ["site", {"array": "labels"}, "author"],
+                    "fts_table": FTS_TABLE,
+                    "fts_pk": "id",
+                    "columns": POST_COLUMNS,
+                },
+                SEARCH_TABLE: hidden,
+                FTS_TABLE: hidden,
+                "_sqlite_migrations": hidden,
+            },
+        }},
+    }

@@ -1,0 +1,249 @@
+"""``goahead serve``: Datasette over a Thai archive, checked over HTTP and in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("datasette", reason="the serve extra is not installed")
+
+from archive import store
+from archive.models import Post
+from goahead_crawler import datasette_plugin
+from goahead_crawler.cli_serve import INSTALL_HINT
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+COMMUNITY = "http://blog.example/2024/01/community.html"
+RICE = "http://blog.example/2024/02/rice.html"
+MARKET = "http://other.example/2024/02/market.html"
+STARTUP_SECONDS = 30
+POSTS = (
+    Post(blog_id="1", post_id="101", url=COMMUNITY, site="blog.example",
+         title="ชาวบ้านร่วมพัฒนาชุมชนริมน้ำ", author="สมชาย",
+         published="2024-01-21T10:05:00+07:00", labels=["ข่าวท้องถิ่น", "ชุมชน"],
+         text="ชาวบ้านในตำบลร่วมกันพัฒนาชุมชนริมแม่น้ำให้สะอาด\n\nโครงการได้รับการสนับสนุน"),
+    Post(blog_id="1", post_id="102", url=RICE, site="blog.example",
+         title="ฤดูทำนาปีนี้ฝนมาช้า", author="สมหญิง", published="2024-02-03T08:00:00+07:00",
+         labels=["เกษตร"], text="เกษตรกรเริ่มไถนาเตรียมปลูกข้าว แม้ฝนจะมาช้ากว่าทุกปี",
+         html="<p>เกษตรกรเริ่มไถนา</p>"),
+    Post(blog_id="2", post_id="201", url=MARKET, site="other.example",
+         title="Night market reopens", author="Editor", published="2024-02-10T19:00:00+07:00",
+         labels=["economy"], text="The night market reopened with <b>forty</b> stalls."),
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve_command(*args: str) -> list[str]:
+    """``goahead serve ARGS``; through the group once the command is registered there."""
+    from goahead_crawler.cli import cli
+
+    if "serve" in cli.commands:
+        return [sys.executable, "-m", "goahead_crawler", "serve", *args]
+    code = "from goahead_crawler.cli_serve import serve; serve(prog_name='goahead serve')"
+    return [sys.executable, "-c", code, *args]
+
+
+def _get(url: str, timeout: float = 10) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # 127.0.0.1 only
+        return response.read()
+
+
+def _json(base: str, path: str, **params: str) -> object:
+    return json.loads(_get(f"{base}{path}?{urllib.parse.urlencode(params)}"))
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("serve") / "archive.db"
+    db = store.open_archive(path)
+    for post in POSTS:
+        store.upsert_post(db, post)
+    db.close()
+    return path
+
+
+def _wait_until_up(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            _get(f"{base}/-/versions.json", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"goahead serve not up on {base} (exit {proc.returncode}): {log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(archive_db: Path) -> Iterator[str]:
+    port = _free_port()
+    log = archive_db.with_name("serve.log")
+    command = _serve_command("--db", str(archive_db), "--port", str(port))
+    with log.open("wb") as out, subprocess.Popen(command, cwd=ROOT, stdout=out,
+                                                 stderr=subprocess.STDOUT) as proc:
+        try:
+            _wait_until_up(proc, f"http://127.0.0.1:{port}", log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()  # uvicorn stops on SIGTERM; Popen's exit waits for it
+
+
+def test_canned_search_finds_thai_word_inside_compound(server: str) -> None:
+    rows = _json(server, "/archive/search.json", q="ชุมชน", _shape="array")
+    assert [row["url"] for row in rows] == [COMMUNITY]
+    assert rows[0]["title"] == "ชาวบ้านร่วมพัฒนาชุมชนริมน้ำ"
+    assert "พัฒนา<mark>ชุมชน</mark>ริมแม่น้ำ" in rows[0]["snippet"]
+    assert "\u200b" not in rows[0]["snippet"]
+
+
+def test_two_character_thai_word(server: str) -> None:
+    rows = _json(server, "/archive/search.json", q="นา", _shape="array")
+    assert rows[0]["url"] == RICE  # title and body hit; the title weighs ten times more
+    assert "ไถ<mark>นา</mark>เตรียม" in rows[0]["snippet"]
+
+
+def test_snippet_escapes_post_text(server: str) -> None:
+    rows = _json(server, "/archive/search.json", q="forty", _shape="array")
+    assert rows[0]["snippet"] == (
+        "The night market reopened with &lt;b&gt;<mark>forty</mark>&lt;/b&gt; stalls.")
+    page = _get(f"{server}/archive/search?q=forty").decode()
+    assert "&lt;b&gt;<mark>forty</mark>" in page  # rendered as HTML, post markup still inert
+
+
+def test_bad_query_matches_nothing(server: str) -> None:
+    assert _json(server, "/archive/search.json", q='"unclosed', _shape="array") == []
+
+
+def test_posts_table_search_box_and_label_facet(server: str) -> None:
+    data = _json(server, "/archive/posts.json", _search="ชุมชน", _facet_array="labels")
+    assert [row[data["columns"].index("url")] for row in data["rows"]] == [COMMUNITY]
+    labels = {item["value"] for item in data["facet_results"]["labels"]["results"]}
+    assert labels == {"ข่าวท้องถิ่น", "ชุมชน"}
+
+
+def test_posts_page_hides_long_columns_and_facets_by_default(server: str) -> None:
+    page = _get(f"{server}/archive/posts").decode()
+    assert 'data-column="title"' in page
+    assert 'data-column="html"' not in page
+    assert "ข่าวท้องถิ่น" in page  # the labels facet, configured in the metadata
+    everything = _get(f"{server}/archive/posts?_col=html").decode()
+    assert 'data-column="html"' in everything
+
+
+def test_other_canned_queries(server: str) -> None:
+    by_label = _json(server, "/archive/by_label.json", label="เกษตร", _shape="array")
+    assert [row["url"] for row in by_label] == [RICE]
+    latest = _json(server, "/archive/latest.json", _shape="array")
+    assert [row["url"] for row in latest] == [MARKET, RICE, COMMUNITY]
+    months = _json(server, "/archive/per_month.json", _shape="array")
+    assert {(m["month"], m["site"], m["posts"]) for m in months} == {
+        ("2024-02", "other.example", 1), ("2024-02", "blog.example", 1),
+        ("2024-01", "blog.example", 1)}
+    tables = {t["name"] for t in _json(server, "/archive.json")["tables"] if not t["hidden"]}
+    assert "posts" in tables
+    assert "posts_search" not in tables
+
+
+def test_sql_functions_on_a_plain_connection(archive_db: Path) -> None:
+    conn = sqlite3.connect(archive_db)
+    datasette_plugin.register_functions(conn)
+    fts = conn.execute("SELECT goahead_fts('ชุมชน')").fetchone()[0]
+    assert fts == '"ชุม\u200bชน"'
+    assert conn.execute("SELECT goahead_fts('(')").fetchone()[0] == datasette_plugin.NO_MATCH
+    assert conn.execute("SELECT goahead_unsegment(title) FROM posts_search WHERE id = 2"
+                        ).fetchone()[0] == "ฤดูทำนาปีนี้ฝนมาช้า"
+    conn.close()
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    (b"", b"_nocol=blog_id&_nocol=post_id&_nocol=text&_nocol=html"),
+    (b"_col=html", b"_col=html"),
+    (b"_nocol=site&_sort=title", b"_nocol=site&_sort=title"),
+])
+def test_default_columns(query: bytes, expected: bytes) -> None:
+    assert datasette_plugin.default_columns(query).startswith(expected)
+
+
+def test_without_datasette_one_line_and_exit_1(archive_db: Path) -> None:
+    code = ("import sys; sys.modules['datasette'] = None; "
+            "from goahead_crawler.cli_serve import serve; serve(prog_name='goahead serve')")
+    result = subprocess.run([sys.executable, "-c", code, "--db", str(archive_db)],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == INSTALL_HINT
+    assert "pip install 'goahead[serve]'" in INSTALL_HINT
+
+
+def test_missing_archive_is_a_one_line_error(tmp_path: Path) -> None:
+    result = subprocess.run(_serve_command("--db", str(tmp_path / "none.db")),
+                            capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
+    assert result.returncode == 1
+    assert "no archive at" in result.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+def chromium_driver(profile: Path) -> object:
+    """A headless Chromium driven by selenium, or a skip saying what is missing."""
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        pytest.skip("headless browser test needs Debian's chromium and chromium-driver "
+                    "(apt-get install -y chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,900", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
+    return webdriver.Chrome(options=options, service=service)
+
+
+def test_headless_chromium_searches_a_thai_word(server: str, tmp_path: Path) -> None:
+    profile = tmp_path / "chromium-profile"
+    driver = chromium_driver(profile)
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        driver.set_page_load_timeout(30)
+        driver.get(f"{server}/archive/search")
+        box = driver.find_element(By.NAME, "q")
+        box.send_keys("ชุมชน")
+        box.submit()
+        WebDriverWait(driver, 20).until(expected_conditions.url_contains("q="))
+        cells = driver.find_elements(By.CSS_SELECTOR, "td.col-title")
+        assert [cell.text for cell in cells] == ["ชาวบ้านร่วมพัฒนาชุมชนริมน้ำ"]
+        marks = driver.find_elements(By.CSS_SELECTOR, "td.col-snippet mark")
+        assert [mark.text for mark in marks] == ["ชุมชน"]
+        shot = os.environ.get("GOAHEAD_SERVE_SCREENSHOT")
+        if shot:
+            driver.save_screenshot(shot)
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_home_page_points_at_the_search(server: str) -> None:
+    page = _get(f"{server}/").decode()
+    assert "<title>goahead archive: archive</title>" in page
+    assert '<a href="/archive/search">Search posts (Thai and English)</a>' in page
