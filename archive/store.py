@@ -51,6 +51,8 @@ def open_archive(path: str | Path, create: bool = True) -> Database:
     if not path.exists() and not create:
         raise ArchiveNotFound(f"no archive at {path}", hint="crawl a blog first")
     _check_file(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)  # --db new/dir/archive.db just works
     db = Database(path)
     _check_schema(db, path)
     migrations.apply(db)

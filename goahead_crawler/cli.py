@@ -12,7 +12,7 @@ import click
 from archive import errors as archive_errors
 from archive import export as archive_export
 from archive import search as archive_search
-from goahead_crawler import cli_crawl, report
+from goahead_crawler import cli_crawl, cli_ops, cli_serve, cli_warc, report
 from goahead_crawler.cli_options import db_option, open_existing
 
 
@@ -176,5 +176,5 @@ def extract(page: str, url: str, as_json: bool) -> None:
         report.print_article(article)
 
 
-for command in (cli_crawl.crawl,):
+for command in (cli_crawl.crawl, *cli_warc.COMMANDS, *cli_ops.COMMANDS, *cli_serve.COMMANDS):
     cli.add_command(command)

@@ -15,12 +15,12 @@ from urllib.request import Request, urlopen
 import click
 import pytest
 from click.testing import CliRunner
-from test_warc_recrawl import Crawls, crawl_runs
 from warcio.archiveiterator import ArchiveIterator
 
 from goahead_crawler.cli_warc import COMMANDS
 from goahead_crawler.warc.reader import read_response
 from sampleblog.server import start
+from tests.test_warc_recrawl import Crawls, crawl_runs
 
 
 @click.group()

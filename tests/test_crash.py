@@ -14,12 +14,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_goahead
-from test_warc_recrawl import Crawls
 from warcio.archiveiterator import ArchiveIterator
 
 from goahead_crawler.warc.files import complete_prefix, finished_path
 from sampleblog.server import start
+from tests.conftest import ROOT, run_goahead
+from tests.test_warc_recrawl import Crawls
 
 KILL_AT_BYTES = 400_000  # of a ~2.5 MB first WARC: well into the crawl, far from its end
 WAIT_SECONDS = 120

@@ -14,11 +14,11 @@ from urllib.error import HTTPError, URLError
 from urllib.request import urlopen
 
 import pytest
-from test_cli_warc import run
-from test_warc_recrawl import Crawls, crawl_runs
 
 from goahead_crawler.warc.reader import read_response
 from sampleblog.server import start
+from tests.test_cli_warc import run
+from tests.test_warc_recrawl import Crawls, crawl_runs
 
 pytest.importorskip("pywb", reason="replay needs pywb (pip install pywb)")
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import run_goahead
 from warcio.archiveiterator import ArchiveIterator
 
 from sampleblog.server import start
+from tests.conftest import run_goahead
 
 
 @dataclass
