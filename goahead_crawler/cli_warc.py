@@ -82,12 +82,9 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
     if got.original is not None:
         click.echo(f"revisit captured {got.capture.fetched_at}; body from "
                    f"{got.original.warc_file} ({got.original.fetched_at})", err=True)
-    out = click.get_binary_stream("stdout")
-    if show_headers:
-        out.write(got.headers.to_bytes())
-    else:
-        out.write(got.payload if raw else got.decoded)
-    out.flush()
+    # click.echo writes bytes to stdout's binary stream unchanged.
+    click.echo(got.headers.to_bytes() if show_headers else got.payload if raw else got.decoded,
+               nl=False)
 
 
 @click.command()
