@@ -13,7 +13,7 @@ from archive import errors as archive_errors
 from archive import export as archive_export
 from archive import search as archive_search
 from goahead_crawler import cli_crawl, cli_ops, cli_serve, cli_warc, report
-from goahead_crawler.cli_options import db_option, open_existing
+from goahead_crawler.cli_options import db_option, filter_options, open_existing
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,12 +46,7 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @cli.command()
 @click.argument("query")
 @db_option
-@click.option("--site", help="Only this blog (host).")
-@click.option("--label", help="Only posts with this label.")
-@click.option("--author", help="Only posts by this author.")
-@click.option("--since", help="Published on or after this date (YYYY-MM-DD).")
-@click.option("--until", help="Published on or before this date (YYYY-MM-DD).")
-@click.option("--lang", type=click.Choice(["th", "en"]), help="Only posts in this language.")
+@filter_options
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
               show_default=True)
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
@@ -92,12 +87,7 @@ def search(query: str, db_path: str, count_only: bool, as_json: bool, as_csv: bo
               show_default=True)
 @click.option("--out", type=click.Path(), help="File (or directory for txt/md); default stdout.")
 @click.option("--query", help="Only posts matching this search.")
-@click.option("--site", help="Only this blog (host).")
-@click.option("--label", help="Only posts with this label.")
-@click.option("--author", help="Only posts by this author.")
-@click.option("--since", help="Published on or after this date (YYYY-MM-DD).")
-@click.option("--until", help="Published on or before this date (YYYY-MM-DD).")
-@click.option("--lang", type=click.Choice(["th", "en"]), help="Only posts in this language.")
+@filter_options
 def export(db_path: str, fmt: str, out: str | None, query: str | None, **filters: Any) -> None:
     """Export cleaned posts as txt, jsonl, csv or md.
 

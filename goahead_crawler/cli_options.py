@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,3 +26,20 @@ def open_existing(db_path: str) -> Any:
         return store.open_archive(db_path, create=False)
     except archive_errors.ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+_FILTERS = (
+    click.option("--site", help="Only this blog (host)."),
+    click.option("--label", help="Only posts with this label."),
+    click.option("--author", help="Only posts by this author."),
+    click.option("--since", help="Published on or after this date (YYYY-MM-DD)."),
+    click.option("--until", help="Published on or before this date (YYYY-MM-DD)."),
+    click.option("--lang", type=click.Choice(["th", "en"]), help="Only posts in this language."),
+)
+
+
+def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The archive filters shared by search and export (archive.filters.Filters)."""
+    for option in reversed(_FILTERS):
+        command = option(command)
+    return command
