@@ -18,6 +18,9 @@ from goahead_crawler.cli_options import db_option
               help="Crawl every enabled blog listed in this sites.toml.")
 @click.option("--resume", is_flag=True,
               help="Resume an interrupted crawl (job state in <db dir>/.goahead-jobs/).")
+@click.option("--full", is_flag=True,
+              help="Fetch every post again, even when the archive has an earlier run"
+                   " (default: only what changed since then).")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Live progress (plain lines when not on a terminal).")
 @db_option
@@ -31,12 +34,13 @@ from goahead_crawler.cli_options import db_option
 @click.option("--assets", is_flag=True, help="Also capture post images into the WARC.")
 @click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.")
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
-def crawl(url: str | None, sites_file: str | None, resume: bool, progress: bool,
+def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, progress: bool,
           db_path: str, warc_dir: str, delay: float | None, concurrency: int | None,
           max_posts: int, no_pages: bool, no_comments: bool, assets: bool, contact: str | None,
           verbose: int) -> None:
     """Crawl a Blogger blog (blogspot or custom domain), or every blog in a sites.toml,
-    into WARC files and an archive; --resume continues an interrupted crawl.
+    into WARC files and an archive; --resume continues an interrupted crawl. A blog
+    crawled before is re-crawled incrementally (what changed since); --full forces all.
 
     \b
     Example:
@@ -47,6 +51,8 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, progress: bool,
 
     jobs = crawl_jobs(url, sites_file, db_path, resume)
     overrides = crawl_overrides(db_path, warc_dir, delay, concurrency, max_posts, verbose)
+    if full:
+        overrides["GOAHEAD_INCREMENTAL"] = False
     if no_pages:
         overrides["GOAHEAD_PAGES_ENABLED"] = False
     if no_comments:

@@ -15,7 +15,7 @@ from goahead_crawler.cli_options import db_option, open_existing
 RUN_COLUMNS = {
     "id": "id", "site": "site", "started": "started_at", "ended": "finished_at",
     "status": "status", "new": "posts_new", "updated": "posts_updated",
-    "unchanged": "posts_unchanged", "deleted": "stats:goahead/posts/gone",
+    "unchanged": "posts_unchanged", "deleted": "stats:goahead/posts/marked_deleted",
     "failed": "stats:goahead/posts/failed", "requests": "requests", "bytes": "bytes",
     "errors": "errors",
 }

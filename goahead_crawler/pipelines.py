@@ -90,7 +90,9 @@ class ArchivePipeline:
     def _mark_gone(self, item: GonePost) -> None:
         """A post that now answers 404 keeps its row, marked deleted (soft)."""
         known = store.get_post_by_url(self.db, item.url)
-        if known is not None and store.delete_post(self.db, known.blog_id, known.post_id):
+        if known is None or _deleted_at(self.db, item.url):  # keep the date it vanished
+            return
+        if store.delete_post(self.db, known.blog_id, known.post_id):
             self.crawler.stats.inc_value("goahead/posts/marked_deleted")
 
     def spider_closed(self, reason: str) -> None:
@@ -100,10 +102,18 @@ class ArchivePipeline:
         counters = dict(self.counts)
         for name, key in STAT_COUNTERS.items():
             counters[name] = stats.get(key, 0)
+        # a 304 to a conditional request is an unchanged post that yielded no item
+        counters["posts_unchanged"] = counters.get("posts_unchanged", 0) + stats.get(
+            "goahead/posts/not_modified", 0)
         status = "finished" if reason == "finished" else reason
         store.finish_run(self.db, self.run_id, status=status, counters=counters,
                          stats={k: _jsonable(v) for k, v in stats.items()})
         self.db.close()
+
+
+def _deleted_at(db: Any, url: str) -> str | None:
+    row = db.execute("SELECT deleted_at FROM posts WHERE url = ? LIMIT 1", [url]).fetchone()
+    return row[0] if row else None
 
 
 def _host(url: str) -> str:

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from goahead_crawler.blogger.urls import is_post_path, is_static_page_path
@@ -89,6 +88,8 @@ class RetryAfter:
         stats.inc_value("goahead/retry_after/seconds", wait)
         logger.info("Retry-After %.1fs on %s (%d): waiting %.1fs", asked, request.url,
                     response.status, wait)
+        from twisted.internet import reactor  # the one Scrapy installed (not at import)
+
         await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
         return response
 

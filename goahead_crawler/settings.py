@@ -89,6 +89,15 @@ GOAHEAD_COMMENTS_ENABLED = True
 # Also capture post images (Blogger image hosts) into the WARC, so that a replay shows them.
 GOAHEAD_ASSETS_ENABLED = False
 
+# --- goahead: incremental re-crawls ---------------------------------------------------
+# Re-runs fetch only what changed since the last finished full run of the blog (feed
+# updated-min, sitemap lastmod, conditional GETs); a blog's first crawl is always full.
+# `goahead crawl --full` turns it off for one run.
+GOAHEAD_INCREMENTAL = True
+# Seconds subtracted from the last run's start for updated-min: covers clock skew between
+# us and Blogger (a post edited just before the last run must not fall in the gap).
+GOAHEAD_INCREMENTAL_MARGIN = 600.0
+
 # --- goahead: operations (resume, retries, failures, progress) -------------------------
 # Scrapy retries a 429/503 at once; this waits what its Retry-After asks first.
 GOAHEAD_RETRY_AFTER_ENABLED = True
@@ -111,6 +120,8 @@ GOAHEAD_RESUME_SINCE = ""
 DOWNLOADER_MIDDLEWARES = {
     "goahead_crawler.retry.RetryAfter": 560,
     "goahead_crawler.retry.FailureLog": 50,
+    # Incremental runs: If-None-Match / If-Modified-Since from the URL's last capture.
+    "goahead_crawler.incremental.ConditionalRequests": 590,
 }
 # A resumed job drops the requests for pages it archived before it was killed.
 SPIDER_MIDDLEWARES = {"goahead_crawler.resume.SkipArchived": 50}

@@ -46,8 +46,10 @@ def crawl_runs(url: str, out: Path, times: int = 2) -> Crawls:
         if n:
             time.sleep(1.1)
         before = set(crawls.warcs.glob("*.warc.gz"))
+        # --full: every page fetched again, so unchanged payloads become revisit records
+        # (an incremental re-run would not ask for them at all: tests/test_incremental.py)
         result = run_goahead("crawl", url, "--db", str(crawls.db), "--warc-dir",
-                             str(crawls.warcs), "--delay", "0", "--concurrency", "8")
+                             str(crawls.warcs), "--delay", "0", "--concurrency", "8", "--full")
         assert result.returncode == 0, result.stderr[-3000:]
         crawls.runs.append(sorted(set(crawls.warcs.glob("*.warc.gz")) - before))
     return crawls

@@ -49,6 +49,7 @@ from goahead_crawler.blogger.urls import (
 from goahead_crawler.extract import extract_article
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import GonePost, PostComments, build_post
+from goahead_crawler.spiders.incremental import IncrementalRoutes, load_previous
 
 GONE = (404, 410)
 STATE_KEY = "goahead_discovery"
@@ -57,7 +58,7 @@ STATE_FIELDS = ("blog_id", "feed_state", "feed_alt", "feed_step", "feed_total",
                 "sitemap_state", "pager_started", "pages_from_html")
 
 
-class BloggerSpider(scrapy.Spider):
+class BloggerSpider(IncrementalRoutes, scrapy.Spider):
     """Archive every post and static page of one Blogger blog.
 
     ``scrapy crawl blogger -a url=https://example.blogspot.com/``
@@ -81,6 +82,7 @@ class BloggerSpider(scrapy.Spider):
         self.pager_started = False
         self.pages_from_html = False  # /sitemap-pages.xml failed: take /p/ links from pages
         self.listings: set[str] = set()
+        self.feed_extra: dict[str, str] = {}  # incremental: orderby=updated&updated-min=...
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BloggerSpider:
@@ -96,11 +98,15 @@ class BloggerSpider(scrapy.Spider):
         spider.pager_enabled = settings.getbool("GOAHEAD_PAGER_ENABLED", True)
         spider.comments_enabled = settings.getbool("GOAHEAD_COMMENTS_ENABLED", True)
         spider.assets_enabled = settings.getbool("GOAHEAD_ASSETS_ENABLED", False)
+        spider.previous = load_previous(settings, spider.root)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self._restore():  # a resumed job: its queue holds the rest of discovery
             return
+        if self.previous:
+            for request in self._incremental_start():
+                yield request
         yield self._feed_request(1)
         if self.sitemap_enabled:
             yield self._sitemap_request(self.root + "sitemap.xml", index=True)
@@ -156,14 +162,14 @@ class BloggerSpider(scrapy.Spider):
         yield scrapy.Request(
             claimed, callback=self.parse_post, errback=self.post_failed,
             cb_kwargs={"entry": entry, "kind": kind, "lastmod": lastmod},
-            meta={"goahead_source": source},
+            meta={"goahead_source": source, **self._conditional_meta()},
         )
 
     # -- the posts feed --------------------------------------------------------------------
     def _feed_request(self, start_index: int, alt: str | None = None) -> scrapy.Request:
         alt = alt or self.feed_alt
         return scrapy.Request(
-            feed_page_url(self.root, start_index, self.page_size, alt=alt),
+            feed_page_url(self.root, start_index, self.page_size, alt=alt, **self.feed_extra),
             callback=self.parse_feed_page, errback=self.feed_failed,
             meta={"goahead_source": "feed", "goahead_start": start_index, "goahead_alt": alt},
         )
@@ -236,6 +242,7 @@ class BloggerSpider(scrapy.Spider):
             self.crawler.stats.set_value("goahead/feed/unavailable", 1)
         for entry in self.frontier.release():
             yield from self._schedule(entry.url, "sitemap", lastmod=entry.lastmod, count=False)
+        yield from self._check_deletions()
         yield from self._maybe_start_pager()
 
     # -- sitemaps --------------------------------------------------------------------------
@@ -243,9 +250,12 @@ class BloggerSpider(scrapy.Spider):
                          ) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed,
                               meta={"goahead_source": "sitemap", "goahead_index": index,
-                                    "goahead_pages": pages})
+                                    "goahead_pages": pages, **self._conditional_meta()})
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        if self._not_modified(response, "sitemap"):  # unchanged since the last run
+            self.sitemap_state = "ok" if response.meta.get("goahead_index") else self.sitemap_state
+            return
         try:
             parsed = Sitemap(response.body)
             page = read_sitemap(parsed.type, list(parsed), self.root)
@@ -258,7 +268,7 @@ class BloggerSpider(scrapy.Spider):
             self.sitemap_state = "ok"
         for loc in page.sitemaps:
             yield self._sitemap_request(loc, index=False)
-        for entry in page.posts:
+        for entry in self._sitemap_posts(page.posts):
             if self.frontier.feed_done:
                 yield from self._schedule(entry.url, "sitemap", lastmod=entry.lastmod)
             else:
@@ -323,6 +333,8 @@ class BloggerSpider(scrapy.Spider):
     def parse_post(self, response: Response, entry: FeedEntry | None = None,
                    kind: str = "post", lastmod: str | None = None) -> Iterator[Any]:
         self.frontier.mark_fetched(response.url)
+        if self._not_modified(response, "posts"):
+            return
         encoding = getattr(response, "encoding", None)
         article = extract_article(response.body, response.url, entry, encoding=encoding)
         url = self.frontier.key(entry.url if entry else response.url)

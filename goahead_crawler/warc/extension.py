@@ -185,8 +185,12 @@ class WarcCapture:
         ex = exchange_from_scrapy(request, response)
         date = self.builder.curr_warc_date()
         digest = rec.sha1_b32(ex.body)
-        earlier = self._earlier(digest) if ex.body else None
-        if earlier:
+        previous = request.meta.get("goahead_previous") if ex.status == 304 else None
+        earlier = self._earlier(digest) if ex.body and not previous else None
+        if previous:  # a 304 to a conditional request: the earlier capture stands
+            main = rec.build_not_modified(self.builder, ex, date, tuple(previous))
+            digest = str(previous[2])
+        elif earlier:
             main = rec.build_revisit(self.builder, ex, date, earlier)
         else:
             main = rec.build_response(self.builder, ex, date)
@@ -196,8 +200,8 @@ class WarcCapture:
         if fields:
             group.append(rec.build_metadata(self.builder, ex.url, date, fields, main_id))
         written = self.writer.write(group)
-        self._count(revisit=bool(earlier))
-        if not earlier:
+        self._count(revisit=bool(earlier or previous))
+        if not earlier and not previous:
             self.index.add(digest, ex.url, date)
         self._remember(ex.url, main_id)
         return self._capture(ex, response, written[0], digest, date, main.rec_type)

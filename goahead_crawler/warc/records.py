@@ -187,6 +187,28 @@ def build_revisit(
     )
 
 
+#: WARC 1.1's profile for a 304 answer to a conditional request (the server said "unchanged").
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+def build_not_modified(
+    builder: MemberWriter, ex: Exchange, date: str, previous: tuple[str, str, str]
+) -> ArcWarcRecord:
+    """Server-not-modified revisit: the 304's headers, referring to the earlier capture
+    ``previous`` = (uri, WARC-Date, payload digest), whose payload digest it repeats."""
+    http = response_headers(ex)
+    fields = _base(builder, "revisit", ex.url, date)
+    if ex.ip_address:
+        fields["WARC-IP-Address"] = ex.ip_address
+    fields["WARC-Block-Digest"] = sha1_b32(_buffer(http))
+    uri, when, digest = previous
+    record = builder.create_revisit_record(
+        ex.url, digest, uri, when, http_headers=http, warc_headers_dict=fields
+    )
+    record.rec_headers.replace_header("WARC-Profile", NOT_MODIFIED_PROFILE)
+    return record
+
+
 def warc_fields(fields: Mapping[str, str | Sequence[str]]) -> bytes:
     """``application/warc-fields`` body; list values become repeated lines."""
     lines = []

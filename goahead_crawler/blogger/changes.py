@@ -1,0 +1,44 @@
+"""What changed since the last run: the feed's ``updated-min`` and the sitemap's lastmods. Pure.
+
+An incremental run asks the posts feed for ``orderby=updated&updated-min=SINCE`` and keeps
+only the sitemap entries that are new to the archive or whose ``lastmod`` is at or after
+SINCE. SINCE is the last successful run's start minus a safety margin (clock skew between
+the crawler and Blogger), in RFC 3339 as Blogger's feeds want it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from goahead_crawler.blogger.sitemap import SitemapEntry
+
+
+def parse_time(value: str) -> datetime | None:
+    """An ISO 8601 / RFC 3339 / W3C datetime (``Z`` or offset); naive ones are UTC."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except (AttributeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def updated_min(started_at: str, margin_seconds: float) -> str:
+    """``updated-min`` for the feed: ``started_at`` minus the margin, RFC 3339 in UTC."""
+    start = parse_time(started_at)
+    if start is None:
+        raise ValueError(f"not a timestamp: {started_at!r}")
+    since = start.astimezone(UTC) - timedelta(seconds=max(margin_seconds, 0.0))
+    return since.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def changed_since(lastmod: str | None, since: str) -> bool:
+    """True when ``lastmod`` is at or after ``since``, or unknown (then fetch to be sure)."""
+    moment, low = parse_time(lastmod or ""), parse_time(since)
+    return moment is None or low is None or moment >= low
+
+
+def sitemap_candidates(entries: Iterable[SitemapEntry], known: set[str], since: str
+                       ) -> list[SitemapEntry]:
+    """Sitemap posts worth a request: not in the archive yet, or modified since ``since``."""
+    return [e for e in entries if e.url not in known or changed_since(e.lastmod, since)]

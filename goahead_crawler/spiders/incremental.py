@@ -1,0 +1,143 @@
+"""The incremental routes of the ``blogger`` spider: a re-run fetches only what changed.
+
+When the archive holds a finished full run of the blog (:func:`previous_run`), the spider:
+
+1. asks the posts feed for ``orderby=updated&updated-min=SINCE`` only (paged as usual);
+2. asks one summary-feed entry for ``openSearch$totalResults``: fewer live posts than the
+   archive holds (plus the new ones) means posts were deleted; then it lists the blog's
+   posts from the summary feed and requests each archived post missing from it, so that
+   its 404/410 marks it deleted (the ``GonePost`` path);
+3. makes sitemap and post requests conditional (``goahead_conditional``): a 304 sitemap
+   needs nothing, a changed one names only posts new to the archive or with a newer
+   ``lastmod``; a 304 post page is counted unchanged;
+4. requests again the posts and pages that failed after their retries since that run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from goahead_crawler.blogger.changes import sitemap_candidates
+from goahead_crawler.blogger.feed import FeedError, next_start_index, parse_feed
+from goahead_crawler.blogger.sitemap import SitemapEntry
+from goahead_crawler.blogger.urls import feed_page_url, is_post_path, is_static_page_path
+from goahead_crawler.incremental import CONDITIONAL, PreviousRun, previous_run
+
+SUMMARY_PATH = "/feeds/posts/summary"
+
+
+def load_previous(settings: Any, root: str) -> PreviousRun | None:
+    """The run to start from, or None for a full crawl (``GOAHEAD_INCREMENTAL`` off,
+    no archive, no finished full run of this blog yet, or a resumed job)."""
+    if not settings.getbool("GOAHEAD_INCREMENTAL", True) or settings.get("GOAHEAD_RESUME_JOB"):
+        return None
+    db_path = settings.get("GOAHEAD_ARCHIVE_DB")
+    if not db_path or not settings.getbool("GOAHEAD_ARCHIVE_ENABLED", True):
+        return None
+    host = root.split("://", 1)[-1].split("/", 1)[0]
+    margin = settings.getfloat("GOAHEAD_INCREMENTAL_MARGIN", 600.0)
+    return previous_run(db_path, host, margin)
+
+
+class IncrementalRoutes:
+    """Mixed into ``BloggerSpider``; everything here is inert when ``previous`` is None."""
+
+    previous: PreviousRun | None = None
+    live_total: int | None = None
+    sweep_state = "idle"  # idle | running | done
+    sweep_seen: set[str]
+
+    def _incremental_start(self: Any) -> Iterator[scrapy.Request]:
+        prev = self.previous
+        self.logger.info("Incremental crawl: posts updated since %s (run %d)", prev.since,
+                         prev.run_id)
+        self.crawler.stats.set_value("goahead/incremental/since", prev.since)
+        self.feed_extra = {"orderby": "updated", "updated-min": prev.since}
+        self.sweep_seen = set()
+        yield scrapy.Request(
+            feed_page_url(self.root, 1, 1, alt="json", path=SUMMARY_PATH),
+            callback=self.parse_totals, errback=self.totals_failed,
+            meta={"goahead_source": "feed-total"})
+        for url in prev.retry_urls:
+            kind = "page" if is_static_page_path(url) else "post"
+            if is_post_path(url) or kind == "page":
+                yield from self._schedule(url, "retry", kind=kind)
+
+    def _conditional_meta(self) -> dict[str, Any]:
+        return {CONDITIONAL: True} if self.previous else {}
+
+    def _sitemap_posts(self: Any, entries: list[SitemapEntry]) -> list[SitemapEntry]:
+        if self.previous is None:
+            return entries
+        chosen = sitemap_candidates(entries, self.previous.live_posts, self.previous.since)
+        self._stat("incremental/sitemap_skipped", len(entries) - len(chosen))
+        return chosen
+
+    def _not_modified(self: Any, response: Response, what: str) -> bool:
+        """A 304 to a conditional request: count it; the WARC already has a revisit."""
+        if response.status != 304:
+            return False
+        self._stat(f"{what}/not_modified")
+        return True
+
+    # -- deletions ---------------------------------------------------------------------
+    def parse_totals(self: Any, response: Response) -> Iterator[Any]:
+        try:
+            self.live_total = parse_feed(response.body).total
+        except FeedError as exc:
+            self.logger.warning("Unusable feed total %s: %s", response.url, exc)
+        yield from self._check_deletions()
+
+    def totals_failed(self: Any, failure: Failure) -> None:
+        self.logger.info("No feed total (%s): deletions are not checked", failure.value)
+
+    def _check_deletions(self: Any) -> Iterator[Any]:
+        """Once the feed is done and the total known: list the blog if posts went missing."""
+        if self.previous is None or self.sweep_state != "idle" or self.live_total is None:
+            return
+        if self.feed_state == "running":
+            return
+        live = self.previous.live_posts
+        new = {u for u in self.frontier.seen if is_post_path(u)} - live
+        expected = len(live) + len(new)
+        self.crawler.stats.set_value("goahead/incremental/live_total", self.live_total)
+        if self.live_total >= expected:
+            self.sweep_state = "done"
+            return
+        self.logger.info("The blog lists %d posts, the archive %d: looking for deletions",
+                         self.live_total, expected)
+        self.sweep_state = "running"
+        yield self._sweep_request(1)
+
+    def _sweep_request(self: Any, start: int) -> scrapy.Request:
+        self._stat("incremental/sweep_pages")
+        return scrapy.Request(
+            feed_page_url(self.root, start, self.page_size, alt="json", path=SUMMARY_PATH),
+            callback=self.parse_sweep, errback=self.sweep_failed,
+            meta={"goahead_source": "feed-sweep"})
+
+    def parse_sweep(self: Any, response: Response) -> Iterator[Any]:
+        try:
+            page = parse_feed(response.body)
+        except FeedError as exc:
+            self.logger.warning("Unusable feed page %s: %s; deletions not checked",
+                                response.url, exc)
+            return
+        self.sweep_seen |= {self.frontier.key(e.url) for e in page.entries if e.url}
+        following = next_start_index(page)
+        if following is not None:
+            yield self._sweep_request(following)
+            return
+        self.sweep_state = "done"
+        for url in sorted(self.previous.live_posts - self.sweep_seen):
+            self._stat("incremental/missing")
+            yield from self._schedule(url, "missing")
+
+    def sweep_failed(self: Any, failure: Failure) -> None:
+        self.logger.warning("Feed page %s failed: %s; deletions not checked",
+                            failure.request.url, failure.value)
