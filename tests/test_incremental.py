@@ -16,12 +16,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
+from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import store
 from goahead_crawler.blogger.changes import changed_since, sitemap_candidates, updated_min
 from goahead_crawler.blogger.sitemap import SitemapEntry
-from goahead_crawler.incremental import previous_run
+from goahead_crawler.incremental import CONDITIONAL, PreviousRun, previous_run
+from goahead_crawler.spiders.blogger import BloggerSpider
 from goahead_crawler.warc import records as rec
 from sampleblog.content import new_post
 from sampleblog.server import SampleSite, start
@@ -240,3 +243,83 @@ def test_not_modified_record_is_a_valid_revisit() -> None:
     assert (h.get_header("WARC-Refers-To-Date"), h.get_header("WARC-Payload-Digest")) == (
         "2026-01-01T00:00:00Z", "sha1:ABC")
     assert parsed.http_headers.get_statuscode() == "304"
+
+
+# -- the spider's incremental routes, on fake responses ----------------------------------
+
+ROOT = "https://goaheadnews.blogspot.com/"
+SINCE = "2026-01-01T00:00:00Z"
+
+
+def incremental_spider(live: set[str], retry: list[str] | None = None) -> BloggerSpider:
+    spider = BloggerSpider.from_crawler(get_crawler(BloggerSpider), url=ROOT)
+    spider.previous = PreviousRun(1, SINCE, SINCE, live, retry or [])
+    return spider
+
+
+def feed_json(urls: list[str], total: int) -> bytes:
+    entries = [{"id": {"$t": f"tag:blogger.com,1999:blog-1.post-{i}"},
+                "link": [{"rel": "alternate", "href": u}]} for i, u in enumerate(urls)]
+    return json.dumps({"feed": {"openSearch$totalResults": {"$t": str(total)},
+                                "openSearch$startIndex": {"$t": "1"},
+                                "entry": entries}}).encode()
+
+
+def test_incremental_start_asks_for_the_total_and_retries_failures() -> None:
+    spider = incremental_spider(set(), [f"{ROOT}2024/01/failed.html", f"{ROOT}feeds/x"])
+    out = list(spider._incremental_start())
+    assert [r.url for r in out] == [
+        f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=1",
+        f"{ROOT}2024/01/failed.html",  # only post and page URLs are asked again
+    ]
+    assert out[1].meta[CONDITIONAL] is True
+    feed = spider._feed_request(1)
+    assert feed.url.endswith("&orderby=updated&updated-min=2026-01-01T00%3A00%3A00Z")
+
+
+def test_304_sitemap_and_post_need_nothing() -> None:
+    spider = incremental_spider({f"{ROOT}2024/01/a.html"})
+    url = f"{ROOT}sitemap.xml"
+    request = Request(url, meta={"goahead_index": True})
+    assert list(spider.parse_sitemap(XmlResponse(url, status=304, request=request))) == []
+    assert spider.sitemap_state == "ok"  # no pager fallback for a sitemap that is unchanged
+    post = f"{ROOT}2024/01/a.html"
+    assert list(spider.parse_post(HtmlResponse(post, status=304, request=Request(post)))) == []
+    assert spider.crawler.stats.get_value("goahead/posts/not_modified") == 1
+
+
+def test_a_changed_sitemap_names_only_new_or_modified_posts() -> None:
+    spider = incremental_spider({f"{ROOT}2020/01/old.html", f"{ROOT}2020/01/edited.html"})
+    spider.frontier.feed_done = True
+    body = ("<?xml version='1.0' encoding='UTF-8'?>"
+            "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            f"<url><loc>{ROOT}2020/01/old.html</loc><lastmod>2020-01-01T00:00:00Z</lastmod></url>"
+            f"<url><loc>{ROOT}2020/01/edited.html</loc><lastmod>2026-02-01T00:00:00Z</lastmod>"
+            f"</url><url><loc>{ROOT}2026/01/new.html</loc><lastmod>2026-02-01T00:00:00Z</lastmod>"
+            "</url></urlset>").encode()
+    url = f"{ROOT}sitemap.xml?page=1"
+    out = list(spider.parse_sitemap(XmlResponse(url, body=body, request=Request(url))))
+    assert [r.url for r in out] == [f"{ROOT}2020/01/edited.html", f"{ROOT}2026/01/new.html"]
+
+
+def test_fewer_live_posts_than_archived_sweeps_the_feed_for_the_missing() -> None:
+    live = {f"{ROOT}2024/01/a.html", f"{ROOT}2024/01/b.html", f"{ROOT}2024/01/gone.html"}
+    spider = incremental_spider(live)
+    spider.feed_state = "done"
+    total_url = f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=1"
+    probe = TextResponse(total_url, body=feed_json([], 2), request=Request(total_url))
+    (sweep,) = list(spider.parse_totals(probe))
+    assert sweep.url == f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=150"
+    page = TextResponse(sweep.url, request=sweep,
+                        body=feed_json([f"{ROOT}2024/01/a.html", f"{ROOT}2024/01/b.html"], 2))
+    (confirm,) = list(spider.parse_sweep(page))
+    assert confirm.url == f"{ROOT}2024/01/gone.html"
+    assert confirm.errback == spider.post_failed  # its 404 marks it deleted
+
+
+def test_as_many_live_posts_as_archived_needs_no_sweep() -> None:
+    spider = incremental_spider({f"{ROOT}2024/01/a.html"})
+    spider.feed_state = "done"
+    total_url = f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=1"
+    probe = TextResponse(total_url, body=feed_json([], 1), request=Request(total_url))
+    assert list(spider.parse_totals(probe)) == []

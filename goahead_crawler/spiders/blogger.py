@@ -7,6 +7,9 @@ Discovery, cheapest first (issue 3):
    and fill what it lacks, their posts held back until the feed is exhausted;
 3. HTML navigation (older-post links, ``/YYYY/MM/`` archives), only when both are gone.
 
+A blog crawled before is re-crawled incrementally (``spiders/incremental.py``): the feed
+asked for what changed since, conditional requests, deletions confirmed by their 404.
+
 Every post URL passes through one :class:`Frontier`, so no post is fetched twice. Comments
 come from the post page, or from the comments feed when the page shows fewer than counted.
 """

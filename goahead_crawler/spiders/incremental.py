@@ -58,7 +58,6 @@ class IncrementalRoutes:
                          prev.run_id)
         self.crawler.stats.set_value("goahead/incremental/since", prev.since)
         self.feed_extra = {"orderby": "updated", "updated-min": prev.since}
-        self.sweep_seen = set()
         yield scrapy.Request(
             feed_page_url(self.root, 1, 1, alt="json", path=SUMMARY_PATH),
             callback=self.parse_totals, errback=self.totals_failed,
@@ -112,6 +111,7 @@ class IncrementalRoutes:
         self.logger.info("The blog lists %d posts, the archive %d: looking for deletions",
                          self.live_total, expected)
         self.sweep_state = "running"
+        self.sweep_seen = set()
         yield self._sweep_request(1)
 
     def _sweep_request(self: Any, start: int) -> scrapy.Request:
