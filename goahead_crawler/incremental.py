@@ -13,14 +13,16 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from sqlite_utils import Database
 
 from archive import store
-from archive.errors import ArchiveError
 from goahead_crawler.blogger.changes import updated_min
 from goahead_crawler.retry import failures_from_stats
 from goahead_crawler.warc.reader import RevisitRecord, read_response
@@ -28,7 +30,6 @@ from goahead_crawler.warc.reader import RevisitRecord, read_response
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
-    from sqlite_utils import Database
 
 logger = logging.getLogger(__name__)
 CONDITIONAL = "goahead_conditional"  # request.meta: add validators from the last capture
@@ -53,15 +54,26 @@ class PreviousRun:
 
 
 def previous_run(db_path: str, site: str, margin_seconds: float) -> PreviousRun | None:
-    """The last finished, unlimited run of ``site`` (a host), or None: crawl in full."""
-    try:
-        db = store.open_archive(db_path, create=False)
-    except ArchiveError:
+    """The last finished, unlimited run of ``site`` (a host), or None: crawl in full.
+
+    Read-only: the spider must not migrate or lock the archive the pipeline opens next.
+    """
+    path = Path(db_path)
+    if not path.is_file() or path.stat().st_size == 0:
         return None
+    db = read_only(path)
     try:
         return _previous_run(db, site, margin_seconds)
+    except sqlite3.DatabaseError:  # not an archive (yet): the pipeline will say so
+        return None
     finally:
         db.close()
+
+
+def read_only(path: str | Path) -> Database:
+    """The archive for reading only: no migrations, no locks beside the pipeline's writes."""
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    return Database(sqlite3.connect(uri, uri=True, check_same_thread=False))
 
 
 def _previous_run(db: Database, site: str, margin_seconds: float) -> PreviousRun | None:
@@ -131,7 +143,7 @@ class ConditionalRequests:
         if not request.meta.get(CONDITIONAL) or PREVIOUS in request.meta:
             return
         if self.db is None:
-            self.db = store.open_archive(self.db_path)
+            self.db = read_only(self.db_path)
         found = capture_validators(self.db, self.warc_dir, request.url.split("#", 1)[0])
         if found is None:
             return

@@ -178,6 +178,13 @@ def test_publish_edit_delete_then_recrawl(blog: Blog) -> None:
         (0, 0, 2, 0), (1, 1, 0, 1)]
 
 
+def test_a_scheduled_resume_crawl_is_incremental_too(blog: Blog) -> None:
+    """cron runs ``goahead crawl --resume``: a fresh job there is incremental."""
+    seen = blog.crawl("--resume")
+    assert seen == with_since(UNCHANGED, blog.since())
+    assert blog.last_run()["status"] == "finished"
+
+
 def test_full_flag_fetches_every_post_again(blog: Blog) -> None:
     seen = blog.crawl("--full")
     assert len(seen) == N_POSTS + 2 + 5

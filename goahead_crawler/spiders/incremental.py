@@ -33,8 +33,9 @@ SUMMARY_PATH = "/feeds/posts/summary"
 
 def load_previous(settings: Any, root: str) -> PreviousRun | None:
     """The run to start from, or None for a full crawl (``GOAHEAD_INCREMENTAL`` off,
-    no archive, no finished full run of this blog yet, or a resumed job)."""
-    if not settings.getbool("GOAHEAD_INCREMENTAL", True) or settings.get("GOAHEAD_RESUME_JOB"):
+    no archive, no finished full run of this blog yet, or a resumed ``--resume`` job:
+    its queue or the skip list carries on; a fresh ``--resume`` job is incremental)."""
+    if not settings.getbool("GOAHEAD_INCREMENTAL", True) or settings.get("GOAHEAD_RESUME_SINCE"):
         return None
     db_path = settings.get("GOAHEAD_ARCHIVE_DB")
     if not db_path or not settings.getbool("GOAHEAD_ARCHIVE_ENABLED", True):
