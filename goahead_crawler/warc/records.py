@@ -142,16 +142,7 @@ def build_response(builder: MemberWriter, ex: Exchange, date: str) -> ArcWarcRec
     if ex.truncated:
         fields["WARC-Truncated"] = "unspecified"
     fields.update(ex.extra)
-    fields["WARC-Payload-Digest"] = sha1_b32(ex.body)
-    fields["WARC-Block-Digest"] = sha1_b32(_buffer(http), ex.body)
-    return builder.create_warc_record(
-        ex.url,
-        "response",
-        payload=io.BytesIO(ex.body),
-        length=len(ex.body),
-        warc_headers_dict=fields,
-        http_headers=http,
-    )
+    return _with_body(builder, "response", ex.url, fields, http, ex.body)
 
 
 def build_request(
@@ -160,15 +151,17 @@ def build_request(
     http = request_headers(ex)
     fields = _base(builder, "request", ex.url, date)
     fields["WARC-Concurrent-To"] = concurrent_to
-    fields["WARC-Payload-Digest"] = sha1_b32(ex.request_body)
-    fields["WARC-Block-Digest"] = sha1_b32(_buffer(http), ex.request_body)
+    return _with_body(builder, "request", ex.url, fields, http, ex.request_body)
+
+
+def _with_body(builder: MemberWriter, rec_type: str, url: str, fields: dict[str, str],
+               http: StatusAndHeaders, body: bytes) -> ArcWarcRecord:
+    """An HTTP record with its body: both digests computed here, once."""
+    fields["WARC-Payload-Digest"] = sha1_b32(body)
+    fields["WARC-Block-Digest"] = sha1_b32(_buffer(http), body)
     return builder.create_warc_record(
-        ex.url,
-        "request",
-        payload=io.BytesIO(ex.request_body),
-        length=len(ex.request_body),
-        warc_headers_dict=fields,
-        http_headers=http,
+        url, rec_type, payload=io.BytesIO(body), length=len(body),
+        warc_headers_dict=fields, http_headers=http,
     )
 
 
