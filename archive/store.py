@@ -324,3 +324,14 @@ def finish_run(
                   stats=json.dumps(dict(stats), ensure_ascii=False, default=str))
     with db.atomic():
         db.table("runs").update(run_id, values)
+
+
+def close_stale_runs(db: Database, site: str, since: str) -> int:
+    """Runs of ``site`` since ``since`` still marked running (their process died): killed."""
+    with db.atomic():
+        cursor = db.execute(
+            "UPDATE runs SET status = 'killed', finished_at = coalesce(finished_at, ?)"
+            " WHERE site = ? AND status = 'running' AND started_at >= ?",
+            [now_utc(), site, since],
+        )
+    return cursor.rowcount

@@ -123,17 +123,6 @@ def job_settings(job: Job) -> dict[str, Any]:
     return overrides
 
 
-def close_stale_runs(db: Any, site: str, since: str) -> int:
-    """Runs of ``site`` since ``since`` still marked running (their process died): killed."""
-    with db.atomic():
-        cursor = db.execute(
-            "UPDATE runs SET status = 'killed', finished_at = coalesce(finished_at, ?)"
-            " WHERE site = ? AND status = 'running' AND started_at >= ?",
-            [store.now_utc(), site, since],
-        )
-    return cursor.rowcount
-
-
 class ResumeJob:
     """Extension: mark the job closed (with its reason) when the spider closes cleanly."""
 
@@ -178,7 +167,7 @@ class SkipArchived:
         site = urlsplit(getattr(self.crawler.spider, "root", "")).netloc
         db = store.open_archive(self.db_path)
         try:
-            killed = close_stale_runs(db, site, self.since)
+            killed = store.close_stale_runs(db, site, self.since)
             rows = db.execute("SELECT url FROM posts WHERE site = ? AND fetched_at >= ?",
                               [site, self.since]).fetchall()
         finally:

@@ -186,6 +186,16 @@ def test_runs_start_and_finish(db):
         store.finish_run(db, run_id, "finished", {"bogus": 1}, {})
 
 
+def test_close_stale_runs_marks_only_this_sites_running_runs_killed(db):
+    dead = store.start_run(db, "a.blogspot.com", "https://a.blogspot.com/", {})
+    done = store.start_run(db, "a.blogspot.com", "https://a.blogspot.com/", {})
+    store.finish_run(db, done, status="finished", counters={}, stats={})
+    other = store.start_run(db, "b.blogspot.com", "https://b.blogspot.com/", {})
+    assert store.close_stale_runs(db, "a.blogspot.com", since="2000-01-01") == 1
+    status = {r["id"]: r["status"] for r in db.query("select id, status from runs")}
+    assert status == {dead: "killed", done: "finished", other: "running"}
+
+
 def test_iter_posts_filters_and_count(db):
     store.upsert_post(db, make_post())
     store.upsert_post(db, make_post(post_id="2", site="other", labels=["x"], kind="page",
