@@ -26,8 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive import export, search, store
+from archive import export, search
+from archive.connection import open_archive
 from archive.models import Post
+from archive.posts import upsert_post
 from archive.query import to_fts
 from archive.segment import engine_name
 
@@ -100,15 +102,15 @@ def timed(fn, *args):
 
 
 def build_archive(corpus: Corpus, path: Path) -> tuple[float, int]:
-    """Insert every post through store.upsert_post; time the inserts only."""
-    db = store.open_archive(path)
+    """Insert every post through upsert_post; time the inserts only."""
+    db = open_archive(path)
     elapsed, chars = 0.0, 0
     for batch in corpus.batches():
         chars += sum(len(p.title) + len(p.text) for p in batch)
         start = time.perf_counter()
         with db.atomic():  # nested atomic() = savepoints: one commit per batch
             for post in batch:
-                store.upsert_post(db, post)
+                upsert_post(db, post)
         elapsed += time.perf_counter() - start
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
@@ -187,7 +189,7 @@ def quality(name: str, found: dict[str, set[str]], answers: dict[str, set[str]])
 
 
 def compare(corpus: Corpus, archive: Path, trigram: Path, queries: list[str]) -> None:
-    db = store.open_archive(archive)
+    db = open_archive(archive)
     tri = sqlite3.connect(trigram)
     syl_sql = ("SELECT posts.post_id FROM posts_search_fts JOIN posts ON posts.id = "
                "posts_search_fts.rowid WHERE posts_search_fts MATCH ?")
@@ -210,7 +212,7 @@ def compare(corpus: Corpus, archive: Path, trigram: Path, queries: list[str]) ->
 
 
 def query_times(archive: Path, thai: list[str], english: list[str]) -> None:
-    db = store.open_archive(archive)
+    db = open_archive(archive)
     print("\nQuery times, ms (p50 / p95):")
     for label, words in (("Thai", thai), ("English", english)):
         top = [timed(search.search, db, w)[1] for w in words]
@@ -231,7 +233,7 @@ class NullSink(io.StringIO):
 
 
 def export_throughput(archive: Path) -> None:
-    db = store.open_archive(archive)
+    db = open_archive(archive)
     sink = NullSink()
     count, elapsed = timed(export.export, db, "jsonl", sink)
     tracemalloc.start()

@@ -6,7 +6,8 @@ from typing import Any
 
 from scrapy.exceptions import NotConfigured
 
-from archive import store
+from archive.captures import capture_by_digest
+from archive.connection import open_archive
 from archive.models import Capture
 
 
@@ -17,7 +18,7 @@ class ArchiveDigestLookup:
     """
 
     def __init__(self, db_path: str) -> None:
-        self.db = store.open_archive(db_path)
+        self.db = open_archive(db_path)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchiveDigestLookup:
@@ -27,4 +28,4 @@ class ArchiveDigestLookup:
         return cls(settings.get("GOAHEAD_ARCHIVE_DB"))
 
     def __call__(self, digest: str) -> Capture | None:
-        return store.capture_by_digest(self.db, digest)
+        return capture_by_digest(self.db, digest)

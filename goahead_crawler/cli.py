@@ -127,11 +127,11 @@ def reindex(warc_dir: str, db_path: str) -> None:
     Example:
         goahead reindex --warc-dir warcs/ --db archive.db
     """
-    from archive import store
+    from archive.connection import open_archive
     from goahead_crawler.reindex import reindex_warcs
 
     try:
-        db = store.open_archive(db_path)
+        db = open_archive(db_path)
     except archive_errors.ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
     with report.export_progress(enabled=True) as progress:

@@ -25,11 +25,10 @@ TEXT_COLUMNS = frozenset({"site", "started", "ended", "status"})
 
 def run_rows(db: Any, site: str | None = None, limit: int = 20) -> Iterator[dict[str, Any]]:
     """The latest crawl runs, newest first, as RUN_COLUMNS plus their ``failures``."""
+    from archive.runs import latest_runs
     from goahead_crawler.retry import failures_from_stats
 
-    where, params = ("WHERE site = ?", [site]) if site else ("", [])
-    sql = f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?"
-    for row in db.query(sql, [*params, limit]):
+    for row in latest_runs(db, site, limit):
         stats = json.loads(row["stats"] or "{}")
         out = {}
         for name, source in RUN_COLUMNS.items():
@@ -37,24 +36,6 @@ def run_rows(db: Any, site: str | None = None, limit: int = 20) -> Iterator[dict
             out[name] = 0 if value is None and name not in TEXT_COLUMNS else value
         out["failures"] = failures_from_stats(row["stats"])
         yield out
-
-
-def archive_status(db: Any) -> dict[str, Any]:
-    """Sites, posts and the last run per site, and how much WARC the archive points at."""
-    sites = list(db.query(
-        "SELECT s.site, s.url, (SELECT count(*) FROM posts p WHERE p.site = s.site"
-        " AND p.deleted_at IS NULL) AS posts, r.started_at AS last_run, r.status AS last_status"
-        " FROM sites s LEFT JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE site = s.site)"
-        " ORDER BY s.site"))
-    one = db.execute
-    return {
-        "sites": sites,
-        "posts": one("SELECT count(*) FROM posts WHERE deleted_at IS NULL").fetchone()[0],
-        "comments": one("SELECT count(*) FROM comments").fetchone()[0],
-        "runs": one("SELECT count(*) FROM runs").fetchone()[0],
-        "warc_files": one("SELECT count(DISTINCT warc_file) FROM captures").fetchone()[0],
-        "warc_bytes": one("SELECT coalesce(sum(warc_length), 0) FROM captures").fetchone()[0],
-    }
 
 
 def columns(rows: list[list[str]]) -> str:
@@ -114,6 +95,8 @@ def status(db_path: str, as_json: bool) -> None:
     Example:
         goahead status --db archive.db
     """
+    from archive.runs import archive_status
+
     summary = archive_status(open_existing(db_path))
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -142,10 +125,10 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
         goahead merge shard-1.db shard-2.db --into archive.db
     """
     from archive import merge as archive_merge
-    from archive import store
+    from archive.connection import open_archive
 
     try:
-        into = store.open_archive(into_path)
+        into = open_archive(into_path)
         counts = archive_merge.merge(into, shards)
     except archive_errors.ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc

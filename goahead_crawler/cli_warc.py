@@ -121,12 +121,13 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
     """
     from contextlib import redirect_stdout
 
-    from goahead_crawler.warc.indexing import archived_pages, make_wacz
+    from archive.captures import page_captures
+    from goahead_crawler.warc.indexing import make_wacz
 
     paths = finished_warcs(warc_dir)
     db = open_existing(db_path)
     try:
-        pages = archived_pages(db)
+        pages = page_captures(db)
     finally:
         db.close()
     try:

@@ -20,7 +20,8 @@ DEMO_SETTINGS = {
 
 def run_demo(out_dir: Path, posts: int | None = None, query: str = "ชุมชน",
              verbose: int = 0) -> bool:
-    from archive import search, store
+    from archive import search
+    from archive.connection import open_read_only
     from sampleblog.server import start
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -33,7 +34,7 @@ def run_demo(out_dir: Path, posts: int | None = None, query: str = "ชุมช
             report.console.print(f"Serving sample blog [bold]{name}[/] at {url}")
         results = run_crawls(list(site.urls.values()), project_settings(overrides))
     report.print_crawl_summary(results, str(db_path), warc_dir)
-    db = store.open_archive(str(db_path), create=False)
+    db = open_read_only(db_path)
     hits = search.search(db, query, limit=3)
     total = search.count(db, query)
     report.console.print(f"\nSearch [bold]{escape(query)}[/]: {total} posts match; the top 3:\n")

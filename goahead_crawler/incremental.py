@@ -13,16 +13,17 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from sqlite_utils import Database
 
-from archive import store
+from archive.captures import latest_capture
+from archive.connection import open_read_only
+from archive.errors import ArchiveError
+from archive.posts import live_post_urls
+from archive.runs import last_full_run, stats_since
 from goahead_crawler.blogger.changes import updated_min
 from goahead_crawler.retry import failures_from_stats
 from goahead_crawler.warc.reader import RevisitRecord, read_response
@@ -30,16 +31,11 @@ from goahead_crawler.warc.reader import RevisitRecord, read_response
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
+    from sqlite_utils import Database
 
 logger = logging.getLogger(__name__)
 CONDITIONAL = "goahead_conditional"  # request.meta: add validators from the last capture
 PREVIOUS = "goahead_previous"  # request.meta: (uri, warc-date, payload digest) it revisits
-
-_LAST_RUN = (
-    "SELECT id, started_at FROM runs WHERE site = ? AND status = 'finished'"
-    " AND CAST(coalesce(json_extract(settings, '$.GOAHEAD_MAX_POSTS'), 0) AS INTEGER) = 0"
-    " ORDER BY id DESC LIMIT 1"
-)
 
 
 @dataclass
@@ -58,37 +54,26 @@ def previous_run(db_path: str, site: str, margin_seconds: float) -> PreviousRun 
 
     Read-only: the spider must not migrate or lock the archive the pipeline opens next.
     """
-    path = Path(db_path)
-    if not path.is_file() or path.stat().st_size == 0:
+    try:
+        db = open_read_only(db_path, allow_outdated=True)
+    except ArchiveError:  # no archive yet, or not one: the pipeline will say so
         return None
-    db = read_only(path)
     try:
         return _previous_run(db, site, margin_seconds)
-    except sqlite3.DatabaseError:  # not an archive (yet): the pipeline will say so
-        return None
     finally:
         db.close()
 
 
-def read_only(path: str | Path) -> Database:
-    """The archive for reading only: no migrations, no locks beside the pipeline's writes."""
-    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
-    return Database(sqlite3.connect(uri, uri=True, check_same_thread=False))
-
-
 def _previous_run(db: Database, site: str, margin_seconds: float) -> PreviousRun | None:
-    last = next(iter(db.query(_LAST_RUN, [site])), None)
+    last = last_full_run(db, site)
     if last is None:
         return None
-    live = {r["url"] for r in db.query(
-        "SELECT url FROM posts WHERE site = ? AND kind = 'post' AND deleted_at IS NULL",
-        [site])}
     retry: list[str] = []
-    for row in db.query("SELECT stats FROM runs WHERE site = ? AND id >= ? ORDER BY id",
-                        [site, last["id"]]):
-        retry += [f["url"] for f in failures_from_stats(row["stats"]) if f["url"] not in retry]
+    for stats in stats_since(db, site, last["id"]):
+        retry += [f["url"] for f in failures_from_stats(stats) if f["url"] not in retry]
     return PreviousRun(last["id"], last["started_at"],
-                       updated_min(last["started_at"], margin_seconds), live, retry)
+                       updated_min(last["started_at"], margin_seconds),
+                       live_post_urls(db, site), retry)
 
 
 @dataclass(frozen=True)
@@ -100,7 +85,7 @@ class Validators:
 
 def capture_validators(db: Database, warc_dir: str, url: str) -> Validators | None:
     """ETag / Last-Modified of ``url``'s latest capture, read back from its WARC record."""
-    capture = store.latest_capture(db, url)
+    capture = latest_capture(db, url)
     if capture is None or capture.status not in (200, 304):
         return None
     try:
@@ -143,7 +128,7 @@ class ConditionalRequests:
         if not request.meta.get(CONDITIONAL) or PREVIOUS in request.meta:
             return
         if self.db is None:
-            self.db = read_only(self.db_path)
+            self.db = open_read_only(self.db_path, allow_outdated=True)
         found = capture_validators(self.db, self.warc_dir, request.url.split("#", 1)[0])
         if found is None:
             return

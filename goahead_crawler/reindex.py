@@ -16,8 +16,9 @@ from lxml import etree
 from scrapy.utils.sitemap import Sitemap
 from warcio.archiveiterator import ArchiveIterator
 
-from archive import store
+from archive.captures import record_capture
 from archive.models import Capture
+from archive.posts import upsert_comments, upsert_post
 from goahead_crawler.blogger.comments import comments_from_feed
 from goahead_crawler.blogger.feed import FeedEntry, FeedError, parse_feed
 from goahead_crawler.blogger.urls import canonical_url, is_post_path, is_static_page_path
@@ -162,7 +163,7 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
     records = list(index_records(paths))
     result.records = len(records)
     for rec in records:
-        store.record_capture(db, _capture(rec))
+        record_capture(db, _capture(rec))
     bodies = latest_bodies(records)
     entries, feed_comments = feed_metadata(warc_dir, bodies)
     context = Context(warc_dir, entries, feed_comments, sitemap_lastmods(warc_dir, bodies),
@@ -202,9 +203,9 @@ def _reindex_one(db: Any, context: Context, url: str, kind: str, capture: Record
     if entry is None and url in context.lastmods:
         post.updated = context.lastmods[url]  # as the crawl does for sitemap-found posts
     post.warc_file, post.warc_offset = capture.warc_file, capture.offset
-    outcome = store.upsert_post(db, post)
+    outcome = upsert_post(db, post)
     setattr(result, outcome, getattr(result, outcome) + 1)
     setattr(result, f"{kind}s", getattr(result, f"{kind}s") + 1)
     comments = context.feed_comments.get(post.post_id) or article.comments
     if kind == "post" and comments:
-        result.comments += store.upsert_comments(db, post.blog_id, post.post_id, comments)
+        result.comments += upsert_comments(db, post.blog_id, post.post_id, comments)

@@ -31,7 +31,10 @@ from urllib.parse import urlsplit
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 
-from archive import store
+from archive.connection import open_archive
+from archive.posts import urls_fetched_since
+from archive.runs import close_stale_runs
+from archive.timestamps import now_utc
 from goahead_crawler.blogger.urls import canonical_url
 
 if TYPE_CHECKING:
@@ -93,7 +96,7 @@ def prepare_job(path: Path) -> Job:
     if marker and marker.get("state") == "running" and _alive(int(marker.get("pid", 0))):
         raise JobBusy(f"a crawl is already running with {path} (pid {marker['pid']})")
     if not marker or marker.get("reason") == "finished":
-        mode, started = "fresh", store.now_utc()
+        mode, started = "fresh", now_utc()
         shutil.rmtree(path, ignore_errors=True)
     elif marker.get("state") == "running":
         mode, started = "killed", marker["started_at"]
@@ -165,17 +168,16 @@ class SkipArchived:
 
     def _load(self) -> set[str]:
         site = urlsplit(getattr(self.crawler.spider, "root", "")).netloc
-        db = store.open_archive(self.db_path)
+        db = open_archive(self.db_path)
         try:
-            killed = store.close_stale_runs(db, site, self.since)
-            rows = db.execute("SELECT url FROM posts WHERE site = ? AND fetched_at >= ?",
-                              [site, self.since]).fetchall()
+            killed = close_stale_runs(db, site, self.since)
+            done = urls_fetched_since(db, site, self.since)
         finally:
             db.close()
-        self.crawler.stats.set_value("goahead/resume/already_archived", len(rows))
+        self.crawler.stats.set_value("goahead/resume/already_archived", len(done))
         logger.info("Resuming job begun %s: %d pages already archived, %d killed runs closed",
-                    self.since, len(rows), killed)
-        return {url for (url,) in rows}
+                    self.since, len(done), killed)
+        return done
 
     def _keep(self, item: Any) -> bool:
         if not isinstance(item, Request):

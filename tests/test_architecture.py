@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_pure_packages_import_no_scrapy_or_twisted() -> None:
     code = (
-        "import archive, archive.store, archive.search, archive.export, "
+        "import archive, archive.connection, archive.posts, archive.captures, archive.runs, "
+        "archive.search, archive.export, archive.merge, "
         "goahead_crawler.extract, goahead_crawler.blogger.feed, goahead_crawler.blogger.urls, "
         "goahead_crawler.items, sys; "
         "bad = sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted'}); "
@@ -52,3 +53,45 @@ def test_every_goahead_setting_read_is_declared() -> None:
     for path in (ROOT / "goahead_crawler").rglob("*.py"):
         used |= set(re.findall(r"[\"'](GOAHEAD_[A-Z_]+)[\"']", path.read_text(encoding="utf-8")))
     assert used - declared == set()
+
+
+# An SQL statement in a string literal: the archive owns every one of them.
+SQL = re.compile(
+    r"\bSELECT\b.+\bFROM\b|\bINSERT\s+(?:OR\s+\w+\s+)?INTO\b|\bUPDATE\s+\w+\s+SET\b"
+    r"|\bDELETE\s+FROM\b|\bCREATE\s+(?:TABLE|INDEX|TRIGGER|VIEW)\b|\bPRAGMA\s+\w+",
+    re.IGNORECASE | re.DOTALL,
+)
+# The web view hands Datasette canned queries: SQL is its job.
+SQL_ALLOWED = ("goahead_crawler/datasette_metadata.py", "goahead_crawler/datasette_plugin.py")
+
+
+def sql_literals(path: Path) -> list[str]:
+    """String literals (docstrings aside) of ``path`` that hold an SQL statement."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value) for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings and SQL.search(node.value)]
+
+
+def test_sql_lives_in_the_archive_only() -> None:
+    found = {
+        str(path.relative_to(ROOT)): sql_literals(path)
+        for path in (ROOT / "goahead_crawler").rglob("*.py")
+        if str(path.relative_to(ROOT)) not in SQL_ALLOWED
+    }
+    assert {name: sql for name, sql in found.items() if sql} == {}
+
+
+def test_the_sql_detector_sees_sql() -> None:
+    assert SQL.search("SELECT url FROM posts WHERE site = ?")
+    assert SQL.search("select count(*)\n from runs")
+    assert SQL.search("UPDATE runs SET status = 'killed'")
+    assert SQL.search("PRAGMA foreign_keys = ON")
+    assert not SQL.search("select the posts to export")
+    assert sql_literals(ROOT / "archive" / "runs.py")

@@ -7,7 +7,7 @@ import sqlite3
 
 from scrapy.utils.test import get_crawler
 
-from archive import store
+from archive.connection import open_archive
 from archive.models import Post
 from goahead_crawler.items import GonePost, PostComments
 from goahead_crawler.pipelines import ArchivePipeline
@@ -51,5 +51,5 @@ def test_comments_gone_posts_and_run_counters(tmp_path) -> None:
     assert stats["goahead/found/feed"] == 1
     assert stats["robotstxt/forbidden"] == 2
     assert stats["goahead/posts/marked_deleted"] == 1
-    db = store.open_archive(db_path)
+    db = open_archive(db_path)
     assert db.execute("select deleted_at from posts").fetchone()[0] is not None

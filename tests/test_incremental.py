@@ -20,7 +20,8 @@ from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
-from archive import store
+from archive.connection import open_archive
+from archive.runs import finish_run, start_run
 from goahead_crawler.blogger.changes import changed_since, sitemap_candidates, updated_min
 from goahead_crawler.blogger.sitemap import SitemapEntry
 from goahead_crawler.incremental import CONDITIONAL, PreviousRun, previous_run
@@ -217,16 +218,16 @@ def test_sitemap_candidates_are_new_or_modified() -> None:
 
 
 def test_previous_run_needs_a_finished_full_run_and_lists_failures(tmp_path: Path) -> None:
-    db = store.open_archive(tmp_path / "a.db")
+    db = open_archive(tmp_path / "a.db")
     failures = json.dumps([{"url": "http://b/2024/01/x.html", "error": "HTTP 503"}])
-    sample = store.start_run(db, "b", "http://b/", {"GOAHEAD_MAX_POSTS": 5})
-    store.finish_run(db, sample, "finished", {}, {})
+    sample = start_run(db, "b", "http://b/", {"GOAHEAD_MAX_POSTS": 5})
+    finish_run(db, sample, "finished", {}, {})
     db.close()
     assert previous_run(str(tmp_path / "a.db"), "b", 0) is None  # a sample is not a base
     assert previous_run(str(tmp_path / "none.db"), "b", 0) is None
-    db = store.open_archive(tmp_path / "a.db")
-    full = store.start_run(db, "b", "http://b/", {"GOAHEAD_MAX_POSTS": 0})
-    store.finish_run(db, full, "finished", {}, {"goahead/failures": failures})
+    db = open_archive(tmp_path / "a.db")
+    full = start_run(db, "b", "http://b/", {"GOAHEAD_MAX_POSTS": 0})
+    finish_run(db, full, "finished", {}, {"goahead/failures": failures})
     db.close()
     prev = previous_run(str(tmp_path / "a.db"), "b", 60)
     assert prev is not None

@@ -8,10 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive import search, store
+from archive import search
+from archive.connection import open_archive
 from archive.errors import QueryError
 from archive.filters import Filters
 from archive.models import Post
+from archive.posts import delete_post, upsert_post
 from archive.segment import ZWSP
 
 POSTS = [
@@ -35,9 +37,9 @@ POSTS = [
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    database = store.open_archive(tmp_path_factory.mktemp("search") / "archive.db")
+    database = open_archive(tmp_path_factory.mktemp("search") / "archive.db")
     for post_id, site, title, text, labels, author, published, lang in POSTS:
-        store.upsert_post(database, Post(
+        upsert_post(database, Post(
             blog_id="1", post_id=post_id, url=f"https://{site}/p/{post_id}.html", site=site,
             title=title, text=text, labels=labels, author=author, published=published,
             language=lang))
@@ -138,8 +140,8 @@ def test_build_query_never_splices_query_text():
 @given(st.text(alphabet=st.sampled_from(list('ab ผ้าไหม"()*-:^+NOTANDOR ')), max_size=20)
        | st.text(max_size=20))
 def test_any_query_gives_hits_or_query_error(query):
-    db = store.open_archive(":memory:")
-    store.upsert_post(db, Post(blog_id="1", post_id="1", url="u", site="s",
+    db = open_archive(":memory:")
+    upsert_post(db, Post(blog_id="1", post_id="1", url="u", site="s",
                                title="ab ผ้าไหม", text="NOT AND OR"))
     try:
         search.search(db, query)
@@ -150,18 +152,18 @@ def test_any_query_gives_hits_or_query_error(query):
 
 
 def test_index_follows_updates_and_deletes(tmp_path):
-    db = store.open_archive(tmp_path / "a.db")
+    db = open_archive(tmp_path / "a.db")
     post = Post(blog_id="1", post_id="1", url="u", site="s", title="หัวข้อ", text="ผ้าไหม")
-    store.upsert_post(db, post)
+    upsert_post(db, post)
     post.text = "ทำนา"
-    assert store.upsert_post(db, post) == "updated"
+    assert upsert_post(db, post) == "updated"
     assert ids(search.search(db, "ผ้า")) == []
     assert ids(search.search(db, "ทำนา")) == ["1"]
     db.execute("DELETE FROM posts_search")  # lose the copy, then rebuild it
     assert search.count(db, "ทำนา") == 0
     assert search.reindex(db) == 1
     assert search.count(db, "ทำนา") == 1
-    store.delete_post(db, "1", "1")
+    delete_post(db, "1", "1")
     assert search.count(db, "ทำนา") == 0  # soft-deleted posts are not found
-    store.delete_post(db, "1", "1", soft=False)
+    delete_post(db, "1", "1", soft=False)
     assert db.execute("SELECT count(*) FROM posts_search_fts").fetchone()[0] == 0

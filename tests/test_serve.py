@@ -19,8 +19,9 @@ import pytest
 
 pytest.importorskip("datasette", reason="the serve extra is not installed")
 
-from archive import store
+from archive.connection import open_archive
 from archive.models import Post
+from archive.posts import upsert_post
 from goahead_crawler import datasette_plugin
 from goahead_crawler.cli_serve import INSTALL_HINT
 
@@ -74,9 +75,9 @@ def _json(base: str, path: str, **params: str) -> object:
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("serve") / "archive.db"
-    db = store.open_archive(path)
+    db = open_archive(path)
     for post in POSTS:
-        store.upsert_post(db, post)
+        upsert_post(db, post)
     db.close()
     return path
 

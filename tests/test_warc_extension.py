@@ -141,7 +141,7 @@ def test_non_http_and_post_requests(tmp_path: Path) -> None:
 def test_lookup_seeds_revisits(tmp_path: Path) -> None:
     seen: list[str] = []
 
-    def lookup(digest: str) -> Capture | None:  # what archive.store.capture_by_digest gives
+    def lookup(digest: str) -> Capture | None:  # what archive.capture_by_digest gives
         seen.append(digest)
         return Capture(
             url="http://blog.test/old",

@@ -13,7 +13,7 @@ import tempfile
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 #: Record types in a CDXJ index, named because importing py-wacz adds "warcinfo" to
 #: cdxj-indexer's defaults for the whole process. Our metadata records
@@ -56,25 +56,13 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str]) -> N
         CDXJIndexer(target, paths, sort=True, dir_root=root, records=INDEXED).process_all()
 
 
-def archived_pages(db: Any) -> list[dict[str, str]]:
-    """The archive's posts and static pages as WACZ page entries: the URL and WARC-Date of
-    the capture each post row points to, and the post's title."""
-    sql = (
-        "SELECT c.url, c.fetched_at, p.title FROM posts p JOIN captures c"
-        " ON c.warc_file = p.warc_file AND c.warc_offset = p.warc_offset"
-        " ORDER BY p.published_utc, p.id"
-    )
-    return [{"url": r["url"], "ts": r["fetched_at"], "title": r["title"] or r["url"]}
-            for r in db.query(sql)]
-
-
 def make_wacz(
     warc_paths: Iterable[str | Path],
     out: str | Path,
     pages: Iterable[Mapping[str, str]] | None = None,
 ) -> Path:
     """Package ``warc_paths`` as a WACZ file at ``out`` (index and datapackage built by
-    py-wacz). ``pages`` (``url``, ``ts``, ``title``; see :func:`archived_pages`) become
+    py-wacz). ``pages`` (``url``, ``ts``, ``title``; see :func:`archive.captures.page_captures`) become
     ``pages/pages.jsonl``; without them py-wacz guesses pages from the records.
     Returns ``out``. Raises ``RuntimeError`` when py-wacz fails."""
     try:

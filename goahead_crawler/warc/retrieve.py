@@ -15,7 +15,7 @@ from typing import Any
 
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive import store
+from archive.captures import capture_by_digest, latest_capture
 from archive.models import Capture
 from goahead_crawler.warc.reader import RevisitRecord, read_response
 
@@ -90,14 +90,14 @@ def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> 
     """
     warc_dir = Path(warc_dir)
     bound = at_bound(at) if at else None
-    capture = store.latest_capture(db, url, at=bound)
+    capture = latest_capture(db, url, at=bound)
     if capture is None:
         when = f" at or before {bound}" if bound else ""
         raise CaptureNotFound(f"no capture of {url}{when} in the archive")
     try:
         stored = _read(warc_dir, capture)
     except RevisitRecord as revisit:
-        original = store.capture_by_digest(db, revisit.digest)
+        original = capture_by_digest(db, revisit.digest)
         if original is None:
             raise CaptureNotFound(
                 f"{url} was captured as a revisit of {revisit.uri} ({revisit.date}), "
