@@ -71,7 +71,7 @@ GOAHEAD_WARC_OPERATOR = ""
 GOAHEAD_WARC_GZIP_LEVEL = 6
 # Where earlier captures are looked up by payload digest, so that an unchanged response is
 # written as a revisit record instead of its body again: the archive's captures table.
-GOAHEAD_WARC_DIGEST_LOOKUP = "goahead_crawler.archive_lookup.ArchiveDigestLookup"
+GOAHEAD_WARC_DIGEST_LOOKUP = "goahead_crawler.warc.lookup.ArchiveDigestLookup"
 
 # --- goahead: discovery -----------------------------------------------------------------
 # Entries asked per feed page; Blogger caps it silently, we page by what came back.
@@ -118,16 +118,16 @@ GOAHEAD_RESUME_SINCE = ""
 # Around RetryMiddleware (550): RetryAfter waits before it retries, FailureLog sees what it
 # gave up on.
 DOWNLOADER_MIDDLEWARES = {
-    "goahead_crawler.retry.RetryAfter": 560,
-    "goahead_crawler.retry.FailureLog": 50,
+    "goahead_crawler.middleware.retry_after.RetryAfter": 560,
+    "goahead_crawler.middleware.failures.FailureLog": 50,
     # Incremental runs: If-None-Match / If-Modified-Since from the URL's last capture.
-    "goahead_crawler.incremental.ConditionalRequests": 590,
+    "goahead_crawler.middleware.conditional.ConditionalRequests": 590,
 }
 # A resumed job drops the requests for pages it archived before it was killed.
-SPIDER_MIDDLEWARES = {"goahead_crawler.resume.SkipArchived": 50}
+SPIDER_MIDDLEWARES = {"goahead_crawler.middleware.skip_archived.SkipArchived": 50}
 # The progress display, and the resume job's close marker.
 EXTENSIONS = {
     **EXTENSIONS,
-    "goahead_crawler.progress.CrawlProgress": 500,
-    "goahead_crawler.resume.ResumeJob": 500,
+    "goahead_crawler.extensions.progress.CrawlProgress": 500,
+    "goahead_crawler.extensions.resume.ResumeJob": 500,
 }

@@ -13,7 +13,7 @@ from datetime import datetime
 from urllib.parse import unquote
 
 from sampleblog import feed_formats, feeds, pages, sitemaps
-from sampleblog.content import format_ts
+from sampleblog.records import format_ts
 from sampleblog.site import BlogSite
 
 HTML = "text/html; charset=UTF-8"

@@ -14,7 +14,7 @@ from datetime import timedelta
 from functools import cache
 
 from sampleblog import markup
-from sampleblog.content import DATA, Comment, Post, format_ts, parse_ts
+from sampleblog.records import DATA, Comment, Post, format_ts, parse_ts
 
 _THAI_SHARE = {"goahead": 0.85, "contempo": 0.4}
 

@@ -24,8 +24,9 @@ from archive.connection import open_archive
 from archive.runs import finish_run, start_run
 from goahead_crawler.blogger.changes import changed_since, sitemap_candidates, updated_min
 from goahead_crawler.blogger.sitemap import SitemapEntry
-from goahead_crawler.incremental import CONDITIONAL, PreviousRun, previous_run
+from goahead_crawler.middleware.conditional import CONDITIONAL
 from goahead_crawler.spiders.blogger import BloggerSpider
+from goahead_crawler.spiders.incremental import PreviousRun, previous_run
 from goahead_crawler.warc import records as rec
 from sampleblog.content import new_post
 from sampleblog.server import SampleSite, start
@@ -290,7 +291,7 @@ def test_304_sitemap_and_post_need_nothing() -> None:
     url = f"{ROOT}sitemap.xml"
     request = Request(url, meta={"goahead_index": True})
     assert list(spider.parse_sitemap(XmlResponse(url, status=304, request=request))) == []
-    assert spider.sitemap_state == "ok"  # no pager fallback for a sitemap that is unchanged
+    assert spider.discovery.sitemap_state == "ok"  # no pager fallback for a sitemap that is unchanged
     post = f"{ROOT}2024/01/a.html"
     assert list(spider.parse_post(HtmlResponse(post, status=304, request=Request(post)))) == []
     assert spider.crawler.stats.get_value("goahead/posts/not_modified") == 1
@@ -313,7 +314,7 @@ def test_a_changed_sitemap_names_only_new_or_modified_posts() -> None:
 def test_fewer_live_posts_than_archived_sweeps_the_feed_for_the_missing() -> None:
     live = {f"{ROOT}2024/01/a.html", f"{ROOT}2024/01/b.html", f"{ROOT}2024/01/gone.html"}
     spider = incremental_spider(live)
-    spider.feed_state = "done"
+    spider.discovery.feed_state = "done"
     total_url = f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=1"
     probe = TextResponse(total_url, body=feed_json([], 2), request=Request(total_url))
     (sweep,) = list(spider.parse_totals(probe))
@@ -327,7 +328,7 @@ def test_fewer_live_posts_than_archived_sweeps_the_feed_for_the_missing() -> Non
 
 def test_as_many_live_posts_as_archived_needs_no_sweep() -> None:
     spider = incremental_spider({f"{ROOT}2024/01/a.html"})
-    spider.feed_state = "done"
+    spider.discovery.feed_state = "done"
     total_url = f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=1"
     probe = TextResponse(total_url, body=feed_json([], 1), request=Request(total_url))
     assert list(spider.parse_totals(probe)) == []

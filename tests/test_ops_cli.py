@@ -16,8 +16,8 @@ from archive.connection import open_archive
 from archive.models import Post
 from archive.posts import get_post, upsert_post
 from archive.runs import finish_run, start_run
-from goahead_crawler import cli_ops
-from goahead_crawler.progress import CrawlProgress, Snapshot, progress_line, rates
+from goahead_crawler.cli import ops as cli_ops
+from goahead_crawler.extensions.progress import CrawlProgress, Snapshot, progress_line, rates
 from sampleblog import content
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,8 +16,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from goahead_crawler.cli_ops import runs
-from goahead_crawler.retry import RetryAfter, failures_from_stats, retry_after_seconds
+from goahead_crawler.cli.ops import runs
+from goahead_crawler.middleware.failures import failures_from_stats
+from goahead_crawler.middleware.retry_after import RetryAfter, retry_after_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,8 +117,8 @@ def test_failed_posts_are_recorded_reported_and_fetched_by_the_next_run(
     blog = sample_site.blog("contempo")
     broken = [p.path for p in blog.posts[:2]]
     db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
-    middlewares = {"goahead_crawler.retry.RetryAfter": 560,
-                   "goahead_crawler.retry.FailureLog": 50, "tests.ops_faults.Always503": 950}
+    middlewares = {"goahead_crawler.middleware.retry_after.RetryAfter": 560,
+                   "goahead_crawler.middleware.failures.FailureLog": 50, "tests.ops_faults.Always503": 950}
     first = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "blogger", "-a", f"url={base}",
          "-s", f"GOAHEAD_ARCHIVE_DB={db}", "-s", f"GOAHEAD_WARC_DIR={warcs}",
@@ -142,7 +143,7 @@ def test_failed_posts_are_recorded_reported_and_fetched_by_the_next_run(
 
 
 def test_crawl_reports_failures_at_the_end(capsys) -> None:
-    from goahead_crawler.cli_crawl import report_failures
+    from goahead_crawler.cli.crawl import report_failures
     from goahead_crawler.runner import CrawlResult
 
     failures = [{"url": f"http://b/{i}.html", "error": "HTTP 503", "retries": 3}

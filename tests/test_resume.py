@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from goahead_crawler.resume import JobBusy, finish_job, job_dir, job_settings, prepare_job
+from goahead_crawler.extensions.resume import (
+    JobBusy,
+    finish_job,
+    job_dir,
+    job_settings,
+    prepare_job,
+)
 from sampleblog import server
 
 ROOT = Path(__file__).resolve().parents[1]

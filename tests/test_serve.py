@@ -22,8 +22,8 @@ pytest.importorskip("datasette", reason="the serve extra is not installed")
 from archive.connection import open_archive
 from archive.models import Post
 from archive.posts import upsert_post
-from goahead_crawler import datasette_plugin
-from goahead_crawler.cli_serve import INSTALL_HINT
+from goahead_crawler.cli.serve import INSTALL_HINT
+from goahead_crawler.web import plugin as datasette_plugin
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -59,7 +59,7 @@ def _serve_command(*args: str) -> list[str]:
 
     if "serve" in cli.commands:
         return [sys.executable, "-m", "goahead_crawler", "serve", *args]
-    code = "from goahead_crawler.cli_serve import serve; serve(prog_name='goahead serve')"
+    code = "from goahead_crawler.cli.serve import serve; serve(prog_name='goahead serve')"
     return [sys.executable, "-c", code, *args]
 
 
@@ -185,7 +185,7 @@ def test_default_columns(query: bytes, expected: bytes) -> None:
 
 def test_without_datasette_one_line_and_exit_1(archive_db: Path) -> None:
     code = ("import sys; sys.modules['datasette'] = None; "
-            "from goahead_crawler.cli_serve import serve; serve(prog_name='goahead serve')")
+            "from goahead_crawler.cli.serve import serve; serve(prog_name='goahead serve')")
     result = subprocess.run([sys.executable, "-c", code, "--db", str(archive_db)],
                             capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
     assert result.returncode == 1

@@ -44,7 +44,7 @@ def test_feed_page_schedules_canonical_post_pages_and_the_next_page() -> None:
     assert [r.url for r in feeds] == [
         f"{ROOT}feeds/posts/default?alt=json&start-index=3&max-results=150"
     ]
-    assert spider.blog_id == "4462285939513853952"
+    assert spider.discovery.blog_id == "4462285939513853952"
 
 
 def test_max_posts_stops_scheduling() -> None:
@@ -159,13 +159,13 @@ def test_sitemap_index_requests_its_pages() -> None:
             b"</loc></sitemap></sitemapindex>")
     (child,) = list(spider.parse_sitemap(sitemap_response(spider, body, index=True)))
     assert child.url == f"{ROOT}sitemap.xml?page=1"
-    assert spider.sitemap_state == "ok"
+    assert spider.discovery.sitemap_state == "ok"
 
 
 def test_feed_off_and_sitemap_gone_start_the_html_walk() -> None:
     spider = make_spider()
     assert list(spider.feed_failed(http_failure(spider._feed_request(1), 404))) == []
-    assert spider.feed_state == "off"
+    assert spider.discovery.feed_state == "off"
     index = spider._sitemap_request(f"{ROOT}sitemap.xml", index=True)
     (home,) = list(spider.sitemap_failed(http_failure(index, 404)))
     assert home.url == ROOT
@@ -174,7 +174,7 @@ def test_feed_off_and_sitemap_gone_start_the_html_walk() -> None:
 
 def test_a_feed_page_that_keeps_failing_is_skipped() -> None:
     spider = make_spider()
-    spider.feed_total, spider.feed_step = 400, 150
+    spider.discovery.feed_total, spider.discovery.feed_step = 400, 150
     failing = spider._feed_request(151, "atom")
     (following,) = list(spider.feed_failed(http_failure(failing, 500)))
     assert following.meta["goahead_start"] == 301
@@ -251,7 +251,7 @@ def test_discovery_state_survives_a_resumed_job() -> None:
     resumed = make_spider()
     resumed.state = spider.state
     assert asyncio.run(_collect(resumed.start())) == []  # the job's queue has the rest
-    assert resumed.blog_id == "4462285939513853952"
+    assert resumed.discovery.blog_id == "4462285939513853952"
     assert list(resumed._schedule(f"{ROOT}2024/01/second.html?m=1", "sitemap")) == []
     released = [r.url for r in resumed._feed_finished("done")]
     assert released == [f"{ROOT}2023/05/only-in-sitemap.html"]

@@ -16,19 +16,66 @@ When the archive holds a finished full run of the blog (:func:`previous_run`), t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from goahead_crawler.blogger.changes import sitemap_candidates
+from archive.connection import open_read_only
+from archive.errors import ArchiveError
+from archive.posts import live_post_urls
+from archive.runs import last_full_run, stats_since
+from goahead_crawler.blogger.changes import sitemap_candidates, updated_min
 from goahead_crawler.blogger.feed import FeedError, next_start_index, parse_feed
 from goahead_crawler.blogger.sitemap import SitemapEntry
 from goahead_crawler.blogger.urls import feed_page_url, is_post_path, is_static_page_path
-from goahead_crawler.incremental import CONDITIONAL, PreviousRun, previous_run
+from goahead_crawler.middleware.conditional import CONDITIONAL
+from goahead_crawler.middleware.failures import failures_from_stats
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 SUMMARY_PATH = "/feeds/posts/summary"
+
+
+@dataclass
+class PreviousRun:
+    """What an incremental run starts from."""
+
+    run_id: int
+    started_at: str
+    since: str  # updated-min: started_at minus the margin, RFC 3339 UTC
+    live_posts: set[str] = field(default_factory=set)  # canonical URLs, kind "post"
+    retry_urls: list[str] = field(default_factory=list)  # failed after retries since then
+
+
+def previous_run(db_path: str, site: str, margin_seconds: float) -> PreviousRun | None:
+    """The last finished, unlimited run of ``site`` (a host), or None: crawl in full.
+
+    Read-only: the spider must not migrate or lock the archive the pipeline opens next.
+    """
+    try:
+        db = open_read_only(db_path, allow_outdated=True)
+    except ArchiveError:  # no archive yet, or not one: the pipeline will say so
+        return None
+    try:
+        return _previous_run(db, site, margin_seconds)
+    finally:
+        db.close()
+
+
+def _previous_run(db: Database, site: str, margin_seconds: float) -> PreviousRun | None:
+    last = last_full_run(db, site)
+    if last is None:
+        return None
+    retry: list[str] = []
+    for stats in stats_since(db, site, last["id"]):
+        retry += [f["url"] for f in failures_from_stats(stats) if f["url"] not in retry]
+    return PreviousRun(last["id"], last["started_at"],
+                       updated_min(last["started_at"], margin_seconds),
+                       live_post_urls(db, site), retry)
 
 
 def load_previous(settings: Any, root: str) -> PreviousRun | None:
@@ -100,7 +147,7 @@ class IncrementalRoutes:
         """Once the feed is done and the total known: list the blog if posts went missing."""
         if self.previous is None or self.sweep_state != "idle" or self.live_total is None:
             return
-        if self.feed_state == "running":
+        if self.discovery.feed_state == "running":
             return
         live = self.previous.live_posts
         new = {u for u in self.frontier.seen if is_post_path(u)} - live

@@ -1,4 +1,5 @@
-"""The ``goahead`` command: a thin click group over the crawler and the archive library."""
+"""``goahead search``, ``export`` and ``extract``: what researchers do with the archive,
+and what the cleaner makes of one saved page."""
 
 from __future__ import annotations
 
@@ -12,38 +13,11 @@ import click
 from archive import errors as archive_errors
 from archive import export as archive_export
 from archive import search as archive_search
-from goahead_crawler import cli_crawl, cli_ops, cli_serve, cli_warc, report
-from goahead_crawler.cli_options import db_option, filter_options, open_existing
+from goahead_crawler.cli import output
+from goahead_crawler.cli.options import db_option, filter_options, open_existing
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="goahead")
-def cli() -> None:
-    """Crawl, capture (WARC), clean and search news blogs hosted on Blogger."""
-
-
-@cli.command()
-@click.option("--dir", "out_dir", default="goahead-demo", show_default=True,
-              type=click.Path(file_okay=False), help="Where the demo archive goes.")
-@click.option("--posts", type=int, default=None, help="Grow the sample blog to N posts.")
-@click.option("--query", default="ชุมชน", show_default=True, help="Sample search to run.")
-@click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
-def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
-    """Serve the bundled sample Blogger blogs on 127.0.0.1, crawl them, and search the archive.
-
-    Needs no network. Writes WARC files and an SQLite archive into ./goahead-demo/.
-
-    \b
-    Example:
-        goahead demo
-    """
-    from goahead_crawler.demo import run_demo
-
-    ok = run_demo(Path(out_dir), posts=posts, query=query, verbose=verbose)
-    sys.exit(0 if ok else 1)
-
-
-@cli.command()
+@click.command()
 @click.argument("query")
 @db_option
 @filter_options
@@ -78,10 +52,10 @@ def search(query: str, db_path: str, count_only: bool, as_json: bool, as_csv: bo
     except archive_errors.QueryError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
-    report.print_hits(hits, "json" if as_json else "csv" if as_csv else "text")
+    output.print_hits(hits, "json" if as_json else "csv" if as_csv else "text")
 
 
-@cli.command()
+@click.command()
 @db_option
 @click.option("--format", "fmt", type=click.Choice(archive_export.FORMATS), default="jsonl",
               show_default=True)
@@ -101,7 +75,7 @@ def export(db_path: str, fmt: str, out: str | None, query: str | None, **filters
     """
     db = open_existing(db_path)
     try:
-        with report.export_progress(enabled=out is not None) as progress:
+        with output.export_progress(enabled=out is not None) as progress:
             n = archive_export.export(db, fmt, out or sys.stdout, query=query, progress=progress,
                                      **filters)
     except archive_errors.QueryError as exc:
@@ -113,38 +87,7 @@ def export(db_path: str, fmt: str, out: str | None, query: str | None, **filters
         click.echo(f"exported {n} posts to {out}", err=True)
 
 
-@cli.command()
-@click.option("--warc-dir", default="warcs", show_default=True,
-              type=click.Path(file_okay=False, exists=True), help="Directory of WARC files.")
-@db_option
-def reindex(warc_dir: str, db_path: str) -> None:
-    """Rebuild the archive from WARC files with no network: re-extract every post and page.
-
-    Writes the same rows a crawl writes (same ids, same text), so an extractor improvement
-    reaches an existing archive, and a lost database can be rebuilt from its WARCs.
-
-    \b
-    Example:
-        goahead reindex --warc-dir warcs/ --db archive.db
-    """
-    from archive.connection import open_archive
-    from goahead_crawler.reindex import reindex_warcs
-
-    try:
-        db = open_archive(db_path)
-    except archive_errors.ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
-    with report.export_progress(enabled=True) as progress:
-        result = reindex_warcs(warc_dir, db, progress=progress)
-    click.echo(
-        f"{result.files} WARC files, {result.records} records: {result.posts} posts and "
-        f"{result.pages} pages re-extracted ({result.new} new, {result.updated} updated, "
-        f"{result.unchanged} unchanged), {result.comments} comments"
-        + (f", {result.skipped} unreadable" if result.skipped else "")
-    )
-
-
-@cli.command()
+@click.command()
 @click.argument("page", type=click.Path(exists=True, dir_okay=False))
 @click.option("--url", default="", help="The page's URL (for relative links and ids).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
@@ -163,8 +106,7 @@ def extract(page: str, url: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(asdict(article), ensure_ascii=False, indent=2))
     else:
-        report.print_article(article)
+        output.print_article(article)
 
 
-for command in (cli_crawl.crawl, *cli_warc.COMMANDS, *cli_ops.COMMANDS, *cli_serve.COMMANDS):
-    cli.add_command(command)
+COMMANDS = (search, export, extract)

@@ -19,7 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.captures import record_capture
 from archive.models import Capture
 from archive.posts import upsert_comments, upsert_post
-from goahead_crawler.blogger.comments import comments_from_feed
+from goahead_crawler.blogger.comment_feed import comments_from_feed
 from goahead_crawler.blogger.feed import FeedEntry, FeedError, parse_feed
 from goahead_crawler.blogger.urls import canonical_url, is_post_path, is_static_page_path
 from goahead_crawler.extract import extract_article

@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from archive import errors as archive_errors
-from goahead_crawler.cli_options import db_option, open_existing
+from goahead_crawler.cli import output
+from goahead_crawler.cli.options import db_option, open_existing
 
 # column -> where its value comes from: a runs column, or "stats:KEY" in the run's stats
 RUN_COLUMNS = {
@@ -26,7 +27,7 @@ TEXT_COLUMNS = frozenset({"site", "started", "ended", "status"})
 def run_rows(db: Any, site: str | None = None, limit: int = 20) -> Iterator[dict[str, Any]]:
     """The latest crawl runs, newest first, as RUN_COLUMNS plus their ``failures``."""
     from archive.runs import latest_runs
-    from goahead_crawler.retry import failures_from_stats
+    from goahead_crawler.middleware.failures import failures_from_stats
 
     for row in latest_runs(db, site, limit):
         stats = json.loads(row["stats"] or "{}")
@@ -139,4 +140,35 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
                f"{counts['runs']} runs")
 
 
-COMMANDS = (runs, status, merge)
+@click.command()
+@click.option("--warc-dir", default="warcs", show_default=True,
+              type=click.Path(file_okay=False, exists=True), help="Directory of WARC files.")
+@db_option
+def reindex(warc_dir: str, db_path: str) -> None:
+    """Rebuild the archive from WARC files with no network: re-extract every post and page.
+
+    Writes the same rows a crawl writes (same ids, same text), so an extractor improvement
+    reaches an existing archive, and a lost database can be rebuilt from its WARCs.
+
+    \b
+    Example:
+        goahead reindex --warc-dir warcs/ --db archive.db
+    """
+    from archive.connection import open_archive
+    from goahead_crawler.rebuild import reindex_warcs
+
+    try:
+        db = open_archive(db_path)
+    except archive_errors.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with output.export_progress(enabled=True) as progress:
+        result = reindex_warcs(warc_dir, db, progress=progress)
+    click.echo(
+        f"{result.files} WARC files, {result.records} records: {result.posts} posts and "
+        f"{result.pages} pages re-extracted ({result.new} new, {result.updated} updated, "
+        f"{result.unchanged} unchanged), {result.comments} comments"
+        + (f", {result.skipped} unreadable" if result.skipped else "")
+    )
+
+
+COMMANDS = (runs, status, merge, reindex)

@@ -11,7 +11,8 @@ So each job dir carries a marker, ``goahead-job.json`` (``started_at``, ``pid``,
 - no job, or the last one finished: start a fresh job;
 - closed early (shutdown, CloseSpider): keep Scrapy's queue and resume from it;
 - still "running" with a dead pid (killed): drop Scrapy's files, rediscover from the
-  feed, and let :class:`SkipArchived` drop the post pages this job already archived.
+  feed, and let ``SkipArchived`` (:mod:`goahead_crawler.middleware.skip_archived`) drop
+  the post pages this job already archived.
 
 Either way no post is lost (discovery re-runs or the queue is intact) and none is
 stored twice (posts are upserted on (blog_id, post_id); archived pages are skipped).
@@ -20,7 +21,6 @@ stored twice (posts are upserted on (blog_id, post_id); archived pages are skipp
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 from dataclasses import dataclass
@@ -28,22 +28,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, signals
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive.connection import open_archive
-from archive.posts import urls_fetched_since
-from archive.runs import close_stale_runs
 from archive.timestamps import now_utc
-from goahead_crawler.blogger.urls import canonical_url
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable, Iterator
-
     from scrapy.crawler import Crawler
-    from scrapy.http import Response
 
-logger = logging.getLogger(__name__)
 JOBS_DIR = ".goahead-jobs"
 MARKER = "goahead-job.json"
 
@@ -144,62 +136,3 @@ class ResumeJob:
 
     def spider_closed(self, reason: str) -> None:
         finish_job(self.path, reason)
-
-
-class SkipArchived:
-    """Spider middleware: on a resumed job, drop requests for pages archived since it began.
-
-    Dropped before the scheduler, so they are neither fetched nor reported as failures.
-    """
-
-    def __init__(self, crawler: Crawler, db_path: str, since: str) -> None:
-        self.crawler = crawler
-        self.db_path = db_path
-        self.since = since
-        self.done: set[str] | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SkipArchived:
-        since = crawler.settings.get("GOAHEAD_RESUME_SINCE")
-        db_path = crawler.settings.get("GOAHEAD_ARCHIVE_DB")
-        if not since or not db_path:
-            raise NotConfigured  # not a resumed job: off, silently
-        return cls(crawler, db_path, since)
-
-    def _load(self) -> set[str]:
-        site = urlsplit(getattr(self.crawler.spider, "root", "")).netloc
-        db = open_archive(self.db_path)
-        try:
-            killed = close_stale_runs(db, site, self.since)
-            done = urls_fetched_since(db, site, self.since)
-        finally:
-            db.close()
-        self.crawler.stats.set_value("goahead/resume/already_archived", len(done))
-        logger.info("Resuming job begun %s: %d pages already archived, %d killed runs closed",
-                    self.since, len(done), killed)
-        return done
-
-    def _keep(self, item: Any) -> bool:
-        if not isinstance(item, Request):
-            return True
-        if self.done is None:
-            self.done = self._load()
-        if canonical_url(item.url) in self.done:
-            self.crawler.stats.inc_value("goahead/resume/skipped")
-            return False
-        return True
-
-    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for item in start:
-            if self._keep(item):
-                yield item
-
-    def process_spider_output(self, response: Response, result: Iterable[Any]
-                              ) -> Iterator[Any]:
-        return (item for item in result if self._keep(item))
-
-    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]
-                                          ) -> AsyncIterator[Any]:
-        async for item in result:
-            if self._keep(item):
-                yield item

@@ -1,19 +1,16 @@
-"""Incremental re-crawls: what the last successful run left, and conditional requests.
+"""``ConditionalRequests``: the conditional GETs of an incremental re-crawl.
 
-- :func:`previous_run` reads the archive: when the last finished full run of a site
-  started, which posts are live there, and which requests failed since (to retry them).
-  The spider asks the feed only for what changed after that start (``updated-min``).
-- :class:`ConditionalRequests` (a downloader middleware) adds ``If-None-Match`` /
-  ``If-Modified-Since`` to the requests the spider marks ``goahead_conditional``, taking
-  the validators from the URL's latest capture (its WARC record's ETag and Last-Modified).
-  A 304 then reaches the spider as a normal response, and ``WarcCapture`` writes it as a
-  server-not-modified revisit of that capture (``request.meta["goahead_previous"]``).
+A downloader middleware that adds ``If-None-Match`` / ``If-Modified-Since`` to the
+requests the spider marks ``goahead_conditional``, taking the validators from the URL's
+latest capture (its WARC record's ETag and Last-Modified). A 304 then reaches the spider as
+a normal response, and ``WarcCapture`` writes it as a server-not-modified revisit of that
+capture (``request.meta["goahead_previous"]``).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scrapy import signals
@@ -21,11 +18,6 @@ from scrapy.exceptions import NotConfigured
 
 from archive.captures import latest_capture
 from archive.connection import open_read_only
-from archive.errors import ArchiveError
-from archive.posts import live_post_urls
-from archive.runs import last_full_run, stats_since
-from goahead_crawler.blogger.changes import updated_min
-from goahead_crawler.retry import failures_from_stats
 from goahead_crawler.warc.reader import RevisitRecord, read_response
 
 if TYPE_CHECKING:
@@ -36,44 +28,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 CONDITIONAL = "goahead_conditional"  # request.meta: add validators from the last capture
 PREVIOUS = "goahead_previous"  # request.meta: (uri, warc-date, payload digest) it revisits
-
-
-@dataclass
-class PreviousRun:
-    """What an incremental run starts from."""
-
-    run_id: int
-    started_at: str
-    since: str  # updated-min: started_at minus the margin, RFC 3339 UTC
-    live_posts: set[str] = field(default_factory=set)  # canonical URLs, kind "post"
-    retry_urls: list[str] = field(default_factory=list)  # failed after retries since then
-
-
-def previous_run(db_path: str, site: str, margin_seconds: float) -> PreviousRun | None:
-    """The last finished, unlimited run of ``site`` (a host), or None: crawl in full.
-
-    Read-only: the spider must not migrate or lock the archive the pipeline opens next.
-    """
-    try:
-        db = open_read_only(db_path, allow_outdated=True)
-    except ArchiveError:  # no archive yet, or not one: the pipeline will say so
-        return None
-    try:
-        return _previous_run(db, site, margin_seconds)
-    finally:
-        db.close()
-
-
-def _previous_run(db: Database, site: str, margin_seconds: float) -> PreviousRun | None:
-    last = last_full_run(db, site)
-    if last is None:
-        return None
-    retry: list[str] = []
-    for stats in stats_since(db, site, last["id"]):
-        retry += [f["url"] for f in failures_from_stats(stats) if f["url"] not in retry]
-    return PreviousRun(last["id"], last["started_at"],
-                       updated_min(last["started_at"], margin_seconds),
-                       live_post_urls(db, site), retry)
 
 
 @dataclass(frozen=True)

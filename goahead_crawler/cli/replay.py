@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from goahead_crawler.cli_options import db_option, open_existing
+from goahead_crawler.cli.options import db_option, open_existing
 from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_SUFFIX
 
 warc_dir_option = click.option(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from goahead_crawler.cli_options import db_option, open_existing
+from goahead_crawler.cli.options import db_option, open_existing
 
 INSTALL_HINT = "goahead serve needs Datasette: pip install 'goahead[serve]'"
 
@@ -32,7 +32,7 @@ def serve(db_path: str, host: str, port: int, title: str) -> None:
     try:
         import uvicorn
 
-        from goahead_crawler import datasette_plugin
+        from goahead_crawler.web import plugin as datasette_plugin
     except ImportError:
         click.echo(INSTALL_HINT, err=True)
         sys.exit(1)
