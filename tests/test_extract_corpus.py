@@ -22,13 +22,14 @@ from goahead_crawler.extract.evaluate import (
     scrapinghub_pages,
     trafilatura_pages,
 )
+from tests.conftest import SHARED
 
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_CORPUS / "MANIFEST.tsv").exists(),
     reason=f"ground-truth corpus not found at {DEFAULT_CORPUS} (../shared/corpus)",
 )
 GATE = json.loads((Path(__file__).parent / "data/extract/gate.json").read_text("utf-8"))
-SEED = Path(__file__).resolve().parents[1] / ".." / "shared" / "seed-article"
+SEED = SHARED / "seed-article"
 
 
 @pytest.fixture(scope="module")

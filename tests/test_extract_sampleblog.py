@@ -5,18 +5,18 @@ truth; the reference article (../shared/seed-article) comes out exactly."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from goahead_crawler.extract import extract_article
+from tests.conftest import SHARED
 
 content = pytest.importorskip("sampleblog.content")
 pages = pytest.importorskip("sampleblog.pages")
 site = pytest.importorskip("sampleblog.site")
 
 BASE = "http://127.0.0.1:8000"
-SEED = Path(__file__).resolve().parents[1] / ".." / "shared" / "seed-article"
+SEED = SHARED / "seed-article"
 BLOGS = {name: content.load_blog(name) for name in content.BLOG_NAMES}
 POSTS = [(name, post) for name, blog in BLOGS.items() for post in blog.posts]
 

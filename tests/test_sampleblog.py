@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -19,9 +18,10 @@ from lxml import html as lxml_html
 from sampleblog import content, server
 from sampleblog.markup import normalise_text
 from sampleblog.site import SiteOptions
+from tests.conftest import SHARED
 
 SEED_ID = "6402417935110832581"
-SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "seed-article"
+SEED_DIR = SHARED / "seed-article"
 BOILERPLATE = [
     "Go Ahead News",
     "ก้าวไปข้างหน้ากับเรา",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import statistics
 import unicodedata
 from collections import Counter
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 DRAGNET_SEPARATOR = "!@#$%^&*()  COMMENTS"
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
+# The reference material beside the checkout (``../shared``), or where GOAHEAD_SHARED says.
+SHARED = Path(os.environ.get("GOAHEAD_SHARED") or Path(__file__).resolve().parents[3] / "shared")
+DEFAULT_CORPUS = SHARED / "corpus"
 
 
 def char_counts(text: str) -> Counter[str]:
