@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive.captures import record_capture
-from archive.connection import open_archive
 from archive.models import Capture, Post
 from archive.posts import mark_gone, upsert_comments, upsert_post, upsert_site
-from archive.runs import finish_run, start_run
+from archive.runs import close_stale_runs, finish_run, start_run
+from goahead_crawler.crawl_archive import CrawlArchive
 from goahead_crawler.items import GonePost, PostComments
 from goahead_crawler.signals import capture_written
 
@@ -31,9 +32,9 @@ class ArchivePipeline:
     ``goahead crawl`` turns the error count into its exit status.
     """
 
-    def __init__(self, crawler: Any, db_path: str) -> None:
+    def __init__(self, crawler: Any, archive: CrawlArchive) -> None:
         self.crawler = crawler
-        self.db_path = db_path
+        self.archive = archive
         self.db: Any = None
         self.run_id: int | None = None
         self.counts: Counter[str] = Counter()
@@ -44,22 +45,24 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
-        settings = crawler.settings
-        if not settings.getbool("GOAHEAD_ARCHIVE_ENABLED", True):
-            raise NotConfigured("GOAHEAD_ARCHIVE_ENABLED is off")
-        db_path = settings.get("GOAHEAD_ARCHIVE_DB")
-        if not db_path:
-            raise NotConfigured("GOAHEAD_ARCHIVE_DB must name an SQLite file")
-        return cls(crawler, db_path)
+        archive = CrawlArchive.of(crawler)
+        if archive is None:
+            raise NotConfigured("the archive is off (GOAHEAD_ARCHIVE_ENABLED, GOAHEAD_ARCHIVE_DB)")
+        return cls(crawler, archive)
 
     def spider_opened(self) -> None:
         if self.db is not None:
             return
         spider = self.crawler.spider
-        self.db = open_archive(self.db_path)
+        self.db = self.archive.db()
         root = getattr(spider, "root", "")
+        site = urlsplit(root).netloc
+        since = self.crawler.settings.get("GOAHEAD_RESUME_SINCE")
+        if since:  # a resumed job: the runs its killed process left "running" are over
+            killed = close_stale_runs(self.db, site, since)
+            self.crawler.stats.set_value("goahead/resume/killed_runs", killed)
         settings = {k: v for k, v in self.crawler.settings.items() if k.startswith("GOAHEAD_")}
-        self.run_id = start_run(self.db, site=_host(root), url=root, settings=settings)
+        self.run_id = start_run(self.db, site=site, url=root, settings=settings)
         self.crawler.stats.set_value("goahead/run_id", self.run_id)
 
     def capture_written(self, capture: Capture, **_: Any) -> None:
@@ -83,7 +86,7 @@ class ArchivePipeline:
         if item.site not in self.sites:
             self.sites.add(item.site)
             upsert_site(self.db, site=item.site, blog_id=item.blog_id,
-                              url=f"{item.url.split('://')[0]}://{item.site}/")
+                        url=f"{urlsplit(item.url).scheme}://{item.site}/")
         outcome = upsert_post(self.db, item)
         self.counts[f"posts_{outcome}"] += 1
         if item.kind == "page":
@@ -107,12 +110,8 @@ class ArchivePipeline:
             "goahead/posts/not_modified", 0)
         status = "finished" if reason == "finished" else reason
         finish_run(self.db, self.run_id, status=status, counters=counters,
-                         stats={k: _jsonable(v) for k, v in stats.items()})
-        self.db.close()
-
-
-def _host(url: str) -> str:
-    return url.split("://", 1)[-1].split("/", 1)[0]
+                   stats={k: _jsonable(v) for k, v in stats.items()})
+        # the connection is the crawl's: CrawlArchive closes it once the engine stops
 
 
 def _jsonable(value: Any) -> Any:

@@ -83,6 +83,8 @@ def test_interrupted_crawl_resumes_with_every_post_once(tmp_path: Path, sig: int
             "select url from captures where record_type = 'response' and url in"
             " (select url from posts) group by url having count(*) > 1").fetchall()
         runs = conn.execute("select status from runs order by id").fetchall()
+        last_stats = json.loads(conn.execute("select stats from runs order by id desc")
+                                .fetchone()[0])
     assert len(rows) == len(set(rows)) == len(expected)
     assert set(rows) == expected
     # what the first run archived is not fetched again (at most the pages in flight)
@@ -90,6 +92,7 @@ def test_interrupted_crawl_resumes_with_every_post_once(tmp_path: Path, sig: int
     assert len(doubled) <= 4, doubled
     assert [r[0] for r in runs] == ["killed" if sig == signal.SIGKILL else "shutdown",
                                     "finished"]
+    assert last_stats["goahead/archive/connections"] == 1  # the skip list reads the pipeline's
     files = sorted(warcs.glob("*.warc.gz"))
     assert files
     assert not list(warcs.glob("*.open"))

@@ -13,11 +13,10 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive.captures import latest_capture
-from archive.connection import open_read_only
+from goahead_crawler.crawl_archive import CrawlArchive
 from goahead_crawler.warc.reader import RevisitRecord, read_response
 
 if TYPE_CHECKING:
@@ -60,30 +59,26 @@ def capture_validators(db: Database, warc_dir: str, url: str) -> Validators | No
 class ConditionalRequests:
     """Downloader middleware: conditional GETs for the requests the spider marks."""
 
-    def __init__(self, crawler: Crawler, db_path: str, warc_dir: str) -> None:
+    def __init__(self, crawler: Crawler, archive: CrawlArchive, warc_dir: str) -> None:
         self.crawler = crawler
-        self.db_path = db_path
+        self.archive = archive
         self.warc_dir = warc_dir
-        self.db: Database | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequests:
         s = crawler.settings
         if not s.getbool("GOAHEAD_INCREMENTAL", True):
             raise NotConfigured("GOAHEAD_INCREMENTAL is off")
-        if not s.getbool("GOAHEAD_ARCHIVE_ENABLED", True) or not s.getbool(
-                "GOAHEAD_WARC_ENABLED", True):
+        archive = CrawlArchive.of(crawler)
+        if archive is None or not s.getbool("GOAHEAD_WARC_ENABLED", True):
             raise NotConfigured("conditional requests need the archive and the WARC files")
-        mw = cls(crawler, s.get("GOAHEAD_ARCHIVE_DB"), s.get("GOAHEAD_WARC_DIR") or "warcs")
-        crawler.signals.connect(mw.close, signal=signals.spider_closed)
-        return mw
+        return cls(crawler, archive, s.get("GOAHEAD_WARC_DIR") or "warcs")
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get(CONDITIONAL) or PREVIOUS in request.meta:
             return
-        if self.db is None:
-            self.db = open_read_only(self.db_path, allow_outdated=True)
-        found = capture_validators(self.db, self.warc_dir, request.url.split("#", 1)[0])
+        db = self.archive.reader()
+        found = capture_validators(db, self.warc_dir, request.url.split("#", 1)[0]) if db else None
         if found is None:
             return
         if found.etag:
@@ -94,7 +89,3 @@ class ConditionalRequests:
         allowed = list(request.meta.get("handle_httpstatus_list", ()))
         request.meta["handle_httpstatus_list"] = [*allowed, 304]
         self.crawler.stats.inc_value("goahead/incremental/conditional")
-
-    def close(self) -> None:
-        if self.db is not None:
-            self.db.close()

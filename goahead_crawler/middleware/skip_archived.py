@@ -13,10 +13,9 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
 
-from archive.connection import open_archive
 from archive.posts import urls_fetched_since
-from archive.runs import close_stale_runs
 from goahead_crawler.blogger.urls import canonical_url
+from goahead_crawler.crawl_archive import CrawlArchive
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
@@ -33,31 +32,26 @@ class SkipArchived:
     Dropped before the scheduler, so they are neither fetched nor reported as failures.
     """
 
-    def __init__(self, crawler: Crawler, db_path: str, since: str) -> None:
+    def __init__(self, crawler: Crawler, archive: CrawlArchive, since: str) -> None:
         self.crawler = crawler
-        self.db_path = db_path
+        self.archive = archive
         self.since = since
         self.done: set[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SkipArchived:
         since = crawler.settings.get("GOAHEAD_RESUME_SINCE")
-        db_path = crawler.settings.get("GOAHEAD_ARCHIVE_DB")
-        if not since or not db_path:
+        archive = CrawlArchive.of(crawler)
+        if not since or archive is None:
             raise NotConfigured  # not a resumed job: off, silently
-        return cls(crawler, db_path, since)
+        return cls(crawler, archive, since)
 
     def _load(self) -> set[str]:
         site = urlsplit(getattr(self.crawler.spider, "root", "")).netloc
-        db = open_archive(self.db_path)
-        try:
-            killed = close_stale_runs(db, site, self.since)
-            done = urls_fetched_since(db, site, self.since)
-        finally:
-            db.close()
+        db = self.archive.reader()
+        done = urls_fetched_since(db, site, self.since) if db is not None else set()
         self.crawler.stats.set_value("goahead/resume/already_archived", len(done))
-        logger.info("Resuming job begun %s: %d pages already archived, %d killed runs closed",
-                    self.since, len(done), killed)
+        logger.info("Resuming job begun %s: %d pages already archived", self.since, len(done))
         return done
 
     def _keep(self, item: Any) -> bool:

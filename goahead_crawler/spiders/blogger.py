@@ -95,12 +95,12 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
         spider.pager_enabled = settings.getbool("GOAHEAD_PAGER_ENABLED", True)
         spider.comments_enabled = settings.getbool("GOAHEAD_COMMENTS_ENABLED", True)
         spider.assets_enabled = settings.getbool("GOAHEAD_ASSETS_ENABLED", False)
-        spider.previous = load_previous(settings, spider.root)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self._restore():  # a resumed job: its queue holds the rest of discovery
             return
+        self.previous = self.previous or load_previous(self.crawler, self.root)
         if self.previous:
             for request in self._incremental_start():
                 yield request

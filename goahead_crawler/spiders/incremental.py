@@ -18,23 +18,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from archive.connection import open_read_only
-from archive.errors import ArchiveError
 from archive.posts import live_post_urls
 from archive.runs import last_full_run, stats_since
 from goahead_crawler.blogger.changes import sitemap_candidates, updated_min
 from goahead_crawler.blogger.feed import FeedError, next_start_index, parse_feed
 from goahead_crawler.blogger.sitemap import SitemapEntry
 from goahead_crawler.blogger.urls import feed_page_url, is_post_path, is_static_page_path
+from goahead_crawler.crawl_archive import CrawlArchive
 from goahead_crawler.middleware.conditional import CONDITIONAL
 from goahead_crawler.middleware.failures import failures_from_stats
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from sqlite_utils import Database
 
 SUMMARY_PATH = "/feeds/posts/summary"
@@ -51,23 +52,10 @@ class PreviousRun:
     retry_urls: list[str] = field(default_factory=list)  # failed after retries since then
 
 
-def previous_run(db_path: str, site: str, margin_seconds: float) -> PreviousRun | None:
-    """The last finished, unlimited run of ``site`` (a host), or None: crawl in full.
-
-    Read-only: the spider must not migrate or lock the archive the pipeline opens next.
-    """
-    try:
-        db = open_read_only(db_path, allow_outdated=True)
-    except ArchiveError:  # no archive yet, or not one: the pipeline will say so
-        return None
-    try:
-        return _previous_run(db, site, margin_seconds)
-    finally:
-        db.close()
-
-
-def _previous_run(db: Database, site: str, margin_seconds: float) -> PreviousRun | None:
-    last = last_full_run(db, site)
+def previous_run(db: Database | None, site: str, margin_seconds: float) -> PreviousRun | None:
+    """The last finished, unlimited run of ``site`` (a host) in the archive ``db``, or None
+    (no archive, or no such run): crawl in full."""
+    last = last_full_run(db, site) if db is not None else None
     if last is None:
         return None
     retry: list[str] = []
@@ -78,18 +66,21 @@ def _previous_run(db: Database, site: str, margin_seconds: float) -> PreviousRun
                        live_post_urls(db, site), retry)
 
 
-def load_previous(settings: Any, root: str) -> PreviousRun | None:
+def load_previous(crawler: Crawler, root: str) -> PreviousRun | None:
     """The run to start from, or None for a full crawl (``GOAHEAD_INCREMENTAL`` off,
     no archive, no finished full run of this blog yet, or a resumed ``--resume`` job:
-    its queue or the skip list carries on; a fresh ``--resume`` job is incremental)."""
+    its queue or the skip list carries on; a fresh ``--resume`` job is incremental).
+
+    Read through the crawl's one archive connection, which the pipeline has opened (and
+    migrated) by the time the spider calls this from ``start()``."""
+    settings = crawler.settings
     if not settings.getbool("GOAHEAD_INCREMENTAL", True) or settings.get("GOAHEAD_RESUME_SINCE"):
         return None
-    db_path = settings.get("GOAHEAD_ARCHIVE_DB")
-    if not db_path or not settings.getbool("GOAHEAD_ARCHIVE_ENABLED", True):
+    archive = CrawlArchive.of(crawler)
+    if archive is None:
         return None
-    host = root.split("://", 1)[-1].split("/", 1)[0]
     margin = settings.getfloat("GOAHEAD_INCREMENTAL_MARGIN", 600.0)
-    return previous_run(db_path, host, margin)
+    return previous_run(archive.reader(), urlsplit(root).netloc, margin)
 
 
 class IncrementalRoutes:

@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
 
 from archive.captures import capture_by_digest
-from archive.connection import open_archive
-from archive.models import Capture
+from goahead_crawler.crawl_archive import CrawlArchive
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from archive.models import Capture
 
 
 class ArchiveDigestLookup:
     """``GOAHEAD_WARC_DIGEST_LOOKUP``: payload digest -> the earliest capture with that payload.
 
-    Reads the same archive the pipeline writes (WAL lets both connections work at once).
+    Reads through the crawl's one archive connection (:mod:`goahead_crawler.crawl_archive`),
+    the pipeline's: never a second connection beside it.
     """
 
-    def __init__(self, db_path: str) -> None:
-        self.db = open_archive(db_path)
+    def __init__(self, archive: CrawlArchive) -> None:
+        self.archive = archive
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> ArchiveDigestLookup:
-        settings = crawler.settings
-        if not settings.getbool("GOAHEAD_ARCHIVE_ENABLED", True):
+    def from_crawler(cls, crawler: Crawler) -> ArchiveDigestLookup:
+        archive = CrawlArchive.of(crawler)
+        if archive is None:
             raise NotConfigured("no archive to look earlier captures up in")
-        return cls(settings.get("GOAHEAD_ARCHIVE_DB"))
+        return cls(archive)
 
     def __call__(self, digest: str) -> Capture | None:
-        return capture_by_digest(self.db, digest)
+        db = self.archive.reader()
+        return capture_by_digest(db, digest) if db is not None else None
