@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 from scrapy.utils.sitemap import Sitemap
@@ -22,8 +23,7 @@ from archive.posts import upsert_comments, upsert_post
 from goahead_crawler.blogger.comment_feed import comments_from_feed
 from goahead_crawler.blogger.feed import FeedEntry, FeedError, parse_feed
 from goahead_crawler.blogger.urls import canonical_url, is_post_path, is_static_page_path
-from goahead_crawler.extract import extract_article
-from goahead_crawler.items import build_post
+from goahead_crawler.items import page_post
 from goahead_crawler.warc.reader import read_response
 
 Progress = Callable[[int], None]
@@ -108,14 +108,6 @@ def _capture(rec: Record) -> Capture:
                    content_type=rec.content_type or None)
 
 
-def _charset(content_type: str) -> str | None:
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip("\"'")
-    return None
-
-
 def sitemap_lastmods(warc_dir: Path, bodies: dict[str, tuple[Record, Record]]) -> dict[str, str]:
     """Canonical URL -> the sitemap's lastmod: a crawl's change time for posts the feed lacks."""
     lastmods: dict[str, str] = {}
@@ -167,7 +159,7 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
     bodies = latest_bodies(records)
     entries, feed_comments = feed_metadata(warc_dir, bodies)
     context = Context(warc_dir, entries, feed_comments, sitemap_lastmods(warc_dir, bodies),
-                      {canonical_url(e.url).split("/")[2]: e.blog_id for e in entries.values()})
+                      {urlsplit(canonical_url(e.url)).netloc: e.blog_id for e in entries.values()})
     for url, (capture, body) in sorted(bodies.items()):
         kind = "post" if is_post_path(url) else "page" if is_static_page_path(url) else None
         if kind is None or canonical_url(url) != url:
@@ -196,13 +188,11 @@ def _reindex_one(db: Any, context: Context, url: str, kind: str, capture: Record
     except (OSError, ValueError):
         result.skipped += 1
         return
-    entry = context.entries.get(url) if kind == "post" else None
-    article = extract_article(stored.decoded, url, entry, encoding=_charset(body.content_type))
-    post = build_post(url, article, entry, kind=kind, fetched_at=capture.date,
-                      blog_id=context.blog_ids.get(url.split("/")[2]))
-    if entry is None and url in context.lastmods:
-        post.updated = context.lastmods[url]  # as the crawl does for sitemap-found posts
-    post.warc_file, post.warc_offset = capture.warc_file, capture.offset
+    article, post = page_post(
+        url, stored.decoded, content_type=body.content_type or None,
+        entry=context.entries.get(url) if kind == "post" else None, kind=kind,
+        lastmod=context.lastmods.get(url), blog_id=context.blog_ids.get(urlsplit(url).netloc),
+        capture=_capture(capture))
     outcome = upsert_post(db, post)
     setattr(result, outcome, getattr(result, outcome) + 1)
     setattr(result, f"{kind}s", getattr(result, f"{kind}s") + 1)

@@ -218,7 +218,8 @@ THAI_TITLE_FIRST = (
 @pytest.mark.parametrize("encoding", ["tis-620", "cp874"])
 def test_http_charset_decodes_before_parsing(encoding):
     html = THAI_TITLE_FIRST.encode(encoding)
-    article = extract_article(html, "http://x.blogspot.com/a.html", encoding=encoding)
+    article = extract_article(html, "http://x.blogspot.com/a.html",
+                              content_type=f"text/html; charset={encoding}")
     assert (article.title, article.text) == ("ข่าวเช้า", "ฝนตกหนักทั่วกรุงเทพ")
 
 

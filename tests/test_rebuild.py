@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import run_goahead
 
 FIELDS = ("url", "kind", "site", "title", "author", "published", "updated", "labels", "text",
-          "html", "images", "warc_file", "warc_offset")
+          "html", "images", "language", "word_count", "warc_file", "warc_offset")
 
 
 def rows(db) -> dict:

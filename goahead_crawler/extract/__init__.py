@@ -1,6 +1,6 @@
 """Pure article extraction from Blogger post pages.
 
-``extract_article(html, url, feed_entry=None, encoding=None) -> Article``: one parse, Blogger's
+``extract_article(html, url, feed_entry=None, content_type=None) -> Article``: one parse, Blogger's
 own structure first (template profiles in :mod:`rules`), a density-based fallback otherwise.
 Only the post container, ``<head>`` and ``id('comments')`` are searched after the body is
 found, which keeps the cost near one bare parse. Imports neither Scrapy nor click.
@@ -27,10 +27,13 @@ def extract_article(
     html: bytes,
     url: str,
     feed_entry: FeedEntry | None = None,
-    encoding: str | None = None,
+    content_type: str | None = None,
 ) -> Article:
-    """The post on a Blogger page: clean text and HTML, metadata, comments."""
-    page_text = clean.decode(html, encoding)
+    """The post on a Blogger page: clean text and HTML, metadata, comments.
+
+    ``content_type`` is the HTTP ``Content-Type`` header the page came with (its charset
+    decides the decoding, as in Scrapy's ``response.text``); None for a saved file."""
+    page_text = clean.decode(html, content_type)
     try:
         return _extract(page_text, url, feed_entry)
     except ValueError as error:  # lxml refuses to write text holding control characters

@@ -10,50 +10,41 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urljoin
 
+from charset_normalizer import from_bytes
 from lxml import etree
+from w3lib.encoding import html_to_unicode, resolve_encoding
 
 from goahead_crawler.extract import rules
 
 # A plain etree parser: lxml.html's element classes cost a Python call per element touched.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
 _STRING = etree.XPath("string()")
-_META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_DEFAULT_ENCODING = "ascii"  # Scrapy's TextResponse default, before sniffing
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _ATTRIBUTE_VALUES = etree.XPath("descendant-or-self::*/@*")
 
 
-def decode(html: bytes, encoding: str | None = None) -> str:
-    """Bytes to text: the HTTP charset, else the BOM, else UTF-8 when the bytes are valid
-    UTF-8 (by far the common case, and rarely valid by accident), else the meta charset,
-    else Windows-1252."""
-    for candidate in (encoding, _bom_encoding(html)):
-        if candidate:
-            try:
-                return html.decode(candidate, errors="replace")
-            except LookupError:
-                continue
-    try:
-        return html.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return html.decode(_meta_encoding(html) or "cp1252", errors="replace")
-    except LookupError:
-        return html.decode("cp1252", errors="replace")
+def decode(html: bytes, content_type: str | None = None) -> str:
+    """Bytes to text exactly as Scrapy's ``response.text`` decodes them, given the HTTP
+    ``Content-Type`` header: BOM, then the header's charset, then the page's own
+    ``<meta>``/XML declaration, then ASCII or UTF-8 if the bytes are that, then
+    charset-normalizer's guess. The crawl (from the response) and the rebuild (from the
+    WARC record's header and body) both call this, so a page decodes the same in both."""
+    return html_to_unicode(content_type, html, default_encoding=_DEFAULT_ENCODING,
+                           auto_detect_fun=_sniff)[1]
 
 
-def _bom_encoding(html: bytes) -> str | None:
-    if html.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if html[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "utf-16"
-    return None
-
-
-def _meta_encoding(html: bytes) -> str | None:
-    match = _META_CHARSET.search(html[:8192])
-    return match.group(1).decode("ascii") if match else None
+def _sniff(html: bytes) -> str | None:
+    """Scrapy's ``TextResponse._auto_detect_fun``, for bytes that declare no charset."""
+    for candidate in (_DEFAULT_ENCODING, "utf-8"):
+        try:
+            html.decode(candidate)
+        except UnicodeError:
+            continue
+        return resolve_encoding(candidate)
+    match = from_bytes(html).best()
+    return resolve_encoding(match.encoding) if match else None
 
 
 def parse(text: str) -> etree._Element:

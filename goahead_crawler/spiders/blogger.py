@@ -52,9 +52,8 @@ from goahead_crawler.blogger.urls import (
     is_post_path,
     same_blog,
 )
-from goahead_crawler.extract import extract_article
 from goahead_crawler.extract.article import Article
-from goahead_crawler.items import GonePost, PostComments, build_post
+from goahead_crawler.items import GonePost, PostComments, page_post
 from goahead_crawler.spiders.discovery import Discovery
 from goahead_crawler.spiders.incremental import IncrementalRoutes, load_previous
 
@@ -331,14 +330,13 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
         self.frontier.mark_fetched(response.url)
         if self._not_modified(response, "posts"):
             return
-        encoding = getattr(response, "encoding", None)
-        article = extract_article(response.body, response.url, entry, encoding=encoding)
-        url = self.frontier.key(entry.url if entry else response.url)
+        content_type = response.headers.get(b"Content-Type")
+        article, post = page_post(
+            self.frontier.key(entry.url if entry else response.url), response.body,
+            page_url=response.url, entry=entry, kind=kind, lastmod=lastmod,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            blog_id=self.discovery.blog_id, capture=response.meta.get("warc_capture"))
         self._stat(f"archived/{kind}s")
-        post = build_post(url, article, entry, kind=kind, blog_id=self.discovery.blog_id,
-                          capture=response.meta.get("warc_capture"))
-        if entry is None and lastmod:
-            post.updated = lastmod  # the sitemap's lastmod: the change time we know
         yield post
         if self.comments_enabled and kind == "post":
             yield from self._comments(article, entry, post.blog_id, post.post_id)
