@@ -20,6 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.captures import record_capture
 from archive.models import Capture
 from archive.posts import upsert_comments, upsert_post
+from archive.timestamps import to_utc
 from goahead_crawler.blogger.comment_feed import comments_from_feed
 from goahead_crawler.blogger.feed import FeedEntry, FeedError, parse_feed
 from goahead_crawler.blogger.urls import canonical_url, is_post_path, is_static_page_path
@@ -141,9 +142,14 @@ def feed_metadata(warc_dir: Path, bodies: dict[str, tuple[Record, Record]]
             continue
         for entry in page.entries:
             key = canonical_url(entry.url)
-            if key not in entries or (entry.updated or "") >= (entries[key].updated or ""):
+            if key not in entries or _newer(entry.updated, entries[key].updated):
                 entries[key] = entry
     return entries, comments
+
+
+def _newer(updated: str | None, than: str | None) -> bool:
+    """``updated`` is at or after ``than``, compared as times (feeds carry offsets)."""
+    return (to_utc(updated) or "") >= (to_utc(than) or "")
 
 
 def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = None

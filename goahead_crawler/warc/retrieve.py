@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from warcio.statusandheaders import StatusAndHeaders
 
 from archive.captures import capture_by_digest, latest_capture
 from archive.models import Capture
+from archive.timestamps import to_utc
 from goahead_crawler.warc.reader import RevisitRecord, read_response
 
 _UPPER = "99991231235959"  # YYYYMMDDhhmmss: pads a partial timestamp to the end of its span
@@ -57,13 +57,9 @@ def at_bound(text: str) -> str:
     """
     text = text.strip()
     if "T" in text or " " in text:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            pass
-        else:
-            moment = moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
-            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = to_utc(text)
+        if moment is not None:
+            return moment
     digits = re.sub(r"[-:TZ ]", "", text)
     if not digits.isdigit() or len(digits) not in (4, 6, 8, 10, 12, 14):
         raise ValueError(
