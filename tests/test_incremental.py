@@ -252,8 +252,9 @@ def test_not_modified_record_is_a_valid_revisit() -> None:
     builder = rec.MemberWriter()
     ex = rec.Exchange("http://b/x.html", "GET", "/x.html", [("Host", "b")], b"", 304,
                       "Not Modified", "HTTP/1.1", [("ETag", 'W/"1"')], b"")
-    record = rec.build_not_modified(builder, ex, "2026-01-02T00:00:00Z",
-                                    ("http://b/x.html", "2026-01-01T00:00:00Z", "sha1:ABC"))
+    record = rec.build_revisit(builder, ex, "2026-01-02T00:00:00Z",
+                               ("http://b/x.html", "2026-01-01T00:00:00Z"), digest="sha1:ABC",
+                               profile=rec.NOT_MODIFIED_PROFILE)
     parsed = next(iter(ArchiveIterator(io.BytesIO(builder.member(record)),
                                        check_digests="raise")))
     h = parsed.rec_headers

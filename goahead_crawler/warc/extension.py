@@ -188,8 +188,9 @@ class WarcCapture:
         previous = request.meta.get("goahead_previous") if ex.status == 304 else None
         earlier = self._earlier(digest) if ex.body and not previous else None
         if previous:  # a 304 to a conditional request: the earlier capture stands
-            main = rec.build_not_modified(self.builder, ex, date, tuple(previous))
-            digest = str(previous[2])
+            uri, when, digest = (str(part) for part in previous)
+            main = rec.build_revisit(self.builder, ex, date, (uri, when), digest=digest,
+                                     profile=rec.NOT_MODIFIED_PROFILE)
         elif earlier:
             main = rec.build_revisit(self.builder, ex, date, earlier)
         else:
