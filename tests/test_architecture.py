@@ -161,3 +161,9 @@ def test_the_sql_detector_sees_sql() -> None:
     assert SQL.search("PRAGMA foreign_keys = ON")
     assert not SQL.search("select the posts to export")
     assert sql_literals(ROOT / "archive" / "runs.py")
+
+
+def test_hosts_are_read_with_urlsplit() -> None:
+    """``url.split("://")`` by hand gets ports, userinfo and case wrong; urlsplit does not."""
+    for path in (*(ROOT / "goahead_crawler").rglob("*.py"), *(ROOT / "archive").rglob("*.py")):
+        assert 'split("://"' not in path.read_text(encoding="utf-8"), path

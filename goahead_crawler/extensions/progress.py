@@ -12,6 +12,7 @@ import sys
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -122,8 +123,7 @@ class CrawlProgress:
 
     @property
     def name(self) -> str:
-        root = getattr(self.crawler.spider, "root", "") or "crawl"
-        return root.split("://", 1)[-1].strip("/")
+        return urlsplit(getattr(self.crawler.spider, "root", "")).netloc or "crawl"
 
     def spider_opened(self) -> None:
         if self.rich:

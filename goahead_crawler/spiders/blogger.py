@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from lxml import etree
@@ -75,7 +76,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
             raise ValueError(
                 "the blogger spider needs a blog URL: -a url=https://NAME.blogspot.com/")
         self.root = blog_root(url)
-        self.allowed_domains = [self.root.split("://", 1)[1].strip("/").split(":")[0]]
+        self.allowed_domains = [urlsplit(self.root).hostname]
         self.frontier = Frontier(self.root)
         self.discovery = Discovery()
         self.feed_extra: dict[str, str] = {}  # incremental: orderby=updated&updated-min=...
