@@ -44,7 +44,7 @@ class CrawlArchive:
         """The crawler's archive, made on the first call; None when the archive is off."""
         settings = crawler.settings
         path = settings.get("GOAHEAD_ARCHIVE_DB")
-        if not settings.getbool("GOAHEAD_ARCHIVE_ENABLED", True) or not path:
+        if not settings.getbool("GOAHEAD_ARCHIVE_ENABLED") or not path:
             return None
         archive = _ARCHIVES.get(crawler)
         if archive is None:

@@ -1,8 +1,10 @@
 """Scrapy settings for goahead: polite defaults first, then goahead's own GOAHEAD_* knobs.
 
-Every knob is read only in a component's ``from_crawler``. The CLI turns its flags into
-overrides at "cmdline" priority, so ``goahead crawl`` and ``scrapy crawl blogger`` run the same
-code with the same defaults.
+Every knob is read only in a component's ``from_crawler``, and each ``GOAHEAD_*`` default
+is declared here once: components read ``settings.getint(NAME)`` with no default of
+their own (a test checks it). The CLI turns its flags into overrides at "cmdline"
+priority, so ``goahead crawl`` and ``scrapy crawl blogger`` run the same code with the
+same defaults.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ SPIDER_MODULES = ["goahead_crawler.spiders"]
 NEWSPIDER_MODULE = "goahead_crawler.spiders"
 
 # --- Politeness -------------------------------------------------------------------------
-# Where site owners can reach whoever runs the crawl; it goes into the User-Agent.
+# Where site owners can reach whoever runs the crawl (`goahead crawl --contact`). The
+# User-Agent is built from it and the installed version by the goahead add-on (below):
+# goahead/VERSION (web archiver; +CONTACT). An explicit USER_AGENT still wins.
 GOAHEAD_CONTACT = "https://github.com/goahead-archive/goahead"
-# Identify ourselves honestly: an archiving bot with a contact URL.
-USER_AGENT = f"goahead/0.1 (web archiver; +{GOAHEAD_CONTACT})"
 # Blogger's robots.txt disallows /search; we obey it and report what it kept out.
 ROBOTSTXT_OBEY = True
 # Start slowly and let AutoThrottle adapt to how fast the blog answers.
@@ -42,6 +44,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 # --- Components -------------------------------------------------------------------------
+# The User-Agent (from GOAHEAD_CONTACT), and goahead's defaults for projects that only
+# enable the add-on.
+ADDONS = {"goahead_crawler.addon.Goahead": 0}
 EXTENSIONS = {
     # Capture every exchange as WARC, from the raw (still content-encoded) response.
     "goahead_crawler.warc.extension.WarcCapture": 100,

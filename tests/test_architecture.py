@@ -167,3 +167,21 @@ def test_hosts_are_read_with_urlsplit() -> None:
     """``url.split("://")`` by hand gets ports, userinfo and case wrong; urlsplit does not."""
     for path in (*(ROOT / "goahead_crawler").rglob("*.py"), *(ROOT / "archive").rglob("*.py")):
         assert 'split("://"' not in path.read_text(encoding="utf-8"), path
+
+
+# settings.getint("GOAHEAD_X", 150) or settings.get("GOAHEAD_X") or "warcs": a second default
+REPEATED_DEFAULT = re.compile(
+    r"""\.get\w*\(\s*["'](GOAHEAD_\w+)["']\s*,|\.get\w*\(\s*["'](GOAHEAD_\w+)["']\s*\)\s*or\s*["'\d]""")
+
+
+def test_each_goahead_default_is_declared_once() -> None:
+    """settings.py declares every GOAHEAD_* default; a component repeating one in its
+    ``getint(..., default)`` would silently disagree with it the day one of them changes."""
+    repeated = {
+        str(path.relative_to(ROOT)): REPEATED_DEFAULT.findall(path.read_text(encoding="utf-8"))
+        for path in (ROOT / "goahead_crawler").rglob("*.py")
+    }
+    assert {name: found for name, found in repeated.items() if found} == {}
+    assert REPEATED_DEFAULT.search('s.getint("GOAHEAD_WARC_MAX_SIZE", 1_000)')
+    assert REPEATED_DEFAULT.search('s.get("GOAHEAD_WARC_DIR") or "warcs"')
+    assert not REPEATED_DEFAULT.search('s.getfloat("GOAHEAD_PROGRESS_INTERVAL") or (0.5)')

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
-from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.connection import open_archive, open_read_only
@@ -30,7 +29,7 @@ from goahead_crawler.spiders.incremental import PreviousRun, load_previous, prev
 from goahead_crawler.warc import records as rec
 from sampleblog.content import new_post
 from sampleblog.server import SampleSite, start
-from tests.conftest import run_goahead
+from tests.conftest import goahead_crawler, run_goahead
 
 N_POSTS = 40
 UNCHANGED = [
@@ -222,8 +221,8 @@ def test_sitemap_candidates_are_new_or_modified() -> None:
 
 def load_previous_of(path: Path, site: str, margin: float) -> PreviousRun | None:
     """What the spider's start() loads, through the crawl's archive connection."""
-    crawler = get_crawler(BloggerSpider, settings_dict={
-        "GOAHEAD_ARCHIVE_DB": str(path), "GOAHEAD_INCREMENTAL_MARGIN": margin})
+    crawler = goahead_crawler(BloggerSpider, GOAHEAD_ARCHIVE_DB=str(path),
+                              GOAHEAD_INCREMENTAL_MARGIN=margin)
     return load_previous(crawler, f"http://{site}/")
 
 
@@ -273,7 +272,7 @@ SINCE = "2026-01-01T00:00:00Z"
 
 
 def incremental_spider(live: set[str], retry: list[str] | None = None) -> BloggerSpider:
-    spider = BloggerSpider.from_crawler(get_crawler(BloggerSpider), url=ROOT)
+    spider = BloggerSpider.from_crawler(goahead_crawler(BloggerSpider), url=ROOT)
     spider.previous = PreviousRun(1, SINCE, SINCE, live, retry or [])
     return spider
 

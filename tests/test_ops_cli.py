@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.test import get_crawler
 
 from archive.connection import open_archive
 from archive.models import Post
@@ -19,6 +18,7 @@ from archive.runs import finish_run, start_run
 from goahead_crawler.cli import ops as cli_ops
 from goahead_crawler.extensions.progress import CrawlProgress, Snapshot, progress_line, rates
 from sampleblog import content
+from tests.conftest import goahead_crawler
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -153,10 +153,10 @@ def test_progress_figures() -> None:
 
 def test_progress_is_off_unless_asked() -> None:
     with pytest.raises(NotConfigured):
-        CrawlProgress.from_crawler(get_crawler())
+        CrawlProgress.from_crawler(goahead_crawler())
     with pytest.raises(NotConfigured, match="GOAHEAD_PROGRESS_MODE"):
-        CrawlProgress.from_crawler(get_crawler(settings_dict={
-            "GOAHEAD_PROGRESS_ENABLED": True, "GOAHEAD_PROGRESS_MODE": "fancy"}))
-    ext = CrawlProgress.from_crawler(get_crawler(settings_dict={
-        "GOAHEAD_PROGRESS_ENABLED": True, "GOAHEAD_PROGRESS_MODE": "lines"}))
+        CrawlProgress.from_crawler(goahead_crawler(GOAHEAD_PROGRESS_ENABLED=True,
+                                                   GOAHEAD_PROGRESS_MODE="fancy"))
+    ext = CrawlProgress.from_crawler(goahead_crawler(GOAHEAD_PROGRESS_ENABLED=True,
+                                                     GOAHEAD_PROGRESS_MODE="lines"))
     assert (ext.rich, ext.interval) == (False, 10.0)

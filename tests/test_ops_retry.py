@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
-from scrapy.utils.test import get_crawler
 
 from goahead_crawler.cli.ops import runs
 from goahead_crawler.middleware.failures import failures_from_stats
 from goahead_crawler.middleware.retry_after import RetryAfter, retry_after_seconds
+from tests.conftest import goahead_crawler
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,15 +61,13 @@ def test_retry_after_values() -> None:
 
 
 def test_retry_after_is_configured_from_settings() -> None:
-    mw = build_from_crawler(RetryAfter, get_crawler(settings_dict={"GOAHEAD_RETRY_AFTER_MAX": 5}))
+    mw = build_from_crawler(RetryAfter, goahead_crawler(GOAHEAD_RETRY_AFTER_MAX=5))
     assert mw.cap == 5.0
     assert mw.codes == {429, 503}
     with pytest.raises(NotConfigured):
-        build_from_crawler(RetryAfter, get_crawler(settings_dict={
-            "GOAHEAD_RETRY_AFTER_ENABLED": False}))
+        build_from_crawler(RetryAfter, goahead_crawler(GOAHEAD_RETRY_AFTER_ENABLED=False))
     with pytest.raises(NotConfigured, match="GOAHEAD_RETRY_AFTER_MAX"):
-        build_from_crawler(RetryAfter, get_crawler(settings_dict={
-            "GOAHEAD_RETRY_AFTER_MAX": -1}))
+        build_from_crawler(RetryAfter, goahead_crawler(GOAHEAD_RETRY_AFTER_MAX=-1))
 
 
 def _probe(tmp_path: Path, urls: list[str], *settings: str) -> tuple[dict, float]:

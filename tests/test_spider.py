@@ -8,19 +8,19 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from archive.models import Post
 from goahead_crawler.items import GonePost, PostComments
 from goahead_crawler.spiders.blogger import BloggerSpider
+from tests.conftest import goahead_crawler
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 ROOT = "https://goaheadnews.blogspot.com/"
 
 
 def make_spider(**settings: object) -> BloggerSpider:
-    crawler = get_crawler(BloggerSpider, settings_dict=settings)
+    crawler = goahead_crawler(BloggerSpider, **settings)
     return BloggerSpider.from_crawler(crawler, url=ROOT)
 
 
@@ -227,7 +227,7 @@ def test_comments_off_and_assets_on() -> None:
 
 
 def test_the_blogs_own_https_redirect_is_adopted_once() -> None:
-    crawler = get_crawler(BloggerSpider)
+    crawler = goahead_crawler(BloggerSpider)
     spider = BloggerSpider.from_crawler(crawler, url="http://goaheadnews.blogspot.co.th/")
     assert spider.root == "http://goaheadnews.blogspot.com/"  # country domain, before any request
     url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"

@@ -11,7 +11,6 @@ from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
-from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.models import Capture, Post
@@ -19,12 +18,13 @@ from goahead_crawler.signals import capture_written
 from goahead_crawler.warc.extension import WarcCapture, find_warc_capture, load_lookup
 from goahead_crawler.warc.files import crashed_files
 from goahead_crawler.warc.writer import RotatingWarcWriter
+from tests.conftest import goahead_crawler
 
 BODY = gzip.compress(b"<html>hello</html>", mtime=0)
 
 
 def make(tmp_path: Path, **settings: object) -> WarcCapture:
-    crawler = get_crawler(settings_dict={"GOAHEAD_WARC_DIR": str(tmp_path), **settings})
+    crawler = goahead_crawler(GOAHEAD_WARC_DIR=str(tmp_path), **settings)
     return build_from_crawler(WarcCapture, crawler)
 
 
@@ -237,7 +237,7 @@ def test_a_bug_is_counted_and_raised(tmp_path: Path) -> None:
 
 
 def test_find_and_load_helpers(tmp_path: Path) -> None:
-    crawler = get_crawler(settings_dict={"GOAHEAD_WARC_DIR": str(tmp_path)})
+    crawler = goahead_crawler(GOAHEAD_WARC_DIR=str(tmp_path))
     assert load_lookup(crawler, None) is None
     assert load_lookup(crawler, "os.path.basename") is not None
     assert find_warc_capture(crawler) is None  # extensions not loaded before crawl()

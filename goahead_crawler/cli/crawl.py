@@ -82,7 +82,7 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     if assets:
         overrides["GOAHEAD_ASSETS_ENABLED"] = True
     if contact:
-        overrides["USER_AGENT"] = f"goahead/0.1 (web archiver; +{contact})"
+        overrides["GOAHEAD_CONTACT"] = contact  # the add-on builds the User-Agent from it
     overrides["GOAHEAD_PROGRESS_ENABLED"] = progress
     results = run_jobs(jobs, project_settings(overrides))
     output.print_crawl_summary(results, db_path, warc_dir)

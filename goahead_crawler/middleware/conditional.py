@@ -67,12 +67,12 @@ class ConditionalRequests:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequests:
         s = crawler.settings
-        if not s.getbool("GOAHEAD_INCREMENTAL", True):
+        if not s.getbool("GOAHEAD_INCREMENTAL"):
             raise NotConfigured("GOAHEAD_INCREMENTAL is off")
         archive = CrawlArchive.of(crawler)
-        if archive is None or not s.getbool("GOAHEAD_WARC_ENABLED", True):
+        if archive is None or not s.getbool("GOAHEAD_WARC_ENABLED"):
             raise NotConfigured("conditional requests need the archive and the WARC files")
-        return cls(crawler, archive, s.get("GOAHEAD_WARC_DIR") or "warcs")
+        return cls(crawler, archive, s.get("GOAHEAD_WARC_DIR"))
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get(CONDITIONAL) or PREVIOUS in request.meta:

@@ -38,7 +38,7 @@ class FailureLog:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FailureLog:
-        if not crawler.settings.getbool("GOAHEAD_FAILURES_ENABLED", True):
+        if not crawler.settings.getbool("GOAHEAD_FAILURES_ENABLED"):
             raise NotConfigured("GOAHEAD_FAILURES_ENABLED is off")
         return cls(crawler)
 

@@ -53,9 +53,9 @@ class RetryAfter:
 
     def __init__(self, crawler: Crawler) -> None:
         s = crawler.settings
-        if not s.getbool("GOAHEAD_RETRY_AFTER_ENABLED", True):
+        if not s.getbool("GOAHEAD_RETRY_AFTER_ENABLED"):
             raise NotConfigured("GOAHEAD_RETRY_AFTER_ENABLED is off")
-        self.cap = s.getfloat("GOAHEAD_RETRY_AFTER_MAX", 60.0)
+        self.cap = s.getfloat("GOAHEAD_RETRY_AFTER_MAX")
         if self.cap < 0:
             raise NotConfigured("GOAHEAD_RETRY_AFTER_MAX must be >= 0 seconds")
         self.codes = {int(c) for c in s.getlist("RETRY_HTTP_CODES")} & {429, 503}

@@ -85,16 +85,16 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BloggerSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.page_size = settings.getint("GOAHEAD_FEED_PAGE_SIZE", 150)
+        spider.page_size = settings.getint("GOAHEAD_FEED_PAGE_SIZE")
         if spider.page_size < 1:
             raise ValueError("GOAHEAD_FEED_PAGE_SIZE must be a positive number")
-        max_posts = int(kwargs.get("max_posts") or settings.getint("GOAHEAD_MAX_POSTS", 0))
+        max_posts = int(kwargs.get("max_posts") or settings.getint("GOAHEAD_MAX_POSTS"))
         spider.frontier.max_posts = max_posts
-        spider.pages_enabled = settings.getbool("GOAHEAD_PAGES_ENABLED", True)
-        spider.sitemap_enabled = settings.getbool("GOAHEAD_SITEMAP_ENABLED", True)
-        spider.pager_enabled = settings.getbool("GOAHEAD_PAGER_ENABLED", True)
-        spider.comments_enabled = settings.getbool("GOAHEAD_COMMENTS_ENABLED", True)
-        spider.assets_enabled = settings.getbool("GOAHEAD_ASSETS_ENABLED", False)
+        spider.pages_enabled = settings.getbool("GOAHEAD_PAGES_ENABLED")
+        spider.sitemap_enabled = settings.getbool("GOAHEAD_SITEMAP_ENABLED")
+        spider.pager_enabled = settings.getbool("GOAHEAD_PAGER_ENABLED")
+        spider.comments_enabled = settings.getbool("GOAHEAD_COMMENTS_ENABLED")
+        spider.assets_enabled = settings.getbool("GOAHEAD_ASSETS_ENABLED")
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:

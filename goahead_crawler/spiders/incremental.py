@@ -74,12 +74,12 @@ def load_previous(crawler: Crawler, root: str) -> PreviousRun | None:
     Read through the crawl's one archive connection, which the pipeline has opened (and
     migrated) by the time the spider calls this from ``start()``."""
     settings = crawler.settings
-    if not settings.getbool("GOAHEAD_INCREMENTAL", True) or settings.get("GOAHEAD_RESUME_SINCE"):
+    if not settings.getbool("GOAHEAD_INCREMENTAL") or settings.get("GOAHEAD_RESUME_SINCE"):
         return None
     archive = CrawlArchive.of(crawler)
     if archive is None:
         return None
-    margin = settings.getfloat("GOAHEAD_INCREMENTAL_MARGIN", 600.0)
+    margin = settings.getfloat("GOAHEAD_INCREMENTAL_MARGIN")
     return previous_run(archive.reader(), urlsplit(root).netloc, margin)
 
 
