@@ -22,7 +22,7 @@ pytest.importorskip("datasette", reason="the serve extra is not installed")
 from archive.connection import open_archive
 from archive.models import Post
 from archive.posts import upsert_post
-from goahead_crawler.cli.serve import INSTALL_HINT
+from goahead_crawler.cli.hints import missing_extra
 from goahead_crawler.web import plugin as datasette_plugin
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,8 +189,9 @@ def test_without_datasette_one_line_and_exit_1(archive_db: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code, "--db", str(archive_db)],
                             capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
     assert result.returncode == 1
-    assert result.stderr.strip() == INSTALL_HINT
-    assert "pip install 'goahead[serve]'" in INSTALL_HINT
+    install_hint = "Error: " + missing_extra("goahead serve", "datasette")
+    assert result.stderr.strip() == install_hint
+    assert "pip install 'goahead[serve]'" in install_hint
 
 
 def test_missing_archive_is_a_one_line_error(tmp_path: Path) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from goahead_crawler.cli import crawl, ops, replay, research, serve
+from goahead_crawler.cli.hints import Group
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="goahead")
 def cli() -> None:
     """Crawl, capture (WARC), clean and search news blogs hosted on Blogger."""

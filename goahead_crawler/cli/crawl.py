@@ -10,10 +10,11 @@ from typing import Any
 import click
 
 from goahead_crawler.cli import output
+from goahead_crawler.cli.hints import command
 from goahead_crawler.cli.options import db_option
 
 
-@click.command()
+@command()
 @click.option("--dir", "out_dir", default="goahead-demo", show_default=True,
               type=click.Path(file_okay=False), help="Where the demo archive goes.")
 @click.option("--posts", type=int, default=None, help="Grow the sample blog to N posts.")
@@ -34,7 +35,7 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
     sys.exit(0 if ok else 1)
 
 
-@click.command()
+@command()
 @click.argument("url", required=False)
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
               help="Crawl every enabled blog listed in this sites.toml.")
@@ -108,9 +109,9 @@ def crawl_jobs(url: str | None, sites_file: str | None, db_path: str, resume: bo
                ) -> list[Any]:
     """One ``CrawlJob`` per blog: URL or sites file; with ``resume``, its job dir."""
     from goahead_crawler.blogger.urls import BlogUrlError, blog_root
-    from goahead_crawler.extensions.resume import JobBusy, job_dir, job_settings, prepare_job
+    from goahead_crawler.extensions.resume import job_dir, job_settings, prepare_job
     from goahead_crawler.runner import CrawlJob
-    from goahead_crawler.sites import SitesError, load_sites
+    from goahead_crawler.sites import load_sites
 
     if bool(url) == bool(sites_file):
         raise click.UsageError("give the blog's URL, e.g. goahead crawl https://NAME.blogspot.com/,"
@@ -118,8 +119,6 @@ def crawl_jobs(url: str | None, sites_file: str | None, db_path: str, resume: bo
     try:
         sites = [(s.url, s.settings) for s in load_sites(sites_file) if s.enabled] \
             if sites_file else [(blog_root(url or ""), {})]
-    except SitesError as exc:
-        raise click.ClickException(str(exc)) from exc
     except BlogUrlError as exc:
         raise click.BadParameter(str(exc), param_hint="URL") from exc
     if not sites:
@@ -127,10 +126,7 @@ def crawl_jobs(url: str | None, sites_file: str | None, db_path: str, resume: bo
     jobs = []
     for root, overrides in sites:
         if resume:
-            try:
-                job = prepare_job(job_dir(db_path, root))
-            except JobBusy as exc:
-                raise click.ClickException(str(exc)) from exc
+            job = prepare_job(job_dir(db_path, root))
             overrides = {**overrides, **job_settings(job)}
             if job.mode != "fresh":
                 click.echo(f"Resuming {root} (job begun {job.started_at}, {job.mode})", err=True)

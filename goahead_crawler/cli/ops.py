@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from archive import errors as archive_errors
 from goahead_crawler.cli import output
+from goahead_crawler.cli.hints import command
 from goahead_crawler.cli.options import db_option, open_existing
 
 # column -> where its value comes from: a runs column, or "stats:KEY" in the run's stats
@@ -57,7 +57,7 @@ def _run_cells(row: dict[str, Any]) -> list[str]:
             f"{row['requests']:,}", f"{row['bytes'] / 1e6:.2f}", str(row["errors"])]
 
 
-@click.command()
+@command()
 @db_option
 @click.option("--site", help="Only this blog (host).")
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
@@ -86,7 +86,7 @@ def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_jso
                            f" ({failure['retries']} retries)")
 
 
-@click.command()
+@command()
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 def status(db_path: str, as_json: bool) -> None:
@@ -111,7 +111,7 @@ def status(db_path: str, as_json: bool) -> None:
     click.echo(columns(rows))
 
 
-@click.command()
+@command()
 @click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--into", "into_path", required=True, type=click.Path(dir_okay=False),
               help="The archive to merge into (created if missing).")
@@ -128,11 +128,7 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
     from archive import merge as archive_merge
     from archive.connection import open_archive
 
-    try:
-        into = open_archive(into_path)
-        counts = archive_merge.merge(into, shards)
-    except archive_errors.ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+    counts = archive_merge.merge(open_archive(into_path), shards)
     posts = " / ".join(str(counts[f"posts_{k}"]) for k in ("new", "updated", "unchanged"))
     click.echo(f"merged {counts['shards']} shards into {into_path}: posts new/updated/"
                f"unchanged {posts}, {counts['posts_older']} older versions kept, "
@@ -140,7 +136,7 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
                f"{counts['runs']} runs")
 
 
-@click.command()
+@command()
 @click.option("--warc-dir", default="warcs", show_default=True,
               type=click.Path(file_okay=False, exists=True), help="Directory of WARC files.")
 @db_option
@@ -157,10 +153,7 @@ def reindex(warc_dir: str, db_path: str) -> None:
     from archive.connection import open_archive
     from goahead_crawler.rebuild import reindex_warcs
 
-    try:
-        db = open_archive(db_path)
-    except archive_errors.ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+    db = open_archive(db_path)
     with output.export_progress(enabled=True) as progress:
         result = reindex_warcs(warc_dir, db, progress=progress)
     click.echo(

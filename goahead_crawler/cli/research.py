@@ -10,14 +10,14 @@ from typing import Any
 
 import click
 
-from archive import errors as archive_errors
 from archive import export as archive_export
 from archive import search as archive_search
 from goahead_crawler.cli import output
+from goahead_crawler.cli.hints import command
 from goahead_crawler.cli.options import db_option, filter_options, open_existing
 
 
-@click.command()
+@command()
 @click.argument("query")
 @db_option
 @filter_options
@@ -44,18 +44,14 @@ def search(query: str, db_path: str, count_only: bool, as_json: bool, as_csv: bo
     db = open_existing(db_path)
     limit, offset = filters.pop("limit"), filters.pop("offset")
     sort = filters.pop("sort")
-    try:
-        if count_only:
-            click.echo(archive_search.count(db, query, **filters))
-            return
-        hits = archive_search.search(db, query, sort=sort, limit=limit, offset=offset, **filters)
-    except archive_errors.QueryError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+    if count_only:
+        click.echo(archive_search.count(db, query, **filters))
+        return
+    hits = archive_search.search(db, query, sort=sort, limit=limit, offset=offset, **filters)
     output.print_hits(hits, "json" if as_json else "csv" if as_csv else "text")
 
 
-@click.command()
+@command()
 @db_option
 @click.option("--format", "fmt", type=click.Choice(archive_export.FORMATS), default="jsonl",
               show_default=True)
@@ -74,20 +70,14 @@ def export(db_path: str, fmt: str, out: str | None, query: str | None, **filters
         goahead export --db archive.db --format md --out posts-md/
     """
     db = open_existing(db_path)
-    try:
-        with output.export_progress(enabled=out is not None) as progress:
-            n = archive_export.export(db, fmt, out or sys.stdout, query=query, progress=progress,
-                                     **filters)
-    except archive_errors.QueryError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
-    except archive_errors.ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with output.export_progress(enabled=out is not None) as progress:
+        n = archive_export.export(db, fmt, out or sys.stdout, query=query, progress=progress,
+                                 **filters)
     if out:
         click.echo(f"exported {n} posts to {out}", err=True)
 
 
-@click.command()
+@command()
 @click.argument("page", type=click.Path(exists=True, dir_okay=False))
 @click.option("--url", default="", help="The page's URL (for relative links and ids).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")

@@ -19,6 +19,10 @@ from typing import IO
 #: cdxj-indexer's defaults for the whole process. Our metadata records
 #: (application/warc-fields) are left out, as cdxj-indexer's defaults do.
 INDEXED = "response,revisit,resource"
+class WaczError(RuntimeError):
+    """py-wacz could not package the WARC files."""
+
+
 #: ``pages.jsonl`` header: the page list ReplayWeb.page shows for a WACZ.
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Archived posts and pages"}
 
@@ -64,7 +68,7 @@ def make_wacz(
     """Package ``warc_paths`` as a WACZ file at ``out`` (index and datapackage built by
     py-wacz). ``pages`` (``url``, ``ts``, ``title``; see :func:`archive.captures.page_captures`) become
     ``pages/pages.jsonl``; without them py-wacz guesses pages from the records.
-    Returns ``out``. Raises ``RuntimeError`` when py-wacz fails."""
+    Returns ``out``. Raises :class:`WaczError` when py-wacz fails."""
     try:
         from wacz.main import main as wacz_main
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -84,5 +88,5 @@ def make_wacz(
             args += ["--pages", str(listing)]
         code = wacz_main([*args, *paths])
     if code:
-        raise RuntimeError(f"wacz create failed with exit status {code}")
+        raise WaczError(f"wacz create failed with exit status {code}")
     return Path(out)
