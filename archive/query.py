@@ -62,6 +62,17 @@ def _fold_and_not(tokens: list[Token]) -> list[Token]:
     return out
 
 
+def _explicit_and(tokens: list[Token]) -> list[Token]:
+    """``a (b)`` and ``(a) b`` mean AND, but FTS5 only joins two phrases implicitly."""
+    out: list[Token] = []
+    for token in tokens:
+        if out and ((out[-1].kind == ")" and token.kind in ("term", "("))
+                    or (out[-1].kind == "term" and token.kind == "(")):
+            out.append(Token("op", "AND"))
+        out.append(token)
+    return out
+
+
 def _check(tokens: list[Token], query: str) -> None:
     if not any(t.kind == "term" for t in tokens):
         raise QueryError(f"nothing to search for in {query!r}", hint=HINT)
@@ -94,6 +105,7 @@ def to_fts(query: str) -> str:
     """The FTS5 MATCH expression for ``query``; raises QueryError when malformed."""
     tokens = _fold_and_not(tokenize(query))
     _check(tokens, query)
+    tokens = _explicit_and(tokens)
     return " ".join(_phrase(t) if t.kind == "term" else t.text for t in tokens)
 
 

@@ -40,7 +40,8 @@ def test_nlpo3_and_pythainlp_agree():
     ('"ผ้า ไหม"', '"ผ้า ไหม"'),
     ("ชุม*", '"ชุม"*'),
     ("a AND NOT b", '"a" NOT "b"'),
-    ("(a OR b) c", '( "a" OR "b" ) "c"'),
+    ("(a OR b) c", '( "a" OR "b" ) AND "c"'),
+    ("a (b OR c)", '"a" AND ( "b" OR "c" )'),
     ("a and b", '"a" "and" "b"'),  # lower-case words are words
     ("title:x ^y -z NEAR", '"title:x" "^y" "-z" "NEAR"'),  # FTS5 syntax is just text
 ])

@@ -23,6 +23,8 @@ from goahead_crawler.warc.reader import read_response
 from sampleblog.server import start
 from tests.test_warc_recrawl import Crawls, crawl_runs
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 
 @click.group()
 def goahead() -> None:

@@ -16,6 +16,8 @@ from warcio.archiveiterator import ArchiveIterator
 from sampleblog import content
 from tests.conftest import ROOT, SHARED, run_goahead
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 WIDGET_STRINGS = ["Home Top Ad", "Post Top Ad", "Post Bottom Ad", "Breaking", "Popular Posts",
                   "No comments:", "Post a Comment", "Share to", "Subscribe to:"]
 

@@ -102,6 +102,7 @@ def warcio_check(warcs: Path) -> subprocess.CompletedProcess[str]:
                            "check", "-v", *files], capture_output=True, text=True, check=False)
 
 
+@pytest.mark.crawl
 def test_an_unchanged_blog_costs_five_requests(blog: Blog) -> None:
     seen = blog.crawl()
     assert sorted(seen) == sorted(with_since(UNCHANGED, blog.since()))  # concurrent: any order
@@ -122,6 +123,7 @@ def test_an_unchanged_blog_costs_five_requests(blog: Blog) -> None:
     assert warcio_check(blog.warcs).returncode == 0
 
 
+@pytest.mark.crawl
 def test_publish_edit_delete_then_recrawl(blog: Blog) -> None:
     site = blog.site
     posts = site.blog("goahead").posts
@@ -181,6 +183,7 @@ def test_publish_edit_delete_then_recrawl(blog: Blog) -> None:
         (0, 0, 2, 0), (1, 1, 0, 1)]
 
 
+@pytest.mark.crawl
 def test_a_scheduled_resume_crawl_is_incremental_too(blog: Blog) -> None:
     """cron runs ``goahead crawl --resume``: a fresh job there is incremental."""
     seen = blog.crawl("--resume")
@@ -188,6 +191,7 @@ def test_a_scheduled_resume_crawl_is_incremental_too(blog: Blog) -> None:
     assert blog.last_run()["status"] == "finished"
 
 
+@pytest.mark.crawl
 def test_full_flag_fetches_every_post_again(blog: Blog) -> None:
     seen = blog.crawl("--full")
     assert len(seen) == N_POSTS + 2 + 5

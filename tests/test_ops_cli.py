@@ -41,6 +41,7 @@ def crawled(sample_site, tmp_path_factory) -> Path:
     return db
 
 
+@pytest.mark.crawl
 def test_progress_lines_when_not_on_a_terminal(crawled: Path) -> None:
     lines = [line for line in (crawled.parent / "stderr.txt").read_text().splitlines()
              if "posts archived" in line]
@@ -50,6 +51,7 @@ def test_progress_lines_when_not_on_a_terminal(crawled: Path) -> None:
     assert "requests (" in lines[-1]
 
 
+@pytest.mark.crawl
 def test_runs_lists_the_crawl(crawled: Path) -> None:
     result = CliRunner().invoke(cli_ops.runs, ["--db", str(crawled), "--json"])
     assert result.exit_code == 0, result.output
@@ -70,6 +72,7 @@ def test_runs_lists_the_crawl(crawled: Path) -> None:
     assert legend == "posts: new/updated/unchanged/deleted/failed"
 
 
+@pytest.mark.crawl
 def test_status_shows_sites_posts_and_warc_bytes(crawled: Path) -> None:
     result = CliRunner().invoke(cli_ops.status, ["--db", str(crawled), "--json"])
     assert result.exit_code == 0, result.output

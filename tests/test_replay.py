@@ -20,6 +20,8 @@ from sampleblog.server import start
 from tests.test_cli_warc import run
 from tests.test_warc_recrawl import Crawls, crawl_runs
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 pytest.importorskip("pywb", reason="replay needs pywb (pip install pywb)")
 
 COLLECTION = "goahead"

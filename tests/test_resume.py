@@ -62,6 +62,7 @@ def _warcio_check(path: Path) -> subprocess.CompletedProcess[str]:
                            "check", str(path)], capture_output=True, text=True, check=False)
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
 def test_interrupted_crawl_resumes_with_every_post_once(tmp_path: Path, sig: int) -> None:
     db, warcs = tmp_path / "archive.db", tmp_path / "warcs"

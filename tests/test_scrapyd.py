@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 requests = pytest.importorskip("requests")
 pytest.importorskip("scrapyd")
 pytest.importorskip("scrapyd_client")

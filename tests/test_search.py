@@ -14,6 +14,7 @@ from archive.errors import QueryError
 from archive.filters import Filters
 from archive.models import Post
 from archive.posts import delete_post, upsert_post
+from archive.query import to_fts
 from archive.segment import ZWSP
 
 POSTS = [
@@ -140,15 +141,25 @@ def test_build_query_never_splices_query_text():
 @given(st.text(alphabet=st.sampled_from(list('ab ผ้าไหม"()*-:^+NOTANDOR ')), max_size=20)
        | st.text(max_size=20))
 def test_any_query_gives_hits_or_query_error(query):
+    """Our parser rejects a query (QueryError, with a hint) or SQLite accepts what it makes:
+    search() turns an FTS5 error into a QueryError too, so that one must not be the answer."""
     db = open_archive(":memory:")
     upsert_post(db, Post(blog_id="1", post_id="1", url="u", site="s",
-                               title="ab ผ้าไหม", text="NOT AND OR"))
+                         title="ab ผ้าไหม", text="NOT AND OR"))
     try:
-        search.search(db, query)
+        to_fts(query)
     except QueryError:
-        pass
-    except sqlite3.Error as err:  # pragma: no cover - the failure this test looks for
-        pytest.fail(f"{query!r} reached SQLite unchecked: {err}")
+        with pytest.raises(QueryError) as refused:
+            search.search(db, query)
+        assert refused.value.hint
+        assert "\n" not in str(refused.value)
+        return
+    try:
+        hits = search.search(db, query)
+    except (QueryError, sqlite3.Error) as err:
+        pytest.fail(f"{query!r} passed our checks and reached SQLite, which refused it: {err}")
+    assert all(isinstance(hit, search.Hit) for hit in hits)
+    assert search.count(db, query) == len(hits)
 
 
 def test_index_follows_updates_and_deletes(tmp_path):

@@ -107,6 +107,7 @@ def server(archive_db: Path) -> Iterator[str]:
             proc.terminate()  # uvicorn stops on SIGTERM; Popen's exit waits for it
 
 
+@pytest.mark.crawl
 def test_canned_search_finds_thai_word_inside_compound(server: str) -> None:
     rows = _json(server, "/archive/search.json", q="ชุมชน", _shape="array")
     assert [row["url"] for row in rows] == [COMMUNITY]
@@ -115,12 +116,14 @@ def test_canned_search_finds_thai_word_inside_compound(server: str) -> None:
     assert "\u200b" not in rows[0]["snippet"]
 
 
+@pytest.mark.crawl
 def test_two_character_thai_word(server: str) -> None:
     rows = _json(server, "/archive/search.json", q="นา", _shape="array")
     assert rows[0]["url"] == RICE  # title and body hit; the title weighs ten times more
     assert "ไถ<mark>นา</mark>เตรียม" in rows[0]["snippet"]
 
 
+@pytest.mark.crawl
 def test_snippet_escapes_post_text(server: str) -> None:
     rows = _json(server, "/archive/search.json", q="forty", _shape="array")
     assert rows[0]["snippet"] == (
@@ -129,10 +132,12 @@ def test_snippet_escapes_post_text(server: str) -> None:
     assert "&lt;b&gt;<mark>forty</mark>" in page  # rendered as HTML, post markup still inert
 
 
+@pytest.mark.crawl
 def test_bad_query_matches_nothing(server: str) -> None:
     assert _json(server, "/archive/search.json", q='"unclosed', _shape="array") == []
 
 
+@pytest.mark.crawl
 def test_posts_table_search_box_and_label_facet(server: str) -> None:
     data = _json(server, "/archive/posts.json", _search="ชุมชน", _facet_array="labels")
     assert [row[data["columns"].index("url")] for row in data["rows"]] == [COMMUNITY]
@@ -140,6 +145,7 @@ def test_posts_table_search_box_and_label_facet(server: str) -> None:
     assert labels == {"ข่าวท้องถิ่น", "ชุมชน"}
 
 
+@pytest.mark.crawl
 def test_posts_page_hides_long_columns_and_facets_by_default(server: str) -> None:
     page = _get(f"{server}/archive/posts").decode()
     assert 'data-column="title"' in page
@@ -149,6 +155,7 @@ def test_posts_page_hides_long_columns_and_facets_by_default(server: str) -> Non
     assert 'data-column="html"' in everything
 
 
+@pytest.mark.crawl
 def test_other_canned_queries(server: str) -> None:
     by_label = _json(server, "/archive/by_label.json", label="เกษตร", _shape="array")
     assert [row["url"] for row in by_label] == [RICE]
@@ -183,6 +190,7 @@ def test_default_columns(query: bytes, expected: bytes) -> None:
     assert datasette_plugin.default_columns(query).startswith(expected)
 
 
+@pytest.mark.crawl
 def test_without_datasette_one_line_and_exit_1(archive_db: Path) -> None:
     code = ("import sys; sys.modules['datasette'] = None; "
             "from goahead_crawler.cli.serve import serve; serve(prog_name='goahead serve')")
@@ -194,6 +202,7 @@ def test_without_datasette_one_line_and_exit_1(archive_db: Path) -> None:
     assert "pip install 'goahead[serve]'" in install_hint
 
 
+@pytest.mark.crawl
 def test_missing_archive_is_a_one_line_error(tmp_path: Path) -> None:
     result = subprocess.run(_serve_command("--db", str(tmp_path / "none.db")),
                             capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
@@ -219,6 +228,7 @@ def chromium_driver(profile: Path) -> object:
     return webdriver.Chrome(options=options, service=service)
 
 
+@pytest.mark.crawl
 def test_headless_chromium_searches_a_thai_word(server: str, tmp_path: Path) -> None:
     profile = tmp_path / "chromium-profile"
     driver = chromium_driver(profile)
@@ -245,6 +255,7 @@ def test_headless_chromium_searches_a_thai_word(server: str, tmp_path: Path) -> 
         shutil.rmtree(profile, ignore_errors=True)
 
 
+@pytest.mark.crawl
 def test_home_page_points_at_the_search(server: str) -> None:
     page = _get(f"{server}/").decode()
     assert "<title>goahead archive: archive</title>" in page

@@ -21,6 +21,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from goahead_crawler.warc.reader import read_response
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 ROOT = Path(__file__).resolve().parents[1]
 SPIDER = Path(__file__).parent / "data" / "warc_spider.py"
 HTML = "<html><body><p>ข่าว news</p></body></html>".encode()

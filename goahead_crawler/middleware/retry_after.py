@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from twisted.internet.interfaces import IReactorTime
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class RetryAfter:
             raise NotConfigured("GOAHEAD_RETRY_AFTER_MAX must be >= 0 seconds")
         self.codes = {int(c) for c in s.getlist("RETRY_HTTP_CODES")} & {429, 503}
         self.crawler = crawler
+        self.clock: IReactorTime | None = None  # the reactor Scrapy installed; tests set a Clock
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfter:
@@ -77,7 +79,9 @@ class RetryAfter:
         stats.inc_value("goahead/retry_after/seconds", wait)
         logger.info("Retry-After %.1fs on %s (%d): waiting %.1fs", asked, request.url,
                     response.status, wait)
-        from twisted.internet import reactor  # the one Scrapy installed (not at import)
+        if self.clock is None:
+            from twisted.internet import reactor  # the one Scrapy installed (not at import)
 
-        await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+            self.clock = reactor
+        await maybe_deferred_to_future(deferLater(self.clock, wait, lambda: None))
         return response
