@@ -6,8 +6,8 @@ lookup (revisits) and the resume skip list read through it. One connection, not 
 component: a second connection that a component opened beside the pipeline's, and kept,
 lost the last writes of a crawl stopped by SIGTERM (commit 87e3f6a, and again in
 tests/test_resume.py with a read-only one). It is opened, migrating, by whichever
-component needs it first, and closed once the engine has stopped, after every
-``spider_closed`` handler (the pipeline's final run row among them) has run.
+component needs it first, and closed by the pipeline once it has written the run's final
+row (on ``engine_stopped`` when there is no pipeline); a reader after that finds nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class CrawlArchive:
         self.crawler = crawler
         self.path = path
         self._db: Database | None = None
+        self.closed = False
         crawler.signals.connect(self.close, signal=signals.engine_stopped)
 
     @classmethod
@@ -54,6 +55,8 @@ class CrawlArchive:
     def db(self) -> Database:
         """The connection, opened (and the archive created or migrated) on first use.
         Raises :class:`~archive.errors.ArchiveError` for a file that is not an archive."""
+        if self.closed:
+            raise RuntimeError("the crawl's archive connection is closed")
         if self._db is None:
             self._db = open_archive(self.path)
             self.crawler.stats.inc_value(CONNECTIONS_STAT)
@@ -62,12 +65,15 @@ class CrawlArchive:
     def reader(self) -> Database | None:
         """The connection for a component that only reads, or None when the path holds
         no usable archive: the pipeline reports that, readers just find nothing."""
+        if self.closed:
+            return None
         try:
             return self.db()
         except ArchiveError:
             return None
 
     def close(self) -> None:
+        self.closed = True
         if self._db is not None:
             self._db.close()
             self._db = None

@@ -111,7 +111,7 @@ class ArchivePipeline:
         status = "finished" if reason == "finished" else reason
         finish_run(self.db, self.run_id, status=status, counters=counters,
                    stats={k: _jsonable(v) for k, v in stats.items()})
-        # the connection is the crawl's: CrawlArchive closes it once the engine stops
+        self.archive.close()  # the crawl's one connection: nothing writes after the run row
 
 
 def _jsonable(value: Any) -> Any:
