@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,11 +25,18 @@ SHARED = Path(os.environ.get("GOAHEAD_SHARED") or ROOT.parent / "shared")
 
 def goahead_crawler(spidercls: type | None = None, **settings: object) -> Crawler:
     """``get_crawler`` with the goahead add-on, which brings every ``GOAHEAD_*`` default
-    from goahead_crawler/settings.py (components repeat none of them)."""
+    from goahead_crawler/settings.py (components repeat none of them). The archive and the
+    WARC directory default to a fresh scratch place, never the checkout."""
     from scrapy.utils.test import get_crawler
 
-    return get_crawler(spidercls, settings_dict={"ADDONS": {"goahead_crawler.addon.Goahead": 0},
-                                                 **settings})
+    scratch = Path(tempfile.mkdtemp(prefix="goahead-test-"))
+    atexit.register(shutil.rmtree, scratch, True)
+    return get_crawler(spidercls, settings_dict={
+        "ADDONS": {"goahead_crawler.addon.Goahead": 0},
+        "GOAHEAD_ARCHIVE_DB": str(scratch / "archive.db"),
+        "GOAHEAD_WARC_DIR": str(scratch / "warcs"),
+        **settings,
+    })
 
 
 def run_goahead(*args: str, cwd: Path | None = None, timeout: int = 300

@@ -264,3 +264,14 @@ def test_a_failing_lookup_costs_dedup_not_the_capture(tmp_path: Path) -> None:
     ext.spider_closed()
     assert request.meta["warc_capture"].record_type == "response"
     assert ext.stats.get_value("goahead/warc/lookup_errors") == 1
+
+
+def test_capture_without_an_archive_has_no_lookup_but_still_captures(tmp_path: Path) -> None:
+    """The default digest lookup needs the archive; with it off there are no revisits
+    against earlier crawls, but capture goes on (it used to switch WarcCapture off)."""
+    ext = make(tmp_path, GOAHEAD_ARCHIVE_ENABLED=False)
+    assert ext.index.lookup is None
+    request, response = exchange()
+    ext.response_downloaded(response, request)
+    ext.spider_closed()
+    assert request.meta["warc_capture"].record_type == "response"

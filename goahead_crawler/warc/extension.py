@@ -42,12 +42,18 @@ _RECENT = 10_000  # url -> response record id, for metadata written later
 
 def load_lookup(crawler: Crawler, value: Any) -> Lookup | None:
     """``GOAHEAD_WARC_DIGEST_LOOKUP``: a callable, or a dotted path to one or to a
-    class with ``from_crawler`` whose instances are callable."""
+    class with ``from_crawler`` whose instances are callable. A lookup that is not
+    configured (no archive to look in) means no revisits against earlier crawls, never
+    no capture."""
     if not value:
         return None
     obj = load_object(value) if isinstance(value, str) else value
     if hasattr(obj, "from_crawler"):
-        obj = build_from_crawler(obj, crawler)
+        try:
+            obj = build_from_crawler(obj, crawler)
+        except NotConfigured as exc:
+            logger.info("No digest lookup for revisits against earlier crawls: %s", exc)
+            return None
     if not callable(obj):
         raise NotConfigured("GOAHEAD_WARC_DIGEST_LOOKUP must name a callable")
     return obj
