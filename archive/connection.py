@@ -95,7 +95,8 @@ def upgrade(path: str | Path) -> list[str]:
 
 
 def _not_found(path: Path) -> ArchiveNotFound:
-    return ArchiveNotFound(f"no archive at {path}", hint="crawl a blog into it first, or check the path")
+    return ArchiveNotFound(f"no archive at {path}",
+                           hint="crawl a blog into it first, or check the path")
 
 
 def _check_file(path: Path, *, empty_ok: bool) -> None:

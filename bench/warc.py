@@ -152,11 +152,12 @@ def main() -> None:
     args = parser.parse_args()
     real = (args.corpus / "MANIFEST.tsv").exists()
     pages = corpus_pages(args.corpus) if real else sample_pages()
-    sizes = sorted(len(p) for p in pages)
-    print(f"pages: {len(pages)} {'Blogger pages of the corpus' if real else 'grown sample-blog pages'},"
-          f" {sizes[0] / 1e3:.0f}-{sizes[-1] / 1e3:.0f} KB HTML (median {sizes[len(sizes) // 2] / 1e3:.0f} KB)")
+    kb = sorted(round(len(p) / 1000) for p in pages)
+    source = "Blogger pages of the corpus" if real else "grown sample-blog pages"
+    print(f"pages: {len(pages)} {source}, {kb[0]}-{kb[-1]} KB HTML (median {kb[len(kb) // 2]} KB)")
     writers = {
-        "goahead, chosen levels (6; 0 for compressed payloads)": goahead_writer(rec.MemberWriter()),
+        "goahead, chosen levels (6; 0 for compressed payloads)":
+            goahead_writer(rec.MemberWriter()),
         "goahead, level 9 for every record": goahead_writer(EveryRecordAt(level=9)),
         "warcio, level 9 for every record (its only one)": warcio_writer,
     }
@@ -164,8 +165,8 @@ def main() -> None:
         items = exchanges(pages, args.pages, encoded)
         payload_mb = sum(len(e.body) for e in items) / 1e6
         result = measure(writers, items, args.rounds)
-        print(f"\n{'gzip-encoded bodies (as Blogger serves them)' if encoded else 'identity bodies'}:"
-              f" {args.pages} exchanges, {payload_mb:.1f} MB payload")
+        kind = "gzip-encoded bodies (as Blogger serves them)" if encoded else "identity bodies"
+        print(f"\n{kind}: {args.pages} exchanges, {payload_mb:.1f} MB payload")
         for name, (took, size) in result.items():
             print(f"  {name:<55} {payload_mb / took:7.1f} MB/s  file {size / 1e6:6.1f} MB")
         (chosen, _), (equal, _), (warcio, _) = result.values()
