@@ -249,19 +249,6 @@ def test_degenerate_input_gives_an_empty_article(html):
     assert article.method == "fallback"
 
 
-def test_unknown_template_uses_the_density_fallback():
-    prose = "This paragraph is long enough to count as article prose for the fallback. " * 3
-    html = (
-        f"<html><body><nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
-        f"<div id='content'><h1>Hello</h1><p>{prose}</p><p>{prose}</p></div>"
-        f"<aside class='sidebar'><p>{'Sidebar text that should not appear at all. ' * 3}"
-        f"</p></aside></body></html>"
-    )
-    article = extract_article(html.encode(), "https://example.org/hello")
-    assert article.method == "fallback"
-    assert article.text == f"Hello\n\n{prose.strip()}\n\n{prose.strip()}"
-
-
 def test_three_megabyte_post_in_bounded_time():
     paragraph = "<p>" + "ข่าวยาวมาก " * 40 + "a long line of text in English " * 8 + "</p>\n"
     body = paragraph * (3_000_000 // len(paragraph.encode()) + 1)

@@ -134,6 +134,16 @@ def test_hostile_feed_content_never_survives_cleaning(markup):
     assert_safe(article)
 
 
+def test_hostile_markup_on_an_unfamiliar_template_never_survives():
+    prose = "".join(f"<p>Paragraph {n} of the article, long enough to be prose. {m}</p>"
+                    for n, m in enumerate(HOSTILE.values()))  # fmt: skip
+    html = f"<html><body><article><h1>Post</h1>{prose}</article></body></html>"
+    article = extract_article(html.encode(), URL)
+    assert article.method == "fallback"
+    assert "Paragraph 3 of the article" in article.text
+    assert_safe(article)
+
+
 @pytest.mark.parametrize(
     ("markup", "expected"),
     [

@@ -65,14 +65,14 @@ def _meta_encoding(html: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def parse(text: str) -> etree._Element:
+def parse(text: str, parser: etree.HTMLParser = _PARSER) -> etree._Element:
     """Parse decoded HTML leniently; malformed markup still yields a tree."""
     text = _XML_DECL.sub("", text, count=1)
     if not text.strip():
         text = "<html></html>"
-    root = etree.fromstring(text, parser=_PARSER)
+    root = etree.fromstring(text, parser=parser)
     if root is None:  # nothing parseable (only comments or doctype)
-        root = etree.fromstring("<html><body></body></html>", parser=_PARSER)
+        root = etree.fromstring("<html><body></body></html>", parser=parser)
     return root
 
 

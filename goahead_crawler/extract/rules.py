@@ -109,6 +109,14 @@ class Marks:
 
 
 BOILERPLATE = Marks(BOILERPLATE_CLASSES, BOILERPLATE_IDS, ("adsense",), "blogger.com/share-post.g")
+# Removed from a whole page before the fallback reads it: the same marks, and every Blogger
+# widget but the Blog widget that holds the posts (sidebars, ad slots, popular posts), on
+# any template.
+PAGE_BOILERPLATE = Marks(
+    BOILERPLATE_CLASSES - {"widget"}, BOILERPLATE_IDS, ("adsense",), "blogger.com/share-post.g"
+)
+WIDGETS = etree.XPath(f"//*[{has_class('widget')}]")
+WIDGET_CLASS, BLOG_WIDGET_CLASS = "widget", "Blog"
 MARKED = etree.XPath("descendant::*[@class or @id or self::a[@href]]")
 
 # Metadata selectors as data: (tag or "*", key, attribute to read or "" for text, and a
