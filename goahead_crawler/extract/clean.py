@@ -1,5 +1,6 @@
-"""Generic cleaning helpers: decode and parse, prune, safe clean HTML, and the one URL
-rule (:func:`safe_url`) that the HTML, the images and the outlinks all obey.
+"""Generic cleaning helpers: decode and parse (markup too deep for libxml2 flattened),
+prune, safe clean HTML, and the one URL rule (:func:`safe_url`) that the HTML, the images
+and the outlinks all obey.
 
 Every function takes rules from :mod:`rules` as arguments or constants; none knows a template.
 Text layout lives in :mod:`text`.
@@ -13,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from goahead_crawler.extract import rules
+from goahead_crawler.extract import depth, rules
 
 # A plain etree parser: lxml.html's element classes cost a Python call per element touched.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
@@ -66,11 +67,14 @@ def _meta_encoding(html: bytes) -> str | None:
 
 
 def parse(text: str, parser: etree.HTMLParser = _PARSER) -> etree._Element:
-    """Parse decoded HTML leniently; malformed markup still yields a tree."""
+    """Parse decoded HTML leniently; malformed markup still yields a tree, and markup nested
+    deeper than libxml2 will go is flattened (see :mod:`depth`) rather than cut short."""
     text = _XML_DECL.sub("", text, count=1)
     if not text.strip():
         text = "<html></html>"
     root = etree.fromstring(text, parser=parser)
+    if any(depth.TOO_DEEP in error.message for error in parser.error_log):
+        root = etree.fromstring(depth.cap_depth(text), parser=parser)
     if root is None:  # nothing parseable (only comments or doctype)
         root = etree.fromstring("<html><body></body></html>", parser=parser)
     return root
