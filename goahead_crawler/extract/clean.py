@@ -31,6 +31,7 @@ _URL_HOLDERS = etree.XPath(
 )
 _URL_IGNORED = dict.fromkeys(map(ord, "\t\n\r"))  # browsers drop these anywhere in a URL
 _URL_EDGE = "".join(map(chr, range(0x21)))  # C0 controls and space, stripped at both ends
+_WEB_PREFIXES = ("http://", "https://")
 
 
 def decode(html: bytes, encoding: str | None = None) -> str:
@@ -196,15 +197,16 @@ def safe_url(value: str, base_url: str, schemes: frozenset[str] = rules.WEB_SCHE
     ``schemes``, else ``None``. Read as a browser reads it: tabs and newlines anywhere and
     control characters or spaces at either end are ignored, the scheme is case-blind
     (``" jav&#x09;aScript:"`` is ``javascript:``)."""
-    value = value.translate(_URL_IGNORED).strip(_URL_EDGE)
-    if not value.startswith(("http://", "https://")):
-        try:
-            value = urljoin(base_url, value)
-        except ValueError:  # a malformed IPv6 host
-            return None
+    if "\t" in value or "\n" in value or "\r" in value:
+        value = value.translate(_URL_IGNORED)
+    value = value.strip(_URL_EDGE)
+    if value.startswith(_WEB_PREFIXES) and "[" not in value:  # most URLs: no parsing needed
+        scheme = value[: value.index(":")]
+        return value if scheme in schemes and len(value) > len(scheme) + 3 else None
     try:
+        value = urljoin(base_url, value)
         parts = urlsplit(value)
-    except ValueError:
+    except ValueError:  # a malformed IPv6 host
         return None
     return value if parts.scheme.lower() in schemes and (parts.netloc or parts.path) else None
 
