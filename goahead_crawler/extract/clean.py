@@ -24,11 +24,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _ATTRIBUTE_VALUES = etree.XPath("descendant-or-self::*/@*")
-_URL_HOLDERS = etree.XPath(
-    "descendant-or-self::*[self::img or "
-    + " or ".join(f"@{name}" for name in rules.URL_ATTRIBUTES)
-    + "]"
-)
 _URL_IGNORED = dict.fromkeys(map(ord, "\t\n\r"))  # browsers drop these anywhere in a URL
 _URL_EDGE = "".join(map(chr, range(0x21)))  # C0 controls and space, stripped at both ends
 _WEB_PREFIXES = ("http://", "https://")
@@ -162,10 +157,12 @@ def clean_html(node: etree._Element, base_url: str, remove: str = "") -> str:
     unknown = {e.tag for e in node.iter()} - rules.HTML_KEEP_TAGS - {node.tag}
     if unknown:
         etree.strip_tags(node, *unknown)
-    names = {value.attrname for value in _ATTRIBUTE_VALUES(node)} - rules.HTML_KEEP_ATTRS
+    values = _ATTRIBUTE_VALUES(node)
+    names = {value.attrname for value in values} - rules.HTML_KEEP_ATTRS
     if names:
         etree.strip_attributes(node, *names)
-    for element in _URL_HOLDERS(node):
+    holders = (v.getparent() for v in values if v.attrname in rules.URL_ATTRIBUTES)
+    for element in dict.fromkeys([*holders, *node.iter("img")]):  # images without src too
         _keep_safe_url(element, base_url)
     node.tag = "div"
     node.attrib.clear()
