@@ -4,8 +4,8 @@ trafilatura is the extractor the field uses for pages it knows nothing about. On
 real Blogger pages of the corpus with the structure finder switched off it beats the
 hand-written density finder it replaces (which chose a 27-word ad notice over a whole
 article on about one template in fifty): see README "Extraction". Its ``fast`` mode
-(no second opinion from its readability and jusText fallbacks) scores as well there at half
-the cost. Its output (HTML with links, images and formatting) is parsed back into a tree
+(no second opinion from its readability and jusText fallbacks) scored a little higher there
+than its default mode, at about half the cost. Its output (HTML with links, images and formatting) is parsed back into a tree
 that the caller cleans like any other body: the same text and HTML forms, images, outlinks.
 Imported on first use (about 0.3 s): most pages never need it.
 """
