@@ -249,19 +249,6 @@ def test_degenerate_input_gives_an_empty_article(html):
     assert article.method == "fallback"
 
 
-def test_unknown_template_uses_the_density_fallback():
-    prose = "This paragraph is long enough to count as article prose for the fallback. " * 3
-    html = (
-        f"<html><body><nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
-        f"<div id='content'><h1>Hello</h1><p>{prose}</p><p>{prose}</p></div>"
-        f"<aside class='sidebar'><p>{'Sidebar text that should not appear at all. ' * 3}"
-        f"</p></aside></body></html>"
-    )
-    article = extract_article(html.encode(), "https://example.org/hello")
-    assert article.method == "fallback"
-    assert article.text == f"Hello\n\n{prose.strip()}\n\n{prose.strip()}"
-
-
 def test_three_megabyte_post_is_parsed_once(monkeypatch):
     """Bounded work, counted rather than timed (bench/extract.py times it): the page is
     parsed once, not once per rule."""
@@ -330,3 +317,24 @@ def test_arbitrary_bytes_never_raise(html):
 def test_control_characters_are_dropped_not_fatal():
     html = b"<html><body><div class='post'><div class='post-body'>a\x01b\x0bc</div></div></body></html>"
     assert extract_article(html, "http://x.blogspot.com/").text == "abc"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [("a&#14;b&#x1F;c", "abc"), ("a&#0;b", "a\ufffdb"), ("<a href='/x&#14;y'>link</a>", "link")],
+)
+def test_references_to_control_characters_are_dropped_not_fatal(body, expected):
+    html = f"<html><body><div class='post'><div class='post-body'>{body}</div></div></body></html>"
+    assert extract_article(html.encode(), "http://x.blogspot.com/").text == expected
+
+
+@given(st.lists(st.integers(min_value=0, max_value=0x10FFFF), max_size=8), st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_any_character_reference_never_raises(codes, hexadecimal):
+    refs = "".join(f"&#x{c:x};" if hexadecimal else f"&#{c};" for c in codes)
+    html = (
+        f"<html><body><div class='post'><div class='post-body'>a{refs}b"
+        f"<a href='/{refs}' title='{refs}'>c</a></div></div></body></html>"
+    )
+    article = extract_article(html.encode(), "http://x.blogspot.com/")
+    assert article.text.startswith("a")
