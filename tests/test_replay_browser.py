@@ -4,12 +4,13 @@ CDN, replay the post through pywb in headless Chromium (harness: tests/replay_br
 Today's crawl captures the post's HTML but not its images or page requisites (issue 14,
 phase 2), so the complete-offline test is an expected failure; the rest pins what already
 holds: the page comes from the archive and nothing reaches the dead blog or the live web.
-Screenshots (the live post, then its replay) go to the folder the ``screenshots`` fixture
-prints.
+Screenshots (the live post, its replay, wget's replay) go to the folder the ``screenshots``
+fixture prints (``GOAHEAD_REPLAY_SCREENSHOTS=DIR`` picks it).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,7 +105,11 @@ def test_offline_problems_name_each_gap(tmp_path: Path) -> None:
 # -- whole replays in Chromium ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("replay-screenshots")
+    """Where the screenshots go: $GOAHEAD_REPLAY_SCREENSHOTS, else a fresh temporary folder
+    (pytest keeps only its last few)."""
+    chosen = os.environ.get("GOAHEAD_REPLAY_SCREENSHOTS")
+    path = Path(chosen) if chosen else tmp_path_factory.mktemp("replay-screenshots")
+    path.mkdir(parents=True, exist_ok=True)
     print(f"\nreplay screenshots in {path}")
     return path
 
