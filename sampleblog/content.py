@@ -82,8 +82,10 @@ def _post_from_data(raw: dict, blog_id: str, blog_dir: Path, kind: str) -> Post:
     )
 
 
-def load_blog(name: str, n_posts: int | None = None) -> Blog:
-    """Load blog ``name``; with ``n_posts``, pad with synthetic posts (or keep the newest)."""
+def load_blog(name: str, n_posts: int | None = None, image_pool: int | None = None) -> Blog:
+    """Load blog ``name``; with ``n_posts``, pad with synthetic posts (or keep the newest),
+    whose images come from a pool of ``image_pool`` distinct images (default
+    :data:`sampleblog.synth.IMAGE_POOL`)."""
     if n_posts is not None and n_posts < 1:
         raise ValueError(f"n_posts must be at least 1, not {n_posts}")
     if name not in BLOG_NAMES:
@@ -96,7 +98,8 @@ def load_blog(name: str, n_posts: int | None = None) -> Blog:
     if n_posts is not None and n_posts < len(posts):
         posts = posts[:n_posts]
     elif n_posts is not None:
-        posts += synth.synthetic_posts(meta, posts, n_posts - len(posts))
+        pool = synth.IMAGE_POOL if image_pool is None else image_pool
+        posts += synth.synthetic_posts(meta, posts, n_posts - len(posts), pool)
     taken: set[str] = set()  # hand-written posts first, so their URLs never depend on n_posts
     for post in sorted(posts, key=lambda p: (p.synthetic, p.published_dt)):
         post.path = assign_path(post.title, post.published, taken)
@@ -105,8 +108,10 @@ def load_blog(name: str, n_posts: int | None = None) -> Blog:
     return Blog(**fields, posts=posts, pages=pages)
 
 
-def load_blogs(names: list[str] | None = None, n_posts: int | None = None) -> dict[str, Blog]:
-    return {name: load_blog(name, n_posts) for name in names or BLOG_NAMES}
+def load_blogs(
+    names: list[str] | None = None, n_posts: int | None = None, image_pool: int | None = None
+) -> dict[str, Blog]:
+    return {name: load_blog(name, n_posts, image_pool) for name in names or BLOG_NAMES}
 
 
 def new_post(

@@ -35,6 +35,7 @@ def test_every_sample_post_extracts_to_its_ground_truth(name, post):
         post.blog_id,
     )
     assert (article.author, article.labels) == (post.author, post.labels)
+    assert article.images == post.images  # the thumbnails the body shows, in order
     assert article.published == content.parse_ts(post.published).isoformat()
     assert len(article.comments) == article.comment_count == len(post.comments)
     assert [c["text"] for c in article.comments] == [c.text for c in post.comments]

@@ -24,10 +24,9 @@ from archive.models import Post
 from archive.posts import upsert_post
 from goahead_crawler.cli.hints import missing_extra
 from goahead_crawler.web import plugin as datasette_plugin
+from tests.replay_browser import chromium_driver
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 COMMUNITY = "http://blog.example/2024/01/community.html"
 RICE = "http://blog.example/2024/02/rice.html"
 MARKET = "http://other.example/2024/02/market.html"
@@ -209,23 +208,6 @@ def test_missing_archive_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "no archive at" in result.stderr
     assert not (tmp_path / "none.db").exists()
-
-
-def chromium_driver(profile: Path) -> object:
-    """A headless Chromium driven by selenium, or a skip saying what is missing."""
-    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        pytest.skip("headless browser test needs Debian's chromium and chromium-driver "
-                    "(apt-get install -y chromium chromium-driver)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,900", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
-    return webdriver.Chrome(options=options, service=service)
 
 
 @pytest.mark.crawl
