@@ -11,7 +11,8 @@ decided per origin, for one of two purposes:
   (:data:`BLOGGER_STATIC`, some only under given paths) on their default ports, and origins
   an operator names (a CDN of a custom domain, or the test suite's local stand-in for
   Blogger's image hosts). Ads and trackers (:data:`DENIED`) are refused first, whatever host
-  list they might also be on.
+  list they might also be on, and so are ad and tracker scripts by path
+  (:data:`DENIED_PATHS`) wherever they are served from.
 
 A URL that is not http(s), has no host, an impossible port, or carries credentials
 (``user:pass@``) is in no scope. Pure: URLs in, a refusal reason (or None) out.
@@ -19,6 +20,7 @@ A URL that is not http(s), has no host, an impossible port, or carries credentia
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -111,6 +113,18 @@ DENIED = (
     HostRule("*.scorecardresearch.com"),
     HostRule("*.histats.com"),
     HostRule("*.statcounter.com"),
+    HostRule("*.disqus.com"),  # comment widgets: third-party pages, not the post's
+    HostRule("*.quantserve.com"),
+    HostRule("*.amazon-adsystem.com"),
+    HostRule("*.adnxs.com"),
+    HostRule("*.taboola.com"),
+    HostRule("*.outbrain.com"),
+)
+# Ad and tracker scripts by path, on any host (a blog or CDN may serve its own copy).
+DENIED_PATHS = re.compile(
+    r"^/pagead/|/adsbygoogle(?:\.js)?$|^/gtag/js|/gtm\.js$|/(?:analytics|ga|urchin)\.js$"
+    r"|/fbevents\.js$|/show_ads(?:_impl)?\.js$",
+    re.IGNORECASE,
 )
 
 
@@ -143,6 +157,8 @@ class Scope:
         path = urlsplit(url).path or "/"
         if _rule_matches(DENIED, origin.host, path):
             return f"{origin.host} serves ads or trackers: never fetched"
+        if DENIED_PATHS.search(path):
+            return f"{path[:100]} is an ad or tracker script: never fetched"
         if origin in self.blog:
             return None
         if purpose == "static" and self._static(origin, path):

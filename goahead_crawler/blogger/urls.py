@@ -69,6 +69,15 @@ def is_static_page_path(url: str) -> bool:
     return bool(_PAGE_PATH.match(urlsplit(url).path))
 
 
+def month_archive_url(post_url: str) -> str:
+    """The ``/YYYY/MM/`` archive page listing a post (``/2024/01/slug.html``)."""
+    parts = urlsplit(post_url)
+    month = _POST_PATH.match(parts.path)
+    if not month:
+        raise ValueError(f"not a post URL: {post_url!r}")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path[:len("/YYYY/MM/")], "", ""))
+
+
 def same_blog(url: str, root: str) -> bool:
     """In scope: the URL is on the blog's host (after country-domain normalisation)."""
     return normalise_host(urlsplit(url).netloc) == normalise_host(urlsplit(root).netloc)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from goahead_crawler.blogger.images import element_images
 from goahead_crawler.extract import clean, fallback, metadata, rules, text
 from goahead_crawler.extract.article import Article
 from goahead_crawler.extract.comments import comment_count, extract_comments
@@ -126,6 +127,7 @@ def _fill_content(article: Article, body: etree._Element, url: str) -> None:
     clean.prune_tags(body, rules.ALWAYS_DROP_TAGS)
     clean.prune_marked(body, rules.BOILERPLATE)
     article.images = clean.absolute_urls(body.xpath(".//img/@src"), url)
+    article.image_urls = element_images(body, url)
     article.outlinks = clean.absolute_urls(body.xpath(".//a/@href"), url)
     article.text = text.finish(text.layout(body))
     article.html = clean.clean_html(body, url, remove=text.MARKERS)

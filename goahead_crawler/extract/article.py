@@ -17,7 +17,10 @@ class Article:
     labels: list[str] = field(default_factory=list)
     text: str = ""  # paragraphs separated by exactly one blank line
     html: str = ""  # clean article HTML
-    images: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)  # <img src> of the body, in order
+    # every image URL the body shows or links to (src, srcset, the full-size image a
+    # thumbnail links to): what a crawl captures (blogger.images.element_images)
+    image_urls: list[str] = field(default_factory=list)
     outlinks: list[str] = field(default_factory=list)
     language: str | None = None
     word_count: int = 0

@@ -1,0 +1,120 @@
+"""Which URLs of an HTML element are images a reader sees, and which of them are archived. Pure.
+
+An article shows an image three ways on Blogger: ``<img src>`` (the thumbnail, ``s640`` or
+``=w640-h426``), ``srcset`` candidates (the 2017 themes), and the link around the
+thumbnail (``<a href=".../s1600/...">``), which opens the full-size photo: what the
+classic editor writes for every picture. A crawl captures all three; the archive's
+``images`` field lists those that were archived (:func:`archived_images`, the one rule the
+crawl and the rebuild share).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from lxml import etree
+
+from goahead_crawler.blogger.urls import is_blogger_image
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".svg",
+                    ".tif", ".tiff", ".ico", ".jfif")
+# Blogger upload paths on any origin (a custom domain's CDN, the test suite's stand-in):
+# googleusercontent's /img/a/ and /img/b/, the old bp.blogspot.com /-id/id/id/id/SIZE/name.
+_BLOGGER_IMAGE_PATH = re.compile(r"^/img/[ab]/|^/-[\w-]+/[\w-]+/[\w-]+/[\w-]+/[^/]+/[^/]+$")
+MAX_IMAGES = 1000  # per element: a page with more is not an article a reader looks through
+
+
+def fetchable(value: str | None, base_url: str) -> str | None:
+    """``value`` resolved against ``base_url`` as an http(s) URL to fetch (no fragment:
+    it is never sent), or None."""
+    value = (value or "").strip()
+    if not value or value.startswith(("data:", "#", "javascript:", "about:", "blob:")):
+        return None
+    try:
+        parts = urlsplit(urljoin(base_url, value))
+    except ValueError:  # a malformed IPv6 host
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def srcset_urls(value: str | None) -> list[str]:
+    """The URLs of a ``srcset`` attribute (``a.jpg 1x, b.jpg 2x`` or ``a.jpg 640w, ...``),
+    split as the HTML standard does: a URL runs to whitespace (a comma inside it stays),
+    its descriptors to the next comma outside parentheses."""
+    text, pos, urls = value or "", 0, []
+    while pos < len(text):
+        while pos < len(text) and (text[pos].isspace() or text[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < len(text) and not text[pos].isspace():
+            pos += 1
+        url = text[start:pos]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            pos = _after_descriptors(text, pos)
+        if url:
+            urls.append(url)
+    return urls
+
+
+def _after_descriptors(text: str, pos: int) -> int:
+    depth = 0
+    while pos < len(text):
+        char = text[pos]
+        pos += 1
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            break
+    return pos
+
+
+def is_image_url(url: str) -> bool:
+    """Whether a link's target is an image file (what a thumbnail's link opens), judged by
+    Blogger's image hosts and upload paths or a file extension."""
+    path = urlsplit(url).path
+    return (is_blogger_image(url) or bool(_BLOGGER_IMAGE_PATH.match(path))
+            or path.lower().endswith(IMAGE_EXTENSIONS))
+
+
+def element_images(root: etree._Element, base_url: str) -> list[str]:
+    """Every image URL ``root`` shows or links to, in document order, each once: per
+    ``<img>`` its ``src``, its ``srcset`` candidates and the image its enclosing link opens;
+    ``<source srcset>`` of ``<picture>``."""
+    found: dict[str, None] = {}
+    for element in root.iter("img", "source"):
+        if len(found) >= MAX_IMAGES:
+            break
+        values = srcset_urls(element.get("srcset"))
+        if element.tag == "img":
+            values = [element.get("src") or "", *values, _linked_image(element, base_url)]
+        for value in values:
+            url = fetchable(value, base_url)
+            if url is not None:
+                found.setdefault(url, None)
+    return list(found)
+
+
+def _linked_image(img: etree._Element, base_url: str) -> str:
+    """The target of the link around ``img`` when it is an image file, else ""."""
+    for depth, ancestor in enumerate(img.iterancestors()):
+        if ancestor.tag == "a":
+            href = fetchable(ancestor.get("href"), base_url)
+            return href if href and is_image_url(href) else ""
+        if depth >= 2:  # <a><span><img></a> at most: a link further out is not the photo's
+            return ""
+    return ""
+
+
+def archived_images(urls: Iterable[str], archived: Callable[[str], bool]) -> list[str]:
+    """The archive's ``images`` field: the article's image URLs that were archived, in the
+    article's order. Failed, refused and out-of-scope images are left out (the run's
+    failures and counters say what failed); the clean HTML still names every image."""
+    return [url for url in dict.fromkeys(urls) if archived(url)]

@@ -1,0 +1,220 @@
+"""Images and page requisites: what a page shows and loads, found in literal HTML and CSS;
+each URL claimed once; posts held until their images settle; ads and trackers refused."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import html
+
+from goahead_crawler.blogger.images import (
+    archived_images,
+    element_images,
+    is_image_url,
+    srcset_urls,
+)
+from goahead_crawler.blogger.requisites import (
+    MAX_URLS,
+    css_requisites,
+    listing_images,
+    page_requisites,
+)
+from goahead_crawler.blogger.scope import Scope
+from goahead_crawler.blogger.static_frontier import StaticFrontier
+from goahead_crawler.blogger.urls import month_archive_url
+from goahead_crawler.extract import extract_article
+from sampleblog.statics import AD_TRACKER_URLS
+
+PAGE = "https://news.blogspot.com/2024/01/post.html"
+CDN = "https://blogger.googleusercontent.com/img/b/R29vZ2xl/AVvXsEx"
+
+
+@pytest.mark.parametrize(("value", "urls"), [
+    ("a.jpg 1x, b.jpg 2x", ["a.jpg", "b.jpg"]),
+    ("a.jpg, b.jpg", ["a.jpg", "b.jpg"]),
+    ("https://x/p=w640-h426 640w,https://x/p=s1600 1600w",
+     ["https://x/p=w640-h426", "https://x/p=s1600"]),
+    ("a,b.jpg 1x, c.jpg (x, y) 2x, d.jpg", ["a,b.jpg", "c.jpg", "d.jpg"]),  # commas in URLs
+    ("", []),
+    (None, []),
+])
+def test_srcset_urls(value: str | None, urls: list[str]) -> None:
+    assert srcset_urls(value) == urls
+
+
+@pytest.mark.parametrize(("url", "image"), [
+    (f"{CDN}/s1600/photo.jpg", True),
+    ("https://blogger.googleusercontent.com/img/a/AVvXsEh1=s1600", True),  # no extension
+    ("http://127.0.0.1:9000/img/a/AVvXsEh1=s1600", True),  # a stand-in CDN: Blogger's path
+    ("https://1.bp.blogspot.com/-a/b/c/d/s1600/p.jpg", True),
+    ("https://news.example/photos/p.JPEG", True),
+    ("https://news.blogspot.com/2024/01/other-post.html", False),
+    ("https://twitter.com/share?url=x", False),
+])
+def test_is_image_url(url: str, image: bool) -> None:
+    assert is_image_url(url) is image
+
+
+def test_element_images_take_src_srcset_and_the_full_size_link() -> None:
+    body = html.fromstring(
+        f'<div><a href="{CDN}/s1600/a.jpg"><img src="{CDN}/s640/a.jpg"'
+        f' srcset="{CDN}/s320/a.jpg 320w, {CDN}/s640/a.jpg 640w"></a>'
+        f'<a href="/2024/01/other.html"><img src="/thumb.png"></a>'  # a link to a post
+        f'<picture><source srcset="/b.webp"><img src="data:image/gif;base64,R0"></picture>'
+        f'<img src="  /c.gif#frag  "><img></div>')
+    assert element_images(body, PAGE) == [
+        f"{CDN}/s640/a.jpg", f"{CDN}/s320/a.jpg", f"{CDN}/s1600/a.jpg",
+        "https://news.blogspot.com/thumb.png", "https://news.blogspot.com/b.webp",
+        "https://news.blogspot.com/c.gif",
+    ]
+
+
+def test_the_article_lists_its_images_and_the_photos_they_open() -> None:
+    page = (f"<html><body><div class='post'><h3 class='post-title'>T</h3>"
+            f"<div class='post-body'><p>Text</p><a href='{CDN}/s1600/a.jpg'>"
+            f"<img src='{CDN}/s640/a.jpg'></a></div></div>"
+            f"<div class='sidebar'><img src='{CDN}/s72-c/b.jpg'></div></body></html>").encode()
+    article = extract_article(page, PAGE)
+    assert article.images == [f"{CDN}/s640/a.jpg"]  # what the body shows
+    assert article.image_urls == [f"{CDN}/s640/a.jpg", f"{CDN}/s1600/a.jpg"]  # captured
+
+
+def test_archived_images_keep_order_and_leave_out_the_rest() -> None:
+    urls = ["a", "b", "c", "a"]
+    assert archived_images(urls, {"c", "a"}.__contains__) == ["a", "c"]
+
+
+POST_PAGE = f"""<!DOCTYPE html><html><head>
+<link rel="icon" href="/favicon.ico"><link rel="canonical" href="{PAGE}">
+<link rel="alternate" href="/feeds/posts/default">
+<link href="https://www.blogger.com/static/v1/widgets/1-css_bundle_v2.css" rel="stylesheet">
+<link rel="preload" as="font" href="//fonts.gstatic.com/s/x.woff2">
+<script src="https://www.blogger.com/static/v1/widgets/2-widgets.js"></script>
+<script>var x = "url(/not-css.png)";</script>
+<style>@font-face{{src:url('https://fonts.gstatic.com/s/sarabun.ttf')}}
+#header{{background:url("//resources.blogblog.com/tile.png") repeat-x}}
+.x{{background:url(data:image/png;base64,AAAA)}}</style>
+</head><body background="/bg.gif"><div style="background-image: url( /hero.jpg )"></div>
+<img src="{CDN}/s1600/logo.png"><a href="{CDN}/s1600/a.jpg"><img src="{CDN}/s640/a.jpg"></a>
+<a href="/p/about.html">About</a></body></html>"""
+
+
+def test_page_requisites_are_what_the_page_loads() -> None:
+    assert page_requisites(POST_PAGE.encode(), PAGE) == [
+        "https://news.blogspot.com/favicon.ico",
+        "https://www.blogger.com/static/v1/widgets/1-css_bundle_v2.css",
+        "https://fonts.gstatic.com/s/x.woff2",
+        "https://www.blogger.com/static/v1/widgets/2-widgets.js",
+        "https://news.blogspot.com/bg.gif",
+        f"{CDN}/s1600/logo.png",
+        f"{CDN}/s640/a.jpg",
+        "https://fonts.gstatic.com/s/sarabun.ttf",
+        "https://resources.blogblog.com/tile.png",
+        "https://news.blogspot.com/hero.jpg",
+        f"{CDN}/s1600/a.jpg",
+    ]
+
+
+def test_page_requisites_respect_base_and_bounds() -> None:
+    page = b"<html><head><base href='https://cdn.example/x/'></head><body><img src='a.png'>"
+    assert page_requisites(page, PAGE) == ["https://cdn.example/x/a.png"]
+    many = "".join(f"<img src='/{i}.png'>" for i in range(MAX_URLS + 50))
+    assert len(page_requisites(f"<html><body>{many}</body></html>", PAGE)) == MAX_URLS
+    assert page_requisites(b"", PAGE) == []
+    assert page_requisites(b"\x00\x01 not html", PAGE) == []
+
+
+def test_css_requisites_resolve_against_the_stylesheet() -> None:
+    css = (b"@import 'more.css'; @import url(\"print.css\");"
+           b".a{background:url(../img/share.png)} .b{src:url( //fonts.gstatic.com/f.ttf )}"
+           b".c{background:URL(#svg)} .d{background:url()}")
+    url = "https://www.blogger.com/static/v1/widgets/css_bundle.css"
+    assert css_requisites(css, url) == [
+        "https://www.blogger.com/static/v1/widgets/more.css",
+        "https://www.blogger.com/static/v1/widgets/print.css",
+        "https://www.blogger.com/static/v1/img/share.png",
+        "https://fonts.gstatic.com/f.ttf",
+    ]
+
+
+def test_listing_images_are_those_of_its_posts() -> None:
+    page = (f"<html><body><img src='{CDN}/s1600/logo.png'>"
+            f"<div class='post'><div class='post-body entry-content'>"
+            f"<a href='{CDN}/s1600/a.jpg'><img src='{CDN}/s320/a.jpg'></a></div></div>"
+            f"<div itemprop='articleBody'><img src='/b.png'></div></body></html>").encode()
+    assert listing_images(page, "https://news.blogspot.com/") == [
+        f"{CDN}/s320/a.jpg", f"{CDN}/s1600/a.jpg", "https://news.blogspot.com/b.png"]
+
+
+def test_month_archive_url() -> None:
+    assert month_archive_url(PAGE) == "https://news.blogspot.com/2024/01/"
+    with pytest.raises(ValueError, match="not a post URL"):
+        month_archive_url("https://news.blogspot.com/p/about.html")
+
+
+# -- the deny list ------------------------------------------------------------------------
+@pytest.mark.parametrize("url", [
+    *AD_TRACKER_URLS,  # what the sample blog's templates embed
+    "https://securepubads.g.doubleclick.net/tag/js/gpt.js",
+    "https://www.googleadservices.com/pagead/conversion.js",
+    "https://ssl.google-analytics.com/ga.js",
+    "https://www.facebook.com/tr?id=1",
+    "https://platform.twitter.com/widgets.js",
+    "https://s7.addthis.com/js/300/addthis_widget.js",
+    "https://news.blogspot.com/pagead/show_ads.js",  # by path, even on the blog's origin
+    "https://news.blogspot.com/js/analytics.js",
+    "https://blogger.googleusercontent.com/gtag/js?id=G-1",
+    "https://www.blogger.com/comment/frame/1?po=2",  # www.blogger.com outside its statics
+    "https://www.blogger.com/share-post.g?blogID=1",
+    "https://www.blogger.com/profile/123",
+    "https://www.blogger.com/navbar.g?targetBlogID=1",
+    "https://news.example/style.css",  # another site's files
+])
+def test_ads_trackers_and_other_sites_are_never_requisites(url: str) -> None:
+    assert Scope("https://news.blogspot.com/").refusal(url, "static") is not None
+
+
+def test_blogger_statics_are_requisites() -> None:
+    scope = Scope("https://news.blogspot.com/")
+    for url in ("https://www.blogger.com/static/v1/widgets/1-css_bundle_v2.css",
+                "https://www.blogger.com/img/share_buttons_20_3.png",
+                "https://resources.blogblog.com/img/blank.gif",
+                "https://news.blogspot.com/favicon.ico", f"{CDN}/s1600/a.jpg"):
+        assert scope.refusal(url, "static") is None, url
+
+
+# -- one claim per URL, posts held until their images settle ------------------------------
+def test_each_url_is_claimed_once() -> None:
+    frontier = StaticFrontier()
+    assert frontier.claim("a") is True
+    assert frontier.claim("a") is False
+    assert frontier.pending() == ["a"]
+
+
+def test_a_post_is_held_until_its_last_image_settles() -> None:
+    frontier = StaticFrontier()
+    for url in ("a", "b", "c"):
+        frontier.claim(url)
+    frontier.settle("c", ok=True)
+    assert frontier.hold("p1", "post 1", ["a", "b", "c"]) is True
+    assert frontier.hold("p2", "post 2", ["b"]) is True
+    assert frontier.hold("p3", "post 3", ["c", "out-of-scope"]) is False  # nothing pending
+    assert frontier.settle("a", ok=True) == []
+    released = frontier.settle("b", ok=False)
+    assert [(h.key, h.item, h.urls) for h in released] == [
+        ("p1", "post 1", ["a", "b", "c"]), ("p2", "post 2", ["b"])]
+    assert [u for u in "abc" if frontier.captured(u)] == ["a", "c"]
+    assert frontier.settle("b", ok=True) == []  # settles once: a second answer changes nothing
+    assert frontier.counts() == {"pending": 0, "captured": 2, "failed": 1}
+
+
+def test_the_frontier_survives_a_resumed_job() -> None:
+    frontier = StaticFrontier()
+    frontier.claim("a")
+    frontier.claim("b")
+    frontier.settle("b", ok=True)
+    frontier.hold("p1", {"title": "t"}, ["a", "b"])
+    again = StaticFrontier()
+    again.restore(frontier.snapshot())
+    assert again.claim("b") is False
+    (held,) = again.settle("a", ok=True)
+    assert held.item == {"title": "t"}
