@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, fields
 from typing import Any
 
@@ -47,6 +48,23 @@ def capture_by_digest(db: Database, digest: str) -> Capture | None:
     """The first full response with this payload digest (what a revisit record cites)."""
     return _capture(db, "digest = ? AND record_type = 'response'", [digest],
                     "fetched_at, id")
+
+
+ARCHIVED_STATUSES = (200, 304)  # a full response, or not-modified (a revisit of one)
+
+
+def archived_urls(db: Database, urls: Iterable[str]) -> set[str]:
+    """Those of ``urls`` with a capture that a replay can show: a 200 response, or a
+    revisit of one (identical payload, or a 304 to a conditional request)."""
+    wanted = list(dict.fromkeys(urls))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+        chunk = wanted[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        sql = (f"SELECT DISTINCT url FROM captures WHERE url IN ({marks})"
+               f" AND status IN ({', '.join('?' * len(ARCHIVED_STATUSES))})")
+        found |= {row["url"] for row in db.query(sql, [*chunk, *ARCHIVED_STATUSES])}
+    return found
 
 
 def page_captures(db: Database) -> list[dict[str, str]]:

@@ -4,12 +4,14 @@ comments, gone posts. Pure."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from archive.models import Capture, Post
 from archive.timestamps import now_utc
 from goahead_crawler.blogger.feed import FeedEntry
+from goahead_crawler.blogger.images import archived_images
 from goahead_crawler.extract import extract_article
 from goahead_crawler.extract.article import Article
 
@@ -30,6 +32,7 @@ def page_post(
     blog_id: str | None = None,
     lastmod: str | None = None,
     capture: Capture | None = None,
+    archived: Callable[[str], bool] | None = None,
 ) -> tuple[Article, Post]:
     """What one fetched post or page becomes, for the crawl and the rebuild alike.
 
@@ -38,9 +41,13 @@ def page_post(
     it), ``url`` the canonical URL the row is stored under. The feed ``entry`` is the
     authority for everything it states (:func:`goahead_crawler.extract.extract_article`
     merges it); without one, a sitemap's ``lastmod`` is the change time we know.
+    ``archived`` says which image URLs are archived (the post's ``images``); a crawl that
+    is still fetching them leaves it out and calls :func:`with_images` once they settle.
     """
     article = extract_article(body, page_url or url, entry, content_type=content_type)
     post = build_post(url, article, kind=kind, blog_id=blog_id, capture=capture)
+    if archived is not None:
+        with_images(post, article.image_urls, archived)
     if entry is None and lastmod:
         post.updated = lastmod
     return article, post
@@ -68,7 +75,7 @@ def build_post(
         labels=article.labels,
         text=article.text,
         html=article.html,
-        images=article.images,
+        images=[],  # the archived ones: with_images()
         outlinks=article.outlinks,
         language=article.language,
         word_count=article.word_count,
@@ -79,6 +86,13 @@ def build_post(
         warc_length=capture.warc_length if capture else None,
         fetched_at=capture.fetched_at if capture else now_utc(),
     )
+
+
+def with_images(post: Post, image_urls: list[str], archived: Callable[[str], bool]) -> Post:
+    """``post`` with its ``images``: those of ``image_urls`` that are archived
+    (:func:`goahead_crawler.blogger.images.archived_images`)."""
+    post.images = archived_images(image_urls, archived)
+    return post
 
 
 @dataclass

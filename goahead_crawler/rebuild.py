@@ -17,7 +17,7 @@ from lxml import etree
 from scrapy.utils.sitemap import Sitemap
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.captures import record_capture
+from archive.captures import ARCHIVED_STATUSES, record_capture
 from archive.models import Capture
 from archive.posts import upsert_comments, upsert_post
 from archive.timestamps import to_utc
@@ -165,7 +165,8 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
     bodies = latest_bodies(records)
     entries, feed_comments = feed_metadata(warc_dir, bodies)
     context = Context(warc_dir, entries, feed_comments, sitemap_lastmods(warc_dir, bodies),
-                      {urlsplit(canonical_url(e.url)).netloc: e.blog_id for e in entries.values()})
+                      {urlsplit(canonical_url(e.url)).netloc: e.blog_id for e in entries.values()},
+                      {rec.url for rec in records if rec.status in ARCHIVED_STATUSES})
     for url, (capture, body) in sorted(bodies.items()):
         kind = "post" if is_post_path(url) else "page" if is_static_page_path(url) else None
         if kind is None or canonical_url(url) != url:
@@ -185,6 +186,7 @@ class Context:
     feed_comments: dict[str, list[dict]]
     lastmods: dict[str, str]
     blog_ids: dict[str, str]
+    archived: set[str]  # URLs with a capture a replay can show (the posts' images)
 
 
 def _reindex_one(db: Any, context: Context, url: str, kind: str, capture: Record, body: Record,
@@ -198,7 +200,7 @@ def _reindex_one(db: Any, context: Context, url: str, kind: str, capture: Record
         url, stored.decoded, content_type=body.content_type or None,
         entry=context.entries.get(url) if kind == "post" else None, kind=kind,
         lastmod=context.lastmods.get(url), blog_id=context.blog_ids.get(urlsplit(url).netloc),
-        capture=_capture(capture))
+        capture=_capture(capture), archived=context.archived.__contains__)
     outcome = upsert_post(db, post)
     setattr(result, outcome, getattr(result, outcome) + 1)
     setattr(result, f"{kind}s", getattr(result, f"{kind}s") + 1)

@@ -91,12 +91,25 @@ GOAHEAD_SITEMAP_ENABLED = True
 GOAHEAD_PAGER_ENABLED = True
 # Store reader comments; from the post page, the comments feed only when the page has fewer.
 GOAHEAD_COMMENTS_ENABLED = True
-# Also capture post images (Blogger image hosts) into the WARC, so that a replay shows them.
-GOAHEAD_ASSETS_ENABLED = False
+
+# --- goahead: images, page requisites, listing pages (replay) ---------------------------
+# Capture every image a post shows or links to (src, srcset, the full-size photo), each URL
+# once per crawl: in news posts the photos are often the story (`--no-images` turns it off).
+GOAHEAD_IMAGES_ENABLED = True
+# Also capture the stylesheets, scripts, fonts, icons and template images a page loads, so
+# that it replays as it looked (`--requisites`); off by default: the template, not the news.
+GOAHEAD_REQUISITES_ENABLED = False
+# Capture the home page and the /YYYY/MM/ archive page of each month with a post fetched,
+# so a replay can start at the front page (a few requests per crawl).
+GOAHEAD_LISTINGS_ENABLED = True
 # Origins (scheme://host[:port]) that count as Blogger static hosts besides Blogger's own
 # (blogger/scope.py): a custom domain's CDN, or a local stand-in for Blogger's image hosts.
 # Images and page requisites may come from them; the blog's pages never.
 GOAHEAD_STATIC_ORIGINS = []
+# Concurrent requests per image/static host other than the blog's (its own download slot,
+# under the same DOWNLOAD_DELAY floor and AutoThrottle); the blog's own images share the
+# blog's slot and limits.
+GOAHEAD_STATIC_CONCURRENCY = 2
 
 # --- goahead: incremental re-crawls ---------------------------------------------------
 # Re-runs fetch only what changed since the last finished full run of the blog (feed
@@ -131,6 +144,8 @@ DOWNLOADER_MIDDLEWARES = {
     # robots.txt; Scrapy's own OffsiteMiddleware compares host names only.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "goahead_crawler.middleware.scope_guard.ScopeGuard": 40,
+    # A download slot of its own for each image/static host (GOAHEAD_STATIC_CONCURRENCY).
+    "goahead_crawler.middleware.static_slots.StaticSlots": 45,
     "goahead_crawler.middleware.retry_after.RetryAfter": 560,
     "goahead_crawler.middleware.failures.FailureLog": 50,
     # Incremental runs: If-None-Match / If-Modified-Since from the URL's last capture.

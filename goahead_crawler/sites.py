@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from goahead_crawler.blogger.scope import NotInScope, origin_of
 from goahead_crawler.blogger.urls import BlogUrlError, blog_root
 
 # key -> (accepted types, the GOAHEAD_*/Scrapy setting it becomes, or None)
@@ -35,7 +36,10 @@ SITE_KEYS: dict[str, tuple[tuple[type, ...], str | None]] = {
     "max_posts": ((int,), "GOAHEAD_MAX_POSTS"),
     "pages": ((bool,), "GOAHEAD_PAGES_ENABLED"),
     "comments": ((bool,), "GOAHEAD_COMMENTS_ENABLED"),
-    "assets": ((bool,), "GOAHEAD_ASSETS_ENABLED"),
+    "images": ((bool,), "GOAHEAD_IMAGES_ENABLED"),
+    "assets": ((bool,), "GOAHEAD_IMAGES_ENABLED"),  # deprecated name of `images`
+    "requisites": ((bool,), "GOAHEAD_REQUISITES_ENABLED"),
+    "static_origins": ((list,), "GOAHEAD_STATIC_ORIGINS"),
 }
 TOP_KEYS = frozenset({"defaults", "site"})
 
@@ -96,6 +100,8 @@ def _site(raw: Any, where: str) -> Site:
     if "url" not in raw:
         raise SitesError(f"{where}: missing url")
     _check_keys(raw, where, allow=set(SITE_KEYS))
+    if "assets" in raw and "images" in raw:
+        raise SitesError(f"{where}: assets is the old name of images: give images only")
     try:
         url = blog_root(raw["url"])
     except BlogUrlError as exc:
@@ -117,8 +123,19 @@ def _check_keys(raw: dict[str, Any], where: str, allow: set[str]) -> None:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             expected = " or ".join(t.__name__ for t in types)
             raise SitesError(f"{where}: {key} must be {expected}, not {value!r}")
-        if types != (bool,) and key not in {"url", "name"} and value < 0:
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise SitesError(f"{where}: {key} must not be negative")
+        if isinstance(value, list):
+            _check_origins(value, f"{where}: {key}")
+
+
+def _check_origins(values: list[Any], where: str) -> None:
+    for value in values:
+        try:
+            origin_of(value if isinstance(value, str) else "")
+        except NotInScope:
+            raise SitesError(f"{where}: {value!r} is not an origin (scheme://host[:port])"
+                             ) from None
 
 
 def _check_unique(sites: list[Site], source: str) -> None:

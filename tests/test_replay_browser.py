@@ -1,9 +1,11 @@
 """An archived post in a real browser, offline: crawl the sample blog, stop the blog and its
 CDN, replay the post through pywb in headless Chromium (harness: tests/replay_browser.py).
 
-Today's crawl captures the post's HTML but not its images or page requisites (issue 14,
-phase 2), so the complete-offline test is an expected failure; the rest pins what already
-holds: the page comes from the archive and nothing reaches the dead blog or the live web.
+The crawl captures the post's images (by default) and its page requisites
+(``--requisites``), with the sample CDN named as a static origin (it stands in for
+Blogger's image and static hosts); the replayed post must show every image and load every
+stylesheet, script and font from the archive, reaching neither the dead blog nor the live
+web, and so must the front page, where a replay of the blog starts.
 Screenshots (the live post, its replay, wget's replay) go to the folder the ``screenshots``
 fixture prints (``GOAHEAD_REPLAY_SCREENSHOTS=DIR`` picks it).
 """
@@ -39,9 +41,8 @@ from tests.replay_browser import (
 )
 
 SEED_ID = "6402417935110832581"  # the reference article: four photos, Thai text
-# Phase 2 of issue 14 adds here what makes the crawler capture images and requisites from
-# the sample CDN (the local origin standing in for Blogger's static hosts).
-CRAWL_ARGS = ("--assets",)
+# Page requisites too; the fixture adds --static-origin with the sample CDN's origin.
+CRAWL_ARGS = ("--requisites",)
 
 
 # -- the harness's own logic, without a browser ------------------------------------------------
@@ -140,7 +141,8 @@ def stopped(tmp_path_factory, browser, screenshots) -> Stopped:
         post = site.blog("goahead").post(SEED_ID)
         live = browser.visit(site.urls["goahead"].rstrip("/") + post.path,
                              screenshots / "live-post.png", ignore_hosts=AD_TRACKER_HOSTS)
-        crawled = crawl_blog(site.urls["goahead"], tmp_path_factory.mktemp("crawl"), *CRAWL_ARGS)
+        crawled = crawl_blog(site.urls["goahead"], tmp_path_factory.mktemp("crawl"), *CRAWL_ARGS,
+                             "--static-origin", site.cdn_url)
         mirrored = (wget_mirror(site.urls["goahead"], tmp_path_factory.mktemp("wget"))
                     if shutil.which("wget") else None)
         origins = (origin(site.urls["goahead"]), origin(site.cdn_url))
@@ -193,10 +195,21 @@ def test_replay_comes_from_the_archive_and_reaches_no_live_origin(replayed_post)
     assert page.escaped() == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 phase 2: images and page requisites are not"
-                   " captured yet, so the replayed post shows no photo and no stylesheet")
-def test_replayed_post_is_complete_offline(replayed_post) -> None:
+def test_replayed_post_is_complete_offline(replayed_post, stopped) -> None:
     assert replayed_post.offline_problems() == []
+    assert {i.src for i in replayed_post.images} >= set(stopped.images)  # the four photos
+    assert ("Sarabun", "loaded") in replayed_post.fonts
+
+
+def test_replay_starts_at_the_front_page(stopped, pywb, browser, screenshots) -> None:
+    """The home page was captured with its requisites: a replay can start there."""
+    replay = Replay(stopped.crawled, pywb, stopped.origins, AD_TRACKER_HOSTS)
+    home = stopped.crawled.url
+    page = replay.open(browser, home, screenshots / "replayed-front-page.png")
+    print(page.summary())
+    assert page.offline_problems() == []
+    assert "Go Ahead News" in page.title
+    assert any(r.kind == "Stylesheet" and r.status == 200 for r in page.requests)
 
 
 def test_the_harness_passes_a_complete_archive(stopped, pywb, browser, screenshots) -> None:

@@ -135,3 +135,28 @@ def test_a_spider_without_a_blog_root_is_not_limited() -> None:
     crawler.spider = crawler._create_spider(name="plain")
     guard = ScopeGuard.from_crawler(crawler)
     assert guard.process_request(Request("http://127.0.0.1:1234/anything")) is None
+
+
+def test_static_hosts_get_a_download_slot_of_their_own() -> None:
+    """Politeness per host: the CDN (another port of the blog's host name) is not the blog's
+    slot; it gets GOAHEAD_STATIC_CONCURRENCY unless DOWNLOAD_SLOTS says otherwise; the
+    blog's own images stay in the blog's slot."""
+    from scrapy.core.engine import ExecutionEngine
+
+    from goahead_crawler.middleware.static_slots import StaticSlots
+
+    crawler = goahead_crawler(BloggerSpider, GOAHEAD_STATIC_CONCURRENCY=3,
+                              DOWNLOAD_SLOTS={"fonts.gstatic.com": {"concurrency": 1}},
+                              DOWNLOAD_HANDLERS={"http": None, "https": None})
+    crawler.spider = crawler._create_spider(url=BLOG)
+    crawler.engine = ExecutionEngine(crawler, lambda _: None)
+    slots = StaticSlots.from_crawler(crawler)
+    requests = [Request(url, meta={"goahead_scope": "static"}) for url in (
+        f"{CDN}/img/b/x/s1600/p.jpg", "https://fonts.gstatic.com/s/x.ttf", f"{BLOG}favicon.ico")]
+    requests.append(Request(f"{BLOG}2024/01/post.html"))
+    for request in requests:
+        slots.process_request(request)
+    assert [r.meta.get("download_slot") for r in requests] == [
+        "127.0.0.1:9000", "fonts.gstatic.com", None, None]
+    assert crawler.engine.downloader.per_slot_settings == {
+        "127.0.0.1:9000": {"concurrency": 3}, "fonts.gstatic.com": {"concurrency": 1}}

@@ -26,7 +26,9 @@ url = "https://goaheadnews.blogspot.com/2024/01/x.html"
 [[site]]
 url = "http://example.com"
 delay = 0
-assets = true
+assets = false
+requisites = true
+static_origins = ["https://cdn.example.com", "http://127.0.0.1:9000"]
 enabled = false
 """
 
@@ -41,7 +43,10 @@ def test_sites_file_with_defaults(tmp_path: Path) -> None:
                               "GOAHEAD_COMMENTS_ENABLED": False}
     assert (second.name, second.enabled) == ("example.com", False)
     assert second.settings["DOWNLOAD_DELAY"] == 0
-    assert second.settings["GOAHEAD_ASSETS_ENABLED"] is True
+    assert second.settings["GOAHEAD_IMAGES_ENABLED"] is False  # assets: images' old name
+    assert second.settings["GOAHEAD_REQUISITES_ENABLED"] is True
+    assert second.settings["GOAHEAD_STATIC_ORIGINS"] == [
+        "https://cdn.example.com", "http://127.0.0.1:9000"]
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -56,6 +61,13 @@ def test_sites_file_with_defaults(tmp_path: Path) -> None:
     ({"defaults": {"url": "http://a.com/"}, "site": [{}]}, "[defaults]: unknown key 'url'"),
     ({}, "no [[site]] tables"),
     ({"site": [{"url": "ftp://a.com/"}]}, "bad url"),
+    ({"site": [{"url": "http://a.com/", "images": "yes"}]}, "images must be bool"),
+    ({"site": [{"url": "http://a.com/", "images": True, "assets": True}]},
+     "assets is the old name of images"),
+    ({"site": [{"url": "http://a.com/", "static_origins": "http://cdn"}]},
+     "static_origins must be list"),
+    ({"site": [{"url": "http://a.com/", "static_origins": ["cdn.example.com"]}]},
+     "'cdn.example.com' is not an origin"),
 ])
 def test_bad_sites_are_one_line_errors(data: dict, message: str) -> None:
     with pytest.raises(SitesError, match=None) as info:

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
+from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -210,20 +210,54 @@ def test_page_with_fewer_comments_than_counted_fetches_the_comments_feed() -> No
     spider = make_spider()
     response, kwargs = post_response(spider)
     out = list(spider.parse_post(response, **kwargs))
-    (feed,) = [r for r in out if isinstance(r, Request)]
+    (feed,) = [r for r in out if isinstance(r, Request) and r.callback == spider.parse_comments_feed]
     assert feed.url.startswith(f"{ROOT}feeds/7001234567890123456/comments/default?alt=json")
     assert not [i for i in out if isinstance(i, PostComments)]
 
 
-def test_comments_off_and_assets_on() -> None:
-    spider = make_spider(GOAHEAD_COMMENTS_ENABLED=False, GOAHEAD_ASSETS_ENABLED=True)
+IMAGE = "https://blogger.googleusercontent.com/img/b/x/s640/p.jpg"
+
+
+def image_response(request: Request, status: int = 200) -> Response:
+    return Response(request.url, status=status, body=b"\xff\xd8jpeg", request=request,
+                    headers={"Content-Type": "image/jpeg"})
+
+
+def test_a_post_is_stored_once_its_images_are_captured() -> None:
+    spider = make_spider(GOAHEAD_COMMENTS_ENABLED=False)
     response, kwargs = post_response(spider, lastmod="2024-01-01T00:00:00Z")
     out = list(spider.parse_post(response, **kwargs))
-    (post,) = [i for i in out if isinstance(i, Post)]
-    assert post.updated == "2024-01-01T00:00:00Z"  # sitemap lastmod, no feed entry
+    assert [i for i in out if isinstance(i, Post)] == []  # held until its image settles
     (image,) = [r for r in out if isinstance(r, Request)]
-    assert image.url == "https://blogger.googleusercontent.com/img/b/x/s640/p.jpg"
+    assert image.url == IMAGE
     assert image.meta["goahead_scope"] == "static"  # checked by ScopeGuard, not offsite
+    assert image.priority > 0  # before more post pages: held posts stay few
+    (post,) = list(spider.parse_static(image_response(image), **image.cb_kwargs))
+    assert post.updated == "2024-01-01T00:00:00Z"  # sitemap lastmod, no feed entry
+    assert post.images == [IMAGE]
+    assert spider.crawler.stats.get_value("goahead/images/captured") == 1
+
+
+def test_a_failed_image_is_left_out_and_an_image_is_fetched_once() -> None:
+    spider = make_spider(GOAHEAD_COMMENTS_ENABLED=False)
+    response, kwargs = post_response(spider)
+    (image,) = [r for r in spider.parse_post(response, **kwargs) if isinstance(r, Request)]
+    other = response.replace(url=f"{ROOT}2024/01/follow-up.html")  # the same photo
+    again = list(spider.parse_post(other, **kwargs))
+    assert [r for r in again if isinstance(r, Request)] == []
+    failure = Failure(HttpError(image_response(image, 404)))
+    failure.request = image
+    posts = list(spider.static_failed(failure))
+    assert [p.images for p in posts] == [[], []]
+    assert spider.crawler.stats.get_value("goahead/images/failed") == 1
+
+
+def test_no_images_stores_the_post_at_once() -> None:
+    spider = make_spider(GOAHEAD_COMMENTS_ENABLED=False, GOAHEAD_IMAGES_ENABLED=False)
+    response, kwargs = post_response(spider)
+    out = list(spider.parse_post(response, **kwargs))
+    assert [type(i) for i in out] == [Post]
+    assert out[0].images == []  # nothing archived
 
 
 def test_the_blogs_own_https_redirect_is_adopted_once() -> None:

@@ -54,20 +54,34 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @click.option("--max-posts", type=int, default=0, help="Stop after this many posts (0: all).")
 @click.option("--no-pages", is_flag=True, help="Skip static pages (/p/*.html).")
 @click.option("--no-comments", is_flag=True, help="Do not store reader comments.")
-@click.option("--assets", is_flag=True, help="Also capture post images into the WARC.")
+@click.option("--images/--no-images", default=True, show_default=True,
+              help="Capture every image the posts show or link to (each URL once).")
+@click.option("--requisites", is_flag=True,
+              help="Also capture the stylesheets, scripts, fonts and template images pages"
+                   " load, from the blog and Blogger's static hosts (never ads or trackers).")
+@click.option("--static-origin", "static_origins", multiple=True, metavar="URL",
+              help="An origin (scheme://host[:port]) that serves the blog's images or"
+                   " requisites besides Blogger's own hosts, e.g. a custom domain's CDN."
+                   " Repeatable.")
+@click.option("--assets", is_flag=True, hidden=True,
+              help="Deprecated: images are captured by default now.")
 @click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.")
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
 def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, progress: bool,
           db_path: str, warc_dir: str, delay: float | None, concurrency: int | None,
-          max_posts: int, no_pages: bool, no_comments: bool, assets: bool, contact: str | None,
+          max_posts: int, no_pages: bool, no_comments: bool, images: bool, requisites: bool,
+          static_origins: tuple[str, ...], assets: bool, contact: str | None,
           verbose: int) -> None:
     """Crawl a Blogger blog (blogspot or custom domain), or every blog in a sites.toml,
     into WARC files and an archive; --resume continues an interrupted crawl. A blog
     crawled before is re-crawled incrementally (what changed since); --full forces all.
+    Images are captured too (--no-images: text only), and with --requisites everything
+    a page loads, so that it replays offline as it looked.
 
     \b
     Example:
         goahead crawl https://example.blogspot.com/ --db archive.db --warc-dir warcs/
+        goahead crawl https://example.blogspot.com/ --requisites
         goahead crawl --sites sites.toml --db archive.db --resume
     """
     from goahead_crawler.runner import project_settings, run_jobs
@@ -80,8 +94,7 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
         overrides["GOAHEAD_PAGES_ENABLED"] = False
     if no_comments:
         overrides["GOAHEAD_COMMENTS_ENABLED"] = False
-    if assets:
-        overrides["GOAHEAD_ASSETS_ENABLED"] = True
+    overrides.update(capture_overrides(images, requisites, static_origins, assets))
     if contact:
         overrides["GOAHEAD_CONTACT"] = contact  # the add-on builds the User-Agent from it
     overrides["GOAHEAD_PROGRESS_ENABLED"] = progress
@@ -132,6 +145,29 @@ def crawl_jobs(url: str | None, sites_file: str | None, db_path: str, resume: bo
                 click.echo(f"Resuming {root} (job begun {job.started_at}, {job.mode})", err=True)
         jobs.append(CrawlJob(root, overrides))
     return jobs
+
+
+def capture_overrides(images: bool, requisites: bool, static_origins: tuple[str, ...],
+                      assets: bool) -> dict[str, Any]:
+    """What to capture besides the posts; only what the user said (sites.toml decides the
+    rest per blog)."""
+    from goahead_crawler.blogger.scope import NotInScope, origin_of
+
+    overrides: dict[str, Any] = {}
+    if assets:
+        click.echo("--assets is deprecated: images are captured by default now", err=True)
+    if not images:
+        overrides["GOAHEAD_IMAGES_ENABLED"] = False
+    if requisites:
+        overrides["GOAHEAD_REQUISITES_ENABLED"] = True
+    for origin in static_origins:
+        try:
+            origin_of(origin)
+        except NotInScope as exc:
+            raise click.BadParameter(str(exc), param_hint="--static-origin") from exc
+    if static_origins:
+        overrides["GOAHEAD_STATIC_ORIGINS"] = list(static_origins)
+    return overrides
 
 
 def crawl_overrides(db_path: str, warc_dir: str, delay: float | None, concurrency: int | None,

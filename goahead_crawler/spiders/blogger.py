@@ -46,16 +46,10 @@ from goahead_crawler.blogger.frontier import Frontier
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.scope import Scope
 from goahead_crawler.blogger.sitemap import read_sitemap
-from goahead_crawler.blogger.urls import (
-    blog_root,
-    feed_page_url,
-    is_blogger_image,
-    is_post_path,
-    same_blog,
-)
+from goahead_crawler.blogger.urls import blog_root, feed_page_url, is_post_path, same_blog
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import GonePost, PostComments, page_post
-from goahead_crawler.middleware.scope_guard import SCOPE_META
+from goahead_crawler.spiders.capture import CaptureRoutes
 from goahead_crawler.spiders.discovery import Discovery
 from goahead_crawler.spiders.incremental import IncrementalRoutes, load_previous
 
@@ -63,7 +57,7 @@ GONE = (404, 410)
 STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
 
 
-class BloggerSpider(IncrementalRoutes, scrapy.Spider):
+class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
     """Archive every post and static page of one Blogger blog.
 
     ``scrapy crawl blogger -a url=https://example.blogspot.com/``
@@ -94,13 +88,15 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
         spider.sitemap_enabled = settings.getbool("GOAHEAD_SITEMAP_ENABLED")
         spider.pager_enabled = settings.getbool("GOAHEAD_PAGER_ENABLED")
         spider.comments_enabled = settings.getbool("GOAHEAD_COMMENTS_ENABLED")
-        spider.assets_enabled = settings.getbool("GOAHEAD_ASSETS_ENABLED")
+        spider._configure_capture(settings)  # images, requisites, listing pages
         # what may be fetched (middleware/scope_guard.py checks every request against it)
         spider.scope = Scope(spider.root, settings.getlist("GOAHEAD_STATIC_ORIGINS"))
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self._restore():  # a resumed job: its queue holds the rest of discovery
+            for request in self._capture_restore(self.state[STATE_KEY].get("capture", {})):
+                yield request
             return
         self.previous = self.previous or load_previous(self.crawler, self.root)
         if self.previous:
@@ -128,9 +124,11 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Keep where discovery stands for a resumed job (Scrapy's SpiderState saves it)."""
+        self._capture_closed(reason)
         if hasattr(self, "state"):
             self.state[STATE_KEY] = {"spider": self.discovery.snapshot(),
-                                     "frontier": self.frontier.snapshot()}
+                                     "frontier": self.frontier.snapshot(),
+                                     "capture": self._capture_snapshot()}
 
     # -- helpers ---------------------------------------------------------------------------
     def _stat(self, key: str, count: int = 1) -> None:
@@ -312,6 +310,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         yield from self._follow_links(response)
+        yield from self._capture_listing(response)
 
     def listing_failed(self, failure: Failure) -> None:
         if failure.check(IgnoreRequest):  # robots.txt (counted as robotstxt/forbidden)
@@ -341,11 +340,9 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
             content_type=content_type.decode("latin-1") if content_type else None,
             blog_id=self.discovery.blog_id, capture=response.meta.get("warc_capture"))
         self._stat(f"archived/{kind}s")
-        yield post
+        yield from self._capture_post(response, article, post)  # the post, now or held
         if self.comments_enabled and kind == "post":
             yield from self._comments(article, entry, post.blog_id, post.post_id)
-        if self.assets_enabled:
-            yield from self._assets(article)
         if self.discovery.pager_started:
             yield from self._follow_links(response)
         elif self.discovery.pages_from_html:
@@ -363,7 +360,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
         self._stat("posts/failed")
         self.logger.error("Could not fetch %s: %s", url, failure.value)
 
-    # -- comments and assets ---------------------------------------------------------------
+    # -- comments ---------------------------------------------------------------------
     def _comments(self, article: Article, entry: FeedEntry | None, blog_id: str,
                   post_id: str) -> Iterator[Any]:
         expected = entry.comment_count if entry else article.comment_count
@@ -400,14 +397,3 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
     def comments_failed(self, failure: Failure) -> None:
         self._stat("comments/errors")
         self.logger.warning("Comments feed %s failed: %s", failure.request.url, failure.value)
-
-    def _assets(self, article: Article) -> Iterator[scrapy.Request]:
-        """Post images on Blogger's image hosts, captured into the WARC for replay."""
-        for url in article.images:
-            if is_blogger_image(url):
-                self._stat("assets/requested")
-                yield scrapy.Request(url, callback=self.parse_asset, priority=-1,
-                                     meta={SCOPE_META: "static", "goahead_source": "asset"})
-
-    def parse_asset(self, response: Response) -> None:
-        self._stat("assets/captured")

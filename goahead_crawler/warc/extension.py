@@ -87,6 +87,9 @@ class WarcCapture:
         self.index = DigestIndex(load_lookup(crawler, s.get("GOAHEAD_WARC_DIGEST_LOOKUP")))
         self.failed = False
         self._recent: OrderedDict[str, str] = OrderedDict()
+        # (file, offset) of a page's record -> its URL and fields: a post stored later than
+        # its page's callback (held for its images) still gets its own page's metadata
+        self._pages: OrderedDict[tuple[str, int], tuple[str, dict[str, Any]]] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCapture:
@@ -167,15 +170,26 @@ class WarcCapture:
         outlinks = getattr(item, "outlinks", None)
         if self.failed or not getattr(item, "url", None) or outlinks is None:
             return
-        capture = response.meta.get("warc_capture")
-        url = capture.url if isinstance(capture, Capture) else response.url.split("#")[0]
-        fields = self._page_fields(response.meta)
+        url, fields = self._item_page(item, response)
         fields["goahead-kind"] = str(getattr(item, "kind", "") or "page")
         fields["outlink"] = [str(u) for u in outlinks]
         try:
             self.write_metadata(url, fields)
         except OSError:
             return  # counted, logged and the spider closed by _error
+
+    def _item_page(self, item: Any, response: Response) -> tuple[str, dict[str, Any]]:
+        """The captured URL and fields of the page ``item`` came from: the response it was
+        yielded with, unless the item names another capture (a post released after its
+        images) that this crawl wrote."""
+        location = (getattr(item, "warc_file", None), getattr(item, "warc_offset", None))
+        capture = response.meta.get("warc_capture")
+        if isinstance(capture, Capture) and (capture.warc_file, capture.warc_offset) != location:
+            found = self._pages.get(location)
+            if found is not None:
+                return found[0], dict(found[1])
+        url = capture.url if isinstance(capture, Capture) else response.url.split("#")[0]
+        return url, self._page_fields(response.meta)
 
     # -- writing ------------------------------------------------------------------------
 
@@ -203,7 +217,7 @@ class WarcCapture:
         self._count(revisit=bool(earlier or previous))
         if not earlier and not previous:
             self.index.add(digest, ex.url, date)
-        self._remember(ex.url, main_id)
+        self._remember(ex.url, main_id, (written[0].filename, written[0].offset), fields)
         return self._capture(ex, response, written[0], digest, date, main.rec_type)
 
     def write_metadata(self, url: str, fields: Mapping[str, str | Sequence[str]]) -> Written | None:
@@ -267,11 +281,14 @@ class WarcCapture:
             site=urlsplit(ex.url).hostname,
         )
 
-    def _remember(self, url: str, record_id: str) -> None:
-        self._recent[url] = record_id
-        self._recent.move_to_end(url)
-        if len(self._recent) > _RECENT:
-            self._recent.popitem(last=False)
+    def _remember(self, url: str, record_id: str, location: tuple[str, int],
+                  fields: dict[str, Any]) -> None:
+        for recent, key, value in ((self._recent, url, record_id),
+                                   (self._pages, location, (url, fields))):
+            recent[key] = value
+            recent.move_to_end(key)
+            if len(recent) > _RECENT:
+                recent.popitem(last=False)
 
     def _count(self, revisit: bool) -> None:
         self.stats.set_value(STATS + "records_written", self.writer.records_written)

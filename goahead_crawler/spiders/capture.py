@@ -1,0 +1,233 @@
+"""The capture routes of the ``blogger`` spider: what a replay needs besides the posts.
+
+- **Images** (on by default; ``GOAHEAD_IMAGES_ENABLED``): every image a post's article
+  shows or links to (:attr:`Article.image_urls`), and those of listing pages' posts.
+- **Page requisites** (``GOAHEAD_REQUISITES_ENABLED``): stylesheets, scripts, fonts, icons
+  and template images a page loads, and what its fetched stylesheets name in turn.
+- **Listing pages** (``GOAHEAD_LISTINGS_ENABLED``): the home page and the ``/YYYY/MM/``
+  archive page of every month with a post fetched, once discovery is over, so a replay
+  can start at the front page (``/search`` pages are robots.txt-disallowed on Blogger).
+
+Every image and requisite URL is claimed once per crawl in one :class:`StaticFrontier`
+and fetched only when the scope allows it for the ``"static"`` purpose (the blog,
+Blogger's static hosts, ``GOAHEAD_STATIC_ORIGINS``; never ads or trackers), at a priority
+above post pages, so the posts held for their images stay few. A post is stored once its
+images have settled, its ``images`` field listing those archived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from archive.captures import archived_urls
+from archive.models import Post
+from goahead_crawler.blogger.requisites import (
+    css_requisites,
+    listing_images,
+    parse_page,
+    tree_requisites,
+)
+from goahead_crawler.blogger.static_frontier import StaticFrontier
+from goahead_crawler.blogger.urls import is_post_path, month_archive_url
+from goahead_crawler.crawl_archive import CrawlArchive
+from goahead_crawler.extract.article import Article
+from goahead_crawler.items import with_images
+from goahead_crawler.middleware.conditional import CONDITIONAL
+from goahead_crawler.middleware.scope_guard import SCOPE_META, OutOfScope
+
+STATIC_PRIORITY = 10  # before more post pages: images settle soon after their post
+MAX_CSS_DEPTH = 3  # page -> stylesheet -> @import -> @import
+STATIC_META = "goahead_static"  # request.meta: the URL claimed (redirects keep it)
+
+
+class CaptureRoutes:
+    """Mixed into ``BloggerSpider``: images, requisites and listing pages."""
+
+    statics: StaticFrontier
+    listings_done = False
+
+    def _configure_capture(self: Any, settings: Any) -> None:
+        self.images_enabled = settings.getbool("GOAHEAD_IMAGES_ENABLED")
+        self.requisites_enabled = settings.getbool("GOAHEAD_REQUISITES_ENABLED")
+        self.listings_enabled = settings.getbool("GOAHEAD_LISTINGS_ENABLED")
+        self.statics = StaticFrontier()
+        self._earlier: dict[str, bool] = {}
+        self.crawler.signals.connect(self._capture_idle, signal=signals.spider_idle)
+
+    # -- posts and pages -----------------------------------------------------------------
+    def _capture_post(self: Any, response: Response, article: Article, post: Post
+                      ) -> Iterator[Any]:
+        """Requests for the page's images (and requisites); the post, now or once its
+        images have settled."""
+        images = article.image_urls if self.images_enabled else []
+        yield from self._static_requests(images, "image", response.url)
+        if self.requisites_enabled:
+            yield from self._requisites_of(response, exclude=article.image_urls)
+        if self.statics.hold(post.url, post, article.image_urls):
+            self._stat("images/posts_held")
+            return
+        yield self._complete(post, article.image_urls)
+
+    def _complete(self: Any, post: Post, image_urls: list[str]) -> Post:
+        return with_images(post, image_urls, self._archived)
+
+    def _archived(self: Any, url: str) -> bool:
+        """Captured by this crawl, or (for what this crawl did not capture) by an earlier
+        one: the archive's captures table says so."""
+        if self.statics.captured(url):
+            return True
+        if url not in self._earlier:
+            archive = CrawlArchive.of(self.crawler)
+            db = archive.reader() if archive is not None else None
+            self._earlier[url] = bool(db is not None and archived_urls(db, [url]))
+        return self._earlier[url]
+
+    def _requisites_of(self: Any, response: Response, exclude: Iterable[str] = ()
+                       ) -> Iterator[scrapy.Request]:
+        tree = parse_page(response.body)
+        if tree is None:
+            return
+        skip = set(exclude) if not self.images_enabled else set()
+        urls = [u for u in tree_requisites(tree, response.url) if u not in skip]
+        yield from self._static_requests(urls, "requisite", response.url)
+
+    # -- image and requisite requests ----------------------------------------------------
+    def _static_requests(self: Any, urls: Iterable[str], kind: str, parent: str,
+                         depth: int = 0) -> Iterator[scrapy.Request]:
+        for url in urls:
+            if self.scope.refusal(url, "static") is not None:
+                self._stat(f"{kind}s/out_of_scope")
+                self.logger.debug("Not captured (out of scope): %s on %s", url, parent)
+                continue
+            if self.statics.claim(url):
+                self._stat(f"{kind}s/requested")
+                yield self._static_request(url, kind, parent, depth)
+
+    def _static_request(self: Any, url: str, kind: str, parent: str | None, depth: int = 0
+                        ) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_static, errback=self.static_failed,
+            cb_kwargs={"kind": kind, "depth": depth}, priority=STATIC_PRIORITY,
+            dont_filter=True,  # claimed once by the StaticFrontier
+            meta={SCOPE_META: "static", STATIC_META: url, CONDITIONAL: True,
+                  "goahead_source": kind, **({"goahead_parent": parent} if parent else {})},
+        )
+
+    def parse_static(self: Any, response: Response, kind: str = "image", depth: int = 0
+                     ) -> Iterator[Any]:
+        self._stat(f"{kind}s/captured")
+        if kind == "requisite" and response.status == 200 and depth < MAX_CSS_DEPTH \
+                and _is_css(response):
+            urls = css_requisites(response.body, response.url)
+            yield from self._static_requests(urls, "requisite", response.url, depth + 1)
+        yield from self._settled(response.meta[STATIC_META], ok=True)
+
+    def static_failed(self: Any, failure: Failure) -> Iterator[Any]:
+        request = failure.request
+        kind = request.cb_kwargs.get("kind", "image")
+        if _robots_refusal(failure):
+            self._stat(f"{kind}s/robots_forbidden")
+            self.logger.info("Not captured (robots.txt): %s", request.url)
+        else:
+            status = failure.value.response.status if failure.check(HttpError) else None
+            self._stat(f"{kind}s/failed")
+            self.logger.warning("Could not capture %s %s: %s", kind, request.url,
+                                f"HTTP {status}" if status else failure.value)
+        yield from self._settled(request.meta[STATIC_META], ok=False)
+
+    def _settled(self: Any, url: str, ok: bool) -> Iterator[Post]:
+        for held in self.statics.settle(url, ok):
+            yield self._complete(held.item, held.urls)
+
+    # -- listing pages -------------------------------------------------------------------
+    def _capture_idle(self: Any) -> None:
+        """Once discovery is over (the spider idle): the home page and month archives."""
+        if self.listings_done or not self.listings_enabled:
+            return
+        self.listings_done = True
+        requests = list(self._listing_captures())
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
+
+    def _listing_captures(self: Any) -> Iterator[scrapy.Request]:
+        posts = sorted(u for u in self.frontier.seen if is_post_path(u))
+        if not posts:  # an incremental run with nothing new: the listings are unchanged
+            return
+        months = dict.fromkeys(month_archive_url(url) for url in posts)
+        for url in [self.root, *sorted(months, reverse=True)]:
+            if url in self.discovery.listings:  # walked by the HTML pager already
+                continue
+            self.discovery.listings.add(url)
+            self._stat("listings/requested")
+            yield scrapy.Request(url, callback=self.parse_listing_page,
+                                 errback=self.listing_capture_failed,
+                                 meta={"goahead_source": "listing", **self._conditional_meta()})
+
+    def parse_listing_page(self: Any, response: Response) -> Iterator[Any]:
+        self._stat("listings/captured")
+        yield from self._capture_listing(response)
+
+    def _capture_listing(self: Any, response: Response) -> Iterator[scrapy.Request]:
+        """Images of a listing page's posts, and its requisites."""
+        if response.status != 200:
+            return
+        images = listing_images(response.body, response.url)
+        yield from self._static_requests(images if self.images_enabled else [], "image",
+                                         response.url)
+        if self.requisites_enabled:
+            yield from self._requisites_of(response, exclude=images)
+
+    def listing_capture_failed(self: Any, failure: Failure) -> None:
+        self._stat("listings/failed")
+        level = self.logger.info if _robots_refusal(failure) else self.logger.warning
+        level("Listing page %s not captured: %s", failure.request.url, failure.value)
+
+    # -- resume --------------------------------------------------------------------------
+    def _capture_snapshot(self: Any) -> dict[str, Any]:
+        data = self.statics.snapshot()
+        data["held"] = [[key, asdict(post), urls] for key, post, urls in data["held"]]
+        return {"statics": data, "listings_done": self.listings_done}
+
+    def _capture_restore(self: Any, saved: dict[str, Any]) -> Iterator[scrapy.Request]:
+        """Held posts back on hold; their pending images asked again (those still in the
+        job's queue settle once, whichever answer comes first)."""
+        data = saved.get("statics", {})
+        held = [[key, Post(**post), urls] for key, post, urls in data.get("held", ())]
+        self.statics.restore({"state": data.get("state", {}), "held": held})
+        self.listings_done = bool(saved.get("listings_done"))
+        waited = {url for h in self.statics.held.values() for url in h.pending}
+        for url in self.statics.pending():
+            yield self._static_request(url, "image" if url in waited else "requisite", None)
+
+    def _capture_closed(self: Any, reason: str) -> None:
+        held = len(self.statics.held)
+        if not held:
+            return
+        self.crawler.stats.set_value("goahead/images/posts_unstored", held)
+        if reason == "finished":
+            self.logger.error("%d posts were not stored: their images never settled", held)
+        else:
+            self.logger.warning("%d posts held for their images are not stored yet (%s); "
+                                "goahead crawl --resume stores them", held, reason)
+
+
+def _robots_refusal(failure: Failure) -> bool:
+    """RobotsTxtMiddleware's plain IgnoreRequest (HTTP errors and scope refusals are
+    IgnoreRequest subclasses: failures)."""
+    return bool(failure.check(IgnoreRequest)) and not failure.check(HttpError, OutOfScope)
+
+
+def _is_css(response: Response) -> bool:
+    ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+    return "text/css" in ctype or response.url.split("?", 1)[0].lower().endswith(".css")
