@@ -67,13 +67,38 @@ def archived_urls(db: Database, urls: Iterable[str]) -> set[str]:
     return found
 
 
-def page_captures(db: Database) -> list[dict[str, str]]:
-    """Each archived post and page with the capture its row points to: ``url``, ``ts``
-    (the capture's WARC-Date) and ``title``, oldest post first (a WACZ's page list)."""
+def page_captures(db: Database) -> list[dict[str, Any]]:
+    """A WACZ's page list: each blog's home page (where a replay starts), then each archived
+    post and page, oldest post first, with the capture its row points to: ``url``, ``ts``
+    (the capture's WARC-Date), ``title``, ``text`` (the clean text, for ReplayWeb.page's
+    full-text search) and ``warc_files`` (the files a replay of it needs: the record's, and
+    for a revisit the original response's; None when that original is not archived)."""
+    columns = "c.url, c.fetched_at, c.record_type, c.digest, c.warc_file"
     sql = (
-        "SELECT c.url, c.fetched_at, p.title FROM posts p JOIN captures c"
+        f"SELECT {columns}, p.title, p.text FROM posts p JOIN captures c"
         " ON c.warc_file = p.warc_file AND c.warc_offset = p.warc_offset"
         " ORDER BY p.published_utc, p.id"
     )
-    return [{"url": r["url"], "ts": r["fetched_at"], "title": r["title"] or r["url"]}
-            for r in db.query(sql)]
+    posts = [{**_page(db, r), "title": r["title"] or r["url"], "text": r["text"] or ""}
+             for r in db.query(sql)]
+    return [*_home_pages(db, columns), *posts]
+
+
+def _home_pages(db: Database, columns: str) -> list[dict[str, Any]]:
+    homes = []
+    for (site,) in db.execute("SELECT DISTINCT site FROM posts ORDER BY site").fetchall():
+        sql = (f"SELECT {columns} FROM captures c WHERE c.url IN (?, ?)"
+               f" AND c.status IN ({', '.join('?' * len(ARCHIVED_STATUSES))})"
+               " ORDER BY c.fetched_at DESC, c.id DESC LIMIT 1")
+        params = [f"http://{site}/", f"https://{site}/", *ARCHIVED_STATUSES]
+        for row in db.query(sql, params):
+            homes.append({**_page(db, row), "title": f"{site}: home page", "text": ""})
+    return homes
+
+
+def _page(db: Database, row: dict[str, Any]) -> dict[str, Any]:
+    files: list[str] | None = [row["warc_file"]]
+    if row["record_type"] == "revisit":
+        original = capture_by_digest(db, row["digest"])
+        files = None if original is None else sorted({row["warc_file"], original.warc_file})
+    return {"url": row["url"], "ts": row["fetched_at"], "warc_files": files}

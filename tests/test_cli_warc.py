@@ -195,17 +195,41 @@ def test_wacz_packages_every_warc_with_the_archived_pages(crawled, tmp_path) -> 
     out = tmp_path / "crawl.wacz"
     result = run("wacz", *where(crawled), "--out", out)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"wrote {out}: 2 WARC file(s), {len(crawled.live)} pages")
+    pages_count = len(crawled.live) + 1  # the home page first: where a replay starts
+    assert result.stdout.startswith(f"wrote {out}: 2 WARC file(s), {pages_count} pages")
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
         pages = [json.loads(x) for x in z.read("pages/pages.jsonl").splitlines()]
     assert {f"archive/{p.name}" for p in crawled.warcs.glob("*.warc.gz")} <= names
     assert pages[0]["format"] == "json-pages-1.0"
-    assert {p["url"] for p in pages[1:]} == set(crawled.live)
-    titles = dict(crawled.rows("select url, title from posts"))
-    assert all(p["title"] == titles[p["url"]] for p in pages[1:])
+    (home,) = [p for p in pages[1:] if p["url"] == crawled.url]  # where a replay starts
+    assert home["title"].endswith("home page")
+    posts = [p for p in pages[1:] if p is not home]
+    assert {p["url"] for p in posts} == set(crawled.live)
+    rows = {url: (title, text) for url, title, text in crawled.rows(
+        "select url, title, text from posts")}
+    assert all((p["title"], p["text"]) == rows[p["url"]] for p in posts)  # full-text search
+    assert all({"url", "ts", "title", "text"} <= set(p) for p in pages[1:])
     # in a subprocess: py-wacz's validator (frictionless) leaves files open
     check = subprocess.run([sys.executable, "-m", "wacz", "validate", "-f", str(out)],
                            capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "Validation succeeded" in check.stdout
+
+
+def test_wacz_refuses_pages_its_warc_files_lack(crawled, tmp_path) -> None:
+    """The second crawl's records are revisits of the first's: without the first run's
+    files its pages cannot replay, so no WACZ is written (exit 1, one line)."""
+    partial = tmp_path / "warcs"
+    partial.mkdir()
+    for path in crawled.runs[1]:
+        shutil.copy(path, partial / path.name)
+    out = tmp_path / "partial.wacz"
+    result = CliRunner().invoke(goahead, ["wacz", "--db", str(crawled.db), "--warc-dir",
+                                          str(partial), "--out", str(out)])
+    assert result.exit_code == 1
+    (line,) = result.output.splitlines()
+    assert line.startswith("Error: ")
+    assert f"pages are not in the WARC files of {partial}" in line
+    assert crawled.runs[0][0].name in line  # where the first page's original is
+    assert not out.exists()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from goahead_crawler.warc import records as rec
-from goahead_crawler.warc.indexing import make_wacz, write_cdxj
+from goahead_crawler.warc.indexing import WaczError, make_wacz, pages_outside, write_cdxj
 from goahead_crawler.warc.reader import RevisitRecord, read_response
 from goahead_crawler.warc.writer import RotatingWarcWriter
 
@@ -106,6 +106,31 @@ def test_make_wacz_packages_the_warcs(warc: tuple[Path, list], tmp_path: Path) -
     assert f"archive/{written[0].filename}" in names
     assert "datapackage.json" in names
     assert any(n.startswith("indexes/") for n in names)
+
+
+def test_make_wacz_lists_pages_with_text_and_refuses_unmatched_ones(
+        warc: tuple[Path, list], tmp_path: Path) -> None:
+    directory, _ = warc
+    paths = sorted(directory.glob("*.warc.gz"))
+    page = {"url": "http://blog.test/plain", "ts": DATE, "title": "ข่าว", "text": "hello",
+            "warc_files": ["x"]}  # bookkeeping keys stay out of pages.jsonl
+    out = make_wacz(paths, tmp_path / "ok.wacz", [page])
+    with zipfile.ZipFile(out) as z:
+        _, listed = (json.loads(x) for x in z.read("pages/pages.jsonl").splitlines())
+    assert (listed["url"], listed["title"], listed["text"]) == (page["url"], "ข่าว", "hello")
+    assert "warc_files" not in listed
+    missing = {**page, "url": "http://blog.test/never-captured"}
+    with pytest.raises(WaczError, match="only 1 of 2 pages matched a record"):
+        make_wacz(paths, tmp_path / "bad.wacz", [page, missing])
+    assert not (tmp_path / "bad.wacz").exists()
+
+
+def test_pages_outside_the_warc_files_are_named() -> None:
+    pages = [{"url": "a", "warc_files": ["one.warc.gz"]},
+             {"url": "b", "warc_files": ["one.warc.gz", "two.warc.gz"]},
+             {"url": "c", "warc_files": None}]  # a revisit whose original is not archived
+    outside = pages_outside(pages, [Path("/x/one.warc.gz")])
+    assert [p["url"] for p in outside] == ["b", "c"]
 
 
 def test_library_modules_import_no_scrapy_or_twisted() -> None:

@@ -32,6 +32,9 @@ SUMMARY_ROWS = (
     ("static pages", "goahead/archived/pages"),
     ("comments", "goahead/comments/stored"),
     ("new/updated/unchanged", None),
+    ("images archived/failed", None),
+    ("requisites archived/failed", None),
+    ("home + month pages", "goahead/listings/captured"),
     ("requests", "downloader/request_count"),
     ("bytes received", "downloader/response_bytes"),
     ("WARC records", "goahead/warc/records_written"),
@@ -51,6 +54,10 @@ def _summary_cell(result: Any, label: str, key: str | None) -> str:
         return str(result.errors)
     if label == "result":
         return "[green]ok[/]" if result.ok else f"[red]{escape(result.finish_reason)}[/]"
+    if label.endswith("archived/failed"):
+        kind = label.split()[0]
+        return "{} / {}".format(*(result.stat(f"goahead/{kind}/{k}") for k in ("captured",
+                                                                             "failed")))
     if label.startswith("found"):
         return " / ".join(str(sum(result.stat(f"goahead/found/{s}") for s in group))
                           for group in FOUND_SOURCES)

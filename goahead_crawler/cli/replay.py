@@ -107,7 +107,9 @@ def index(warc_dir: str, out: str | None) -> None:
 def wacz(db_path: str, warc_dir: str, out: str) -> None:
     """Package every finished WARC file as a WACZ, ready to open in ReplayWeb.page.
 
-    Its page list is the archive's posts and static pages, with their titles.
+    Its page list is each blog's home page, then the archive's posts and static pages,
+    with their titles and clean text (ReplayWeb.page's full-text search). A WACZ whose
+    pages are not all in these WARC files is refused.
 
     \b
     Example:
@@ -116,7 +118,7 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
     from contextlib import redirect_stdout
 
     from archive.captures import page_captures
-    from goahead_crawler.warc.indexing import make_wacz
+    from goahead_crawler.warc.indexing import make_wacz, pages_outside
 
     paths = finished_warcs(warc_dir)
     db = open_existing(db_path)
@@ -124,6 +126,13 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
         pages = page_captures(db)
     finally:
         db.close()
+    missing = pages_outside(pages, paths)
+    if missing:
+        first = missing[0]
+        where = ", ".join(first["warc_files"] or ["a revisit's original, not archived"])
+        raise click.ClickException(
+            f"{len(missing)} of {len(pages)} pages are not in the WARC files of {warc_dir}"
+            f" (first: {first['url']} in {where}); pass the --warc-dir the crawl wrote")
     with redirect_stdout(sys.stderr):  # py-wacz narrates its steps on stdout
         made = make_wacz(paths, out, pages)
     click.echo(f"wrote {made}: {len(paths)} WARC file(s), {len(pages)} pages, "

@@ -11,6 +11,7 @@ import gc
 import json
 import tempfile
 import warnings
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
@@ -25,6 +26,18 @@ class WaczError(RuntimeError):
 
 #: ``pages.jsonl`` header: the page list ReplayWeb.page shows for a WACZ.
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Archived posts and pages"}
+#: What a ``pages.jsonl`` line holds (ReplayWeb.page searches ``title`` and ``text``).
+PAGE_KEYS = ("url", "ts", "title", "text")
+
+
+def pages_outside(pages: Iterable[Mapping[str, object]], warc_paths: Iterable[str | Path]
+                  ) -> list[Mapping[str, object]]:
+    """The pages whose records (``warc_files``: the capture's file, and for a revisit its
+    original's; None when the original is unknown) are not all among ``warc_paths``: a
+    WACZ listing them would list pages it cannot replay."""
+    names = {Path(p).name for p in warc_paths}
+    return [page for page in pages
+            if page.get("warc_files") is None or not set(page["warc_files"]) <= names]
 
 
 @contextlib.contextmanager
@@ -63,12 +76,14 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str]) -> N
 def make_wacz(
     warc_paths: Iterable[str | Path],
     out: str | Path,
-    pages: Iterable[Mapping[str, str]] | None = None,
+    pages: Iterable[Mapping[str, object]] | None = None,
 ) -> Path:
     """Package ``warc_paths`` as a WACZ file at ``out`` (index and datapackage built by
-    py-wacz). ``pages`` (``url``, ``ts``, ``title``; see :func:`archive.captures.page_captures`) become
-    ``pages/pages.jsonl``; without them py-wacz guesses pages from the records.
-    Returns ``out``. Raises :class:`WaczError` when py-wacz fails."""
+    py-wacz). ``pages`` (``url``, ``ts``, ``title``, ``text``; see
+    :func:`archive.captures.page_captures`) become ``pages/pages.jsonl``; without them
+    py-wacz guesses pages from the records. Returns ``out``. Raises :class:`WaczError` when
+    py-wacz fails, or matches fewer pages to records than it was given (it drops those
+    with only a note): no WACZ is left then."""
     try:
         from wacz.main import main as wacz_main
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -76,17 +91,28 @@ def make_wacz(
     paths = [str(p) for p in warc_paths]
     if not paths:
         raise ValueError("no WARC files to package")
+    listed = None if pages is None else [{k: p[k] for k in PAGE_KEYS if k in p} for p in pages]
     with tempfile.TemporaryDirectory(prefix="goahead-wacz-") as tmp, _reclaiming_spools():
         args = ["create", "-o", str(out)]
-        if pages is None:
+        if listed is None:
             args.append("--detect-pages")
         else:
             listing = Path(tmp) / "pages.jsonl"
-            lines = [PAGES_HEADER, *(dict(page) for page in pages)]
-            listing.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines),
-                               encoding="utf-8")
+            listing.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n"
+                                       for x in [PAGES_HEADER, *listed]), encoding="utf-8")
             args += ["--pages", str(listing)]
         code = wacz_main([*args, *paths])
     if code:
         raise WaczError(f"wacz create failed with exit status {code}")
+    if listed and wacz_page_count(out) < len(listed):
+        found = wacz_page_count(out)
+        Path(out).unlink()
+        raise WaczError(f"only {found} of {len(listed)} pages matched a record in the WARC "
+                        "files; no WACZ written")
     return Path(out)
+
+
+def wacz_page_count(path: str | Path) -> int:
+    """The pages a WACZ lists in ``pages/pages.jsonl`` (its header line aside)."""
+    with zipfile.ZipFile(path) as wacz, wacz.open("pages/pages.jsonl") as listing:
+        return sum(1 for line in listing if line.strip() and b'"format"' not in line[:40])
