@@ -32,6 +32,10 @@ def run_demo(out_dir: Path, posts: int | None = None, query: str = "ชุมช
     with start(n_posts=posts) as site:
         for name, url in site.urls.items():
             output.console.print(f"Serving sample blog [bold]{name}[/] at {url}")
+        output.console.print(f"Serving their images and static files at {site.cdn_url}")
+        # the sample CDN stands in for Blogger's image and static hosts: capture from it,
+        # page requisites too, so the demo's WARC files replay complete
+        overrides.update(GOAHEAD_STATIC_ORIGINS=[site.cdn_url], GOAHEAD_REQUISITES_ENABLED=True)
         results = run_crawls(list(site.urls.values()), project_settings(overrides))
     output.print_crawl_summary(results, str(db_path), warc_dir)
     db = open_read_only(db_path)
@@ -42,4 +46,6 @@ def run_demo(out_dir: Path, posts: int | None = None, query: str = "ชุมช
     output.console.print("Next, try:")
     output.console.print(f"  goahead search 'พัฒนา' --db {db_path}")
     output.console.print(f"  goahead export --db {db_path} --format md --out {out_dir / 'md'}")
+    output.console.print(f"  goahead wacz --db {db_path} --warc-dir {warc_dir}"
+                         f" --out {out_dir / 'demo.wacz'}   (open it in ReplayWeb.page)")
     return all(r.ok for r in results)

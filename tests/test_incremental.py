@@ -75,8 +75,14 @@ def blog(tmp_path: Path) -> Iterator[Blog]:
     with start(["goahead"], n_posts=N_POSTS) as site:
         b = Blog(site, tmp_path)
         first = b.crawl()
-        assert len(first) == N_POSTS + 2 + 5  # posts, pages, robots + feed + 3 sitemaps
+        # posts, pages, robots + feed + 3 sitemaps, the home page and the month archives
+        assert len(first) == N_POSTS + 2 + 5 + len(listings(site.blog("goahead").posts))
         yield b
+
+
+def listings(posts: list) -> set[str]:
+    """The home page and the /YYYY/MM/ archive pages of ``posts`` (captured for replay)."""
+    return {"/"} | {post.path[:len("/YYYY/MM/")] for post in posts}
 
 
 def with_since(expected: list[tuple[str, str, int]], since: str) -> list[tuple[str, str, int]]:
@@ -149,12 +155,14 @@ def test_publish_edit_delete_then_recrawl(blog: Blog) -> None:
         ("GET", fresh.path, 200),
         ("GET", edited.path, 200),
         ("GET", deleted.path, 404),  # missing from the sweep: confirmed gone
+        # the listings that changed with them: home page, their months (for replay)
+        *(("GET", path, 200) for path in listings([fresh, edited, deleted])),
     ])
     run = blog.last_run()
     stats = json.loads(run["stats"])
     assert (run["posts_new"], run["posts_updated"], run["posts_unchanged"]) == (1, 1, 0)
     assert stats["goahead/posts/marked_deleted"] == 1
-    assert run["requests"] == len(seen) == 10
+    assert run["requests"] == len(seen) == 10 + len(listings([fresh, edited, deleted]))
     versions = blog.rows("select text from post_versions where post_id = ?", (edited.post_id,))
     assert versions == [(old_text,)]
     now = blog.rows("select text from posts where post_id = ?", (edited.post_id,))[0][0]
@@ -194,7 +202,7 @@ def test_a_scheduled_resume_crawl_is_incremental_too(blog: Blog) -> None:
 @pytest.mark.crawl
 def test_full_flag_fetches_every_post_again(blog: Blog) -> None:
     seen = blog.crawl("--full")
-    assert len(seen) == N_POSTS + 2 + 5
+    assert len(seen) == N_POSTS + 2 + 5 + len(listings(blog.site.blog("goahead").posts))
     assert all(s == 200 for _, _, s in seen)
     run = blog.last_run()
     assert (run["posts_new"], run["posts_updated"], run["posts_unchanged"]) == (

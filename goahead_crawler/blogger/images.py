@@ -21,8 +21,10 @@ from goahead_crawler.blogger.urls import is_blogger_image
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".svg",
                     ".tif", ".tiff", ".ico", ".jfif")
 # Blogger upload paths on any origin (a custom domain's CDN, the test suite's stand-in):
-# googleusercontent's /img/a/ and /img/b/, the old bp.blogspot.com /-id/id/id/id/SIZE/name.
-_BLOGGER_IMAGE_PATH = re.compile(r"^/img/[ab]/|^/-[\w-]+/[\w-]+/[\w-]+/[\w-]+/[^/]+/[^/]+$")
+# googleusercontent's /img/a/, /img/b/ and /img/proxy/, the old bp.blogspot.com
+# /-id/id/id/id/SIZE/name.
+_BLOGGER_IMAGE_PATH = re.compile(
+    r"^/img/(?:a|b|proxy)/|^/-[\w-]+/[\w-]+/[\w-]+/[\w-]+/[^/]+/[^/]+$")
 MAX_IMAGES = 1000  # per element: a page with more is not an article a reader looks through
 
 

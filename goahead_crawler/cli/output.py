@@ -32,8 +32,8 @@ SUMMARY_ROWS = (
     ("static pages", "goahead/archived/pages"),
     ("comments", "goahead/comments/stored"),
     ("new/updated/unchanged", None),
-    ("images archived/failed", None),
-    ("requisites archived/failed", None),
+    ("images ok/failed", None),
+    ("requisites ok/failed", None),
     ("home + month pages", "goahead/listings/captured"),
     ("requests", "downloader/request_count"),
     ("bytes received", "downloader/response_bytes"),
@@ -54,7 +54,7 @@ def _summary_cell(result: Any, label: str, key: str | None) -> str:
         return str(result.errors)
     if label == "result":
         return "[green]ok[/]" if result.ok else f"[red]{escape(result.finish_reason)}[/]"
-    if label.endswith("archived/failed"):
+    if label.endswith("ok/failed"):
         kind = label.split()[0]
         return "{} / {}".format(*(result.stat(f"goahead/{kind}/{k}") for k in ("captured",
                                                                              "failed")))

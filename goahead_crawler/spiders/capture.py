@@ -118,8 +118,11 @@ class CaptureRoutes:
             url, callback=self.parse_static, errback=self.static_failed,
             cb_kwargs={"kind": kind, "depth": depth}, priority=STATIC_PRIORITY,
             dont_filter=True,  # claimed once by the StaticFrontier
-            meta={SCOPE_META: "static", STATIC_META: url, CONDITIONAL: True,
-                  "goahead_source": kind, **({"goahead_parent": parent} if parent else {})},
+            meta={SCOPE_META: "static", STATIC_META: url, "goahead_source": kind,
+                  # images: a 304 stands for the earlier capture; requisites are few, and a
+                  # stylesheet's body is needed whole for the url()s inside it
+                  **({CONDITIONAL: True} if kind == "image" else {}),
+                  **({"goahead_parent": parent} if parent else {})},
         )
 
     def parse_static(self: Any, response: Response, kind: str = "image", depth: int = 0

@@ -1,0 +1,215 @@
+"""Images and listing pages end to end: whole crawls of the sample blog and its CDN (the local
+stand-in for Blogger's image hosts), counted on the servers' side (issue 14).
+
+Each image URL is fetched once per crawl whatever number of posts show it; a post's
+``images`` lists the archived URLs and ``goahead warc-get`` returns their bytes; a re-crawl
+asks conditionally and writes revisits; the CDN's robots.txt is honoured; ads and trackers
+are never requested; ``--no-images`` fetches no article image; the home page and the month
+archives are captured, ``/search`` never.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import urlopen
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from sampleblog import imageurls, markup
+from sampleblog.content import new_post
+from sampleblog.server import SampleSite, start
+from sampleblog.statics import AD_TRACKER_HOSTS
+from tests.conftest import run_goahead
+
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
+N_POSTS = 40
+IMAGE_POOL = 6  # few distinct photos: most are shown by several posts
+NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+REUSED = "https://blogger.googleusercontent.com/img/b/R29vZ2xl/AVvXsEhnongbua01/s640/weaving.jpg"
+FRESH = "https://blogger.googleusercontent.com/img/a/AVvXsEfreshphoto01=w640-h426"
+PROXIED = "https://blogger.googleusercontent.com/img/proxy/AVvXsEproxied01=s640"
+
+
+@dataclass
+class Blog:
+    """The sample blog and its CDN, crawled into one archive; each crawl returns what the
+    blog and the CDN were asked."""
+
+    site: SampleSite
+    out: Path
+    crawls: list[tuple[list, list]] = field(default_factory=list)
+
+    @property
+    def db(self) -> Path:
+        return self.out / "archive.db"
+
+    @property
+    def warcs(self) -> Path:
+        return self.out / "warcs"
+
+    def crawl(self, *flags: str) -> tuple[list, list]:
+        self.site.clear_requests()
+        done = run_goahead("crawl", self.site.urls["goahead"], "--db", str(self.db),
+                           "--warc-dir", str(self.warcs), "--delay", "0", "--concurrency", "8",
+                           "--no-progress", "--static-origin", self.site.cdn_url, *flags)
+        assert done.returncode == 0, (done.stdout, done.stderr[-3000:])
+        self.crawls.append((self.site.requests("goahead"), self.site.cdn_requests()))
+        return self.crawls[-1]
+
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def stats(self) -> dict:
+        (stats,) = self.rows("select stats from runs order by id desc limit 1")[0]
+        return json.loads(stats)
+
+    def images(self) -> dict[str, list[str]]:
+        return {url: json.loads(images) for url, images in self.rows(
+            "select url, images from posts where kind = 'post'")}
+
+    def served(self, path: str) -> bytes:
+        with urlopen(self.site.cdn_url.rstrip("/") + path) as response:
+            return response.read()
+
+
+@pytest.fixture(scope="module")
+def blog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Blog]:
+    with start(["goahead"], n_posts=N_POSTS, image_pool=IMAGE_POOL) as site:
+        crawled = Blog(site, tmp_path_factory.mktemp("images"))
+        crawled.crawl()
+        yield crawled
+
+
+def paths(log: list[tuple[str, str, int]]) -> Counter[str]:
+    return Counter(path for method, path, _ in log if method == "GET")
+
+
+def records(warcs: Path) -> list[tuple[str, str, str | None]]:
+    """(type, target URI, revisit profile) of every record."""
+    found = []
+    for path in sorted(warcs.glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                h = record.rec_headers
+                found.append((record.rec_type, h.get_header("WARC-Target-URI"),
+                              h.get_header("WARC-Profile")))
+    return found
+
+
+def test_each_image_is_fetched_once_and_listed_as_archived(blog: Blog) -> None:
+    _, cdn = blog.crawls[0]
+    fetched = paths(cdn)
+    assert fetched.pop("/robots.txt") == 1  # the CDN's own robots.txt, asked once
+    assert set(fetched.values()) == {1}  # every image URL once, whatever number of posts
+    assert all(status == 200 for _, _, status in cdn)
+    served = blog.site.blog("goahead").posts
+    shown = [blog.site.served_url(u) for p in served for u in p.images]
+    assert len(shown) > len(set(shown))  # photos repeat across posts
+    rows = blog.images()
+    for post in served:
+        thumbs = [blog.site.served_url(u) for u in post.images]
+        full = [blog.site.served_url(imageurls.full_size(u)) for u in post.images]
+        expected = [u for pair in zip(thumbs, full, strict=True) for u in pair]
+        assert rows[blog.site.urls["goahead"].rstrip("/") + post.path] == expected
+    archived = {u for images in rows.values() for u in images}
+    assert {urlsplit(u).path for u in archived} == set(fetched)
+    stats = blog.stats()
+    assert stats["goahead/images/captured"] == len(fetched)
+    assert "goahead/images/failed" not in stats
+
+
+def test_warc_get_returns_an_image(blog: Blog, tmp_path: Path) -> None:
+    url = next(u for images in blog.images().values() for u in images)
+    done = subprocess.run([sys.executable, "-m", "goahead_crawler", "warc-get", url, "--db",
+                           str(blog.db), "--warc-dir", str(blog.warcs)],
+                          capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == blog.served(urlsplit(url).path)
+    assert done.stdout.startswith(b"\xff\xd8")  # a JPEG
+
+
+def test_listing_pages_are_captured_and_search_pages_never(blog: Blog) -> None:
+    requests, _ = blog.crawls[0]
+    fetched = paths(requests)
+    months = {p.path[:len("/YYYY/MM/")] for p in blog.site.blog("goahead").posts}
+    assert fetched["/"] == 1
+    assert all(fetched[m] == 1 for m in months)
+    assert not [p for p in fetched if p.startswith("/search")]
+    assert blog.stats()["goahead/listings/captured"] == 1 + len(months)
+
+
+def test_no_ad_or_tracker_is_requested_or_archived(blog: Blog) -> None:
+    stats = blog.stats()
+    assert "goahead/failed/requests" not in stats  # no DNS failure: nothing was tried
+    assert "goahead/scope/refused" not in stats  # refused before any request was made
+    hosts = {urlsplit(uri).hostname for _, uri, _ in records(blog.warcs) if uri}
+    assert hosts == {"127.0.0.1"}
+    assert hosts.isdisjoint(AD_TRACKER_HOSTS)
+
+
+def test_every_warc_file_passes_warcio_check(blog: Blog) -> None:
+    files = [str(p) for p in sorted(blog.warcs.glob("*.warc.gz"))]
+    check = subprocess.run([sys.executable, "-c", "from warcio.cli import main; main()",
+                            "check", "-v", *files], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_recrawl_asks_conditionally_and_writes_revisits(blog: Blog) -> None:
+    """A new post shows a photo captured before, a new photo and one under the CDN's
+    robots.txt-disallowed /img/proxy/: the first answers 304 (a server-not-modified
+    revisit), the second is fetched, the third never."""
+    site = blog.site
+    post = new_post(site.blog("goahead"), "Photos again", "Three photos.",
+                    "2025-06-01T09:00:00+07:00")
+    post.body_html += "".join(markup.image_html(u) for u in (REUSED, FRESH, PROXIED))
+    site.publish("goahead", post)
+    _, cdn = blog.crawl()
+    asked = {path: status for _, path, status in cdn}
+    reused, fresh = (urlsplit(site.served_url(u)).path for u in (REUSED, FRESH))
+    assert asked[reused] == 304
+    assert asked[fresh] == 200
+    assert not [p for p in asked if p.startswith("/img/proxy/")]
+    assert blog.stats()["goahead/images/robots_forbidden"] == 2  # thumbnail and full size
+    revisits = {uri for kind, uri, profile in records(blog.warcs)
+                if kind == "revisit" and profile == NOT_MODIFIED}
+    assert site.served_url(REUSED) in revisits
+    url = site.urls["goahead"].rstrip("/") + post.path
+    assert blog.images()[url] == [site.served_url(u) for u in (
+        REUSED, imageurls.full_size(REUSED), FRESH, imageurls.full_size(FRESH))]
+
+
+def test_a_full_recrawl_writes_identical_payload_revisits(blog: Blog) -> None:
+    _, cdn = blog.crawl("--full")
+    fetched = paths(cdn)
+    fetched.pop("/robots.txt")
+    assert set(fetched.values()) == {1}  # once per crawl again
+    revisits = {uri for kind, uri, profile in records(blog.warcs)
+                if kind == "revisit" and profile.endswith("/identical-payload-digest")}
+    images = {u for images in blog.images().values() for u in images}
+    assert images <= revisits
+
+
+def test_no_images_fetches_no_article_image(tmp_path: Path) -> None:
+    """--no-images --requisites: the template's files only, every one once."""
+    with start(["goahead"]) as site:
+        crawled = Blog(site, tmp_path)
+        _, cdn = crawled.crawl("--no-images", "--requisites")
+        fetched = paths(cdn)
+        article = {urlsplit(site.served_url(u)).path for p in site.blog("goahead").posts
+                   for u in (*p.images, *map(imageurls.full_size, p.images))}
+        assert set(fetched.values()) == {1}
+        assert "/static/v1/widgets/2437439463-css_bundle_v2.css" in fetched
+        assert "/img/share_buttons_20_3.png" in fetched  # named inside the stylesheet
+        assert article.isdisjoint(fetched)
+        assert all(images == [] for images in crawled.images().values())
