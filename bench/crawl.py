@@ -1,69 +1,127 @@
-"""Crawl benchmark: the full goahead pipeline against a bare Scrapy download of the same URLs.
+"""Crawl benchmark: goahead's whole pipeline with images off, on (the default) and with page
+requisites, each against a bare Scrapy spider downloading the same URLs in the same run;
+wget as the peer.
 
-    python bench/crawl.py [--posts 500]
+    python bench/crawl.py [--posts 1000] [--image-pool 100] [--repeat 3] [--case on]
+                          [--no-wget] [--profile DIR]
 
-Starts the sample blog with N posts on 127.0.0.1, crawls it with ``goahead crawl`` at zero
-delay (feed -> pages -> extract -> WARC -> SQLite), then downloads exactly the URLs that crawl
-fetched with a bare Scrapy spider (no extraction, no WARC, no archive). Prints pages per
-second, requests per archived post, peak memory, and the ratio full / bare.
+Each case starts a fresh sample blog of N posts whose photos come from a pool of
+IMAGE_POOL distinct images (so images repeat across posts), with its CDN (the local
+stand-in for Blogger's image and static hosts), and runs ``goahead crawl`` at zero delay
+(concurrency 8, the CDN named with ``--static-origin``): discovery, capture, extraction,
+storage. Then a bare Scrapy spider (no goahead settings: no WARC, no archive, no
+extraction; concurrency 8) downloads exactly the URLs the crawl fetched, from the same
+servers. Requests are counted by the servers; bytes are those received (compressed).
+Each pair runs ``--repeat`` times, goahead and bare in turns, and the best time of each is
+kept: on a shared machine the slowest runs measure the neighbours. Times: wall clock,
+engine (Scrapy's spider-open-to-close, without start-up), and CPU (user + system).
+``--profile DIR`` runs the images-on crawl under cProfile and prints where its time goes.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sqlite3
-import subprocess
+import pstats
+import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from runs import Run, bare, goahead, wget  # bench/runs.py
 
 from sampleblog.server import start
 
-HERE = Path(__file__).resolve().parent
+CASES = {"off": ("images off", ["--no-images"]), "on": ("images on (default)", []),
+         "requisites": ("images + requisites", ["--requisites"])}
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak RSS in MB of that child alone)."""
-    started = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode not in (0,):
-        raise SystemExit(f"{cmd[:4]} failed with exit status {child.returncode}")
-    return elapsed, usage.ru_maxrss / 1024
+def best(runs: list[Run]) -> Run:
+    """The fastest run, with the least CPU and engine time of any (each a lower bound of
+    what the machine let it do)."""
+    fastest = min(runs, key=lambda r: r.seconds)
+    fastest.cpu = min(r.cpu for r in runs)
+    fastest.engine = min(r.engine for r in runs)
+    return fastest
+
+
+def measure(case: str, flags: list[str], args: argparse.Namespace, profile: Path | None
+            ) -> tuple[Run, Run]:
+    fulls, bares = [], []
+    with start(["goahead"], n_posts=args.posts, image_pool=args.image_pool) as site, \
+            tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "bare").mkdir()
+        for _ in range(args.repeat):
+            fulls.append(goahead(site, Path(tmp), case, flags))
+            bares.append(bare(site, fulls[-1].urls(site), Path(tmp) / "bare"))
+            assert bares[-1].requests == fulls[-1].requests, (bares[-1].requests,
+                                                              fulls[-1].requests)
+        if profile:
+            goahead(site, Path(tmp), case, flags, profile)
+    return best(fulls), best(bares)
+
+
+def peer(posts: int, pool: int) -> Run:
+    with start(["goahead"], n_posts=posts, image_pool=pool) as site, \
+            tempfile.TemporaryDirectory() as tmp:
+        return wget(site, Path(tmp))
+
+
+COLUMNS = (("case", 20), ("posts", 6), ("blog/p", 7), ("cdn/p", 7), ("KB rx/p", 8),
+           ("KB warc/p", 10), ("images", 7), ("distinct", 9), ("per URL", 8), ("wall s", 7),
+           ("engine", 7), ("cpu", 6), ("bare wall", 10), ("engine", 7), ("cpu", 6),
+           ("x wall", 7), ("x eng", 6), ("x cpu", 6), ("MB", 5))
+
+
+def row(run: Run, baseline: Run | None) -> str:
+    fetches, distinct = run.image_fetches()
+    cells = [run.case, run.posts, f"{run.per_post(len(run.blog)):.3f}",
+             f"{run.per_post(len(run.cdn)):.3f}", f"{run.per_post(run.bytes_received) / 1e3:.1f}",
+             f"{run.per_post(run.warc_bytes) / 1e3:.1f}", fetches, distinct,
+             f"{fetches / distinct:.2f}" if distinct else "-",
+             f"{run.seconds:.1f}", f"{run.engine:.1f}", f"{run.cpu:.1f}"]
+    if baseline:
+        cells += [f"{baseline.seconds:.1f}", f"{baseline.engine:.1f}", f"{baseline.cpu:.1f}",
+                  f"{run.seconds / baseline.seconds:.2f}", f"{run.engine / baseline.engine:.2f}",
+                  f"{run.cpu / baseline.cpu:.2f}"]
+    else:
+        cells += [""] * 6
+    cells.append(f"{run.peak_mb:.0f}")
+    return "".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}"
+                   for i, (c, (_, w)) in enumerate(zip(cells, COLUMNS, strict=True)))
+
+
+HEADER = "".join(f"{t:<{w}}" if i == 0 else f"{t:>{w}}" for i, (t, w) in enumerate(COLUMNS))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=500)
+    parser.add_argument("--posts", type=int, default=1000)
+    parser.add_argument("--image-pool", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--case", choices=sorted(CASES), action="append",
+                        help="only these cases (default: all)")
+    parser.add_argument("--no-wget", action="store_true")
+    parser.add_argument("--profile", type=Path, help="cProfile the images-on crawl into DIR")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, start(blogs=["goahead"], n_posts=args.posts) as site:
-        url = site.urls["goahead"]
-        db, warcs = Path(tmp) / "bench.db", Path(tmp) / "warcs"
-        full_s, full_mb = run([
-            sys.executable, "-m", "goahead_crawler", "crawl", url, "--db", str(db),
-            "--warc-dir", str(warcs), "--delay", "0", "--concurrency", "8",
-        ])
-        with sqlite3.connect(db) as conn:
-            posts = conn.execute("select count(*) from posts").fetchone()[0]
-            urls = [row[0] for row in conn.execute("select url from captures")]
-        url_file = Path(tmp) / "urls.txt"
-        url_file.write_text("\n".join(urls))
-        bare_s, bare_mb = run([
-            sys.executable, "-m", "scrapy", "runspider", "-L", "WARNING", str(HERE / "bare_spider.py"),
-            "-a", f"urls={url_file}",
-        ])
-        warc_mb = sum(f.stat().st_size for f in warcs.glob("*.warc.gz")) / 1e6
-    print(f"sample blog: {args.posts} posts requested, {posts} archived, {len(urls)} requests")
-    print(f"{'':<28}{'seconds':>10}{'pages/s':>10}{'peak MB':>10}")
-    print(f"{'goahead crawl (full)':<28}{full_s:>10.2f}{len(urls) / full_s:>10.1f}{full_mb:>10.0f}")
-    print(f"{'bare scrapy download':<28}{bare_s:>10.2f}{len(urls) / bare_s:>10.1f}{bare_mb:>10.0f}")
-    print(f"requests per archived post: {len(urls) / max(posts, 1):.3f}")
-    print(f"WARC written: {warc_mb:.1f} MB")
-    print(f"ratio full / bare time: {full_s / bare_s:.2f}")
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    results = []
+    for key in args.case or list(CASES):
+        case, flags = CASES[key]
+        profile = args.profile / "crawl.prof" if args.profile and key == "on" else None
+        results.append(measure(case, flags, args, profile))
+    print(f"sample blog: {args.posts} posts, photos from a pool of {args.image_pool}; "
+          f"best of {args.repeat}; seconds; ratios goahead / bare")
+    print(HEADER)
+    for full, baseline in results:
+        print(row(full, baseline))
+    if not args.no_wget and shutil.which("wget"):
+        print(row(peer(args.posts, args.image_pool), None)
+              + "   (wget: KBrx = files saved, uncompressed)")
+    if args.profile:
+        print(f"\nimages-on crawl, top 25 by own time (cProfile, {args.profile / 'crawl.prof'}):")
+        pstats.Stats(str(args.profile / "crawl.prof"), stream=sys.stdout).sort_stats(
+            "tottime").print_stats(25)
 
 
 if __name__ == "__main__":
