@@ -106,17 +106,23 @@ def goahead(site: SampleSite, out: Path, case: str, flags: list[str],
 
 
 BARE_SPIDER = ROOT / "bench" / "bare_spider.py"
+# goahead crawl --delay 0 --concurrency 8 keeps AutoThrottle on (politeness adapts to the
+# server's latency); the bare spider gets the same, so the two differ only in the work done.
+SAME_THROTTLE = {"AUTOTHROTTLE_ENABLED": True, "AUTOTHROTTLE_START_DELAY": 0.01,
+                 "AUTOTHROTTLE_TARGET_CONCURRENCY": 8.0}
 
 
-def bare(site: SampleSite, urls: list[str], out: Path) -> Run:
+def bare(site: SampleSite, urls: list[str], out: Path, throttle: bool = True) -> Run:
     """A bare Scrapy spider downloading ``urls``: Scrapy's defaults, no project settings
-    (it runs outside the project: no WARC, no archive, no scope, no extraction)."""
+    (it runs outside the project: no WARC, no archive, no scope, no extraction); with
+    ``throttle``, AutoThrottle as ``goahead crawl --delay 0`` has it."""
     site.clear_requests()
     url_file, stats_file = out / "urls.txt", out / "bare-stats.json"
     url_file.write_text("\n".join(urls))
     env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    settings = [f"-s{k}={v}" for k, v in SAME_THROTTLE.items()] if throttle else []
     took = timed([sys.executable, "-m", "scrapy", "runspider", str(BARE_SPIDER), "-a",
-                  f"urls={url_file}", "-a", f"stats={stats_file}"], cwd=out, env=env)
+                  f"urls={url_file}", "-a", f"stats={stats_file}", *settings], cwd=out, env=env)
     if took.status != 0:
         raise SystemExit("the bare spider failed")
     stats = json.loads(stats_file.read_text())

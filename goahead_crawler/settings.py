@@ -27,8 +27,15 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # A floor under AutoThrottle: one request per half second per blog at most.
 DOWNLOAD_DELAY = 0.5
-CONCURRENT_REQUESTS = 8
+# Politeness is per host (below, and GOAHEAD_STATIC_CONCURRENCY for image hosts); this is
+# the crawler's own total. Image requests waiting for their host's slot count in it, so it
+# leaves room for the blog's pages meanwhile.
+CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Items and requests one callback yields, processed in parallel: Scrapy starts this many
+# tasks for every response that yields anything (100 by default, i.e. ~100 asyncio tasks a
+# page); our callbacks yield a handful and the archive pipeline is synchronous.
+CONCURRENT_ITEMS = 8
 # Transient errors (5xx, 429, timeouts) are retried; Blogger's 429 means "slow down".
 RETRY_ENABLED = True
 RETRY_TIMES = 3

@@ -158,6 +158,20 @@ def test_no_ad_or_tracker_is_requested_or_archived(blog: Blog) -> None:
     assert hosts.isdisjoint(AD_TRACKER_HOSTS)
 
 
+def test_a_post_stored_after_its_images_keeps_its_own_page_metadata(blog: Blog) -> None:
+    """Posts held for their images are stored from an image's callback: their page
+    metadata record (kind, outlinks) still names the post page, never the image."""
+    kinds = []
+    for path in sorted(blog.warcs.glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                body = record.content_stream().read() if record.rec_type == "metadata" else b""
+                if b"goahead-kind:" in body:
+                    kinds.append(record.rec_headers.get_header("WARC-Target-URI"))
+    assert len(kinds) == len(blog.rows("select url from posts"))
+    assert all(urlsplit(uri).path.endswith(".html") for uri in kinds)
+
+
 def test_every_warc_file_passes_warcio_check(blog: Blog) -> None:
     files = [str(p) for p in sorted(blog.warcs.glob("*.warc.gz"))]
     check = subprocess.run([sys.executable, "-c", "from warcio.cli import main; main()",

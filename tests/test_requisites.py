@@ -218,3 +218,25 @@ def test_the_frontier_survives_a_resumed_job() -> None:
     assert again.claim("b") is False
     (held,) = again.settle("a", ok=True)
     assert held.item == {"title": "t"}
+
+
+# -- the command line -----------------------------------------------------------------------
+def test_a_bad_static_origin_is_one_line_before_any_crawl(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from goahead_crawler.cli import cli
+
+    result = CliRunner().invoke(cli, ["crawl", "https://news.blogspot.com/", "--db",
+                                      str(tmp_path / "a.db"), "--static-origin", "cdn.example"])
+    assert result.exit_code == 2
+    assert "Invalid value for --static-origin: not an http(s) URL: 'cdn.example'" in result.output
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_capture_flags_become_settings() -> None:
+    from goahead_crawler.cli.crawl import capture_overrides
+
+    assert capture_overrides(True, False, (), False) == {}  # sites.toml decides per blog
+    assert capture_overrides(False, True, ("http://127.0.0.1:9000",), True) == {
+        "GOAHEAD_IMAGES_ENABLED": False, "GOAHEAD_REQUISITES_ENABLED": True,
+        "GOAHEAD_STATIC_ORIGINS": ["http://127.0.0.1:9000"]}
