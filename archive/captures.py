@@ -13,15 +13,21 @@ from .models import Capture
 CAPTURE_FIELDS = tuple(f.name for f in fields(Capture))
 
 
+_KEY = ("warc_file", "warc_offset")
+_UPSERT = (
+    f"INSERT INTO captures ({', '.join(CAPTURE_FIELDS)})"
+    f" VALUES ({', '.join(':' + name for name in CAPTURE_FIELDS)})"
+    f" ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in CAPTURE_FIELDS if name not in _KEY)
+    + " RETURNING id"
+)
+
+
 def record_capture(db: Database, capture: Capture) -> int:
-    """Store one WARC record's location; the same (file, offset) is stored once."""
-    row = asdict(capture)
+    """Store one WARC record's location; the same (file, offset) is stored once. One
+    statement: a crawl records every exchange it makes."""
     with db.atomic():
-        db.table("captures").upsert(row, pk=("warc_file", "warc_offset"))
-        found = db.execute(
-            "SELECT id FROM captures WHERE warc_file = ? AND warc_offset = ?",
-            [capture.warc_file, capture.warc_offset],
-        ).fetchone()
+        (found,) = db.execute(_UPSERT, asdict(capture)).fetchall()
     return found[0]
 
 

@@ -83,7 +83,7 @@ def same_blog(url: str, root: str) -> bool:
     return normalise_host(urlsplit(url).netloc) == normalise_host(urlsplit(root).netloc)
 
 
-# Where Blogger serves post images from (the --assets capture follows only these).
+# Where Blogger serves post images from (how a link to a full-size photo is recognised).
 _IMAGE_HOSTS = re.compile(
     r"(^|\.)(blogger\.googleusercontent\.com|bp\.blogspot\.com|googleusercontent\.com)$"
 )
