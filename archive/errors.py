@@ -31,5 +31,9 @@ class QueryError(ArchiveError):
     """A malformed full-text query (unbalanced quote, bare operator, nothing to search)."""
 
 
+class IndexNotReady(ArchiveError):
+    """The archive's search index has not been built since an upgrade (see search.rebuild)."""
+
+
 class ExportError(ArchiveError):
     """An export target that cannot be used (a file where a directory is needed, ...)."""

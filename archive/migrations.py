@@ -101,3 +101,44 @@ def _create_search(db: Database) -> None:
         f"CREATE TRIGGER posts_search_drop AFTER DELETE ON posts BEGIN "
         f"DELETE FROM {SEARCH_TABLE} WHERE id = old.id; END"
     )
+
+
+# -- m002: the character-cluster search index (issue 11) ---------------------------------
+
+SEARCH_FTS = "search_fts"  # clusters and Latin words, positional: what matches
+SEARCH_WORDS = "search_words"  # dictionary words and clusters per post: ranking, one-cluster terms
+SEARCH_STALE = "search_stale"  # title and text a post had when it was indexed, until removed
+SEARCH_META = "search_meta"  # 'rebuild_from': the bulk (re)build has not reached this post yet
+WORDS_TOKENIZE = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
+
+
+@migrations()
+def m002_search_clusters(db: Database) -> None:
+    """Replace the syllable index (a stored segmented copy, 1.5x the posts) by two
+    contentless FTS5 tables fed with Thai character clusters and words (:mod:`archive.tokens`).
+
+    The new index is filled by :func:`archive.search_index.rebuild`, from the posts table:
+    here it is only marked to be built, so that opening a large archive stays quick and the
+    build can report its progress.
+    """
+    db.execute("DROP TRIGGER IF EXISTS posts_search_drop")
+    db.execute(f"DROP TABLE IF EXISTS {SEARCH_TABLE}_fts")
+    db.execute(f"DROP TABLE IF EXISTS {SEARCH_TABLE}")
+    # text before title: FTS5 spends two bytes on each posting outside the first column.
+    db.execute(f"CREATE VIRTUAL TABLE {SEARCH_FTS} USING fts5(text, title, content='',"
+               f" tokenize=\"{FTS_TOKENIZE}\")")
+    db.execute(f"CREATE VIRTUAL TABLE {SEARCH_WORDS} USING fts5(tokens, content='',"
+               f" detail=none, columnsize=0, tokenize=\"{WORDS_TOKENIZE}\")")
+    _table(db, SEARCH_STALE).create({"id": int, "title": str, "text": str}, pk="id")
+    _table(db, SEARCH_META).create({"key": str, "value": str}, pk="key")
+    # FTS5 can only drop a contentless row given the values it indexed: keep the old ones.
+    keep_old = (f"INSERT OR IGNORE INTO {SEARCH_STALE} (id, title, text)"
+                f" VALUES (old.id, old.title, old.text)")
+    db.execute(f"CREATE TRIGGER search_stale_update AFTER UPDATE OF title, text ON posts"
+               f" WHEN old.title IS NOT new.title OR old.text IS NOT new.text"
+               f" BEGIN {keep_old}; END")
+    db.execute(f"CREATE TRIGGER search_stale_delete AFTER DELETE ON posts BEGIN {keep_old}; END")
+    # Deleted posts are left out of every search: find them without reading post rows.
+    db.execute("CREATE INDEX posts_deleted ON posts (id) WHERE deleted_at IS NOT NULL")
+    if db.execute("SELECT EXISTS (SELECT 1 FROM posts)").fetchone()[0]:
+        db.execute(f"INSERT INTO {SEARCH_META} (key, value) VALUES ('rebuild_from', '0')")

@@ -1,0 +1,166 @@
+"""Keeping the search index in step with the posts table, and (re)building it.
+
+The two FTS5 tables are contentless: they hold the index, not a copy of the text. FTS5 can
+drop a contentless row only when given the values it indexed, so a trigger keeps a post's
+old title and text in ``search_stale`` when the post changes or goes; :func:`index_post`
+(called by the store after every write) drops what was indexed and adds the new values.
+Whether a post is in the index at all is read from FTS5's own ``_docsize`` table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
+from multiprocessing import get_context
+
+from sqlite_utils import Database
+
+from .errors import IndexNotReady
+from .migrations import SEARCH_FTS, SEARCH_META, SEARCH_STALE, SEARCH_WORDS
+from .tokens import PostTokens, post_tokens
+
+Progress = Callable[[int, int], None]  # (posts done, posts in all)
+PARALLEL_FROM = 2_000  # posts: below this, starting worker processes costs more than it saves
+
+_ADD = (f"INSERT INTO {SEARCH_FTS} (rowid, text, title) VALUES (?, ?, ?)",
+        f"INSERT INTO {SEARCH_WORDS} (rowid, tokens) VALUES (?, ?)")
+_DELETE = ((f"INSERT INTO {SEARCH_FTS} ({SEARCH_FTS}, rowid, text, title)"
+            f" VALUES ('delete', ?, ?, ?)"),
+           f"INSERT INTO {SEARCH_WORDS} ({SEARCH_WORDS}, rowid, tokens) VALUES ('delete', ?, ?)")
+
+
+def _write(db: Database, post_pk: int, tokens: PostTokens, sql: tuple[str, str] = _ADD) -> None:
+    db.execute(sql[0], [post_pk, tokens.text, tokens.title])
+    db.execute(sql[1], [post_pk, tokens.words])
+
+
+def _indexed(db: Database, post_pk: int) -> bool:
+    row = db.execute(f"SELECT 1 FROM {SEARCH_FTS}_docsize WHERE id = ?", [post_pk]).fetchone()
+    return row is not None
+
+
+def _flush_stale(db: Database, keep: Iterable[int] = ()) -> None:
+    """Drop what the index holds for changed or deleted posts (except ``keep``)."""
+    skip = set(keep)
+    for post_pk, title, text in db.execute(
+            f"SELECT id, title, text FROM {SEARCH_STALE}").fetchall():
+        if post_pk in skip:
+            continue
+        if _indexed(db, post_pk):
+            _write(db, post_pk, post_tokens(title, text), _DELETE)
+        db.execute(f"DELETE FROM {SEARCH_STALE} WHERE id = ?", [post_pk])
+
+
+def put(db: Database, post_pk: int, title: str | None, text: str | None,
+        tokens: PostTokens | None = None) -> None:
+    """Make the index hold exactly ``title`` and ``text`` (``tokens``) for ``post_pk``."""
+    stale = db.execute(f"SELECT title, text FROM {SEARCH_STALE} WHERE id = ?",
+                       [post_pk]).fetchone()
+    if _indexed(db, post_pk):
+        current = tuple(db.execute("SELECT title, text FROM posts WHERE id = ?",
+                                   [post_pk]).fetchone() or (None, None))
+        _write(db, post_pk, post_tokens(*(stale or current)), _DELETE)
+        if tokens is not None and current != (title, text):  # changed since it was read
+            title, text, tokens = *current, None
+    if stale:
+        db.execute(f"DELETE FROM {SEARCH_STALE} WHERE id = ?", [post_pk])
+    _write(db, post_pk, tokens or post_tokens(title, text))
+
+
+def index_post(db: Database, post_pk: int, title: str | None, text: str | None) -> None:
+    """Index (or re-index) one post; also drops what deleted posts left in the index."""
+    _flush_stale(db, keep=[post_pk])
+    put(db, post_pk, title, text)
+
+
+def pending(db: Database) -> int | None:
+    """The post id an unfinished (re)build has reached, or None when the index is whole."""
+    row = db.execute(f"SELECT value FROM {SEARCH_META} WHERE key = 'rebuild_from'").fetchone()
+    return None if row is None else int(row[0])
+
+
+def check_ready(db: Database) -> None:
+    """Raise :class:`IndexNotReady` unless every post is in the search index."""
+    reached = pending(db)
+    if reached is None:
+        return
+    left = db.execute("SELECT count(*) FROM posts WHERE id >= ?", [reached]).fetchone()[0]
+    raise IndexNotReady(
+        f"the search index of this archive is not built yet ({left:,} posts to index)",
+        hint="build it with archive.search.rebuild(db); it reads the posts table, no re-crawl",
+    )
+
+
+Row = tuple[int, str | None, str | None]
+
+
+def _tokens_of(rows: list[Row]) -> list[PostTokens]:
+    return [post_tokens(title, text) for _, title, text in rows]
+
+
+def _batches(db: Database, start: int, size: int) -> Iterator[list[Row]]:
+    while rows := db.execute("SELECT id, title, text FROM posts WHERE id >= ? ORDER BY id"
+                             " LIMIT ?", [start, size]).fetchall():
+        yield rows
+        start = rows[-1][0] + 1
+
+
+def _tokenized(batches: Iterator[list[Row]], workers: int
+               ) -> Iterator[tuple[list[Row], list[PostTokens]]]:
+    """Each batch with its tokens, segmented by ``workers`` processes (in order)."""
+    if workers <= 1:
+        for rows in batches:
+            yield rows, _tokens_of(rows)
+        return
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        ahead = list(islice(batches, workers * 2))
+        futures = [(rows, pool.submit(_tokens_of, rows)) for rows in ahead]
+        while futures:
+            rows, future = futures.pop(0)
+            for more in islice(batches, 1):
+                futures.append((more, pool.submit(_tokens_of, more)))
+            yield rows, future.result()
+
+
+def _start(db: Database, resume: bool) -> int:
+    start = pending(db)
+    if start is not None and resume:
+        return start
+    with db.atomic():
+        for table in (SEARCH_FTS, SEARCH_WORDS):
+            db.execute(f"INSERT INTO {table} ({table}) VALUES ('delete-all')")
+        db.execute(f"DELETE FROM {SEARCH_STALE}")
+        db.execute(f"INSERT OR REPLACE INTO {SEARCH_META} VALUES ('rebuild_from', '0')")
+    return 0
+
+
+def rebuild(db: Database, progress: Progress | None = None, *, batch: int = 200,
+            resume: bool = True, workers: int | None = None) -> int:
+    """Build the index from the posts table; returns how many posts were indexed.
+
+    Commits every ``batch`` posts, so other writers are not held up for long and an
+    interrupted build goes on where it stopped (unless ``resume`` is false: then it starts
+    over). Segmenting runs in ``workers`` processes (default: one per CPU, for big archives).
+    """
+    start = _start(db, resume)
+    total = db.execute("SELECT count(*) FROM posts").fetchone()[0]
+    done = db.execute("SELECT count(*) FROM posts WHERE id < ?", [start]).fetchone()[0]
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if total - done >= PARALLEL_FROM else 1
+    for rows, tokens in _tokenized(_batches(db, start, batch), workers):
+        with db.atomic():
+            for (post_pk, title, text), post in zip(rows, tokens, strict=True):
+                put(db, post_pk, title, text, post)
+            db.execute(f"UPDATE {SEARCH_META} SET value = ? WHERE key = 'rebuild_from'",
+                       [str(rows[-1][0] + 1)])
+        done += len(rows)
+        if progress:
+            progress(done, total)
+    with db.atomic():
+        _flush_stale(db)
+        for table in (SEARCH_FTS, SEARCH_WORDS):
+            db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+        db.execute(f"DELETE FROM {SEARCH_META} WHERE key = 'rebuild_from'")
+    return done
