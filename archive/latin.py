@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import snippets, thai
+from . import snippets
 from .migrations import FTS_TOKENIZE
 from .query import Node, positive_terms, to_fts
 
@@ -25,9 +25,12 @@ _MARKERS = re.compile(f"[{_OPEN}{_CLOSE}]")
 Spans = list[snippets.Span]
 
 
+# Thai letters and the two markers become spaces (one character for one: offsets hold).
+_BLANK = str.maketrans(dict.fromkeys((*range(3585, 3643), *range(3648, 3663), ord(_OPEN), ord(_CLOSE)), " "))
+
+
 def _blank(text: str | None) -> str:
-    text = _MARKERS.sub(" ", text or "")
-    return thai.THAI_RUN.sub(lambda match: " " * len(match.group()), text)
+    return (text or "").translate(_BLANK)
 
 
 def _spans(marked: str | None) -> Spans:

@@ -1,10 +1,9 @@
 """A page of ranked hits, tier by tier (the order of :func:`archive.search_sql.ranked_sql`).
 
 Each tier is sized first with a bounded count; a tier wholly before the page is skipped,
-and ranking stops once the page is full. A small tier is ranked by bm25 (computed only for
-its posts); a large one, or any tier of a one-cluster query, is read newest first off the
-date index. So a common word costs about one pass over its title hits, not a bm25 over
-every post it is in.
+and ranking stops once the page is full. A small tier is scored from its posts; a large
+one is read newest first off the date index. So a common word costs a few posting-list
+reads, not a score for every post it is in.
 """
 
 from __future__ import annotations
@@ -18,12 +17,14 @@ from .search_sql import (
     CAP,
     TITLE_WORDS,
     WORDS,
+    Gone,
     Plan,
     Source,
     dated_page,
     exclusions,
     members,
-    scored_page,
+    relevance,
+    texts,
     tiers,
 )
 
@@ -35,9 +36,9 @@ def _size(db: Database, sql: str, params: dict[str, Any], bound: int) -> int:
     return db.execute(f"SELECT count(*) FROM ({sql} LIMIT {int(bound)})", params).fetchone()[0]
 
 
-def page(db: Database, p: Plan, filters: Filters, *, whole_word: bool = False,
+def page(db: Database, p: Plan, filters: Filters, gone: Gone, *, whole_word: bool = False,
          limit: int = 20, offset: int = 0) -> list[Ranked]:
-    keep, params = exclusions(filters)
+    keep, params = exclusions(filters, gone)
     params |= p.params()
     out: list[Ranked] = []
     for tier in tiers(p, whole_word):
@@ -49,17 +50,28 @@ def page(db: Database, p: Plan, filters: Filters, *, whole_word: bool = False,
             offset -= size
             continue
         wanted = {"limit": limit - len(out), "offset": offset}
-        query = scored_page(sql) if p.scored and size <= CAP else dated_page(sql)
-        out += [(post_pk, score, tier)
-                for post_pk, score in db.execute(query, params | wanted)]
+        if size <= CAP:
+            page_rows = _scored(db, p, sql, params)[offset:offset + wanted["limit"]]
+        else:
+            page_rows = db.execute(dated_page(sql), params | wanted).fetchall()
+        out += [(post_pk, score, tier) for post_pk, score in page_rows]
         offset = 0
     return out
 
 
-def by_date(db: Database, p: Plan, filters: Filters, *, whole_word: bool = False,
-            limit: int = 20, offset: int = 0) -> list[Ranked]:
+def _scored(db: Database, p: Plan, sql: str, params: dict[str, Any]
+            ) -> list[tuple[int, float]]:
+    """Every post of a small tier with its relevance, best first."""
+    rows = db.execute(texts(sql), params).fetchall()
+    avg = sum(len(text or "") for *_, text in rows) / len(rows) if rows else 0.0
+    scored = [(post_pk, relevance(p.needles, title, text, avg)) for post_pk, title, text in rows]
+    return sorted(scored, key=lambda row: (-row[1], -row[0]))
+
+
+def by_date(db: Database, p: Plan, filters: Filters, gone: Gone, *,
+            whole_word: bool = False, limit: int = 20, offset: int = 0) -> list[Ranked]:
     """Hits newest first (each with its tier, for the hit's flags)."""
-    keep, params = exclusions(filters)
+    keep, params = exclusions(filters, gone)
     params |= p.params()
     sql = p.hits.sql(keep)
     if whole_word and p.words is not None:

@@ -23,19 +23,20 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import ranking, search_index, snippets
+from . import ranking, search_index, search_sql, snippets
 from .errors import QueryError
 from .filters import Filters
 from .latin import highlight_spans
 from .migrations import SEARCH_FTS
 from .query import Node, parse, positive_terms
-from .search_sql import TEXT_WEIGHT, WORDS, Plan, exclusions, plan, ranked_sql
+from .search_sql import WORDS, Plan, exclusions, plan, ranked_sql
 from .segment import ZWSP
+from .tokens import Vocabulary
 
 SORTS = ("relevance", "date")
 # Names the web view imports (goahead_crawler/datasette_*.py) until it is moved onto search().
 FTS_TABLE = SEARCH_FTS
-BODY_WEIGHT = TEXT_WEIGHT
+TITLE_WEIGHT, BODY_WEIGHT = search_sql.TITLE_WEIGHT, search_sql.TEXT_WEIGHT
 SNIPPET_TOKENS = 32
 
 index_post = search_index.index_post
@@ -91,14 +92,14 @@ def _prepare(db: Database, query: str | Node, sort: str) -> tuple[Node, Plan]:
         raise QueryError(f"unknown sort {sort!r}", hint=f"use one of {', '.join(SORTS)}")
     node = parse(query) if isinstance(query, str) else query
     search_index.check_ready(db)
-    return node, plan(node)
+    return node, plan(node, search_index.common_words(db))
 
 
 def count(db: Database, query: str, *, whole_word: bool = False,
           include_deleted: bool = False, **filters: Any) -> int:
     """How many posts match (the same posts :func:`search` pages through)."""
     _, p = _prepare(db, query, "relevance")
-    keep, params = exclusions(_filters(include_deleted, filters))
+    keep, params = exclusions(_filters(include_deleted, filters), search_index.gone(db))
     sql = p.hits.sql(keep)
     if whole_word and p.words is not None:
         sql = WORDS.sql(keep) if p.subsets else f"{sql} AND rowid IN ({WORDS.sql('TRUE')})"
@@ -107,16 +108,19 @@ def count(db: Database, query: str, *, whole_word: bool = False,
 
 def build_query(query: str | Node, filters: Filters | None = None, *,
                 whole_word: bool = False, sort: str = "relevance", limit: int | None = 20,
-                offset: int = 0, snippets: bool = False) -> tuple[str, dict[str, Any]]:
+                offset: int = 0, snippets: bool = False,
+                common: Vocabulary | None = None) -> tuple[str, dict[str, Any]]:
     """SQL and parameters for the posts rows of a search, in rank order. Pure: it touches no
-    database (``--sql`` can print it; export runs it). ``snippets`` is accepted for old
-    callers; snippets are made in Python by :func:`search`.
+    database (``--sql`` can print it; export runs it). ``common`` is the archive's
+    vocabulary (:func:`archive.search_index.common_words`); without it the SQL is slower,
+    never different. ``snippets`` is accepted for old callers: snippets are made in Python
+    by :func:`search`.
     """
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}", hint=f"use one of {', '.join(SORTS)}")
     node = parse(query) if isinstance(query, str) else query
-    ranked, params = ranked_sql(plan(node), filters or Filters(), whole_word=whole_word,
-                                sort=sort, limit=limit, offset=offset)
+    ranked, params = ranked_sql(plan(node, common or Vocabulary(())), filters or Filters(),
+                                whole_word=whole_word, sort=sort, limit=limit, offset=offset)
     order = ("posts.published_utc DESC, posts.id DESC" if sort == "date"
              else "ranked.tier, ranked.score DESC, ranked.id")
     sql = (f"SELECT posts.*, ranked.score AS score, ranked.tier AS tier FROM ({ranked})"
@@ -135,7 +139,8 @@ def ranked_ids(db: Database, query: str | Node, *, whole_word: bool = False,
         sql, params = ranked_sql(p, chosen, whole_word=whole_word, sort=sort, limit=None)
         return [tuple(row) for row in db.execute(sql, params)]
     pager = ranking.by_date if sort == "date" else ranking.page
-    return pager(db, p, chosen, whole_word=whole_word, limit=limit, offset=offset)
+    return pager(db, p, chosen, search_index.gone(db), whole_word=whole_word, limit=limit,
+                 offset=offset)
 
 
 def search(db: Database, query: str, *, whole_word: bool = False,

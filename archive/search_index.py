@@ -19,7 +19,8 @@ from sqlite_utils import Database
 
 from .errors import IndexNotReady
 from .migrations import SEARCH_FTS, SEARCH_META, SEARCH_STALE, SEARCH_WORDS
-from .tokens import PostTokens, post_tokens
+from .search_sql import Gone
+from .tokens import PostTokens, Vocabulary, post_tokens, vocabulary
 
 Progress = Callable[[int, int], None]  # (posts done, posts in all)
 PARALLEL_FROM = 2_000  # posts: below this, starting worker processes costs more than it saves
@@ -36,6 +37,20 @@ def _write(db: Database, post_pk: int, tokens: PostTokens, sql: tuple[str, str] 
     db.execute(sql[1], [post_pk, tokens.words])
 
 
+def _stored_words(db: Database) -> str:
+    row = db.execute(f"SELECT value FROM {SEARCH_META} WHERE key = 'vocabulary'").fetchone()
+    return row[0] if row else ""
+
+
+def common_words(db: Database) -> Vocabulary:
+    """The vocabulary this archive's index was built with (see :class:`Vocabulary`)."""
+    return vocabulary(_stored_words(db))
+
+
+def _tokens(db: Database, title: str | None, text: str | None) -> PostTokens:
+    return post_tokens(title, text, common_words(db))
+
+
 def _indexed(db: Database, post_pk: int) -> bool:
     row = db.execute(f"SELECT 1 FROM {SEARCH_FTS}_docsize WHERE id = ?", [post_pk]).fetchone()
     return row is not None
@@ -49,7 +64,7 @@ def _flush_stale(db: Database, keep: Iterable[int] = ()) -> None:
         if post_pk in skip:
             continue
         if _indexed(db, post_pk):
-            _write(db, post_pk, post_tokens(title, text), _DELETE)
+            _write(db, post_pk, _tokens(db, title, text), _DELETE)
         db.execute(f"DELETE FROM {SEARCH_STALE} WHERE id = ?", [post_pk])
 
 
@@ -61,18 +76,26 @@ def put(db: Database, post_pk: int, title: str | None, text: str | None,
     if _indexed(db, post_pk):
         current = tuple(db.execute("SELECT title, text FROM posts WHERE id = ?",
                                    [post_pk]).fetchone() or (None, None))
-        _write(db, post_pk, post_tokens(*(stale or current)), _DELETE)
+        _write(db, post_pk, _tokens(db, *(stale or current)), _DELETE)
         if tokens is not None and current != (title, text):  # changed since it was read
             title, text, tokens = *current, None
     if stale:
         db.execute(f"DELETE FROM {SEARCH_STALE} WHERE id = ?", [post_pk])
-    _write(db, post_pk, tokens or post_tokens(title, text))
+    _write(db, post_pk, tokens or _tokens(db, title, text))
 
 
 def index_post(db: Database, post_pk: int, title: str | None, text: str | None) -> None:
     """Index (or re-index) one post; also drops what deleted posts left in the index."""
     _flush_stale(db, keep=[post_pk])
     put(db, post_pk, title, text)
+
+
+def gone(db: Database) -> Gone:
+    """What searches must leave out today (each check reads an index, not the posts)."""
+    stale, deleted = db.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {SEARCH_STALE}),"
+        " EXISTS (SELECT 1 FROM posts WHERE deleted_at IS NOT NULL)").fetchone()
+    return Gone(bool(stale), bool(deleted))
 
 
 def pending(db: Database) -> int | None:
@@ -96,8 +119,9 @@ def check_ready(db: Database) -> None:
 Row = tuple[int, str | None, str | None]
 
 
-def _tokens_of(rows: list[Row]) -> list[PostTokens]:
-    return [post_tokens(title, text) for _, title, text in rows]
+def _tokens_of(rows: list[Row], words: str) -> list[PostTokens]:
+    common = vocabulary(words)
+    return [post_tokens(title, text, common) for _, title, text in rows]
 
 
 def _batches(db: Database, start: int, size: int) -> Iterator[list[Row]]:
@@ -107,20 +131,20 @@ def _batches(db: Database, start: int, size: int) -> Iterator[list[Row]]:
         start = rows[-1][0] + 1
 
 
-def _tokenized(batches: Iterator[list[Row]], workers: int
+def _tokenized(batches: Iterator[list[Row]], words: str, workers: int
                ) -> Iterator[tuple[list[Row], list[PostTokens]]]:
     """Each batch with its tokens, segmented by ``workers`` processes (in order)."""
     if workers <= 1:
         for rows in batches:
-            yield rows, _tokens_of(rows)
+            yield rows, _tokens_of(rows, words)
         return
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         ahead = list(islice(batches, workers * 2))
-        futures = [(rows, pool.submit(_tokens_of, rows)) for rows in ahead]
+        futures = [(rows, pool.submit(_tokens_of, rows, words)) for rows in ahead]
         while futures:
             rows, future = futures.pop(0)
             for more in islice(batches, 1):
-                futures.append((more, pool.submit(_tokens_of, more)))
+                futures.append((more, pool.submit(_tokens_of, more, words)))
             yield rows, future.result()
 
 
@@ -149,7 +173,7 @@ def rebuild(db: Database, progress: Progress | None = None, *, batch: int = 200,
     done = db.execute("SELECT count(*) FROM posts WHERE id < ?", [start]).fetchone()[0]
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if total - done >= PARALLEL_FROM else 1
-    for rows, tokens in _tokenized(_batches(db, start, batch), workers):
+    for rows, tokens in _tokenized(_batches(db, start, batch), _stored_words(db), workers):
         with db.atomic():
             for (post_pk, title, text), post in zip(rows, tokens, strict=True):
                 put(db, post_pk, title, text, post)

@@ -7,11 +7,13 @@ tiers, best first:
 0. a whole word in the title, 1. a whole word in the text, 2. inside a longer word in the
 title, 3. inside a longer word in the text (a query without Thai: 0. title, 1. text);
 
-and inside a tier by bm25 (title weighted ten times the text), or newest first when the
-tier holds more than :data:`CAP` posts (bm25 over tens of thousands of posts costs more than
-a search may, and says little for a word that common) or the query is one Thai cluster
-(its hits come from ``search_words``, which has no positions to score). Ties go to the newer
-post id. :func:`ranked_sql` is that order as one statement (what ``--sql`` can print and
+and inside a tier by relevance, or newest first when the tier holds more than :data:`CAP`
+posts. Relevance is bm25-shaped: how often each term occurs in the title (weighted ten
+times) and in the text, saturating, the text count scaled by the text's length against the
+tier's average (:func:`relevance`, and :func:`score_sql`, the same in SQL). It is computed
+from the posts of one tier: FTS5's own bm25 would walk every post that has the clusters of
+a word to score twenty of them, which for a common word costs more than a whole search
+may. Ties go to the newer post id. :func:`ranked_sql` is that order as one statement (what ``--sql`` can print and
 export runs); :mod:`archive.ranking` reaches the same order tier by tier, and stops as
 soon as the page is full.
 """
@@ -23,12 +25,11 @@ from typing import Any
 
 from .filters import Filters
 from .migrations import SEARCH_FTS, SEARCH_STALE, SEARCH_WORDS
-from .query import And, Node, Not, Or, Term, in_title, to_fts
-from .tokens import CLUSTER_BODY, CLUSTER_TITLE, WORD_BODY, WORD_TITLE, term_tokens
+from .query import And, Node, Not, Or, Term, in_title, positive_terms, to_fts
+from .tokens import HAS_BODY, HAS_TITLE, WORD_BODY, WORD_TITLE, Vocabulary, term_tokens
 
-TEXT_WEIGHT, TITLE_WEIGHT = 1.0, 10.0  # bm25 column weights: a title hit counts ten
-SCORE = f"-bm25({SEARCH_FTS}, {TEXT_WEIGHT}, {TITLE_WEIGHT})"  # higher is better
-CAP = 2_000  # posts in a tier beyond which it is ordered newest first
+TEXT_WEIGHT, TITLE_WEIGHT = 1.0, 10.0  # a title occurrence counts ten text ones
+CAP = 200  # posts in a tier beyond which it is ordered newest first (not scored)
 BY_DATE = "idx_posts_published_utc"  # posts(published_utc), from migration m001
 
 
@@ -52,27 +53,26 @@ class Plan:
     title_match: str  # search_fts: hits in the title
     words: str | None  # search_words: whole-word uses; None: every hit is one
     title_words: str | None  # search_words: whole-word uses in the title
-    cluster: str | None  # search_words: every hit, when the query is one Thai cluster
-    title_cluster: str | None
+    contained: str | None  # search_words: every hit, when it records the query whole
+    title_contained: str | None
     subsets: bool  # whole-word and title sets are inside the hits (no need to intersect)
-
-    @property
-    def scored(self) -> bool:
-        return self.cluster is None
+    needles: tuple[str, ...]  # the positive terms as text, lower case: what is scored
 
     @property
     def hits(self) -> Source:
-        return Source(SEARCH_WORDS, "cluster") if self.cluster else Source(SEARCH_FTS, "match")
+        return (Source(SEARCH_WORDS, "contained") if self.contained
+                else Source(SEARCH_FTS, "match"))
 
     @property
     def titles(self) -> Source:
-        return (Source(SEARCH_WORDS, "title_cluster") if self.cluster
+        return (Source(SEARCH_WORDS, "title_contained") if self.contained
                 else Source(SEARCH_FTS, "title_match"))
 
     def params(self) -> dict[str, str]:
         values = {"match": self.match, "title_match": self.title_match,
                   "words": self.words, "title_words": self.title_words,
-                  "cluster": self.cluster, "title_cluster": self.title_cluster}
+                  "contained": self.contained, "title_contained": self.title_contained}
+        values |= {f"needle{i}": needle for i, needle in enumerate(self.needles)}
         return {name: value for name, value in values.items() if value is not None}
 
 
@@ -113,26 +113,39 @@ def _subsets(node: Node) -> bool:
     return all(_subsets(item) for item in node.items)
 
 
-def plan(node: Node) -> Plan:
-    cluster = title_cluster = None
-    if isinstance(node, Term) and (one := term_tokens(node.text, node.prefix).cluster):
-        title_cluster = _quote(CLUSTER_TITLE + one)
-        cluster = title_cluster if node.title else f"{_quote(CLUSTER_BODY + one)} OR {title_cluster}"
+def plan(node: Node, common: Vocabulary) -> Plan:
+    """The plan for a parsed query, given the archive's vocabulary of common words."""
+    contained = title_contained = None
+    if isinstance(node, Term) and (whole := term_tokens(node.text, node.prefix).contained(common)):
+        title_contained = _quote(HAS_TITLE + whole)
+        contained = (title_contained if node.title
+                     else f"{_quote(HAS_BODY + whole)} OR {title_contained}")
     words = _words_expr(node, False)
+    needles = tuple(dict.fromkeys(" ".join(t.text.split()).lower() for t in positive_terms(node)))
     return Plan(to_fts(node), to_fts(in_title(node)), words,
-                _words_expr(node, True) if words else None, cluster, title_cluster,
-                _subsets(node))
+                _words_expr(node, True) if words else None, contained, title_contained,
+                _subsets(node), needles)
 
 
-def exclusions(filters: Filters, column: str = "rowid") -> tuple[str, dict[str, Any]]:
-    """SQL that keeps ``column`` (a post id) to live posts passing ``filters``."""
-    clauses = [f"{column} NOT IN (SELECT id FROM {SEARCH_STALE})"]
-    if not filters.include_deleted:
-        clauses.append(f"{column} NOT IN (SELECT id FROM posts WHERE deleted_at IS NOT NULL)")
+@dataclass(frozen=True)
+class Gone:
+    """Whether the archive has posts a search must leave out (checked once per search)."""
+
+    stale: bool = True  # rows changed or deleted since they were indexed (search_stale)
+    deleted: bool = True  # posts marked deleted
+
+
+def exclusions(filters: Filters, gone: Gone = Gone()) -> tuple[str, dict[str, Any]]:
+    """SQL that keeps a post id (``rowid``) to live posts passing ``filters``."""
+    clauses = ["TRUE"]
+    if gone.stale:
+        clauses.append(f"rowid NOT IN (SELECT id FROM {SEARCH_STALE})")
+    if gone.deleted and not filters.include_deleted:
+        clauses.append("rowid NOT IN (SELECT id FROM posts WHERE deleted_at IS NOT NULL)")
     where, params = replace(filters, include_deleted=True).where("posts")
     if where:
-        clauses.append(f"{column} IN (SELECT id FROM posts WHERE {' AND '.join(where)})")
-    return " AND ".join(clauses), params
+        clauses.append(f"rowid IN (SELECT id FROM posts WHERE {' AND '.join(where)})")
+    return " AND ".join(clauses[1:] or clauses), params
 
 
 def tiers(p: Plan, whole_word: bool = False) -> list[int]:
@@ -157,11 +170,44 @@ def members(p: Plan, tier: int, keep: str) -> str:
     return sql
 
 
-def scored_page(tier_sql: str) -> str:
-    """A tier ranked by bm25 (of the whole query), one page of it."""
-    return (f"SELECT rowid, {SCORE} AS score FROM {SEARCH_FTS} WHERE {SEARCH_FTS} MATCH :match"
-            f" AND +rowid IN ({tier_sql}) ORDER BY score DESC, rowid DESC"
-            f" LIMIT :limit OFFSET :offset")
+def _count(needle: str, haystack: str) -> str:
+    return f"((length({haystack}) - length(replace({haystack}, {needle}, ''))) / length({needle}))"
+
+
+def score_sql(p: Plan) -> str:
+    """:func:`relevance` in SQL, over columns ``t`` and ``x`` (title and text, lower case),
+    ``n`` (text length) and ``avg`` (the average length over the posts scored)."""
+    parts = []
+    for i in range(len(p.needles)):
+        title, text = _count(f":needle{i}", "t"), _count(f":needle{i}", "x")
+        parts.append(f"({TITLE_WEIGHT} * {title} / ({title} + 1.0) + {TEXT_WEIGHT} * 2.2 *"
+                     f" {text} / ({text} + 1.2 * (0.25 + 0.75 * n / max(avg, 1.0))))")
+    return "(0.0 + " + " + ".join(parts) + ")"
+
+
+def relevance(needles: tuple[str, ...], title: str | None, text: str | None,
+              avg: float) -> float:
+    """A post's relevance: the same float operations in the same order as
+    :func:`score_sql`. Counting is on SQLite's ``lower()`` (ASCII letters only), which for
+    a needle without ASCII letters changes nothing, and for one with them is bytes.lower().
+    """
+    title, text = title or "", text or ""
+    score = 0.0
+    for needle in needles:
+        if needle.isascii() or any("a" <= ch <= "z" for ch in needle):
+            folded = needle.encode()
+            in_title = title.encode().lower().count(folded)
+            in_text = text.encode().lower().count(folded)
+        else:
+            in_title, in_text = title.count(needle), text.count(needle)
+        score += (TITLE_WEIGHT * in_title / (in_title + 1.0) + TEXT_WEIGHT * 2.2 * in_text
+                  / (in_text + 1.2 * (0.25 + 0.75 * len(text) / max(avg, 1.0))))
+    return score
+
+
+def texts(id_sql: str) -> str:
+    """Title and text of the posts whose ids ``id_sql`` gives (to score them)."""
+    return f"SELECT id, title, text FROM posts WHERE id IN ({id_sql})"
 
 
 def dated_page(id_sql: str) -> str:
@@ -179,24 +225,20 @@ def ranked_sql(p: Plan, filters: Filters, *, whole_word: bool = False,
     union = " UNION ALL ".join(f"SELECT rowid AS id, {t} AS tier FROM ({members(p, t, keep)})"
                                for t in tiers(p, whole_word))
     ctes = [f"tiered AS ({union})",
-            "sized AS (SELECT id, tier, count(*) OVER (PARTITION BY tier) AS size FROM tiered)"]
-    joins = "JOIN posts ON posts.id = sized.id"
-    scored = f"sized.size <= {CAP}"
-    if p.scored:
-        ctes.append(f"scores AS (SELECT rowid AS id, {SCORE} AS score FROM {SEARCH_FTS}"
-                    f" WHERE {SEARCH_FTS} MATCH :match)")
-        joins += " LEFT JOIN scores ON scores.id = sized.id"
-        column = "scores.score"
-    else:
-        scored, column = "FALSE", "0.0"
-    score = f"CASE WHEN {scored} THEN {column} ELSE 0.0 END"
+            "sized AS (SELECT id, tier, count(*) OVER (PARTITION BY tier) AS size FROM tiered)",
+            ("m AS (SELECT sized.id, sized.tier, sized.size, lower(coalesce(title, '')) AS t,"
+             " lower(coalesce(text, '')) AS x, length(coalesce(text, '')) AS n,"
+             " posts.published_utc FROM sized JOIN posts ON posts.id = sized.id)"),
+            "a AS (SELECT m.*, avg(n) OVER (PARTITION BY tier) AS avg FROM m)",
+            f"s AS (SELECT id, tier, size, published_utc, {score_sql(p)} AS score FROM a)"]
+    scored = f"size <= {CAP}"
     if sort == "date":
-        order, score = "posts.published_utc DESC, sized.id DESC", "0.0"
+        order, score = "published_utc DESC, id DESC", "0.0"
     else:
-        order = (f"sized.tier, CASE WHEN {scored} THEN {column} END DESC,"
-                 f" CASE WHEN NOT ({scored}) THEN posts.published_utc END DESC, sized.id DESC")
-    sql = (f"WITH {', '.join(ctes)} SELECT sized.id, {score} AS score, sized.tier"
-           f" FROM sized {joins} ORDER BY {order}")
+        order = (f"tier, CASE WHEN {scored} THEN score END DESC,"
+                 f" CASE WHEN NOT ({scored}) THEN published_utc END DESC, id DESC")
+        score = f"CASE WHEN {scored} THEN score ELSE 0.0 END"
+    sql = f"WITH {', '.join(ctes)} SELECT id, {score} AS score, tier FROM s ORDER BY {order}"
     if limit is not None:
         sql += " LIMIT :limit OFFSET :offset"
         params |= {"limit": int(limit), "offset": int(offset)}

@@ -10,7 +10,6 @@ over strings; terms without Thai are found by SQLite (:mod:`archive.latin`).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -43,21 +42,32 @@ def term_pattern(term: str) -> re.Pattern[str] | None:
     return re.compile("".join(out), re.IGNORECASE)
 
 
+_REACH = 10_000  # characters to look back for the start of a Thai run
+
+
 class Text:
-    """A text with its Thai runs located, and their clusters and words cut once."""
+    """A text, with the clusters and words of its Thai runs cut once, when first needed."""
 
     def __init__(self, text: str | None) -> None:
         self.text = text or ""
-        self.runs = [match.span() for match in thai.THAI_RUN.finditer(self.text)]
-        self._starts = [start for start, _ in self.runs]
+        self._runs: list[Span] = []
         self._cuts: dict[tuple[int, Callable], set[int]] = {}
 
     def run_around(self, position: int) -> Span | None:
         """The Thai run that ``position`` falls strictly inside, if any."""
-        index = bisect_right(self._starts, position) - 1
-        if index >= 0 and self.runs[index][0] < position < self.runs[index][1]:
-            return self.runs[index]
-        return None
+        for start, end in self._runs:
+            if start < position < end:
+                return start, end
+        after = thai.THAI_RUN.match(self.text, position) if position > 0 else None
+        if after is None:
+            return None
+        behind = self.text[max(0, position - _REACH):position][::-1]
+        before = thai.THAI_RUN.match(behind)
+        if before is None:
+            return None
+        run = (position - before.end(), after.end())
+        self._runs.append(run)
+        return run
 
     def on_boundary(self, position: int, split: Callable[[str], list[str]] = thai.clusters
                     ) -> bool:

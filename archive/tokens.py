@@ -4,51 +4,111 @@ Two contentless FTS5 tables (see :mod:`archive.migrations`), fed from Python bec
 Python's sqlite3 cannot register an FTS5 tokenizer:
 
 ``search_fts`` (positional, ``unicode61`` + Porter): every Thai run of the text becomes one
-token per character cluster, the cluster joined to the next one (``โค\\ue000ร``; the run's
-last cluster stands alone, ``ร\\ue000``). A word of k clusters is then a phrase of k-1
+token per character cluster, the cluster joined to the next one (``โค\ue000ร``; the run's
+last cluster stands alone, ``ร\ue000``). A word of k clusters is then a phrase of k-1
 tokens, each far rarer than a bare cluster, which keeps phrase queries fast; the end token
 keeps runs apart, so a phrase never matches across a space. Text between Thai runs (Latin,
 digits) is left to ``unicode61`` and Porter: ``OTOPดังกล่าว`` is ``otop`` plus clusters.
 
-``search_words`` (no positions): the dictionary words of each Thai run and every cluster,
-marked by kind and by title/body. Whole-word ranking reads the words; a one-cluster query
-(``นา``) reads the clusters, whose posting lists are short here.
+``search_words`` (no positions), marked by kind and by title/body:
+
+- the dictionary words of each Thai run (newmm): whole-word ranking;
+- what the post *contains* on cluster boundaries, as one token each: every cluster, and
+  every word of a fixed :class:`Vocabulary` of common words wherever it occurs, inside
+  other words too. A query that is one of those (``นา``, ``การ``, ``ต้องการ``) is then one
+  posting list, read in a few milliseconds, where a phrase over clusters would check
+  positions in half the archive.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import chain, repeat
+from functools import lru_cache
+from itertools import repeat
 
 from . import thai
 
 JOIN = "\ue000"  # joins a cluster to the next inside one token (a private-use letter)
-WORD_BODY, WORD_TITLE = "\ue001", "\ue002"
-CLUSTER_BODY, CLUSTER_TITLE = "\ue003", "\ue004"
+WORD_BODY, WORD_TITLE = "\ue001", "\ue002"  # newmm words
+HAS_BODY, HAS_TITLE = "\ue003", "\ue004"  # clusters and vocabulary words contained
+VOCABULARY_SIZE = 4_000
+
+
+def _joined(parts: list[str]) -> list[str]:
+    """c1\ue000c2 c2\ue000c3 ... cn\ue000, built in C (this runs on every run of every post)."""
+    return list(map(str.__add__, map(str.__add__, parts, repeat(JOIN)), [*parts[1:], ""]))
 
 
 def cluster_tokens(run: str) -> list[str]:
     """One token per cluster of a Thai run: the cluster joined to the next one."""
-    parts = thai.clusters(run)
-    following = [*parts[1:], ""]
-    return [part + JOIN + after for part, after in zip(parts, following, strict=True)]
+    return _joined(thai.clusters(run))
 
 
-def _fts_string(pieces: list[tuple[bool, str, list[str]]]) -> str:
-    out = []
-    for is_thai, piece, parts in pieces:
-        if is_thai:  # c1\ue000c2 c2\ue000c3 ... cn\ue000, built in C (this runs on every post)
-            joined = map(str.__add__, parts, repeat(JOIN))
-            out.append(" ".join(map(str.__add__, joined, [*parts[1:], ""])))
-        else:
-            out.append(piece)
-    return " ".join(out)
+class Vocabulary:
+    """Common words (two clusters or more) found wherever they occur on cluster boundaries.
+
+    The list is stored in the archive when its index is created, so an archive is always
+    read with the vocabulary it was built with.
+    """
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = frozenset(words)
+        # a trie over cluster tokens: token -> (word ending here or "", next level)
+        self._trie: dict[str, tuple[str, dict]] = {}
+        for word in self.words:
+            level, tokens = self._trie, cluster_tokens(word)[:-1]
+            for depth, token in enumerate(tokens):
+                ending, below = level.get(token, ("", {}))
+                level[token] = (word if depth == len(tokens) - 1 else ending, below)
+                level = below
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.words
+
+    def found(self, tokens: list[str]) -> set[str]:
+        """The vocabulary words in a run, given as its :func:`cluster_tokens`."""
+        out, trie = set(), self._trie
+        for start, token in enumerate(tokens):
+            step = trie.get(token)
+            position = start + 1
+            while step is not None:
+                if step[0]:
+                    out.add(step[0])
+                if position >= len(tokens):
+                    break
+                step = step[1].get(tokens[position])
+                position += 1
+        return out
 
 
-def _split(text: str | None) -> list[tuple[bool, str, list[str]]]:
-    return [(is_thai, piece, thai.clusters(piece) if is_thai else [])
+@lru_cache(maxsize=4)
+def vocabulary(words: str) -> Vocabulary:
+    """The vocabulary from its stored form (one word a line), built once per process."""
+    return Vocabulary(words.split())
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> tuple[str, ...]:
+    """The commonest words of the Thai National Corpus (pythainlp) of two clusters or more."""
+    from pythainlp.corpus import tnc
+
+    ranked = sorted(tnc.word_freqs(), key=lambda pair: (-pair[1], pair[0]))
+    words = [w for w, _ in ranked if thai.THAI_RUN.fullmatch(w) and len(thai.clusters(w)) > 1]
+    return tuple(words[:VOCABULARY_SIZE])
+
+
+Split = list[tuple[bool, str, list[str]]]  # (is Thai, piece, its cluster tokens)
+
+
+def _split(text: str | None) -> Split:
+    return [(is_thai, piece, cluster_tokens(piece) if is_thai else [])
             for is_thai, piece in thai.pieces(thai.clean(text or ""))]
+
+
+def _fts_string(split: Split) -> str:
+    return " ".join(" ".join(tokens) if is_thai else piece for is_thai, piece, tokens in split)
 
 
 def fts_text(text: str | None) -> str:
@@ -65,19 +125,22 @@ class PostTokens:
     words: str  # search_words
 
 
-def post_tokens(title: str | None, text: str | None) -> PostTokens:
+def post_tokens(title: str | None, text: str | None,
+                common: Vocabulary | None = None) -> PostTokens:
     """Everything the index holds for a post, segmenting each Thai run once."""
+    common = common or Vocabulary(())
     columns = []
     found: set[str] = set()
-    for value, word_mark, cluster_mark in ((title, WORD_TITLE, CLUSTER_TITLE),
-                                           (text, WORD_BODY, CLUSTER_BODY)):
+    for value, word_mark, has_mark in ((title, WORD_TITLE, HAS_TITLE),
+                                       (text, WORD_BODY, HAS_BODY)):
         split = _split(value)
         columns.append(_fts_string(split))
-        runs = [piece for is_thai, piece, _ in split if is_thai]
+        runs = [(piece, tokens) for is_thai, piece, tokens in split if is_thai]
         if runs:
-            found.update(map(word_mark.__add__, set(thai.words_of_runs(runs))))
-            clusters = set(chain.from_iterable(parts for *_, parts in split))
-            found.update(map(cluster_mark.__add__, clusters))
+            found.update(map(word_mark.__add__, set(thai.words_of_runs([r for r, _ in runs]))))
+            clusters = {token[:token.index(JOIN)] for _, tokens in runs for token in tokens}
+            contained = clusters.union(*(common.found(tokens) for _, tokens in runs))
+            found.update(map(has_mark.__add__, contained))
     # any order: FTS5 keeps no positions here, so 'delete' only needs the same tokens
     return PostTokens(columns[1], columns[0], " ".join(found))
 
@@ -88,8 +151,15 @@ class TermTokens:
 
     tokens: tuple[str, ...]  # phrase tokens; Latin pieces are left for unicode61 to split
     prefix: bool  # the last token is a prefix
-    cluster: str | None  # the term is this one Thai cluster (look it up in search_words)
+    run: str | None  # the term is this one Thai run, no star (maybe in search_words whole)
+    clusters: int  # how many clusters that run has
     words: tuple[str, ...]  # the dictionary words of the term's Thai runs
+
+    def contained(self, common: Vocabulary) -> str | None:
+        """The term, when search_words records every post that contains it."""
+        if self.run is None or not (self.clusters == 1 or self.run in common):
+            return None
+        return self.run
 
 
 def searchable(piece: str) -> bool:
@@ -113,15 +183,15 @@ def term_tokens(term: str, prefix: bool = False) -> TermTokens:
         words.extend(thai.words(piece) if is_thai else [])
     last_prefix = prefix
     if parts and parts[-1][0]:
-        run = parts[-1][1]
-        words.extend(thai.words(run))
-        ending = cluster_tokens(run)[:-1]
+        last = parts[-1][1]
+        words.extend(thai.words(last))
+        ending = cluster_tokens(last)[:-1]
         if not ending:  # one cluster: joined to anything, or (with a star) any longer cluster
-            ending = [run if prefix else run + JOIN]
+            ending = [last if prefix else last + JOIN]
             last_prefix = True
         tokens.extend(ending)
     elif parts:
         tokens.append(parts[-1][1])
-    single = len(parts) == 1 and parts[0][0] and not prefix
-    cluster = parts[0][1] if single and len(thai.clusters(parts[0][1])) == 1 else None
-    return TermTokens(tuple(tokens), last_prefix, cluster, tuple(words))
+    run = parts[0][1] if len(parts) == 1 and parts[0][0] and not prefix else None
+    return TermTokens(tuple(tokens), last_prefix, run, len(thai.clusters(run or "")),
+                      tuple(words))

@@ -55,10 +55,20 @@ def test_fts_text_joins_each_cluster_to_the_next():
     assert JOIN not in tokens.fts_text(f"a{JOIN}b")  # private-use input cannot fake a token
 
 
-def test_post_tokens_mark_words_and_clusters_by_title_and_body():
-    words = set(tokens.post_tokens("ทำนา", "ผืน นา").words.split())
+def test_post_tokens_mark_words_and_what_is_contained_by_title_and_body():
+    common = tokens.Vocabulary(["ต้องการ", "ชุมชน", "การ"])
+    words = set(tokens.post_tokens("ทำนา", "ผืน นา พัฒนาชุมชน", common).words.split())
     assert {tokens.WORD_TITLE + "ทำนา", tokens.WORD_BODY + "นา",
-            tokens.CLUSTER_TITLE + "นา", tokens.CLUSTER_BODY + "ผื"} <= words
+            tokens.HAS_TITLE + "นา", tokens.HAS_BODY + "ผื",
+            tokens.HAS_BODY + "ชุมชน"} <= words  # ชุมชน inside the word พัฒนาชุมชน
+    assert tokens.HAS_BODY + "การ" not in words
+
+
+def test_vocabulary_finds_words_only_on_cluster_boundaries():
+    common = tokens.Vocabulary(["ต้องการ", "การ", "อาการ", "ขน"])
+    assert common.found(tokens.cluster_tokens("ต้องการศึกษา")) == {"ต้องการ", "การ"}
+    assert common.found(tokens.cluster_tokens("เอาการ")) == {"การ"}  # not อาการ: เอา|กา|ร
+    assert common.found(tokens.cluster_tokens("ขนาด")) == set()  # ข|นา|ด
 
 
 @pytest.mark.parametrize(("term", "prefix", "expected", "last_prefix"), [
@@ -75,8 +85,11 @@ def test_term_tokens(term, prefix, expected, last_prefix):
     assert found.prefix is last_prefix
 
 
-def test_term_tokens_know_one_cluster_terms_and_words():
-    assert tokens.term_tokens("นา").cluster == "นา"
-    assert tokens.term_tokens("นา", prefix=True).cluster is None
+def test_term_tokens_know_terms_the_index_records_whole():
+    common = tokens.Vocabulary(["ต้องการ"])
+    assert tokens.term_tokens("นา").contained(common) == "นา"  # any one cluster
+    assert tokens.term_tokens("ต้องการ").contained(common) == "ต้องการ"
+    assert tokens.term_tokens("โครงการ").contained(common) is None
+    assert tokens.term_tokens("นา", prefix=True).contained(common) is None
     assert tokens.term_tokens("โคกหนองนา").words == ("โคก", "หนอง", "นา")
     assert tokens.term_tokens("farmers").words == ()

@@ -296,7 +296,8 @@ def render(words: list[str]) -> str:
     return "".join(w + (" " if i % 5 == 4 else "") for i, w in enumerate(words))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=30), min_size=1,
                 max_size=6), st.data())
 def test_results_are_exactly_the_cluster_aligned_like_hits(posts, data):
