@@ -186,7 +186,8 @@ def prepare(n: int, workdir: Path, rebuild: bool) -> dict[str, float]:
     record, legacy_record = workdir / f"build-{n}.json", workdir / f"legacy-{n}.json"
     corpus = Corpus(n)
     if not (legacy_record.exists() and legacy.exists()):
-        legacy.unlink(missing_ok=True)
+        for suffix in ("", "-journal"):
+            Path(f"{legacy}{suffix}").unlink(missing_ok=True)
         legacy_record.write_text(json.dumps(build_legacy(corpus, legacy)))
     figures = json.loads(legacy_record.read_text())
     if record.exists() and archive.exists() and not rebuild:
