@@ -108,7 +108,7 @@ def _create_search(db: Database) -> None:
 SEARCH_FTS = "search_fts"  # clusters and Latin words, positional: what matches
 SEARCH_WORDS = "search_words"  # dictionary words and clusters per post: ranking, one-cluster terms
 SEARCH_STALE = "search_stale"  # title and text a post had when it was indexed, until removed
-SEARCH_META = "search_meta"  # 'vocabulary': common words (tokens.Vocabulary), one a line;
+SEARCH_META = "search_meta"  # 'vocabulary' (+ '_sha1'): archive.vocabulary's list;
 # 'rebuild_from': the bulk (re)build has not reached this post id yet
 WORDS_TOKENIZE = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
 
@@ -141,9 +141,10 @@ def m002_search_clusters(db: Database) -> None:
     db.execute(f"CREATE TRIGGER search_stale_delete AFTER DELETE ON posts BEGIN {keep_old}; END")
     # Deleted posts are left out of every search: find them without reading post rows.
     db.execute("CREATE INDEX posts_deleted ON posts (id) WHERE deleted_at IS NOT NULL")
-    from .tokens import default_vocabulary  # frozen into the archive: read back, never redone
+    from .vocabulary import fingerprint, shipped  # copied into the archive: read back as is
 
-    db.execute(f"INSERT INTO {SEARCH_META} (key, value) VALUES ('vocabulary', ?)",
-               ["\n".join(default_vocabulary())])
+    words = shipped()
+    db.execute(f"INSERT INTO {SEARCH_META} (key, value) VALUES ('vocabulary', ?),"
+               f" ('vocabulary_sha1', ?)", [words, fingerprint(words)])
     if db.execute("SELECT EXISTS (SELECT 1 FROM posts)").fetchone()[0]:
         db.execute(f"INSERT INTO {SEARCH_META} (key, value) VALUES ('rebuild_from', '0')")

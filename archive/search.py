@@ -4,8 +4,8 @@ Every post whose title or text contains a Thai query on character-cluster bounda
 found (the set a ``LIKE '%q%'`` scan gives), and Latin words and digits glued to Thai are
 words of their own. Hits come best first: the query as a whole word (pythainlp's dictionary)
 in the title, then as a whole word in the text, then inside a longer word in the title, then
-in the text; within each, by bm25. See :mod:`archive.tokens` for the index and
-:mod:`archive.search_sql` for the ranking.
+in the text; within each, by relevance (or newest first in a big tier). See
+:mod:`archive.tokens` for the index and :mod:`archive.search_sql` for the ranking.
 
     search(db, query, *, whole_word=False, include_deleted=False, sort="relevance",
            limit=20, offset=0, markers=("[", "]"), **filters) -> list[Hit]
@@ -31,7 +31,7 @@ from .migrations import SEARCH_FTS
 from .query import Node, parse, positive_terms
 from .search_sql import WORDS, Plan, exclusions, plan, ranked_sql
 from .segment import ZWSP
-from .tokens import Vocabulary
+from .vocabulary import Vocabulary
 
 SORTS = ("relevance", "date")
 # Names the web view imports (goahead_crawler/datasette_*.py) until it is moved onto search().
@@ -74,7 +74,7 @@ class Hit:
     deleted_at: str | None  # set when the post has disappeared from the blog
     whole_word: bool  # the query is a whole word here (not only inside a longer word)
     in_title: bool  # the query is in the title
-    score: float  # bm25, higher is better (0 when the order is by date)
+    score: float  # relevance inside its tier, higher is better (0 where ordered by date)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -119,13 +119,8 @@ def build_query(query: str | Node, filters: Filters | None = None, *,
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}", hint=f"use one of {', '.join(SORTS)}")
     node = parse(query) if isinstance(query, str) else query
-    ranked, params = ranked_sql(plan(node, common or Vocabulary(())), filters or Filters(),
-                                whole_word=whole_word, sort=sort, limit=limit, offset=offset)
-    order = ("posts.published_utc DESC, posts.id DESC" if sort == "date"
-             else "ranked.tier, ranked.score DESC, ranked.id")
-    sql = (f"SELECT posts.*, ranked.score AS score, ranked.tier AS tier FROM ({ranked})"
-           f" AS ranked JOIN posts ON posts.id = ranked.id ORDER BY {order}")
-    return sql, params
+    return ranked_sql(plan(node, common), filters or Filters(),
+                      whole_word=whole_word, sort=sort, limit=limit, offset=offset, rows=True)
 
 
 def ranked_ids(db: Database, query: str | Node, *, whole_word: bool = False,

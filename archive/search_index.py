@@ -20,7 +20,8 @@ from sqlite_utils import Database
 from .errors import IndexNotReady
 from .migrations import SEARCH_FTS, SEARCH_META, SEARCH_STALE, SEARCH_WORDS
 from .search_sql import Gone
-from .tokens import PostTokens, Vocabulary, post_tokens, vocabulary
+from .tokens import PostTokens, post_tokens
+from .vocabulary import Vocabulary, cached, vocabulary
 
 Progress = Callable[[int, int], None]  # (posts done, posts in all)
 PARALLEL_FROM = 2_000  # posts: below this, starting worker processes costs more than it saves
@@ -37,14 +38,20 @@ def _write(db: Database, post_pk: int, tokens: PostTokens, sql: tuple[str, str] 
     db.execute(sql[1], [post_pk, tokens.words])
 
 
-def _stored_words(db: Database) -> str:
-    row = db.execute(f"SELECT value FROM {SEARCH_META} WHERE key = 'vocabulary'").fetchone()
+def _meta(db: Database, key: str) -> str:
+    row = db.execute(f"SELECT value FROM {SEARCH_META} WHERE key = ?", [key]).fetchone()
     return row[0] if row else ""
 
 
+def _stored_words(db: Database) -> str:
+    return _meta(db, "vocabulary")
+
+
 def common_words(db: Database) -> Vocabulary:
-    """The vocabulary this archive's index was built with (see :class:`Vocabulary`)."""
-    return vocabulary(_stored_words(db))
+    """The vocabulary this archive's index was built with (see :class:`Vocabulary`); read
+    once per process for each list (archives share it), found again by its SHA-1."""
+    sha1 = _meta(db, "vocabulary_sha1")
+    return cached(sha1) or vocabulary(_stored_words(db), sha1 or None)
 
 
 def _tokens(db: Database, title: str | None, text: str | None) -> PostTokens:

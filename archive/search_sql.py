@@ -26,7 +26,8 @@ from typing import Any
 from .filters import Filters
 from .migrations import SEARCH_FTS, SEARCH_STALE, SEARCH_WORDS
 from .query import And, Node, Not, Or, Term, in_title, positive_terms, to_fts
-from .tokens import HAS_BODY, HAS_TITLE, WORD_BODY, WORD_TITLE, Vocabulary, term_tokens
+from .tokens import HAS_BODY, HAS_TITLE, WORD_BODY, WORD_TITLE, term_tokens
+from .vocabulary import Vocabulary
 
 TEXT_WEIGHT, TITLE_WEIGHT = 1.0, 10.0  # a title occurrence counts ten text ones
 CAP = 200  # posts in a tier beyond which it is ordered newest first (not scored)
@@ -113,7 +114,7 @@ def _subsets(node: Node) -> bool:
     return all(_subsets(item) for item in node.items)
 
 
-def plan(node: Node, common: Vocabulary) -> Plan:
+def plan(node: Node, common: Vocabulary | None) -> Plan:
     """The plan for a parsed query, given the archive's vocabulary of common words."""
     contained = title_contained = None
     if isinstance(node, Term) and (whole := term_tokens(node.text, node.prefix).contained(common)):
@@ -217,9 +218,10 @@ def dated_page(id_sql: str) -> str:
 
 
 def ranked_sql(p: Plan, filters: Filters, *, whole_word: bool = False,
-               sort: str = "relevance", limit: int | None = 20, offset: int = 0
-               ) -> tuple[str, dict[str, Any]]:
-    """(post id, score, tier) of the hits in rank order, as one statement."""
+               sort: str = "relevance", limit: int | None = 20, offset: int = 0,
+               rows: bool = False) -> tuple[str, dict[str, Any]]:
+    """(post id, score, tier) of the hits in rank order, as one statement; with ``rows``,
+    each hit's whole posts row followed by its score and tier."""
     keep, params = exclusions(filters)
     params |= p.params()
     union = " UNION ALL ".join(f"SELECT rowid AS id, {t} AS tier FROM ({members(p, t, keep)})"
@@ -231,14 +233,18 @@ def ranked_sql(p: Plan, filters: Filters, *, whole_word: bool = False,
              " posts.published_utc FROM sized JOIN posts ON posts.id = sized.id)"),
             "a AS (SELECT m.*, avg(n) OVER (PARTITION BY tier) AS avg FROM m)",
             f"s AS (SELECT id, tier, size, published_utc, {score_sql(p)} AS score FROM a)"]
-    scored = f"size <= {CAP}"
+    scored = f"s.size <= {CAP}"
     if sort == "date":
-        order, score = "published_utc DESC, id DESC", "0.0"
+        order, score = "s.published_utc DESC, s.id DESC", "0.0"
     else:
-        order = (f"tier, CASE WHEN {scored} THEN score END DESC,"
-                 f" CASE WHEN NOT ({scored}) THEN published_utc END DESC, id DESC")
-        score = f"CASE WHEN {scored} THEN score ELSE 0.0 END"
-    sql = f"WITH {', '.join(ctes)} SELECT id, {score} AS score, tier FROM s ORDER BY {order}"
+        order = (f"s.tier, CASE WHEN {scored} THEN s.score END DESC,"
+                 f" CASE WHEN NOT ({scored}) THEN s.published_utc END DESC, s.id DESC")
+        score = f"CASE WHEN {scored} THEN s.score ELSE 0.0 END"
+    columns, source = "s.id", "s"
+    if rows:
+        columns, source = "posts.*", "s JOIN posts ON posts.id = s.id"
+    sql = (f"WITH {', '.join(ctes)} SELECT {columns}, {score} AS score, s.tier AS tier"
+           f" FROM {source} ORDER BY {order}")
     if limit is not None:
         sql += " LIMIT :limit OFFSET :offset"
         params |= {"limit": int(limit), "offset": int(offset)}

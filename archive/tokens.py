@@ -14,26 +14,27 @@ digits) is left to ``unicode61`` and Porter: ``OTOPดังกล่าว`` is
 
 - the dictionary words of each Thai run (newmm): whole-word ranking;
 - what the post *contains* on cluster boundaries, as one token each: every cluster, and
-  every word of a fixed :class:`Vocabulary` of common words wherever it occurs, inside
-  other words too. A query that is one of those (``นา``, ``การ``, ``ต้องการ``) is then one
-  posting list, read in a few milliseconds, where a phrase over clusters would check
-  positions in half the archive.
+  every word of the archive's :class:`~archive.vocabulary.Vocabulary` wherever it occurs,
+  inside other words too. A query that is one of those (``นา``, ``การ``, ``ต้องการ``) is
+  then one posting list, read in a few milliseconds, where a phrase over clusters would
+  check positions in half the archive.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import accumulate, repeat
+from typing import TYPE_CHECKING
 
 from . import thai
+
+if TYPE_CHECKING:
+    from .vocabulary import Vocabulary
 
 JOIN = "\ue000"  # joins a cluster to the next inside one token (a private-use letter)
 WORD_BODY, WORD_TITLE = "\ue001", "\ue002"  # newmm words
 HAS_BODY, HAS_TITLE = "\ue003", "\ue004"  # clusters and vocabulary words contained
-VOCABULARY_SIZE = 4_000
 
 
 def _joined(parts: list[str]) -> list[str]:
@@ -44,59 +45,6 @@ def _joined(parts: list[str]) -> list[str]:
 def cluster_tokens(run: str) -> list[str]:
     """One token per cluster of a Thai run: the cluster joined to the next one."""
     return _joined(thai.clusters(run))
-
-
-class Vocabulary:
-    """Common words (two clusters or more) found wherever they occur on cluster boundaries.
-
-    The list is stored in the archive when its index is created, so an archive is always
-    read with the vocabulary it was built with.
-    """
-
-    def __init__(self, words: Iterable[str]) -> None:
-        self.words = frozenset(words)
-        # a trie over cluster tokens: token -> (word ending here or "", next level)
-        self._trie: dict[str, tuple[str, dict]] = {}
-        for word in self.words:
-            level, tokens = self._trie, cluster_tokens(word)[:-1]
-            for depth, token in enumerate(tokens):
-                ending, below = level.get(token, ("", {}))
-                level[token] = (word if depth == len(tokens) - 1 else ending, below)
-                level = below
-
-    def __contains__(self, word: str) -> bool:
-        return word in self.words
-
-    def found(self, tokens: list[str]) -> set[str]:
-        """The vocabulary words in a run, given as its :func:`cluster_tokens`."""
-        out, trie = set(), self._trie
-        for start, token in enumerate(tokens):
-            step = trie.get(token)
-            position = start + 1
-            while step is not None:
-                if step[0]:
-                    out.add(step[0])
-                if position >= len(tokens):
-                    break
-                step = step[1].get(tokens[position])
-                position += 1
-        return out
-
-
-@lru_cache(maxsize=4)
-def vocabulary(words: str) -> Vocabulary:
-    """The vocabulary from its stored form (one word a line), built once per process."""
-    return Vocabulary(words.split())
-
-
-@lru_cache(maxsize=1)
-def default_vocabulary() -> tuple[str, ...]:
-    """The commonest words of the Thai National Corpus (pythainlp) of two clusters or more."""
-    from pythainlp.corpus import tnc
-
-    ranked = sorted(tnc.word_freqs(), key=lambda pair: (-pair[1], pair[0]))
-    words = [w for w, _ in ranked if thai.THAI_RUN.fullmatch(w) and len(thai.clusters(w)) > 1]
-    return tuple(words[:VOCABULARY_SIZE])
 
 
 Split = list[tuple[bool, str, list[str]]]  # (is Thai, piece, its cluster tokens)
@@ -144,7 +92,6 @@ def _aligned_words(runs: list[tuple[str, list[str]]]) -> set[str]:
 def post_tokens(title: str | None, text: str | None,
                 common: Vocabulary | None = None) -> PostTokens:
     """Everything the index holds for a post, segmenting each Thai run once."""
-    common = common or Vocabulary(())
     columns = []
     found: set[str] = set()
     for value, word_mark, has_mark in ((title, WORD_TITLE, HAS_TITLE),
@@ -155,8 +102,9 @@ def post_tokens(title: str | None, text: str | None,
         if runs:
             found.update(map(word_mark.__add__, _aligned_words(runs)))
             clusters = {token[:token.index(JOIN)] for _, tokens in runs for token in tokens}
-            contained = clusters.union(*(common.found(tokens) for _, tokens in runs))
-            found.update(map(has_mark.__add__, contained))
+            if common is not None:
+                clusters = clusters.union(*(common.found(tokens) for _, tokens in runs))
+            found.update(map(has_mark.__add__, clusters))
     # any order: FTS5 keeps no positions here, so 'delete' only needs the same tokens
     return PostTokens(columns[1], columns[0], " ".join(found))
 
@@ -171,9 +119,9 @@ class TermTokens:
     clusters: int  # how many clusters that run has
     words: tuple[str, ...]  # the dictionary words of the term's Thai runs
 
-    def contained(self, common: Vocabulary) -> str | None:
+    def contained(self, common: Vocabulary | None) -> str | None:
         """The term, when search_words records every post that contains it."""
-        if self.run is None or not (self.clusters == 1 or self.run in common):
+        if self.run is None or not (self.clusters == 1 or (common and self.run in common)):
             return None
         return self.run
 

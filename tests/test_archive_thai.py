@@ -9,6 +9,7 @@ from pythainlp.tokenize import tcc
 
 from archive import thai, tokens
 from archive.tokens import JOIN
+from archive.vocabulary import Vocabulary
 
 THAI_CHARS = st.characters(min_codepoint=0x0E01, max_codepoint=0x0E5B)
 
@@ -56,7 +57,7 @@ def test_fts_text_joins_each_cluster_to_the_next():
 
 
 def test_post_tokens_mark_words_and_what_is_contained_by_title_and_body():
-    common = tokens.Vocabulary(["ต้องการ", "ชุมชน", "การ"])
+    common = Vocabulary(["ต้องการ", "ชุมชน", "การ"])
     words = set(tokens.post_tokens("ทำนา", "ผืน นา พัฒนาชุมชน", common).words.split())
     assert {tokens.WORD_TITLE + "ทำนา", tokens.WORD_BODY + "นา",
             tokens.HAS_TITLE + "นา", tokens.HAS_BODY + "ผื",
@@ -65,7 +66,7 @@ def test_post_tokens_mark_words_and_what_is_contained_by_title_and_body():
 
 
 def test_vocabulary_finds_words_only_on_cluster_boundaries():
-    common = tokens.Vocabulary(["ต้องการ", "การ", "อาการ", "ขน"])
+    common = Vocabulary(["ต้องการ", "การ", "อาการ", "ขน"])
     assert common.found(tokens.cluster_tokens("ต้องการศึกษา")) == {"ต้องการ", "การ"}
     assert common.found(tokens.cluster_tokens("เอาการ")) == {"การ"}  # not อาการ: เอา|กา|ร
     assert common.found(tokens.cluster_tokens("ขนาด")) == set()  # ข|นา|ด
@@ -86,7 +87,7 @@ def test_term_tokens(term, prefix, expected, last_prefix):
 
 
 def test_term_tokens_know_terms_the_index_records_whole():
-    common = tokens.Vocabulary(["ต้องการ"])
+    common = Vocabulary(["ต้องการ"])
     assert tokens.term_tokens("นา").contained(common) == "นา"  # any one cluster
     assert tokens.term_tokens("ต้องการ").contained(common) == "ต้องการ"
     assert tokens.term_tokens("โครงการ").contained(common) is None

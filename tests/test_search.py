@@ -148,6 +148,14 @@ def test_bad_sort_and_date_are_query_errors(db):
         search.search(db, "ผ้า", sort="best")
 
 
+@pytest.mark.parametrize("query", ["ชุมชน", "นา", "ตลาด -ชุมชน", "archives OR ผ้า"])
+def test_export_order_is_the_search_order(db, query):
+    exported = [post.post_id for post in store.iter_posts(db, query=query, sort="relevance")]
+    assert exported == ids(search.search(db, query, limit=50))
+    dated = [post.post_id for post in store.iter_posts(db, query=query, sort="date")]
+    assert dated == ids(search.search(db, query, sort="date", limit=50))
+
+
 def test_build_query_never_splices_query_text():
     sql, params = search.build_query('ผ้า "x\'); DROP TABLE posts; --"', Filters(site="x'y"))
     assert "DROP" not in sql
