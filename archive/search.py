@@ -38,10 +38,12 @@ SORTS = ("relevance", "date")
 FTS_TABLE = SEARCH_FTS
 TITLE_WEIGHT, BODY_WEIGHT = search_sql.TITLE_WEIGHT, search_sql.TEXT_WEIGHT
 SNIPPET_TOKENS = 32
+WHOLE_WORD_REACH = 200  # matches looked at for a whole-word one to centre the snippet on
 
 index_post = search_index.index_post
 rebuild = search_index.rebuild
 pending = search_index.pending
+check_ready = search_index.check_ready
 
 
 def clean_snippet(snippet: str, markers: tuple[str, str] = ("[", "]")) -> str:
@@ -179,7 +181,7 @@ def _hits(db: Database, node: Node, ranked: list[tuple[int, float, int]],
             kind=row["kind"], title=title.text,
             title_highlight=snippets.mark(title.text, title_spans, markers),
             snippet=_snippet(text, [(t, p) for t, p in terms if not t.title], text_spans,
-                             markers),
+                             markers, whole=tier in (0, 1)),
             author=row["author"], labels=json.loads(row["labels"] or "[]"),
             lang=row["language"], published=row["published"], deleted_at=row["deleted_at"],
             whole_word=tier in (0, 1), in_title=tier in (0, 2),
@@ -189,10 +191,14 @@ def _hits(db: Database, node: Node, ranked: list[tuple[int, float, int]],
 
 
 def _snippet(text: snippets.Text, terms: list, latin: list[snippets.Span],
-             markers: tuple[str, str]) -> str:
-    """Around the first whole-word match (else the first match), with all matches marked."""
+             markers: tuple[str, str], whole: bool) -> str:
+    """Around the first whole-word match (else the first match), with all matches marked.
+
+    For a hit ranked as a whole-word use, the whole-word match is looked for further in.
+    """
+    reach = WHOLE_WORD_REACH if whole else 8
     found = sorted(latin[:8] + [span for term, pattern in terms if pattern is not None
-                                for span in text.find(pattern, term.prefix, limit=8)])
+                                for span in text.find(pattern, term.prefix, limit=reach)])
     thai_found = [span for span in found if span not in latin]
     whole = [span for span in thai_found if text.whole_word(span)]
     centre = (whole or found or [None])[0]

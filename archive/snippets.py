@@ -17,8 +17,8 @@ from . import thai
 from .tokens import searchable
 
 Span = tuple[int, int]
-WIDTH = 160  # characters of text in a snippet, about
-LEAD = 50  # of which, at most about this many before the match
+WIDTH = 120  # characters of text in a snippet, about
+LEAD = 40  # of which, at most about this many before the match
 ELLIPSIS = "…"
 _GAP = r"[^\w\u0e01-\u0e4e]"  # what separates tokens in the index
 _SPACE = re.compile(r"\s+")

@@ -196,6 +196,7 @@ def iter_posts(
     """
     chosen = Filters(**filters)
     if query:
+        search.check_ready(db)  # an index not yet rebuilt would find nothing, silently
         sql, params = search.build_query(query, chosen, sort=sort, limit=None,
                                           snippets=False)
     else:

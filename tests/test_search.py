@@ -213,6 +213,9 @@ def test_an_old_archive_is_upgraded_from_its_posts(tmp_path):
     with pytest.raises(IndexNotReady, match="1 posts to index") as info:
         search.search(db, "โครงการ")
     assert info.value.hint
+    for call in (search.count, lambda db, q: list(store.iter_posts(db, query=q))):
+        with pytest.raises(IndexNotReady):  # an export would otherwise find nothing
+            call(db, "โครงการ")
     progress = []
     assert search.rebuild(db, lambda done, total: progress.append((done, total))) == 1
     assert progress == [(1, 1)]
