@@ -27,6 +27,10 @@ class NewerArchive(ArchiveError):
     """The archive holds migrations this version of goahead does not know."""
 
 
+class OutdatedArchive(ArchiveError):
+    """A read-only open of an archive that lacks migrations this goahead has."""
+
+
 class QueryError(ArchiveError):
     """A malformed full-text query (unbalanced quote, bare operator, nothing to search)."""
 

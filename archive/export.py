@@ -1,6 +1,6 @@
 """Streaming exports of archived posts: JSON Lines, CSV, plain text and Markdown.
 
-Posts come one at a time from :func:`archive.store.iter_posts`, so memory stays flat
+Posts come one at a time from :func:`archive.posts.iter_posts`, so memory stays flat
 whatever the archive size. In CSV, list fields (labels, images) are JSON arrays.
 """
 
@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from .errors import ExportError
 from .models import Post
-from .store import iter_posts
+from .posts import iter_posts
 
 FORMATS = ("txt", "jsonl", "csv", "md")
 FIELDS = (

@@ -6,27 +6,10 @@ Values always travel as parameters; only fixed SQL fragments are produced here.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from .errors import QueryError
-
-UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def to_utc(value: str | None) -> str | None:
-    """ISO 8601 (with or without offset; naive means UTC) -> ``YYYY-MM-DDTHH:MM:SSZ``.
-
-    Returns None for missing or unparseable values: stored dates come from the web.
-    """
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime(UTC_FORMAT)
+from .timestamps import to_utc
 
 
 def _bound(value: str, name: str, *, upper: bool) -> tuple[str, str]:

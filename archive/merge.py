@@ -15,16 +15,18 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import store
+from .captures import CAPTURE_FIELDS
+from .connection import open_read_only, upgrade
 from .errors import ArchiveError
-from .filters import to_utc
 from .models import Comment
+from .posts import VERSION_FIELDS, row_to_post, upsert_comments, upsert_post
+from .runs import RUN_COUNTERS
+from .timestamps import to_utc
 
-VERSION_KEYS = ("blog_id", "post_id", "updated", "title", "text", "html", "fetched_at")
 # what makes two rows from different shards the same row
 RUN_MATCH = ("site", "url", "started_at", "finished_at", "stats")
 VERSION_MATCH = ("blog_id", "post_id", "updated", "title", "text")
-RUN_KEYS = ("site", "url", "started_at", "finished_at", "status", *store.RUN_COUNTERS,
+RUN_KEYS = ("site", "url", "started_at", "finished_at", "status", *RUN_COUNTERS,
             "settings", "stats")
 
 
@@ -35,7 +37,8 @@ def merge(into: Database, shards: Iterable[str | Path]) -> Counter[str]:
     for path in shards:
         if Path(path).resolve() == target:
             raise ArchiveError(f"{path} is the archive being merged into")
-        shard = store.open_archive(path, create=False)
+        upgrade(path)  # an older goahead's shard gets this goahead's columns first
+        shard = open_read_only(path)
         try:
             counts.update(merge_shard(into, shard))
         finally:
@@ -90,7 +93,7 @@ def _merge_runs(into: Database, shard: Database, counts: Counter[str]) -> dict[i
 def _merge_captures(into: Database, shard: Database, run_ids: Mapping[int, int],
                     counts: Counter[str]) -> None:
     for row in shard.query("SELECT * FROM captures ORDER BY id"):
-        values = {k: row[k] for k in store.CAPTURE_FIELDS}
+        values = {k: row[k] for k in CAPTURE_FIELDS}
         values["run_id"] = run_ids.get(row["run_id"]) if row["run_id"] else None
         columns = ", ".join(values)
         marks = ", ".join(f":{k}" for k in values)
@@ -101,7 +104,7 @@ def _merge_captures(into: Database, shard: Database, run_ids: Mapping[int, int],
 
 
 def _rank(row: Mapping[str, Any]) -> tuple[str, str]:
-    return (to_utc(row["updated"]) or "", row["fetched_at"] or "")
+    return (to_utc(row["updated"]) or "", to_utc(row["fetched_at"]) or "")
 
 
 def _merge_post(into: Database, row: Mapping[str, Any]) -> str:
@@ -111,7 +114,7 @@ def _merge_post(into: Database, row: Mapping[str, Any]) -> str:
     )), None)
     if current is not None and _rank(row) < _rank(current):
         return "older" if _add_version(into, row) else "unchanged"
-    return store.upsert_post(into, store.row_to_post(row))
+    return upsert_post(into, row_to_post(row))
 
 
 def _add_version(into: Database, row: Mapping[str, Any]) -> int:
@@ -125,7 +128,7 @@ def _add_version(into: Database, row: Mapping[str, Any]) -> int:
     if _match(into, "post_versions", row, VERSION_MATCH):
         return 0
     with into.atomic():
-        into.table("post_versions").insert({k: row[k] for k in VERSION_KEYS})
+        into.table("post_versions").insert({k: row[k] for k in VERSION_FIELDS})
     return 1
 
 
@@ -137,7 +140,7 @@ def _merge_comments(into: Database, shard: Database, counts: Counter[str]) -> No
             author=row["author"], published=row["published"], text=row["text"],
             comment_id=row["comment_id"]))
     for (blog_id, post_id), comments in by_post.items():
-        store.upsert_comments(into, blog_id, post_id, comments)
+        upsert_comments(into, blog_id, post_id, comments)
     counts["comments"] += into.execute("SELECT count(*) FROM comments").fetchone()[0] - before
 
 

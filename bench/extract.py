@@ -8,7 +8,14 @@ NFC characters.
 - "body F1": the extractor's main text against the Dragnet article.
 - "reader F1": title + shown date + text, because Dragnet's human article includes the
   headline and the date line (each extractor gets its own title/date; bare parse has none).
+- "(no struct.)": goahead with Blogger's structure finder switched off, so that its fallback
+  is measured against trafilatura and readability on the same pages.
+The corpus is in-sample for goahead: its extractor was developed on these pages.
 Time: per page the best of --repeat runs, averaged; the same pages for every extractor.
+
+goahead's F1 figures are IN-SAMPLE: its rules and template profiles were developed on
+these very pages, so they say how well it fits them, not how it does on unseen blogs.
+trafilatura and readability-lxml were not tuned on them.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import lxml.html
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from goahead_crawler.extract import evaluate, extract_article
+from goahead_crawler.extract import Article, evaluate, extract_article, extract_unstructured
 from goahead_crawler.extract.evaluate import (
     DEFAULT_CORPUS,
     Page,
@@ -48,7 +55,10 @@ class Output:
 
 
 def goahead(html: bytes, url: str) -> Output:
-    article = extract_article(html, url)
+    return _output(extract_article(html, url))
+
+
+def _output(article: Article) -> Output:
     return Output(
         article.text,
         article.title,
@@ -79,14 +89,15 @@ def bare(html: bytes, url: str) -> Output:
     return Output(lxml.html.fromstring(html).text_content())
 
 
-def goahead_fallback(html: bytes, url: str) -> Output:
-    """The density fallback alone (Blogger structure ignored): an unknown template."""
-    return Output(evaluate.fallback_text(html))
+def goahead_unstructured(html: bytes, url: str) -> Output:
+    """goahead with Blogger's structure finder switched off: the fallback (trafilatura, then
+    goahead's cleaning and metadata) as an unfamiliar template would meet it."""
+    return _output(extract_unstructured(html, url))
 
 
 EXTRACTORS: dict[str, Callable[[bytes, str], Output]] = {
     "goahead": goahead,
-    "(fallback)": goahead_fallback,
+    "(no struct.)": goahead_unstructured,
     "trafilatura": trafilatura_extractor,
     "readability": readability_extractor,
     "bare lxml": bare,
@@ -155,9 +166,13 @@ GATE_MARGIN = 0.005  # floors sit this far under today's figures (float noise, n
 
 
 def update_gate(corpus: Path, allow_drop: bool) -> None:
-    """Write today's figures (less GATE_MARGIN) as floors; floors only rise unless allowed."""
+    """Write today's figures (less GATE_MARGIN) as floors; floors only rise (and none is
+    dropped) unless allowed."""
     figures = evaluate.gate_figures(extract_article, corpus)
     old = json.loads(GATE.read_text(encoding="utf-8")) if GATE.exists() else {}
+    retired = sorted(set(old) - set(figures) - {"_doc"})
+    if retired and not allow_drop:
+        raise SystemExit(f"floors {retired} would be dropped: pass --allow-drop")
     new: dict = {
         "_doc": "Floors for tests/test_extract_corpus.py; raise with "
         "`python bench/extract.py --update-gate`."
@@ -192,6 +207,8 @@ def table(corpus: Path, repeat: int) -> None:
     print(
         f"{len(dragnet)} Dragnet pages, {len(snippets)} trafilatura pages, "
         f"{len(hub)} scrapinghub pages; best of {repeat} runs per page\n"
+        "goahead's F1 is in-sample: its rules were developed on these pages "
+        "(the other extractors were not)\n"
     )
     print(HEADER)
     print("-" * len(HEADER))

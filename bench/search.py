@@ -4,7 +4,7 @@
 
 For each size: a synthetic archive (Thai news-like text sampled from the Thai National Corpus
 word frequencies that ship with pythainlp, 80% Thai, plus English posts) is built through
-``store.upsert_post`` (posts and search index, as a crawl writes them), and the same posts
+``upsert_post`` (posts and search index, as a crawl writes them), and the same posts
 into the syllable index goahead had before issue 11 (``bench/legacy_index.py``). Then, in
 one run: build time and size; p50/p95 of top-20 search (with snippets) and count, for
 common, rare and one-cluster Thai words and common and rare English words, beside the old
@@ -36,8 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlite_utils import Database
 
-from archive import export, search, snippets, store, thai
+from archive import export, search, snippets, thai
+from archive.connection import open_archive
 from archive.migrations import SEARCH_FTS, SEARCH_META, SEARCH_STALE, SEARCH_WORDS
+from archive.posts import upsert_post
 from bench import legacy_index
 
 ENGLISH_WORDS = (
@@ -122,15 +124,15 @@ def pct(values: list[float], p: float) -> float:
 # -- building ----------------------------------------------------------------------------
 
 def build_archive(corpus: Corpus, path: Path) -> dict[str, float]:
-    """Every post through store.upsert_post (row + index, as a crawl stores it)."""
-    db = store.open_archive(path)
+    """Every post through upsert_post (row + index, as a crawl stores it)."""
+    db = open_archive(path)
     elapsed, chars = 0.0, 0
     for batch in corpus.batches():
         chars += sum(len(p.title) + len(p.text) for p in batch)
         start = time.perf_counter()
         with db.atomic():  # nested atomic() = savepoints: one commit per batch
             for post in batch:
-                store.upsert_post(db, post)
+                upsert_post(db, post)
         elapsed += time.perf_counter() - start
     start = time.perf_counter()
     for table in (SEARCH_FTS, SEARCH_WORDS):
@@ -158,7 +160,7 @@ def build_legacy(corpus: Corpus, path: Path) -> dict[str, float]:
 
 def time_rebuild(path: Path) -> dict[str, float]:
     """The upgrade path: the index rebuilt from the posts table (what migration m002 asks)."""
-    db = store.open_archive(path)
+    db = open_archive(path)
     _, elapsed = timed(search.rebuild, db, resume=False)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
@@ -235,7 +237,7 @@ LIKE_TOP = "SELECT id FROM posts WHERE title LIKE :q OR text LIKE :q ORDER BY id
 
 
 def query_times(n: int, workdir: Path, buckets: dict[str, list[str]]) -> list[str]:
-    db = store.open_archive(workdir / f"archive-{n}.db")
+    db = open_archive(workdir / f"archive-{n}.db")
     old = Database(workdir / f"legacy-{n}.db")
     search.search(db, "ไทย")  # load the dictionaries once, as a long-running process has
     legacy_index.top20(old, "ไทย")
@@ -292,7 +294,7 @@ def generated(corpus: Corpus, words: list[str]) -> dict[str, set[int]]:
 
 
 def quality(n: int, workdir: Path, words: list[str], split_words: list[str]) -> list[str]:
-    db = store.open_archive(workdir / f"archive-{n}.db")
+    db = open_archive(workdir / f"archive-{n}.db")
     old = Database(workdir / f"legacy-{n}.db")
     corpus = Corpus(n)
     truth = generated(corpus, words + split_words)
@@ -334,7 +336,7 @@ def quality(n: int, workdir: Path, words: list[str], split_words: list[str]) -> 
 
 def split_by_context(n: int, workdir: Path, candidates: list[str]) -> list[str]:
     """Words the old syllable index misses in some posts (plus the issue's two)."""
-    db = store.open_archive(workdir / f"archive-{n}.db")
+    db = open_archive(workdir / f"archive-{n}.db")
     old = Database(workdir / f"legacy-{n}.db")
     found = ["โครงการ", "อบรม"]
     for word in candidates:
@@ -351,7 +353,7 @@ class NullSink(io.StringIO):
 
 
 def export_throughput(path: Path) -> str:
-    db = store.open_archive(path)
+    db = open_archive(path)
     sink = NullSink()
     count, elapsed = timed(export.export, db, "jsonl", sink)
     tracemalloc.start()

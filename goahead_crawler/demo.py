@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from goahead_crawler import report
+from goahead_crawler.cli import output
 from goahead_crawler.runner import project_settings, run_crawls
 
 # Local sample blogs answer instantly; politeness delays would only slow the demo down.
@@ -20,7 +20,8 @@ DEMO_SETTINGS = {
 
 def run_demo(out_dir: Path, posts: int | None = None, query: str = "ชุมชน",
              verbose: int = 0) -> bool:
-    from archive import search, store
+    from archive import search
+    from archive.connection import open_read_only
     from sampleblog.server import start
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -30,15 +31,15 @@ def run_demo(out_dir: Path, posts: int | None = None, query: str = "ชุมช
                      LOG_LEVEL=["WARNING", "INFO", "DEBUG"][min(verbose, 2)])
     with start(n_posts=posts) as site:
         for name, url in site.urls.items():
-            report.console.print(f"Serving sample blog [bold]{name}[/] at {url}")
+            output.console.print(f"Serving sample blog [bold]{name}[/] at {url}")
         results = run_crawls(list(site.urls.values()), project_settings(overrides))
-    report.print_crawl_summary(results, str(db_path), warc_dir)
-    db = store.open_archive(str(db_path), create=False)
+    output.print_crawl_summary(results, str(db_path), warc_dir)
+    db = open_read_only(db_path)
     hits = search.search(db, query, limit=3)
     total = search.count(db, query)
-    report.console.print(f"\nSearch [bold]{escape(query)}[/]: {total} posts match; the top 3:\n")
-    report.print_hits(hits)
-    report.console.print("Next, try:")
-    report.console.print(f"  goahead search 'พัฒนา' --db {db_path}")
-    report.console.print(f"  goahead export --db {db_path} --format md --out {out_dir / 'md'}")
+    output.console.print(f"\nSearch [bold]{escape(query)}[/]: {total} posts match; the top 3:\n")
+    output.print_hits(hits)
+    output.console.print("Next, try:")
+    output.console.print(f"  goahead search 'พัฒนา' --db {db_path}")
+    output.console.print(f"  goahead export --db {db_path} --format md --out {out_dir / 'md'}")
     return all(r.ok for r in results)

@@ -1,19 +1,17 @@
-"""Items the spider yields: the archive's ``Post`` (built here), comments, gone posts. Pure."""
+"""Items the spider yields: the archive's ``Post`` (built here, by the rebuild too),
+comments, gone posts. Pure."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from archive.models import Capture, Post
+from archive.timestamps import now_utc
 from goahead_crawler.blogger.feed import FeedEntry
+from goahead_crawler.extract import extract_article
 from goahead_crawler.extract.article import Article
-
-
-def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def fallback_post_id(url: str) -> str:
@@ -21,29 +19,53 @@ def fallback_post_id(url: str) -> str:
     return "u" + hashlib.sha1(url.encode()).hexdigest()[:16]
 
 
+def page_post(
+    url: str,
+    body: bytes,
+    *,
+    page_url: str | None = None,
+    content_type: str | None = None,
+    entry: FeedEntry | None = None,
+    kind: str = "post",
+    blog_id: str | None = None,
+    lastmod: str | None = None,
+    capture: Capture | None = None,
+) -> tuple[Article, Post]:
+    """What one fetched post or page becomes, for the crawl and the rebuild alike.
+
+    ``body`` and ``content_type`` are the response (or the WARC record) as received, with
+    Content-Encoding undone; ``page_url`` is where it was fetched (links resolve against
+    it), ``url`` the canonical URL the row is stored under. The feed ``entry`` is the
+    authority for everything it states (:func:`goahead_crawler.extract.extract_article`
+    merges it); without one, a sitemap's ``lastmod`` is the change time we know.
+    """
+    article = extract_article(body, page_url or url, entry, content_type=content_type)
+    post = build_post(url, article, kind=kind, blog_id=blog_id, capture=capture)
+    if entry is None and lastmod:
+        post.updated = lastmod
+    return article, post
+
+
 def build_post(
     url: str,
     article: Article,
-    entry: FeedEntry | None = None,
     *,
     kind: str = "post",
     blog_id: str | None = None,
     capture: Capture | None = None,
-    fetched_at: str | None = None,
 ) -> Post:
-    """Merge feed entry (authority for ids, dates, labels, author) and extracted article."""
-    post_id = (entry.post_id if entry else None) or article.post_id or fallback_post_id(url)
+    """The archive row for an extracted article (feed entry already merged into it)."""
     return Post(
-        blog_id=(entry.blog_id if entry else None) or article.blog_id or blog_id or "",
-        post_id=post_id,
+        blog_id=article.blog_id or blog_id or "",
+        post_id=article.post_id or fallback_post_id(url),
         url=url,
         site=urlsplit(url).netloc,
         kind=kind,
-        title=(entry.title if entry and entry.title else article.title),
-        author=(entry.author if entry and entry.author else article.author),
-        published=(entry.published if entry and entry.published else article.published),
-        updated=(entry.updated if entry and entry.updated else article.updated),
-        labels=(entry.labels if entry and entry.labels else article.labels),
+        title=article.title,
+        author=article.author,
+        published=article.published,
+        updated=article.updated,
+        labels=article.labels,
         text=article.text,
         html=article.html,
         images=article.images,
@@ -51,14 +73,11 @@ def build_post(
         language=article.language,
         word_count=article.word_count,
         extractor=article.method,
-        comment_count=(
-            entry.comment_count if entry and entry.comment_count is not None
-            else article.comment_count
-        ),
+        comment_count=article.comment_count,
         warc_file=capture.warc_file if capture else None,
         warc_offset=capture.warc_offset if capture else None,
         warc_length=capture.warc_length if capture else None,
-        fetched_at=(capture.fetched_at if capture else None) or fetched_at or utc_now_iso(),
+        fetched_at=capture.fetched_at if capture else now_utc(),
     )
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive import store
+from archive.captures import record_capture
 from archive.models import Capture, Post
+from archive.posts import mark_gone, upsert_comments, upsert_post, upsert_site
+from archive.runs import close_stale_runs, finish_run, start_run
+from goahead_crawler.crawl_archive import CrawlArchive
 from goahead_crawler.items import GonePost, PostComments
 from goahead_crawler.signals import capture_written
 
@@ -28,9 +32,9 @@ class ArchivePipeline:
     ``goahead crawl`` turns the error count into its exit status.
     """
 
-    def __init__(self, crawler: Any, db_path: str) -> None:
+    def __init__(self, crawler: Any, archive: CrawlArchive) -> None:
         self.crawler = crawler
-        self.db_path = db_path
+        self.archive = archive
         self.db: Any = None
         self.run_id: int | None = None
         self.counts: Counter[str] = Counter()
@@ -41,35 +45,37 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
-        settings = crawler.settings
-        if not settings.getbool("GOAHEAD_ARCHIVE_ENABLED", True):
-            raise NotConfigured("GOAHEAD_ARCHIVE_ENABLED is off")
-        db_path = settings.get("GOAHEAD_ARCHIVE_DB")
-        if not db_path:
-            raise NotConfigured("GOAHEAD_ARCHIVE_DB must name an SQLite file")
-        return cls(crawler, db_path)
+        archive = CrawlArchive.of(crawler)
+        if archive is None:
+            raise NotConfigured("the archive is off (GOAHEAD_ARCHIVE_ENABLED, GOAHEAD_ARCHIVE_DB)")
+        return cls(crawler, archive)
 
     def spider_opened(self) -> None:
         if self.db is not None:
             return
         spider = self.crawler.spider
-        self.db = store.open_archive(self.db_path)
+        self.db = self.archive.db()
         root = getattr(spider, "root", "")
+        site = urlsplit(root).netloc
+        since = self.crawler.settings.get("GOAHEAD_RESUME_SINCE")
+        if since:  # a resumed job: the runs its killed process left "running" are over
+            killed = close_stale_runs(self.db, site, since)
+            self.crawler.stats.set_value("goahead/resume/killed_runs", killed)
         settings = {k: v for k, v in self.crawler.settings.items() if k.startswith("GOAHEAD_")}
-        self.run_id = store.start_run(self.db, site=_host(root), url=root, settings=settings)
+        self.run_id = start_run(self.db, site=site, url=root, settings=settings)
         self.crawler.stats.set_value("goahead/run_id", self.run_id)
 
     def capture_written(self, capture: Capture, **_: Any) -> None:
         if self.db is None:  # robots.txt may be fetched before spider_opened handlers finish
             self.spider_opened()
         capture.run_id = self.run_id
-        store.record_capture(self.db, capture)
+        record_capture(self.db, capture)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Post):
             self._store_post(item)
         elif isinstance(item, PostComments):
-            stored = store.upsert_comments(self.db, item.blog_id, item.post_id, item.comments)
+            stored = upsert_comments(self.db, item.blog_id, item.post_id, item.comments)
             self.counts["comments"] += stored
             self.crawler.stats.inc_value("goahead/comments/stored", stored)
         elif isinstance(item, GonePost):
@@ -79,9 +85,9 @@ class ArchivePipeline:
     def _store_post(self, item: Post) -> None:
         if item.site not in self.sites:
             self.sites.add(item.site)
-            store.upsert_site(self.db, site=item.site, blog_id=item.blog_id,
-                              url=f"{item.url.split('://')[0]}://{item.site}/")
-        outcome = store.upsert_post(self.db, item)
+            upsert_site(self.db, site=item.site, blog_id=item.blog_id,
+                        url=f"{urlsplit(item.url).scheme}://{item.site}/")
+        outcome = upsert_post(self.db, item)
         self.counts[f"posts_{outcome}"] += 1
         if item.kind == "page":
             self.counts["pages"] += 1
@@ -89,10 +95,7 @@ class ArchivePipeline:
 
     def _mark_gone(self, item: GonePost) -> None:
         """A post that now answers 404 keeps its row, marked deleted (soft)."""
-        known = store.get_post_by_url(self.db, item.url)
-        if known is None or _deleted_at(self.db, item.url):  # keep the date it vanished
-            return
-        if store.delete_post(self.db, known.blog_id, known.post_id):
+        if mark_gone(self.db, item.url):
             self.crawler.stats.inc_value("goahead/posts/marked_deleted")
 
     def spider_closed(self, reason: str) -> None:
@@ -106,18 +109,9 @@ class ArchivePipeline:
         counters["posts_unchanged"] = counters.get("posts_unchanged", 0) + stats.get(
             "goahead/posts/not_modified", 0)
         status = "finished" if reason == "finished" else reason
-        store.finish_run(self.db, self.run_id, status=status, counters=counters,
-                         stats={k: _jsonable(v) for k, v in stats.items()})
-        self.db.close()
-
-
-def _deleted_at(db: Any, url: str) -> str | None:
-    row = db.execute("SELECT deleted_at FROM posts WHERE url = ? LIMIT 1", [url]).fetchone()
-    return row[0] if row else None
-
-
-def _host(url: str) -> str:
-    return url.split("://", 1)[-1].split("/", 1)[0]
+        finish_run(self.db, self.run_id, status=status, counters=counters,
+                   stats={k: _jsonable(v) for k, v in stats.items()})
+        self.archive.close()  # the crawl's one connection: nothing writes after the run row
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,8 +1,10 @@
 """Scrapy settings for goahead: polite defaults first, then goahead's own GOAHEAD_* knobs.
 
-Every knob is read only in a component's ``from_crawler``. The CLI turns its flags into
-overrides at "cmdline" priority, so ``goahead crawl`` and ``scrapy crawl blogger`` run the same
-code with the same defaults.
+Every knob is read only in a component's ``from_crawler``, and each ``GOAHEAD_*`` default
+is declared here once: components read ``settings.getint(NAME)`` with no default of
+their own (a test checks it). The CLI turns its flags into overrides at "cmdline"
+priority, so ``goahead crawl`` and ``scrapy crawl blogger`` run the same code with the
+same defaults.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ SPIDER_MODULES = ["goahead_crawler.spiders"]
 NEWSPIDER_MODULE = "goahead_crawler.spiders"
 
 # --- Politeness -------------------------------------------------------------------------
-# Where site owners can reach whoever runs the crawl; it goes into the User-Agent.
+# Where site owners can reach whoever runs the crawl (`goahead crawl --contact`). The
+# User-Agent is built from it and the installed version by the goahead add-on (below):
+# goahead/VERSION (web archiver; +CONTACT). An explicit USER_AGENT still wins.
 GOAHEAD_CONTACT = "https://github.com/goahead-archive/goahead"
-# Identify ourselves honestly: an archiving bot with a contact URL.
-USER_AGENT = f"goahead/0.1 (web archiver; +{GOAHEAD_CONTACT})"
 # Blogger's robots.txt disallows /search; we obey it and report what it kept out.
 ROBOTSTXT_OBEY = True
 # Start slowly and let AutoThrottle adapt to how fast the blog answers.
@@ -42,6 +44,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 # --- Components -------------------------------------------------------------------------
+# The User-Agent (from GOAHEAD_CONTACT), and goahead's defaults for projects that only
+# enable the add-on.
+ADDONS = {"goahead_crawler.addon.Goahead": 0}
 EXTENSIONS = {
     # Capture every exchange as WARC, from the raw (still content-encoded) response.
     "goahead_crawler.warc.extension.WarcCapture": 100,
@@ -71,7 +76,7 @@ GOAHEAD_WARC_OPERATOR = ""
 GOAHEAD_WARC_GZIP_LEVEL = 6
 # Where earlier captures are looked up by payload digest, so that an unchanged response is
 # written as a revisit record instead of its body again: the archive's captures table.
-GOAHEAD_WARC_DIGEST_LOOKUP = "goahead_crawler.archive_lookup.ArchiveDigestLookup"
+GOAHEAD_WARC_DIGEST_LOOKUP = "goahead_crawler.warc.lookup.ArchiveDigestLookup"
 
 # --- goahead: discovery -----------------------------------------------------------------
 # Entries asked per feed page; Blogger caps it silently, we page by what came back.
@@ -88,6 +93,10 @@ GOAHEAD_PAGER_ENABLED = True
 GOAHEAD_COMMENTS_ENABLED = True
 # Also capture post images (Blogger image hosts) into the WARC, so that a replay shows them.
 GOAHEAD_ASSETS_ENABLED = False
+# Origins (scheme://host[:port]) that count as Blogger static hosts besides Blogger's own
+# (blogger/scope.py): a custom domain's CDN, or a local stand-in for Blogger's image hosts.
+# Images and page requisites may come from them; the blog's pages never.
+GOAHEAD_STATIC_ORIGINS = []
 
 # --- goahead: incremental re-crawls ---------------------------------------------------
 # Re-runs fetch only what changed since the last finished full run of the blog (feed
@@ -118,16 +127,20 @@ GOAHEAD_RESUME_SINCE = ""
 # Around RetryMiddleware (550): RetryAfter waits before it retries, FailureLog sees what it
 # gave up on.
 DOWNLOADER_MIDDLEWARES = {
-    "goahead_crawler.retry.RetryAfter": 560,
-    "goahead_crawler.retry.FailureLog": 50,
+    # Scope by origin (scheme, host, port) for every request and redirect hop, ahead of
+    # robots.txt; Scrapy's own OffsiteMiddleware compares host names only.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "goahead_crawler.middleware.scope_guard.ScopeGuard": 40,
+    "goahead_crawler.middleware.retry_after.RetryAfter": 560,
+    "goahead_crawler.middleware.failures.FailureLog": 50,
     # Incremental runs: If-None-Match / If-Modified-Since from the URL's last capture.
-    "goahead_crawler.incremental.ConditionalRequests": 590,
+    "goahead_crawler.middleware.conditional.ConditionalRequests": 590,
 }
 # A resumed job drops the requests for pages it archived before it was killed.
-SPIDER_MIDDLEWARES = {"goahead_crawler.resume.SkipArchived": 50}
+SPIDER_MIDDLEWARES = {"goahead_crawler.middleware.skip_archived.SkipArchived": 50}
 # The progress display, and the resume job's close marker.
 EXTENSIONS = {
     **EXTENSIONS,
-    "goahead_crawler.progress.CrawlProgress": 500,
-    "goahead_crawler.resume.ResumeJob": 500,
+    "goahead_crawler.extensions.progress.CrawlProgress": 500,
+    "goahead_crawler.extensions.resume.ResumeJob": 500,
 }

@@ -21,6 +21,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from goahead_crawler.blogger.urls import BlogUrlError, blog_root
 
@@ -99,7 +100,7 @@ def _site(raw: Any, where: str) -> Site:
         url = blog_root(raw["url"])
     except BlogUrlError as exc:
         raise SitesError(f"{where}: bad url {raw['url']!r}: {exc}") from None
-    name = raw.get("name") or url.split("://", 1)[1].strip("/")
+    name = raw.get("name") or urlsplit(url).netloc
     overrides = tuple(sorted(
         (setting, raw[key]) for key, (_types, setting) in SITE_KEYS.items()
         if setting and key in raw

@@ -1,10 +1,11 @@
 """``python -m sampleblog``: serve the sample blogs until SIGTERM/SIGINT.
 
-Prints one ``NAME URL`` line per blog on stdout (flushed) once every blog is listening.
+Prints one ``NAME URL`` line per blog, then ``cdn URL`` (the local stand-in for Blogger's
+image and static hosts), on stdout (flushed) once every server is listening.
 
 Example::
 
-    python -m sampleblog --blog goahead --posts 500 --cap 150 --feeds summary
+    python -m sampleblog --blog goahead --posts 500 --cap 150 --feeds summary --image-pool 50
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--posts", type=int, default=None, help="posts per blog, padded with synthetic ones"
+    )
+    parser.add_argument(
+        "--image-pool", type=int, default=None, help="distinct images the synthetic posts share"
     )
     parser.add_argument("--cap", type=int, default=150, help="silent cap on the feeds' max-results")
     parser.add_argument("--feeds", choices=FEED_MODES, default="full", help="blog feed setting")
@@ -67,13 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        site = start(args.blog, args.posts, options_from(args))
+        site = start(args.blog, args.posts, options_from(args), args.image_pool)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with site:
         for name, url in site.urls.items():
             print(name, url, flush=True)
+        print("cdn", site.cdn_url, flush=True)
         while not stop.wait(0.1):
             pass
     return 0

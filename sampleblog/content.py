@@ -14,84 +14,12 @@ import itertools
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
-from sampleblog import markup
+from sampleblog import markup, synth
+from sampleblog.records import DATA, Blog, Comment, Post, parse_ts
 
 BLOG_NAMES = ("goahead", "contempo")
-DATA = Path(str(resources.files("sampleblog") / "data"))
-
-
-@dataclass
-class Comment:
-    comment_id: str
-    author: str
-    published: str
-    text: str
-
-
-@dataclass(eq=False)  # identity: posts are mutable records, compared by post_id when needed
-class Post:
-    """One post (or static page, ``kind="page"``) and what a perfect crawler should keep."""
-
-    post_id: str
-    blog_id: str
-    title: str
-    published: str
-    updated: str
-    author: str
-    path: str  # URL path on the blog: /2024/01/slug.html or /p/slug.html
-    body_html: str
-    expected_text: str
-    labels: list[str] = field(default_factory=list)
-    images: list[str] = field(default_factory=list)
-    comments: list[Comment] = field(default_factory=list)
-    kind: str = "post"
-    synthetic: bool = False
-
-    @property
-    def url_path(self) -> str:
-        return self.path
-
-    @property
-    def published_dt(self) -> datetime:
-        return parse_ts(self.published)
-
-    @property
-    def updated_dt(self) -> datetime:
-        return parse_ts(self.updated)
-
-
-@dataclass
-class Blog:
-    name: str
-    blog_id: str
-    title: str
-    tagline: str
-    template: str  # "sora" (third-party news template) or "contempo"
-    language: str
-    utc_offset: str
-    profile_id: str
-    posts: list[Post]  # newest published first
-    pages: list[Post]
-
-    def post(self, post_id: str) -> Post:
-        for post in self.posts:
-            if post.post_id == post_id:
-                return post
-        raise KeyError(post_id)
-
-
-def parse_ts(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
-def format_ts(moment: datetime) -> str:
-    """Blogger's feed timestamp: milliseconds and a ``+HH:MM`` offset."""
-    return moment.isoformat(timespec="milliseconds")
 
 
 def slug_for(title: str) -> str:
@@ -154,10 +82,10 @@ def _post_from_data(raw: dict, blog_id: str, blog_dir: Path, kind: str) -> Post:
     )
 
 
-def load_blog(name: str, n_posts: int | None = None) -> Blog:
-    """Load blog ``name``; with ``n_posts``, pad with synthetic posts (or keep the newest)."""
-    from sampleblog import synth  # synth builds Posts, so it imports this module
-
+def load_blog(name: str, n_posts: int | None = None, image_pool: int | None = None) -> Blog:
+    """Load blog ``name``; with ``n_posts``, pad with synthetic posts (or keep the newest),
+    whose images come from a pool of ``image_pool`` distinct images (default
+    :data:`sampleblog.synth.IMAGE_POOL`)."""
     if n_posts is not None and n_posts < 1:
         raise ValueError(f"n_posts must be at least 1, not {n_posts}")
     if name not in BLOG_NAMES:
@@ -170,7 +98,8 @@ def load_blog(name: str, n_posts: int | None = None) -> Blog:
     if n_posts is not None and n_posts < len(posts):
         posts = posts[:n_posts]
     elif n_posts is not None:
-        posts += synth.synthetic_posts(meta, posts, n_posts - len(posts))
+        pool = synth.IMAGE_POOL if image_pool is None else image_pool
+        posts += synth.synthetic_posts(meta, posts, n_posts - len(posts), pool)
     taken: set[str] = set()  # hand-written posts first, so their URLs never depend on n_posts
     for post in sorted(posts, key=lambda p: (p.synthetic, p.published_dt)):
         post.path = assign_path(post.title, post.published, taken)
@@ -179,8 +108,10 @@ def load_blog(name: str, n_posts: int | None = None) -> Blog:
     return Blog(**fields, posts=posts, pages=pages)
 
 
-def load_blogs(names: list[str] | None = None, n_posts: int | None = None) -> dict[str, Blog]:
-    return {name: load_blog(name, n_posts) for name in names or BLOG_NAMES}
+def load_blogs(
+    names: list[str] | None = None, n_posts: int | None = None, image_pool: int | None = None
+) -> dict[str, Blog]:
+    return {name: load_blog(name, n_posts, image_pool) for name in names or BLOG_NAMES}
 
 
 def new_post(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
+from sampleblog import imageurls
 from sampleblog.content import Blog, Comment, Post, parse_ts
 from sampleblog.markup import snippet
 
@@ -159,7 +160,7 @@ def post_entry(blog: Blog, base: str, post: Post, summary: bool) -> Entry:
         ),
         Link("alternate", "text/html", url, post.title),
     ]
-    thumb = post.images[0].replace("/s640/", "/s72-c/") if post.images else None
+    thumb = imageurls.resized(post.images[0], "s72-c") if post.images else None
     return Entry(
         id=f"tag:blogger.com,1999:blog-{blog.blog_id}.{kind}-{post.post_id}",
         published=post.published,

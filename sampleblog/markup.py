@@ -19,6 +19,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from sampleblog import imageurls
+
 Block = str | dict
 
 STYLES = ("p", "div", "br", "nbsp")
@@ -96,12 +98,15 @@ def _list(items: list[str], ordered: bool) -> str:
 
 
 def image_html(src: str, caption: str = "") -> str:
-    """An image as Blogger's editor inserts it, in a caption table when it has a caption."""
-    big = src.replace("/s640/", "/s1600/")
+    """An image as Blogger's editor inserts it: the thumbnail ``src`` (``s640`` or
+    ``w640-h426``) linking to the full-size image (``s1600``), in a caption table when it
+    has a caption."""
+    width, height = imageurls.dimensions(imageurls.size_spec(src) or "s0")
     img = (
-        f'<a href="{big}" imageanchor="1" style="margin-left: auto; margin-right: auto;">'
-        f'<img border="0" data-original-height="900" data-original-width="1600" height="360" '
-        f'src="{src}" width="640" /></a>'
+        f'<a href="{imageurls.full_size(src)}" imageanchor="1" '
+        'style="margin-left: auto; margin-right: auto;">'
+        f'<img border="0" data-original-height="900" data-original-width="1600" height="{height}" '
+        f'src="{src}" width="{width}" /></a>'
     )
     if not caption:
         return f'<div class="separator" style="clear: both; text-align: center;">{img}</div>'

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
+from sampleblog import statics
 from sampleblog.content import Blog, Comment, Post, parse_ts
 from sampleblog.markup import snippet
 
@@ -155,8 +156,8 @@ def widget_scripts(ctx: Ctx, widgets: list[Widget], post: Post | None, title: st
         for w in widgets
     )
     return (
-        '<script type="text/javascript" src="https://www.blogger.com/static/v1/widgets/'
-        '2975350028-widgets.js"></script>\n<script type="text/javascript">\n'
+        f'<script type="text/javascript" src="{statics.WIDGETS_JS}"></script>\n'
+        '<script type="text/javascript">\n'
         "window['__wavt'] = 'AOuZoY5sample';"
         f"_WidgetManager._Init('//www.blogger.com/rearrange?blogID={blog.blog_id}',"
         f"'//{ctx.url.split('://', 1)[-1]}','{blog.blog_id}');\n"

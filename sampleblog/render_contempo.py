@@ -6,6 +6,7 @@ labels in ``span.byline.post-labels``, threaded comments, and no ``meta[itemprop
 from __future__ import annotations
 
 from sampleblog import render_common as rc
+from sampleblog import statics
 from sampleblog.content import Comment, Post
 from sampleblog.render_common import Ctx, esc
 
@@ -20,10 +21,12 @@ WIDGETS: list[rc.Widget] = [
     ("ReportAbuse1", "ReportAbuse", "", "sidebar"),
 ]
 
-STYLE = """<style id="page-skin-1" type="text/css"><!--
-body{background-color:#eeeeee;font:15px Roboto,sans-serif;color:#757575}
-.post-outer-container{background:#fff;padding:40px 48px;margin-bottom:24px}
-.post-title{font:400 36px Roboto,sans-serif;color:#212121}
+STYLE = f"""<style id="page-skin-1" type="text/css"><!--
+{statics.font_face("Roboto", statics.ROBOTO_TTF)}
+body{{background-color:#eeeeee;font:15px Roboto,sans-serif;color:#757575}}
+.centered-top-container{{background:#fff url({statics.HEADER_TILE}) repeat-x}}
+.post-outer-container{{background:#fff;padding:40px 48px;margin-bottom:24px}}
+.post-title{{font:400 36px Roboto,sans-serif;color:#212121}}
 --></style>"""
 
 
@@ -36,8 +39,10 @@ def _document(ctx: Ctx, title: str, head: str, main: str, post: Post | None) -> 
 <title>{esc(title)}</title>
 <meta content="text/html; charset=UTF-8" http-equiv="Content-Type"/>
 {head}
+{statics.stylesheet_link()}
 {STYLE}
-<script async="async" src="https://www.gstatic.com/external_hosted/clipboardjs/clipboard.min.js"></script>
+<script async="async" src="{statics.CLIPBOARD_JS}"></script>
+{statics.trackers(ads=False)}
 </head>
 <body class="version-1-3-3 variant-indie_light {ctx.page_type}-view{" mobile" if ctx.mobile else ""}">
 <div class="page">
@@ -74,7 +79,7 @@ def _sidebar(ctx: Ctx) -> str:
         for name, n in ctx.labels
     )
     return f"""<aside class="sidebar-container container sidebar-invisible" role="complementary"><div class="sidebar_top_wrapper"><div class="sidebar_top section" id="sidebar_top">
-<div class="widget Profile" data-version="2" id="Profile1"><div class="wrapper"><h3 class="title">About me</h3><div class="widget-content individual"><dl class="profile-datablock"><dt class="profile-data"><a class="profile-link g-profile" href="https://www.blogger.com/profile/{ctx.blog.profile_id}" rel="author">Naree W.</a></dt></dl></div></div></div>
+<div class="widget Profile" data-version="2" id="Profile1"><div class="wrapper"><h3 class="title">About me</h3><div class="widget-content individual"><a href="https://www.blogger.com/profile/{ctx.blog.profile_id}"><img alt="My photo" class="profile-img" height="113" src="{statics.PROFILE_PHOTO}" width="113"/></a><dl class="profile-datablock"><dt class="profile-data"><a class="profile-link g-profile" href="https://www.blogger.com/profile/{ctx.blog.profile_id}" rel="author">Naree W.</a></dt></dl></div></div></div>
 <div class="widget PopularPosts" data-version="2" id="PopularPosts1"><h3 class="title">Popular posts</h3><div class="widget-content">{popular}</div></div>
 <div class="widget BlogArchive" data-version="2" id="BlogArchive1"><details class="collapsible extendable"><summary><div class="collapsible-title"><h3 class="title">Archive</h3></div></summary><div class="widget-content"><ul class="hierarchy">{months}</ul></div></details></div>
 <div class="widget Label" data-version="2" id="Label1"><details class="collapsible extendable"><summary><div class="collapsible-title"><h3 class="title">Labels</h3></div></summary><div class="widget-content list-label-widget-content"><ul>{labels}</ul></div></details></div>

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 
+from sampleblog import imageurls, statics
 from sampleblog import render_common as rc
 from sampleblog.content import Post
 from sampleblog.render_common import Ctx, esc
@@ -31,12 +32,15 @@ WIDGETS: list[rc.Widget] = [
 ]
 _W = {w[0]: w for w in WIDGETS}
 
-STYLE = """<style type="text/css">
-body{font:normal normal 14px 'Sarabun',sans-serif;color:#222;background:#f4f4f4}
-#outer-wrapper{max-width:1100px;margin:0 auto;background:#fff}
-.ticker .widget-content span{display:inline-block}.post-title{font-size:26px;line-height:1.4}
-.post-body{font-size:16px;line-height:1.8}.tr-caption{font-size:12px;color:#666}
-#sidebar-wrapper{float:right;width:300px}.related-posts li{list-style:none}
+STYLE = f"""<style type="text/css">
+{statics.font_face("Sarabun", statics.SARABUN_TTF)}
+body{{font:normal normal 14px 'Sarabun',sans-serif;color:#222;background:#f4f4f4}}
+#header{{background:#fff url({statics.HEADER_TILE}) repeat-x}}
+#outer-wrapper{{max-width:1100px;margin:0 auto;background:#fff}}
+.ticker .widget-content span{{display:inline-block}}.post-title{{font-size:26px;line-height:1.4}}
+.post-body{{font-size:16px;line-height:1.8}}.tr-caption{{font-size:12px;color:#666}}
+#sidebar-wrapper{{float:right;width:300px}}.related-posts li{{list-style:none}}
+.popular-posts .item-thumbnail{{float:left;margin-right:6px}}
 </style>"""
 
 
@@ -54,12 +58,13 @@ def _document(ctx: Ctx, title: str, head: str, main: str, post: Post | None) -> 
 {viewport if ctx.mobile else '<meta content="width=1100" name="viewport"/>'}
 <title>{esc(title)}</title>
 {head}
-<script async="async" src="https://pagead2.googlesyndication.com/pagead/js/adsbygoogle.js"></script>
+{statics.stylesheet_link()}
+{statics.trackers(ads=True)}
 {STYLE}
 </head>
 <body class="{ctx.page_type}-view {body_class}">
 <div id="outer-wrapper">
-<div class="header section" id="header"><div class="widget Header" data-version="1" id="Header1"><div id="header-inner"><div class="titlewrapper"><h1 class="title"><a href="{ctx.base}/">{esc(blog.title)}</a></h1></div><div class="descriptionwrapper"><p class="description"><span>{esc(blog.tagline)}</span></p></div></div></div></div>
+<div class="header section" id="header"><div class="widget Header" data-version="1" id="Header1"><div id="header-inner"><a href="{ctx.base}/" style="display: block"><img alt="{esc(blog.title)}" height="80" id="Header1_headerimg" src="{statics.GOAHEAD_LOGO}" width="400"/></a><div class="titlewrapper"><h1 class="title"><a href="{ctx.base}/">{esc(blog.title)}</a></h1></div><div class="descriptionwrapper"><p class="description"><span>{esc(blog.tagline)}</span></p></div></div></div></div>
 <nav class="menu section" id="menu"><div class="widget PageList" data-version="1" id="PageList1"><div class="widget-content"><ul class="menu-list"><li><a href="{ctx.base}/"></a></li>{pages}</ul></div></div></nav>
 <div class="ticker section" id="ticker">{rc.html_widget(_W["HTML200"], '<span data-label="recent" data-no="6" data-type="ticker"></span>')}</div>
 <div class="home-ad section" id="home-ad-top">{rc.html_widget(_W["HTML301"], rc.adsense("1234567890"))}</div>
@@ -84,7 +89,7 @@ def _mobile_switch(ctx: Ctx) -> str:
 
 def _sidebar(ctx: Ctx) -> str:
     popular = "".join(
-        f'<li><div class="item-content"><div class="item-title"><a href="{rc.post_url(ctx, p)}">'
+        f'<li><div class="item-content">{_thumbnail(ctx, p)}<div class="item-title"><a href="{rc.post_url(ctx, p)}">'
         f'{esc(p.title)}</a></div><div class="item-snippet">{esc(rc.post_snippet(p))}</div>'
         "</div></li>"
         for p in ctx.popular
@@ -99,13 +104,28 @@ def _sidebar(ctx: Ctx) -> str:
         f'</a> <span class="post-count" dir="ltr">({count})</span></li>'
         for month, count in ctx.months
     )
-    facebook = '<div class="fb-page" data-href="https://www.facebook.com/goaheadnews"></div>'
+    facebook = (
+        '<div class="fb-page" data-href="https://www.facebook.com/goaheadnews"></div>'
+        f'<script async="async" crossorigin="anonymous" defer="defer" src="{esc(statics.FACEBOOK_SDK)}">'
+        "</script>"
+    )
     return f"""<div id="sidebar-wrapper"><div class="sidebar section" id="sidebar">
 <div class="widget PopularPosts" data-version="1" id="PopularPosts1"><h2>Popular Posts</h2><div class="widget-content popular-posts"><ul>{popular}</ul></div></div>
 <div class="widget Label" data-version="1" id="Label1"><h2>Labels</h2><div class="widget-content list-label-widget-content"><ul>{labels}</ul></div></div>
 <div class="widget BlogArchive" data-version="1" id="BlogArchive1"><h2>Blog Archive</h2><div class="widget-content"><div id="ArchiveList"><ul class="flat">{months}</ul></div></div></div>
 {rc.html_widget(_W["HTML5"], facebook)}
 </div></div>"""
+
+
+def _thumbnail(ctx: Ctx, post: Post) -> str:
+    """Popular Posts show each post's first image, cropped to 72 px (``s72-c``)."""
+    if not post.images:
+        return ""
+    src = imageurls.resized(post.images[0], "s72-c")
+    return (
+        f'<div class="item-thumbnail"><a href="{rc.post_url(ctx, post)}" target="_blank">'
+        f'<img alt="" border="0" height="72" src="{esc(src)}" width="72"/></a></div>'
+    )
 
 
 def _json_ld(ctx: Ctx, post: Post) -> str:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import unquote
 
-from sampleblog import feed_formats, feeds, pages, sitemaps
-from sampleblog.content import format_ts
+from sampleblog import feed_formats, feeds, media, pages, sitemaps, statics
+from sampleblog.records import format_ts
 from sampleblog.site import BlogSite
 
 HTML = "text/html; charset=UTF-8"
@@ -28,6 +28,7 @@ class Response:
     content_type: str = HTML
     headers: list[tuple[str, str]] = field(default_factory=list)
     last_modified: datetime | None = None
+    compress: bool = True  # gzip when the client accepts it (never images: already compressed)
 
 
 @dataclass
@@ -58,6 +59,17 @@ def _html(req: Request, text: str | None) -> Response:
 
 def robots(req: Request, _m: re.Match[str]) -> Response:
     return Response(200, sitemaps.robots_txt(req.base), TEXT)
+
+
+def favicon(req: Request, _m: re.Match[str]) -> Response:
+    """The blog's own icon: a page requisite served by the blog's origin, not the CDN."""
+    return Response(
+        200,
+        media.favicon_ico(),
+        "image/x-icon",
+        last_modified=statics.UPLOADED,
+        compress=False,
+    )
 
 
 def sitemap(req: Request, _m: re.Match[str]) -> Response:
@@ -231,6 +243,7 @@ def retry_after(req: Request, _m: re.Match[str]) -> Response:
 
 ROUTES: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"/robots\.txt"), robots),
+    (re.compile(r"/favicon\.ico"), favicon),
     (re.compile(r"/sitemap\.xml"), sitemap),
     (re.compile(r"/sitemap-pages\.xml"), sitemap_pages),
     (re.compile(r"/atom\.xml"), atom_xml),

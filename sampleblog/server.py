@@ -1,9 +1,12 @@
-"""Serve the sample blogs on 127.0.0.1, one port per blog, like blogspot's front end.
+"""Serve the sample blogs on 127.0.0.1, one port per blog, like blogspot's front end, and
+the sample CDN (Blogger's image and static hosts) on one more port.
 
-``start()`` returns a :class:`SampleSite` (a context manager) with each blog's base URL, a
-log of the requests each blog received, and the runtime mutation API used by
-incremental-crawl tests. HTTP behaviour: gzip when accepted (with ``Vary``), weak ``ETag``
-and ``Last-Modified`` validators answered with 304, HEAD, keep-alive (HTTP/1.1).
+``start()`` returns a :class:`SampleSite` (a context manager) with each blog's base URL, the
+CDN's (``cdn_url``), a log of the requests each of them received, and the runtime mutation
+API used by incremental-crawl tests. HTTP behaviour: gzip when accepted (with ``Vary``; never
+for images), weak ``ETag`` and ``Last-Modified`` validators answered with 304, HEAD,
+keep-alive (HTTP/1.1). Pages and feeds name Blogger's real static hosts in their markup; the
+server rewrites those URLs to the CDN's origin as it sends them (:func:`cdn.localise`).
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 from urllib.parse import parse_qsl, urlsplit
 
+from sampleblog import cdn
 from sampleblog.content import BLOG_NAMES, Blog, Post, load_blog
 from sampleblog.routes import Request, Response, dispatch
 from sampleblog.site import BlogSite, SiteOptions
@@ -24,17 +29,34 @@ from sampleblog.site import BlogSite, SiteOptions
 __all__ = ["SampleSite", "SiteOptions", "start"]
 
 LogRow = tuple[str, str, int]
+App = Callable[[str, str, dict[str, str]], Response]  # (base URL, path, query) -> Response
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, site: BlogSite) -> None:
+    def __init__(self, app: App, gzip: bool) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.site = site
+        self.app = app
+        self.gzip = gzip
         self.log: list[LogRow] = []
         self.log_lock = threading.Lock()
+
+    @property
+    def base(self) -> str:
+        return "http://{}:{}".format(*self.server_address[:2])
+
+
+def _blog_app(site: BlogSite, cdn_base: str) -> App:
+    def app(base: str, path: str, params: dict[str, str]) -> Response:
+        with site.lock:
+            response = dispatch(Request(site, base, path, params))
+        if not response.content_type.startswith("image/"):
+            response.body = cdn.localise_bytes(response.body, cdn_base)
+        return response
+
+    return app
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -59,15 +81,14 @@ class _Handler(BaseHTTPRequestHandler):
         params: dict[str, str] = {}
         for key, value in parse_qsl(split.query, keep_blank_values=True):
             params.setdefault(key, value)
-        site = self.server.site
-        with site.lock:
-            response = dispatch(Request(site, f"http://{host}", split.path or "/", params))
-        self._send(response, head)
+        self._send(self.server.app(f"http://{host}", split.path or "/", params), head)
 
     def _send(self, response: Response, head: bool) -> None:
         body = response.body
         headers = [("Content-Type", response.content_type), *response.headers]
-        headers += [("Cache-Control", "private, max-age=0"), ("X-Content-Type-Options", "nosniff")]
+        if not any(name == "Cache-Control" for name, _ in headers):
+            headers.append(("Cache-Control", "private, max-age=0"))
+        headers.append(("X-Content-Type-Options", "nosniff"))
         status = response.status
         if status == 200:
             etag = 'W/"' + hashlib.sha1(body, usedforsecurity=False).hexdigest()[:32] + '"'
@@ -76,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
                 headers.append(("Last-Modified", _http_date(response.last_modified)))
             if self._not_modified(etag, response):
                 status, body = 304, b""
-        if body and self.server.site.options.gzip:
+        if body and response.compress and self.server.gzip:
             headers.append(("Vary", "Accept-Encoding"))
             if "gzip" in self.headers.get("Accept-Encoding", ""):
                 body = gzip.compress(body, compresslevel=6, mtime=0)
@@ -112,41 +133,73 @@ def _http_date(moment: datetime) -> str:
 
 
 class SampleSite:
-    """Running sample blogs: ``urls``, request logs, and publish/edit/delete."""
+    """Running sample blogs and their CDN: ``urls``, ``cdn_url``, request logs, and
+    publish/edit/delete."""
 
     def __init__(self, sites: dict[str, BlogSite]) -> None:
-        self._servers = {name: _Server(site) for name, site in sites.items()}
+        self.images = cdn.ImageRegistry(
+            p.body_html for site in sites.values() for p in site.blog.posts + site.blog.pages
+        )
+        self._cdn = _Server(
+            lambda _base, path, _params: cdn.dispatch(self.images, path),
+            gzip=all(site.options.gzip for site in sites.values()),
+        )
+        self._sites = sites
+        self._servers = {
+            name: _Server(_blog_app(site, self._cdn.base), site.options.gzip)
+            for name, site in sites.items()
+        }
+        servers = {**self._servers, "cdn": self._cdn}
         self._threads = [
             threading.Thread(
                 target=s.serve_forever, args=(0.05,), name=f"sampleblog-{n}", daemon=True
             )
-            for n, s in self._servers.items()
+            for n, s in servers.items()
         ]
         for thread in self._threads:
             thread.start()
 
     @property
     def urls(self) -> dict[str, str]:
-        return {n: "http://{}:{}/".format(*s.server_address[:2]) for n, s in self._servers.items()}
+        return {n: s.base + "/" for n, s in self._servers.items()}
+
+    @property
+    def cdn_url(self) -> str:
+        """The CDN's base URL (``http://127.0.0.1:PORT/``), one origin for all blogs."""
+        return self._cdn.base + "/"
+
+    def served_url(self, url: str) -> str:
+        """``url`` as the served pages show it: a Blogger image or static-file URL (e.g. a
+        post's ground-truth ``images``) moved to the CDN; any other URL unchanged."""
+        return cdn.localise(url, self._cdn.base)
 
     def site(self, blog: str) -> BlogSite:
-        return self._servers[blog].site
+        return self._sites[blog]
 
     def blog(self, blog: str) -> Blog:
         return self.site(blog).blog
 
     def requests(self, blog: str) -> list[LogRow]:
-        server = self._servers[blog]
+        return self._log(self._servers[blog])
+
+    def cdn_requests(self) -> list[LogRow]:
+        """(method, path with query, status) of every request the CDN answered."""
+        return self._log(self._cdn)
+
+    @staticmethod
+    def _log(server: _Server) -> list[LogRow]:
         with server.log_lock:
             return list(server.log)
 
     def clear_requests(self, blog: str | None = None) -> None:
-        for name, server in self._servers.items():
-            if blog in (None, name):
-                with server.log_lock:
-                    server.log.clear()
+        """Forget the requests of ``blog``, or of every blog and the CDN."""
+        servers = [*self._servers.values(), self._cdn] if blog is None else [self._servers[blog]]
+        for server in servers:
+            with server.log_lock:
+                server.log.clear()
 
     def publish(self, blog: str, post: Post) -> Post:
+        self.images.add([post.body_html])
         return self.site(blog).publish(post)
 
     def edit(self, blog: str, post_id: str, new_text: str) -> Post:
@@ -156,7 +209,7 @@ class SampleSite:
         return self.site(blog).delete(post_id)
 
     def close(self) -> None:
-        for server in self._servers.values():
+        for server in [*self._servers.values(), self._cdn]:
             server.shutdown()
             server.server_close()
         for thread in self._threads:
@@ -173,7 +226,11 @@ def start(
     blogs: list[str] | None = None,
     n_posts: int | None = None,
     options: SiteOptions | None = None,
+    image_pool: int | None = None,
 ) -> SampleSite:
-    """Serve ``blogs`` (default: all) on 127.0.0.1, each on its own free port."""
+    """Serve ``blogs`` (default: all) on 127.0.0.1, each on its own free port, and the CDN
+    that serves their images on one more; synthetic posts (``n_posts`` beyond the
+    hand-written ones) draw their images from ``image_pool`` distinct images."""
     names = list(blogs or BLOG_NAMES)
-    return SampleSite({name: BlogSite(load_blog(name, n_posts), options) for name in names})
+    loaded = {name: load_blog(name, n_posts, image_pool) for name in names}
+    return SampleSite({name: BlogSite(blog, options) for name, blog in loaded.items()})

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sampleblog import markup
-from sampleblog.content import Blog, Post, assign_path, format_ts, parse_ts
+from sampleblog.content import Blog, Post, assign_path, parse_ts
+from sampleblog.records import format_ts
 
 FEED_MODES = ("full", "summary", "off")
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,12 +57,72 @@ def test_search_on_a_file_that_is_not_an_archive_loses_nothing(tmp_path: Path) -
 
 
 def test_malformed_query_exits_2_without_traceback(tmp_path: Path) -> None:
-    from archive import store
+    from archive.connection import open_archive
 
     db_path = tmp_path / "a.db"
-    store.open_archive(db_path).close()
+    open_archive(db_path).close()
     for query in ['"unbalanced', "AND", "NOT"]:
         result = CliRunner().invoke(cli, ["search", query, "--db", str(db_path)])
         assert result.exit_code == 2, (query, result.output)
         assert "Traceback" not in result.output
         assert len(result.output.strip().splitlines()) == 1
+
+
+def test_readme_library_example_runs(tmp_path: Path) -> None:
+    from archive.connection import open_archive
+    from archive.models import Post
+    from archive.posts import upsert_post
+
+    db = open_archive(tmp_path / "archive.db")
+    upsert_post(db, Post(blog_id="1", post_id="2", url="https://x.blogspot.com/a.html",
+                         site="x.blogspot.com", title="พัฒนาชุมชน", text="ชุมชนริมคลอง",
+                         published="2024-01-02T10:00:00+07:00"))
+    db.close()
+    section = README.split("### Using the archive as a library", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ("2024-01-02T10:00:00+07:00 พัฒนาชุมชน https://x.blogspot.com/a.html\n")
+
+
+def test_a_malformed_query_prints_the_hint_written_for_it(tmp_path: Path) -> None:
+    from archive.connection import open_archive
+    from archive.query import HINT
+
+    open_archive(tmp_path / "a.db").close()
+    for command in ("search", "export"):
+        args = [command, '"x', "--db", str(tmp_path / "a.db")]
+        if command == "export":
+            args = ["export", "--query", '"x', "--db", str(tmp_path / "a.db")]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert result.output == f"Error: unbalanced quote in search: '\"x' ({HINT})\n"
+
+
+@pytest.mark.parametrize(("module", "args", "expected"), [
+    ("cdxj_indexer", ["index"], "goahead index needs cdxj-indexer: pip install 'goahead[warc]'"),
+    ("wacz", ["wacz", "--out", "x.wacz"], "goahead wacz needs wacz: pip install 'goahead[warc]'"),
+    ("uvicorn", ["serve"], "goahead serve needs uvicorn: pip install 'goahead[serve]'"),
+])
+def test_a_missing_extra_is_one_line_with_the_pip_command(tmp_path: Path, module: str,
+                                                         args: list[str], expected: str) -> None:
+    from archive.connection import open_archive
+
+    (tmp_path / "warcs").mkdir()
+    (tmp_path / "warcs" / "a.warc.gz").write_bytes(b"")
+    open_archive(tmp_path / "archive.db").close()
+    code = (f"import sys; sys.modules[{module!r}] = None; from goahead_crawler.cli import cli; "
+            "cli(prog_name='goahead')")
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                            cwd=tmp_path, check=False,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1
+    assert result.stderr == f"Error: {expected}\n"
+
+
+def test_a_bug_keeps_its_traceback() -> None:
+    from goahead_crawler.cli.hints import explain
+
+    assert explain(KeyError("x"), "goahead search") is None
+    assert explain(ImportError("no", name="numpy"), "goahead search") is None

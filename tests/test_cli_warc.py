@@ -18,10 +18,12 @@ import pytest
 from click.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
-from goahead_crawler.cli_warc import COMMANDS
+from goahead_crawler.cli.replay import COMMANDS
 from goahead_crawler.warc.reader import read_response
 from sampleblog.server import start
 from tests.test_warc_recrawl import Crawls, crawl_runs
+
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
 
 @click.group()

@@ -21,6 +21,8 @@ from sampleblog.server import start
 from tests.conftest import ROOT, run_goahead
 from tests.test_warc_recrawl import Crawls
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 KILL_AT_BYTES = 400_000  # of a ~2.5 MB first WARC: well into the crawl, far from its end
 WAIT_SECONDS = 120
 

@@ -7,15 +7,22 @@ import re
 import sqlite3
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from sampleblog import content
 from tests.conftest import ROOT, SHARED, run_goahead
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 WIDGET_STRINGS = ["Home Top Ad", "Post Top Ad", "Post Bottom Ad", "Breaking", "Popular Posts",
                   "No comments:", "Post a Comment", "Share to", "Subscribe to:"]
+
+
+CONTACT = "mailto:archivist@example.org"
 
 
 def normalise(text: str) -> str:
@@ -29,8 +36,9 @@ def crawled(sample_site, tmp_path_factory) -> dict:
     results = {}
     for name, url in sample_site.urls.items():
         results[name] = run_goahead("crawl", url, "--db", str(db), "--warc-dir", str(warcs),
-                                    "--delay", "0", "--concurrency", "8")
-    return {"db": db, "warcs": warcs, "results": results, "site": sample_site}
+                                    "--delay", "0", "--concurrency", "8", "--contact", CONTACT)
+    return {"db": db, "warcs": warcs, "results": results, "site": sample_site,
+            "files": sorted(warcs.glob("*.warc.gz"))}  # later tests crawl into warcs again
 
 
 def test_crawl_exits_zero_and_prints_a_summary(crawled) -> None:
@@ -64,6 +72,8 @@ def test_every_warc_passes_warcio_check(crawled) -> None:
         assert check.returncode == 0, check.stdout + check.stderr
 
 
+@pytest.mark.skipif(not (SHARED / "seed-article").is_dir(),
+                    reason=f"the reference article is not at {SHARED}/seed-article")
 def test_export_text_is_clean_and_matches_the_reference_article(crawled) -> None:
     result = run_goahead("export", "--db", str(crawled["db"]), "--format", "jsonl")
     assert result.returncode == 0, result.stderr
@@ -134,3 +144,18 @@ def test_scrapy_crawl_runs_the_same_spider(sample_site, tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         count = conn.execute("select count(*) from posts").fetchone()[0]
     assert count == len(blog.posts) + len(blog.pages)
+
+
+def test_contact_goes_into_the_user_agent_of_every_request_and_the_warcinfo(crawled) -> None:
+    expected = f"goahead/{version('goahead')} (web archiver; +{CONTACT})"
+    agents, infos = set(), set()
+    for path in crawled["files"]:
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type == "request":
+                    agents.add(record.http_headers.get_header("User-Agent"))
+                elif record.rec_type == "warcinfo":
+                    fields = record.content_stream().read().decode()
+                    infos |= {line.split(": ", 1)[1] for line in fields.splitlines()
+                              if line.startswith("http-header-user-agent: ")}
+    assert agents == infos == {expected}

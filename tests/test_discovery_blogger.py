@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from goahead_crawler.blogger.comments import (
+from goahead_crawler.blogger.comment_feed import (
     comments_feed_url,
     comments_from_feed,
     html_to_text,

@@ -21,6 +21,8 @@ import pytest
 from sampleblog.server import SiteOptions, start
 from tests.conftest import ROOT, run_goahead
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 N_POSTS = 40
 
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from scrapy.utils.test import get_crawler
-
-from archive import store
+from archive.connection import open_archive
 from archive.models import Post
 from goahead_crawler.items import GonePost, PostComments
 from goahead_crawler.pipelines import ArchivePipeline
 from goahead_crawler.spiders.blogger import BloggerSpider
+from tests.conftest import goahead_crawler
 
 ROOT = "https://goaheadnews.blogspot.com/"
 
 
 def open_pipeline(db_path: str) -> ArchivePipeline:
-    crawler = get_crawler(BloggerSpider, settings_dict={"GOAHEAD_ARCHIVE_DB": db_path})
+    crawler = goahead_crawler(BloggerSpider, GOAHEAD_ARCHIVE_DB=db_path)
     crawler.spider = BloggerSpider.from_crawler(crawler, url=ROOT)
     pipeline = ArchivePipeline.from_crawler(crawler)
     pipeline.spider_opened()
@@ -51,5 +50,5 @@ def test_comments_gone_posts_and_run_counters(tmp_path) -> None:
     assert stats["goahead/found/feed"] == 1
     assert stats["robotstxt/forbidden"] == 2
     assert stats["goahead/posts/marked_deleted"] == 1
-    db = store.open_archive(db_path)
+    db = open_archive(db_path)
     assert db.execute("select deleted_at from posts").fetchone()[0] is not None

@@ -12,9 +12,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive import export, store
+from archive import export
+from archive.connection import open_archive
 from archive.errors import ExportError
 from archive.models import Post
+from archive.posts import upsert_post
 
 
 def post(post_id: str, **changes) -> Post:
@@ -32,10 +34,10 @@ def post(post_id: str, **changes) -> Post:
 
 @pytest.fixture
 def db(tmp_path):
-    database = store.open_archive(tmp_path / "a.db")
+    database = open_archive(tmp_path / "a.db")
     for post_id in "123":
-        store.upsert_post(database, post(post_id))
-    store.upsert_post(database, post("4", site="other.blogspot.com", text="ผ้าไหม"))
+        upsert_post(database, post(post_id))
+    upsert_post(database, post("4", site="other.blogspot.com", text="ผ้าไหม"))
     yield database
     database.close()
 
@@ -95,9 +97,9 @@ def test_txt_directory_and_single_file(db, tmp_path):
 
 
 def test_clashing_names_become_unique(tmp_path):
-    db = store.open_archive(tmp_path / "a.db")
+    db = open_archive(tmp_path / "a.db")
     for post_id in ("1", "2", "3"):
-        store.upsert_post(db, post(post_id, url="https://n.blogspot.com/p/CON.html",
+        upsert_post(db, post(post_id, url="https://n.blogspot.com/p/CON.html",
                                    published="2024-05-05T00:00:00Z"))
     export.export(db, "md", tmp_path / "out")
     names = sorted(p.name for p in (tmp_path / "out").iterdir())

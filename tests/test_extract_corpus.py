@@ -1,5 +1,6 @@
 """Golden tests on real Blogger pages with human ground truth, read in place from
-``../shared/corpus`` (never copied into the repository), and the quality gate.
+``../shared/corpus`` (never copied into the repository; ``GOAHEAD_SHARED=DIR`` points
+elsewhere, e.g. from a git worktree), and the quality gate. Skipped when it is absent.
 
 The floors live in tests/data/extract/gate.json and only rise
 (``python bench/extract.py --update-gate``; a drop needs ``--allow-drop``).
@@ -22,18 +23,20 @@ from goahead_crawler.extract.evaluate import (
     scrapinghub_pages,
     trafilatura_pages,
 )
+from tests.conftest import SHARED
 
+CORPUS = DEFAULT_CORPUS
+PRESENT = (CORPUS / "MANIFEST.tsv").exists()
 pytestmark = pytest.mark.skipif(
-    not (DEFAULT_CORPUS / "MANIFEST.tsv").exists(),
-    reason=f"ground-truth corpus not found at {DEFAULT_CORPUS} (../shared/corpus)",
+    not PRESENT, reason=f"ground-truth corpus not found at {CORPUS} (../shared/corpus)"
 )
 GATE = json.loads((Path(__file__).parent / "data/extract/gate.json").read_text("utf-8"))
-SEED = Path(__file__).resolve().parents[1] / ".." / "shared" / "seed-article"
+SEED = SHARED / "seed-article"
 
 
 @pytest.fixture(scope="module")
 def figures():
-    return gate_figures(extract_article)
+    return gate_figures(extract_article, CORPUS)
 
 
 @pytest.mark.parametrize(
@@ -42,7 +45,9 @@ def figures():
         "dragnet_reader_f1_mean",
         "dragnet_reader_f1_min",
         "dragnet_body_f1_mean",
-        "fallback_body_f1_mean",
+        "unstructured_body_f1_mean",
+        "unstructured_reader_f1_mean",
+        "unstructured_reader_f1_min",
         "scrapinghub_f1_min",
         "snippets_with_found",
         "snippets_without_absent",
@@ -64,13 +69,14 @@ def test_every_dragnet_page_keeps_its_floor(figures):
 def test_targets_of_the_brief(figures):
     assert figures["dragnet_reader_f1_mean"] >= 0.96
     assert min(figures["page_reader_f1"].values()) >= 0.8
-    # unknown templates: the density fallback alone beats trafilatura 2.3 (0.90 body F1 here)
-    assert figures["fallback_body_f1_mean"] >= 0.93
+    # unfamiliar templates (structure finder off): the fallback beats trafilatura and
+    # readability-lxml run alone on these pages (reader F1 0.931 and 0.950 mean, minimum
+    # 0.061 and 0.117: bench/extract.py) and never falls to a boilerplate-only guess
+    assert figures["unstructured_reader_f1_mean"] >= 0.95
+    assert figures["unstructured_reader_f1_min"] >= 0.7
 
 
-@pytest.mark.parametrize(
-    "page", trafilatura_pages() if DEFAULT_CORPUS.exists() else [], ids=lambda p: p.name
-)
+@pytest.mark.parametrize("page", trafilatura_pages(CORPUS) if PRESENT else [], ids=lambda p: p.name)
 def test_trafilatura_with_snippets(page):
     text = extract_article(page.read(), page.url).text
     assert [s for s in page.with_snippets if s not in text] == []
@@ -86,9 +92,7 @@ INSIDE_THE_POST_BODY = {
 }
 
 
-@pytest.mark.parametrize(
-    "page", trafilatura_pages() if DEFAULT_CORPUS.exists() else [], ids=lambda p: p.name
-)
+@pytest.mark.parametrize("page", trafilatura_pages(CORPUS) if PRESENT else [], ids=lambda p: p.name)
 def test_trafilatura_without_snippets(page):
     text = extract_article(page.read(), page.url).text
     leaked = {s for s in page.without_snippets if s in text}
@@ -96,14 +100,14 @@ def test_trafilatura_without_snippets(page):
 
 
 def test_scrapinghub_news_template_pages():
-    for page in scrapinghub_pages():
+    for page in scrapinghub_pages(CORPUS):
         article = extract_article(page.read(), page.url)
         assert article.method == "blogger:news"
         assert char_f1(article.text, page.expected) > 0.98
 
 
 def test_dragnet_reader_view_includes_headline():
-    page = next(p for p in dragnet_pages() if p.name == "R3")
+    page = next(p for p in dragnet_pages(CORPUS) if p.name == "R3")
     article = extract_article(page.read(), page.url)
     assert article.title == "Get a better view of natural geography with Google Maps"
     assert (

@@ -5,18 +5,18 @@ truth; the reference article (../shared/seed-article) comes out exactly."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from goahead_crawler.extract import extract_article
+from tests.conftest import SHARED
 
 content = pytest.importorskip("sampleblog.content")
 pages = pytest.importorskip("sampleblog.pages")
 site = pytest.importorskip("sampleblog.site")
 
 BASE = "http://127.0.0.1:8000"
-SEED = Path(__file__).resolve().parents[1] / ".." / "shared" / "seed-article"
+SEED = SHARED / "seed-article"
 BLOGS = {name: content.load_blog(name) for name in content.BLOG_NAMES}
 POSTS = [(name, post) for name, blog in BLOGS.items() for post in blog.posts]
 
@@ -35,6 +35,7 @@ def test_every_sample_post_extracts_to_its_ground_truth(name, post):
         post.blog_id,
     )
     assert (article.author, article.labels) == (post.author, post.labels)
+    assert article.images == post.images  # the thumbnails the body shows, in order
     assert article.published == content.parse_ts(post.published).isoformat()
     assert len(article.comments) == article.comment_count == len(post.comments)
     assert [c["text"] for c in article.comments] == [c.text for c in post.comments]

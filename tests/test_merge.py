@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from archive import merge, search, store
+from archive import merge, search
+from archive.captures import record_capture
+from archive.connection import open_archive
 from archive.errors import ArchiveError
 from archive.models import Capture, Comment, Post
+from archive.posts import get_post, post_versions, upsert_comments, upsert_post, upsert_site
+from archive.runs import finish_run, start_run
 
 BLOG = "7183947562016475920"
 SITE = "news.blogspot.com"
@@ -21,18 +25,18 @@ def _post(post_id: str, text: str, updated: str, fetched: str) -> Post:
 
 
 def _shard(path: Path, posts: list[Post], warc: str, comments: list[Comment]) -> Path:
-    db = store.open_archive(path)
-    run = store.start_run(db, SITE, f"https://{SITE}/", {"GOAHEAD_X": 1})
-    store.upsert_site(db, SITE, blog_id=BLOG, url=f"https://{SITE}/",
+    db = open_archive(path)
+    run = start_run(db, SITE, f"https://{SITE}/", {"GOAHEAD_X": 1})
+    upsert_site(db, SITE, blog_id=BLOG, url=f"https://{SITE}/",
                       crawled_at=posts[0].fetched_at)
     for offset, post in enumerate(posts):
-        store.upsert_post(db, post)
-        store.record_capture(db, Capture(
+        upsert_post(db, post)
+        record_capture(db, Capture(
             url=post.url, status=200, warc_file=warc, warc_offset=offset * 1000,
             warc_length=900, digest=f"sha1:{post.post_id}{warc}", fetched_at=post.fetched_at or "",
             site=SITE, run_id=run))
-    store.upsert_comments(db, BLOG, "a", comments)
-    store.finish_run(db, run, status="finished", counters={"posts_new": len(posts)},
+    upsert_comments(db, BLOG, "a", comments)
+    finish_run(db, run, status="finished", counters={"posts_new": len(posts)},
                      stats={"shard": warc})
     db.close()
     return path
@@ -60,7 +64,7 @@ def _counts(db) -> dict[str, int]:
 
 
 def test_merge_twice_is_stable_and_newest_version_wins(shards, tmp_path: Path) -> None:
-    into = store.open_archive(tmp_path / "all.db")
+    into = open_archive(tmp_path / "all.db")
     first = merge.merge(into, shards)
     after_first = _counts(into)
     assert after_first == {"posts": 4, "post_versions": 1, "captures": 6, "comments": 3,
@@ -71,10 +75,10 @@ def test_merge_twice_is_stable_and_newest_version_wins(shards, tmp_path: Path) -
     assert _counts(into) == after_first
     assert second["posts_new"] == second["posts_updated"] == second["captures"] == 0
     assert second["runs"] == second["comments"] == 0
-    a = store.get_post(into, BLOG, "a")
+    a = get_post(into, BLOG, "a")
     assert a is not None
     assert a.text == "second text of a"  # newer `updated` wins over the later fetch
-    (version,) = store.post_versions(into, BLOG, "a")
+    (version,) = post_versions(into, BLOG, "a")
     assert version["text"] == "first text of a"
     assert [h.url for h in search.search(into, "second")] == [a.url]
     assert not search.search(into, "first")
@@ -87,15 +91,15 @@ def test_merge_twice_is_stable_and_newest_version_wins(shards, tmp_path: Path) -
 
 
 def test_older_shard_after_newer_keeps_the_newer(shards, tmp_path: Path) -> None:
-    into = store.open_archive(tmp_path / "all.db")
+    into = open_archive(tmp_path / "all.db")
     counts = merge.merge(into, list(reversed(shards)))
     assert counts["posts_older"] == 1
-    assert store.get_post(into, BLOG, "a").text == "second text of a"
-    assert len(store.post_versions(into, BLOG, "a")) == 1
+    assert get_post(into, BLOG, "a").text == "second text of a"
+    assert len(post_versions(into, BLOG, "a")) == 1
 
 
 def test_merge_refuses_itself_and_missing_shards(shards, tmp_path: Path) -> None:
-    into = store.open_archive(shards[0])
+    into = open_archive(shards[0])
     with pytest.raises(ArchiveError, match="being merged into"):
         merge.merge(into, [shards[0]])
     with pytest.raises(ArchiveError, match="no archive"):

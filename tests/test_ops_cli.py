@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.test import get_crawler
 
-from archive import store
+from archive.connection import open_archive
 from archive.models import Post
-from goahead_crawler import cli_ops
-from goahead_crawler.progress import CrawlProgress, Snapshot, progress_line, rates
+from archive.posts import get_post, upsert_post
+from archive.runs import finish_run, start_run
+from goahead_crawler.cli import ops as cli_ops
+from goahead_crawler.extensions.progress import CrawlProgress, Snapshot, progress_line, rates
 from sampleblog import content
+from tests.conftest import goahead_crawler
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,6 +41,7 @@ def crawled(sample_site, tmp_path_factory) -> Path:
     return db
 
 
+@pytest.mark.crawl
 def test_progress_lines_when_not_on_a_terminal(crawled: Path) -> None:
     lines = [line for line in (crawled.parent / "stderr.txt").read_text().splitlines()
              if "posts archived" in line]
@@ -48,6 +51,7 @@ def test_progress_lines_when_not_on_a_terminal(crawled: Path) -> None:
     assert "requests (" in lines[-1]
 
 
+@pytest.mark.crawl
 def test_runs_lists_the_crawl(crawled: Path) -> None:
     result = CliRunner().invoke(cli_ops.runs, ["--db", str(crawled), "--json"])
     assert result.exit_code == 0, result.output
@@ -68,6 +72,7 @@ def test_runs_lists_the_crawl(crawled: Path) -> None:
     assert legend == "posts: new/updated/unchanged/deleted/failed"
 
 
+@pytest.mark.crawl
 def test_status_shows_sites_posts_and_warc_bytes(crawled: Path) -> None:
     result = CliRunner().invoke(cli_ops.status, ["--db", str(crawled), "--json"])
     assert result.exit_code == 0, result.output
@@ -85,14 +90,14 @@ def test_status_shows_sites_posts_and_warc_bytes(crawled: Path) -> None:
 
 
 def test_runs_reports_failures_from_the_stats(tmp_path: Path) -> None:
-    db = store.open_archive(tmp_path / "a.db")
-    run = store.start_run(db, "x.blogspot.com", "https://x.blogspot.com/", {})
+    db = open_archive(tmp_path / "a.db")
+    run = start_run(db, "x.blogspot.com", "https://x.blogspot.com/", {})
     failures = [{"url": "https://x.blogspot.com/2024/01/a.html", "error": "HTTP 503",
                  "retries": 3}]
-    store.finish_run(db, run, status="finished", counters={"posts_new": 1, "errors": 1},
+    finish_run(db, run, status="finished", counters={"posts_new": 1, "errors": 1},
                      stats={"goahead/failures": json.dumps(failures),
                             "goahead/posts/failed": 1})
-    killed = store.start_run(db, "x.blogspot.com", "https://x.blogspot.com/", {})
+    killed = start_run(db, "x.blogspot.com", "https://x.blogspot.com/", {})
     result = CliRunner().invoke(cli_ops.runs, ["--db", str(tmp_path / "a.db"), "--failures"])
     assert result.exit_code == 0, result.output
     assert "HTTP 503 (3 retries)" in result.output
@@ -111,8 +116,8 @@ def test_missing_archive_is_one_line(tmp_path: Path) -> None:
 
 
 def _shard(path: Path, text: str, updated: str) -> Path:
-    db = store.open_archive(path)
-    store.upsert_post(db, Post(blog_id="1", post_id="p", url="https://x.blogspot.com/p.html",
+    db = open_archive(path)
+    upsert_post(db, Post(blog_id="1", post_id="p", url="https://x.blogspot.com/p.html",
                                site="x.blogspot.com", title="t", text=text, updated=updated,
                                fetched_at=updated))
     db.close()
@@ -128,7 +133,7 @@ def test_merge_command(tmp_path: Path) -> None:
     assert "posts new/updated/unchanged 1 / 1 / 0" in first.output
     again = CliRunner().invoke(cli_ops.merge, [str(two), str(one), "--into", str(into)])
     assert "posts new/updated/unchanged 0 / 0 / 2, 0 older versions kept" in again.output
-    assert store.get_post(store.open_archive(into), "1", "p").text == "new text"
+    assert get_post(open_archive(into), "1", "p").text == "new text"
     bad = CliRunner().invoke(cli_ops.merge, [str(into), "--into", str(into)])
     assert bad.exit_code == 1
     assert "being merged into" in bad.output
@@ -151,10 +156,10 @@ def test_progress_figures() -> None:
 
 def test_progress_is_off_unless_asked() -> None:
     with pytest.raises(NotConfigured):
-        CrawlProgress.from_crawler(get_crawler())
+        CrawlProgress.from_crawler(goahead_crawler())
     with pytest.raises(NotConfigured, match="GOAHEAD_PROGRESS_MODE"):
-        CrawlProgress.from_crawler(get_crawler(settings_dict={
-            "GOAHEAD_PROGRESS_ENABLED": True, "GOAHEAD_PROGRESS_MODE": "fancy"}))
-    ext = CrawlProgress.from_crawler(get_crawler(settings_dict={
-        "GOAHEAD_PROGRESS_ENABLED": True, "GOAHEAD_PROGRESS_MODE": "lines"}))
+        CrawlProgress.from_crawler(goahead_crawler(GOAHEAD_PROGRESS_ENABLED=True,
+                                                   GOAHEAD_PROGRESS_MODE="fancy"))
+    ext = CrawlProgress.from_crawler(goahead_crawler(GOAHEAD_PROGRESS_ENABLED=True,
+                                                     GOAHEAD_PROGRESS_MODE="lines"))
     assert (ext.rich, ext.interval) == (False, 10.0)

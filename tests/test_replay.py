@@ -3,61 +3,21 @@ and gives back every archived post page, from both the first crawl and the revis
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
-from pathlib import Path
-from urllib.error import HTTPError, URLError
 from urllib.request import urlopen
 
 import pytest
 
 from goahead_crawler.warc.reader import read_response
 from sampleblog.server import start
+from tests.replay_browser import COLLECTION, pywb_collection, pywb_server
 from tests.test_cli_warc import run
 from tests.test_warc_recrawl import Crawls, crawl_runs
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 pytest.importorskip("pywb", reason="replay needs pywb (pip install pywb)")
-
-COLLECTION = "goahead"
-STARTUP_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pywb_collection(crawled: Crawls, root: Path) -> Path:
-    """A pywb directory whose one collection holds the crawl's WARCs and our CDXJ index."""
-    coll = root / "collections" / COLLECTION
-    (coll / "archive").mkdir(parents=True)
-    (coll / "indexes").mkdir()
-    for path in crawled.warcs.glob("*.warc.gz"):
-        (coll / "archive" / path.name).symlink_to(path)
-    result = run("index", "--warc-dir", crawled.warcs, "--out", coll / "indexes" / "index.cdxj")
-    assert result.exit_code == 0, result.output
-    (root / "config.yaml").write_text("framed_replay: false\n")
-    return root
-
-
-def wait_until_up(proc: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"pywb exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
-        try:
-            with urlopen(base + COLLECTION + "/", timeout=2):
-                return
-        except HTTPError:
-            return  # answering
-        except (URLError, OSError):
-            time.sleep(0.2)
-    pytest.fail(f"pywb did not answer on {base} within {STARTUP_SECONDS} s")
 
 
 @pytest.fixture(scope="module")
@@ -68,25 +28,11 @@ def crawled(tmp_path_factory) -> Crawls:
 
 @pytest.fixture(scope="module")
 def wayback(crawled, tmp_path_factory) -> Iterator[str]:
-    root = pywb_collection(crawled, tmp_path_factory.mktemp("pywb"))
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from pywb.apps.cli import wayback; wayback()",
-         "-p", str(port), "-b", "127.0.0.1"],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_up(proc, base)
+    index = crawled.warcs.parent / "index.cdxj"
+    result = run("index", "--warc-dir", crawled.warcs, "--out", index)
+    assert result.exit_code == 0, result.output
+    with pywb_server(pywb_collection(tmp_path_factory.mktemp("pywb"), crawled.warcs, index)) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stderr.close()
 
 
 def timestamp(fetched_at: str) -> str:

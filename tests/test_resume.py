@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from goahead_crawler.resume import JobBusy, finish_job, job_dir, job_settings, prepare_job
+from goahead_crawler.extensions.resume import (
+    JobBusy,
+    finish_job,
+    job_dir,
+    job_settings,
+    prepare_job,
+)
 from sampleblog import server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +62,7 @@ def _warcio_check(path: Path) -> subprocess.CompletedProcess[str]:
                            "check", str(path)], capture_output=True, text=True, check=False)
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
 def test_interrupted_crawl_resumes_with_every_post_once(tmp_path: Path, sig: int) -> None:
     db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
@@ -77,6 +84,8 @@ def test_interrupted_crawl_resumes_with_every_post_once(tmp_path: Path, sig: int
             "select url from captures where record_type = 'response' and url in"
             " (select url from posts) group by url having count(*) > 1").fetchall()
         runs = conn.execute("select status from runs order by id").fetchall()
+        last_stats = json.loads(conn.execute("select stats from runs order by id desc")
+                                .fetchone()[0])
     assert len(rows) == len(set(rows)) == len(expected)
     assert set(rows) == expected
     # what the first run archived is not fetched again (at most the pages in flight)
@@ -84,6 +93,7 @@ def test_interrupted_crawl_resumes_with_every_post_once(tmp_path: Path, sig: int
     assert len(doubled) <= 4, doubled
     assert [r[0] for r in runs] == ["killed" if sig == signal.SIGKILL else "shutdown",
                                     "finished"]
+    assert last_stats["goahead/archive/connections"] == 1  # the skip list reads the pipeline's
     files = sorted(warcs.glob("*.warc.gz"))
     assert files
     assert not list(warcs.glob("*.open"))

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 requests = pytest.importorskip("requests")
 pytest.importorskip("scrapyd")
 pytest.importorskip("scrapyd_client")
@@ -96,7 +98,7 @@ def test_deploy_and_schedule_a_crawl(scrapyd, sample_site, tmp_path: Path) -> No
     egg = _build_egg(tmp_path)
     names = set(zipfile.ZipFile(egg).namelist())
     for needed in ("goahead_crawler/settings.py", "goahead_crawler/spiders/blogger.py",
-                   "archive/store.py", "goahead_crawler/extract/rules.py"):
+                   "archive/posts.py", "goahead_crawler/extract/rules.py"):
         assert needed in names, needed
     with egg.open("rb") as fh:
         added = requests.post(url + "addversion.json", data={"project": "goahead",

@@ -10,11 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pythainlp.corpus import tnc
 
-from archive import search, search_sql, store, thai
+from archive import search, search_sql, thai
+from archive.connection import open_archive
 from archive.errors import IndexNotReady, QueryError
 from archive.filters import Filters
 from archive.migrations import migrations
 from archive.models import Post
+from archive.posts import delete_post, iter_posts, upsert_post
 
 POSTS = [
     # post_id, site, title, text, labels, author, published, language
@@ -45,9 +47,9 @@ def make_post(post_id, site, title, text, labels=(), author="", published=None, 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    database = store.open_archive(tmp_path_factory.mktemp("search") / "archive.db")
+    database = open_archive(tmp_path_factory.mktemp("search") / "archive.db")
     for row in POSTS:
-        store.upsert_post(database, make_post(*row))
+        upsert_post(database, make_post(*row))
     yield database
     database.close()
 
@@ -150,9 +152,9 @@ def test_bad_sort_and_date_are_query_errors(db):
 
 @pytest.mark.parametrize("query", ["ชุมชน", "นา", "ตลาด -ชุมชน", "archives OR ผ้า"])
 def test_export_order_is_the_search_order(db, query):
-    exported = [post.post_id for post in store.iter_posts(db, query=query, sort="relevance")]
+    exported = [post.post_id for post in iter_posts(db, query=query, sort="relevance")]
     assert exported == ids(search.search(db, query, limit=50))
-    dated = [post.post_id for post in store.iter_posts(db, query=query, sort="date")]
+    dated = [post.post_id for post in iter_posts(db, query=query, sort="date")]
     assert dated == ids(search.search(db, query, sort="date", limit=50))
 
 
@@ -167,10 +169,10 @@ def test_build_query_never_splices_query_text():
 # -- deleted posts -----------------------------------------------------------------------
 
 def test_deleted_posts_are_left_out_unless_asked_for(tmp_path):
-    db = store.open_archive(tmp_path / "a.db")
+    db = open_archive(tmp_path / "a.db")
     for post_id in ("1", "2"):
-        store.upsert_post(db, make_post(post_id, "s", f"ข่าว {post_id}", "ผ้าไหมไทย"))
-    store.delete_post(db, "1", "1")
+        upsert_post(db, make_post(post_id, "s", f"ข่าว {post_id}", "ผ้าไหมไทย"))
+    delete_post(db, "1", "1")
     assert ids(search.search(db, "ผ้าไหม")) == ["2"]
     assert search.count(db, "ผ้าไหม") == 1
     hits = search.search(db, "ผ้าไหม", include_deleted=True)
@@ -180,17 +182,17 @@ def test_deleted_posts_are_left_out_unless_asked_for(tmp_path):
 
 
 def test_index_follows_updates_and_deletes(tmp_path):
-    db = store.open_archive(tmp_path / "a.db")
+    db = open_archive(tmp_path / "a.db")
     post = make_post("1", "s", "หัวข้อ", "ผ้าไหม")
-    store.upsert_post(db, post)
+    upsert_post(db, post)
     post.text = "ทำนา"
-    assert store.upsert_post(db, post) == "updated"
+    assert upsert_post(db, post) == "updated"
     assert ids(search.search(db, "ผ้า")) == []
     assert ids(search.search(db, "ทำนา")) == ["1"]
-    store.upsert_post(db, make_post("2", "s", "อื่น", "ทำนา"))
-    store.delete_post(db, "1", "2", soft=False)
+    upsert_post(db, make_post("2", "s", "อื่น", "ทำนา"))
+    delete_post(db, "1", "2", soft=False)
     assert search.count(db, "ทำนา") == 1  # gone from the results at once
-    store.upsert_post(db, make_post("3", "s", "อีก", "ข้าว"))  # and then from the index
+    upsert_post(db, make_post("3", "s", "อีก", "ข้าว"))  # and then from the index
     assert db.execute("SELECT count(*) FROM search_stale").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM search_fts_docsize").fetchone()[0] == 2
     assert search.reindex(db) == 2
@@ -208,12 +210,12 @@ def test_an_old_archive_is_upgraded_from_its_posts(tmp_path):
                          "title": "โครงการ", "text": "ร่วมโครงการสามารถ"})
     old.execute("INSERT INTO posts_search (id, title, text) VALUES (1, 'x', 'y')")
     old.close()
-    db = store.open_archive(path)
+    db = open_archive(path)
     assert "posts_search" not in db.table_names()
     with pytest.raises(IndexNotReady, match="1 posts to index") as info:
         search.search(db, "โครงการ")
     assert info.value.hint
-    for call in (search.count, lambda db, q: list(store.iter_posts(db, query=q))):
+    for call in (search.count, lambda db, q: list(iter_posts(db, query=q))):
         with pytest.raises(IndexNotReady):  # an export would otherwise find nothing
             call(db, "โครงการ")
     progress = []
@@ -229,10 +231,10 @@ def test_an_old_archive_is_upgraded_from_its_posts(tmp_path):
 def sample(tmp_path_factory):
     from sampleblog.content import load_blog
 
-    db = store.open_archive(tmp_path_factory.mktemp("sample") / "sample.db")
+    db = open_archive(tmp_path_factory.mktemp("sample") / "sample.db")
     blog = load_blog("goahead", 200)
     for p in blog.posts:
-        store.upsert_post(db, Post(blog_id=blog.blog_id, post_id=p.post_id, url=p.path,
+        upsert_post(db, Post(blog_id=blog.blog_id, post_id=p.post_id, url=p.path,
                                    site="goahead", title=p.title, text=p.expected_text,
                                    published=p.published))
     yield db
@@ -324,9 +326,9 @@ def test_results_are_exactly_the_cluster_aligned_like_hits(posts, data):
         piece = text[start:end]
         if thai.THAI_RUN.fullmatch(piece):
             queries.append(piece)
-    db = store.open_archive(":memory:")
+    db = open_archive(":memory:")
     for i, words in enumerate(posts):
-        store.upsert_post(db, make_post(str(i), "s", f"t{i}", render(words)))
+        upsert_post(db, make_post(str(i), "s", f"t{i}", render(words)))
     for word in queries:
         got = {row[0] for row in search.ranked_ids(db, word, limit=None)}
         assert got == aligned_hits(db, word), word

@@ -19,14 +19,14 @@ import pytest
 
 pytest.importorskip("datasette", reason="the serve extra is not installed")
 
-from archive import store
+from archive.connection import open_archive
 from archive.models import Post
-from goahead_crawler import datasette_plugin
-from goahead_crawler.cli_serve import INSTALL_HINT
+from archive.posts import upsert_post
+from goahead_crawler.cli.hints import missing_extra
+from goahead_crawler.web import plugin as datasette_plugin
+from tests.replay_browser import chromium_driver
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 COMMUNITY = "http://blog.example/2024/01/community.html"
 RICE = "http://blog.example/2024/02/rice.html"
 MARKET = "http://other.example/2024/02/market.html"
@@ -58,7 +58,7 @@ def _serve_command(*args: str) -> list[str]:
 
     if "serve" in cli.commands:
         return [sys.executable, "-m", "goahead_crawler", "serve", *args]
-    code = "from goahead_crawler.cli_serve import serve; serve(prog_name='goahead serve')"
+    code = "from goahead_crawler.cli.serve import serve; serve(prog_name='goahead serve')"
     return [sys.executable, "-c", code, *args]
 
 
@@ -74,9 +74,9 @@ def _json(base: str, path: str, **params: str) -> object:
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("serve") / "archive.db"
-    db = store.open_archive(path)
+    db = open_archive(path)
     for post in POSTS:
-        store.upsert_post(db, post)
+        upsert_post(db, post)
     db.close()
     return path
 
@@ -106,6 +106,7 @@ def server(archive_db: Path) -> Iterator[str]:
             proc.terminate()  # uvicorn stops on SIGTERM; Popen's exit waits for it
 
 
+@pytest.mark.crawl
 def test_canned_search_finds_thai_word_inside_compound(server: str) -> None:
     rows = _json(server, "/archive/search.json", q="ชุมชน", _shape="array")
     assert [row["url"] for row in rows] == [COMMUNITY]
@@ -114,12 +115,14 @@ def test_canned_search_finds_thai_word_inside_compound(server: str) -> None:
     assert "\u200b" not in rows[0]["snippet"]
 
 
+@pytest.mark.crawl
 def test_two_character_thai_word(server: str) -> None:
     rows = _json(server, "/archive/search.json", q="นา", _shape="array")
     assert rows[0]["url"] == RICE  # title and body hit; the title weighs ten times more
     assert "ไถ<mark>นา</mark>เตรียม" in rows[0]["snippet"]
 
 
+@pytest.mark.crawl
 def test_snippet_escapes_post_text(server: str) -> None:
     rows = _json(server, "/archive/search.json", q="forty", _shape="array")
     assert rows[0]["snippet"] == (
@@ -128,10 +131,12 @@ def test_snippet_escapes_post_text(server: str) -> None:
     assert "&lt;b&gt;<mark>forty</mark>" in page  # rendered as HTML, post markup still inert
 
 
+@pytest.mark.crawl
 def test_bad_query_matches_nothing(server: str) -> None:
     assert _json(server, "/archive/search.json", q='"unclosed', _shape="array") == []
 
 
+@pytest.mark.crawl
 def test_posts_table_search_box_and_label_facet(server: str) -> None:
     data = _json(server, "/archive/posts.json", _search="ชุมชน", _facet_array="labels")
     assert [row[data["columns"].index("url")] for row in data["rows"]] == [COMMUNITY]
@@ -139,6 +144,7 @@ def test_posts_table_search_box_and_label_facet(server: str) -> None:
     assert labels == {"ข่าวท้องถิ่น", "ชุมชน"}
 
 
+@pytest.mark.crawl
 def test_posts_page_hides_long_columns_and_facets_by_default(server: str) -> None:
     page = _get(f"{server}/archive/posts").decode()
     assert 'data-column="title"' in page
@@ -148,6 +154,7 @@ def test_posts_page_hides_long_columns_and_facets_by_default(server: str) -> Non
     assert 'data-column="html"' in everything
 
 
+@pytest.mark.crawl
 def test_other_canned_queries(server: str) -> None:
     by_label = _json(server, "/archive/by_label.json", label="เกษตร", _shape="array")
     assert [row["url"] for row in by_label] == [RICE]
@@ -182,16 +189,19 @@ def test_default_columns(query: bytes, expected: bytes) -> None:
     assert datasette_plugin.default_columns(query).startswith(expected)
 
 
+@pytest.mark.crawl
 def test_without_datasette_one_line_and_exit_1(archive_db: Path) -> None:
     code = ("import sys; sys.modules['datasette'] = None; "
-            "from goahead_crawler.cli_serve import serve; serve(prog_name='goahead serve')")
+            "from goahead_crawler.cli.serve import serve; serve(prog_name='goahead serve')")
     result = subprocess.run([sys.executable, "-c", code, "--db", str(archive_db)],
                             capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
     assert result.returncode == 1
-    assert result.stderr.strip() == INSTALL_HINT
-    assert "pip install 'goahead[serve]'" in INSTALL_HINT
+    install_hint = "Error: " + missing_extra("goahead serve", "datasette")
+    assert result.stderr.strip() == install_hint
+    assert "pip install 'goahead[serve]'" in install_hint
 
 
+@pytest.mark.crawl
 def test_missing_archive_is_a_one_line_error(tmp_path: Path) -> None:
     result = subprocess.run(_serve_command("--db", str(tmp_path / "none.db")),
                             capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
@@ -200,23 +210,7 @@ def test_missing_archive_is_a_one_line_error(tmp_path: Path) -> None:
     assert not (tmp_path / "none.db").exists()
 
 
-def chromium_driver(profile: Path) -> object:
-    """A headless Chromium driven by selenium, or a skip saying what is missing."""
-    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        pytest.skip("headless browser test needs Debian's chromium and chromium-driver "
-                    "(apt-get install -y chromium chromium-driver)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,900", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
-    return webdriver.Chrome(options=options, service=service)
-
-
+@pytest.mark.crawl
 def test_headless_chromium_searches_a_thai_word(server: str, tmp_path: Path) -> None:
     profile = tmp_path / "chromium-profile"
     driver = chromium_driver(profile)
@@ -243,6 +237,7 @@ def test_headless_chromium_searches_a_thai_word(server: str, tmp_path: Path) -> 
         shutil.rmtree(profile, ignore_errors=True)
 
 
+@pytest.mark.crawl
 def test_home_page_points_at_the_search(server: str) -> None:
     page = _get(f"{server}/").decode()
     assert "<title>goahead archive: archive</title>" in page

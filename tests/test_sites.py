@@ -79,6 +79,7 @@ def _goahead(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300, check=False)
 
 
+@pytest.mark.crawl
 def test_crawl_sites_crawls_every_enabled_blog(sample_site, tmp_path: Path) -> None:
     urls = sample_site.urls
     sites = tmp_path / "sites.toml"
@@ -101,6 +102,7 @@ def test_crawl_sites_crawls_every_enabled_blog(sample_site, tmp_path: Path) -> N
     assert runs == 2  # the disabled site is not crawled
 
 
+@pytest.mark.crawl
 def test_crawl_refuses_bad_sites_file_and_url_with_sites(tmp_path: Path) -> None:
     sites = tmp_path / "sites.toml"
     sites.write_text('[[site]]\nurl = "http://a.blogspot.com/"\ndelay = "x"\n', encoding="utf-8")

@@ -8,19 +8,19 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from archive.models import Post
 from goahead_crawler.items import GonePost, PostComments
 from goahead_crawler.spiders.blogger import BloggerSpider
+from tests.conftest import goahead_crawler
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 ROOT = "https://goaheadnews.blogspot.com/"
 
 
 def make_spider(**settings: object) -> BloggerSpider:
-    crawler = get_crawler(BloggerSpider, settings_dict=settings)
+    crawler = goahead_crawler(BloggerSpider, **settings)
     return BloggerSpider.from_crawler(crawler, url=ROOT)
 
 
@@ -44,7 +44,7 @@ def test_feed_page_schedules_canonical_post_pages_and_the_next_page() -> None:
     assert [r.url for r in feeds] == [
         f"{ROOT}feeds/posts/default?alt=json&start-index=3&max-results=150"
     ]
-    assert spider.blog_id == "4462285939513853952"
+    assert spider.discovery.blog_id == "4462285939513853952"
 
 
 def test_max_posts_stops_scheduling() -> None:
@@ -159,13 +159,13 @@ def test_sitemap_index_requests_its_pages() -> None:
             b"</loc></sitemap></sitemapindex>")
     (child,) = list(spider.parse_sitemap(sitemap_response(spider, body, index=True)))
     assert child.url == f"{ROOT}sitemap.xml?page=1"
-    assert spider.sitemap_state == "ok"
+    assert spider.discovery.sitemap_state == "ok"
 
 
 def test_feed_off_and_sitemap_gone_start_the_html_walk() -> None:
     spider = make_spider()
     assert list(spider.feed_failed(http_failure(spider._feed_request(1), 404))) == []
-    assert spider.feed_state == "off"
+    assert spider.discovery.feed_state == "off"
     index = spider._sitemap_request(f"{ROOT}sitemap.xml", index=True)
     (home,) = list(spider.sitemap_failed(http_failure(index, 404)))
     assert home.url == ROOT
@@ -174,7 +174,7 @@ def test_feed_off_and_sitemap_gone_start_the_html_walk() -> None:
 
 def test_a_feed_page_that_keeps_failing_is_skipped() -> None:
     spider = make_spider()
-    spider.feed_total, spider.feed_step = 400, 150
+    spider.discovery.feed_total, spider.discovery.feed_step = 400, 150
     failing = spider._feed_request(151, "atom")
     (following,) = list(spider.feed_failed(http_failure(failing, 500)))
     assert following.meta["goahead_start"] == 301
@@ -223,11 +223,11 @@ def test_comments_off_and_assets_on() -> None:
     assert post.updated == "2024-01-01T00:00:00Z"  # sitemap lastmod, no feed entry
     (image,) = [r for r in out if isinstance(r, Request)]
     assert image.url == "https://blogger.googleusercontent.com/img/b/x/s640/p.jpg"
-    assert image.meta["allow_offsite"] is True
+    assert image.meta["goahead_scope"] == "static"  # checked by ScopeGuard, not offsite
 
 
 def test_the_blogs_own_https_redirect_is_adopted_once() -> None:
-    crawler = get_crawler(BloggerSpider)
+    crawler = goahead_crawler(BloggerSpider)
     spider = BloggerSpider.from_crawler(crawler, url="http://goaheadnews.blogspot.co.th/")
     assert spider.root == "http://goaheadnews.blogspot.com/"  # country domain, before any request
     url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
@@ -251,7 +251,7 @@ def test_discovery_state_survives_a_resumed_job() -> None:
     resumed = make_spider()
     resumed.state = spider.state
     assert asyncio.run(_collect(resumed.start())) == []  # the job's queue has the rest
-    assert resumed.blog_id == "4462285939513853952"
+    assert resumed.discovery.blog_id == "4462285939513853952"
     assert list(resumed._schedule(f"{ROOT}2024/01/second.html?m=1", "sitemap")) == []
     released = [r.url for r in resumed._feed_finished("done")]
     assert released == [f"{ROOT}2023/05/only-in-sitemap.html"]

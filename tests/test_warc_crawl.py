@@ -21,6 +21,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from goahead_crawler.warc.reader import read_response
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 ROOT = Path(__file__).resolve().parents[1]
 SPIDER = Path(__file__).parent / "data" / "warc_spider.py"
 HTML = "<html><body><p>ข่าว news</p></body></html>".encode()
@@ -105,6 +107,9 @@ def crawl(tmp: Path, urls: list[str], **settings: object) -> dict:
     ]
     base = {
         "EXTENSIONS": json.dumps({"goahead_crawler.warc.extension.WarcCapture": 0}),
+        # the add-on brings goahead's defaults to a project that is not goahead's
+        "ADDONS": json.dumps({"goahead_crawler.addon.Goahead": 0}),
+        "GOAHEAD_ARCHIVE_ENABLED": "False",  # capture without an archive: no digest lookup
         "GOAHEAD_WARC_DIR": str(tmp / "warcs"),
         "ROBOTSTXT_OBEY": "False",
         "TELNETCONSOLE_ENABLED": "False",

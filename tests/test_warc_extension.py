@@ -11,7 +11,6 @@ from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
-from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.models import Capture, Post
@@ -19,12 +18,13 @@ from goahead_crawler.signals import capture_written
 from goahead_crawler.warc.extension import WarcCapture, find_warc_capture, load_lookup
 from goahead_crawler.warc.files import crashed_files
 from goahead_crawler.warc.writer import RotatingWarcWriter
+from tests.conftest import goahead_crawler
 
 BODY = gzip.compress(b"<html>hello</html>", mtime=0)
 
 
 def make(tmp_path: Path, **settings: object) -> WarcCapture:
-    crawler = get_crawler(settings_dict={"GOAHEAD_WARC_DIR": str(tmp_path), **settings})
+    crawler = goahead_crawler(GOAHEAD_WARC_DIR=str(tmp_path), **settings)
     return build_from_crawler(WarcCapture, crawler)
 
 
@@ -141,7 +141,7 @@ def test_non_http_and_post_requests(tmp_path: Path) -> None:
 def test_lookup_seeds_revisits(tmp_path: Path) -> None:
     seen: list[str] = []
 
-    def lookup(digest: str) -> Capture | None:  # what archive.store.capture_by_digest gives
+    def lookup(digest: str) -> Capture | None:  # what archive.capture_by_digest gives
         seen.append(digest)
         return Capture(
             url="http://blog.test/old",
@@ -237,7 +237,7 @@ def test_a_bug_is_counted_and_raised(tmp_path: Path) -> None:
 
 
 def test_find_and_load_helpers(tmp_path: Path) -> None:
-    crawler = get_crawler(settings_dict={"GOAHEAD_WARC_DIR": str(tmp_path)})
+    crawler = goahead_crawler(GOAHEAD_WARC_DIR=str(tmp_path))
     assert load_lookup(crawler, None) is None
     assert load_lookup(crawler, "os.path.basename") is not None
     assert find_warc_capture(crawler) is None  # extensions not loaded before crawl()
@@ -264,3 +264,14 @@ def test_a_failing_lookup_costs_dedup_not_the_capture(tmp_path: Path) -> None:
     ext.spider_closed()
     assert request.meta["warc_capture"].record_type == "response"
     assert ext.stats.get_value("goahead/warc/lookup_errors") == 1
+
+
+def test_capture_without_an_archive_has_no_lookup_but_still_captures(tmp_path: Path) -> None:
+    """The default digest lookup needs the archive; with it off there are no revisits
+    against earlier crawls, but capture goes on (it used to switch WarcCapture off)."""
+    ext = make(tmp_path, GOAHEAD_ARCHIVE_ENABLED=False)
+    assert ext.index.lookup is None
+    request, response = exchange()
+    ext.response_downloaded(response, request)
+    ext.spider_closed()
+    assert request.meta["warc_capture"].record_type == "response"

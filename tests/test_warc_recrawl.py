@@ -17,6 +17,8 @@ from warcio.archiveiterator import ArchiveIterator
 from sampleblog.server import start
 from tests.conftest import run_goahead
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 
 @dataclass
 class Crawls:

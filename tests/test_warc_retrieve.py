@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from archive import store
+from archive.captures import record_capture
+from archive.connection import open_archive
 from archive.models import Capture
 from goahead_crawler.warc import records as rec
 from goahead_crawler.warc.retrieve import (
@@ -61,7 +62,7 @@ def exchange(date_header: str) -> rec.Exchange:
 @pytest.fixture
 def archive(tmp_path: Path) -> tuple:
     """A response, then a revisit of it, both recorded in an archive."""
-    db = store.open_archive(tmp_path / "a.db")
+    db = open_archive(tmp_path / "a.db")
     builder = rec.MemberWriter()
     writer = RotatingWarcWriter(tmp_path / "warcs", builder=builder)
     first = exchange("Mon, 01 Jan 2024 00:00:00 GMT")
@@ -74,7 +75,7 @@ def archive(tmp_path: Path) -> tuple:
     writer.close()
     for w, when, kind in ((w1, "2024-01-01T00:00:00Z", "response"),
                           (w2, "2024-01-02T00:00:00Z", "revisit")):
-        store.record_capture(db, Capture(URL, 200, w.filename, w.offset, w.length, digest,
+        record_capture(db, Capture(URL, 200, w.filename, w.offset, w.length, digest,
                                          when, record_type=kind))
     return db, tmp_path / "warcs"
 

@@ -9,32 +9,23 @@ the crawler and Blogger), in RFC 3339 as Blogger's feeds want it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from archive.timestamps import format_utc, parse_utc
 from goahead_crawler.blogger.sitemap import SitemapEntry
-
-
-def parse_time(value: str) -> datetime | None:
-    """An ISO 8601 / RFC 3339 / W3C datetime (``Z`` or offset); naive ones are UTC."""
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except (AttributeError, ValueError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def updated_min(started_at: str, margin_seconds: float) -> str:
     """``updated-min`` for the feed: ``started_at`` minus the margin, RFC 3339 in UTC."""
-    start = parse_time(started_at)
+    start = parse_utc(started_at)
     if start is None:
         raise ValueError(f"not a timestamp: {started_at!r}")
-    since = start.astimezone(UTC) - timedelta(seconds=max(margin_seconds, 0.0))
-    return since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_utc(start - timedelta(seconds=max(margin_seconds, 0.0)))
 
 
 def changed_since(lastmod: str | None, since: str) -> bool:
     """True when ``lastmod`` is at or after ``since``, or unknown (then fetch to be sure)."""
-    moment, low = parse_time(lastmod or ""), parse_time(since)
+    moment, low = parse_utc(lastmod), parse_utc(since)
     return moment is None or low is None or moment >= low
 
 

@@ -1,53 +1,72 @@
 """Pure article extraction from Blogger post pages.
 
-``extract_article(html, url, feed_entry=None, encoding=None) -> Article``: one parse, Blogger's
-own structure first (template profiles in :mod:`rules`), a density-based fallback otherwise.
-Only the post container, ``<head>`` and ``id('comments')`` are searched after the body is
-found, which keeps the cost near one bare parse. Imports neither Scrapy nor click.
+``extract_article(html, url, feed_entry=None, content_type=None) -> Article``: one parse,
+Blogger's own structure first (template profiles in :mod:`rules`); a page without it takes
+the feed's content when the feed has some, else trafilatura's guess (:mod:`fallback`). Only
+the post container, ``<head>`` and ``id('comments')`` are searched after the body is found,
+which keeps the cost near one bare parse. Whatever the source, the body is cleaned the same
+way (:mod:`clean`): text, safe HTML (http, https and mailto links, http(s) images), images
+and outlinks. Imports neither Scrapy nor click.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from goahead_crawler.extract import clean, metadata, rules, text
+from goahead_crawler.extract import clean, fallback, metadata, rules, text
 from goahead_crawler.extract.article import Article
 from goahead_crawler.extract.comments import comment_count, extract_comments
-from goahead_crawler.extract.find import Located, locate_post
+from goahead_crawler.extract.find import Located, locate_post, page_scope
 
 if TYPE_CHECKING:
     from lxml import etree
 
     from goahead_crawler.blogger.feed import FeedEntry
 
-__all__ = ["Article", "Located", "extract_article", "locate_post"]
+__all__ = ["Article", "Located", "extract_article", "extract_unstructured", "locate_post"]
+Locator = Callable[["etree._Element", str], Located | None]
 
 
 def extract_article(
     html: bytes,
     url: str,
     feed_entry: FeedEntry | None = None,
-    encoding: str | None = None,
+    content_type: str | None = None,
 ) -> Article:
-    """The post on a Blogger page: clean text and HTML, metadata, comments."""
-    page_text = clean.decode(html, encoding)
+    """The post on a Blogger page: clean text and HTML, metadata, comments.
+
+    ``content_type`` is the HTTP ``Content-Type`` header the page came with (its charset
+    decides the decoding, as in Scrapy's ``response.text``); None for a saved file."""
+    return _extract_text(clean.decode(html, content_type), url, feed_entry, locate_post)
+
+
+def extract_unstructured(html: bytes, url: str) -> Article:
+    """The article as a page without Blogger's structure gives it (the structure finder
+    switched off): how an unfamiliar template fares. For measuring the fallback."""
+    return _extract_text(clean.decode(html), url, None, lambda root, page_text: None)
+
+
+def _extract_text(
+    page_text: str, url: str, feed_entry: FeedEntry | None, locate: Locator
+) -> Article:
     try:
-        return _extract(page_text, url, feed_entry)
+        return _extract(page_text, url, feed_entry, locate)
     except ValueError as error:  # lxml refuses to write text holding control characters
         if "XML compatible" not in str(error):
             raise
-        return _extract(clean.without_control_characters(page_text), url, feed_entry)
+        return _extract(clean.without_control_characters(page_text), url, feed_entry, locate)
 
 
-def _extract(page_text: str, url: str, feed_entry: FeedEntry | None) -> Article:
+def _extract(page_text: str, url: str, feed_entry: FeedEntry | None, locate: Locator) -> Article:
     root = clean.parse(page_text)
     comments = extract_comments(root)
-    found = locate_post(root, page_text)
-    article = _metadata(found, root, page_text)
+    found = locate(root, page_text)
+    article = _metadata(found or page_scope(root), root, page_text)
     article.comments, article.comment_count = comments, comment_count(root, comments)
-    _fill_content(article, found, url)
+    _fill_body(article, found, page_text, feed_entry, url)
     if feed_entry is not None:
-        _apply_feed(article, feed_entry, url)
+        _apply_feed(article, feed_entry)
     article.language = metadata.language(article.text, root)
     article.word_count = metadata.word_count(article.text)
     return article
@@ -71,9 +90,38 @@ def _metadata(found: Located, root: etree._Element, page_text: str) -> Article:
     )
 
 
-def _fill_content(article: Article, found: Located, url: str) -> None:
+def _fill_body(
+    article: Article, found: Located | None, page_text: str, entry: FeedEntry | None, url: str
+) -> None:
+    """Where the article's content comes from, decided here only, best first: the page's
+    Blogger body (what readers saw); the feed's content when that body is empty (rendered by
+    JavaScript: Dynamic Views) or missing (an unfamiliar template: the feed holds the
+    author's own HTML, where anything read off the page is a guess); trafilatura's guess."""
+    if found is not None:
+        _fill_content(article, found.body, url)
+        if _has_content(article):
+            return
+    if entry is not None and entry.content_html:
+        _fill_content(article, _feed_body(entry.content_html), url)
+        if _has_content(article):
+            article.method = "feed"
+            return
+    if found is None:
+        _fill_content(article, fallback.find_body(page_text, url), url)
+
+
+def _has_content(article: Article) -> bool:
+    return bool(article.text or article.images)
+
+
+def _feed_body(content_html: str) -> etree._Element:
+    root = clean.parse(f"<html><body><div>{content_html}</div></body></html>")
+    body = root.find("body/div")
+    return root if body is None else body
+
+
+def _fill_content(article: Article, body: etree._Element, url: str) -> None:
     """Text, HTML, images and links of the body, boilerplate pruned first."""
-    body = found.body
     clean.inline_templates(body)
     clean.prune_tags(body, rules.ALWAYS_DROP_TAGS)
     clean.prune_marked(body, rules.BOILERPLATE)
@@ -83,15 +131,9 @@ def _fill_content(article: Article, found: Located, url: str) -> None:
     article.html = clean.clean_html(body, url, remove=text.MARKERS)
 
 
-def _apply_feed(article: Article, entry: FeedEntry, url: str) -> None:
-    """The feed is the authority for everything it states; its content stands in for a body
-    the page renders with JavaScript (Dynamic Views: empty in the HTML)."""
-    if not article.text and entry.content_html:
-        root = clean.parse(f"<html><body><div>{entry.content_html}</div></body></html>")
-        body = root.find("body/div")
-        if body is not None:
-            _fill_content(article, Located(body, body, root, "feed"), url)
-            article.method = "feed"
+def _apply_feed(article: Article, entry: FeedEntry) -> None:
+    """The feed is the authority for every field it states (its content is weighed in
+    :func:`_fill_body`)."""
     article.title = entry.title or article.title
     article.author = entry.author or article.author
     article.published = entry.published or article.published

@@ -25,4 +25,4 @@ class Article:
     blog_id: str | None = None
     comment_count: int | None = None
     comments: list[dict] = field(default_factory=list)  # {"author", "published", "text"}
-    method: str = ""  # which path produced it: "blogger:<profile>" or "fallback"
+    method: str = ""  # where the body came from: "blogger:<profile>", "feed" or "fallback"

@@ -1,4 +1,6 @@
-"""Generic cleaning helpers: decode and parse, prune, clean HTML, absolute URLs.
+"""Generic cleaning helpers: decode and parse (markup too deep for libxml2 flattened),
+prune, safe clean HTML, and the one URL rule (:func:`safe_url`) that the HTML, the images
+and the outlinks all obey.
 
 Every function takes rules from :mod:`rules` as arguments or constants; none knows a template.
 Text layout lives in :mod:`text`.
@@ -8,70 +10,75 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
+from charset_normalizer import from_bytes
 from lxml import etree
+from w3lib.encoding import html_to_unicode, resolve_encoding
 
-from goahead_crawler.extract import rules
+from goahead_crawler.extract import depth, rules
 
 # A plain etree parser: lxml.html's element classes cost a Python call per element touched.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
 _STRING = etree.XPath("string()")
-_META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_DEFAULT_ENCODING = "ascii"  # Scrapy's TextResponse default, before sniffing
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _ATTRIBUTE_VALUES = etree.XPath("descendant-or-self::*/@*")
+_URL_IGNORED = dict.fromkeys(map(ord, "\t\n\r"))  # browsers drop these anywhere in a URL
+_URL_EDGE = "".join(map(chr, range(0x21)))  # C0 controls and space, stripped at both ends
+_WEB_PREFIXES = ("http://", "https://")
 
 
-def decode(html: bytes, encoding: str | None = None) -> str:
-    """Bytes to text: the HTTP charset, else the BOM, else UTF-8 when the bytes are valid
-    UTF-8 (by far the common case, and rarely valid by accident), else the meta charset,
-    else Windows-1252."""
-    for candidate in (encoding, _bom_encoding(html)):
-        if candidate:
-            try:
-                return html.decode(candidate, errors="replace")
-            except LookupError:
-                continue
-    try:
-        return html.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return html.decode(_meta_encoding(html) or "cp1252", errors="replace")
-    except LookupError:
-        return html.decode("cp1252", errors="replace")
+def decode(html: bytes, content_type: str | None = None) -> str:
+    """Bytes to text exactly as Scrapy's ``response.text`` decodes them, given the HTTP
+    ``Content-Type`` header: BOM, then the header's charset, then the page's own
+    ``<meta>``/XML declaration, then ASCII or UTF-8 if the bytes are that, then
+    charset-normalizer's guess. The crawl (from the response) and the rebuild (from the
+    WARC record's header and body) both call this, so a page decodes the same in both."""
+    return html_to_unicode(content_type, html, default_encoding=_DEFAULT_ENCODING,
+                           auto_detect_fun=_sniff)[1]
 
 
-def _bom_encoding(html: bytes) -> str | None:
-    if html.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if html[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "utf-16"
-    return None
+def _sniff(html: bytes) -> str | None:
+    """Scrapy's ``TextResponse._auto_detect_fun``, for bytes that declare no charset."""
+    for candidate in (_DEFAULT_ENCODING, "utf-8"):
+        try:
+            html.decode(candidate)
+        except UnicodeError:
+            continue
+        return resolve_encoding(candidate)
+    match = from_bytes(html).best()
+    return resolve_encoding(match.encoding) if match else None
 
 
-def _meta_encoding(html: bytes) -> str | None:
-    match = _META_CHARSET.search(html[:8192])
-    return match.group(1).decode("ascii") if match else None
-
-
-def parse(text: str) -> etree._Element:
-    """Parse decoded HTML leniently; malformed markup still yields a tree."""
+def parse(text: str, parser: etree.HTMLParser = _PARSER) -> etree._Element:
+    """Parse decoded HTML leniently; malformed markup still yields a tree, and markup nested
+    deeper than libxml2 will go is flattened (see :mod:`depth`) rather than cut short."""
     text = _XML_DECL.sub("", text, count=1)
     if not text.strip():
         text = "<html></html>"
-    root = etree.fromstring(text, parser=_PARSER)
+    root = etree.fromstring(text, parser=parser)
+    if any(depth.TOO_DEEP in error.message for error in parser.error_log):
+        root = etree.fromstring(depth.cap_depth(text), parser=parser)
     if root is None:  # nothing parseable (only comments or doctype)
-        root = etree.fromstring("<html><body></body></html>", parser=_PARSER)
+        root = etree.fromstring("<html><body></body></html>", parser=parser)
     return root
 
 
 def without_control_characters(text: str) -> str:
-    """The text minus C0 controls (tab and newlines kept) and non-characters, which lxml
-    parses but refuses to write back. A regex pass costs about a parse, so callers use it
-    only after lxml has complained."""
-    return _CONTROL.sub("", text)
+    """The text minus C0 controls (tab and newlines kept) and non-characters, raw or written
+    as character references (``&#14;``), which lxml parses but refuses to write back. A
+    regex pass costs about a parse, so callers use it only after lxml has complained."""
+    text = _CONTROL.sub("", text)
+    return _CHARACTER_REFERENCE.sub(_unless_control, text) if "&#" in text else text
+
+
+def _unless_control(reference: re.Match[str]) -> str:
+    hexadecimal, decimal = reference.groups()
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    return "" if code < 0x110000 and _CONTROL.match(chr(code)) else reference.group(0)
 
 
 def text_of(element: etree._Element) -> str:
@@ -130,24 +137,24 @@ def prune_marked(node: etree._Element, marks: rules.Marks) -> None:
 
 
 def clean_html(node: etree._Element, base_url: str, remove: str = "") -> str:
-    """The body as HTML with only content tags and href/src/alt/title attributes, links and
-    images absolute. ``div``s become ``p`` (Blogger writes paragraphs both ways); other tags
-    are unwrapped, their text kept; ``remove`` lists characters to delete (layout markers).
-    Edits ``node`` in place with lxml's C-level strip functions: call it last."""
+    """The body as safe HTML: content tags only (``div``s become ``p``, as Blogger writes
+    paragraphs both ways; other tags are unwrapped, their text kept), ``alt`` and ``title``
+    attributes, ``href`` on links and ``src`` on images only when :func:`safe_url` accepts
+    them (absolute); an image with no such source goes. ``remove`` lists characters to
+    delete (layout markers). Edits ``node`` in place with lxml's C-level strip functions:
+    call it last."""
     for div in node.iter("div"):
         div.tag = "p"
     unknown = {e.tag for e in node.iter()} - rules.HTML_KEEP_TAGS - {node.tag}
     if unknown:
         etree.strip_tags(node, *unknown)
-    names = {value.attrname for value in _ATTRIBUTE_VALUES(node)} - rules.HTML_KEEP_ATTRS
+    values = _ATTRIBUTE_VALUES(node)
+    names = {value.attrname for value in values} - rules.HTML_KEEP_ATTRS
     if names:
         etree.strip_attributes(node, *names)
-    joiner = _UrlJoiner(base_url)
-    for element in node.iter("a", "img"):
-        for key in ("href", "src"):
-            value = element.get(key)
-            if value is not None:
-                element.set(key, joiner(value))
+    holders = (v.getparent() for v in values if v.attrname in rules.URL_ATTRIBUTES)
+    for element in dict.fromkeys([*holders, *node.iter("img")]):  # images without src too
+        _keep_safe_url(element, base_url)
     node.tag = "div"
     node.attrib.clear()
     html = etree.tostring(node, encoding="unicode", method="html", with_tail=False)
@@ -156,25 +163,47 @@ def clean_html(node: etree._Element, base_url: str, remove: str = "") -> str:
     return html
 
 
-class _UrlJoiner:
-    """``urljoin`` with a fast path for URLs that are already absolute."""
+def _keep_safe_url(element: etree._Element, base_url: str) -> None:
+    """Each URL attribute resolved and kept where :data:`rules.URL_ATTRIBUTES` allows it;
+    an image left without a source goes."""
+    for name, allowed in rules.URL_ATTRIBUTES.items():
+        value = element.get(name)
+        if value is None:
+            continue
+        schemes = allowed.get(element.tag)
+        url = safe_url(value, base_url, schemes) if schemes else None
+        if url is None:
+            del element.attrib[name]
+        else:
+            element.set(name, url)
+    if element.tag == "img" and element.get("src") is None:
+        drop(element)
 
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
 
-    def __call__(self, value: str) -> str:
-        value = value.strip()
-        if value.startswith(("http://", "https://")):
-            return value
-        return urljoin(self.base_url, value)
+def safe_url(value: str, base_url: str, schemes: frozenset[str] = rules.WEB_SCHEMES) -> str | None:
+    """``value`` as an absolute URL (resolved against ``base_url``) if its scheme is one of
+    ``schemes``, else ``None``. Read as a browser reads it: tabs and newlines anywhere and
+    control characters or spaces at either end are ignored, the scheme is case-blind
+    (``" jav&#x09;aScript:"`` is ``javascript:``)."""
+    if "\t" in value or "\n" in value or "\r" in value:
+        value = value.translate(_URL_IGNORED)
+    value = value.strip(_URL_EDGE)
+    if value.startswith(_WEB_PREFIXES) and "[" not in value:  # most URLs: no parsing needed
+        scheme = value[: value.index(":")]
+        return value if scheme in schemes and len(value) > len(scheme) + 3 else None
+    try:
+        value = urljoin(base_url, value)
+        parts = urlsplit(value)
+    except ValueError:  # a malformed IPv6 host
+        return None
+    return value if parts.scheme.lower() in schemes and (parts.netloc or parts.path) else None
 
 
 def absolute_urls(values: Iterable[str], base_url: str) -> list[str]:
-    """Absolute http(s) URLs, first-seen order, no duplicates."""
-    joiner = _UrlJoiner(base_url)
+    """Absolute http(s) URLs (:func:`safe_url`), first-seen order, no duplicates."""
     seen: dict[str, None] = {}
     for value in values:
-        url = joiner(value)
-        if url.startswith(("http://", "https://")):
+        url = safe_url(value, base_url)
+        if url is not None:
             seen.setdefault(url, None)
     return list(seen)

@@ -3,7 +3,8 @@
 The body is found by its ``post-body-N`` id (an O(1) lookup) or the first ``div.post-body``
 outside sidebar widgets; its ancestors name the template family (``rules.PROFILES``). The
 body is then detached from the page, so metadata lookups in the container never wade
-through the article. Pages with no Blogger body use :mod:`fallback`.
+through the article. A page with no Blogger body gets :func:`page_scope` for its metadata;
+its content comes from the feed or :mod:`fallback` (the caller decides).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from goahead_crawler.extract import fallback, rules
+from goahead_crawler.extract import rules
 
 
 @dataclass
@@ -21,7 +22,7 @@ class Located:
     body: etree._Element  # the article body, detached from the page
     container: etree._Element  # the post around it (title, byline, labels, footer)
     outer: etree._Element  # the Blog widget (shared date headers) or the page
-    method: str  # "blogger:<profile>" or "fallback"
+    method: str  # "blogger:<profile>", or "fallback" for a page without Blogger's structure
 
 
 def class_tokens(element: etree._Element) -> list[str]:
@@ -36,15 +37,11 @@ def nearest(
     return _nearest_of(list(ancestors), patterns)
 
 
-def locate_post(root: etree._Element, page_text: str = "") -> Located:
-    """The post body with its container; the density fallback when Blogger's body is missing."""
+def locate_post(root: etree._Element, page_text: str = "") -> Located | None:
+    """The post body with its container, or ``None`` when the page has no Blogger body."""
     first = _first_body(root, page_text)
     if first is None:
-        body = fallback.find_body(root)
-        if body is None or body is root:
-            body = _or(root.find("body"), root)
-        container = _or(body.getparent(), root)
-        return Located(_detach([body]), container, root, "fallback")
+        return None
     ancestors = [(a, a.tag, class_tokens(a)) for a in first.iterancestors()]
     for profile in rules.PROFILES:
         container = _nearest_of(ancestors, profile.container)
@@ -54,6 +51,11 @@ def locate_post(root: etree._Element, page_text: str = "") -> Located:
             return Located(_detach(bodies), container, outer, f"blogger:{profile.name}")
     container = _or(first.getparent(), root)
     return Located(_detach([first]), container, root, "blogger:bare")
+
+
+def page_scope(root: etree._Element) -> Located:
+    """No Blogger body: metadata is read from the whole page, the body is still to come."""
+    return Located(etree.Element("div"), _or(root.find("body"), root), root, "fallback")
 
 
 def _nearest_of(

@@ -68,12 +68,14 @@ PROFILES: tuple[Profile, ...] = (
 # The widget around all posts: the outer scope for date headers shared by several posts.
 BLOG_SCOPE = (("div", "date-outer"), ("div", "Blog"), ("div", "blog-posts"), ("main", ""))
 
-# Removed from the post body before its text is read: never content anywhere.
+# Removed from the post body before its text is read: never content anywhere (scripts,
+# embedded documents and plugins, form controls, frames).
 TEMPLATE_SCRIPTS = etree.XPath("descendant::script[@type='text/template']")
 ALWAYS_DROP_TAGS = _words(
     """
-    script style noscript template iframe object embed form button select textarea input
-    svg link meta ins
+    script style noscript template iframe object embed applet param frame frameset noframes
+    noembed form button select option textarea input keygen datalist svg link meta base
+    ins
     """
 )
 
@@ -107,6 +109,14 @@ class Marks:
 
 
 BOILERPLATE = Marks(BOILERPLATE_CLASSES, BOILERPLATE_IDS, ("adsense",), "blogger.com/share-post.g")
+# Removed from a whole page before the fallback reads it: the same marks, and every Blogger
+# widget but the Blog widget that holds the posts (sidebars, ad slots, popular posts), on
+# any template.
+PAGE_BOILERPLATE = Marks(
+    BOILERPLATE_CLASSES - {"widget"}, BOILERPLATE_IDS, ("adsense",), "blogger.com/share-post.g"
+)
+WIDGETS = etree.XPath(f"//*[{has_class('widget')}]")
+WIDGET_CLASS, BLOG_WIDGET_CLASS = "widget", "Blog"
 MARKED = etree.XPath("descendant::*[@class or @id or self::a[@href]]")
 
 # Metadata selectors as data: (tag or "*", key, attribute to read or "" for text, and a
@@ -222,6 +232,16 @@ HTML_KEEP_TAGS = frozenset(
     )
 )
 HTML_KEEP_ATTRS = frozenset({"href", "src", "alt", "title"})
+# URL attributes kept in the cleaned HTML, on which tag, with which schemes: links to web
+# pages and mail addresses, images from the web. Anything else (javascript:, data:,
+# vbscript:, file:, a URL attribute on another tag) is removed; an image without a source
+# goes with it. Relative URLs are resolved against the page first.
+WEB_SCHEMES = frozenset({"http", "https"})
+LINK_SCHEMES = WEB_SCHEMES | {"mailto"}
+URL_ATTRIBUTES: dict[str, dict[str, frozenset[str]]] = {
+    "href": {"a": LINK_SCHEMES},
+    "src": {"img": WEB_SCHEMES},
+}
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 # A trailing list of links is cut when it has this many link paragraphs and real prose
 # (this many characters outside links) comes before it.

@@ -1,4 +1,4 @@
-"""The ``blogger`` spider: routes requests only; Blogger knowledge lives in ``goahead_crawler.blogger``.
+"""The ``blogger`` spider: routes requests only; Blogger knowledge is in ``goahead_crawler.blogger``.
 
 Discovery, cheapest first (issue 3):
 
@@ -30,7 +30,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from goahead_crawler.blogger.comments import (
+from goahead_crawler.blogger.comment_feed import (
     comments_feed_url,
     comments_from_feed,
     needs_comments_feed,
@@ -44,6 +44,7 @@ from goahead_crawler.blogger.feed import (
 )
 from goahead_crawler.blogger.frontier import Frontier
 from goahead_crawler.blogger.pager import page_links
+from goahead_crawler.blogger.scope import Scope
 from goahead_crawler.blogger.sitemap import read_sitemap
 from goahead_crawler.blogger.urls import (
     blog_root,
@@ -52,16 +53,14 @@ from goahead_crawler.blogger.urls import (
     is_post_path,
     same_blog,
 )
-from goahead_crawler.extract import extract_article
 from goahead_crawler.extract.article import Article
-from goahead_crawler.items import GonePost, PostComments, build_post
+from goahead_crawler.items import GonePost, PostComments, page_post
+from goahead_crawler.middleware.scope_guard import SCOPE_META
+from goahead_crawler.spiders.discovery import Discovery
 from goahead_crawler.spiders.incremental import IncrementalRoutes, load_previous
 
 GONE = (404, 410)
-STATE_KEY = "goahead_discovery"
-# Where discovery stands, kept in ``spider.state`` across a resumed job (JOBDIR).
-STATE_FIELDS = ("blog_id", "feed_state", "feed_alt", "feed_step", "feed_total",
-                "sitemap_state", "pager_started", "pages_from_html")
+STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
 
 
 class BloggerSpider(IncrementalRoutes, scrapy.Spider):
@@ -75,41 +74,35 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
     def __init__(self, url: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not url:
-            raise ValueError("the blogger spider needs a blog URL: -a url=https://NAME.blogspot.com/")
+            raise ValueError(
+                "the blogger spider needs a blog URL: -a url=https://NAME.blogspot.com/")
         self.root = blog_root(url)
-        self.allowed_domains = [self.root.split("://", 1)[1].strip("/").split(":")[0]]
-        self.blog_id: str | None = None
         self.frontier = Frontier(self.root)
-        self.feed_state = "running"  # running | done | off
-        self.feed_alt = "json"  # becomes "atom" when JSON is refused or broken
-        self.feed_step: int | None = None  # entries per page actually served (the real cap)
-        self.feed_total: int | None = None
-        self.sitemap_state = "pending"  # pending | ok | off
-        self.pager_started = False
-        self.pages_from_html = False  # /sitemap-pages.xml failed: take /p/ links from pages
-        self.listings: set[str] = set()
+        self.discovery = Discovery()
         self.feed_extra: dict[str, str] = {}  # incremental: orderby=updated&updated-min=...
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BloggerSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.page_size = settings.getint("GOAHEAD_FEED_PAGE_SIZE", 150)
+        spider.page_size = settings.getint("GOAHEAD_FEED_PAGE_SIZE")
         if spider.page_size < 1:
             raise ValueError("GOAHEAD_FEED_PAGE_SIZE must be a positive number")
-        max_posts = int(kwargs.get("max_posts") or settings.getint("GOAHEAD_MAX_POSTS", 0))
+        max_posts = int(kwargs.get("max_posts") or settings.getint("GOAHEAD_MAX_POSTS"))
         spider.frontier.max_posts = max_posts
-        spider.pages_enabled = settings.getbool("GOAHEAD_PAGES_ENABLED", True)
-        spider.sitemap_enabled = settings.getbool("GOAHEAD_SITEMAP_ENABLED", True)
-        spider.pager_enabled = settings.getbool("GOAHEAD_PAGER_ENABLED", True)
-        spider.comments_enabled = settings.getbool("GOAHEAD_COMMENTS_ENABLED", True)
-        spider.assets_enabled = settings.getbool("GOAHEAD_ASSETS_ENABLED", False)
-        spider.previous = load_previous(settings, spider.root)
+        spider.pages_enabled = settings.getbool("GOAHEAD_PAGES_ENABLED")
+        spider.sitemap_enabled = settings.getbool("GOAHEAD_SITEMAP_ENABLED")
+        spider.pager_enabled = settings.getbool("GOAHEAD_PAGER_ENABLED")
+        spider.comments_enabled = settings.getbool("GOAHEAD_COMMENTS_ENABLED")
+        spider.assets_enabled = settings.getbool("GOAHEAD_ASSETS_ENABLED")
+        # what may be fetched (middleware/scope_guard.py checks every request against it)
+        spider.scope = Scope(spider.root, settings.getlist("GOAHEAD_STATIC_ORIGINS"))
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self._restore():  # a resumed job: its queue holds the rest of discovery
             return
+        self.previous = self.previous or load_previous(self.crawler, self.root)
         if self.previous:
             for request in self._incremental_start():
                 yield request
@@ -117,30 +110,27 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
         if self.sitemap_enabled:
             yield self._sitemap_request(self.root + "sitemap.xml", index=True)
         else:
-            self.sitemap_state = "off"
+            self.discovery.sitemap_state = "off"
         if self.pages_enabled and self.sitemap_enabled:
             yield self._sitemap_request(self.root + "sitemap-pages.xml", index=False, pages=True)
         else:
-            self.pages_from_html = self.pages_enabled
+            self.discovery.pages_from_html = self.pages_enabled
 
     def _restore(self) -> bool:
         saved = getattr(self, "state", {}).get(STATE_KEY)
         if not saved:
             return False
-        for name in STATE_FIELDS:
-            setattr(self, name, saved["spider"].get(name, getattr(self, name)))
+        self.discovery = Discovery.restore(saved["spider"])
         self.frontier.restore(saved["frontier"])
         self.root = self.frontier.root
-        self.listings |= set(saved["spider"].get("listings", ()))
         self.logger.info("Resuming discovery: %d URLs already claimed", len(self.frontier.seen))
         return True
 
     def closed(self, reason: str) -> None:
         """Keep where discovery stands for a resumed job (Scrapy's SpiderState saves it)."""
         if hasattr(self, "state"):
-            spider = {name: getattr(self, name) for name in STATE_FIELDS}
-            spider["listings"] = sorted(self.listings)
-            self.state[STATE_KEY] = {"spider": spider, "frontier": self.frontier.snapshot()}
+            self.state[STATE_KEY] = {"spider": self.discovery.snapshot(),
+                                     "frontier": self.frontier.snapshot()}
 
     # -- helpers ---------------------------------------------------------------------------
     def _stat(self, key: str, count: int = 1) -> None:
@@ -153,6 +143,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
             self.logger.info("The blog moved to %s; scheduling there", root)
             self.root = root
             self.frontier.adopt_root(root)
+            self.scope.adopt(root)
 
     def _schedule(self, url: str, source: str, *, entry: FeedEntry | None = None,
                   kind: str = "post", lastmod: str | None = None, count: bool = True
@@ -173,7 +164,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
 
     # -- the posts feed --------------------------------------------------------------------
     def _feed_request(self, start_index: int, alt: str | None = None) -> scrapy.Request:
-        alt = alt or self.feed_alt
+        alt = alt or self.discovery.feed_alt
         return scrapy.Request(
             feed_page_url(self.root, start_index, self.page_size, alt=alt, **self.feed_extra),
             callback=self.parse_feed_page, errback=self.feed_failed,
@@ -192,11 +183,12 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
             return
         self._adopt_root(response)
         self._stat("feed/pages")
-        self.feed_alt = alt
-        self.blog_id = self.blog_id or page.blog_id
+        state = self.discovery
+        state.feed_alt = alt
+        state.blog_id = state.blog_id or page.blog_id
         self._note_feed_kind(page)
-        self.feed_total = page.total if page.total is not None else self.feed_total
-        self.feed_step = len(page.entries) or self.feed_step
+        state.feed_total = page.total if page.total is not None else state.feed_total
+        state.feed_step = len(page.entries) or state.feed_step
         for entry in page.entries:
             if entry.url:
                 yield from self._schedule(entry.url, "feed", entry=entry)
@@ -217,7 +209,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
         start, alt = meta.get("goahead_start", 1), meta.get("goahead_alt", "json")
         status = failure.value.response.status if failure.check(HttpError) else None
         self._stat("feed/errors")
-        if status in GONE and self.feed_total is None:
+        if status in GONE and self.discovery.feed_total is None:
             yield from self._feed_finished("off")  # the owner switched feeds off
             return
         self.logger.warning("Feed page %s failed: %s", failure.request.url, failure.value)
@@ -229,20 +221,20 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
             self._stat("feed/atom_fallback")
             yield self._feed_request(start, "atom")
             return
-        if self.feed_total is None:  # no page ever worked: treat the feed as absent
+        if self.discovery.feed_total is None:  # no page ever worked: treat the feed as absent
             yield from self._feed_finished("off")
             return
-        following = start + (self.feed_step or self.page_size)
+        following = start + (self.discovery.feed_step or self.page_size)
         self._stat("feed/pages_skipped")
-        if following <= self.feed_total:
+        if following <= self.discovery.feed_total:
             yield self._feed_request(following)
         else:
             yield from self._feed_finished("done")
 
     def _feed_finished(self, state: str) -> Iterator[Any]:
-        if self.feed_state != "running":
+        if self.discovery.feed_state != "running":
             return
-        self.feed_state = state
+        self.discovery.feed_state = state
         if state == "off":
             self.logger.info("No usable posts feed; discovering posts from the sitemap")
             self.crawler.stats.set_value("goahead/feed/unavailable", 1)
@@ -260,7 +252,8 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         if self._not_modified(response, "sitemap"):  # unchanged since the last run
-            self.sitemap_state = "ok" if response.meta.get("goahead_index") else self.sitemap_state
+            if response.meta.get("goahead_index"):
+                self.discovery.sitemap_state = "ok"
             return
         try:
             parsed = Sitemap(response.body)
@@ -271,7 +264,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
             return
         self._stat("sitemap/files")
         if response.meta.get("goahead_index"):  # an index, or a plain urlset, at /sitemap.xml
-            self.sitemap_state = "ok"
+            self.discovery.sitemap_state = "ok"
         for loc in page.sitemaps:
             yield self._sitemap_request(loc, index=False)
         for entry in self._sitemap_posts(page.posts):
@@ -291,28 +284,28 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
     def _sitemap_unavailable(self, meta: dict[str, Any]) -> Iterator[Any]:
         self._stat("sitemap/errors")
         if meta.get("goahead_pages"):
-            self.pages_from_html = self.pages_enabled
-        if meta.get("goahead_index") and self.sitemap_state == "pending":
-            self.sitemap_state = "off"
+            self.discovery.pages_from_html = self.pages_enabled
+        if meta.get("goahead_index") and self.discovery.sitemap_state == "pending":
+            self.discovery.sitemap_state = "off"
             self.crawler.stats.set_value("goahead/sitemap/unavailable", 1)
             yield from self._maybe_start_pager()
 
     # -- HTML navigation (last resort) -----------------------------------------------------
     def _maybe_start_pager(self) -> Iterator[Any]:
-        if self.pager_started or not self.pager_enabled:
+        if self.discovery.pager_started or not self.pager_enabled:
             return
-        if self.feed_state != "off" or self.sitemap_state != "off":
+        if self.discovery.feed_state != "off" or self.discovery.sitemap_state != "off":
             return
-        self.pager_started = True
+        self.discovery.pager_started = True
         self.logger.warning("No feed and no sitemap: walking the blog's HTML pages")
         self.crawler.stats.set_value("goahead/pager/used", 1)
         yield from self._listing_request(self.root)
 
     def _listing_request(self, url: str) -> Iterator[scrapy.Request]:
         url = self.frontier.key(url)
-        if url in self.listings or self.frontier.limit_reached():
+        if url in self.discovery.listings or self.frontier.limit_reached():
             return
-        self.listings.add(url)
+        self.discovery.listings.add(url)
         self._stat("pager/listings")
         yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
                              meta={"goahead_source": "pager"})
@@ -341,22 +334,21 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
         self.frontier.mark_fetched(response.url)
         if self._not_modified(response, "posts"):
             return
-        encoding = getattr(response, "encoding", None)
-        article = extract_article(response.body, response.url, entry, encoding=encoding)
-        url = self.frontier.key(entry.url if entry else response.url)
+        content_type = response.headers.get(b"Content-Type")
+        article, post = page_post(
+            self.frontier.key(entry.url if entry else response.url), response.body,
+            page_url=response.url, entry=entry, kind=kind, lastmod=lastmod,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            blog_id=self.discovery.blog_id, capture=response.meta.get("warc_capture"))
         self._stat(f"archived/{kind}s")
-        post = build_post(url, article, entry, kind=kind, blog_id=self.blog_id,
-                          capture=response.meta.get("warc_capture"))
-        if entry is None and lastmod:
-            post.updated = lastmod  # the sitemap's lastmod: the change time we know
         yield post
         if self.comments_enabled and kind == "post":
             yield from self._comments(article, entry, post.blog_id, post.post_id)
         if self.assets_enabled:
             yield from self._assets(article)
-        if self.pager_started:
+        if self.discovery.pager_started:
             yield from self._follow_links(response)
-        elif self.pages_from_html:
+        elif self.discovery.pages_from_html:
             for page_url in page_links(response.body, response.url, self.root).pages:
                 yield from self._schedule(page_url, "html-links", kind="page")
 
@@ -375,7 +367,8 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
     def _comments(self, article: Article, entry: FeedEntry | None, blog_id: str,
                   post_id: str) -> Iterator[Any]:
         expected = entry.comment_count if entry else article.comment_count
-        if needs_comments_feed(expected, len(article.comments)) and self.feed_state != "off":
+        feed_on = self.discovery.feed_state != "off"
+        if needs_comments_feed(expected, len(article.comments)) and feed_on:
             self._stat("comments/feed_requests")
             yield self._comments_request(blog_id, post_id, 1)
         elif article.comments:
@@ -414,7 +407,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
             if is_blogger_image(url):
                 self._stat("assets/requested")
                 yield scrapy.Request(url, callback=self.parse_asset, priority=-1,
-                                     meta={"allow_offsite": True, "goahead_source": "asset"})
+                                     meta={SCOPE_META: "static", "goahead_source": "asset"})
 
     def parse_asset(self, response: Response) -> None:
         self._stat("assets/captured")

@@ -16,33 +16,71 @@ When the archive holds a finished full run of the blog (:func:`previous_run`), t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from goahead_crawler.blogger.changes import sitemap_candidates
+from archive.posts import live_post_urls
+from archive.runs import last_full_run, stats_since
+from goahead_crawler.blogger.changes import sitemap_candidates, updated_min
 from goahead_crawler.blogger.feed import FeedError, next_start_index, parse_feed
 from goahead_crawler.blogger.sitemap import SitemapEntry
 from goahead_crawler.blogger.urls import feed_page_url, is_post_path, is_static_page_path
-from goahead_crawler.incremental import CONDITIONAL, PreviousRun, previous_run
+from goahead_crawler.crawl_archive import CrawlArchive
+from goahead_crawler.middleware.conditional import CONDITIONAL
+from goahead_crawler.middleware.failures import failures_from_stats
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from sqlite_utils import Database
 
 SUMMARY_PATH = "/feeds/posts/summary"
 
 
-def load_previous(settings: Any, root: str) -> PreviousRun | None:
+@dataclass
+class PreviousRun:
+    """What an incremental run starts from."""
+
+    run_id: int
+    started_at: str
+    since: str  # updated-min: started_at minus the margin, RFC 3339 UTC
+    live_posts: set[str] = field(default_factory=set)  # canonical URLs, kind "post"
+    retry_urls: list[str] = field(default_factory=list)  # failed after retries since then
+
+
+def previous_run(db: Database | None, site: str, margin_seconds: float) -> PreviousRun | None:
+    """The last finished, unlimited run of ``site`` (a host) in the archive ``db``, or None
+    (no archive, or no such run): crawl in full."""
+    last = last_full_run(db, site) if db is not None else None
+    if last is None:
+        return None
+    retry: list[str] = []
+    for stats in stats_since(db, site, last["id"]):
+        retry += [f["url"] for f in failures_from_stats(stats) if f["url"] not in retry]
+    return PreviousRun(last["id"], last["started_at"],
+                       updated_min(last["started_at"], margin_seconds),
+                       live_post_urls(db, site), retry)
+
+
+def load_previous(crawler: Crawler, root: str) -> PreviousRun | None:
     """The run to start from, or None for a full crawl (``GOAHEAD_INCREMENTAL`` off,
     no archive, no finished full run of this blog yet, or a resumed ``--resume`` job:
-    its queue or the skip list carries on; a fresh ``--resume`` job is incremental)."""
-    if not settings.getbool("GOAHEAD_INCREMENTAL", True) or settings.get("GOAHEAD_RESUME_SINCE"):
+    its queue or the skip list carries on; a fresh ``--resume`` job is incremental).
+
+    Read through the crawl's one archive connection, which the pipeline has opened (and
+    migrated) by the time the spider calls this from ``start()``."""
+    settings = crawler.settings
+    if not settings.getbool("GOAHEAD_INCREMENTAL") or settings.get("GOAHEAD_RESUME_SINCE"):
         return None
-    db_path = settings.get("GOAHEAD_ARCHIVE_DB")
-    if not db_path or not settings.getbool("GOAHEAD_ARCHIVE_ENABLED", True):
+    archive = CrawlArchive.of(crawler)
+    if archive is None:
         return None
-    host = root.split("://", 1)[-1].split("/", 1)[0]
-    margin = settings.getfloat("GOAHEAD_INCREMENTAL_MARGIN", 600.0)
-    return previous_run(db_path, host, margin)
+    margin = settings.getfloat("GOAHEAD_INCREMENTAL_MARGIN")
+    return previous_run(archive.reader(), urlsplit(root).netloc, margin)
 
 
 class IncrementalRoutes:
@@ -100,7 +138,7 @@ class IncrementalRoutes:
         """Once the feed is done and the total known: list the blog if posts went missing."""
         if self.previous is None or self.sweep_state != "idle" or self.live_total is None:
             return
-        if self.feed_state == "running":
+        if self.discovery.feed_state == "running":
             return
         live = self.previous.live_posts
         new = {u for u in self.frontier.seen if is_post_path(u)} - live

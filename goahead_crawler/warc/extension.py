@@ -12,7 +12,6 @@ import platform
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -23,6 +22,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from archive.models import Capture
+from goahead_crawler.addon import package_version
 from goahead_crawler.signals import capture_written
 from goahead_crawler.warc import records as rec
 from goahead_crawler.warc.dedup import DigestIndex, Lookup
@@ -40,21 +40,20 @@ STATS = "goahead/warc/"
 _RECENT = 10_000  # url -> response record id, for metadata written later
 
 
-def _version(dist: str) -> str:
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def load_lookup(crawler: Crawler, value: Any) -> Lookup | None:
     """``GOAHEAD_WARC_DIGEST_LOOKUP``: a callable, or a dotted path to one or to a
-    class with ``from_crawler`` whose instances are callable."""
+    class with ``from_crawler`` whose instances are callable. A lookup that is not
+    configured (no archive to look in) means no revisits against earlier crawls, never
+    no capture."""
     if not value:
         return None
     obj = load_object(value) if isinstance(value, str) else value
     if hasattr(obj, "from_crawler"):
-        obj = build_from_crawler(obj, crawler)
+        try:
+            obj = build_from_crawler(obj, crawler)
+        except NotConfigured as exc:
+            logger.info("No digest lookup for revisits against earlier crawls: %s", exc)
+            return None
     if not callable(obj):
         raise NotConfigured("GOAHEAD_WARC_DIGEST_LOOKUP must name a callable")
     return obj
@@ -67,20 +66,20 @@ class WarcCapture:
 
     def __init__(self, crawler: Crawler) -> None:
         s = crawler.settings
-        if not s.getbool("GOAHEAD_WARC_ENABLED", True):
+        if not s.getbool("GOAHEAD_WARC_ENABLED"):
             raise NotConfigured("GOAHEAD_WARC_ENABLED is off")
-        max_size = s.getint("GOAHEAD_WARC_MAX_SIZE", 1_000_000_000)
+        max_size = s.getint("GOAHEAD_WARC_MAX_SIZE")
         if max_size <= 0:
             raise NotConfigured("GOAHEAD_WARC_MAX_SIZE must be a positive number of bytes")
         self.crawler = crawler
         self.stats = crawler.stats
-        self.directory = Path(s.get("GOAHEAD_WARC_DIR") or "warcs")
+        self.directory = Path(s.get("GOAHEAD_WARC_DIR"))
         self.run_id = uuid.uuid4().hex  # this crawl's id in warcinfo `isPartOf`
         self._info = self._static_info(crawler)
-        self.builder = rec.MemberWriter(level=s.getint("GOAHEAD_WARC_GZIP_LEVEL", 6))
+        self.builder = rec.MemberWriter(level=s.getint("GOAHEAD_WARC_GZIP_LEVEL"))
         self.writer = RotatingWarcWriter(
             self.directory,
-            s.get("GOAHEAD_WARC_PREFIX", "goahead"),
+            s.get("GOAHEAD_WARC_PREFIX"),
             max_size,
             self._warcinfo,
             self.builder,
@@ -107,15 +106,15 @@ class WarcCapture:
     def _static_info(self, crawler: Crawler) -> dict[str, str]:
         s = crawler.settings
         return {
-            "software": f"goahead/{_version('goahead')} (warcio/{_version('warcio')}; "
-            f"Scrapy/{_version('scrapy')}; Python/{platform.python_version()})",
+            "software": f"goahead/{package_version()} (warcio/{package_version('warcio')}; "
+            f"Scrapy/{package_version('scrapy')}; Python/{platform.python_version()})",
             "format": "WARC File Format 1.0",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
             "warc-format/warc-1.0/",
             "hostname": platform.node(),
-            "operator": s.get("GOAHEAD_WARC_OPERATOR", ""),
+            "operator": s.get("GOAHEAD_WARC_OPERATOR"),
             "robots": "obey" if s.getbool("ROBOTSTXT_OBEY") else "ignore",
-            "http-header-user-agent": s.get("USER_AGENT", ""),
+            "http-header-user-agent": s.get("USER_AGENT"),
             "isPartOf": self.run_id,
         }
 
@@ -188,8 +187,9 @@ class WarcCapture:
         previous = request.meta.get("goahead_previous") if ex.status == 304 else None
         earlier = self._earlier(digest) if ex.body and not previous else None
         if previous:  # a 304 to a conditional request: the earlier capture stands
-            main = rec.build_not_modified(self.builder, ex, date, tuple(previous))
-            digest = str(previous[2])
+            uri, when, digest = (str(part) for part in previous)
+            main = rec.build_revisit(self.builder, ex, date, (uri, when), digest=digest,
+                                     profile=rec.NOT_MODIFIED_PROFILE)
         elif earlier:
             main = rec.build_revisit(self.builder, ex, date, earlier)
         else:

@@ -13,12 +13,16 @@ import tempfile
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 #: Record types in a CDXJ index, named because importing py-wacz adds "warcinfo" to
 #: cdxj-indexer's defaults for the whole process. Our metadata records
 #: (application/warc-fields) are left out, as cdxj-indexer's defaults do.
 INDEXED = "response,revisit,resource"
+class WaczError(RuntimeError):
+    """py-wacz could not package the WARC files."""
+
+
 #: ``pages.jsonl`` header: the page list ReplayWeb.page shows for a WACZ.
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Archived posts and pages"}
 
@@ -56,27 +60,15 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str]) -> N
         CDXJIndexer(target, paths, sort=True, dir_root=root, records=INDEXED).process_all()
 
 
-def archived_pages(db: Any) -> list[dict[str, str]]:
-    """The archive's posts and static pages as WACZ page entries: the URL and WARC-Date of
-    the capture each post row points to, and the post's title."""
-    sql = (
-        "SELECT c.url, c.fetched_at, p.title FROM posts p JOIN captures c"
-        " ON c.warc_file = p.warc_file AND c.warc_offset = p.warc_offset"
-        " ORDER BY p.published_utc, p.id"
-    )
-    return [{"url": r["url"], "ts": r["fetched_at"], "title": r["title"] or r["url"]}
-            for r in db.query(sql)]
-
-
 def make_wacz(
     warc_paths: Iterable[str | Path],
     out: str | Path,
     pages: Iterable[Mapping[str, str]] | None = None,
 ) -> Path:
     """Package ``warc_paths`` as a WACZ file at ``out`` (index and datapackage built by
-    py-wacz). ``pages`` (``url``, ``ts``, ``title``; see :func:`archived_pages`) become
+    py-wacz). ``pages`` (``url``, ``ts``, ``title``; see :func:`archive.captures.page_captures`) become
     ``pages/pages.jsonl``; without them py-wacz guesses pages from the records.
-    Returns ``out``. Raises ``RuntimeError`` when py-wacz fails."""
+    Returns ``out``. Raises :class:`WaczError` when py-wacz fails."""
     try:
         from wacz.main import main as wacz_main
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -96,5 +88,5 @@ def make_wacz(
             args += ["--pages", str(listing)]
         code = wacz_main([*args, *paths])
     if code:
-        raise RuntimeError(f"wacz create failed with exit status {code}")
+        raise WaczError(f"wacz create failed with exit status {code}")
     return Path(out)

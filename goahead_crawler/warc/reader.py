@@ -20,6 +20,10 @@ class StoredResponse(NamedTuple):
     decoded: bytes
 
 
+class NotAResponse(ValueError):
+    """The record at the stored offset is not the response the archive says is there."""
+
+
 class RevisitRecord(ValueError):
     """The record is a revisit: its body is the earlier capture of ``uri`` at ``date``
     with payload digest ``digest``."""
@@ -54,7 +58,7 @@ def read_response(warc_dir: str | Path, warc_file: str, offset: int) -> StoredRe
             )
         if record is None or record.rec_type != "response":
             found = record.rec_type if record else "nothing"
-            raise ValueError(f"{warc_file}@{offset} holds {found}, not a response record")
+            raise NotAResponse(f"{warc_file}@{offset} holds {found}, not a response record")
         payload = record.raw_stream.read()
         fh.seek(offset)
         decoded = next(iter(ArchiveIterator(fh))).content_stream().read()

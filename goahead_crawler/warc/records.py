@@ -165,40 +165,33 @@ def _with_body(builder: MemberWriter, rec_type: str, url: str, fields: dict[str,
     )
 
 
+#: WARC 1.1's profile for a 304 answer to a conditional request (the server said "unchanged").
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
 def build_revisit(
-    builder: MemberWriter, ex: Exchange, date: str, refers_to: tuple[str, str]
+    builder: MemberWriter, ex: Exchange, date: str, refers_to: tuple[str, str],
+    digest: str | None = None, profile: str | None = None,
 ) -> ArcWarcRecord:
-    """Identical-payload-digest revisit: the response headers, no body."""
+    """A revisit record: the response's headers, no body, referring to the earlier capture
+    ``refers_to`` = (uri, WARC-Date).
+
+    By default the identical-payload-digest profile, whose payload digest is this body's.
+    A 304 to a conditional request passes the earlier capture's payload ``digest`` and
+    :data:`NOT_MODIFIED_PROFILE` (server-not-modified).
+    """
     http = response_headers(ex)
     fields = _base(builder, "revisit", ex.url, date)
     if ex.ip_address:
         fields["WARC-IP-Address"] = ex.ip_address
     fields["WARC-Block-Digest"] = sha1_b32(_buffer(http))
     uri, when = refers_to
-    return builder.create_revisit_record(
-        ex.url, sha1_b32(ex.body), uri, when, http_headers=http, warc_headers_dict=fields
-    )
-
-
-#: WARC 1.1's profile for a 304 answer to a conditional request (the server said "unchanged").
-NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
-
-
-def build_not_modified(
-    builder: MemberWriter, ex: Exchange, date: str, previous: tuple[str, str, str]
-) -> ArcWarcRecord:
-    """Server-not-modified revisit: the 304's headers, referring to the earlier capture
-    ``previous`` = (uri, WARC-Date, payload digest), whose payload digest it repeats."""
-    http = response_headers(ex)
-    fields = _base(builder, "revisit", ex.url, date)
-    if ex.ip_address:
-        fields["WARC-IP-Address"] = ex.ip_address
-    fields["WARC-Block-Digest"] = sha1_b32(_buffer(http))
-    uri, when, digest = previous
     record = builder.create_revisit_record(
-        ex.url, digest, uri, when, http_headers=http, warc_headers_dict=fields
+        ex.url, digest or sha1_b32(ex.body), uri, when, http_headers=http,
+        warc_headers_dict=fields,
     )
-    record.rec_headers.replace_header("WARC-Profile", NOT_MODIFIED_PROFILE)
+    if profile:
+        record.rec_headers.replace_header("WARC-Profile", profile)
     return record
 
 

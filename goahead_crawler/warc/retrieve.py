@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive import store
+from archive.captures import capture_by_digest, latest_capture
 from archive.models import Capture
+from archive.timestamps import to_utc
 from goahead_crawler.warc.reader import RevisitRecord, read_response
 
 _UPPER = "99991231235959"  # YYYYMMDDhhmmss: pads a partial timestamp to the end of its span
@@ -57,13 +57,9 @@ def at_bound(text: str) -> str:
     """
     text = text.strip()
     if "T" in text or " " in text:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            pass
-        else:
-            moment = moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
-            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = to_utc(text)
+        if moment is not None:
+            return moment
     digits = re.sub(r"[-:TZ ]", "", text)
     if not digits.isdigit() or len(digits) not in (4, 6, 8, 10, 12, 14):
         raise ValueError(
@@ -90,14 +86,14 @@ def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> 
     """
     warc_dir = Path(warc_dir)
     bound = at_bound(at) if at else None
-    capture = store.latest_capture(db, url, at=bound)
+    capture = latest_capture(db, url, at=bound)
     if capture is None:
         when = f" at or before {bound}" if bound else ""
         raise CaptureNotFound(f"no capture of {url}{when} in the archive")
     try:
         stored = _read(warc_dir, capture)
     except RevisitRecord as revisit:
-        original = store.capture_by_digest(db, revisit.digest)
+        original = capture_by_digest(db, revisit.digest)
         if original is None:
             raise CaptureNotFound(
                 f"{url} was captured as a revisit of {revisit.uri} ({revisit.date}), "

@@ -14,7 +14,7 @@ connection Datasette opens:
   Datasette's version and wins.
 
 It also hides the long columns of the ``posts`` table page by default (see
-:data:`~goahead_crawler.datasette_metadata.HIDDEN_POST_COLUMNS`). The plugin is
+:data:`~goahead_crawler.web.views.HIDDEN_POST_COLUMNS`). The plugin is
 registered programmatically by :func:`build`, so no entry points are needed.
 """
 
@@ -38,7 +38,7 @@ from archive.errors import QueryError
 from archive.query import to_fts
 from archive.search import clean_snippet
 from archive.segment import unsegment
-from goahead_crawler.datasette_metadata import (
+from goahead_crawler.web.views import (
     HIDDEN_POST_COLUMNS,
     MARK_CLOSE,
     MARK_OPEN,

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from goahead_crawler.cli_options import db_option, open_existing
+from goahead_crawler.cli.hints import command
+from goahead_crawler.cli.options import db_option, open_existing
 
-INSTALL_HINT = "goahead serve needs Datasette: pip install 'goahead[serve]'"
 
-
-@click.command()
+@command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (0.0.0.0 makes the archive public).")
@@ -29,15 +27,12 @@ def serve(db_path: str, host: str, port: int, title: str) -> None:
         goahead serve --db archive.db
         goahead serve --db archive.db --port 8080    # then open http://127.0.0.1:8080/
     """
-    try:
-        import uvicorn
+    import uvicorn  # the serve extra: a missing one is a one-line error with the pip command
 
-        from goahead_crawler import datasette_plugin
-    except ImportError:
-        click.echo(INSTALL_HINT, err=True)
-        sys.exit(1)
+    from goahead_crawler.web import plugin
+
     open_existing(db_path).close()  # one-line error for a missing or foreign file
-    app = datasette_plugin.build(Path(db_path), title=title)
+    app = plugin.build(Path(db_path), title=title)
     click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     uvicorn.run(app.app(), host=host, port=port, log_level="warning", lifespan="on")
 

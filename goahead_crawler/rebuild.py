@@ -11,18 +11,20 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 from scrapy.utils.sitemap import Sitemap
 from warcio.archiveiterator import ArchiveIterator
 
-from archive import store
+from archive.captures import record_capture
 from archive.models import Capture
-from goahead_crawler.blogger.comments import comments_from_feed
+from archive.posts import upsert_comments, upsert_post
+from archive.timestamps import to_utc
+from goahead_crawler.blogger.comment_feed import comments_from_feed
 from goahead_crawler.blogger.feed import FeedEntry, FeedError, parse_feed
 from goahead_crawler.blogger.urls import canonical_url, is_post_path, is_static_page_path
-from goahead_crawler.extract import extract_article
-from goahead_crawler.items import build_post
+from goahead_crawler.items import page_post
 from goahead_crawler.warc.reader import read_response
 
 Progress = Callable[[int], None]
@@ -107,14 +109,6 @@ def _capture(rec: Record) -> Capture:
                    content_type=rec.content_type or None)
 
 
-def _charset(content_type: str) -> str | None:
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip("\"'")
-    return None
-
-
 def sitemap_lastmods(warc_dir: Path, bodies: dict[str, tuple[Record, Record]]) -> dict[str, str]:
     """Canonical URL -> the sitemap's lastmod: a crawl's change time for posts the feed lacks."""
     lastmods: dict[str, str] = {}
@@ -148,9 +142,14 @@ def feed_metadata(warc_dir: Path, bodies: dict[str, tuple[Record, Record]]
             continue
         for entry in page.entries:
             key = canonical_url(entry.url)
-            if key not in entries or (entry.updated or "") >= (entries[key].updated or ""):
+            if key not in entries or _newer(entry.updated, entries[key].updated):
                 entries[key] = entry
     return entries, comments
+
+
+def _newer(updated: str | None, than: str | None) -> bool:
+    """``updated`` is at or after ``than``, compared as times (feeds carry offsets)."""
+    return (to_utc(updated) or "") >= (to_utc(than) or "")
 
 
 def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = None
@@ -162,11 +161,11 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
     records = list(index_records(paths))
     result.records = len(records)
     for rec in records:
-        store.record_capture(db, _capture(rec))
+        record_capture(db, _capture(rec))
     bodies = latest_bodies(records)
     entries, feed_comments = feed_metadata(warc_dir, bodies)
     context = Context(warc_dir, entries, feed_comments, sitemap_lastmods(warc_dir, bodies),
-                      {canonical_url(e.url).split("/")[2]: e.blog_id for e in entries.values()})
+                      {urlsplit(canonical_url(e.url)).netloc: e.blog_id for e in entries.values()})
     for url, (capture, body) in sorted(bodies.items()):
         kind = "post" if is_post_path(url) else "page" if is_static_page_path(url) else None
         if kind is None or canonical_url(url) != url:
@@ -195,16 +194,14 @@ def _reindex_one(db: Any, context: Context, url: str, kind: str, capture: Record
     except (OSError, ValueError):
         result.skipped += 1
         return
-    entry = context.entries.get(url) if kind == "post" else None
-    article = extract_article(stored.decoded, url, entry, encoding=_charset(body.content_type))
-    post = build_post(url, article, entry, kind=kind, fetched_at=capture.date,
-                      blog_id=context.blog_ids.get(url.split("/")[2]))
-    if entry is None and url in context.lastmods:
-        post.updated = context.lastmods[url]  # as the crawl does for sitemap-found posts
-    post.warc_file, post.warc_offset = capture.warc_file, capture.offset
-    outcome = store.upsert_post(db, post)
+    article, post = page_post(
+        url, stored.decoded, content_type=body.content_type or None,
+        entry=context.entries.get(url) if kind == "post" else None, kind=kind,
+        lastmod=context.lastmods.get(url), blog_id=context.blog_ids.get(urlsplit(url).netloc),
+        capture=_capture(capture))
+    outcome = upsert_post(db, post)
     setattr(result, outcome, getattr(result, outcome) + 1)
     setattr(result, f"{kind}s", getattr(result, f"{kind}s") + 1)
     comments = context.feed_comments.get(post.post_id) or article.comments
     if kind == "post" and comments:
-        result.comments += store.upsert_comments(db, post.blog_id, post.post_id, comments)
+        result.comments += upsert_comments(db, post.blog_id, post.post_id, comments)

@@ -11,7 +11,8 @@ So each job dir carries a marker, ``goahead-job.json`` (``started_at``, ``pid``,
 - no job, or the last one finished: start a fresh job;
 - closed early (shutdown, CloseSpider): keep Scrapy's queue and resume from it;
 - still "running" with a dead pid (killed): drop Scrapy's files, rediscover from the
-  feed, and let :class:`SkipArchived` drop the post pages this job already archived.
+  feed, and let ``SkipArchived`` (:mod:`goahead_crawler.middleware.skip_archived`) drop
+  the post pages this job already archived.
 
 Either way no post is lost (discovery re-runs or the queue is intact) and none is
 stored twice (posts are upserted on (blog_id, post_id); archived pages are skipped).
@@ -20,7 +21,6 @@ stored twice (posts are upserted on (blog_id, post_id); archived pages are skipp
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 from dataclasses import dataclass
@@ -28,19 +28,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, signals
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive import store
-from goahead_crawler.blogger.urls import canonical_url
+from archive.timestamps import now_utc
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable, Iterator
-
     from scrapy.crawler import Crawler
-    from scrapy.http import Response
 
-logger = logging.getLogger(__name__)
 JOBS_DIR = ".goahead-jobs"
 MARKER = "goahead-job.json"
 
@@ -93,7 +88,7 @@ def prepare_job(path: Path) -> Job:
     if marker and marker.get("state") == "running" and _alive(int(marker.get("pid", 0))):
         raise JobBusy(f"a crawl is already running with {path} (pid {marker['pid']})")
     if not marker or marker.get("reason") == "finished":
-        mode, started = "fresh", store.now_utc()
+        mode, started = "fresh", now_utc()
         shutil.rmtree(path, ignore_errors=True)
     elif marker.get("state") == "running":
         mode, started = "killed", marker["started_at"]
@@ -141,63 +136,3 @@ class ResumeJob:
 
     def spider_closed(self, reason: str) -> None:
         finish_job(self.path, reason)
-
-
-class SkipArchived:
-    """Spider middleware: on a resumed job, drop requests for pages archived since it began.
-
-    Dropped before the scheduler, so they are neither fetched nor reported as failures.
-    """
-
-    def __init__(self, crawler: Crawler, db_path: str, since: str) -> None:
-        self.crawler = crawler
-        self.db_path = db_path
-        self.since = since
-        self.done: set[str] | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SkipArchived:
-        since = crawler.settings.get("GOAHEAD_RESUME_SINCE")
-        db_path = crawler.settings.get("GOAHEAD_ARCHIVE_DB")
-        if not since or not db_path:
-            raise NotConfigured  # not a resumed job: off, silently
-        return cls(crawler, db_path, since)
-
-    def _load(self) -> set[str]:
-        site = urlsplit(getattr(self.crawler.spider, "root", "")).netloc
-        db = store.open_archive(self.db_path)
-        try:
-            killed = store.close_stale_runs(db, site, self.since)
-            rows = db.execute("SELECT url FROM posts WHERE site = ? AND fetched_at >= ?",
-                              [site, self.since]).fetchall()
-        finally:
-            db.close()
-        self.crawler.stats.set_value("goahead/resume/already_archived", len(rows))
-        logger.info("Resuming job begun %s: %d pages already archived, %d killed runs closed",
-                    self.since, len(rows), killed)
-        return {url for (url,) in rows}
-
-    def _keep(self, item: Any) -> bool:
-        if not isinstance(item, Request):
-            return True
-        if self.done is None:
-            self.done = self._load()
-        if canonical_url(item.url) in self.done:
-            self.crawler.stats.inc_value("goahead/resume/skipped")
-            return False
-        return True
-
-    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for item in start:
-            if self._keep(item):
-                yield item
-
-    def process_spider_output(self, response: Response, result: Iterable[Any]
-                              ) -> Iterator[Any]:
-        return (item for item in result if self._keep(item))
-
-    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]
-                                          ) -> AsyncIterator[Any]:
-        async for item in result:
-            if self._keep(item):
-                yield item

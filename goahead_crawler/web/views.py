@@ -1,6 +1,6 @@
 """What Datasette shows for a goahead archive: titles, facets, hidden tables, canned queries.
 
-Pure data built from the archive's schema constants; :mod:`goahead_crawler.datasette_plugin`
+Pure data built from the archive's schema constants; :mod:`goahead_crawler.web.plugin`
 provides the SQL functions the canned queries call (``goahead_fts``, ``goahead_snippet``).
 """
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 
-from archive import errors as archive_errors
-from archive import store
+from archive.connection import open_read_only, upgrade
 
 DEFAULT_DB = "archive.db"
 db_option = click.option(
@@ -19,13 +17,16 @@ db_option = click.option(
 
 
 def open_existing(db_path: str) -> Any:
-    """Open an archive for reading; a missing or foreign file is a one-line user error."""
-    if not Path(db_path).exists():
-        raise click.ClickException(f"no archive at {db_path} (crawl first, or pass --db)")
-    try:
-        return store.open_archive(db_path, create=False)
-    except archive_errors.ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+    """Open an archive read-only (a missing or foreign file raises an ArchiveError, which
+    the command prints as one line).
+
+    An archive from an older goahead is migrated first (said on stderr): the one write a
+    reading command makes, so that it reads the schema this goahead knows.
+    """
+    applied = upgrade(db_path)
+    if applied:
+        click.echo(f"upgraded {db_path}: {', '.join(applied)}", err=True)
+    return open_read_only(db_path)
 
 
 _FILTERS = (

@@ -1,4 +1,4 @@
-"""Opening the archive and writing to it: posts, comments, captures, sites and runs.
+"""Posts, their earlier versions, comments and sites: every read and write of those tables.
 
 Every write is an idempotent upsert inside ``db.atomic()``. Reads that may be large
 (:func:`iter_posts`) stream from a cursor.
@@ -10,85 +10,24 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, fields
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from sqlite_utils import Database
 
 from . import search
-from .errors import ArchiveNotFound, NewerArchive, NotAnArchive
-from .filters import Filters, to_utc
-from .migrations import migrations
-from .models import Capture, Comment, Post
+from .filters import Filters
+from .models import Comment, Post
+from .timestamps import now_utc, parse_utc, to_utc
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 JSON_FIELDS = ("labels", "images", "outlinks")
 POST_FIELDS = tuple(f.name for f in fields(Post))
-CAPTURE_FIELDS = tuple(f.name for f in fields(Capture))
 COMMENT_FIELDS = tuple(f.name for f in fields(Comment))
+VERSION_FIELDS = ("blog_id", "post_id", "updated", "title", "text", "html", "fetched_at")
 # A re-crawl of an unchanged post brings a new fetch time and WARC location; keep the
 # first ones (they point at the full response, later captures may be revisits).
 VOLATILE = frozenset({"fetched_at", "warc_file", "warc_offset", "warc_length"})
-RUN_COUNTERS = (
-    "posts_new", "posts_updated", "posts_unchanged", "pages", "comments",
-    "requests", "bytes", "errors",
-)
 UpsertResult = Literal["new", "updated", "unchanged"]
 
-
-def now_utc() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def open_archive(path: str | Path, create: bool = True) -> Database:
-    """Open (or create) a goahead archive: migrations applied, WAL on, foreign keys on.
-
-    Raises NotAnArchive for a file that is not SQLite or is another program's database,
-    without writing to it; ArchiveNotFound when ``create`` is false and it is missing.
-    """
-    path = Path(path)
-    if not path.exists() and not create:
-        raise ArchiveNotFound(f"no archive at {path}", hint="crawl a blog first")
-    _check_file(path)
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)  # --db new/dir/archive.db just works
-    db = Database(path)
-    _check_schema(db, path)
-    migrations.apply(db)
-    db.enable_wal()
-    db.execute("PRAGMA foreign_keys = ON")
-    return db
-
-
-def _check_file(path: Path) -> None:
-    if path.is_dir():
-        raise NotAnArchive(f"{path} is a directory, not an archive file")
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    with path.open("rb") as handle:
-        magic = handle.read(len(SQLITE_MAGIC))
-    if magic != SQLITE_MAGIC:
-        raise NotAnArchive(f"{path} is not a goahead archive (not an SQLite database)")
-
-
-def _check_schema(db: Database, path: Path) -> None:
-    """Refuse a database that has tables but no goahead migrations, or newer ones."""
-    tables = set(db.table_names())
-    applied = {m.name for m in migrations.applied(db)}
-    if tables - {"_sqlite_migrations"} and not applied:
-        db.close()
-        raise NotAnArchive(f"{path} is an SQLite database, but not a goahead archive")
-    unknown = applied - {m.name for m in migrations._migrations}
-    if unknown:
-        db.close()
-        raise NewerArchive(
-            f"{path} was written by a newer goahead ({', '.join(sorted(unknown))})",
-            hint="upgrade goahead",
-        )
-
-
-# -- posts -------------------------------------------------------------------------------
 
 def post_row(post: Post) -> dict[str, Any]:
     row = asdict(post)
@@ -139,8 +78,7 @@ def upsert_post(db: Database, post: Post) -> UpsertResult:
 
 
 def _save_version(db: Database, old: Mapping[str, Any]) -> None:
-    keep = ("blog_id", "post_id", "updated", "title", "text", "html", "fetched_at")
-    db.table("post_versions").insert({k: old[k] for k in keep})
+    db.table("post_versions").insert({k: old[k] for k in VERSION_FIELDS})
 
 
 def delete_post(db: Database, blog_id: str, post_id: str, *, soft: bool = True) -> bool:
@@ -156,6 +94,36 @@ def delete_post(db: Database, blog_id: str, post_id: str, *, soft: bool = True) 
                        [blog_id, post_id])
             db.table("posts").delete(old["id"])
     return True
+
+
+def mark_gone(db: Database, url: str) -> bool:
+    """A post whose URL now answers 404/410 keeps its row, marked deleted; a post marked
+    before keeps the date it first vanished. True when this call marked it."""
+    row = next(iter(db.query(
+        "SELECT blog_id, post_id, deleted_at FROM posts WHERE url = ? LIMIT 1", [url])), None)
+    if row is None or row["deleted_at"]:
+        return False
+    return delete_post(db, row["blog_id"], row["post_id"])
+
+
+def live_post_urls(db: Database, site: str) -> set[str]:
+    """Canonical URLs of the posts (not pages) of ``site`` not marked deleted."""
+    return {row["url"] for row in db.query(
+        "SELECT url FROM posts WHERE site = ? AND kind = 'post' AND deleted_at IS NULL",
+        [site])}
+
+
+def urls_fetched_since(db: Database, site: str, since: str) -> set[str]:
+    """URLs of ``site``'s posts and pages fetched at or after ``since``.
+
+    Compared as times, not strings: older rows may say ``+00:00`` where newer say ``Z``.
+    """
+    low = parse_utc(since)
+    if low is None:
+        raise ValueError(f"not a timestamp: {since!r}")
+    rows = db.query("SELECT url, fetched_at FROM posts WHERE site = ?", [site])
+    return {row["url"] for row in rows
+            if (moment := parse_utc(row["fetched_at"])) is not None and moment >= low}
 
 
 def get_post(db: Database, blog_id: str, post_id: str) -> Post | None:
@@ -264,75 +232,3 @@ def upsert_site(
             " last_crawl = max(coalesce(last_crawl, ''), excluded.last_crawl)",
             [site, blog_id, title, url, crawled_at, crawled_at],
         )
-
-
-# -- captures ----------------------------------------------------------------------------
-
-def record_capture(db: Database, capture: Capture) -> int:
-    """Store one WARC record's location; the same (file, offset) is stored once."""
-    row = asdict(capture)
-    with db.atomic():
-        db.table("captures").upsert(row, pk=("warc_file", "warc_offset"))
-        found = db.execute(
-            "SELECT id FROM captures WHERE warc_file = ? AND warc_offset = ?",
-            [capture.warc_file, capture.warc_offset],
-        ).fetchone()
-    return found[0]
-
-
-def _capture(db: Database, where: str, params: list[Any], order: str) -> Capture | None:
-    columns = ", ".join(CAPTURE_FIELDS)
-    sql = f"SELECT {columns} FROM captures WHERE {where} ORDER BY {order} LIMIT 1"
-    row = next(iter(db.query(sql, params)), None)
-    return Capture(**row) if row else None
-
-
-def latest_capture(db: Database, url: str, at: str | None = None) -> Capture | None:
-    """The newest capture of ``url``, or the newest at or before ``at`` (ISO 8601 UTC)."""
-    if at:
-        return _capture(db, "url = ? AND fetched_at <= ?", [url, at],
-                        "fetched_at DESC, id DESC")
-    return _capture(db, "url = ?", [url], "fetched_at DESC, id DESC")
-
-
-def capture_by_digest(db: Database, digest: str) -> Capture | None:
-    """The first full response with this payload digest (what a revisit record cites)."""
-    return _capture(db, "digest = ? AND record_type = 'response'", [digest],
-                    "fetched_at, id")
-
-
-# -- runs --------------------------------------------------------------------------------
-
-def start_run(db: Database, site: str, url: str, settings: Mapping[str, Any]) -> int:
-    with db.atomic():
-        table = db.table("runs").insert({
-            "site": site, "url": url, "started_at": now_utc(), "status": "running",
-            "settings": json.dumps(dict(settings), ensure_ascii=False, default=str),
-        })
-    assert table.last_rowid is not None
-    return table.last_rowid
-
-
-def finish_run(
-    db: Database, run_id: int, status: str, counters: Mapping[str, int],
-    stats: Mapping[str, Any],
-) -> None:
-    unknown = set(counters) - set(RUN_COUNTERS)
-    if unknown:
-        raise ValueError(f"unknown run counters: {sorted(unknown)}; known: {RUN_COUNTERS}")
-    values: dict[str, Any] = {name: counters.get(name, 0) for name in RUN_COUNTERS}
-    values.update(finished_at=now_utc(), status=status,
-                  stats=json.dumps(dict(stats), ensure_ascii=False, default=str))
-    with db.atomic():
-        db.table("runs").update(run_id, values)
-
-
-def close_stale_runs(db: Database, site: str, since: str) -> int:
-    """Runs of ``site`` since ``since`` still marked running (their process died): killed."""
-    with db.atomic():
-        cursor = db.execute(
-            "UPDATE runs SET status = 'killed', finished_at = coalesce(finished_at, ?)"
-            " WHERE site = ? AND status = 'running' AND started_at >= ?",
-            [now_utc(), site, since],
-        )
-    return cursor.rowcount

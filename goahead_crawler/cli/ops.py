@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
-from archive import errors as archive_errors
-from goahead_crawler.cli_options import db_option, open_existing
+from goahead_crawler.cli import output
+from goahead_crawler.cli.hints import command
+from goahead_crawler.cli.options import db_option, open_existing
 
 # column -> where its value comes from: a runs column, or "stats:KEY" in the run's stats
 RUN_COLUMNS = {
@@ -25,11 +26,10 @@ TEXT_COLUMNS = frozenset({"site", "started", "ended", "status"})
 
 def run_rows(db: Any, site: str | None = None, limit: int = 20) -> Iterator[dict[str, Any]]:
     """The latest crawl runs, newest first, as RUN_COLUMNS plus their ``failures``."""
-    from goahead_crawler.retry import failures_from_stats
+    from archive.runs import latest_runs
+    from goahead_crawler.middleware.failures import failures_from_stats
 
-    where, params = ("WHERE site = ?", [site]) if site else ("", [])
-    sql = f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?"
-    for row in db.query(sql, [*params, limit]):
+    for row in latest_runs(db, site, limit):
         stats = json.loads(row["stats"] or "{}")
         out = {}
         for name, source in RUN_COLUMNS.items():
@@ -37,24 +37,6 @@ def run_rows(db: Any, site: str | None = None, limit: int = 20) -> Iterator[dict
             out[name] = 0 if value is None and name not in TEXT_COLUMNS else value
         out["failures"] = failures_from_stats(row["stats"])
         yield out
-
-
-def archive_status(db: Any) -> dict[str, Any]:
-    """Sites, posts and the last run per site, and how much WARC the archive points at."""
-    sites = list(db.query(
-        "SELECT s.site, s.url, (SELECT count(*) FROM posts p WHERE p.site = s.site"
-        " AND p.deleted_at IS NULL) AS posts, r.started_at AS last_run, r.status AS last_status"
-        " FROM sites s LEFT JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE site = s.site)"
-        " ORDER BY s.site"))
-    one = db.execute
-    return {
-        "sites": sites,
-        "posts": one("SELECT count(*) FROM posts WHERE deleted_at IS NULL").fetchone()[0],
-        "comments": one("SELECT count(*) FROM comments").fetchone()[0],
-        "runs": one("SELECT count(*) FROM runs").fetchone()[0],
-        "warc_files": one("SELECT count(DISTINCT warc_file) FROM captures").fetchone()[0],
-        "warc_bytes": one("SELECT coalesce(sum(warc_length), 0) FROM captures").fetchone()[0],
-    }
 
 
 def columns(rows: list[list[str]]) -> str:
@@ -75,7 +57,7 @@ def _run_cells(row: dict[str, Any]) -> list[str]:
             f"{row['requests']:,}", f"{row['bytes'] / 1e6:.2f}", str(row["errors"])]
 
 
-@click.command()
+@command()
 @db_option
 @click.option("--site", help="Only this blog (host).")
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
@@ -104,7 +86,7 @@ def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_jso
                            f" ({failure['retries']} retries)")
 
 
-@click.command()
+@command()
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 def status(db_path: str, as_json: bool) -> None:
@@ -114,6 +96,8 @@ def status(db_path: str, as_json: bool) -> None:
     Example:
         goahead status --db archive.db
     """
+    from archive.runs import archive_status
+
     summary = archive_status(open_existing(db_path))
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -127,7 +111,7 @@ def status(db_path: str, as_json: bool) -> None:
     click.echo(columns(rows))
 
 
-@click.command()
+@command()
 @click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--into", "into_path", required=True, type=click.Path(dir_okay=False),
               help="The archive to merge into (created if missing).")
@@ -142,13 +126,9 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
         goahead merge shard-1.db shard-2.db --into archive.db
     """
     from archive import merge as archive_merge
-    from archive import store
+    from archive.connection import open_archive
 
-    try:
-        into = store.open_archive(into_path)
-        counts = archive_merge.merge(into, shards)
-    except archive_errors.ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+    counts = archive_merge.merge(open_archive(into_path), shards)
     posts = " / ".join(str(counts[f"posts_{k}"]) for k in ("new", "updated", "unchanged"))
     click.echo(f"merged {counts['shards']} shards into {into_path}: posts new/updated/"
                f"unchanged {posts}, {counts['posts_older']} older versions kept, "
@@ -156,4 +136,32 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
                f"{counts['runs']} runs")
 
 
-COMMANDS = (runs, status, merge)
+@command()
+@click.option("--warc-dir", default="warcs", show_default=True,
+              type=click.Path(file_okay=False, exists=True), help="Directory of WARC files.")
+@db_option
+def reindex(warc_dir: str, db_path: str) -> None:
+    """Rebuild the archive from WARC files with no network: re-extract every post and page.
+
+    Writes the same rows a crawl writes (same ids, same text), so an extractor improvement
+    reaches an existing archive, and a lost database can be rebuilt from its WARCs.
+
+    \b
+    Example:
+        goahead reindex --warc-dir warcs/ --db archive.db
+    """
+    from archive.connection import open_archive
+    from goahead_crawler.rebuild import reindex_warcs
+
+    db = open_archive(db_path)
+    with output.export_progress(enabled=True) as progress:
+        result = reindex_warcs(warc_dir, db, progress=progress)
+    click.echo(
+        f"{result.files} WARC files, {result.records} records: {result.posts} posts and "
+        f"{result.pages} pages re-extracted ({result.new} new, {result.updated} updated, "
+        f"{result.unchanged} unchanged), {result.comments} comments"
+        + (f", {result.skipped} unreadable" if result.skipped else "")
+    )
+
+
+COMMANDS = (runs, status, merge, reindex)

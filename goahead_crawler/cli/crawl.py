@@ -4,15 +4,38 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
-from goahead_crawler import report
-from goahead_crawler.cli_options import db_option
+from goahead_crawler.cli import output
+from goahead_crawler.cli.hints import command
+from goahead_crawler.cli.options import db_option
 
 
-@click.command()
+@command()
+@click.option("--dir", "out_dir", default="goahead-demo", show_default=True,
+              type=click.Path(file_okay=False), help="Where the demo archive goes.")
+@click.option("--posts", type=int, default=None, help="Grow the sample blog to N posts.")
+@click.option("--query", default="ชุมชน", show_default=True, help="Sample search to run.")
+@click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
+def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
+    """Serve the bundled sample Blogger blogs on 127.0.0.1, crawl them, and search the archive.
+
+    Needs no network. Writes WARC files and an SQLite archive into ./goahead-demo/.
+
+    \b
+    Example:
+        goahead demo
+    """
+    from goahead_crawler.demo import run_demo
+
+    ok = run_demo(Path(out_dir), posts=posts, query=query, verbose=verbose)
+    sys.exit(0 if ok else 1)
+
+
+@command()
 @click.argument("url", required=False)
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
               help="Crawl every enabled blog listed in this sites.toml.")
@@ -60,17 +83,17 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     if assets:
         overrides["GOAHEAD_ASSETS_ENABLED"] = True
     if contact:
-        overrides["USER_AGENT"] = f"goahead/0.1 (web archiver; +{contact})"
+        overrides["GOAHEAD_CONTACT"] = contact  # the add-on builds the User-Agent from it
     overrides["GOAHEAD_PROGRESS_ENABLED"] = progress
     results = run_jobs(jobs, project_settings(overrides))
-    report.print_crawl_summary(results, db_path, warc_dir)
+    output.print_crawl_summary(results, db_path, warc_dir)
     report_failures(results)
     sys.exit(0 if all(r.ok for r in results) else 1)
 
 
 def report_failures(results: list[Any], shown: int = 5) -> None:
     """Requests that failed after their retries: a few on stderr, all in ``goahead runs``."""
-    from goahead_crawler.retry import FAILURES_KEY
+    from goahead_crawler.middleware.failures import FAILURES_KEY
 
     for result in results:
         failures = json.loads(result.stats.get(FAILURES_KEY) or "[]")
@@ -86,9 +109,9 @@ def crawl_jobs(url: str | None, sites_file: str | None, db_path: str, resume: bo
                ) -> list[Any]:
     """One ``CrawlJob`` per blog: URL or sites file; with ``resume``, its job dir."""
     from goahead_crawler.blogger.urls import BlogUrlError, blog_root
-    from goahead_crawler.resume import JobBusy, job_dir, job_settings, prepare_job
+    from goahead_crawler.extensions.resume import job_dir, job_settings, prepare_job
     from goahead_crawler.runner import CrawlJob
-    from goahead_crawler.sites import SitesError, load_sites
+    from goahead_crawler.sites import load_sites
 
     if bool(url) == bool(sites_file):
         raise click.UsageError("give the blog's URL, e.g. goahead crawl https://NAME.blogspot.com/,"
@@ -96,8 +119,6 @@ def crawl_jobs(url: str | None, sites_file: str | None, db_path: str, resume: bo
     try:
         sites = [(s.url, s.settings) for s in load_sites(sites_file) if s.enabled] \
             if sites_file else [(blog_root(url or ""), {})]
-    except SitesError as exc:
-        raise click.ClickException(str(exc)) from exc
     except BlogUrlError as exc:
         raise click.BadParameter(str(exc), param_hint="URL") from exc
     if not sites:
@@ -105,10 +126,7 @@ def crawl_jobs(url: str | None, sites_file: str | None, db_path: str, resume: bo
     jobs = []
     for root, overrides in sites:
         if resume:
-            try:
-                job = prepare_job(job_dir(db_path, root))
-            except JobBusy as exc:
-                raise click.ClickException(str(exc)) from exc
+            job = prepare_job(job_dir(db_path, root))
             overrides = {**overrides, **job_settings(job)}
             if job.mode != "fresh":
                 click.echo(f"Resuming {root} (job begun {job.started_at}, {job.mode})", err=True)
@@ -131,3 +149,6 @@ def crawl_overrides(db_path: str, warc_dir: str, delay: float | None, concurrenc
         overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
         overrides["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
     return overrides
+
+
+COMMANDS = (crawl, demo)

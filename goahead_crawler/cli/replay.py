@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from goahead_crawler.cli_options import db_option, open_existing
+from goahead_crawler.cli.hints import command
+from goahead_crawler.cli.options import db_option, open_existing
 from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_SUFFIX
 
 warc_dir_option = click.option(
@@ -36,7 +37,7 @@ def finished_warcs(warc_dir: str) -> list[Path]:
     return paths
 
 
-@click.command("warc-get")
+@command("warc-get")
 @click.argument("url")
 @db_option
 @warc_dir_option
@@ -59,12 +60,7 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
         goahead warc-get https://example.blogspot.com/2024/01/post.html --db archive.db
         goahead warc-get https://example.blogspot.com/ --at 2024-01-05 --headers
     """
-    from goahead_crawler.warc.retrieve import (
-        CaptureNotFound,
-        WarcFileMissing,
-        at_bound,
-        retrieve,
-    )
+    from goahead_crawler.warc.retrieve import at_bound, retrieve
 
     if show_headers and raw:
         raise click.UsageError("choose one of --headers and --raw")
@@ -75,8 +71,6 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
     db = open_existing(db_path)
     try:
         got = retrieve(db, warc_dir, url, at=bound)
-    except (CaptureNotFound, WarcFileMissing, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
     finally:
         db.close()
     if got.original is not None:
@@ -87,7 +81,7 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
                nl=False)
 
 
-@click.command()
+@command()
 @warc_dir_option
 @click.option("--out", type=click.Path(dir_okay=False), help="CDXJ file; default stdout.")
 def index(warc_dir: str, out: str | None) -> None:
@@ -105,7 +99,7 @@ def index(warc_dir: str, out: str | None) -> None:
         click.echo(f"indexed {len(paths)} WARC file(s) into {out}", err=True)
 
 
-@click.command()
+@command()
 @db_option
 @warc_dir_option
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
@@ -121,19 +115,17 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
     """
     from contextlib import redirect_stdout
 
-    from goahead_crawler.warc.indexing import archived_pages, make_wacz
+    from archive.captures import page_captures
+    from goahead_crawler.warc.indexing import make_wacz
 
     paths = finished_warcs(warc_dir)
     db = open_existing(db_path)
     try:
-        pages = archived_pages(db)
+        pages = page_captures(db)
     finally:
         db.close()
-    try:
-        with redirect_stdout(sys.stderr):  # py-wacz narrates its steps on stdout
-            made = make_wacz(paths, out, pages)
-    except (RuntimeError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    with redirect_stdout(sys.stderr):  # py-wacz narrates its steps on stdout
+        made = make_wacz(paths, out, pages)
     click.echo(f"wrote {made}: {len(paths)} WARC file(s), {len(pages)} pages, "
                f"{made.stat().st_size:,} bytes")
 

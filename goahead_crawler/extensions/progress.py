@@ -12,6 +12,7 @@ import sys
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -108,13 +109,13 @@ class CrawlProgress:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlProgress:
         s = crawler.settings
-        if not s.getbool("GOAHEAD_PROGRESS_ENABLED", False):
+        if not s.getbool("GOAHEAD_PROGRESS_ENABLED"):
             raise NotConfigured  # off unless the CLI asks: silently
-        mode = s.get("GOAHEAD_PROGRESS_MODE", "auto")
+        mode = s.get("GOAHEAD_PROGRESS_MODE")
         if mode not in {"auto", "rich", "lines"}:
             raise NotConfigured("GOAHEAD_PROGRESS_MODE must be auto, rich or lines")
         rich = mode == "rich" or (mode == "auto" and sys.stderr.isatty())
-        interval = s.getfloat("GOAHEAD_PROGRESS_INTERVAL", 0.0) or (0.5 if rich else 10.0)
+        interval = s.getfloat("GOAHEAD_PROGRESS_INTERVAL") or (0.5 if rich else 10.0)
         ext = cls(crawler, interval, rich)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -122,8 +123,7 @@ class CrawlProgress:
 
     @property
     def name(self) -> str:
-        root = getattr(self.crawler.spider, "root", "") or "crawl"
-        return root.split("://", 1)[-1].strip("/")
+        return urlsplit(getattr(self.crawler.spider, "root", "")).netloc or "crawl"
 
     def spider_opened(self) -> None:
         if self.rich:

@@ -8,8 +8,10 @@ import pytest
 
 from tests.conftest import run_goahead
 
+pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
 FIELDS = ("url", "kind", "site", "title", "author", "published", "updated", "labels", "text",
-          "html", "images", "warc_file", "warc_offset")
+          "html", "images", "language", "word_count", "warc_file", "warc_offset")
 
 
 def rows(db) -> dict:

@@ -1,0 +1,98 @@
+"""How a user error reaches the user: one line on stderr, with its hint, and an exit status.
+
+Every ``goahead`` command is a :class:`Command` (``@command()`` below, or ``@cli.command()``
+on the group), whose ``invoke`` turns, in one place:
+
+- an :class:`~archive.errors.ArchiveError` into ``Error: MESSAGE (HINT)``, exit 1 (2 for a
+  malformed search, a usage error);
+- the user errors of the crawler (a bad sites file, a busy resume job, a capture or WARC
+  file that is not there, a failed WACZ) into ``Error: MESSAGE``, exit 1;
+- a missing optional extra (Datasette, cdxj-indexer, py-wacz, Scrapyd) into one line with
+  the pip command, exit 1.
+
+Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import click
+
+# import name -> (the package pip installs, the goahead extra that brings it)
+EXTRAS = {
+    "datasette": ("datasette", "serve"),
+    "uvicorn": ("uvicorn", "serve"),
+    "cdxj_indexer": ("cdxj-indexer", "warc"),
+    "wacz": ("wacz", "warc"),
+    "scrapyd": ("scrapyd", "scrapyd"),
+    "scrapyd_client": ("scrapyd-client", "scrapyd"),
+}
+QUERY_EXIT = 2  # a malformed query is a usage error, as click's own are
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """The crawler's exceptions whose message is meant for the user as it stands."""
+    from goahead_crawler.extensions.resume import JobBusy
+    from goahead_crawler.sites import SitesError
+    from goahead_crawler.warc.indexing import WaczError
+    from goahead_crawler.warc.reader import NotAResponse
+    from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing
+
+    return (SitesError, JobBusy, CaptureNotFound, WarcFileMissing, NotAResponse, WaczError)
+
+
+def missing_extra(command_path: str, module: str) -> str:
+    """``goahead serve needs datasette: pip install 'goahead[serve]'``."""
+    package, extra = EXTRAS[module]
+    return f"{command_path} needs {package}: pip install 'goahead[{extra}]'"
+
+
+def _missing_module(exc: BaseException) -> str | None:
+    """The top-level name of the module whose import failed, following ``raise ... from``."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        name = getattr(seen, "name", None)
+        if isinstance(seen, ImportError) and name:
+            return name.split(".")[0]
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def explain(exc: Exception, command_path: str) -> click.ClickException | None:
+    """The one-line error for ``exc``, or None when it is not the user's to fix."""
+    from archive.errors import ArchiveError, QueryError
+
+    if isinstance(exc, ArchiveError):
+        message = f"{exc} ({exc.hint})" if exc.hint else str(exc)
+        error = click.ClickException(message)
+        error.exit_code = QUERY_EXIT if isinstance(exc, QueryError) else 1
+        return error
+    if isinstance(exc, ImportError) and _missing_module(exc) in EXTRAS:
+        return click.ClickException(missing_extra(command_path, _missing_module(exc) or ""))
+    if isinstance(exc, user_errors()):
+        return click.ClickException(str(exc))
+    return None
+
+
+class Command(click.Command):
+    """A click command whose user errors are one line (see the module docstring)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            error = explain(exc, ctx.command_path)
+            if error is None:
+                raise
+            raise error from exc
+
+
+class Group(click.Group):
+    command_class = Command
+
+
+command = functools.partial(click.command, cls=Command)

@@ -1,0 +1,1 @@
+"""Scrapy extensions: live progress, and the resume job's close marker."""

@@ -1,0 +1,74 @@
+"""``FailureLog``: the requests that failed for good, recorded in the crawl's stats.
+
+A downloader middleware at 50, inside Scrapy's ``RetryMiddleware`` (550), so it sees what
+``RetryMiddleware`` gave up on: a retryable status or a download exception after the last
+retry. Each one goes into the stats (``goahead/failures``: a JSON list of ``{url, error,
+retries}``; ``goahead/failed/...`` counters), which the archive pipeline writes into the
+run's row; ``goahead runs`` reports them and the next run fetches those URLs again (they
+have no post row).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from goahead_crawler.blogger.urls import is_post_path, is_static_page_path
+from goahead_crawler.middleware.scope_guard import OutOfScope
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+FAILURES_KEY = "goahead/failures"
+FAILURES_KEPT = 1000  # the stats JSON stays small on a blog that is down
+
+
+class FailureLog:
+    """Record each request that failed after its retries, with its error, in the stats."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.codes = {int(c) for c in crawler.settings.getlist("RETRY_HTTP_CODES")}
+        self.failures: list[dict[str, Any]] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FailureLog:
+        if not crawler.settings.getbool("GOAHEAD_FAILURES_ENABLED"):
+            raise NotConfigured("GOAHEAD_FAILURES_ENABLED is off")
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status in self.codes:
+            self.record(request, f"HTTP {response.status}")
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, OutOfScope):
+            self.record(request, str(exception)[:300])
+        elif not isinstance(exception, IgnoreRequest):
+            self.record(request, f"{type(exception).__name__}: {exception}"[:300])
+
+    def record(self, request: Request, error: str) -> None:
+        stats = self.crawler.stats
+        kind = "posts" if is_post_path(request.url) or is_static_page_path(request.url) else "other"
+        stats.inc_value("goahead/failed/requests")
+        stats.inc_value(f"goahead/failed/{kind}")
+        if len(self.failures) < FAILURES_KEPT:
+            self.failures.append({"url": request.url, "error": error,
+                                  "retries": request.meta.get("retry_times", 0)})
+            stats.set_value(FAILURES_KEY, json.dumps(self.failures, ensure_ascii=False))
+        logger.warning("Failed after retries: %s (%s)", request.url, error)
+
+
+def failures_from_stats(stats_json: str | None) -> list[dict[str, Any]]:
+    """The failures a run recorded, from its ``runs.stats`` JSON."""
+    if not stats_json:
+        return []
+    raw = json.loads(stats_json).get(FAILURES_KEY)
+    return json.loads(raw) if isinstance(raw, str) else list(raw or [])

@@ -1,0 +1,35 @@
+"""Where the ``blogger`` spider's discovery stands: one dataclass, kept across a resumed job.
+
+Scrapy's ``SpiderState`` saves ``spider.state`` in the JOBDIR on close; the spider puts a
+:meth:`Discovery.snapshot` there and a resumed job carries on from :meth:`Discovery.restore`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class Discovery:
+    blog_id: str | None = None
+    feed_state: str = "running"  # running | done | off
+    feed_alt: str = "json"  # becomes "atom" when JSON is refused or broken
+    feed_step: int | None = None  # entries per page actually served (the real cap)
+    feed_total: int | None = None
+    sitemap_state: str = "pending"  # pending | ok | off
+    pager_started: bool = False
+    pages_from_html: bool = False  # /sitemap-pages.xml failed: take /p/ links from pages
+    listings: set[str] = field(default_factory=set)  # HTML listing pages requested
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-ready (the JOBDIR's state file is pickled, but stays readable this way)."""
+        return {**asdict(self), "listings": sorted(self.listings)}
+
+    @classmethod
+    def restore(cls, saved: dict[str, Any]) -> Discovery:
+        """From a :meth:`snapshot`; keys it does not know (or lacks) are ignored."""
+        known = {f.name for f in fields(cls)}
+        state = cls(**{k: v for k, v in saved.items() if k in known})
+        state.listings = set(state.listings)
+        return state

@@ -1,0 +1,1 @@
+"""The web view: the archive in Datasette with Thai-aware search. Knows nothing of Scrapy."""

@@ -1,0 +1,152 @@
+"""archive.connection: the writing and the read-only openers, and what they refuse."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from archive.connection import open_archive, open_read_only, pending_migrations, upgrade
+from archive.errors import ArchiveNotFound, NewerArchive, NotAnArchive, OutdatedArchive
+from archive.migrations import migrations
+from archive.models import Post
+from archive.posts import get_post, upsert_post
+
+
+def newer(path: Path) -> Path:
+    """An archive holding a migration from a future goahead."""
+    db = open_archive(path)
+    db.table("_sqlite_migrations").insert(
+        {"migration_set": "goahead", "name": "m999_future", "applied_at": "2030"})
+    db.close()
+    return path
+
+
+def test_open_archive_sets_up_schema_wal_and_foreign_keys(tmp_path):
+    db = open_archive(tmp_path / "archive.db")
+    assert {"posts", "sites", "comments", "captures", "runs", "post_versions"} <= set(
+        db.table_names()
+    )
+    assert db.journal_mode == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_open_archive_twice_applies_migrations_once(tmp_path):
+    open_archive(tmp_path / "a.db").close()
+    again = open_archive(tmp_path / "a.db")
+    applied = again.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
+    assert applied == len(migrations._migrations)
+
+
+def test_text_file_is_not_an_archive_and_is_left_alone(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("just some notes\n")
+    with pytest.raises(NotAnArchive, match="not an SQLite database"):
+        open_archive(path)
+    assert path.read_text() == "just some notes\n"
+
+
+def test_someone_elses_sqlite_database_is_not_an_archive(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE birds (name TEXT)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(NotAnArchive, match="not a goahead archive"):
+        open_archive(path)
+    assert Database(path).table_names() == ["birds"]
+
+
+def test_empty_file_becomes_an_archive(tmp_path):
+    (tmp_path / "empty.db").touch()
+    assert "posts" in open_archive(tmp_path / "empty.db").table_names()
+
+
+def test_archive_from_a_newer_goahead_is_refused(tmp_path):
+    with pytest.raises(NewerArchive, match="m999_future"):
+        open_archive(newer(tmp_path / "a.db"))
+
+
+def test_missing_archive_without_create(tmp_path):
+    with pytest.raises(ArchiveNotFound):
+        open_archive(tmp_path / "nope.db", create=False)
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_read_only_reads_and_cannot_write(tmp_path: Path) -> None:
+    writer = open_archive(tmp_path / "a.db")
+    upsert_post(writer, Post(blog_id="1", post_id="2", url="u", site="s", title="t"))
+    reader = open_read_only(tmp_path / "a.db")
+    assert get_post(reader, "1", "2").title == "t"
+    upsert_post(writer, Post(blog_id="1", post_id="2", url="u", site="s", title="new"))
+    assert get_post(reader, "1", "2").title == "new"  # sees the writer's commits
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.execute("DELETE FROM posts")
+    writer.close()
+    reader.close()
+
+
+@pytest.mark.parametrize(("make", "error", "message"), [
+    (lambda p: None, ArchiveNotFound, "no archive at"),
+    (lambda p: p.mkdir(), NotAnArchive, "is a directory"),
+    (lambda p: p.touch(), NotAnArchive, "is empty"),
+    (lambda p: p.write_text("notes"), NotAnArchive, "not an SQLite database"),
+    (lambda p: sqlite3.connect(p).execute("CREATE TABLE birds (name TEXT)").connection.commit(),
+     NotAnArchive, "not a goahead archive"),
+    (lambda p: sqlite3.connect(p).execute("PRAGMA user_version = 1").connection.commit(),
+     NotAnArchive, "not a goahead archive"),
+])
+def test_read_only_refuses_what_is_not_an_archive_and_changes_nothing(
+        tmp_path: Path, make, error, message) -> None:
+    path = tmp_path / "x.db"
+    make(path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(error, match=message) as info:
+        open_read_only(path)
+    assert "\n" not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_read_only_refuses_a_device() -> None:
+    with pytest.raises(NotAnArchive, match="not a regular file"):
+        open_read_only("/dev/null")
+
+
+def test_read_only_refuses_a_newer_archive(tmp_path: Path) -> None:
+    with pytest.raises(NewerArchive, match="m999_future"):
+        open_read_only(newer(tmp_path / "a.db"))
+
+
+def test_outdated_archive_is_refused_read_only_until_upgraded(tmp_path: Path,
+                                                               monkeypatch) -> None:
+    path = tmp_path / "old.db"
+    open_archive(path).close()
+
+    def m999_later(db: Database) -> None:
+        db.table("later").create({"id": int}, pk="id")
+
+    later = Migrations._Migration("m999_later", m999_later)
+    monkeypatch.setattr(migrations, "_migrations", [*migrations._migrations, later])
+    with pytest.raises(OutdatedArchive, match="m999_later") as info:
+        open_read_only(path)
+    assert info.value.hint
+    reader = open_read_only(path, allow_outdated=True)  # a crawl's readers, before migrating
+    assert pending_migrations(reader) == ["m999_later"]
+    reader.close()
+    assert upgrade(path) == ["m999_later"]
+    assert upgrade(path) == []
+    assert "later" in open_read_only(path).table_names()
+
+
+def test_search_dev_null_is_one_line() -> None:
+    result = subprocess.run([sys.executable, "-m", "goahead_crawler", "search", "x", "--db",
+                             "/dev/null"], capture_output=True, text=True, check=False,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: /dev/null is not a regular file")
+    assert len(result.stderr.splitlines()) == 1

@@ -1,0 +1,51 @@
+"""One decoder for the crawl and the rebuild: ``extract.clean.decode(body, content_type)``
+gives what Scrapy's ``response.text`` gives for the same header and body."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scrapy.http import HtmlResponse
+
+from goahead_crawler.extract import clean
+
+THAI = "<html><head>{meta}</head><body><p>ข่าวเช้า ฝนตกหนักทั่วกรุงเทพ</p></body></html>"
+
+
+def scrapy_text(body: bytes, content_type: str | None) -> str:
+    headers = {"Content-Type": content_type} if content_type is not None else {}
+    return HtmlResponse(url="http://x.blogspot.com/a.html", headers=headers, body=body).text
+
+
+CASES = [
+    (THAI.format(meta="").encode("utf-8"), "text/html; charset=UTF-8"),
+    (THAI.format(meta="").encode("utf-8"), None),  # undeclared: valid UTF-8
+    (THAI.format(meta="<meta charset='tis-620'>").encode("tis-620"), "text/html"),
+    (THAI.format(meta="").encode("tis-620"), "text/html; charset=tis-620"),
+    (THAI.format(meta="<meta charset='utf-8'>").encode("cp874"), "text/html; charset=cp874"),
+    (THAI.format(meta="").encode("cp874"), None),  # undeclared, not UTF-8: sniffed
+    (b"\xef\xbb\xbf" + THAI.format(meta="").encode("utf-8"), "text/html; charset=latin-1"),
+    (THAI.format(meta="").encode("utf-16"), None),  # a BOM says it all
+    (b"<html><body>caf\xe9</body></html>", "text/html; charset=x-no-such-charset"),
+    (b"", "text/html"),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type"), CASES)
+def test_decode_is_scrapys_response_text(body: bytes, content_type: str | None) -> None:
+    assert clean.decode(body, content_type) == scrapy_text(body, content_type)
+
+
+def test_the_header_charset_comes_before_the_page_meta() -> None:
+    body = THAI.format(meta="<meta charset='utf-8'>").encode("tis-620")
+    assert "ข่าวเช้า" in clean.decode(body, "text/html; charset=tis-620")
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.binary(max_size=300) | st.text(max_size=100).map(lambda t: t.encode("utf-8")),
+       content_type=st.sampled_from([None, "text/html", "text/html; charset=utf-8",
+                                     "text/html; charset=tis-620", "text/html; charset=latin-1",
+                                     "text/html;charset=\"windows-874\""]))
+def test_any_body_and_header_decode_as_scrapy_does(body: bytes, content_type: str | None) -> None:
+    assert clean.decode(body, content_type) == scrapy_text(body, content_type)
