@@ -45,6 +45,11 @@ POSTS = (
          labels=["economy"], text="The night market reopened with <b>forty</b> stalls."),
 )
 
+WEB_PHASE = pytest.mark.xfail(
+    strict=True, reason="issue 11 phase 2: the web view still reads FTS5 snippet() and the"
+    " syllable copy (posts_search); the cluster index is contentless: the view moves onto"
+    " archive.search.search (Hit.snippet, title_highlight)")
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -107,6 +112,7 @@ def server(archive_db: Path) -> Iterator[str]:
 
 
 @pytest.mark.crawl
+@WEB_PHASE
 def test_canned_search_finds_thai_word_inside_compound(server: str) -> None:
     rows = _json(server, "/archive/search.json", q="ชุมชน", _shape="array")
     assert [row["url"] for row in rows] == [COMMUNITY]
@@ -116,6 +122,7 @@ def test_canned_search_finds_thai_word_inside_compound(server: str) -> None:
 
 
 @pytest.mark.crawl
+@WEB_PHASE
 def test_two_character_thai_word(server: str) -> None:
     rows = _json(server, "/archive/search.json", q="นา", _shape="array")
     assert rows[0]["url"] == RICE  # title and body hit; the title weighs ten times more
@@ -123,6 +130,7 @@ def test_two_character_thai_word(server: str) -> None:
 
 
 @pytest.mark.crawl
+@WEB_PHASE
 def test_snippet_escapes_post_text(server: str) -> None:
     rows = _json(server, "/archive/search.json", q="forty", _shape="array")
     assert rows[0]["snippet"] == (
@@ -169,6 +177,7 @@ def test_other_canned_queries(server: str) -> None:
     assert "posts_search" not in tables
 
 
+@WEB_PHASE
 def test_sql_functions_on_a_plain_connection(archive_db: Path) -> None:
     conn = sqlite3.connect(archive_db)
     datasette_plugin.register_functions(conn)
@@ -211,6 +220,7 @@ def test_missing_archive_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.crawl
+@WEB_PHASE
 def test_headless_chromium_searches_a_thai_word(server: str, tmp_path: Path) -> None:
     profile = tmp_path / "chromium-profile"
     driver = chromium_driver(profile)
