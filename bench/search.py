@@ -123,39 +123,32 @@ def pct(values: list[float], p: float) -> float:
 
 # -- building ----------------------------------------------------------------------------
 
-def build_archive(corpus: Corpus, path: Path) -> dict[str, float]:
-    """Every post through upsert_post (row + index, as a crawl stores it)."""
-    db = open_archive(path)
-    elapsed, chars = 0.0, 0
+def build(corpus: Corpus, archive: Path, legacy: Path) -> dict[str, float]:
+    """Every post into goahead's archive through upsert_post (row + index, as a crawl
+    stores it) and into the old index, batch about, so both see the same machine load."""
+    new, old = open_archive(archive), Database(legacy)
+    legacy_index.create(old)
+    figures = {"upsert_s": 0.0, "legacy_s": 0.0, "chars": 0}
     for batch in corpus.batches():
-        chars += sum(len(p.title) + len(p.text) for p in batch)
+        figures["chars"] += sum(len(p.title) + len(p.text) for p in batch)
         start = time.perf_counter()
-        with db.atomic():  # nested atomic() = savepoints: one commit per batch
+        with new.atomic():  # nested atomic() = savepoints: one commit per batch
             for post in batch:
-                upsert_post(db, post)
-        elapsed += time.perf_counter() - start
+                upsert_post(new, post)
+        middle = time.perf_counter()
+        with old.conn:
+            for post in batch:
+                legacy_index.add(old, post.post_id, post.title, post.text, post.published)
+        figures["upsert_s"] += middle - start
+        figures["legacy_s"] += time.perf_counter() - middle
     start = time.perf_counter()
     for table in (SEARCH_FTS, SEARCH_WORDS):
-        db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
-    elapsed += time.perf_counter() - start
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    return {"upsert_s": elapsed, "chars": chars}
-
-
-def build_legacy(corpus: Corpus, path: Path) -> dict[str, float]:
-    db = Database(path)
-    legacy_index.create(db)
-    elapsed = 0.0
-    for batch in corpus.batches():
-        start = time.perf_counter()
-        with db.conn:
-            for post in batch:
-                legacy_index.add(db, post.post_id, post.title, post.text,
-                                 post.published)
-        elapsed += time.perf_counter() - start
-    db.close()
-    return {"legacy_s": elapsed}
+        new.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+    figures["upsert_s"] += time.perf_counter() - start
+    new.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    new.close()
+    old.close()
+    return figures
 
 
 def time_rebuild(path: Path) -> dict[str, float]:
@@ -180,25 +173,17 @@ def search_size(sizes: dict[str, int]) -> int:
 
 
 def prepare(n: int, workdir: Path, rebuild: bool) -> dict[str, float]:
-    """Build (or reuse) the archive and the old index for ``n`` posts; their build figures.
-
-    ``rebuild`` builds goahead's archive again; the old index is built once per size.
-    """
+    """Build (or reuse) the archive and the old index for ``n`` posts; their build figures."""
     archive, legacy = workdir / f"archive-{n}.db", workdir / f"legacy-{n}.db"
-    record, legacy_record = workdir / f"build-{n}.json", workdir / f"legacy-{n}.json"
-    corpus = Corpus(n)
-    if not (legacy_record.exists() and legacy.exists()):
-        for suffix in ("", "-journal"):
-            Path(f"{legacy}{suffix}").unlink(missing_ok=True)
-        legacy_record.write_text(json.dumps(build_legacy(corpus, legacy)))
-    figures = json.loads(legacy_record.read_text())
-    if record.exists() and archive.exists() and not rebuild:
-        return figures | json.loads(record.read_text()) | {"reused": True}
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{archive}{suffix}").unlink(missing_ok=True)
-    built = build_archive(corpus, archive) | time_rebuild(archive)
-    record.write_text(json.dumps(built))
-    return figures | built
+    record = workdir / f"build-{n}.json"
+    if record.exists() and archive.exists() and legacy.exists() and not rebuild:
+        return json.loads(record.read_text()) | {"reused": True}
+    for path in (archive, legacy):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    figures = build(Corpus(n), archive, legacy) | time_rebuild(archive)
+    record.write_text(json.dumps(figures))
+    return figures
 
 
 # -- queries -----------------------------------------------------------------------------
