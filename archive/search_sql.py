@@ -13,9 +13,11 @@ times) and in the text, saturating, the text count scaled by the text's length a
 tier's average (:func:`relevance`, and :func:`score_sql`, the same in SQL). It is computed
 from the posts of one tier: FTS5's own bm25 would walk every post that has the clusters of
 a word to score twenty of them, which for a common word costs more than a whole search
-may. Ties go to the newer post id. :func:`ranked_sql` is that order as one statement (what ``--sql`` can print and
-export runs); :mod:`archive.ranking` reaches the same order tier by tier, and stops as
-soon as the page is full.
+may. Ties go to the newer post id.
+
+:func:`ranked_sql` is that order as one statement (what ``--sql`` can print and export
+runs); :mod:`archive.ranking` reaches the same order tier by tier, and stops as soon as
+the page is full.
 """
 
 from __future__ import annotations
