@@ -178,11 +178,12 @@ def _count(needle: str, haystack: str) -> str:
 
 
 def score_sql(p: Plan) -> str:
-    """:func:`relevance` in SQL, over columns ``t`` and ``x`` (title and text, lower case),
-    ``n`` (text length) and ``avg`` (the average length over the posts scored)."""
+    """:func:`relevance` in SQL, over columns ``title``, ``text``, ``n`` (the text's length)
+    and ``avg`` (the average length over the posts scored)."""
     parts = []
     for i in range(len(p.needles)):
-        title, text = _count(f":needle{i}", "t"), _count(f":needle{i}", "x")
+        title = _count(f":needle{i}", "lower(coalesce(title, ''))")
+        text = _count(f":needle{i}", "lower(coalesce(text, ''))")
         parts.append(f"({TITLE_WEIGHT} * {title} / ({title} + 1.0) + {TEXT_WEIGHT} * 2.2 *"
                      f" {text} / ({text} + 1.2 * (0.25 + 0.75 * n / max(avg, 1.0))))")
     return "(0.0 + " + " + ".join(parts) + ")"
@@ -230,11 +231,12 @@ def ranked_sql(p: Plan, filters: Filters, *, whole_word: bool = False,
                                for t in tiers(p, whole_word))
     ctes = [f"tiered AS ({union})",
             "sized AS (SELECT id, tier, count(*) OVER (PARTITION BY tier) AS size FROM tiered)",
-            ("m AS (SELECT sized.id, sized.tier, sized.size, lower(coalesce(title, '')) AS t,"
-             " lower(coalesce(text, '')) AS x, length(coalesce(text, '')) AS n,"
-             " posts.published_utc FROM sized JOIN posts ON posts.id = sized.id)"),
+            ("m AS (SELECT sized.id, sized.tier, sized.size, posts.title, posts.text,"
+             " length(coalesce(posts.text, '')) AS n, posts.published_utc"
+             " FROM sized JOIN posts ON posts.id = sized.id)"),
             "a AS (SELECT m.*, avg(n) OVER (PARTITION BY tier) AS avg FROM m)",
-            f"s AS (SELECT id, tier, size, published_utc, {score_sql(p)} AS score FROM a)"]
+            (f"s AS (SELECT id, tier, size, published_utc, CASE WHEN size <= {CAP}"
+             f" THEN {score_sql(p)} END AS score FROM a)")]
     scored = f"s.size <= {CAP}"
     if sort == "date":
         order, score = "s.published_utc DESC, s.id DESC", "0.0"
