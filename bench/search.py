@@ -287,7 +287,7 @@ def quality(n: int, workdir: Path, words: list[str], split_words: list[str]) -> 
     p10 = {"new": [], "old": [], "LIKE": []}
     for word in words + split_words:
         like = like_ids(db, word)
-        got = {r[0] for r in search.ranked_ids(db, word, limit=None)}
+        got = set(search.post_ids(db, word))
         fit = (got & like) | aligned(db, word, like - got)  # the posts it should find
         recall.append(len(got & like) / len(like) if like else 1.0)
         recall_aligned.append(len(got & fit) / len(fit) if fit else 1.0)

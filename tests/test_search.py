@@ -85,6 +85,7 @@ def ids(hits) -> list[str]:
 def test_finds_expected_posts(db, query, expected):
     assert set(ids(search.search(db, query, limit=50))) == expected
     assert search.count(db, query) == len(expected)
+    assert [str(pk) for pk in search.post_ids(db, query)] == sorted(expected, key=int)
 
 
 def test_title_whole_word_first_then_body_whole_word(db):
