@@ -109,6 +109,7 @@ SEARCH_FTS = "search_fts"  # clusters and Latin words, positional: what matches
 SEARCH_WORDS = "search_words"  # dictionary words and clusters per post: ranking, one-cluster terms
 SEARCH_STALE = "search_stale"  # title and text a post had when it was indexed, until removed
 SEARCH_META = "search_meta"  # 'vocabulary' (+ '_sha1'): archive.vocabulary's list;
+# 'tokenizer': thai.fingerprint() of what the index was built with;
 # 'rebuild_from': the bulk (re)build has not reached this post id yet
 WORDS_TOKENIZE = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
 
@@ -141,10 +142,12 @@ def m002_search_clusters(db: Database) -> None:
     db.execute(f"CREATE TRIGGER search_stale_delete AFTER DELETE ON posts BEGIN {keep_old}; END")
     # Deleted posts are left out of every search: find them without reading post rows.
     db.execute("CREATE INDEX posts_deleted ON posts (id) WHERE deleted_at IS NOT NULL")
+    from .thai import fingerprint as tokenizer
     from .vocabulary import fingerprint, shipped  # copied into the archive: read back as is
 
     words = shipped()
     db.execute(f"INSERT INTO {SEARCH_META} (key, value) VALUES ('vocabulary', ?),"
-               f" ('vocabulary_sha1', ?)", [words, fingerprint(words)])
+               f" ('vocabulary_sha1', ?), ('tokenizer', ?)", [words, fingerprint(words),
+                                                               tokenizer()])
     if db.execute("SELECT EXISTS (SELECT 1 FROM posts)").fetchone()[0]:
         db.execute(f"INSERT INTO {SEARCH_META} (key, value) VALUES ('rebuild_from', '0')")

@@ -17,6 +17,7 @@ from multiprocessing import get_context
 
 from sqlite_utils import Database
 
+from . import thai
 from .errors import IndexNotReady
 from .migrations import SEARCH_FTS, SEARCH_META, SEARCH_STALE, SEARCH_WORDS
 from .search_sql import Gone
@@ -65,6 +66,8 @@ def _indexed(db: Database, post_pk: int) -> bool:
 
 def _flush_stale(db: Database, keep: Iterable[int] = ()) -> None:
     """Drop what the index holds for changed or deleted posts (except ``keep``)."""
+    if not _same_tokenizer(db):
+        return
     skip = set(keep)
     for post_pk, title, text in db.execute(
             f"SELECT id, title, text FROM {SEARCH_STALE}").fetchall():
@@ -75,9 +78,20 @@ def _flush_stale(db: Database, keep: Iterable[int] = ()) -> None:
         db.execute(f"DELETE FROM {SEARCH_STALE} WHERE id = ?", [post_pk])
 
 
+def _same_tokenizer(db: Database) -> bool:
+    """Whether posts are cut as when the index was built; if not, the index is marked for a
+    rebuild (searches refuse until then) rather than handed tokens it never held."""
+    if _meta(db, "tokenizer") == thai.fingerprint():
+        return True
+    db.execute(f"INSERT OR REPLACE INTO {SEARCH_META} VALUES ('rebuild_from', '0')")
+    return False
+
+
 def put(db: Database, post_pk: int, title: str | None, text: str | None,
         tokens: PostTokens | None = None) -> None:
     """Make the index hold exactly ``title`` and ``text`` (``tokens``) for ``post_pk``."""
+    if not _same_tokenizer(db):
+        return  # the rebuild indexes it
     stale = db.execute(f"SELECT title, text FROM {SEARCH_STALE} WHERE id = ?",
                        [post_pk]).fetchone()
     if _indexed(db, post_pk):
@@ -156,14 +170,17 @@ def _tokenized(batches: Iterator[list[Row]], words: str, workers: int
 
 
 def _start(db: Database, resume: bool) -> int:
+    """Where the build starts: where an interrupted one stopped, or (everything dropped) at
+    the first post, always so when posts are no longer cut as the index holds them."""
     start = pending(db)
-    if start is not None and resume:
+    if start is not None and resume and _meta(db, "tokenizer") == thai.fingerprint():
         return start
     with db.atomic():
         for table in (SEARCH_FTS, SEARCH_WORDS):
             db.execute(f"INSERT INTO {table} ({table}) VALUES ('delete-all')")
         db.execute(f"DELETE FROM {SEARCH_STALE}")
-        db.execute(f"INSERT OR REPLACE INTO {SEARCH_META} VALUES ('rebuild_from', '0')")
+        db.execute(f"INSERT OR REPLACE INTO {SEARCH_META} VALUES ('rebuild_from', '0'),"
+                   f" ('tokenizer', ?)", [thai.fingerprint()])
     return 0
 
 

@@ -21,9 +21,11 @@ A test checks that both agree on everything else.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 # Thai letters, vowels and marks (U+0E01-U+0E3A, U+0E40-U+0E4E). Thai digits, the baht sign
@@ -130,6 +132,23 @@ def _word_engine() -> Callable[[str], list[str]]:
     path = Path(pythainlp.__file__).parent / "corpus" / "words_th.txt"
     nlpo3.load_dict(str(path), "goahead_words")
     return lambda run: nlpo3.segment(run, "goahead_words")
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """What a post's index tokens depend on besides its text: the cluster rules, the word list
+    and the segmenter. Stored with the index: FTS5 drops a contentless row only when given
+    the very tokens it indexed, which a new pythainlp or nlpo3 may cut differently."""
+    import pythainlp
+
+    digest = hashlib.sha1(_TCC_RULES.encode("utf-8"))
+    digest.update((Path(pythainlp.__file__).parent / "corpus" / "words_th.txt").read_bytes())
+    for package in ("pythainlp", "nlpo3"):
+        try:
+            digest.update(f"{package} {metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:  # pragma: no cover - see _word_engine
+            digest.update(f"{package} absent".encode())
+    return digest.hexdigest()
 
 
 def words(run: str) -> list[str]:

@@ -201,6 +201,21 @@ def test_index_follows_updates_and_deletes(tmp_path):
     assert search.count(db, "ข้าว") == 1
 
 
+def test_a_new_segmenter_asks_for_a_rebuild_instead_of_corrupting_the_index(tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    post = make_post("1", "s", "หัวข้อ", "ผ้าไหม")
+    upsert_post(db, post)
+    db.execute("UPDATE search_meta SET value = 'another pythainlp' WHERE key = 'tokenizer'")
+    post.text = "ทำนา"
+    assert upsert_post(db, post) == "updated"  # the crawl goes on
+    with pytest.raises(IndexNotReady):
+        search.search(db, "ทำนา")
+    assert search.rebuild(db) == 1
+    assert ids(search.search(db, "ทำนา")) == ["1"]
+    assert search.count(db, "ผ้า") == 0
+    db.execute("INSERT INTO search_fts (search_fts) VALUES ('integrity-check')")
+
+
 def test_an_old_archive_is_upgraded_from_its_posts(tmp_path):
     path = tmp_path / "old.db"
     from sqlite_utils import Database
