@@ -52,16 +52,18 @@ def _find_post(db: Database, blog_id: str, post_id: str) -> dict[str, Any] | Non
     return next(iter(rows), None)
 
 
-def upsert_post(db: Database, post: Post) -> UpsertResult:
+def upsert_post(db: Database, post: Post, run_id: int | None = None) -> UpsertResult:
     """Insert or update one post, keyed on (blog_id, post_id).
 
     An update that changes the title or text first saves the previous version in
-    ``post_versions`` and re-indexes the post for search.
+    ``post_versions`` and re-indexes the post for search. ``run_id``, the crawl run
+    writing it, is kept on a row it inserts or changes (``first_run_id`` on insert).
     """
     row = post_row(post)
     with db.atomic():
         old = _find_post(db, post.blog_id, post.post_id)
         if old is None:
+            row.update(run_id=run_id, first_run_id=run_id)
             post_pk = db.table("posts").insert(row).last_rowid
             assert post_pk is not None  # id is an INTEGER PRIMARY KEY: rowid == id
             search.index_post(db, post_pk, post.title, post.text)
@@ -71,6 +73,8 @@ def upsert_post(db: Database, post: Post) -> UpsertResult:
             return "unchanged"
         if changed & {"title", "text"}:
             _save_version(db, old)
+        if run_id is not None:
+            row["run_id"] = run_id
         db.table("posts").update(old["id"], row)
         if changed & {"title", "text"}:
             search.index_post(db, old["id"], post.title, post.text)
