@@ -10,6 +10,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+# Set by the archive pipeline at the end of a run (goahead_crawler/run_record.py).
+STATUS_KEY = "goahead/run/status"
+ERRORS_KEY = "goahead/run/errors"
+
 
 @dataclass
 class CrawlResult:
@@ -22,13 +26,26 @@ class CrawlResult:
 
     @property
     def errors(self) -> int:
+        """The run's failures (one list, reconciled by the archive pipeline); without an
+        archive, the ERROR lines logged and the WARC errors."""
+        if ERRORS_KEY in self.stats:
+            return int(self.stats[ERRORS_KEY])
         return int(self.stats.get("log_count/ERROR", 0)) + int(
             self.stats.get("goahead/warc/errors", 0)
         )
 
     @property
+    def status(self) -> str:
+        """The run's status (finished, incomplete, failed, shutdown, refused, ...)."""
+        if STATUS_KEY in self.stats:
+            return str(self.stats[STATUS_KEY])
+        if self.finish_reason == "finished" and self.errors:
+            return "incomplete"
+        return self.finish_reason
+
+    @property
     def ok(self) -> bool:
-        return self.finish_reason == "finished" and self.errors == 0
+        return self.status == "finished"
 
     def stat(self, key: str) -> int:
         return int(self.stats.get(key, 0) or 0)

@@ -116,6 +116,14 @@ GOAHEAD_PROGRESS_ENABLED = False
 GOAHEAD_PROGRESS_MODE = "auto"
 # Seconds between updates (0: 0.5 s for rich bars, 10 s for plain lines).
 GOAHEAD_PROGRESS_INTERVAL = 0.0
+# The running crawl writes its counts and the listings found so far into its run row
+# every this many seconds (0: never on a timer) and every this many items: `goahead runs`
+# shows a live crawl's figures, and a killed one keeps what it found.
+GOAHEAD_RUN_UPDATE_INTERVAL = 5.0
+GOAHEAD_RUN_UPDATE_ITEMS = 100
+# How the crawl was started (`goahead crawl` sets it), kept in its run row: what the
+# hint to resume a stopped or killed crawl repeats. Empty: this process's command line.
+GOAHEAD_COMMAND = ""
 # Set by `goahead crawl --resume`: the job dir (beside JOBDIR) and when the job began; a
 # resumed job skips pages it archived already.
 GOAHEAD_RESUME_JOB = ""

@@ -4,9 +4,11 @@ Every ``goahead`` command is a :class:`Command` (``@command()`` below, or ``@cli
 on the group), whose ``invoke`` turns, in one place:
 
 - an :class:`~archive.errors.ArchiveError` into ``Error: MESSAGE (HINT)``, exit 1 (2 for a
-  malformed search, a usage error);
+  malformed search, a usage error, and an archive that cannot be used as it stands:
+  read-only, locked, damaged, full);
 - the user errors of the crawler (a bad sites file, a busy resume job, a capture or WARC
-  file that is not there, a failed WACZ) into ``Error: MESSAGE``, exit 1;
+  file that is not there, a failed WACZ) into ``Error: MESSAGE``, exit 1 (2 for a blog
+  that another crawl is crawling into the same archive);
 - a missing optional extra (Datasette, cdxj-indexer, py-wacz, Scrapyd) into one line with
   the pip command, exit 1.
 
@@ -34,13 +36,15 @@ QUERY_EXIT = 2  # a malformed query is a usage error, as click's own are
 
 def user_errors() -> tuple[type[Exception], ...]:
     """The crawler's exceptions whose message is meant for the user as it stands."""
+    from goahead_crawler.crawl_lock import CrawlBusy
     from goahead_crawler.extensions.resume import JobBusy
     from goahead_crawler.sites import SitesError
     from goahead_crawler.warc.indexing import WaczError
     from goahead_crawler.warc.reader import NotAResponse
     from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing
 
-    return (SitesError, JobBusy, CaptureNotFound, WarcFileMissing, NotAResponse, WaczError)
+    return (SitesError, JobBusy, CrawlBusy, CaptureNotFound, WarcFileMissing, NotAResponse,
+            WaczError)
 
 
 def missing_extra(command_path: str, module: str) -> str:
@@ -67,12 +71,14 @@ def explain(exc: Exception, command_path: str) -> click.ClickException | None:
     if isinstance(exc, ArchiveError):
         message = f"{exc} ({exc.hint})" if exc.hint else str(exc)
         error = click.ClickException(message)
-        error.exit_code = QUERY_EXIT if isinstance(exc, QueryError) else 1
+        error.exit_code = QUERY_EXIT if isinstance(exc, QueryError) else exc.exit_code
         return error
     if isinstance(exc, ImportError) and _missing_module(exc) in EXTRAS:
         return click.ClickException(missing_extra(command_path, _missing_module(exc) or ""))
     if isinstance(exc, user_errors()):
-        return click.ClickException(str(exc))
+        error = click.ClickException(str(exc))
+        error.exit_code = getattr(exc, "exit_code", 1)
+        return error
     return None
 
 

@@ -25,17 +25,31 @@ TEXT_COLUMNS = frozenset({"site", "started", "ended", "status"})
 
 
 def run_rows(db: Any, site: str | None = None, limit: int = 20) -> Iterator[dict[str, Any]]:
-    """The latest crawl runs, newest first, as RUN_COLUMNS plus their ``failures``."""
-    from archive.runs import latest_runs
-    from goahead_crawler.middleware.failures import failures_from_stats
+    """The latest crawl runs, newest first, as RUN_COLUMNS plus their ``failures``, the
+    ``command`` that started them and, for one that stopped before its end, ``resume``.
 
+    A run whose process died (marked running, its pid gone) reads as killed, and a killed
+    run's counts are at least what its rows prove it stored (archive.runs.stored_counts).
+    """
+    from archive.runs import latest_runs, stored_counts, with_stored_counts
+    from goahead_crawler.middleware.failures import failures_from_stats
+    from goahead_crawler.run_state import resume_hint, status_now
+
+    latest: set[str] = set()
     for row in latest_runs(db, site, limit):
+        row = dict(row, status=status_now(row))
+        if row["status"] in ("killed", "running"):
+            row = with_stored_counts(row, stored_counts(db, row["id"]))
         stats = json.loads(row["stats"] or "{}")
         out = {}
         for name, source in RUN_COLUMNS.items():
             value = stats.get(source[6:]) if source.startswith("stats:") else row[source]
             out[name] = 0 if value is None and name not in TEXT_COLUMNS else value
         out["failures"] = failures_from_stats(row["stats"])
+        out["command"] = row.get("command")
+        first_of_site = row["site"] not in latest
+        latest.add(row["site"])
+        out["resume"] = resume_hint(row) if first_of_site else None
         yield out
 
 
@@ -62,10 +76,13 @@ def _run_cells(row: dict[str, Any]) -> list[str]:
 @click.option("--site", help="Only this blog (host).")
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
 @click.option("--failures", "show_failures", is_flag=True,
-              help="Also list each failed request and its error.")
+              help="Also list each failure with its reason: a post the blog lists that was"
+                   " not stored, a request that failed after its retries, an error.")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_json: bool) -> None:
-    """List crawl runs, newest first: posts new/updated/unchanged/deleted/failed, requests.
+    """List crawl runs, newest first: status, posts new/updated/unchanged/deleted/failed,
+    requests, errors (the number of failures). A running crawl shows its live counts; a
+    killed one what it stored, and how to resume it.
 
     \b
     Example:
@@ -79,36 +96,52 @@ def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_jso
     header = ["id", "site", "started", "status", "posts", "requests", "MB", "errors"]
     click.echo(columns([header, *(_run_cells(row) for row in rows)]))
     click.echo("posts: new/updated/unchanged/deleted/failed")
+    for row in rows:
+        if row["resume"]:
+            click.echo(row["resume"])
     if show_failures:
         for row in rows:
             for failure in row["failures"]:
-                click.echo(f"run {row['id']}: {failure['url']}  {failure['error']}"
-                           f" ({failure['retries']} retries)")
+                retries = f" ({failure['retries']} retries)" if failure.get("retries") else ""
+                click.echo(f"run {row['id']}: {failure.get('url') or '-'}  {failure['error']}"
+                           f"{retries}")
 
 
 @command()
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 def status(db_path: str, as_json: bool) -> None:
-    """Show the archive at a glance: sites, posts, last run per site, WARC bytes.
+    """Show the archive at a glance: sites, posts, posts the blog lists against those in the
+    archive (missing), last run per site, WARC bytes.
 
     \b
     Example:
         goahead status --db archive.db
     """
     from archive.runs import archive_status
+    from goahead_crawler.run_state import status_now
 
     summary = archive_status(open_existing(db_path))
+    for site in summary["sites"]:
+        if site["last_status"] == "running":
+            site["last_status"] = status_now({"status": "running", "pid": site.pop("last_pid"),
+                                              "host": site.pop("last_host")})
+        site.pop("last_pid", None)
+        site.pop("last_host", None)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
     click.echo(f"{db_path}: {summary['posts']:,} posts, {summary['comments']:,} comments,"
                f" {summary['runs']} runs, {summary['warc_files']} WARC files"
                f" ({summary['warc_bytes'] / 1e6:.2f} MB of records)")
-    rows = [["site", "posts", "last run", "status"]]
-    rows += [[site["site"], f"{site['posts']:,}", (site["last_run"] or "").replace("T", " "),
-              site["last_status"] or ""] for site in summary["sites"]]
+    rows = [["site", "posts", "listed", "missing", "last run", "status"]]
+    rows += [[site["site"], f"{site['posts']:,}", f"{site['listed']:,}", f"{site['missing']:,}",
+              (site["last_run"] or "").replace("T", " "), site["last_status"] or ""]
+             for site in summary["sites"]]
     click.echo(columns(rows))
+    if any(site["missing"] for site in summary["sites"]):
+        click.echo("missing: listed by the blog, not in the archive; the next crawl fetches"
+                   " them first")
 
 
 @command()

@@ -2,10 +2,11 @@
 
 A downloader middleware at 50, inside Scrapy's ``RetryMiddleware`` (550), so it sees what
 ``RetryMiddleware`` gave up on: a retryable status or a download exception after the last
-retry. Each one goes into the stats (``goahead/failures``: a JSON list of ``{url, error,
-retries}``; ``goahead/failed/...`` counters), which the archive pipeline writes into the
-run's row; ``goahead runs`` reports them and the next run fetches those URLs again (they
-have no post row).
+retry. Each one goes into the run ledger (:mod:`goahead_crawler.ledger`: the run's one list
+of failures, which the archive pipeline writes into the run's row at the end) and into the
+stats (``goahead/failures``: a JSON list of ``{url, error, retries}``, for crawls without
+an archive; ``goahead/failed/...`` counters); ``goahead runs`` reports them and the next
+run fetches those URLs again (they have no post row).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from goahead_crawler.blogger.urls import is_post_path, is_static_page_path
+from goahead_crawler.ledger import RunLedger
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -56,6 +58,7 @@ class FailureLog:
         kind = "posts" if is_post_path(request.url) or is_static_page_path(request.url) else "other"
         stats.inc_value("goahead/failed/requests")
         stats.inc_value(f"goahead/failed/{kind}")
+        RunLedger.of(self.crawler).fail(request.url, error, request.meta.get("retry_times", 0))
         if len(self.failures) < FAILURES_KEPT:
             self.failures.append({"url": request.url, "error": error,
                                   "retries": request.meta.get("retry_times", 0)})

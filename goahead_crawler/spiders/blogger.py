@@ -57,12 +57,13 @@ from goahead_crawler.extract.article import Article
 from goahead_crawler.items import GonePost, PostComments, page_post
 from goahead_crawler.spiders.discovery import Discovery
 from goahead_crawler.spiders.incremental import IncrementalRoutes, load_previous
+from goahead_crawler.spiders.unstored import ListedRoutes
 
 GONE = (404, 410)
 STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
 
 
-class BloggerSpider(IncrementalRoutes, scrapy.Spider):
+class BloggerSpider(ListedRoutes, IncrementalRoutes, scrapy.Spider):
     """Archive every post and static page of one Blogger blog.
 
     ``scrapy crawl blogger -a url=https://example.blogspot.com/``
@@ -98,7 +99,10 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self._restore():  # a resumed job: its queue holds the rest of discovery
+        resumed = self._restore()  # a resumed job: its queue holds the rest of discovery
+        for request in self._unstored_first():  # listed before, still not in the archive
+            yield request
+        if resumed:
             return
         self.previous = self.previous or load_previous(self.crawler, self.root)
         if self.previous:
@@ -148,6 +152,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
         if count:
             self._stat(f"found/{source}")
         claimed = self.frontier.claim(url, kind)
+        self._note(url, source, kind, lastmod, refused=claimed is None)
         if claimed is None:
             if not same_blog(self.frontier.key(url), self.root):
                 self._stat("offsite")
@@ -269,6 +274,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
                 yield from self._schedule(entry.url, "sitemap", lastmod=entry.lastmod)
             else:
                 self._stat("found/sitemap")
+                self._note(entry.url, "sitemap", lastmod=entry.lastmod)
                 self.frontier.hold(entry)
         for entry in page.pages if self.pages_enabled else []:
             yield from self._schedule(entry.url, "sitemap-pages", kind="page",
@@ -357,8 +363,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
             self.logger.warning("Gone (%s), recorded and not retried: %s", status, url)
             yield GonePost(self.frontier.key(url), status)
             return
-        self._stat("posts/failed")
-        self.logger.error("Could not fetch %s: %s", url, failure.value)
+        self._fetch_failed(failure)
 
     # -- comments and assets ---------------------------------------------------------------
     def _comments(self, article: Article, entry: FeedEntry | None, blog_id: str,

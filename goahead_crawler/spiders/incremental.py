@@ -60,7 +60,8 @@ def previous_run(db: Database | None, site: str, margin_seconds: float) -> Previ
         return None
     retry: list[str] = []
     for stats in stats_since(db, site, last["id"]):
-        retry += [f["url"] for f in failures_from_stats(stats) if f["url"] not in retry]
+        retry += [f["url"] for f in failures_from_stats(stats)
+                  if f.get("url") and f["url"] not in retry]
     return PreviousRun(last["id"], last["started_at"],
                        updated_min(last["started_at"], margin_seconds),
                        live_post_urls(db, site), retry)
