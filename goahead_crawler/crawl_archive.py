@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from scrapy import signals
 
-from archive.connection import check_writable, open_archive
+from archive.connection import open_archive
 from archive.errors import ArchiveError
 
 if TYPE_CHECKING:
@@ -33,12 +33,12 @@ _CHECKED: set[str] = set()  # archives this process has proved writable
 
 
 def check_archive(path: str) -> None:
-    """Prove the archive can take a crawl's writes (archive.connection.check_writable),
+    """Prove the archive can take a crawl's writes (``open_archive(path, check=True)``),
     once per process: ``goahead crawl`` does it before any crawler starts, and the
     pipeline of a crawl started the Scrapy way does it before the first request."""
     key = str(Path(path).resolve())
     if key not in _CHECKED:
-        check_writable(path)
+        open_archive(path, check=True).close()
         _CHECKED.add(key)
 
 

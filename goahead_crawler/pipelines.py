@@ -14,8 +14,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from archive.captures import record_capture
-from archive.connection import unusable
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, explain_sqlite
 from archive.models import Capture, Post
 from archive.posts import mark_gone, upsert_comments, upsert_post, upsert_site
 from goahead_crawler import crawl_lock
@@ -225,7 +224,7 @@ class ArchivePipeline:
 
     def _write_failed(self, err: sqlite3.Error) -> None:
         self.write_failed = True
-        problem = unusable(err, self.archive.path)
+        problem = explain_sqlite(err, self.archive.path)
         message = f"{problem} ({problem.hint})" if problem else f"{self.archive.path}: {err}"
         self.crawler.stats.set_value("goahead/archive/write_failed", message)
         logger.error("Archive write failed, stopping the crawl: %s", message)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.connection import check_writable, open_archive
-from archive.errors import ArchiveCorrupt, ArchiveLocked, ArchiveReadOnly
+from archive import connection
+from archive.connection import open_archive
+from archive.errors import ArchiveDamaged, ArchiveLocked, ArchiveReadOnly
 from archive.models import Post
 from archive.posts import upsert_post
 from sampleblog.server import SampleSite, start
@@ -86,19 +87,20 @@ def test_a_read_only_archive_is_refused(site: SampleSite, tmp_path: Path) -> Non
     db = an_archive(folder / "archive.db", posts=3)
     with read_only_folder(folder):
         with pytest.raises(ArchiveReadOnly):
-            check_writable(db)
+            open_archive(db, check=True)
         done = crawl(site, db, tmp_path)
     refused(done, site, db, "read-only")
 
 
-def test_a_locked_archive_is_refused_after_the_busy_wait(site: SampleSite,
-                                                         tmp_path: Path) -> None:
+def test_a_locked_archive_is_refused_after_the_busy_wait(site: SampleSite, tmp_path: Path,
+                                                         monkeypatch) -> None:
     db = an_archive(tmp_path / "archive.db", posts=3)
     holder = sqlite3.connect(db)
     holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
     try:
+        monkeypatch.setattr(connection, "BUSY_TIMEOUT", 0.1)
         with pytest.raises(ArchiveLocked):
-            check_writable(db, busy_timeout=0.1)
+            open_archive(db, check=True)
         done = crawl(site, db, tmp_path, GOAHEAD_BUSY_TIMEOUT="0.5")
     finally:
         holder.rollback()
@@ -112,8 +114,8 @@ def test_a_damaged_archive_is_refused(site: SampleSite, tmp_path: Path) -> None:
     with db.open("r+b") as fh:  # a torn write: garbage over pages in the middle
         fh.seek(size // 2 - (size // 2) % 4096)
         fh.write(os.urandom(3 * 4096))
-    with pytest.raises(ArchiveCorrupt):
-        check_writable(db)
+    with pytest.raises(ArchiveDamaged):
+        open_archive(db, check=True)
     done = crawl(site, db, tmp_path)
     refused(done, site, db, "is damaged")
     assert "goahead reindex" in done.stderr  # what to do

@@ -31,7 +31,7 @@ EXTRAS = {
     "scrapyd": ("scrapyd", "scrapyd"),
     "scrapyd_client": ("scrapyd-client", "scrapyd"),
 }
-QUERY_EXIT = 2  # a malformed query is a usage error, as click's own are
+QUERY_EXIT = 2  # a malformed query is a usage error, as click's own are; so is an unusable archive
 
 
 def user_errors() -> tuple[type[Exception], ...]:
@@ -66,12 +66,12 @@ def _missing_module(exc: BaseException) -> str | None:
 
 def explain(exc: Exception, command_path: str) -> click.ClickException | None:
     """The one-line error for ``exc``, or None when it is not the user's to fix."""
-    from archive.errors import ArchiveError, QueryError
+    from archive.errors import ArchiveError, ArchiveUnusable, QueryError
 
     if isinstance(exc, ArchiveError):
         message = f"{exc} ({exc.hint})" if exc.hint else str(exc)
         error = click.ClickException(message)
-        error.exit_code = QUERY_EXIT if isinstance(exc, QueryError) else exc.exit_code
+        error.exit_code = QUERY_EXIT if isinstance(exc, QueryError | ArchiveUnusable) else 1
         return error
     if isinstance(exc, ImportError) and _missing_module(exc) in EXTRAS:
         return click.ClickException(missing_extra(command_path, _missing_module(exc) or ""))
