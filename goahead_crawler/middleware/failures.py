@@ -19,6 +19,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from goahead_crawler.blogger.urls import is_post_path, is_static_page_path
 from goahead_crawler.ledger import RunLedger
+from goahead_crawler.middleware.scope_guard import OutOfScope
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -50,7 +51,9 @@ class FailureLog:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if not isinstance(exception, IgnoreRequest):
+        if isinstance(exception, OutOfScope):
+            self.record(request, str(exception)[:300])
+        elif not isinstance(exception, IgnoreRequest):
             self.record(request, f"{type(exception).__name__}: {exception}"[:300])
 
     def record(self, request: Request, error: str) -> None:
@@ -58,7 +61,8 @@ class FailureLog:
         kind = "posts" if is_post_path(request.url) or is_static_page_path(request.url) else "other"
         stats.inc_value("goahead/failed/requests")
         stats.inc_value(f"goahead/failed/{kind}")
-        RunLedger.of(self.crawler).fail(request.url, error, request.meta.get("retry_times", 0))
+        first = (request.meta.get("redirect_urls") or [request.url])[0]  # as it was asked
+        RunLedger.of(self.crawler).fail(first, error, request.meta.get("retry_times", 0))
         if len(self.failures) < FAILURES_KEPT:
             self.failures.append({"url": request.url, "error": error,
                                   "retries": request.meta.get("retry_times", 0)})

@@ -91,5 +91,5 @@ def fetch_failure_reason(failure: Failure) -> str:
             return "excluded by robots.txt"
         if "offsite" in text.lower():
             return f"redirected off the blog, to {failure.request.url}"
-        return f"not requested: {text}"
+        return text or "not requested"  # e.g. out of scope (redirected from ...): why
     return f"{type(exc).__name__}: {exc}"[:300]
