@@ -40,7 +40,6 @@ from .errors import (
 )
 from .migrations import migrations
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 # Seconds a statement waits for another connection's lock before failing (a crawl's
 # pipeline writes while `goahead merge` or `reindex` runs on the same archive); the
 # environment variable GOAHEAD_BUSY_TIMEOUT changes it (docs/OPERATIONS.md).
@@ -197,10 +196,29 @@ def _check_file(path: Path, *, empty_ok: bool) -> None:
         if empty_ok:
             return  # an empty file becomes a new archive
         raise NotAnArchive(f"{path} is empty, not an archive")
-    with path.open("rb") as handle:
-        magic = handle.read(len(SQLITE_MAGIC))
-    if magic != SQLITE_MAGIC:
+    if not _is_sqlite(path):
         raise NotAnArchive(f"{path} is not a goahead archive (not an SQLite database)")
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether ``path`` starts with SQLite's header, asked of SQLite itself (read-only).
+
+    Never with a file descriptor of our own: closing it would drop every POSIX lock this
+    process holds on the file (close(2) releases all of a process's fcntl locks on it),
+    including those of an open connection to the same archive (a second blog crawled in
+    the same process, a test, a long-lived reader). Another process could then take the
+    write lock under that connection, or check-point and delete the WAL it is reading:
+    "database disk image is malformed". SQLite shares one descriptor per file within a
+    process and keeps the locks."""
+    probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        probe.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as err:
+        # not readable here for another reason (locked, a read-only folder): the opener says
+        return "not a database" not in str(err)
+    finally:
+        probe.close()
+    return True
 
 
 def _check_schema(db: Database, path: Path, *, new_ok: bool = True) -> None:
