@@ -53,10 +53,14 @@ def finish_run(
     if unknown:
         raise ValueError(f"unknown run counters: {sorted(unknown)}; known: {RUN_COUNTERS}")
     values: dict[str, Any] = {name: counters.get(name, 0) for name in RUN_COUNTERS}
-    values.update(finished_at=now_utc(), updated_at=now_utc(), status=status,
-                  stats=json.dumps(dict(stats), ensure_ascii=False, default=str))
+    values.update(finished_at=now_utc(), updated_at=now_utc(), status=status)
+    # Two writes: the status and counts first, small and in place, so that they are
+    # recorded even on a full disk, where the stats (a large value) may not fit.
     with db.atomic():
         db.table("runs").update(run_id, values)
+    with db.atomic():
+        db.table("runs").update(run_id, {
+            "stats": json.dumps(dict(stats), ensure_ascii=False, default=str)})
 
 
 def close_stale_runs(db: Database, site: str, since: str) -> int:
