@@ -10,12 +10,15 @@ on the group), whose ``invoke`` turns, in one place:
 - a missing optional extra (Datasette, cdxj-indexer, py-wacz, Scrapyd) into one line with
   the pip command, exit 1.
 
-Anything else is a bug and keeps its traceback.
+Anything else is a bug and keeps its traceback. What a command skipped and went on without
+(a damaged WARC record, a body past the size limit) is a ``warning:`` line each and exit
+status 1 at the end (:func:`warn_skipped`).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -37,10 +40,11 @@ def user_errors() -> tuple[type[Exception], ...]:
     from goahead_crawler.extensions.resume import JobBusy
     from goahead_crawler.sites import SitesError
     from goahead_crawler.warc.indexing import WaczError
-    from goahead_crawler.warc.reader import NotAResponse
+    from goahead_crawler.warc.reader import NotAResponse, UnreadableRecord
     from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing
 
-    return (SitesError, JobBusy, CaptureNotFound, WarcFileMissing, NotAResponse, WaczError)
+    return (SitesError, JobBusy, CaptureNotFound, WarcFileMissing, NotAResponse, WaczError,
+            UnreadableRecord)
 
 
 def missing_extra(command_path: str, module: str) -> str:
@@ -74,6 +78,15 @@ def explain(exc: Exception, command_path: str) -> click.ClickException | None:
     if isinstance(exc, user_errors()):
         return click.ClickException(str(exc))
     return None
+
+
+def warn_skipped(problems: Sequence[str]) -> None:
+    """One ``warning:`` line per thing skipped (file and byte offset named), then exit
+    status 1; nothing when there is nothing."""
+    for line in problems:
+        click.echo(f"warning: {line}", err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
 
 
 class Command(click.Command):
