@@ -77,6 +77,18 @@ def open_read_only(path: str | Path, *, allow_outdated: bool = False) -> Databas
     return db
 
 
+def archive_path(db: Database) -> Path | None:
+    """The file an open archive lives in (None for an in-memory one)."""
+    name = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    return Path(name) if name else None
+
+
+def holds_rows(db: Database) -> bool:
+    """True when the archive has any post or capture (a fresh one has neither)."""
+    return any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+               for table in ("posts", "captures"))
+
+
 def pending_migrations(db: Database) -> list[str]:
     """Names of this goahead's migrations the archive does not have yet."""
     return [m.name for m in migrations.pending(db)]
