@@ -42,7 +42,7 @@ def merge_into(path: str | Path, shards: Iterable[str | Path]) -> Counter[str]:
     that every shard is there: a missing one is an error before ``path`` is touched."""
     shards = list(shards)
     check_shards(shards, into=path)
-    into = open_archive(path)
+    into = open_archive(path, check=True)
     try:
         return merge(into, shards)
     finally:
