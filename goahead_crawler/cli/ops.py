@@ -160,7 +160,7 @@ def reindex(warc_dir: str, db_path: str) -> None:
     from archive.connection import open_archive
     from goahead_crawler.rebuild import reindex_warcs
 
-    db = open_archive(db_path)
+    db = open_archive(db_path, check=True)  # damaged, read-only, locked: said before any work
     try:
         with output.export_progress(enabled=True) as progress:
             result = reindex_warcs(warc_dir, db, progress=progress)

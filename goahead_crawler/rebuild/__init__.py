@@ -15,6 +15,7 @@ archive), so a rebuilt archive has none, and its captures name no run.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,6 +114,7 @@ def crawl_id(path: Path) -> str | None:
 
 
 def _home(db: Any) -> str | None:
-    """The archive's folder (the scratch archive goes beside it), None for :memory:."""
+    """The archive's folder when it can take the scratch archive (same disk, room for a
+    copy), else None: the system's temporary folder."""
     path = archive_path(db)
-    return str(path.parent) if path else None
+    return str(path.parent) if path and os.access(path.parent, os.W_OK) else None

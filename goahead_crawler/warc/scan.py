@@ -111,11 +111,13 @@ def read_record_at(fh: BinaryIO, name: str, offset: int) -> Scanned:
         record = next(records, None)
         if record is None:
             raise RecordDamaged("no WARC record here")
+        if not record.format.startswith("warc"):  # warcio reads any 5 words as an ARC line
+            raise RecordDamaged("not a WARC record (neither a gzip member nor WARC/1.x here)")
         _check_http(record)
         block = _read_through(record)
         records.read_to_end(record)
     except BROKEN as exc:
-        raise RecordDamaged(damage_reason(exc)) from exc
+        raise RecordDamaged(_what_is_here(fh, offset, exc)) from exc
     _check_ended(records)
     start, length = records.member_info
     return Scanned(name, start, length, record.rec_type, record.rec_headers,
@@ -151,6 +153,17 @@ def _check_ended(records: ArchiveIterator) -> None:
     decompressor = records.reader.decompressor if records.reader else None
     if decompressor is not None and not decompressor.eof:
         raise RecordDamaged("gzip member cut short")
+
+
+def _what_is_here(fh: BinaryIO, offset: int, exc: BaseException) -> str:
+    """warcio calls anything it cannot inflate or parse an unknown format: say which."""
+    reason = damage_reason(exc)
+    if "Unknown archive format" not in reason:
+        return reason
+    fh.seek(offset)
+    if fh.read(len(GZIP_MAGIC)) == GZIP_MAGIC:
+        return "corrupt gzip member (its data cannot be inflated)"
+    return "not a WARC record (neither a gzip member nor WARC/1.x here)"
 
 
 def damage_reason(exc: BaseException) -> str:
