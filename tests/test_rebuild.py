@@ -80,7 +80,7 @@ def test_reindex_into_the_crawled_archive_changes_nothing(crawled: dict) -> None
     shutil.copy(crawled["db"], again)
     result = run_goahead("reindex", "--warc-dir", str(crawled["warcs"]), "--db", str(again))
     assert result.returncode == 0, result.stderr
-    assert "(0 new, 0 updated, " in result.stdout
+    assert "(merged in: 0 new, 0 updated, " in result.stdout
     assert differences(crawled["db"], again, dict([*TABLES.items(), RUNS])) == {}
 
 

@@ -166,12 +166,14 @@ def reindex(warc_dir: str, db_path: str) -> None:
             result = reindex_warcs(warc_dir, db, progress=progress)
     finally:
         db.close()
+    outcome = f"{result.new} new, {result.updated} updated, {result.unchanged} unchanged"
+    if result.merged:
+        outcome = f"merged in: {outcome}, {result.older} older versions added"
     click.echo(
-        f"{result.files} WARC files, {result.records} records: {result.posts} posts and "
-        f"{result.pages} pages re-extracted ({result.new} new, {result.updated} updated, "
-        f"{result.unchanged} unchanged), {result.deleted} marked deleted, "
-        f"{result.comments} comments"
-        + (f", {len(result.problems)} damaged or unreadable (see warnings)"
+        f"{result.files} WARC files, {result.records} records: {result.posts} post and "
+        f"{result.pages} page captures re-extracted ({outcome}), {result.deleted} marked "
+        f"deleted, {result.comments} comments"
+        + (f"; {len(result.problems)} damaged or unreadable, skipped (see the warnings)"
            if result.problems else ""))
     warn_skipped(result.problems)
 

@@ -38,6 +38,7 @@ class ReindexResult(Replayed):
     files: int = 0
     records: int = 0
     older: int = 0  # earlier versions a merge into an existing archive added
+    merged: bool = False  # rebuilt beside the archive, then merged into it
     damage: list[Damage] = field(default_factory=list)
 
     @property
@@ -70,6 +71,7 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
             counts = merge_shard(db, rebuilt)
         finally:
             rebuilt.close()
+    result.merged = True
     result.new, result.updated = counts["posts_new"], counts["posts_updated"]
     result.unchanged, result.older = counts["posts_unchanged"], counts["posts_older"]
     return result
