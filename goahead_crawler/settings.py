@@ -93,6 +93,10 @@ GOAHEAD_PAGER_ENABLED = True
 GOAHEAD_COMMENTS_ENABLED = True
 # Also capture post images (Blogger image hosts) into the WARC, so that a replay shows them.
 GOAHEAD_ASSETS_ENABLED = False
+# Origins (scheme://host[:port]) that count as Blogger static hosts besides Blogger's own
+# (blogger/scope.py): a custom domain's CDN, or a local stand-in for Blogger's image hosts.
+# Images and page requisites may come from them; the blog's pages never.
+GOAHEAD_STATIC_ORIGINS = []
 
 # --- goahead: incremental re-crawls ---------------------------------------------------
 # Re-runs fetch only what changed since the last finished full run of the blog (feed
@@ -123,6 +127,10 @@ GOAHEAD_RESUME_SINCE = ""
 # Around RetryMiddleware (550): RetryAfter waits before it retries, FailureLog sees what it
 # gave up on.
 DOWNLOADER_MIDDLEWARES = {
+    # Scope by origin (scheme, host, port) for every request and redirect hop, ahead of
+    # robots.txt; Scrapy's own OffsiteMiddleware compares host names only.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "goahead_crawler.middleware.scope_guard.ScopeGuard": 40,
     "goahead_crawler.middleware.retry_after.RetryAfter": 560,
     "goahead_crawler.middleware.failures.FailureLog": 50,
     # Incremental runs: If-None-Match / If-Modified-Since from the URL's last capture.

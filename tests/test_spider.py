@@ -223,7 +223,7 @@ def test_comments_off_and_assets_on() -> None:
     assert post.updated == "2024-01-01T00:00:00Z"  # sitemap lastmod, no feed entry
     (image,) = [r for r in out if isinstance(r, Request)]
     assert image.url == "https://blogger.googleusercontent.com/img/b/x/s640/p.jpg"
-    assert image.meta["allow_offsite"] is True
+    assert image.meta["goahead_scope"] == "static"  # checked by ScopeGuard, not offsite
 
 
 def test_the_blogs_own_https_redirect_is_adopted_once() -> None:

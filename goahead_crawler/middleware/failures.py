@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from goahead_crawler.blogger.urls import is_post_path, is_static_page_path
+from goahead_crawler.middleware.scope_guard import OutOfScope
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -48,7 +49,9 @@ class FailureLog:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if not isinstance(exception, IgnoreRequest):
+        if isinstance(exception, OutOfScope):
+            self.record(request, str(exception)[:300])
+        elif not isinstance(exception, IgnoreRequest):
             self.record(request, f"{type(exception).__name__}: {exception}"[:300])
 
     def record(self, request: Request, error: str) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from lxml import etree
@@ -45,6 +44,7 @@ from goahead_crawler.blogger.feed import (
 )
 from goahead_crawler.blogger.frontier import Frontier
 from goahead_crawler.blogger.pager import page_links
+from goahead_crawler.blogger.scope import Scope
 from goahead_crawler.blogger.sitemap import read_sitemap
 from goahead_crawler.blogger.urls import (
     blog_root,
@@ -55,6 +55,7 @@ from goahead_crawler.blogger.urls import (
 )
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import GonePost, PostComments, page_post
+from goahead_crawler.middleware.scope_guard import SCOPE_META
 from goahead_crawler.spiders.discovery import Discovery
 from goahead_crawler.spiders.incremental import IncrementalRoutes, load_previous
 
@@ -76,7 +77,6 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
             raise ValueError(
                 "the blogger spider needs a blog URL: -a url=https://NAME.blogspot.com/")
         self.root = blog_root(url)
-        self.allowed_domains = [urlsplit(self.root).hostname]
         self.frontier = Frontier(self.root)
         self.discovery = Discovery()
         self.feed_extra: dict[str, str] = {}  # incremental: orderby=updated&updated-min=...
@@ -95,6 +95,8 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
         spider.pager_enabled = settings.getbool("GOAHEAD_PAGER_ENABLED")
         spider.comments_enabled = settings.getbool("GOAHEAD_COMMENTS_ENABLED")
         spider.assets_enabled = settings.getbool("GOAHEAD_ASSETS_ENABLED")
+        # what may be fetched (middleware/scope_guard.py checks every request against it)
+        spider.scope = Scope(spider.root, settings.getlist("GOAHEAD_STATIC_ORIGINS"))
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -141,6 +143,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
             self.logger.info("The blog moved to %s; scheduling there", root)
             self.root = root
             self.frontier.adopt_root(root)
+            self.scope.adopt(root)
 
     def _schedule(self, url: str, source: str, *, entry: FeedEntry | None = None,
                   kind: str = "post", lastmod: str | None = None, count: bool = True
@@ -407,7 +410,7 @@ class BloggerSpider(IncrementalRoutes, scrapy.Spider):
             if is_blogger_image(url):
                 self._stat("assets/requested")
                 yield scrapy.Request(url, callback=self.parse_asset, priority=-1,
-                                     meta={"allow_offsite": True, "goahead_source": "asset"})
+                                     meta={SCOPE_META: "static", "goahead_source": "asset"})
 
     def parse_asset(self, response: Response) -> None:
         self._stat("assets/captured")

@@ -1,0 +1,159 @@
+"""What a crawl may fetch: an allow-list of origins (scheme, host, port), never host names alone.
+
+A host name is not a boundary: ``127.0.0.1:8080`` and ``127.0.0.1:9090`` are different
+services, and a blog's redirect to the second must not make its page "the post". So scope is
+decided per origin, for one of two purposes:
+
+- ``"blog"``: the blog's own pages, feeds and sitemaps. Its origin, and the same host under
+  the other scheme when the port is that scheme's default (Blogger moves blogs from http to
+  https, and a redirect between the two is the blog's own).
+- ``"static"``: images and page requisites. The blog's origins, Blogger's static hosts
+  (:data:`BLOGGER_STATIC`, some only under given paths) on their default ports, and origins
+  an operator names (a CDN of a custom domain, or the test suite's local stand-in for
+  Blogger's image hosts). Ads and trackers (:data:`DENIED`) are refused first, whatever host
+  list they might also be on.
+
+A URL that is not http(s), has no host, an impossible port, or carries credentials
+(``user:pass@``) is in no scope. Pure: URLs in, a refusal reason (or None) out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from goahead_crawler.blogger.urls import normalise_host
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+PURPOSES = ("blog", "static")
+
+
+@dataclass(frozen=True)
+class Origin:
+    scheme: str
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        port = "" if DEFAULT_PORTS[self.scheme] == self.port else f":{self.port}"
+        return f"{self.scheme}://{self.host}{port}"
+
+    def twin(self) -> Origin | None:
+        """The same host under the other scheme, when both ports are the defaults."""
+        if DEFAULT_PORTS[self.scheme] != self.port:
+            return None
+        other = "https" if self.scheme == "http" else "http"
+        return Origin(other, self.host, DEFAULT_PORTS[other])
+
+
+class NotInScope(ValueError):
+    """A URL that can be in no scope (not http(s), no host, bad port, credentials)."""
+
+
+def origin_of(url: str) -> Origin:
+    """The origin of ``url``; raises :class:`NotInScope` when it can have none we fetch."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise NotInScope(f"not an http(s) URL: {url[:200]!r}")
+    if parts.username is not None or parts.password is not None:
+        raise NotInScope("credentials in the URL (user:password@) are never sent")
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError as exc:  # a port over 65535, or not a number
+        raise NotInScope(f"impossible port in {url[:200]!r}") from exc
+    host = normalise_host(parts.hostname or "")
+    if not host:
+        raise NotInScope(f"no host in {url[:200]!r}")
+    return Origin(scheme, host, port)
+
+
+@dataclass(frozen=True)
+class HostRule:
+    """A host (``*.`` matches any subdomain, not the bare domain), optionally only under
+    some path prefixes."""
+
+    host: str
+    paths: tuple[str, ...] = ()
+
+    def matches(self, host: str, path: str) -> bool:
+        wild = self.host.startswith("*.")
+        found = host.endswith(self.host[1:]) if wild else host == self.host
+        return found and (not self.paths or path.startswith(self.paths))
+
+
+# Where Blogger serves post images, template images, stylesheets, scripts and fonts.
+BLOGGER_STATIC = (
+    HostRule("blogger.googleusercontent.com"),
+    HostRule("*.googleusercontent.com"),  # lh3-lh6: older uploads and profile photos
+    HostRule("*.bp.blogspot.com"),
+    HostRule("*.blogblog.com"),  # resources., img1., img2.: template images and scripts
+    HostRule("www.gstatic.com"),
+    HostRule("fonts.gstatic.com"),
+    HostRule("fonts.googleapis.com"),  # the @font-face stylesheets templates link
+    HostRule("www.blogger.com", ("/static/", "/img/", "/dyn-css/")),
+)
+# Ads, analytics, trackers and share widgets: never fetched, for any purpose.
+DENIED = (
+    HostRule("*.googlesyndication.com"),
+    HostRule("*.doubleclick.net"),
+    HostRule("*.googleadservices.com"),
+    HostRule("*.google-analytics.com"),
+    HostRule("*.googletagmanager.com"),
+    HostRule("*.googletagservices.com"),
+    HostRule("apis.google.com"),
+    HostRule("*.facebook.net"),
+    HostRule("*.facebook.com"),
+    HostRule("platform.twitter.com"),
+    HostRule("*.addthis.com"),
+    HostRule("*.sharethis.com"),
+    HostRule("*.scorecardresearch.com"),
+    HostRule("*.histats.com"),
+    HostRule("*.statcounter.com"),
+)
+
+
+def _rule_matches(rules: Iterable[HostRule], host: str, path: str) -> bool:
+    return any(rule.matches(host, path) for rule in rules)
+
+
+class Scope:
+    """The origins one blog's crawl may fetch from (see the module docstring)."""
+
+    def __init__(self, root: str, static_origins: Iterable[str] = ()) -> None:
+        self.blog: set[Origin] = set()
+        self.adopt(root)
+        self.static_origins = frozenset(origin_of(o) for o in static_origins)
+
+    def adopt(self, url: str) -> None:
+        """Count ``url``'s origin (and its scheme twin) as the blog's own."""
+        found = origin_of(url)
+        self.blog |= {o for o in (found, found.twin()) if o is not None}
+
+    def refusal(self, url: str, purpose: str = "blog") -> str | None:
+        """None when ``url`` may be fetched for ``purpose``; otherwise why not (one line,
+        for the run's failures)."""
+        if purpose not in PURPOSES:
+            raise ValueError(f"unknown scope purpose {purpose!r}; known: {PURPOSES}")
+        try:
+            origin = origin_of(url)
+        except NotInScope as exc:
+            return str(exc)
+        path = urlsplit(url).path or "/"
+        if _rule_matches(DENIED, origin.host, path):
+            return f"{origin.host} serves ads or trackers: never fetched"
+        if origin in self.blog:
+            return None
+        if purpose == "static" and self._static(origin, path):
+            return None
+        blog = ", ".join(sorted(str(o) for o in self.blog))
+        if purpose == "static":
+            return f"{origin} is neither the blog's ({blog}) nor a Blogger static host"
+        return f"{origin} is not the blog's ({blog})"
+
+    def _static(self, origin: Origin, path: str) -> bool:
+        if origin in self.static_origins:
+            return True
+        return origin.port == DEFAULT_PORTS[origin.scheme] and _rule_matches(
+            BLOGGER_STATIC, origin.host, path)

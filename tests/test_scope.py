@@ -1,0 +1,137 @@
+"""Scope is an origin allow-list: the blog's origins for its pages, Blogger's static hosts
+(and named origins) for images and requisites, never ads or trackers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
+
+from goahead_crawler.blogger.scope import NotInScope, Scope, origin_of
+from goahead_crawler.middleware.failures import FAILURES_KEY, FailureLog
+from goahead_crawler.middleware.scope_guard import OutOfScope, ScopeGuard
+from goahead_crawler.spiders.blogger import BloggerSpider
+from tests.conftest import goahead_crawler
+
+BLOG = "http://127.0.0.1:8000/"
+CDN = "http://127.0.0.1:9000"
+
+
+@pytest.mark.parametrize(("url", "purpose"), [
+    ("http://127.0.0.1:8000/2024/01/post.html", "blog"),
+    ("http://127.0.0.1:8000/feeds/posts/default?alt=json", "blog"),
+    ("http://127.0.0.1:8000/favicon.ico", "static"),
+    ("http://127.0.0.1:9000/img/b/x/s1600/p.jpg", "static"),
+    ("https://blogger.googleusercontent.com/img/b/x/s1600/p.jpg", "static"),
+    ("http://1.bp.blogspot.com/-a/b/c/d/s640/p.jpg", "static"),
+    ("https://resources.blogblog.com/img/icon18_edit_allbkg.gif", "static"),
+    ("https://www.blogger.com/static/v1/widgets/1-css_bundle_v2.css", "static"),
+    ("https://fonts.gstatic.com/s/sarabun/v1/x.ttf", "static"),
+])
+def test_in_scope(url: str, purpose: str) -> None:
+    assert Scope(BLOG, [CDN]).refusal(url, purpose) is None
+
+
+@pytest.mark.parametrize(("url", "purpose", "reason"), [
+    # same IP, another port: another service, never the blog
+    ("http://127.0.0.1:9999/2024/01/post.html", "blog", "is not the blog's"),
+    ("https://127.0.0.1:8000/2024/01/post.html", "blog", "is not the blog's"),
+    ("http://127.0.0.1:9000/2024/01/post.html", "blog", "is not the blog's"),  # the CDN
+    ("https://blogger.googleusercontent.com/img/b/x/p.jpg", "blog", "is not the blog's"),
+    ("http://127.0.0.1:9999/x.png", "static", "neither the blog's"),
+    ("https://blogger.googleusercontent.com:8443/img/p.jpg", "static", "neither"),
+    ("https://www.blogger.com/profile/123", "static", "neither"),
+    ("https://www.blogger.com/share-post.g?blogID=1", "static", "neither"),
+    ("https://evil.example/x.png", "static", "neither"),
+    ("https://pagead2.googlesyndication.com/pagead/js/adsbygoogle.js", "static", "ads or"),
+    ("https://www.googletagmanager.com/gtag/js?id=G-1", "static", "ads or trackers"),
+    ("https://www.google-analytics.com/analytics.js", "static", "ads or trackers"),
+    ("https://apis.google.com/js/platform.js", "static", "ads or trackers"),
+    ("https://connect.facebook.net/en_US/sdk.js", "static", "ads or trackers"),
+    ("http://user:pass@127.0.0.1:8000/2024/01/post.html", "blog", "credentials"),
+    ("javascript:alert(1)", "blog", "not an http(s) URL"),
+    ("ftp://127.0.0.1:8000/x", "blog", "not an http(s) URL"),
+    ("http://127.0.0.1:99999/x", "blog", "impossible port"),
+    ("http:///x", "blog", "no host"),
+])
+def test_out_of_scope(url: str, purpose: str, reason: str) -> None:
+    refusal = Scope(BLOG, [CDN]).refusal(url, purpose)
+    assert refusal is not None
+    assert reason in refusal
+
+
+def test_a_blog_on_a_default_port_owns_both_schemes() -> None:
+    scope = Scope("http://news.blogspot.com/")
+    assert scope.refusal("https://news.blogspot.com/2024/01/x.html") is None
+    assert scope.refusal("https://news.blogspot.com:8443/2024/01/x.html") is not None
+    assert scope.refusal("https://other.blogspot.com/2024/01/x.html") is not None
+    # a country domain is the same blog (Blogger redirects it to .blogspot.com)
+    assert scope.refusal("https://news.blogspot.co.th/2024/01/x.html") is None
+
+
+def test_origins_compare_without_case_or_default_ports() -> None:
+    assert origin_of("HTTPS://News.Blogspot.com:443/x") == origin_of("https://news.blogspot.com/")
+    assert str(origin_of("http://127.0.0.1:8000/x")) == "http://127.0.0.1:8000"
+    with pytest.raises(NotInScope):
+        origin_of("data:text/html,<script>alert(1)</script>")
+
+
+def test_an_unknown_purpose_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="unknown scope purpose"):
+        Scope(BLOG).refusal(BLOG, "anything")
+
+
+def guard_for(**settings: object) -> tuple[ScopeGuard, FailureLog, object]:
+    crawler = goahead_crawler(BloggerSpider, **settings)
+    crawler.spider = crawler._create_spider(url=BLOG)
+    guard = ScopeGuard.from_crawler(crawler)
+    guard.spider_opened()
+    return guard, FailureLog.from_crawler(crawler), crawler
+
+
+def test_a_redirect_to_another_port_is_refused_and_recorded_as_a_failure() -> None:
+    guard, failures, crawler = guard_for()
+    hop = Request("http://127.0.0.1:9999/2024/01/post.html",
+                  meta={"redirect_urls": ["http://127.0.0.1:8000/2024/01/post.html"]})
+    with pytest.raises(OutOfScope, match=r"redirected from http://127\.0\.0\.1:8000/") as caught:
+        guard.process_request(hop)
+    assert isinstance(caught.value, IgnoreRequest)  # the request's errback gets it
+    failures.process_exception(hop, caught.value)
+    (failure,) = json.loads(crawler.stats.get_value(FAILURES_KEY))
+    assert failure["url"] == hop.url
+    assert "is not the blog's" in failure["error"]
+    assert crawler.stats.get_value("goahead/scope/refused") == 1
+
+
+def test_images_need_the_static_purpose_and_named_origins_count() -> None:
+    guard, _, _ = guard_for(GOAHEAD_STATIC_ORIGINS=[CDN])
+    image = f"{CDN}/img/b/x/s1600/p.jpg"
+    assert guard.process_request(Request(image, meta={"goahead_scope": "static"})) is None
+    with pytest.raises(OutOfScope):
+        guard.process_request(Request(image))  # not as one of the blog's pages
+    robots = Request(f"{CDN}/robots.txt", meta={"dont_obey_robotstxt": True})
+    assert guard.process_request(robots) is None
+    with pytest.raises(OutOfScope):
+        guard.process_request(Request("http://127.0.0.1:7777/robots.txt",
+                                      meta={"dont_obey_robotstxt": True}))
+
+
+def test_the_guard_follows_the_blogs_adopted_root() -> None:
+    guard, _, crawler = guard_for()
+    spider = crawler.spider
+    assert guard.scope is spider.scope
+    moved = HtmlResponse("http://127.0.0.1:8000/feeds/posts/default", body=b"")
+    spider._adopt_root(moved)  # the same origin: nothing changes, nothing breaks
+    assert guard.process_request(Request("http://127.0.0.1:8000/p/about.html")) is None
+
+
+def test_a_spider_without_a_blog_root_is_not_limited() -> None:
+    from scrapy import Spider
+
+    crawler = goahead_crawler(Spider)
+    crawler.spider = crawler._create_spider(name="plain")
+    guard = ScopeGuard.from_crawler(crawler)
+    assert guard.process_request(Request("http://127.0.0.1:1234/anything")) is None
