@@ -60,11 +60,11 @@ def open_archive(path: str | Path, create: bool = True, check: bool = False) -> 
         db.enable_wal()
         db.execute("PRAGMA foreign_keys = ON")
         if check:
-            _check_whole(db, path)
+            _check_whole(db)
             _check_writable(db)
     except sqlite3.DatabaseError as err:
         db.close()
-        raise _unusable(err, path) from None
+        raise unusable(err, path) from None
     return db
 
 
@@ -89,7 +89,7 @@ def open_read_only(path: str | Path, *, allow_outdated: bool = False) -> Databas
         pending = pending_migrations(db)
     except sqlite3.DatabaseError as err:  # a torn file whose first bytes look right
         db.close()
-        raise _unusable(err, path, reading=True) from None
+        raise _unreadable(err, path) from None
     if pending and not allow_outdated:
         db.close()
         raise OutdatedArchive(
@@ -129,22 +129,28 @@ def _connect_read_only(path: Path) -> Database:
     try:
         uri = read_only_uri(path)
     except sqlite3.DatabaseError as err:
-        raise _unusable(err, path, reading=True) from None
+        raise _unreadable(err, path) from None
     return Database(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT,
                                     check_same_thread=False))
 
 
-def _unusable(err: sqlite3.DatabaseError, path: Path, reading: bool = False) -> ArchiveError:
+def _unreadable(err: sqlite3.DatabaseError, path: Path) -> ArchiveError:
+    return (explain_sqlite(err, path, waited=BUSY_TIMEOUT)
+            or NotAnArchive(f"{path} cannot be read as an archive ({err})"))
+
+
+def unusable(err: sqlite3.DatabaseError, path: str | Path) -> ArchiveError:
+    """What SQLite raised on the archive at ``path``, typed (damaged, read-only, locked,
+    full); anything else is re-raised as it is (a bug keeps its traceback)."""
     found = explain_sqlite(err, path, waited=BUSY_TIMEOUT)
-    if found is not None:
-        return found
-    if reading:
-        return NotAnArchive(f"{path} cannot be read as an archive ({err})")
-    raise err
+    if found is None:
+        raise err
+    return found
 
 
-def _check_whole(db: Database, path: Path) -> None:
-    problems = [row[0] for row in db.execute("PRAGMA quick_check(3)").fetchall()]
+def _check_whole(db: Database) -> None:
+    problems = [" ".join(row[0].replace("*** in database main ***", "").split())
+                for row in db.execute("PRAGMA quick_check(3)").fetchall()]
     if problems != ["ok"]:
         raise sqlite3.DatabaseError(f"database disk image is malformed: {'; '.join(problems)}")
 

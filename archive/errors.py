@@ -2,8 +2,8 @@
 
 The library raises these and never prints or logs; the CLI turns each into one line
 (``str(err)``) plus, when there is one, ``err.hint``. :func:`explain_sqlite` turns the
-``sqlite3`` errors a user can do something about (a damaged, read-only or locked file)
-into :class:`ArchiveUnusable` ones, naming the file.
+``sqlite3`` errors a user can do something about (a damaged, read-only, locked or full
+archive) into :class:`ArchiveUnusable` ones, naming the file.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ class ExportError(ArchiveError):
 
 
 class ArchiveUnusable(ArchiveError):
-    """The archive file cannot be used as it stands: damaged, read-only or locked. A
-    user's problem to solve (the CLI exits 2), never a traceback."""
+    """The archive file cannot be used as it stands: damaged, read-only, locked or on a
+    full disk. A user's problem to solve (the CLI exits 2), never a traceback."""
 
 
 class ArchiveDamaged(ArchiveUnusable):
@@ -56,6 +56,10 @@ class ArchiveReadOnly(ArchiveUnusable):
 
 class ArchiveLocked(ArchiveUnusable):
     """Another connection held the archive past the bounded wait."""
+
+
+class ArchiveFull(ArchiveUnusable):
+    """The disk (or file system) holding the archive is full."""
 
 
 def explain_sqlite(err: Exception, path: object, waited: float | None = None
@@ -78,4 +82,7 @@ def explain_sqlite(err: Exception, path: object, waited: float | None = None
         return ArchiveLocked(
             f"{path} is locked by another program (waited{wait}; {text})",
             hint="wait for the other crawl, merge or reindex to finish, then run this again")
+    if "disk is full" in lowered or "no space left" in lowered:
+        return ArchiveFull(f"{path}: the disk is full ({text})",
+                           hint="free some space, then run the crawl again")
     return None

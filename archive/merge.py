@@ -25,7 +25,6 @@ from .connection import archive_path, open_archive, open_read_only, upgrade
 from .errors import ArchiveError, ArchiveNotFound
 from .models import Comment
 from .posts import VERSION_FIELDS, row_to_post, set_deleted, upsert_comments, upsert_post
-from .runs import RUN_COUNTERS
 from .timestamps import to_utc
 
 # what makes two rows from different shards the same row (runs from before run uids
@@ -33,8 +32,6 @@ from .timestamps import to_utc
 RUN_MATCH = ("uid",)
 LEGACY_RUN_MATCH = ("site", "url", "started_at", "finished_at", "stats")
 VERSION_MATCH = ("blog_id", "post_id", "updated", "title", "text")
-RUN_KEYS = ("uid", "site", "url", "started_at", "finished_at", "status", *RUN_COUNTERS,
-            "settings", "stats")
 
 
 def merge_into(path: str | Path, shards: Iterable[str | Path]) -> Counter[str]:
@@ -111,7 +108,7 @@ def _merge_runs(into: Database, shard: Database, counts: Counter[str]) -> dict[i
     map the shard's run ids to the target's."""
     mapping: dict[int, int] = {}
     for row in shard.query("SELECT * FROM runs ORDER BY id"):
-        values = {k: row[k] for k in RUN_KEYS if k in row}
+        values = {k: v for k, v in row.items() if k != "id"}  # every column a run has
         found = _match(into, "runs", row, RUN_MATCH if row["uid"] else LEGACY_RUN_MATCH)
         if found is None:
             mapping[row["id"]] = into.table("runs").insert(values).last_rowid or 0

@@ -103,15 +103,15 @@ def delete_post(db: Database, blog_id: str, post_id: str, *, soft: bool = True,
     return True
 
 
-def store_post(db: Database, post: Post) -> UpsertResult:
+def store_post(db: Database, post: Post, **upsert: Any) -> UpsertResult:
     """What a crawl writes for one fetched post or page, and what the rebuild from WARC
     writes for its capture: the site row (first and last crawl are capture times), then
-    the post (:func:`upsert_post`)."""
+    the post (:func:`upsert_post`, which gets the keyword arguments)."""
     with db.atomic():
         upsert_site(db, post.site, blog_id=post.blog_id or None,
                     url=f"{urlsplit(post.url).scheme}://{post.site}/",
                     crawled_at=post.fetched_at)
-        return upsert_post(db, post)
+        return upsert_post(db, post, **upsert)
 
 
 def mark_gone(db: Database, url: str, at: str | None = None) -> bool:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-# table -> (its key, the columns that are per-database by definition)
+# table -> (its key, the columns that are per-database by definition: row ids, run ids)
 TABLES = {
-    "posts": ("blog_id, post_id", {"id"}),
+    "posts": ("blog_id, post_id", {"id", "run_id", "first_run_id"}),
     "post_versions": ("blog_id, post_id, id", {"id"}),  # versions in the order they came
     "comments": ("blog_id, post_id, comment_id", {"id"}),
     "captures": ("warc_file, warc_offset", {"id", "run_id"}),
