@@ -2,15 +2,16 @@
 
 - :func:`open_archive`: writable, creates the file if asked, applies migrations, WAL on,
   foreign keys on. For the crawl's pipeline, ``reindex`` and ``merge``.
-- :func:`open_read_only`: SQLite's ``mode=ro``; never creates, migrates or locks out the
-  writer. For search, export, status, runs, serve, warc-get, wacz and the crawl's readers.
+- :func:`open_read_only`: SQLite's ``mode=ro`` (``immutable=1`` in a read-only folder);
+  never creates, migrates or locks out the writer. For search, export, status, runs,
+  serve, warc-get, wacz and the crawl's readers.
 
 Both refuse, with a typed :class:`~archive.errors.ArchiveError` and a hint, a path that is
 missing (when not creating), a directory or device, a file that is not SQLite, another
-program's database, or an archive written by a newer goahead, without writing to it.
+program's database, or an archive written by a newer goahead, without writing to it; and
+one SQLite cannot use (damaged, read-only, locked: :class:`~archive.errors.ArchiveUnusable`).
 ``open_archive(path, check=True)`` proves, before a crawl makes any request (or a long
-merge or reindex starts), that the archive can take its writes: not read-only, not locked
-past the wait, not damaged (:class:`~archive.errors.ArchiveUnusable`).
+merge or reindex starts), that the archive can take its writes.
 
 Several writers share one archive (two crawls, a crawl and ``merge``): every write
 transaction begins ``IMMEDIATE`` (:class:`ArchiveDatabase`), so it waits for the write
@@ -103,6 +104,77 @@ def open_archive(path: str | Path, create: bool = True, check: bool = False) -> 
     return db
 
 
+def open_read_only(path: str | Path, *, allow_outdated: bool = False) -> Database:
+    """Open an existing archive for reading only (SQLite ``mode=ro``).
+
+    A read-only file works; so does a read-only folder (where SQLite cannot make the
+    ``-shm`` file WAL needs): then the file is opened ``immutable=1``, unless its
+    ``-wal`` holds changes not yet in it (ArchiveReadOnly, saying what to do).
+
+    Raises OutdatedArchive when this goahead has migrations the archive lacks (reading
+    it could fail half-way), unless ``allow_outdated``: a crawl's readers may open the
+    archive before its pipeline has migrated it.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise _not_found(path)
+    _check_file(path, empty_ok=False)
+    db = _connect_read_only(path)
+    try:
+        _check_schema(db, path, new_ok=False)
+        pending = pending_migrations(db)
+    except sqlite3.DatabaseError as err:  # a torn file whose first bytes look right
+        db.close()
+        raise _unreadable(err, path) from None
+    if pending and not allow_outdated:
+        db.close()
+        raise OutdatedArchive(
+            f"{path} predates this goahead ({', '.join(pending)} not applied)",
+            hint="open it once for writing (archive.connection.upgrade; any goahead command"
+                 " does it)",
+        )
+    return db
+
+
+def read_only_uri(path: str | Path) -> str:
+    """The SQLite URI a reader opens ``path`` with: ``mode=ro``, or ``immutable=1`` when
+    ``mode=ro`` cannot open it (a read-only folder) and no ``-wal`` changes would be
+    missed. Raises ArchiveReadOnly when neither can."""
+    path = Path(path)
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    probe = sqlite3.connect(uri, uri=True)
+    try:
+        probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return uri
+    except sqlite3.OperationalError as err:
+        if "readonly" not in str(err) and "unable to open" not in str(err):
+            raise
+    finally:
+        probe.close()
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        raise ArchiveReadOnly(
+            f"{path} cannot be read here: its folder is read-only and {wal.name} holds "
+            "changes not yet written into it",
+            hint="open it once where its folder is writable (any goahead command merges "
+                 "the -wal file in), or copy the archive with its -wal file elsewhere")
+    return f"{path.resolve().as_uri()}?immutable=1"
+
+
+def _connect_read_only(path: Path) -> Database:
+    try:
+        uri = read_only_uri(path)
+    except sqlite3.DatabaseError as err:
+        raise _unreadable(err, path) from None
+    return ArchiveDatabase(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT,
+                                           check_same_thread=False))
+
+
+def _unreadable(err: sqlite3.DatabaseError, path: Path) -> ArchiveError:
+    return (explain_sqlite(err, path, waited=BUSY_TIMEOUT)
+            or NotAnArchive(f"{path} cannot be read as an archive ({err})"))
+
+
 def unusable(err: sqlite3.DatabaseError, path: str | Path) -> ArchiveError:
     """What SQLite raised on the archive at ``path``, typed (damaged, read-only, locked,
     full); anything else is re-raised as it is (a bug keeps its traceback)."""
@@ -133,34 +205,16 @@ def _check_folder(path: Path) -> None:
                               hint="make both writable, or work on a copy in a writable folder")
 
 
-def open_read_only(path: str | Path, *, allow_outdated: bool = False) -> Database:
-    """Open an existing archive for reading only (SQLite ``mode=ro``).
+def archive_path(db: Database) -> Path | None:
+    """The file an open archive lives in (None for an in-memory one)."""
+    name = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    return Path(name) if name else None
 
-    Raises OutdatedArchive when this goahead has migrations the archive lacks (reading
-    it could fail half-way), unless ``allow_outdated``: a crawl's readers may open the
-    archive before its pipeline has migrated it.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise _not_found(path)
-    _check_file(path, empty_ok=False)
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    db = ArchiveDatabase(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT,
-                                         check_same_thread=False))
-    try:
-        _check_schema(db, path, new_ok=False)
-        pending = pending_migrations(db)
-    except sqlite3.DatabaseError as err:  # a torn file whose first bytes look right
-        db.close()
-        raise NotAnArchive(f"{path} cannot be read as an archive ({err})") from None
-    if pending and not allow_outdated:
-        db.close()
-        raise OutdatedArchive(
-            f"{path} predates this goahead ({', '.join(pending)} not applied)",
-            hint="open it once for writing (archive.connection.upgrade; any goahead command"
-                 " does it)",
-        )
-    return db
+
+def holds_rows(db: Database) -> bool:
+    """True when the archive has any post or capture (a fresh one has neither)."""
+    return any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+               for table in ("posts", "captures"))
 
 
 def pending_migrations(db: Database) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -16,13 +17,13 @@ from twisted.internet import task
 from archive.captures import record_capture
 from archive.errors import ArchiveError, explain_sqlite
 from archive.models import Capture, Post
-from archive.posts import mark_gone, upsert_comments, upsert_post, upsert_site
+from archive.posts import mark_gone, store_post, upsert_comments
 from goahead_crawler import crawl_lock
 from goahead_crawler.crawl_archive import CrawlArchive, check_archive
 from goahead_crawler.items import GonePost, PostComments
 from goahead_crawler.ledger import ErrorLines, RunLedger
 from goahead_crawler.run_record import RunRecord, command_line
-from goahead_crawler.signals import capture_written
+from goahead_crawler.signals import capture_written, warc_repaired
 
 logger = logging.getLogger(__name__)
 
@@ -46,18 +47,19 @@ class ArchivePipeline:
         self.state = "new"  # new -> open -> closed, or new -> refused
         self.write_failed = False
         self.warc_required = False
-        self.sites: set[str] = set()
         self.since_tick = 0
         self.ticker: task.LoopingCall | None = None
         self.errors: ErrorLines | None = None
         self.lock: crawl_lock.CrawlLock | None = None
+        self.refusal: str | None = None  # the close reason, when the crawl may not start
         for handler, signal in ((self.spider_opened, signals.spider_opened),
                                 (self.spider_closed, signals.spider_closed),
                                 (self.capture_written, capture_written),
                                 (self.spider_error, signals.spider_error),
                                 (self.item_error, signals.item_error),
                                 (self.item_scraped, signals.item_scraped),
-                                (self.response_downloaded, signals.response_downloaded)):
+                                (self.response_downloaded, signals.response_downloaded),
+                                (self.warc_repaired, warc_repaired)):
             crawler.signals.connect(handler, signal=signal)
 
     @classmethod
@@ -80,8 +82,14 @@ class ArchivePipeline:
 
     # -- the run's beginning and end ---------------------------------------------------------
     def spider_opened(self) -> None:
-        if self.state != "new":
-            return
+        if self.state == "new":
+            self._open()
+        if self.refusal is not None:  # before the first request: the engine closes at once
+            raise CloseSpider(self.refusal)
+
+    def _open(self) -> None:
+        """Prove the archive writable, take the blog's lock, open the run's row; or refuse
+        (on the first of spider_opened, a capture, a repaired WARC)."""
         try:
             check_archive(self.archive.path)
             self.lock = crawl_lock.acquire(self.archive.path, self.root,
@@ -89,6 +97,7 @@ class ArchivePipeline:
             self.db = self.archive.db()
         except (ArchiveError, crawl_lock.CrawlBusy) as exc:
             self._refuse(exc)
+            return
         self.state = "open"
         from goahead_crawler.warc.extension import find_warc_capture
 
@@ -104,15 +113,15 @@ class ArchivePipeline:
             self.ticker.start(self.interval, now=False)
 
     def _refuse(self, exc: Exception) -> None:
-        """Close the spider before its first request, saying why in one line."""
+        """The spider is to close before its first request; say why in one line."""
         self.state = "refused"
         message = f"{exc} ({exc.hint})" if getattr(exc, "hint", None) else str(exc)
         stats = self.crawler.stats
         stats.set_value("goahead/run/status", "refused")
         stats.set_value("goahead/run/refused", message)
         logger.error("The crawl cannot start: %s", message)
-        reason = "already_running" if isinstance(exc, crawl_lock.CrawlBusy) else "archive_error"
-        raise CloseSpider(reason)
+        self.refusal = ("already_running" if isinstance(exc, crawl_lock.CrawlBusy)
+                        else "archive_error")
 
     def spider_closed(self, reason: str) -> None:
         if self.state != "open":
@@ -141,11 +150,31 @@ class ArchivePipeline:
     # -- items and captures ----------------------------------------------------------------
     def capture_written(self, capture: Capture, **_: Any) -> None:
         if self.state == "new":  # robots.txt may be fetched before spider_opened finishes
-            self.spider_opened()
+            self._open()
         if self.state != "open" or self.record is None:
             return
         capture.run_id = self.record.run_id
         self._write(record_capture, capture)
+
+    def warc_repaired(self, path: Path) -> None:
+        """A killed crawl's WARC file, just repaired: store what it captured and had no
+        time to store, as the rebuild from WARC would (``goahead_crawler.rebuild``)."""
+        from goahead_crawler.rebuild import catch_up
+
+        if self.state == "new":  # WarcCapture repairs in its spider_opened, before ours
+            self._open()
+        result = self._write(catch_up, path) if self.state == "open" else None
+        if result is None:
+            return
+        stats = self.crawler.stats
+        stats.inc_value("goahead/catch_up/captures", result.captures)
+        stats.inc_value("goahead/catch_up/posts", result.posts + result.pages)
+        logger.warning("Caught up with the killed crawl of %s: %d captures, %d posts and "
+                       "pages stored again (%d new, %d updated, %d unchanged), %d skipped",
+                       path.name, result.captures, result.posts + result.pages, result.new,
+                       result.updated, result.unchanged, len(result.problems))
+        for problem in result.problems:
+            logger.warning("Not caught up: %s", problem)
 
     def process_item(self, item: Any) -> Any:
         if self.state != "open" or self.write_failed:
@@ -172,12 +201,8 @@ class ArchivePipeline:
             self.ledger.not_stored(item.url, "not stored: its page is not in the WARC"
                                              " (the WARC write failed)")
             return
-        if item.site not in self.sites:
-            url = f"{urlsplit(item.url).scheme}://{item.site}/"
-            self._write(upsert_site, site=item.site, blog_id=item.blog_id, url=url)
-            self.sites.add(item.site)
         assert self.record is not None
-        outcome = self._write(upsert_post, item, self.record.run_id)
+        outcome = self._write(store_post, item, run_id=self.record.run_id)
         if self.write_failed:
             self.ledger.not_stored(item.url, "storage failed: the archive write failed")
             return
@@ -191,7 +216,7 @@ class ArchivePipeline:
         """A post that now answers 404 keeps its row, marked deleted (soft); a listed post
         never stored is no longer missing."""
         self.ledger.gone_page(item.url)
-        if self._write(mark_gone, item.url):
+        if self._write(mark_gone, item.url, at=item.at):
             self.crawler.stats.inc_value("goahead/posts/marked_deleted")
 
     def _count(self, name: str, amount: int = 1) -> None:

@@ -51,6 +51,17 @@ def run_goahead(*args: str, cwd: Path | None = None, timeout: int = 300
     )
 
 
+def invoke_goahead(*args: str) -> subprocess.CompletedProcess[str]:
+    """``goahead ARGS`` in this process (click's CliRunner), as a CompletedProcess: for
+    commands that start no crawl, without a new interpreter's start-up."""
+    from click.testing import CliRunner
+
+    from goahead_crawler.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 @pytest.fixture(scope="session")
 def sample_site() -> Iterator[object]:
     from sampleblog.server import start

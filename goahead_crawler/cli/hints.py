@@ -4,20 +4,25 @@ Every ``goahead`` command is a :class:`Command` (``@command()`` below, or ``@cli
 on the group), whose ``invoke`` turns, in one place:
 
 - an :class:`~archive.errors.ArchiveError` into ``Error: MESSAGE (HINT)``, exit 1 (2 for a
-  malformed search, a usage error, and an archive that cannot be used as it stands:
-  read-only, locked, damaged, full);
+  malformed search, a usage error, and for an archive SQLite cannot use: damaged,
+  read-only, locked or full, :class:`~archive.errors.ArchiveUnusable`);
+- an ``sqlite3`` error that is one of those, met half-way through a command (a damaged
+  page only a search reaches), into the same line naming the ``--db`` file, exit 2;
 - the user errors of the crawler (a bad sites file, a busy resume job, a capture or WARC
   file that is not there, a failed WACZ) into ``Error: MESSAGE``, exit 1 (2 for a blog
   that another crawl is crawling into the same archive);
 - a missing optional extra (Datasette, cdxj-indexer, py-wacz, Scrapyd) into one line with
   the pip command, exit 1.
 
-Anything else is a bug and keeps its traceback.
+Anything else is a bug and keeps its traceback. What a command skipped and went on without
+(a damaged WARC record, a body past the size limit) is a ``warning:`` line each and exit
+status 1 at the end (:func:`warn_skipped`).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -40,11 +45,11 @@ def user_errors() -> tuple[type[Exception], ...]:
     from goahead_crawler.extensions.resume import JobBusy
     from goahead_crawler.sites import SitesError
     from goahead_crawler.warc.indexing import WaczError
-    from goahead_crawler.warc.reader import NotAResponse
+    from goahead_crawler.warc.reader import NotAResponse, UnreadableRecord
     from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing
 
     return (SitesError, JobBusy, CrawlBusy, CaptureNotFound, WarcFileMissing, NotAResponse,
-            WaczError)
+            WaczError, UnreadableRecord)
 
 
 def missing_extra(command_path: str, module: str) -> str:
@@ -64,10 +69,16 @@ def _missing_module(exc: BaseException) -> str | None:
     return None
 
 
-def explain(exc: Exception, command_path: str) -> click.ClickException | None:
-    """The one-line error for ``exc``, or None when it is not the user's to fix."""
-    from archive.errors import ArchiveError, ArchiveUnusable, QueryError
+def explain(exc: Exception, command_path: str, archive: str | None = None
+            ) -> click.ClickException | None:
+    """The one-line error for ``exc``, or None when it is not the user's to fix.
+    ``archive`` is the archive file the command was given, for SQLite's own errors."""
+    import sqlite3
 
+    from archive.errors import ArchiveError, ArchiveUnusable, QueryError, explain_sqlite
+
+    if isinstance(exc, sqlite3.DatabaseError) and archive:
+        exc = explain_sqlite(exc, archive) or exc
     if isinstance(exc, ArchiveError):
         message = f"{exc} ({exc.hint})" if exc.hint else str(exc)
         error = click.ClickException(message)
@@ -82,6 +93,15 @@ def explain(exc: Exception, command_path: str) -> click.ClickException | None:
     return None
 
 
+def warn_skipped(problems: Sequence[str]) -> None:
+    """One ``warning:`` line per thing skipped (file and byte offset named), then exit
+    status 1; nothing when there is nothing."""
+    for line in problems:
+        click.echo(f"warning: {line}", err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
+
+
 class Command(click.Command):
     """A click command whose user errors are one line (see the module docstring)."""
 
@@ -91,7 +111,8 @@ class Command(click.Command):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
-            error = explain(exc, ctx.command_path)
+            archive = ctx.params.get("db_path") or ctx.params.get("into_path")
+            error = explain(exc, ctx.command_path, archive)
             if error is None:
                 raise
             raise error from exc
