@@ -192,22 +192,25 @@ def test_reindex_into_a_read_only_archive_is_one_line(read_only: Path) -> None:
 @pytest.mark.crawl  # a server subprocess
 def test_serve_serves_a_read_only_archive(read_only: Path) -> None:
     pytest.importorskip("datasette", reason="the serve extra is not installed")
-    from tests.test_serve import _free_port, _json, _wait_until_up
+    from tests.conftest import serve_on_a_free_port
+    from tests.test_serve import STARTUP_SECONDS, _answers, _json
 
-    port = _free_port()
     log = read_only.parent / "serve.log"
     prefix = DROP_ROOT_POWERS if os.geteuid() == 0 else []
-    command = [*prefix, sys.executable, "-m", "goahead_crawler", "serve", "--db",
-               str(read_only / "a.db"), "--port", str(port)]
-    with log.open("wb") as out, subprocess.Popen(command, cwd=ROOT, stdout=out,
-                                                 stderr=subprocess.STDOUT) as proc:
+    with log.open("wb") as out:
+        def launch(port: int) -> subprocess.Popen:
+            command = [*prefix, sys.executable, "-m", "goahead_crawler", "serve", "--db",
+                       str(read_only / "a.db"), "--port", str(port)]
+            return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+
+        proc, port = serve_on_a_free_port(launch, _answers, STARTUP_SECONDS)
         try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_until_up(proc, base, log)
-            rows = _json(base, "/a/posts.json", _shape="array", _size="5")
+            rows = _json(f"http://127.0.0.1:{port}", "/a/posts.json", _shape="array",
+                         _size="5")
             assert len(rows) == 5
         finally:
             proc.terminate()
+            proc.wait(timeout=30)
     assert "Traceback" not in log.read_text()
 
 
