@@ -5,8 +5,10 @@ on the group), whose ``invoke`` turns, in one place:
 
 - an :class:`~archive.errors.ArchiveError` into ``Error: MESSAGE (HINT)``, exit 1 (2 for a
   malformed search, a usage error);
-- the user errors of the crawler (a bad sites file, a busy resume job, a capture or WARC
-  file that is not there, a failed WACZ) into ``Error: MESSAGE``, exit 1;
+- the user errors of the crawler (a busy resume job, a capture or WARC file that is not
+  there, a failed WACZ) into ``Error: MESSAGE``, exit 1; bad input (a blog URL that is not
+  one, a sites file or setting that cannot work) the same way with exit 2, as click's own
+  usage errors, but on one line;
 - a missing optional extra (Datasette, cdxj-indexer, py-wacz, Scrapyd) into one line with
   the pip command, exit 1.
 
@@ -35,12 +37,26 @@ QUERY_EXIT = 2  # a malformed query is a usage error, as click's own are
 def user_errors() -> tuple[type[Exception], ...]:
     """The crawler's exceptions whose message is meant for the user as it stands."""
     from goahead_crawler.extensions.resume import JobBusy
-    from goahead_crawler.sites import SitesError
     from goahead_crawler.warc.indexing import WaczError
     from goahead_crawler.warc.reader import NotAResponse
     from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing
 
-    return (SitesError, JobBusy, CaptureNotFound, WarcFileMissing, NotAResponse, WaczError)
+    return (*bad_input(), JobBusy, CaptureNotFound, WarcFileMissing, NotAResponse, WaczError)
+
+
+def bad_input() -> tuple[type[Exception], ...]:
+    """The user errors that are usage errors: exit status 2."""
+    from goahead_crawler.blogger.urls import BlogUrlError
+    from goahead_crawler.config import ConfigError
+    from goahead_crawler.sites import SitesError
+
+    return (SitesError, ConfigError, BlogUrlError)
+
+
+class BadInput(click.ClickException):
+    """One line on stderr, exit status 2 (click's UsageError prints the usage too)."""
+
+    exit_code = 2
 
 
 def missing_extra(command_path: str, module: str) -> str:
@@ -71,6 +87,8 @@ def explain(exc: Exception, command_path: str) -> click.ClickException | None:
         return error
     if isinstance(exc, ImportError) and _missing_module(exc) in EXTRAS:
         return click.ClickException(missing_extra(command_path, _missing_module(exc) or ""))
+    if isinstance(exc, bad_input()):
+        return BadInput(str(exc))
     if isinstance(exc, user_errors()):
         return click.ClickException(str(exc))
     return None
