@@ -147,6 +147,29 @@ def test_a_comments_feed_page_with_no_new_comment_ends_it() -> None:
     assert spider.crawler.stats.get_value("goahead/stopped/comments") == 1
 
 
+def test_a_deletion_sweep_over_a_repeating_feed_deletes_nothing() -> None:
+    from goahead_crawler.spiders.incremental import PreviousRun
+
+    spider = make_spider()
+    spider.previous = PreviousRun(1, "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z",
+                                  live_posts={f"{ROOT}2023/01/archived.html"})
+    spider.sweep_seen = set()
+    doc = feed_doc()
+    doc["feed"]["openSearch$totalResults"] = {"$t": "1000"}
+
+    def sweep(start: int) -> list:
+        request = spider._sweep_request(start)
+        response = TextResponse(url=request.url, body=json.dumps(doc).encode(),
+                                encoding="utf-8", request=request)
+        return list(spider.parse_sweep(response))
+
+    assert [r.meta["goahead_start"] for r in sweep(1)] == [3]
+    assert sweep(3) == []  # the same posts again: no verdict on what is missing
+    assert spider.sweep_state == "done"
+    assert spider.crawler.stats.get_value("goahead/stopped/sweep") == 1
+    assert spider.crawler.stats.get_value("goahead/incremental/missing") is None
+
+
 # -- redirects that go nowhere --------------------------------------------------------------
 def test_a_redirect_loop_is_named_as_one() -> None:
     ledger = RedirectLedger()
