@@ -104,6 +104,13 @@ def redirect_loop(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return None
 
 
+@scenario("moved")
+def moved(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Every URL redirects to the same path at another address (a custom domain)."""
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return Reply(301, headers=[("Location", ctx.other + path + ("?" + query if query else ""))])
+
+
 @scenario("feed-links-elsewhere")
 def feed_links_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """The feed names a post on another port of the same IP as one of the blog's posts."""

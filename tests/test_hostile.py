@@ -200,6 +200,7 @@ def test_a_thai_page_labelled_utf8_is_decoded_by_detection_and_flagged(tmp_path:
     ("private", "the blog is private", 1),
     ("removed", "Blogger says this blog was removed", 1),
     ("not-blogger", "not a Blogger blog", 6),
+    ("moved", "the blog redirects to http://127.0.0.1:", 1),
 ])
 def test_no_blog_there_is_one_line(tmp_path: Path, scenario: str, says: str, most: int) -> None:
     c = crawl(tmp_path, scenario)
@@ -208,6 +209,7 @@ def test_no_blog_there_is_one_line(tmp_path: Path, scenario: str, says: str, mos
     assert len(c.requests) <= most
     assert c.run()["status"].startswith("blog_")
     assert c.stdout == ""
+    assert c.other == []
 
 
 def test_an_unreachable_host_is_one_line(tmp_path: Path) -> None:

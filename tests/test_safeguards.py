@@ -207,6 +207,10 @@ def test_what_blogger_says_when_there_is_no_blog() -> None:
     assert not identity.says_removed(200, b"<title>Blog not found</title>")
     assert not identity.says_removed(
         404, b"Sorry, the page you were looking for in this blog does not exist.")
+    assert identity.moved_to("http://x.blogspot.com/robots.txt",
+                             "https://www.x.com/robots.txt") == "https://www.x.com/"
+    assert identity.moved_to("http://x.blogspot.com/a", "https://x.blogspot.com/a") is None
+    assert identity.moved_to("http://x.blogspot.com/a", "https://www.x.com/") is None
     assert identity.has_blogger_markup(b"<meta content='blogger' name='generator'/>")
     assert not identity.has_blogger_markup(b"<html><title>Shop</title></html>")
 

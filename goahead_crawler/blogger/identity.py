@@ -8,6 +8,8 @@ Blogger answers for a blog that is not there in recognisable ways:
 - a **removed** (deleted, or never created) blog answers 404 with Blogger's own "Blog not
   found" page ("Sorry, the blog at NAME.blogspot.com has been removed", "... does not
   exist"), not the blog's themed 404 for a missing post;
+- a blog that **moved** (a blogspot address whose blog now lives on a custom domain)
+  redirects every URL to the same path at its new address, which is not this crawl's;
 - a site that is **not a Blogger blog** has no posts feed, no sitemap of Blogger post URLs
   and none of the markup every Blogger template carries (the ``generator`` meta, the widget
   manager, Blogger's static scripts).
@@ -20,6 +22,7 @@ from urllib.parse import urlsplit
 
 PRIVATE = "private"
 REMOVED = "removed"
+MOVED = "moved"
 NOT_BLOGGER = "not_blogger"
 UNREACHABLE = "unreachable"
 # What the user reads (one line, after the blog's URL), per verdict.
@@ -29,6 +32,8 @@ MESSAGES = {
     NOT_BLOGGER: "not a Blogger blog: no posts feed, no sitemap of posts and no Blogger"
                  " markup on its home page; nothing was archived",
     UNREACHABLE: "cannot reach the blog ({error}); nothing was archived",
+    MOVED: "the blog redirects to {address} (another address, out of this crawl's scope);"
+           " crawl that address instead; nothing was archived",
 }
 
 _LOGIN = (("www.blogger.com", "/blogin.g"), ("draft.blogger.com", "/blogin.g"),
@@ -52,6 +57,16 @@ def is_login_redirect(location: str) -> bool:
     parts = urlsplit(location.strip())
     host, path = (parts.hostname or "").lower(), parts.path.lower()
     return any(host == h and path.startswith(p) for h, p in _LOGIN)
+
+
+def moved_to(url: str, target: str) -> str | None:
+    """The new address (scheme://host/) when ``url`` redirects to the same path on another
+    host or port, as a blogspot address does to the blog's custom domain; else None."""
+    old, new = urlsplit(url), urlsplit(target)
+    if (old.netloc.lower(), old.path) == (new.netloc.lower(), new.path) or \
+            (old.path, old.query) != (new.path, new.query) or not new.hostname:
+        return None
+    return f"{new.scheme}://{new.netloc}/"
 
 
 def says_private(body: bytes) -> bool:

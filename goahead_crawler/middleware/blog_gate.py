@@ -4,8 +4,9 @@ A downloader middleware at 585: inside ``HttpCompressionMiddleware`` (590), so i
 bodies decoded, and outside ``RetryMiddleware`` (550), so it sees a connection failure
 before any retry. From the blog's first answers it recognises a private blog (a redirect to
 Blogger's sign-in page, which the scope refuses), a removed one (Blogger's "Blog not found"
-page) and a host that cannot be reached at all (no such name, connection refused, no
-route) before anything answered. Then it records the verdict in the stats
+page), a blog that moved to another address (a blogspot address redirecting to its custom
+domain: every page would be refused) and a host that cannot be reached at all (no such
+name, connection refused, no route) before anything answered. Then it records the verdict in the stats
 (``goahead/blog/problem``: the one line ``goahead crawl`` prints), closes the crawl with
 reason ``blog_<verdict>`` and turns away every request still on its way
 (:class:`BlogUnavailable`, which errbacks ignore), instead of a page of retries, refusals
@@ -99,6 +100,9 @@ class BlogGate:
             return
         if isinstance(exception, OutOfScope) and identity.is_login_redirect(request.url):
             raise self._close(request, identity.PRIVATE)  # sent off to sign in
+        if isinstance(exception, OutOfScope) and identity.moved_to(hops[0], request.url):
+            raise self._close(request, identity.MOVED,
+                              address=identity.moved_to(hops[0], request.url) or "")
         if isinstance(exception, UNREACHABLE_ERRORS):
             raise self._close(request, identity.UNREACHABLE, error=_short(exception))
 
