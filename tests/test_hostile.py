@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.conftest import ROOT, run_goahead
+from tests.conftest import ROOT, run_goahead, run_row
 from tests.hostile import HostileSite, serve
 
 pytestmark = pytest.mark.crawl
@@ -40,9 +40,7 @@ class Crawl:
         return [path for _, path, _ in self.requests if path.startswith(prefix)]
 
     def run(self) -> dict:
-        with sqlite3.connect(self.db) as conn:
-            conn.row_factory = sqlite3.Row
-            return dict(conn.execute("select * from runs").fetchone())
+        return run_row(self.db)
 
     def stats(self) -> dict:
         return json.loads(self.run()["stats"])
