@@ -52,6 +52,14 @@ def m001_initial(db: Database) -> None:
     _create_search(db)
 
 
+@migrations()
+def m003_run_uid(db: Database) -> None:
+    """A run's own id, the same in every shard it is merged from (row ids are per file).
+    Numbered 003: issue 12's other half adds m002 (what each blog lists)."""
+    _table(db, "runs").add_column("uid", str)
+    _table(db, "runs").create_index(["uid"], unique=True)
+
+
 def _create_posts(db: Database) -> None:
     posts = _table(db, "posts")
     posts.create(

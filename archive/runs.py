@@ -7,6 +7,7 @@ last run of each site.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ RUN_COUNTERS = (
 def start_run(db: Database, site: str, url: str, settings: Mapping[str, Any]) -> int:
     with db.atomic():
         table = db.table("runs").insert({
+            "uid": uuid.uuid4().hex,
             "site": site, "url": url, "started_at": now_utc(), "status": "running",
             "settings": json.dumps(dict(settings), ensure_ascii=False, default=str),
         })

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,11 +13,13 @@ from scrapy.exceptions import NotConfigured
 
 from archive.captures import record_capture
 from archive.models import Capture, Post
-from archive.posts import mark_gone, upsert_comments, upsert_post, upsert_site
+from archive.posts import mark_gone, store_post, upsert_comments
 from archive.runs import close_stale_runs, finish_run, start_run
 from goahead_crawler.crawl_archive import CrawlArchive
 from goahead_crawler.items import GonePost, PostComments
-from goahead_crawler.signals import capture_written
+from goahead_crawler.signals import capture_written, warc_repaired
+
+logger = logging.getLogger(__name__)
 
 # Discovery figures copied from the crawl stats into the run row's counters.
 STAT_COUNTERS = {
@@ -38,10 +42,10 @@ class ArchivePipeline:
         self.db: Any = None
         self.run_id: int | None = None
         self.counts: Counter[str] = Counter()
-        self.sites: set[str] = set()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.capture_written, signal=capture_written)
+        crawler.signals.connect(self.warc_repaired, signal=warc_repaired)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
@@ -71,6 +75,22 @@ class ArchivePipeline:
         capture.run_id = self.run_id
         record_capture(self.db, capture)
 
+    def warc_repaired(self, path: Path) -> None:
+        """A killed crawl's WARC file, just repaired: store what it captured and had no
+        time to store, as the rebuild from WARC would (``goahead_crawler.rebuild``)."""
+        from goahead_crawler.rebuild import catch_up
+
+        result = catch_up(self.archive.db(), path)
+        stats = self.crawler.stats
+        stats.inc_value("goahead/catch_up/captures", result.captures)
+        stats.inc_value("goahead/catch_up/posts", result.posts + result.pages)
+        logger.warning("Caught up with the killed crawl of %s: %d captures, %d posts and "
+                       "pages stored again (%d new, %d updated, %d unchanged), %d skipped",
+                       path.name, result.captures, result.posts + result.pages, result.new,
+                       result.updated, result.unchanged, len(result.problems))
+        for problem in result.problems:
+            logger.warning("Not caught up: %s", problem)
+
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Post):
             self._store_post(item)
@@ -83,11 +103,7 @@ class ArchivePipeline:
         return item
 
     def _store_post(self, item: Post) -> None:
-        if item.site not in self.sites:
-            self.sites.add(item.site)
-            upsert_site(self.db, site=item.site, blog_id=item.blog_id,
-                        url=f"{urlsplit(item.url).scheme}://{item.site}/")
-        outcome = upsert_post(self.db, item)
+        outcome = store_post(self.db, item)
         self.counts[f"posts_{outcome}"] += 1
         if item.kind == "page":
             self.counts["pages"] += 1
@@ -95,7 +111,7 @@ class ArchivePipeline:
 
     def _mark_gone(self, item: GonePost) -> None:
         """A post that now answers 404 keeps its row, marked deleted (soft)."""
-        if mark_gone(self.db, item.url):
+        if mark_gone(self.db, item.url, at=item.at):
             self.crawler.stats.inc_value("goahead/posts/marked_deleted")
 
     def spider_closed(self, reason: str) -> None:

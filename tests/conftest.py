@@ -57,6 +57,17 @@ def run_row(db: Path) -> dict:
         return dict(conn.execute("select * from runs").fetchone())
 
 
+def invoke_goahead(*args: str) -> subprocess.CompletedProcess[str]:
+    """``goahead ARGS`` in this process (click's CliRunner), as a CompletedProcess: for
+    commands that start no crawl, without a new interpreter's start-up."""
+    from click.testing import CliRunner
+
+    from goahead_crawler.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 @pytest.fixture(scope="session")
 def sample_site() -> Iterator[object]:
     from sampleblog.server import start

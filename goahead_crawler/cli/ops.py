@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from goahead_crawler.cli import output
-from goahead_crawler.cli.hints import command
+from goahead_crawler.cli.hints import command, warn_skipped
 from goahead_crawler.cli.options import db_option, open_existing
 
 # column -> where its value comes from: a runs column, or "stats:KEY" in the run's stats
@@ -119,21 +119,24 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
     """Merge archive shards into one archive; merging again changes nothing.
 
     The newest version of each post wins (by updated, then fetch time); the other is kept
-    in post_versions. Captures, comments, runs and sites are carried over once.
+    in post_versions, and deletions are kept. Captures, comments, runs and sites are
+    carried over once (a run merged while running gets its final state next time). Each
+    shard goes in whole or not at all; a missing shard stops the merge before the target
+    is created or touched.
 
     \b
     Example:
         goahead merge shard-1.db shard-2.db --into archive.db
     """
     from archive import merge as archive_merge
-    from archive.connection import open_archive
 
-    counts = archive_merge.merge(open_archive(into_path), shards)
+    counts = archive_merge.merge_into(into_path, shards)
     posts = " / ".join(str(counts[f"posts_{k}"]) for k in ("new", "updated", "unchanged"))
     click.echo(f"merged {counts['shards']} shards into {into_path}: posts new/updated/"
                f"unchanged {posts}, {counts['posts_older']} older versions kept, "
                f"{counts['captures']} captures, {counts['comments']} comments, "
-               f"{counts['runs']} runs")
+               f"{counts['runs']} runs" + (f" ({counts['runs_updated']} brought up to date)"
+                                           if counts["runs_updated"] else ""))
 
 
 @command()
@@ -141,10 +144,14 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
               type=click.Path(file_okay=False, exists=True), help="Directory of WARC files.")
 @db_option
 def reindex(warc_dir: str, db_path: str) -> None:
-    """Rebuild the archive from WARC files with no network: re-extract every post and page.
+    """Rebuild the archive from WARC files with no network: every capture, post, page,
+    earlier version, deletion and comment, as the crawls wrote them.
 
-    Writes the same rows a crawl writes (same ids, same text), so an extractor improvement
-    reaches an existing archive, and a lost database can be rebuilt from its WARCs.
+    Into a new archive it gives the crawls' rows (run rows excepted: they are not in the
+    WARC files). Into an existing one the rebuild is merged in, so an extractor
+    improvement reaches it and nothing is un-deleted or lost. A damaged record or file
+    is skipped with a warning naming the file and byte offset, and everything readable
+    is rebuilt (exit status 1 when anything was skipped).
 
     \b
     Example:
@@ -153,15 +160,22 @@ def reindex(warc_dir: str, db_path: str) -> None:
     from archive.connection import open_archive
     from goahead_crawler.rebuild import reindex_warcs
 
-    db = open_archive(db_path)
-    with output.export_progress(enabled=True) as progress:
-        result = reindex_warcs(warc_dir, db, progress=progress)
+    db = open_archive(db_path, check=True)  # damaged, read-only, locked: said before any work
+    try:
+        with output.export_progress(enabled=True) as progress:
+            result = reindex_warcs(warc_dir, db, progress=progress)
+    finally:
+        db.close()
+    outcome = f"{result.new} new, {result.updated} updated, {result.unchanged} unchanged"
+    if result.merged:
+        outcome = f"merged in: {outcome}, {result.older} older versions added"
     click.echo(
-        f"{result.files} WARC files, {result.records} records: {result.posts} posts and "
-        f"{result.pages} pages re-extracted ({result.new} new, {result.updated} updated, "
-        f"{result.unchanged} unchanged), {result.comments} comments"
-        + (f", {result.skipped} unreadable" if result.skipped else "")
-    )
+        f"{result.files} WARC files, {result.records} records: {result.posts} post and "
+        f"{result.pages} page captures re-extracted ({outcome}), {result.deleted} marked "
+        f"deleted, {result.comments} comments"
+        + (f"; {len(result.problems)} damaged or unreadable, skipped (see the warnings)"
+           if result.problems else ""))
+    warn_skipped(result.problems)
 
 
 COMMANDS = (runs, status, merge, reindex)

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from archive.connection import open_read_only, upgrade
+from archive.connection import open_read_only, pending_migrations, upgrade
+from archive.errors import ArchiveReadOnly
 from goahead_crawler import config
 from goahead_crawler.cli.hints import BadInput
 
@@ -19,15 +20,24 @@ db_option = click.option(
 
 
 def open_existing(db_path: str) -> Any:
-    """Open an archive read-only (a missing or foreign file raises an ArchiveError, which
-    the command prints as one line).
+    """Open an archive read-only (a missing, foreign, damaged or unreadable file raises an
+    ArchiveError, which the command prints as one line).
 
     An archive from an older goahead is migrated first (said on stderr): the one write a
-    reading command makes, so that it reads the schema this goahead knows.
+    reading command makes, so that it reads the schema this goahead knows. One that
+    cannot be written (a read-only file or folder) is read as it is, with a note.
     """
-    applied = upgrade(db_path)
-    if applied:
-        click.echo(f"upgraded {db_path}: {', '.join(applied)}", err=True)
+    reader = open_read_only(db_path, allow_outdated=True)
+    if not pending_migrations(reader):
+        return reader
+    reader.close()
+    try:
+        applied = upgrade(db_path)
+    except ArchiveReadOnly:
+        click.echo(f"note: {db_path} is read-only and predates this goahead; reading it "
+                   "without upgrading it", err=True)
+        return open_read_only(db_path, allow_outdated=True)
+    click.echo(f"upgraded {db_path}: {', '.join(applied)}", err=True)
     return open_read_only(db_path)
 
 

@@ -38,7 +38,7 @@ from goahead_crawler import config
 from goahead_crawler.blogger.comment_feed import (
     comments_feed_url,
     comments_from_feed,
-    needs_comments_feed,
+    comments_source,
 )
 from goahead_crawler.blogger.feed import (
     FeedEntry,
@@ -395,7 +395,9 @@ class BloggerSpider(Safeguards, IncrementalRoutes, scrapy.Spider):
         if status in GONE:
             self._stat("posts/gone")
             self.logger.warning("Gone (%s), recorded and not retried: %s", status, url)
-            yield GonePost(self.frontier.key(url), status)
+            capture = failure.request.meta.get("warc_capture")
+            yield GonePost(self.frontier.key(url), status,
+                           at=capture.fetched_at if capture else None)
             return
         if self._reported_elsewhere(failure):
             return
@@ -406,11 +408,12 @@ class BloggerSpider(Safeguards, IncrementalRoutes, scrapy.Spider):
     def _comments(self, article: Article, entry: FeedEntry | None, blog_id: str,
                   post_id: str) -> Iterator[Any]:
         expected = entry.comment_count if entry else article.comment_count
-        feed_on = self.discovery.feed_state != "off"
-        if needs_comments_feed(expected, len(article.comments)) and feed_on:
+        source = comments_source(expected, len(article.comments),
+                                 feed_on=self.discovery.feed_state != "off")
+        if source == "feed":
             self._stat("comments/feed_requests")
             yield self._comments_request(blog_id, post_id, 1, frozenset())
-        elif article.comments:
+        elif source == "page":
             self._stat("comments/from_page", len(article.comments))
             yield PostComments(blog_id, post_id, list(article.comments), source="page")
 
