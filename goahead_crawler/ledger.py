@@ -181,6 +181,8 @@ class ErrorLines(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.name in COVERED_LOGGERS or getattr(record, "goahead_noted", False):
             return
+        if record.name == getattr(self.spider, "name", None):
+            return  # the spider logs an ERROR only beside a failure it records itself
         owner = getattr(record, "spider", None)
         if owner is not None and owner is not self.spider:
             return  # another blog's crawl in the same process

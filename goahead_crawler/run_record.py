@@ -30,13 +30,13 @@ from archive.listed import (
 from archive.runs import BASE_STAT, finish_run, mark_killed, running_runs, start_run, update_run
 from goahead_crawler.blogger.urls import is_post_path, is_static_page_path
 from goahead_crawler.ledger import Failure, Reconciliation, RunLedger
+from goahead_crawler.middleware.failures import FAILURES_KEY
 from goahead_crawler.runner import ERRORS_KEY, STATUS_KEY
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from sqlite_utils import Database
 
-FAILURES_KEY = "goahead/failures"  # the run's failures, a JSON list, in its stats
 # Close reasons for a write that failed: the crawl stopped at once.
 WRITE_FAILED = frozenset({"archive_error", "warc_error"})
 # Discovery figures copied from the crawl stats into the run row's counters.
@@ -143,6 +143,9 @@ class RunRecord:
             mine = counts.get(self.site, {"listed": 0, "stored": 0})
             self.crawler.stats.set_value("goahead/listed/total", mine["listed"])
             self.crawler.stats.set_value("goahead/listed/stored", mine["stored"])
+        for noted in json.loads(self.crawler.stats.get_value(FAILURES_KEY) or "[]"):
+            # what the spider refused or lost, and FailureLog's: the same list, folded in
+            self.ledger.fail(noted.get("url"), noted["error"], noted.get("retries", 0))
         result = self.ledger.reconcile(missing, finished=reason == "finished")
         status = run_status(reason, result.failures, write_failed)
         self._set_stats(status, result)

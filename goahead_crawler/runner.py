@@ -10,6 +10,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from goahead_crawler import config
+
 # Set by the archive pipeline at the end of a run (goahead_crawler/run_record.py).
 STATUS_KEY = "goahead/run/status"
 ERRORS_KEY = "goahead/run/errors"
@@ -45,7 +47,14 @@ class CrawlResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == "finished"
+        return self.status == "finished" and not self.problem
+
+    @property
+    def problem(self) -> str | None:
+        """Why there was no blog to archive (private, removed, unreachable, not Blogger)."""
+        from goahead_crawler.middleware.blog_gate import PROBLEM_KEY
+
+        return self.stats.get(PROBLEM_KEY) or None
 
     def stat(self, key: str) -> int:
         return int(self.stats.get(key, 0) or 0)
@@ -76,6 +85,13 @@ class CrawlJob:
 
     url: str
     overrides: dict[str, Any] = field(default_factory=dict)
+
+
+def check_jobs(jobs: list[CrawlJob], settings: Settings) -> None:
+    """Refuse settings that cannot work (``config.ConfigError``) before anything starts."""
+    shared = settings.copy_to_dict()
+    for job in jobs:
+        config.validate({**shared, **job.overrides})
 
 
 def run_jobs(jobs: list[CrawlJob], settings: Settings,

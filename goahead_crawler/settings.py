@@ -114,6 +114,11 @@ GOAHEAD_RETRY_AFTER_ENABLED = True
 GOAHEAD_RETRY_AFTER_MAX = 60.0
 # Record requests that failed after their retries in the run's stats (`goahead runs`).
 GOAHEAD_FAILURES_ENABLED = True
+# Stop at once, with one reason, when the blog is private, removed or cannot be reached.
+GOAHEAD_BLOG_GATE_ENABLED = True
+# On the first SIGTERM/Ctrl-C, fetch what the downloader holds without the politeness delay,
+# so the crawl closes cleanly in seconds rather than looking stuck.
+GOAHEAD_GRACEFUL_STOP_ENABLED = True
 # Live progress of a crawl; the CLI turns it on, `scrapy crawl` keeps Scrapy's LogStats.
 GOAHEAD_PROGRESS_ENABLED = False
 # "auto" (rich bars on a terminal, plain lines otherwise), "rich" or "lines".
@@ -141,6 +146,9 @@ DOWNLOADER_MIDDLEWARES = {
     "goahead_crawler.middleware.scope_guard.ScopeGuard": 40,
     "goahead_crawler.middleware.retry_after.RetryAfter": 560,
     "goahead_crawler.middleware.failures.FailureLog": 50,
+    # A private, removed or unreachable blog stops the crawl at its first answer, with one
+    # reason: inside HttpCompression (590) to read bodies, outside Retry (550).
+    "goahead_crawler.middleware.blog_gate.BlogGate": 585,
     # Incremental runs: If-None-Match / If-Modified-Since from the URL's last capture.
     "goahead_crawler.middleware.conditional.ConditionalRequests": 590,
 }
@@ -151,4 +159,5 @@ EXTENSIONS = {
     **EXTENSIONS,
     "goahead_crawler.extensions.progress.CrawlProgress": 500,
     "goahead_crawler.extensions.resume.ResumeJob": 500,
+    "goahead_crawler.extensions.graceful_stop.GracefulStop": 500,
 }

@@ -51,6 +51,15 @@ def run_goahead(*args: str, cwd: Path | None = None, timeout: int = 300
     )
 
 
+def run_row(db: Path) -> dict:
+    """The first crawl run recorded in the archive ``db``, as a dict."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return dict(conn.execute("select * from runs").fetchone())
+
+
 def invoke_goahead(*args: str) -> subprocess.CompletedProcess[str]:
     """``goahead ARGS`` in this process (click's CliRunner), as a CompletedProcess: for
     commands that start no crawl, without a new interpreter's start-up."""

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import click
 
 from goahead_crawler.cli import output
-from goahead_crawler.cli.hints import command
-from goahead_crawler.cli.options import db_option
+from goahead_crawler.cli.hints import BadInput, command
+from goahead_crawler.cli.options import Setting, db_option
 
 
 @command()
@@ -51,9 +51,13 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @db_option
 @click.option("--warc-dir", default="warcs", show_default=True, type=click.Path(file_okay=False),
               help="Directory for WARC files.")
-@click.option("--delay", type=float, help="Seconds between requests to the blog (min).")
-@click.option("--concurrency", type=int, help="Concurrent requests to the blog.")
-@click.option("--max-posts", type=int, default=0, help="Stop after this many posts (0: all).")
+@click.option("--delay", type=Setting(float, "DOWNLOAD_DELAY", "--delay"),
+              help="Seconds between requests to the blog (min).")
+@click.option("--concurrency", type=Setting(int, "CONCURRENT_REQUESTS_PER_DOMAIN",
+                                            "--concurrency"),
+              help="Concurrent requests to the blog.")
+@click.option("--max-posts", type=Setting(int, "GOAHEAD_MAX_POSTS", "--max-posts"), default=0,
+              help="Stop after this many posts (0: all).")
 @click.option("--no-pages", is_flag=True, help="Skip static pages (/p/*.html).")
 @click.option("--no-comments", is_flag=True, help="Do not store reader comments.")
 @click.option("--assets", is_flag=True, help="Also capture post images into the WARC.")
@@ -78,7 +82,7 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
         goahead crawl --sites sites.toml --db archive.db --resume
     """
     from goahead_crawler.crawl_archive import check_archive
-    from goahead_crawler.runner import project_settings, run_jobs
+    from goahead_crawler.runner import check_jobs, project_settings, run_jobs
 
     command = invocation(click.get_current_context())
     sites = crawl_sites(url, sites_file)
@@ -99,12 +103,17 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
         overrides["GOAHEAD_CONTACT"] = contact  # the add-on builds the User-Agent from it
     overrides["GOAHEAD_PROGRESS_ENABLED"] = progress
     overrides["GOAHEAD_COMMAND"] = command
-    results = run_jobs(jobs, project_settings(overrides))
-    output.print_crawl_summary(results, db_path, warc_dir)
-    report_failures(results)
-    stopped = [r for r in results if r.status in ("shutdown", "failed") or
-               r.finish_reason == "shutdown"]
-    if stopped:
+    settings = project_settings(overrides)
+    check_jobs(jobs, settings)
+    results = run_jobs(jobs, settings)
+    crawled = [r for r in results if not r.problem]
+    if crawled:
+        output.print_crawl_summary(crawled, db_path, warc_dir)
+        report_failures(crawled)
+    for result in results:  # no blog there: private, removed, unreachable, not Blogger
+        if result.problem:
+            click.echo(f"Error: {result.url}: {result.problem}", err=True)
+    if any(r.status in ("shutdown", "failed") for r in crawled):
         click.echo(f"The crawl stopped before its end; resume it with: {with_resume(command)}",
                    err=True)
     sys.exit(0 if all(r.ok for r in results) else 1)
@@ -193,7 +202,7 @@ def crawl_sites(url: str | None, sites_file: str | None) -> list[tuple[str, dict
         sites = [(s.url, s.settings) for s in load_sites(sites_file) if s.enabled] \
             if sites_file else [(blog_root(url or ""), {})]
     except BlogUrlError as exc:
-        raise click.BadParameter(str(exc), param_hint="URL") from exc
+        raise BadInput(str(exc)) from exc
     if not sites:
         raise click.ClickException(f"{sites_file}: every site is disabled (enabled = false)")
     return sites

@@ -8,9 +8,11 @@ on the group), whose ``invoke`` turns, in one place:
   read-only, locked or full, :class:`~archive.errors.ArchiveUnusable`);
 - an ``sqlite3`` error that is one of those, met half-way through a command (a damaged
   page only a search reaches), into the same line naming the ``--db`` file, exit 2;
-- the user errors of the crawler (a bad sites file, a busy resume job, a capture or WARC
-  file that is not there, a failed WACZ) into ``Error: MESSAGE``, exit 1 (2 for a blog
-  that another crawl is crawling into the same archive);
+- the user errors of the crawler (a busy resume job, a capture or WARC file that is not
+  there, a failed WACZ) into ``Error: MESSAGE``, exit 1 (2 for a blog that another crawl is
+  crawling into the same archive: nothing was done); bad input (a blog URL that is not
+  one, a sites file or setting that cannot work) the same way with exit 2, as click's own
+  usage errors, but on one line;
 - a missing optional extra (Datasette, cdxj-indexer, py-wacz, Scrapyd) into one line with
   the pip command, exit 1.
 
@@ -43,13 +45,27 @@ def user_errors() -> tuple[type[Exception], ...]:
     """The crawler's exceptions whose message is meant for the user as it stands."""
     from goahead_crawler.crawl_lock import CrawlBusy
     from goahead_crawler.extensions.resume import JobBusy
-    from goahead_crawler.sites import SitesError
     from goahead_crawler.warc.indexing import WaczError
     from goahead_crawler.warc.reader import NotAResponse, UnreadableRecord
     from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing
 
-    return (SitesError, JobBusy, CrawlBusy, CaptureNotFound, WarcFileMissing, NotAResponse,
+    return (*bad_input(), JobBusy, CrawlBusy, CaptureNotFound, WarcFileMissing, NotAResponse,
             WaczError, UnreadableRecord)
+
+
+def bad_input() -> tuple[type[Exception], ...]:
+    """The user errors that are usage errors: exit status 2."""
+    from goahead_crawler.blogger.urls import BlogUrlError
+    from goahead_crawler.config import ConfigError
+    from goahead_crawler.sites import SitesError
+
+    return (SitesError, ConfigError, BlogUrlError)
+
+
+class BadInput(click.ClickException):
+    """One line on stderr, exit status 2 (click's UsageError prints the usage too)."""
+
+    exit_code = 2
 
 
 def missing_extra(command_path: str, module: str) -> str:
@@ -86,6 +102,8 @@ def explain(exc: Exception, command_path: str, archive: str | None = None
         return error
     if isinstance(exc, ImportError) and _missing_module(exc) in EXTRAS:
         return click.ClickException(missing_extra(command_path, _missing_module(exc) or ""))
+    if isinstance(exc, bad_input()):
+        return BadInput(str(exc))
     if isinstance(exc, user_errors()):
         error = click.ClickException(str(exc))
         error.exit_code = getattr(exc, "exit_code", 1)

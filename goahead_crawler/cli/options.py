@@ -9,6 +9,8 @@ import click
 
 from archive.connection import open_read_only, pending_migrations, upgrade
 from archive.errors import ArchiveReadOnly
+from goahead_crawler import config
+from goahead_crawler.cli.hints import BadInput
 
 DEFAULT_DB = "archive.db"
 db_option = click.option(
@@ -54,3 +56,23 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(_FILTERS):
         command = option(command)
     return command
+
+
+class Setting(click.ParamType):
+    """A number that becomes a crawl setting, checked by the rule every route shares
+    (:mod:`goahead_crawler.config`): ``--concurrency 0`` is one line and exit status 2."""
+
+    def __init__(self, kind: type[int | float], setting: str, label: str) -> None:
+        self.kind, self.setting, self.label = kind, setting, label
+        self.name = "integer" if kind is int else "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> int | float:
+        try:
+            number = self.kind(value)
+        except (TypeError, ValueError):
+            number = value
+        found = config.problem(self.setting, number, self.label)
+        if found or isinstance(number, str):
+            raise BadInput(found or f"{self.label} must be a number, not {value!r}")
+        return number

@@ -37,7 +37,6 @@ class FailureLog:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.codes = {int(c) for c in crawler.settings.getlist("RETRY_HTTP_CODES")}
-        self.failures: list[dict[str, Any]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FailureLog:
@@ -57,17 +56,24 @@ class FailureLog:
             self.record(request, f"{type(exception).__name__}: {exception}"[:300])
 
     def record(self, request: Request, error: str) -> None:
-        stats = self.crawler.stats
-        kind = "posts" if is_post_path(request.url) or is_static_page_path(request.url) else "other"
-        stats.inc_value("goahead/failed/requests")
-        stats.inc_value(f"goahead/failed/{kind}")
+        retries = request.meta.get("retry_times", 0)
         first = (request.meta.get("redirect_urls") or [request.url])[0]  # as it was asked
-        RunLedger.of(self.crawler).fail(first, error, request.meta.get("retry_times", 0))
-        if len(self.failures) < FAILURES_KEPT:
-            self.failures.append({"url": request.url, "error": error,
-                                  "retries": request.meta.get("retry_times", 0)})
-            stats.set_value(FAILURES_KEY, json.dumps(self.failures, ensure_ascii=False))
-        logger.warning("Failed after retries: %s (%s)", request.url, error)
+        RunLedger.of(self.crawler).fail(first, error, retries)
+        record_failure(self.crawler.stats, first, error, retries)
+
+
+def record_failure(stats: Any, url: str, error: str, retries: int = 0) -> None:
+    """Add one failure to the run's list (``goahead runs --failures``) and its counters; the
+    spider reports here what it refuses or loses without a download error of its own (the
+    archive pipeline folds this list into the run ledger's at the end of the run)."""
+    kind = "posts" if is_post_path(url) or is_static_page_path(url) else "other"
+    stats.inc_value("goahead/failed/requests")
+    stats.inc_value(f"goahead/failed/{kind}")
+    failures = json.loads(stats.get_value(FAILURES_KEY) or "[]")
+    if len(failures) < FAILURES_KEPT:
+        failures.append({"url": url, "error": error, "retries": retries})
+        stats.set_value(FAILURES_KEY, json.dumps(failures, ensure_ascii=False))
+    logger.warning("Failed: %s (%s)", url, error)
 
 
 def failures_from_stats(stats_json: str | None) -> list[dict[str, Any]]:

@@ -43,15 +43,15 @@ class ListedRoutes:
         return self._run_ledger
 
     def _note(self: Any, url: str, source: str, kind: str = "post",
-              lastmod: str | None = None, refused: bool = False) -> None:
-        """A URL a source named; ``refused``: the frontier did not schedule it."""
+              lastmod: str | None = None) -> None:
+        """A URL a source named, before the frontier decides: a listing, and a post that
+        ``--max-posts`` keeps out."""
         key = self.frontier.key(url)
         if not same_blog(key, self.root):
             return
         if source in LISTING_SOURCES:
             self.ledger.listed(key, kind, source, lastmod)
-        if refused and kind == "post" and key not in self.frontier.seen \
-                and self.frontier.limit_reached():
+        if kind == "post" and key not in self.frontier.seen and self.frontier.limit_reached():
             self.ledger.limited_out(key)
 
     def _unstored_first(self: Any) -> Iterator[scrapy.Request]:
