@@ -52,6 +52,41 @@ def m001_initial(db: Database) -> None:
     _create_search(db)
 
 
+@migrations()
+def m002_listed_and_run_tracking(db: Database) -> None:
+    """What the blog lists, which run wrote each post, and who runs each crawl.
+
+    ``listed``: every post and page URL a crawl found in the blog's feed, sitemaps or
+    HTML navigation, with the runs that first and last listed it; a listed URL with no
+    post row (and not gone) is missing, and the next crawl fetches it first.
+    ``posts.run_id`` / ``first_run_id``: the run that last changed / first stored the row,
+    so a killed run's counts come from what it stored. ``runs.pid`` / ``host`` tell a live
+    run from a dead one, ``command`` says how to resume it, ``updated_at`` is the time
+    of its last live update.
+    """
+    _table(db, "listed").create(
+        {"site": str, "url": str, "kind": str, "source": str, "lastmod": str,
+         "first_run": int, "last_run": int, "listed_at": str, "gone_at": str,
+         "post_url": str},
+        pk=("site", "url"), not_null={"site", "url", "kind"},
+    )
+    posts = _table(db, "posts")
+    posts.add_column("run_id", int)
+    posts.add_column("first_run_id", int)
+    posts.create_index(["run_id"])
+    runs = _table(db, "runs")
+    for name, kind in (("pid", int), ("host", str), ("command", str), ("updated_at", str)):
+        runs.add_column(name, kind)
+
+
+@migrations()
+def m003_run_uid(db: Database) -> None:
+    """A run's own id, the same in every shard it is merged from (row ids are per file).
+    Numbered 003: issue 12's other half adds m002 (what each blog lists)."""
+    _table(db, "runs").add_column("uid", str)
+    _table(db, "runs").create_index(["uid"], unique=True)
+
+
 def _create_posts(db: Database) -> None:
     posts = _table(db, "posts")
     posts.create(
@@ -103,7 +138,7 @@ def _create_search(db: Database) -> None:
     )
 
 
-# -- m002: the character-cluster search index (issue 11) ---------------------------------
+# -- m004: the character-cluster search index (issue 11) ---------------------------------
 
 SEARCH_FTS = "search_fts"  # clusters and Latin words, positional: what matches
 SEARCH_WORDS = "search_words"  # dictionary words and clusters per post: ranking, one-cluster terms
@@ -115,7 +150,7 @@ WORDS_TOKENIZE = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
 
 
 @migrations()
-def m002_search_clusters(db: Database) -> None:
+def m004_search_clusters(db: Database) -> None:
     """Replace the syllable index (a stored segmented copy, 1.5x the posts) by two
     contentless FTS5 tables fed with Thai character clusters and words (:mod:`archive.tokens`).
 

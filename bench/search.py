@@ -152,7 +152,7 @@ def build(corpus: Corpus, archive: Path, legacy: Path) -> dict[str, float]:
 
 
 def time_rebuild(path: Path) -> dict[str, float]:
-    """The upgrade path: the index rebuilt from the posts table (what migration m002 asks)."""
+    """The upgrade path: the index rebuilt from the posts table (what migration m004 asks)."""
     db = open_archive(path)
     _, elapsed = timed(search.rebuild, db, resume=False)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

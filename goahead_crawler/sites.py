@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from goahead_crawler import config
 from goahead_crawler.blogger.urls import BlogUrlError, blog_root
 
 # key -> (accepted types, the GOAHEAD_*/Scrapy setting it becomes, or None)
@@ -117,8 +118,10 @@ def _check_keys(raw: dict[str, Any], where: str, allow: set[str]) -> None:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             expected = " or ".join(t.__name__ for t in types)
             raise SitesError(f"{where}: {key} must be {expected}, not {value!r}")
-        if types != (bool,) and key not in {"url", "name"} and value < 0:
-            raise SitesError(f"{where}: {key} must not be negative")
+        setting = SITE_KEYS[key][1]
+        found = config.problem(setting, value, key) if setting else None
+        if found:  # concurrency = 0, delay = inf, nan or negative, ...
+            raise SitesError(f"{where}: {found}")
 
 
 def _check_unique(sites: list[Site], source: str) -> None:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import serve_on_a_free_port
 
 pytest.importorskip("datasette", reason="the serve extra is not installed")
 
@@ -51,12 +51,6 @@ WEB_PHASE = pytest.mark.xfail(
     " archive.search.search (Hit.snippet, title_highlight)")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _serve_command(*args: str) -> list[str]:
     """``goahead serve ARGS``; through the group once the command is registered there."""
     from goahead_crawler.cli import cli
@@ -86,29 +80,31 @@ def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _wait_until_up(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            _get(f"{base}/-/versions.json", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"goahead serve not up on {base} (exit {proc.returncode}): {log.read_text()}")
+def _answers(port: int) -> bool:
+    try:
+        _get(f"http://127.0.0.1:{port}/-/versions.json", timeout=2)
+    except OSError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="module")
 def server(archive_db: Path) -> Iterator[str]:
-    port = _free_port()
     log = archive_db.with_name("serve.log")
-    command = _serve_command("--db", str(archive_db), "--port", str(port))
-    with log.open("wb") as out, subprocess.Popen(command, cwd=ROOT, stdout=out,
-                                                 stderr=subprocess.STDOUT) as proc:
+    with log.open("wb") as out:
+        def launch(port: int) -> subprocess.Popen[bytes]:
+            command = _serve_command("--db", str(archive_db), "--port", str(port))
+            return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+
         try:
-            _wait_until_up(proc, f"http://127.0.0.1:{port}", log)
+            proc, port = serve_on_a_free_port(launch, _answers, STARTUP_SECONDS)
+        except AssertionError as exc:
+            pytest.fail(f"goahead serve not up ({exc}): {log.read_text()}")
+        try:
             yield f"http://127.0.0.1:{port}"
         finally:
-            proc.terminate()  # uvicorn stops on SIGTERM; Popen's exit waits for it
+            proc.terminate()  # uvicorn stops on SIGTERM
+            proc.wait(timeout=30)
 
 
 @pytest.mark.crawl

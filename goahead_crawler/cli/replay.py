@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from goahead_crawler.cli.hints import command
+from goahead_crawler.cli.hints import command, warn_skipped
 from goahead_crawler.cli.options import db_option, open_existing
 from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_SUFFIX
 
@@ -53,7 +53,9 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
     """Print the archived response of URL, read straight from its WARC record.
 
     A revisit (unchanged page on a re-crawl) is followed to the full response it
-    refers to. The body is printed decoded unless --raw is given.
+    refers to. The body is printed decoded unless --raw is given. A damaged record, or
+    a body that inflates past 64 MiB (the crawl's DOWNLOAD_MAXSIZE), prints nothing:
+    one line naming the file and byte offset, exit status 1.
 
     \b
     Example:
@@ -73,12 +75,12 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
         got = retrieve(db, warc_dir, url, at=bound)
     finally:
         db.close()
+    output = got.headers.to_bytes() if show_headers else got.payload if raw else got.decoded
     if got.original is not None:
         click.echo(f"revisit captured {got.capture.fetched_at}; body from "
                    f"{got.original.warc_file} ({got.original.fetched_at})", err=True)
     # click.echo writes bytes to stdout's binary stream unchanged.
-    click.echo(got.headers.to_bytes() if show_headers else got.payload if raw else got.decoded,
-               nl=False)
+    click.echo(output, nl=False)
 
 
 @command()
@@ -87,6 +89,9 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
 def index(warc_dir: str, out: str | None) -> None:
     """Write a CDXJ index (pywb/ReplayWeb.page format) of every finished WARC file.
 
+    A damaged record is left out with a warning naming its file and byte offset (exit
+    status 1); the records after it are indexed.
+
     \b
     Example:
         goahead index --warc-dir warcs --out index.cdxj
@@ -94,9 +99,11 @@ def index(warc_dir: str, out: str | None) -> None:
     from goahead_crawler.warc.indexing import write_cdxj
 
     paths = finished_warcs(warc_dir)
-    write_cdxj(paths, out or sys.stdout)
+    problems: list[str] = []
+    write_cdxj(paths, out or sys.stdout, problems=problems)
     if out:
         click.echo(f"indexed {len(paths)} WARC file(s) into {out}", err=True)
+    warn_skipped(problems)
 
 
 @command()
@@ -107,7 +114,9 @@ def index(warc_dir: str, out: str | None) -> None:
 def wacz(db_path: str, warc_dir: str, out: str) -> None:
     """Package every finished WARC file as a WACZ, ready to open in ReplayWeb.page.
 
-    Its page list is the archive's posts and static pages, with their titles.
+    Its page list is the archive's posts and static pages, with their titles. A damaged
+    WARC file goes in without its damaged records, each named in a warning (exit
+    status 1).
 
     \b
     Example:
@@ -124,10 +133,12 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
         pages = page_captures(db)
     finally:
         db.close()
+    problems: list[str] = []
     with redirect_stdout(sys.stderr):  # py-wacz narrates its steps on stdout
-        made = make_wacz(paths, out, pages)
+        made = make_wacz(paths, out, pages, problems=problems)
     click.echo(f"wrote {made}: {len(paths)} WARC file(s), {len(pages)} pages, "
                f"{made.stat().st_size:,} bytes")
+    warn_skipped(problems)
 
 
 COMMANDS = (warc_get, index, wacz)

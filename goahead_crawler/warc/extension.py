@@ -23,7 +23,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 
 from archive.models import Capture
 from goahead_crawler.addon import package_version
-from goahead_crawler.signals import capture_written
+from goahead_crawler.signals import capture_written, warc_repaired
 from goahead_crawler.warc import records as rec
 from goahead_crawler.warc.dedup import DigestIndex, Lookup
 from goahead_crawler.warc.exchange import exchange_from_scrapy
@@ -138,6 +138,7 @@ class WarcCapture:
             )
             self.stats.inc_value(STATS + "repaired_files")
             self.stats.inc_value(STATS + "repaired_bytes_cut", fixed.cut_bytes)
+            self.crawler.signals.send_catch_log(warc_repaired, path=fixed.path)
 
     def spider_closed(self) -> None:
         try:
