@@ -31,6 +31,23 @@ def record_capture(db: Database, capture: Capture) -> int:
     return found[0]
 
 
+def add_capture(db: Database, capture: Capture) -> bool:
+    """Store one WARC record's location unless it is already there (a rebuild never
+    changes a row the crawl recorded). A new row of a file other rows name takes their
+    run. True when it was added."""
+    row = asdict(capture)
+    with db.atomic():
+        if row["run_id"] is None:
+            found = db.execute("SELECT run_id FROM captures WHERE warc_file = ?"
+                               " AND run_id IS NOT NULL LIMIT 1", [capture.warc_file]).fetchone()
+            row["run_id"] = found[0] if found else None
+        columns = ", ".join(row)
+        cursor = db.execute(
+            f"INSERT OR IGNORE INTO captures ({columns}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()))
+    return cursor.rowcount > 0
+
+
 def _capture(db: Database, where: str, params: list[Any], order: str) -> Capture | None:
     columns = ", ".join(CAPTURE_FIELDS)
     sql = f"SELECT {columns} FROM captures WHERE {where} ORDER BY {order} LIMIT 1"
@@ -108,3 +125,21 @@ def _page(db: Database, row: dict[str, Any]) -> dict[str, Any]:
         original = capture_by_digest(db, row["digest"])
         files = None if original is None else sorted({row["warc_file"], original.warc_file})
     return {"url": row["url"], "ts": row["fetched_at"], "warc_files": files}
+
+
+def gone_since(db: Database, url: str) -> tuple[bool, str | None]:
+    """What the captures say of ``url``'s life: (known, deleted_at). ``known`` is False
+    when no 200, 404 or 410 capture of it is recorded. ``deleted_at`` is the first
+    404/410 capture after its last 200 (None: it was alive when last fetched), the date
+    the crawl and the rebuild give a deletion."""
+    row = db.execute(
+        "SELECT max(CASE WHEN status = 200 THEN fetched_at END),"
+        " count(CASE WHEN status IN (200, 404, 410) THEN 1 END)"
+        " FROM captures WHERE url = ?", [url]).fetchone()
+    last_alive, known = row[0], row[1]
+    if not known:
+        return False, None
+    gone = db.execute(
+        "SELECT min(fetched_at) FROM captures WHERE url = ? AND status IN (404, 410)"
+        " AND fetched_at > ?", [url, last_alive or ""]).fetchone()[0]
+    return True, gone

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from sqlite_utils import Database
 
 from .errors import ExportError
+from .escaping import markdown_text
 from .models import Post
 from .posts import iter_posts
 
@@ -80,8 +81,11 @@ def _open_stream(out: str | Path | IO[str]) -> Iterator[IO[str]]:
         stream = path.open("w", encoding="utf-8", newline="")
     except OSError as err:
         raise ExportError(f"cannot write {path}: {err.strerror}") from None
-    with stream:
-        yield stream
+    try:
+        with stream:
+            yield stream
+    except OSError as err:  # a full disk (/dev/full), a vanished mount, ...
+        raise ExportError(f"cannot write {path}: {err.strerror or err}") from None
 
 
 def _counted(posts: Iterator[Post], progress: Progress | None) -> Iterator[Post]:
@@ -150,7 +154,8 @@ def as_markdown(post: Post) -> str:
     for key, value in meta.items():
         lines.append(f"{key}: {yaml_string(value) if value is not None else 'null'}")
     lines.append("labels: [" + ", ".join(yaml_string(label) for label in post.labels) + "]")
-    lines += ["---", "", f"# {post.title}" if post.title else "", "", post.text.rstrip(), ""]
+    title = markdown_text(" ".join(post.title.split()))
+    lines += ["---", "", f"# {title}" if title else "", "", markdown_text(post.text.rstrip()), ""]
     return "\n".join(lines)
 
 
@@ -198,6 +203,9 @@ def _write_files(posts: Iterator[Post], fmt: str, folder: Path,
     count = 0
     for post in _counted(posts, progress):
         name = _unique(file_stem(post), used) + "." + fmt
-        (folder / name).write_text(render(post), encoding="utf-8")
+        try:
+            (folder / name).write_text(render(post), encoding="utf-8")
+        except OSError as err:
+            raise ExportError(f"cannot write {folder / name}: {err.strerror or err}") from None
         count += 1
     return count

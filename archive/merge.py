@@ -1,9 +1,14 @@
 """Merging archive shards (one per machine or per blog) into one archive, idempotently.
 
 For each post the newest version wins, by ``updated`` (compared in UTC) and then
-``fetched_at``; the other version goes into ``post_versions`` (once). Captures are
-keyed on (warc_file, warc_offset), runs on (site, url, start, end, stats), comments on their
-key, sites on their host: merging the same shard twice changes nothing.
+``fetched_at``; the other version goes into ``post_versions`` (once), and the shard's own
+earlier versions come along. A deletion is kept: after the captures are merged, a post is
+deleted when its captures say so (the first 404/410 after its last 200, as the crawl dates
+it), or, with no captures to go by, when a shard marked it deleted and no shard fetched it
+later. Captures are keyed on (warc_file, warc_offset), runs on their uid: a run
+merged while it was still running is brought to its final state by the next merge, never
+copied twice. Comments are keyed, sites on their host: merging the same shard twice
+changes nothing. Each shard is merged in one transaction: all of it, or nothing.
 """
 
 from __future__ import annotations
@@ -15,28 +20,49 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .captures import CAPTURE_FIELDS
-from .connection import open_read_only, upgrade
-from .errors import ArchiveError
+from .captures import CAPTURE_FIELDS, gone_since
+from .connection import archive_path, open_archive, open_read_only, upgrade
+from .errors import ArchiveError, ArchiveNotFound
 from .models import Comment
-from .posts import VERSION_FIELDS, row_to_post, upsert_comments, upsert_post
-from .runs import RUN_COUNTERS
+from .posts import VERSION_FIELDS, row_to_post, set_deleted, upsert_comments, upsert_post
 from .timestamps import to_utc
 
-# what makes two rows from different shards the same row
-RUN_MATCH = ("site", "url", "started_at", "finished_at", "stats")
+# what makes two rows from different shards the same row (runs from before run uids
+# could not be told apart while running: they match only once finished)
+RUN_MATCH = ("uid",)
+LEGACY_RUN_MATCH = ("site", "url", "started_at", "finished_at", "stats")
 VERSION_MATCH = ("blog_id", "post_id", "updated", "title", "text")
-RUN_KEYS = ("site", "url", "started_at", "finished_at", "status", *RUN_COUNTERS,
-            "settings", "stats")
+
+
+def merge_into(path: str | Path, shards: Iterable[str | Path]) -> Counter[str]:
+    """Merge ``shards`` into the archive at ``path`` (created if missing), after checking
+    that every shard is there: a missing one is an error before ``path`` is touched."""
+    shards = list(shards)
+    check_shards(shards, into=path)
+    into = open_archive(path, check=True)
+    try:
+        return merge(into, shards)
+    finally:
+        into.close()
+
+
+def check_shards(shards: Iterable[str | Path], into: str | Path | None = None) -> None:
+    """Refuse a missing shard, a shard that is not an archive, or the target itself."""
+    target = Path(into).resolve() if into is not None else None
+    for path in shards:
+        if target is not None and Path(path).resolve() == target:
+            raise ArchiveError(f"{path} is the archive being merged into")
+        if not Path(path).exists():
+            raise ArchiveNotFound(f"no archive at {path}", hint="check the shard's path")
+        open_read_only(path, allow_outdated=True).close()
 
 
 def merge(into: Database, shards: Iterable[str | Path]) -> Counter[str]:
     """Merge every shard into ``into``; returns what was added or changed, by kind."""
     counts: Counter[str] = Counter()
-    target = Path(into.conn.execute("PRAGMA database_list").fetchone()[2] or "").resolve()
+    shards = list(shards)
+    check_shards(shards, into=archive_path(into))
     for path in shards:
-        if Path(path).resolve() == target:
-            raise ArchiveError(f"{path} is the archive being merged into")
         upgrade(path)  # an older goahead's shard gets this goahead's columns first
         shard = open_read_only(path)
         try:
@@ -48,16 +74,17 @@ def merge(into: Database, shards: Iterable[str | Path]) -> Counter[str]:
 
 
 def merge_shard(into: Database, shard: Database) -> Counter[str]:
+    """Merge one open shard into ``into``, in one transaction."""
     counts: Counter[str] = Counter()
     with into.atomic():
         _merge_sites(into, shard)
         run_ids = _merge_runs(into, shard, counts)
         _merge_captures(into, shard, run_ids, counts)
-    for row in shard.query("SELECT * FROM posts ORDER BY id"):
-        counts["posts_" + _merge_post(into, row)] += 1
-    for row in shard.query("SELECT * FROM post_versions ORDER BY id"):
-        counts["posts_older"] += _add_version(into, row)
-    _merge_comments(into, shard, counts)
+        for row in shard.query("SELECT * FROM posts ORDER BY id"):
+            counts["posts_" + _merge_post(into, row)] += 1
+        for row in shard.query("SELECT * FROM post_versions ORDER BY id"):
+            counts["posts_older"] += _add_version(into, row)
+        _merge_comments(into, shard, counts)
     return counts
 
 
@@ -77,17 +104,27 @@ def _merge_sites(into: Database, shard: Database) -> None:
 
 
 def _merge_runs(into: Database, shard: Database, counts: Counter[str]) -> dict[int, int]:
-    """Copy runs not yet present; map the shard's run ids to the target's."""
+    """Copy runs not yet present, bring a run merged while running to its final state;
+    map the shard's run ids to the target's."""
     mapping: dict[int, int] = {}
     for row in shard.query("SELECT * FROM runs ORDER BY id"):
-        found = _match(into, "runs", row, RUN_MATCH)
-        if found:
-            mapping[row["id"]] = found[0]
+        values = {k: v for k, v in row.items() if k != "id"}  # every column a run has
+        found = _match(into, "runs", row, RUN_MATCH if row["uid"] else LEGACY_RUN_MATCH)
+        if found is None:
+            mapping[row["id"]] = into.table("runs").insert(values).last_rowid or 0
+            counts["runs"] += 1
             continue
-        values = {k: row[k] for k in RUN_KEYS if k in row}
-        mapping[row["id"]] = into.table("runs").insert(values).last_rowid or 0
-        counts["runs"] += 1
+        mapping[row["id"]] = found[0]
+        current = into.table("runs").get(found[0])
+        if _run_progress(row) > _run_progress(current):
+            into.table("runs").update(found[0], values)
+            counts["runs_updated"] += 1
     return mapping
+
+
+def _run_progress(row: Mapping[str, Any]) -> tuple[int, str]:
+    """How far a run's row has got: ended beats running, a later end beats an earlier."""
+    return (row["status"] != "running", to_utc(row["finished_at"]) or "")
 
 
 def _merge_captures(into: Database, shard: Database, run_ids: Mapping[int, int],
@@ -108,13 +145,36 @@ def _rank(row: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _merge_post(into: Database, row: Mapping[str, Any]) -> str:
-    """Insert, replace (shard newer) or keep (target newer) one post row."""
+    """Insert, replace (shard newer) or keep (target newer) one post row; then its
+    deletion mark, worked out from both rows and the merged captures."""
     current = next(iter(into.query(
         "SELECT * FROM posts WHERE blog_id = ? AND post_id = ?", [row["blog_id"], row["post_id"]]
     )), None)
     if current is not None and _rank(row) < _rank(current):
-        return "older" if _add_version(into, row) else "unchanged"
-    return upsert_post(into, row_to_post(row))
+        outcome = "older" if _add_version(into, row) else "unchanged"
+    else:
+        outcome = upsert_post(into, row_to_post(row), revive=False)
+    deleted = _deleted_at(into, row, current)
+    if deleted != (current["deleted_at"] if current else None):
+        set_deleted(into, row["blog_id"], row["post_id"], deleted)
+        if outcome != "new":
+            outcome = "updated"
+    elif current is None and deleted:
+        set_deleted(into, row["blog_id"], row["post_id"], deleted)
+    return outcome
+
+
+def _deleted_at(into: Database, row: Mapping[str, Any],
+                current: Mapping[str, Any] | None) -> str | None:
+    """The post's deletion date once both rows are known: what its captures say, or
+    with none to go by, the earliest deletion no fetch came after."""
+    known, gone = gone_since(into, row["url"])
+    if known:
+        return gone
+    rows = [r for r in (row, current) if r is not None]
+    marks = sorted(r["deleted_at"] for r in rows if r["deleted_at"])
+    fetched = max((to_utc(r["fetched_at"]) or "" for r in rows), default="")
+    return marks[0] if marks and (to_utc(marks[-1]) or "") >= fetched else None
 
 
 def _add_version(into: Database, row: Mapping[str, Any]) -> int:
@@ -127,8 +187,7 @@ def _add_version(into: Database, row: Mapping[str, Any]) -> int:
         return 0
     if _match(into, "post_versions", row, VERSION_MATCH):
         return 0
-    with into.atomic():
-        into.table("post_versions").insert({k: row[k] for k in VERSION_FIELDS})
+    into.table("post_versions").insert({k: row[k] for k in VERSION_FIELDS})
     return 1
 
 

@@ -52,6 +52,41 @@ def m001_initial(db: Database) -> None:
     _create_search(db)
 
 
+@migrations()
+def m002_listed_and_run_tracking(db: Database) -> None:
+    """What the blog lists, which run wrote each post, and who runs each crawl.
+
+    ``listed``: every post and page URL a crawl found in the blog's feed, sitemaps or
+    HTML navigation, with the runs that first and last listed it; a listed URL with no
+    post row (and not gone) is missing, and the next crawl fetches it first.
+    ``posts.run_id`` / ``first_run_id``: the run that last changed / first stored the row,
+    so a killed run's counts come from what it stored. ``runs.pid`` / ``host`` tell a live
+    run from a dead one, ``command`` says how to resume it, ``updated_at`` is the time
+    of its last live update.
+    """
+    _table(db, "listed").create(
+        {"site": str, "url": str, "kind": str, "source": str, "lastmod": str,
+         "first_run": int, "last_run": int, "listed_at": str, "gone_at": str,
+         "post_url": str},
+        pk=("site", "url"), not_null={"site", "url", "kind"},
+    )
+    posts = _table(db, "posts")
+    posts.add_column("run_id", int)
+    posts.add_column("first_run_id", int)
+    posts.create_index(["run_id"])
+    runs = _table(db, "runs")
+    for name, kind in (("pid", int), ("host", str), ("command", str), ("updated_at", str)):
+        runs.add_column(name, kind)
+
+
+@migrations()
+def m003_run_uid(db: Database) -> None:
+    """A run's own id, the same in every shard it is merged from (row ids are per file).
+    Numbered 003: issue 12's other half adds m002 (what each blog lists)."""
+    _table(db, "runs").add_column("uid", str)
+    _table(db, "runs").create_index(["uid"], unique=True)
+
+
 def _create_posts(db: Database) -> None:
     posts = _table(db, "posts")
     posts.create(
@@ -101,3 +136,53 @@ def _create_search(db: Database) -> None:
         f"CREATE TRIGGER posts_search_drop AFTER DELETE ON posts BEGIN "
         f"DELETE FROM {SEARCH_TABLE} WHERE id = old.id; END"
     )
+
+
+# -- m004: the character-cluster search index (issue 11) ---------------------------------
+
+SEARCH_FTS = "search_fts"  # clusters and Latin words, positional: what matches
+SEARCH_WORDS = "search_words"  # dictionary words and clusters per post: ranking, one-cluster terms
+SEARCH_STALE = "search_stale"  # title and text a post had when it was indexed, until removed
+SEARCH_META = "search_meta"  # 'vocabulary' (+ '_sha1'): archive.vocabulary's list;
+# 'tokenizer': thai.fingerprint() of what the index was built with;
+# 'rebuild_from': the bulk (re)build has not reached this post id yet
+WORDS_TOKENIZE = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
+
+
+@migrations()
+def m004_search_clusters(db: Database) -> None:
+    """Replace the syllable index (a stored segmented copy, 1.5x the posts) by two
+    contentless FTS5 tables fed with Thai character clusters and words (:mod:`archive.tokens`).
+
+    The new index is filled by :func:`archive.search_index.rebuild`, from the posts table:
+    here it is only marked to be built, so that opening a large archive stays quick and the
+    build can report its progress.
+    """
+    db.execute("DROP TRIGGER IF EXISTS posts_search_drop")
+    db.execute(f"DROP TABLE IF EXISTS {SEARCH_TABLE}_fts")
+    db.execute(f"DROP TABLE IF EXISTS {SEARCH_TABLE}")
+    # text before title: FTS5 spends two bytes on each posting outside the first column.
+    db.execute(f"CREATE VIRTUAL TABLE {SEARCH_FTS} USING fts5(text, title, content='',"
+               f" tokenize=\"{FTS_TOKENIZE}\")")
+    db.execute(f"CREATE VIRTUAL TABLE {SEARCH_WORDS} USING fts5(tokens, content='',"
+               f" detail=none, columnsize=0, tokenize=\"{WORDS_TOKENIZE}\")")
+    _table(db, SEARCH_STALE).create({"id": int, "title": str, "text": str}, pk="id")
+    _table(db, SEARCH_META).create({"key": str, "value": str}, pk="key")
+    # FTS5 can only drop a contentless row given the values it indexed: keep the old ones.
+    keep_old = (f"INSERT OR IGNORE INTO {SEARCH_STALE} (id, title, text)"
+                f" VALUES (old.id, old.title, old.text)")
+    db.execute(f"CREATE TRIGGER search_stale_update AFTER UPDATE OF title, text ON posts"
+               f" WHEN old.title IS NOT new.title OR old.text IS NOT new.text"
+               f" BEGIN {keep_old}; END")
+    db.execute(f"CREATE TRIGGER search_stale_delete AFTER DELETE ON posts BEGIN {keep_old}; END")
+    # Deleted posts are left out of every search: find them without reading post rows.
+    db.execute("CREATE INDEX posts_deleted ON posts (id) WHERE deleted_at IS NOT NULL")
+    from .thai import fingerprint as tokenizer
+    from .vocabulary import fingerprint, shipped  # copied into the archive: read back as is
+
+    words = shipped()
+    db.execute(f"INSERT INTO {SEARCH_META} (key, value) VALUES ('vocabulary', ?),"
+               f" ('vocabulary_sha1', ?), ('tokenizer', ?)", [words, fingerprint(words),
+                                                               tokenizer()])
+    if db.execute("SELECT EXISTS (SELECT 1 FROM posts)").fetchone()[0]:
+        db.execute(f"INSERT INTO {SEARCH_META} (key, value) VALUES ('rebuild_from', '0')")

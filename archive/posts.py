@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, fields
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
@@ -52,16 +53,23 @@ def _find_post(db: Database, blog_id: str, post_id: str) -> dict[str, Any] | Non
     return next(iter(rows), None)
 
 
-def upsert_post(db: Database, post: Post) -> UpsertResult:
+def upsert_post(db: Database, post: Post, *, revive: bool = True,
+                run_id: int | None = None) -> UpsertResult:
     """Insert or update one post, keyed on (blog_id, post_id).
 
     An update that changes the title or text first saves the previous version in
-    ``post_versions`` and re-indexes the post for search.
+    ``post_versions`` and re-indexes the post for search. A fetched post is live: with
+    ``revive`` (the crawl) a post marked deleted is live again; a merge passes False and
+    sets the deletion mark itself. ``run_id``, the crawl run writing it, is kept on a row
+    it inserts or changes (``first_run_id`` on insert).
     """
     row = post_row(post)
+    if not revive:
+        del row["deleted_at"]
     with db.atomic():
         old = _find_post(db, post.blog_id, post.post_id)
         if old is None:
+            row.update(run_id=run_id, first_run_id=run_id)
             post_pk = db.table("posts").insert(row).last_rowid
             assert post_pk is not None  # id is an INTEGER PRIMARY KEY: rowid == id
             search.index_post(db, post_pk, post.title, post.text)
@@ -71,6 +79,8 @@ def upsert_post(db: Database, post: Post) -> UpsertResult:
             return "unchanged"
         if changed & {"title", "text"}:
             _save_version(db, old)
+        if run_id is not None:
+            row["run_id"] = run_id
         db.table("posts").update(old["id"], row)
         if changed & {"title", "text"}:
             search.index_post(db, old["id"], post.title, post.text)
@@ -81,14 +91,16 @@ def _save_version(db: Database, old: Mapping[str, Any]) -> None:
     db.table("post_versions").insert({k: old[k] for k in VERSION_FIELDS})
 
 
-def delete_post(db: Database, blog_id: str, post_id: str, *, soft: bool = True) -> bool:
-    """Mark a post deleted (``soft``) or remove it with its search row and comments."""
+def delete_post(db: Database, blog_id: str, post_id: str, *, soft: bool = True,
+                at: str | None = None) -> bool:
+    """Mark a post deleted (``soft``, dated ``at``, default now) or remove it with its
+    search row and comments."""
     with db.atomic():
         old = _find_post(db, blog_id, post_id)
         if old is None:
             return False
         if soft:
-            db.table("posts").update(old["id"], {"deleted_at": now_utc()})
+            db.table("posts").update(old["id"], {"deleted_at": at or now_utc()})
         else:
             db.execute("DELETE FROM comments WHERE blog_id = ? AND post_id = ?",
                        [blog_id, post_id])
@@ -96,14 +108,32 @@ def delete_post(db: Database, blog_id: str, post_id: str, *, soft: bool = True) 
     return True
 
 
-def mark_gone(db: Database, url: str) -> bool:
-    """A post whose URL now answers 404/410 keeps its row, marked deleted; a post marked
-    before keeps the date it first vanished. True when this call marked it."""
+def store_post(db: Database, post: Post, **upsert: Any) -> UpsertResult:
+    """What a crawl writes for one fetched post or page, and what the rebuild from WARC
+    writes for its capture: the site row (first and last crawl are capture times), then
+    the post (:func:`upsert_post`, which gets the keyword arguments)."""
+    with db.atomic():
+        upsert_site(db, post.site, blog_id=post.blog_id or None,
+                    url=f"{urlsplit(post.url).scheme}://{post.site}/",
+                    crawled_at=post.fetched_at)
+        return upsert_post(db, post, **upsert)
+
+
+def mark_gone(db: Database, url: str, at: str | None = None) -> bool:
+    """A post whose URL now answers 404/410 keeps its row, marked deleted at ``at`` (the
+    404's capture time; default now); a post marked before keeps the date it first
+    vanished. True when this call marked it. The crawl and the rebuild both call this."""
     row = next(iter(db.query(
         "SELECT blog_id, post_id, deleted_at FROM posts WHERE url = ? LIMIT 1", [url])), None)
     if row is None or row["deleted_at"]:
         return False
-    return delete_post(db, row["blog_id"], row["post_id"])
+    return delete_post(db, row["blog_id"], row["post_id"], at=at)
+
+
+def set_deleted(db: Database, blog_id: str, post_id: str, deleted_at: str | None) -> None:
+    """Set (or clear) a post's deletion mark as a merge worked it out."""
+    db.execute("UPDATE posts SET deleted_at = ? WHERE blog_id = ? AND post_id = ?",
+               [deleted_at, blog_id, post_id])
 
 
 def live_post_urls(db: Database, site: str) -> set[str]:
@@ -164,6 +194,7 @@ def iter_posts(
     """
     chosen = Filters(**filters)
     if query:
+        search.check_ready(db)  # an index not yet rebuilt would find nothing, silently
         sql, params = search.build_query(query, chosen, sort=sort, limit=None,
                                           snippets=False)
     else:
@@ -220,7 +251,8 @@ def upsert_site(
     db: Database, site: str, *, blog_id: str | None = None, title: str | None = None,
     url: str | None = None, crawled_at: str | None = None,
 ) -> None:
-    """Create or refresh a site row; ``first_crawl`` is set once, ``last_crawl`` moves."""
+    """Create or refresh a site row; ``first_crawl`` and ``last_crawl`` are the earliest
+    and latest ``crawled_at`` seen, whatever the order they come in."""
     crawled_at = crawled_at or now_utc()
     with db.atomic():
         db.execute(
@@ -228,6 +260,8 @@ def upsert_site(
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site) DO UPDATE SET"
             " blog_id = coalesce(excluded.blog_id, blog_id),"
             " title = coalesce(excluded.title, title), url = coalesce(excluded.url, url),"
+            " first_crawl = min(coalesce(first_crawl, excluded.first_crawl),"
+            " excluded.first_crawl),"
             " last_crawl = max(coalesce(last_crawl, ''), excluded.last_crawl)",
             [site, blog_id, title, url, crawled_at, crawled_at],
         )

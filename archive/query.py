@@ -1,117 +1,278 @@
-"""Turn a user's search text into an FTS5 MATCH expression over the segmented index.
+"""The search language: parse a user's query, check it, and turn it into FTS5 expressions.
 
-Supported: words, "phrases", AND / OR / NOT (upper case), ``term*`` prefixes and
-parentheses. Every word or phrase is segmented like the indexed text and emitted as a
-quoted FTS5 phrase, so user text never reaches FTS5's own syntax, and the whole
-expression is passed to SQLite as a parameter.
+Supported: words (Thai or not), ``"phrases"``, ``AND`` / ``OR`` / ``NOT`` (upper case),
+``-term`` (NOT), ``prefix*``, parentheses, and ``title:`` before a term, phrase or group.
+Words next to each other must all match. Anything else raises :class:`QueryError` with a
+hint: user text never reaches FTS5's own syntax (every term becomes a quoted phrase of
+index tokens, see :mod:`archive.tokens`), so SQLite never sees a malformed query.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import QueryError
-from .segment import segment
+from .tokens import term_tokens
 
 OPERATORS = frozenset({"AND", "OR", "NOT"})
-_TOKEN = re.compile(r'\s*(?:(?P<phrase>"[^"]*"\*?)|(?P<paren>[()])|(?P<word>[^\s"()]+))')
-_SEARCHABLE = re.compile(r"[^\W_]", re.UNICODE)  # a letter, digit or mark
+FIELDS = ("title",)
+HINT = ('use words, "a phrase", AND / OR / NOT (or -word) between terms, word* for a '
+        "prefix and title: for titles only")
+_LEXEME = re.compile(r'\s*(?:(?P<phrase>(?P<neg>-)?(?P<field>[A-Za-z_]+:)?"[^"]*"\*?)'
+                     r'|(?P<paren>-?\(|\))|(?P<word>[^\s"()]+))')
+_FIELD = re.compile(r"(-?)([A-Za-z_]+):(.*)", re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-HINT = 'use words, "a phrase", AND / OR / NOT between terms, and term* for prefixes'
 
 
 @dataclass(frozen=True)
-class Token:
-    kind: str  # "term", "op", "(", ")"
+class Term:
     text: str
     prefix: bool = False
+    title: bool = False
 
 
-def tokenize(query: str) -> list[Token]:
-    query = _CONTROL.sub(" ", query)  # FTS5 stops reading a query at NUL
-    tokens: list[Token] = []
-    pos, end = 0, len(query.rstrip())
-    while pos < end:
-        match = _TOKEN.match(query, pos)
-        if not match:  # only an unclosed quote is left
-            raise QueryError(f"unbalanced quote in search: {query!r}", hint=HINT)
-        pos = match.end()
+@dataclass(frozen=True)
+class And:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    keep: Node
+    drop: Node
+
+
+Node = Term | And | Or | Not
+
+
+@dataclass(frozen=True)
+class _Lexeme:
+    kind: str  # "term", "op", "field", "(", ")"
+    text: str = ""
+    raw: str = ""
+    prefix: bool = False
+    negated: bool = False
+    field: str | None = None
+
+
+def _field(text: str, query: str) -> tuple[bool, str | None, str]:
+    """``-title:x`` -> (negated, "title", "x"); other ``name:`` prefixes are errors."""
+    negated = text.startswith("-") and len(text) > 1
+    body = text[1:] if negated else text
+    match = _FIELD.fullmatch(body)
+    if not match or match[2].isdigit():
+        return negated, None, body
+    if match[2].lower() not in FIELDS:
+        raise QueryError(f"unknown field {match[2]!r}: in search {query!r}",
+                         hint=f'only title: is a field; to search for "{body}" put it in quotes')
+    return negated, "title", match[3]
+
+
+def _word(text: str, query: str) -> _Lexeme:
+    if text in OPERATORS:
+        return _Lexeme("op", text)
+    negated, field, body = _field(text, query)
+    if field and not body:
+        return _Lexeme("field", negated=negated, field=field)
+    prefix = body.endswith("*")
+    core = body.rstrip("*") if prefix else body
+    if "*" in core:
+        raise QueryError(f"'*' inside {body!r}: a prefix star goes at the end of a word",
+                         hint="write the start of the word followed by *, as in ชุม*")
+    return _Lexeme("term", core, text, prefix, negated, field)
+
+
+def _phrase(match: re.Match[str], query: str) -> _Lexeme:
+    text = match["phrase"][1:] if match["neg"] else match["phrase"]
+    field = None
+    if match["field"]:
+        _, field, _ = _field(match["field"], query)
+        text = text[len(match["field"]):]
+    prefix = text.endswith("*")
+    return _Lexeme("term", text.rstrip("*")[1:-1], match["phrase"], prefix,
+                   bool(match["neg"]), field)
+
+
+def lex(query: str) -> list[_Lexeme]:
+    query = _CONTROL.sub(" ", query)  # FTS5 would stop reading at NUL; nobody means them
+    lexemes: list[_Lexeme] = []
+    position, end = 0, len(query.rstrip())
+    while position < end:
+        match = _LEXEME.match(query, position)
+        if not match or match.end() == position:
+            raise QueryError(f"unbalanced quote in search: {query!r}",
+                             hint='close the phrase with a second ", as in "ผ้า ไหม"')
+        position = match.end()
         if match["paren"]:
-            tokens.append(Token(match["paren"], match["paren"]))
+            paren = match["paren"]
+            lexemes.append(_Lexeme(paren[-1], raw=paren, negated=paren.startswith("-")))
         elif match["phrase"]:
-            text = match["phrase"]
-            prefix = text.endswith("*")
-            tokens.append(Token("term", text.rstrip("*")[1:-1], prefix))
-        elif match["word"] in OPERATORS:
-            tokens.append(Token("op", match["word"]))
+            lexemes.append(_phrase(match, query))
         else:
-            word = match["word"]
-            tokens.append(Token("term", word.rstrip("*"), word.endswith("*")))
-    return [t for t in tokens if t.kind != "term" or _SEARCHABLE.search(t.text)]
+            lexemes.append(_word(match["word"], query))
+    return lexemes
 
 
-def _fold_and_not(tokens: list[Token]) -> list[Token]:
-    """``a AND NOT b`` means ``a NOT b``: FTS5's NOT is binary and takes no AND."""
-    out: list[Token] = []
-    for token in tokens:
-        if token.text == "NOT" and out and out[-1].kind == "op" and out[-1].text == "AND":
-            out[-1] = token
-        else:
-            out.append(token)
-    return out
+class _Parser:
+    """Recursive descent: OR binds loosest, then AND (explicit or implied), then NOT."""
+
+    def __init__(self, lexemes: list[_Lexeme], query: str) -> None:
+        self.lexemes, self.query, self.at = lexemes, query, 0
+
+    def peek(self) -> _Lexeme | None:
+        return self.lexemes[self.at] if self.at < len(self.lexemes) else None
+
+    def take(self) -> _Lexeme:
+        lexeme = self.lexemes[self.at]
+        self.at += 1
+        return lexeme
+
+    def fail(self, message: str, hint: str = HINT) -> QueryError:
+        return QueryError(f"{message} in search {self.query!r}", hint=hint)
+
+    def parse(self) -> Node:
+        if not self.lexemes:
+            raise self.fail("nothing to search for", hint="give a word or a phrase")
+        node = self.or_expr()
+        if self.peek() is not None:
+            raise self.fail("unbalanced parentheses: a ')' has no '('",
+                            hint="remove the ')' or add the '(' it closes")
+        return node
+
+    def or_expr(self) -> Node:
+        items = [self.and_expr()]
+        while (lexeme := self.peek()) is not None and lexeme.text == "OR":
+            self.take()
+            if self.peek() is None:
+                raise self.fail("OR at the end has nothing after it",
+                                hint="put a term on both sides, as in 'ผ้า OR ไหม'")
+            items.append(self.and_expr())
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def and_expr(self) -> Node:
+        keep: list[Node] = []
+        drop: list[Node] = []
+        negate = False
+        while (lexeme := self.peek()) is not None and lexeme.text != "OR" and lexeme.kind != ")":
+            if lexeme.kind == "op":
+                self.take()
+                if lexeme.text == "AND" and not keep and not drop:
+                    raise self.fail("AND has nothing before it",
+                                    hint="put a term on both sides, as in 'ผ้า AND ไหม'")
+                if lexeme.text == "NOT":
+                    if not keep:
+                        raise self.fail("NOT has nothing before it",
+                                        hint="put a term before NOT, as in 'ผ้า NOT ไหม', or "
+                                             "write -ไหม next to another term")
+                    negate = True
+                self._operand_follows(lexeme.text)
+                continue
+            negated, node = self.unary()
+            (drop if negated or negate else keep).append(node)
+            negate = False
+        return self._and_node(keep, drop)
+
+    def _operand_follows(self, operator: str) -> None:
+        nxt = self.peek()
+        if nxt is None or (nxt.kind in (")", "op") and not (operator == "AND" and
+                                                            nxt.text == "NOT")):
+            where = "at the end" if nxt is None else f"before {nxt.text or nxt.kind!r}"
+            raise self.fail(f"{operator} {where} has nothing after it",
+                            hint=f"put a term on both sides, as in 'ผ้า {operator} ไหม'")
+
+    def _and_node(self, keep: list[Node], drop: list[Node]) -> Node:
+        if not keep:
+            if not drop:
+                lexeme = self.peek()
+                what = "OR" if lexeme is not None and lexeme.text == "OR" else "')'"
+                raise self.fail(f"{what} has nothing before it",
+                                hint="put a term on both sides, as in 'ผ้า OR ไหม'")
+            raise self.fail("a search needs a term that is not excluded",
+                            hint="add a word to look for, as in 'ผ้า -ไหม'")
+        node = keep[0] if len(keep) == 1 else And(tuple(keep))
+        for dropped in drop:
+            node = Not(node, dropped)
+        return node
+
+    def unary(self) -> tuple[bool, Node]:
+        lexeme = self.take()
+        if lexeme.kind == "(":
+            return lexeme.negated, self._group()
+        if lexeme.kind == "field":
+            nxt = self.peek()
+            if nxt is None or nxt.kind != "(":
+                raise self.fail(f"{lexeme.field}: has nothing after it",
+                                hint='write title:word, title:"a phrase" or title:(a OR b)')
+            self.take()
+            return lexeme.negated, _in_title(self._group())
+        if lexeme.kind == ")":  # pragma: no cover - and_expr stops before ')'
+            raise self.fail("misplaced ')'")
+        return lexeme.negated, self._term(lexeme)
+
+    def _group(self) -> Node:
+        if self.peek() is not None and self.peek().kind == ")":
+            raise self.fail("empty parentheses", hint="put terms inside, as in (ผ้า OR ไหม)")
+        node = self.or_expr()
+        if self.peek() is None:
+            raise self.fail("unbalanced parentheses: a '(' is not closed",
+                            hint="add the ')' that closes it")
+        self.take()
+        return node
+
+    def _term(self, lexeme: _Lexeme) -> Term:
+        term = Term(lexeme.text, lexeme.prefix, lexeme.field == "title")
+        if not term_tokens(term.text, term.prefix).tokens:
+            raise self.fail(f"{lexeme.raw!r} has no letters or digits to search for",
+                            hint="remove it, or put punctuation inside a quoted phrase")
+        return term
 
 
-def _explicit_and(tokens: list[Token]) -> list[Token]:
-    """``a (b)`` and ``(a) b`` mean AND, but FTS5 only joins two phrases implicitly."""
-    out: list[Token] = []
-    for token in tokens:
-        if out and ((out[-1].kind == ")" and token.kind in ("term", "("))
-                    or (out[-1].kind == "term" and token.kind == "(")):
-            out.append(Token("op", "AND"))
-        out.append(token)
-    return out
+def _in_title(node: Node) -> Node:
+    if isinstance(node, Term):
+        return replace(node, title=True)
+    if isinstance(node, Not):
+        return Not(_in_title(node.keep), _in_title(node.drop))
+    return type(node)(tuple(_in_title(item) for item in node.items))
 
 
-def _check(tokens: list[Token], query: str) -> None:
-    if not any(t.kind == "term" for t in tokens):
-        raise QueryError(f"nothing to search for in {query!r}", hint=HINT)
-    depth = 0
-    previous: Token | None = None
-    for token in tokens:
-        operand_before = previous is not None and previous.kind in ("term", ")")
-        if token.kind == "op" and not operand_before:
-            where = "at the start" if previous is None else f"after {previous.text!r}"
-            raise QueryError(f"{token.text} {where} of the search has nothing before it",
-                             hint=f'put a term on both sides, as in "a {token.text} b"')
-        if token.kind == ")":
-            depth -= 1
-            if depth < 0 or (previous is not None and previous.kind in ("(", "op")):
-                raise QueryError(f"misplaced ')' in search: {query!r}", hint=HINT)
-        depth += token.kind == "("
-        previous = token
-    if previous is not None and previous.kind in ("op", "("):
-        raise QueryError(f"search ends with {previous.text!r}: {query!r}", hint=HINT)
-    if depth:
-        raise QueryError(f"unbalanced parentheses in search: {query!r}", hint=HINT)
+def parse(query: str) -> Node:
+    """The query as a tree of terms; raises :class:`QueryError` when it is malformed."""
+    return _Parser(lex(query), query).parse()
 
 
-def _phrase(token: Token) -> str:
-    body = segment(token.text).replace('"', '""')
-    return f'"{body}"' + ("*" if token.prefix else "")
+def positive_terms(node: Node) -> list[Term]:
+    """The terms a match must contain (not those under NOT): what ranking and snippets use."""
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, Not):
+        return positive_terms(node.keep)
+    return [term for item in node.items for term in positive_terms(item)]
 
 
-def to_fts(query: str) -> str:
-    """The FTS5 MATCH expression for ``query``; raises QueryError when malformed."""
-    tokens = _fold_and_not(tokenize(query))
-    _check(tokens, query)
-    tokens = _explicit_and(tokens)
-    return " ".join(_phrase(t) if t.kind == "term" else t.text for t in tokens)
+def _phrase_fts(term: Term) -> str:
+    tokens = term_tokens(term.text, term.prefix)
+    body = " ".join(tokens.tokens).replace('"', '""')
+    phrase = f'"{body}"' + ("*" if tokens.prefix else "")
+    return f"{{title}} : {phrase}" if term.title else phrase
 
 
-def plain_text(query: str) -> str | None:
-    """The query as plain words when it has no operators (for the exact-title boost)."""
-    tokens = tokenize(query)
-    if any(t.kind != "term" or t.prefix for t in tokens):
-        return None
-    return " ".join(t.text for t in tokens)
+def to_fts(query: str | Node) -> str:
+    """The ``search_fts`` MATCH expression for a query (exact, for any query)."""
+    node = parse(query) if isinstance(query, str) else query
+    if isinstance(node, Term):
+        return _phrase_fts(node)
+    if isinstance(node, Not):
+        return f"({to_fts(node.keep)}) NOT ({to_fts(node.drop)})"
+    joiner = " AND " if isinstance(node, And) else " OR "
+    return joiner.join(f"({to_fts(item)})" for item in node.items)
+
+
+def in_title(query: str | Node) -> Node:
+    """The same query, every term restricted to titles."""
+    return _in_title(parse(query) if isinstance(query, str) else query)

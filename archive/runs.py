@@ -7,11 +7,13 @@ last run of each site.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlite_utils import Database
 
+from .listed import listed_counts
 from .timestamps import now_utc, parse_utc
 
 RUN_COUNTERS = (
@@ -20,14 +22,29 @@ RUN_COUNTERS = (
 )
 
 
-def start_run(db: Database, site: str, url: str, settings: Mapping[str, Any]) -> int:
+def start_run(db: Database, site: str, url: str, settings: Mapping[str, Any], *,
+              pid: int | None = None, host: str | None = None, command: str | None = None
+              ) -> int:
+    """A new run row, status ``running``; ``pid`` and ``host`` say which process runs it,
+    ``command`` how it was started (what resumes it)."""
+    now = now_utc()
     with db.atomic():
         table = db.table("runs").insert({
-            "site": site, "url": url, "started_at": now_utc(), "status": "running",
+            "uid": uuid.uuid4().hex,
+            "site": site, "url": url, "started_at": now, "status": "running",
             "settings": json.dumps(dict(settings), ensure_ascii=False, default=str),
+            "pid": pid, "host": host, "command": command, "updated_at": now,
         })
     assert table.last_rowid is not None
     return table.last_rowid
+
+
+def update_run(db: Database, run_id: int, counters: Mapping[str, int]) -> None:
+    """A running crawl's live counts (and the time of this update)."""
+    values: dict[str, Any] = {name: counters.get(name, 0) for name in RUN_COUNTERS}
+    values["updated_at"] = now_utc()
+    with db.atomic():
+        db.table("runs").update(run_id, values)
 
 
 def finish_run(
@@ -38,15 +55,19 @@ def finish_run(
     if unknown:
         raise ValueError(f"unknown run counters: {sorted(unknown)}; known: {RUN_COUNTERS}")
     values: dict[str, Any] = {name: counters.get(name, 0) for name in RUN_COUNTERS}
-    values.update(finished_at=now_utc(), status=status,
-                  stats=json.dumps(dict(stats), ensure_ascii=False, default=str))
+    values.update(finished_at=now_utc(), updated_at=now_utc(), status=status)
+    # Two writes: the status and counts first, small and in place, so that they are
+    # recorded even on a full disk, where the stats (a large value) may not fit.
     with db.atomic():
         db.table("runs").update(run_id, values)
+    with db.atomic():
+        db.table("runs").update(run_id, {
+            "stats": json.dumps(dict(stats), ensure_ascii=False, default=str)})
 
 
 def close_stale_runs(db: Database, site: str, since: str) -> int:
     """Runs of ``site`` begun at or after ``since`` and still marked running (their process
-    died): marked killed. Returns how many."""
+    died): marked killed, with the counts of what they stored. Returns how many."""
     low = parse_utc(since)
     if low is None:
         raise ValueError(f"not a timestamp: {since!r}")
@@ -54,18 +75,72 @@ def close_stale_runs(db: Database, site: str, since: str) -> int:
                     [site])
     stale = [row["id"] for row in rows
              if (moment := parse_utc(row["started_at"])) is not None and moment >= low]
-    with db.atomic():
-        for run_id in stale:
-            db.execute("UPDATE runs SET status = 'killed', finished_at = coalesce(finished_at, ?)"
-                       " WHERE id = ?", [now_utc(), run_id])
+    for run_id in stale:
+        mark_killed(db, run_id)
     return len(stale)
 
 
+def running_runs(db: Database, site: str) -> list[dict[str, Any]]:
+    """The runs of ``site`` marked running (live, or left so by a process that died)."""
+    return list(db.query("SELECT * FROM runs WHERE site = ? AND status = 'running'"
+                         " ORDER BY id", [site]))
+
+
+def mark_killed(db: Database, run_id: int) -> None:
+    """A run whose process died: status killed, counts from what it stored."""
+    row = next(iter(db.query("SELECT * FROM runs WHERE id = ?", [run_id])))
+    counts = with_stored_counts(row, stored_counts(db, run_id))
+    with db.atomic():
+        db.execute("UPDATE runs SET status = 'killed', finished_at = coalesce(finished_at, ?)"
+                   " WHERE id = ?", [row["updated_at"] or now_utc(), run_id])
+        db.table("runs").update(run_id, {k: counts[k] for k in STORED_COUNTERS})
+
+
+# The counters a run's own rows prove (posts and captures carry its run id).
+STORED_COUNTERS = ("posts_new", "posts_updated", "posts_unchanged", "pages", "requests",
+                   "bytes")
+
+
+def stored_counts(db: Database, run_id: int) -> dict[str, int]:
+    """What run ``run_id`` stored, counted from its rows: posts it inserted (new) or
+    changed (updated), post pages it captured without changing (unchanged), pages, and
+    its captures (requests answered; bytes of WARC records)."""
+    one = db.execute
+    new, updated, pages = one(
+        "SELECT coalesce(sum(first_run_id IS ?), 0), coalesce(sum(first_run_id IS NOT ?), 0),"
+        " coalesce(sum(kind = 'page'), 0) FROM posts WHERE run_id = ?",
+        [run_id, run_id, run_id]).fetchone()
+    captured = one(
+        "SELECT count(DISTINCT c.url) FROM captures c JOIN posts p ON p.url = c.url"
+        " WHERE c.run_id = ?", [run_id]).fetchone()[0]
+    requests, size = one("SELECT count(*), coalesce(sum(warc_length), 0) FROM captures"
+                         " WHERE run_id = ?", [run_id]).fetchone()
+    return {"posts_new": new, "posts_updated": updated,
+            "posts_unchanged": max(captured - new - updated, 0), "pages": pages,
+            "requests": requests, "bytes": size}
+
+
+def with_stored_counts(row: Mapping[str, Any], stored: Mapping[str, int]) -> dict[str, Any]:
+    """A run row with each counter at least what its stored rows prove (a killed run's
+    last live update may be behind what it stored)."""
+    out = dict(row)
+    for name in STORED_COUNTERS:
+        out[name] = max(int(row.get(name) or 0), stored.get(name, 0))
+    return out
+
+
+# Stats key set by a run whose discovery was complete: it read every feed page and sitemap
+# it asked for, so only posts may have failed (the next run fetches those first).
+BASE_STAT = "goahead/incremental/base"
+
+
 def last_full_run(db: Database, site: str) -> dict[str, Any] | None:
-    """``id`` and ``started_at`` of the last finished run of ``site`` that had no
-    ``GOAHEAD_MAX_POSTS`` limit: what an incremental crawl starts from."""
+    """``id`` and ``started_at`` of the last run of ``site`` that had no
+    ``GOAHEAD_MAX_POSTS`` limit and finished, or ended incomplete with its discovery
+    complete: what an incremental crawl starts from."""
     sql = (
-        "SELECT id, started_at FROM runs WHERE site = ? AND status = 'finished'"
+        "SELECT id, started_at FROM runs WHERE site = ? AND (status = 'finished' OR"
+        f" (status = 'incomplete' AND json_extract(stats, '$.\"{BASE_STAT}\"') = 1))"
         " AND CAST(coalesce(json_extract(settings, '$.GOAHEAD_MAX_POSTS'), 0) AS INTEGER) = 0"
         " ORDER BY id DESC LIMIT 1"
     )
@@ -87,12 +162,17 @@ def latest_runs(db: Database, site: str | None = None, limit: int = 20
 
 
 def archive_status(db: Database) -> dict[str, Any]:
-    """Sites, posts and the last run per site, and how much WARC the archive points at."""
+    """Sites, posts and the last run per site, posts listed by the blog against those
+    stored (and missing), and how much WARC the archive points at."""
     sites = list(db.query(
         "SELECT s.site, s.url, (SELECT count(*) FROM posts p WHERE p.site = s.site"
-        " AND p.deleted_at IS NULL) AS posts, r.started_at AS last_run, r.status AS last_status"
+        " AND p.deleted_at IS NULL) AS posts, r.started_at AS last_run, r.status AS last_status,"
+        " r.pid AS last_pid, r.host AS last_host"
         " FROM sites s LEFT JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE site = s.site)"
         " ORDER BY s.site"))
+    listed = listed_counts(db)
+    for site in sites:
+        site.update(listed.get(site["site"], {"listed": 0, "stored": 0, "missing": 0}))
     one = db.execute
     return {
         "sites": sites,

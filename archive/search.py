@@ -1,162 +1,224 @@
-"""Thai-aware full-text search over the archive.
+"""Full-text search of the archive: Thai by character clusters, English stemmed.
 
-``posts_search`` holds each post's title and text with Thai syllables separated by
-U+200B (see :mod:`archive.segment`); FTS5 indexes it with ``unicode61`` (marks kept in
-tokens) and porter stemming. :func:`build_query` is pure and returns ``(sql, params)``;
-:func:`search` runs it. Snippets come from the segmented copy with U+200B removed, which
-is the original text.
+Every post whose title or text contains a Thai query on character-cluster boundaries is
+found (the set a ``LIKE '%q%'`` scan gives), and Latin words and digits glued to Thai are
+words of their own. Hits come best first: the query as a whole word (pythainlp's dictionary)
+in the title, then as a whole word in the text, then inside a longer word in the title, then
+in the text; within each, by relevance (or newest first in a big tier). See
+:mod:`archive.tokens` for the index and :mod:`archive.search_sql` for the ranking.
+
+    search(db, query, *, whole_word=False, include_deleted=False, sort="relevance",
+           limit=20, offset=0, markers=("[", "]"), **filters) -> list[Hit]
+    count(db, query, *, whole_word=False, include_deleted=False, **filters) -> int
+
+Malformed queries raise :class:`~archive.errors.QueryError` (message and hint).
 """
 
 from __future__ import annotations
 
-import sqlite3
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
+from . import ranking, search_index, search_sql, snippets
 from .errors import QueryError
 from .filters import Filters
-from .migrations import SEARCH_TABLE
-from .query import HINT, plain_text, to_fts
-from .segment import ZWSP, segment
+from .latin import highlight_spans
+from .migrations import SEARCH_FTS
+from .query import Node, parse, positive_terms
+from .search_sql import WORDS, Plan, exclusions, plan, ranked_sql
+from .segment import ZWSP
+from .vocabulary import Vocabulary
 
-FTS_TABLE = f"{SEARCH_TABLE}_fts"
-TITLE_WEIGHT = 10.0  # bm25 column weights: a title hit counts ten body hits
-BODY_WEIGHT = 1.0
-SNIPPET_TOKENS = 32
 SORTS = ("relevance", "date")
+# Names the web view imports (goahead_crawler/datasette_*.py) until it is moved onto search().
+FTS_TABLE = SEARCH_FTS
+TITLE_WEIGHT, BODY_WEIGHT = search_sql.TITLE_WEIGHT, search_sql.TEXT_WEIGHT
+SNIPPET_TOKENS = 32
+WHOLE_WORD_REACH = 200  # matches looked at for a whole-word one to centre the snippet on
+
+index_post = search_index.index_post
+rebuild = search_index.rebuild
+pending = search_index.pending
+check_ready = search_index.check_ready
+
+
+def clean_snippet(snippet: str, markers: tuple[str, str] = ("[", "]")) -> str:
+    """Kept for the web view's ``goahead_snippet`` until it shows :attr:`Hit.snippet`."""
+    return snippet.replace(markers[1] + ZWSP + markers[0], "").replace(ZWSP, "")
+
+
+def reindex(db: Database, progress: Callable[[int, int], None] | None = None,
+            batch: int = 200) -> int:
+    """Rebuild the whole search index from the posts table (see :func:`rebuild`)."""
+    return rebuild(db, progress, batch=batch, resume=False)
 
 
 @dataclass
 class Hit:
-    title: str
-    url: str
-    published: str | None
-    site: str
+    """One post that matches, with what a results page shows."""
+
     post_id: str
     blog_id: str
-    snippet: str
-    score: float  # higher is better (negated bm25)
+    site: str
+    url: str
+    kind: str
+    title: str
+    title_highlight: str  # the title, matches marked
+    snippet: str  # one line of text around the first match, marked, cut on word boundaries
+    author: str | None
+    labels: list[str]
+    lang: str | None
+    published: str | None
+    deleted_at: str | None  # set when the post has disappeared from the blog
+    whole_word: bool  # the query is a whole word here (not only inside a longer word)
+    in_title: bool  # the query is in the title
+    score: float  # relevance inside its tier, higher is better (0 where ordered by date)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
 
 
-def index_post(db: Database, post_pk: int, title: str, text: str) -> None:
-    """Write (or rewrite) the segmented copy of one post; FTS triggers follow it."""
-    db.execute(
-        f"INSERT INTO {SEARCH_TABLE} (id, title, text) VALUES (?, ?, ?)"
-        " ON CONFLICT (id) DO UPDATE SET title = excluded.title, text = excluded.text",
-        [post_pk, segment(title or ""), segment(text or "")],
-    )
+def _filters(include_deleted: bool, filters: dict[str, Any]) -> Filters:
+    unknown = set(filters) - set(Filters.names())
+    if unknown:
+        raise TypeError(f"unknown search filters: {', '.join(sorted(unknown))}")
+    return Filters(include_deleted=include_deleted, **filters)
 
 
-def reindex(db: Database, progress: Callable[[int], None] | None = None,
-            batch: int = 500) -> int:
-    """Re-segment every post (after a bulk re-extract or a segmenter change)."""
-    done, last = 0, 0
-    while True:
-        rows = db.execute(
-            "SELECT id, title, text FROM posts WHERE id > ? ORDER BY id LIMIT ?",
-            [last, batch],
-        ).fetchall()
-        if not rows:
-            return done
-        with db.atomic():
-            for post_pk, title, text in rows:
-                index_post(db, post_pk, title, text)
-        done, last = done + len(rows), rows[-1][0]
-        if progress:
-            progress(done)
+def _prepare(db: Database, query: str | Node, sort: str) -> tuple[Node, Plan]:
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}", hint=f"use one of {', '.join(SORTS)}")
+    node = parse(query) if isinstance(query, str) else query
+    search_index.check_ready(db)
+    return node, plan(node, search_index.common_words(db))
 
 
-def _where(fts: str, filters: Filters) -> tuple[str, dict[str, Any]]:
-    clauses, params = filters.where("posts")
-    params["query"] = fts
-    return " AND ".join([f"{FTS_TABLE} MATCH :query", *clauses]), params
+def _matching(db: Database, query: str, whole_word: bool, include_deleted: bool,
+              filters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """SQL for the ids of every post that matches, unranked, and its parameters."""
+    _, p = _prepare(db, query, "relevance")
+    keep, params = exclusions(_filters(include_deleted, filters), search_index.gone(db))
+    sql = p.hits.sql(keep)
+    if whole_word and p.words is not None:
+        sql = WORDS.sql(keep) if p.subsets else f"{sql} AND rowid IN ({WORDS.sql('TRUE')})"
+    return sql, params | p.params()
 
 
-def build_query(
-    query: str, filters: Filters | None = None, *, sort: str = "relevance",
-    limit: int | None = 20, offset: int = 0, markers: tuple[str, str] = ("[", "]"),
-    snippets: bool = True,
-) -> tuple[str, dict[str, Any]]:
-    """SQL and parameters for a search. Pure: nothing here touches a database.
+def count(db: Database, query: str, *, whole_word: bool = False,
+          include_deleted: bool = False, **filters: Any) -> int:
+    """How many posts match (the same posts :func:`search` pages through)."""
+    sql, params = _matching(db, query, whole_word, include_deleted, filters)
+    return db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
 
-    Ranking runs first over the matches without snippets; snippets are made only for
-    the page of hits that is returned (``snippet()`` is the costly part).
+
+def post_ids(db: Database, query: str, *, whole_word: bool = False,
+             include_deleted: bool = False, **filters: Any) -> list[int]:
+    """The ids (``posts.id``) of every post that matches, in id order, unranked: the
+    posts :func:`count` counts, for a researcher's own set operations."""
+    sql, params = _matching(db, query, whole_word, include_deleted, filters)
+    return sorted(row[0] for row in db.execute(sql, params))
+
+
+def build_query(query: str | Node, filters: Filters | None = None, *,
+                whole_word: bool = False, sort: str = "relevance", limit: int | None = 20,
+                offset: int = 0, snippets: bool = False,
+                common: Vocabulary | None = None) -> tuple[str, dict[str, Any]]:
+    """SQL and parameters for the posts rows of a search, in rank order. Pure: it touches no
+    database (``--sql`` can print it; export runs it). ``common`` is the archive's
+    vocabulary (:func:`archive.search_index.common_words`); without it the SQL is slower,
+    never different. ``snippets`` is accepted for old callers: snippets are made in Python
+    by :func:`search`.
     """
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}", hint=f"use one of {', '.join(SORTS)}")
-    where, params = _where(to_fts(query), filters or Filters())
-    params.update(open=markers[0], close=markers[1], exact=(plain_text(query) or "\0"))
-    order = (
-        "lower(posts.title) = lower(:exact) DESC, score DESC, posts.id"
-        if sort == "relevance" else "posts.published_utc DESC, posts.id DESC"
-    )
-    page = ""
-    if limit is not None:
-        page = " LIMIT :limit OFFSET :offset"
-        params.update(limit=int(limit), offset=int(offset))
-    ranked = (
-        f"WITH hits AS (SELECT posts.id AS id,"
-        f" -bm25({FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score"
-        f" FROM {FTS_TABLE} JOIN posts ON posts.id = {FTS_TABLE}.rowid"
-        f" WHERE {where} ORDER BY {order}{page})"
-    )
-    outer_order = order.replace("score", "hits.score")
-    if not snippets:
-        return (f"{ranked} SELECT posts.*, hits.score AS score FROM hits"
-                f" JOIN posts ON posts.id = hits.id ORDER BY {outer_order}"), params
-    sql = (
-        f"{ranked} SELECT posts.*, hits.score AS score,"
-        f" snippet({FTS_TABLE}, 1, :open, :close, '…', {SNIPPET_TOKENS}) AS snippet"
-        f" FROM hits JOIN posts ON posts.id = hits.id"
-        f" JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = hits.id"
-        f" WHERE {FTS_TABLE} MATCH :query ORDER BY {outer_order}"
-    )
-    return sql, params
+    node = parse(query) if isinstance(query, str) else query
+    return ranked_sql(plan(node, common), filters or Filters(),
+                      whole_word=whole_word, sort=sort, limit=limit, offset=offset, rows=True)
 
 
-def clean_snippet(snippet: str, markers: tuple[str, str] = ("[", "]")) -> str:
-    """Back to the original text: drop U+200B and join the marked syllables of a word."""
-    return snippet.replace(markers[1] + ZWSP + markers[0], "").replace(ZWSP, "")
+def ranked_ids(db: Database, query: str | Node, *, whole_word: bool = False,
+               include_deleted: bool = False, sort: str = "relevance",
+               limit: int | None = 20, offset: int = 0,
+               **filters: Any) -> list[tuple[int, float, int]]:
+    """(post id, score, tier) of the hits in rank order; ``limit=None`` for all of them."""
+    _, p = _prepare(db, query, sort)
+    chosen = _filters(include_deleted, filters)
+    if limit is None:  # every hit: the one-statement ranking is as fast as any
+        sql, params = ranked_sql(p, chosen, whole_word=whole_word, sort=sort, limit=None)
+        return [tuple(row) for row in db.execute(sql, params)]
+    pager = ranking.by_date if sort == "date" else ranking.page
+    return pager(db, p, chosen, search_index.gone(db), whole_word=whole_word, limit=limit,
+                 offset=offset)
 
 
-def _run(db: Database, sql: str, params: dict[str, Any]) -> sqlite3.Cursor:
-    try:
-        return db.execute(sql, params)
-    except sqlite3.OperationalError as err:  # a query our checks let through
-        if "fts5" in str(err):
-            raise QueryError(f"search not understood ({err})", hint=HINT) from None
-        raise
+def search(db: Database, query: str, *, whole_word: bool = False,
+           include_deleted: bool = False, sort: str = "relevance", limit: int = 20,
+           offset: int = 0, markers: tuple[str, str] = ("[", "]"),
+           **filters: Any) -> list[Hit]:
+    """Hits for ``query``, best first (or newest first with ``sort="date"``).
+
+    ``filters``: site, label, author, since, until, lang, kind (see
+    :class:`~archive.filters.Filters`). Deleted posts are left out unless
+    ``include_deleted``; ``whole_word`` keeps only posts where the query is a whole word.
+    """
+    node = parse(query)
+    ranked = ranked_ids(db, node, whole_word=whole_word, include_deleted=include_deleted,
+                        sort=sort, limit=limit, offset=offset, **filters)
+    return _hits(db, node, ranked, markers, sort)
 
 
-def search(
-    db: Database, query: str, *, site: str | None = None, label: str | None = None,
-    author: str | None = None, since: str | None = None, until: str | None = None,
-    lang: str | None = None, kind: str | None = None, sort: str = "relevance",
-    limit: int = 20, offset: int = 0, markers: tuple[str, str] = ("[", "]"),
-) -> list[Hit]:
-    """Ranked hits for ``query`` (best first, or newest first with ``sort="date"``)."""
-    filters = Filters(site=site, label=label, author=author, since=since, until=until,
-                      lang=lang, kind=kind)
-    sql, params = build_query(query, filters, sort=sort, limit=limit, offset=offset,
-                              markers=markers)
-    cursor = _run(db, sql, params)
+def _rows(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
+    cursor = db.execute("SELECT * FROM posts WHERE id IN (SELECT value FROM json_each(?))",
+                        [json.dumps(ids)])
     names = [column[0] for column in cursor.description]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in cursor}
+
+
+def _hits(db: Database, node: Node, ranked: list[tuple[int, float, int]],
+          markers: tuple[str, str], sort: str) -> list[Hit]:
+    rows = _rows(db, [post_pk for post_pk, _, _ in ranked])
+    terms = [(term, snippets.term_pattern(term.text)) for term in positive_terms(node)]
+    latin = highlight_spans(db, node, [rows[post_pk] for post_pk, _, _ in ranked])
     hits = []
-    for values in cursor:
-        row = dict(zip(names, values, strict=True))
+    for post_pk, score, tier in ranked:
+        row = rows[post_pk]
+        title_spans, text_spans = latin.get(post_pk, ([], []))
+        title, text = snippets.Text(row["title"]), snippets.Text(row["text"])
+        for term, pattern in terms:
+            if pattern is not None:
+                title_spans = title_spans + title.find(pattern, term.prefix)
         hits.append(Hit(
-            title=row["title"], url=row["url"], published=row["published"],
-            site=row["site"], post_id=row["post_id"], blog_id=row["blog_id"],
-            snippet=clean_snippet(row["snippet"] or "", markers), score=row["score"],
+            post_id=row["post_id"], blog_id=row["blog_id"], site=row["site"], url=row["url"],
+            kind=row["kind"], title=title.text,
+            title_highlight=snippets.mark(title.text, title_spans, markers),
+            snippet=_snippet(text, [(t, p) for t, p in terms if not t.title], text_spans,
+                             markers, whole=tier in (0, 1)),
+            author=row["author"], labels=json.loads(row["labels"] or "[]"),
+            lang=row["language"], published=row["published"], deleted_at=row["deleted_at"],
+            whole_word=tier in (0, 1), in_title=tier in (0, 2),
+            score=0.0 if sort == "date" else score,
         ))
     return hits
 
 
-def count(db: Database, query: str, **filters: Any) -> int:
-    """How many posts match; ``filters`` as for :func:`search`."""
-    where, params = _where(to_fts(query), Filters(**filters))
-    sql = f"SELECT count(*) FROM {FTS_TABLE} JOIN posts ON posts.id = {FTS_TABLE}.rowid"
-    return _run(db, f"{sql} WHERE {where}", params).fetchone()[0]
+def _snippet(text: snippets.Text, terms: list, latin: list[snippets.Span],
+             markers: tuple[str, str], whole: bool) -> str:
+    """Around the first whole-word match (else the first match), with all matches marked.
+
+    For a hit ranked as a whole-word use, the whole-word match is looked for further in.
+    """
+    reach = WHOLE_WORD_REACH if whole else 8
+    found = sorted(latin[:8] + [span for term, pattern in terms if pattern is not None
+                                for span in text.find(pattern, term.prefix, limit=reach)])
+    thai_found = [span for span in found if span not in latin]
+    whole = [span for span in thai_found if text.whole_word(span)]
+    centre = (whole or found or [None])[0]
+    window = text.window(centre)
+    inside = [span for term, pattern in terms if pattern is not None
+              for span in text.find(pattern, term.prefix, *window)]
+    inside += [span for span in latin if span[0] < window[1] and span[1] > window[0]]
+    return snippets.excerpt(text, window, inside, markers)

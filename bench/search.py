@@ -1,18 +1,26 @@
-"""Benchmark the archive's Thai-aware search, against LIKE scans and a trigram index.
+"""Benchmark the archive's search against a LIKE scan and the index it replaced.
 
-    python bench/search.py --posts 20000
+    python bench/search.py --posts 10000 30000 100000 --dir /tmp/goahead-bench
 
-Builds a synthetic archive (Thai news-like text sampled from the Thai National Corpus word
-frequencies that ship with pythainlp, plus English posts), then prints: build time and
-size, p50/p95 query times (search top-20 and count) against a ``LIKE '%term%'`` scan,
-recall/precision of the syllable index against a trigram index on Thai words with known
-answers, and JSONL export throughput with peak memory.
+For each size: a synthetic archive (Thai news-like text sampled from the Thai National Corpus
+word frequencies that ship with pythainlp, 80% Thai, plus English posts) is built through
+``upsert_post`` (posts and search index, as a crawl writes them), and the same posts
+into the syllable index goahead had before issue 11 (``bench/legacy_index.py``). Then, in
+one run: build time and size; p50/p95 of top-20 search (with snippets) and count, for
+common, rare and one-cluster Thai words and common and rare English words, beside the old
+index and a ``LIKE '%q%'`` scan; recall against LIKE (and precision) of the result sets,
+with words the old index lost to context-dependent segmentation; precision@10 of the
+ranking (a hit is relevant when the word was generated into the post as a word).
+
+With ``--dir`` the archives are kept and reused by later runs of the same size (their
+build figures are read back from ``build-N.json``); ``--rebuild`` builds them again.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import random
 import sqlite3
 import statistics
@@ -26,12 +34,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive import export, search
+from sqlite_utils import Database
+
+from archive import export, search, snippets, thai
 from archive.connection import open_archive
-from archive.models import Post
+from archive.migrations import SEARCH_FTS, SEARCH_META, SEARCH_STALE, SEARCH_WORDS
 from archive.posts import upsert_post
-from archive.query import to_fts
-from archive.segment import engine_name
+from bench import legacy_index
 
 ENGLISH_WORDS = (
     "the a of to and in for on with at by from news report city council school road "
@@ -44,6 +53,8 @@ ENGLISH_WORDS = (
     "announced plan plans project projects development developing developed"
 )
 ENGLISH = ENGLISH_WORDS.split()
+# Words an English post carries a few of, so that English has rare words too.
+ENGLISH_RARE = ["monsoon", "irrigation", "cooperative", "orchid", "silk", "weaving", "indigo", "cassava", "rubber", "tapioca", "mangrove", "reservoir", "embankment", "drought", "seedling", "fertiliser", "compost", "harvester", "tractor", "granary", "pagoda", "monastery", "novice", "abbot", "pilgrimage", "lantern", "procession", "parade", "ceremony", "handicraft", "pottery", "basketry", "lacquer", "embroidery", "tapestry", "loom", "spindle", "dye", "cotton", "hemp", "bamboo", "rattan", "teak", "mahogany", "sapling", "orchard", "durian", "mangosteen", "rambutan", "longan", "lychee", "tamarind", "coconut", "sugarcane", "pineapple", "watermelon", "cucumber", "eggplant", "chili", "lemongrass", "galangal", "turmeric", "ginger", "basil", "coriander", "shallot", "garlic", "peppercorn", "vinegar", "molasses", "honey", "beeswax", "apiary", "hatchery", "fishery", "aquaculture", "shrimp", "catfish", "tilapia", "mussel", "oyster", "seaweed", "estuary", "lagoon", "wetland", "peatland", "savanna", "plateau", "escarpment", "gorge", "waterfall", "rapids", "ferry", "pontoon", "jetty", "wharf", "lighthouse", "tugboat", "sampan", "longtail", "tuktuk", "songthaew", "minivan", "motorcade", "checkpoint", "tollbooth", "flyover", "underpass", "roundabout", "crosswalk", "sidewalk", "gazebo", "pavilion", "amphitheatre", "auditorium", "gymnasium", "dormitory", "canteen", "infirmary", "dispensary", "pharmacy", "vaccination", "quarantine", "epidemic", "dengue", "malaria", "cholera", "tuberculosis", "leprosy", "midwife", "paramedic", "ambulance"]
 
 
 class Corpus:
@@ -62,8 +73,10 @@ class Corpus:
     def words(self, i: int) -> tuple[list[str], list[str], bool]:
         rng = random.Random(self.seed * 1_000_003 + i)
         if i % 5 == 4:
-            return (rng.choices(ENGLISH, k=rng.randint(4, 9)),
-                    rng.choices(ENGLISH, k=rng.randint(150, 700)), True)
+            body = rng.choices(ENGLISH, k=rng.randint(150, 700))
+            for word in rng.choices(ENGLISH_RARE, k=rng.randint(0, 3)):
+                body.insert(rng.randrange(len(body)), word)
+            return rng.choices(ENGLISH, k=rng.randint(4, 9)), body, True
         total = self.cum[-1]
         pick = [self.thai[bisect(self.cum, rng.random() * total)]
                 for _ in range(rng.randint(303, 1208))]
@@ -81,7 +94,9 @@ class Corpus:
             out.append("\n\n" if n % 60 == 0 else " " if n % 7 == 0 else "")
         return "".join(out).strip()
 
-    def post(self, i: int) -> Post:
+    def post(self, i: int):
+        from archive.models import Post
+
         title, body, english = self.words(i)
         day = f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T08:00:00+07:00"
         return Post(blog_id="1", post_id=str(i), site=f"s{i % 3}.blogspot.com",
@@ -95,57 +110,54 @@ class Corpus:
             yield [self.post(i) for i in range(first, min(first + size, self.n))]
 
 
-def timed(fn, *args):
+def timed(fn, *args, **kwargs):
     start = time.perf_counter()
-    result = fn(*args)
+    result = fn(*args, **kwargs)
     return result, time.perf_counter() - start
 
 
-def build_archive(corpus: Corpus, path: Path) -> tuple[float, int]:
-    """Insert every post through upsert_post; time the inserts only."""
-    db = open_archive(path)
-    elapsed, chars = 0.0, 0
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+
+# -- building ----------------------------------------------------------------------------
+
+def build(corpus: Corpus, archive: Path, legacy: Path) -> dict[str, float]:
+    """Every post into goahead's archive through upsert_post (row + index, as a crawl
+    stores it) and into the old index, batch about, so both see the same machine load."""
+    new, old = open_archive(archive), Database(legacy)
+    legacy_index.create(old)
+    figures = {"upsert_s": 0.0, "legacy_s": 0.0, "chars": 0}
     for batch in corpus.batches():
-        chars += sum(len(p.title) + len(p.text) for p in batch)
+        figures["chars"] += sum(len(p.title) + len(p.text) for p in batch)
         start = time.perf_counter()
-        with db.atomic():  # nested atomic() = savepoints: one commit per batch
+        with new.atomic():  # nested atomic() = savepoints: one commit per batch
             for post in batch:
-                upsert_post(db, post)
-        elapsed += time.perf_counter() - start
+                upsert_post(new, post)
+        middle = time.perf_counter()
+        with old.conn:
+            for post in batch:
+                legacy_index.add(old, post.post_id, post.title, post.text, post.published)
+        figures["upsert_s"] += middle - start
+        figures["legacy_s"] += time.perf_counter() - middle
+    start = time.perf_counter()
+    for table in (SEARCH_FTS, SEARCH_WORDS):
+        new.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+    figures["upsert_s"] += time.perf_counter() - start
+    new.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    new.close()
+    old.close()
+    return figures
+
+
+def time_rebuild(path: Path) -> dict[str, float]:
+    """The upgrade path: the index rebuilt from the posts table (what migration m004 asks)."""
+    db = open_archive(path)
+    _, elapsed = timed(search.rebuild, db, resume=False)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
-    return elapsed, chars
-
-
-def build_trigram(corpus: Corpus, path: Path) -> float:
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE posts (id INTEGER PRIMARY KEY, post_id TEXT, title TEXT, "
-                 "text TEXT)")
-    conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, text, content=posts, "
-                 "content_rowid=id, tokenize='trigram')")
-    conn.execute("CREATE TRIGGER t_ai AFTER INSERT ON posts BEGIN INSERT INTO t "
-                 "(rowid, title, text) VALUES (new.id, new.title, new.text); END")
-    elapsed = 0.0
-    for batch in corpus.batches():
-        start = time.perf_counter()
-        conn.executemany("INSERT INTO posts (post_id, title, text) VALUES (?, ?, ?)",
-                         [(p.post_id, p.title, p.text) for p in batch])
-        conn.commit()
-        elapsed += time.perf_counter() - start
-    conn.close()
-    return elapsed
-
-
-def truth(corpus: Corpus, queries: list[str]) -> dict[str, set[str]]:
-    """For each query word, the posts it was generated into."""
-    wanted = set(queries)
-    answers: dict[str, set[str]] = {w: set() for w in queries}
-    for i in range(corpus.n):
-        title, body, english = corpus.words(i)
-        if not english:
-            for word in wanted.intersection(title).union(wanted.intersection(body)):
-                answers[word].add(str(i))
-    return answers
+    return {"rebuild_s": elapsed}
 
 
 def table_sizes(path: Path) -> dict[str, int]:
@@ -155,76 +167,176 @@ def table_sizes(path: Path) -> dict[str, int]:
     return dict(rows)
 
 
-def pick_queries(corpus: Corpus, k: int) -> list[str]:
-    """Thai words that occur, weighted towards short ones (the hard case)."""
-    rng = random.Random(11)
-    seen: set[str] = set()
-    for i in range(min(corpus.n, 2000)):
+def search_size(sizes: dict[str, int]) -> int:
+    names = (SEARCH_FTS, SEARCH_WORDS, SEARCH_STALE, SEARCH_META, "posts_deleted")
+    return sum(v for k, v in sizes.items() if k.startswith(names))
+
+
+def prepare(n: int, workdir: Path, rebuild: bool, time_rebuild_upto: int = 30_000
+            ) -> dict[str, float]:
+    """Build (or reuse) the archive and the old index for ``n`` posts; their build figures.
+
+    The index is also rebuilt from the posts table (the upgrade path) and timed, up to
+    ``time_rebuild_upto`` posts.
+    """
+    archive, legacy = workdir / f"archive-{n}.db", workdir / f"legacy-{n}.db"
+    record = workdir / f"build-{n}.json"
+    if record.exists() and archive.exists() and legacy.exists() and not rebuild:
+        return json.loads(record.read_text()) | {"reused": True}
+    for path in (archive, legacy):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    figures = build(Corpus(n), archive, legacy)
+    if n <= time_rebuild_upto:
+        figures |= time_rebuild(archive)
+    record.write_text(json.dumps(figures))
+    return figures
+
+
+# -- queries -----------------------------------------------------------------------------
+
+def doc_freqs(corpus: Corpus, sample: int = 2000) -> dict[str, int]:
+    seen: dict[str, int] = {}
+    for i in range(min(corpus.n, sample)):
         title, body, english = corpus.words(i)
         if not english:
-            seen.update(title, body)
-    short = sorted(w for w in seen if len(w) == 2)
-    rest = sorted(w for w in seen if len(w) > 2)
-    return rng.sample(short, min(len(short), k // 4)) + rng.sample(rest, k - k // 4)
+            for word in set(title) | set(body):
+                seen[word] = seen.get(word, 0) + 1
+    return seen
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+def thai_buckets(corpus: Corpus, k: int = 30) -> dict[str, list[str]]:
+    """Common (in 5%+ of Thai posts), rare (under 0.3%) and one-cluster Thai words."""
+    rng = random.Random(11)
+    freqs = doc_freqs(corpus)
+    total = sum(1 for i in range(min(corpus.n, 2000)) if i % 5 != 4)
+    multi = {w: f for w, f in freqs.items() if len(thai.clusters(w)) > 1}
+    common = sorted(w for w, f in multi.items() if f >= 0.05 * total)
+    rare = sorted(w for w, f in multi.items() if f <= 0.003 * total)
+    short = sorted(w for w in freqs if len(thai.clusters(w)) == 1)
+    return {"Thai common": rng.sample(common, min(k, len(common))),
+            "Thai rare": rng.sample(rare, min(k, len(rare))),
+            "Thai 1-cluster": rng.sample(short, min(k, len(short)))}
 
 
-def quality(name: str, found: dict[str, set[str]], answers: dict[str, set[str]]) -> str:
-    precisions, recalls, short_found = [], [], 0
-    for word, truth in answers.items():
-        got = found[word]
-        if got:
-            precisions.append(len(got & truth) / len(got))
-        recalls.append(len(got & truth) / len(truth) if truth else 1.0)
-        short_found += len(word) == 2 and bool(got & truth)
-    p, r = statistics.mean(precisions or [0]), statistics.mean(recalls)
-    f1 = 2 * p * r / (p + r) if p + r else 0
-    n_short = sum(len(w) == 2 for w in answers)
-    return (f"{name:<10} precision {p:.2f}  recall {r:.2f}  F1 {f1:.2f}  "
-            f"2-code-point words found {short_found}/{n_short}")
+def english_buckets(k: int = 20) -> dict[str, list[str]]:
+    rng = random.Random(3)
+    return {"English common": rng.sample(ENGLISH, k), "English rare": rng.sample(ENGLISH_RARE, k)}
 
 
-def compare(corpus: Corpus, archive: Path, trigram: Path, queries: list[str]) -> None:
-    db = open_archive(archive)
-    tri = sqlite3.connect(trigram)
-    syl_sql = ("SELECT posts.post_id FROM posts_search_fts JOIN posts ON posts.id = "
-               "posts_search_fts.rowid WHERE posts_search_fts MATCH ?")
-    tri_sql = "SELECT posts.post_id FROM t JOIN posts ON posts.id = t.rowid WHERE t MATCH ?"
-    like_sql = "SELECT post_id FROM posts WHERE title LIKE ? OR text LIKE ?"
-    results: dict[str, dict[str, set[str]]] = {"syllables": {}, "trigram": {}, "LIKE": {}}
-    for word in queries:
-        results["syllables"][word] = {r[0] for r in db.execute(syl_sql, [to_fts(word)])}
-        phrase = '"' + word + '"'
-        results["trigram"][word] = {r[0] for r in tri.execute(tri_sql, [phrase])}
-        like = f"%{word}%"
-        results["LIKE"][word] = {r[0] for r in tri.execute(like_sql, [like, like])}
-    print(f"\nRecall/precision on {len(queries)} Thai words with known answers "
-          f"(a post is relevant when the word was generated into it):")
-    answers = truth(corpus, queries)
-    for name, found in results.items():
-        print("  " + quality(name, found, answers))
-    db.close()
-    tri.close()
+LIKE_COUNT = "SELECT count(*) FROM posts WHERE title LIKE :q OR text LIKE :q"
+LIKE_TOP = "SELECT id FROM posts WHERE title LIKE :q OR text LIKE :q ORDER BY id LIMIT 20"
 
 
-def query_times(archive: Path, thai: list[str], english: list[str]) -> None:
-    db = open_archive(archive)
-    print("\nQuery times, ms (p50 / p95):")
-    for label, words in (("Thai", thai), ("English", english)):
+def query_times(n: int, workdir: Path, buckets: dict[str, list[str]]) -> list[str]:
+    db = open_archive(workdir / f"archive-{n}.db")
+    old = Database(workdir / f"legacy-{n}.db")
+    search.search(db, "ไทย")  # load the dictionaries once, as a long-running process has
+    legacy_index.top20(old, "ไทย")
+    lines = []
+    for label, words in buckets.items():
         top = [timed(search.search, db, w)[1] for w in words]
         cnt = [timed(search.count, db, w)[1] for w in words]
-        like_words = words[:25]
-        like = [timed(lambda w: db.execute(
-            "SELECT count(*) FROM posts WHERE title LIKE ? OR text LIKE ?",
-            [f"%{w}%", f"%{w}%"]).fetchone(), w)[1] for w in like_words]
-        print(f"  {label:<8} search top-20 {pct(top, .5):7.1f} / {pct(top, .95):7.1f}   "
-              f"count {pct(cnt, .5):7.1f} / {pct(cnt, .95):7.1f}   "
-              f"LIKE count scan {pct(like, .5):7.1f} / {pct(like, .95):7.1f}")
+        old_top = [timed(legacy_index.top20, old, w)[1] for w in words]
+        old_cnt = [timed(legacy_index.count, old, w)[1] for w in words]
+        like = words[:8]
+        like_top = [timed(db.execute(LIKE_TOP, {"q": f"%{w}%"}).fetchall)[1] for w in like]
+        like_cnt = [timed(db.execute(LIKE_COUNT, {"q": f"%{w}%"}).fetchone)[1] for w in like]
+        lines.append(
+            f"| {n:,} | {label} | {pct(top, .5):.1f} / {pct(top, .95):.1f} | "
+            f"{pct(cnt, .5):.1f} / {pct(cnt, .95):.1f} | "
+            f"{pct(old_top, .5):.1f} / {pct(old_top, .95):.1f} | "
+            f"{pct(old_cnt, .5):.1f} / {pct(old_cnt, .95):.1f} | "
+            f"{pct(like_top, .5):.0f} / {pct(like_top, .95):.0f} | "
+            f"{pct(like_cnt, .5):.0f} / {pct(like_cnt, .95):.0f} |")
     db.close()
+    old.close()
+    return lines
+
+
+# -- quality -----------------------------------------------------------------------------
+
+def like_ids(db: Database, word: str) -> set[int]:
+    return {r[0] for r in db.execute("SELECT id FROM posts WHERE title LIKE :q OR text LIKE :q",
+                                     {"q": f"%{word}%"})}
+
+
+def aligned(db: Database, word: str, ids: set[int]) -> set[int]:
+    """Those of ``ids`` where the word starts and ends on character-cluster boundaries."""
+    pattern = snippets.term_pattern(word)
+    keep = set()
+    for post_pk, title, text in db.execute(
+            "SELECT id, title, text FROM posts WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted(ids))]):
+        if any(snippets.Text(value).find(pattern, limit=1) for value in (title, text)):
+            keep.add(post_pk)
+    return keep
+
+
+def generated(corpus: Corpus, words: list[str]) -> dict[str, set[int]]:
+    """For each word, the posts (ids, 1-based as stored) it was generated into as a word."""
+    wanted = set(words)
+    answers: dict[str, set[int]] = {w: set() for w in words}
+    for i in range(corpus.n):
+        title, body, english = corpus.words(i)
+        if not english:
+            for word in wanted.intersection(title).union(wanted.intersection(body)):
+                answers[word].add(i + 1)
+    return answers
+
+
+def quality(n: int, workdir: Path, words: list[str], split_words: list[str]) -> list[str]:
+    db = open_archive(workdir / f"archive-{n}.db")
+    old = Database(workdir / f"legacy-{n}.db")
+    corpus = Corpus(n)
+    truth = generated(corpus, words + split_words)
+    recall, recall_aligned, precision, lost, old_recall = [], [], [], [], []
+    p10 = {"new": [], "old": [], "LIKE": []}
+    for word in words + split_words:
+        like = like_ids(db, word)
+        got = set(search.post_ids(db, word))
+        fit = (got & like) | aligned(db, word, like - got)  # the posts it should find
+        recall.append(len(got & like) / len(like) if like else 1.0)
+        recall_aligned.append(len(got & fit) / len(fit) if fit else 1.0)
+        precision.append(len(got & like) / len(got) if got else 1.0)
+        if like - got:
+            lost.append(f"{word} ({len(like - got)} of {len(like)})")
+        old_got = {r[0] for r in old.execute(  # the same ids: both inserted in post order
+            "SELECT rowid FROM posts_search_fts WHERE posts_search_fts MATCH ?",
+            [legacy_index.to_fts(word)])}
+        old_recall.append(len(old_got & like) / len(like) if like else 1.0)
+        if word in words and truth[word]:
+            top = [r[0] for r in search.ranked_ids(db, word, limit=10)]
+            old_top = [int(p) + 1 for p in legacy_index.top20(old, word)[:10]]
+            like_top = sorted(like)[:10]
+            for name, ids in (("new", top), ("old", old_top), ("LIKE", like_top)):
+                if ids:
+                    p10[name].append(sum(i in truth[word] for i in ids) / len(ids))
+    db.close()
+    old.close()
+    mean = statistics.mean
+    out = [f"{n:,} posts, {len(words)} Thai words + {len(split_words)} split by context:",
+           (f"  recall against LIKE {mean(recall):.3f} (cluster-aligned LIKE hits:"
+            f" {mean(recall_aligned):.3f}); precision against LIKE {mean(precision):.3f};"
+            f" old index recall against LIKE {mean(old_recall):.3f}"),
+           "  precision@10 (word generated into the post): " + ", ".join(
+               f"{k} {mean(v):.2f}" for k, v in p10.items() if v)]
+    if lost:
+        out.append("  LIKE hits not found (not on cluster boundaries): " + "; ".join(lost[:12]))
+    return out
+
+
+def split_by_context(n: int, workdir: Path, candidates: list[str]) -> list[str]:
+    """Words the old syllable index misses in some posts (plus the issue's two)."""
+    db = open_archive(workdir / f"archive-{n}.db")
+    old = Database(workdir / f"legacy-{n}.db")
+    found = ["โครงการ", "อบรม"]
+    for word in candidates:
+        if word not in found and legacy_index.count(old, word) < len(like_ids(db, word)):
+            found.append(word)
+    db.close()
+    old.close()
+    return found[:20]
 
 
 class NullSink(io.StringIO):
@@ -232,50 +344,62 @@ class NullSink(io.StringIO):
         return len(text)
 
 
-def export_throughput(archive: Path) -> None:
-    db = open_archive(archive)
+def export_throughput(path: Path) -> str:
+    db = open_archive(path)
     sink = NullSink()
     count, elapsed = timed(export.export, db, "jsonl", sink)
     tracemalloc.start()
     export.export(db, "jsonl", sink, site="s0.blogspot.com")
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    print(f"\nJSONL export: {count} posts in {elapsed:.1f} s = {count / elapsed:,.0f} posts/s; "
-          f"peak Python heap during a filtered export {peak / 1e6:.1f} MB")
     db.close()
+    return (f"JSONL export: {count} posts in {elapsed:.1f} s = {count / elapsed:,.0f} posts/s;"
+            f" peak Python heap during a filtered export {peak / 1e6:.1f} MB")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=120)
+    parser.add_argument("--posts", type=int, nargs="+", default=[100_000])
     parser.add_argument("--dir", type=Path, help="where to build (default: a temp dir)")
+    parser.add_argument("--rebuild", action="store_true", help="build kept archives again")
+    parser.add_argument("--no-quality", action="store_true", help="timings and sizes only")
     args = parser.parse_args(argv)
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="goahead-bench-"))
-    archive, trigram = workdir / "archive.db", workdir / "trigram.db"
-    for path in (archive, trigram):
-        path.unlink(missing_ok=True)
-
-    corpus = Corpus(args.posts)
-    syl_time, chars = build_archive(corpus, archive)
-    print(f"{args.posts:,} synthetic posts, {chars / 1e6:.0f}M characters; "
-          f"segmenter: {engine_name()}; SQLite {sqlite3.sqlite_version}")
-    tri_time = build_trigram(corpus, trigram)
-    sizes, tri_sizes = table_sizes(archive), table_sizes(trigram)
-    fts = sum(v for k, v in sizes.items() if k.startswith("posts_search_fts"))
-    tri_fts = sum(v for k, v in tri_sizes.items() if k.startswith("t_"))
-    print(f"Archive (posts + segmented copy + FTS): build {syl_time:.1f} s, "
-          f"file {archive.stat().st_size / 1e6:.0f} MB: posts {sizes.get('posts', 0) / 1e6:.0f}"
-          f" MB, segmented copy {sizes.get('posts_search', 0) / 1e6:.0f} MB, "
-          f"FTS index {fts / 1e6:.0f} MB")
-    print(f"Trigram (posts + FTS): build {tri_time:.1f} s, index {tri_fts / 1e6:.0f} MB")
-
-    thai = pick_queries(corpus, args.queries)
-    english = random.Random(3).sample(ENGLISH, 40)
-    query_times(archive, thai, english)
-    compare(corpus, archive, trigram, thai)
-    export_throughput(archive)
-    print(f"\n(files kept in {workdir})")
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"SQLite {sqlite3.sqlite_version}; files in {workdir}\n")
+    builds, times, notes = [], [], []
+    for n in args.posts:
+        figures = prepare(n, workdir, args.rebuild)
+        sizes = table_sizes(workdir / f"archive-{n}.db")
+        old_sizes = table_sizes(workdir / f"legacy-{n}.db")
+        posts, structures = sizes["posts"], search_size(sizes)
+        old_structures = sum(v for k, v in old_sizes.items() if k.startswith("posts_search"))
+        rebuilt = f" {figures['rebuild_s']:.0f} s" if "rebuild_s" in figures else " not timed"
+        builds.append(
+            f"| {n:,} | {figures['upsert_s']:.0f} s |{rebuilt} |"
+            f" {figures['legacy_s']:.0f} s | {posts / 1e6:.0f} MB |"
+            f" {structures / 1e6:.0f} MB ({structures / posts:.2f}x) |"
+            f" {old_structures / 1e6:.0f} MB ({old_structures / old_sizes['posts']:.2f}x) |"
+            + (" (reused)" if figures.get("reused") else ""))
+        corpus = Corpus(n)
+        buckets = thai_buckets(corpus) | english_buckets()
+        times += query_times(n, workdir, buckets)
+        if not args.no_quality:
+            thai_words = [w for k, v in buckets.items() if k.startswith("Thai") for w in v]
+            split = split_by_context(n, workdir, thai_words)
+            notes += quality(n, workdir, thai_words, split)
+    print("| posts | build (upsert_post) | rebuild from posts | old index build | posts table"
+          " | search structures | old index |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(builds))
+    print("\nms, p50 / p95 (top-20 with snippets; count):\n")
+    print("| posts | words | top-20 | count | old top-20 | old count | LIKE top-20 |"
+          " LIKE count |")
+    print("|---|---|---|---|---|---|---|---|")
+    print("\n".join(times))
+    if notes:
+        print("\n" + "\n".join(notes))
+    print("\n" + export_throughput(workdir / f"archive-{args.posts[-1]}.db"))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ row (on ``engine_stopped`` when there is no pipeline); a reader after that finds
 from __future__ import annotations
 
 import weakref
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy import signals
@@ -28,6 +29,17 @@ if TYPE_CHECKING:
 CONNECTIONS_STAT = "goahead/archive/connections"
 
 _ARCHIVES: weakref.WeakKeyDictionary[Crawler, CrawlArchive] = weakref.WeakKeyDictionary()
+_CHECKED: set[str] = set()  # archives this process has proved writable
+
+
+def check_archive(path: str) -> None:
+    """Prove the archive can take a crawl's writes (``open_archive(path, check=True)``),
+    once per process: ``goahead crawl`` does it before any crawler starts, and the
+    pipeline of a crawl started the Scrapy way does it before the first request."""
+    key = str(Path(path).resolve())
+    if key not in _CHECKED:
+        open_archive(path, check=True).close()
+        _CHECKED.add(key)
 
 
 class CrawlArchive:

@@ -107,7 +107,9 @@ class PostComments:
 
 @dataclass
 class GonePost:
-    """A post URL that answered 404/410: marked deleted in the archive if it was there."""
+    """A post URL that answered 404/410: marked deleted in the archive if it was there,
+    dated ``at``, the 404's capture time (the rebuild from WARC dates it the same way)."""
 
     url: str
     status: int
+    at: str | None = None

@@ -2,117 +2,298 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import logging
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
 
 from archive.captures import record_capture
+from archive.errors import ArchiveError, explain_sqlite
 from archive.models import Capture, Post
-from archive.posts import mark_gone, upsert_comments, upsert_post, upsert_site
-from archive.runs import close_stale_runs, finish_run, start_run
-from goahead_crawler.crawl_archive import CrawlArchive
+from archive.posts import mark_gone, store_post, upsert_comments
+from goahead_crawler import crawl_lock
+from goahead_crawler.crawl_archive import CrawlArchive, check_archive
 from goahead_crawler.items import GonePost, PostComments
-from goahead_crawler.signals import capture_written
+from goahead_crawler.ledger import ErrorLines, RunLedger
+from goahead_crawler.run_record import RunRecord, command_line
+from goahead_crawler.signals import capture_written, warc_repaired
 
-# Discovery figures copied from the crawl stats into the run row's counters.
-STAT_COUNTERS = {
-    "requests": "downloader/request_count",
-    "bytes": "downloader/response_bytes",
-    "errors": "log_count/ERROR",
-}
+logger = logging.getLogger(__name__)
 
 
 class ArchivePipeline:
-    """Upsert each ``Post`` on (blog_id, post_id), its comments, and every WARC capture.
+    """Upsert each ``Post`` on (blog_id, post_id), its comments, and every WARC capture,
+    and keep the run's row (:class:`~goahead_crawler.run_record.RunRecord`).
 
-    Errors are not swallowed: a failed write raises, Scrapy logs it as ``item_error`` and
-    ``goahead crawl`` turns the error count into its exit status.
+    Before the first request it proves the archive writable and takes the blog's crawl
+    lock (:mod:`goahead_crawler.crawl_lock`); either failing closes the spider at once.
+    A write that fails (disk full, read-only, locked past the busy wait, damaged) stops
+    the crawl at once with one line: what was not committed is never counted as stored.
     """
 
     def __init__(self, crawler: Any, archive: CrawlArchive) -> None:
         self.crawler = crawler
         self.archive = archive
+        self.ledger = RunLedger.of(crawler)
         self.db: Any = None
-        self.run_id: int | None = None
-        self.counts: Counter[str] = Counter()
-        self.sites: set[str] = set()
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(self.capture_written, signal=capture_written)
+        self.record: RunRecord | None = None
+        self.state = "new"  # new -> open -> closed, or new -> refused
+        self.write_failed = False
+        self.warc_required = False
+        self.since_tick = 0
+        self.ticker: task.LoopingCall | None = None
+        self.errors: ErrorLines | None = None
+        self.lock: crawl_lock.CrawlLock | None = None
+        self.refusal: str | None = None  # the close reason, when the crawl may not start
+        for handler, signal in ((self.spider_opened, signals.spider_opened),
+                                (self.spider_closed, signals.spider_closed),
+                                (self.capture_written, capture_written),
+                                (self.spider_error, signals.spider_error),
+                                (self.item_error, signals.item_error),
+                                (self.item_scraped, signals.item_scraped),
+                                (self.response_downloaded, signals.response_downloaded),
+                                (self.warc_repaired, warc_repaired)):
+            crawler.signals.connect(handler, signal=signal)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
         archive = CrawlArchive.of(crawler)
         if archive is None:
             raise NotConfigured("the archive is off (GOAHEAD_ARCHIVE_ENABLED, GOAHEAD_ARCHIVE_DB)")
-        return cls(crawler, archive)
+        pipeline = cls(crawler, archive)
+        pipeline.interval = crawler.settings.getfloat("GOAHEAD_RUN_UPDATE_INTERVAL")
+        pipeline.every = crawler.settings.getint("GOAHEAD_RUN_UPDATE_ITEMS")
+        return pipeline
 
+    @property
+    def site(self) -> str:
+        return urlsplit(self.root).netloc
+
+    @property
+    def root(self) -> str:
+        return getattr(self.crawler.spider, "root", "")
+
+    # -- the run's beginning and end ---------------------------------------------------------
     def spider_opened(self) -> None:
-        if self.db is not None:
-            return
-        spider = self.crawler.spider
-        self.db = self.archive.db()
-        root = getattr(spider, "root", "")
-        site = urlsplit(root).netloc
-        since = self.crawler.settings.get("GOAHEAD_RESUME_SINCE")
-        if since:  # a resumed job: the runs its killed process left "running" are over
-            killed = close_stale_runs(self.db, site, since)
-            self.crawler.stats.set_value("goahead/resume/killed_runs", killed)
-        settings = {k: v for k, v in self.crawler.settings.items() if k.startswith("GOAHEAD_")}
-        self.run_id = start_run(self.db, site=site, url=root, settings=settings)
-        self.crawler.stats.set_value("goahead/run_id", self.run_id)
+        if self.state == "new":
+            self._open()
+        if self.refusal is not None:  # before the first request: the engine closes at once
+            raise CloseSpider(self.refusal)
 
+    def _open(self) -> None:
+        """Prove the archive writable, take the blog's lock, open the run's row; or refuse
+        (on the first of spider_opened, a capture, a repaired WARC)."""
+        try:
+            check_archive(self.archive.path)
+            self.lock = crawl_lock.acquire(self.archive.path, self.root,
+                                           command_line(self.crawler))
+            self.db = self.archive.db()
+        except (ArchiveError, crawl_lock.CrawlBusy) as exc:
+            self._refuse(exc)
+            return
+        self.state = "open"
+        from goahead_crawler.warc.extension import find_warc_capture
+
+        self.warc_required = find_warc_capture(self.crawler) is not None
+        self.record = RunRecord(self.crawler, self.db, self.site, self.root, self._write,
+                                self._last_write)
+        run_id = self.record.start()
+        self.crawler.stats.set_value("goahead/run_id", run_id)
+        self.errors = ErrorLines(self.ledger, self.crawler.spider)
+        logging.root.addHandler(self.errors)
+        if self.interval > 0:
+            self.ticker = task.LoopingCall(self._tick)
+            self.ticker.start(self.interval, now=False)
+
+    def _refuse(self, exc: Exception) -> None:
+        """The spider is to close before its first request; say why in one line."""
+        self.state = "refused"
+        message = f"{exc} ({exc.hint})" if getattr(exc, "hint", None) else str(exc)
+        stats = self.crawler.stats
+        stats.set_value("goahead/run/status", "refused")
+        stats.set_value("goahead/run/refused", message)
+        logger.error("The crawl cannot start: %s", message)
+        self.refusal = ("already_running" if isinstance(exc, crawl_lock.CrawlBusy)
+                        else "archive_error")
+
+    def spider_closed(self, reason: str) -> None:
+        if self.state != "open":
+            self._release()
+            return
+        self.state = "closed"
+        if self.ticker is not None and self.ticker.running:
+            self.ticker.stop()
+        if self.errors is not None:
+            logging.root.removeHandler(self.errors)
+        assert self.record is not None
+        self.record.finish(reason, self.write_failed)
+        self.archive.close()  # the crawl's one connection: nothing writes after the run row
+        self._release()
+
+    def _release(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def _tick(self) -> None:
+        self.since_tick = 0
+        if self.record is not None and not self.write_failed:
+            self.record.tick()
+
+    # -- items and captures ----------------------------------------------------------------
     def capture_written(self, capture: Capture, **_: Any) -> None:
-        if self.db is None:  # robots.txt may be fetched before spider_opened handlers finish
-            self.spider_opened()
-        capture.run_id = self.run_id
-        record_capture(self.db, capture)
+        if self.state == "new":  # robots.txt may be fetched before spider_opened finishes
+            self._open()
+        if self.state != "open" or self.record is None:
+            return
+        capture.run_id = self.record.run_id
+        self._write(record_capture, capture)
+
+    def warc_repaired(self, path: Path) -> None:
+        """A killed crawl's WARC file, just repaired: store what it captured and had no
+        time to store, as the rebuild from WARC would (``goahead_crawler.rebuild``)."""
+        from goahead_crawler.rebuild import catch_up
+
+        if self.state == "new":  # WarcCapture repairs in its spider_opened, before ours
+            self._open()
+        result = self._write(catch_up, path) if self.state == "open" else None
+        if result is None:
+            return
+        stats = self.crawler.stats
+        stats.inc_value("goahead/catch_up/captures", result.captures)
+        stats.inc_value("goahead/catch_up/posts", result.posts + result.pages)
+        logger.warning("Caught up with the killed crawl of %s: %d captures, %d posts and "
+                       "pages stored again (%d new, %d updated, %d unchanged), %d skipped",
+                       path.name, result.captures, result.posts + result.pages, result.new,
+                       result.updated, result.unchanged, len(result.problems))
+        for problem in result.problems:
+            logger.warning("Not caught up: %s", problem)
 
     def process_item(self, item: Any) -> Any:
+        if self.state != "open" or self.write_failed:
+            if isinstance(item, Post):
+                self.ledger.not_stored(item.url, "not stored: the crawl stopped after a"
+                                                 " failed write")
+            return item
         if isinstance(item, Post):
             self._store_post(item)
         elif isinstance(item, PostComments):
-            stored = upsert_comments(self.db, item.blog_id, item.post_id, item.comments)
-            self.counts["comments"] += stored
-            self.crawler.stats.inc_value("goahead/comments/stored", stored)
+            stored = self._write(upsert_comments, item.blog_id, item.post_id, item.comments)
+            if not self.write_failed:
+                self._count("comments", stored)
+                self.crawler.stats.inc_value("goahead/comments/stored", stored)
         elif isinstance(item, GonePost):
             self._mark_gone(item)
+        self.since_tick += 1
+        if self.every and self.since_tick >= self.every:
+            self._tick()
         return item
 
     def _store_post(self, item: Post) -> None:
-        if item.site not in self.sites:
-            self.sites.add(item.site)
-            upsert_site(self.db, site=item.site, blog_id=item.blog_id,
-                        url=f"{urlsplit(item.url).scheme}://{item.site}/")
-        outcome = upsert_post(self.db, item)
-        self.counts[f"posts_{outcome}"] += 1
+        if self.warc_required and item.warc_file is None:
+            self.ledger.not_stored(item.url, "not stored: its page is not in the WARC"
+                                             " (the WARC write failed)")
+            return
+        assert self.record is not None
+        outcome = self._write(store_post, item, run_id=self.record.run_id)
+        if self.write_failed:
+            self.ledger.not_stored(item.url, "storage failed: the archive write failed")
+            return
+        self._count(f"posts_{outcome}")
         if item.kind == "page":
-            self.counts["pages"] += 1
+            self._count("pages")
         self.crawler.stats.inc_value(f"goahead/posts/{outcome}")
+        self.crawler.stats.inc_value(f"goahead/stored/{item.kind}s")
 
     def _mark_gone(self, item: GonePost) -> None:
-        """A post that now answers 404 keeps its row, marked deleted (soft)."""
-        if mark_gone(self.db, item.url):
+        """A post that now answers 404 keeps its row, marked deleted (soft); a listed post
+        never stored is no longer missing."""
+        self.ledger.gone_page(item.url)
+        if self._write(mark_gone, item.url, at=item.at):
             self.crawler.stats.inc_value("goahead/posts/marked_deleted")
 
-    def spider_closed(self, reason: str) -> None:
-        if self.db is None or self.run_id is None:
-            return
-        stats = self.crawler.stats.get_stats()
-        counters = dict(self.counts)
-        for name, key in STAT_COUNTERS.items():
-            counters[name] = stats.get(key, 0)
-        # a 304 to a conditional request is an unchanged post that yielded no item
-        counters["posts_unchanged"] = counters.get("posts_unchanged", 0) + stats.get(
-            "goahead/posts/not_modified", 0)
-        status = "finished" if reason == "finished" else reason
-        finish_run(self.db, self.run_id, status=status, counters=counters,
-                   stats={k: _jsonable(v) for k, v in stats.items()})
-        self.archive.close()  # the crawl's one connection: nothing writes after the run row
+    def _count(self, name: str, amount: int = 1) -> None:
+        if self.record is not None:
+            self.record.counts[name] += amount
+
+    # -- what failed -------------------------------------------------------------------------
+    def _write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``fn(db, ...)``; on an SQLite error, stop the crawl at once (one line) and
+        return None: nothing that was not committed is counted (callers check
+        ``write_failed``). After a failed write, nothing more is tried."""
+        if self.write_failed:
+            return None
+        try:
+            return fn(self.db, *args, **kwargs)
+        except sqlite3.Error as err:
+            self._write_failed(err)
+            return None
+
+    def _last_write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """The run's final row, tried even after a failed write (a small update may still
+        fit); failing again, the row stays ``running`` and reads as killed later."""
+        if not self.write_failed:
+            return self._write(fn, *args, **kwargs)
+        try:
+            return fn(self.db, *args, **kwargs)
+        except sqlite3.Error as err:
+            logger.info("Could not record the end of the run either: %s", err)
+            return None
+
+    def _write_failed(self, err: sqlite3.Error) -> None:
+        self.write_failed = True
+        problem = explain_sqlite(err, self.archive.path)
+        message = f"{problem} ({problem.hint})" if problem else f"{self.archive.path}: {err}"
+        self.crawler.stats.set_value("goahead/archive/write_failed", message)
+        logger.error("Archive write failed, stopping the crawl: %s", message)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+
+    def spider_error(self, failure: Any, response: Any, **_: Any) -> None:
+        url = _listed_url(response)
+        message = f"extraction failed: {failure.value!r}"[:300]
+        self.ledger.not_stored(url, message)
+        self.ledger.fail(url, message)
+
+    def item_error(self, item: Any, failure: Any, **_: Any) -> None:
+        url = getattr(item, "url", None)
+        message = f"storage failed: {failure.value!r}"[:300]
+        if url:
+            self.ledger.not_stored(url, message)
+        self.ledger.fail(url, message)
+
+    def response_downloaded(self, response: Any, request: Any, **_: Any) -> None:
+        """A redirect: the URL it leaves is stored by a post under the URL it leads to
+        (whose request the dupe filter may drop, when another source named it first)."""
+        location = response.headers.get(b"Location") if 300 <= response.status < 400 else None
+        if location:
+            self.ledger.stored_as(request.url, urljoin(request.url, location.decode("latin-1")))
+
+    def item_scraped(self, item: Any, response: Any, **_: Any) -> None:
+        if isinstance(item, Post) and _made_from(item, response):
+            self.ledger.stored_as(_listed_url(response), item.url)
 
 
-def _jsonable(value: Any) -> Any:
-    return value if isinstance(value, int | float | str | bool | type(None)) else str(value)
+def _made_from(post: Post, response: Any) -> bool:
+    """``response`` is the page ``post`` was made from: not the image response (or the
+    errback's failure) that released a post held for its images (the spider noted its
+    listed URL when it held it)."""
+    if not isinstance(response, Response):
+        return False
+    capture = response.meta.get("warc_capture")
+    return capture is None or (capture.warc_file, capture.warc_offset) == (post.warc_file,
+                                                                            post.warc_offset)
+
+
+def _listed_url(response: Any) -> str:
+    """The URL a response (or an errback's failure) answered as first asked (before
+    redirects)."""
+    answered = response if isinstance(response, Response) else response.request
+    return (answered.meta.get("redirect_urls") or [answered.url])[0]

@@ -10,6 +10,12 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from goahead_crawler import config
+
+# Set by the archive pipeline at the end of a run (goahead_crawler/run_record.py).
+STATUS_KEY = "goahead/run/status"
+ERRORS_KEY = "goahead/run/errors"
+
 
 @dataclass
 class CrawlResult:
@@ -22,13 +28,33 @@ class CrawlResult:
 
     @property
     def errors(self) -> int:
+        """The run's failures (one list, reconciled by the archive pipeline); without an
+        archive, the ERROR lines logged and the WARC errors."""
+        if ERRORS_KEY in self.stats:
+            return int(self.stats[ERRORS_KEY])
         return int(self.stats.get("log_count/ERROR", 0)) + int(
             self.stats.get("goahead/warc/errors", 0)
         )
 
     @property
+    def status(self) -> str:
+        """The run's status (finished, incomplete, failed, shutdown, refused, ...)."""
+        if STATUS_KEY in self.stats:
+            return str(self.stats[STATUS_KEY])
+        if self.finish_reason == "finished" and self.errors:
+            return "incomplete"
+        return self.finish_reason
+
+    @property
     def ok(self) -> bool:
-        return self.finish_reason == "finished" and self.errors == 0
+        return self.status == "finished" and not self.problem
+
+    @property
+    def problem(self) -> str | None:
+        """Why there was no blog to archive (private, removed, unreachable, not Blogger)."""
+        from goahead_crawler.middleware.blog_gate import PROBLEM_KEY
+
+        return self.stats.get(PROBLEM_KEY) or None
 
     def stat(self, key: str) -> int:
         return int(self.stats.get(key, 0) or 0)
@@ -59,6 +85,13 @@ class CrawlJob:
 
     url: str
     overrides: dict[str, Any] = field(default_factory=dict)
+
+
+def check_jobs(jobs: list[CrawlJob], settings: Settings) -> None:
+    """Refuse settings that cannot work (``config.ConfigError``) before anything starts."""
+    shared = settings.copy_to_dict()
+    for job in jobs:
+        config.validate({**shared, **job.overrides})
 
 
 def run_jobs(jobs: list[CrawlJob], settings: Settings,

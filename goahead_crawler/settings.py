@@ -138,12 +138,25 @@ GOAHEAD_RETRY_AFTER_ENABLED = True
 GOAHEAD_RETRY_AFTER_MAX = 60.0
 # Record requests that failed after their retries in the run's stats (`goahead runs`).
 GOAHEAD_FAILURES_ENABLED = True
+# Stop at once, with one reason, when the blog is private, removed or cannot be reached.
+GOAHEAD_BLOG_GATE_ENABLED = True
+# On the first SIGTERM/Ctrl-C, fetch what the downloader holds without the politeness delay,
+# so the crawl closes cleanly in seconds rather than looking stuck.
+GOAHEAD_GRACEFUL_STOP_ENABLED = True
 # Live progress of a crawl; the CLI turns it on, `scrapy crawl` keeps Scrapy's LogStats.
 GOAHEAD_PROGRESS_ENABLED = False
 # "auto" (rich bars on a terminal, plain lines otherwise), "rich" or "lines".
 GOAHEAD_PROGRESS_MODE = "auto"
 # Seconds between updates (0: 0.5 s for rich bars, 10 s for plain lines).
 GOAHEAD_PROGRESS_INTERVAL = 0.0
+# The running crawl writes its counts and the listings found so far into its run row
+# every this many seconds (0: never on a timer) and every this many items: `goahead runs`
+# shows a live crawl's figures, and a killed one keeps what it found.
+GOAHEAD_RUN_UPDATE_INTERVAL = 5.0
+GOAHEAD_RUN_UPDATE_ITEMS = 100
+# How the crawl was started (`goahead crawl` sets it), kept in its run row: what the
+# hint to resume a stopped or killed crawl repeats. Empty: this process's command line.
+GOAHEAD_COMMAND = ""
 # Set by `goahead crawl --resume`: the job dir (beside JOBDIR) and when the job began; a
 # resumed job skips pages it archived already.
 GOAHEAD_RESUME_JOB = ""
@@ -159,6 +172,9 @@ DOWNLOADER_MIDDLEWARES = {
     "goahead_crawler.middleware.static_slots.StaticSlots": 45,
     "goahead_crawler.middleware.retry_after.RetryAfter": 560,
     "goahead_crawler.middleware.failures.FailureLog": 50,
+    # A private, removed or unreachable blog stops the crawl at its first answer, with one
+    # reason: inside HttpCompression (590) to read bodies, outside Retry (550).
+    "goahead_crawler.middleware.blog_gate.BlogGate": 585,
     # Incremental runs: If-None-Match / If-Modified-Since from the URL's last capture.
     "goahead_crawler.middleware.conditional.ConditionalRequests": 590,
 }
@@ -169,4 +185,5 @@ EXTENSIONS = {
     **EXTENSIONS,
     "goahead_crawler.extensions.progress.CrawlProgress": 500,
     "goahead_crawler.extensions.resume.ResumeJob": 500,
+    "goahead_crawler.extensions.graceful_stop.GracefulStop": 500,
 }

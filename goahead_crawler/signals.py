@@ -6,3 +6,8 @@ from __future__ import annotations
 #: revisit record is on disk. Arguments: ``capture`` (``archive.models.Capture``) and
 #: ``request`` (the ``scrapy.Request`` whose response was captured).
 capture_written = object()
+
+#: Sent by :class:`goahead_crawler.warc.extension.WarcCapture` after it repaired a WARC
+#: file a killed crawl left open. Argument: ``path`` (the finished file). The archive
+#: pipeline writes what that crawl captured but had no time to store.
+warc_repaired = object()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from goahead_crawler.blogger.scope import NotInScope, origin_of
+from goahead_crawler import config
 from goahead_crawler.blogger.urls import BlogUrlError, blog_root
 
 # key -> (accepted types, the GOAHEAD_*/Scrapy setting it becomes, or None)
@@ -123,19 +123,10 @@ def _check_keys(raw: dict[str, Any], where: str, allow: set[str]) -> None:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             expected = " or ".join(t.__name__ for t in types)
             raise SitesError(f"{where}: {key} must be {expected}, not {value!r}")
-        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
-            raise SitesError(f"{where}: {key} must not be negative")
-        if isinstance(value, list):
-            _check_origins(value, f"{where}: {key}")
-
-
-def _check_origins(values: list[Any], where: str) -> None:
-    for value in values:
-        try:
-            origin_of(value if isinstance(value, str) else "")
-        except NotInScope:
-            raise SitesError(f"{where}: {value!r} is not an origin (scheme://host[:port])"
-                             ) from None
+        setting = SITE_KEYS[key][1]
+        found = config.problem(setting, value, key) if setting else None
+        if found:  # concurrency = 0, delay = inf, nan or negative, ...
+            raise SitesError(f"{where}: {found}")
 
 
 def _check_unique(sites: list[Site], source: str) -> None:

@@ -17,7 +17,7 @@ import threading
 
 from sampleblog.content import BLOG_NAMES
 from sampleblog.server import start
-from sampleblog.site import FEED_MODES, SiteOptions
+from sampleblog.site import ACCESS_MODES, FEED_MODES, SiteOptions
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--redirect-post", action="store_true", help="one old post URL 301-redirects"
     )
+    parser.add_argument(
+        "--access", choices=ACCESS_MODES, default="public",
+        help="private: every URL redirects to sign-in; removed: Blogger's Blog-not-found 404",
+    )
     return parser
 
 
@@ -62,6 +66,7 @@ def options_from(args: argparse.Namespace) -> SiteOptions:
         extra_sitemap_only_posts=args.sitemap_only,
         deleted_in_sitemap=args.deleted_in_sitemap,
         redirect_post=args.redirect_post,
+        access=args.access,
     )
 
 

@@ -56,6 +56,18 @@ def not_found(site: BlogSite, base: str, path: str) -> str:
     return _theme(site).not_found(make_ctx(site, base, base + path, "error", False))
 
 
+def blog_not_found(base: str) -> str:
+    """Blogger's own page for a blog that was removed (not the blog's themed 404)."""
+    host = base.split("://", 1)[-1]
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Blog not found</title></head>"
+        "<body><div id='main'><h1>Blog has been removed</h1><p>Sorry, the blog at "
+        f"{host} has been removed. This address is not available for new blogs.</p>"
+        "<p><a href='https://www.blogger.com/'>Did you expect to see your blog here?"
+        "</a></p></div></body></html>"
+    )
+
+
 def _stamp(post: Post) -> str:
     return quote(iso_seconds(post.published), safe=":")
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from sampleblog import feed_formats, feeds, media, pages, sitemaps, statics
 from sampleblog.records import format_ts
@@ -262,7 +262,21 @@ ROUTES: list[tuple[re.Pattern[str], Handler]] = [
 ]
 
 
+def _no_blog(req: Request) -> Response | None:
+    """What Blogger answers for every URL of a private or removed blog."""
+    access = req.site.options.access
+    if access == "private":  # anonymous readers are sent to sign in
+        target = f"https://www.blogger.com/blogin.g?blogspotURL={quote(req.base + '/')}&type=blog"
+        return Response(302, b"", headers=[("Location", target)])
+    if access == "removed":
+        return Response(404, pages.blog_not_found(req.base).encode())
+    return None
+
+
 def dispatch(req: Request) -> Response:
+    gone = _no_blog(req)
+    if gone is not None:
+        return gone
     for pattern, handler in ROUTES:
         match = pattern.fullmatch(req.path)
         if match:

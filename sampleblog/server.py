@@ -2,8 +2,8 @@
 the sample CDN (Blogger's image and static hosts) on one more port.
 
 ``start()`` returns a :class:`SampleSite` (a context manager) with each blog's base URL, the
-CDN's (``cdn_url``), a log of the requests each of them received, and the runtime mutation
-API used by incremental-crawl tests. HTTP behaviour: gzip when accepted (with ``Vary``; never
+CDN's (``cdn_url``), a log of the requests each of them received, the runtime mutation
+API used by incremental-crawl tests, and broken pages on demand (``fail``/``mend``). HTTP behaviour: gzip when accepted (with ``Vary``; never
 for images), weak ``ETag`` and ``Last-Modified`` validators answered with 304, HEAD,
 keep-alive (HTTP/1.1). Pages and feeds name Blogger's real static hosts in their markup; the
 server rewrites those URLs to the CDN's origin as it sends them (:func:`cdn.localise`).
@@ -48,8 +48,18 @@ class _Server(ThreadingHTTPServer):
         return "http://{}:{}".format(*self.server_address[:2])
 
 
-def _blog_app(site: BlogSite, cdn_base: str) -> App:
+def _failed(failing: dict[str, int], path: str) -> Response | None:
+    """A page the test broke: the server errs on it, every time."""
+    if path in failing:
+        return Response(failing[path], b"server error", "text/plain; charset=UTF-8")
+    return None
+
+
+def _blog_app(site: BlogSite, cdn_base: str, failing: dict[str, int]) -> App:
     def app(base: str, path: str, params: dict[str, str]) -> Response:
+        broken = _failed(failing, path)
+        if broken is not None:
+            return broken
         with site.lock:
             response = dispatch(Request(site, base, path, params))
         if not response.content_type.startswith("image/"):
@@ -140,13 +150,16 @@ class SampleSite:
         self.images = cdn.ImageRegistry(
             p.body_html for site in sites.values() for p in site.blog.posts + site.blog.pages
         )
+        self._failing: dict[str, dict[str, int]] = {name: {} for name in [*sites, "cdn"]}
         self._cdn = _Server(
-            lambda _base, path, _params: cdn.dispatch(self.images, path),
+            lambda _base, path, _params: _failed(self._failing["cdn"], path)
+            or cdn.dispatch(self.images, path),
             gzip=all(site.options.gzip for site in sites.values()),
         )
         self._sites = sites
         self._servers = {
-            name: _Server(_blog_app(site, self._cdn.base), site.options.gzip)
+            name: _Server(_blog_app(site, self._cdn.base, self._failing[name]),
+                          site.options.gzip)
             for name, site in sites.items()
         }
         servers = {**self._servers, "cdn": self._cdn}
@@ -207,6 +220,18 @@ class SampleSite:
 
     def delete(self, blog: str, post_id: str) -> Post:
         return self.site(blog).delete(post_id)
+
+    def fail(self, blog: str, path: str, status: int = 503) -> None:
+        """Make ``path`` of ``blog`` (or of the CDN: ``"cdn"``) answer ``status`` (a broken
+        page) until :meth:`mend`."""
+        self._failing[blog][path] = status
+
+    def mend(self, blog: str, path: str | None = None) -> None:
+        """``path`` (or every broken page of ``blog``) answers normally again."""
+        if path is None:
+            self._failing[blog].clear()
+        else:
+            self._failing[blog].pop(path, None)
 
     def close(self) -> None:
         for server in [*self._servers.values(), self._cdn]:

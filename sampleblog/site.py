@@ -17,6 +17,7 @@ from sampleblog.content import Blog, Post, assign_path, parse_ts
 from sampleblog.records import format_ts
 
 FEED_MODES = ("full", "summary", "off")
+ACCESS_MODES = ("public", "private", "removed")
 
 
 @dataclass
@@ -36,10 +37,15 @@ class SiteOptions:
     failing_feed_start: int = 0  # the posts feed page at this start-index answers 500 ...
     feed_failures: int = 1  # ... this many times, then recovers
     json_feeds: bool = True  # False: alt=json answers 400 (JSON refused), Atom still works
+    # "private": every URL redirects to Blogger's sign-in page (invited readers only);
+    # "removed": every URL answers 404 with Blogger's "Blog not found" page
+    access: str = "public"
 
     def __post_init__(self) -> None:
         if self.feeds not in FEED_MODES:
             raise ValueError(f"feeds must be one of {FEED_MODES}, not {self.feeds!r}")
+        if self.access not in ACCESS_MODES:
+            raise ValueError(f"access must be one of {ACCESS_MODES}, not {self.access!r}")
         if self.max_results_cap < 1 or self.posts_per_page < 1:
             raise ValueError("max_results_cap and posts_per_page must be positive")
 

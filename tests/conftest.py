@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,9 +51,78 @@ def run_goahead(*args: str, cwd: Path | None = None, timeout: int = 300
     )
 
 
+def run_row(db: Path) -> dict:
+    """The first crawl run recorded in the archive ``db``, as a dict."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return dict(conn.execute("select * from runs").fetchone())
+
+
+def invoke_goahead(*args: str) -> subprocess.CompletedProcess[str]:
+    """``goahead ARGS`` in this process (click's CliRunner), as a CompletedProcess: for
+    commands that start no crawl, without a new interpreter's start-up."""
+    from click.testing import CliRunner
+
+    from goahead_crawler.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 @pytest.fixture(scope="session")
 def sample_site() -> Iterator[object]:
     from sampleblog.server import start
 
     with start() as site:
         yield site
+
+
+# -- servers on free ports, safe beside a second test suite --------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def listens_on(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds the listening socket on 127.0.0.1:``port`` (Linux's
+    /proc; elsewhere a process that answers is taken to be ours)."""
+    try:
+        table = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return True
+    local = f"0100007F:{port:04X}"
+    inodes = {f"socket:[{row.split()[9]}]" for row in table
+              if row.split()[1] == local and row.split()[3] == "0A"}
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            if str(fd.readlink()) in inodes:
+                return True
+    return False
+
+
+def serve_on_a_free_port(launch: Callable[[int], subprocess.Popen], answers: Callable[[int], bool],
+                         timeout: float, attempts: int = 5) -> tuple[subprocess.Popen, int]:
+    """Start a server (``launch(port)``) on a port found free, and wait until it answers.
+
+    A free port is free only until someone binds it: a concurrent process (another test
+    suite on the machine) may take it between the check and our server's bind, and then
+    answer in its place. So the answer counts only once our process holds the listening
+    socket; when it exits instead (the port was taken), try again on another port."""
+    for _ in range(attempts):
+        port = free_port()
+        proc = launch(port)
+        deadline = time.monotonic() + timeout
+        while proc.poll() is None and time.monotonic() < deadline:
+            if answers(port) and listens_on(proc.pid, port):
+                return proc, port
+            time.sleep(0.2)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+            raise AssertionError(f"the server on port {port} did not answer in {timeout} s")
+    raise AssertionError(f"no server started in {attempts} tries (ports taken)")

@@ -24,3 +24,59 @@ class Always503:
         if urlsplit(request.url).path in self.paths:
             return HtmlResponse(request.url, status=503, body=b"down", request=request)
         return None
+
+
+class TinyArchive:
+    """Extension: the crawl's archive connection may grow by only
+    ``GOAHEAD_TEST_ARCHIVE_PAGES`` more pages (SQLite's ``max_page_count``): past that,
+    every write fails with SQLITE_FULL, "database or disk is full", as on a full disk."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.pages = crawler.settings.getint("GOAHEAD_TEST_ARCHIVE_PAGES")
+        from scrapy import signals
+
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> TinyArchive:
+        return cls(crawler)
+
+    def spider_opened(self) -> None:
+        from goahead_crawler.crawl_archive import CrawlArchive
+
+        db = CrawlArchive.of(self.crawler).db()
+        used = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {used + self.pages}")
+
+
+class FullWarcDisk:
+    """Extension: the WARC writer fails with ENOSPC ("No space left on device") once it
+    has written ``GOAHEAD_TEST_WARC_GROUPS`` record groups, as on a full disk."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.left = crawler.settings.getint("GOAHEAD_TEST_WARC_GROUPS")
+        from scrapy import signals
+
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> FullWarcDisk:
+        return cls(crawler)
+
+    def spider_opened(self) -> None:
+        import errno
+
+        from goahead_crawler.warc.extension import find_warc_capture
+
+        writer = find_warc_capture(self.crawler).writer
+        write = writer.write
+
+        def full(group: Any) -> Any:
+            if self.left <= 0:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            self.left -= 1
+            return write(group)
+
+        writer.write = full

@@ -35,7 +35,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from tests.conftest import run_goahead
+from tests.conftest import run_goahead, serve_on_a_free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -48,12 +48,6 @@ PYWB_STARTUP_SECONDS = 60
 SETTLE_SECONDS = 1.0  # a page is loaded when the network log has been quiet this long
 MAX_WAIT_SECONDS = 20.0
 LOCAL_SCHEMES = ("data:", "blob:", "about:", "chrome", "devtools:")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def origin(url: str) -> str:
@@ -135,15 +129,19 @@ def pywb_collection(root: Path, warcs: Path, index: Path, name: str = COLLECTION
 @contextmanager
 def pywb_server(root: Path) -> Iterator[str]:
     """Run pywb's ``wayback`` on a free 127.0.0.1 port in ``root``; yield its base URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from pywb.apps.cli import wayback; wayback()",
-         "-p", str(port), "-b", "127.0.0.1"],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
+    def launch(port: int) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from pywb.apps.cli import wayback; wayback()",
+             "-p", str(port), "-b", "127.0.0.1"],
+            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+
+    try:
+        proc, port = serve_on_a_free_port(launch, _answers, PYWB_STARTUP_SECONDS)
+    except AssertionError as exc:
+        pytest.fail(f"pywb did not start: {exc}")
     base = f"http://127.0.0.1:{port}/"
     try:
-        _wait_until_up(proc, base)
         yield base
     finally:
         proc.terminate()
@@ -155,19 +153,14 @@ def pywb_server(root: Path) -> Iterator[str]:
         proc.stderr.close()
 
 
-def _wait_until_up(proc: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + PYWB_STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"pywb exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
-        try:
-            with urlopen(base + COLLECTION + "/", timeout=2):
-                return
-        except HTTPError:
-            return  # answering
-        except (URLError, OSError):
-            time.sleep(0.2)
-    pytest.fail(f"pywb did not answer on {base} within {PYWB_STARTUP_SECONDS} s")
+def _answers(port: int) -> bool:
+    try:
+        with urlopen(f"http://127.0.0.1:{port}/{COLLECTION}/", timeout=2):
+            return True
+    except HTTPError:
+        return True  # answering
+    except (URLError, OSError):
+        return False
 
 
 def pywb_unwrapper(base: str, collection: str = COLLECTION):

@@ -56,7 +56,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
                              "goahead_crawler.spiders", "click"),
     "goahead_crawler/pipelines.py": ("goahead_crawler.cli", "goahead_crawler.web",
                                      "goahead_crawler.spiders", "click"),
-    "goahead_crawler/rebuild.py": ("goahead_crawler.cli", "goahead_crawler.spiders",
+    "goahead_crawler/rebuild": ("goahead_crawler.cli", "goahead_crawler.spiders",
                                    "scrapy.crawler", "click"),
     # The sample blog is a stand-in for the web: it knows nothing of goahead.
     "sampleblog": ("goahead_crawler", "archive", *SCRAPY),

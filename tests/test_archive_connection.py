@@ -39,7 +39,8 @@ def test_open_archive_sets_up_schema_wal_and_foreign_keys(tmp_path):
 def test_open_archive_twice_applies_migrations_once(tmp_path):
     open_archive(tmp_path / "a.db").close()
     again = open_archive(tmp_path / "a.db")
-    assert again.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+    applied = again.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
+    assert applied == len(migrations._migrations)
 
 
 def test_text_file_is_not_an_archive_and_is_left_alone(tmp_path):
@@ -149,3 +150,22 @@ def test_search_dev_null_is_one_line() -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("Error: /dev/null is not a regular file")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_opening_an_archive_keeps_the_locks_of_its_other_connections(tmp_path):
+    """The openers never open and close a descriptor of their own on the file: close(2)
+    drops every POSIX lock the process holds on it, so another process took a live
+    connection's archive for unused and deleted its WAL ("database disk image is
+    malformed" on the next read)."""
+    path = tmp_path / "a.db"
+    open_archive(path).close()
+    live = open_read_only(path)
+    live.execute("SELECT count(*) FROM posts").fetchone()  # holds its read lock
+    open_read_only(path).close()  # another connection in the same process, opened and closed
+    open_archive(path).close()
+    write = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
+             " c.execute(\"INSERT INTO sites (site) VALUES ('x')\"); c.commit(); c.close()")
+    subprocess.run([sys.executable, "-c", write, str(path)], check=True)
+    assert (tmp_path / "a.db-wal").exists()  # that process saw it was not the last one
+    assert live.execute("SELECT site FROM sites").fetchall() == [("x",)]
+    live.close()

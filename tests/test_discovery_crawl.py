@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from sampleblog.server import SiteOptions, start
-from tests.conftest import ROOT, run_goahead
+from tests.conftest import ROOT, run_goahead, run_row
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
@@ -43,9 +43,7 @@ class Crawl:
             return conn.execute(sql).fetchall()
 
     def run_row(self) -> dict:
-        with sqlite3.connect(self.db) as conn:
-            conn.row_factory = sqlite3.Row
-            return dict(conn.execute("select * from runs").fetchone())
+        return run_row(self.db)
 
     def stats(self) -> dict:
         return json.loads(self.run_row()["stats"])

@@ -3,6 +3,7 @@ malformed markup, encodings, the feed's precedence and a 3 MB post."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -337,4 +338,5 @@ def test_any_character_reference_never_raises(codes, hexadecimal):
         f"<a href='/{refs}' title='{refs}'>c</a></div></div></body></html>"
     )
     article = extract_article(html.encode(), "http://x.blogspot.com/")
-    assert article.text.startswith("a")
+    # NFD: a combining mark after the "a" (&#768;) is composed with it in the text ("à")
+    assert unicodedata.normalize("NFD", article.text).startswith("a")

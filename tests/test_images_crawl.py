@@ -28,7 +28,7 @@ from sampleblog import imageurls, markup
 from sampleblog.content import new_post
 from sampleblog.server import SampleSite, start
 from sampleblog.statics import AD_TRACKER_HOSTS
-from tests.conftest import run_goahead
+from tests.conftest import run_goahead, run_row
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
@@ -227,3 +227,42 @@ def test_no_images_fetches_no_article_image(tmp_path: Path) -> None:
         assert "/img/share_buttons_20_3.png" in fetched  # named inside the stylesheet
         assert article.isdisjoint(fetched)
         assert all(images == [] for images in crawled.images().values())
+
+
+def test_a_broken_image_is_left_out_and_a_lost_one_makes_the_run_incomplete(
+        tmp_path: Path) -> None:
+    """An image its host answers 404 for is what the blog's readers saw too: left out of
+    the post's ``images``, counted, no failure. One still answering 503 after the retries
+    is a failure of the run (incomplete, exit status 1, listed with its URL), but not of
+    its post, which is stored with the images that were archived."""
+    with start(["goahead"]) as site:
+        post = site.blog("goahead").post("6402417935110832581")  # four photos
+        thumbs = [site.served_url(u) for u in post.images]
+        gone, lost = thumbs[0], thumbs[1]
+        site.fail("cdn", urlsplit(gone).path, 404)
+        site.fail("cdn", urlsplit(lost).path, 503)
+        market = site.blog("goahead").post("8847720169320046117")  # one photo: both its
+        for url in (*market.images, *map(imageurls.full_size, market.images)):  # URLs 404,
+            site.fail("cdn", urlsplit(site.served_url(url)).path, 404)  # the last releases it
+        done = run_goahead("crawl", site.urls["goahead"], "--db", str(tmp_path / "a.db"),
+                           "--warc-dir", str(tmp_path / "warcs"), "--delay", "0",
+                           "--no-progress", "--static-origin", site.cdn_url)
+    assert done.returncode == 1, done.stderr[-3000:]
+    run = run_row(tmp_path / "a.db")
+    assert run["status"] == "incomplete"
+    stats = json.loads(run["stats"])
+    failures = json.loads(stats["goahead/failures"])
+    assert [(f["url"], f["error"], f["listed"]) for f in failures] == [
+        (lost, "HTTP 503", False)]
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        (images,) = conn.execute("select images from posts where url like ?",
+                                 (f"%{post.path}",)).fetchone()
+    stored = json.loads(images)
+    assert gone not in stored
+    assert lost not in stored
+    assert set(thumbs[2:]) <= set(stored)
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        assert conn.execute("select images from posts where url like ?",
+                            (f"%{market.path}",)).fetchone() == ("[]",)
+    assert stats["goahead/images/failed"] == 4
+    assert stats["goahead/posts/failed"] == 0

@@ -11,7 +11,14 @@ from archive.captures import record_capture
 from archive.connection import open_archive
 from archive.errors import ArchiveError
 from archive.models import Capture, Comment, Post
-from archive.posts import get_post, post_versions, upsert_comments, upsert_post, upsert_site
+from archive.posts import (
+    get_post,
+    mark_gone,
+    post_versions,
+    upsert_comments,
+    upsert_post,
+    upsert_site,
+)
 from archive.runs import finish_run, start_run
 
 BLOG = "7183947562016475920"
@@ -104,3 +111,90 @@ def test_merge_refuses_itself_and_missing_shards(shards, tmp_path: Path) -> None
         merge.merge(into, [shards[0]])
     with pytest.raises(ArchiveError, match="no archive"):
         merge.merge(into, [tmp_path / "missing.db"])
+
+
+def _deleted_shard(path: Path, gone_at: str) -> Path:
+    """A shard whose crawl saw post "b" answer 404 at ``gone_at``."""
+    db = open_archive(path)
+    post = _post("b", "only in one", "2024-01-02T10:00:00+07:00", "2024-02-01T00:00:00Z")
+    upsert_post(db, post)
+    record_capture(db, Capture(url=post.url, status=200, warc_file="d.warc.gz", warc_offset=0,
+                               warc_length=9, digest="sha1:B", fetched_at="2024-02-01T00:00:00Z"))
+    record_capture(db, Capture(url=post.url, status=404, warc_file="d.warc.gz",
+                               warc_offset=100, warc_length=9, digest="sha1:E",
+                               fetched_at=gone_at))
+    mark_gone(db, post.url, at=gone_at)
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize("order", ["live-first", "deleted-first"])
+def test_merge_keeps_deletions(shards, tmp_path: Path, order: str) -> None:
+    gone = _deleted_shard(tmp_path / "gone.db", "2024-03-01T00:00:00Z")
+    sources = [shards[0], gone] if order == "live-first" else [gone, shards[0]]
+    into = open_archive(tmp_path / "all.db")
+    merge.merge(into, sources)
+    row = into.execute("SELECT deleted_at FROM posts WHERE post_id = 'b'").fetchone()
+    assert row == ("2024-03-01T00:00:00Z",)
+    again = merge.merge(into, sources)
+    assert again["posts_updated"] == 0
+    assert into.execute("SELECT count(*) FROM posts WHERE deleted_at IS NOT NULL"
+                        ).fetchone() == (1,)
+
+
+def test_merge_keeps_deletions_without_captures(tmp_path: Path) -> None:
+    """Shards without WARC captures: a deletion no later fetch contradicts is kept."""
+    live, gone = open_archive(tmp_path / "live.db"), open_archive(tmp_path / "gone.db")
+    post = _post("b", "text", "2024-01-02T10:00:00+07:00", "2024-02-01T00:00:00Z")
+    upsert_post(live, post)
+    upsert_post(gone, post)
+    mark_gone(gone, post.url, at="2024-03-01T00:00:00Z")
+    live.close()
+    gone.close()
+    into = open_archive(tmp_path / "all.db")
+    merge.merge(into, [tmp_path / "gone.db", tmp_path / "live.db"])
+    assert get_post(into, BLOG, "b") is not None
+    assert into.execute("SELECT deleted_at FROM posts").fetchone() == ("2024-03-01T00:00:00Z",)
+
+
+def test_a_run_merged_while_running_ends_as_one_run_in_its_final_state(tmp_path: Path) -> None:
+    shard = open_archive(tmp_path / "shard.db")
+    run = start_run(shard, SITE, f"https://{SITE}/", {})
+    into = open_archive(tmp_path / "all.db")
+    merge.merge(into, [tmp_path / "shard.db"])
+    assert [r["status"] for r in into.query("SELECT status FROM runs")] == ["running"]
+    finish_run(shard, run, status="finished", counters={"posts_new": 3}, stats={"x": 1})
+    shard.close()
+    counts = merge.merge(into, [tmp_path / "shard.db"])
+    assert (counts["runs"], counts["runs_updated"]) == (0, 1)
+    (row,) = into.query("SELECT status, posts_new, finished_at FROM runs")
+    assert (row["status"], row["posts_new"]) == ("finished", 3)
+    assert row["finished_at"]
+    merge.merge(into, [tmp_path / "shard.db"])
+    assert into.execute("SELECT count(*) FROM runs").fetchone() == (1,)
+
+
+def test_a_missing_shard_is_refused_before_the_target_is_created(shards, tmp_path: Path
+                                                                 ) -> None:
+    target = tmp_path / "new" / "all.db"
+    with pytest.raises(ArchiveError, match="no archive at"):
+        merge.merge_into(target, [shards[0], tmp_path / "missing.db"])
+    assert not target.exists()
+    assert not target.parent.exists()
+
+
+def test_a_failed_shard_changes_nothing(shards, tmp_path: Path, monkeypatch) -> None:
+    into = open_archive(tmp_path / "all.db")
+    merge.merge(into, [shards[0]])
+    before = {t: [tuple(r) for r in into.execute(f"SELECT * FROM {t} ORDER BY 1")]
+              for t in ("posts", "post_versions", "captures", "comments", "runs", "sites")}
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("disk went away half-way through the shard")
+
+    monkeypatch.setattr(merge, "_merge_comments", broken)  # the shard's last step
+    with pytest.raises(RuntimeError, match="half-way"):
+        merge.merge(into, [shards[1]])
+    after = {t: [tuple(r) for r in into.execute(f"SELECT * FROM {t} ORDER BY 1")]
+             for t in before}
+    assert after == before

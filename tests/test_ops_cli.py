@@ -139,6 +139,16 @@ def test_merge_command(tmp_path: Path) -> None:
     assert "being merged into" in bad.output
 
 
+def test_merge_with_a_missing_shard_creates_nothing(tmp_path: Path) -> None:
+    one = _shard(tmp_path / "one.db", "old text", "2024-01-01T00:00:00Z")
+    into = tmp_path / "all.db"
+    result = CliRunner().invoke(cli_ops.merge, [str(one), str(tmp_path / "two.db"),
+                                                "--into", str(into)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: no archive at {tmp_path / 'two.db'} (check the shard's path)\n"
+    assert not into.exists()
+
+
 def test_progress_figures() -> None:
     start = Snapshot(found=0, archived=0, failed=0, requests=0, at=0.0)
     now = Snapshot.of({"goahead/scheduled/feed": 90, "goahead/scheduled/sitemap": 10,

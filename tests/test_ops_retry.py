@@ -178,5 +178,5 @@ def test_crawl_reports_failures_at_the_end(capsys) -> None:
     report_failures([CrawlResult("http://b/", {"goahead/failures": json.dumps(failures)}),
                      CrawlResult("http://ok/", {})])
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith("7 requests to http://b/ failed after retries")
+    assert err[0].startswith("7 failures in the crawl of http://b/")
     assert err[1:] == [f"  http://b/{i}.html  HTTP 503" for i in range(5)]

@@ -1,58 +1,140 @@
-"""goahead reindex: the archive rebuilt from WARC files alone equals what the crawl wrote."""
+"""goahead reindex: the archive rebuilt from WARC files alone is the archive the crawls
+wrote, row for row: posts (deletions dated by their first 404, ``warc_length`` too),
+earlier versions, comments, captures and sites. Into an existing archive it changes
+nothing the WARC files agree with, and never un-deletes."""
 
 from __future__ import annotations
 
-import json
+import shutil
+import sqlite3
+from pathlib import Path
 
 import pytest
 
+from sampleblog.content import new_post
+from sampleblog.server import start
+from tests.archive_diff import RUNS, TABLES, differences
 from tests.conftest import run_goahead
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
-FIELDS = ("url", "kind", "site", "title", "author", "published", "updated", "labels", "text",
-          "html", "images", "language", "word_count", "warc_file", "warc_offset")
 
-
-def rows(db) -> dict:
-    result = run_goahead("export", "--db", str(db), "--format", "jsonl")
-    assert result.returncode == 0, result.stderr
-    return {(r["blog_id"], r["post_id"]): r for r in map(json.loads, result.stdout.splitlines())}
+def query(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
 
 
 @pytest.fixture(scope="module")
-def crawled(sample_site, tmp_path_factory):
+def crawled(tmp_path_factory) -> dict:
+    """A blog crawled, then edited (one post), pruned (one deleted), added to (one new),
+    crawled again (incrementally), then crawled in full (revisit records)."""
     out = tmp_path_factory.mktemp("reindex")
     db, warcs = out / "crawl.db", out / "warcs"
-    for _ in range(2):  # the second crawl writes revisit records, which reindex must resolve
-        done = run_goahead("crawl", sample_site.urls["goahead"], "--db", str(db),
-                           "--warc-dir", str(warcs), "--delay", "0")
+
+    def crawl(*flags: str) -> list[Path]:
+        before = set(warcs.glob("*.warc.gz"))
+        done = run_goahead("crawl", site.urls["goahead"], "--db", str(db), "--warc-dir",
+                           str(warcs), "--delay", "0", "--no-progress", *flags)
         assert done.returncode == 0, done.stderr[-2000:]
-    return out, db, warcs
+        return sorted(set(warcs.glob("*.warc.gz")) - before)
+
+    with start(["goahead"]) as site:
+        first = crawl()
+        posts = [p for p in site.blog("goahead").posts if p.kind == "post"]
+        site.edit("goahead", posts[2].post_id, "The corrected text.\n\nIt changed.")
+        site.delete("goahead", posts[5].post_id)
+        site.publish("goahead", new_post(site.blog("goahead"), "Fresh news", "Just in.",
+                                         "2025-01-01T10:00:00+07:00"))
+        second = crawl()
+        crawl("--full")
+        blog_id = site.blog("goahead").blog_id
+    return {"out": out, "db": db, "warcs": warcs, "first": first, "second": second,
+            "edited": posts[2].post_id, "deleted": posts[5].post_id, "blog_id": blog_id}
 
 
-def test_rebuilt_archive_has_the_same_rows(crawled) -> None:
-    out, db, warcs = crawled
-    rebuilt = out / "rebuilt.db"
-    result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt))
+def test_rebuilt_archive_is_the_crawled_archive(crawled: dict) -> None:
+    rebuilt = crawled["out"] / "rebuilt.db"
+    result = run_goahead("reindex", "--warc-dir", str(crawled["warcs"]), "--db", str(rebuilt))
     assert result.returncode == 0, result.stderr
-    assert "14 new" in result.stdout
-    original, again = rows(db), rows(rebuilt)
-    assert set(again) == set(original)
-    for key, row in original.items():
-        for field in FIELDS:
-            if field in ("warc_file", "warc_offset"):
-                continue  # the crawl keeps the first capture's location, reindex the latest
-            assert again[key][field] == row[field], (key, field)
+    assert "1 marked deleted" in result.stdout
+    assert differences(crawled["db"], rebuilt, TABLES) == {}
+    # what that covers, in this history:
+    deleted = query(rebuilt, "SELECT post_id, deleted_at FROM posts WHERE deleted_at IS NOT NULL")
+    assert [d[0] for d in deleted] == [crawled["deleted"]]
+    (first_404,) = query(rebuilt, "SELECT min(c.fetched_at) FROM captures c JOIN posts p"
+                                  f" ON c.url = p.url WHERE p.post_id = '{crawled['deleted']}'"
+                                  " AND c.status = 404")
+    assert deleted[0][1] == first_404[0]
+    versions = query(rebuilt, "SELECT post_id, text FROM post_versions")
+    assert [v[0] for v in versions] == [crawled["edited"]]
+    assert "corrected" not in versions[0][1]
+    assert query(rebuilt, "SELECT count(*) FROM posts WHERE warc_length IS NULL") == [(0,)]
+    assert query(rebuilt, "SELECT count(*) FROM captures WHERE record_type = 'revisit'"
+                 )[0][0] > 0
     search = run_goahead("search", "ชุมชน", "--db", str(rebuilt), "--count")
     assert int(search.stdout) > 0
 
 
-def test_reindex_into_the_crawled_archive_changes_nothing(crawled) -> None:
-    _, db, warcs = crawled
-    result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(db))
+def test_reindex_into_the_crawled_archive_changes_nothing(crawled: dict) -> None:
+    again = crawled["out"] / "again.db"
+    shutil.copy(crawled["db"], again)
+    result = run_goahead("reindex", "--warc-dir", str(crawled["warcs"]), "--db", str(again))
     assert result.returncode == 0, result.stderr
-    assert "(0 new, 0 updated, 14 unchanged)" in result.stdout
+    assert "(merged in: 0 new, 0 updated, " in result.stdout
+    assert differences(crawled["db"], again, dict([*TABLES.items(), RUNS])) == {}
+
+
+def test_reindex_never_undeletes(crawled: dict) -> None:
+    """The first crawl's WARC alone shows the deleted post alive; reindexing it into the
+    archive keeps the deletion (and the edit, and its earlier version)."""
+    early, again = crawled["out"] / "early", crawled["out"] / "undelete.db"
+    early.mkdir()
+    for path in crawled["first"]:
+        shutil.copy(path, early / path.name)
+    shutil.copy(crawled["db"], again)
+    result = run_goahead("reindex", "--warc-dir", str(early), "--db", str(again))
+    assert result.returncode == 0, result.stderr
+    sql = ("SELECT post_id, deleted_at, text FROM posts ORDER BY post_id",
+           "SELECT post_id, text FROM post_versions ORDER BY id")
+    for statement in sql:
+        assert query(again, statement) == query(crawled["db"], statement)
+
+
+def test_a_killed_crawls_captures_are_stored_by_the_next_crawl(crawled: dict,
+                                                               tmp_path: Path) -> None:
+    """As if the second crawl was killed before its pipeline stored anything: its WARC
+    file left ``.open``, the archive as the first crawl left it. The next crawl (of
+    another blog, into the same archive) repairs the file and stores what it holds."""
+    before, after, warcs = tmp_path / "archive.db", tmp_path / "expected.db", tmp_path / "w"
+    warcs.mkdir()
+    for path in crawled["first"]:
+        shutil.copy(path, warcs / path.name)
+    assert run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(before)
+                       ).returncode == 0
+    for path in crawled["second"]:
+        shutil.copy(path, warcs / path.name)
+    assert run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(after)
+                       ).returncode == 0
+    for path in crawled["second"]:
+        (warcs / path.name).rename(warcs / (path.name + ".open"))
+    with start(["contempo"]) as other:
+        done = run_goahead("crawl", other.urls["contempo"], "--db", str(before), "--warc-dir",
+                           str(warcs), "--delay", "0", "--no-progress")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Caught up with the killed crawl of" in done.stderr
+    blog = f"blog_id = '{crawled['blog_id']}'"
+    files = ", ".join(f"'{p.name}'" for p in crawled["first"] + crawled["second"])
+    captures = ("SELECT url, status, warc_file, warc_offset, warc_length, digest, fetched_at"
+                f" FROM captures WHERE warc_file IN ({files}) ORDER BY warc_file, warc_offset")
+    posts = ("SELECT post_id, url, title, text, updated, deleted_at, warc_file, warc_offset,"
+             f" warc_length, fetched_at FROM posts WHERE {blog} ORDER BY 1")
+    for sql in (posts,
+                f"SELECT post_id, updated, title, text FROM post_versions WHERE {blog}",
+                f"SELECT post_id, comment_id, text FROM comments WHERE {blog} ORDER BY 1, 2",
+                captures):
+        assert query(before, sql) == query(after, sql), sql
+    assert query(before, f"SELECT count(*) FROM posts WHERE {blog} AND deleted_at IS NOT NULL"
+                 ) == [(1,)]
 
 
 def test_reindex_of_a_missing_directory_is_a_usage_error(tmp_path) -> None:

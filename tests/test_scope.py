@@ -101,8 +101,9 @@ def test_a_redirect_to_another_port_is_refused_and_recorded_as_a_failure() -> No
     assert isinstance(caught.value, IgnoreRequest)  # the request's errback gets it
     failures.process_exception(hop, caught.value)
     (failure,) = json.loads(crawler.stats.get_value(FAILURES_KEY))
-    assert failure["url"] == hop.url
+    assert failure["url"] == "http://127.0.0.1:8000/2024/01/post.html"  # the post as asked
     assert "is not the blog's" in failure["error"]
+    assert "http://127.0.0.1:9999" in failure["error"]  # the origin it refused
     assert crawler.stats.get_value("goahead/scope/refused") == 1
 
 

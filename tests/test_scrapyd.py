@@ -7,7 +7,6 @@ project, so the checkout is left as it is (scrapyd-deploy writes a setup.py).
 from __future__ import annotations
 
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import serve_on_a_free_port
+
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
 requests = pytest.importorskip("requests")
@@ -25,12 +26,6 @@ pytest.importorskip("scrapyd_client")
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY_POINT = '\n[project.entry-points.scrapy]\nsettings = "goahead_crawler.settings"\n'
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _build_egg(tmp_path: Path) -> Path:
@@ -59,24 +54,25 @@ def _build_egg(tmp_path: Path) -> Path:
 def scrapyd(tmp_path: Path):
     home = tmp_path / "scrapyd"
     home.mkdir()
-    port = _free_port()
-    (home / "scrapyd.conf").write_text(
-        "[scrapyd]\n"
-        f"bind_address = 127.0.0.1\nhttp_port = {port}\n"
-        f"eggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\ndbs_dir = {home / 'dbs'}\n"
-        "items_dir =\nmax_proc = 2\npoll_interval = 0.2\n", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=home,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while True:
+
+    def launch(port: int) -> subprocess.Popen:
+        (home / "scrapyd.conf").write_text(
+            "[scrapyd]\n"
+            f"bind_address = 127.0.0.1\nhttp_port = {port}\n"
+            f"eggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\ndbs_dir = {home / 'dbs'}\n"
+            "items_dir =\nmax_proc = 2\npoll_interval = 0.2\n", encoding="utf-8")
+        return subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=home,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def answers(port: int) -> bool:
         try:
-            requests.get(url + "daemonstatus.json", timeout=1)
-            break
+            requests.get(f"http://127.0.0.1:{port}/daemonstatus.json", timeout=1)
         except requests.ConnectionError:
-            assert proc.poll() is None, "scrapyd exited"
-            assert time.monotonic() < deadline, "scrapyd did not start"
-            time.sleep(0.2)
+            return False
+        return True
+
+    proc, port = serve_on_a_free_port(launch, answers, timeout=30)
+    url = f"http://127.0.0.1:{port}/"
     yield url, home
     proc.terminate()
     proc.wait(timeout=30)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import serve_on_a_free_port
 
 pytest.importorskip("datasette", reason="the serve extra is not installed")
 
@@ -45,11 +45,10 @@ POSTS = (
          labels=["economy"], text="The night market reopened with <b>forty</b> stalls."),
 )
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+WEB_PHASE = pytest.mark.xfail(
+    strict=True, reason="issue 11 phase 2: the web view still reads FTS5 snippet() and the"
+    " syllable copy (posts_search); the cluster index is contentless: the view moves onto"
+    " archive.search.search (Hit.snippet, title_highlight)")
 
 
 def _serve_command(*args: str) -> list[str]:
@@ -81,32 +80,35 @@ def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _wait_until_up(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            _get(f"{base}/-/versions.json", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"goahead serve not up on {base} (exit {proc.returncode}): {log.read_text()}")
+def _answers(port: int) -> bool:
+    try:
+        _get(f"http://127.0.0.1:{port}/-/versions.json", timeout=2)
+    except OSError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="module")
 def server(archive_db: Path) -> Iterator[str]:
-    port = _free_port()
     log = archive_db.with_name("serve.log")
-    command = _serve_command("--db", str(archive_db), "--port", str(port))
-    with log.open("wb") as out, subprocess.Popen(command, cwd=ROOT, stdout=out,
-                                                 stderr=subprocess.STDOUT) as proc:
+    with log.open("wb") as out:
+        def launch(port: int) -> subprocess.Popen[bytes]:
+            command = _serve_command("--db", str(archive_db), "--port", str(port))
+            return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+
         try:
-            _wait_until_up(proc, f"http://127.0.0.1:{port}", log)
+            proc, port = serve_on_a_free_port(launch, _answers, STARTUP_SECONDS)
+        except AssertionError as exc:
+            pytest.fail(f"goahead serve not up ({exc}): {log.read_text()}")
+        try:
             yield f"http://127.0.0.1:{port}"
         finally:
-            proc.terminate()  # uvicorn stops on SIGTERM; Popen's exit waits for it
+            proc.terminate()  # uvicorn stops on SIGTERM
+            proc.wait(timeout=30)
 
 
 @pytest.mark.crawl
+@WEB_PHASE
 def test_canned_search_finds_thai_word_inside_compound(server: str) -> None:
     rows = _json(server, "/archive/search.json", q="ชุมชน", _shape="array")
     assert [row["url"] for row in rows] == [COMMUNITY]
@@ -116,6 +118,7 @@ def test_canned_search_finds_thai_word_inside_compound(server: str) -> None:
 
 
 @pytest.mark.crawl
+@WEB_PHASE
 def test_two_character_thai_word(server: str) -> None:
     rows = _json(server, "/archive/search.json", q="นา", _shape="array")
     assert rows[0]["url"] == RICE  # title and body hit; the title weighs ten times more
@@ -123,6 +126,7 @@ def test_two_character_thai_word(server: str) -> None:
 
 
 @pytest.mark.crawl
+@WEB_PHASE
 def test_snippet_escapes_post_text(server: str) -> None:
     rows = _json(server, "/archive/search.json", q="forty", _shape="array")
     assert rows[0]["snippet"] == (
@@ -169,6 +173,7 @@ def test_other_canned_queries(server: str) -> None:
     assert "posts_search" not in tables
 
 
+@WEB_PHASE
 def test_sql_functions_on_a_plain_connection(archive_db: Path) -> None:
     conn = sqlite3.connect(archive_db)
     datasette_plugin.register_functions(conn)
@@ -211,6 +216,7 @@ def test_missing_archive_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.crawl
+@WEB_PHASE
 def test_headless_chromium_searches_a_thai_word(server: str, tmp_path: Path) -> None:
     profile = tmp_path / "chromium-profile"
     driver = chromium_driver(profile)

@@ -8,6 +8,9 @@ shows fewer comments than the posts feed counted (``thr$total``): Blogger pages 
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from lxml import etree, html
 
 from goahead_crawler.blogger.feed import FeedPage
@@ -15,11 +18,27 @@ from goahead_crawler.blogger.urls import feed_page_url
 
 # Blogger's per-request cap on comment feeds is the posts feed's; ask for the most.
 COMMENTS_PAGE_SIZE = 150
+_COMMENTS_FEED = re.compile(r"^/feeds/(\d+)/comments/default$")
 
 
 def needs_comments_feed(expected: int | None, on_page: int) -> bool:
     """Fetch the comments feed only when the feed counted more comments than the page shows."""
     return expected is not None and expected > on_page
+
+
+def comments_source(expected: int | None, on_page: int, feed_on: bool) -> str | None:
+    """Where a fetched post's comments are taken from: ``"feed"`` (its comments feed, when
+    the page shows fewer than counted and the blog has a feed), ``"page"``, or None (no
+    comments to store). The crawl decides with this, and the rebuild from WARC with it."""
+    if needs_comments_feed(expected, on_page) and feed_on:
+        return "feed"
+    return "page" if on_page else None
+
+
+def comments_feed_post_id(url: str) -> str | None:
+    """The post id of a comments-feed URL (``/feeds/POSTID/comments/default``), or None."""
+    match = _COMMENTS_FEED.match(urlsplit(url).path)
+    return match.group(1) if match else None
 
 
 def comments_feed_url(root: str, post_id: str, start_index: int = 1,

@@ -30,6 +30,15 @@ class FeedEntry:
     replies_url: str | None = None  # comments feed URL
 
 
+@dataclass(frozen=True)
+class SkippedEntry:
+    """A feed entry of a shape the parser does not trust: named, never silently dropped."""
+
+    name: str  # the entry's id, link or position, for the warning
+    reason: str
+    url: str | None = None  # its post link when it had a usable one (fetch it without the entry)
+
+
 @dataclass
 class FeedPage:
     entries: list[FeedEntry]
@@ -37,21 +46,33 @@ class FeedPage:
     start_index: int  # openSearch$startIndex (1-based)
     blog_id: str | None = None
     title: str = ""
+    skipped: list[SkippedEntry] = field(default_factory=list)
 
 
 class FeedError(ValueError):
     """The bytes are not a Blogger posts feed (HTML error page, truncated JSON, ...)."""
 
 
+class _Shape(ValueError):
+    """One entry (or field) is not of the shape Blogger gives it; the entry is skipped."""
+
+
 _POST_ID = re.compile(r"blog-(\d+)\.(?:post|page)-(\d+)")
+_NUMBER = re.compile(r"\s*([0-9]{1,18})\s*")  # ASCII digits only, and small enough for int()
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _OPENSEARCH = "{http://a9.com/-/spec/opensearchrss/1.0/}"
 _THR = "{http://purl.org/syndication/thread/1.0}"
 MAX_FEED_BYTES = 64 * 1024 * 1024  # a 150-entry full feed is a few MB; refuse absurd bodies
+# Feed pages lost in a row (errors, unusable bodies) before the crawl stops paging: past that,
+# the total that sends it on may be a lie (a billion entries behind pages that all fail).
+MAX_FAILED_PAGES = 3
 
 
 def parse_feed(body: bytes) -> FeedPage:
-    """Parse one page of a Blogger posts feed, JSON (``alt=json``) or Atom, detected by content."""
+    """Parse one page of a Blogger posts feed, JSON (``alt=json``) or Atom, detected by content.
+
+    Raises :class:`FeedError` (and nothing else) when the page as a whole is unusable; an
+    entry of unexpected shape is left out of ``entries`` and named in ``skipped``."""
     if len(body) > MAX_FEED_BYTES:
         raise FeedError(f"feed body of {len(body)} bytes exceeds {MAX_FEED_BYTES}")
     head = body.lstrip()[:1]
@@ -66,73 +87,148 @@ def split_entry_id(entry_id: str) -> tuple[str, str]:
     """``tag:blogger.com,1999:blog-BLOGID.post-POSTID`` -> (BLOGID, POSTID)."""
     match = _POST_ID.search(entry_id)
     if not match:
-        raise FeedError(f"not a Blogger entry id: {entry_id!r}")
+        raise FeedError(f"not a Blogger entry id: {entry_id[:120]!r}")
     return match.group(1), match.group(2)
 
 
-def _t(node: dict | None) -> str:
-    return (node or {}).get("$t", "") if isinstance(node, dict) else ""
+def number(text: str) -> int | None:
+    """A count or index as the feed writes it (``"150"``), or None."""
+    match = _NUMBER.fullmatch(text)
+    return int(match.group(1)) if match else None
+
+
+# -- JSON: every value is checked for the shape Blogger gives it ----------------------------
+def _t(node: object) -> str:
+    """The text of a ``{"$t": ...}`` node. A bare string or number is taken as its text;
+    null or absent is empty; anything else is a shape error."""
+    if isinstance(node, dict):
+        node = node.get("$t")
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return node
+    if isinstance(node, int | float) and not isinstance(node, bool):
+        return str(node)
+    raise _Shape(f"expected text, found {type(node).__name__}")
+
+
+def _optional_t(node: object) -> str | None:
+    return None if node is None else _t(node)
+
+
+def _dicts(value: object, what: str) -> list[dict]:
+    """A list of objects (a lone object counts as a list of one); absent or null is empty."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise _Shape(f"{what} is a {type(value).__name__}, not a list of objects")
+    return value
 
 
 def _json_link(links: list[dict], rel: str, type_: str | None = None) -> str | None:
     for link in links:
         if link.get("rel") == rel and (type_ is None or link.get("type") == type_):
-            return link.get("href")
+            href = link.get("href")
+            return href if isinstance(href, str) and href.strip() else None
     return None
 
 
+def _labels(value: object) -> list[str]:
+    if isinstance(value, str):  # one label written as a bare string
+        return [value] if value else []
+    terms = [c.get("term") for c in _dicts(value, "category")]
+    return [t for t in terms if isinstance(t, str) and t]
+
+
 def _json_entry(raw: dict) -> FeedEntry:
-    blog_id, post_id = split_entry_id(_t(raw.get("id")))
-    links = raw.get("link", [])
-    authors = raw.get("author") or [{}]
+    try:
+        blog_id, post_id = split_entry_id(_t(raw.get("id")))
+    except FeedError as exc:
+        raise _Shape(str(exc)) from None
+    links = _dicts(raw.get("link"), "link")
     total = _t(raw.get("thr$total"))
-    content = raw.get("content")
-    summary = raw.get("summary")
     return FeedEntry(
         blog_id=blog_id,
         post_id=post_id,
-        url=_json_link(links, "alternate") or "",
+        url=_json_link(links, "alternate") or "",  # comments have none; posts must
         title=_t(raw.get("title")),
         published=_t(raw.get("published")) or None,
         updated=_t(raw.get("updated")) or None,
-        author=_t(authors[0].get("name")),
-        labels=[c["term"] for c in raw.get("category", []) if c.get("term")],
-        content_html=_t(content) if content is not None else None,
-        summary=_t(summary) if summary is not None else None,
-        comment_count=int(total) if total.isdigit() else None,
+        author=_t((_dicts(raw.get("author"), "author") or [{}])[0].get("name")),
+        labels=_labels(raw.get("category")),
+        content_html=_optional_t(raw.get("content")),
+        summary=_optional_t(raw.get("summary")),
+        comment_count=number(total),
         replies_url=_json_link(links, "replies", "application/atom+xml"),
     )
+
+
+def _entry_name(raw: object, position: int) -> str:
+    """How a warning names an entry: its id, else its position on the page."""
+    ident = raw.get("id") if isinstance(raw, dict) else None
+    ident = ident.get("$t") if isinstance(ident, dict) else ident
+    return repr(ident)[:120] if ident is not None else f"entry #{position}"
+
+
+def _loose_url(raw: object) -> str | None:
+    """The post link of an entry we could not read, if it has a plain one."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("link"), list):
+        return None
+    links = [link for link in raw["link"] if isinstance(link, dict)]
+    return _json_link(links, "alternate")
+
+
+def _json_entries(raw_entries: object, page: FeedPage) -> None:
+    try:
+        entries = _dicts(raw_entries, "entry") if not isinstance(raw_entries, list) else raw_entries
+    except _Shape as exc:
+        raise FeedError(f"not a Blogger JSON feed: {exc}") from None
+    for position, raw in enumerate(entries, 1):
+        try:
+            if not isinstance(raw, dict):
+                raise _Shape(f"a {type(raw).__name__}, not an object")
+            page.entries.append(_json_entry(raw))
+        except _Shape as exc:
+            page.skipped.append(SkippedEntry(_entry_name(raw, position), str(exc),
+                                             _loose_url(raw)))
 
 
 def parse_json_feed(body: bytes) -> FeedPage:
     try:
         feed = json.loads(body)["feed"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise FeedError(f"not a Blogger JSON feed: {exc}") from exc
-    entries = [_json_entry(raw) for raw in feed.get("entry", [])]
-    blog_match = re.search(r"blog-(\d+)", _t(feed.get("id")))
-    total = _t(feed.get("openSearch$totalResults"))
-    start = _t(feed.get("openSearch$startIndex"))
-    return FeedPage(
-        entries=entries,
-        total=int(total) if total.isdigit() else None,
-        start_index=int(start) if start.isdigit() else 1,
-        blog_id=blog_match.group(1) if blog_match else None,
-        title=_t(feed.get("title")),
-    )
+    if not isinstance(feed, dict):
+        raise FeedError(f"not a Blogger JSON feed: feed is a {type(feed).__name__}")
+    try:
+        feed_id, title = _t(feed.get("id")), _t(feed.get("title"))
+        total = number(_t(feed.get("openSearch$totalResults")))
+        start = number(_t(feed.get("openSearch$startIndex")))
+    except _Shape as exc:
+        raise FeedError(f"not a Blogger JSON feed: {exc}") from None
+    blog_match = re.search(r"blog-(\d+)", feed_id)
+    page = FeedPage(entries=[], total=total, start_index=start or 1,
+                    blog_id=blog_match.group(1) if blog_match else None, title=title)
+    _json_entries(feed.get("entry"), page)
+    return page
 
 
+# -- Atom ----------------------------------------------------------------------------------
 def _atom_text(node: etree._Element, tag: str) -> str:
     found = node.find(tag)
     return (found.text or "") if found is not None else ""
 
 
 def _atom_entry(node: etree._Element) -> FeedEntry:
-    blog_id, post_id = split_entry_id(_atom_text(node, f"{_ATOM}id"))
+    try:
+        blog_id, post_id = split_entry_id(_atom_text(node, f"{_ATOM}id"))
+    except FeedError as exc:
+        raise _Shape(str(exc)) from None
     links = [dict(link.attrib) for link in node.iter(f"{_ATOM}link")]
     content = node.find(f"{_ATOM}content")
     summary = node.find(f"{_ATOM}summary")
-    total = _atom_text(node, f"{_THR}total")
     return FeedEntry(
         blog_id=blog_id,
         post_id=post_id,
@@ -144,7 +240,7 @@ def _atom_entry(node: etree._Element) -> FeedEntry:
         labels=[c.get("term") for c in node.iter(f"{_ATOM}category") if c.get("term")],
         content_html=(content.text or "") if content is not None else None,
         summary=(summary.text or "") if summary is not None else None,
-        comment_count=int(total) if total.isdigit() else None,
+        comment_count=number(_atom_text(node, f"{_THR}total")),
         replies_url=_json_link(links, "replies", "application/atom+xml"),
     )
 
@@ -154,27 +250,38 @@ def parse_atom_feed(body: bytes) -> FeedPage:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         root = etree.fromstring(body, parser=parser)
-    except etree.XMLSyntaxError as exc:
+    except (etree.XMLSyntaxError, ValueError) as exc:
         raise FeedError(f"not a Blogger Atom feed: {exc}") from exc
-    if root.tag != f"{_ATOM}feed":
-        raise FeedError(f"not an Atom feed: root element {root.tag!r}")
-    total = _atom_text(root, f"{_OPENSEARCH}totalResults")
-    start = _atom_text(root, f"{_OPENSEARCH}startIndex")
+    if root is None or root.tag != f"{_ATOM}feed":
+        raise FeedError(f"not an Atom feed: root element {getattr(root, 'tag', None)!r}")
     blog_match = re.search(r"blog-(\d+)", _atom_text(root, f"{_ATOM}id"))
-    return FeedPage(
-        entries=[_atom_entry(e) for e in root.iter(f"{_ATOM}entry")],
-        total=int(total) if total.isdigit() else None,
-        start_index=int(start) if start.isdigit() else 1,
+    page = FeedPage(
+        entries=[],
+        total=number(_atom_text(root, f"{_OPENSEARCH}totalResults")),
+        start_index=number(_atom_text(root, f"{_OPENSEARCH}startIndex")) or 1,
         blog_id=blog_match.group(1) if blog_match else None,
         title=_atom_text(root, f"{_ATOM}title"),
     )
+    for position, node in enumerate(root.iter(f"{_ATOM}entry"), 1):
+        try:
+            page.entries.append(_atom_entry(node))
+        except _Shape as exc:
+            name = _atom_text(node, f"{_ATOM}id") or f"entry #{position}"
+            links = [dict(link.attrib) for link in node.iter(f"{_ATOM}link")]
+            page.skipped.append(SkippedEntry(repr(name)[:120], str(exc),
+                                             _json_link(links, "alternate")))
+    return page
 
 
-def next_start_index(page: FeedPage) -> int | None:
-    """Where the next page starts, paging by what actually came back (the cap is silent)."""
-    if not page.entries:
+def next_start_index(page: FeedPage, start: int | None = None) -> int | None:
+    """Where the next page starts, paging by what actually came back (the cap is silent).
+
+    ``start`` is the start-index the page was asked for: a server that echoes another
+    ``openSearch$startIndex`` (or none) must not send the crawl back to a page it has had."""
+    served = len(page.entries) + len(page.skipped)
+    if not served:
         return None
-    following = page.start_index + len(page.entries)
+    following = (start or page.start_index) + served
     if page.total is not None and following > page.total:
         return None
     return following

@@ -34,12 +34,19 @@ class Frontier:
         parts = urlsplit(url)
         return urlunsplit((urlsplit(self.root).scheme, *parts[1:]))
 
+    def is_new(self, url: str) -> bool:
+        """Not claimed or fetched yet: what counts as progress for a listing page."""
+        return self.key(url) not in self.seen
+
     def limit_reached(self) -> bool:
         return bool(self.max_posts) and self.posts_claimed >= self.max_posts
 
     def claim(self, url: str, kind: str = "post") -> str | None:
         """The URL to fetch, or None: off the blog, already claimed, or over the limit."""
-        url = self.key(url)
+        return self.claim_key(self.key(url), kind)
+
+    def claim_key(self, url: str, kind: str = "post") -> str | None:
+        """:meth:`claim` for a URL already made a :meth:`key`."""
         if not same_blog(url, self.root) or url in self.seen:
             return None
         if kind == "post" and self.limit_reached():

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from goahead_crawler.blogger.urls import normalise_host
+from goahead_crawler.blogger.urls import BlogUrlError, normalise_host, split_http
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 PURPOSES = ("blog", "static")
@@ -55,20 +55,13 @@ class NotInScope(ValueError):
 
 def origin_of(url: str) -> Origin:
     """The origin of ``url``; raises :class:`NotInScope` when it can have none we fetch."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS:
-        raise NotInScope(f"not an http(s) URL: {url[:200]!r}")
-    if parts.username is not None or parts.password is not None:
-        raise NotInScope("credentials in the URL (user:password@) are never sent")
     try:
-        port = parts.port or DEFAULT_PORTS[scheme]
-    except ValueError as exc:  # a port over 65535, or not a number
-        raise NotInScope(f"impossible port in {url[:200]!r}") from exc
-    host = normalise_host(parts.hostname or "")
-    if not host:
-        raise NotInScope(f"no host in {url[:200]!r}")
-    return Origin(scheme, host, port)
+        parts = split_http(url)
+    except BlogUrlError as exc:
+        raise NotInScope(str(exc)) from None
+    scheme = parts.scheme.lower()
+    return Origin(scheme, normalise_host(parts.hostname or ""),
+                  parts.port or DEFAULT_PORTS[scheme])
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 
 from goahead_crawler.blogger.urls import (
     canonical_url,
@@ -20,6 +21,9 @@ from goahead_crawler.blogger.urls import (
 
 INDEX = "sitemapindex"
 URLSET = "urlset"
+# The sitemaps protocol caps a file at 50,000 URLs (or child sitemaps): read that many, and
+# report the rest rather than fetch whatever a hostile file lists.
+MAX_ENTRIES = 50_000
 
 
 @dataclass(frozen=True)
@@ -60,3 +64,11 @@ def read_sitemap(kind: str, entries: Iterable[Mapping[str, str]], root: str) -> 
         else:
             page.other.append(url)
     return page
+
+
+def capped(entries: Iterable[Mapping[str, str]], limit: int = MAX_ENTRIES
+           ) -> tuple[list[Mapping[str, str]], int]:
+    """The first ``limit`` entries, and how many more the file lists."""
+    it = iter(entries)
+    kept = list(islice(it, limit))
+    return kept, sum(1 for _ in it)

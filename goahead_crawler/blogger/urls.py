@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 FEED_PATH = "/feeds/posts/default"
 # Blogger silently caps max-results (500, then 150, then sometimes 100): ask for 150 and page by
@@ -14,6 +14,8 @@ DEFAULT_PAGE_SIZE = 150
 _VIEW_PARAMS = {"m", "showComment", "showcomment", "spref", "fbclid", "gclid", "amp"}
 _POST_PATH = re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$")
 _PAGE_PATH = re.compile(r"^/p/[^/]+\.html$")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")  # javascript:, mailto:, data:, ...
+_HOST_PORT = re.compile(r"^[^/:]+:\d+(?:/|$)")  # localhost:8080/ (a host, not a scheme)
 # Country-code blogspot domains redirect to .blogspot.com (BLOGGER.md).
 _BLOGSPOT_CC = re.compile(r"\.blogspot\.[a-z.]+$")
 
@@ -23,14 +25,41 @@ class BlogUrlError(ValueError):
 
 
 def blog_root(url: str) -> str:
-    """The blog's home URL for any URL on it: scheme + host + "/"; adds http:// if missing."""
+    """The blog's home URL for any URL on it: scheme + host + "/"; adds https:// if missing.
+
+    Raises :class:`BlogUrlError` (one line) for anything that is not the public http(s)
+    address of a site: another scheme (``javascript:``, ``ftp://``), a broken host or
+    port, credentials."""
     url = url.strip()
     if "://" not in url:
+        if _SCHEME.match(url) and not _HOST_PORT.match(url):
+            raise BlogUrlError(f"not an http(s) blog URL: {url[:200]!r}")
         url = "https://" + url
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise BlogUrlError(f"not an http(s) blog URL: {url!r}")
+    parts = split_http(url, "blog URL")
     return urlunsplit((parts.scheme, normalise_host(parts.netloc), "/", "", ""))
+
+
+def split_http(url: str, what: str = "URL") -> SplitResult:
+    """``urlsplit`` for a URL that may be fetched: http(s), a host, a possible port, no
+    credentials; else :class:`BlogUrlError` saying which (the scope's rule too)."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises for a port that cannot be
+    except ValueError as exc:
+        raise BlogUrlError(f"impossible port or host in {_masked(url)!r} ({exc})") from None
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise BlogUrlError(f"not an http(s) {what}: {_masked(url)!r}")
+    if parts.username is not None or parts.password is not None:
+        raise BlogUrlError(f"credentials in the {what} ({_masked(url)!r}) are never sent;"
+                           " give its public address")
+    if not parts.hostname:
+        raise BlogUrlError(f"no host in {_masked(url)!r}")
+    return parts
+
+
+def _masked(url: str) -> str:
+    """The URL for a message: at most 200 characters, any user:password@ hidden."""
+    return re.sub(r"(//)[^/@]*@", r"\1***@", url)[:200]
 
 
 def normalise_host(netloc: str) -> str:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
 from goahead_crawler.cli import output
-from goahead_crawler.cli.hints import command
-from goahead_crawler.cli.options import db_option
+from goahead_crawler.cli.hints import BadInput, command
+from goahead_crawler.cli.options import OriginType, Setting, db_option
 
 
 @command()
@@ -49,9 +51,13 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @db_option
 @click.option("--warc-dir", default="warcs", show_default=True, type=click.Path(file_okay=False),
               help="Directory for WARC files.")
-@click.option("--delay", type=float, help="Seconds between requests to the blog (min).")
-@click.option("--concurrency", type=int, help="Concurrent requests to the blog.")
-@click.option("--max-posts", type=int, default=0, help="Stop after this many posts (0: all).")
+@click.option("--delay", type=Setting(float, "DOWNLOAD_DELAY", "--delay"),
+              help="Seconds between requests to the blog (min).")
+@click.option("--concurrency", type=Setting(int, "CONCURRENT_REQUESTS_PER_DOMAIN",
+                                            "--concurrency"),
+              help="Concurrent requests to the blog.")
+@click.option("--max-posts", type=Setting(int, "GOAHEAD_MAX_POSTS", "--max-posts"), default=0,
+              help="Stop after this many posts (0: all).")
 @click.option("--no-pages", is_flag=True, help="Skip static pages (/p/*.html).")
 @click.option("--no-comments", is_flag=True, help="Do not store reader comments.")
 @click.option("--images/--no-images", default=True, show_default=True,
@@ -60,6 +66,7 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
               help="Also capture the stylesheets, scripts, fonts and template images pages"
                    " load, from the blog and Blogger's static hosts (never ads or trackers).")
 @click.option("--static-origin", "static_origins", multiple=True, metavar="URL",
+              type=OriginType(),
               help="An origin (scheme://host[:port]) that serves the blog's images or"
                    " requisites besides Blogger's own hosts, e.g. a custom domain's CDN."
                    " Repeatable.")
@@ -77,6 +84,11 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     crawled before is re-crawled incrementally (what changed since); --full forces all.
     Images are captured too (--no-images: text only), and with --requisites everything
     a page loads, so that it replays offline as it looked.
+    Posts an earlier crawl listed but did not store are fetched first.
+
+    Exit status: 0 when every blog's run finished with everything it lists stored; 1 when
+    a run was incomplete, failed or was stopped; 2 when the crawl could not start (the
+    archive is read-only, locked or damaged, or the blog is being crawled already).
 
     \b
     Example:
@@ -84,9 +96,15 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
         goahead crawl https://example.blogspot.com/ --requisites
         goahead crawl --sites sites.toml --db archive.db --resume
     """
-    from goahead_crawler.runner import project_settings, run_jobs
+    from goahead_crawler.crawl_archive import check_archive
+    from goahead_crawler.runner import check_jobs, project_settings, run_jobs
 
-    jobs = crawl_jobs(url, sites_file, db_path, resume)
+    command = invocation(click.get_current_context())
+    sites = crawl_sites(url, sites_file)
+    check_archive(db_path)  # read-only, locked or damaged: one line, exit 2, no request
+    lock_blogs([root for root, _ in sites], db_path, command)  # one crawl per blog
+    warn_interrupted(sites, db_path, resume)
+    jobs = crawl_jobs(sites, db_path, resume)
     overrides = crawl_overrides(db_path, warc_dir, delay, concurrency, max_posts, verbose)
     if full:
         overrides["GOAHEAD_INCREMENTAL"] = False
@@ -98,32 +116,97 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     if contact:
         overrides["GOAHEAD_CONTACT"] = contact  # the add-on builds the User-Agent from it
     overrides["GOAHEAD_PROGRESS_ENABLED"] = progress
-    results = run_jobs(jobs, project_settings(overrides))
-    output.print_crawl_summary(results, db_path, warc_dir)
-    report_failures(results)
+    overrides["GOAHEAD_COMMAND"] = command
+    settings = project_settings(overrides)
+    check_jobs(jobs, settings)
+    results = run_jobs(jobs, settings)
+    crawled = [r for r in results if not r.problem]
+    if crawled:
+        output.print_crawl_summary(crawled, db_path, warc_dir)
+        report_failures(crawled)
+    for result in results:  # no blog there: private, removed, unreachable, not Blogger
+        if result.problem:
+            click.echo(f"Error: {result.url}: {result.problem}", err=True)
+    if any(r.status in ("shutdown", "failed") for r in crawled):
+        click.echo(f"The crawl stopped before its end; resume it with: {with_resume(command)}",
+                   err=True)
     sys.exit(0 if all(r.ok for r in results) else 1)
 
 
+def invocation(ctx: click.Context) -> str:
+    """This command line as typed (what a resume repeats); rebuilt from the parameters
+    when the process was not started as ``goahead crawl ...`` (e.g. from Python)."""
+    if sys.argv[1:2] == [ctx.info_name]:
+        return shlex.join(["goahead", *sys.argv[1:]])
+    words = ["goahead", ctx.info_name or "crawl"]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if isinstance(param, click.Argument):
+            words += [str(value)] if value else []
+        elif isinstance(param, click.Option) and value != param.default and value is not None:
+            words += _option_words(param, value)
+    return shlex.join(words)
+
+
+def _option_words(option: click.Option, value: Any) -> list[str]:
+    if option.count:
+        return ["-" + "v" * int(value)] if value else []
+    if option.is_flag:
+        if value:
+            return [option.opts[0]]
+        return [option.secondary_opts[0]] if option.secondary_opts else []
+    return [option.opts[0], str(value)]
+
+
+def with_resume(command: str) -> str:
+    from goahead_crawler.run_state import resume_command
+
+    return resume_command(command) or command
+
+
+def lock_blogs(roots: list[str], db_path: str, command: str) -> None:
+    """Take each blog's crawl lock for this process, or refuse (CrawlBusy: one line)."""
+    from goahead_crawler.crawl_lock import acquire
+
+    for root in roots:
+        acquire(db_path, root, command)
+
+
+def warn_interrupted(sites: list[tuple[str, Any]], db_path: str, resume: bool) -> None:
+    """Say so when a blog's last run was killed or stopped, and how it is resumed."""
+    from archive.connection import open_read_only
+    from archive.runs import latest_runs
+    from goahead_crawler.run_state import resume_hint
+
+    db = open_read_only(db_path)
+    try:
+        for root, _ in sites:
+            last = next(latest_runs(db, urlsplit(root).netloc, 1), None)
+            hint = resume_hint(last) if last else None
+            if hint and not resume:
+                click.echo(f"Note: {hint}; this crawl fetches what it missed first", err=True)
+    finally:
+        db.close()
+
+
 def report_failures(results: list[Any], shown: int = 5) -> None:
-    """Requests that failed after their retries: a few on stderr, all in ``goahead runs``."""
+    """The run's failures (a post the blog lists and the archive lacks, a request that
+    failed after its retries, an error): a few on stderr, all in ``goahead runs``."""
     from goahead_crawler.middleware.failures import FAILURES_KEY
 
     for result in results:
         failures = json.loads(result.stats.get(FAILURES_KEY) or "[]")
         if not failures:
             continue
-        click.echo(f"{len(failures)} requests to {result.url} failed after retries"
-                   " (the next crawl fetches them again; goahead runs --failures):", err=True)
+        click.echo(f"{len(failures)} failures in the crawl of {result.url} (the next crawl"
+                   " fetches the missing posts first; goahead runs --failures):", err=True)
         for failure in failures[:shown]:
-            click.echo(f"  {failure['url']}  {failure['error']}", err=True)
+            click.echo(f"  {failure.get('url') or '-'}  {failure['error']}", err=True)
 
 
-def crawl_jobs(url: str | None, sites_file: str | None, db_path: str, resume: bool
-               ) -> list[Any]:
-    """One ``CrawlJob`` per blog: URL or sites file; with ``resume``, its job dir."""
+def crawl_sites(url: str | None, sites_file: str | None) -> list[tuple[str, dict[str, Any]]]:
+    """(blog root, its settings) for the URL, or for each enabled blog of the sites file."""
     from goahead_crawler.blogger.urls import BlogUrlError, blog_root
-    from goahead_crawler.extensions.resume import job_dir, job_settings, prepare_job
-    from goahead_crawler.runner import CrawlJob
     from goahead_crawler.sites import load_sites
 
     if bool(url) == bool(sites_file):
@@ -133,13 +216,23 @@ def crawl_jobs(url: str | None, sites_file: str | None, db_path: str, resume: bo
         sites = [(s.url, s.settings) for s in load_sites(sites_file) if s.enabled] \
             if sites_file else [(blog_root(url or ""), {})]
     except BlogUrlError as exc:
-        raise click.BadParameter(str(exc), param_hint="URL") from exc
+        raise BadInput(str(exc)) from exc
     if not sites:
         raise click.ClickException(f"{sites_file}: every site is disabled (enabled = false)")
+    return sites
+
+
+def crawl_jobs(sites: list[tuple[str, dict[str, Any]]], db_path: str, resume: bool
+               ) -> list[Any]:
+    """One ``CrawlJob`` per blog; with ``resume``, its job dir (a fresh job adopts the
+    blog's last run when that one was stopped or killed: what it archived is skipped)."""
+    from goahead_crawler.extensions.resume import job_dir, job_settings, prepare_job
+    from goahead_crawler.runner import CrawlJob
+
     jobs = []
     for root, overrides in sites:
         if resume:
-            job = prepare_job(job_dir(db_path, root))
+            job = adopt_interrupted(prepare_job(job_dir(db_path, root)), db_path, root)
             overrides = {**overrides, **job_settings(job)}
             if job.mode != "fresh":
                 click.echo(f"Resuming {root} (job begun {job.started_at}, {job.mode})", err=True)
@@ -150,9 +243,7 @@ def crawl_jobs(url: str | None, sites_file: str | None, db_path: str, resume: bo
 def capture_overrides(images: bool, requisites: bool, static_origins: tuple[str, ...],
                       assets: bool) -> dict[str, Any]:
     """What to capture besides the posts; only what the user said (sites.toml decides the
-    rest per blog)."""
-    from goahead_crawler.blogger.scope import NotInScope, origin_of
-
+    rest per blog). ``--static-origin`` values were checked as they were parsed."""
     overrides: dict[str, Any] = {}
     if assets:
         click.echo("--assets is deprecated: images are captured by default now", err=True)
@@ -160,14 +251,30 @@ def capture_overrides(images: bool, requisites: bool, static_origins: tuple[str,
         overrides["GOAHEAD_IMAGES_ENABLED"] = False
     if requisites:
         overrides["GOAHEAD_REQUISITES_ENABLED"] = True
-    for origin in static_origins:
-        try:
-            origin_of(origin)
-        except NotInScope as exc:
-            raise click.BadParameter(str(exc), param_hint="--static-origin") from exc
     if static_origins:
         overrides["GOAHEAD_STATIC_ORIGINS"] = list(static_origins)
     return overrides
+
+
+def adopt_interrupted(job: Any, db_path: str, root: str) -> Any:
+    """A fresh ``--resume`` job after a crawl that ran without one and stopped early
+    (Ctrl-C, a kill): resume that crawl, as a killed job (rediscover, skip what it
+    archived since it began)."""
+    from archive.connection import open_read_only
+    from archive.runs import latest_runs
+    from goahead_crawler.extensions.resume import adopt_job
+    from goahead_crawler.run_state import INTERRUPTED, status_now
+
+    if job.mode != "fresh":
+        return job
+    db = open_read_only(db_path)
+    try:
+        last = next(latest_runs(db, urlsplit(root).netloc, 1), None)
+    finally:
+        db.close()
+    if last is None or status_now(last) not in INTERRUPTED:
+        return job
+    return adopt_job(job.path, last["started_at"])
 
 
 def crawl_overrides(db_path: str, warc_dir: str, delay: float | None, concurrency: int | None,

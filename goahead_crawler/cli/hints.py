@@ -4,18 +4,27 @@ Every ``goahead`` command is a :class:`Command` (``@command()`` below, or ``@cli
 on the group), whose ``invoke`` turns, in one place:
 
 - an :class:`~archive.errors.ArchiveError` into ``Error: MESSAGE (HINT)``, exit 1 (2 for a
-  malformed search, a usage error);
-- the user errors of the crawler (a bad sites file, a busy resume job, a capture or WARC
-  file that is not there, a failed WACZ) into ``Error: MESSAGE``, exit 1;
+  malformed search, a usage error, and for an archive SQLite cannot use: damaged,
+  read-only, locked or full, :class:`~archive.errors.ArchiveUnusable`);
+- an ``sqlite3`` error that is one of those, met half-way through a command (a damaged
+  page only a search reaches), into the same line naming the ``--db`` file, exit 2;
+- the user errors of the crawler (a busy resume job, a capture or WARC file that is not
+  there, a failed WACZ) into ``Error: MESSAGE``, exit 1 (2 for a blog that another crawl is
+  crawling into the same archive: nothing was done); bad input (a blog URL that is not
+  one, a sites file or setting that cannot work) the same way with exit 2, as click's own
+  usage errors, but on one line;
 - a missing optional extra (Datasette, cdxj-indexer, py-wacz, Scrapyd) into one line with
   the pip command, exit 1.
 
-Anything else is a bug and keeps its traceback.
+Anything else is a bug and keeps its traceback. What a command skipped and went on without
+(a damaged WARC record, a body past the size limit) is a ``warning:`` line each and exit
+status 1 at the end (:func:`warn_skipped`).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -29,18 +38,34 @@ EXTRAS = {
     "scrapyd": ("scrapyd", "scrapyd"),
     "scrapyd_client": ("scrapyd-client", "scrapyd"),
 }
-QUERY_EXIT = 2  # a malformed query is a usage error, as click's own are
+QUERY_EXIT = 2  # a malformed query is a usage error, as click's own are; so is an unusable archive
 
 
 def user_errors() -> tuple[type[Exception], ...]:
     """The crawler's exceptions whose message is meant for the user as it stands."""
+    from goahead_crawler.crawl_lock import CrawlBusy
     from goahead_crawler.extensions.resume import JobBusy
-    from goahead_crawler.sites import SitesError
     from goahead_crawler.warc.indexing import WaczError
-    from goahead_crawler.warc.reader import NotAResponse
+    from goahead_crawler.warc.reader import NotAResponse, UnreadableRecord
     from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing
 
-    return (SitesError, JobBusy, CaptureNotFound, WarcFileMissing, NotAResponse, WaczError)
+    return (*bad_input(), JobBusy, CrawlBusy, CaptureNotFound, WarcFileMissing, NotAResponse,
+            WaczError, UnreadableRecord)
+
+
+def bad_input() -> tuple[type[Exception], ...]:
+    """The user errors that are usage errors: exit status 2."""
+    from goahead_crawler.blogger.urls import BlogUrlError
+    from goahead_crawler.config import ConfigError
+    from goahead_crawler.sites import SitesError
+
+    return (SitesError, ConfigError, BlogUrlError)
+
+
+class BadInput(click.ClickException):
+    """One line on stderr, exit status 2 (click's UsageError prints the usage too)."""
+
+    exit_code = 2
 
 
 def missing_extra(command_path: str, module: str) -> str:
@@ -60,20 +85,39 @@ def _missing_module(exc: BaseException) -> str | None:
     return None
 
 
-def explain(exc: Exception, command_path: str) -> click.ClickException | None:
-    """The one-line error for ``exc``, or None when it is not the user's to fix."""
-    from archive.errors import ArchiveError, QueryError
+def explain(exc: Exception, command_path: str, archive: str | None = None
+            ) -> click.ClickException | None:
+    """The one-line error for ``exc``, or None when it is not the user's to fix.
+    ``archive`` is the archive file the command was given, for SQLite's own errors."""
+    import sqlite3
 
+    from archive.errors import ArchiveError, ArchiveUnusable, QueryError, explain_sqlite
+
+    if isinstance(exc, sqlite3.DatabaseError) and archive:
+        exc = explain_sqlite(exc, archive) or exc
     if isinstance(exc, ArchiveError):
         message = f"{exc} ({exc.hint})" if exc.hint else str(exc)
         error = click.ClickException(message)
-        error.exit_code = QUERY_EXIT if isinstance(exc, QueryError) else 1
+        error.exit_code = QUERY_EXIT if isinstance(exc, QueryError | ArchiveUnusable) else 1
         return error
     if isinstance(exc, ImportError) and _missing_module(exc) in EXTRAS:
         return click.ClickException(missing_extra(command_path, _missing_module(exc) or ""))
+    if isinstance(exc, bad_input()):
+        return BadInput(str(exc))
     if isinstance(exc, user_errors()):
-        return click.ClickException(str(exc))
+        error = click.ClickException(str(exc))
+        error.exit_code = getattr(exc, "exit_code", 1)
+        return error
     return None
+
+
+def warn_skipped(problems: Sequence[str]) -> None:
+    """One ``warning:`` line per thing skipped (file and byte offset named), then exit
+    status 1; nothing when there is nothing."""
+    for line in problems:
+        click.echo(f"warning: {line}", err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
 
 
 class Command(click.Command):
@@ -85,7 +129,8 @@ class Command(click.Command):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
-            error = explain(exc, ctx.command_path)
+            archive = ctx.params.get("db_path") or ctx.params.get("into_path")
+            error = explain(exc, ctx.command_path, archive)
             if error is None:
                 raise
             raise error from exc

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from goahead_crawler.cli import output
-from goahead_crawler.cli.hints import command
+from goahead_crawler.cli.hints import command, warn_skipped
 from goahead_crawler.cli.options import db_option, open_existing
 
 # column -> where its value comes from: a runs column, or "stats:KEY" in the run's stats
@@ -25,17 +25,31 @@ TEXT_COLUMNS = frozenset({"site", "started", "ended", "status"})
 
 
 def run_rows(db: Any, site: str | None = None, limit: int = 20) -> Iterator[dict[str, Any]]:
-    """The latest crawl runs, newest first, as RUN_COLUMNS plus their ``failures``."""
-    from archive.runs import latest_runs
-    from goahead_crawler.middleware.failures import failures_from_stats
+    """The latest crawl runs, newest first, as RUN_COLUMNS plus their ``failures``, the
+    ``command`` that started them and, for one that stopped before its end, ``resume``.
 
+    A run whose process died (marked running, its pid gone) reads as killed, and a killed
+    run's counts are at least what its rows prove it stored (archive.runs.stored_counts).
+    """
+    from archive.runs import latest_runs, stored_counts, with_stored_counts
+    from goahead_crawler.middleware.failures import failures_from_stats
+    from goahead_crawler.run_state import resume_hint, status_now
+
+    latest: set[str] = set()
     for row in latest_runs(db, site, limit):
+        row = dict(row, status=status_now(row))
+        if row["status"] in ("killed", "running"):
+            row = with_stored_counts(row, stored_counts(db, row["id"]))
         stats = json.loads(row["stats"] or "{}")
         out = {}
         for name, source in RUN_COLUMNS.items():
             value = stats.get(source[6:]) if source.startswith("stats:") else row[source]
             out[name] = 0 if value is None and name not in TEXT_COLUMNS else value
         out["failures"] = failures_from_stats(row["stats"])
+        out["command"] = row.get("command")
+        first_of_site = row["site"] not in latest
+        latest.add(row["site"])
+        out["resume"] = resume_hint(row) if first_of_site else None
         yield out
 
 
@@ -62,10 +76,13 @@ def _run_cells(row: dict[str, Any]) -> list[str]:
 @click.option("--site", help="Only this blog (host).")
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
 @click.option("--failures", "show_failures", is_flag=True,
-              help="Also list each failed request and its error.")
+              help="Also list each failure with its reason: a post the blog lists that was"
+                   " not stored, a request that failed after its retries, an error.")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_json: bool) -> None:
-    """List crawl runs, newest first: posts new/updated/unchanged/deleted/failed, requests.
+    """List crawl runs, newest first: status, posts new/updated/unchanged/deleted/failed,
+    requests, errors (the number of failures). A running crawl shows its live counts; a
+    killed one what it stored, and how to resume it.
 
     \b
     Example:
@@ -79,36 +96,52 @@ def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_jso
     header = ["id", "site", "started", "status", "posts", "requests", "MB", "errors"]
     click.echo(columns([header, *(_run_cells(row) for row in rows)]))
     click.echo("posts: new/updated/unchanged/deleted/failed")
+    for row in rows:
+        if row["resume"]:
+            click.echo(row["resume"])
     if show_failures:
         for row in rows:
             for failure in row["failures"]:
-                click.echo(f"run {row['id']}: {failure['url']}  {failure['error']}"
-                           f" ({failure['retries']} retries)")
+                retries = f" ({failure['retries']} retries)" if failure.get("retries") else ""
+                click.echo(f"run {row['id']}: {failure.get('url') or '-'}  {failure['error']}"
+                           f"{retries}")
 
 
 @command()
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 def status(db_path: str, as_json: bool) -> None:
-    """Show the archive at a glance: sites, posts, last run per site, WARC bytes.
+    """Show the archive at a glance: sites, posts, posts the blog lists against those in the
+    archive (missing), last run per site, WARC bytes.
 
     \b
     Example:
         goahead status --db archive.db
     """
     from archive.runs import archive_status
+    from goahead_crawler.run_state import status_now
 
     summary = archive_status(open_existing(db_path))
+    for site in summary["sites"]:
+        if site["last_status"] == "running":
+            site["last_status"] = status_now({"status": "running", "pid": site.pop("last_pid"),
+                                              "host": site.pop("last_host")})
+        site.pop("last_pid", None)
+        site.pop("last_host", None)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
     click.echo(f"{db_path}: {summary['posts']:,} posts, {summary['comments']:,} comments,"
                f" {summary['runs']} runs, {summary['warc_files']} WARC files"
                f" ({summary['warc_bytes'] / 1e6:.2f} MB of records)")
-    rows = [["site", "posts", "last run", "status"]]
-    rows += [[site["site"], f"{site['posts']:,}", (site["last_run"] or "").replace("T", " "),
-              site["last_status"] or ""] for site in summary["sites"]]
+    rows = [["site", "posts", "listed", "missing", "last run", "status"]]
+    rows += [[site["site"], f"{site['posts']:,}", f"{site['listed']:,}", f"{site['missing']:,}",
+              (site["last_run"] or "").replace("T", " "), site["last_status"] or ""]
+             for site in summary["sites"]]
     click.echo(columns(rows))
+    if any(site["missing"] for site in summary["sites"]):
+        click.echo("missing: listed by the blog, not in the archive; the next crawl fetches"
+                   " them first")
 
 
 @command()
@@ -119,21 +152,24 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
     """Merge archive shards into one archive; merging again changes nothing.
 
     The newest version of each post wins (by updated, then fetch time); the other is kept
-    in post_versions. Captures, comments, runs and sites are carried over once.
+    in post_versions, and deletions are kept. Captures, comments, runs and sites are
+    carried over once (a run merged while running gets its final state next time). Each
+    shard goes in whole or not at all; a missing shard stops the merge before the target
+    is created or touched.
 
     \b
     Example:
         goahead merge shard-1.db shard-2.db --into archive.db
     """
     from archive import merge as archive_merge
-    from archive.connection import open_archive
 
-    counts = archive_merge.merge(open_archive(into_path), shards)
+    counts = archive_merge.merge_into(into_path, shards)
     posts = " / ".join(str(counts[f"posts_{k}"]) for k in ("new", "updated", "unchanged"))
     click.echo(f"merged {counts['shards']} shards into {into_path}: posts new/updated/"
                f"unchanged {posts}, {counts['posts_older']} older versions kept, "
                f"{counts['captures']} captures, {counts['comments']} comments, "
-               f"{counts['runs']} runs")
+               f"{counts['runs']} runs" + (f" ({counts['runs_updated']} brought up to date)"
+                                           if counts["runs_updated"] else ""))
 
 
 @command()
@@ -141,10 +177,14 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
               type=click.Path(file_okay=False, exists=True), help="Directory of WARC files.")
 @db_option
 def reindex(warc_dir: str, db_path: str) -> None:
-    """Rebuild the archive from WARC files with no network: re-extract every post and page.
+    """Rebuild the archive from WARC files with no network: every capture, post, page,
+    earlier version, deletion and comment, as the crawls wrote them.
 
-    Writes the same rows a crawl writes (same ids, same text), so an extractor improvement
-    reaches an existing archive, and a lost database can be rebuilt from its WARCs.
+    Into a new archive it gives the crawls' rows (run rows excepted: they are not in the
+    WARC files). Into an existing one the rebuild is merged in, so an extractor
+    improvement reaches it and nothing is un-deleted or lost. A damaged record or file
+    is skipped with a warning naming the file and byte offset, and everything readable
+    is rebuilt (exit status 1 when anything was skipped).
 
     \b
     Example:
@@ -153,15 +193,22 @@ def reindex(warc_dir: str, db_path: str) -> None:
     from archive.connection import open_archive
     from goahead_crawler.rebuild import reindex_warcs
 
-    db = open_archive(db_path)
-    with output.export_progress(enabled=True) as progress:
-        result = reindex_warcs(warc_dir, db, progress=progress)
+    db = open_archive(db_path, check=True)  # damaged, read-only, locked: said before any work
+    try:
+        with output.export_progress(enabled=True) as progress:
+            result = reindex_warcs(warc_dir, db, progress=progress)
+    finally:
+        db.close()
+    outcome = f"{result.new} new, {result.updated} updated, {result.unchanged} unchanged"
+    if result.merged:
+        outcome = f"merged in: {outcome}, {result.older} older versions added"
     click.echo(
-        f"{result.files} WARC files, {result.records} records: {result.posts} posts and "
-        f"{result.pages} pages re-extracted ({result.new} new, {result.updated} updated, "
-        f"{result.unchanged} unchanged), {result.comments} comments"
-        + (f", {result.skipped} unreadable" if result.skipped else "")
-    )
+        f"{result.files} WARC files, {result.records} records: {result.posts} post and "
+        f"{result.pages} page captures re-extracted ({outcome}), {result.deleted} marked "
+        f"deleted, {result.comments} comments"
+        + (f"; {len(result.problems)} damaged or unreadable, skipped (see the warnings)"
+           if result.problems else ""))
+    warn_skipped(result.problems)
 
 
 COMMANDS = (runs, status, merge, reindex)

@@ -7,7 +7,10 @@ from typing import Any
 
 import click
 
-from archive.connection import open_read_only, upgrade
+from archive.connection import open_read_only, pending_migrations, upgrade
+from archive.errors import ArchiveReadOnly
+from goahead_crawler import config
+from goahead_crawler.cli.hints import BadInput
 
 DEFAULT_DB = "archive.db"
 db_option = click.option(
@@ -17,15 +20,24 @@ db_option = click.option(
 
 
 def open_existing(db_path: str) -> Any:
-    """Open an archive read-only (a missing or foreign file raises an ArchiveError, which
-    the command prints as one line).
+    """Open an archive read-only (a missing, foreign, damaged or unreadable file raises an
+    ArchiveError, which the command prints as one line).
 
     An archive from an older goahead is migrated first (said on stderr): the one write a
-    reading command makes, so that it reads the schema this goahead knows.
+    reading command makes, so that it reads the schema this goahead knows. One that
+    cannot be written (a read-only file or folder) is read as it is, with a note.
     """
-    applied = upgrade(db_path)
-    if applied:
-        click.echo(f"upgraded {db_path}: {', '.join(applied)}", err=True)
+    reader = open_read_only(db_path, allow_outdated=True)
+    if not pending_migrations(reader):
+        return reader
+    reader.close()
+    try:
+        applied = upgrade(db_path)
+    except ArchiveReadOnly:
+        click.echo(f"note: {db_path} is read-only and predates this goahead; reading it "
+                   "without upgrading it", err=True)
+        return open_read_only(db_path, allow_outdated=True)
+    click.echo(f"upgraded {db_path}: {', '.join(applied)}", err=True)
     return open_read_only(db_path)
 
 
@@ -44,3 +56,40 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(_FILTERS):
         command = option(command)
     return command
+
+
+class Setting(click.ParamType):
+    """A number that becomes a crawl setting, checked by the rule every route shares
+    (:mod:`goahead_crawler.config`): ``--concurrency 0`` is one line and exit status 2."""
+
+    def __init__(self, kind: type[int | float], setting: str, label: str) -> None:
+        self.kind, self.setting, self.label = kind, setting, label
+        self.name = "integer" if kind is int else "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> int | float:
+        try:
+            number = self.kind(value)
+        except (TypeError, ValueError):
+            number = value
+        found = config.problem(self.setting, number, self.label)
+        if found or isinstance(number, str):
+            raise BadInput(found or f"{self.label} must be a number, not {value!r}")
+        return number
+
+
+class OriginType(click.ParamType):
+    """An origin, ``scheme://host[:port]`` (``--static-origin``), checked as it is parsed:
+    a bad one is one line and exit status 2, before the archive is opened."""
+
+    name = "origin"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        from goahead_crawler.blogger.scope import NotInScope, origin_of
+
+        try:
+            origin_of(value)
+        except NotInScope as exc:
+            raise click.BadParameter(str(exc), param_hint="--static-origin") from None
+        return str(value)

@@ -28,8 +28,8 @@ def warc_files(warc_dir: str | Path) -> list[Path]:
 
 SUMMARY_ROWS = (
     ("found: feed/sitemap/html", None),
-    ("posts archived", "goahead/archived/posts"),
-    ("static pages", "goahead/archived/pages"),
+    ("posts archived", "goahead/stored/posts"),  # committed to the archive, not just fetched
+    ("static pages", "goahead/stored/pages"),
     ("comments", "goahead/comments/stored"),
     ("new/updated/unchanged", None),
     ("images ok/failed", None),
@@ -40,6 +40,7 @@ SUMMARY_ROWS = (
     ("WARC records", "goahead/warc/records_written"),
     ("gone (404/410)", "goahead/posts/gone"),
     ("robots.txt excluded", "robotstxt/forbidden"),
+    ("listed/stored/missing", None),
     ("errors", None),
     ("result", None),
 )
@@ -53,7 +54,9 @@ def _summary_cell(result: Any, label: str, key: str | None) -> str:
     if label == "errors":
         return str(result.errors)
     if label == "result":
-        return "[green]ok[/]" if result.ok else f"[red]{escape(result.finish_reason)}[/]"
+        return "[green]ok[/]" if result.ok else f"[red]{escape(result.status)}[/]"
+    if label.startswith("listed"):
+        return _listed_cell(result)
     if label.endswith("ok/failed"):
         kind = label.split()[0]
         return "{} / {}".format(*(result.stat(f"goahead/{kind}/{k}") for k in ("captured",
@@ -63,6 +66,16 @@ def _summary_cell(result: Any, label: str, key: str | None) -> str:
                           for group in FOUND_SOURCES)
     return "{} / {} / {}".format(*(result.stat(f"goahead/posts/{k}")
                                    for k in ("new", "updated", "unchanged")))
+
+
+def _listed_cell(result: Any) -> str:
+    """Posts and pages the blog lists, against those in the archive, after the run."""
+    if "goahead/listed/total" not in result.stats:
+        return "-"
+    cell = " / ".join(str(result.stat(f"goahead/listed/{k}"))
+                      for k in ("total", "stored", "missing"))
+    limited = result.stat("goahead/listed/limited")
+    return cell + (f" ({limited} over --max-posts)" if limited else "")
 
 
 def print_crawl_summary(results: Sequence[Any], db_path: str, warc_dir: str | Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from goahead_crawler.cli.hints import command
+from goahead_crawler.cli.hints import command, warn_skipped
 from goahead_crawler.cli.options import db_option, open_existing
 from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_SUFFIX
 
@@ -53,7 +53,9 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
     """Print the archived response of URL, read straight from its WARC record.
 
     A revisit (unchanged page on a re-crawl) is followed to the full response it
-    refers to. The body is printed decoded unless --raw is given.
+    refers to. The body is printed decoded unless --raw is given. A damaged record, or
+    a body that inflates past 64 MiB (the crawl's DOWNLOAD_MAXSIZE), prints nothing:
+    one line naming the file and byte offset, exit status 1.
 
     \b
     Example:
@@ -73,12 +75,12 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
         got = retrieve(db, warc_dir, url, at=bound)
     finally:
         db.close()
+    output = got.headers.to_bytes() if show_headers else got.payload if raw else got.decoded
     if got.original is not None:
         click.echo(f"revisit captured {got.capture.fetched_at}; body from "
                    f"{got.original.warc_file} ({got.original.fetched_at})", err=True)
     # click.echo writes bytes to stdout's binary stream unchanged.
-    click.echo(got.headers.to_bytes() if show_headers else got.payload if raw else got.decoded,
-               nl=False)
+    click.echo(output, nl=False)
 
 
 @command()
@@ -87,6 +89,9 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
 def index(warc_dir: str, out: str | None) -> None:
     """Write a CDXJ index (pywb/ReplayWeb.page format) of every finished WARC file.
 
+    A damaged record is left out with a warning naming its file and byte offset (exit
+    status 1); the records after it are indexed.
+
     \b
     Example:
         goahead index --warc-dir warcs --out index.cdxj
@@ -94,9 +99,11 @@ def index(warc_dir: str, out: str | None) -> None:
     from goahead_crawler.warc.indexing import write_cdxj
 
     paths = finished_warcs(warc_dir)
-    write_cdxj(paths, out or sys.stdout)
+    problems: list[str] = []
+    write_cdxj(paths, out or sys.stdout, problems=problems)
     if out:
         click.echo(f"indexed {len(paths)} WARC file(s) into {out}", err=True)
+    warn_skipped(problems)
 
 
 @command()
@@ -109,7 +116,8 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
 
     Its page list is each blog's home page, then the archive's posts and static pages,
     with their titles and clean text (ReplayWeb.page's full-text search). A WACZ whose
-    pages are not all in these WARC files is refused.
+    pages are not all in these WARC files is refused (exit status 1). A damaged WARC file
+    goes in without its damaged records, each named in a warning (exit status 1).
 
     \b
     Example:
@@ -133,10 +141,12 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
         raise click.ClickException(
             f"{len(missing)} of {len(pages)} pages are not in the WARC files of {warc_dir}"
             f" (first: {first['url']} in {where}); pass the --warc-dir the crawl wrote")
+    problems: list[str] = []
     with redirect_stdout(sys.stderr):  # py-wacz narrates its steps on stdout
-        made = make_wacz(paths, out, pages)
+        made = make_wacz(paths, out, pages, problems=problems)
     click.echo(f"wrote {made}: {len(paths)} WARC file(s), {len(pages)} pages, "
                f"{made.stat().st_size:,} bytes")
+    warn_skipped(problems)
 
 
 COMMANDS = (warc_get, index, wacz)

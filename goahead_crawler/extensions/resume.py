@@ -100,6 +100,14 @@ def prepare_job(path: Path) -> Job:
     return Job(path, started, mode)
 
 
+def adopt_job(path: Path, started_at: str) -> Job:
+    """Turn a fresh job into the resumption of a crawl that began at ``started_at``
+    without a job dir and stopped early: resumed as a killed job (rediscovery, and
+    what it archived is skipped)."""
+    _write_marker(path, started_at=started_at, pid=os.getpid(), state="running")
+    return Job(path, started_at, "killed")
+
+
 def finish_job(path: Path, reason: str) -> None:
     """Mark the job closed; a finished job's dir is removed (nothing left to resume)."""
     if reason == "finished":

@@ -39,7 +39,11 @@ def extract_article(
 
     ``content_type`` is the HTTP ``Content-Type`` header the page came with (its charset
     decides the decoding, as in Scrapy's ``response.text``); None for a saved file."""
-    return _extract_text(clean.decode(html, content_type), url, feed_entry, locate_post)
+    decoded = clean.decode_page(html, content_type)
+    article = _extract_text(decoded.text, url, feed_entry, locate_post)
+    if decoded.declared:
+        article.charset_note = f"decoded as {decoded.encoding}, not the declared {decoded.declared}"
+    return article
 
 
 def extract_unstructured(html: bytes, url: str) -> Article:

@@ -29,3 +29,4 @@ class Article:
     comment_count: int | None = None
     comments: list[dict] = field(default_factory=list)  # {"author", "published", "text"}
     method: str = ""  # where the body came from: "blogger:<profile>", "feed" or "fallback"
+    charset_note: str = ""  # set when the declared charset did not fit the bytes (detected)

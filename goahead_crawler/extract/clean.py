@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from charset_normalizer import from_bytes
@@ -29,16 +30,62 @@ _ATTRIBUTE_VALUES = etree.XPath("descendant-or-self::*/@*")
 _URL_IGNORED = dict.fromkeys(map(ord, "\t\n\r"))  # browsers drop these anywhere in a URL
 _URL_EDGE = "".join(map(chr, range(0x21)))  # C0 controls and space, stripped at both ends
 _WEB_PREFIXES = ("http://", "https://")
+# A decoded page is garbled (its charset is not the one declared) past this many U+FFFD,
+# and past this share of its characters: a stray bad byte or two is not a wrong charset.
+_GARBLED_MIN = 8
+_GARBLED_SHARE = 0.005
+_NON_ASCII_RUNS = re.compile(rb"[^\x00-\x7f][^<>]*")
+_SAMPLE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    declared: str | None = None  # the charset it claimed, when that did not decode cleanly
 
 
 def decode(html: bytes, content_type: str | None = None) -> str:
-    """Bytes to text exactly as Scrapy's ``response.text`` decodes them, given the HTTP
+    """The page's text (see :func:`decode_page`)."""
+    return decode_page(html, content_type).text
+
+
+def decode_page(html: bytes, content_type: str | None = None) -> Decoded:
+    """Bytes to text as Scrapy's ``response.text`` decodes them, given the HTTP
     ``Content-Type`` header: BOM, then the header's charset, then the page's own
     ``<meta>``/XML declaration, then ASCII or UTF-8 if the bytes are that, then
     charset-normalizer's guess. The crawl (from the response) and the rebuild (from the
-    WARC record's header and body) both call this, so a page decodes the same in both."""
-    return html_to_unicode(content_type, html, default_encoding=_DEFAULT_ENCODING,
-                           auto_detect_fun=_sniff)[1]
+    WARC record's header and body) both call this, so a page decodes the same in both.
+
+    One exception to Scrapy's way: a page whose declared charset does not fit its bytes
+    (an old Thai site's TIS-620 labelled UTF-8 turns into replacement characters) is
+    decoded by detection instead, and says so in ``declared``."""
+    encoding, text = html_to_unicode(content_type, html, default_encoding=_DEFAULT_ENCODING,
+                                     auto_detect_fun=_sniff)
+    if not _garbled(text):
+        return Decoded(text, encoding)
+    return _detected(html, encoding) or Decoded(text, encoding)
+
+
+def _garbled(text: str) -> bool:
+    """Many replacement characters: the charset is wrong, not a stray byte or two."""
+    bad = text.count("\ufffd")
+    return bad >= _GARBLED_MIN and bad > len(text) * _GARBLED_SHARE
+
+
+def _detected(html: bytes, declared: str) -> Decoded | None:
+    """The first candidate that decodes every byte: charset-normalizer's guess, then
+    windows-874 (TIS-620's superset, the usual mislabelled charset on Thai sites). The guess
+    is made on the runs of text that hold non-ASCII bytes: on the whole page, the ASCII
+    markup outweighs them, and a Thai page passes for Central European."""
+    match = from_bytes(b" ".join(_NON_ASCII_RUNS.findall(html))[:_SAMPLE_BYTES]).best()
+    candidates = [resolve_encoding(match.encoding) if match else None, "cp874"]
+    for candidate in dict.fromkeys(c for c in candidates if c and c != declared):
+        try:
+            return Decoded(html.decode(candidate), candidate, declared)
+        except (UnicodeError, LookupError):
+            continue
+    return None
 
 
 def _sniff(html: bytes) -> str | None:

@@ -2,10 +2,11 @@
 
 A downloader middleware at 50, inside Scrapy's ``RetryMiddleware`` (550), so it sees what
 ``RetryMiddleware`` gave up on: a retryable status or a download exception after the last
-retry. Each one goes into the stats (``goahead/failures``: a JSON list of ``{url, error,
-retries}``; ``goahead/failed/...`` counters), which the archive pipeline writes into the
-run's row; ``goahead runs`` reports them and the next run fetches those URLs again (they
-have no post row).
+retry. Each one goes into the run ledger (:mod:`goahead_crawler.ledger`: the run's one list
+of failures, which the archive pipeline writes into the run's row at the end) and into the
+stats (``goahead/failures``: a JSON list of ``{url, error, retries}``, for crawls without
+an archive; ``goahead/failed/...`` counters); ``goahead runs`` reports them and the next
+run fetches those URLs again (they have no post row).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from goahead_crawler.blogger.urls import is_post_path, is_static_page_path
+from goahead_crawler.ledger import RunLedger
 from goahead_crawler.middleware.scope_guard import OutOfScope
 
 if TYPE_CHECKING:
@@ -35,7 +37,6 @@ class FailureLog:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.codes = {int(c) for c in crawler.settings.getlist("RETRY_HTTP_CODES")}
-        self.failures: list[dict[str, Any]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FailureLog:
@@ -55,15 +56,24 @@ class FailureLog:
             self.record(request, f"{type(exception).__name__}: {exception}"[:300])
 
     def record(self, request: Request, error: str) -> None:
-        stats = self.crawler.stats
-        kind = "posts" if is_post_path(request.url) or is_static_page_path(request.url) else "other"
-        stats.inc_value("goahead/failed/requests")
-        stats.inc_value(f"goahead/failed/{kind}")
-        if len(self.failures) < FAILURES_KEPT:
-            self.failures.append({"url": request.url, "error": error,
-                                  "retries": request.meta.get("retry_times", 0)})
-            stats.set_value(FAILURES_KEY, json.dumps(self.failures, ensure_ascii=False))
-        logger.warning("Failed after retries: %s (%s)", request.url, error)
+        retries = request.meta.get("retry_times", 0)
+        first = (request.meta.get("redirect_urls") or [request.url])[0]  # as it was asked
+        RunLedger.of(self.crawler).fail(first, error, retries)
+        record_failure(self.crawler.stats, first, error, retries)
+
+
+def record_failure(stats: Any, url: str, error: str, retries: int = 0) -> None:
+    """Add one failure to the run's list (``goahead runs --failures``) and its counters; the
+    spider reports here what it refuses or loses without a download error of its own (the
+    archive pipeline folds this list into the run ledger's at the end of the run)."""
+    kind = "posts" if is_post_path(url) or is_static_page_path(url) else "other"
+    stats.inc_value("goahead/failed/requests")
+    stats.inc_value(f"goahead/failed/{kind}")
+    failures = json.loads(stats.get_value(FAILURES_KEY) or "[]")
+    if len(failures) < FAILURES_KEPT:
+        failures.append({"url": url, "error": error, "retries": retries})
+        stats.set_value(FAILURES_KEY, json.dumps(failures, ensure_ascii=False))
+    logger.warning("Failed: %s (%s)", url, error)
 
 
 def failures_from_stats(stats_json: str | None) -> list[dict[str, Any]]:

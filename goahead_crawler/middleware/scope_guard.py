@@ -69,7 +69,9 @@ class ScopeGuard:
         stats.inc_value("goahead/scope/refused")
         hops = request.meta.get("redirect_urls") or []
         via = f" (redirected from {hops[0]})" if hops else ""
-        logger.warning("Out of scope, not fetched: %s%s: %s", request.url, via, reason)
+        # INFO: FailureLog and the request's errback report the refusal (a private blog's
+        # redirect to sign in is BlogGate's verdict, one line, not a refusal to warn about)
+        logger.info("Out of scope, not fetched: %s%s: %s", request.url, via, reason)
         raise OutOfScope(f"out of scope{via}: {reason}")
 
     def _refusal(self, request: Request) -> str | None:

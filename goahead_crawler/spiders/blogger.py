@@ -12,9 +12,12 @@ asked for what changed since, conditional requests, deletions confirmed by their
 
 Every post URL passes through one :class:`Frontier`, so no post is fetched twice. Comments
 come from the post page, or from the comments feed when the page shows fewer than counted.
+What a misleading server gets (refusals, stops on no progress, the end-of-crawl checks) is
+in ``spiders/safeguards.py``.
 
-The module is a little over the 400-line budget: its callbacks share the frontier and the
-feed state, and splitting them further would scatter one request flow over several files.
+The module is over the 400-line budget: its callbacks share the frontier and the feed
+state, and splitting them further would scatter one request flow over several files (the
+comments-feed callbacks are the next candidate for a module of their own).
 """
 
 from __future__ import annotations
@@ -24,16 +27,18 @@ from typing import Any
 
 import scrapy
 from lxml import etree
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from goahead_crawler import config
 from goahead_crawler.blogger.comment_feed import (
     comments_feed_url,
     comments_from_feed,
-    needs_comments_feed,
+    comments_source,
 )
 from goahead_crawler.blogger.feed import (
     FeedEntry,
@@ -45,19 +50,24 @@ from goahead_crawler.blogger.feed import (
 from goahead_crawler.blogger.frontier import Frontier
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.scope import Scope
-from goahead_crawler.blogger.sitemap import read_sitemap
+from goahead_crawler.blogger.sitemap import capped, read_sitemap
 from goahead_crawler.blogger.urls import blog_root, feed_page_url, is_post_path, same_blog
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import GonePost, PostComments, page_post
+from goahead_crawler.middleware.blog_gate import BlogUnavailable
 from goahead_crawler.spiders.capture import CaptureRoutes
 from goahead_crawler.spiders.discovery import Discovery
 from goahead_crawler.spiders.incremental import IncrementalRoutes, load_previous
+from goahead_crawler.spiders.redirects import RedirectLedger
+from goahead_crawler.spiders.safeguards import Safeguards
+from goahead_crawler.spiders.unstored import ListedRoutes
 
 GONE = (404, 410)
 STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
 
 
-class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
+class BloggerSpider(CaptureRoutes, ListedRoutes, Safeguards, IncrementalRoutes,
+                    scrapy.Spider):
     """Archive every post and static page of one Blogger blog.
 
     ``scrapy crawl blogger -a url=https://example.blogspot.com/``
@@ -73,15 +83,15 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
         self.root = blog_root(url)
         self.frontier = Frontier(self.root)
         self.discovery = Discovery()
+        self.redirects = RedirectLedger()
         self.feed_extra: dict[str, str] = {}  # incremental: orderby=updated&updated-min=...
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BloggerSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        config.validate(settings)  # -s CONCURRENT_REQUESTS_PER_DOMAIN=0 and the like
         spider.page_size = settings.getint("GOAHEAD_FEED_PAGE_SIZE")
-        if spider.page_size < 1:
-            raise ValueError("GOAHEAD_FEED_PAGE_SIZE must be a positive number")
         max_posts = int(kwargs.get("max_posts") or settings.getint("GOAHEAD_MAX_POSTS"))
         spider.frontier.max_posts = max_posts
         spider.pages_enabled = settings.getbool("GOAHEAD_PAGES_ENABLED")
@@ -91,10 +101,15 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
         spider._configure_capture(settings)  # images, requisites, listing pages
         # what may be fetched (middleware/scope_guard.py checks every request against it)
         spider.scope = Scope(spider.root, settings.getlist("GOAHEAD_STATIC_ORIGINS"))
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self._restore():  # a resumed job: its queue holds the rest of discovery
+        self.resumed = self._restore()
+        for request in self._unstored_first():  # listed before, still not in the archive
+            yield request
+        if self.resumed:  # its queue holds the rest of discovery
             for request in self._capture_restore(self.state[STATE_KEY].get("capture", {})):
                 yield request
             return
@@ -130,6 +145,12 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
                                      "frontier": self.frontier.snapshot(),
                                      "capture": self._capture_snapshot()}
 
+    def spider_idle(self) -> None:
+        """Discovery's loose ends first (safeguards); once none are left, the listing pages
+        a replay starts from (capture)."""
+        Safeguards.spider_idle(self)  # DontCloseSpider while discovery has more to do
+        self._capture_idle()
+
     # -- helpers ---------------------------------------------------------------------------
     def _stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"goahead/{key}", count)
@@ -148,10 +169,14 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
                   ) -> Iterator[scrapy.Request]:
         if count:
             self._stat(f"found/{source}")
-        claimed = self.frontier.claim(url, kind)
+        self._note(url, source, kind, lastmod)
+        if kind == "post" and self.frontier.limit_reached():
+            return
+        key = self.frontier.key(url)
+        claimed = self.frontier.claim_key(key, kind)
         if claimed is None:
-            if not same_blog(self.frontier.key(url), self.root):
-                self._stat("offsite")
+            if not same_blog(key, self.root):  # same host and port: the scope's own origin
+                self._refused(url, source, self.scope.refusal(key) or "not on the blog")
             return
         self._stat(f"scheduled/{source}")
         yield scrapy.Request(
@@ -186,11 +211,15 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
         state.blog_id = state.blog_id or page.blog_id
         self._note_feed_kind(page)
         state.feed_total = page.total if page.total is not None else state.feed_total
-        state.feed_step = len(page.entries) or state.feed_step
+        state.feed_step = len(page.entries) + len(page.skipped) or state.feed_step
+        state.feed_failed_pages, state.blogger_seen = 0, True
+        new = self._unseen(page)
+        yield from self._skipped_entries(page, response.url)
         for entry in page.entries:
             if entry.url:
                 yield from self._schedule(entry.url, "feed", entry=entry)
-        following = next_start_index(page)
+        following = self._unless_stalled("feed", next_start_index(page, start), new,
+                                         response.url)
         if following is not None and not self.frontier.limit_reached():
             yield self._feed_request(following)
         else:
@@ -206,6 +235,8 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
         meta = failure.request.meta
         start, alt = meta.get("goahead_start", 1), meta.get("goahead_alt", "json")
         status = failure.value.response.status if failure.check(HttpError) else None
+        if failure.check(BlogUnavailable):
+            return
         self._stat("feed/errors")
         if status in GONE and self.discovery.feed_total is None:
             yield from self._feed_finished("off")  # the owner switched feeds off
@@ -221,6 +252,9 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
             return
         if self.discovery.feed_total is None:  # no page ever worked: treat the feed as absent
             yield from self._feed_finished("off")
+            return
+        if self._feed_pages_lost():
+            yield from self._feed_finished("done")
             return
         following = start + (self.discovery.feed_step or self.page_size)
         self._stat("feed/pages_skipped")
@@ -255,7 +289,8 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
             return
         try:
             parsed = Sitemap(response.body)
-            page = read_sitemap(parsed.type, list(parsed), self.root)
+            entries, over = capped(parsed)
+            page = read_sitemap(parsed.type, entries, self.root)
         except (etree.XMLSyntaxError, StopIteration, ValueError) as exc:
             self.logger.warning("Unusable sitemap %s: %s", response.url, exc)
             yield from self._sitemap_unavailable(response.meta)
@@ -263,6 +298,7 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
         self._stat("sitemap/files")
         if response.meta.get("goahead_index"):  # an index, or a plain urlset, at /sitemap.xml
             self.discovery.sitemap_state = "ok"
+        self._check_sitemap(response, page, over)
         for loc in page.sitemaps:
             yield self._sitemap_request(loc, index=False)
         for entry in self._sitemap_posts(page.posts):
@@ -270,6 +306,7 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
                 yield from self._schedule(entry.url, "sitemap", lastmod=entry.lastmod)
             else:
                 self._stat("found/sitemap")
+                self._note(entry.url, "sitemap", lastmod=entry.lastmod)
                 self.frontier.hold(entry)
         for entry in page.pages if self.pages_enabled else []:
             yield from self._schedule(entry.url, "sitemap-pages", kind="page",
@@ -295,7 +332,7 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
         if self.discovery.feed_state != "off" or self.discovery.sitemap_state != "off":
             return
         self.discovery.pager_started = True
-        self.logger.warning("No feed and no sitemap: walking the blog's HTML pages")
+        self.logger.info("No feed and no sitemap: reading the blog's home page")
         self.crawler.stats.set_value("goahead/pager/used", 1)
         yield from self._listing_request(self.root)
 
@@ -309,7 +346,10 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
                              meta={"goahead_source": "pager"})
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
-        yield from self._follow_links(response)
+        if self.frontier.key(response.url) == self.root and not self._looks_like_blogger(
+                response):
+            return
+        yield from self._follow_links(response, listing=True)
         yield from self._capture_listing(response)
 
     def listing_failed(self, failure: Failure) -> None:
@@ -318,12 +358,19 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
         self._stat("pager/errors")
         self.logger.warning("Listing %s failed: %s", failure.request.url, failure.value)
 
-    def _follow_links(self, response: Response) -> Iterator[Any]:
+    def _follow_links(self, response: Response, listing: bool = False) -> Iterator[Any]:
         links = page_links(response.body, response.url, self.root)
+        new = 0
         for url in links.posts:
-            yield from self._schedule(url, "pager")
+            for request in self._schedule(url, "pager"):
+                new += 1
+                yield request
         for url in links.pages if self.pages_enabled else []:
             yield from self._schedule(url, "pager", kind="page")
+        if listing and not new:
+            self._stalled("pager", f"{response.url} brought no post not seen before; its"
+                                   " older-posts and archive links are not followed")
+            return
         for url in links.months + [u for u in links.older if not is_post_path(u)]:
             yield from self._listing_request(url)
 
@@ -331,6 +378,7 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
     def parse_post(self, response: Response, entry: FeedEntry | None = None,
                    kind: str = "post", lastmod: str | None = None) -> Iterator[Any]:
         self.frontier.mark_fetched(response.url)
+        self.redirects.answer(self.frontier.key(response.url))
         if self._not_modified(response, "posts"):
             return
         content_type = response.headers.get(b"Content-Type")
@@ -340,6 +388,7 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
             content_type=content_type.decode("latin-1") if content_type else None,
             blog_id=self.discovery.blog_id, capture=response.meta.get("warc_capture"))
         self._stat(f"archived/{kind}s")
+        self._charset_detected(response.url, article.charset_note)
         yield from self._capture_post(response, article, post)  # the post, now or held
         if self.comments_enabled and kind == "post":
             yield from self._comments(article, entry, post.blog_id, post.post_id)
@@ -355,31 +404,37 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
         if status in GONE:
             self._stat("posts/gone")
             self.logger.warning("Gone (%s), recorded and not retried: %s", status, url)
-            yield GonePost(self.frontier.key(url), status)
+            capture = failure.request.meta.get("warc_capture")
+            yield GonePost(self.frontier.key(url), status,
+                           at=capture.fetched_at if capture else None)
             return
-        self._stat("posts/failed")
-        self.logger.error("Could not fetch %s: %s", url, failure.value)
+        if self._reported_elsewhere(failure):
+            return
+        self._fetch_failed(failure)
 
     # -- comments ---------------------------------------------------------------------
     def _comments(self, article: Article, entry: FeedEntry | None, blog_id: str,
                   post_id: str) -> Iterator[Any]:
         expected = entry.comment_count if entry else article.comment_count
-        feed_on = self.discovery.feed_state != "off"
-        if needs_comments_feed(expected, len(article.comments)) and feed_on:
+        source = comments_source(expected, len(article.comments),
+                                 feed_on=self.discovery.feed_state != "off")
+        if source == "feed":
             self._stat("comments/feed_requests")
-            yield self._comments_request(blog_id, post_id, 1)
-        elif article.comments:
+            yield self._comments_request(blog_id, post_id, 1, frozenset())
+        elif source == "page":
             self._stat("comments/from_page", len(article.comments))
             yield PostComments(blog_id, post_id, list(article.comments), source="page")
 
-    def _comments_request(self, blog_id: str, post_id: str, start: int) -> scrapy.Request:
+    def _comments_request(self, blog_id: str, post_id: str, start: int, seen: frozenset[str]
+                          ) -> scrapy.Request:
         return scrapy.Request(
             comments_feed_url(self.root, post_id, start), callback=self.parse_comments_feed,
-            errback=self.comments_failed, cb_kwargs={"blog_id": blog_id, "post_id": post_id},
-            meta={"goahead_source": "comments"},
+            errback=self.comments_failed, meta={"goahead_source": "comments"},
+            cb_kwargs={"blog_id": blog_id, "post_id": post_id, "start": start, "seen": seen},
         )
 
-    def parse_comments_feed(self, response: Response, blog_id: str, post_id: str
+    def parse_comments_feed(self, response: Response, blog_id: str, post_id: str,
+                            start: int = 1, seen: frozenset[str] = frozenset()
                             ) -> Iterator[Any]:
         try:
             page = parse_feed(response.body)
@@ -389,10 +444,13 @@ class BloggerSpider(CaptureRoutes, IncrementalRoutes, scrapy.Spider):
             return
         comments = comments_from_feed(page)
         self._stat("comments/from_feed", len(comments))
+        self._stat("comments/entries_skipped", len(page.skipped))
         yield PostComments(blog_id, post_id, comments, source="feed")
-        following = next_start_index(page)
+        ids = frozenset(c["comment_id"] for c in comments)
+        following = self._unless_stalled("comments", next_start_index(page, start),
+                                         len(ids - seen), response.url)
         if following is not None:
-            yield self._comments_request(blog_id, post_id, following)
+            yield self._comments_request(blog_id, post_id, following, seen | ids)
 
     def comments_failed(self, failure: Failure) -> None:
         self._stat("comments/errors")

@@ -22,7 +22,6 @@ from dataclasses import asdict
 from typing import Any
 
 import scrapy
-from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -61,7 +60,6 @@ class CaptureRoutes:
         self.listings_enabled = settings.getbool("GOAHEAD_LISTINGS_ENABLED")
         self.statics = StaticFrontier()
         self._earlier: dict[str, bool] = {}
-        self.crawler.signals.connect(self._capture_idle, signal=signals.spider_idle)
 
     # -- posts and pages -----------------------------------------------------------------
     def _capture_post(self: Any, response: Response, article: Article, post: Post
@@ -74,6 +72,9 @@ class CaptureRoutes:
             yield from self._requisites_of(response, exclude=article.image_urls)
         if self.statics.hold(post.url, post, article.image_urls):
             self._stat("images/posts_held")
+            # stored later, by an image's response: where this page was first asked, now
+            self.ledger.stored_as((response.meta.get("redirect_urls") or [response.url])[0],
+                                  post.url)
             return
         yield self._complete(post, article.image_urls)
 
@@ -153,7 +154,8 @@ class CaptureRoutes:
 
     # -- listing pages -------------------------------------------------------------------
     def _capture_idle(self: Any) -> None:
-        """Once discovery is over (the spider idle): the home page and month archives."""
+        """Once discovery is over (the spider idle, its loose ends tied): the home page and
+        month archives. Called by the spider's ``spider_idle``."""
         if self.listings_done or not self.listings_enabled:
             return
         self.listings_done = True
@@ -219,6 +221,8 @@ class CaptureRoutes:
             return
         self.crawler.stats.set_value("goahead/images/posts_unstored", held)
         if reason == "finished":
+            for url in self.statics.held:  # the run's reconciliation says why they're missing
+                self.ledger.not_stored(url, "held for its images, which never settled")
             self.logger.error("%d posts were not stored: their images never settled", held)
         else:
             self.logger.warning("%d posts held for their images are not stored yet (%s); "

@@ -17,6 +17,8 @@ class Discovery:
     feed_alt: str = "json"  # becomes "atom" when JSON is refused or broken
     feed_step: int | None = None  # entries per page actually served (the real cap)
     feed_total: int | None = None
+    feed_failed_pages: int = 0  # feed pages lost in a row (blogger.feed.MAX_FAILED_PAGES)
+    blogger_seen: bool = False  # a Blogger feed, or Blogger markup, answered: it is a blog
     sitemap_state: str = "pending"  # pending | ok | off
     pager_started: bool = False
     pages_from_html: bool = False  # /sitemap-pages.xml failed: take /p/ links from pages

@@ -60,7 +60,8 @@ def previous_run(db: Database | None, site: str, margin_seconds: float) -> Previ
         return None
     retry: list[str] = []
     for stats in stats_since(db, site, last["id"]):
-        retry += [f["url"] for f in failures_from_stats(stats) if f["url"] not in retry]
+        retry += [f["url"] for f in failures_from_stats(stats)
+                  if f.get("url") and f["url"] not in retry]
     return PreviousRun(last["id"], last["started_at"],
                        updated_min(last["started_at"], margin_seconds),
                        live_post_urls(db, site), retry)
@@ -158,7 +159,7 @@ class IncrementalRoutes:
         return scrapy.Request(
             feed_page_url(self.root, start, self.page_size, alt="json", path=SUMMARY_PATH),
             callback=self.parse_sweep, errback=self.sweep_failed,
-            meta={"goahead_source": "feed-sweep"})
+            meta={"goahead_source": "feed-sweep", "goahead_start": start})
 
     def parse_sweep(self: Any, response: Response) -> Iterator[Any]:
         try:
@@ -167,8 +168,12 @@ class IncrementalRoutes:
             self.logger.warning("Unusable feed page %s: %s; deletions not checked",
                                 response.url, exc)
             return
-        self.sweep_seen |= {self.frontier.key(e.url) for e in page.entries if e.url}
-        following = next_start_index(page)
+        listed = {self.frontier.key(e.url) for e in page.entries if e.url}
+        new, self.sweep_seen = listed - self.sweep_seen, self.sweep_seen | listed
+        following = next_start_index(page, response.meta.get("goahead_start"))
+        if self._unless_stalled("sweep", following, len(new), response.url) != following:
+            self.sweep_state = "done"  # a listing that repeats itself proves no deletion
+            return
         if following is not None:
             yield self._sweep_request(following)
             return

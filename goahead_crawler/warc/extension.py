@@ -18,12 +18,13 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from archive.models import Capture
 from goahead_crawler.addon import package_version
-from goahead_crawler.signals import capture_written
+from goahead_crawler.signals import capture_written, warc_repaired
 from goahead_crawler.warc import records as rec
 from goahead_crawler.warc.dedup import DigestIndex, Lookup
 from goahead_crawler.warc.exchange import exchange_from_scrapy
@@ -33,7 +34,7 @@ from goahead_crawler.warc.writer import RotatingWarcWriter, Written
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
-    from scrapy.http import Response
+    from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 STATS = "goahead/warc/"
@@ -141,6 +142,7 @@ class WarcCapture:
             )
             self.stats.inc_value(STATS + "repaired_files")
             self.stats.inc_value(STATS + "repaired_bytes_cut", fixed.cut_bytes)
+            self.crawler.signals.send_catch_log(warc_repaired, path=fixed.path)
 
     def spider_closed(self) -> None:
         try:
@@ -163,14 +165,17 @@ class WarcCapture:
         request.meta["warc_capture"] = capture
         self.crawler.signals.send_catch_log(capture_written, capture=capture, request=request)
 
-    def item_scraped(self, item: Any, response: Response) -> None:
+    def item_scraped(self, item: Any, response: Response | Failure) -> None:
         """An archived page (an item with ``url`` and ``outlinks``, e.g. ``Post``) gets a
         metadata record with how it was found, what it became (``goahead-kind``) and its
         outlinks, linked to its response or revisit record."""
         outlinks = getattr(item, "outlinks", None)
         if self.failed or not getattr(item, "url", None) or outlinks is None:
             return
-        url, fields = self._item_page(item, response)
+        page = self._item_page(item, response)
+        if page is None:  # released by a failure, its page not written by this crawl
+            return
+        url, fields = page
         fields["goahead-kind"] = str(getattr(item, "kind", "") or "page")
         fields["outlink"] = [str(u) for u in outlinks]
         try:
@@ -178,16 +183,21 @@ class WarcCapture:
         except OSError:
             return  # counted, logged and the spider closed by _error
 
-    def _item_page(self, item: Any, response: Response) -> tuple[str, dict[str, Any]]:
+    def _item_page(self, item: Any, response: Response | Failure
+                   ) -> tuple[str, dict[str, Any]] | None:
         """The captured URL and fields of the page ``item`` came from: the response it was
         yielded with, unless the item names another capture (a post released after its
-        images) that this crawl wrote."""
+        images, by an image's response or by its failure) that this crawl wrote."""
         location = (getattr(item, "warc_file", None), getattr(item, "warc_offset", None))
-        capture = response.meta.get("warc_capture")
-        if isinstance(capture, Capture) and (capture.warc_file, capture.warc_offset) != location:
+        own = isinstance(response, Response)
+        capture = response.meta.get("warc_capture") if own else None
+        if not own or (isinstance(capture, Capture)
+                       and (capture.warc_file, capture.warc_offset) != location):
             found = self._pages.get(location)
             if found is not None:
                 return found[0], dict(found[1])
+        if not own:
+            return None
         url = capture.url if isinstance(capture, Capture) else response.url.split("#")[0]
         return url, self._page_fields(response.meta)
 

@@ -1,7 +1,11 @@
 """Indexes and packages of finished WARC files: CDXJ (cdxj-indexer) and WACZ (py-wacz).
 
 Both tools are optional dependencies; each function raises ``ImportError`` with the
-package to install when its tool is missing.
+package to install when its tool is missing. Neither tool survives a damaged file, so
+both see only what :func:`goahead_crawler.warc.scan.scan_warc` found readable: the CDXJ
+indexer reads the good records where they are (offsets stay true), py-wacz packages a
+copy of a damaged file holding its good records only. Each damaged stretch, and each
+body py-wacz would have inflated past the crawl's limit, is one line in ``problems``.
 """
 
 from __future__ import annotations
@@ -14,12 +18,20 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+
+from goahead_crawler.warc.reader import MAX_PAYLOAD
+from goahead_crawler.warc.scan import Damage, Scanned, scan_stream, scan_warc
 
 #: Record types in a CDXJ index, named because importing py-wacz adds "warcinfo" to
 #: cdxj-indexer's defaults for the whole process. Our metadata records
 #: (application/warc-fields) are left out, as cdxj-indexer's defaults do.
 INDEXED = "response,revisit,resource"
+_CHUNK = 1 << 16
+
+
 class WaczError(RuntimeError):
     """py-wacz could not package the WARC files."""
 
@@ -54,10 +66,42 @@ def _reclaiming_spools() -> Iterator[None]:
             gc.collect()
 
 
-def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str]) -> None:
+class CheckedRecords:
+    """An ``ArchiveIterator`` stand-in for cdxj-indexer: the readable records of one
+    file, at their true offsets, damage noted in ``problems``."""
+
+    def __init__(self, fh: BinaryIO, name: str, problems: list[str]) -> None:
+        self.fh = fh
+        self.found: list[Scanned] = []
+        for item in scan_stream(fh, name):
+            if isinstance(item, Damage):
+                problems.append(str(item))
+            else:
+                self.found.append(item)
+        self.current: Scanned | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        for found in self.found:
+            self.current = found
+            self.fh.seek(found.offset)
+            yield next(iter(ArchiveIterator(self.fh, arc2warc=True)))
+
+    def get_record_offset(self) -> int:
+        return self.current.offset if self.current else 0
+
+    def get_record_length(self) -> int:
+        return self.current.length if self.current else 0
+
+    def read_to_end(self, record: Any = None) -> None:
+        """Records are read whole by the scan already."""
+
+
+def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str],
+               problems: list[str] | None = None) -> None:
     """Write a sorted CDXJ index of ``warc_paths`` to ``out`` (a path or text stream).
 
-    The ``filename`` field is each WARC's base name, as stored in captures.
+    The ``filename`` field is each WARC's base name, as stored in captures. Damaged
+    stretches are left out, each described in ``problems``.
     """
     try:
         from cdxj_indexer.main import CDXJIndexer
@@ -69,30 +113,42 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str]) -> N
     roots = {str(Path(p).resolve().parent) for p in paths}
     root = roots.pop() if len(roots) == 1 else None
     target = str(out) if isinstance(out, str | Path) else out
+    noted = problems if problems is not None else []
+
+    class Checked(CDXJIndexer):
+        def _create_record_iter(self, input_: Any) -> CheckedRecords:
+            return CheckedRecords(input_, Path(self.curr_filename or "").name, noted)
+
     with _reclaiming_spools():
-        CDXJIndexer(target, paths, sort=True, dir_root=root, records=INDEXED).process_all()
+        Checked(target, paths, sort=True, dir_root=root, records=INDEXED).process_all()
 
 
 def make_wacz(
     warc_paths: Iterable[str | Path],
     out: str | Path,
     pages: Iterable[Mapping[str, object]] | None = None,
+    problems: list[str] | None = None,
 ) -> Path:
     """Package ``warc_paths`` as a WACZ file at ``out`` (index and datapackage built by
     py-wacz). ``pages`` (``url``, ``ts``, ``title``, ``text``; see
     :func:`archive.captures.page_captures`) become ``pages/pages.jsonl``; without them
-    py-wacz guesses pages from the records. Returns ``out``. Raises :class:`WaczError` when
-    py-wacz fails, or matches fewer pages to records than it was given (it drops those
-    with only a note): no WACZ is left then."""
+    py-wacz guesses pages from the records. A damaged file goes in as a copy of its
+    readable records; each damaged stretch and each body too large to inflate is
+    described in ``problems``. Returns ``out``. Raises :class:`WaczError` when py-wacz
+    fails, or matches fewer pages to records than it was given (it drops those with only
+    a note): no WACZ is left then."""
     try:
         from wacz.main import main as wacz_main
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("make_wacz needs py-wacz: pip install wacz") from exc
-    paths = [str(p) for p in warc_paths]
+    paths = [Path(p) for p in warc_paths]
     if not paths:
         raise ValueError("no WARC files to package")
     listed = None if pages is None else [{k: p[k] for k in PAGE_KEYS if k in p} for p in pages]
-    with tempfile.TemporaryDirectory(prefix="goahead-wacz-") as tmp, _reclaiming_spools():
+    noted = problems if problems is not None else []
+    with (tempfile.TemporaryDirectory(prefix="goahead-wacz-") as tmp, _reclaiming_spools(),
+          _bounded_buffering(noted)):
+        inputs = [str(_readable_copy(p, Path(tmp), noted)) for p in paths]
         args = ["create", "-o", str(out)]
         if listed is None:
             args.append("--detect-pages")
@@ -101,7 +157,7 @@ def make_wacz(
             listing.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n"
                                        for x in [PAGES_HEADER, *listed]), encoding="utf-8")
             args += ["--pages", str(listing)]
-        code = wacz_main([*args, *paths])
+        code = wacz_main([*args, *inputs])
     if code:
         raise WaczError(f"wacz create failed with exit status {code}")
     if listed and wacz_page_count(out) < len(listed):
@@ -116,3 +172,54 @@ def wacz_page_count(path: str | Path) -> int:
     """The pages a WACZ lists in ``pages/pages.jsonl`` (its header line aside)."""
     with zipfile.ZipFile(path) as wacz, wacz.open("pages/pages.jsonl") as listing:
         return sum(1 for line in listing if line.strip() and b'"format"' not in line[:40])
+
+
+def _readable_copy(path: Path, scratch: Path, problems: list[str]) -> Path:
+    """``path`` itself when every byte of it reads; else a copy of its readable records
+    (same name, in ``scratch``)."""
+    found = list(scan_warc(path))
+    damage = [str(item) for item in found if isinstance(item, Damage)]
+    if not damage:
+        return path
+    problems.extend(f"{line} (packaged without it)" for line in damage)
+    (scratch / "archive").mkdir(exist_ok=True)
+    copy = scratch / "archive" / path.name
+    with path.open("rb") as source, copy.open("wb") as target:
+        for item in found:
+            if isinstance(item, Scanned):
+                source.seek(item.offset)
+                target.write(source.read(item.length))
+    return copy
+
+
+@contextlib.contextmanager
+def _bounded_buffering(problems: list[str]) -> Iterator[None]:
+    """py-wacz's indexer copies every record's inflated body to a spool file, with no
+    limit (a captured gzip bomb becomes a GiB on disk). It needs those bodies only for
+    POST requests: copy at most the crawl's limit, and say which record was cut."""
+    from cdxj_indexer import bufferiter
+
+    original = bufferiter.buffer_record_content
+
+    def bounded(record: Any) -> None:
+        spool = tempfile.SpooledTemporaryFile(bufferiter.BUFF_SIZE)  # noqa: SIM115 - kept
+        stream, size = record.content_stream(), 0
+        while chunk := stream.read(_CHUNK):
+            size += len(chunk)
+            if size > MAX_PAYLOAD:
+                h = record.rec_headers
+                problems.append(f"record {h.get_header('WARC-Record-ID')} "
+                                f"({h.get_header('WARC-Target-URI')}, "
+                                f"{h.get_header('WARC-Date')}): its body inflates past the "
+                                f"{MAX_PAYLOAD:,}-byte limit; packaged as captured, "
+                                "not inflated")
+                break
+            spool.write(chunk)
+        spool.seek(0)
+        record.buffered_stream = spool
+
+    bufferiter.buffer_record_content = bounded
+    try:
+        yield
+    finally:
+        bufferiter.buffer_record_content = original

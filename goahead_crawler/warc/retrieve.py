@@ -17,7 +17,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from archive.captures import capture_by_digest, latest_capture
 from archive.models import Capture
 from archive.timestamps import to_utc
-from goahead_crawler.warc.reader import RevisitRecord, read_response
+from goahead_crawler.warc.reader import RevisitRecord, StoredResponse, read_response
 
 _UPPER = "99991231235959"  # YYYYMMDDhhmmss: pads a partial timestamp to the end of its span
 
@@ -38,14 +38,22 @@ class WarcFileMissing(FileNotFoundError):
 @dataclass(frozen=True)
 class Retrieved:
     """An archived response: ``headers`` from the capture itself (a revisit keeps its own),
-    ``payload`` as stored (content-encoded), ``decoded`` with Content-Encoding undone,
-    and ``original`` the full response a revisit points to (None for a response)."""
+    ``payload`` as stored (content-encoded), ``decoded`` with Content-Encoding undone (on
+    first use, bounded: :class:`~goahead_crawler.warc.reader.PayloadTooLarge`), and
+    ``original`` the full response a revisit points to (None for a response)."""
 
     capture: Capture
     headers: StatusAndHeaders
-    payload: bytes
-    decoded: bytes
+    body: StoredResponse
     original: Capture | None = None
+
+    @property
+    def payload(self) -> bytes:
+        return self.body.payload
+
+    @property
+    def decoded(self) -> bytes:
+        return self.body.decoded
 
 
 def at_bound(text: str) -> str:
@@ -70,7 +78,7 @@ def at_bound(text: str) -> str:
     return f"{d[:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}Z"
 
 
-def _read(warc_dir: Path, capture: Capture) -> Any:
+def _read(warc_dir: Path, capture: Capture) -> StoredResponse:
     try:
         return read_response(warc_dir, capture.warc_file, capture.warc_offset)
     except FileNotFoundError as exc:
@@ -99,6 +107,5 @@ def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> 
                 f"{url} was captured as a revisit of {revisit.uri} ({revisit.date}), "
                 f"but no full response with digest {revisit.digest} is in the archive"
             ) from revisit
-        body = _read(warc_dir, original)
-        return Retrieved(capture, revisit.headers, body.payload, body.decoded, original)
-    return Retrieved(capture, stored.headers, stored.payload, stored.decoded)
+        return Retrieved(capture, revisit.headers, _read(warc_dir, original), original)
+    return Retrieved(capture, stored.headers, stored)

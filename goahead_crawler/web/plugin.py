@@ -34,6 +34,7 @@ from datasette.app import Datasette
 from datasette.plugins import pm
 from markupsafe import Markup
 
+from archive.connection import read_only_uri
 from archive.errors import QueryError
 from archive.query import to_fts
 from archive.search import clean_snippet
@@ -127,7 +128,12 @@ def register_plugin() -> None:
 
 
 def build(db_path: Path, title: str = "goahead archive") -> Datasette:
-    """A Datasette instance serving the archive at ``db_path`` with the plugin loaded."""
+    """A Datasette instance serving the archive at ``db_path`` with the plugin loaded.
+    In a read-only folder (where SQLite's ``mode=ro`` cannot work) it is served as an
+    immutable file, as goahead's own readers open it (``archive.connection``)."""
     register_plugin()
     name = db_path.stem
+    if "immutable=1" in read_only_uri(db_path):
+        return Datasette(immutables=[str(db_path)], metadata=metadata(name, title),
+                         settings=SETTINGS)
     return Datasette([str(db_path)], metadata=metadata(name, title), settings=SETTINGS)

@@ -1,0 +1,157 @@
+"""Snippets and highlights, made in Python from the original text (the index has no copy).
+
+Where a Thai term occurs in a text (only on character-cluster boundaries, as the index
+matches it), a window around the first occurrence (a whole-word one if there is one) that
+starts and ends on word boundaries, and the text with the matches marked. Whitespace runs,
+line breaks included, become one space, so a snippet is always one line. Pure functions
+over strings; terms without Thai are found by SQLite (:mod:`archive.latin`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from . import thai
+from .tokens import searchable
+
+Span = tuple[int, int]
+WIDTH = 120  # characters of text in a snippet, about
+LEAD = 40  # of which, at most about this many before the match
+ELLIPSIS = "…"
+_GAP = r"[^\w\u0e01-\u0e4e]"  # what separates tokens in the index
+_SPACE = re.compile(r"\s+")
+_LATIN_WORD = re.compile(r"[^\W\u0e01-\u0e4e]+")
+
+
+@lru_cache(maxsize=256)
+def term_pattern(term: str) -> re.Pattern[str] | None:
+    """A regex for a term that has Thai in it, or None (SQLite finds the others, with the
+    same stemming as the index)."""
+    parts = [(is_thai, piece) for is_thai, piece in thai.pieces(thai.clean(term))
+             if is_thai or searchable(piece)]
+    if not any(is_thai for is_thai, _ in parts):
+        return None
+    out = []
+    for index, (is_thai, piece) in enumerate(parts):
+        if index:
+            out.append(_GAP + ("+" if is_thai and parts[index - 1][0] else "*"))
+        words = [piece] if is_thai else _LATIN_WORD.findall(piece)
+        out.append((_GAP + "+").join(re.escape(word) for word in words))
+    return re.compile("".join(out), re.IGNORECASE)
+
+
+_REACH = 10_000  # characters to look back for the start of a Thai run
+
+
+class Text:
+    """A text, with the clusters and words of its Thai runs cut once, when first needed."""
+
+    def __init__(self, text: str | None) -> None:
+        self.text = text or ""
+        self._runs: list[Span] = []
+        self._cuts: dict[tuple[int, Callable], set[int]] = {}
+
+    def run_around(self, position: int) -> Span | None:
+        """The Thai run that ``position`` falls strictly inside, if any."""
+        for start, end in self._runs:
+            if start < position < end:
+                return start, end
+        after = thai.THAI_RUN.match(self.text, position) if position > 0 else None
+        if after is None:
+            return None
+        behind = self.text[max(0, position - _REACH):position][::-1]
+        before = thai.THAI_RUN.match(behind)
+        if before is None:
+            return None
+        run = (position - before.end(), after.end())
+        self._runs.append(run)
+        return run
+
+    def on_boundary(self, position: int, split: Callable[[str], list[str]] = thai.clusters
+                    ) -> bool:
+        """Whether ``position`` is a cluster (or, with ``thai.words``, word) boundary."""
+        run = self.run_around(position)
+        return run is None or position in self._cut(run, split)
+
+    def _cut(self, run: Span, split: Callable[[str], list[str]]) -> set[int]:
+        key = (run[0], split)
+        if key not in self._cuts:
+            offsets, position = set(), run[0]
+            for unit in split(self.text[run[0]:run[1]]):
+                position += len(unit)
+                offsets.add(position)
+            self._cuts[key] = offsets
+        return self._cuts[key]
+
+    def boundary_near(self, position: int, backward: bool) -> int:
+        """The nearest word boundary at or before (``backward``) or after ``position``."""
+        position = max(0, min(position, len(self.text)))
+        run = self.run_around(position)
+        if run is not None:
+            cuts = self._cut(run, thai.words) | {run[0]}
+            return (max(c for c in cuts if c <= position) if backward
+                    else min(c for c in cuts if c >= position))
+        start = end = position
+        while start > 0 and _LATIN_WORD.match(self.text, start - 1):
+            start -= 1
+        if start == position:
+            return position
+        while _LATIN_WORD.match(self.text, end):
+            end += 1
+        return start if backward else end
+
+    def find(self, pattern: re.Pattern[str], prefix: bool = False, start: int = 0,
+             end: int | None = None, limit: int = 1000) -> list[Span]:
+        """Occurrences of ``pattern`` that start and end on cluster boundaries."""
+        spans: list[Span] = []
+        for match in pattern.finditer(self.text, start, len(self.text) if end is None else end):
+            if self.on_boundary(match.start()) and (prefix or self.on_boundary(match.end())):
+                spans.append(match.span())
+                if len(spans) >= limit:
+                    break
+        return spans
+
+    def whole_word(self, span: Span) -> bool:
+        return self.on_boundary(span[0], thai.words) and self.on_boundary(span[1], thai.words)
+
+    def window(self, centre: Span | None, width: int = WIDTH) -> Span:
+        """About ``width`` characters around ``centre``, cut on word boundaries."""
+        first = centre or (0, 0)
+        start = self.boundary_near(first[0] - LEAD, backward=True)
+        if first[0] - start > 2 * LEAD:  # one very long word: cut it rather than run on
+            start = first[0] - LEAD
+        end = self.boundary_near(max(first[1], start + width), backward=False)
+        if end - max(first[1], start + width) > LEAD:
+            end = max(first[1], start + width)
+        return start, end
+
+
+def merge(spans: Iterable[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mark(text: str, spans: Iterable[Span], markers: tuple[str, str]) -> str:
+    """``text`` with every span wrapped in the markers, on one line."""
+    out, position = [], 0
+    for start, end in merge(spans):
+        out += [text[position:start], markers[0], text[start:end], markers[1]]
+        position = end
+    out.append(text[position:])
+    return _SPACE.sub(" ", "".join(out)).strip()
+
+
+def excerpt(text: Text, window: Span, spans: Iterable[Span], markers: tuple[str, str]) -> str:
+    """The window of ``text`` with the spans inside it marked, ``…`` where it was cut."""
+    start, end = window
+    inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans
+              if s < end and e > start]
+    body = mark(text.text[start:end], inside, markers)
+    return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(text.text) else "")

@@ -1,0 +1,161 @@
+"""What the search tables hold for a text, and the same tokens for a query term.
+
+Two contentless FTS5 tables (see :mod:`archive.migrations`), fed from Python because
+Python's sqlite3 cannot register an FTS5 tokenizer:
+
+``search_fts`` (positional, ``unicode61`` + Porter): every Thai run of the text becomes one
+token per character cluster, the cluster joined to the next one (``โค\ue000ร``; the run's
+last cluster stands alone, ``ร\ue000``). A word of k clusters is then a phrase of k-1
+tokens, each far rarer than a bare cluster, which keeps phrase queries fast; the end token
+keeps runs apart, so a phrase never matches across a space. Text between Thai runs (Latin,
+digits) is left to ``unicode61`` and Porter: ``OTOPดังกล่าว`` is ``otop`` plus clusters.
+
+``search_words`` (no positions), marked by kind and by title/body:
+
+- the dictionary words of each Thai run (newmm): whole-word ranking;
+- what the post *contains* on cluster boundaries, as one token each: every cluster, and
+  every word of the archive's :class:`~archive.vocabulary.Vocabulary` wherever it occurs,
+  inside other words too. A query that is one of those (``นา``, ``การ``, ``ต้องการ``) is
+  then one posting list, read in a few milliseconds, where a phrase over clusters would
+  check positions in half the archive.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from itertools import accumulate, repeat
+from typing import TYPE_CHECKING
+
+from . import thai
+
+if TYPE_CHECKING:
+    from .vocabulary import Vocabulary
+
+JOIN = "\ue000"  # joins a cluster to the next inside one token (a private-use letter)
+WORD_BODY, WORD_TITLE = "\ue001", "\ue002"  # newmm words
+HAS_BODY, HAS_TITLE = "\ue003", "\ue004"  # clusters and vocabulary words contained
+
+
+def _joined(parts: list[str]) -> list[str]:
+    """c1\ue000c2 c2\ue000c3 ... cn\ue000, built in C (this runs on every run of every post)."""
+    return list(map(str.__add__, map(str.__add__, parts, repeat(JOIN)), [*parts[1:], ""]))
+
+
+def cluster_tokens(run: str) -> list[str]:
+    """One token per cluster of a Thai run: the cluster joined to the next one."""
+    return _joined(thai.clusters(run))
+
+
+Split = list[tuple[bool, str, list[str]]]  # (is Thai, piece, its cluster tokens)
+
+
+def _split(text: str | None) -> Split:
+    return [(is_thai, piece, cluster_tokens(piece) if is_thai else [])
+            for is_thai, piece in thai.pieces(thai.clean(text or ""))]
+
+
+def _fts_string(split: Split) -> str:
+    return " ".join(" ".join(tokens) if is_thai else piece for is_thai, piece, tokens in split)
+
+
+def fts_text(text: str | None) -> str:
+    """The string ``search_fts`` indexes for one column of a post."""
+    return _fts_string(_split(text))
+
+
+@dataclass(frozen=True)
+class PostTokens:
+    """What the two tables index for one post."""
+
+    text: str  # search_fts, column text
+    title: str  # search_fts, column title
+    words: str  # search_words
+
+
+def _aligned_words(runs: list[tuple[str, list[str]]]) -> set[str]:
+    """The dictionary words of the runs that start and end on cluster boundaries.
+
+    nlpo3 splits a few words inside a cluster (``ไอ|ค์``, 6 in 10,000): those are left out,
+    so that every whole-word use is also a hit. Offsets run over the runs end to end.
+    """
+    words = thai.words_of_runs([run for run, _ in runs])
+    cuts = {0, *accumulate(token.index(JOIN) for _, tokens in runs for token in tokens)}
+    ends = list(accumulate(map(len, words)))
+    if cuts.issuperset(ends):  # nearly always: every word is on cluster boundaries
+        return set(words)
+    starts = [0, *ends[:-1]]
+    return {word for word, start, end in zip(words, starts, ends, strict=True)
+            if start in cuts and end in cuts}
+
+
+def post_tokens(title: str | None, text: str | None,
+                common: Vocabulary | None = None) -> PostTokens:
+    """Everything the index holds for a post, segmenting each Thai run once."""
+    columns = []
+    found: set[str] = set()
+    for value, word_mark, has_mark in ((title, WORD_TITLE, HAS_TITLE),
+                                       (text, WORD_BODY, HAS_BODY)):
+        split = _split(value)
+        columns.append(_fts_string(split))
+        runs = [(piece, tokens) for is_thai, piece, tokens in split if is_thai]
+        if runs:
+            found.update(map(word_mark.__add__, _aligned_words(runs)))
+            clusters = {token[:token.index(JOIN)] for _, tokens in runs for token in tokens}
+            if common is not None:
+                clusters = clusters.union(*(common.found(tokens) for _, tokens in runs))
+            found.update(map(has_mark.__add__, clusters))
+    # any order: FTS5 keeps no positions here, so 'delete' only needs the same tokens
+    return PostTokens(columns[1], columns[0], " ".join(found))
+
+
+@dataclass(frozen=True)
+class TermTokens:
+    """A query term as ``search_fts`` tokens, and what whole-word ranking needs."""
+
+    tokens: tuple[str, ...]  # phrase tokens; Latin pieces are left for unicode61 to split
+    prefix: bool  # the last token is a prefix
+    run: str | None  # the term is this one Thai run, no star (maybe in search_words whole)
+    clusters: int  # how many clusters that run has
+    words: tuple[str, ...]  # the dictionary words of the term's Thai runs
+
+    def contained(self, common: Vocabulary | None) -> str | None:
+        """The term, when search_words records every post that contains it."""
+        if self.run is None or not (self.clusters == 1 or (common and self.run in common)):
+            return None
+        return self.run
+
+
+def searchable(piece: str) -> bool:
+    return any(ch.isalnum() or unicodedata.category(ch).startswith("M") for ch in piece)
+
+
+def term_tokens(term: str, prefix: bool = False) -> TermTokens:
+    """Tokens for one query term or phrase, matching what :func:`fts_text` indexed.
+
+    A Thai run followed by more of the term must end there in the text too, so its end
+    token is kept. The last run may go on in the text: its end token is left out, and a run
+    of one cluster becomes a prefix (the cluster joined to anything). With ``prefix`` the
+    last cluster may also be the start of a longer cluster.
+    """
+    parts = [(is_thai, piece) for is_thai, piece in thai.pieces(thai.clean(term))
+             if is_thai or searchable(piece)]
+    tokens: list[str] = []
+    words: list[str] = []
+    for is_thai, piece in parts[:-1]:
+        tokens.extend(cluster_tokens(piece) if is_thai else [piece])
+        words.extend(thai.words(piece) if is_thai else [])
+    last_prefix = prefix
+    if parts and parts[-1][0]:
+        last = parts[-1][1]
+        words.extend(thai.words(last))
+        ending = cluster_tokens(last)[:-1]
+        if not ending:  # one cluster: joined to anything, or (with a star) any longer cluster
+            ending = [last if prefix else last + JOIN]
+            last_prefix = True
+        tokens.extend(ending)
+    elif parts:
+        tokens.append(parts[-1][1])
+    run = parts[0][1] if len(parts) == 1 and parts[0][0] and not prefix else None
+    return TermTokens(tuple(tokens), last_prefix, run, len(thai.clusters(run or "")),
+                      tuple(words))

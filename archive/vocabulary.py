@@ -1,0 +1,109 @@
+"""The words the index records whole wherever they occur: those a phrase would make slow.
+
+A query of k clusters is a phrase of k-1 tokens in ``search_fts``, and FTS5 checks positions
+in every post that has all of them. When each of those tokens is common (``ต้องการ``: ต้อง,
+งกา, การ), that is a large part of the archive. So the index also records, per post, which
+of these words it contains on cluster boundaries (:mod:`archive.tokens`), and such a query
+reads one posting list instead.
+
+The list (``archive/data/vocabulary.txt``) is the words of pythainlp's dictionary and of the
+Thai National Corpus frequency list whose cluster pairs are all common: each pair is
+estimated, from the corpus frequencies, to be in at least :data:`COMMON` of news posts of
+1,800 clusters. Other words are cheap as phrases (one rare pair is enough). The list is
+copied into each archive when its index is created, so an archive is always read with the
+list it was built with. Regenerate it with ``python -m archive.vocabulary``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from importlib import resources
+
+from . import thai
+from .tokens import cluster_tokens
+
+SHIPPED = "data/vocabulary.txt"  # package data (read through importlib: eggs are zip files)
+COMMON = 0.03  # share of posts a cluster pair must be in for a word to count as costly
+POST_CLUSTERS = 1_800  # clusters in a typical Thai news post (the synthetic benchmark's)
+
+
+class Vocabulary:
+    """Words found wherever they occur on cluster boundaries, by a trie over cluster tokens."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = frozenset(words)
+        # token -> (word ending here or "", next level)
+        self._trie: dict[str, tuple[str, dict]] = {}
+        for word in self.words:
+            level, tokens = self._trie, cluster_tokens(word)[:-1]
+            for depth, token in enumerate(tokens):
+                ending, below = level.get(token, ("", {}))
+                level[token] = (word if depth == len(tokens) - 1 else ending, below)
+                level = below
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.words
+
+    def found(self, tokens: list[str]) -> set[str]:
+        """The words in one Thai run, given as its :func:`~archive.tokens.cluster_tokens`."""
+        out, trie = set(), self._trie
+        for start, token in enumerate(tokens):
+            step = trie.get(token)
+            position = start + 1
+            while step is not None:
+                if step[0]:
+                    out.add(step[0])
+                if position >= len(tokens):
+                    break
+                step = step[1].get(tokens[position])
+                position += 1
+        return out
+
+
+_BUILT: dict[str, Vocabulary] = {}
+
+
+def fingerprint(words: str) -> str:
+    return hashlib.sha1(words.encode("utf-8")).hexdigest()
+
+
+def vocabulary(words: str, sha1: str | None = None) -> Vocabulary:
+    """The vocabulary from its stored form (one word a line), built once per process."""
+    key = sha1 or fingerprint(words)
+    if key not in _BUILT:
+        _BUILT[key] = Vocabulary(words.split())
+    return _BUILT[key]
+
+
+def cached(sha1: str) -> Vocabulary | None:
+    return _BUILT.get(sha1)
+
+
+def shipped() -> str:
+    """The list a new archive gets, one word a line."""
+    return resources.files("archive").joinpath(SHIPPED).read_text(encoding="utf-8")
+
+
+def generate() -> list[str]:
+    """The list, computed from pythainlp's data (slow: for regenerating the shipped file)."""
+    from pythainlp.corpus import thai_words, tnc
+
+    counted = [(w, f) for w, f in tnc.word_freqs() if thai.THAI_RUN.fullmatch(w)]
+    pairs: Counter[str] = Counter()
+    for word, frequency in counted:
+        for token in cluster_tokens(word)[:-1]:
+            pairs[token] += frequency
+    total = sum(pairs.values())
+
+    def share(token: str) -> float:  # of posts with this pair, if pairs fell independently
+        return 1 - (1 - pairs[token] / total) ** POST_CLUSTERS
+
+    words = {w for w in thai_words() if thai.THAI_RUN.fullmatch(w)} | {w for w, _ in counted}
+    return sorted(w for w in words if len(tokens := cluster_tokens(w)) > 1
+                  and min(map(share, tokens[:-1])) >= COMMON)
+
+
+if __name__ == "__main__":  # python -m archive.vocabulary > archive/data/vocabulary.txt
+    print("\n".join(generate()))

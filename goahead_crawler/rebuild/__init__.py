@@ -1,0 +1,122 @@
+"""Rebuild the archive's rows from WARC files alone, with no network: the WARC is the truth.
+
+Three steps: read every WARC file once into a timeline of captures, skipping and naming
+damage (:mod:`.timeline`); read the feeds, sitemaps and comments feeds among them for
+what the crawl knew at each moment (:mod:`.context`); replay every capture in order,
+writing what the crawl wrote for it (:mod:`.history`).
+
+Into a fresh archive that gives the crawls' rows: posts (their latest version, earlier
+versions in ``post_versions``, deletions dated by the first 404/410), comments, captures
+and sites. Into an archive that already has rows, the rebuild goes into a scratch archive
+first and is then merged in (``archive.merge``): nothing is un-deleted, no version lost.
+Run rows are not in the WARC files (a crawl's counters and settings live only in the
+archive), so a rebuilt archive has none, and its captures name no run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archive.connection import archive_path, holds_rows, open_archive
+from archive.merge import merge_shard
+from goahead_crawler.rebuild.context import gather
+from goahead_crawler.rebuild.history import Replayed, replay
+from goahead_crawler.rebuild.timeline import read_timeline
+from goahead_crawler.warc.files import WARC_SUFFIX
+from goahead_crawler.warc.scan import Damage, RecordDamaged, read_record_at
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ReindexResult(Replayed):
+    files: int = 0
+    records: int = 0
+    older: int = 0  # earlier versions a merge into an existing archive added
+    merged: bool = False  # rebuilt beside the archive, then merged into it
+    damage: list[Damage] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        """One line per damaged stretch of a file and per capture that was skipped."""
+        return [str(d) for d in self.damage] + self.warnings
+
+
+def warc_paths(warc_dir: str | Path) -> list[Path]:
+    """The finished WARC files of ``warc_dir`` (``.open`` ones are still being written)."""
+    directory = Path(warc_dir)
+    return sorted(directory.glob(f"*{WARC_SUFFIX}")) + sorted(directory.glob("*.warc"))
+
+
+def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = None
+                  ) -> ReindexResult:
+    """Rebuild every capture, post, page and comment of ``warc_dir`` into the archive ``db``."""
+    warc_dir = Path(warc_dir)
+    timeline = read_timeline(warc_paths(warc_dir))
+    result = ReindexResult(files=timeline.files, records=len(timeline.records),
+                           damage=timeline.damage)
+    context = gather(warc_dir, timeline.records, result.warnings.append)
+    if not holds_rows(db):
+        replay(db, timeline.records, context, result, progress)
+        return result
+    with tempfile.TemporaryDirectory(prefix="goahead-reindex-", dir=_home(db)) as scratch:
+        rebuilt = open_archive(Path(scratch) / "rebuilt.db")
+        try:
+            replay(rebuilt, timeline.records, context, result, progress)
+            counts = merge_shard(db, rebuilt)
+        finally:
+            rebuilt.close()
+    result.merged = True
+    result.new, result.updated = counts["posts_new"], counts["posts_updated"]
+    result.unchanged, result.older = counts["posts_unchanged"], counts["posts_older"]
+    return result
+
+
+def catch_up(db: Any, repaired: Path) -> ReindexResult:
+    """Write what a crawl killed mid-way captured but had no time to store: replay its
+    repaired WARC file (with the earlier files of the same crawl, for what it knew) into
+    the archive it was writing. Whatever it did store comes out unchanged."""
+    paths = same_crawl(repaired)
+    timeline = read_timeline(paths)
+    result = ReindexResult(files=timeline.files, records=len(timeline.records),
+                           damage=timeline.damage)
+    context = gather(repaired.parent, timeline.records, result.warnings.append)
+    replay(db, timeline.records, context, result)
+    return result
+
+
+def same_crawl(path: Path) -> list[Path]:
+    """``path`` and the other finished WARC files of the crawl that wrote it (the same
+    ``isPartOf`` in their warcinfo), oldest first."""
+    crawl = crawl_id(path)
+    if crawl is None:
+        return [path]
+    return [p for p in warc_paths(path.parent) if p == path or crawl_id(p) == crawl]
+
+
+def crawl_id(path: Path) -> str | None:
+    """The ``isPartOf`` of the warcinfo record that heads ``path``."""
+    with path.open("rb") as fh:
+        try:
+            head = read_record_at(fh, path.name, 0)
+        except RecordDamaged:
+            return None
+    if head.rec_type != "warcinfo":
+        return None
+    for line in head.block.decode("utf-8", "replace").splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == "isPartOf":
+            return value.strip() or None
+    return None
+
+
+def _home(db: Any) -> str | None:
+    """The archive's folder when it can take the scratch archive (same disk, room for a
+    copy), else None: the system's temporary folder."""
+    path = archive_path(db)
+    return str(path.parent) if path and os.access(path.parent, os.W_OK) else None

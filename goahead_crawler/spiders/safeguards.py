@@ -1,0 +1,181 @@
+"""What the ``blogger`` spider does when a server misleads it: refuse, stop, report.
+
+Mixed into ``BloggerSpider`` (as ``IncrementalRoutes`` is). Three duties:
+
+- **Refusals are failures.** A URL a feed or sitemap names off the blog's origins is not
+  fetched, and the post it stood for is a failure of the run, with the reason
+  (``goahead runs --failures``); so is a post whose redirects went round in a loop.
+- **Every discovery loop stops on no progress** (:meth:`_stalled` logs and counts each stop:
+  ``goahead/stopped/<route>``).
+- **Nothing is left hanging at the end.** When the crawl runs dry (``spider_idle``) with the
+  feed still "running" (its last page never came back, or came back unusable), the sitemap
+  posts held back for it are released; posts whose redirect was dropped as a duplicate are
+  reported if the URL they were sent to never answered; and a site where nothing at all
+  looked like Blogger is declared not a Blogger blog (exit status 1, one line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
+
+from goahead_crawler.blogger import identity
+from goahead_crawler.blogger.feed import MAX_FAILED_PAGES, FeedPage, SkippedEntry
+from goahead_crawler.blogger.identity import has_blogger_markup
+from goahead_crawler.blogger.pager import page_links
+from goahead_crawler.blogger.sitemap import MAX_ENTRIES, SitemapPage
+from goahead_crawler.middleware.blog_gate import BlogUnavailable, declare
+from goahead_crawler.middleware.failures import record_failure
+from goahead_crawler.middleware.scope_guard import OutOfScope
+from goahead_crawler.spiders.redirects import RedirectLedger
+
+if TYPE_CHECKING:
+    import scrapy
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+
+class Safeguards:
+    """Needs the spider's ``frontier``, ``discovery``, ``crawler``, ``logger`` and ``_stat``."""
+
+    redirects: RedirectLedger
+    resumed = False  # a --resume job carrying on (its discovery ran in an earlier process)
+
+    def _stalled(self: Any, route: str, why: str) -> None:
+        self._stat(f"stopped/{route}")
+        self.logger.warning("Stopped %s: %s", route, why)
+
+    def _unless_stalled(self: Any, route: str, following: int | None, new: int, url: str
+                        ) -> int | None:
+        """The next page of ``route`` (None: no more), unless ``url`` brought ``new == 0``."""
+        if following is not None and not new:
+            self._stalled(route, f"page {url} brought nothing not seen before")
+            return None
+        return following
+
+    def _unseen(self: Any, page: FeedPage) -> int:
+        """How many posts a feed page names that no source has named yet (its progress)."""
+        named = [e.url for e in page.entries if e.url] + [s.url for s in page.skipped if s.url]
+        return sum(1 for url in named if self.frontier.is_new(url))
+
+    def _feed_pages_lost(self: Any) -> bool:
+        """One more feed page lost; past :data:`MAX_FAILED_PAGES` in a row, stop paging."""
+        self.discovery.feed_failed_pages += 1
+        if self.discovery.feed_failed_pages < MAX_FAILED_PAGES:
+            return False
+        self._stalled("feed", f"{self.discovery.feed_failed_pages} pages in a row failed; its"
+                              f" total ({self.discovery.feed_total}) is not trusted")
+        return True
+
+    def _looks_like_blogger(self: Any, response: Response) -> bool:
+        """The home page, when feed and sitemap are gone: Blogger markup or post links, or
+        no walk (and, if nothing else turns up, the not-a-Blogger-blog verdict)."""
+        if not (has_blogger_markup(response.body)
+                or page_links(response.body, response.url, self.root).posts):
+            self.logger.info("No Blogger markup and no post links on %s", response.url)
+            return False
+        self.discovery.blogger_seen = True
+        self.logger.warning("No feed and no sitemap: walking the blog's HTML pages")
+        return True
+
+    def _reported_elsewhere(self: Any, failure: Failure) -> bool:
+        """A post request turned away because there is no blog (the gate says so once), or
+        sent round too many redirects (recorded here: FailureLog does not see it)."""
+        if failure.check(BlogUnavailable):
+            return True
+        hops = failure.request.meta.get("redirect_urls")
+        if hops and failure.check(IgnoreRequest) and not failure.check(OutOfScope):
+            self._lost(hops[0], str(failure.value))
+            return True
+        return False
+
+    def _refused(self: Any, url: str, source: str, reason: str) -> None:
+        """A post the ``source`` names that the crawl's scope refuses: a failure, with why."""
+        self._stat("posts/failed")
+        self._stat("scope/refused_discovered")
+        record_failure(self.crawler.stats, url, f"named by the {source}, not fetched: {reason}")
+        self.logger.error("Not fetched (named by the %s): %s: %s", source, url, reason)
+
+    def _lost(self: Any, url: str, reason: str) -> None:
+        self._stat("posts/failed")
+        record_failure(self.crawler.stats, url, reason)
+        self.logger.error("Could not fetch %s: %s", url, reason)
+
+    def _skipped_entries(self: Any, page: FeedPage, url: str) -> Iterator[scrapy.Request]:
+        """Entries of unexpected shape (and posts with no link): named in a warning, and
+        their page fetched without them when they had a link."""
+        odd = page.skipped + [SkippedEntry(repr(e.post_id), "no link to its post")
+                              for e in page.entries if not e.url]
+        for skipped in odd:
+            self._stat("feed/entries_skipped")
+            self.logger.warning("Feed entry %s skipped (%s) on %s%s", skipped.name,
+                                skipped.reason, url,
+                                "; its page is fetched without it" if skipped.url else "")
+            if skipped.url:
+                yield from self._schedule(skipped.url, "feed")
+
+    def _check_sitemap(self: Any, response: Response, page: SitemapPage, over: int) -> None:
+        """Past the protocol's cap, nested indexes, URLs off the blog: reported, not read."""
+        if over:
+            self._stat("sitemap/over_cap", over)
+            self._stalled("sitemap", f"{response.url} lists {MAX_ENTRIES + over:,} URLs; the"
+                                     f" first {MAX_ENTRIES:,} were read, {over:,} left out")
+        if page.sitemaps and not response.meta.get("goahead_index"):
+            self._stalled("sitemap", f"{response.url} is an index inside an index; Blogger's"
+                                     f" sitemaps are one level, its {len(page.sitemaps)}"
+                                     " sitemaps are not read")
+            page.sitemaps = []
+        for url in page.offsite:
+            self._refused(url, "sitemap", self.scope.refusal(url) or "not on the blog")
+
+    def _charset_detected(self: Any, url: str, note: str) -> None:
+        if note:
+            self._stat("decode/detected")
+            self.logger.warning("Charset of %s: %s", url, note)
+
+    # -- signals ---------------------------------------------------------------------------
+    def request_dropped(self: Any, request: scrapy.Request, **_: Any) -> None:
+        """A redirect hop the scheduler dropped as a duplicate of a URL already requested."""
+        hops = request.meta.get("redirect_urls")
+        if hops and request.callback == self.parse_post:
+            self.redirects.dropped([self.frontier.key(u) for u in hops],
+                                   self.frontier.key(request.url))
+
+    def spider_idle(self: Any) -> None:
+        """Nothing in flight: finish what was left hanging, or say why there was no blog."""
+        requests = list(self._unfinished_discovery())
+        if requests:
+            for request in requests:
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
+        for url, reason in self.redirects.unresolved():
+            self._lost(url, reason)
+        if self._nothing_like_blogger():
+            problem = declare(self.crawler, identity.NOT_BLOGGER)
+            self.logger.info("%s: %s", self.root, problem)
+            raise CloseSpider(f"blog_{identity.NOT_BLOGGER}")
+
+    def _unfinished_discovery(self: Any) -> Iterator[scrapy.Request]:
+        if self.discovery.feed_state == "running":
+            self.logger.warning("The posts feed never finished; releasing the %d sitemap posts"
+                                " held back for it", len(self.frontier.held))
+            self._stat("feed/unfinished")
+            yield from self._feed_finished("done")
+        if self.discovery.sitemap_state == "pending":  # its request was dropped or lost
+            self.discovery.sitemap_state = "off"
+            yield from self._maybe_start_pager()
+
+    def _nothing_like_blogger(self: Any) -> bool:
+        """No Blogger feed, no post or page found by any route, no Blogger markup seen, in
+        a blog's first crawl (a re-crawl or a resumed job has archived it before)."""
+        if self.previous is not None or self.resumed:
+            return False
+        stats = self.crawler.stats
+        found = sum(v for k, v in stats.get_stats().items()
+                    if k.startswith(("goahead/found/", "goahead/archived/"))
+                    and isinstance(v, int))
+        return not (self.discovery.blogger_seen or found
+                    or stats.get_value("goahead/posts/failed"))
+

@@ -1,0 +1,374 @@
+"""A hostile (or merely broken) server for whole-crawl tests: one scenario per attack.
+
+Each scenario is the sample blog (:mod:`sampleblog`: real post pages, feeds, sitemaps) with a
+few routes answering first, the way a hostile or broken server would. The server binds
+127.0.0.1 port 0 and logs every request it answers, so a test asserts request counts as the
+server saw them; scenarios that redirect elsewhere get a second server on the same IP (another
+"service" on the machine) whose log shows whether the crawler went there.
+
+    with serve("endless-feed") as site:
+        run_goahead("crawl", site.url, ...)
+        assert len(site.requests()) < 40
+
+Stdlib only (``http.server``), like the sample blog.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from sampleblog import routes
+from sampleblog.content import load_blog
+from sampleblog.site import BlogSite, SiteOptions
+
+HTML = "text/html; charset=UTF-8"
+XML = "application/xml; charset=UTF-8"
+JSON = "application/json; charset=UTF-8"
+TEXT = "text/plain; charset=UTF-8"
+ALLOW_ALL = b"User-agent: *\nAllow: /\n"
+HUGE_TOTAL = 10**9
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = HTML
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0  # seconds before the answer starts (a slow server)
+
+
+@dataclass
+class Ctx:
+    """What a scenario's routes see: the blog behind them and where the servers are."""
+
+    site: BlogSite
+    base: str  # this server, http://127.0.0.1:PORT
+    other: str  # a second server on the same IP (another service)
+
+    def blog(self, path: str, params: dict[str, str] | None = None) -> Reply:
+        """What the sample blog itself answers (gzip is the server's business here)."""
+        got = routes.dispatch(routes.Request(self.site, self.base, path, params or {}))
+        return Reply(got.status, got.body, got.content_type, list(got.headers))
+
+    @property
+    def posts(self) -> list:
+        return self.site.posts
+
+
+Route = Callable[[Ctx, str, dict[str, str]], Reply | None]
+SCENARIOS: dict[str, tuple[Route, SiteOptions]] = {}
+
+
+def scenario(name: str, **options: object) -> Callable[[Route], Route]:
+    def register(route: Route) -> Route:
+        SCENARIOS[name] = (route, SiteOptions(**options))  # type: ignore[arg-type]
+        return route
+
+    return register
+
+
+def _json(doc: dict) -> Reply:
+    return Reply(body=json.dumps(doc).encode(), content_type=JSON)
+
+
+def _feed_doc(ctx: Ctx, params: dict[str, str]) -> dict:
+    """The blog's real first feed page as JSON (a dict to mutate)."""
+    query = {**params, "alt": "json", "start-index": "1"}
+    return json.loads(ctx.blog("/feeds/posts/default", query).body)
+
+
+# -- 1. scope ------------------------------------------------------------------------------
+@scenario("redirect-other-port")
+def redirect_other_port(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The newest post redirects to the same IP on another port (another service)."""
+    if path == ctx.posts[0].path:
+        return Reply(302, headers=[("Location", ctx.other + path)])
+    return None
+
+
+@scenario("redirect-loop")
+def redirect_loop(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Two posts redirect to each other, forever."""
+    first, second = ctx.posts[0].path, ctx.posts[1].path
+    if path in (first, second):
+        return Reply(301, headers=[("Location", ctx.base + (second if path == first else first))])
+    return None
+
+
+@scenario("moved")
+def moved(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Every URL redirects to the same path at another address (a custom domain)."""
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return Reply(301, headers=[("Location", ctx.other + path + ("?" + query if query else ""))])
+
+
+@scenario("feed-links-elsewhere")
+def feed_links_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The feed names a post on another port of the same IP as one of the blog's posts."""
+    if path == "/feeds/posts/default" and params.get("alt") == "json":
+        doc = _feed_doc(ctx, params)
+        for link in doc["feed"]["entry"][0]["link"]:
+            if link["rel"] == "alternate":
+                link["href"] = ctx.other + urlsplit(link["href"]).path
+        return _json(doc)
+    return None
+
+
+# -- 2. discovery loops --------------------------------------------------------------------
+@scenario("endless-feed")
+def endless_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Every start-index answers the same entries, and the total says a billion."""
+    if path == "/feeds/posts/default":
+        doc = _feed_doc(ctx, {})
+        doc["feed"]["openSearch$totalResults"] = {"$t": str(HUGE_TOTAL)}
+        doc["feed"]["openSearch$startIndex"] = {"$t": params.get("start-index", "1")}
+        return _json(doc)
+    return None
+
+
+@scenario("lying-total")
+def lying_total(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The total says a billion; every page after the first is an error, JSON and Atom."""
+    if path != "/feeds/posts/default":
+        return None
+    if params.get("start-index", "1") != "1":
+        return Reply(500, b"Internal Server Error", TEXT)
+    doc = _feed_doc(ctx, params)
+    doc["feed"]["openSearch$totalResults"] = {"$t": str(HUGE_TOTAL)}
+    return _json(doc) if params.get("alt") == "json" else Reply(500, b"", TEXT)
+
+
+@scenario("endless-pager", feeds="off", sitemap=False)
+def endless_pager(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """No feed, no sitemap; "Older posts" leads on forever to pages of the same posts."""
+    if path == "/robots.txt":
+        return Reply(body=ALLOW_ALL, content_type=TEXT)
+    if path in ("/", "/search"):
+        page = int(params.get("page", "0"))
+        older = f'<a class="blog-pager-older-link" href="/search?page={page + 1}">Older</a>'
+        body = ctx.blog("/").body.replace(b"</body>", older.encode() + b"</body>")
+        return Reply(body=body)
+    return None
+
+
+@scenario("huge-sitemap", feeds="off")
+def huge_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """One sitemap file of 60,000 URLs (the protocol allows 50,000)."""
+    if path == "/sitemap.xml":
+        rows = "".join(f"<url><loc>{ctx.base}/2020/01/post-{i}.html</loc></url>"
+                       for i in range(60_000))
+        body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
+                f'"http://www.sitemaps.org/schemas/sitemap/0.9">{rows}</urlset>')
+        return Reply(body=body.encode(), content_type=XML)
+    return None
+
+
+@scenario("endless-sitemap-index", feeds="off")
+def endless_sitemap_index(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Each sitemap "page" is an index naming the next one, forever."""
+    if path == "/sitemap.xml":
+        following = int(params.get("page", "0")) + 1
+        body = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
+                '"http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+                f"<loc>{ctx.base}/sitemap.xml?page={following}</loc></sitemap></sitemapindex>")
+        return Reply(body=body.encode(), content_type=XML)
+    return None
+
+
+@scenario("endless-comments")
+def endless_comments(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """A post counts a million comments; its comments feed repeats one page forever."""
+    newest = next(p for p in ctx.posts if p.comments)
+    if path == "/feeds/posts/default" and params.get("alt") == "json":
+        doc = _feed_doc(ctx, params)
+        for entry in doc["feed"]["entry"]:
+            if entry["id"]["$t"].endswith(newest.post_id):
+                entry["thr$total"] = {"$t": str(10**6)}
+        return _json(doc)
+    if path == f"/feeds/{newest.post_id}/comments/default":
+        got = ctx.blog(path, {**params, "start-index": "1"})
+        doc = json.loads(got.body)
+        doc["feed"]["openSearch$totalResults"] = {"$t": str(HUGE_TOTAL)}
+        doc["feed"]["openSearch$startIndex"] = {"$t": params.get("start-index", "1")}
+        return _json(doc)
+    return None
+
+
+# -- 4. feed entries of unexpected shape ---------------------------------------------------
+ODD_SHAPES: list[Callable[[dict], None]] = [
+    lambda e: e.__setitem__("category", "news"),  # a string, not a list
+    lambda e: e.__setitem__("author", {"name": {"$t": "An Object"}}),  # an object, not a list
+    lambda e: e.__setitem__("thr$total", 7),  # a number, not {"$t": "7"}
+    lambda e: e["id"].__setitem__("$t", 12345),  # a number, not a tag string
+    lambda e: e.__setitem__("link", [link for link in e["link"] if link["rel"] != "alternate"]),
+    lambda e: e.update(title=None, published=None, content={"$t": None}),  # nulls
+]
+
+
+@scenario("odd-feed-entries")
+def odd_feed_entries(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Each of the six entries has one field of an unexpected shape; the total is a number."""
+    if path == "/feeds/posts/default" and params.get("alt") == "json":
+        doc = _feed_doc(ctx, params)
+        for entry, mutate in zip(doc["feed"]["entry"], ODD_SHAPES, strict=False):
+            mutate(entry)
+        doc["feed"]["openSearch$totalResults"] = len(doc["feed"]["entry"])
+        return _json(doc)
+    return None
+
+
+# -- 5. charset ----------------------------------------------------------------------------
+@scenario("thai-mislabelled")
+def thai_mislabelled(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The newest post is written in windows-874 (TIS-620) but labelled UTF-8."""
+    if path == ctx.posts[0].path:
+        page = ctx.blog(path, params)
+        page.body = page.body.decode("utf-8").encode("cp874", errors="xmlcharrefreplace")
+        return page
+    return None
+
+
+# -- 6. not a Blogger blog, slow blog ------------------------------------------------------
+@scenario("not-blogger", feeds="off", sitemap=False)
+def not_blogger(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """An ordinary web site: a home page with links, no feeds, no sitemap, no Blogger markup."""
+    if path == "/robots.txt":
+        return Reply(body=ALLOW_ALL, content_type=TEXT)
+    if path == "/":
+        return Reply(body=b"<!DOCTYPE html><title>Shop</title><h1>Welcome to the shop</h1>"
+                          b'<a href="/about">About</a> <a href="/2024/01/">Offers</a>')
+    return Reply(404, b"<title>Not Found</title>Not found")
+
+
+@scenario("slow")
+def slow(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Every post page takes two seconds to start answering."""
+    got = ctx.blog(path, params)
+    if path.endswith(".html"):
+        got.delay = 2.0
+    return got
+
+
+@scenario("private", access="private")
+@scenario("removed", access="removed")
+def blogger_says_no(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The sample blog's own faults: a private blog, a removed blog (``SiteOptions.access``)."""
+    return None
+
+
+# -- the server ----------------------------------------------------------------------------
+LogRow = tuple[str, str, int]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, app: Callable[[str, dict[str, str]], Reply]) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.app = app
+        self.log: list[LogRow] = []
+        self.lock = threading.Lock()
+
+    @property
+    def base(self) -> str:
+        return "http://{}:{}".format(*self.server_address[:2])
+
+    def requests(self) -> list[LogRow]:
+        with self.lock:
+            return list(self.log)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Quiet: a crawler that hangs up (a stop, a timeout) is not the test's failure."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        split = urlsplit(self.path)
+        params: dict[str, str] = {}
+        for key, value in parse_qsl(split.query, keep_blank_values=True):
+            params.setdefault(key, value)
+        reply = self.server.app(split.path or "/", params)
+        with self.server.lock:
+            self.server.log.append(("GET", self.path, reply.status))
+        time.sleep(reply.delay)
+        body = reply.body
+        if body and "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body, mtime=0)
+            reply.headers.append(("Content-Encoding", "gzip"))
+        try:
+            self.send_response(reply.status)
+            for name, value in [("Content-Type", reply.content_type), *reply.headers]:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the crawler hung up (a stop)
+            pass
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: requests are in the server's log."""
+
+
+@dataclass
+class HostileSite:
+    url: str  # the blog's root URL
+    other_url: str  # another service on the same IP
+    site: BlogSite
+    _main: _Server
+    _other: _Server
+
+    @property
+    def posts(self) -> list:
+        """The blog's posts, newest first (scenarios pick theirs from the front)."""
+        return self.site.posts
+
+    def requests(self) -> list[LogRow]:
+        return self._main.requests()
+
+    def other_requests(self) -> list[LogRow]:
+        return self._other.requests()
+
+
+def _other_service(path: str, params: dict[str, str]) -> Reply:
+    return Reply(body=b"<html><title>Admin</title><body><p>Another service's secret page."
+                      b"</p></body></html>")
+
+
+@contextmanager
+def serve(name: str, n_posts: int = 6) -> Iterator[HostileSite]:
+    """Serve scenario ``name`` (see :data:`SCENARIOS`) over a sample blog of ``n_posts``."""
+    route, options = SCENARIOS[name]
+    site = BlogSite(load_blog("goahead", n_posts), options)
+    other = _Server(_other_service)
+    holder: dict[str, Ctx] = {}
+
+    def app(path: str, params: dict[str, str]) -> Reply:
+        ctx = holder["ctx"]
+        with site.lock:
+            return route(ctx, path, params) or ctx.blog(path, params)
+
+    main = _Server(app)
+    holder["ctx"] = Ctx(site, main.base, other.base)
+    threads = [threading.Thread(target=s.serve_forever, args=(0.05,), daemon=True)
+               for s in (main, other)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield HostileSite(main.base + "/", other.base + "/", site, main, other)
+    finally:
+        for server in (main, other):
+            server.shutdown()
+            server.server_close()

@@ -1,0 +1,256 @@
+"""Whole crawls against hostile and broken servers (``tests/hostile.py``): whatever a server
+sends, the crawl is bounded, what it refuses or loses is reported, and a site with no blog
+to archive is one line on stderr and exit status 1 (issue 13).
+
+Request counts are the server's own log.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.conftest import ROOT, run_goahead, run_row
+from tests.hostile import HostileSite, serve
+
+pytestmark = pytest.mark.crawl
+
+
+@dataclass
+class Crawl:
+    returncode: int
+    stdout: str
+    stderr: str
+    db: Path
+    requests: list[tuple[str, str, int]]  # (method, path?query, status) the blog answered
+    other: list[tuple[str, str, int]]  # what another service on the same IP answered
+    site: HostileSite
+
+    def paths(self, prefix: str = "") -> list[str]:
+        return [path for _, path, _ in self.requests if path.startswith(prefix)]
+
+    def run(self) -> dict:
+        return run_row(self.db)
+
+    def stats(self) -> dict:
+        return json.loads(self.run()["stats"])
+
+    def failures(self) -> list[dict]:
+        return json.loads(self.stats().get("goahead/failures") or "[]")
+
+    def stored(self, kind: str = "post") -> set[str]:
+        with sqlite3.connect(self.db) as conn:
+            return {r[0] for r in conn.execute("select post_id from posts where kind = ?",
+                                               (kind,))}
+
+    def post_ids(self) -> set[str]:
+        return {p.post_id for p in self.site.posts}
+
+
+def crawl(tmp_path: Path, scenario: str, *flags: str, n_posts: int = 6) -> Crawl:
+    """A crawl of the hostile server; --no-images: it has no image host (its posts name
+    Blogger's real ones, which cannot be reached from a test)."""
+    with serve(scenario, n_posts) as site:
+        done = run_goahead("crawl", site.url, "--db", str(tmp_path / "archive.db"),
+                           "--warc-dir", str(tmp_path / "warcs"), "--delay", "0",
+                           "--concurrency", "8", "--no-progress", "--no-images", *flags,
+                           timeout=240)
+        return Crawl(done.returncode, done.stdout, done.stderr, tmp_path / "archive.db",
+                     site.requests(), site.other_requests(), site)
+
+
+def one_line(c: Crawl) -> str:
+    """The crawl's whole stderr, which must be one line."""
+    lines = c.stderr.strip().splitlines()
+    assert len(lines) == 1, c.stderr[-3000:]
+    assert lines[0].startswith("Error: "), lines
+    return lines[0]
+
+
+# -- 1. scope: refused and lost posts are failures, with the reason --------------------------
+def test_a_redirect_to_another_port_is_refused_and_reported(tmp_path: Path) -> None:
+    c = crawl(tmp_path, "redirect-other-port")
+    assert c.other == []  # not the page, not its robots.txt
+    moved = c.site.posts[0]
+    (failure,) = c.failures()
+    assert failure["url"].endswith(moved.path)
+    assert "is not the blog's" in failure["error"]
+    assert c.returncode == 1
+    assert moved.post_id not in c.stored()
+    assert c.stored() == c.post_ids() - {moved.post_id}
+    listed = run_goahead("runs", "--db", str(c.db), "--failures")
+    assert moved.path in listed.stdout
+    assert "is not the blog's" in listed.stdout
+
+
+def test_a_feed_entry_off_the_blog_is_refused_and_reported(tmp_path: Path) -> None:
+    c = crawl(tmp_path, "feed-links-elsewhere")
+    assert c.other == []
+    (failure,) = c.failures()
+    assert failure["error"].startswith("named by the feed, not fetched")
+    assert c.returncode == 1
+    assert c.stats()["goahead/posts/failed"] == 1
+
+
+def test_a_redirect_loop_is_reported_for_each_post(tmp_path: Path) -> None:
+    c = crawl(tmp_path, "redirect-loop")
+    looped = {p.path for p in c.site.posts[:2]}
+    assert c.returncode == 1
+    failures = c.failures()
+    assert {f["url"].split("/", 3)[3] for f in failures} == {p[1:] for p in looped}
+    assert all(f["error"].startswith("redirect loop: ") for f in failures)
+    assert c.stored() == c.post_ids() - {p.post_id for p in c.site.posts[:2]}
+    assert len(c.paths()) < 20
+    assert "redirect loop" in run_goahead("runs", "--db", str(c.db), "--failures").stdout
+
+
+# -- 2. every discovery loop stops on no progress -------------------------------------------
+def test_a_feed_that_repeats_itself_is_read_twice(tmp_path: Path) -> None:
+    """Same entries at every start-index, a total of 10^9 (before: 767 requests in 30 s)."""
+    c = crawl(tmp_path, "endless-feed")
+    assert len(c.paths("/feeds/posts/")) == 2
+    assert c.stats()["goahead/stopped/feed"] == 1
+    assert "Stopped feed" in c.stderr
+    assert c.stored() == c.post_ids()
+    assert c.returncode == 0
+
+
+def test_a_lying_total_behind_failing_pages_stops_after_three(tmp_path: Path) -> None:
+    """10^9 said, every page after the first an error (before: 1,154 requests in 30 s)."""
+    c = crawl(tmp_path, "lying-total")
+    feed = c.paths("/feeds/posts/")
+    assert len(feed) == 1 + 3 * 8  # three lost pages, each JSON then Atom, 4 tries each
+    assert c.stats()["goahead/stopped/feed"] == 1
+    assert c.stored() == c.post_ids()
+
+
+def test_an_endless_older_posts_chain_stops_at_the_first_page_with_nothing_new(
+        tmp_path: Path) -> None:
+    """No feed, no sitemap, "Older posts" forever (before: 671 requests in 30 s)."""
+    c = crawl(tmp_path, "endless-pager")
+    assert c.paths("/search") == ["/search?page=1"]
+    assert c.stats()["goahead/stopped/pager"] >= 1
+    assert c.stored() == c.post_ids()
+    assert len(c.requests) < 25
+
+
+def test_a_sitemap_over_the_protocol_cap_is_read_to_50000_and_the_rest_reported(
+        tmp_path: Path) -> None:
+    c = crawl(tmp_path, "huge-sitemap", "--max-posts", "3")
+    stats = c.stats()
+    assert stats["goahead/sitemap/over_cap"] == 10_000
+    assert "lists 60,000 URLs; the first 50,000 were read, 10,000 left out" in c.stderr
+    assert len(c.paths("/2020/")) == 3
+    assert len(c.requests) < 15
+
+
+def test_a_sitemap_index_inside_an_index_is_not_followed(tmp_path: Path) -> None:
+    """Each sitemap "page" an index of the next (before: 601 requests in 30 s)."""
+    c = crawl(tmp_path, "endless-sitemap-index")
+    assert c.paths("/sitemap.xml") == ["/sitemap.xml", "/sitemap.xml?page=1"]
+    assert c.stats()["goahead/stopped/sitemap"] == 1
+
+
+def test_a_comments_feed_that_repeats_itself_is_read_twice(tmp_path: Path) -> None:
+    """A million comments counted, one page served for every start-index (before: 621
+    requests in 30 s)."""
+    c = crawl(tmp_path, "endless-comments")
+    assert len(c.paths("/feeds/") ) - len(c.paths("/feeds/posts/")) == 2
+    assert c.stats()["goahead/stopped/comments"] == 1
+    assert c.returncode == 0
+
+
+# -- 4. feed entries of unexpected shape ----------------------------------------------------
+def test_feed_entries_of_unexpected_shape_lose_no_post(tmp_path: Path) -> None:
+    """category a string, author an object, thr$total and the total numbers, id.$t a
+    number, a missing link, nulls: 6 of 6 posts stored (before: 0 of 6, a traceback)."""
+    c = crawl(tmp_path, "odd-feed-entries")
+    assert c.returncode == 0, c.stderr[-3000:]
+    assert c.stored() == c.post_ids()
+    assert c.stats()["goahead/feed/entries_skipped"] == 2  # the number id, the missing link
+    assert "Feed entry 12345 skipped (not a Blogger entry id" in c.stderr
+    assert "skipped (no link to its post)" in c.stderr
+    assert "Traceback" not in c.stderr
+
+
+# -- 5. a mislabelled charset ---------------------------------------------------------------
+def test_a_thai_page_labelled_utf8_is_decoded_by_detection_and_flagged(tmp_path: Path) -> None:
+    c = crawl(tmp_path, "thai-mislabelled")
+    post = c.site.posts[0]
+    with sqlite3.connect(c.db) as conn:
+        (text,) = conn.execute("select text from posts where post_id = ?",
+                               (post.post_id,)).fetchone()
+    assert "\ufffd" not in text
+    assert post.expected_text.split("\n\n")[0] in text
+    assert c.stats()["goahead/decode/detected"] == 1
+    assert f"{post.path}: decoded as cp874, not the declared utf-8" in c.stderr
+
+
+# -- 6. no blog there: one line, exit 1 -----------------------------------------------------
+@pytest.mark.parametrize(("scenario", "says", "most"), [
+    ("private", "the blog is private", 1),
+    ("removed", "Blogger says this blog was removed", 1),
+    ("not-blogger", "not a Blogger blog", 6),
+    ("moved", "the blog redirects to http://127.0.0.1:", 1),
+])
+def test_no_blog_there_is_one_line(tmp_path: Path, scenario: str, says: str, most: int) -> None:
+    c = crawl(tmp_path, scenario)
+    assert says in one_line(c)
+    assert c.returncode == 1
+    assert len(c.requests) <= most
+    assert c.run()["status"].startswith("blog_")
+    assert c.stdout == ""
+    assert c.other == []
+
+
+def test_an_unreachable_host_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = run_goahead("crawl", f"http://127.0.0.1:{port}/", "--db", str(tmp_path / "a.db"),
+                       "--warc-dir", str(tmp_path / "w"), "--no-progress")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"Error: http://127.0.0.1:{port}/: cannot reach the blog"
+                                   " (connection refused); nothing was archived")
+
+
+# -- 3. the first SIGTERM stops a crawl cleanly --------------------------------------------
+def test_the_first_sigterm_stops_a_slow_crawl_cleanly(tmp_path: Path) -> None:
+    """Post pages take 2 s, requests are 5 s apart: the downloader holds several behind the
+    delay (before: 38.5 s from SIGTERM to exit; now about 3 s)."""
+    with serve("slow", 20) as site:
+        crawl_process = subprocess.Popen(
+            [sys.executable, "-m", "goahead_crawler", "crawl", site.url, "--db",
+             str(tmp_path / "archive.db"), "--warc-dir", str(tmp_path / "warcs"), "--delay",
+             "5", "--concurrency", "2", "--no-progress"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not any(p.startswith("/feeds/") for _, p, _ in site.requests()):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        time.sleep(1)  # the feed's posts are scheduled, queued behind the delay
+        crawl_process.send_signal(signal.SIGTERM)
+        stopped = time.monotonic()
+        try:
+            crawl_process.communicate(timeout=30)  # raises if the first signal were ignored
+        finally:
+            crawl_process.kill()
+            crawl_process.wait()
+        took = time.monotonic() - stopped
+    assert took < 25
+    c = Crawl(crawl_process.returncode, "", "", tmp_path / "archive.db", [], [], site)
+    assert c.run()["status"] == "shutdown"
+    assert c.stats()["goahead/stop/hurried"] == 1
+    for warc in (tmp_path / "warcs").glob("*.warc.gz"):
+        with warc.open("rb") as fh:
+            assert sum(1 for _ in ArchiveIterator(fh, check_digests="raise")) > 0

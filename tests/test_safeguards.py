@@ -1,0 +1,288 @@
+"""What the crawler does with what a server should not have sent, unit by unit (issue 13):
+feed entries of odd shape, loops that make no progress, redirects that go nowhere, blogs
+that are not there, settings that cannot work. Whole crawls are in test_hostile.py."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from scrapy import Request
+from scrapy.exceptions import CloseSpider, DontCloseSpider
+from scrapy.http import HtmlResponse, TextResponse
+
+from goahead_crawler import config
+from goahead_crawler.blogger import identity
+from goahead_crawler.blogger.feed import parse_feed
+from goahead_crawler.cli import cli
+from goahead_crawler.spiders.blogger import BloggerSpider
+from goahead_crawler.spiders.redirects import RedirectLedger
+from tests.conftest import goahead_crawler
+from tests.test_spider import FEEDS, ROOT, make_spider, sitemap_response, urlset
+
+FEED_URL = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+
+
+def feed_doc() -> dict:
+    return json.loads((FEEDS / "posts-page1.json").read_bytes())
+
+
+def feed_page(spider: BloggerSpider, doc: dict, start: int = 1) -> list:
+    request = spider._feed_request(start)
+    response = TextResponse(url=request.url, body=json.dumps(doc).encode(), encoding="utf-8",
+                            request=request)
+    return list(spider.parse_feed_page(response))
+
+
+# -- feed entries of unexpected shape -------------------------------------------------------
+def test_odd_shapes_are_read_where_the_meaning_is_plain() -> None:
+    doc = feed_doc()
+    first = doc["feed"]["entry"][0]
+    first["category"], first["author"] = "ข่าว", {"name": {"$t": "Somchai"}}
+    first["thr$total"] = 7
+    doc["feed"]["openSearch$totalResults"] = 3
+    page = parse_feed(json.dumps(doc).encode())
+    assert page.total == 3
+    assert not page.skipped
+    entry = page.entries[0]
+    assert (entry.labels, entry.author, entry.comment_count) == (["ข่าว"], "Somchai", 7)
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    (lambda e: e["id"].update({"$t": 12345}), "not a Blogger entry id"),
+    (lambda e: e.update(title=["a", "list"]), "expected text, found list"),
+    (lambda e: e.update(link="http://x/"), "link is a str"),
+    (lambda e: e.update(category=[1, 2]), "category is a list, not a list of objects"),
+])
+def test_an_entry_that_cannot_be_read_is_skipped_and_named(change, reason: str) -> None:
+    doc = feed_doc()
+    change(doc["feed"]["entry"][0])
+    page = parse_feed(json.dumps(doc).encode())
+    assert len(page.entries) == 1  # the other entry is kept
+    (skipped,) = page.skipped
+    assert reason in skipped.reason
+    assert skipped.name
+
+
+def test_a_skipped_entry_with_a_link_is_still_fetched_without_it() -> None:
+    spider = make_spider()
+    doc = feed_doc()
+    doc["feed"]["entry"][0]["id"]["$t"] = 12345
+    posts = {r.url: r for r in feed_page(spider, doc) if r.callback == spider.parse_post}
+    assert set(posts) == {f"{ROOT}2024/01/second.html", f"{ROOT}2024/01/blog-post_21.html"}
+    assert posts[f"{ROOT}2024/01/blog-post_21.html"].cb_kwargs["entry"] is None
+    assert spider.crawler.stats.get_value("goahead/feed/entries_skipped") == 1
+
+
+def test_held_sitemap_posts_are_released_when_the_feed_never_finishes() -> None:
+    spider = make_spider()
+    list(spider.parse_sitemap(sitemap_response(spider, urlset("2023/05/only-here.html"))))
+    spider.crawler.engine = _Engine()
+    with pytest.raises(DontCloseSpider):
+        spider.spider_idle()  # the feed is still "running": its last page never came back
+    assert [r.url for r in spider.crawler.engine.crawled] == [f"{ROOT}2023/05/only-here.html"]
+    assert spider.crawler.stats.get_value("goahead/feed/unfinished") == 1
+
+
+class _Engine:
+    def __init__(self) -> None:
+        self.crawled: list[Request] = []
+
+    def crawl(self, request: Request) -> None:
+        self.crawled.append(request)
+
+
+# -- loops that make no progress ------------------------------------------------------------
+def test_a_feed_page_with_nothing_new_ends_the_feed() -> None:
+    spider = make_spider()
+    doc = feed_doc()
+    doc["feed"]["openSearch$totalResults"] = {"$t": "1000000000"}
+    first = feed_page(spider, doc)
+    assert [r.meta["goahead_start"] for r in first if r.callback == spider.parse_feed_page] \
+        == [3]
+    again = feed_page(spider, doc, start=3)  # the same entries for start-index=3
+    assert [r for r in again if r.callback == spider.parse_feed_page] == []
+    assert spider.discovery.feed_state == "done"
+    assert spider.crawler.stats.get_value("goahead/stopped/feed") == 1
+
+
+def test_paging_follows_the_start_asked_for_not_the_one_echoed() -> None:
+    spider = make_spider()
+    doc = feed_doc()
+    doc["feed"]["openSearch$totalResults"] = {"$t": "1000"}
+    doc["feed"]["openSearch$startIndex"] = {"$t": "1"}  # a server that always says 1
+    following = [r for r in feed_page(spider, doc, start=151)
+                 if r.callback == spider.parse_feed_page]
+    assert following[0].meta["goahead_start"] == 153
+
+
+def test_a_listing_page_with_no_new_post_is_not_followed() -> None:
+    spider = make_spider()
+    spider.discovery.pager_started = True
+    html = (f"<a href='{ROOT}2024/01/a.html'>a</a><a href='{ROOT}2024/01/'>Jan</a>"
+            f"<a class='blog-pager-older-link' href='{ROOT}search?page=2'>Older</a>").encode()
+
+    def listing(url: str) -> list:
+        return list(spider.parse_listing(HtmlResponse(url=url, body=html, request=Request(url))))
+
+    first = listing(f"{ROOT}search?page=1")
+    assert {r.url for r in first} == {f"{ROOT}2024/01/a.html", f"{ROOT}2024/01/",
+                                      f"{ROOT}search?page=2"}
+    assert listing(f"{ROOT}search?page=2") == []
+    assert spider.crawler.stats.get_value("goahead/stopped/pager") == 1
+
+
+def test_a_comments_feed_page_with_no_new_comment_ends_it() -> None:
+    spider = make_spider()
+    body = json.dumps({"feed": {"openSearch$totalResults": {"$t": "99"}, "entry": [
+        {"id": {"$t": "tag:blogger.com,1999:blog-1.post-77"}, "content": {"$t": "hi"}}]}})
+    request = spider._comments_request("1", "9", 2, frozenset({"77"}))
+    response = TextResponse(url=request.url, body=body.encode(), encoding="utf-8",
+                            request=request)
+    out = list(spider.parse_comments_feed(response, **request.cb_kwargs))
+    assert [type(o).__name__ for o in out] == ["PostComments"]
+    assert spider.crawler.stats.get_value("goahead/stopped/comments") == 1
+
+
+def test_a_deletion_sweep_over_a_repeating_feed_deletes_nothing() -> None:
+    from goahead_crawler.spiders.incremental import PreviousRun
+
+    spider = make_spider()
+    spider.previous = PreviousRun(1, "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z",
+                                  live_posts={f"{ROOT}2023/01/archived.html"})
+    spider.sweep_seen = set()
+    doc = feed_doc()
+    doc["feed"]["openSearch$totalResults"] = {"$t": "1000"}
+
+    def sweep(start: int) -> list:
+        request = spider._sweep_request(start)
+        response = TextResponse(url=request.url, body=json.dumps(doc).encode(),
+                                encoding="utf-8", request=request)
+        return list(spider.parse_sweep(response))
+
+    assert [r.meta["goahead_start"] for r in sweep(1)] == [3]
+    assert sweep(3) == []  # the same posts again: no verdict on what is missing
+    assert spider.sweep_state == "done"
+    assert spider.crawler.stats.get_value("goahead/stopped/sweep") == 1
+    assert spider.crawler.stats.get_value("goahead/incremental/missing") is None
+
+
+# -- redirects that go nowhere --------------------------------------------------------------
+def test_a_redirect_loop_is_named_as_one() -> None:
+    ledger = RedirectLedger()
+    ledger.dropped(["a"], "b")
+    ledger.dropped(["b"], "a")
+    assert ledger.unresolved() == [("a", "redirect loop: a -> b -> a"),
+                                   ("b", "redirect loop: b -> a -> b")]
+    assert ledger.unresolved() == []  # each reported once
+
+
+def test_a_redirect_to_a_post_that_answered_is_no_loss() -> None:
+    ledger = RedirectLedger()
+    ledger.dropped(["old"], "new")
+    ledger.answer("new")
+    ledger.dropped(["x"], "gone")
+    assert ledger.unresolved() == [("x", "redirected to gone, which never answered with a page")]
+
+
+def test_a_post_url_off_the_blog_is_a_failure_not_a_request() -> None:
+    spider = make_spider()
+    assert list(spider._schedule("http://127.0.0.1:9999/2024/01/x.html", "feed")) == []
+    failures = json.loads(spider.crawler.stats.get_value("goahead/failures"))
+    assert failures[0]["url"] == "http://127.0.0.1:9999/2024/01/x.html"
+    assert "named by the feed, not fetched" in failures[0]["error"]
+    assert spider.crawler.stats.get_value("goahead/posts/failed") == 1
+
+
+# -- is there a blog? -----------------------------------------------------------------------
+def test_what_blogger_says_when_there_is_no_blog() -> None:
+    assert identity.is_login_redirect(
+        "https://www.blogger.com/blogin.g?blogspotURL=https://x.blogspot.com/&type=blog")
+    assert not identity.is_login_redirect("https://www.blogger.com/profile/1")
+    assert identity.says_removed(404, b"<title>Blog not found</title>")
+    assert identity.says_removed(404, b"Sorry, the blog at x.blogspot.com has been removed.")
+    assert not identity.says_removed(200, b"<title>Blog not found</title>")
+    assert not identity.says_removed(
+        404, b"Sorry, the page you were looking for in this blog does not exist.")
+    assert identity.moved_to("http://x.blogspot.com/robots.txt",
+                             "https://www.x.com/robots.txt") == "https://www.x.com/"
+    assert identity.moved_to("http://x.blogspot.com/a", "https://x.blogspot.com/a") is None
+    assert identity.moved_to("http://x.blogspot.com/a", "https://www.x.com/") is None
+    assert identity.has_blogger_markup(b"<meta content='blogger' name='generator'/>")
+    assert not identity.has_blogger_markup(b"<html><title>Shop</title></html>")
+
+
+def test_a_site_where_nothing_looked_like_blogger_closes_with_that_reason() -> None:
+    spider = make_spider()
+    for state in ("feed_state", "sitemap_state"):
+        setattr(spider.discovery, state, "off")
+    with pytest.raises(CloseSpider) as closed:
+        spider.spider_idle()
+    assert closed.value.reason == "blog_not_blogger"
+    assert "not a Blogger blog" in spider.crawler.stats.get_value("goahead/blog/problem")
+
+
+# -- settings that cannot work --------------------------------------------------------------
+@pytest.mark.parametrize(("setting", "value"), [
+    ("CONCURRENT_REQUESTS_PER_DOMAIN", 0), ("DOWNLOAD_DELAY", math.inf),
+    ("DOWNLOAD_DELAY", math.nan), ("DOWNLOAD_DELAY", -1), ("GOAHEAD_MAX_POSTS", -1),
+    ("GOAHEAD_FEED_PAGE_SIZE", 0), ("GOAHEAD_FEED_PAGE_SIZE", "x"), ("DOWNLOAD_TIMEOUT", 0),
+])
+def test_settings_that_cannot_work_are_refused(setting: str, value: object) -> None:
+    with pytest.raises(config.ConfigError, match=f"{setting} must be"):
+        config.validate({setting: value})
+    with pytest.raises(config.ConfigError):  # scrapy crawl -s ..., Scrapyd
+        BloggerSpider.from_crawler(goahead_crawler(BloggerSpider, **{setting: value}), url=ROOT)
+
+
+def test_good_settings_pass() -> None:
+    config.validate({"DOWNLOAD_DELAY": "0.5", "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
+                     "GOAHEAD_MAX_POSTS": 0})
+
+
+@pytest.mark.parametrize("flags", [
+    ["--concurrency", "0"], ["--delay", "inf"], ["--delay", "nan"], ["--delay", "-1"],
+    ["--max-posts", "-1"], ["--concurrency", "many"],
+])
+def test_crawl_flags_that_cannot_work_are_one_line_exit_2(flags: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["crawl", "https://x.blogspot.com/", *flags])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert result.output.startswith(f"Error: {flags[0]} must be")
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ("concurrency = 0", "concurrency must be a whole number of at least 1, not 0"),
+    ("delay = inf", "delay must be a finite number of seconds, 0 or more, not inf"),
+    ("delay = nan", "delay must be a finite number of seconds"),
+    ("delay = -0.5", "delay must be a finite number of seconds"),
+])
+def test_sites_file_values_that_cannot_work_are_one_line_exit_2(tmp_path: Path, line: str,
+                                                                 says: str) -> None:
+    sites = tmp_path / "sites.toml"
+    sites.write_text(f'[[site]]\nurl = "https://x.blogspot.com/"\n{line}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["crawl", "--sites", str(sites)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {sites} site #1: ")
+    assert says in result.output
+    assert result.output.count("\n") == 1
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("javascript:alert(1)", "not an http(s) blog URL"),
+    ("http://[::1", "Invalid IPv6 URL"),
+    ("http://127.0.0.1:99999/", "Port out of range"),
+    ("ftp://example.org/", "not an http(s) blog URL"),
+    ("data:text/html,<script>alert(1)</script>", "not an http(s) blog URL"),
+    ("http://user:secret@127.0.0.1:8080/", "credentials in the blog URL"),
+])
+def test_bad_blog_urls_are_one_line_exit_2(url: str, says: str) -> None:
+    result = CliRunner().invoke(cli, ["crawl", url])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("Error: ")
+    assert says in result.output
+    assert "secret" not in result.output  # a password is never echoed
