@@ -150,7 +150,7 @@ def test_a_sitemap_over_the_protocol_cap_is_read_to_50000_and_the_rest_reported(
     stats = c.stats()
     assert stats["goahead/sitemap/over_cap"] == 10_000
     assert "lists 60,000 URLs; the first 50,000 were read, 10,000 left out" in c.stderr
-    assert len(c.paths("/2020/")) == 3
+    assert len([p for p in c.paths("/2020/") if p.endswith(".html")]) == 3  # and /2020/01/
     assert len(c.requests) < 15
 
 

@@ -134,9 +134,10 @@ def make_wacz(
     :func:`archive.captures.page_captures`) become ``pages/pages.jsonl``; without them
     py-wacz guesses pages from the records. A damaged file goes in as a copy of its
     readable records; each damaged stretch and each body too large to inflate is
-    described in ``problems``. Returns ``out``. Raises :class:`WaczError` when py-wacz
-    fails, or matches fewer pages to records than it was given (it drops those with only
-    a note): no WACZ is left then."""
+    described in ``problems`` (and so are the pages whose records were in it). Returns
+    ``out``. Raises :class:`WaczError` when py-wacz fails, or, with no damage found,
+    matches fewer pages to records than it was given (it drops those with only a note):
+    no WACZ is left then."""
     try:
         from wacz.main import main as wacz_main
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -160,11 +161,15 @@ def make_wacz(
         code = wacz_main([*args, *inputs])
     if code:
         raise WaczError(f"wacz create failed with exit status {code}")
-    if listed and wacz_page_count(out) < len(listed):
-        found = wacz_page_count(out)
-        Path(out).unlink()
-        raise WaczError(f"only {found} of {len(listed)} pages matched a record in the WARC "
-                        "files; no WACZ written")
+    found = wacz_page_count(out) if listed else 0
+    if listed and found < len(listed):
+        if noted:  # their records were in the damage left out: said, not refused
+            noted.append(f"{len(listed) - found} of {len(listed)} pages left out of "
+                         "pages.jsonl: their records are damaged")
+        else:
+            Path(out).unlink()
+            raise WaczError(f"only {found} of {len(listed)} pages matched a record in the "
+                            "WARC files; no WACZ written")
     return Path(out)
 
 
