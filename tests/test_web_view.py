@@ -6,10 +6,7 @@ live images)."""
 from __future__ import annotations
 
 import asyncio
-import io
 import json
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -17,53 +14,20 @@ import pytest
 
 pytest.importorskip("datasette", reason="the serve extra is not installed")
 
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
-
-from archive.captures import record_capture
 from archive.connection import open_archive
-from archive.models import Capture, Post
+from archive.models import Post
 from archive.posts import delete_post, upsert_comments, upsert_post
 from goahead_crawler.web import plugin
 from goahead_crawler.web.article_html import reading_html
 from goahead_crawler.web.post_view import CSP
 from goahead_crawler.web.search_view import PAGE_SIZE, SearchForm, marked_html
 from tests.conftest import invoke_goahead
+from tests.warc_fixture import png, write_image_capture
 
 BLOG = "http://weave.example"
 PHOTO = "http://cdn.example/img/loom.png"
 GONE_PHOTO = "http://cdn.example/img/never-fetched.jpg"
 CLOTH_POSTS = 27  # more than one page of ผ้า hits
-
-
-def png() -> bytes:
-    """A real 1x1 PNG."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(
-        b"IEND", b"")
-
-
-def write_image_capture(db: Any, warcs: Path, url: str, body: bytes) -> None:
-    """One image response in a WARC file, and its row in the captures table."""
-    warcs.mkdir(exist_ok=True)
-    path = warcs / "test-00001.warc.gz"
-    with path.open("ab") as fh:
-        offset = fh.tell()
-        writer = WARCWriter(fh, gzip=True)
-        headers = StatusAndHeaders("200 OK", [("Content-Type", "image/png")],
-                                   protocol="HTTP/1.1")
-        record = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                           length=len(body), http_headers=headers)
-        writer.write_record(record)
-        length = fh.tell() - offset
-    record_capture(db, Capture(
-        url=url, status=200, warc_file=path.name, warc_offset=offset, warc_length=length,
-        digest=record.rec_headers.get_header("WARC-Payload-Digest"),
-        fetched_at="2024-03-01T00:00:00Z", content_type="image/png", site="cdn.example"))
 
 
 def cloth_post(n: int) -> Post:
@@ -150,6 +114,17 @@ def test_filters_are_passed_through(web: Client) -> None:
     bad = web.get("/archive/search.json", q="ผ้า", since="last week")
     assert bad.status_code == 400
     assert "not a date" in bad.json()["error"]
+
+
+def test_no_hit_with_filters_says_what_the_filters_hid(web: Client) -> None:
+    data = web.json("/archive/search.json", q="ผ้า", site="nowhere.example")
+    assert (data["total"], data["unfiltered"]) == (0, CLOTH_POSTS)
+    page = web.get("/archive/search", q="ผ้า", site="nowhere.example").text
+    assert "No posts from the site <q>nowhere.example</q>" in page
+    assert "loom.example, weave.example" in page
+    assert f"{CLOTH_POSTS} posts match</a>" in page
+    nothing = web.get("/archive/search", q="zzzqqq").text
+    assert "No post matches <q>zzzqqq</q>." in nothing
 
 
 def test_deleted_posts_only_when_asked_and_marked(web: Client) -> None:
@@ -264,5 +239,6 @@ def test_form_reads_arguments_and_writes_links() -> None:
 
 def test_reading_html_keeps_text_and_drops_what_runs() -> None:
     out = reading_html('lead <p onclick="x()">a<img src="http://c/i.jpg" srcset="y 2x"></p>'
-                       '<iframe src="http://evil/"></iframe>', lambda url: "/local")
-    assert out == '<div>lead <p>a<img src="/local" loading="lazy"></p></div>'
+                       '<iframe src="http://evil/"></iframe><p>\xa0</p><p> <br></p>tail<p>b<br>c</p>',
+                       lambda url: "/local")
+    assert out == '<div>lead <p>a<img src="/local"></p>tail<p>b<br>c</p></div>'

@@ -38,6 +38,18 @@ def _unexecutable(root: etree._Element) -> None:
         element.attrib.pop("srcset", None)
 
 
+def _drop_empty_paragraphs(root: etree._Element) -> None:
+    """Blogger's spacer paragraphs (``<p>&nbsp;</p>``, ``<p><br></p>``) open tall gaps
+    between paragraphs that already have margins; a paragraph with no text and nothing
+    but line breaks goes (its tail stays)."""
+    def blank(text: str | None) -> bool:
+        return not (text or "").replace("\xa0", " ").strip()
+
+    for p in list(root.iter("p")):
+        if blank(p.text) and all(child.tag == "br" and blank(child.tail) for child in p):
+            p.drop_tree()
+
+
 def _image_note(img: etree._Element, live: str) -> etree._Element:
     note = etree.Element("span", {"class": "goahead-missing-image"})
     note.text = f"[{_LIVE_ONLY}"
@@ -67,9 +79,9 @@ def reading_html(fragment: str, archived: Callable[[str], str | None]) -> str:
         local = archived(src)
         if local is not None:
             img.set("src", local)
-            img.set("loading", "lazy")
         else:
             img.getparent().replace(img, _image_note(img, src))
+    _drop_empty_paragraphs(root)
     for link in root.iter("a"):
         if link.get("href", "").startswith(("http://", "https://")):
             link.set("rel", "noopener noreferrer nofollow")

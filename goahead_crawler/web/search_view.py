@@ -111,6 +111,7 @@ class Results:
     hits: list[HitView] = field(default_factory=list)
     error: str | None = None
     hint: str | None = None
+    unfiltered: int | None = None  # with no hit: how many posts match without the filters
 
     @property
     def pages(self) -> int:
@@ -137,6 +138,8 @@ class Results:
                                 "hits": [hit.to_dict() for hit in self.hits]}
         if self.error is not None:
             data.update(error=self.error, hint=self.hint)
+        if self.unfiltered is not None:
+            data["unfiltered"] = self.unfiltered
         return data
 
 
@@ -157,4 +160,7 @@ def run_search(db: Database, form: SearchForm, database: str) -> Results:
         return results
     results.hits = [HitView(hit, post_path(database, hit.blog_id, hit.post_id))
                     for hit in hits]
+    if not results.total and (form.filters() or form.whole_word):
+        results.unfiltered = archive_search.count(db, form.q,
+                                                  include_deleted=form.include_deleted)
     return results
