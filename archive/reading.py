@@ -1,4 +1,4 @@
-"""What a reader of the archive sees of one post, and the choices a search form offers.
+"""What a reader of the archive sees of one post, and the sites a search form offers.
 
 Reads only: the web view's post page and search form call these (``archive/`` owns SQL).
 """
@@ -12,8 +12,6 @@ from typing import Any
 from sqlite_utils import Database
 
 from .posts import post_versions
-
-CHOICES_LIMIT = 300  # labels and authors offered in a form, the most used first
 
 
 @dataclass
@@ -50,27 +48,6 @@ def captured_urls(db: Database, urls: list[str]) -> set[str]:
     return {row[0] for row in rows}
 
 
-@dataclass
-class Choices:
-    """Values a search form can offer: every site and language, the most used labels and
-    authors (at most :data:`CHOICES_LIMIT` each)."""
-
-    sites: list[str]
-    languages: list[str]
-    labels: list[str]
-    authors: list[str]
-
-
-def _column(db: Database, sql: str) -> list[str]:
-    return [row[0] for row in db.execute(sql) if row[0]]
-
-
-def choices(db: Database) -> Choices:
-    return Choices(
-        sites=_column(db, "SELECT DISTINCT site FROM posts ORDER BY site"),
-        languages=_column(db, "SELECT DISTINCT language FROM posts ORDER BY language"),
-        labels=_column(db, "SELECT value FROM posts, json_each(posts.labels)"
-                           f" GROUP BY value ORDER BY count(*) DESC, value LIMIT {CHOICES_LIMIT}"),
-        authors=_column(db, "SELECT author FROM posts GROUP BY author"
-                            f" ORDER BY count(*) DESC, author LIMIT {CHOICES_LIMIT}"),
-    )
+def sites(db: Database) -> list[str]:
+    """Every site with a post (read from the (site, published_utc) index, not the rows)."""
+    return [row[0] for row in db.execute("SELECT DISTINCT site FROM posts ORDER BY site")]

@@ -139,6 +139,11 @@ def test_deleted_posts_only_when_asked_and_marked(web: Client) -> None:
     assert "deleted 2024-05-01" in page
 
 
+def test_a_hit_label_narrows_the_search(web: Client) -> None:
+    page = web.get("/archive/search", q="ผ้า").text
+    assert '<a class="goahead-label" href="?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&amp;label=OTOP"' in page
+
+
 def test_whole_word_toggle(web: Client) -> None:
     anywhere = web.json("/archive/search.json", q="ทอ")["total"]
     whole = web.json("/archive/search.json", q="ทอ", whole_word="1")["total"]

@@ -17,7 +17,7 @@ from datasette.database import Database as DatasetteDatabase
 from datasette.utils.asgi import NotFound, Request, Response
 from sqlite_utils import Database
 
-from archive.reading import choices
+from archive.reading import sites
 from goahead_crawler.warc.reader import UnreadableRecord
 from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing, retrieve
 from goahead_crawler.web.post_view import ARCHIVED_CSP, SECURITY_HEADERS, post_page
@@ -58,10 +58,10 @@ async def search(datasette: Datasette, request: Request) -> Response:
         data = results.to_dict()
         return _json(data["hits"] if request.args.get("_shape") == "array" and
                      results.error is None else data, status)
-    options = await _read(database, choices)
+    known_sites = await _read(database, sites)
     page = await datasette.render_template(
         "goahead_search.html", {"database": name, "form": form, "results": results,
-                                "choices": options, "archive_title": _title(datasette)}, request=request)
+                                "sites": known_sites, "archive_title": _title(datasette)}, request=request)
     return Response.html(page, status=status, headers=SECURITY_HEADERS)
 
 
