@@ -102,6 +102,12 @@ def test_total_paging_and_page_links(web: Client) -> None:
     assert 'rel="next" href="?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&amp;page=2"' in page
 
 
+def test_a_page_past_the_last_says_so(web: Client) -> None:
+    page = web.get("/archive/search", q="ผ้า", page="9").text
+    assert "Page 9 is past the last page" in page
+    assert 'href="?q=%E0%B8%9C%E0%B9%89%E0%B8%B2">Back to page 1' in page
+
+
 def test_filters_are_passed_through(web: Client) -> None:
     def total(**filters: str) -> int:
         return web.json("/archive/search.json", q="ผ้า", **filters)["total"]
