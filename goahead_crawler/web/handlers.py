@@ -59,9 +59,9 @@ async def search(datasette: Datasette, request: Request) -> Response:
         return _json(data["hits"] if request.args.get("_shape") == "array" and
                      results.error is None else data, status)
     known_sites = await _read(database, sites)
-    page = await datasette.render_template(
-        "goahead_search.html", {"database": name, "form": form, "results": results,
-                                "sites": known_sites, "archive_title": _title(datasette)}, request=request)
+    context = {"database": name, "form": form, "results": results, "sites": known_sites,
+               "archive_title": _title(datasette)}
+    page = await datasette.render_template("goahead_search.html", context, request=request)
     return Response.html(page, status=status, headers=SECURITY_HEADERS)
 
 
