@@ -38,6 +38,12 @@ def post_record(db: Database, blog_id: str, post_id: str) -> PostRecord | None:
     return PostRecord(row, comments, post_versions(db, blog_id, post_id))
 
 
+def post_key(db: Database, post_pk: int) -> tuple[str, str] | None:
+    """(blog_id, post_id) of the post with ``posts.id`` ``post_pk``, if there is one."""
+    row = db.execute("SELECT blog_id, post_id FROM posts WHERE id = ?", [post_pk]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def captured_urls(db: Database, urls: list[str]) -> set[str]:
     """Those of ``urls`` the archive holds a capture of (status 200 or a revisit)."""
     if not urls:

@@ -206,6 +206,19 @@ def test_deleted_post_view_is_marked(web: Client) -> None:
 
 def test_unknown_post_is_404(web: Client) -> None:
     assert web.get("/archive/post/9/nope").status_code == 404
+    assert web.get("/archive/post/999999").status_code == 404
+
+
+def test_titles_in_tables_and_queries_open_the_reading_view(web: Client) -> None:
+    moved = web.get("/archive/post/1")  # posts.id 1: the feature post
+    assert moved.status_code == 302
+    assert moved.headers["location"] == "/archive/post/9/1"
+    link = '<a href="/archive/post/1">กี่ทอผ้า &lt;script&gt;alert(1)&lt;/script&gt; ของหมู่บ้าน</a>'
+    assert link in web.get("/archive/posts").text
+    assert link in web.get("/archive/latest").text
+    other = web.get("/archive", sql="select id, title from post_versions").text
+    assert "กี่ทอผ้า (ร่าง)" in other
+    assert '<a href="/archive/post/' not in other  # a version's id is not a post's
 
 
 def test_image_served_from_the_warc(web: Client) -> None:

@@ -17,11 +17,11 @@ from datasette.database import Database as DatasetteDatabase
 from datasette.utils.asgi import NotFound, Request, Response
 from sqlite_utils import Database
 
-from archive.reading import sites
+from archive.reading import post_key, sites
 from goahead_crawler.warc.reader import UnreadableRecord
 from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing, retrieve
 from goahead_crawler.web.post_view import ARCHIVED_CSP, SECURITY_HEADERS, post_page
-from goahead_crawler.web.search_view import Results, SearchForm, run_search
+from goahead_crawler.web.search_view import Results, SearchForm, post_path, run_search
 
 PLUGIN_NAME = "goahead"
 T = TypeVar("T")
@@ -37,6 +37,15 @@ def _database(datasette: Datasette, request: Request) -> tuple[str, DatasetteDat
 
 async def _read(database: DatasetteDatabase, read: Callable[[Database], T]) -> T:
     return await database.execute_fn(lambda conn: read(Database(conn)))
+
+
+async def _not_found(datasette: Datasette, request: Request, message: str) -> Response:
+    """Datasette's error page, without the traceback its exception hook prints for a
+    raised NotFound (a missing post is not a server fault)."""
+    page = await datasette.render_template(
+        "error.html", {"ok": False, "error": message, "status": 404, "title": None},
+        request=request)
+    return Response.html(page, status=404)
 
 
 def _title(datasette: Datasette) -> str:
@@ -71,11 +80,23 @@ async def post(datasette: Datasette, request: Request) -> Response:
     blog_id, post_id = request.url_vars["blog_id"], request.url_vars["post_id"]
     found = await _read(database, lambda db: post_page(db, name, blog_id, post_id))
     if found is None:
-        raise NotFound(f"no post {post_id} of blog {blog_id} in this archive")
+        return await _not_found(datasette, request,
+                                f"no post {post_id} of blog {blog_id} in this archive")
     page = await datasette.render_template(
         "goahead_post.html", {"database": name, "archive_title": _title(datasette),
                               **found.context()}, request=request)
     return Response.html(page, headers=SECURITY_HEADERS)
+
+
+async def post_by_id(datasette: Datasette, request: Request) -> Response:
+    """``/DB/post/ID`` (``posts.id``, what tables and queries show): the reading view's
+    own address."""
+    name, database = _database(datasette, request)
+    post_pk = int(request.url_vars["id"])
+    key = await _read(database, lambda db: post_key(db, post_pk))
+    if key is None:
+        return await _not_found(datasette, request, f"no post with id {post_pk} in this archive")
+    return Response.redirect(post_path(name, *key))
 
 
 def warc_dir(datasette: Datasette) -> Path:
@@ -107,5 +128,6 @@ async def archived(datasette: Datasette, request: Request) -> Response:
 ROUTES = (
     (r"^/(?P<database>[^/]+)/search(\.(?P<format>json))?$", search),
     (r"^/(?P<database>[^/]+)/post/(?P<blog_id>[^/]+)/(?P<post_id>[^/]+)$", post),
+    (r"^/(?P<database>[^/]+)/post/(?P<id>[0-9]+)$", post_by_id),
     (r"^/(?P<database>[^/]+)/-/warc$", archived),
 )

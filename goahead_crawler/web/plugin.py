@@ -28,11 +28,13 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.plugins import pm
+from markupsafe import Markup, escape
 
 from archive.connection import read_only_uri
 from archive.errors import QueryError
 from archive.query import to_fts
 from goahead_crawler.web import handlers
+from goahead_crawler.web.search_view import post_path_by_id
 from goahead_crawler.web.views import HIDDEN_POST_COLUMNS, metadata
 
 PLUGIN_NAME = handlers.PLUGIN_NAME
@@ -68,6 +70,23 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return list(handlers.ROUTES)
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None,
+                database: str) -> Markup | None:
+    """A post's title opens its reading view: on the posts table's pages, and in a query
+    whose rows are posts (``id``, ``site`` and ``url`` beside ``title``, as the canned
+    queries select; no other table has those four)."""
+    if column != "title" or not isinstance(value, str) or table not in (None, "posts"):
+        return None
+    keys = set(row.keys()) if hasattr(row, "keys") else set()
+    if table is None and not {"id", "site", "url"} <= keys:
+        return None
+    post_pk = row["id"] if "id" in keys else None
+    if not isinstance(post_pk, int):
+        return None
+    return Markup(f'<a href="{escape(post_path_by_id(database, post_pk))}">{escape(value)}</a>')
 
 
 def default_columns(query_string: bytes) -> bytes:

@@ -36,6 +36,11 @@ def post_path(database: str, blog_id: str, post_id: str) -> str:
     return f"/{quote(database)}/post/{quote(blog_id, safe='')}/{quote(post_id, safe='')}"
 
 
+def post_path_by_id(database: str, post_pk: int | str) -> str:
+    """The reading view of the post with ``posts.id`` ``post_pk`` (tables and queries)."""
+    return f"/{quote(database)}/post/{int(post_pk)}"
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "on", "true", "yes")
 
