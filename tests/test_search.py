@@ -164,7 +164,7 @@ def test_build_query_never_splices_query_text():
     assert "DROP" not in sql
     assert "x'y" not in sql
     assert "DROP" in params["match"]
-    assert params["f_site"] == "x'y"
+    assert params["f_site0"] == "x'y"
 
 
 # -- deleted posts -----------------------------------------------------------------------
