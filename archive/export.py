@@ -182,12 +182,15 @@ def _write_files(posts: Iterator[Post], fmt: str, folder: Path,
         raise ExportError(f"{folder} exists and is not a directory",
                           hint=f"give a directory, or a file name ending .{fmt}")
     placer = Placer(fmt)
+    made: set[Path] = set()
     count = 0
     for post in posts:
         target = folder / placer.path(post)
         text = as_markdown(post, extras(post)) if fmt == "md" else as_text(post)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             target.write_text(text, encoding="utf-8")
         except OSError as err:
             raise ExportError(f"cannot write {target}: {err.strerror or err}") from None

@@ -105,7 +105,8 @@ def _captioned_image(table: Any) -> tuple[Any, str] | None:
 
 
 _CONVERTER = _Converter(heading_style=ATX, bullets="-", strong_em_symbol="*",
-                        keep_inline_images_in=["td", "th", "a"], escape_misc=False)
+                        keep_inline_images_in=["td", "th", "a"], escape_misc=False,
+                        bs4_options={"features": "lxml"})  # lxml: the cleaner's parser
 
 
 def html_to_markdown(html: str) -> str:
