@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,19 @@ def test_terminal_output_wraps_with_a_hanging_indent():
     assert len(snippet) > 1
     assert all(line.startswith("  ") for line in snippet)
     assert "[" not in "".join(snippet)  # matches are bold on a terminal, not bracketed
+
+
+def test_thai_wraps_between_words_on_a_terminal():
+    from archive import thai
+
+    run = "ผ้าลายน้ำไหลเป็นลายผ้าทอของชาวไทลื้อเมืองน่านที่เลียนแบบการไหลของสายน้ำ" * 3
+    console = Console(file=io.StringIO(), force_terminal=True, width=40, color_system=None)
+    hit_output.print_hits([{"title": "t", "url": "u", "snippet": run}], "text", console)
+    lines = [line.strip() for line in console.file.getvalue().splitlines()[2:-1]]
+    assert len(lines) > 3
+    assert "".join(lines) == run
+    word_ends = set(accumulate(len(word) for word in thai.words(run)))
+    assert set(accumulate(len(line) for line in lines)) <= word_ends
 
 
 def test_whole_word(db_path):

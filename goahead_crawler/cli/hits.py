@@ -16,8 +16,11 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 import click
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
+
+from archive import thai
 
 FORMATS = ("text", "json", "nl", "csv")
 TITLE_INDENT, BODY_INDENT = 4, 2  # continuation lines of a title; url and snippet lines
@@ -95,11 +98,37 @@ def _marked(snippet: str) -> Text:
     return text
 
 
+def _units(plain: str) -> list[tuple[int, int]]:
+    """Where a line may break: between words, Thai runs cut into dictionary words (Thai
+    has no spaces, and a terminal that folds it by cells cuts words in two)."""
+    units: list[tuple[int, int]] = []
+    for match in re.finditer(r"\S+", plain):
+        position = match.start()
+        for is_thai, piece in thai.pieces(match.group()):
+            words = thai.words(piece) if is_thai else [piece]
+            for word in (words if "".join(words) == piece else [piece]):
+                units.append((position, position + len(word)))
+                position += len(word)
+    return units
+
+
+def breaks(plain: str, width: int) -> list[int]:
+    """Offsets to cut ``plain`` at so that each line fits ``width`` cells (greedy; a word
+    wider than a line gets a line of its own)."""
+    cuts: list[int] = []
+    line_start = 0
+    for start, end in _units(plain):
+        if start > line_start and cell_len(plain[line_start:end].rstrip()) > width:
+            cuts.append(start)
+            line_start = start
+    return cuts
+
+
 def _hanging(text: Text, console: Console, first: int, rest: int) -> None:
-    """``text`` wrapped to the terminal, its first line indented ``first`` columns and the
-    others ``rest``."""
-    width = max(20, console.width - rest)
-    for number, line in enumerate(text.wrap(console, width)):
+    """``text`` wrapped to the terminal between words, its first line indented ``first``
+    columns and the others ``rest``."""
+    width = max(20, console.width - max(first, rest))
+    for number, line in enumerate(text.divide(breaks(text.plain, width))):
         line.rstrip()
         console.print(Text(" " * (first if number == 0 else rest)) + line, soft_wrap=True)
 
