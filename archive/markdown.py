@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from markdownify import ATX, MarkdownConverter
+from markdownify import ATX, BACKSLASH, MarkdownConverter
 
 from .escaping import markdown_text
 
@@ -106,11 +106,21 @@ def _captioned_image(table: Any) -> tuple[Any, str] | None:
 
 _CONVERTER = _Converter(heading_style=ATX, bullets="-", strong_em_symbol="*",
                         keep_inline_images_in=["td", "th", "a"], escape_misc=False,
+                        newline_style=BACKSLASH,  # a <br> survives trailing-space trimming
                         bs4_options={"features": "lxml"})  # lxml: the cleaner's parser
 
 
+def _hard_break(line: str) -> bool:
+    """Whether ``line`` ends with a hard line break (an odd run of backslashes: an even
+    one is escaped backslashes of the text)."""
+    return (len(line) - len(line.rstrip("\\"))) % 2 == 1
+
+
 def html_to_markdown(html: str) -> str:
-    """The clean HTML of a post as Markdown (blocks separated by one blank line)."""
-    markdown = _CONVERTER.convert(html or "")
-    lines = [line.rstrip() for line in markdown.splitlines()]
+    """The clean HTML of a post as Markdown (blocks separated by one blank line). A line
+    break that ends a block (Blogger's spacer ``<p><br></p>``) is dropped."""
+    lines = [line.rstrip() for line in _CONVERTER.convert(html or "").splitlines()]
+    for i in reversed(range(len(lines))):  # from the end: a break emptied ends the one before
+        if _hard_break(lines[i]) and (i + 1 == len(lines) or not lines[i + 1].strip()):
+            lines[i] = lines[i][:-1].rstrip()
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip() + "\n"

@@ -121,6 +121,8 @@ def test_tables_quotes_emphasis_and_nested_lists():
     ('<p><a href="https://x.test/a b)c&lt;d">l</a></p>',
      '<p><a href="https://x.test/a%20b)c%3Cd">l</a></p>'),
     ("<pre><code>a ``` b</code></pre>", "<pre><code>a ``` b\n</code></pre>"),
+    ("<p>หนึ่ง<br>สอง</p><p><br></p><p><br><br></p>", "<p>หนึ่ง<br />\nสอง</p>"),  # spacers go
+    ("<p>a\\<br></p>", "<p>a\\</p>"),
 ])
 def test_what_is_not_markup_stays_inert(html, shown):
     assert RENDER(html_to_markdown(html)).strip() == shown

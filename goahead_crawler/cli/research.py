@@ -101,8 +101,7 @@ def export_format(fmt: str | None, out: str | None) -> str:
     if fmt:
         return fmt
     suffix = Path(out or "").suffix.lower().lstrip(".")
-    return {"json": "jsonl", "ndjson": "jsonl"}.get(suffix, suffix) \
-        if suffix in (*archive_export.FORMATS, "json", "ndjson") else "jsonl"
+    return suffix if suffix in archive_export.FORMATS else "jsonl"
 
 
 @command()
