@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from archive.listed import Listing
-from goahead_crawler.blogger.urls import canonical_url
+from goahead_crawler.blogger.urls import canonical_url, is_post_path, is_static_page_path
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -56,7 +56,13 @@ class Reconciliation:
 
     @property
     def posts_failed(self) -> int:
-        return sum(1 for f in self.failures if f.listed)
+        """Listed posts not stored, and posts a listing named that were refused or lost
+        (an entry pointing off the blog is not the blog's listing, but a post all the same)."""
+        return sum(1 for f in self.failures if f.listed or _names_a_post(f.url))
+
+
+def _names_a_post(url: str | None) -> bool:
+    return bool(url) and (is_post_path(url) or is_static_page_path(url))
 
 
 @dataclass
