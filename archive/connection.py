@@ -92,7 +92,7 @@ def open_archive(path: str | Path, create: bool = True, check: bool = False) -> 
     db = ArchiveDatabase(sqlite3.connect(str(path), timeout=BUSY_TIMEOUT))
     try:
         _check_schema(db, path)
-        migrations.apply(db)
+        apply_migrations(db)
         db.enable_wal()
         db.execute("PRAGMA foreign_keys = ON")
         if check:
@@ -215,6 +215,16 @@ def holds_rows(db: Database) -> bool:
     """True when the archive has any post or capture (a fresh one has neither)."""
     return any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
                for table in ("posts", "captures"))
+
+
+def apply_migrations(db: Database) -> None:
+    """Apply the pending migrations under the write lock, deciding what is pending once the
+    lock is held: two crawls that create one archive at the same moment would otherwise
+    both run its first migrations (the second failing on "table already exists")."""
+    if not pending_migrations(db):
+        return
+    with db.atomic():  # BEGIN IMMEDIATE; each migration nests as a savepoint
+        migrations.apply(db)
 
 
 def pending_migrations(db: Database) -> list[str]:

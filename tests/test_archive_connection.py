@@ -169,3 +169,24 @@ def test_opening_an_archive_keeps_the_locks_of_its_other_connections(tmp_path):
     assert (tmp_path / "a.db-wal").exists()  # that process saw it was not the last one
     assert live.execute("SELECT site FROM sites").fetchall() == [("x",)]
     live.close()
+
+
+def _open_and_close(path: str) -> int:
+    db = open_archive(path)
+    try:
+        return db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_writers_creating_one_archive_at_once_apply_each_migration_once(tmp_path):
+    """Two crawls started together on a new archive (cron): both open it, neither fails."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(4, mp_context=context) as pool:
+        for n in range(4):
+            path = str(tmp_path / f"new{n}.db")
+            applied = list(pool.map(_open_and_close, [path] * 4))
+            assert applied == [len(migrations._migrations)] * 4
