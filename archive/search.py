@@ -23,32 +23,21 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import ranking, search_index, search_sql, snippets
+from . import ranking, search_index, snippets
 from .errors import QueryError
 from .filters import Filters
 from .latin import highlight_spans
-from .migrations import SEARCH_FTS
 from .query import Node, parse, positive_terms
 from .search_sql import WORDS, Plan, exclusions, plan, ranked_sql
-from .segment import ZWSP
 from .vocabulary import Vocabulary
 
 SORTS = ("relevance", "date")
-# Names the web view imports (goahead_crawler/datasette_*.py) until it is moved onto search().
-FTS_TABLE = SEARCH_FTS
-TITLE_WEIGHT, BODY_WEIGHT = search_sql.TITLE_WEIGHT, search_sql.TEXT_WEIGHT
-SNIPPET_TOKENS = 32
 WHOLE_WORD_REACH = 200  # matches looked at for a whole-word one to centre the snippet on
 
 index_post = search_index.index_post
 rebuild = search_index.rebuild
 pending = search_index.pending
 check_ready = search_index.check_ready
-
-
-def clean_snippet(snippet: str, markers: tuple[str, str] = ("[", "]")) -> str:
-    """Kept for the web view's ``goahead_snippet`` until it shows :attr:`Hit.snippet`."""
-    return snippet.replace(markers[1] + ZWSP + markers[0], "").replace(ZWSP, "")
 
 
 def reindex(db: Database, progress: Callable[[int, int], None] | None = None,

@@ -40,10 +40,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "goahead_crawler/blogger": (*SCRAPY, "click", "goahead_crawler.cli",
                                 "goahead_crawler.spiders", "goahead_crawler.extract"),
     "goahead_crawler/items.py": (*SCRAPY, "click", "goahead_crawler.spiders"),
-    # The web view knows the archive, not the crawl.
+    # The web view knows the archive, not the crawl: of the WARC code, only the reading
+    # half (an archived response served back, as `goahead warc-get` does).
     "goahead_crawler/web": (*SCRAPY, "goahead_crawler.spiders", "goahead_crawler.cli",
                             "goahead_crawler.middleware", "goahead_crawler.extensions",
-                            "goahead_crawler.pipelines", "goahead_crawler.warc"),
+                            "goahead_crawler.pipelines", "goahead_crawler.warc.extension",
+                            "goahead_crawler.warc.writer", "goahead_crawler.warc.records",
+                            "goahead_crawler.warc.exchange", "goahead_crawler.warc.dedup",
+                            "goahead_crawler.warc.files", "goahead_crawler.warc.indexing"),
     # The CLI runs crawls through the runner and settings, never a spider directly.
     "goahead_crawler/cli": ("goahead_crawler.spiders",),
     # Components never reach back into the CLI or the web view.

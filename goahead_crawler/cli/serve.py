@@ -16,10 +16,15 @@ from goahead_crawler.cli.options import db_option, open_existing
               help="Interface to listen on (0.0.0.0 makes the archive public).")
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
 @click.option("--title", default="goahead archive", show_default=True, help="Page title.")
-def serve(db_path: str, host: str, port: int, title: str) -> None:
+@click.option("--warc-dir", type=click.Path(file_okay=False),
+              help="Directory of the WARC files (archived pages and images); default: "
+                   "./warcs, else warcs/ beside the archive.")
+def serve(db_path: str, host: str, port: int, title: str, warc_dir: str | None) -> None:
     """Browse and search the archive in a web browser (Datasette).
 
-    Search works in Thai as on the command line; facets on site, label and author; canned
+    A search page (/DB/search) that finds what `goahead search` finds, with filters and
+    paging; each hit opens the archived post (text, images from the WARC, comments,
+    earlier versions). Datasette's tables with facets on site, label and author, and
     queries for the latest posts, posts by label and posts per month. Read-only.
 
     \b
@@ -32,9 +37,18 @@ def serve(db_path: str, host: str, port: int, title: str) -> None:
     from goahead_crawler.web import plugin
 
     open_existing(db_path).close()  # one-line error for a missing or foreign file
-    app = plugin.build(Path(db_path), title=title)
+    app = plugin.build(Path(db_path), title=title, warc_dir=_warc_dir(db_path, warc_dir))
     click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     uvicorn.run(app.app(), host=host, port=port, log_level="warning", lifespan="on")
+
+
+def _warc_dir(db_path: str, given: str | None) -> Path:
+    """``--warc-dir``; else ./warcs (where ``goahead crawl`` writes by default) when it
+    exists, else warcs/ beside the archive."""
+    if given:
+        return Path(given)
+    here = Path("warcs")
+    return here if here.is_dir() else Path(db_path).resolve().parent / "warcs"
 
 
 COMMANDS = (serve,)

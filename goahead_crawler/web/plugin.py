@@ -1,27 +1,23 @@
-"""Datasette plugin for goahead archives: Thai-aware full-text search in the web view.
+"""Datasette plugin for goahead archives: the search page, the reading view, Thai search.
 
-The archive indexes a syllable-segmented copy of each post (:mod:`archive.segment`), so a
-query must be segmented the same way before FTS5 sees it. The plugin registers, on every
-connection Datasette opens:
+Datasette serves the archive's tables, facets and canned queries; the plugin adds:
 
-- ``goahead_fts(q)``: the FTS5 MATCH string for a user query (:func:`archive.query.to_fts`);
-  a query that cannot be parsed matches nothing instead of failing the page;
-- ``goahead_snippet(s)``: an FTS5 snippet back to the original text, HTML-escaped, with the
-  matches in ``<mark>`` (the ``snippet`` column is then rendered as that HTML);
-- ``goahead_unsegment(s)``: U+200B removed (for ad-hoc SQL over ``posts_search``);
+- its own pages (:mod:`goahead_crawler.web.handlers`, ``register_routes``): ``/DB/search``
+  (:func:`archive.search.search`, the same posts as ``goahead search``), ``/DB/post/BLOG/ID``
+  (a post as a reader sees it, from the archive) and ``/DB/-/warc?url=`` (an archived
+  response read from its WARC record), rendered from the ``templates`` beside this module;
 - ``escape_fts(q)``, replacing Datasette's own, so the search box of the ``posts`` table
-  (``?_search=``) segments Thai too. It runs ``trylast`` so it is registered after
-  Datasette's version and wins.
+  (``?_search=``) matches Thai as the archive's index does (:func:`archive.query.to_fts`);
+  it runs ``trylast`` so it is registered after Datasette's version and wins. ``goahead_fts``
+  is the same function under the plugin's name, for ad-hoc SQL;
+- the ``posts`` table page without its long columns by default (see
+  :data:`~goahead_crawler.web.views.HIDDEN_POST_COLUMNS`).
 
-It also hides the long columns of the ``posts`` table page by default (see
-:data:`~goahead_crawler.web.views.HIDDEN_POST_COLUMNS`). The plugin is
-registered programmatically by :func:`build`, so no entry points are needed.
+The plugin is registered programmatically by :func:`build`, so no entry points are needed.
 """
 
 from __future__ import annotations
 
-import html
-import re
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
@@ -32,28 +28,23 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.plugins import pm
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from archive.connection import read_only_uri
 from archive.errors import QueryError
 from archive.query import to_fts
-from archive.search import clean_snippet
-from archive.segment import unsegment
-from goahead_crawler.web.views import (
-    HIDDEN_POST_COLUMNS,
-    MARK_CLOSE,
-    MARK_OPEN,
-    metadata,
-)
+from goahead_crawler.web import handlers
+from goahead_crawler.web.search_view import post_path_by_id
+from goahead_crawler.web.views import HIDDEN_POST_COLUMNS, metadata
 
-PLUGIN_NAME = "goahead"
+PLUGIN_NAME = handlers.PLUGIN_NAME
+HERE = Path(__file__).resolve().parent
 NO_MATCH = '""'  # an empty FTS5 phrase: valid, and matches no row
 SETTINGS = {
     "truncate_cells_html": 200,  # long text cells stay one or two lines in tables
     "default_page_size": 50,
     "suggest_facets": False,  # each suggestion is a GROUP BY per column: slow on big archives
 }
-_TAG_OTHER_THAN_MARK = re.compile(r"<(?!/?mark>)")
 
 Asgi = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
@@ -65,23 +56,10 @@ def goahead_fts(query: str | None) -> str:
         return NO_MATCH
 
 
-def goahead_snippet(snippet: str | None) -> str | None:
-    if snippet is None:
-        return None
-    text = html.escape(clean_snippet(snippet, (MARK_OPEN, MARK_CLOSE)), quote=False)
-    return text.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
-
-
-def goahead_unsegment(text: str | None) -> str | None:
-    return None if text is None else unsegment(text)
-
-
 def register_functions(conn: sqlite3.Connection) -> None:
     """The plugin's SQL functions on a plain sqlite3 connection (also used by tests)."""
-    for name, function in (("goahead_fts", goahead_fts), ("escape_fts", goahead_fts),
-                           ("goahead_snippet", goahead_snippet),
-                           ("goahead_unsegment", goahead_unsegment)):
-        conn.create_function(name, 1, function, deterministic=True)
+    for name in ("goahead_fts", "escape_fts"):
+        conn.create_function(name, 1, goahead_fts, deterministic=True)
 
 
 @hookimpl(trylast=True)
@@ -90,14 +68,25 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
 
 
 @hookimpl
-def render_cell(value: Any, column: str) -> Markup | None:
-    # Only a string whose sole tags are <mark>/</mark> is passed through as HTML; that is
-    # what goahead_snippet() produces, and nothing else can carry markup into the page.
-    if column != "snippet" or not isinstance(value, str) or "<mark>" not in value:
+def register_routes() -> list[tuple[str, Any]]:
+    return list(handlers.ROUTES)
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None,
+                database: str) -> Markup | None:
+    """A post's title opens its reading view: on the posts table's pages, and in a query
+    whose rows are posts (``id``, ``site`` and ``url`` beside ``title``, as the canned
+    queries select; no other table has those four)."""
+    if column != "title" or not isinstance(value, str) or table not in (None, "posts"):
         return None
-    if _TAG_OTHER_THAN_MARK.search(value):
+    keys = set(row.keys()) if hasattr(row, "keys") else set()
+    if table is None and not {"id", "site", "url"} <= keys:
         return None
-    return Markup(value)
+    post_pk = row["id"] if "id" in keys else None
+    if not isinstance(post_pk, int):
+        return None
+    return Markup(f'<a href="{escape(post_path_by_id(database, post_pk))}">{escape(value)}</a>')
 
 
 def default_columns(query_string: bytes) -> bytes:
@@ -127,13 +116,18 @@ def register_plugin() -> None:
         pm.register(sys.modules[__name__], name=PLUGIN_NAME)
 
 
-def build(db_path: Path, title: str = "goahead archive") -> Datasette:
-    """A Datasette instance serving the archive at ``db_path`` with the plugin loaded.
+def build(db_path: Path, title: str = "goahead archive",
+          warc_dir: Path | None = None) -> Datasette:
+    """A Datasette instance serving the archive at ``db_path`` with the plugin loaded;
+    ``warc_dir`` holds the WARC files the archive's captures name (default ``warcs``).
     In a read-only folder (where SQLite's ``mode=ro`` cannot work) it is served as an
     immutable file, as goahead's own readers open it (``archive.connection``)."""
     register_plugin()
     name = db_path.stem
-    if "immutable=1" in read_only_uri(db_path):
-        return Datasette(immutables=[str(db_path)], metadata=metadata(name, title),
-                         settings=SETTINGS)
-    return Datasette([str(db_path)], metadata=metadata(name, title), settings=SETTINGS)
+    meta = metadata(name, title) | {
+        "plugins": {PLUGIN_NAME: {"warc_dir": str(warc_dir or "warcs")}}}
+    files = {"immutables" if "immutable=1" in read_only_uri(db_path) else "files":
+             [str(db_path)]}
+    return Datasette(**files, metadata=meta, settings=SETTINGS,
+                     template_dir=str(HERE / "templates"),
+                     static_mounts=[(f"-/{PLUGIN_NAME}", str(HERE / "static"))])

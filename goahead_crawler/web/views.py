@@ -1,7 +1,8 @@
 """What Datasette shows for a goahead archive: titles, facets, hidden tables, canned queries.
 
-Pure data built from the archive's schema constants; :mod:`goahead_crawler.web.plugin`
-provides the SQL functions the canned queries call (``goahead_fts``, ``goahead_snippet``).
+Pure data built from the archive's schema constants. Searching is not a canned query: the
+plugin's search page (:mod:`goahead_crawler.web.search_view`) runs
+:func:`archive.search.search`, which ranks and makes snippets in Python.
 """
 
 from __future__ import annotations
@@ -10,14 +11,10 @@ import html
 from typing import Any
 from urllib.parse import quote
 
-from archive.migrations import SEARCH_TABLE
-from archive.search import BODY_WEIGHT, FTS_TABLE, SNIPPET_TOKENS, TITLE_WEIGHT
+from archive.migrations import SEARCH_FTS, SEARCH_META, SEARCH_STALE, SEARCH_WORDS
 
-# snippet() marks matches with two private-use characters; goahead_snippet() turns them
-# into <mark> after HTML-escaping the text, so no user text can smuggle markup in.
-MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
-SEARCH_LIMIT = 50
 LATEST_LIMIT = 100
+SEARCH_TITLE = "Search posts (Thai and English)"
 
 # Columns the posts table page leaves out unless ?_col= / ?_nocol= says otherwise: long
 # or machine-only values (the row page and the JSON API still have every column).
@@ -37,17 +34,6 @@ POST_COLUMNS = {
 }
 
 _LIVE = "posts.deleted_at IS NULL"
-
-SEARCH_SQL = f"""
-SELECT posts.title, posts.published, posts.site, posts.url,
-  goahead_snippet(snippet({FTS_TABLE}, 1, char({ord(MARK_OPEN)}), char({ord(MARK_CLOSE)}),
-                          '…', {SNIPPET_TOKENS})) AS snippet,
-  posts.id
-FROM {FTS_TABLE} JOIN posts ON posts.id = {FTS_TABLE}.rowid
-WHERE {FTS_TABLE} MATCH goahead_fts(:q) AND {_LIVE}
-ORDER BY bm25({FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}), posts.id
-LIMIT {SEARCH_LIMIT}
-""".strip()
 
 LATEST_SQL = f"""
 SELECT published, title, site, author, labels, url, id
@@ -72,15 +58,6 @@ ORDER BY month DESC, site
 """.strip()
 
 QUERIES: dict[str, dict[str, Any]] = {
-    "search": {
-        "title": "Search posts (Thai and English)",
-        "description": (
-            "Words, \"a phrase\", AND / OR / NOT and term* prefixes. Thai text is split "
-            "into syllables the way the archive indexes it, so ชุมชน also finds พัฒนาชุมชน."
-        ),
-        "sql": SEARCH_SQL,
-        "hide_sql": True,
-    },
     "latest": {"title": "Latest posts", "sql": LATEST_SQL, "hide_sql": True},
     "by_label": {"title": "Posts with a label", "sql": BY_LABEL_SQL, "hide_sql": True},
     "per_month": {"title": "Posts per month, by blog", "sql": PER_MONTH_SQL, "hide_sql": True},
@@ -90,10 +67,9 @@ QUERIES: dict[str, dict[str, Any]] = {
 def metadata(database: str, title: str = "goahead archive") -> dict[str, Any]:
     """Datasette metadata for the archive served under the name ``database``."""
     hidden = {"hidden": True}
-    links = ", ".join(
-        f'<a href="/{quote(database)}/{name}">{html.escape(QUERIES[name]["title"])}</a>'
-        for name in QUERIES
-    )
+    pages = {"search": SEARCH_TITLE} | {name: query["title"] for name, query in QUERIES.items()}
+    links = ", ".join(f'<a href="/{quote(database)}/{name}">{html.escape(title)}</a>'
+                      for name, title in pages.items())
     return {
         "title": title,
         "description_html": (
@@ -102,19 +78,18 @@ def metadata(database: str, title: str = "goahead archive") -> dict[str, Any]:
             "table (facets on site, label and author)."
         ),
         "databases": {database: {
-            "description": "Start with the Search query, or browse posts by site and label.",
+            "description": "Start with the search page, or browse posts by site and label.",
             "queries": QUERIES,
             "tables": {
                 "posts": {
                     "label_column": "title",
                     "sort_desc": "published_utc",
                     "facets": ["site", {"array": "labels"}, "author"],
-                    "fts_table": FTS_TABLE,
+                    "fts_table": SEARCH_FTS,
                     "fts_pk": "id",
                     "columns": POST_COLUMNS,
                 },
-                SEARCH_TABLE: hidden,
-                FTS_TABLE: hidden,
+                **dict.fromkeys((SEARCH_FTS, SEARCH_WORDS, SEARCH_STALE, SEARCH_META), hidden),
                 "_sqlite_migrations": hidden,
             },
         }},

@@ -1,0 +1,82 @@
+"""The archive's reading view of one post: what its template is given.
+
+The clean text and images come from the archive (images through the WARC route when they
+were captured), with the post's metadata, labels, comments and earlier versions, a link to
+the live URL (leaving the archive) and one to the capture the post was read from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from markupsafe import Markup
+from sqlite_utils import Database
+
+from archive.reading import PostRecord, captured_urls, post_record
+from archive.timestamps import to_utc
+from goahead_crawler.web.article_html import images, reading_html
+
+# What the reading view may load: its own styles and the archive's images, nothing else;
+# no script at all, no plugin, no framing by another site, forms only back to the archive.
+CSP = ("default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+# An archived response served back (the WARC route): shown, never run.
+ARCHIVED_CSP = "default-src 'none'; img-src 'self'; style-src 'self'; sandbox"
+SECURITY_HEADERS = {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer",
+                    "X-Content-Type-Options": "nosniff"}
+
+
+def warc_path(database: str, url: str, at: str | None = None) -> str:
+    """The plugin's route serving the archived response of ``url`` (at or before ``at``)."""
+    args = {"url": url} | ({"at": at} if at else {})
+    return f"/{quote(database)}/-/warc?{urlencode(args)}"
+
+
+def when(value: str | None) -> str:
+    """An ISO 8601 time as a reader reads it: ``2024-02-11 10:00 +07:00``, ``... UTC``."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    offset = moment.strftime("%z")
+    zone = "" if not offset else " UTC" if offset == "+0000" else f" {offset[:3]}:{offset[3:]}"
+    return moment.strftime("%Y-%m-%d %H:%M") + zone
+
+
+@dataclass
+class PostPage:
+    """What ``goahead_post.html`` shows."""
+
+    record: PostRecord
+    body: Markup  # the clean HTML, images from the archive
+    capture: str | None  # the WARC route for the post's own capture
+    missing_images: int  # images of the post that were not captured
+
+    def context(self) -> dict[str, Any]:
+        row = self.record.row
+        return {"post": row, "comments": self.record.comments,
+                "versions": self.record.versions, "body": self.body,
+                "paragraphs": [p for p in (row["text"] or "").split("\n\n") if p.strip()],
+                "capture": self.capture, "missing_images": self.missing_images,
+                "when": when}
+
+
+def post_page(db: Database, database: str, blog_id: str, post_id: str) -> PostPage | None:
+    """The reading view of ``(blog_id, post_id)``, or None when the archive lacks it."""
+    record = post_record(db, blog_id, post_id)
+    if record is None:
+        return None
+    row = record.row
+    shown = images(row["html"] or "")
+    captured = captured_urls(db, shown)
+    body = reading_html(row["html"] or "",
+                        lambda url: warc_path(database, url) if url in captured else None)
+    capture = None
+    if row["warc_file"]:
+        capture = warc_path(database, row["url"], to_utc(row["fetched_at"] or "") or None)
+    return PostPage(record, Markup(body), capture, len(set(shown) - captured))

@@ -1,0 +1,171 @@
+"""The web view's search: the form a researcher fills in, and what a results page shows.
+
+Every search goes through :func:`archive.search.search` and :func:`archive.search.count`
+with the form's filters passed as typed (so the web finds what ``goahead search`` finds);
+a query or filter the archive refuses is its message and hint, never "0 results". Text
+that came from a blog is HTML-escaped; only the match markers become ``<mark>``.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from sqlite_utils import Database
+
+from archive import search as archive_search
+from archive.errors import ArchiveError
+
+PAGE_SIZE = 20
+MAX_PAGE = 5_000  # deep enough for 100k hits; an absurd ?page= is one line, not a scan
+MARKERS = ("\ue000", "\ue001")  # private-use characters: no blog text is mistaken for one
+FILTERS = ("site", "label", "author", "since", "until", "lang")
+SORTS = archive_search.SORTS
+
+
+def marked_html(text: str) -> str:
+    """``text`` HTML-escaped, with the search's match markers turned into ``<mark>``."""
+    escaped = html.escape(text, quote=False)
+    return escaped.replace(MARKERS[0], "<mark>").replace(MARKERS[1], "</mark>")
+
+
+def post_path(database: str, blog_id: str, post_id: str) -> str:
+    """Where the archive's reading view of a post lives."""
+    return f"/{quote(database)}/post/{quote(blog_id, safe='')}/{quote(post_id, safe='')}"
+
+
+def post_path_by_id(database: str, post_pk: int | str) -> str:
+    """The reading view of the post with ``posts.id`` ``post_pk`` (tables and queries)."""
+    return f"/{quote(database)}/post/{int(post_pk)}"
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "on", "true", "yes")
+
+
+@dataclass
+class SearchForm:
+    """What a search page was asked for (its URL's query string)."""
+
+    q: str = ""
+    site: str = ""
+    label: str = ""
+    author: str = ""
+    since: str = ""
+    until: str = ""
+    lang: str = ""
+    whole_word: bool = False
+    include_deleted: bool = False
+    sort: str = "relevance"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Any) -> SearchForm:
+        """From a request's arguments (anything with ``.get``); unknown ones are ignored."""
+        text = {name: (args.get(name) or "").strip() for name in ("q", *FILTERS)}
+        sort = args.get("sort") or "relevance"
+        page = args.get("page") or "1"
+        return cls(**text, whole_word=_flag(args.get("whole_word")),
+                   include_deleted=_flag(args.get("include_deleted")),
+                   sort=sort if sort in SORTS else "relevance",
+                   page=min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1)
+
+    def filters(self) -> dict[str, str]:
+        """The filters the researcher set, as typed (the archive reads them)."""
+        return {name: getattr(self, name) for name in FILTERS if getattr(self, name)}
+
+    def query_string(self, **changes: Any) -> str:
+        """This form as a URL query string, with ``changes``; defaults left out."""
+        values = asdict(self) | changes
+        defaults = {f.name: f.default for f in fields(self)}
+        kept = {name: ("1" if value is True else value) for name, value in values.items()
+                if value != defaults[name]}
+        return urlencode(kept)
+
+
+@dataclass
+class HitView:
+    """One hit as the page and the JSON show it."""
+
+    hit: archive_search.Hit
+    view: str  # the archive's reading view of the post
+
+    @property
+    def title_html(self) -> str:
+        return marked_html(self.hit.title_highlight)
+
+    @property
+    def snippet_html(self) -> str:
+        return marked_html(self.hit.snippet)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.hit.to_dict()
+        data.update(title_html=self.title_html, snippet=self.snippet_html, view=self.view)
+        del data["title_highlight"]
+        return data
+
+
+@dataclass
+class Results:
+    """A results page: the hits, the total, or what was wrong with the query."""
+
+    form: SearchForm
+    total: int = 0
+    hits: list[HitView] = field(default_factory=list)
+    error: str | None = None
+    hint: str | None = None
+    unfiltered: int | None = None  # with no hit: how many posts match without the filters
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def first(self) -> int:
+        return (self.form.page - 1) * PAGE_SIZE + 1 if self.hits else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.hits) - 1 if self.hits else 0
+
+    def page_links(self) -> list[tuple[int, str]]:
+        """(page number, query string) for the pages around this one, first and last."""
+        here, last = self.form.page, self.pages
+        numbers = sorted({1, last, *range(max(1, here - 3), min(last, here + 3) + 1)})
+        return [(n, self.form.query_string(page=n)) for n in numbers]
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"ok": self.error is None, "query": asdict(self.form),
+                                "total": self.total, "page": self.form.page,
+                                "pages": self.pages, "page_size": PAGE_SIZE,
+                                "hits": [hit.to_dict() for hit in self.hits]}
+        if self.error is not None:
+            data.update(error=self.error, hint=self.hint)
+        if self.unfiltered is not None:
+            data["unfiltered"] = self.unfiltered
+        return data
+
+
+def run_search(db: Database, form: SearchForm, database: str) -> Results:
+    """The page ``form`` asks for, read from ``db`` (a read-only connection)."""
+    results = Results(form)
+    if not form.q:
+        return results
+    options = {"whole_word": form.whole_word, "include_deleted": form.include_deleted,
+               **form.filters()}
+    try:
+        results.total = archive_search.count(db, form.q, **options)
+        hits = archive_search.search(db, form.q, sort=form.sort, limit=PAGE_SIZE,
+                                     offset=(form.page - 1) * PAGE_SIZE, markers=MARKERS,
+                                     **options)
+    except ArchiveError as err:
+        results.error, results.hint = str(err), err.hint
+        return results
+    results.hits = [HitView(hit, post_path(database, hit.blog_id, hit.post_id))
+                    for hit in hits]
+    if not results.total and (form.filters() or form.whole_word):
+        results.unfiltered = archive_search.count(db, form.q,
+                                                  include_deleted=form.include_deleted)
+    return results

@@ -1,0 +1,195 @@
+"""The web view as a person sees it: headless Chromium on ``goahead serve`` over a crawled
+Thai sample blog, searching a Thai word and opening a post, with screenshots.
+
+The screenshots go to the folder the test prints: ``$GOAHEAD_SCREENSHOTS`` when set (e.g.
+``GOAHEAD_SCREENSHOTS=/tmp/goahead-screens``), else a pytest temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("datasette", reason="the serve extra is not installed")
+
+from archive.connection import open_archive, open_read_only
+from archive.search import count
+from sampleblog.server import start
+from tests.conftest import serve_on_a_free_port
+from tests.replay_browser import chromium_driver, crawl_blog
+from tests.warc_fixture import write_image_capture
+
+pytestmark = pytest.mark.crawl
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERY = "นา"
+SAMPLE_POSTS = 45  # the hand-written posts padded with synthetic ones: more than a page of นา
+
+
+@dataclass
+class Served:
+    base: str
+    db: Path
+    post: tuple[str, str]  # (blog_id, post_id) of the post with the most images
+    captured_image: str  # its first image, given a WARC capture (the others are not)
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _capture_one_image(db_path: Path, warcs: Path, served_url: Any
+                       ) -> tuple[tuple[str, str], str]:
+    """Stand-in for the crawl's image capture (issue 14): the first image of the post with
+    the most images, fetched from the sample blog's CDN into a WARC record."""
+    db = open_archive(db_path)
+    try:
+        row = next(iter(db.query("SELECT blog_id, post_id, images FROM posts"
+                                 " ORDER BY json_array_length(images) DESC, id LIMIT 1")))
+        url = json.loads(row["images"])[0]
+        with urllib.request.urlopen(served_url(url), timeout=10) as response:
+            body, kind = response.read(), response.headers.get_content_type()
+        write_image_capture(db, warcs, url, body, kind)
+    finally:
+        db.close()
+    return (row["blog_id"], row["post_id"]), url
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    out = tmp_path_factory.mktemp("crawl")
+    with start(["goahead"], n_posts=SAMPLE_POSTS) as site:
+        crawled = crawl_blog(site.urls["goahead"], out)
+        post, image = _capture_one_image(crawled.db, crawled.warcs, site.served_url)
+    log = out / "serve.log"
+    with log.open("wb") as sink:
+        def launch(port: int) -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [sys.executable, "-m", "goahead_crawler", "serve", "--db", str(crawled.db),
+                 "--warc-dir", str(crawled.warcs), "--port", str(port)],
+                cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+
+        proc, port = serve_on_a_free_port(launch, _answers, 30)
+        try:
+            yield Served(f"http://127.0.0.1:{port}", crawled.db, post, image)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def screens(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = Path(os.environ.get("GOAHEAD_SCREENSHOTS") or tmp_path_factory.mktemp("screens"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nweb view screenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    driver = chromium_driver(profile)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _read(path: Path, read: Any) -> Any:
+    db = open_read_only(path)
+    try:
+        return read(db)
+    finally:
+        db.close()
+
+
+def screenshot(driver: Any, path: Path) -> None:
+    """What a person sees first (the 1280x900 window, ``path``) and the whole page
+    (``NAME-full.png``)."""
+    driver.save_screenshot(str(path))
+    chrome = driver.execute_script("return window.outerHeight - window.innerHeight")
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1280, min(max(height + chrome, 600), 8000))
+    driver.save_screenshot(str(path.with_name(f"{path.stem}-full.png")))
+    driver.set_window_size(1280, 900)
+
+
+def test_search_page_with_a_thai_word(served: Served, browser: Any, screens: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{served.base}/archive/search")
+    box = browser.find_element(By.NAME, "q")
+    box.send_keys(QUERY)
+    box.submit()
+    total_line = browser.find_element(By.CSS_SELECTOR, ".goahead-total").text
+    screenshot(browser, screens / "search-na.png")
+    expected = _read(served.db, lambda db: count(db, QUERY))
+    assert expected > 20
+    assert total_line.startswith(f"{expected} posts match")
+    hits = browser.find_elements(By.CSS_SELECTOR, ".goahead-hit")
+    assert len(hits) == 20
+    marks = {mark.text for mark in browser.find_elements(By.CSS_SELECTOR, ".goahead-hit mark")}
+    assert marks == {QUERY}
+    assert browser.find_element(By.CSS_SELECTOR, ".goahead-pager a[rel=next]")
+    source = browser.page_source
+    assert "char(57344)" not in source
+    assert "SELECT" not in source
+    snippets = [s.text for s in browser.find_elements(By.CSS_SELECTOR, ".goahead-snippet")]
+    assert all("\n" not in text for text in snippets)
+
+
+def test_second_page_and_states(served: Served, browser: Any, screens: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{served.base}/archive/search?q={QUERY}")
+    browser.find_element(By.CSS_SELECTOR, ".goahead-pager a[rel=next]").click()
+    assert "page=2" in browser.current_url
+    assert browser.find_element(By.CSS_SELECTOR, ".goahead-total").text.split("; ")[1] \
+        .startswith("showing 21–")
+    screenshot(browser, screens / "search-na-page2.png")
+    browser.get(f"{served.base}/archive/search?q=%22ผ้า")
+    error = browser.find_element(By.CSS_SELECTOR, ".goahead-error").text
+    assert "This search cannot run" in error
+    screenshot(browser, screens / "search-error.png")
+    browser.get(f"{served.base}/archive/search?q=ผ้าไหมแพรวา&site=nowhere.example")
+    assert "No post matches" in browser.find_element(By.CSS_SELECTOR, ".goahead-empty").text
+    screenshot(browser, screens / "search-empty.png")
+    browser.get(f"{served.base}/archive/search")
+    screenshot(browser, screens / "search-start.png")
+
+
+def test_post_view(served: Served, browser: Any, screens: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{served.base}/archive/search?q={QUERY}")
+    first = browser.find_element(By.CSS_SELECTOR, ".goahead-title")
+    title = first.text
+    first.click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == title
+    screenshot(browser, screens / "post-first-hit.png")
+    blog_id, post_id = served.post
+    browser.get(f"{served.base}/archive/post/{blog_id}/{post_id}")
+    shown = browser.execute_script(
+        "return Array.from(document.images).map(i => [i.src, i.naturalWidth])")
+    archived = [width for src, width in shown if "/archive/-/warc?" in src]
+    assert archived
+    assert all(width > 0 for width in archived)
+    assert not [src for src, _ in shown if "/archive/-/warc?" not in src]  # no live image
+    assert browser.find_elements(By.CSS_SELECTOR, ".goahead-missing-image")
+    screenshot(browser, screens / "post-with-images.png")

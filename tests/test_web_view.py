@@ -1,0 +1,268 @@
+"""The web view's own pages, in process (Datasette's test client): search with filters and
+paging, the same posts as ``goahead search``, the post's reading view with images from
+the WARC, comments and earlier versions, and what is never let through (markup, scripts,
+live images)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("datasette", reason="the serve extra is not installed")
+
+from archive.connection import open_archive
+from archive.models import Post
+from archive.posts import delete_post, upsert_comments, upsert_post
+from goahead_crawler.web import plugin
+from goahead_crawler.web.article_html import reading_html
+from goahead_crawler.web.post_view import CSP
+from goahead_crawler.web.search_view import PAGE_SIZE, SearchForm, marked_html
+from tests.conftest import invoke_goahead
+from tests.warc_fixture import png, write_image_capture
+
+BLOG = "http://weave.example"
+PHOTO = "http://cdn.example/img/loom.png"
+GONE_PHOTO = "http://cdn.example/img/never-fetched.jpg"
+CLOTH_POSTS = 27  # more than one page of ผ้า hits
+
+
+def cloth_post(n: int) -> Post:
+    site = "weave.example" if n % 3 else "loom.example"
+    return Post(
+        blog_id="9" if n % 3 else "8", post_id=str(1000 + n), url=f"http://{site}/2024/p{n}.html",
+        site=site, title=f"ผ้าทอมือ ตอนที่ {n}", author="สมศรี" if n % 2 else "Editor",
+        published=f"2024-{1 + n % 12:02d}-10T09:00:00+07:00",
+        labels=["ผ้าทอ", "OTOP" if n % 2 else "ชุมชน"], language="th",
+        text=f"กลุ่มแม่บ้านทอผ้าฝ้าย ผืนที่ {n}\n\nขายในตลาดชุมชน")
+
+
+FEATURE = Post(
+    blog_id="9", post_id="1", url=f"{BLOG}/2024/01/loom.html", site="weave.example",
+    title="กี่ทอผ้า <script>alert(1)</script> ของหมู่บ้าน", author="สมศรี",
+    published="2024-01-05T08:00:00+07:00", labels=["ผ้าทอ"], language="th",
+    text="เรื่องของกี่ทอผ้าไม้สัก", fetched_at="2024-01-06T00:00:00Z",
+    html=(f'<p>เรื่องของกี่<b>ทอผ้า</b>ไม้สัก</p><p><img src="{PHOTO}" alt="กี่"></p>'
+          f'<p><img src="{GONE_PHOTO}" alt="ลาย"></p><script>alert(2)</script>'
+          '<p><a href="http://other.example/">อ่านต่อ</a></p>'),
+)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("web")
+    path, warcs = folder / "archive.db", folder / "warcs"
+    db = open_archive(path)
+    first = Post(**{**FEATURE.__dict__, "text": "ร่างแรกของเรื่องกี่ทอผ้า",
+                    "title": "กี่ทอผ้า (ร่าง)"})
+    upsert_post(db, first)
+    upsert_post(db, FEATURE)  # the draft becomes an earlier version
+    upsert_comments(db, "9", "1", [{"author": "ป้าแดง", "published": "2024-01-07T10:00:00Z",
+                                    "text": "สวยมาก <b>จริง</b>\nขอบคุณค่ะ"}])
+    for n in range(2, 2 + CLOTH_POSTS):
+        upsert_post(db, cloth_post(n))
+    delete_post(db, "9", "1002", at="2024-05-01T00:00:00Z")
+    write_image_capture(db, warcs, PHOTO, png())
+    db.close()
+    return path, warcs
+
+
+class Client:
+    """Datasette's in-process client, made synchronous for tests."""
+
+    def __init__(self, path: Path, warcs: Path) -> None:
+        self.ds = plugin.build(path, warc_dir=warcs)
+        asyncio.run(self.ds.invoke_startup())
+
+    def get(self, path: str, **params: str) -> Any:
+        return asyncio.run(self.ds.client.get(path, params=params))
+
+    def json(self, path: str, **params: str) -> Any:
+        return self.get(path, **params).json()
+
+
+@pytest.fixture(scope="module")
+def web(archive: tuple[Path, Path]) -> Client:
+    return Client(*archive)
+
+
+def test_total_paging_and_page_links(web: Client) -> None:
+    first = web.json("/archive/search.json", q="ผ้า")
+    assert first["total"] == CLOTH_POSTS  # the feature post and every live cloth post
+    assert len(first["hits"]) == PAGE_SIZE
+    assert first["pages"] == 2
+    second = web.json("/archive/search.json", q="ผ้า", page="2")
+    ids = [h["post_id"] for h in first["hits"]] + [h["post_id"] for h in second["hits"]]
+    assert len(ids) == len(set(ids)) == CLOTH_POSTS
+    page = web.get("/archive/search", q="ผ้า").text
+    assert f"<strong>{CLOTH_POSTS}</strong> posts match" in page
+    assert 'rel="next" href="?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&amp;page=2"' in page
+
+
+def test_a_page_past_the_last_says_so(web: Client) -> None:
+    page = web.get("/archive/search", q="ผ้า", page="9").text
+    assert "Page 9 is past the last page" in page
+    assert 'href="?q=%E0%B8%9C%E0%B9%89%E0%B8%B2">Back to page 1' in page
+
+
+def test_filters_are_passed_through(web: Client) -> None:
+    def total(**filters: str) -> int:
+        return web.json("/archive/search.json", q="ผ้า", **filters)["total"]
+
+    assert total(site="loom.example") == 9
+    assert total(label="OTOP") == 13
+    assert total(author="Editor") == 13
+    assert total(since="2024-06-01", until="2024-06-30") == 2
+    assert total(lang="en") == 0
+    bad = web.get("/archive/search.json", q="ผ้า", since="last week")
+    assert bad.status_code == 400
+    assert "not a date" in bad.json()["error"]
+
+
+def test_no_hit_with_filters_says_what_the_filters_hid(web: Client) -> None:
+    data = web.json("/archive/search.json", q="ผ้า", site="nowhere.example")
+    assert (data["total"], data["unfiltered"]) == (0, CLOTH_POSTS)
+    page = web.get("/archive/search", q="ผ้า", site="nowhere.example").text
+    assert "No posts from the site <q>nowhere.example</q>" in page
+    assert "loom.example, weave.example" in page
+    assert f"{CLOTH_POSTS} posts match</a>" in page
+    nothing = web.get("/archive/search", q="zzzqqq").text
+    assert "No post matches <q>zzzqqq</q>." in nothing
+
+
+def test_deleted_posts_only_when_asked_and_marked(web: Client) -> None:
+    hidden = web.json("/archive/search.json", q="ตอนที่ 2", _shape="array")
+    assert "1002" not in [h["post_id"] for h in hidden]
+    shown = web.json("/archive/search.json", q="ตอนที่ 2", include_deleted="1",
+                     _shape="array")
+    deleted = [h for h in shown if h["post_id"] == "1002"]
+    assert deleted
+    assert deleted[0]["deleted_at"] == "2024-05-01T00:00:00Z"
+    page = web.get("/archive/search", q="ตอนที่ 2", include_deleted="1").text
+    assert "deleted 2024-05-01" in page
+
+
+def test_a_hit_label_narrows_the_search(web: Client) -> None:
+    page = web.get("/archive/search", q="ผ้า").text
+    assert '<a class="goahead-label" href="?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&amp;label=OTOP"' in page
+
+
+def test_whole_word_toggle(web: Client) -> None:
+    anywhere = web.json("/archive/search.json", q="ทอ")["total"]
+    whole = web.json("/archive/search.json", q="ทอ", whole_word="1")["total"]
+    assert whole < anywhere  # ทอผ้า, ทอมือ hold ทอ inside longer words
+
+
+@pytest.mark.parametrize("query", ["ผ้า", "ผ้า OR ชุมชน", "title:ตอนที่", "ทอ -OTOP"])
+def test_the_web_finds_what_the_cli_finds(web: Client, archive: tuple[Path, Path],
+                                          query: str) -> None:
+    result = invoke_goahead("search", query, "--db", str(archive[0]), "--json",
+                            "--limit", "100", "--site", "weave.example")
+    assert result.returncode == 0, result.stderr
+    cli = [hit["url"] for hit in json.loads(result.stdout)]
+    pages = [web.json("/archive/search.json", q=query, site="weave.example", page=str(n))
+             for n in (1, 2)]
+    assert [h["url"] for page in pages for h in page["hits"]] == cli
+    assert pages[0]["total"] == len(cli)
+
+
+def test_search_page_escapes_titles_and_shows_no_sql(web: Client) -> None:
+    page = web.get("/archive/search", q="กี่").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert" not in page
+    assert "char(57344)" not in page
+    assert "SELECT" not in page
+    assert web.get("/archive/search", q="กี่").headers["content-security-policy"] == CSP
+
+
+def test_post_view(web: Client) -> None:
+    response = web.get("/archive/post/9/1")
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == CSP
+    page = response.text
+    assert "<b>ทอผ้า</b>" in page  # the clean HTML, rendered
+    assert "alert(2)" not in page  # what an older archive may hold is dropped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the title, escaped
+    assert '/archive/-/warc?url=http%3A%2F%2Fcdn.example%2Fimg%2Floom.png' in page
+    assert f'src="{PHOTO}"' not in page
+    assert f'src="{GONE_PHOTO}"' not in page
+    assert "image not archived" in page
+    assert f'href="{GONE_PHOTO}"' in page
+    assert "1 image of this post was not captured" in page
+    assert "สวยมาก &lt;b&gt;จริง&lt;/b&gt;" in page  # comments escaped
+    assert "Earlier versions (1)" in page
+    assert "ร่างแรกของเรื่องกี่ทอผ้า" in page
+    assert f'href="{FEATURE.url}"' in page
+    assert 'rel="noopener noreferrer nofollow"' in page
+
+
+def test_deleted_post_view_is_marked(web: Client) -> None:
+    page = web.get("/archive/post/9/1002").text
+    assert "Deleted from the blog: gone since 2024-05-01 00:00 UTC" in page
+
+
+def test_unknown_post_is_404(web: Client) -> None:
+    assert web.get("/archive/post/9/nope").status_code == 404
+    assert web.get("/archive/post/999999").status_code == 404
+
+
+def test_titles_in_tables_and_queries_open_the_reading_view(web: Client) -> None:
+    moved = web.get("/archive/post/1")  # posts.id 1: the feature post
+    assert moved.status_code == 302
+    assert moved.headers["location"] == "/archive/post/9/1"
+    link = '<a href="/archive/post/1">กี่ทอผ้า &lt;script&gt;alert(1)&lt;/script&gt; ของหมู่บ้าน</a>'
+    assert link in web.get("/archive/posts").text
+    assert link in web.get("/archive/latest").text
+    other = web.get("/archive", sql="select id, title from post_versions").text
+    assert "กี่ทอผ้า (ร่าง)" in other
+    assert '<a href="/archive/post/' not in other  # a version's id is not a post's
+
+
+def test_image_served_from_the_warc(web: Client) -> None:
+    response = web.get("/archive/-/warc", url=PHOTO)
+    assert response.status_code == 200
+    assert response.content == png()
+    assert response.headers["content-type"] == "image/png"
+    assert "sandbox" in response.headers["content-security-policy"]
+    missing = web.get("/archive/-/warc", url=GONE_PHOTO)
+    assert missing.status_code == 404
+    assert "no capture of" in missing.text
+
+
+def test_warc_file_gone_is_a_404_naming_it(archive: tuple[Path, Path], tmp_path: Path) -> None:
+    client = Client(archive[0], tmp_path / "elsewhere")
+    response = client.get("/archive/-/warc", url=PHOTO)
+    assert response.status_code == 404
+    assert "test-00001.warc.gz not found" in response.text
+
+
+def test_datasette_tables_and_facets_stay(web: Client) -> None:
+    data = web.json("/archive/posts.json", _facet="site")
+    assert {r["value"] for r in data["facet_results"]["site"]["results"]} == {
+        "weave.example", "loom.example"}
+
+
+# -- the pure parts -----------------------------------------------------------------------
+
+def test_marked_html_escapes_then_marks() -> None:
+    assert marked_html("a <b>\ue000x\ue001</b>") == "a &lt;b&gt;<mark>x</mark>&lt;/b&gt;"
+
+
+def test_form_reads_arguments_and_writes_links() -> None:
+    form = SearchForm.from_args({"q": " ผ้า ", "page": "x", "whole_word": "on",
+                                 "sort": "bogus", "label": "OTOP"})
+    assert (form.q, form.page, form.whole_word, form.sort) == ("ผ้า", 1, True, "relevance")
+    assert form.filters() == {"label": "OTOP"}
+    assert form.query_string(page=3) == (
+        "q=%E0%B8%9C%E0%B9%89%E0%B8%B2&label=OTOP&whole_word=1&page=3")
+    assert SearchForm.from_args({"page": "999999999"}).page == 5_000
+
+
+def test_reading_html_keeps_text_and_drops_what_runs() -> None:
+    out = reading_html('lead <p onclick="x()">a<img src="http://c/i.jpg" srcset="y 2x"></p>'
+                       '<iframe src="http://evil/"></iframe><p>\xa0</p><p> <br></p>tail<p>b<br>c</p>',
+                       lambda url: "/local")
+    assert out == '<div>lead <p>a<img src="/local"></p>tail<p>b<br>c</p></div>'
