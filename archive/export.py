@@ -1,27 +1,32 @@
 """Streaming exports of archived posts: JSON Lines, CSV, plain text and Markdown.
 
 Posts come one at a time from :func:`archive.posts.iter_posts`, so memory stays flat
-whatever the archive size. In CSV, list fields (labels, images) are JSON arrays.
+whatever the archive size. In CSV, list fields (labels, images) are JSON arrays, the
+``html`` column only when asked for (``columns``), and ``bom`` starts the file with a
+byte-order mark so that Excel reads it as UTF-8. Markdown is converted from the clean HTML
+(:mod:`archive.markdown`), with YAML front matter; with ``with_comments`` /
+``with_versions`` jsonl records and Markdown files carry the post's comments and earlier
+versions. Files go one per post into a folder per site (:mod:`archive.export_files`), or
+all into one file when ``out`` names a ``.md`` or ``.txt`` file.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import re
-import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import unquote, urlsplit
 
 from sqlite_utils import Database
 
 from .errors import ExportError
-from .escaping import markdown_text
+from .export_files import Placer
+from .export_render import as_markdown, as_markdown_section, as_text
 from .models import Post
-from .posts import iter_posts
+from .posts import comments_of, iter_posts, post_versions
 
 FORMATS = ("txt", "jsonl", "csv", "md")
 FIELDS = (
@@ -29,56 +34,92 @@ FIELDS = (
     "labels", "text", "html", "images", "language", "word_count", "warc_file",
     "warc_offset", "warc_length", "fetched_at",
 )
+CSV_FIELDS = tuple(name for name in FIELDS if name != "html")  # html only when asked
 TXT_DELIMITER = "\n" + "=" * 72 + "\n\n"
-MAX_SLUG_BYTES = 120  # + date, counter and extension stays well under 255 bytes
-_UNSAFE = re.compile(r"[^\w\-]+", re.UNICODE)
-_WINDOWS_RESERVED = frozenset(
-    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-     *(f"lpt{i}" for i in range(10))}
-)
+MD_DELIMITER = "\n* * *\n\n"
+BOM = "\ufeff"
 Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What goes with each post besides its own fields."""
+
+    comments: bool = False
+    versions: bool = False
+
+    def read(self, db: Database, post: Post) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        if self.comments:
+            found["comments"] = comments_of(db, post.blog_id, post.post_id)
+        if self.versions:
+            found["versions"] = [
+                {k: v for k, v in row.items() if k not in ("id", "blog_id", "post_id")}
+                for row in post_versions(db, post.blog_id, post.post_id)]
+        return found
+
+
+def check_columns(columns: Sequence[str] | None, fmt: str) -> tuple[str, ...]:
+    """The columns to write (csv: all but html by default; jsonl: all)."""
+    if not columns:
+        return CSV_FIELDS if fmt == "csv" else FIELDS
+    unknown = [name for name in columns if name not in FIELDS]
+    if unknown:
+        raise ExportError(f"unknown column {unknown[0]!r}",
+                          hint=f"columns are {', '.join(FIELDS)}")
+    return tuple(dict.fromkeys(columns))
 
 
 def export(
     db: Database, fmt: str, out: str | Path | IO[str], *, query: str | None = None,
-    progress: Progress | None = None, **filters: Any,
+    progress: Progress | None = None, columns: Sequence[str] | None = None,
+    bom: bool = False, with_comments: bool = False, with_versions: bool = False,
+    **filters: Any,
 ) -> int:
     """Write the posts matching ``query``/``filters`` to ``out``; return how many.
 
-    ``out`` is a text stream (jsonl, csv, txt) or a path: a file for jsonl/csv, a
-    directory for md and txt (one file per post) or a ``*.txt`` file for txt (all posts
-    in one file, separated by a line of ``=``). ``progress(n)`` is called after each post.
+    ``out`` is a text stream or a path: a file for jsonl/csv; for md and txt a directory
+    (one file per post, a folder per site) or a ``.md`` / ``.txt`` file (all posts in one
+    file). ``progress(n)`` is called after each post.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
-    posts = iter_posts(db, query=query, **filters)
-    if fmt in ("md", "txt") and not _is_stream(out) and not _single_txt(fmt, out):
-        return _write_files(posts, fmt, Path(out), progress)  # type: ignore[arg-type]
-    if fmt == "md":
-        raise ExportError("md export writes one file per post", hint="give a directory")
-    writer = {"jsonl": _write_jsonl, "csv": _write_csv, "txt": _write_txt}[fmt]
-    with _open_stream(out) as stream:
-        return writer(posts, stream, progress)
+    chosen = check_columns(columns, fmt)
+    extras = Extras(with_comments, with_versions)
+    posts = _counted(iter_posts(db, query=query, **filters), progress)
+    if fmt in ("md", "txt") and not _is_stream(out) and not _single_file(fmt, out):
+        return _write_files(posts, fmt, Path(out), lambda p: extras.read(db, p))  # type: ignore[arg-type]
+    with _open_stream(out, bom=bom and fmt == "csv") as stream:
+        if fmt == "csv":
+            return _write_csv(posts, stream, chosen)
+        if fmt == "jsonl":
+            return _write_jsonl(posts, stream, chosen, lambda p: extras.read(db, p))
+        if fmt == "md":
+            return _write_joined(posts, stream, MD_DELIMITER,
+                                 lambda p: as_markdown_section(p, extras.read(db, p)))
+        return _write_joined(posts, stream, TXT_DELIMITER, as_text)
 
 
 def _is_stream(out: object) -> bool:
     return hasattr(out, "write")
 
 
-def _single_txt(fmt: str, out: object) -> bool:
-    return fmt == "txt" and str(out).lower().endswith(".txt")
+def _single_file(fmt: str, out: object) -> bool:
+    return str(out).lower().endswith(f".{fmt}")
 
 
 @contextmanager
-def _open_stream(out: str | Path | IO[str]) -> Iterator[IO[str]]:
+def _open_stream(out: str | Path | IO[str], bom: bool = False) -> Iterator[IO[str]]:
     if _is_stream(out):
+        if bom:
+            out.write(BOM)  # type: ignore[union-attr]
         yield out  # type: ignore[misc]
         return
     path = Path(out)  # type: ignore[arg-type]
     if path.is_dir():
         raise ExportError(f"{path} is a directory", hint="give a file name")
     try:
-        stream = path.open("w", encoding="utf-8", newline="")
+        stream = path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="")
     except OSError as err:
         raise ExportError(f"cannot write {path}: {err.strerror}") from None
     try:
@@ -95,117 +136,63 @@ def _counted(posts: Iterator[Post], progress: Progress | None) -> Iterator[Post]
             progress(done)
 
 
-def record(post: Post) -> dict[str, Any]:
-    """The exported fields of one post, in :data:`FIELDS` order."""
-    return {name: getattr(post, name) for name in FIELDS}
+def record(post: Post, columns: Sequence[str] = FIELDS) -> dict[str, Any]:
+    """The exported fields of one post, in ``columns`` order."""
+    return {name: getattr(post, name) for name in columns}
 
 
-def _write_jsonl(posts: Iterator[Post], stream: IO[str], progress: Progress | None) -> int:
+def _write_jsonl(posts: Iterator[Post], stream: IO[str], columns: Sequence[str],
+                 extras: Callable[[Post], dict[str, Any]]) -> int:
     count = 0
-    for post in _counted(posts, progress):
-        stream.write(json.dumps(record(post), ensure_ascii=False) + "\n")
+    for post in posts:
+        stream.write(json.dumps(record(post, columns) | extras(post), ensure_ascii=False)
+                     + "\n")
         count += 1
     return count
 
 
-def _write_csv(posts: Iterator[Post], stream: IO[str], progress: Progress | None) -> int:
-    writer = csv.DictWriter(stream, fieldnames=FIELDS, lineterminator="\n")
+def _write_csv(posts: Iterator[Post], stream: IO[str], columns: Sequence[str]) -> int:
+    writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     count = 0
-    for post in _counted(posts, progress):
-        row = record(post)
+    for post in posts:
+        row = record(post, columns)
         for name in ("labels", "images"):
-            row[name] = json.dumps(row[name], ensure_ascii=False)
+            if name in row:
+                row[name] = json.dumps(row[name], ensure_ascii=False)
         writer.writerow(row)
         count += 1
     return count
 
 
-def as_text(post: Post) -> str:
-    head = [" ".join(post.title.split()), post.url, " ".join(filter(None, [post.published, post.author]))]
-    return "\n".join(line for line in head if line) + "\n\n" + post.text.rstrip() + "\n"
-
-
-def _write_txt(posts: Iterator[Post], stream: IO[str], progress: Progress | None) -> int:
+def _write_joined(posts: Iterator[Post], stream: IO[str], delimiter: str,
+                  render: Callable[[Post], str]) -> int:
     count = 0
-    for post in _counted(posts, progress):
+    for post in posts:
         if count:
-            stream.write(TXT_DELIMITER)
-        stream.write(as_text(post))
+            stream.write(delimiter)
+        stream.write(render(post))
         count += 1
     return count
 
 
-def yaml_string(value: str) -> str:
-    """A YAML double-quoted scalar (JSON string syntax, which YAML accepts), with
-    characters YAML may not carry raw escaped."""
-    dumped = json.dumps(value, ensure_ascii=False)
-    return "".join(
-        ch if ch.isprintable() or ch == " " else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000
-        else f"\\U{ord(ch):08x}"
-        for ch in dumped
-    )
-
-
-def as_markdown(post: Post) -> str:
-    meta = {"title": post.title, "author": post.author, "published": post.published,
-            "updated": post.updated, "url": post.url, "site": post.site}
-    lines = ["---"]
-    for key, value in meta.items():
-        lines.append(f"{key}: {yaml_string(value) if value is not None else 'null'}")
-    lines.append("labels: [" + ", ".join(yaml_string(label) for label in post.labels) + "]")
-    title = markdown_text(" ".join(post.title.split()))
-    lines += ["---", "", f"# {title}" if title else "", "", markdown_text(post.text.rstrip()), ""]
-    return "\n".join(lines)
-
-
-def slugify(text: str) -> str:
-    """A file-name-safe slug: letters, digits, ``-`` and ``_`` only, bounded in bytes."""
-    text = unicodedata.normalize("NFC", text).lower()
-    slug = _UNSAFE.sub("-", text).strip("-_")
-    while len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
-        slug = slug[:-1]
-    slug = slug.rstrip("-_")
-    return slug if slug and slug not in _WINDOWS_RESERVED else "post"
-
-
-def url_slug(url: str) -> str:
-    name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
-    return re.sub(r"\.html?$", "", name)
-
-
-def file_stem(post: Post) -> str:
-    day = (post.published or "")[:10]
-    prefix = day if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else "undated"
-    return f"{prefix}-{slugify(url_slug(post.url) or post.title or post.post_id)}"
-
-
-def _unique(stem: str, used: set[str]) -> str:
-    name, n = stem, 1
-    while name.lower() in used:  # lower(): case-insensitive file systems
-        n += 1
-        name = f"{stem}-{n}"
-    used.add(name.lower())
-    return name
-
-
 def _write_files(posts: Iterator[Post], fmt: str, folder: Path,
-                 progress: Progress | None) -> int:
+                 extras: Callable[[Post], dict[str, Any]]) -> int:
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder} exists and is not a directory",
-                          hint="give a new or existing directory")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ExportError(f"cannot create {folder}: {err.strerror}") from None
-    render = as_markdown if fmt == "md" else as_text
-    used: set[str] = set()
+                          hint=f"give a directory, or a file name ending .{fmt}")
+    placer = Placer(fmt)
+    made: set[Path] = set()
     count = 0
-    for post in _counted(posts, progress):
-        name = _unique(file_stem(post), used) + "." + fmt
+    for post in posts:
+        target = folder / placer.path(post)
+        text = as_markdown(post, extras(post)) if fmt == "md" else as_text(post)
         try:
-            (folder / name).write_text(render(post), encoding="utf-8")
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_text(text, encoding="utf-8")
         except OSError as err:
-            raise ExportError(f"cannot write {folder / name}: {err.strerror or err}") from None
+            raise ExportError(f"cannot write {target}: {err.strerror or err}") from None
         count += 1
     return count

@@ -174,6 +174,15 @@ def post_versions(db: Database, blog_id: str, post_id: str) -> list[dict[str, An
     ))
 
 
+def comments_of(db: Database, blog_id: str, post_id: str) -> list[dict[str, Any]]:
+    """A post's comments, oldest first (undated ones last, in the order stored)."""
+    return list(db.query(
+        "SELECT comment_id, author, published, text FROM comments"
+        " WHERE blog_id = ? AND post_id = ? ORDER BY published IS NULL, published, id",
+        [blog_id, post_id],
+    ))
+
+
 def _listing_sql(filters: Filters, order: str = "published") -> tuple[str, dict[str, object]]:
     clauses, params = filters.where("posts")
     where = " AND ".join(clauses) or "1"

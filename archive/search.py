@@ -150,7 +150,7 @@ def search(db: Database, query: str, *, whole_word: bool = False,
            **filters: Any) -> list[Hit]:
     """Hits for ``query``, best first (or newest first with ``sort="date"``).
 
-    ``filters``: site, label, author, since, until, lang, kind (see
+    ``filters``: site, label, any_label, author, since, until, lang, kind (see
     :class:`~archive.filters.Filters`). Deleted posts are left out unless
     ``include_deleted``; ``whole_word`` keeps only posts where the query is a whole word.
     """

@@ -22,6 +22,7 @@ the page is full.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -80,6 +81,7 @@ class Plan:
 
 
 WORDS = Source(SEARCH_WORDS, "words")
+_THAI = re.compile("[\u0e01-\u0e4e]")
 TITLE_WORDS = Source(SEARCH_WORDS, "title_words")
 
 
@@ -108,11 +110,13 @@ def _words_expr(node: Node, title_only: bool) -> str | None:
 
 
 def _subsets(node: Node) -> bool:
-    """Whether every whole-word use and title hit is a hit: no NOT, one word per term."""
+    """Whether every whole-word use and title hit is a hit: no NOT, one word per term,
+    and no Latin or digits beside it (``OTOPผ้า``: a whole-word ผ้า alone is no hit)."""
     if isinstance(node, Not):
         return False
     if isinstance(node, Term):
-        return len(term_tokens(node.text, node.prefix).words) <= 1
+        found = term_tokens(node.text, node.prefix)
+        return len(found.words) <= 1 and all(_THAI.search(token) for token in found.tokens)
     return all(_subsets(item) for item in node.items)
 
 

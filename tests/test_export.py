@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive import export
+from archive import export, export_files, export_render
 from archive.connection import open_archive
 from archive.errors import ExportError
 from archive.models import Post
@@ -75,20 +75,25 @@ def test_query_and_progress(db):
 
 def test_md_files_have_front_matter(db, tmp_path):
     assert export.export(db, "md", tmp_path / "md") == 4
-    names = sorted(p.name for p in (tmp_path / "md").iterdir())
-    assert names[0] == "2024-01-01-story-1.md"
-    text = (tmp_path / "md" / names[0]).read_text(encoding="utf-8")
+    names = sorted(p.name for p in (tmp_path / "md" / "n.blogspot.com").iterdir())
+    assert names == ["2024-01-01-ข่าว-1.md", "2024-01-02-ข่าว-2.md", "2024-01-03-ข่าว-3.md"]
+    assert [p.name for p in (tmp_path / "md" / "other.blogspot.com").iterdir()] == [
+        "2024-01-04-ข่าว-4.md"]
+    text = (tmp_path / "md" / "n.blogspot.com" / names[0]).read_text(encoding="utf-8")
     _, front, body = text.split("---\n", 2)
     meta = yaml.safe_load(front)
-    assert meta["title"] == "ข่าว 1"
-    assert meta["labels"] == ["ข่าว", "a;b"]
-    assert meta["url"].endswith("story-1.html")
-    assert "second paragraph" in body
+    assert meta == {
+        "title": "ข่าว 1", "post_id": "1", "blog_id": "9", "site": "n.blogspot.com",
+        "kind": "post", "url": "https://n.blogspot.com/2024/01/story-1.html", "lang": None,
+        "labels": ["ข่าว", "a;b"], "author": "สมชาย", "published": "2024-01-01T10:00:00+07:00",
+        "updated": None, "fetched_at": "2024-02-01T00:00:00Z", "warc_file": "a.warc.gz",
+        "warc_offset": 7, "warc_length": None}
+    assert body.startswith("\n# ข่าว 1\n\nx\n")  # the body is the clean HTML's
 
 
 def test_txt_directory_and_single_file(db, tmp_path):
     assert export.export(db, "txt", tmp_path / "txt") == 4
-    assert len(list((tmp_path / "txt").glob("*.txt"))) == 4
+    assert len(list((tmp_path / "txt").glob("*/*.txt"))) == 4  # a folder per site
     single = tmp_path / "all.txt"
     assert export.export(db, "txt", single) == 4
     parts = single.read_text(encoding="utf-8").split(export.TXT_DELIMITER)
@@ -102,16 +107,20 @@ def test_clashing_names_become_unique(tmp_path):
         upsert_post(db, post(post_id, url="https://n.blogspot.com/p/CON.html",
                                    published="2024-05-05T00:00:00Z"))
     export.export(db, "md", tmp_path / "out")
-    names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == ["2024-05-05-post-2.md", "2024-05-05-post-3.md", "2024-05-05-post.md"]
+    names = sorted(p.name for p in (tmp_path / "out" / "n.blogspot.com").iterdir())
+    assert names == ["2024-05-05-ข่าว-1.md", "2024-05-05-ข่าว-2.md", "2024-05-05-ข่าว-3.md"]
+    for post_id in ("4", "5"):  # no title: the URL's name; a reserved one: the post id
+        upsert_post(db, post(post_id, url="https://n.blogspot.com/p/CON.html", title="",
+                                   published="2024-05-05T00:00:00Z"))
+    export.export(db, "md", tmp_path / "again")
+    names = sorted(p.name for p in (tmp_path / "again" / "n.blogspot.com").iterdir())
+    assert names[:2] == ["2024-05-05-4.md", "2024-05-05-5.md"]
 
 
 def test_bad_targets(db, tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ExportError):
         export.export(db, "md", tmp_path / "file")
-    with pytest.raises(ExportError):
-        export.export(db, "md", io.StringIO())
     with pytest.raises(ExportError, match="cannot write"):
         export.export(db, "jsonl", tmp_path / "file" / "x.jsonl")
     with pytest.raises(ExportError, match="unknown format"):
@@ -122,7 +131,7 @@ def test_bad_targets(db, tmp_path):
 @given(url=st.text(max_size=300), title=st.text(max_size=300),
        published=st.none() | st.text(max_size=12))
 def test_file_names_are_safe(url, title, published):
-    stem = export.file_stem(Post(blog_id="1", post_id="1", url=url, site="s",
+    stem = export_files.file_stem(Post(blog_id="1", post_id="1", url=url, site="s",
                                  title=title, published=published))
     assert stem == Path(stem).name
     assert ".." not in stem
@@ -134,4 +143,4 @@ def test_file_names_are_safe(url, title, published):
 @settings(max_examples=100, deadline=None)
 @given(st.text())
 def test_front_matter_strings_parse_back(value):
-    assert yaml.safe_load(f"k: {export.yaml_string(value)}") == {"k": value}
+    assert yaml.safe_load(f"k: {export_render.yaml_string(value)}") == {"k": value}

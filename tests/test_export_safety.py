@@ -55,9 +55,10 @@ def test_any_line_renders_as_itself(text: str) -> None:
 
 def test_the_markdown_export_escapes_title_and_text(tmp_path: Path) -> None:
     db = open_archive(tmp_path / "a.db")
-    upsert_post(db, post("1", title="<b>Title</b> *x*", text=f"{HOSTILE}\n\n# second"))
+    upsert_post(db, post("1", title="<b>Title</b> *x*", text=f"{HOSTILE}\n\n# second",
+                         html=f"<p>{html.escape(HOSTILE)}</p><p># second</p>"))
     export.export(db, "md", tmp_path / "md")
-    (written,) = (tmp_path / "md").iterdir()
+    (written,) = (tmp_path / "md" / "n.blogspot.com").iterdir()
     body = written.read_text(encoding="utf-8").split("---\n", 2)[2]
     assert "<script" not in body
     assert "<b>" not in body

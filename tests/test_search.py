@@ -164,7 +164,7 @@ def test_build_query_never_splices_query_text():
     assert "DROP" not in sql
     assert "x'y" not in sql
     assert "DROP" in params["match"]
-    assert params["f_site"] == "x'y"
+    assert params["f_site0"] == "x'y"
 
 
 # -- deleted posts -----------------------------------------------------------------------
@@ -358,3 +358,15 @@ def test_results_are_exactly_the_cluster_aligned_like_hits(posts, data):
 def test_hits_serialise(db):
     (hit,) = search.search(db, "ผ้า")
     assert json.loads(json.dumps(hit.to_dict()))["labels"] == ["ข่าว", "ตลาด"]
+
+
+@pytest.mark.parametrize("query", ["OTOPผ้า", "OTOPผ้า*", "Aผ*"])
+def test_a_mixed_latin_thai_term_finds_only_posts_with_all_of_it(tmp_path, query):
+    """The whole-word tiers hold posts with the term's Thai word; a post with the word but
+    not the Latin beside it is no hit (search used to list it, count did not)."""
+    db = open_archive(tmp_path / "a.db")
+    upsert_post(db, make_post("1", "s", "ผ้า ไหม", "ทอผ้า"))
+    upsert_post(db, make_post("2", "s", "x", "สินค้า OTOPผ้า"))
+    expected = [] if query == "Aผ*" else ["2"]
+    assert ids(search.search(db, query)) == expected
+    assert search.count(db, query) == len(expected)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
 from archive.connection import open_read_only, pending_migrations, upgrade
 from archive.errors import ArchiveReadOnly
+from archive.filters import Filters, resolve_site
 from goahead_crawler import config
 from goahead_crawler.cli.hints import BadInput
 
@@ -42,20 +44,58 @@ def open_existing(db_path: str) -> Any:
 
 
 _FILTERS = (
-    click.option("--site", help="Only this blog (host)."),
-    click.option("--label", help="Only posts with this label."),
+    click.option("--site", multiple=True,
+                 help="Only this blog: its URL, host, host:port or name in sites.toml "
+                      "(repeat for any of several)."),
+    click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
+                 help="sites.toml whose names --site may use [default: sites.toml beside "
+                      "the archive, if there is one]."),
+    click.option("--label", multiple=True,
+                 help="Only posts with this label, any case (repeat: all of them)."),
+    click.option("--any-label", is_flag=True, help="Repeated --label: any of them."),
     click.option("--author", help="Only posts by this author."),
-    click.option("--since", help="Published on or after this date (YYYY-MM-DD)."),
-    click.option("--until", help="Published on or before this date (YYYY-MM-DD)."),
-    click.option("--lang", type=click.Choice(["th", "en"]), help="Only posts in this language."),
+    click.option("--since", help="Published on or after: 2024, 2024-03, 2024-03-05 "
+                                 "(Buddhist era too: 2567)."),
+    click.option("--until", help="Published on or before: 2024, 2024-03, 2024-03-05."),
+    click.option("--lang", help="Only posts in this language (th, en, ...)."),
+    click.option("--include-deleted", is_flag=True,
+                 help="Include posts gone from the blog (marked deleted)."),
 )
 
 
 def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The archive filters shared by search and export (archive.filters.Filters)."""
+    """The archive filters shared by search and export (archive.filters.Filters); the
+    command gets them as one ``filters`` argument (see :func:`make_filters`)."""
     for option in reversed(_FILTERS):
         command = option(command)
     return command
+
+
+FILTER_PARAMS = ("site", "sites_file", "label", "any_label", "author", "since", "until",
+                 "lang", "include_deleted")
+
+
+def site_names(sites_file: str | None, db_path: str) -> dict[str, str]:
+    """name -> blog URL from ``--sites FILE``, or from sites.toml beside the archive."""
+    from goahead_crawler.sites import load_sites
+
+    path = Path(sites_file) if sites_file else Path(db_path).parent / "sites.toml"
+    if not sites_file and not path.is_file():
+        return {}
+    return {site.name: site.url for site in load_sites(path)}
+
+
+def make_filters(params: dict[str, Any], db_path: str) -> Filters:
+    """Pop the filter options from a command's ``params`` into one Filters (site names
+    resolved through sites.toml). A bad date is a QueryError (one line, exit 2)."""
+    values = {name: params.pop(name) for name in FILTER_PARAMS}
+    sites_file = values.pop("sites_file")
+    if values["site"]:
+        names = site_names(sites_file, db_path)
+        values["site"] = tuple(resolve_site(site, names) for site in values["site"])
+    filters = Filters(**values)
+    filters.where()  # check the dates now, before any output
+    return filters
 
 
 class Setting(click.ParamType):

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import json
-import re
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +11,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 
 console = Console()
 err_console = Console(stderr=True)
@@ -93,41 +87,11 @@ def print_crawl_summary(results: Sequence[Any], db_path: str, warc_dir: str | Pa
     console.print(f"Archive:    {db_path}")
 
 
-def _row(hit: Any) -> dict[str, Any]:
-    return asdict(hit) if is_dataclass(hit) else dict(hit)
-
-
 def print_hits(hits: Sequence[Any], fmt: str = "text") -> None:
-    rows = [_row(h) for h in hits]
-    if fmt == "json":
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-        return
-    if fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["url"])
-        writer.writeheader()
-        writer.writerows(rows)
-        return
-    if not rows:
-        console.print("No matches.")
-        return
-    for row in rows:
-        date = (row.get("published") or "")[:10]
-        console.print(f"[bold]{escape(row.get('title') or '(untitled)')}[/]  [dim]{date}[/]")
-        console.print(f"  [cyan]{escape(row.get('url', ''))}[/]")
-        console.print(_mark(row.get("snippet") or ""))
-        console.print()
+    """Search hits as text (see :mod:`goahead_crawler.cli.hits`), json, nl or csv."""
+    from goahead_crawler.cli import hits as hit_output
 
-
-def _mark(snippet: str) -> Text:
-    """Matches come marked as [term]: bold on a terminal, brackets kept when piped."""
-    text = Text("  ")
-    flat = " ".join(snippet.split())
-    for i, part in enumerate(re.split(r"\[([^\]]*)\]", flat)):
-        if i % 2:
-            text.append(part if console.is_terminal else f"[{part}]", style="bold yellow")
-        else:
-            text.append(part)
-    return text
+    hit_output.print_hits(hits, fmt, console)
 
 
 def print_article(article: Any) -> None:

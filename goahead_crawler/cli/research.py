@@ -12,69 +12,151 @@ import click
 
 from archive import export as archive_export
 from archive import search as archive_search
+from archive.filter_check import explain_empty
+from archive.filters import Filters
+from archive.query import parse
+from goahead_crawler.cli import hits as hit_output
 from goahead_crawler.cli import output
-from goahead_crawler.cli.hints import command
-from goahead_crawler.cli.options import db_option, filter_options, open_existing
+from goahead_crawler.cli.hints import BadInput, command
+from goahead_crawler.cli.options import db_option, filter_options, make_filters, open_existing
 
 
 @command()
 @click.argument("query")
 @db_option
 @filter_options
+@click.option("--whole-word", is_flag=True,
+              help="Only posts where the query is a whole word (not inside a longer one).")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
               show_default=True)
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0)
 @click.option("--count", "count_only", is_flag=True, help="Print only the number of matches.")
-@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Output a JSON array (an object with --count).")
+@click.option("--nl", "as_nl", is_flag=True, help="Output one JSON object per line.")
 @click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")
-def search(query: str, db_path: str, count_only: bool, as_json: bool, as_csv: bool,
-           **filters: Any) -> None:
+def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, offset: int,
+           count_only: bool, as_json: bool, as_nl: bool, as_csv: bool, **params: Any) -> None:
     """Full-text search of the archive (Thai and English).
 
-    Phrases in quotes, AND / OR / NOT, prefix matches with term*.
+    Phrases in quotes, AND / OR / NOT (or -word), prefix matches with term*, title:word.
+    Whole-word uses rank first; --whole-word keeps only those.
 
     \b
     Example:
         goahead search ชุมชน --db archive.db --limit 5
         goahead search '"community development" OR ชุมชน' --json
+        goahead search ผ้า --site goahead --label OTOP --since 2567 --count
     """
-    if as_json and as_csv:
-        raise click.UsageError("choose one of --json and --csv")
+    if as_json + as_nl + as_csv > 1:
+        raise click.UsageError("choose one of --json, --nl and --csv")
+    fmt = "json" if as_json else "nl" if as_nl else "csv" if as_csv else "text"
     db = open_existing(db_path)
-    limit, offset = filters.pop("limit"), filters.pop("offset")
-    sort = filters.pop("sort")
+    filters = make_filters(params, db_path)
     if count_only:
-        click.echo(archive_search.count(db, query, **filters))
+        n = archive_search.count(db, query, whole_word=whole_word, **filters.options())
+        if n == 0:
+            say_empty(db, filters)
+        click.echo(json.dumps(count_record(query, n, whole_word, filters), ensure_ascii=False)
+                   if fmt in ("json", "nl") else n)
         return
-    hits = archive_search.search(db, query, sort=sort, limit=limit, offset=offset, **filters)
-    output.print_hits(hits, "json" if as_json else "csv" if as_csv else "text")
+    markers = hit_output.MARKERS if fmt == "text" else ("[", "]")
+    hits = archive_search.search(db, query, whole_word=whole_word, sort=sort, limit=limit,
+                                 offset=offset, markers=markers, **filters.options())
+    if not hits and offset == 0:
+        say_empty(db, filters)
+    output.print_hits(hits, fmt)
+
+
+def count_record(query: str, n: int, whole_word: bool, filters: Filters) -> dict[str, Any]:
+    """What ``--count --json`` prints: the number, and what was counted."""
+    chosen = {name: value for name, value in filters.options().items() if value}
+    return {"query": query, "count": n, "whole_word": whole_word, "filters": chosen}
+
+
+def say_empty(db: Any, filters: Filters) -> None:
+    """An empty result because of a filter says which one: a value the archive does not
+    have is an error (exit 2), a date range or a combination with no posts a note."""
+    miss = explain_empty(db, filters)
+    if miss is None:
+        return
+    if miss.unknown:
+        raise BadInput(miss.message)
+    click.echo(f"note: {miss.message}", err=True)
+
+
+def _columns(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in archive_export.FIELDS]
+    if unknown:
+        raise BadInput(f"--columns: unknown column {unknown[0]!r}; columns are "
+                       f"{', '.join(archive_export.FIELDS)}")
+    return names
+
+
+def export_format(fmt: str | None, out: str | None) -> str:
+    """--format, or what --out's name says (posts.csv, posts.md, ...), or jsonl."""
+    if fmt:
+        return fmt
+    suffix = Path(out or "").suffix.lower().lstrip(".")
+    return suffix if suffix in archive_export.FORMATS else "jsonl"
 
 
 @command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(archive_export.FORMATS), default="jsonl",
-              show_default=True)
-@click.option("--out", type=click.Path(), help="File (or directory for txt/md); default stdout.")
+@click.option("--format", "fmt", type=click.Choice(archive_export.FORMATS),
+              help="Output format [default: from --out's name, else jsonl].")
+@click.option("--out", type=click.Path(),
+              help="File, or a directory for txt/md (a folder per site); default stdout.")
 @click.option("--query", help="Only posts matching this search.")
 @filter_options
-def export(db_path: str, fmt: str, out: str | None, query: str | None, **filters: Any) -> None:
+@click.option("--columns", callback=_columns,
+              help="csv/jsonl: these columns, comma-separated (csv default: all but html).")
+@click.option("--bom", is_flag=True, help="csv: start with a byte-order mark (for Excel).")
+@click.option("--with-comments", is_flag=True, help="jsonl/md: each post's comments too.")
+@click.option("--with-versions", is_flag=True,
+              help="jsonl/md: each post's earlier versions too.")
+def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
+           columns: list[str] | None, bom: bool, with_comments: bool, with_versions: bool,
+           **params: Any) -> None:
     """Export cleaned posts as txt, jsonl, csv or md.
 
-    jsonl and csv stream to stdout (or --out FILE); txt and md write one file per post into
-    the --out directory (txt with --out FILE.txt: one file, posts separated by a delimiter).
+    jsonl and csv stream to stdout (or --out FILE); txt and md write one file per post
+    into the --out directory, in a folder per site (md: Markdown from the clean HTML, with
+    YAML front matter), or all posts into one file with --out FILE.txt / FILE.md.
 
     \b
     Example:
-        goahead export --db archive.db --format jsonl --out posts.jsonl
+        goahead export --db archive.db --out posts.jsonl
         goahead export --db archive.db --format md --out posts-md/
+        goahead export --db archive.db --out posts.csv --bom --since 2567
     """
+    fmt = export_format(fmt, out)
+    _check_export_options(fmt, columns, bom, with_comments, with_versions)
     db = open_existing(db_path)
+    filters = make_filters(params, db_path)
+    if query:
+        parse(query)  # a malformed query is its own error, before anything else
+    say_empty(db, filters)  # before any file is made: a --site the archive lacks is exit 2
     with output.export_progress(enabled=out is not None) as progress:
-        n = archive_export.export(db, fmt, out or sys.stdout, query=query, progress=progress,
-                                 **filters)
+        n = archive_export.export(
+            db, fmt, out or sys.stdout, query=query, progress=progress, columns=columns,
+            bom=bom, with_comments=with_comments, with_versions=with_versions,
+            **filters.options())
     if out:
         click.echo(f"exported {n} posts to {out}", err=True)
+
+
+def _check_export_options(fmt: str, columns: list[str] | None, bom: bool,
+                          with_comments: bool, with_versions: bool) -> None:
+    if columns and fmt not in ("csv", "jsonl"):
+        raise BadInput(f"--columns is for csv and jsonl, not {fmt}")
+    if bom and fmt != "csv":
+        raise BadInput(f"--bom is for csv, not {fmt}")
+    if (with_comments or with_versions) and fmt not in ("jsonl", "md"):
+        raise BadInput(f"--with-comments and --with-versions are for jsonl and md, not {fmt}")
 
 
 @command()

@@ -1,0 +1,146 @@
+"""Search hits on stdout: JSON, newline-delimited JSON, CSV, or text for people.
+
+Text is never wrapped when piped (``goahead search ผ้า | cat`` keeps each title on its
+line, matches in ``[brackets]``); on a terminal, titles and snippets wrap to its width
+with a hanging indent and matches are bold. Snippets are one line in every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+import click
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+from archive import thai
+
+FORMATS = ("text", "json", "nl", "csv")
+TITLE_INDENT, BODY_INDENT = 4, 2  # continuation lines of a title; url and snippet lines
+MARKERS = ("\ue000", "\ue001")  # what text output asks search to mark matches with
+_MARKED = re.compile(r"\ue000([^\ue001]*)\ue001")
+_BRACKETED = re.compile(r"\[([^\]]*)\]")
+
+
+def one_line(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def row(hit: Any) -> dict[str, Any]:
+    """A hit as a flat record; display fields (snippet, highlighted title) on one line."""
+    values = asdict(hit) if is_dataclass(hit) else dict(hit)
+    for name in ("snippet", "title_highlight"):
+        if name in values:
+            values[name] = one_line(values[name])
+    return values
+
+
+def print_hits(hits: Sequence[Any], fmt: str, console: Console) -> None:
+    rows = [row(hit) for hit in hits]
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "nl":
+        for values in rows:
+            sys.stdout.write(json.dumps(values, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        _csv(rows)
+    elif not rows:
+        click.echo("No matches.")
+    elif console.is_terminal:
+        for values in rows:
+            _terminal(values, console)
+    else:
+        for values in rows:
+            click.echo(_plain(values))
+
+
+def _csv(rows: list[dict[str, Any]]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["url"],
+                            lineterminator="\n")
+    writer.writeheader()
+    for values in rows:
+        writer.writerow({name: json.dumps(value, ensure_ascii=False)
+                         if isinstance(value, list) else value
+                         for name, value in values.items()})
+
+
+def _heading(values: dict[str, Any]) -> tuple[str, str]:
+    """(title, what follows it: date, and the deletion mark)."""
+    title = one_line(values.get("title")) or "(untitled)"
+    tail = (values.get("published") or "")[:10]
+    if values.get("deleted_at"):
+        tail += f" [deleted {values['deleted_at'][:10]}]"
+    return title, tail.strip()
+
+
+def _plain(values: dict[str, Any]) -> str:
+    """One hit as plain lines, never wrapped: matches stay marked ``[like this]``."""
+    title, tail = _heading(values)
+    lines = [f"{title}  {tail}".rstrip(), f"  {values.get('url', '')}"]
+    if values.get("snippet"):
+        lines.append("  " + values["snippet"].replace(MARKERS[0], "[").replace(MARKERS[1], "]"))
+    return "\n".join(lines) + "\n"
+
+
+def _marked(snippet: str) -> Text:
+    """Matches in bold: marked with :data:`MARKERS`, or (hits made elsewhere) brackets."""
+    text = Text()
+    pattern = _MARKED if MARKERS[0] in snippet else _BRACKETED
+    for i, part in enumerate(pattern.split(snippet)):
+        text.append(part, style="bold yellow" if i % 2 else "")
+    return text
+
+
+def _units(plain: str) -> list[tuple[int, int]]:
+    """Where a line may break: between words, Thai runs cut into dictionary words (Thai
+    has no spaces, and a terminal that folds it by cells cuts words in two)."""
+    units: list[tuple[int, int]] = []
+    for match in re.finditer(r"\S+", plain):
+        position = match.start()
+        for is_thai, piece in thai.pieces(match.group()):
+            words = thai.words(piece) if is_thai else [piece]
+            for word in (words if "".join(words) == piece else [piece]):
+                units.append((position, position + len(word)))
+                position += len(word)
+    return units
+
+
+def breaks(plain: str, width: int) -> list[int]:
+    """Offsets to cut ``plain`` at so that each line fits ``width`` cells (greedy; a word
+    wider than a line gets a line of its own)."""
+    cuts: list[int] = []
+    line_start = 0
+    for start, end in _units(plain):
+        if start > line_start and cell_len(plain[line_start:end].rstrip()) > width:
+            cuts.append(start)
+            line_start = start
+    return cuts
+
+
+def _hanging(text: Text, console: Console, first: int, rest: int) -> None:
+    """``text`` wrapped to the terminal between words, its first line indented ``first``
+    columns and the others ``rest``."""
+    width = max(20, console.width - max(first, rest))
+    for number, line in enumerate(text.divide(breaks(text.plain, width))):
+        line.rstrip()
+        console.print(Text(" " * (first if number == 0 else rest)) + line, soft_wrap=True)
+
+
+def _terminal(values: dict[str, Any], console: Console) -> None:
+    title, tail = _heading(values)
+    heading = Text(title, style="bold")
+    if tail:
+        heading.append("  " + tail, style="red" if values.get("deleted_at") else "dim")
+    _hanging(heading, console, 0, TITLE_INDENT)
+    console.print(Text(" " * BODY_INDENT + values.get("url", ""), style="cyan"),
+                  soft_wrap=True)
+    if values.get("snippet"):
+        _hanging(_marked(values["snippet"]), console, BODY_INDENT, BODY_INDENT)
+    console.print()

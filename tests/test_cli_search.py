@@ -1,0 +1,170 @@
+"""``goahead search`` as a researcher uses it (issues 11 and 15): whole words, deleted
+posts marked, errors in one line, JSON that carries what a hit is, output that is never
+wrapped when piped and wraps with a hanging indent on a terminal."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from itertools import accumulate
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+from rich.console import Console
+
+from archive.connection import open_archive
+from archive.models import Post
+from archive.posts import delete_post, upsert_post
+from goahead_crawler.cli import hits as hit_output
+from tests.conftest import invoke_goahead
+
+LONG_TITLE = "ผ้าไหมลายน้ำไหล มรดกผ้าทอเมืองน่าน กลับมาคึกคักอีกครั้ง " * 3
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("cli-search") / "archive.db"
+    db = open_archive(path)
+    rows = [
+        ("1", LONG_TITLE.strip(), "ทอผ้า\nไหม ที่บ้าน\n\nหนองบัว ผ้า ดี", ["OTOP"]),
+        ("2", "ตลาดนัด", "ขายผ้าไหมและผ้าฝ้าย", ["ตลาด"]),
+        ("3", "ผ้าที่หายไป", "โพสต์นี้ถูกลบ ผ้า", ["OTOP"]),
+    ]
+    for post_id, title, text, labels in rows:
+        upsert_post(db, Post(blog_id="1", post_id=post_id, site="127.0.0.1:8000",
+                             url=f"http://127.0.0.1:8000/2024/01/{post_id}.html", title=title,
+                             text=text, labels=labels, author="สมชาย", language="th",
+                             published=f"2024-01-0{post_id}T10:00:00+07:00"))
+    delete_post(db, "1", "3", at="2024-06-01T00:00:00Z")
+    db.close()
+    (path.parent / "sites.toml").write_text(
+        '[[site]]\nname = "news"\nurl = "http://127.0.0.1:8000/"\n', encoding="utf-8")
+    return str(path)
+
+
+def search(db_path: str, *args: str):
+    return invoke_goahead("search", *args, "--db", db_path)
+
+
+def test_piped_text_keeps_titles_and_snippets_on_one_line(db_path):
+    result = search(db_path, "ผ้า")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{LONG_TITLE.strip()}  2024-01-01"  # 150 characters, not wrapped
+    assert lines[2].startswith("  ")
+    assert "[ผ้า]" in lines[2]
+    assert "ทอ[ผ้า] ไหม ที่บ้าน หนองบัว" in result.stdout  # line breaks in the text: spaces
+
+
+def test_terminal_output_wraps_with_a_hanging_indent():
+    console = Console(file=io.StringIO(), force_terminal=True, width=40, color_system=None)
+    hit = {"title": LONG_TITLE.strip(), "published": "2024-01-01", "url": "http://x/1.html",
+           "snippet": "คำ " * 40 + hit_output.MARKERS[0] + "ผ้า" + hit_output.MARKERS[1],
+           "deleted_at": None}
+    hit_output.print_hits([hit], "text", console)
+    lines = console.file.getvalue().splitlines()
+    assert all(cell_len(line) <= 40 for line in lines)  # Thai marks take no cell
+    assert lines[0].startswith("ผ้าไหม")
+    title_lines = lines[:lines.index("  http://x/1.html")]
+    assert len(title_lines) > 1
+    assert all(line.startswith("    ") for line in title_lines[1:])
+    snippet = lines[lines.index("  http://x/1.html") + 1:-1]
+    assert len(snippet) > 1
+    assert all(line.startswith("  ") for line in snippet)
+    assert "[" not in "".join(snippet)  # matches are bold on a terminal, not bracketed
+
+
+def test_thai_wraps_between_words_on_a_terminal():
+    from archive import thai
+
+    run = "ผ้าลายน้ำไหลเป็นลายผ้าทอของชาวไทลื้อเมืองน่านที่เลียนแบบการไหลของสายน้ำ" * 3
+    console = Console(file=io.StringIO(), force_terminal=True, width=40, color_system=None)
+    hit_output.print_hits([{"title": "t", "url": "u", "snippet": run}], "text", console)
+    lines = [line.strip() for line in console.file.getvalue().splitlines()[2:-1]]
+    assert len(lines) > 3
+    assert "".join(lines) == run
+    word_ends = set(accumulate(len(word) for word in thai.words(run)))
+    assert set(accumulate(len(line) for line in lines)) <= word_ends
+
+
+def test_whole_word(db_path):
+    assert search(db_path, "ผ้า", "--count").stdout == "2\n"
+    assert search(db_path, "ผ้า", "--count", "--whole-word").stdout == "1\n"
+
+
+def test_deleted_posts_are_left_out_unless_asked_and_then_marked(db_path):
+    assert "ผ้าที่หายไป" not in search(db_path, "ผ้า").stdout
+    shown = search(db_path, "ผ้า", "--include-deleted").stdout
+    assert "ผ้าที่หายไป  2024-01-03 [deleted 2024-06-01]" in shown
+    rows = json.loads(search(db_path, "ผ้า", "--include-deleted", "--json").stdout)
+    assert {row["post_id"]: row["deleted_at"] for row in rows}["3"] == "2024-06-01T00:00:00Z"
+
+
+def test_json_hits_carry_what_a_hit_is(db_path):
+    rows = json.loads(search(db_path, "ผ้า", "--json").stdout)
+    assert {"author", "labels", "lang", "deleted_at", "whole_word", "in_title", "snippet",
+            "title_highlight"} <= set(rows[0])
+    assert rows[0]["labels"] == ["OTOP"]
+    assert rows[0]["lang"] == "th"
+    assert all("\n" not in row["snippet"] for row in rows)
+    lines = search(db_path, "ผ้า", "--nl").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == rows
+    table = list(csv.DictReader(io.StringIO(search(db_path, "ผ้า", "--csv").stdout)))
+    assert [row["post_id"] for row in table] == [row["post_id"] for row in rows]
+    assert all("\n" not in row["snippet"] for row in table)
+    assert json.loads(table[0]["labels"]) == ["OTOP"]
+
+
+def test_count_json_is_an_object(db_path):
+    result = search(db_path, "ผ้า", "--count", "--json", "--label", "otop")
+    assert json.loads(result.stdout) == {"query": "ผ้า", "count": 1, "whole_word": False,
+                                         "filters": {"label": ["otop"]}}
+
+
+@pytest.mark.parametrize("fmt", [[], ["--json"], ["--count"], ["--nl"]])
+def test_a_malformed_query_is_one_line_with_its_hint_exit_2(db_path, fmt):
+    result = search(db_path, "ผ้า OR", *fmt)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.endswith("(put a term on both sides, as in 'ผ้า OR ไหม')")
+
+
+def test_site_by_url_or_sites_toml_name(db_path, tmp_path):
+    for site in ("http://127.0.0.1:8000/", "127.0.0.1:8000", "news"):
+        assert search(db_path, "ผ้า", "--count", "--site", site).stdout == "2\n", site
+    other = tmp_path / "other.toml"
+    other.write_text('[[site]]\nname = "mine"\nurl = "http://127.0.0.1:8000"\n')
+    assert search(db_path, "ผ้า", "--count", "--site", "mine", "--sites",
+                  str(other)).stdout == "2\n"
+
+
+def test_an_unknown_site_or_label_says_so_exit_2(db_path):
+    result = search(db_path, "ผ้า", "--site", "http://127.0.0.1:9/")
+    assert result.returncode == 2
+    assert result.stderr == ("Error: no posts from site '127.0.0.1:9'; "
+                             "sites in this archive: 127.0.0.1:8000\n")
+    result = search(db_path, "ผ้า", "--label", "otpo", "--count")
+    assert result.returncode == 2
+    assert "labels in this archive: OTOP" in result.stderr
+    result = search(db_path, "ผ้า", "--since", "2030")
+    assert (result.returncode, result.stdout) == (0, "No matches.\n")
+    assert result.stderr.startswith("note: no posts published since 2030;")
+
+
+def test_a_bad_date_is_one_line(db_path):
+    result = search(db_path, "ผ้า", "--since", "2024-13")
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: --since: not a date: '2024-13' (use 2024,")
+
+
+def test_output_formats_are_exclusive(db_path):
+    assert search(db_path, "ผ้า", "--json", "--nl").returncode == 2
+
+
+def test_no_matches(db_path: str) -> None:
+    result = search(db_path, "ไม่มีคำนี้")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "No matches.\n", "")
+    assert Path(db_path).exists()
