@@ -12,6 +12,7 @@ Crawls of different blogs into one archive take different locks and run side by 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -26,6 +27,10 @@ from archive.timestamps import now_utc
 
 logger = logging.getLogger(__name__)
 LOCKS_DIR = ".goahead-jobs"  # beside the resume job dirs (extensions/resume.py)
+# The lock file is padded to this size while the crawl runs: on the archive's filesystem,
+# space held back so that after "disk full" the run's final row (status, counts, stats)
+# can still be written: the pipeline frees it first (CrawlLock.free_reserve).
+RESERVE_BYTES = 64 * 1024
 
 
 class CrawlBusy(RuntimeError):
@@ -41,11 +46,18 @@ class CrawlLock:
     site: str
     users: int = 1  # acquire() calls not yet released (the CLI's, then the pipeline's)
 
+    def free_reserve(self) -> None:
+        """Give back the space the lock file held for the run's last write."""
+        if self.fd >= 0:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, len(json.dumps(_read(self.fd)).encode()))
+
     def release(self) -> None:
         self.users -= 1
         if self.users > 0 or self.fd < 0:
             return
         _HELD.pop(self.path, None)
+        self.free_reserve()  # a finished crawl leaves a few bytes, not the reserve
         os.close(self.fd)  # closing the descriptor drops the flock
         self.fd = -1
 
@@ -113,6 +125,11 @@ def _read(fd: int) -> dict:
 
 
 def _write(fd: int, values: dict) -> None:
+    """The holder as JSON, then spaces up to RESERVE_BYTES (JSON allows trailing blanks);
+    without the room for them, the JSON alone."""
     data = json.dumps(values).encode()
     os.ftruncate(fd, 0)
     os.pwrite(fd, data, 0)
+    with contextlib.suppress(OSError):  # a nearly full disk: no reserve, the lock holds
+        os.pwrite(fd, b" " * max(0, RESERVE_BYTES - len(data)), len(data))
+        os.fsync(fd)

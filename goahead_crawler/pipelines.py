@@ -242,6 +242,8 @@ class ArchivePipeline:
         fit); failing again, the row stays ``running`` and reads as killed later."""
         if not self.write_failed:
             return self._write(fn, *args, **kwargs)
+        if self.lock is not None:
+            self.lock.free_reserve()  # the room held back for this write (a full disk)
         try:
             return fn(self.db, *args, **kwargs)
         except sqlite3.Error as err:

@@ -291,3 +291,19 @@ def test_an_injected_full_warc_disk_leaves_no_post_without_its_record(tmp_path: 
     (stats,), = rows(db, "SELECT stats FROM runs")
     failures = json.loads(json.loads(stats)["goahead/failures"])
     assert any("No space left on device" in f["error"] for f in failures)
+
+
+def test_the_lock_file_holds_room_for_the_runs_last_write(tmp_path: Path) -> None:
+    """After "disk full" the run's final row still fits: the lock file held space back."""
+    db = tmp_path / "archive.db"
+    lock = crawl_lock.acquire(db, "http://b.example/", "goahead crawl")
+    path = crawl_lock.lock_path(db, "http://b.example/")
+    try:
+        assert path.stat().st_size == crawl_lock.RESERVE_BYTES
+        assert json.loads(path.read_text())["pid"] == os.getpid()  # still the holder's JSON
+        lock.free_reserve()
+        assert path.stat().st_size < 1024
+        assert json.loads(path.read_text())["pid"] == os.getpid()
+    finally:
+        lock.release()
+    assert path.stat().st_size < 1024  # a finished crawl leaves no reserve behind
