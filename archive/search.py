@@ -203,9 +203,10 @@ def _snippet(text: snippets.Text, terms: list, latin: list[snippets.Span],
     reach = WHOLE_WORD_REACH if whole else 8
     found = sorted(latin[:8] + [span for term, pattern in terms if pattern is not None
                                 for span in text.find(pattern, term.prefix, limit=reach)])
-    thai_found = [span for span in found if span not in latin]
-    whole = [span for span in thai_found if text.whole_word(span)]
-    centre = (whole or found or [None])[0]
+    # the first whole-word match: each check segments the words of a run, so stop there
+    whole = next((span for span in found if span not in latin and text.whole_word(span)),
+                 None)
+    centre = whole or (found or [None])[0]
     window = text.window(centre)
     inside = [span for term, pattern in terms if pattern is not None
               for span in text.find(pattern, term.prefix, *window)]

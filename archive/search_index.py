@@ -133,7 +133,7 @@ def check_ready(db: Database) -> None:
     left = db.execute("SELECT count(*) FROM posts WHERE id >= ?", [reached]).fetchone()[0]
     raise IndexNotReady(
         f"the search index of this archive is not built yet ({left:,} posts to index)",
-        hint="build it with archive.search.rebuild(db); it reads the posts table, no re-crawl",
+        hint="any goahead command that can write the archive builds it first, e.g. goahead status --db FILE (from the posts table, no re-crawl); in Python: archive.search.rebuild(db)",
     )
 
 

@@ -10,6 +10,7 @@ over strings; terms without Thai are found by SQLite (:mod:`archive.latin`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -50,14 +51,17 @@ class Text:
 
     def __init__(self, text: str | None) -> None:
         self.text = text or ""
-        self._runs: list[Span] = []
+        self._starts: list[int] = []  # of the runs found so far, sorted (they never overlap)
+        self._ends: dict[int, int] = {}
         self._cuts: dict[tuple[int, Callable], set[int]] = {}
 
     def run_around(self, position: int) -> Span | None:
         """The Thai run that ``position`` falls strictly inside, if any."""
-        for start, end in self._runs:
-            if start < position < end:
-                return start, end
+        index = bisect_left(self._starts, position) - 1
+        if index >= 0:
+            start = self._starts[index]
+            if position < self._ends[start]:
+                return start, self._ends[start]
         after = thai.THAI_RUN.match(self.text, position) if position > 0 else None
         if after is None:
             return None
@@ -66,7 +70,8 @@ class Text:
         if before is None:
             return None
         run = (position - before.end(), after.end())
-        self._runs.append(run)
+        insort(self._starts, run[0])
+        self._ends[run[0]] = run[1]
         return run
 
     def on_boundary(self, position: int, split: Callable[[str], list[str]] = thai.clusters

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
 from typing import TYPE_CHECKING
 
 from . import thai
@@ -73,14 +73,17 @@ class PostTokens:
     words: str  # search_words
 
 
-def _aligned_words(runs: list[tuple[str, list[str]]]) -> set[str]:
+Run = tuple[str, list[str], list[str]]  # a Thai run, its clusters, its cluster tokens
+
+
+def _aligned_words(runs: list[Run]) -> set[str]:
     """The dictionary words of the runs that start and end on cluster boundaries.
 
     nlpo3 splits a few words inside a cluster (``ไอ|ค์``, 6 in 10,000): those are left out,
     so that every whole-word use is also a hit. Offsets run over the runs end to end.
     """
-    words = thai.words_of_runs([run for run, _ in runs])
-    cuts = {0, *accumulate(token.index(JOIN) for _, tokens in runs for token in tokens)}
+    words = thai.words_of_runs([run for run, _, _ in runs])
+    cuts = {0, *accumulate(map(len, chain.from_iterable(parts for _, parts, _ in runs)))}
     ends = list(accumulate(map(len, words)))
     if cuts.issuperset(ends):  # nearly always: every word is on cluster boundaries
         return set(words)
@@ -96,15 +99,20 @@ def post_tokens(title: str | None, text: str | None,
     found: set[str] = set()
     for value, word_mark, has_mark in ((title, WORD_TITLE, HAS_TITLE),
                                        (text, WORD_BODY, HAS_BODY)):
-        split = _split(value)
+        split, runs = [], []
+        for is_thai, piece in thai.pieces(thai.clean(value or "")):
+            parts = thai.clusters(piece) if is_thai else []
+            tokens = _joined(parts) if is_thai else []
+            split.append((is_thai, piece, tokens))
+            if is_thai:
+                runs.append((piece, parts, tokens))
         columns.append(_fts_string(split))
-        runs = [(piece, tokens) for is_thai, piece, tokens in split if is_thai]
         if runs:
             found.update(map(word_mark.__add__, _aligned_words(runs)))
-            clusters = {token[:token.index(JOIN)] for _, tokens in runs for token in tokens}
+            contained = set(chain.from_iterable(parts for _, parts, _ in runs))
             if common is not None:
-                clusters = clusters.union(*(common.found(tokens) for _, tokens in runs))
-            found.update(map(has_mark.__add__, clusters))
+                contained = contained.union(*(common.found(tokens) for _, _, tokens in runs))
+            found.update(map(has_mark.__add__, contained))
     # any order: FTS5 keeps no positions here, so 'delete' only needs the same tokens
     return PostTokens(columns[1], columns[0], " ".join(found))
 

@@ -48,16 +48,18 @@ class Vocabulary:
 
     def found(self, tokens: list[str]) -> set[str]:
         """The words in one Thai run, given as its :func:`~archive.tokens.cluster_tokens`."""
-        out, trie = set(), self._trie
+        out: set[str] = set()
+        first, add, size = self._trie.get, out.add, len(tokens)
         for start, token in enumerate(tokens):
-            step = trie.get(token)
+            step = first(token)
             position = start + 1
-            while step is not None:
-                if step[0]:
-                    out.add(step[0])
-                if position >= len(tokens):
+            while step is not None:  # most tokens start no word: one failed lookup
+                ending, below = step
+                if ending:
+                    add(ending)
+                if position >= size or not below:
                     break
-                step = step[1].get(tokens[position])
+                step = below.get(tokens[position])
                 position += 1
         return out
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
+import re
 import sqlite3
 import statistics
 import sys
@@ -39,8 +41,9 @@ from sqlite_utils import Database
 from archive import export, search, snippets, thai
 from archive.connection import open_archive
 from archive.migrations import SEARCH_FTS, SEARCH_META, SEARCH_STALE, SEARCH_WORDS
-from archive.posts import upsert_post
+from archive.posts import post_row, upsert_post
 from bench import legacy_index
+from bench.legacy_index import ZWSP
 
 ENGLISH_WORDS = (
     "the a of to and in for on with at by from news report city council school road "
@@ -65,8 +68,10 @@ class Corpus:
         from pythainlp.corpus import tnc
 
         self.n, self.seed = n, seed
-        pairs = [(w, f) for w, f in tnc.word_freqs()
-                 if w and all("\u0e01" <= ch <= "\u0e7f" for ch in w)]
+        # sorted: word_freqs() comes in set order, which changes with the hash seed, and
+        # a reused archive must be regenerated post for post in a later process
+        pairs = sorted((w, f) for w, f in tnc.word_freqs()
+                       if w and all("\u0e01" <= ch <= "\u0e7f" for ch in w))
         self.thai = [w for w, _ in pairs]
         self.cum = list(accumulate(f for _, f in pairs))
 
@@ -110,24 +115,29 @@ class Corpus:
             yield [self.post(i) for i in range(first, min(first + size, self.n))]
 
 
+CLOCK = time.perf_counter  # --clock cpu: this thread's CPU time (SQLite runs in it)
+
+
 def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
+    start = CLOCK()
     result = fn(*args, **kwargs)
-    return result, time.perf_counter() - start
+    return result, CLOCK() - start
 
 
-def pct(values: list[float], p: float) -> float:
+def pct(values: list[float], p: float) -> float:  # ms
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
 
 
 # -- building ----------------------------------------------------------------------------
 
-def build(corpus: Corpus, archive: Path, legacy: Path) -> dict[str, float]:
+def build(corpus: Corpus, archive: Path, legacy: Path | None) -> dict[str, float]:
     """Every post into goahead's archive through upsert_post (row + index, as a crawl
     stores it) and into the old index, batch about, so both see the same machine load."""
-    new, old = open_archive(archive), Database(legacy)
-    legacy_index.create(old)
+    new = open_archive(archive)
+    old = None if legacy is None else Database(legacy)
+    if old is not None:
+        legacy_index.create(old)
     figures = {"upsert_s": 0.0, "legacy_s": 0.0, "chars": 0}
     for batch in corpus.batches():
         figures["chars"] += sum(len(p.title) + len(p.text) for p in batch)
@@ -136,9 +146,11 @@ def build(corpus: Corpus, archive: Path, legacy: Path) -> dict[str, float]:
             for post in batch:
                 upsert_post(new, post)
         middle = time.perf_counter()
-        with old.conn:
-            for post in batch:
-                legacy_index.add(old, post.post_id, post.title, post.text, post.published)
+        if old is not None:
+            with old.conn:
+                for post in batch:
+                    legacy_index.add(old, post.post_id, post.title, post.text,
+                                     post.published)
         figures["upsert_s"] += middle - start
         figures["legacy_s"] += time.perf_counter() - middle
     start = time.perf_counter()
@@ -147,14 +159,35 @@ def build(corpus: Corpus, archive: Path, legacy: Path) -> dict[str, float]:
     figures["upsert_s"] += time.perf_counter() - start
     new.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     new.close()
-    old.close()
+    if old is None:
+        del figures["legacy_s"]
+    else:
+        old.close()
     return figures
+
+
+def bulk_build(corpus: Corpus, archive: Path) -> dict[str, float]:
+    """Posts rows written straight into the posts table, then the index built from them by
+    ``search.rebuild`` (what an upgraded archive runs): quicker than ``build`` at 100k
+    posts, where the per-post path would not finish on a shared machine."""
+    db = open_archive(archive)
+    figures = {"chars": 0, "insert_s": 0.0}
+    for batch in corpus.batches():
+        figures["chars"] += sum(len(p.title) + len(p.text) for p in batch)
+        start = time.perf_counter()
+        with db.atomic():
+            db["posts"].insert_all(map(post_row, batch))
+        figures["insert_s"] += time.perf_counter() - start
+    db.close()
+    return figures | time_rebuild(archive)
 
 
 def time_rebuild(path: Path) -> dict[str, float]:
     """The upgrade path: the index rebuilt from the posts table (what migration m004 asks)."""
     db = open_archive(path)
-    _, elapsed = timed(search.rebuild, db, resume=False)
+    start = time.perf_counter()  # wall clock: the rebuild runs in worker processes too
+    search.rebuild(db, resume=False)
+    elapsed = time.perf_counter() - start
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     return {"rebuild_s": elapsed}
@@ -172,22 +205,27 @@ def search_size(sizes: dict[str, int]) -> int:
     return sum(v for k, v in sizes.items() if k.startswith(names))
 
 
-def prepare(n: int, workdir: Path, rebuild: bool, time_rebuild_upto: int = 30_000
-            ) -> dict[str, float]:
+def prepare(n: int, workdir: Path, rebuild: bool, time_rebuild_upto: int = 10_000,
+            legacy_too: bool = True, bulk: bool = False) -> dict[str, float]:
     """Build (or reuse) the archive and the old index for ``n`` posts; their build figures.
 
     The index is also rebuilt from the posts table (the upgrade path) and timed, up to
-    ``time_rebuild_upto`` posts.
+    ``time_rebuild_upto`` posts. With ``bulk``, see :func:`bulk_build`; without
+    ``legacy_too``, no old index.
     """
     archive, legacy = workdir / f"archive-{n}.db", workdir / f"legacy-{n}.db"
     record = workdir / f"build-{n}.json"
-    if record.exists() and archive.exists() and legacy.exists() and not rebuild:
+    if (record.exists() and archive.exists() and (legacy.exists() or not legacy_too)
+            and not rebuild):
         return json.loads(record.read_text()) | {"reused": True}
     for path in (archive, legacy):
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    figures = build(Corpus(n), archive, legacy)
-    if n <= time_rebuild_upto:
+    if bulk:
+        figures = bulk_build(Corpus(n), archive)
+    else:
+        figures = build(Corpus(n), archive, legacy if legacy_too else None)
+    if n <= time_rebuild_upto and "rebuild_s" not in figures:
         figures |= time_rebuild(archive)
     record.write_text(json.dumps(figures))
     return figures
@@ -228,30 +266,43 @@ LIKE_COUNT = "SELECT count(*) FROM posts WHERE title LIKE :q OR text LIKE :q"
 LIKE_TOP = "SELECT id FROM posts WHERE title LIKE :q OR text LIKE :q ORDER BY id LIMIT 20"
 
 
-def query_times(n: int, workdir: Path, buckets: dict[str, list[str]]) -> list[str]:
+def query_times(n: int, workdir: Path, buckets: dict[str, list[str]], like_words: int = 8
+                ) -> list[str]:
     db = open_archive(workdir / f"archive-{n}.db")
-    old = Database(workdir / f"legacy-{n}.db")
+    old = legacy_db(workdir, n)
     search.search(db, "ไทย")  # load the dictionaries once, as a long-running process has
-    legacy_index.top20(old, "ไทย")
+    if old is not None:
+        legacy_index.top20(old, "ไทย")
     lines = []
     for label, words in buckets.items():
         top = [timed(search.search, db, w)[1] for w in words]
         cnt = [timed(search.count, db, w)[1] for w in words]
-        old_top = [timed(legacy_index.top20, old, w)[1] for w in words]
-        old_cnt = [timed(legacy_index.count, old, w)[1] for w in words]
-        like = words[:8]
-        like_top = [timed(db.execute(LIKE_TOP, {"q": f"%{w}%"}).fetchall)[1] for w in like]
-        like_cnt = [timed(db.execute(LIKE_COUNT, {"q": f"%{w}%"}).fetchone)[1] for w in like]
+        old_top = [timed(legacy_index.top20, old, w)[1] for w in words] if old else []
+        old_cnt = [timed(legacy_index.count, old, w)[1] for w in words] if old else []
+        like = words[:like_words]
+        # execute() runs the statement to its first row: time it with the fetch
+        like_top = [timed(lambda w=w: db.execute(LIKE_TOP, {"q": f"%{w}%"}).fetchall())[1]
+                    for w in like]
+        like_cnt = [timed(lambda w=w: db.execute(LIKE_COUNT, {"q": f"%{w}%"}).fetchone())[1]
+                    for w in like]
         lines.append(
             f"| {n:,} | {label} | {pct(top, .5):.1f} / {pct(top, .95):.1f} | "
             f"{pct(cnt, .5):.1f} / {pct(cnt, .95):.1f} | "
-            f"{pct(old_top, .5):.1f} / {pct(old_top, .95):.1f} | "
-            f"{pct(old_cnt, .5):.1f} / {pct(old_cnt, .95):.1f} | "
-            f"{pct(like_top, .5):.0f} / {pct(like_top, .95):.0f} | "
-            f"{pct(like_cnt, .5):.0f} / {pct(like_cnt, .95):.0f} |")
+            f"{spread(old_top)} | {spread(old_cnt)} | "
+            f"{spread(like_top, 0)} | {spread(like_cnt, 0)} |")
     db.close()
-    old.close()
+    if old is not None:
+        old.close()
     return lines
+
+
+def spread(values: list[float], digits: int = 1) -> str:
+    return f"{pct(values, .5):.{digits}f} / {pct(values, .95):.{digits}f}" if values else "-"
+
+
+def legacy_db(workdir: Path, n: int) -> Database | None:
+    path = workdir / f"legacy-{n}.db"
+    return Database(path) if path.exists() else None
 
 
 # -- quality -----------------------------------------------------------------------------
@@ -287,7 +338,7 @@ def generated(corpus: Corpus, words: list[str]) -> dict[str, set[int]]:
 
 def quality(n: int, workdir: Path, words: list[str], split_words: list[str]) -> list[str]:
     db = open_archive(workdir / f"archive-{n}.db")
-    old = Database(workdir / f"legacy-{n}.db")
+    old = legacy_db(workdir, n)
     corpus = Corpus(n)
     truth = generated(corpus, words + split_words)
     recall, recall_aligned, precision, lost, old_recall = [], [], [], [], []
@@ -301,24 +352,27 @@ def quality(n: int, workdir: Path, words: list[str], split_words: list[str]) -> 
         precision.append(len(got & like) / len(got) if got else 1.0)
         if like - got:
             lost.append(f"{word} ({len(like - got)} of {len(like)})")
-        old_got = {r[0] for r in old.execute(  # the same ids: both inserted in post order
-            "SELECT rowid FROM posts_search_fts WHERE posts_search_fts MATCH ?",
-            [legacy_index.to_fts(word)])}
-        old_recall.append(len(old_got & like) / len(like) if like else 1.0)
+        if old is not None:
+            old_got = {r[0] for r in old.execute(  # the same ids: both in post order
+                "SELECT rowid FROM posts_search_fts WHERE posts_search_fts MATCH ?",
+                [legacy_index.to_fts(word)])}
+            old_recall.append(len(old_got & like) / len(like) if like else 1.0)
         if word in words and truth[word]:
             top = [r[0] for r in search.ranked_ids(db, word, limit=10)]
-            old_top = [int(p) + 1 for p in legacy_index.top20(old, word)[:10]]
+            old_top = [int(p) + 1 for p in legacy_index.top20(old, word)[:10]] if old else []
             like_top = sorted(like)[:10]
             for name, ids in (("new", top), ("old", old_top), ("LIKE", like_top)):
                 if ids:
                     p10[name].append(sum(i in truth[word] for i in ids) / len(ids))
     db.close()
-    old.close()
+    if old is not None:
+        old.close()
     mean = statistics.mean
     out = [f"{n:,} posts, {len(words)} Thai words + {len(split_words)} split by context:",
            (f"  recall against LIKE {mean(recall):.3f} (cluster-aligned LIKE hits:"
-            f" {mean(recall_aligned):.3f}); precision against LIKE {mean(precision):.3f};"
-            f" old index recall against LIKE {mean(old_recall):.3f}"),
+            f" {mean(recall_aligned):.3f}); precision against LIKE {mean(precision):.3f}"
+            + (f"; old index recall against LIKE {mean(old_recall):.3f}" if old_recall
+               else "")),
            "  precision@10 (word generated into the post): " + ", ".join(
                f"{k} {mean(v):.2f}" for k, v in p10.items() if v)]
     if lost:
@@ -328,8 +382,10 @@ def quality(n: int, workdir: Path, words: list[str], split_words: list[str]) -> 
 
 def split_by_context(n: int, workdir: Path, candidates: list[str]) -> list[str]:
     """Words the old syllable index misses in some posts (plus the issue's two)."""
+    old = legacy_db(workdir, n)
+    if old is None:
+        return split_in_sample(Corpus(n), candidates)
     db = open_archive(workdir / f"archive-{n}.db")
-    old = Database(workdir / f"legacy-{n}.db")
     found = ["โครงการ", "อบรม"]
     for word in candidates:
         if word not in found and legacy_index.count(old, word) < len(like_ids(db, word)):
@@ -337,6 +393,43 @@ def split_by_context(n: int, workdir: Path, candidates: list[str]) -> list[str]:
     db.close()
     old.close()
     return found[:20]
+
+
+def split_in_sample(corpus: Corpus, candidates: list[str], sample: int = 2000) -> list[str]:
+    """Without an old index: the words whose syllables, in a post of the first ``sample``
+    that contains them, are not a phrase of that post's syllables (what the index missed)."""
+    def syllables(text: str) -> str:
+        return "\0" + "\0".join(re.split(f"[\\s{ZWSP}]+", legacy_index.segment(text))) + "\0"
+    found = ["โครงการ", "อบรม"]
+    phrases = {w: syllables(w) for w in candidates}
+    for i in range(min(corpus.n, sample)):
+        _, body, english = corpus.words(i)
+        if english:
+            continue
+        text = corpus.render(body, english)
+        cut = None
+        for word in candidates:
+            if word not in found and word in text:
+                cut = cut or syllables(text)
+                if phrases[word] not in cut:
+                    found.append(word)
+    return found[:20]
+
+
+def build_line(n: int, workdir: Path, figures: dict[str, float]) -> str:
+    sizes = table_sizes(workdir / f"archive-{n}.db")
+    posts, structures = sizes["posts"], search_size(sizes)
+    old = "-"
+    if (workdir / f"legacy-{n}.db").exists():
+        old_sizes = table_sizes(workdir / f"legacy-{n}.db")
+        old_size = sum(v for k, v in old_sizes.items() if k.startswith("posts_search"))
+        old = f"{old_size / 1e6:.0f} MB ({old_size / old_sizes['posts']:.2f}x)"
+
+    def secs(key: str) -> str:
+        return f"{figures[key]:.0f} s" if key in figures else "-"
+    return (f"| {n:,} | {secs('upsert_s')} | {secs('rebuild_s')} | {secs('legacy_s')} |"
+            f" {posts / 1e6:.0f} MB | {structures / 1e6:.0f} MB ({structures / posts:.2f}x) |"
+            f" {old} |" + (" (reused)" if figures.get("reused") else ""))
 
 
 class NullSink(io.StringIO):
@@ -362,28 +455,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--posts", type=int, nargs="+", default=[100_000])
     parser.add_argument("--dir", type=Path, help="where to build (default: a temp dir)")
     parser.add_argument("--rebuild", action="store_true", help="build kept archives again")
-    parser.add_argument("--no-quality", action="store_true", help="timings and sizes only")
+    parser.add_argument("--no-quality", action="store_true", help="search timings and sizes only (no recall, precision or export figures)")
+    parser.add_argument("--legacy-upto", type=int, default=10**9, metavar="N",
+                        help="build the old index only for archives of up to N posts")
+    parser.add_argument("--bulk-from", type=int, default=10**9, metavar="N",
+                        help="from N posts, write posts rows directly and build the index"
+                             " with search.rebuild (the upgrade path) instead of upsert_post")
+    parser.add_argument("--like-words", type=int, default=8, metavar="K",
+                        help="time the LIKE scan on the first K words of each group")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="time queries by the wall clock or by this thread's CPU time"
+                             " (steadier on a machine other jobs share)")
     args = parser.parse_args(argv)
+    global CLOCK
+    CLOCK = time.thread_time if args.clock == "cpu" else time.perf_counter
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="goahead-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    print(f"SQLite {sqlite3.sqlite_version}; files in {workdir}\n")
+    print(f"SQLite {sqlite3.sqlite_version}; files in {workdir}; queries timed by the"
+          f" {args.clock} clock; load average {os.getloadavg()[0]:.1f} on"
+          f" {os.cpu_count()} CPUs\n")
     builds, times, notes = [], [], []
     for n in args.posts:
-        figures = prepare(n, workdir, args.rebuild)
-        sizes = table_sizes(workdir / f"archive-{n}.db")
-        old_sizes = table_sizes(workdir / f"legacy-{n}.db")
-        posts, structures = sizes["posts"], search_size(sizes)
-        old_structures = sum(v for k, v in old_sizes.items() if k.startswith("posts_search"))
-        rebuilt = f" {figures['rebuild_s']:.0f} s" if "rebuild_s" in figures else " not timed"
-        builds.append(
-            f"| {n:,} | {figures['upsert_s']:.0f} s |{rebuilt} |"
-            f" {figures['legacy_s']:.0f} s | {posts / 1e6:.0f} MB |"
-            f" {structures / 1e6:.0f} MB ({structures / posts:.2f}x) |"
-            f" {old_structures / 1e6:.0f} MB ({old_structures / old_sizes['posts']:.2f}x) |"
-            + (" (reused)" if figures.get("reused") else ""))
+        figures = prepare(n, workdir, args.rebuild, legacy_too=n <= args.legacy_upto,
+                          bulk=n >= args.bulk_from)
+        builds.append(build_line(n, workdir, figures))
         corpus = Corpus(n)
         buckets = thai_buckets(corpus) | english_buckets()
-        times += query_times(n, workdir, buckets)
+        times += query_times(n, workdir, buckets, args.like_words)
         if not args.no_quality:
             thai_words = [w for k, v in buckets.items() if k.startswith("Thai") for w in v]
             split = split_by_context(n, workdir, thai_words)
@@ -399,7 +497,8 @@ def main(argv: list[str] | None = None) -> None:
     print("\n".join(times))
     if notes:
         print("\n" + "\n".join(notes))
-    print("\n" + export_throughput(workdir / f"archive-{args.posts[-1]}.db"))
+    if not args.no_quality:
+        print("\n" + export_throughput(workdir / f"archive-{args.posts[-1]}.db"))
 
 
 if __name__ == "__main__":

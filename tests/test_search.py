@@ -241,6 +241,33 @@ def test_an_old_archive_is_upgraded_from_its_posts(tmp_path):
     assert search.pending(db) is None
 
 
+def test_the_cli_upgrades_an_old_archive_and_builds_its_index_once(tmp_path):
+    """A researcher's first ``goahead search`` on an archive from before the cluster index:
+    upgraded, index built from the posts (said on stderr), then the right count."""
+    from click.testing import CliRunner
+    from sqlite_utils import Database
+
+    from goahead_crawler.cli import cli
+
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m004_search_clusters")
+    for n, text in enumerate(["ร่วมโครงการสามารถ", "โครงการใหม่", "ไม่มีคำนี้"]):
+        old["posts"].insert({"blog_id": "1", "post_id": str(n), "url": f"u{n}", "site": "s",
+                             "title": "t", "text": text})
+    old.close()
+    runner = CliRunner()
+    first = runner.invoke(cli, ["search", "โครงการ", "--db", str(path), "--count"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.strip() == "2"
+    assert "upgraded" in first.stderr
+    assert "search index built: 3 posts" in first.stderr
+    again = runner.invoke(cli, ["search", "โครงการ", "--db", str(path), "--count"])
+    assert again.exit_code == 0
+    assert again.stdout.strip() == "2"
+    assert again.stderr == ""
+
+
 # -- ranking on the sample blog ----------------------------------------------------------
 
 @pytest.fixture(scope="module")

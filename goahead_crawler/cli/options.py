@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from archive.connection import open_read_only, pending_migrations, upgrade
+from archive.connection import open_archive, open_read_only, pending_migrations, upgrade
 from archive.errors import ArchiveReadOnly
 from archive.filters import Filters, resolve_site
 from goahead_crawler import config
@@ -29,18 +29,42 @@ def open_existing(db_path: str) -> Any:
     reading command makes, so that it reads the schema this goahead knows. One that
     cannot be written (a read-only file or folder) is read as it is, with a note.
     """
+    from archive.search import pending as search_index_pending
+
     reader = open_read_only(db_path, allow_outdated=True)
-    if not pending_migrations(reader):
+    if not pending_migrations(reader) and search_index_pending(reader) is None:
         return reader
     reader.close()
     try:
         applied = upgrade(db_path)
+        if applied:
+            click.echo(f"upgraded {db_path}: {', '.join(applied)}", err=True)
+        build_search_index(db_path)
     except ArchiveReadOnly:
         click.echo(f"note: {db_path} is read-only and predates this goahead; reading it "
                    "without upgrading it", err=True)
         return open_read_only(db_path, allow_outdated=True)
-    click.echo(f"upgraded {db_path}: {', '.join(applied)}", err=True)
     return open_read_only(db_path)
+
+
+def build_search_index(db_path: str) -> None:
+    """Build the search index an upgrade left to build (or an interrupted build left
+    unfinished), from the posts table: a progress bar on a terminal, no re-crawl."""
+    from archive.search import pending as search_index_pending
+    from archive.search import rebuild
+    from goahead_crawler.cli.output import task_progress
+
+    db = open_archive(db_path, create=False)
+    try:
+        if search_index_pending(db) is None:
+            return
+        click.echo(f"building the search index of {db_path} from its posts (no re-crawl; "
+                   "stopped, it goes on where it was next time)", err=True)
+        with task_progress("indexing posts") as advance:
+            indexed = rebuild(db, advance)
+        click.echo(f"search index built: {indexed:,} posts", err=True)
+    finally:
+        db.close()
 
 
 _FILTERS = (

@@ -105,12 +105,22 @@ def print_article(article: Any) -> None:
 @contextmanager
 def export_progress(enabled: bool) -> Iterator[Any]:
     """A progress callback for exports: a bar on a terminal, nothing when piped."""
-    if not enabled or not err_console.is_terminal:
+    if not enabled:
         yield None
         return
-    columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with task_progress("exporting") as advance:
+        yield advance
+
+
+@contextmanager
+def task_progress(what: str) -> Iterator[Any]:
+    """A ``(done, total)`` progress callback: a bar on stderr's terminal, None when piped."""
+    if not err_console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
-        task = progress.add_task("export", total=None)
+        task = progress.add_task(what, total=None)
 
         def advance(done: int, total: int | None = None) -> None:
             progress.update(task, completed=done, total=total)
