@@ -44,8 +44,10 @@ def run_demo(out_dir: Path, posts: int | None = None, query: str = "ชุมช
     output.console.print(f"\nSearch [bold]{escape(query)}[/]: {total} posts match; the top 3:\n")
     output.print_hits(hits)
     output.console.print("Next, try:")
-    output.console.print(f"  goahead search 'พัฒนา' --db {db_path}")
-    output.console.print(f"  goahead export --db {db_path} --format md --out {out_dir / 'md'}")
-    output.console.print(f"  goahead wacz --db {db_path} --warc-dir {warc_dir}"
-                         f" --out {out_dir / 'demo.wacz'}   (open it in ReplayWeb.page)")
+    for command in (f"goahead search 'พัฒนา' --db {db_path}",
+                    f"goahead export --db {db_path} --format md --out {out_dir / 'md'}",
+                    (f"goahead wacz --db {db_path} --warc-dir {warc_dir}"
+                     f" --out {out_dir / 'demo.wacz'}   (open it in ReplayWeb.page)")):
+        # whole lines, taken literally: a command to copy is never folded or read as markup
+        output.console.print(f"  {command}", soft_wrap=True, markup=False)
     return all(r.ok for r in results)

@@ -132,3 +132,16 @@ def test_a_bug_keeps_its_traceback() -> None:
 
     assert explain(KeyError("x"), "goahead search") is None
     assert explain(ImportError("no", name="numpy"), "goahead search") is None
+
+
+@pytest.mark.crawl
+def test_the_demo_runs_offline_and_its_next_commands_are_whole_lines(tmp_path: Path) -> None:
+    """The README's first command, as a new user runs it (piped: nothing folded)."""
+    from tests.conftest import run_goahead
+
+    done = run_goahead("demo", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "goahead-demo" / "archive.db").exists()
+    commands = done.stdout.split("Next, try:\n", 1)[1].splitlines()
+    assert [line.split()[1] for line in commands] == ["search", "export", "wacz"]
+    assert commands[2].endswith("--out goahead-demo/demo.wacz   (open it in ReplayWeb.page)")
