@@ -47,21 +47,23 @@ def cluster_tokens(run: str) -> list[str]:
     return _joined(thai.clusters(run))
 
 
-Split = list[tuple[bool, str, list[str]]]  # (is Thai, piece, its cluster tokens)
-
-
-def _split(text: str | None) -> Split:
-    return [(is_thai, piece, cluster_tokens(piece) if is_thai else [])
-            for is_thai, piece in thai.pieces(thai.clean(text or ""))]
-
-
-def _fts_string(split: Split) -> str:
-    return " ".join(" ".join(tokens) if is_thai else piece for is_thai, piece, tokens in split)
+def _column(value: str | None) -> tuple[str, list[str], list[list[str]]]:
+    """One column as ``search_fts`` indexes it, with its Thai runs and their clusters."""
+    fts, runs, parts = [], [], []
+    for is_thai, piece in thai.pieces(thai.clean(value or "")):
+        if is_thai:
+            clusters = thai.clusters(piece)
+            runs.append(piece)
+            parts.append(clusters)
+            fts.append(" ".join(_joined(clusters)))
+        else:
+            fts.append(piece)
+    return " ".join(fts), runs, parts
 
 
 def fts_text(text: str | None) -> str:
     """The string ``search_fts`` indexes for one column of a post."""
-    return _fts_string(_split(text))
+    return _column(text)[0]
 
 
 @dataclass(frozen=True)
@@ -73,17 +75,14 @@ class PostTokens:
     words: str  # search_words
 
 
-Run = tuple[str, list[str], list[str]]  # a Thai run, its clusters, its cluster tokens
-
-
-def _aligned_words(runs: list[Run]) -> set[str]:
+def _aligned_words(runs: list[str], parts: list[list[str]]) -> set[str]:
     """The dictionary words of the runs that start and end on cluster boundaries.
 
     nlpo3 splits a few words inside a cluster (``ไอ|ค์``, 6 in 10,000): those are left out,
     so that every whole-word use is also a hit. Offsets run over the runs end to end.
     """
-    words = thai.words_of_runs([run for run, _, _ in runs])
-    cuts = {0, *accumulate(map(len, chain.from_iterable(parts for _, parts, _ in runs)))}
+    words = thai.words_of_runs(runs)
+    cuts = {0, *accumulate(map(len, chain.from_iterable(parts)))}
     ends = list(accumulate(map(len, words)))
     if cuts.issuperset(ends):  # nearly always: every word is on cluster boundaries
         return set(words)
@@ -99,19 +98,13 @@ def post_tokens(title: str | None, text: str | None,
     found: set[str] = set()
     for value, word_mark, has_mark in ((title, WORD_TITLE, HAS_TITLE),
                                        (text, WORD_BODY, HAS_BODY)):
-        split, runs = [], []
-        for is_thai, piece in thai.pieces(thai.clean(value or "")):
-            parts = thai.clusters(piece) if is_thai else []
-            tokens = _joined(parts) if is_thai else []
-            split.append((is_thai, piece, tokens))
-            if is_thai:
-                runs.append((piece, parts, tokens))
-        columns.append(_fts_string(split))
+        fts, runs, parts = _column(value)
+        columns.append(fts)
         if runs:
-            found.update(map(word_mark.__add__, _aligned_words(runs)))
-            contained = set(chain.from_iterable(parts for _, parts, _ in runs))
+            found.update(map(word_mark.__add__, _aligned_words(runs, parts)))
+            contained = set(chain.from_iterable(parts))
             if common is not None:
-                contained = contained.union(*(common.found(tokens) for _, _, tokens in runs))
+                contained |= common.found(parts)
             found.update(map(has_mark.__add__, contained))
     # any order: FTS5 keeps no positions here, so 'delete' only needs the same tokens
     return PostTokens(columns[1], columns[0], " ".join(found))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -65,11 +67,37 @@ def test_post_tokens_mark_words_and_what_is_contained_by_title_and_body():
     assert tokens.HAS_BODY + "การ" not in words
 
 
+def _runs(*runs: str) -> list[list[str]]:
+    return [thai.clusters(run) for run in runs]
+
+
 def test_vocabulary_finds_words_only_on_cluster_boundaries():
     common = Vocabulary(["ต้องการ", "การ", "อาการ", "ขน"])
-    assert common.found(tokens.cluster_tokens("ต้องการศึกษา")) == {"ต้องการ", "การ"}
-    assert common.found(tokens.cluster_tokens("เอาการ")) == {"การ"}  # not อาการ: เอา|กา|ร
-    assert common.found(tokens.cluster_tokens("ขนาด")) == set()  # ข|นา|ด
+    assert common.found(_runs("ต้องการศึกษา")) == {"ต้องการ", "การ"}
+    assert common.found(_runs("เอาการ")) == {"การ"}  # not อาการ: เอา|กา|ร
+    assert common.found(_runs("ขนาด")) == set()  # ข|นา|ด
+    assert common.found(_runs("ต้อง", "การ")) == {"การ"}  # no word across two runs
+    assert common.found([]) == set()
+    assert Vocabulary([]).found(_runs("การ")) == set()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["ต้อง", "การ", "อา", "เอา", "ขน", "าด", "นา", "ชุม", "ชน",
+                                 "พัฒ", "ศึก", "ษา"]), min_size=1, max_size=12),
+       st.lists(st.integers(0, 12), max_size=3))
+def test_vocabulary_finds_what_a_scan_of_every_cluster_span_finds(pieces, breaks):
+    words = ["ต้องการ", "การ", "อาการ", "ขน", "ชุมชน", "พัฒนา", "ศึกษา", "การศึกษา"]
+    text = "".join(pieces)
+    cut = sorted({min(b, len(text)) for b in breaks} | {0, len(text)})
+    runs = [text[a:b] for a, b in itertools.pairwise(cut) if text[a:b]]
+    expected = set()
+    for run in runs:
+        parts = thai.clusters(run)
+        for i in range(len(parts)):
+            for j in range(i + 2, len(parts) + 1):  # words of two clusters or more
+                if "".join(parts[i:j]) in words:
+                    expected.add("".join(parts[i:j]))
+    assert Vocabulary(words).found(_runs(*runs)) == expected
 
 
 @pytest.mark.parametrize(("term", "prefix", "expected", "last_prefix"), [
