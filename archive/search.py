@@ -32,12 +32,14 @@ from .search_sql import WORDS, Plan, exclusions, plan, ranked_sql
 from .vocabulary import Vocabulary
 
 SORTS = ("relevance", "date")
-WHOLE_WORD_REACH = 200  # matches looked at for a whole-word one to centre the snippet on
+WHOLE_WORD_REACH = 30  # matches looked at for a whole-word one to centre the snippet on
 
 index_post = search_index.index_post
 rebuild = search_index.rebuild
 pending = search_index.pending
 check_ready = search_index.check_ready
+vocabulary_of = search_index.vocabulary_of
+tokens_with = search_index.tokens_with
 
 
 def reindex(db: Database, progress: Callable[[int, int], None] | None = None,

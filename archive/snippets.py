@@ -13,6 +13,7 @@ import re
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from itertools import accumulate
 
 from . import thai
 from .tokens import searchable
@@ -82,13 +83,11 @@ class Text:
 
     def _cut(self, run: Span, split: Callable[[str], list[str]]) -> set[int]:
         key = (run[0], split)
-        if key not in self._cuts:
-            offsets, position = set(), run[0]
-            for unit in split(self.text[run[0]:run[1]]):
-                position += len(unit)
-                offsets.add(position)
-            self._cuts[key] = offsets
-        return self._cuts[key]
+        cuts = self._cuts.get(key)
+        if cuts is None:
+            units = split(self.text[run[0]:run[1]])
+            cuts = self._cuts[key] = set(accumulate(map(len, units), initial=run[0]))
+        return cuts
 
     def boundary_near(self, position: int, backward: bool) -> int:
         """The nearest word boundary at or before (``backward``) or after ``position``."""
@@ -107,12 +106,31 @@ class Text:
             end += 1
         return start if backward else end
 
+    def boundaries(self, split: Callable[[str], list[str]] = thai.clusters
+                   ) -> Callable[[int], bool]:
+        """:meth:`on_boundary` for many positions in order: the run last looked at and its
+        cuts are kept at hand (a common syllable occurs hundreds of times in a post)."""
+        run: Span = (0, 0)
+        cuts: set[int] = set()
+
+        def check(position: int) -> bool:
+            nonlocal run, cuts
+            if not run[0] < position < run[1]:
+                found = self.run_around(position)
+                if found is None:
+                    return True
+                run, cuts = found, self._cut(found, split)
+            return position in cuts
+
+        return check
+
     def find(self, pattern: re.Pattern[str], prefix: bool = False, start: int = 0,
              end: int | None = None, limit: int = 1000) -> list[Span]:
         """Occurrences of ``pattern`` that start and end on cluster boundaries."""
         spans: list[Span] = []
+        boundary = self.boundaries()
         for match in pattern.finditer(self.text, start, len(self.text) if end is None else end):
-            if self.on_boundary(match.start()) and (prefix or self.on_boundary(match.end())):
+            if boundary(match.start()) and (prefix or boundary(match.end())):
                 spans.append(match.span())
                 if len(spans) >= limit:
                     break
