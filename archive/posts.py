@@ -19,6 +19,7 @@ from . import search
 from .filters import Filters
 from .models import Comment, Post
 from .timestamps import now_utc, parse_utc, to_utc
+from .tokens import PostTokens
 
 JSON_FIELDS = ("labels", "images", "outlinks")
 POST_FIELDS = tuple(f.name for f in fields(Post))
@@ -54,14 +55,15 @@ def _find_post(db: Database, blog_id: str, post_id: str) -> dict[str, Any] | Non
 
 
 def upsert_post(db: Database, post: Post, *, revive: bool = True,
-                run_id: int | None = None) -> UpsertResult:
+                run_id: int | None = None, tokens: PostTokens | None = None) -> UpsertResult:
     """Insert or update one post, keyed on (blog_id, post_id).
 
     An update that changes the title or text first saves the previous version in
     ``post_versions`` and re-indexes the post for search. A fetched post is live: with
     ``revive`` (the crawl) a post marked deleted is live again; a merge passes False and
     sets the deletion mark itself. ``run_id``, the crawl run writing it, is kept on a row
-    it inserts or changes (``first_run_id`` on insert).
+    it inserts or changes (``first_run_id`` on insert). ``tokens``: the post's search
+    tokens, when computed in another process (:func:`archive.search_index.tokens_with`).
     """
     row = post_row(post)
     if not revive:
@@ -72,7 +74,7 @@ def upsert_post(db: Database, post: Post, *, revive: bool = True,
             row.update(run_id=run_id, first_run_id=run_id)
             post_pk = db.table("posts").insert(row).last_rowid
             assert post_pk is not None  # id is an INTEGER PRIMARY KEY: rowid == id
-            search.index_post(db, post_pk, post.title, post.text)
+            search.index_post(db, post_pk, post.title, post.text, tokens)
             return "new"
         changed = {k for k, v in row.items() if k not in VOLATILE and old[k] != v}
         if not changed:
@@ -83,7 +85,7 @@ def upsert_post(db: Database, post: Post, *, revive: bool = True,
             row["run_id"] = run_id
         db.table("posts").update(old["id"], row)
         if changed & {"title", "text"}:
-            search.index_post(db, old["id"], post.title, post.text)
+            search.index_post(db, old["id"], post.title, post.text, tokens)
         return "updated"
 
 

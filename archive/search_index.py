@@ -22,7 +22,7 @@ from .errors import IndexNotReady
 from .migrations import SEARCH_FTS, SEARCH_META, SEARCH_STALE, SEARCH_WORDS
 from .search_sql import Gone
 from .tokens import PostTokens, post_tokens
-from .vocabulary import Vocabulary, cached, vocabulary
+from .vocabulary import Vocabulary, cached, fingerprint, vocabulary
 
 Progress = Callable[[int, int], None]  # (posts done, posts in all)
 PARALLEL_FROM = 2_000  # posts: below this, starting worker processes costs more than it saves
@@ -105,10 +105,24 @@ def put(db: Database, post_pk: int, title: str | None, text: str | None,
     _write(db, post_pk, tokens or _tokens(db, title, text))
 
 
-def index_post(db: Database, post_pk: int, title: str | None, text: str | None) -> None:
-    """Index (or re-index) one post; also drops what deleted posts left in the index."""
+def index_post(db: Database, post_pk: int, title: str | None, text: str | None,
+               tokens: PostTokens | None = None) -> None:
+    """Index (or re-index) one post (``tokens``: its :func:`tokens_with`, when computed
+    elsewhere); also drops what deleted posts left in the index."""
     _flush_stale(db, keep=[post_pk])
-    put(db, post_pk, title, text)
+    put(db, post_pk, title, text, tokens)
+
+
+def vocabulary_of(db: Database) -> tuple[str, str]:
+    """This archive's vocabulary as stored, with its SHA-1: what another process needs to
+    cut posts exactly as this index does (:func:`tokens_with`)."""
+    words = _stored_words(db)
+    return words, _meta(db, "vocabulary_sha1") or fingerprint(words)
+
+
+def tokens_with(words: str, sha1: str, title: str | None, text: str | None) -> PostTokens:
+    """A post's index tokens under the vocabulary ``words`` (built once per process)."""
+    return post_tokens(title, text, vocabulary(words, sha1))
 
 
 def gone(db: Database) -> Gone:

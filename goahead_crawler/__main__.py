@@ -2,4 +2,5 @@
 
 from goahead_crawler.cli import cli
 
-cli()
+if __name__ == "__main__":  # not in a worker process (spawn imports this as __mp_main__)
+    cli()

@@ -33,6 +33,7 @@ def page_post(
     lastmod: str | None = None,
     capture: Capture | None = None,
     archived: Callable[[str], bool] | None = None,
+    article: Article | None = None,
 ) -> tuple[Article, Post]:
     """What one fetched post or page becomes, for the crawl and the rebuild alike.
 
@@ -43,8 +44,10 @@ def page_post(
     merges it); without one, a sitemap's ``lastmod`` is the change time we know.
     ``archived`` says which image URLs are archived (the post's ``images``); a crawl that
     is still fetching them leaves it out and calls :func:`with_images` once they settle.
+    ``article``: the page already extracted (by the crawl's worker process).
     """
-    article = extract_article(body, page_url or url, entry, content_type=content_type)
+    if article is None:
+        article = extract_article(body, page_url or url, entry, content_type=content_type)
     post = build_post(url, article, kind=kind, blog_id=blog_id, capture=capture)
     if archived is not None:
         with_images(post, article.image_urls, archived)

@@ -19,12 +19,15 @@ from archive.captures import record_capture
 from archive.errors import ArchiveError, explain_sqlite
 from archive.models import Capture, Post
 from archive.posts import mark_gone, store_post, upsert_comments
+from archive.search import vocabulary_of
+from archive.tokens import PostTokens
 from goahead_crawler import crawl_lock
 from goahead_crawler.crawl_archive import CrawlArchive, check_archive
 from goahead_crawler.items import GonePost, PostComments
 from goahead_crawler.ledger import ErrorLines, RunLedger
 from goahead_crawler.run_record import RunRecord, command_line
 from goahead_crawler.signals import capture_written, warc_repaired
+from goahead_crawler.worker import CrawlWorker
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,9 @@ class ArchivePipeline:
         self.errors: ErrorLines | None = None
         self.lock: crawl_lock.CrawlLock | None = None
         self.refusal: str | None = None  # the close reason, when the crawl may not start
+        self.posts_stored = 0
+        self.worker = CrawlWorker.of(crawler)  # cuts posts for the search index
+        self.worker_from = 0  # posts stored before the worker starts (0: never)
         for handler, signal in ((self.spider_opened, signals.spider_opened),
                                 (self.spider_closed, signals.spider_closed),
                                 (self.capture_written, capture_written),
@@ -71,6 +77,7 @@ class ArchivePipeline:
         pipeline = cls(crawler, archive)
         pipeline.interval = crawler.settings.getfloat("GOAHEAD_RUN_UPDATE_INTERVAL")
         pipeline.every = crawler.settings.getint("GOAHEAD_RUN_UPDATE_ITEMS")
+        pipeline.worker_from = crawler.settings.getint("GOAHEAD_INDEX_WORKER_FROM")
         return pipeline
 
     @property
@@ -125,6 +132,7 @@ class ArchivePipeline:
                         else "archive_error")
 
     def spider_closed(self, reason: str) -> None:
+        self.worker.close()
         if self.state != "open":
             self._release()
             return
@@ -184,6 +192,8 @@ class ArchivePipeline:
                                                  " failed write")
             return item
         if isinstance(item, Post):
+            if self.worker.running:
+                return deferred_from_coro(self._store_post_cut_elsewhere(item))
             self._store_post(item)
         elif isinstance(item, PostComments):
             stored = self._write(upsert_comments, item.blog_id, item.post_id, item.comments)
@@ -192,21 +202,42 @@ class ArchivePipeline:
                 self.crawler.stats.inc_value("goahead/comments/stored", stored)
         elif isinstance(item, GonePost):
             self._mark_gone(item)
+        self._item_done()
+        return item
+
+    def _item_done(self) -> None:
         self.since_tick += 1
         if self.every and self.since_tick >= self.every:
             self._tick()
+
+    async def _store_post_cut_elsewhere(self, item: Post) -> Post:
+        """Store a post once the worker has cut it (the crawl goes on meanwhile)."""
+        tokens = await self.worker.tokens(item.title, item.text)
+        if self.state != "open" or self.write_failed:
+            self.ledger.not_stored(item.url, "not stored: the crawl stopped after a"
+                                             " failed write")
+            return item
+        self._store_post(item, tokens)
+        if tokens is not None and not self.write_failed:
+            self.crawler.stats.inc_value("goahead/worker/cut")
+        self._item_done()
         return item
 
-    def _store_post(self, item: Post) -> None:
+    def _store_post(self, item: Post, tokens: PostTokens | None = None) -> None:
         if self.warc_required and item.warc_file is None:
             self.ledger.not_stored(item.url, "not stored: its page is not in the WARC"
                                              " (the WARC write failed)")
             return
         assert self.record is not None
-        outcome = self._write(store_post, item, run_id=self.record.run_id)
+        outcome = self._write(store_post, item, run_id=self.record.run_id, tokens=tokens)
         if self.write_failed:
             self.ledger.not_stored(item.url, "storage failed: the archive write failed")
             return
+        self.posts_stored += 1
+        if self.posts_stored == self.worker_from:
+            vocabulary = self._write(vocabulary_of)
+            if vocabulary is not None:
+                self.worker.start(vocabulary)
         self._count(f"posts_{outcome}")
         if item.kind == "page":
             self._count("pages")

@@ -61,6 +61,7 @@ from goahead_crawler.spiders.incremental import IncrementalRoutes, load_previous
 from goahead_crawler.spiders.redirects import RedirectLedger
 from goahead_crawler.spiders.safeguards import Safeguards
 from goahead_crawler.spiders.unstored import ListedRoutes
+from goahead_crawler.worker import CrawlWorker
 
 GONE = (404, 410)
 STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
@@ -375,18 +376,46 @@ class BloggerSpider(CaptureRoutes, ListedRoutes, Safeguards, IncrementalRoutes,
             yield from self._listing_request(url)
 
     # -- post and page ---------------------------------------------------------------------
+    @property
+    def worker(self) -> CrawlWorker:
+        return CrawlWorker.of(self.crawler)
+
     def parse_post(self, response: Response, entry: FeedEntry | None = None,
-                   kind: str = "post", lastmod: str | None = None) -> Iterator[Any]:
+                   kind: str = "post", lastmod: str | None = None
+                   ) -> Iterator[Any] | AsyncIterator[Any]:
+        """A post or page: extracted here, or (a big crawl) by the crawl's worker process
+        while this one goes on (:mod:`goahead_crawler.worker`)."""
         self.frontier.mark_fetched(response.url)
         self.redirects.answer(self.frontier.key(response.url))
         if self._not_modified(response, "posts"):
-            return
+            return iter(())
+        if self.worker.running:
+            return self._post_extracted_elsewhere(response, entry, kind, lastmod)
+        return self._post_outputs(response, entry, kind, lastmod, None)
+
+    async def _post_extracted_elsewhere(self, response: Response, entry: FeedEntry | None,
+                                        kind: str, lastmod: str | None) -> AsyncIterator[Any]:
+        article = await self.worker.article(response.body, response.url, entry,
+                                            self._content_type(response))
+        if article is not None:
+            self._stat("worker/extracted")
+        for output in self._post_outputs(response, entry, kind, lastmod, article):
+            yield output
+
+    @staticmethod
+    def _content_type(response: Response) -> str | None:
         content_type = response.headers.get(b"Content-Type")
+        return content_type.decode("latin-1") if content_type else None
+
+    def _post_outputs(self, response: Response, entry: FeedEntry | None, kind: str,
+                      lastmod: str | None, article: Article | None) -> Iterator[Any]:
+        """The post (``article``: already extracted, else extracted now), its comments,
+        the links it leads to."""
         article, post = page_post(
             self.frontier.key(entry.url if entry else response.url), response.body,
             page_url=response.url, entry=entry, kind=kind, lastmod=lastmod,
-            content_type=content_type.decode("latin-1") if content_type else None,
-            blog_id=self.discovery.blog_id, capture=response.meta.get("warc_capture"))
+            content_type=self._content_type(response), blog_id=self.discovery.blog_id,
+            capture=response.meta.get("warc_capture"), article=article)
         self._stat(f"archived/{kind}s")
         self._charset_detected(response.url, article.charset_note)
         yield from self._capture_post(response, article, post)  # the post, now or held

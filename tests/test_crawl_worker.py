@@ -1,0 +1,90 @@
+"""Posts extracted and cut for the search index in a worker process during a crawl
+(goahead_crawler/worker.py): the archive must be the one the crawl makes by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from archive import search
+from archive.connection import open_read_only
+from goahead_crawler.worker import CrawlWorker
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.crawl
+
+QUERIES = ["นา", "ชุมชน", "โครงการ", "การ", "ข่าว", "OTOP", "school", "title:ประชุม",
+           "\"โคก หนอง นา\"", "เกษตร OR ฝน"]
+
+
+def _crawl(url: str, db, warcs, worker_from: int) -> subprocess.CompletedProcess[str]:
+    # a settings module of its own: goahead crawl has no option for this setting
+    module = "tests.worker_settings"
+    env = dict(os.environ, SCRAPY_SETTINGS_MODULE=module,
+               GOAHEAD_TEST_WORKER_FROM=str(worker_from))
+    return subprocess.run(
+        [sys.executable, "-m", "goahead_crawler", "crawl", url, "--db", str(db),
+         "--warc-dir", str(warcs), "--delay", "0", "--concurrency", "8", "--no-progress"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False, env=env)
+
+
+def _answers(db) -> dict[str, list]:
+    reader = open_read_only(db)
+    try:
+        return {query: ([(h.post_id, h.snippet, h.title_highlight, h.whole_word)
+                         for h in search.search(reader, query, limit=50)],
+                        search.count(reader, query)) for query in QUERIES}
+    finally:
+        reader.close()
+
+
+POST_COLUMNS = ("blog_id, post_id, url, kind, title, author, published, updated, labels, text,"
+                " html, images, outlinks, language, comment_count")
+
+
+def _posts(db) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(f"SELECT {POST_COLUMNS} FROM posts ORDER BY blog_id, post_id"
+                            ).fetchall()
+
+
+def test_a_crawl_with_the_worker_archives_what_a_crawl_without_it_does(sample_site, tmp_path):
+    url = sample_site.urls["goahead"]
+    cut_here = _crawl(url, tmp_path / "here.db", tmp_path / "w1", worker_from=0)
+    cut_there = _crawl(url, tmp_path / "there.db", tmp_path / "w2", worker_from=1)
+    for result in (cut_here, cut_there):
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert "worker process failed" not in cut_there.stderr
+    with sqlite3.connect(tmp_path / "there.db") as conn:
+        stats = json.loads(conn.execute("SELECT stats FROM runs").fetchone()[0])
+        posts = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+    # every post stored after the first (which starts the worker) was cut there, and the
+    # pages fetched after it started were extracted there
+    assert stats.get("goahead/worker/cut") == posts - 1 > 10
+    assert stats.get("goahead/worker/extracted", 0) > 5
+    assert _posts(tmp_path / "here.db") == _posts(tmp_path / "there.db")
+    here, there = _answers(tmp_path / "here.db"), _answers(tmp_path / "there.db")
+    assert any(hits for hits, _ in here.values())
+    assert here == there
+
+
+def test_a_worker_that_fails_leaves_the_work_to_the_crawl(caplog):
+    worker = CrawlWorker()
+    worker.start((None, None))  # its start-up fails: the pool is broken
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert asyncio.run(worker.tokens("ชื่อ", "ข้อความ")) is None
+            assert asyncio.run(worker.article(b"<html></html>", "http://x/", None, None)) is None
+    finally:
+        worker.close()
+    assert not worker.running
+    warnings = [r.getMessage() for r in caplog.records
+                if "worker process failed" in r.getMessage()]
+    assert len(warnings) == 1  # said once, then the crawl cuts posts itself
