@@ -4,9 +4,10 @@
 
 For each size: a synthetic archive (Thai news-like text sampled from the Thai National Corpus
 word frequencies that ship with pythainlp, 80% Thai, plus English posts) is built through
-``upsert_post`` (posts and search index, as a crawl writes them), and the same posts
-into the syllable index goahead had before issue 11 (``bench/legacy_index.py``). Then, in
-one run: build time and size; p50/p95 of top-20 search (with snippets) and count, for
+``upsert_post`` (posts and search index, as a big crawl writes them: tokens cut in one
+worker process), and the same posts into the syllable index goahead had before issue 11
+(``bench/legacy_index.py``, one process, as its crawl wrote it). Then, in one run: build
+time (wall clock, and CPU of every process) and size; p50/p95 of top-20 search (with snippets) and count, for
 common, rare and one-cluster Thai words and common and rare English words, beside the old
 index and a ``LIKE '%q%'`` scan; recall against LIKE (and precision) of the result sets,
 with words the old index lost to context-dependent segmentation; precision@10 of the
@@ -131,28 +132,56 @@ def pct(values: list[float], p: float) -> float:  # ms
 
 # -- building ----------------------------------------------------------------------------
 
+def _cut_batch(pairs: list[tuple[str, str]], words: str, sha1: str) -> tuple[list, float]:
+    """In the worker process: a batch of posts cut for the index, and the CPU it took."""
+    start = time.process_time()
+    cut = [search.tokens_with(words, sha1, title, text) for title, text in pairs]
+    return cut, time.process_time() - start
+
+
 def build(corpus: Corpus, archive: Path, legacy: Path | None) -> dict[str, float]:
-    """Every post into goahead's archive through upsert_post (row + index, as a crawl
-    stores it) and into the old index, batch about, so both see the same machine load."""
+    """Every post into goahead's archive through upsert_post (row + index) as a big crawl
+    stores it: the tokens cut in one worker process (goahead_crawler/worker.py), the rows
+    and the index written by this one; and into the old index as its crawl stored it (one
+    process). Batch about, so both see the same machine load. Wall clock and CPU (this
+    process plus the worker) for each."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     new = open_archive(archive)
+    vocabulary = search.vocabulary_of(new)
     old = None if legacy is None else Database(legacy)
     if old is not None:
         legacy_index.create(old)
-    figures = {"upsert_s": 0.0, "legacy_s": 0.0, "chars": 0}
-    for batch in corpus.batches():
-        figures["chars"] += sum(len(p.title) + len(p.text) for p in batch)
-        start = time.perf_counter()
-        with new.atomic():  # nested atomic() = savepoints: one commit per batch
-            for post in batch:
-                upsert_post(new, post)
-        middle = time.perf_counter()
-        if old is not None:
-            with old.conn:
-                for post in batch:
-                    legacy_index.add(old, post.post_id, post.title, post.text,
-                                     post.published)
-        figures["upsert_s"] += middle - start
-        figures["legacy_s"] += time.perf_counter() - middle
+    figures = {"upsert_s": 0.0, "upsert_cpu": 0.0, "legacy_s": 0.0, "legacy_cpu": 0.0,
+               "chars": 0}
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        pool.submit(_cut_batch, [], *vocabulary).result()  # started, as a crawl's is
+        batches = corpus.batches(200)
+        batch = next(batches, None)
+        ahead = pool.submit(_cut_batch, [(p.title, p.text) for p in batch], *vocabulary) \
+            if batch else None
+        while batch:
+            following = next(batches, None)
+            start, cpu = time.perf_counter(), time.process_time()
+            later = (pool.submit(_cut_batch, [(p.title, p.text) for p in following],
+                                 *vocabulary) if following else None)
+            cut, worker_cpu = ahead.result()
+            with new.atomic():  # nested atomic() joins it: one commit per batch
+                for post, tokens in zip(batch, cut, strict=True):
+                    upsert_post(new, post, tokens=tokens)
+            figures["upsert_s"] += time.perf_counter() - start
+            figures["upsert_cpu"] += time.process_time() - cpu + worker_cpu
+            figures["chars"] += sum(len(p.title) + len(p.text) for p in batch)
+            if old is not None:
+                start, cpu = time.perf_counter(), time.process_time()
+                with old.conn:
+                    for post in batch:
+                        legacy_index.add(old, post.post_id, post.title, post.text,
+                                         post.published)
+                figures["legacy_s"] += time.perf_counter() - start
+                figures["legacy_cpu"] += time.process_time() - cpu
+            batch, ahead = following, later
     start = time.perf_counter()
     for table in (SEARCH_FTS, SEARCH_WORDS):
         new.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
@@ -160,7 +189,7 @@ def build(corpus: Corpus, archive: Path, legacy: Path | None) -> dict[str, float
     new.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     new.close()
     if old is None:
-        del figures["legacy_s"]
+        del figures["legacy_s"], figures["legacy_cpu"]
     else:
         old.close()
     return figures
@@ -427,7 +456,12 @@ def build_line(n: int, workdir: Path, figures: dict[str, float]) -> str:
 
     def secs(key: str) -> str:
         return f"{figures[key]:.0f} s" if key in figures else "-"
-    return (f"| {n:,} | {secs('upsert_s')} | {secs('rebuild_s')} | {secs('legacy_s')} |"
+
+    def wall_cpu(key: str) -> str:
+        if f"{key}_s" not in figures:
+            return "-"
+        return f"{figures[f'{key}_s']:.0f} s / {figures.get(f'{key}_cpu', 0):.0f} s"
+    return (f"| {n:,} | {wall_cpu('upsert')} | {secs('rebuild_s')} | {wall_cpu('legacy')} |"
             f" {posts / 1e6:.0f} MB | {structures / 1e6:.0f} MB ({structures / posts:.2f}x) |"
             f" {old} |" + (" (reused)" if figures.get("reused") else ""))
 
@@ -486,7 +520,7 @@ def main(argv: list[str] | None = None) -> None:
             thai_words = [w for k, v in buckets.items() if k.startswith("Thai") for w in v]
             split = split_by_context(n, workdir, thai_words)
             notes += quality(n, workdir, thai_words, split)
-    print("| posts | build (upsert_post) | rebuild from posts | old index build | posts table"
+    print("| posts | build, wall / CPU | rebuild from posts | old index build, wall / CPU | posts table"
           " | search structures | old index |")
     print("|---|---|---|---|---|---|---|")
     print("\n".join(builds))
