@@ -26,7 +26,7 @@ from goahead_crawler.crawl_archive import CrawlArchive, check_archive
 from goahead_crawler.items import GonePost, PostComments
 from goahead_crawler.ledger import ErrorLines, RunLedger
 from goahead_crawler.run_record import RunRecord, command_line
-from goahead_crawler.signals import capture_written, warc_repaired
+from goahead_crawler.signals import capture_written, posts_listed, warc_repaired
 from goahead_crawler.worker import CrawlWorker
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class ArchivePipeline:
         self.refusal: str | None = None  # the close reason, when the crawl may not start
         self.posts_stored = 0
         self.worker = CrawlWorker.of(crawler)  # cuts posts for the search index
-        self.worker_from = 0  # posts stored before the worker starts (0: never)
+        self.worker_from = 0  # posts listed or stored before the worker starts (0: never)
         for handler, signal in ((self.spider_opened, signals.spider_opened),
                                 (self.spider_closed, signals.spider_closed),
                                 (self.capture_written, capture_written),
@@ -66,7 +66,8 @@ class ArchivePipeline:
                                 (self.item_error, signals.item_error),
                                 (self.item_scraped, signals.item_scraped),
                                 (self.response_downloaded, signals.response_downloaded),
-                                (self.warc_repaired, warc_repaired)):
+                                (self.warc_repaired, warc_repaired),
+                                (self.posts_listed, posts_listed)):
             crawler.signals.connect(handler, signal=signal)
 
     @classmethod
@@ -235,14 +236,25 @@ class ArchivePipeline:
             return
         self.posts_stored += 1
         if self.posts_stored == self.worker_from:
-            vocabulary = self._write(vocabulary_of)
-            if vocabulary is not None:
-                self.worker.start(vocabulary)
+            self._start_worker()
         self._count(f"posts_{outcome}")
         if item.kind == "page":
             self._count("pages")
         self.crawler.stats.inc_value(f"goahead/posts/{outcome}")
         self.crawler.stats.inc_value(f"goahead/stored/{item.kind}s")
+
+    def posts_listed(self, count: int) -> None:
+        """A feed that lists a big crawl's worth of posts starts the worker before the
+        first of them is fetched (else it starts once that many are stored)."""
+        if self.worker_from and count >= self.worker_from:
+            self._start_worker()
+
+    def _start_worker(self) -> None:
+        if self.state != "open" or self.worker.running:
+            return
+        vocabulary = self._write(vocabulary_of)
+        if vocabulary is not None:
+            self.worker.start(vocabulary)
 
     def _mark_gone(self, item: GonePost) -> None:
         """A post that now answers 404 keeps its row, marked deleted (soft); a listed post

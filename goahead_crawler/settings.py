@@ -154,8 +154,9 @@ GOAHEAD_PROGRESS_INTERVAL = 0.0
 # shows a live crawl's figures, and a killed one keeps what it found.
 GOAHEAD_RUN_UPDATE_INTERVAL = 5.0
 GOAHEAD_RUN_UPDATE_ITEMS = 100
-# Once a crawl has stored this many posts, their search tokens are cut in a worker process
-# (goahead_crawler/index_worker.py) while the crawl goes on; 0: always in the crawl's own
+# A crawl whose posts feed lists this many posts (or, when the feed does not say, once it
+# has stored this many) extracts its posts and cuts their search tokens in a worker process
+# (goahead_crawler/worker.py) while the crawl goes on; 0: always in the crawl's own
 # process. Small crawls do not pay the worker's second of start-up.
 GOAHEAD_INDEX_WORKER_FROM = 200
 # How the crawl was started (`goahead crawl` sets it), kept in its run row: what the

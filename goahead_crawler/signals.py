@@ -11,3 +11,9 @@ capture_written = object()
 #: file a killed crawl left open. Argument: ``path`` (the finished file). The archive
 #: pipeline writes what that crawl captured but had no time to store.
 warc_repaired = object()
+
+#: Sent by the spider when the posts feed first says how many posts it lists. Argument:
+#: ``count`` (the feed's ``openSearch:totalResults`` for the crawl's query: an incremental
+#: run asks for what changed only). The archive pipeline starts the crawl's worker process
+#: at once for a big crawl, rather than after its first posts.
+posts_listed = object()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -81,8 +82,10 @@ def feed_page_url(root: str, start_index: int, max_results: int = DEFAULT_PAGE_S
     return root.rstrip("/") + path + "?" + urlencode(query)
 
 
+@functools.lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
-    """One URL per resource: no fragment, no view-only parameters, normalised host."""
+    """One URL per resource: no fragment, no view-only parameters, normalised host. (A
+    crawl asks about each URL a dozen times: remembered.)"""
     parts = urlsplit(url.strip())
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if k not in _VIEW_PARAMS and not k.startswith("utm_")]

@@ -55,6 +55,7 @@ from goahead_crawler.blogger.urls import blog_root, feed_page_url, is_post_path,
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import GonePost, PostComments, page_post
 from goahead_crawler.middleware.blog_gate import BlogUnavailable
+from goahead_crawler.signals import posts_listed
 from goahead_crawler.spiders.capture import CaptureRoutes
 from goahead_crawler.spiders.discovery import Discovery
 from goahead_crawler.spiders.incremental import IncrementalRoutes, load_previous
@@ -211,6 +212,8 @@ class BloggerSpider(CaptureRoutes, ListedRoutes, Safeguards, IncrementalRoutes,
         state.feed_alt = alt
         state.blog_id = state.blog_id or page.blog_id
         self._note_feed_kind(page)
+        if state.feed_total is None and page.total is not None:
+            self.crawler.signals.send_catch_log(posts_listed, count=page.total)
         state.feed_total = page.total if page.total is not None else state.feed_total
         state.feed_step = len(page.entries) + len(page.skipped) or state.feed_step
         state.feed_failed_pages, state.blogger_seen = 0, True
