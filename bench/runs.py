@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -42,8 +43,9 @@ class Run:
     cdn: Log = field(default_factory=list)
     bytes_received: int = 0
     warc_bytes: int = 0
-    cpu: float = 0.0  # user + system seconds of the tool's process
+    cpu: float = 0.0  # user + system seconds of the tool's process (and its children)
     engine: float = 0.0  # Scrapy's elapsed_time_seconds: spider open to close (no start-up)
+    server_cpu: float = 0.0  # the sample blog's and CDN's, answering it (this process)
 
     @property
     def requests(self) -> int:
@@ -69,17 +71,25 @@ class Timing:
     cpu: float  # user + system of the child alone
     peak_mb: float  # its max RSS
     status: int
+    server_cpu: float  # this process's CPU meanwhile (the sample blog's server threads)
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
           ) -> Timing:
-    """Run ``cmd`` and measure that child alone."""
-    started = time.perf_counter()
+    """Run ``cmd`` and measure that child alone (with the children it waited for), and
+    the CPU this process spent meanwhile: the sample blog's servers run in its threads."""
+    started, own = time.perf_counter(), _own_cpu()
     child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              cwd=cwd, env=env)
     _, status, usage = os.wait4(child.pid, 0)
     return Timing(time.perf_counter() - started, usage.ru_utime + usage.ru_stime,
-                  usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status))
+                  usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
+                  _own_cpu() - own)
 
 
 def goahead(site: SampleSite, out: Path, case: str, flags: list[str],
@@ -102,7 +112,7 @@ def goahead(site: SampleSite, out: Path, case: str, flags: list[str],
     return Run(case, "goahead", took.seconds, took.peak_mb, posts, site.requests("goahead"),
                site.cdn_requests(), stats.get("downloader/response_bytes", 0),
                sum(p.stat().st_size for p in (out / "warcs").glob("*.warc.gz")), took.cpu,
-               float(stats.get("elapsed_time_seconds", 0)))
+               float(stats.get("elapsed_time_seconds", 0)), took.server_cpu)
 
 
 BARE_SPIDER = ROOT / "bench" / "bare_spider.py"
@@ -128,7 +138,7 @@ def bare(site: SampleSite, urls: list[str], out: Path, throttle: bool = True) ->
     stats = json.loads(stats_file.read_text())
     return Run("bare", "scrapy", took.seconds, took.peak_mb, 0, site.requests("goahead"),
                site.cdn_requests(), stats.get("downloader/response_bytes", 0), 0, took.cpu,
-               float(stats.get("elapsed_time_seconds", 0)))
+               float(stats.get("elapsed_time_seconds", 0)), took.server_cpu)
 
 
 def wget(site: SampleSite, out: Path, requisites: bool = True, timeout: int = 900) -> Run:
@@ -146,4 +156,4 @@ def wget(site: SampleSite, out: Path, requisites: bool = True, timeout: int = 90
     files = list(out.rglob("*.warc.gz"))
     return Run("wget", "wget", took.seconds, took.peak_mb, posts, blog, site.cdn_requests(),
                sum(f.stat().st_size for f in out.rglob("files/**/*") if f.is_file()),
-               sum(f.stat().st_size for f in files), took.cpu, took.seconds)
+               sum(f.stat().st_size for f in files), took.cpu, took.seconds, took.server_cpu)
