@@ -216,7 +216,10 @@ class _Parser:
         return lexeme.negated, self._term(lexeme)
 
     def _group(self) -> Node:
-        if self.peek() is not None and self.peek().kind == ")":
+        if self.peek() is None:  # '(' at the end: the ')' is what is missing
+            raise self.fail("unbalanced parentheses: a '(' is not closed",
+                            hint="add the ')' that closes it")
+        if self.peek().kind == ")":
             raise self.fail("empty parentheses", hint="put terms inside, as in (ผ้า OR ไหม)")
         node = self.or_expr()
         if self.peek() is None:

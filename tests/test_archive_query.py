@@ -56,6 +56,10 @@ MALFORMED = [
     ("ผ้า AND OR ไหม", "AND before 'OR'"),
     ("ผ้า OR AND ไหม", "AND has nothing before it"),
     ("(ผ้า", "'(' is not closed"),
+    ("(", "'(' is not closed"),  # not "')' has nothing before it": no ')' was typed
+    ("ผ้า (", "'(' is not closed"),
+    ("title:(", "'(' is not closed"),
+    ("-(", "'(' is not closed"),
     ("ผ้า)", "')' has no '('"),
     ("()", "empty parentheses"),
     ("", "nothing to search for"),
