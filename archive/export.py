@@ -32,7 +32,7 @@ FORMATS = ("txt", "jsonl", "csv", "md")
 FIELDS = (
     "url", "post_id", "blog_id", "site", "kind", "title", "author", "published", "updated",
     "labels", "text", "html", "images", "language", "word_count", "warc_file",
-    "warc_offset", "warc_length", "fetched_at",
+    "warc_offset", "warc_length", "fetched_at", "deleted_at",
 )
 CSV_FIELDS = tuple(name for name in FIELDS if name != "html")  # html only when asked
 TXT_DELIMITER = "\n" + "=" * 72 + "\n\n"

@@ -18,7 +18,7 @@ from .models import Post
 
 FRONT_MATTER = ("title", "post_id", "blog_id", "site", "kind", "url", "lang", "labels",
                 "author", "published", "updated", "fetched_at", "warc_file", "warc_offset",
-                "warc_length")
+                "warc_length", "deleted_at")
 
 
 def yaml_string(value: str) -> str:
@@ -51,9 +51,14 @@ def front_matter(post: Post) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n"
 
 
+def deleted_mark(deleted_at: str | None) -> str:
+    """How a post gone from the blog is marked in text (exports and search hits alike)."""
+    return f"[deleted {deleted_at[:10]}]" if deleted_at else ""
+
+
 def as_text(post: Post) -> str:
     head = [" ".join(post.title.split()), post.url,
-            " ".join(filter(None, [post.published, post.author]))]
+            " ".join(filter(None, [post.published, post.author, deleted_mark(post.deleted_at)]))]
     return "\n".join(line for line in head if line) + "\n\n" + post.text.rstrip() + "\n"
 
 
@@ -108,7 +113,7 @@ def as_markdown_section(post: Post, extras: dict[str, list[dict[str, Any]]] | No
                         ) -> str:
     """One post in a Markdown file of many: ``# title``, a line of what it is, the article.
     (One file holds one front matter, so here the details are a line under the title.)"""
-    details = [post.published, post.author, post.url, ", ".join(post.labels)]
+    details = [post.published, post.author, post.url, ", ".join(post.labels), deleted_mark(post.deleted_at)]
     line = " · ".join(markdown_text(" ".join(d.split())) for d in details if d)
     return (_title(post) or "# (untitled)\n\n") + (f"*{line}*\n\n" if line else "") + \
         _body(post) + _extras(extras or {})

@@ -34,6 +34,9 @@ class Post:
     warc_offset: int | None = None
     warc_length: int | None = None
     fetched_at: str | None = None  # ISO 8601 UTC
+    # when the archive found the post gone from the blog (ISO 8601 UTC); None: live. The
+    # store sets it (a fetched post is live), readers and exports carry it.
+    deleted_at: str | None = None
 
 
 @dataclass

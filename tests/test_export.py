@@ -16,7 +16,7 @@ from archive import export, export_files, export_render
 from archive.connection import open_archive
 from archive.errors import ExportError
 from archive.models import Post
-from archive.posts import upsert_post
+from archive.posts import mark_gone, upsert_post
 
 
 def post(post_id: str, **changes) -> Post:
@@ -73,6 +73,30 @@ def test_query_and_progress(db):
     assert seen == [1]
 
 
+def test_a_post_gone_from_the_blog_is_marked_in_every_format(db, tmp_path):
+    """--include-deleted says which posts are gone, in every format; live posts say null."""
+    mark_gone(db, post("2").url, at="2026-11-30T08:00:00Z")
+    assert export.export(db, "jsonl", io.StringIO()) == 3  # gone: left out by default
+    stream = io.StringIO()
+    assert export.export(db, "jsonl", stream, include_deleted=True) == 4
+    rows = {r["post_id"]: r["deleted_at"] for r in map(json.loads, stream.getvalue().splitlines())}
+    assert rows == {"1": None, "2": "2026-11-30T08:00:00Z", "3": None, "4": None}
+    stream = io.StringIO()
+    export.export(db, "csv", stream, include_deleted=True)
+    assert [r["deleted_at"] for r in csv.DictReader(io.StringIO(stream.getvalue()))] == [
+        "", "2026-11-30T08:00:00Z", "", ""]
+    export.export(db, "md", tmp_path / "md", include_deleted=True)
+    fronts = {p.name: yaml.safe_load(p.read_text(encoding="utf-8").split("---")[1])
+              for p in (tmp_path / "md").rglob("*.md")}
+    assert {name: f["deleted_at"] for name, f in fronts.items()}["2024-01-02-ข่าว-2.md"] == (
+        "2026-11-30T08:00:00Z")
+    assert sum(f["deleted_at"] is None for f in fronts.values()) == 3
+    for fmt, out in (("txt", tmp_path / "all.txt"), ("md", tmp_path / "all.md")):
+        export.export(db, fmt, out, include_deleted=True)
+        text = out.read_text(encoding="utf-8").replace("\\[", "[").replace("\\]", "]")
+        assert text.count("[deleted 2026-11-30]") == 1, fmt
+
+
 def test_md_files_have_front_matter(db, tmp_path):
     assert export.export(db, "md", tmp_path / "md") == 4
     names = sorted(p.name for p in (tmp_path / "md" / "n.blogspot.com").iterdir())
@@ -87,7 +111,7 @@ def test_md_files_have_front_matter(db, tmp_path):
         "kind": "post", "url": "https://n.blogspot.com/2024/01/story-1.html", "lang": None,
         "labels": ["ข่าว", "a;b"], "author": "สมชาย", "published": "2024-01-01T10:00:00+07:00",
         "updated": None, "fetched_at": "2024-02-01T00:00:00Z", "warc_file": "a.warc.gz",
-        "warc_offset": 7, "warc_length": None}
+        "warc_offset": 7, "warc_length": None, "deleted_at": None}
     assert body.startswith("\n# ข่าว 1\n\nx\n")  # the body is the clean HTML's
 
 

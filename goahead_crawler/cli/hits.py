@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.text import Text
 
 from archive import thai
+from archive.export_render import deleted_mark
 
 FORMATS = ("text", "json", "nl", "csv")
 TITLE_INDENT, BODY_INDENT = 4, 2  # continuation lines of a title; url and snippet lines
@@ -75,8 +76,7 @@ def _heading(values: dict[str, Any]) -> tuple[str, str]:
     """(title, what follows it: date, and the deletion mark)."""
     title = one_line(values.get("title")) or "(untitled)"
     tail = (values.get("published") or "")[:10]
-    if values.get("deleted_at"):
-        tail += f" [deleted {values['deleted_at'][:10]}]"
+    tail += " " + deleted_mark(values.get("deleted_at"))
     return title, tail.strip()
 
 
