@@ -164,6 +164,19 @@ def test_output_formats_are_exclusive(db_path):
     assert search(db_path, "ผ้า", "--json", "--nl").returncode == 2
 
 
+def test_an_empty_search_narrowed_by_filters_says_what_they_left_out(db_path):
+    """As the web view does: how many posts match without the filters and --whole-word."""
+    result = search(db_path, "ผ้าฝ้าย", "--label", "OTOP")  # only post 2 has it, labelled ตลาด
+    assert (result.returncode, result.stdout) == (0, "No matches.\n")
+    assert result.stderr == "note: 1 post matches 'ผ้าฝ้าย' without --label\n"
+    result = search(db_path, "ผ้า", "--label", "OTOP", "--author", "สมชาย", "--count")
+    assert (result.stdout, result.stderr) == ("1\n", "")  # something found: nothing to say
+    result = search(db_path, "ไม่มีคำนี้", "--label", "OTOP", "--whole-word", "--count")
+    assert (result.returncode, result.stdout) == (0, "0\n")
+    assert result.stderr == ("note: no post matches 'ไม่มีคำนี้' without --label and"
+                             " --whole-word either\n")
+
+
 def test_no_matches(db_path: str) -> None:
     result = search(db_path, "ไม่มีคำนี้")
     assert (result.returncode, result.stdout, result.stderr) == (0, "No matches.\n", "")

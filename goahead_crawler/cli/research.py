@@ -55,16 +55,16 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     filters = make_filters(params, db_path)
     if count_only:
         n = archive_search.count(db, query, whole_word=whole_word, **filters.options())
-        if n == 0:
-            say_empty(db, filters)
+        if n == 0 and not say_empty(db, filters):
+            say_narrowed(db, query, whole_word, filters)
         click.echo(json.dumps(count_record(query, n, whole_word, filters), ensure_ascii=False)
                    if fmt in ("json", "nl") else n)
         return
     markers = hit_output.MARKERS if fmt == "text" else ("[", "]")
     hits = archive_search.search(db, query, whole_word=whole_word, sort=sort, limit=limit,
                                  offset=offset, markers=markers, **filters.options())
-    if not hits and offset == 0:
-        say_empty(db, filters)
+    if not hits and offset == 0 and not say_empty(db, filters):
+        say_narrowed(db, query, whole_word, filters)
     output.print_hits(hits, fmt)
 
 
@@ -74,15 +74,33 @@ def count_record(query: str, n: int, whole_word: bool, filters: Filters) -> dict
     return {"query": query, "count": n, "whole_word": whole_word, "filters": chosen}
 
 
-def say_empty(db: Any, filters: Filters) -> None:
+def say_empty(db: Any, filters: Filters) -> bool:
     """An empty result because of a filter says which one: a value the archive does not
-    have is an error (exit 2), a date range or a combination with no posts a note."""
+    have is an error (exit 2), a date range or a combination with no posts a note. True
+    when the filters alone select no post (and that was said)."""
     miss = explain_empty(db, filters)
     if miss is None:
-        return
+        return False
     if miss.unknown:
         raise BadInput(miss.message)
     click.echo(f"note: {miss.message}", err=True)
+    return True
+
+
+def say_narrowed(db: Any, query: str, whole_word: bool, filters: Filters) -> None:
+    """A search that filters or --whole-word left empty says how many posts match without
+    them (as the web view does), so that an empty answer is never a silent one."""
+    narrowed = [f"--{name.replace('_', '-')}" for name in filters.given()]
+    narrowed += ["--whole-word"] if whole_word else []
+    if not narrowed:
+        return
+    without = " and ".join(narrowed)
+    n = archive_search.count(db, query, include_deleted=filters.include_deleted)
+    if n:
+        click.echo(f"note: {n:,} {'post matches' if n == 1 else 'posts match'} {query!r} without"
+                   f" {without}", err=True)
+    else:
+        click.echo(f"note: no post matches {query!r} without {without} either", err=True)
 
 
 def _columns(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
