@@ -58,7 +58,8 @@ def deleted_mark(deleted_at: str | None) -> str:
 
 def as_text(post: Post) -> str:
     head = [" ".join(post.title.split()), post.url,
-            " ".join(filter(None, [post.published, post.author, deleted_mark(post.deleted_at)]))]
+            " ".join(filter(None, [post.published, post.author,
+                                   deleted_mark(post.deleted_at)]))]
     return "\n".join(line for line in head if line) + "\n\n" + post.text.rstrip() + "\n"
 
 
@@ -113,7 +114,8 @@ def as_markdown_section(post: Post, extras: dict[str, list[dict[str, Any]]] | No
                         ) -> str:
     """One post in a Markdown file of many: ``# title``, a line of what it is, the article.
     (One file holds one front matter, so here the details are a line under the title.)"""
-    details = [post.published, post.author, post.url, ", ".join(post.labels), deleted_mark(post.deleted_at)]
+    details = [post.published, post.author, post.url, ", ".join(post.labels),
+               deleted_mark(post.deleted_at)]
     line = " · ".join(markdown_text(" ".join(d.split())) for d in details if d)
     return (_title(post) or "# (untitled)\n\n") + (f"*{line}*\n\n" if line else "") + \
         _body(post) + _extras(extras or {})

@@ -106,5 +106,5 @@ def explain_empty(db: Database, filters: Filters) -> Miss | None:
     if not given:
         return Miss("the archive has no posts" + ("" if filters.include_deleted
                     else " (deleted ones left out: --include-deleted)"), unknown=False)
-    options = " with ".join(f"--{name.replace('_', '-')}" for name in given)
+    options = " with ".join(filters.given_options())
     return Miss(f"no posts match {options} together", unknown=False)

@@ -204,3 +204,7 @@ class Filters:
         """The names of the filters that are set (not ``include_deleted``)."""
         return [f.name for f in fields(self)
                 if f.name not in ("include_deleted", "any_label") and getattr(self, f.name)]
+
+    def given_options(self) -> list[str]:
+        """The command-line options of the filters that are set (``--since``, ...)."""
+        return [f"--{name.replace('_', '-')}" for name in self.given()]

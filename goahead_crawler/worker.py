@@ -11,8 +11,8 @@ and writes stays in its process, in the order it makes it.
 A small crawl never starts the worker (starting one costs about a second of imports): the
 pipeline starts it as soon as the posts feed lists
 :data:`settings.GOAHEAD_INDEX_WORKER_FROM` posts, or once the crawl has stored that many
-(a blog whose feed does not say). A worker that fails for any reason is not trusted again: the crawl does the work
-itself, as it does before the worker starts.
+(a blog whose feed does not say). A worker that fails for any reason is not trusted again:
+the crawl does the work itself, as it does before the worker starts.
 """
 
 from __future__ import annotations

@@ -79,7 +79,8 @@ def test_a_post_gone_from_the_blog_is_marked_in_every_format(db, tmp_path):
     assert export.export(db, "jsonl", io.StringIO()) == 3  # gone: left out by default
     stream = io.StringIO()
     assert export.export(db, "jsonl", stream, include_deleted=True) == 4
-    rows = {r["post_id"]: r["deleted_at"] for r in map(json.loads, stream.getvalue().splitlines())}
+    lines = stream.getvalue().splitlines()
+    rows = {r["post_id"]: r["deleted_at"] for r in map(json.loads, lines)}
     assert rows == {"1": None, "2": "2026-11-30T08:00:00Z", "3": None, "4": None}
     stream = io.StringIO()
     export.export(db, "csv", stream, include_deleted=True)

@@ -55,16 +55,16 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     filters = make_filters(params, db_path)
     if count_only:
         n = archive_search.count(db, query, whole_word=whole_word, **filters.options())
-        if n == 0 and not say_empty(db, filters):
-            say_narrowed(db, query, whole_word, filters)
+        if n == 0:
+            say_no_hits(db, query, whole_word, filters)
         click.echo(json.dumps(count_record(query, n, whole_word, filters), ensure_ascii=False)
                    if fmt in ("json", "nl") else n)
         return
     markers = hit_output.MARKERS if fmt == "text" else ("[", "]")
     hits = archive_search.search(db, query, whole_word=whole_word, sort=sort, limit=limit,
                                  offset=offset, markers=markers, **filters.options())
-    if not hits and offset == 0 and not say_empty(db, filters):
-        say_narrowed(db, query, whole_word, filters)
+    if not hits and offset == 0:
+        say_no_hits(db, query, whole_word, filters)
     output.print_hits(hits, fmt)
 
 
@@ -87,18 +87,20 @@ def say_empty(db: Any, filters: Filters) -> bool:
     return True
 
 
-def say_narrowed(db: Any, query: str, whole_word: bool, filters: Filters) -> None:
-    """A search that filters or --whole-word left empty says how many posts match without
-    them (as the web view does), so that an empty answer is never a silent one."""
-    narrowed = [f"--{name.replace('_', '-')}" for name in filters.given()]
-    narrowed += ["--whole-word"] if whole_word else []
+def say_no_hits(db: Any, query: str, whole_word: bool, filters: Filters) -> None:
+    """Why a search found nothing: the filters alone select no post (:func:`say_empty`), or
+    the filters and --whole-word left out posts that match, how many (as the web view
+    says), so that an empty answer is never a silent one."""
+    if say_empty(db, filters):
+        return
+    narrowed = filters.given_options() + (["--whole-word"] if whole_word else [])
     if not narrowed:
         return
     without = " and ".join(narrowed)
     n = archive_search.count(db, query, include_deleted=filters.include_deleted)
     if n:
-        click.echo(f"note: {n:,} {'post matches' if n == 1 else 'posts match'} {query!r} without"
-                   f" {without}", err=True)
+        matches = "post matches" if n == 1 else "posts match"
+        click.echo(f"note: {n:,} {matches} {query!r} without {without}", err=True)
     else:
         click.echo(f"note: no post matches {query!r} without {without} either", err=True)
 
