@@ -12,8 +12,9 @@ from urllib.parse import urljoin, urlsplit
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import task
+from twisted.internet.defer import Deferred
 
 from archive.captures import record_capture
 from archive.errors import ArchiveError, explain_sqlite
@@ -21,6 +22,7 @@ from archive.models import Capture, Post
 from archive.posts import mark_gone, store_post, upsert_comments
 from archive.search import vocabulary_of
 from archive.tokens import PostTokens
+from archive.write_group import WriteGroup
 from goahead_crawler import crawl_lock
 from goahead_crawler.crawl_archive import CrawlArchive, check_archive
 from goahead_crawler.items import GonePost, PostComments
@@ -31,6 +33,9 @@ from goahead_crawler.worker import CrawlWorker
 
 logger = logging.getLogger(__name__)
 
+Stored = Callable[[Any], None]  # given a write's result once its group is committed
+Lost = Callable[[], None]  # called instead when the group could not be committed
+
 
 class ArchivePipeline:
     """Upsert each ``Post`` on (blog_id, post_id), its comments, and every WARC capture,
@@ -40,6 +45,12 @@ class ArchivePipeline:
     lock (:mod:`goahead_crawler.crawl_lock`); either failing closes the spider at once.
     A write that fails (disk full, read-only, locked past the busy wait, damaged) stops
     the crawl at once with one line: what was not committed is never counted as stored.
+
+    Writes are grouped (:class:`~archive.write_group.WriteGroup`): one transaction for up
+    to ``GOAHEAD_ARCHIVE_GROUP_WRITES`` of them, committed at the latest
+    ``GOAHEAD_ARCHIVE_GROUP_SECONDS`` after the first. A post is counted as stored, and
+    Scrapy told its item is done, when its group is committed; a group that cannot be
+    committed is reported post by post as not stored.
     """
 
     def __init__(self, crawler: Any, archive: CrawlArchive) -> None:
@@ -57,6 +68,11 @@ class ArchivePipeline:
         self.lock: crawl_lock.CrawlLock | None = None
         self.refusal: str | None = None  # the close reason, when the crawl may not start
         self.posts_stored = 0
+        self.group: WriteGroup | None = None
+        self.waiting: list[tuple[Stored, Lost | None, Any]] = []  # for the group's commit
+        self.commit_timer: Any = None
+        self.group_writes = 1
+        self.group_seconds = 0.0
         self.worker = CrawlWorker.of(crawler)  # cuts posts for the search index
         self.worker_from = 0  # posts listed or stored before the worker starts (0: never)
         for handler, signal in ((self.spider_opened, signals.spider_opened),
@@ -79,6 +95,8 @@ class ArchivePipeline:
         pipeline.interval = crawler.settings.getfloat("GOAHEAD_RUN_UPDATE_INTERVAL")
         pipeline.every = crawler.settings.getint("GOAHEAD_RUN_UPDATE_ITEMS")
         pipeline.worker_from = crawler.settings.getint("GOAHEAD_INDEX_WORKER_FROM")
+        pipeline.group_writes = max(crawler.settings.getint("GOAHEAD_ARCHIVE_GROUP_WRITES"), 1)
+        pipeline.group_seconds = crawler.settings.getfloat("GOAHEAD_ARCHIVE_GROUP_SECONDS")
         return pipeline
 
     @property
@@ -108,12 +126,14 @@ class ArchivePipeline:
             self._refuse(exc)
             return
         self.state = "open"
+        self.group = WriteGroup(self.db, on_yield=self._commit)
         from goahead_crawler.warc.extension import find_warc_capture
 
         self.warc_required = find_warc_capture(self.crawler) is not None
         self.record = RunRecord(self.crawler, self.db, self.site, self.root, self._write,
                                 self._last_write)
         run_id = self.record.start()
+        self._commit()  # the run's row, for `goahead runs` at once
         self.crawler.stats.set_value("goahead/run_id", run_id)
         self.errors = ErrorLines(self.ledger, self.crawler.spider)
         logging.root.addHandler(self.errors)
@@ -143,7 +163,9 @@ class ArchivePipeline:
         if self.errors is not None:
             logging.root.removeHandler(self.errors)
         assert self.record is not None
+        self._commit()
         self.record.finish(reason, self.write_failed)
+        self._commit()
         self.archive.close()  # the crawl's one connection: nothing writes after the run row
         self._release()
 
@@ -174,6 +196,7 @@ class ArchivePipeline:
         if self.state == "new":  # WarcCapture repairs in its spider_opened, before ours
             self._open()
         result = self._write(catch_up, path) if self.state == "open" else None
+        self._commit()
         if result is None:
             return
         stats = self.crawler.stats
@@ -195,16 +218,20 @@ class ArchivePipeline:
         if isinstance(item, Post):
             if self.worker.running:
                 return deferred_from_coro(self._store_post_cut_elsewhere(item))
-            self._store_post(item)
-        elif isinstance(item, PostComments):
-            stored = self._write(upsert_comments, item.blog_id, item.post_id, item.comments)
-            if not self.write_failed:
-                self._count("comments", stored)
-                self.crawler.stats.inc_value("goahead/comments/stored", stored)
+            stored = self._store_post(item)
+            self._item_done()
+            return item if stored is None else stored
+        if isinstance(item, PostComments):
+            self._write_counted(self._comments_stored, None, upsert_comments, item.blog_id,
+                                item.post_id, item.comments)
         elif isinstance(item, GonePost):
             self._mark_gone(item)
         self._item_done()
         return item
+
+    def _comments_stored(self, stored: int) -> None:
+        self._count("comments", stored)
+        self.crawler.stats.inc_value("goahead/comments/stored", stored)
 
     def _item_done(self) -> None:
         self.since_tick += 1
@@ -218,22 +245,40 @@ class ArchivePipeline:
             self.ledger.not_stored(item.url, "not stored: the crawl stopped after a"
                                              " failed write")
             return item
-        self._store_post(item, tokens)
+        stored = self._store_post(item, tokens)
         if tokens is not None and not self.write_failed:
             self.crawler.stats.inc_value("goahead/worker/cut")
         self._item_done()
+        if stored is not None:
+            await maybe_deferred_to_future(stored)
         return item
 
-    def _store_post(self, item: Post, tokens: PostTokens | None = None) -> None:
+    def _store_post(self, item: Post, tokens: PostTokens | None = None
+                    ) -> Deferred[Post] | None:
+        """Write the post; the Deferred fires (with the item) once it is committed or
+        reported lost. None when it was not written (reported already)."""
         if self.warc_required and item.warc_file is None:
             self.ledger.not_stored(item.url, "not stored: its page is not in the WARC"
                                              " (the WARC write failed)")
-            return
+            return None
         assert self.record is not None
-        outcome = self._write(store_post, item, run_id=self.record.run_id, tokens=tokens)
-        if self.write_failed:
+        done: Deferred[Post] = Deferred()
+
+        def stored(outcome: str) -> None:
+            self._post_stored(item, outcome)
+            done.callback(item)
+
+        def lost() -> None:
             self.ledger.not_stored(item.url, "storage failed: the archive write failed")
-            return
+            done.callback(item)
+
+        self._write_counted(stored, lost, store_post, item, run_id=self.record.run_id,
+                            tokens=tokens)
+        if self.write_failed and not done.called:
+            lost()
+        return done
+
+    def _post_stored(self, item: Post, outcome: str) -> None:
         self.posts_stored += 1
         if self.posts_stored == self.worker_from:
             self._start_worker()
@@ -260,7 +305,10 @@ class ArchivePipeline:
         """A post that now answers 404 keeps its row, marked deleted (soft); a listed post
         never stored is no longer missing."""
         self.ledger.gone_page(item.url)
-        if self._write(mark_gone, item.url, at=item.at):
+        self._write_counted(self._marked_gone, None, mark_gone, item.url, at=item.at)
+
+    def _marked_gone(self, marked: bool) -> None:
+        if marked:
             self.crawler.stats.inc_value("goahead/posts/marked_deleted")
 
     def _count(self, name: str, amount: int = 1) -> None:
@@ -269,22 +317,63 @@ class ArchivePipeline:
 
     # -- what failed -------------------------------------------------------------------------
     def _write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """``fn(db, ...)``; on an SQLite error, stop the crawl at once (one line) and
-        return None: nothing that was not committed is counted (callers check
-        ``write_failed``). After a failed write, nothing more is tried."""
-        if self.write_failed:
+        """``fn(db, ...)`` in the open group; on an SQLite error, stop the crawl at once
+        (one line) and return None: nothing that was not committed is counted (callers
+        check ``write_failed``). After a failed write, nothing more is tried."""
+        return self._write_counted(None, None, fn, *args, **kwargs)
+
+    def _write_counted(self, stored: Stored | None, lost: Lost | None,
+                       fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """:meth:`_write`, then ``stored(result)`` once the group is committed (or
+        ``lost()`` if it cannot be)."""
+        if self.write_failed or self.group is None:
             return None
         try:
-            return fn(self.db, *args, **kwargs)
+            result = self.group.run(fn, *args, **kwargs)
         except sqlite3.Error as err:
-            self._write_failed(err)
+            self._commit()  # the writes before it, as when each had its own transaction
+            if not self.write_failed:
+                self._write_failed(err)
             return None
+        if stored is not None:
+            self.waiting.append((stored, lost, result))
+        if len(self.group) >= self.group_writes:
+            self._commit()
+        elif self.commit_timer is None:
+            from twisted.internet import reactor
+
+            self.commit_timer = reactor.callLater(self.group_seconds, self._commit)
+        return result
+
+    def _commit(self) -> None:
+        """Commit the group, then count what it stored; if it cannot be committed, report
+        each of its writes lost and stop the crawl."""
+        if self.commit_timer is not None and self.commit_timer.active():
+            self.commit_timer.cancel()
+        self.commit_timer = None
+        if self.group is None:
+            return
+        waiting, self.waiting = self.waiting, []
+        try:
+            committed = self.group.commit()
+        except sqlite3.Error as err:
+            committed = 0
+            self._write_failed(err)
+        if waiting and not committed:  # the commit failed, or a failed write took the group
+            for _, lost, _ in waiting:
+                if lost is not None:
+                    lost()
+            return
+        for stored, _, result in waiting:
+            stored(result)
 
     def _last_write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """The run's final row, tried even after a failed write (a small update may still
         fit); failing again, the row stays ``running`` and reads as killed later."""
         if not self.write_failed:
-            return self._write(fn, *args, **kwargs)
+            result = self._write(fn, *args, **kwargs)
+            self._commit()
+            return result
         if self.lock is not None:
             self.lock.free_reserve()  # the room held back for this write (a full disk)
         try:

@@ -154,6 +154,13 @@ GOAHEAD_PROGRESS_INTERVAL = 0.0
 # shows a live crawl's figures, and a killed one keeps what it found.
 GOAHEAD_RUN_UPDATE_INTERVAL = 5.0
 GOAHEAD_RUN_UPDATE_ITEMS = 100
+# The pipeline commits its writes (posts, captures, comments) in groups: at most this many
+# in one transaction, committed at the latest this many seconds after the first. Each
+# commit costs SQLite and the search index a write of their own (archive/write_group.py);
+# a crawl killed mid-group loses the group's rows, which the next crawl puts back from
+# the WARC it repairs. 1: every write on its own.
+GOAHEAD_ARCHIVE_GROUP_WRITES = 50
+GOAHEAD_ARCHIVE_GROUP_SECONDS = 0.2
 # A crawl whose posts feed lists this many posts (or, when the feed does not say, once it
 # has stored this many) extracts its posts and cuts their search tokens in a worker process
 # (goahead_crawler/worker.py) while the crawl goes on; 0: always in the crawl's own
