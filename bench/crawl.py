@@ -3,7 +3,7 @@ requisites, each against a bare Scrapy spider downloading the same URLs in the s
 wget as the peer.
 
     python bench/crawl.py [--posts 1000] [--image-pool 100] [--repeat 3] [--case on]
-                          [--no-wget] [--profile DIR]
+                          [--no-wget] [--profile DIR] [--layers]
 
 Each case starts a fresh sample blog of N posts whose photos come from a pool of
 IMAGE_POOL distinct images (so images repeat across posts), with its CDN (the local
@@ -19,6 +19,9 @@ crawler's processes) and the servers' CPU (the sample blog and its CDN run in th
 process's threads): both share the machine's cores, so their sum over the cores is the
 least wall time the crawl can take here, printed after the table.
 ``--profile DIR`` runs the images-on crawl under cProfile and prints where its time goes.
+``--layers`` times the images-on crawl layer by layer instead (discovery and extraction;
+with WARC capture; with the archive: the whole crawl), each against the bare download of
+the same URLs, in turns, best of ``--repeat``: where the time over the bare download goes.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from runs import Run, bare, goahead, wget  # bench/runs.py
+from runs import LAYERS, Run, bare, goahead, layer, wget  # bench/runs.py
 
 from sampleblog.server import start
 
@@ -63,6 +66,28 @@ def measure(case: str, flags: list[str], args: argparse.Namespace, profile: Path
         if profile:
             goahead(site, Path(tmp), case, flags, profile)
     return best(fulls), best(bares)
+
+
+def layers(args: argparse.Namespace) -> None:
+    """Each layer of the images-on crawl and the bare download, in turns; best of each."""
+    runs: dict[str, list[Run]] = {}
+    with start(["goahead"], n_posts=args.posts, image_pool=args.image_pool) as site, \
+            tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "bare").mkdir()
+        for _ in range(args.repeat):
+            for name in LAYERS:
+                runs.setdefault(name, []).append(layer(site, Path(tmp), name))
+            whole = runs[name][-1]
+            runs.setdefault("bare download", []).append(
+                bare(site, whole.urls(site), Path(tmp) / "bare"))
+    baseline = best(runs["bare download"])
+    print(f"images on, layer by layer: {args.posts} posts, best of {args.repeat}; seconds")
+    print(f"{'layer':26}{'posts':>6}{'requests':>9}{'wall s':>8}{'cpu s':>7}{'srv cpu':>8}"
+          f"{'x bare wall':>12}")
+    for name in ("bare download", *LAYERS):
+        run = best(runs[name])
+        print(f"{name:26}{run.posts:>6}{run.requests:>9}{run.seconds:>8.1f}{run.cpu:>7.1f}"
+              f"{run.server_cpu:>8.1f}{run.seconds / baseline.seconds:>12.2f}")
 
 
 def peer(posts: int, pool: int) -> Run:
@@ -108,7 +133,12 @@ def main() -> None:
                         help="only these cases (default: all)")
     parser.add_argument("--no-wget", action="store_true")
     parser.add_argument("--profile", type=Path, help="cProfile the images-on crawl into DIR")
+    parser.add_argument("--layers", action="store_true",
+                        help="time the images-on crawl layer by layer instead")
     args = parser.parse_args()
+    if args.layers:
+        layers(args)
+        return
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     results = []

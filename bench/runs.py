@@ -115,6 +115,38 @@ def goahead(site: SampleSite, out: Path, case: str, flags: list[str],
                float(stats.get("elapsed_time_seconds", 0)), took.server_cpu)
 
 
+# goahead's crawl with parts of it switched off by their settings (bench/crawl.py --layers):
+# discovery and extraction alone, then with WARC capture, then everything
+LAYERS = {
+    "discovery + extraction": {"GOAHEAD_ARCHIVE_ENABLED": False, "GOAHEAD_WARC_ENABLED": False},
+    "+ WARC capture": {"GOAHEAD_ARCHIVE_ENABLED": False},
+    "+ archive (whole crawl)": {},
+}
+
+
+def layer(site: SampleSite, out: Path, name: str) -> Run:
+    """The spider the Scrapy way (``scrapy crawl blogger``) with the settings
+    ``goahead crawl --delay 0 --concurrency 8 --static-origin CDN`` gives it, and
+    :data:`LAYERS` ``[name]`` on top. Without the archive there is no worker process: the
+    spider extracts posts itself."""
+    site.clear_requests()
+    shutil.rmtree(out / "warcs", ignore_errors=True)
+    (out / "archive.db").unlink(missing_ok=True)
+    settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.01,
+                "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "AUTOTHROTTLE_TARGET_CONCURRENCY": 8.0,
+                "GOAHEAD_STATIC_ORIGINS": site.cdn_url, "GOAHEAD_ARCHIVE_DB": out / "archive.db",
+                "GOAHEAD_WARC_DIR": out / "warcs", "LOG_LEVEL": "WARNING", **LAYERS[name]}
+    took = timed([sys.executable, "-m", "scrapy", "crawl", "blogger", "-a",
+                  f"url={site.urls['goahead']}", *(f"-s{k}={v}" for k, v in settings.items())],
+                 cwd=ROOT)
+    if took.status != 0:
+        raise SystemExit(f"the crawl ({name}) failed with exit status {took.status}")
+    blog = site.requests("goahead")
+    posts = len({p for _, p, s in blog if s == 200 and _POST.fullmatch(p.split("?")[0])})
+    return Run(name, "goahead", took.seconds, took.peak_mb, posts, blog, site.cdn_requests(),
+               cpu=took.cpu, server_cpu=took.server_cpu)
+
+
 BARE_SPIDER = ROOT / "bench" / "bare_spider.py"
 # goahead crawl --delay 0 --concurrency 8 keeps AutoThrottle on (politeness adapts to the
 # server's latency); the bare spider gets the same, so the two differ only in the work done.

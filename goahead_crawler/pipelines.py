@@ -217,10 +217,10 @@ class ArchivePipeline:
             return item
         if isinstance(item, Post):
             if self.worker.running:
-                return deferred_from_coro(self._store_post_cut_elsewhere(item))
+                return self._store_post_cut_elsewhere(item)
             stored = self._store_post(item)
             self._item_done()
-            return item if stored is None else stored
+            return item if stored is None else self._when_stored(stored)
         if isinstance(item, PostComments):
             self._write_counted(self._comments_stored, None, upsert_comments, item.blog_id,
                                 item.post_id, item.comments)
@@ -228,6 +228,12 @@ class ArchivePipeline:
             self._mark_gone(item)
         self._item_done()
         return item
+
+    @staticmethod
+    async def _when_stored(stored: Deferred[Post]) -> Post:
+        """Scrapy's item is done once its post is committed (a coroutine: Scrapy awaits
+        it; a returned Deferred is deprecated)."""
+        return await maybe_deferred_to_future(stored)
 
     def _comments_stored(self, stored: int) -> None:
         self._count("comments", stored)

@@ -28,7 +28,8 @@ def test_comments_gone_posts_and_run_counters(tmp_path) -> None:
     pipeline = open_pipeline(db_path)
     post = Post(blog_id="1", post_id="10", url=f"{ROOT}2024/01/a.html",
                 site="goaheadnews.blogspot.com", title="A", text="Body")
-    pipeline.process_item(post)
+    stored = pipeline.process_item(post)  # a coroutine Scrapy awaits: done at the commit
+    stored.close()
     comments = [{"author": "Ann", "published": None, "text": "Hello"},
                 {"author": "Bo", "published": "2024-01-02T00:00:00Z", "text": "Hi",
                  "comment_id": "77"}]

@@ -101,18 +101,45 @@ def test_the_pipeline_counts_a_post_once_its_group_is_committed(tmp_path: Path) 
     pipeline.group_writes = 50  # the crawl's default; no reactor runs here to fire the timer
     post = Post(blog_id="1", post_id="10", url=f"{ROOT}2024/01/a.html",
                 site="goaheadnews.blogspot.com", title="A", text="Body")
-    done = pipeline.process_item(post)
-    assert not done.called  # written, not committed: Scrapy is not told it is stored
+    stored = pipeline._store_post(post)
+    assert not stored.called  # written, not committed: Scrapy is not told it is stored
     assert pipeline.record.counts["posts_new"] == 0
     db = open_read_only(db_path)
     assert db.execute("SELECT count(*) FROM posts").fetchone()[0] == 0
     pipeline._commit()
-    assert done.called
-    assert done.result is post
+    assert stored.called
+    assert stored.result is post
     assert pipeline.record.counts["posts_new"] == 1
     assert db.execute("SELECT count(*) FROM posts").fetchone()[0] == 1
     pipeline.spider_closed("finished")
     db.close()
+
+
+def test_a_group_that_cannot_be_committed_is_reported_post_by_post(tmp_path: Path) -> None:
+    """Never counted, each named as not stored, and the crawl stops."""
+    from archive.models import Post
+
+    pipeline = open_pipeline(str(tmp_path / "archive.db"))
+    pipeline.group_writes = 50
+    stopped: list[str] = []
+    pipeline._write_failed = lambda err: (setattr(pipeline, "write_failed", True),
+                                          stopped.append(str(err)))
+    posts = [Post(blog_id="1", post_id=str(n), url=f"{ROOT}2024/01/{n}.html",
+                  site="goaheadnews.blogspot.com", title="A", text="Body") for n in range(3)]
+    stored = [pipeline._store_post(post) for post in posts]
+
+    def full(*_: object) -> int:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    pipeline.group.commit = full
+    pipeline._commit()
+    assert stopped == ["database or disk is full"]
+    assert all(done.called for done in stored)
+    assert pipeline.record.counts["posts_new"] == 0
+    assert pipeline.posts_stored == 0
+    reasons = pipeline.ledger.reasons
+    assert [reasons[pipeline.ledger.key(post.url)] for post in posts] == [
+        "storage failed: the archive write failed"] * 3
 
 
 def test_a_group_on_the_same_file_commits_the_open_one_first(tmp_path: Path) -> None:
