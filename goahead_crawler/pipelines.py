@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -382,11 +383,16 @@ class ArchivePipeline:
             return result
         if self.lock is not None:
             self.lock.free_reserve()  # the room held back for this write (a full disk)
-        try:
-            return fn(self.db, *args, **kwargs)
+        assert self.group is not None  # there is a run row to finish
+        try:  # through the group: another crawl's open group here commits first
+            result = self.group.run(fn, *args, **kwargs)
+            self.group.commit()
         except sqlite3.Error as err:
             logger.info("Could not record the end of the run either: %s", err)
+            with contextlib.suppress(sqlite3.Error):
+                self.group.rollback()
             return None
+        return result
 
     def _write_failed(self, err: sqlite3.Error) -> None:
         self.write_failed = True
