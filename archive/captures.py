@@ -14,17 +14,14 @@ CAPTURE_FIELDS = tuple(f.name for f in fields(Capture))
 
 
 _KEY = ("warc_file", "warc_offset")
+_ROW = (f"INTO captures ({', '.join(CAPTURE_FIELDS)})"
+        f" VALUES ({', '.join(':' + name for name in CAPTURE_FIELDS)})")
+_INSERT = f"INSERT OR IGNORE {_ROW}"
 _UPSERT = (
-    f"INSERT INTO captures ({', '.join(CAPTURE_FIELDS)})"
-    f" VALUES ({', '.join(':' + name for name in CAPTURE_FIELDS)})"
-    f" ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+    f"INSERT {_ROW} ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in CAPTURE_FIELDS if name not in _KEY)
     + " RETURNING id"
 )
-
-
-_INSERT = (f"INSERT OR IGNORE INTO captures ({', '.join(CAPTURE_FIELDS)})"
-           f" VALUES ({', '.join(':' + name for name in CAPTURE_FIELDS)})")
 
 
 def record_capture(db: Database, capture: Capture) -> int:

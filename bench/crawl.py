@@ -77,7 +77,7 @@ def layers(args: argparse.Namespace) -> None:
         for _ in range(args.repeat):
             for name in LAYERS:
                 runs.setdefault(name, []).append(layer(site, Path(tmp), name))
-            whole = runs[name][-1]
+            whole = runs[list(LAYERS)[-1]][-1]  # the bare download fetches what it fetched
             runs.setdefault("bare download", []).append(
                 bare(site, whole.urls(site), Path(tmp) / "bare"))
     baseline = best(runs["bare download"])

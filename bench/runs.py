@@ -129,22 +129,30 @@ def layer(site: SampleSite, out: Path, name: str) -> Run:
     ``goahead crawl --delay 0 --concurrency 8 --static-origin CDN`` gives it, and
     :data:`LAYERS` ``[name]`` on top. Without the archive there is no worker process: the
     spider extracts posts itself."""
+    from goahead_crawler.cli.crawl import capture_overrides, crawl_overrides
+
     site.clear_requests()
     shutil.rmtree(out / "warcs", ignore_errors=True)
     (out / "archive.db").unlink(missing_ok=True)
-    settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.01,
-                "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "AUTOTHROTTLE_TARGET_CONCURRENCY": 8.0,
-                "GOAHEAD_STATIC_ORIGINS": site.cdn_url, "GOAHEAD_ARCHIVE_DB": out / "archive.db",
-                "GOAHEAD_WARC_DIR": out / "warcs", "LOG_LEVEL": "WARNING", **LAYERS[name]}
+    settings = {**crawl_overrides(str(out / "archive.db"), str(out / "warcs"), delay=0,
+                                  concurrency=8, max_posts=0, verbose=0),
+                **capture_overrides(True, False, (site.cdn_url,), assets=False),
+                **LAYERS[name]}
     took = timed([sys.executable, "-m", "scrapy", "crawl", "blogger", "-a",
-                  f"url={site.urls['goahead']}", *(f"-s{k}={v}" for k, v in settings.items())],
-                 cwd=ROOT)
+                  f"url={site.urls['goahead']}",
+                  *(f"-s{k}={','.join(v) if isinstance(v, list) else v}"
+                    for k, v in settings.items())], cwd=ROOT)
     if took.status != 0:
         raise SystemExit(f"the crawl ({name}) failed with exit status {took.status}")
     blog = site.requests("goahead")
-    posts = len({p for _, p, s in blog if s == 200 and _POST.fullmatch(p.split("?")[0])})
-    return Run(name, "goahead", took.seconds, took.peak_mb, posts, blog, site.cdn_requests(),
-               cpu=took.cpu, server_cpu=took.server_cpu)
+    return Run(name, "goahead", took.seconds, took.peak_mb, _posts_served(blog), blog,
+               site.cdn_requests(), cpu=took.cpu, server_cpu=took.server_cpu)
+
+
+def _posts_served(blog: Log) -> int:
+    """Distinct post pages the blog answered with 200."""
+    return len({p.split("?")[0] for _, p, s in blog
+                if s == 200 and _POST.fullmatch(p.split("?")[0])})
 
 
 BARE_SPIDER = ROOT / "bench" / "bare_spider.py"
@@ -183,8 +191,7 @@ def wget(site: SampleSite, out: Path, requisites: bool = True, timeout: int = 90
            f"--directory-prefix={out / 'files'}", site.urls["goahead"]]
     took = timed(["timeout", str(timeout), *cmd])  # exit 8: some 404s, as usual
     blog = site.requests("goahead")
-    posts = len({p.split("?")[0] for _, p, s in blog
-                 if s == 200 and _POST.fullmatch(p.split("?")[0])})
+    posts = _posts_served(blog)
     files = list(out.rglob("*.warc.gz"))
     return Run("wget", "wget", took.seconds, took.peak_mb, posts, blog, site.cdn_requests(),
                sum(f.stat().st_size for f in out.rglob("files/**/*") if f.is_file()),
