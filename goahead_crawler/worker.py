@@ -8,6 +8,11 @@ they delay every download and WARC record behind them; in a worker process they 
 them (on a second core, or while the crawl waits for the network). What the crawl decides
 and writes stays in its process, in the order it makes it.
 
+One call per post: the worker cuts the post for the search index as it extracts it, and
+the pipeline takes those tokens when the post it stores has the same title and text. Each
+call is a hand-off through the executor's manager thread: pickling, a wake-up, and the GIL
+passed back and forth with the crawl's thread.
+
 A small crawl never starts the worker (starting one costs about a second of imports): the
 pipeline starts it as soon as the posts feed lists
 :data:`settings.GOAHEAD_INDEX_WORKER_FROM` posts, or once the crawl has stored that many
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -34,6 +40,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _VOCABULARY: tuple[str, str] = ("", "")  # in the worker: the archive's (words, sha1)
+_CUT_KEPT = 500  # posts extracted and cut, waiting to be stored (else asked again)
 
 
 def _start(words: str, sha1: str) -> None:
@@ -46,12 +53,20 @@ def _tokens(title: str | None, text: str | None) -> PostTokens:
     return tokens_with(*_VOCABULARY, title, text)
 
 
+def _extract_and_cut(body: bytes, url: str, entry: FeedEntry | None,
+                     content_type: str | None) -> tuple[Article, PostTokens]:
+    article = extract_article(body, url, entry, content_type=content_type)
+    return article, _tokens(article.title, article.text)
+
+
 class CrawlWorker:
     """One worker process per crawl (:meth:`of`), idle until the pipeline starts it."""
 
     def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
         self.broken = False
+        self.calls = 0  # made to the worker's process
+        self._cut: OrderedDict[tuple[str | None, str | None], PostTokens] = OrderedDict()
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlWorker:
@@ -74,19 +89,32 @@ class CrawlWorker:
         return self.pool is not None and not self.broken
 
     async def tokens(self, title: str | None, text: str | None) -> PostTokens | None:
-        """The post's search tokens, or None when the worker failed (cut it yourself)."""
+        """The post's search tokens (cut with its extraction, when the worker extracted
+        it), or None when the worker failed (cut it yourself)."""
+        cut = self._cut.pop((title, text), None)
+        if cut is not None:
+            return cut
         return await self._run(_tokens, title, text)
 
     async def article(self, body: bytes, url: str, entry: FeedEntry | None,
                       content_type: str | None) -> Article | None:
         """:func:`~goahead_crawler.extract.extract_article`, or None when the worker
-        failed (extract it yourself)."""
-        return await self._run(extract_article, body, url, entry, content_type)
+        failed (extract it yourself). The worker cuts the article for the search index
+        in the same call; :meth:`tokens` hands those tokens out."""
+        answer = await self._run(_extract_and_cut, body, url, entry, content_type)
+        if answer is None:
+            return None
+        article, tokens = answer
+        self._cut[(article.title, article.text)] = tokens
+        while len(self._cut) > _CUT_KEPT:  # posts never stored (their crawl stopping)
+            self._cut.popitem(last=False)
+        return article
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T | None:
         if not self.running:
             return None
         assert self.pool is not None
+        self.calls += 1
         try:
             return await asyncio.wrap_future(self.pool.submit(fn, *args))
         except Exception as exc:  # noqa: BLE001 - a broken pool, failed import, pickling error
@@ -97,6 +125,7 @@ class CrawlWorker:
             return None
 
     def close(self) -> None:
+        self._cut.clear()
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None

@@ -7,15 +7,17 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
 
 from archive import search
-from archive.connection import open_read_only
+from archive.connection import open_archive, open_read_only
 from goahead_crawler.worker import CrawlWorker
 from tests.conftest import ROOT
 
@@ -125,3 +127,73 @@ def test_a_worker_that_fails_leaves_the_work_to_the_crawl(caplog):
     warnings = [r.getMessage() for r in caplog.records
                 if "worker process failed" in r.getMessage()]
     assert len(warnings) == 1  # said once, then the crawl cuts posts itself
+
+
+def _page(words: str, repeat: int) -> bytes:
+    return (b'<html><head><title>T</title></head><body><div class="post-body entry-content">'
+            + (words * repeat).encode() + b"</div></body></html>")
+
+
+def _vocabulary(tmp_path) -> tuple[str, str]:
+    db = open_archive(tmp_path / "archive.db")
+    try:
+        return search.vocabulary_of(db)
+    finally:
+        db.close()
+
+
+def _same(a, b) -> bool:
+    """The same tokens; ``words`` is a bag (no positions: a set's order, which differs
+    from process to process, is not part of it)."""
+    return ((a.text, a.title, sorted(a.words.split()))
+            == (b.text, b.title, sorted(b.words.split())))
+
+
+def test_one_call_per_post_extracts_it_and_cuts_it_as_the_crawl_would(tmp_path):
+    vocabulary = _vocabulary(tmp_path)
+    worker = CrawlWorker()
+    worker.start(vocabulary)
+
+    async def post_then_tokens():
+        # pages far bigger than a pipe's buffer go both ways whole
+        articles = await asyncio.gather(*(
+            worker.article(_page(f"ข่าวชุมชน{n} ", 20_000), f"http://x/{n}.html", None,
+                           "text/html; charset=utf-8") for n in range(3)))
+        calls = worker.calls
+        tokens = [await worker.tokens(a.title, a.text) for a in articles]
+        assert worker.calls == calls  # the tokens came with the extraction
+        other = await worker.tokens("ชื่ออื่น", "ข้อความอื่น")  # not extracted there: asked
+        assert worker.calls == calls + 1
+        return articles, tokens, other
+
+    try:
+        articles, tokens, other = asyncio.run(post_then_tokens())
+    finally:
+        worker.close()
+    assert [a.text.count("ข่าวชุมชน") for a in articles] == [20_000] * 3
+    for article, cut in zip(articles, tokens, strict=True):
+        assert _same(cut, search.tokens_with(*vocabulary, article.title, article.text))
+    assert _same(other, search.tokens_with(*vocabulary, "ชื่ออื่น", "ข้อความอื่น"))
+    assert worker.pool is None
+
+
+def test_a_worker_killed_mid_crawl_answers_its_callers_and_is_not_asked_again(tmp_path, caplog):
+    worker = CrawlWorker()
+    worker.start(_vocabulary(tmp_path))
+
+    async def kill_while_waiting():
+        pid = await worker._run(os.getpid)
+        assert pid not in (None, os.getpid())
+        waiting = asyncio.ensure_future(worker._run(time.sleep, 60))  # a call in progress
+        await asyncio.sleep(0.2)
+        os.kill(pid, signal.SIGKILL)
+        return await asyncio.wait_for(waiting, 30), await worker.article(
+            _page("ข่าว ", 10), "http://x/", None, None)
+
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert asyncio.run(kill_while_waiting()) == (None, None)
+    finally:
+        worker.close()
+    assert not worker.running
+    assert sum("worker process failed" in r.getMessage() for r in caplog.records) == 1
