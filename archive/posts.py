@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, fields
+from dataclasses import fields
+from functools import cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -31,8 +32,18 @@ VOLATILE = frozenset({"fetched_at", "warc_file", "warc_offset", "warc_length"})
 UpsertResult = Literal["new", "updated", "unchanged"]
 
 
+@cache
+def _insert_post(columns: tuple[str, ...]) -> str:
+    """A new post's INSERT, built once per set of columns (sqlite-utils' ``insert`` builds
+    it, and looks the table up, for every row)."""
+    return (f"INSERT INTO posts ({', '.join(columns)})"
+            f" VALUES ({', '.join(':' + name for name in columns)})")
+
+
 def post_row(post: Post) -> dict[str, Any]:
-    row = asdict(post)
+    """The post's column values (its lists as JSON). Field by field, not ``asdict``, which
+    deep-copies every list only for them to be written out as JSON."""
+    row = {name: getattr(post, name) for name in POST_FIELDS}
     for name in JSON_FIELDS:
         row[name] = json.dumps(row[name], ensure_ascii=False)
     row["published_utc"] = to_utc(post.published)
@@ -72,8 +83,8 @@ def upsert_post(db: Database, post: Post, *, revive: bool = True,
         old = _find_post(db, post.blog_id, post.post_id)
         if old is None:
             row.update(run_id=run_id, first_run_id=run_id)
-            post_pk = db.table("posts").insert(row).last_rowid
-            assert post_pk is not None  # id is an INTEGER PRIMARY KEY: rowid == id
+            post_pk = db.execute(_insert_post(tuple(row)), row).lastrowid  # id is the rowid
+            assert post_pk is not None
             search.index_post(db, post_pk, post.title, post.text, tokens)
             return "new"
         changed = {k for k, v in row.items() if k not in VOLATILE and old[k] != v}
