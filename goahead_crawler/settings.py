@@ -182,6 +182,10 @@ DOWNLOADER_MIDDLEWARES = {
     "goahead_crawler.middleware.scope_guard.ScopeGuard": 40,
     # A download slot of its own for each image/static host (GOAHEAD_STATIC_CONCURRENCY).
     "goahead_crawler.middleware.static_slots.StaticSlots": 45,
+    # Scrapy's robots.txt middleware, but every request that waits for a host's robots.txt
+    # gets its rules (Scrapy 2.13+ gave all but the first None: everything allowed).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "goahead_crawler.middleware.robots.RobotsTxt": 100,
     "goahead_crawler.middleware.retry_after.RetryAfter": 560,
     "goahead_crawler.middleware.failures.FailureLog": 50,
     # A private, removed or unreachable blog stops the crawl at its first answer, with one
