@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .models import Capture
+from .models import Capture, values_of
 
 CAPTURE_FIELDS = tuple(f.name for f in fields(Capture))
 
@@ -24,17 +24,13 @@ _UPSERT = (
 )
 
 
-def _row(capture: Capture) -> dict[str, Any]:
-    return {name: getattr(capture, name) for name in CAPTURE_FIELDS}
-
-
 def record_capture(db: Database, capture: Capture) -> int:
     """Store one WARC record's location; the same (file, offset) is stored once. A crawl
     records every exchange it makes: a new location is one plain insert. An upsert (or a
     RETURNING) needs a statement journal, and FTS5 writes out the search index it holds
     for the open transaction whenever one opens, so an upsert per capture cut a crawl's
     grouped index writes into a segment per post (0.78 against 0.04 ms a capture)."""
-    row = _row(capture)
+    row = values_of(capture, CAPTURE_FIELDS)
     with db.atomic():
         cursor = db.execute(_INSERT, row)
         if cursor.rowcount == 1:
@@ -47,7 +43,7 @@ def add_capture(db: Database, capture: Capture) -> bool:
     """Store one WARC record's location unless it is already there (a rebuild never
     changes a row the crawl recorded). A new row of a file other rows name takes their
     run. True when it was added."""
-    row = _row(capture)
+    row = values_of(capture, CAPTURE_FIELDS)
     with db.atomic():
         if row["run_id"] is None:
             found = db.execute("SELECT run_id FROM captures WHERE warc_file = ?"

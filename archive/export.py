@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from .errors import ExportError
 from .export_files import Placer
 from .export_render import as_markdown, as_markdown_section, as_text
-from .models import Post
+from .models import Post, values_of
 from .posts import comments_of, iter_posts, post_versions
 
 FORMATS = ("txt", "jsonl", "csv", "md")
@@ -138,7 +138,7 @@ def _counted(posts: Iterator[Post], progress: Progress | None) -> Iterator[Post]
 
 def record(post: Post, columns: Sequence[str] = FIELDS) -> dict[str, Any]:
     """The exported fields of one post, in ``columns`` order."""
-    return {name: getattr(post, name) for name in columns}
+    return values_of(post, columns)
 
 
 def _write_jsonl(posts: Iterator[Post], stream: IO[str], columns: Sequence[str],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -68,3 +70,9 @@ class Comment:
     published: str | None = None
     text: str = ""
     comment_id: str | None = None
+
+
+def values_of(record: Any, names: Iterable[str]) -> dict[str, Any]:
+    """``record``'s fields ``names`` as a dict, in that order: a shallow copy (what
+    ``dataclasses.asdict`` does deep, copying every list, for rows about to be written)."""
+    return {name: getattr(record, name) for name in names}

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from . import search
 from .filters import Filters
-from .models import Comment, Post
+from .models import Comment, Post, values_of
 from .timestamps import now_utc, parse_utc, to_utc
 from .tokens import PostTokens
 
@@ -41,9 +41,8 @@ def _insert_post(columns: tuple[str, ...]) -> str:
 
 
 def post_row(post: Post) -> dict[str, Any]:
-    """The post's column values (its lists as JSON). Field by field, not ``asdict``, which
-    deep-copies every list only for them to be written out as JSON."""
-    row = {name: getattr(post, name) for name in POST_FIELDS}
+    """The post's column values, its lists as JSON."""
+    row = values_of(post, POST_FIELDS)
     for name in JSON_FIELDS:
         row[name] = json.dumps(row[name], ensure_ascii=False)
     row["published_utc"] = to_utc(post.published)
