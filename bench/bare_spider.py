@@ -23,7 +23,8 @@ class BareSpider(scrapy.Spider):
         "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS": 8,  # as goahead's
         "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-        "TELNETCONSOLE_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,  # as goahead: no listening ports
+        "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "WARNING",
     }
 

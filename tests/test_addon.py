@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
+import pytest
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 
 from goahead_crawler import settings as project_settings
@@ -34,6 +39,23 @@ def test_the_project_settings_enable_the_add_on(monkeypatch) -> None:
     settings = load_project_settings({"GOAHEAD_CONTACT": "https://example.org/contact"})
     assert "goahead_crawler.addon.Goahead" in settings.getdict("ADDONS")
     assert "USER_AGENT" not in vars(project_settings)  # built in one place: the add-on
+
+
+@pytest.mark.parametrize(("extension", "setting", "reactor"), [
+    ("scrapy.extensions.telnet.TelnetConsole", "TELNETCONSOLE_ENABLED", True),
+    # without asyncio's reactor installed, only its absence tells Scrapy to skip the check
+    ("scrapy.extensions.remote_control.RemoteControl", "REMOTE_CONTROL_ENABLED", False),
+])
+def test_a_crawl_with_the_project_settings_listens_on_no_port(monkeypatch, extension,
+                                                             setting, reactor) -> None:
+    """Scrapy enables a telnet console and (2.19+) a remote-control HTTP server that runs
+    code sent to it: a crawler of goahead's project builds neither (with the setting on,
+    each is built: nothing else turns it off here)."""
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "goahead_crawler.settings")
+    settings = {**load_project_settings({}), "TWISTED_REACTOR_ENABLED": reactor}
+    with pytest.raises(NotConfigured):
+        build_from_crawler(load_object(extension), Crawler(Spider, settings))
+    assert build_from_crawler(load_object(extension), Crawler(Spider, {**settings, setting: True}))
 
 
 def test_the_add_on_brings_every_default_to_a_project_without_them() -> None:
