@@ -10,18 +10,46 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from goahead_crawler.cli import cli
+from goahead_crawler.cli import FAMILIES, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
+@pytest.mark.parametrize("name", sorted(FAMILIES))
 def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
     result = CliRunner().invoke(cli, [name, "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output
     assert f"goahead {name}" in README, f"README does not show `goahead {name}`"
+
+
+def test_the_group_knows_each_family_s_commands_before_importing_it() -> None:
+    """The lazy group's table names every command of every family, and no other."""
+    import importlib
+    import pkgutil
+
+    import goahead_crawler.cli as package
+
+    declared = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"goahead_crawler.cli.{info.name}")
+        for command in getattr(module, "COMMANDS", ()):
+            declared[command.name] = info.name
+    assert declared == FAMILIES
+
+
+def test_a_command_imports_only_its_family() -> None:
+    """``goahead crawl`` does not pay for search and export's imports (nor they for it)."""
+    code = ("import sys; from goahead_crawler.cli import cli; "
+            "cli(['crawl', '--help'], standalone_mode=False); "
+            "print(sorted(m for m in sys.modules if m.startswith('goahead_crawler.cli.')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT)
+    loaded = result.stdout.strip().splitlines()[-1]
+    assert "goahead_crawler.cli.crawl" in loaded
+    for other in ("research", "replay", "ops", "serve"):
+        assert f"goahead_crawler.cli.{other}'" not in loaded, loaded
 
 
 def test_readme_quick_start_is_two_commands() -> None:

@@ -45,13 +45,8 @@ POSTS = (
 )
 
 def _serve_command(*args: str) -> list[str]:
-    """``goahead serve ARGS``; through the group once the command is registered there."""
-    from goahead_crawler.cli import cli
-
-    if "serve" in cli.commands:
-        return [sys.executable, "-m", "goahead_crawler", "serve", *args]
-    code = "from goahead_crawler.cli.serve import serve; serve(prog_name='goahead serve')"
-    return [sys.executable, "-c", code, *args]
+    """``goahead serve ARGS``."""
+    return [sys.executable, "-m", "goahead_crawler", "serve", *args]
 
 
 def _get(url: str, timeout: float = 10) -> bytes:
