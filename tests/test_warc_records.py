@@ -88,6 +88,9 @@ def test_response_record_bytes_are_golden() -> None:
         + b"\r\n\r\n"
     )
     assert plain(b, rec.build_response(b, EX, DATE)) == expected
+    # the capture hashes the body once, for dedup and for the record: the same bytes
+    again = FixedWriter()
+    assert plain(again, rec.build_response(again, EX, DATE, payload_digest=sha1(BODY))) == expected
 
 
 def test_request_record_bytes_are_golden() -> None:

@@ -217,7 +217,7 @@ class WarcCapture:
         elif earlier:
             main = rec.build_revisit(self.builder, ex, date, earlier)
         else:
-            main = rec.build_response(self.builder, ex, date)
+            main = rec.build_response(self.builder, ex, date, payload_digest=digest)
         main_id = rec.record_id(main)
         group = [main, rec.build_request(self.builder, ex, date, main_id)]
         fields = self._page_fields(request.meta)

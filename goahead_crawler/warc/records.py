@@ -134,7 +134,9 @@ def _base(builder: MemberWriter, rtype: str, uri: str, date: str) -> dict[str, s
     }
 
 
-def build_response(builder: MemberWriter, ex: Exchange, date: str) -> ArcWarcRecord:
+def build_response(builder: MemberWriter, ex: Exchange, date: str,
+                   payload_digest: str | None = None) -> ArcWarcRecord:
+    """``payload_digest``: :func:`sha1_b32` of ``ex.body``, when the caller has it already."""
     http = response_headers(ex)
     fields = _base(builder, "response", ex.url, date)
     if ex.ip_address:
@@ -142,7 +144,7 @@ def build_response(builder: MemberWriter, ex: Exchange, date: str) -> ArcWarcRec
     if ex.truncated:
         fields["WARC-Truncated"] = "unspecified"
     fields.update(ex.extra)
-    return _with_body(builder, "response", ex.url, fields, http, ex.body)
+    return _with_body(builder, "response", ex.url, fields, http, ex.body, payload_digest)
 
 
 def build_request(
@@ -155,9 +157,10 @@ def build_request(
 
 
 def _with_body(builder: MemberWriter, rec_type: str, url: str, fields: dict[str, str],
-               http: StatusAndHeaders, body: bytes) -> ArcWarcRecord:
+               http: StatusAndHeaders, body: bytes, payload_digest: str | None = None
+               ) -> ArcWarcRecord:
     """An HTTP record with its body: both digests computed here, once."""
-    fields["WARC-Payload-Digest"] = sha1_b32(body)
+    fields["WARC-Payload-Digest"] = payload_digest or sha1_b32(body)
     fields["WARC-Block-Digest"] = sha1_b32(_buffer(http), body)
     return builder.create_warc_record(
         url, rec_type, payload=io.BytesIO(body), length=len(body),
