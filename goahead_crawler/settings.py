@@ -161,10 +161,9 @@ GOAHEAD_RUN_UPDATE_ITEMS = 100
 # in one transaction, committed at the latest this many seconds after the first. Each
 # commit costs SQLite and the search index a write of their own (archive/write_group.py);
 # a crawl killed mid-group loses the group's rows, which the next crawl puts back from
-# the WARC it repairs. 1: every write on its own. A commit costs about 4.6 ms plus 0.06 ms
-# a write (1,000-post sample blog): at 0.2 s a crawl spent 0.57 s committing, at 1 s 0.2 s.
-GOAHEAD_ARCHIVE_GROUP_WRITES = 200
-GOAHEAD_ARCHIVE_GROUP_SECONDS = 1.0
+# the WARC it repairs. 1: every write on its own.
+GOAHEAD_ARCHIVE_GROUP_WRITES = 50
+GOAHEAD_ARCHIVE_GROUP_SECONDS = 0.2
 # A crawl whose posts feed lists this many posts (or, when the feed does not say, once it
 # has stored this many) extracts its posts and cuts their search tokens in a worker process
 # (goahead_crawler/worker.py) while the crawl goes on; 0: always in the crawl's own

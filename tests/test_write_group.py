@@ -98,7 +98,7 @@ def test_the_pipeline_counts_a_post_once_its_group_is_committed(tmp_path: Path) 
 
     db_path = tmp_path / "archive.db"
     pipeline = open_pipeline(str(db_path))
-    pipeline.group_writes = 50  # more than it writes; no reactor runs here to fire the timer
+    pipeline.group_writes = 50  # the crawl's default; no reactor runs here to fire the timer
     post = Post(blog_id="1", post_id="10", url=f"{ROOT}2024/01/a.html",
                 site="goaheadnews.blogspot.com", title="A", text="Body")
     stored = pipeline._store_post(post)
