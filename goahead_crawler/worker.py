@@ -24,10 +24,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from multiprocessing.connection import wait
 from typing import Any, TypeVar
 
 from archive.search import tokens_with
@@ -45,8 +49,26 @@ _CUT_KEPT = 500  # posts extracted and cut, waiting to be stored (else asked aga
 
 def _start(words: str, sha1: str) -> None:
     global _VOCABULARY
+    _exit_with_parent()
     _VOCABULARY = (words, sha1)
     tokens_with(words, sha1, "", "ทดสอบ")  # load the dictionary and vocabulary now
+
+
+def _exit_with_parent() -> None:
+    """End this process when the crawl's process ends. A crawl killed outright (SIGKILL,
+    the OOM killer, a scheduler's timeout) never tells its executor to stop, and the
+    executor's worker would wait on its call queue for ever, holding its memory (about
+    125 MB), with multiprocessing's resource tracker beside it. The parent's sentinel (a
+    pipe the parent holds open) reads as ready once the parent is gone."""
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(1)  # nothing here to keep: the crawl that asked is gone
+
+    threading.Thread(target=watch, name="goahead-worker-parent", daemon=True).start()
 
 
 def _tokens(title: str | None, text: str | None) -> PostTokens:

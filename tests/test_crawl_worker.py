@@ -197,3 +197,49 @@ def test_a_worker_killed_mid_crawl_answers_its_callers_and_is_not_asked_again(tm
         worker.close()
     assert not worker.running
     assert sum("worker process failed" in r.getMessage() for r in caplog.records) == 1
+
+
+# A stand-in for a crawl's process: it starts the worker, has it answer one call, says the
+# worker's pid, then waits to be killed.
+_CRAWL_PROCESS = """
+import asyncio, os, sys, time
+from archive.connection import open_archive
+from archive.search import vocabulary_of
+from goahead_crawler.worker import CrawlWorker
+worker = CrawlWorker()
+worker.start(vocabulary_of(open_archive(sys.argv[1])))
+print(asyncio.run(worker._run(os.getpid)), flush=True)
+time.sleep(300)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("ending", [signal.SIGKILL, signal.SIGTERM])
+def test_a_crawl_killed_outright_takes_its_worker_with_it(tmp_path, ending):
+    """Nothing tells the executor to stop when the crawl's process is killed (SIGKILL, the
+    OOM killer; SIGTERM with no handler): the worker would wait on its queue for ever."""
+    _vocabulary(tmp_path)  # the archive, made
+    crawl = subprocess.Popen([sys.executable, "-c", _CRAWL_PROCESS, tmp_path / "archive.db"],
+                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        worker_pid = int(crawl.stdout.readline())
+        assert worker_pid != crawl.pid
+        assert _alive(worker_pid)
+    finally:
+        crawl.send_signal(ending)
+        crawl.wait(30)
+        crawl.stdout.close()
+    deadline = time.monotonic() + 20
+    while _alive(worker_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    gone = not _alive(worker_pid)
+    if not gone:
+        os.kill(worker_pid, signal.SIGKILL)  # leave no orphan behind a failing test
+    assert gone, f"the worker ({worker_pid}) outlived the crawl's process"
