@@ -13,7 +13,9 @@ storage. Then a bare Scrapy spider (no goahead settings: no WARC, no archive, no
 extraction; concurrency 8) downloads exactly the URLs the crawl fetched, from the same
 servers. Requests are counted by the servers; bytes are those received (compressed).
 Each pair runs ``--repeat`` times, goahead and bare in turns, and the best time of each is
-kept: on a shared machine the slowest runs measure the neighbours. Times: wall clock,
+kept: on a shared machine the slowest runs measure the neighbours. The ratio of each pair
+is printed too (median and range): the machine's speed drifts by more than 10% between
+runs here, and a pair's two runs share the drift. Times: wall clock,
 engine (Scrapy's spider-open-to-close, without start-up), CPU (user + system, of the
 crawler's processes) and the servers' CPU (the sample blog and its CDN run in this
 process's threads): both share the machine's cores, so their sum over the cores is the
@@ -30,6 +32,7 @@ import argparse
 import os
 import pstats
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -53,7 +56,10 @@ def best(runs: list[Run]) -> Run:
 
 
 def measure(case: str, flags: list[str], args: argparse.Namespace, profile: Path | None
-            ) -> tuple[Run, Run]:
+            ) -> tuple[Run, Run, list[float]]:
+    """The best goahead run and the best bare run, and the wall ratio of each pair (a
+    goahead run and the bare run right after it: a drift of the machine's speed moves
+    both)."""
     fulls, bares = [], []
     with start(["goahead"], n_posts=args.posts, image_pool=args.image_pool) as site, \
             tempfile.TemporaryDirectory() as tmp:
@@ -65,7 +71,8 @@ def measure(case: str, flags: list[str], args: argparse.Namespace, profile: Path
                                                               fulls[-1].requests)
         if profile:
             goahead(site, Path(tmp), case, flags, profile)
-    return best(fulls), best(bares)
+    paired = [full.seconds / bare_run.seconds for full, bare_run in zip(fulls, bares, strict=True)]
+    return best(fulls), best(bares), paired
 
 
 def layers(args: argparse.Namespace) -> None:
@@ -149,10 +156,14 @@ def main() -> None:
     print(f"sample blog: {args.posts} posts, photos from a pool of {args.image_pool}; "
           f"best of {args.repeat}; seconds; ratios goahead / bare")
     print(HEADER)
-    for full, baseline in results:
+    for full, baseline, _ in results:
         print(row(full, baseline))
+    for full, _, paired in results:
+        print(f"{full.case}: x wall of each pair (a crawl and the bare run after it):"
+              f" median {statistics.median(paired):.2f}, {min(paired):.2f}-{max(paired):.2f}"
+              f" over {len(paired)}: {' '.join(f'{r:.2f}' for r in paired)}")
     cores = os.cpu_count() or 1
-    for full, baseline in results:
+    for full, baseline, _ in results:
         floor = (full.cpu + full.server_cpu) / cores
         print(f"{full.case}: the crawl's and the servers' CPU, {full.cpu + full.server_cpu:.1f}"
               f" s on {cores} cores, need at least {floor:.1f} s of wall clock:"
