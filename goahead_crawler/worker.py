@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from multiprocessing import get_context, parent_process
 from multiprocessing.connection import wait
 from typing import Any, TypeVar
 
@@ -60,7 +59,7 @@ def _exit_with_parent() -> None:
     executor's worker would wait on its call queue for ever, holding its memory (about
     125 MB), with multiprocessing's resource tracker beside it. The parent's sentinel (a
     pipe the parent holds open) reads as ready once the parent is gone."""
-    parent = multiprocessing.parent_process()
+    parent = parent_process()
     if parent is None or parent.sentinel is None:
         return
 

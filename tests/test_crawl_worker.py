@@ -18,6 +18,7 @@ import pytest
 
 from archive import search
 from archive.connection import open_archive, open_read_only
+from goahead_crawler.run_state import process_alive
 from goahead_crawler.worker import CrawlWorker
 from tests.conftest import ROOT
 
@@ -213,14 +214,6 @@ time.sleep(300)
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 @pytest.mark.parametrize("ending", [signal.SIGKILL, signal.SIGTERM])
 def test_a_crawl_killed_outright_takes_its_worker_with_it(tmp_path, ending):
     """Nothing tells the executor to stop when the crawl's process is killed (SIGKILL, the
@@ -231,15 +224,15 @@ def test_a_crawl_killed_outright_takes_its_worker_with_it(tmp_path, ending):
     try:
         worker_pid = int(crawl.stdout.readline())
         assert worker_pid != crawl.pid
-        assert _alive(worker_pid)
+        assert process_alive(worker_pid, None)
     finally:
         crawl.send_signal(ending)
         crawl.wait(30)
         crawl.stdout.close()
     deadline = time.monotonic() + 20
-    while _alive(worker_pid) and time.monotonic() < deadline:
+    while process_alive(worker_pid, None) and time.monotonic() < deadline:
         time.sleep(0.1)
-    gone = not _alive(worker_pid)
+    gone = not process_alive(worker_pid, None)
     if not gone:
         os.kill(worker_pid, signal.SIGKILL)  # leave no orphan behind a failing test
     assert gone, f"the worker ({worker_pid}) outlived the crawl's process"

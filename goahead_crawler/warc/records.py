@@ -159,7 +159,8 @@ def build_request(
 def _with_body(builder: MemberWriter, rec_type: str, url: str, fields: dict[str, str],
                http: StatusAndHeaders, body: bytes, payload_digest: str | None = None
                ) -> ArcWarcRecord:
-    """An HTTP record with its body: both digests computed here, once."""
+    """An HTTP record with its body and both digests, each computed once (the payload's
+    here unless the caller passes the one it has)."""
     fields["WARC-Payload-Digest"] = payload_digest or sha1_b32(body)
     fields["WARC-Block-Digest"] = sha1_b32(_buffer(http), body)
     return builder.create_warc_record(
