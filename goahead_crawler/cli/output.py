@@ -87,11 +87,11 @@ def print_crawl_summary(results: Sequence[Any], db_path: str, warc_dir: str | Pa
     console.print(f"Archive:    {db_path}")
 
 
-def print_hits(hits: Sequence[Any], fmt: str = "text") -> None:
+def print_hits(hits: Sequence[Any], fmt: str = "text", raw_csv: bool = False) -> None:
     """Search hits as text (see :mod:`goahead_crawler.cli.hits`), json, nl or csv."""
     from goahead_crawler.cli import hits as hit_output
 
-    hit_output.print_hits(hits, fmt, console)
+    hit_output.print_hits(hits, fmt, console, raw_csv=raw_csv)
 
 
 def print_article(article: Any) -> None:

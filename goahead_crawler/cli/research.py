@@ -18,7 +18,13 @@ from archive.query import parse
 from goahead_crawler.cli import hits as hit_output
 from goahead_crawler.cli import output
 from goahead_crawler.cli.hints import BadInput, command
-from goahead_crawler.cli.options import db_option, filter_options, make_filters, open_existing
+from goahead_crawler.cli.options import (
+    db_option,
+    filter_options,
+    make_filters,
+    open_existing,
+    raw_csv_option,
+)
 
 
 @command()
@@ -35,8 +41,10 @@ from goahead_crawler.cli.options import db_option, filter_options, make_filters,
 @click.option("--json", "as_json", is_flag=True, help="Output a JSON array (an object with --count).")
 @click.option("--nl", "as_nl", is_flag=True, help="Output one JSON object per line.")
 @click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")
+@raw_csv_option
 def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, offset: int,
-           count_only: bool, as_json: bool, as_nl: bool, as_csv: bool, **params: Any) -> None:
+           count_only: bool, as_json: bool, as_nl: bool, as_csv: bool, raw_csv: bool,
+           **params: Any) -> None:
     """Full-text search of the archive (Thai and English).
 
     Phrases in quotes, AND / OR / NOT (or -word), prefix matches with term*, title:word.
@@ -50,6 +58,8 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     """
     if as_json + as_nl + as_csv > 1:
         raise click.UsageError("choose one of --json, --nl and --csv")
+    if raw_csv and not as_csv:
+        raise BadInput("--raw-csv is for --csv")
     fmt = "json" if as_json else "nl" if as_nl else "csv" if as_csv else "text"
     db = open_existing(db_path)
     filters = make_filters(params, db_path)
@@ -65,7 +75,7 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
                                  offset=offset, markers=markers, **filters.options())
     if not hits and offset == 0:
         say_no_hits(db, query, whole_word, filters)
-    output.print_hits(hits, fmt)
+    output.print_hits(hits, fmt, raw_csv=raw_csv)
 
 
 def count_record(query: str, n: int, whole_word: bool, filters: Filters) -> dict[str, Any]:
@@ -135,12 +145,13 @@ def export_format(fmt: str | None, out: str | None) -> str:
 @click.option("--columns", callback=_columns,
               help="csv/jsonl: these columns, comma-separated (csv default: all but html).")
 @click.option("--bom", is_flag=True, help="csv: start with a byte-order mark (for Excel).")
+@raw_csv_option
 @click.option("--with-comments", is_flag=True, help="jsonl/md: each post's comments too.")
 @click.option("--with-versions", is_flag=True,
               help="jsonl/md: each post's earlier versions too.")
 def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
-           columns: list[str] | None, bom: bool, with_comments: bool, with_versions: bool,
-           **params: Any) -> None:
+           columns: list[str] | None, bom: bool, raw_csv: bool, with_comments: bool,
+           with_versions: bool, **params: Any) -> None:
     """Export cleaned posts as txt, jsonl, csv or md.
 
     jsonl and csv stream to stdout (or --out FILE); txt and md write one file per post
@@ -154,7 +165,7 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
         goahead export --db archive.db --out posts.csv --bom --since 2567
     """
     fmt = export_format(fmt, out)
-    _check_export_options(fmt, columns, bom, with_comments, with_versions)
+    _check_export_options(fmt, columns, bom, raw_csv, with_comments, with_versions)
     db = open_existing(db_path)
     filters = make_filters(params, db_path)
     if query:
@@ -163,18 +174,19 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     with output.export_progress(enabled=out is not None) as progress:
         n = archive_export.export(
             db, fmt, out or sys.stdout, query=query, progress=progress, columns=columns,
-            bom=bom, with_comments=with_comments, with_versions=with_versions,
-            **filters.options())
+            bom=bom, raw_csv=raw_csv, with_comments=with_comments,
+            with_versions=with_versions, **filters.options())
     if out:
         click.echo(f"exported {n} posts to {out}", err=True)
 
 
-def _check_export_options(fmt: str, columns: list[str] | None, bom: bool,
+def _check_export_options(fmt: str, columns: list[str] | None, bom: bool, raw_csv: bool,
                           with_comments: bool, with_versions: bool) -> None:
     if columns and fmt not in ("csv", "jsonl"):
         raise BadInput(f"--columns is for csv and jsonl, not {fmt}")
-    if bom and fmt != "csv":
-        raise BadInput(f"--bom is for csv, not {fmt}")
+    for flag, given in (("--bom", bom), ("--raw-csv", raw_csv)):
+        if given and fmt != "csv":
+            raise BadInput(f"{flag} is for csv, not {fmt}")
     if (with_comments or with_versions) and fmt not in ("jsonl", "md"):
         raise BadInput(f"--with-comments and --with-versions are for jsonl and md, not {fmt}")
 
