@@ -42,6 +42,7 @@ from .errors import (
     OutdatedArchive,
     explain_sqlite,
 )
+from .folding import register as register_folding
 from .migrations import migrations
 
 # Seconds a statement waits for another connection's lock before failing (a crawl's
@@ -67,6 +68,10 @@ class ArchiveDatabase(Database):
     read-only statement runs it as it is (the savepoint guards against statements that
     write, which such a statement cannot).
     """
+
+    def __init__(self, conn: sqlite3.Connection, **kwargs: Any) -> None:
+        register_folding(conn)  # labels and authors compare without case in any script
+        super().__init__(conn, **kwargs)
 
     def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]:
         if sql.lstrip()[:7].upper() not in _READS:

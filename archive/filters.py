@@ -7,12 +7,12 @@ What a user may write, and what it means:
   (``name.blogspot.com``), ``host:port``, or a name from ``sites.toml``
   (:func:`resolve_site`); several sites mean any of them. Hosts compare without case.
 - ``label``: one label or several; a post must carry all of them (``any_label``: at least
-  one). Labels compare without case (ASCII letters; Thai has no case).
+  one). Labels compare without case, in any script (:mod:`archive.folding`).
 - ``since`` / ``until``: ``2024``, ``2024-03``, ``2024-03-05``, or a full ISO 8601 time;
   both ends are inclusive, and a year, month or day is the post's own calendar date as the
   blog dated it. Buddhist-era years (``2567`` = 2024, as Thai blogs write them) are
   understood.
-- ``author`` (without case), ``lang``, ``kind`` (``post`` or ``page``), ``include_deleted``.
+- ``author`` (without case, as labels), ``lang``, ``kind`` (``post`` or ``page``), ``include_deleted``.
 
 Values always travel as SQL parameters; only fixed SQL fragments are produced here.
 """
@@ -26,6 +26,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from .errors import QueryError
+from .folding import collation_for
 from .timestamps import to_utc
 
 BUDDHIST_ERA = 543  # 2567 BE = 2024 CE
@@ -160,8 +161,9 @@ class Filters:
         for column, value in (("author", self.author), ("kind", self.kind),
                               ("language", self.lang)):
             if value is not None:
-                clauses.append(f"{table}.{column} = :f_{column} COLLATE NOCASE")
                 params[f"f_{column}"] = value.strip()
+                clauses.append(f"{table}.{column} = :f_{column}"
+                               f" COLLATE {collation_for([value.strip()])}")
         clauses += self._label_clauses(table, params)
         clauses += self._date_clauses(table, params)
         if not self.include_deleted:
@@ -173,8 +175,9 @@ class Filters:
         params |= dict(zip(names, self.labels, strict=True))
         def has(names: list[str]) -> str:
             wanted = ", ".join(":" + n for n in names)
+            collation = collation_for(str(params[n]) for n in names)
             return (f"EXISTS (SELECT 1 FROM json_each({table}.labels)"
-                    f" WHERE value COLLATE NOCASE IN ({wanted}))")
+                    f" WHERE value COLLATE {collation} IN ({wanted}))")
         if self.any_label and names:
             return [has(names)]
         return [has([n]) for n in names]

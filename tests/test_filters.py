@@ -109,3 +109,45 @@ def test_a_filter_that_matches_nothing_says_which(db, filters, message, unknown)
     assert miss.message.startswith(message)
     assert miss.unknown is unknown
     assert explain_empty(db, Filters(site="127.0.0.1:8000")) is None
+
+
+FOLDED = [  # post_id, labels, author: cased scripts other than ASCII, and NFD as stored
+    ("1", ["Économie", "Новости"], "Ünal Öz"),
+    ("2", ["ΕΛΛΆΔΑ"], "Ελένη"),
+    ("3", ["E\u0301conomie"], "ünal öz"),  # É as E + combining acute (NFD)
+    ("4", ["OTOP", "ข่าว"], "Somchai"),
+]
+
+
+@pytest.fixture(scope="module")
+def folded_db(tmp_path_factory):
+    database = open_archive(tmp_path_factory.mktemp("folding") / "a.db")
+    for post_id, labels, author in FOLDED:
+        upsert_post(database, Post(blog_id="1", post_id=post_id, site="blog.example",
+                                   url=f"http://blog.example/{post_id}.html", title="ผ้าไหม",
+                                   text="ผ้าไหมทอมือ", labels=labels, author=author))
+    yield database
+    database.close()
+
+
+@pytest.mark.parametrize(("filters", "expected"), [
+    ({"label": "économie"}, {"1", "3"}),  # SQLite's NOCASE found neither
+    ({"label": "ÉCONOMIE"}, {"1", "3"}),
+    ({"label": "новости"}, {"1"}),
+    ({"label": "ελλάδα"}, {"2"}),
+    ({"label": ["новости", "ελλάδα"], "any_label": True}, {"1", "2"}),
+    ({"label": ["économie", "новости"]}, {"1"}),
+    ({"author": "ÜNAL ÖZ"}, {"1", "3"}),
+    ({"label": "otop"}, {"4"}),  # ASCII and Thai as before
+    ({"label": "ข่าว"}, {"4"}),
+])
+def test_labels_and_authors_compare_without_case_in_any_script(folded_db, filters, expected):
+    assert ids(folded_db, **filters) == expected
+
+
+def test_a_cased_label_the_archive_lacks_is_still_unknown(folded_db):
+    miss = explain_empty(folded_db, Filters(label=("экономика",)))
+    assert miss is not None
+    assert miss.unknown
+    assert miss.message.startswith("no posts labelled 'экономика'; labels in this archive: ")
+    assert explain_empty(folded_db, Filters(label=("НОВОСТИ",))) is None

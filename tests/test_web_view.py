@@ -266,3 +266,16 @@ def test_reading_html_keeps_text_and_drops_what_runs() -> None:
                        '<iframe src="http://evil/"></iframe><p>\xa0</p><p> <br></p>tail<p>b<br>c</p>',
                        lambda url: "/local")
     assert out == '<div>lead <p>a<img src="/local"></p>tail<p>b<br>c</p></div>'
+
+
+def test_the_web_view_folds_labels_in_any_script(tmp_path: Path) -> None:
+    """Datasette's connections have the archive's collation too (archive.folding)."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    upsert_post(db, Post(**{**cloth_post(2).__dict__, "labels": ["Новости"],
+                            "author": "Ünal"}))
+    db.close()
+    web = Client(path, tmp_path / "warcs")
+    assert web.json("/archive/search.json", q="ผ้า", label="новости")["total"] == 1
+    assert web.json("/archive/search.json", q="ผ้า", author="ÜNAL")["total"] == 1
+    assert web.json("/archive/search.json", q="ผ้า", label="спорт")["total"] == 0

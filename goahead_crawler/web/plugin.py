@@ -32,6 +32,7 @@ from markupsafe import Markup, escape
 
 from archive.connection import read_only_uri
 from archive.errors import QueryError
+from archive.folding import register as register_folding
 from archive.query import to_fts
 from goahead_crawler.web import handlers
 from goahead_crawler.web.search_view import post_path_by_id
@@ -57,9 +58,11 @@ def goahead_fts(query: str | None) -> str:
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
-    """The plugin's SQL functions on a plain sqlite3 connection (also used by tests)."""
+    """The plugin's SQL functions, and the archive's collation for labels and authors
+    (:mod:`archive.folding`), on a plain sqlite3 connection (also used by tests)."""
     for name in ("goahead_fts", "escape_fts"):
         conn.create_function(name, 1, goahead_fts, deterministic=True)
+    register_folding(conn)
 
 
 @hookimpl(trylast=True)
