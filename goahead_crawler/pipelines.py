@@ -49,7 +49,8 @@ class ArchivePipeline:
 
     Writes are grouped (:class:`~archive.write_group.WriteGroup`): one transaction for up
     to ``GOAHEAD_ARCHIVE_GROUP_WRITES`` of them, committed at the latest
-    ``GOAHEAD_ARCHIVE_GROUP_SECONDS`` after the first. A post is counted as stored, and
+    ``GOAHEAD_ARCHIVE_GROUP_SECONDS`` after the first, or in the reactor's next turn when no
+    download is left to wait for (the crawl's end). A post is counted as stored, and
     Scrapy told its item is done, when its group is committed; a group that cannot be
     committed is reported post by post as not stored.
     """
@@ -346,11 +347,26 @@ class ArchivePipeline:
             self.waiting.append((stored, lost, result))
         if len(self.group) >= self.group_writes:
             self._commit()
-        elif self.commit_timer is None:
+            return result
+        wait = self.group_seconds if self._downloading() else 0.0
+        if self.commit_timer is None:
             from twisted.internet import reactor
 
-            self.commit_timer = reactor.callLater(self.group_seconds, self._commit)
+            self.commit_timer = reactor.callLater(wait, self._commit)
+        elif wait == 0.0:
+            self.commit_timer.reset(0)
         return result
+
+    def _downloading(self) -> bool:
+        """Whether a request is downloading or waits in a download slot. When none is, the
+        group has nothing to wait for: it commits in the reactor's next turn (the writes
+        of that turn with it), instead of holding the crawl's last items, and so its end,
+        for up to ``GOAHEAD_ARCHIVE_GROUP_SECONDS``."""
+        try:
+            downloader = self.crawler.engine.downloader
+        except (AttributeError, RuntimeError):  # no engine yet (Scrapy raises): the window
+            return True
+        return bool(getattr(downloader, "active", True))
 
     def _commit(self) -> None:
         """Commit the group, then count what it stored; if it cannot be committed, report

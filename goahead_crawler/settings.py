@@ -158,7 +158,8 @@ GOAHEAD_PROGRESS_INTERVAL = 0.0
 GOAHEAD_RUN_UPDATE_INTERVAL = 5.0
 GOAHEAD_RUN_UPDATE_ITEMS = 100
 # The pipeline commits its writes (posts, captures, comments) in groups: at most this many
-# in one transaction, committed at the latest this many seconds after the first. Each
+# in one transaction, committed at the latest this many seconds after the first (at once
+# when nothing is downloading: a crawl's last items never wait for the window). Each
 # commit costs SQLite and the search index a write of their own (archive/write_group.py);
 # a crawl killed mid-group loses the group's rows, which the next crawl puts back from
 # the WARC it repairs. 1: every write on its own.

@@ -146,6 +146,29 @@ def test_scrapy_crawl_runs_the_same_spider(sample_site, tmp_path: Path) -> None:
     assert count == len(blog.posts) + len(blog.pages)
 
 
+def test_a_crawl_ends_when_its_work_is_done_not_when_its_commit_window_closes(
+        sample_site, tmp_path: Path) -> None:
+    """Writes are committed in groups, at the latest GOAHEAD_ARCHIVE_GROUP_SECONDS after the
+    first; a group with no download left to wait for commits at once. With an hour's
+    window the crawl still ends (it held its last items for the whole window before)."""
+    url = sample_site.urls["contempo"]
+    db = tmp_path / "window.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "blogger", "-a", f"url={url}",
+         "-s", f"GOAHEAD_ARCHIVE_DB={db}", "-s", f"GOAHEAD_WARC_DIR={tmp_path / 'w'}",
+         "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING",
+         "-s", "GOAHEAD_ARCHIVE_GROUP_SECONDS=3600", "-s", "GOAHEAD_ARCHIVE_GROUP_WRITES=100000"],
+        capture_output=True, text=True, cwd=ROOT, check=False, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    blog = content.load_blog("contempo")
+    with sqlite3.connect(db) as conn:
+        count = conn.execute("select count(*) from posts").fetchone()[0]
+        status = conn.execute("select status from runs").fetchone()[0]
+    assert count == len(blog.posts) + len(blog.pages)
+    assert status == "finished"
+
+
 def test_contact_goes_into_the_user_agent_of_every_request_and_the_warcinfo(crawled) -> None:
     expected = f"goahead/{version('goahead')} (web archiver; +{CONTACT})"
     agents, infos = set(), set()
