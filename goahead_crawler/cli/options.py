@@ -22,9 +22,9 @@ db_option = click.option(
 
 raw_csv_option = click.option(
     "--raw-csv", is_flag=True,
-    help="csv: cells exactly as archived. Without it, a cell that begins with = + - @ or"
-         " a tab starts with ' so that a spreadsheet shows it as text and never runs it as"
-         " a formula.",
+    help="csv: cells exactly as archived. Without it, a cell that begins with = + - @, a"
+         " tab or a CR starts with ' so that a spreadsheet shows it as text and never runs"
+         " it as a formula.",
 )
 
 
