@@ -13,11 +13,8 @@ asked for what changed since, conditional requests, deletions confirmed by their
 Every post URL passes through one :class:`Frontier`, so no post is fetched twice. Comments
 come from the post page, or from the comments feed when the page shows fewer than counted.
 What a misleading server gets (refusals, stops on no progress, the end-of-crawl checks) is
-in ``spiders/safeguards.py``.
-
-The module is over the 400-line budget: its callbacks share the frontier and the feed
-state, and splitting them further would scatter one request flow over several files (the
-comments-feed callbacks are the next candidate for a module of their own).
+in ``spiders/safeguards.py``; the sitemaps' callbacks in ``spiders/sitemap_routes.py``, the
+comments' in ``spiders/comment_routes.py``.
 """
 
 from __future__ import annotations
@@ -26,20 +23,13 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
-from lxml import etree
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from goahead_crawler import config
-from goahead_crawler.blogger.comment_feed import (
-    comments_feed_url,
-    comments_from_feed,
-    comments_source,
-)
 from goahead_crawler.blogger.feed import (
     FeedEntry,
     FeedError,
@@ -50,17 +40,18 @@ from goahead_crawler.blogger.feed import (
 from goahead_crawler.blogger.frontier import Frontier
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.scope import Scope
-from goahead_crawler.blogger.sitemap import capped, read_sitemap
 from goahead_crawler.blogger.urls import blog_root, feed_page_url, is_post_path, same_blog
 from goahead_crawler.extract.article import Article
-from goahead_crawler.items import GonePost, PostComments, page_post
+from goahead_crawler.items import GonePost, page_post
 from goahead_crawler.middleware.blog_gate import BlogUnavailable
 from goahead_crawler.signals import posts_listed
 from goahead_crawler.spiders.capture import CaptureRoutes
+from goahead_crawler.spiders.comment_routes import CommentRoutes
 from goahead_crawler.spiders.discovery import Discovery
 from goahead_crawler.spiders.incremental import IncrementalRoutes, load_previous
 from goahead_crawler.spiders.redirects import RedirectLedger
 from goahead_crawler.spiders.safeguards import Safeguards
+from goahead_crawler.spiders.sitemap_routes import SitemapRoutes
 from goahead_crawler.spiders.unstored import ListedRoutes
 from goahead_crawler.worker import CrawlWorker
 
@@ -68,8 +59,8 @@ GONE = (404, 410)
 STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
 
 
-class BloggerSpider(CaptureRoutes, ListedRoutes, Safeguards, IncrementalRoutes,
-                    scrapy.Spider):
+class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, Safeguards,
+                    IncrementalRoutes, scrapy.Spider):
     """Archive every post and static page of one Blogger blog.
 
     ``scrapy crawl blogger -a url=https://example.blogspot.com/``
@@ -279,56 +270,6 @@ class BloggerSpider(CaptureRoutes, ListedRoutes, Safeguards, IncrementalRoutes,
         yield from self._check_deletions()
         yield from self._maybe_start_pager()
 
-    # -- sitemaps --------------------------------------------------------------------------
-    def _sitemap_request(self, url: str, *, index: bool, pages: bool = False
-                         ) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed,
-                              meta={"goahead_source": "sitemap", "goahead_index": index,
-                                    "goahead_pages": pages, **self._conditional_meta()})
-
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        if self._not_modified(response, "sitemap"):  # unchanged since the last run
-            if response.meta.get("goahead_index"):
-                self.discovery.sitemap_state = "ok"
-            return
-        try:
-            parsed = Sitemap(response.body)
-            entries, over = capped(parsed)
-            page = read_sitemap(parsed.type, entries, self.root)
-        except (etree.XMLSyntaxError, StopIteration, ValueError) as exc:
-            self.logger.warning("Unusable sitemap %s: %s", response.url, exc)
-            yield from self._sitemap_unavailable(response.meta)
-            return
-        self._stat("sitemap/files")
-        if response.meta.get("goahead_index"):  # an index, or a plain urlset, at /sitemap.xml
-            self.discovery.sitemap_state = "ok"
-        self._check_sitemap(response, page, over)
-        for loc in page.sitemaps:
-            yield self._sitemap_request(loc, index=False)
-        for entry in self._sitemap_posts(page.posts):
-            if self.frontier.feed_done:
-                yield from self._schedule(entry.url, "sitemap", lastmod=entry.lastmod)
-            else:
-                self._stat("found/sitemap")
-                self._note(entry.url, "sitemap", lastmod=entry.lastmod)
-                self.frontier.hold(entry)
-        for entry in page.pages if self.pages_enabled else []:
-            yield from self._schedule(entry.url, "sitemap-pages", kind="page",
-                                      lastmod=entry.lastmod)
-
-    def sitemap_failed(self, failure: Failure) -> Iterator[Any]:
-        self.logger.info("Sitemap %s unavailable: %s", failure.request.url, failure.value)
-        yield from self._sitemap_unavailable(failure.request.meta)
-
-    def _sitemap_unavailable(self, meta: dict[str, Any]) -> Iterator[Any]:
-        self._stat("sitemap/errors")
-        if meta.get("goahead_pages"):
-            self.discovery.pages_from_html = self.pages_enabled
-        if meta.get("goahead_index") and self.discovery.sitemap_state == "pending":
-            self.discovery.sitemap_state = "off"
-            self.crawler.stats.set_value("goahead/sitemap/unavailable", 1)
-            yield from self._maybe_start_pager()
-
     # -- HTML navigation (last resort) -----------------------------------------------------
     def _maybe_start_pager(self) -> Iterator[Any]:
         if self.discovery.pager_started or not self.pager_enabled:
@@ -443,47 +384,3 @@ class BloggerSpider(CaptureRoutes, ListedRoutes, Safeguards, IncrementalRoutes,
         if self._reported_elsewhere(failure):
             return
         self._fetch_failed(failure)
-
-    # -- comments ---------------------------------------------------------------------
-    def _comments(self, article: Article, entry: FeedEntry | None, blog_id: str,
-                  post_id: str) -> Iterator[Any]:
-        expected = entry.comment_count if entry else article.comment_count
-        source = comments_source(expected, len(article.comments),
-                                 feed_on=self.discovery.feed_state != "off")
-        if source == "feed":
-            self._stat("comments/feed_requests")
-            yield self._comments_request(blog_id, post_id, 1, frozenset())
-        elif source == "page":
-            self._stat("comments/from_page", len(article.comments))
-            yield PostComments(blog_id, post_id, list(article.comments), source="page")
-
-    def _comments_request(self, blog_id: str, post_id: str, start: int, seen: frozenset[str]
-                          ) -> scrapy.Request:
-        return scrapy.Request(
-            comments_feed_url(self.root, post_id, start), callback=self.parse_comments_feed,
-            errback=self.comments_failed, meta={"goahead_source": "comments"},
-            cb_kwargs={"blog_id": blog_id, "post_id": post_id, "start": start, "seen": seen},
-        )
-
-    def parse_comments_feed(self, response: Response, blog_id: str, post_id: str,
-                            start: int = 1, seen: frozenset[str] = frozenset()
-                            ) -> Iterator[Any]:
-        try:
-            page = parse_feed(response.body)
-        except FeedError as exc:
-            self._stat("comments/errors")
-            self.logger.warning("Unusable comments feed %s: %s", response.url, exc)
-            return
-        comments = comments_from_feed(page)
-        self._stat("comments/from_feed", len(comments))
-        self._stat("comments/entries_skipped", len(page.skipped))
-        yield PostComments(blog_id, post_id, comments, source="feed")
-        ids = frozenset(c["comment_id"] for c in comments)
-        following = self._unless_stalled("comments", next_start_index(page, start),
-                                         len(ids - seen), response.url)
-        if following is not None:
-            yield self._comments_request(blog_id, post_id, following, seen | ids)
-
-    def comments_failed(self, failure: Failure) -> None:
-        self._stat("comments/errors")
-        self.logger.warning("Comments feed %s failed: %s", failure.request.url, failure.value)
