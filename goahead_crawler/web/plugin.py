@@ -11,7 +11,9 @@ Datasette serves the archive's tables, facets and canned queries; the plugin add
   it runs ``trylast`` so it is registered after Datasette's version and wins. ``goahead_fts``
   is the same function under the plugin's name, for ad-hoc SQL;
 - the ``posts`` table page without its long columns by default (see
-  :data:`~goahead_crawler.web.views.HIDDEN_POST_COLUMNS`).
+  :data:`~goahead_crawler.web.views.HIDDEN_POST_COLUMNS`);
+- Datasette's CSV downloads with every cell a spreadsheet would run as a formula written as
+  text, as ``goahead export`` writes them (:mod:`goahead_crawler.web.csv_guard`).
 
 The plugin is registered programmatically by :func:`build`, so no entry points are needed.
 """
@@ -35,6 +37,7 @@ from archive.errors import QueryError
 from archive.folding import register as register_folding
 from archive.query import to_fts
 from goahead_crawler.web import handlers
+from goahead_crawler.web.csv_guard import CsvGuard
 from goahead_crawler.web.search_view import post_path_by_id
 from goahead_crawler.web.views import HIDDEN_POST_COLUMNS, metadata
 
@@ -109,9 +112,40 @@ def asgi_wrapper(datasette: Datasette) -> Callable[[Asgi], Asgi]:
             if (scope["type"] == "http" and len(parts) == 2 and parts[1] == "posts"
                     and parts[0] in datasette.databases):
                 scope = dict(scope, query_string=default_columns(scope["query_string"]))
+            if scope["type"] == "http" and _asks_for_csv(scope):
+                send = _guarded_csv(send)
             await app(scope, receive, send)
         return posts_page_columns
     return wrap
+
+
+def _asks_for_csv(scope: dict[str, Any]) -> bool:
+    """``/DB/TABLE.csv``, ``/DB.csv?sql=``, a canned query's ``.csv``, or ``?_format=csv``."""
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    return scope.get("path", "").endswith(".csv") or query.get("_format") == "csv"
+
+
+def _guarded_csv(send: Any) -> Any:
+    """``send``, rewriting a CSV answer's body through a :class:`CsvGuard` (a CSV is what
+    Datasette answers 200 with, as text/plain or text/csv; its HTML debug view and its
+    error pages pass as they are)."""
+    guard: CsvGuard | None = None
+
+    async def guarded(message: dict[str, Any]) -> None:
+        nonlocal guard
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers") or [])
+            kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if message.get("status") == 200 and kind in (b"text/plain", b"text/csv"):
+                guard = CsvGuard()
+                message = dict(message, headers=[
+                    (k, v) for k, v in message.get("headers") or []
+                    if k.lower() != b"content-length"])  # the marks lengthen it
+        elif message["type"] == "http.response.body" and guard is not None:
+            message = dict(message, body=guard.feed(message.get("body", b"")))
+        await send(message)
+
+    return guarded
 
 
 def register_plugin() -> None:
