@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.escaping import spreadsheet_cell
@@ -20,6 +20,7 @@ def written(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode()
 
 
+@settings(deadline=None)  # a loaded machine's pause is not a failure
 @given(st.lists(st.lists(CELL, min_size=1, max_size=4), min_size=1, max_size=5),
        st.lists(st.integers(1, 9), min_size=1, max_size=40))
 def test_any_csv_in_any_chunks_comes_out_as_export_writes_it(rows, sizes):
