@@ -21,7 +21,8 @@ then reads it as text. Pure.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -51,3 +52,8 @@ def spreadsheet_cell(value: T) -> T | str:
     if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
+
+
+def spreadsheet_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Each cell of a CSV row as :func:`spreadsheet_cell` writes it (both CSV writers)."""
+    return {name: spreadsheet_cell(value) for name, value in row.items()}

@@ -25,7 +25,7 @@ from typing import IO, Any
 from sqlite_utils import Database
 
 from .errors import ExportError
-from .escaping import spreadsheet_cell
+from .escaping import spreadsheet_row
 from .export_files import Placer
 from .export_render import as_markdown, as_markdown_section, as_text
 from .models import Post, values_of
@@ -164,7 +164,7 @@ def _write_csv(posts: Iterator[Post], stream: IO[str], columns: Sequence[str],
         for name in ("labels", "images"):
             if name in row:
                 row[name] = json.dumps(row[name], ensure_ascii=False)
-        writer.writerow(row if raw else {k: spreadsheet_cell(v) for k, v in row.items()})
+        writer.writerow(row if raw else spreadsheet_row(row))
         count += 1
     return count
 

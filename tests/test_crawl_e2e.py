@@ -130,15 +130,21 @@ def test_second_crawl_updates_and_never_duplicates(crawled, tmp_path) -> None:
     assert runs == 3
 
 
-def test_scrapy_crawl_runs_the_same_spider(sample_site, tmp_path: Path) -> None:
-    url = sample_site.urls["contempo"]
-    db = tmp_path / "scrapy.db"
-    result = subprocess.run(
+def scrapy_crawl(url: str, db: Path, tmp_path: Path, *settings: str, timeout: int = 300
+                 ) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl blogger`` of ``url`` into ``db``, with ``NAME=VALUE`` ``settings``."""
+    return subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "blogger", "-a", f"url={url}",
          "-s", f"GOAHEAD_ARCHIVE_DB={db}", "-s", f"GOAHEAD_WARC_DIR={tmp_path / 'w'}",
-         "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING"],
-        capture_output=True, text=True, cwd=ROOT, check=False, timeout=300,
+         "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING",
+         *(arg for setting in settings for arg in ("-s", setting))],
+        capture_output=True, text=True, cwd=ROOT, check=False, timeout=timeout,
     )
+
+
+def test_scrapy_crawl_runs_the_same_spider(sample_site, tmp_path: Path) -> None:
+    db = tmp_path / "scrapy.db"
+    result = scrapy_crawl(sample_site.urls["contempo"], db, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     blog = content.load_blog("contempo")
     with sqlite3.connect(db) as conn:
@@ -151,15 +157,10 @@ def test_a_crawl_ends_when_its_work_is_done_not_when_its_commit_window_closes(
     """Writes are committed in groups, at the latest GOAHEAD_ARCHIVE_GROUP_SECONDS after the
     first; a group with no download left to wait for commits at once. With an hour's
     window the crawl still ends (it held its last items for the whole window before)."""
-    url = sample_site.urls["contempo"]
     db = tmp_path / "window.db"
-    result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "blogger", "-a", f"url={url}",
-         "-s", f"GOAHEAD_ARCHIVE_DB={db}", "-s", f"GOAHEAD_WARC_DIR={tmp_path / 'w'}",
-         "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING",
-         "-s", "GOAHEAD_ARCHIVE_GROUP_SECONDS=3600", "-s", "GOAHEAD_ARCHIVE_GROUP_WRITES=100000"],
-        capture_output=True, text=True, cwd=ROOT, check=False, timeout=120,
-    )
+    result = scrapy_crawl(sample_site.urls["contempo"], db, tmp_path,
+                          "GOAHEAD_ARCHIVE_GROUP_SECONDS=3600",
+                          "GOAHEAD_ARCHIVE_GROUP_WRITES=100000", timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     blog = content.load_blog("contempo")
     with sqlite3.connect(db) as conn:

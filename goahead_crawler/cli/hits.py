@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.text import Text
 
 from archive import thai
-from archive.escaping import spreadsheet_cell
+from archive.escaping import spreadsheet_row
 from archive.export_render import deleted_mark
 
 FORMATS = ("text", "json", "nl", "csv")
@@ -72,7 +72,7 @@ def _csv(rows: list[dict[str, Any]], raw: bool = False) -> None:
     for values in rows:
         cells = {name: json.dumps(value, ensure_ascii=False) if isinstance(value, list)
                  else value for name, value in values.items()}
-        writer.writerow(cells if raw else {k: spreadsheet_cell(v) for k, v in cells.items()})
+        writer.writerow(cells if raw else spreadsheet_row(cells))
 
 
 def _heading(values: dict[str, Any]) -> tuple[str, str]:
