@@ -3,7 +3,7 @@ requisites, each against a bare Scrapy spider downloading the same URLs in the s
 wget as the peer.
 
     python bench/crawl.py [--posts 1000] [--image-pool 100] [--repeat 3] [--case on]
-                          [--no-wget] [--profile DIR] [--layers]
+                          [--no-wget] [--profile DIR] [--layers] [--latency MS]
 
 Each case starts a fresh sample blog of N posts whose photos come from a pool of
 IMAGE_POOL distinct images (so images repeat across posts), with its CDN (the local
@@ -24,6 +24,11 @@ least wall time the crawl can take here, printed after the table.
 ``--layers`` times the images-on crawl layer by layer instead (discovery and extraction;
 with WARC capture; with the archive: the whole crawl), each against the bare download of
 the same URLs, in turns, best of ``--repeat``: where the time over the bare download goes.
+``--latency MS`` has every server wait MS milliseconds before each answer, as a blog across
+a network does (a sleep: no CPU), for every tool alike. At 0 (the default) the sample blog
+answers at once and the crawlers are bound by their CPU: the hardest case for goahead,
+whose extraction, capture and indexing are CPU a bare download does not spend; a real blog
+answers later, and the ratio is what a crawl of it costs over a plain download.
 """
 
 from __future__ import annotations
@@ -45,6 +50,11 @@ CASES = {"off": ("images off", ["--no-images"]), "on": ("images on (default)", [
          "requisites": ("images + requisites", ["--requisites"])}
 
 
+def latency_said(ms: float) -> str:
+    return (f"every answer {ms:g} ms late (a distant host)" if ms
+            else "answers at once (no network: the crawlers' CPU is the limit)")
+
+
 def best(runs: list[Run]) -> Run:
     """The fastest run, with the least CPU and engine time of any (each a lower bound of
     what the machine let it do)."""
@@ -61,7 +71,8 @@ def measure(case: str, flags: list[str], args: argparse.Namespace, profile: Path
     goahead run and the bare run right after it: a drift of the machine's speed moves
     both)."""
     fulls, bares = [], []
-    with start(["goahead"], n_posts=args.posts, image_pool=args.image_pool) as site, \
+    with start(["goahead"], n_posts=args.posts, image_pool=args.image_pool,
+               latency=args.latency / 1000) as site, \
             tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "bare").mkdir()
         for _ in range(args.repeat):
@@ -78,7 +89,8 @@ def measure(case: str, flags: list[str], args: argparse.Namespace, profile: Path
 def layers(args: argparse.Namespace) -> None:
     """Each layer of the images-on crawl and the bare download, in turns; best of each."""
     runs: dict[str, list[Run]] = {}
-    with start(["goahead"], n_posts=args.posts, image_pool=args.image_pool) as site, \
+    with start(["goahead"], n_posts=args.posts, image_pool=args.image_pool,
+               latency=args.latency / 1000) as site, \
             tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "bare").mkdir()
         for _ in range(args.repeat):
@@ -88,7 +100,8 @@ def layers(args: argparse.Namespace) -> None:
             runs.setdefault("bare download", []).append(
                 bare(site, whole.urls(site), Path(tmp) / "bare"))
     baseline = best(runs["bare download"])
-    print(f"images on, layer by layer: {args.posts} posts, best of {args.repeat}; seconds")
+    print(f"images on, layer by layer: {args.posts} posts, {latency_said(args.latency)};"
+          f" best of {args.repeat}; seconds")
     print(f"{'layer':26}{'posts':>6}{'requests':>9}{'wall s':>8}{'cpu s':>7}{'srv cpu':>8}"
           f"{'x bare wall':>12}")
     for name in ("bare download", *LAYERS):
@@ -97,8 +110,8 @@ def layers(args: argparse.Namespace) -> None:
               f"{run.server_cpu:>8.1f}{run.seconds / baseline.seconds:>12.2f}")
 
 
-def peer(posts: int, pool: int) -> Run:
-    with start(["goahead"], n_posts=posts, image_pool=pool) as site, \
+def peer(posts: int, pool: int, latency: float) -> Run:
+    with start(["goahead"], n_posts=posts, image_pool=pool, latency=latency) as site, \
             tempfile.TemporaryDirectory() as tmp:
         return wget(site, Path(tmp))
 
@@ -140,6 +153,8 @@ def main() -> None:
                         help="only these cases (default: all)")
     parser.add_argument("--no-wget", action="store_true")
     parser.add_argument("--profile", type=Path, help="cProfile the images-on crawl into DIR")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="MS",
+                        help="the servers wait MS ms before each answer (default 0)")
     parser.add_argument("--layers", action="store_true",
                         help="time the images-on crawl layer by layer instead")
     args = parser.parse_args()
@@ -154,7 +169,7 @@ def main() -> None:
         profile = args.profile / "crawl.prof" if args.profile and key == "on" else None
         results.append(measure(case, flags, args, profile))
     print(f"sample blog: {args.posts} posts, photos from a pool of {args.image_pool}; "
-          f"best of {args.repeat}; seconds; ratios goahead / bare")
+          f"{latency_said(args.latency)}; best of {args.repeat}; seconds; ratios goahead / bare")
     print(HEADER)
     for full, baseline, _ in results:
         print(row(full, baseline))
@@ -169,7 +184,7 @@ def main() -> None:
               f" s on {cores} cores, need at least {floor:.1f} s of wall clock:"
               f" {floor / baseline.seconds:.2f}x the bare download's {baseline.seconds:.1f} s")
     if not args.no_wget and shutil.which("wget"):
-        print(row(peer(args.posts, args.image_pool), None)
+        print(row(peer(args.posts, args.image_pool, args.latency / 1000), None)
               + "   (wget: KBrx = files saved, uncompressed)")
     if args.profile:
         print(f"\nimages-on crawl, top 25 by own time (cProfile, {args.profile / 'crawl.prof'}):")

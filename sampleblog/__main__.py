@@ -6,6 +6,7 @@ image and static hosts), on stdout (flushed) once every server is listening.
 Example::
 
     python -m sampleblog --blog goahead --posts 500 --cap 150 --feeds summary --image-pool 50
+    python -m sampleblog --blog goahead --latency 100   # answers as a distant host would
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--redirect-post", action="store_true", help="one old post URL 301-redirects"
     )
     parser.add_argument(
+        "--latency", type=float, default=0.0, metavar="MS",
+        help="wait MS milliseconds before each answer, as a distant host would (default 0)",
+    )
+    parser.add_argument(
         "--access", choices=ACCESS_MODES, default="public",
         help="private: every URL redirects to sign-in; removed: Blogger's Blog-not-found 404",
     )
@@ -76,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        site = start(args.blog, args.posts, options_from(args), args.image_pool)
+        site = start(args.blog, args.posts, options_from(args), args.image_pool,
+                     args.latency / 1000)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -36,10 +37,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, app: App, gzip: bool) -> None:
+    def __init__(self, app: App, gzip: bool, latency: float = 0.0) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.app = app
         self.gzip = gzip
+        self.latency = latency  # seconds each answer waits, as a distant host's would
         self.log: list[LogRow] = []
         self.log_lock = threading.Lock()
 
@@ -86,6 +88,8 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence stderr logging; requests are recorded in ``SampleSite.requests``."""
 
     def _serve(self, head: bool) -> None:
+        if self.server.latency:  # the network's and a busy front end's share: no CPU
+            time.sleep(self.server.latency)
         split = urlsplit(self.path)
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         params: dict[str, str] = {}
@@ -146,7 +150,7 @@ class SampleSite:
     """Running sample blogs and their CDN: ``urls``, ``cdn_url``, request logs, and
     publish/edit/delete."""
 
-    def __init__(self, sites: dict[str, BlogSite]) -> None:
+    def __init__(self, sites: dict[str, BlogSite], latency: float = 0.0) -> None:
         self.images = cdn.ImageRegistry(
             p.body_html for site in sites.values() for p in site.blog.posts + site.blog.pages
         )
@@ -155,11 +159,12 @@ class SampleSite:
             lambda _base, path, _params: _failed(self._failing["cdn"], path)
             or cdn.dispatch(self.images, path),
             gzip=all(site.options.gzip for site in sites.values()),
+            latency=latency,
         )
         self._sites = sites
         self._servers = {
             name: _Server(_blog_app(site, self._cdn.base, self._failing[name]),
-                          site.options.gzip)
+                          site.options.gzip, latency)
             for name, site in sites.items()
         }
         servers = {**self._servers, "cdn": self._cdn}
@@ -252,10 +257,16 @@ def start(
     n_posts: int | None = None,
     options: SiteOptions | None = None,
     image_pool: int | None = None,
+    latency: float = 0.0,
 ) -> SampleSite:
     """Serve ``blogs`` (default: all) on 127.0.0.1, each on its own free port, and the CDN
     that serves their images on one more; synthetic posts (``n_posts`` beyond the
-    hand-written ones) draw their images from ``image_pool`` distinct images."""
+    hand-written ones) draw their images from ``image_pool`` distinct images. Every server
+    waits ``latency`` seconds before each answer, as a host across a network would (the
+    wait is a sleep: it takes no CPU from the crawler, as a real round trip takes none)."""
+    if latency < 0:
+        raise ValueError("latency must not be negative")
     names = list(blogs or BLOG_NAMES)
     loaded = {name: load_blog(name, n_posts, image_pool) for name in names}
-    return SampleSite({name: BlogSite(blog, options) for name, blog in loaded.items()})
+    return SampleSite({name: BlogSite(blog, options) for name, blog in loaded.items()},
+                      latency)

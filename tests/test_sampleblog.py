@@ -8,6 +8,8 @@ import json
 import re
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -400,6 +402,40 @@ def test_command_line_prints_urls_and_serves():
             assert url.startswith("http://127.0.0.1:")
             feed = get_json(url + "feeds/posts/default?alt=json&max-results=50")
             assert len(feed["feed"]["entry"]) == 2
+        finally:
+            proc.terminate()
+            assert proc.wait(timeout=10) == 0
+
+
+def test_latency_delays_every_answer_without_queueing_them():
+    """A distant host's round trip (bench/crawl.py --latency): every answer, the CDN's too,
+    waits at least that long, and the waits overlap as a network's do: eight requests at
+    once are not eight waits in a row (a queue would measure the server, not the network)."""
+    with pytest.raises(ValueError, match="latency"):
+        server.start(["goahead"], latency=-1)
+    latency = 0.4
+    with server.start(["goahead"], latency=latency) as running:
+        blog, cdn = running.urls["goahead"], running.cdn_url
+        for url in (blog + "robots.txt", cdn + "robots.txt"):
+            started = time.monotonic()
+            assert fetch(url)[0] == 200
+            assert time.monotonic() - started >= latency
+        with ThreadPoolExecutor(8) as pool:
+            started = time.monotonic()
+            statuses = list(pool.map(lambda _: fetch(blog + "robots.txt")[0], range(8)))
+            took = time.monotonic() - started
+        assert statuses == [200] * 8
+        assert latency <= took < 4 * latency  # in a row they would take 8 x latency
+
+
+def test_command_line_latency():
+    command = [sys.executable, "-m", "sampleblog", "--blog", "contempo", "--latency", "300"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            url = proc.stdout.readline().split()[1]
+            started = time.monotonic()
+            assert fetch(url + "robots.txt")[0] == 200
+            assert time.monotonic() - started >= 0.3
         finally:
             proc.terminate()
             assert proc.wait(timeout=10) == 0
