@@ -28,7 +28,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context, parent_process
 from multiprocessing.connection import wait
 from typing import Any, TypeVar
@@ -42,15 +42,18 @@ from goahead_crawler.extract.article import Article
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_VOCABULARY: tuple[str, str] = ("", "")  # in the worker: the archive's (words, sha1)
+_VOCABULARY: tuple[str, str] | None = None  # in the worker: the archive's (words, sha1)
 _CUT_KEPT = 500  # posts extracted and cut, waiting to be stored (else asked again)
 
 
-def _start(words: str, sha1: str) -> None:
+def _use_vocabulary(words: str, sha1: str) -> None:
+    """The worker's first call: the archive's vocabulary (some 300 KB). Not a start-up
+    argument: those go down the new process's pipe from the crawl's thread, which waits
+    there (a pipe holds 64 KB) until the process has started and read them, about half a
+    second of a crawl with nothing done; a call goes from the executor's own thread."""
     global _VOCABULARY
-    _exit_with_parent()
-    _VOCABULARY = (words, sha1)
     tokens_with(words, sha1, "", "ทดสอบ")  # load the dictionary and vocabulary now
+    _VOCABULARY = (words, sha1)
 
 
 def _exit_with_parent() -> None:
@@ -71,6 +74,8 @@ def _exit_with_parent() -> None:
 
 
 def _tokens(title: str | None, text: str | None) -> PostTokens:
+    if _VOCABULARY is None:  # its first call failed: cutting without it would be wrong
+        raise RuntimeError("the worker has no vocabulary")
     return tokens_with(*_VOCABULARY, title, text)
 
 
@@ -87,6 +92,7 @@ class CrawlWorker:
         self.pool: ProcessPoolExecutor | None = None
         self.broken = False
         self.calls = 0  # made to the worker's process
+        self._failing = threading.Lock()
         self._cut: OrderedDict[tuple[str | None, str | None], PostTokens] = OrderedDict()
 
     @classmethod
@@ -103,7 +109,15 @@ class CrawlWorker:
             # spawn: the crawl's process runs Twisted's reactor and threads, which a fork
             # would copy half-way through
             self.pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"),
-                                            initializer=_start, initargs=vocabulary)
+                                            initializer=_exit_with_parent)
+            # the first call: every later one waits for it (one process, calls in order)
+            self.pool.submit(_use_vocabulary, *vocabulary).add_done_callback(self._given)
+
+    def _given(self, answer: Future[None]) -> None:
+        """The vocabulary call's end (in the executor's thread): a worker without it is
+        broken, whatever its later calls would say."""
+        if not answer.cancelled() and answer.exception() is not None:
+            self._failed(answer.exception())
 
     @property
     def running(self) -> bool:
@@ -139,11 +153,16 @@ class CrawlWorker:
         try:
             return await asyncio.wrap_future(self.pool.submit(fn, *args))
         except Exception as exc:  # noqa: BLE001 - a broken pool, failed import, pickling error
+            self._failed(exc)
+            return None
+
+    def _failed(self, exc: BaseException | None) -> None:
+        """Said once, from whichever thread sees it first; never asked again."""
+        with self._failing:
             if not self.broken:
                 logger.warning("The crawl's worker process failed (%s: %s); the crawl does"
                                " its work itself from now on", type(exc).__name__, exc)
             self.broken = True
-            return None
 
     def close(self) -> None:
         self._cut.clear()

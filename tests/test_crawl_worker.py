@@ -117,7 +117,7 @@ def test_a_feed_that_lists_a_big_crawl_starts_the_worker_before_its_first_post(s
 
 def test_a_worker_that_fails_leaves_the_work_to_the_crawl(caplog):
     worker = CrawlWorker()
-    worker.start((None, None))  # its start-up fails: the pool is broken
+    worker.start((None, None))  # its first call (the vocabulary) fails: it is broken
     try:
         with caplog.at_level(logging.WARNING):
             assert asyncio.run(worker.tokens("ชื่อ", "ข้อความ")) is None
@@ -128,6 +128,31 @@ def test_a_worker_that_fails_leaves_the_work_to_the_crawl(caplog):
     warnings = [r.getMessage() for r in caplog.records
                 if "worker process failed" in r.getMessage()]
     assert len(warnings) == 1  # said once, then the crawl cuts posts itself
+
+
+def test_the_crawl_never_waits_for_its_worker_to_start(tmp_path, monkeypatch):
+    """The worker's process takes a second to start (imports, the dictionary), longer on a
+    busy machine; the crawl's thread must not wait for it. A start-up argument would make
+    it wait: it goes down the new process's pipe, which holds 64 KB, and the archive's
+    vocabulary is some 300 KB. Here the new process sleeps 3 s before it reads anything."""
+    (tmp_path / "sitecustomize.py").write_text("import time\ntime.sleep(3)\n")
+    vocabulary = ("ชุมชน\n" * 200_000, "0" * 40)  # 3 MB, as a very big archive's might be
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), str(ROOT)]))
+    worker = CrawlWorker()
+
+    async def start_and_ask():
+        started = time.monotonic()
+        worker.start(vocabulary)
+        asking = asyncio.ensure_future(worker._run(os.getpid))
+        await asyncio.sleep(0)  # the call is made (the process launched on the way)
+        return time.monotonic() - started, await asking
+
+    try:
+        took, pid = asyncio.run(start_and_ask())
+    finally:
+        worker.close()
+    assert took < 1.5, f"the crawl's thread waited {took:.1f} s for the worker's start"
+    assert pid not in (None, os.getpid())
 
 
 def _page(words: str, repeat: int) -> bytes:
