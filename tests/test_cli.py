@@ -173,3 +173,12 @@ def test_the_demo_runs_offline_and_its_next_commands_are_whole_lines(tmp_path: P
     commands = done.stdout.split("Next, try:\n", 1)[1].splitlines()
     assert [line.split()[1] for line in commands] == ["search", "export", "wacz"]
     assert commands[2].endswith("--out goahead-demo/demo.wacz   (open it in ReplayWeb.page)")
+    # the README shows what it prints: every row of the summary, every server it names
+    shown = README.split("$ goahead demo\n", 1)[1].split("```", 1)[0]
+    rows = [line.split("│")[1].strip() for line in done.stdout.splitlines()
+            if line.startswith("│")]
+    assert rows
+    assert [row for row in rows if f"│ {row} " not in shown] == []
+    for line in done.stdout.splitlines():
+        if line.startswith("Serving"):
+            assert line.rsplit(" ", 1)[0] in shown, line
