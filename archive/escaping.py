@@ -15,14 +15,17 @@ formula to Excel, LibreOffice Calc and Google Sheets, even quoted: a blog (or an
 can post a comment or title) can make an export run ``=HYPERLINK(...)`` or
 ``=WEBSERVICE(...)`` on the researcher's machine when it is opened (CWE-1236, "CSV
 injection"). :func:`spreadsheet_cell` puts a ``'`` before such a cell: the spreadsheet
-then reads it as text. Pure.
+then reads it as text. Both writers write rows the same way (:func:`csv_writer`): a cell
+that holds a line break is quoted, or a spreadsheet would start a new row inside it, whose
+next cell could begin with ``=``. Pure, but for the writer it makes.
 """
 
 from __future__ import annotations
 
+import csv
 import re
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import IO, Any, TypeVar
 
 T = TypeVar("T")
 
@@ -57,3 +60,11 @@ def spreadsheet_cell(value: T) -> T | str:
 def spreadsheet_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """Each cell of a CSV row as :func:`spreadsheet_cell` writes it (both CSV writers)."""
     return {name: spreadsheet_cell(value) for name, value in row.items()}
+
+
+def csv_writer(stream: IO[str], columns: Sequence[str]) -> csv.DictWriter[str]:
+    """The CSV writer of both CSV commands: RFC 4180's CRLF between rows, so that Python's
+    csv module quotes every cell that holds a CR or a LF. With ``\n`` between rows it
+    leaves a cell with a bare CR unquoted (Python 3.11), and spreadsheets end the row
+    there: ``News\r=2*21`` became a row whose first cell was a formula, and ran."""
+    return csv.DictWriter(stream, fieldnames=list(columns), lineterminator="\r\n")

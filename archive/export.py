@@ -14,7 +14,6 @@ all into one file when ``out`` names a ``.md`` or ``.txt`` file.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from typing import IO, Any
 from sqlite_utils import Database
 
 from .errors import ExportError
-from .escaping import spreadsheet_row
+from .escaping import csv_writer, spreadsheet_row
 from .export_files import Placer
 from .export_render import as_markdown, as_markdown_section, as_text
 from .models import Post, values_of
@@ -156,7 +155,7 @@ def _write_jsonl(posts: Iterator[Post], stream: IO[str], columns: Sequence[str],
 
 def _write_csv(posts: Iterator[Post], stream: IO[str], columns: Sequence[str],
                raw: bool = False) -> int:
-    writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\r\n")
+    writer = csv_writer(stream, columns)
     writer.writeheader()
     count = 0
     for post in posts:

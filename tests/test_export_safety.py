@@ -140,6 +140,52 @@ def test_both_csv_commands_write_formulas_as_text_unless_raw(tmp_path: Path):
             assert row["title"] == expected, (command, raw)
 
 
+LINE_BREAK_TITLES = ["News\r=2*21", "Line\n=3*3"]  # a JSON-LD headline keeps its CR
+
+
+def _line_break_archive(tmp_path: Path) -> Path:
+    db_path = tmp_path / "a.db"
+    db = open_archive(db_path)
+    for n, title in enumerate(LINE_BREAK_TITLES):
+        upsert_post(db, post(str(n), title=title, text="ผ้า ทอ"))
+    db.close()
+    return db_path
+
+
+@pytest.mark.parametrize("raw", [[], ["--raw-csv"]])
+def test_a_line_break_in_a_cell_never_starts_a_row(tmp_path: Path, raw: list[str]):
+    """A cell with a bare CR was written unquoted by ``search --csv``: a spreadsheet ends
+    the row there, and the rest of the cell (``=2*21``) begins a row of its own."""
+    db_path = _line_break_archive(tmp_path)
+    for command in (["export", "--format", "csv"], ["search", "ผ้า", "--csv"]):
+        result = invoke_goahead(*command, *raw, "--db", str(db_path))
+        assert result.returncode == 0, result.stderr
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert sorted(row["title"] for row in rows) == sorted(LINE_BREAK_TITLES), command
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) is not installed: the import is not tried")
+def test_libreoffice_runs_nothing_after_a_line_break_in_a_cell(tmp_path: Path):
+    db_path = _line_break_archive(tmp_path)
+    for name, command in (("export", ["export", "--format", "csv"]),
+                          ("search", ["search", "ผ้า", "--csv"])):
+        result = CliRunner().invoke(cli, [*command, "--db", str(db_path)])
+        assert result.exit_code == 0, result.output
+        source = tmp_path / f"{name}.csv"
+        source.write_bytes(result.stdout_bytes)
+        out = tmp_path / f"out-{name}"
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile",
+                        "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
+                        "--outdir", str(out), str(source)],
+                       check=True, capture_output=True, timeout=120)
+        cells = [cell for row in csv.reader(io.StringIO(
+            (out / f"{name}.csv").read_text(encoding="utf-8"), newline=""))
+            for cell in row]
+        assert "42" not in cells, (name, cells)  # =2*21 did not run
+        assert {"News\n=2*21", "Line\n=3*3"} <= set(cells), (name, cells)  # text, whole
+
+
 def test_raw_csv_without_csv_is_one_line_exit_2(tmp_path: Path):
     db_path = tmp_path / "a.db"
     open_archive(db_path).close()

@@ -7,7 +7,6 @@ with a hanging indent and matches are bold. Snippets are one line in every forma
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import sys
@@ -21,7 +20,7 @@ from rich.console import Console
 from rich.text import Text
 
 from archive import thai
-from archive.escaping import spreadsheet_row
+from archive.escaping import csv_writer, spreadsheet_row
 from archive.export_render import deleted_mark
 
 FORMATS = ("text", "json", "nl", "csv")
@@ -66,8 +65,7 @@ def print_hits(hits: Sequence[Any], fmt: str, console: Console, raw_csv: bool = 
 def _csv(rows: list[dict[str, Any]], raw: bool = False) -> None:
     """Hits as CSV: lists as JSON arrays, and (unless ``raw``) every cell a spreadsheet
     would run as a formula written as text, as ``goahead export`` does."""
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["url"],
-                            lineterminator="\n")
+    writer = csv_writer(sys.stdout, list(rows[0]) if rows else ["url"])
     writer.writeheader()
     for values in rows:
         cells = {name: json.dumps(value, ensure_ascii=False) if isinstance(value, list)
