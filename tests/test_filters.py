@@ -3,6 +3,8 @@ before, issue 15), and the line that says which filter matched nothing."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from archive import search
@@ -116,6 +118,10 @@ FOLDED = [  # post_id, labels, author: cased scripts other than ASCII, and NFD a
     ("2", ["ΕΛΛΆΔΑ"], "Ελένη"),
     ("3", ["E\u0301conomie"], "ünal öz"),  # É as E + combining acute (NFD)
     ("4", ["OTOP", "ข่าว"], "Somchai"),
+    # no case, but stored in another form than a reader types: decomposed (NFD) kana and
+    # hangul, Thai marks in the other order (้ before ุ)
+    ("5", [unicodedata.normalize("NFD", "ガイド"), "กุ้ง"],
+     unicodedata.normalize("NFD", "한국")),
 ]
 
 
@@ -140,6 +146,9 @@ def folded_db(tmp_path_factory):
     ({"author": "ÜNAL ÖZ"}, {"1", "3"}),
     ({"label": "otop"}, {"4"}),  # ASCII and Thai as before
     ({"label": "ข่าว"}, {"4"}),
+    ({"label": "ガイド"}, {"5"}),  # byte for byte, none of these matched
+    ({"label": "กุ้ง"}, {"5"}),
+    ({"author": "한국"}, {"5"}),
 ])
 def test_labels_and_authors_compare_without_case_in_any_script(folded_db, filters, expected):
     assert ids(folded_db, **filters) == expected
