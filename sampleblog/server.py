@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -264,8 +265,8 @@ def start(
     hand-written ones) draw their images from ``image_pool`` distinct images. Every server
     waits ``latency`` seconds before each answer, as a host across a network would (the
     wait is a sleep: it takes no CPU from the crawler, as a real round trip takes none)."""
-    if latency < 0:
-        raise ValueError("latency must not be negative")
+    if not 0 <= latency < math.inf:  # NaN too
+        raise ValueError(f"latency must be 0 s or more, not {latency} s")
     names = list(blogs or BLOG_NAMES)
     loaded = {name: load_blog(name, n_posts, image_pool) for name in names}
     return SampleSite({name: BlogSite(blog, options) for name, blog in loaded.items()},

@@ -411,8 +411,9 @@ def test_latency_delays_every_answer_without_queueing_them():
     """A distant host's round trip (bench/crawl.py --latency): every answer, the CDN's too,
     waits at least that long, and the waits overlap as a network's do: eight requests at
     once are not eight waits in a row (a queue would measure the server, not the network)."""
-    with pytest.raises(ValueError, match="latency"):
-        server.start(["goahead"], latency=-1)
+    for wrong in (-1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="latency"):
+            server.start(["goahead"], latency=wrong)
     latency = 0.4
     with server.start(["goahead"], latency=latency) as running:
         blog, cdn = running.urls["goahead"], running.cdn_url

@@ -238,6 +238,21 @@ def test_image_served_from_the_warc(web: Client) -> None:
     assert "no capture of" in missing.text
 
 
+def test_an_archived_text_answer_is_served_as_archived_whatever_the_query(
+        tmp_path: Path) -> None:
+    """The CSV guard is for Datasette's CSV: an archived text/plain response, asked for
+    with ``_format=csv`` in its query, comes back byte for byte."""
+    path, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+    notes, body = "http://blog.example/notes.txt", b"-- archived\n=notes,+x\n"
+    db = open_archive(path)
+    write_image_capture(db, warcs, notes, body, content_type="text/plain")
+    db.close()
+    for params in ({}, {"_format": "csv"}):
+        answer = Client(path, warcs).get("/archive/-/warc", url=notes, **params)
+        assert answer.status_code == 200
+        assert answer.content == body, params
+
+
 def test_warc_file_gone_is_a_404_naming_it(archive: tuple[Path, Path], tmp_path: Path) -> None:
     client = Client(archive[0], tmp_path / "elsewhere")
     response = client.get("/archive/-/warc", url=PHOTO)

@@ -120,9 +120,15 @@ def asgi_wrapper(datasette: Datasette) -> Callable[[Asgi], Asgi]:
 
 
 def _asks_for_csv(scope: dict[str, Any]) -> bool:
-    """``/DB/TABLE.csv``, ``/DB.csv?sql=``, a canned query's ``.csv``, or ``?_format=csv``."""
+    """``/DB/TABLE.csv``, ``/DB.csv?sql=``, a canned query's ``.csv``, or ``?_format=csv``
+    (the link Datasette writes for a name with a dot), never on a ``/-/`` route: those
+    are Datasette's and the plugin's own pages, which no CSV comes from, and
+    ``/DB/-/warc`` answers an archived response byte for byte, a text one too."""
+    path = scope.get("path", "")
+    if path.endswith(".csv"):
+        return True
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-    return scope.get("path", "").endswith(".csv") or query.get("_format") == "csv"
+    return query.get("_format") == "csv" and "/-/" not in path
 
 
 def _guarded_csv(send: Any) -> Any:
