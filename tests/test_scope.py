@@ -30,6 +30,10 @@ CDN = "http://127.0.0.1:9000"
     ("https://resources.blogblog.com/img/icon18_edit_allbkg.gif", "static"),
     ("https://www.blogger.com/static/v1/widgets/1-css_bundle_v2.css", "static"),
     ("https://fonts.gstatic.com/s/sarabun/v1/x.ttf", "static"),
+    ("https://lh3.googleusercontent.com/-a/b/c/d/s640/p.jpg", "static"),
+    ("https://lh7-us.googleusercontent.com/docsz/AD_4n/p.png", "static"),  # from Google Docs
+    ("https://themes.googleusercontent.com/image?id=1OACCYOE0", "static"),
+    ("http://127.0.0.1:8000/%2e%2e/x.css", "static"),  # the blog's: any path
 ])
 def test_in_scope(url: str, purpose: str) -> None:
     assert Scope(BLOG, [CDN]).refusal(url, purpose) is None
@@ -56,6 +60,15 @@ def test_in_scope(url: str, purpose: str) -> None:
     ("ftp://127.0.0.1:8000/x", "blog", "not an http(s) URL"),
     ("http://127.0.0.1:99999/x", "blog", "impossible port"),
     ("http:///x", "blog", "no host"),
+    # a blogspot look-alike is not a Blogger country domain: not mapped to blogspot.com
+    ("https://1.bp.blogspot.evil.example/s1600/x.jpg", "static", "neither"),
+    ("http://1.bp.blogspot.co.evil/x.jpg", "static", "neither"),
+    # googleusercontent.com also serves anyone's Apps Script pages
+    ("https://n-abc123-script.googleusercontent.com/macros/echo.js", "static", "neither"),
+    ("https://lh.googleusercontent.com/x.jpg", "static", "neither"),
+    # a path under /static/ only until its dot segments are resolved
+    ("https://www.blogger.com/static/../comment.g?blogID=1", "static", "neither"),
+    ("https://www.blogger.com/static/v1/%2E%2E/../profile/1", "static", "neither"),
 ])
 def test_out_of_scope(url: str, purpose: str, reason: str) -> None:
     refusal = Scope(BLOG, [CDN]).refusal(url, purpose)
@@ -161,3 +174,12 @@ def test_static_hosts_get_a_download_slot_of_their_own() -> None:
         "127.0.0.1:9000", "fonts.gstatic.com", None, None]
     assert crawler.engine.downloader.per_slot_settings == {
         "127.0.0.1:9000": {"concurrency": 3}, "fonts.gstatic.com": {"concurrency": 1}}
+
+
+def test_a_blogspot_look_alike_is_not_the_blog() -> None:
+    scope = Scope("https://myblog.blogspot.com/")
+    assert scope.refusal("https://myblog.blogspot.de/2024/01/x.html", "blog") is None
+    assert scope.refusal("https://myblog.blogspot.co.th/2024/01/x.html", "blog") is None
+    for host in ("myblog.blogspot.attacker.net", "myblog.blogspot.com.evil.example",
+                 "myblog.blogspot.xyz"):
+        assert scope.refusal(f"https://{host}/2024/01/x.html", "blog") is not None, host

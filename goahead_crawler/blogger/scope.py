@@ -20,14 +20,14 @@ A URL that is not http(s), has no host, an impossible port, or carries credentia
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from goahead_crawler.blogger.urls import BlogUrlError, normalise_host, split_http
+from goahead_crawler.blogger.urls import DEFAULT_PORTS, BlogUrlError, normalise_host, split_http
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
 PURPOSES = ("blog", "static")
 
 
@@ -66,22 +66,44 @@ def origin_of(url: str) -> Origin:
 
 @dataclass(frozen=True)
 class HostRule:
-    """A host (``*.`` matches any subdomain, not the bare domain), optionally only under
-    some path prefixes."""
+    """A host (``*.`` matches any subdomain, not the bare domain; ``#`` in a label any
+    digits), optionally only under some path prefixes."""
 
     host: str
     paths: tuple[str, ...] = ()
 
     def matches(self, host: str, path: str) -> bool:
-        wild = self.host.startswith("*.")
-        found = host.endswith(self.host[1:]) if wild else host == self.host
-        return found and (not self.paths or path.startswith(self.paths))
+        if self.host.startswith("*."):
+            found = host.endswith(self.host[1:])
+        elif "#" in self.host:
+            found = _digits_pattern(self.host).fullmatch(host) is not None
+        else:
+            found = host == self.host
+        return found and (not self.paths or _resolved(path).startswith(self.paths))
+
+
+@functools.cache
+def _digits_pattern(host: str) -> re.Pattern[str]:
+    return re.compile(re.escape(host).replace(r"\#", "[0-9]+"))
+
+
+def _resolved(path: str) -> str:
+    """``path`` with its dot segments resolved (RFC 3986, ``%2E`` read as the dot it
+    stands for), as a server may read it: ``/static/../comment.g`` is ``/comment.g``, not
+    under ``/static/``."""
+    path = re.sub("%2e", ".", path, flags=re.IGNORECASE)
+    return urljoin("http://h/", path)[len("http://h"):] if "." in path else path
 
 
 # Where Blogger serves post images, template images, stylesheets, scripts and fonts.
 BLOGGER_STATIC = (
     HostRule("blogger.googleusercontent.com"),
-    HostRule("*.googleusercontent.com"),  # lh3-lh6: older uploads and profile photos
+    # lh3-lh6: older uploads and profile photos; lh7-us, lh7-rt: images pasted from Google
+    # Docs. Not every googleusercontent.com host: Apps Script serves anyone's pages there.
+    HostRule("lh#.googleusercontent.com"),
+    HostRule("lh#-us.googleusercontent.com"),
+    HostRule("lh#-rt.googleusercontent.com"),
+    HostRule("themes.googleusercontent.com"),  # template background images
     HostRule("*.bp.blogspot.com"),
     HostRule("*.blogblog.com"),  # resources., img1., img2.: template images and scripts
     HostRule("www.gstatic.com"),

@@ -17,8 +17,19 @@ _POST_PATH = re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$")
 _PAGE_PATH = re.compile(r"^/p/[^/]+\.html$")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")  # javascript:, mailto:, data:, ...
 _HOST_PORT = re.compile(r"^[^/:]+:\d+(?:/|$)")  # localhost:8080/ (a host, not a scheme)
-# Country-code blogspot domains redirect to .blogspot.com (BLOGGER.md).
-_BLOGSPOT_CC = re.compile(r"\.blogspot\.[a-z.]+$")
+# Blogger's country-code domains, which redirect to .blogspot.com (BLOGGER.md): Google's
+# entries in the Public Suffix List, and .co.th, which BLOGGER.md names. A list, not a
+# pattern: "1.bp.blogspot.evil.example" is somebody else's host.
+BLOGSPOT_COUNTRY_DOMAINS = frozenset("blogspot." + suffix for suffix in (
+    "ae", "al", "am", "ba", "be", "bg", "bj", "ca", "cf", "ch", "cl", "co.at", "co.id",
+    "co.il", "co.ke", "co.nz", "co.th", "co.uk", "co.za", "com.ar", "com.au", "com.br",
+    "com.by", "com.co", "com.cy", "com.ee", "com.eg", "com.es", "com.mt", "com.ng",
+    "com.tr", "com.uy", "cv", "cz", "de", "dk", "fi", "fr", "gr", "hk", "hr", "hu", "ie",
+    "in", "is", "it", "jp", "kr", "li", "lt", "lu", "md", "mk", "mr", "mx", "my", "nl",
+    "no", "pe", "pt", "qa", "re", "ro", "rs", "ru", "se", "sg", "si", "sk", "sn", "td",
+    "tw", "ug", "vn",
+))
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class BlogUrlError(ValueError):
@@ -64,11 +75,13 @@ def _masked(url: str) -> str:
 
 
 def normalise_host(netloc: str) -> str:
-    """Lower-case host; ``x.blogspot.co.th`` -> ``x.blogspot.com``."""
+    """Lower-case host; ``x.blogspot.co.th`` -> ``x.blogspot.com`` (Blogger's country
+    domains only: :data:`BLOGSPOT_COUNTRY_DOMAINS`)."""
     netloc = netloc.lower()
     host, sep, port = netloc.partition(":")
-    if _BLOGSPOT_CC.search(host) and not host.endswith(".blogspot.com"):
-        host = _BLOGSPOT_CC.sub(".blogspot.com", host)
+    cut = host.rfind(".blogspot.")
+    if cut > 0 and host[cut + 1:] in BLOGSPOT_COUNTRY_DOMAINS:
+        host = host[:cut] + ".blogspot.com"
     return host + sep + port
 
 
