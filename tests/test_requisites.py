@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from lxml import html
+from scrapy import Request
 
 from goahead_crawler.blogger.images import (
     archived_images,
     element_images,
+    fetchable,
     is_image_url,
     srcset_urls,
 )
@@ -66,6 +68,50 @@ def test_element_images_take_src_srcset_and_the_full_size_link() -> None:
         "https://news.blogspot.com/thumb.png", "https://news.blogspot.com/b.webp",
         "https://news.blogspot.com/c.gif",
     ]
+
+
+PHOTO = "http://5.bp.blogspot.com/-a/b/c/d/s640/up.jpg"
+
+
+@pytest.mark.parametrize("spelling", [
+    PHOTO,
+    "http://5.BP.blogspot.com/-a/b/c/d/s640/up.jpg",
+    "HTTP://5.bp.blogspot.com:80/-a/b/c/d/s640/up.jpg",
+    "http://5.bp.blogspot.com./-a/b/c/d/s640/up.jpg",
+    f"{PHOTO}#zoom",
+    "  //5.bp.blogspot.com/-a/b/c/d/s640/up.jpg ",
+])
+def test_spellings_of_one_image_are_one_url(spelling: str) -> None:
+    """One image however the page writes it: fetched once, listed once."""
+    assert fetchable(spelling, "http://news.blogspot.com/") == PHOTO
+
+
+def test_an_image_is_named_as_it_is_fetched_and_archived() -> None:
+    """The name the crawl claims and lists is the one Scrapy requests and the WARC records
+    (what ``goahead warc-get`` and a replay look up)."""
+    for value, expected in (
+            ("/-a/b/c/d/s640/café photo.jpg",
+             "http://5.bp.blogspot.com/-a/b/c/d/s640/caf%C3%A9%20photo.jpg"),
+            ("https://bücher.example:8443/x.jpg", "https://xn--bcher-kva.example:8443/x.jpg"),
+            ("http://[::1]:8080/x.jpg", "http://[::1]:8080/x.jpg")):
+        url = fetchable(value, "http://5.bp.blogspot.com/")
+        assert url == expected
+        assert Request(url).url == url
+
+
+def test_a_url_scrapy_cannot_request_stays_as_written() -> None:
+    """It is asked for and fails, counted (tests/test_images_crawl.py), never dropped."""
+    url = "https://\uff3c.bp.blogspot.com/x.jpg"
+    assert fetchable(url, PAGE) == url
+    with pytest.raises(ValueError, match="NFKC"):
+        Request(url)
+
+
+def test_element_images_list_one_image_once_whatever_its_spelling() -> None:
+    body = html.fromstring(
+        f'<div><a href="http://5.BP.blogspot.com/-a/b/c/d/s1600/up.jpg"><img src="{PHOTO}">'
+        f'</a><img src="http://5.bp.blogspot.com:80/-a/b/c/d/s640/up.jpg"></div>')
+    assert element_images(body, PAGE) == [PHOTO, PHOTO.replace("s640", "s1600")]
 
 
 def test_the_article_lists_its_images_and_the_photos_they_open() -> None:
@@ -240,3 +286,53 @@ def test_capture_flags_become_settings() -> None:
     assert capture_overrides(False, True, ("http://127.0.0.1:9000",), True) == {
         "GOAHEAD_IMAGES_ENABLED": False, "GOAHEAD_REQUISITES_ENABLED": True,
         "GOAHEAD_STATIC_ORIGINS": ["http://127.0.0.1:9000"]}
+
+
+# -- bounds that say so ----------------------------------------------------------------
+def _spider() -> tuple[object, object]:
+    from goahead_crawler.spiders.blogger import BloggerSpider
+    from tests.conftest import goahead_crawler
+
+    crawler = goahead_crawler(BloggerSpider)
+    return crawler._create_spider(url="https://news.blogspot.com/"), crawler.stats
+
+
+def test_a_post_past_the_image_cap_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    """A bound on what a page can make the crawl fetch, never a silent one: the run's
+    log and stats say that a page's images past the cap were not captured."""
+    from scrapy.http import HtmlResponse
+
+    from goahead_crawler.blogger.images import MAX_IMAGES
+    from goahead_crawler.items import page_post
+
+    spider, stats = _spider()
+    for count, said in ((MAX_IMAGES - 1, False), (MAX_IMAGES + 10, True)):
+        images = "".join(f'<img src="https://1.bp.blogspot.com/-a/{count}/c/d/s640/{n}.jpg">'
+                         for n in range(count))
+        body = (f"<html><body><div class='post'><h3 class='post-title'>T</h3><div"
+                f" class='post-body'><p>Text</p>{images}</div></div></body></html>").encode()
+        url = f"{PAGE}?{count}"
+        article, post = page_post(url, body, page_url=url)
+        caplog.clear()
+        out = list(spider._capture_post(HtmlResponse(url, body=body, request=Request(url)),
+                                        article, post))
+        assert len(out) == min(count, MAX_IMAGES)  # a request each; the post held for them
+        assert (f"names {MAX_IMAGES} or more image URLs" in caplog.text) is said
+    assert stats.get_value("goahead/images/capped_pages") == 1
+
+
+def test_requisites_stop_at_the_crawls_budget_and_say_so(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stylesheets naming new stylesheets, three deep, could name millions of URLs on the
+    blog's own host: past the crawl's budget none is asked for, said once."""
+    from goahead_crawler.spiders import capture
+
+    monkeypatch.setattr(capture, "MAX_REQUISITES", 3)
+    spider, stats = _spider()
+    urls = [f"https://news.blogspot.com/s{n}.css" for n in range(5)]
+    asked = [r.url for r in spider._static_requests(urls, "requisite", PAGE)]
+    again = [r.url for r in spider._static_requests(urls[:3], "requisite", PAGE)]
+    assert asked == urls[:3]
+    assert again == []  # claimed already: not asked twice, not counted against the budget
+    assert stats.get_value("goahead/requisites/over_budget") == 2
+    assert caplog.text.count("asked for 3 requisites, its limit") == 1

@@ -238,6 +238,27 @@ def test_image_served_from_the_warc(web: Client) -> None:
     assert "no capture of" in missing.text
 
 
+def test_an_image_the_page_spells_otherwise_is_found_as_it_was_fetched(tmp_path: Path) -> None:
+    """The crawl fetched (and the WARC records) an image as Scrapy sends it: percent-encoded,
+    the host in lower case. The post's HTML keeps the page's spelling; the reading view and
+    the WARC route find the capture by either."""
+    path, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+    written, fetched = ("http://CDN.example/img/café loom.png",
+                        "http://cdn.example/img/caf%C3%A9%20loom.png")
+    db = open_archive(path)
+    upsert_post(db, Post(**{**FEATURE.__dict__, "html": f'<p><img src="{written}"></p>'}))
+    write_image_capture(db, warcs, fetched, png())
+    db.close()
+    web = Client(path, warcs)
+    page = web.get("/archive/post/9/1").text
+    assert "/archive/-/warc?url=http%3A%2F%2Fcdn.example%2Fimg%2Fcaf%25C3%25A9%2520loom.png" in page
+    assert "image not archived" not in page
+    for url in (fetched, written):
+        answer = web.get("/archive/-/warc", url=url)
+        assert answer.status_code == 200, url
+        assert answer.content == png()
+
+
 def test_an_archived_text_answer_is_served_as_archived_whatever_the_query(
         tmp_path: Path) -> None:
     """The CSV guard is for Datasette's CSV: an archived text/plain response, asked for

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 
-from goahead_crawler.blogger.urls import is_blogger_image
+from goahead_crawler.blogger.urls import is_blogger_image, request_url
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".svg",
                     ".tif", ".tiff", ".ico", ".jfif")
@@ -25,22 +25,27 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", "
 # /-id/id/id/id/SIZE/name.
 _BLOGGER_IMAGE_PATH = re.compile(
     r"^/img/(?:a|b|proxy)/|^/-[\w-]+/[\w-]+/[\w-]+/[\w-]+/[^/]+/[^/]+$")
-MAX_IMAGES = 1000  # per element: a page with more is not an article a reader looks through
+MAX_IMAGES = 5000  # per element (a photo and its full size are 2): bounded whatever a page says
 
 
 def fetchable(value: str | None, base_url: str) -> str | None:
-    """``value`` resolved against ``base_url`` as an http(s) URL to fetch (no fragment:
-    it is never sent), or None."""
+    """``value`` resolved against ``base_url`` as an http(s) URL to fetch, in the form it
+    is fetched and archived under (:func:`~goahead_crawler.blogger.urls.request_url`), or
+    None. The crawl claims, fetches and lists an image by this form, and the rebuild
+    from WARC lists it so: one function for both."""
     value = (value or "").strip()
     if not value or value.startswith(("data:", "#", "javascript:", "about:", "blob:")):
         return None
     try:
-        parts = urlsplit(urljoin(base_url, value))
+        joined = urljoin(base_url, value)
+        parts = urlsplit(joined)
     except ValueError:  # a malformed IPv6 host
         return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    # one Scrapy cannot request stays as written: asked for, it fails, and is counted
+    return request_url(joined) or urlunsplit(
+        (parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
 def srcset_urls(value: str | None) -> list[str]:

@@ -6,6 +6,8 @@ import functools
 import re
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
+from w3lib.url import safe_url_string
+
 FEED_PATH = "/feeds/posts/default"
 # Blogger silently caps max-results (500, then 150, then sometimes 100): ask for 150 and page by
 # what actually comes back.
@@ -83,6 +85,29 @@ def normalise_host(netloc: str) -> str:
     if cut > 0 and host[cut + 1:] in BLOGSPOT_COUNTRY_DOMAINS:
         host = host[:cut] + ".blogspot.com"
     return host + sep + port
+
+
+def request_url(url: str) -> str | None:
+    """``url`` in the one form it is fetched, recorded and looked up by: as Scrapy sends it
+    (w3lib's ``safe_url_string``: percent-encoded path, IDNA host), the scheme and host in
+    lower case, no trailing dot after the host, no default port, no fragment. Spellings
+    of one URL (``5.BP.blogspot.com``, ``:80``, ``café photo.jpg``) are one image,
+    fetched once and found in the archive under the name its ``images`` field gives.
+    None for what is not an http(s) URL Scrapy can request."""
+    try:
+        parts = urlsplit(safe_url_string(url.strip()))
+        port = parts.port
+    except ValueError:  # a host that is not one (NFKC tricks, a broken IPv6 literal)
+        return None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").rstrip(".")
+    if scheme not in DEFAULT_PORTS or not host:
+        return None
+    if parts.username is not None or parts.password is not None:  # the scope refuses it
+        return urlunsplit((scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 def feed_page_url(root: str, start_index: int, max_results: int = DEFAULT_PAGE_SIZE,

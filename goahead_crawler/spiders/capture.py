@@ -29,7 +29,9 @@ from twisted.python.failure import Failure
 
 from archive.captures import archived_urls
 from archive.models import Post
+from goahead_crawler.blogger.images import MAX_IMAGES
 from goahead_crawler.blogger.requisites import (
+    MAX_URLS,
     css_requisites,
     listing_images,
     parse_page,
@@ -45,6 +47,9 @@ from goahead_crawler.middleware.scope_guard import SCOPE_META, OutOfScope
 
 STATIC_PRIORITY = 10  # before more post pages: images settle soon after their post
 MAX_CSS_DEPTH = 3  # page -> stylesheet -> @import -> @import
+# A blog's template loads a few dozen requisites in all; stylesheets naming new stylesheets
+# could name millions (500 a file, three deep). Past this many in one crawl, none more.
+MAX_REQUISITES = 20_000
 STATIC_META = "goahead_static"  # request.meta: the URL claimed (redirects keep it)
 
 
@@ -67,6 +72,7 @@ class CaptureRoutes:
         """Requests for the page's images (and requisites); the post, now or once its
         images have settled."""
         images = article.image_urls if self.images_enabled else []
+        self._warn_capped(images, MAX_IMAGES, "image", response.url)
         yield from self._static_requests(images, "image", response.url)
         if self.requisites_enabled:
             yield from self._requisites_of(response, exclude=article.image_urls)
@@ -98,20 +104,58 @@ class CaptureRoutes:
         if tree is None:
             return
         skip = set(exclude) if not self.images_enabled else set()
-        urls = [u for u in tree_requisites(tree, response.url) if u not in skip]
-        yield from self._static_requests(urls, "requisite", response.url)
+        found = tree_requisites(tree, response.url)
+        self._warn_capped(found, MAX_URLS, "requisite", response.url)
+        yield from self._static_requests([u for u in found if u not in skip], "requisite",
+                                         response.url)
+
+    def _warn_capped(self: Any, urls: list[str], cap: int, kind: str, page: str) -> None:
+        """A page that names as many URLs as are taken from one page: say that any past
+        the cap were not captured (a replay of it may miss them)."""
+        if len(urls) >= cap:
+            self._stat(f"{kind}s/capped_pages")
+            self.logger.warning("%s names %d or more %s URLs: only the first %d are"
+                                " captured", page, cap, kind, cap)
 
     # -- image and requisite requests ----------------------------------------------------
     def _static_requests(self: Any, urls: Iterable[str], kind: str, parent: str,
-                         depth: int = 0) -> Iterator[scrapy.Request]:
+                         depth: int = 0) -> Iterator[Any]:
         for url in urls:
             if self.scope.refusal(url, "static") is not None:
                 self._stat(f"{kind}s/out_of_scope")
                 self.logger.debug("Not captured (out of scope): %s on %s", url, parent)
                 continue
+            if kind == "requisite" and self._requisites_spent(url):
+                continue
             if self.statics.claim(url):
                 self._stat(f"{kind}s/requested")
-                yield self._static_request(url, kind, parent, depth)
+                yield from self._claimed_request(url, kind, parent, depth)
+
+    def _requisites_spent(self: Any, url: str) -> bool:
+        """True (said once) when this crawl has asked for :data:`MAX_REQUISITES`."""
+        if url in self.statics.state:
+            return False
+        asked = self.crawler.stats.get_value("goahead/requisites/requested", 0)
+        if asked < MAX_REQUISITES:
+            return False
+        self._stat("requisites/over_budget")
+        if self.crawler.stats.get_value("goahead/requisites/over_budget") == 1:
+            self.logger.warning("This crawl has asked for %d requisites, its limit: no more"
+                                " are captured (first left out: %s)", MAX_REQUISITES, url)
+        return True
+
+    def _claimed_request(self: Any, url: str, kind: str, parent: str | None,
+                         depth: int = 0) -> Iterator[Any]:
+        """The request for a claimed URL. One Scrapy cannot make fails now, as a fetch
+        would, and releases the posts that wait for it: it never takes its page down."""
+        try:
+            request = self._static_request(url, kind, parent, depth)
+        except ValueError as exc:
+            self._stat(f"{kind}s/failed")
+            self.logger.warning("Could not capture %s %s: %s", kind, url, exc)
+            yield from self._settled(url, ok=False)
+            return
+        yield request
 
     def _static_request(self: Any, url: str, kind: str, parent: str | None, depth: int = 0
                         ) -> scrapy.Request:
@@ -188,8 +232,9 @@ class CaptureRoutes:
         if response.status != 200:
             return
         images = listing_images(response.body, response.url)
-        yield from self._static_requests(images if self.images_enabled else [], "image",
-                                         response.url)
+        if self.images_enabled:
+            self._warn_capped(images, MAX_URLS, "image", response.url)
+            yield from self._static_requests(images, "image", response.url)
         if self.requisites_enabled:
             yield from self._requisites_of(response, exclude=images)
 
@@ -204,7 +249,7 @@ class CaptureRoutes:
         data["held"] = [[key, asdict(post), urls] for key, post, urls in data["held"]]
         return {"statics": data, "listings_done": self.listings_done}
 
-    def _capture_restore(self: Any, saved: dict[str, Any]) -> Iterator[scrapy.Request]:
+    def _capture_restore(self: Any, saved: dict[str, Any]) -> Iterator[Any]:
         """Held posts back on hold; their pending images asked again (those still in the
         job's queue settle once, whichever answer comes first)."""
         data = saved.get("statics", {})
@@ -213,7 +258,8 @@ class CaptureRoutes:
         self.listings_done = bool(saved.get("listings_done"))
         waited = {url for h in self.statics.held.values() for url in h.pending}
         for url in self.statics.pending():
-            yield self._static_request(url, "image" if url in waited else "requisite", None)
+            yield from self._claimed_request(url, "image" if url in waited else "requisite",
+                                             None)
 
     def _capture_closed(self: Any, reason: str) -> None:
         held = len(self.statics.held)

@@ -17,6 +17,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from archive.captures import capture_by_digest, latest_capture
 from archive.models import Capture
 from archive.timestamps import to_utc
+from goahead_crawler.blogger.urls import request_url
 from goahead_crawler.warc.reader import RevisitRecord, StoredResponse, read_response
 
 _UPPER = "99991231235959"  # YYYYMMDDhhmmss: pads a partial timestamp to the end of its span
@@ -95,6 +96,9 @@ def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> 
     warc_dir = Path(warc_dir)
     bound = at_bound(at) if at else None
     capture = latest_capture(db, url, at=bound)
+    fetched_as = request_url(url)
+    if capture is None and fetched_as not in (None, url):  # café.jpg, 5.BP.blogspot.com
+        capture = latest_capture(db, fetched_as, at=bound)
     if capture is None:
         when = f" at or before {bound}" if bound else ""
         raise CaptureNotFound(f"no capture of {url}{when} in the archive")

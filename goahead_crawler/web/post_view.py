@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from archive.reading import PostRecord, captured_urls, post_record
 from archive.timestamps import to_utc
+from goahead_crawler.blogger.urls import request_url
 from goahead_crawler.web.article_html import images, reading_html
 
 # What the reading view may load: its own styles and the archive's images, nothing else;
@@ -73,10 +74,13 @@ def post_page(db: Database, database: str, blog_id: str, post_id: str) -> PostPa
         return None
     row = record.row
     shown = images(row["html"] or "")
-    captured = captured_urls(db, shown)
+    fetched_as = {src: request_url(src) or src for src in shown}  # as the crawl asked
+    captured = captured_urls(db, [*shown, *fetched_as.values()])
+    found = {src: next((u for u in (src, fetched_as[src]) if u in captured), None)
+             for src in shown}
     body = reading_html(row["html"] or "",
-                        lambda url: warc_path(database, url) if url in captured else None)
+                        lambda url: warc_path(database, found[url]) if found.get(url) else None)
     capture = None
     if row["warc_file"]:
         capture = warc_path(database, row["url"], to_utc(row["fetched_at"] or "") or None)
-    return PostPage(record, Markup(body), capture, len(set(shown) - captured))
+    return PostPage(record, Markup(body), capture, sum(1 for u in found.values() if not u))
