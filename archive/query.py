@@ -23,6 +23,11 @@ _LEXEME = re.compile(r'\s*(?:(?P<phrase>(?P<neg>-)?(?P<field>[A-Za-z_]+:)?"[^"]*
                      r'|(?P<paren>-?\(|\))|(?P<word>[^\s"()]+))')
 _FIELD = re.compile(r"(-?)([A-Za-z_]+):(.*)", re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Bounds on what one search may ask: SQLite's FTS5 parser overflows its stack on deep
+# nesting, and every term costs a pass over the index. Far above what a person types.
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 32
+MAX_DEPTH = 8  # parentheses inside parentheses
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,11 @@ class _Parser:
     """Recursive descent: OR binds loosest, then AND (explicit or implied), then NOT."""
 
     def __init__(self, lexemes: list[_Lexeme], query: str) -> None:
-        self.lexemes, self.query, self.at = lexemes, query, 0
+        self.lexemes, self.query, self.at, self.depth = lexemes, query, 0, 0
+        terms = sum(lexeme.kind == "term" for lexeme in lexemes)
+        if terms > MAX_TERMS:
+            raise self.fail(f"{terms} terms, more than the {MAX_TERMS} a search may have",
+                            hint="search for fewer words at once")
 
     def peek(self) -> _Lexeme | None:
         return self.lexemes[self.at] if self.at < len(self.lexemes) else None
@@ -196,9 +205,10 @@ class _Parser:
             raise self.fail("a search needs a term that is not excluded",
                             hint="add a word to look for, as in 'ผ้า -ไหม'")
         node = keep[0] if len(keep) == 1 else And(tuple(keep))
-        for dropped in drop:
-            node = Not(node, dropped)
-        return node
+        if not drop:
+            return node
+        # a -b -c is a NOT (b OR c): one level, however many are left out
+        return Not(node, drop[0] if len(drop) == 1 else Or(tuple(drop)))
 
     def unary(self) -> tuple[bool, Node]:
         lexeme = self.take()
@@ -221,7 +231,12 @@ class _Parser:
                             hint="add the ')' that closes it")
         if self.peek().kind == ")":
             raise self.fail("empty parentheses", hint="put terms inside, as in (ผ้า OR ไหม)")
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"parentheses nested more than {MAX_DEPTH} deep",
+                            hint="take out the parentheses that group nothing")
         node = self.or_expr()
+        self.depth -= 1
         if self.peek() is None:
             raise self.fail("unbalanced parentheses: a '(' is not closed",
                             hint="add the ')' that closes it")
@@ -245,7 +260,12 @@ def _in_title(node: Node) -> Node:
 
 
 def parse(query: str) -> Node:
-    """The query as a tree of terms; raises :class:`QueryError` when it is malformed."""
+    """The query as a tree of terms; raises :class:`QueryError` when it is malformed or
+    asks more than a search may (:data:`MAX_QUERY_CHARS`, :data:`MAX_TERMS`,
+    :data:`MAX_DEPTH`)."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"a search of {len(query)} characters, more than the"
+                         f" {MAX_QUERY_CHARS} it may have", hint="search for fewer words at once")
     return _Parser(lex(query), query).parse()
 
 

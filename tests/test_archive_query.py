@@ -27,6 +27,7 @@ from archive.query import And, Not, Or, Term
     ("a -b", Not(Term("a"), Term("b"))),
     ("-b a", Not(Term("a"), Term("b"))),
     ("a -(b OR c)", Not(Term("a"), Or((Term("b"), Term("c"))))),
+    ("a -b -c", Not(Term("a"), Or((Term("b"), Term("c"))))),  # one level, however many
     ('"reading room"', Term("reading room")),
     ("ชุม*", Term("ชุม", prefix=True)),
     ('"ผ้า ไห"*', Term("ผ้า ไห", prefix=True)),
@@ -77,6 +78,20 @@ MALFORMED = [
     ("title: ผ้า", "title: has nothing after it"),
     ("ab*cd", "'*' inside"),
     ("*ผ้า", "'*' inside"),
+    # bounds: SQLite's FTS5 parser overflowed its stack on (a (a (a ... 32 deep
+    ("(" * 9 + "a" + ")" * 9, "nested more than 8 deep"),
+    (" ".join(f"w{n}" for n in range(33)), "33 terms, more than the 32"),
+    ("a" * 1001, "1001 characters, more than the 1000"),
+]
+
+# The most a search may ask, each way: SQLite runs every one of them.
+AT_THE_LIMITS = [
+    "(" * 8 + "a b" + ")" * 8,
+    "(a -x " * 8 + "b" + ")" * 8,
+    "a " + " ".join(f"-w{n}" for n in range(31)),
+    " OR ".join(f"w{n}" for n in range(32)),
+    "title:" + "(" * 8 + " OR ".join(f"w{n}*" for n in range(32)) + ")" * 8,
+    "(" * 8 + " ".join(f'-"w{n} a"' if n % 2 else f"w{n}" for n in range(32)) + ")" * 8,
 ]
 
 
@@ -103,6 +118,12 @@ def test_search_and_count_raise_the_same_errors(db, text, _):
     for call in (search.search, search.count):
         with pytest.raises(QueryError):
             call(db, text)
+
+
+@pytest.mark.parametrize("text", AT_THE_LIMITS)
+def test_a_search_at_the_limits_runs(db, text):
+    hits = search.search(db, text)
+    assert search.count(db, text) == len(hits)
 
 
 @settings(max_examples=300, deadline=None)
