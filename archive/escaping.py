@@ -34,6 +34,8 @@ _HTML_CHARS = re.compile("[&<>]")
 _INLINE = re.compile(r"([\\`*_\[\]|~])")  # code, emphasis, links, tables, strikethrough
 _BLOCK_START = re.compile(r"^([ \t]*)([#+\-=])", re.MULTILINE)  # headings, lists, rules
 _ORDERED = re.compile(r"^([ \t]*\d{1,9})([.)])", re.MULTILINE)  # "1. " / "1) " lists
+# a heading's closing sequence ("อันดับ 1 #" would lose its "#")
+_CLOSING_HASHES = re.compile(r"(?<=[ \t])#(?=#*[ \t]*$)", re.MULTILINE)
 
 
 def markdown_text(text: str) -> str:
@@ -41,6 +43,7 @@ def markdown_text(text: str) -> str:
     escaped = _INLINE.sub(r"\\\1", text)
     escaped = _HTML_CHARS.sub(lambda m: _HTML[m.group()], escaped)
     escaped = _BLOCK_START.sub(r"\1\\\2", escaped)
+    escaped = _CLOSING_HASHES.sub(r"\\#", escaped)
     return _ORDERED.sub(r"\1\\\2", escaped)
 
 

@@ -73,7 +73,7 @@ def slugify(text: str, limit: int = MAX_SLUG_BYTES) -> str:
         out.append(_kept(ch, out[-1][-1] if out else " "))
     slug = _DASHES.sub("-", "".join(out)).strip("-_")
     slug = _cut(slug, limit).strip("-_")
-    return "" if slug in _WINDOWS_RESERVED else slug
+    return "" if _reserved(slug) else slug
 
 
 def url_slug(url: str) -> str:
@@ -94,7 +94,14 @@ def site_folder(site: str) -> str:
     """A folder name for a site: ``127.0.0.1:8000`` -> ``127.0.0.1_8000``."""
     name = _HOST_UNSAFE.sub("_", (site or "").lower()).strip("._")
     name = name.encode("utf-8")[:MAX_FOLDER_BYTES].decode("utf-8", "ignore").strip("._")
-    return "site" if not name or name in _WINDOWS_RESERVED else name
+    if not name:
+        return "site"
+    return "_" + name if _reserved(name) else name
+
+
+def _reserved(name: str) -> bool:
+    """A name Windows takes for a device: ``con``, and ``con.anything`` as well."""
+    return name.split(".", 1)[0].rstrip(" ") in _WINDOWS_RESERVED
 
 
 class Placer:

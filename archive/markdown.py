@@ -64,6 +64,20 @@ class _Converter(MarkdownConverter):
             return alt
         return f"![{alt}]({markdown_url(src)}{_title_part(el)})"
 
+    def convert_soup(self, soup: Any) -> str:
+        _join_adjacent_code(soup)
+        return super().convert_soup(soup)
+
+    def convert_code(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        """markdownify's code span; in a table cell a ``|`` is written ``\\|`` (GFM splits
+        cells on it even inside a span, which would leave the span unclosed and its text,
+        ``<img onerror>`` included, read as Markdown and HTML)."""
+        if parent_tags & {"td", "th"}:
+            text = text.replace("|", "\\|")
+        return super().convert_code(el, text, parent_tags)
+
+    convert_kbd = convert_samp = convert_code
+
     def convert_pre(self, el: Any, text: str, parent_tags: set[str]) -> str:
         """A fenced block whose fence is longer than any backtick run inside it."""
         body = text.strip("\n")
@@ -81,6 +95,23 @@ class _Converter(MarkdownConverter):
         image_md = self.process_tag(image, parent_tags - {"_inline"}).strip()
         words_md = markdown_text(" ".join(words.split()))
         return f"\n\n{image_md}\n\n" + (f"*{words_md}*\n\n" if words_md else "")
+
+
+_CODE_TAGS = ("code", "kbd", "samp", "tt")
+
+
+def _join_adjacent_code(soup: Any) -> None:
+    """Code spans with nothing between them become one: written one after the other, the
+    first one's closing backticks and the next one's opening ones make one run, neither
+    span closes, and their text (``<img onerror=...>``, kept as is inside a span) is read
+    as Markdown and HTML."""
+    for code in soup.find_all(_CODE_TAGS):
+        if code.parent is None:  # joined into the one before it
+            continue
+        while getattr(code.next_sibling, "name", None) in _CODE_TAGS:
+            following = code.next_sibling.extract()
+            for child in list(following.contents):
+                code.append(child.extract())
 
 
 def _chomp(text: str) -> tuple[str, str, str]:

@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 
 from archive import export
 from archive.connection import open_archive
-from archive.export_files import MAX_SLUG_BYTES, Placer, slugify
+from archive.export_files import MAX_SLUG_BYTES, Placer, site_folder, slugify
 from archive.markdown import html_to_markdown
 from archive.models import Post
 from archive.posts import upsert_comments, upsert_post
@@ -139,6 +139,29 @@ def test_any_text_in_a_paragraph_renders_as_itself(text):
     assert " ".join(got.split()) == " ".join(text.split())
 
 
+_PIECE = st.sampled_from(["a", "`", "``", "|", "<img src=x onerror=alert(1)>", "<b>", " "])
+_INLINE_CODE = st.lists(st.tuples(st.sampled_from(["code", "kbd", "samp", "tt", ""]),
+                                  st.lists(_PIECE, min_size=1, max_size=4).map("".join)),
+                        min_size=1, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_INLINE_CODE, st.booleans())
+def test_code_spans_never_let_html_through(spans, in_table):
+    """Code spans side by side ran their backticks together (``x```` ``<img ...>``):
+    neither closed, and the text inside, kept as is in a span, became live HTML; a ``|``
+    in a code span in a table cell did the same under GFM."""
+    import html as html_lib
+
+    inner = "".join(f"<{tag}>{html_lib.escape(text)}</{tag}>" if tag else html_lib.escape(text)
+                    for tag, text in spans)
+    source = (f"<table><tr><th>h</th></tr><tr><td>{inner}</td></tr></table>" if in_table
+              else f"<p>{inner}</p>")
+    rendered = RENDER(html_to_markdown(source))
+    assert "<img" not in rendered
+    assert "<b>" not in rendered
+
+
 def test_one_md_file_and_format_from_the_name(sample_archive, tmp_path):
     result = invoke_goahead("export", "--db", str(sample_archive), "--out",
                             str(tmp_path / "one.md"), "--site", "http://127.0.0.1:8001/")
@@ -215,6 +238,16 @@ def test_export_option_mistakes_are_one_line_exit_2(sample_archive, args, messag
 
 
 # -- file names ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("site", "folder"), [
+    ("con.blogspot.com", "_con.blogspot.com"),  # Windows: CON.anything is the console
+    ("nul.example", "_nul.example"), ("COM1.example:8080", "_com1.example_8080"),
+    ("console.blogspot.com", "console.blogspot.com"), ("news.blogspot.com", "news.blogspot.com"),
+    ("con", "_con"), ("", "site"),
+])
+def test_site_folders_are_never_a_windows_device(site, folder):
+    assert site_folder(site) == folder
+
 
 def test_thai_titles_make_readable_names():
     assert slugify("ทอผ้าฝ้ายย้อมคราม สร้างรายได้ (OTOP)") == "ทอผ้าฝ้ายย้อมคราม-สร้างรายได้-otop"

@@ -51,6 +51,14 @@ def test_markdown_syntax_in_text_is_shown_as_written(text: str) -> None:
     assert shown(markdown_text(text)) == text
 
 
+@pytest.mark.parametrize("title", ["อันดับ 1 #", "a ##", "C# and F#", "#1 ข่าว #"])
+def test_a_title_keeps_its_hashes_as_a_heading(title: str) -> None:
+    """A heading's closing ``#``s are dropped by Markdown: a title ending in one kept it
+    in the page, so it must in the export."""
+    heading = RENDER("# " + markdown_text(title)).strip()
+    assert heading == f"<h1>{html.escape(title, quote=False)}</h1>"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("<>&;#*_`[]()!|~\\-+=.1 ab\tก")), max_size=40))
 def test_any_line_renders_as_itself(text: str) -> None:
