@@ -274,6 +274,24 @@ def test_an_archived_text_answer_is_served_as_archived_whatever_the_query(
         assert answer.content == body, params
 
 
+@pytest.mark.parametrize("query", ['"ผ้า', "-", "foo:bar", "(a " * 9 + "b" + ")" * 9])
+def test_the_posts_tables_search_box_says_what_it_cannot_search(web: Client, query: str) -> None:
+    """Datasette's own ?_search= answered an empty table for a query it could not run;
+    it says what /DB/search says, and the search page and JSON agree."""
+    table = web.get("/archive/posts.json", _search=query)
+    assert table.status_code == 400
+    error = table.json()["error"]
+    assert error.startswith(web.json("/archive/search.json", q=query)["error"])
+    assert web.get("/archive/posts", _search=query).status_code == 400
+    assert web.get("/archive/posts.json", _search="ผ้า").status_code == 200
+
+
+def test_odd_page_numbers_and_ids_are_not_server_errors(web: Client) -> None:
+    for page in ("²", "99999999999999999999", "-3", "x"):
+        assert web.get("/archive/search", q="ผ้า", page=page).status_code == 200, page
+    assert web.get("/archive/post/99999999999999999999999").status_code == 404
+
+
 def test_warc_file_gone_is_a_404_naming_it(archive: tuple[Path, Path], tmp_path: Path) -> None:
     client = Client(archive[0], tmp_path / "elsewhere")
     response = client.get("/archive/-/warc", url=PHOTO)

@@ -35,7 +35,7 @@ def _database(datasette: Datasette, request: Request) -> tuple[str, DatasetteDat
         raise NotFound(f"no database {name}") from None
 
 
-async def _read(database: DatasetteDatabase, read: Callable[[Database], T]) -> T:
+async def read(database: DatasetteDatabase, read: Callable[[Database], T]) -> T:
     return await database.execute_fn(lambda conn: read(Database(conn)))
 
 
@@ -61,13 +61,13 @@ async def search(datasette: Datasette, request: Request) -> Response:
     """``/DB/search`` (``.json`` for the same as JSON; ``_shape=array``: the hits only)."""
     name, database = _database(datasette, request)
     form = SearchForm.from_args(request.args)
-    results: Results = await _read(database, lambda db: run_search(db, form, name))
+    results: Results = await read(database, lambda db: run_search(db, form, name))
     status = 400 if results.error else 200
     if request.url_vars.get("format") == "json":
         data = results.to_dict()
         return _json(data["hits"] if request.args.get("_shape") == "array" and
                      results.error is None else data, status)
-    known_sites = await _read(database, sites)
+    known_sites = await read(database, sites)
     context = {"database": name, "form": form, "results": results, "sites": known_sites,
                "archive_title": _title(datasette)}
     page = await datasette.render_template("goahead_search.html", context, request=request)
@@ -78,7 +78,7 @@ async def post(datasette: Datasette, request: Request) -> Response:
     """``/DB/post/BLOG_ID/POST_ID``: the archived post as a reader sees it."""
     name, database = _database(datasette, request)
     blog_id, post_id = request.url_vars["blog_id"], request.url_vars["post_id"]
-    found = await _read(database, lambda db: post_page(db, name, blog_id, post_id))
+    found = await read(database, lambda db: post_page(db, name, blog_id, post_id))
     if found is None:
         return await _not_found(datasette, request,
                                 f"no post {post_id} of blog {blog_id} in this archive")
@@ -93,7 +93,7 @@ async def post_by_id(datasette: Datasette, request: Request) -> Response:
     own address."""
     name, database = _database(datasette, request)
     post_pk = int(request.url_vars["id"])
-    key = await _read(database, lambda db: post_key(db, post_pk))
+    key = None if post_pk >= 2**63 else await read(database, lambda db: post_key(db, post_pk))
     if key is None:
         return await _not_found(datasette, request, f"no post with id {post_pk} in this archive")
     return Response.redirect(post_path(name, *key))
@@ -110,7 +110,7 @@ async def archived(datasette: Datasette, request: Request) -> Response:
     url, at = request.args.get("url") or "", request.args.get("at")
     folder = warc_dir(datasette)
     try:
-        got = await _read(database, lambda db: retrieve(db, folder, url, at=at))
+        got = await read(database, lambda db: retrieve(db, folder, url, at=at))
         body = got.decoded
     except (CaptureNotFound, WarcFileMissing) as exc:
         return Response.text(str(exc), status=404, headers={"Content-Security-Policy":

@@ -30,12 +30,14 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.plugins import pm
+from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from archive.connection import read_only_uri
-from archive.errors import QueryError
+from archive.errors import IndexNotReady, QueryError
 from archive.folding import register as register_folding
 from archive.query import to_fts
+from archive.search_index import check_ready
 from goahead_crawler.web import handlers
 from goahead_crawler.web.csv_guard import CsvGuard
 from goahead_crawler.web.search_view import post_path_by_id
@@ -114,9 +116,36 @@ def asgi_wrapper(datasette: Datasette) -> Callable[[Asgi], Asgi]:
                 scope = dict(scope, query_string=default_columns(scope["query_string"]))
             if scope["type"] == "http" and _asks_for_csv(scope):
                 send = _guarded_csv(send)
+            if scope["type"] == "http":
+                refusal = await _search_refusal(datasette, scope)
+                if refusal is not None:
+                    await refusal.asgi_send(send)
+                    return
             await app(scope, receive, send)
         return posts_page_columns
     return wrap
+
+
+async def _search_refusal(datasette: Datasette, scope: dict[str, Any]) -> Response | None:
+    """Datasette's own search box (``?_search=`` on the ``posts`` table) says what
+    ``/DB/search`` says of a query it cannot run, or of an index not built yet, instead
+    of an empty table: :func:`goahead_fts` can only answer "no match" from inside SQLite."""
+    args = dict(parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace")))
+    text = args.get("_search")
+    name = scope.get("path", "").strip("/").split("/", 1)[0]
+    if text is None or name not in datasette.databases:
+        return None
+    try:
+        to_fts(text)
+        await handlers.read(datasette.databases[name], check_ready)
+    except (QueryError, IndexNotReady) as exc:
+        message = f"{exc} ({exc.hint})" if exc.hint else str(exc)
+        if scope.get("path", "").endswith(".json"):
+            return Response.json({"ok": False, "error": message, "status": 400}, status=400)
+        return Response.html(await datasette.render_template(  # outside Datasette's
+            "error.html", {"ok": False, "error": message, "status": 400, "title": None}),
+            status=400)  # request handling (no CSRF token yet): no request given
+    return None
 
 
 def _asks_for_csv(scope: dict[str, Any]) -> bool:

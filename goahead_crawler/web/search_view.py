@@ -41,6 +41,14 @@ def post_path_by_id(database: str, post_pk: int | str) -> str:
     return f"/{quote(database)}/post/{int(post_pk)}"
 
 
+def _page_number(value: str) -> int:
+    """A page number from the address: ASCII digits only (``²`` is a digit to ``isdigit``
+    and not to ``int``), 1 for anything else, at most :data:`MAX_PAGE`."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+        return 1 if not (value.isascii() and value.isdigit()) else MAX_PAGE
+    return min(max(int(value), 1), MAX_PAGE)
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "on", "true", "yes")
 
@@ -70,7 +78,7 @@ class SearchForm:
         return cls(**text, whole_word=_flag(args.get("whole_word")),
                    include_deleted=_flag(args.get("include_deleted")),
                    sort=sort if sort in SORTS else "relevance",
-                   page=min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1)
+                   page=_page_number(page))
 
     def filters(self) -> dict[str, str]:
         """The filters the researcher set, as typed (the archive reads them)."""
