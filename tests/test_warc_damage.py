@@ -222,6 +222,23 @@ def test_reindex_with_a_non_warc_file_beside_good_ones(crawled: dict, content: b
 
 
 @pytest.mark.crawl
+def test_uncompressed_warc_files_are_rebuilt_whole(crawled: dict, tmp_path: Path) -> None:
+    """A .warc (as zcat writes it): every record, not the first alone. warcio's length of
+    an uncompressed record leaves out its two closing CRLFs, and the scan read on from
+    there as one record without a type that swallowed the rest of the file, exit 0."""
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    for path in crawled["files"]:
+        (warcs / path.name.removesuffix(".gz")).write_bytes(gzip.decompress(path.read_bytes()))
+    db = tmp_path / "rebuilt.db"
+    done = invoke_goahead("reindex", "--warc-dir", str(warcs), "--db", str(db))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(post_rows(db)) == set(crawled["posts"])
+    gzipped = sum(len(members(path)) for path in crawled["files"])
+    assert sum(len(members(path)) for path in warcs.iterdir()) == gzipped
+
+
+@pytest.mark.crawl
 def test_index_and_wacz_leave_the_damage_out(crawled: dict, tmp_path: Path) -> None:
     warcs, _ = damaged_copy(crawled, "random-bytes-in-the-middle", tmp_path)
     damaged = crawled["files"][0].name

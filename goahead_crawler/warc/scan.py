@@ -99,7 +99,20 @@ def scan_stream(fh: BinaryIO, name: str) -> Iterator[Scanned | Damage]:
             offset = resumed
             continue
         yield found
-        offset = found.offset + found.length
+        offset = _past_blank_lines(fh, found.offset + found.length, size)
+
+
+def _past_blank_lines(fh: BinaryIO, offset: int, size: int) -> int:
+    """The offset of the next record: an uncompressed record ends with two CRLFs that
+    warcio leaves out of its length (a gzip member never begins with CR or LF)."""
+    fh.seek(offset)
+    while offset < size:
+        chunk = fh.read(min(4096, size - offset))
+        kept = len(chunk) - len(chunk.lstrip(b"\r\n"))
+        offset += kept
+        if kept < len(chunk):
+            break
+    return offset
 
 
 def read_record_at(fh: BinaryIO, name: str, offset: int) -> Scanned:
@@ -113,6 +126,8 @@ def read_record_at(fh: BinaryIO, name: str, offset: int) -> Scanned:
             raise RecordDamaged("no WARC record here")
         if not record.format.startswith("warc"):  # warcio reads any 5 words as an ARC line
             raise RecordDamaged("not a WARC record (neither a gzip member nor WARC/1.x here)")
+        if not record.rec_type:  # every WARC record says its WARC-Type
+            raise RecordDamaged("a WARC record without a WARC-Type")
         _check_http(record)
         block = _read_through(record)
         records.read_to_end(record)
