@@ -202,3 +202,35 @@ def test_a_write_error_leaves_the_file_open_for_repair(tmp_path: Path) -> None:
     assert path.stat().st_size == good + 500
     repair = files.repair_open_file(path)
     assert (repair.records, repair.kept_bytes, repair.cut_bytes) == (3, good, 500)
+
+
+def test_a_write_error_in_a_files_warcinfo_stops_the_writer(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    """A full disk at rotation refused the new file's warcinfo outside the writer's guard:
+    the writer was not stopped, and the .open file left behind held no record."""
+    w = RotatingWarcWriter(tmp_path, "t", host="h")
+    real_open = Path.open
+
+    def full_disk(self: Path, mode: str = "r", *args: object, **kwargs: object) -> object:
+        fh = real_open(self, mode, *args, **kwargs)
+        return FullDisk(fh, room=10) if mode == "xb" else fh
+
+    monkeypatch.setattr(Path, "open", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        w.write(pair(w, 1))
+    monkeypatch.undo()
+    assert w.broken is not None
+    with pytest.raises(OSError, match="stopped after a write error"):
+        w.write(pair(w, 2))
+
+
+@pytest.mark.parametrize("content", [b"", b"\x1f\x8b\x08\x00partial warcinfo"])
+def test_repair_removes_a_file_that_holds_no_record(tmp_path: Path, content: bytes) -> None:
+    """Kept, it became an empty (or broken) .warc.gz that every reindex and index after
+    reported as damaged, with nothing in it."""
+    path = tmp_path / "t-20240101000000000-00001-h.warc.gz.open"
+    path.write_bytes(content)
+    repair = files.repair_open_file(path)
+    assert repair.removed
+    assert (repair.records, repair.cut_bytes) == (0, len(content))
+    assert list(tmp_path.iterdir()) == []

@@ -134,6 +134,11 @@ class WarcCapture:
                 self.stats.inc_value(STATS + "errors")
                 logger.error("Could not repair WARC %s: %s", path.name, exc)
                 continue
+            if fixed.removed:
+                logger.warning("Removed WARC left by a crash before its first record: %s"
+                               " (%d bytes)", path.name, fixed.cut_bytes)
+                self.stats.inc_value(STATS + "repaired_files")
+                continue
             logger.warning(
                 "Repaired WARC left by a crash: %s (%d complete records kept, %d bytes cut)",
                 fixed.path.name,

@@ -125,10 +125,11 @@ def member_is_record(data: bytes) -> bool:
 class Repair:
     """What :func:`repair_open_file` did to one ``.open`` file."""
 
-    path: Path  # the finished file
+    path: Path  # the finished file (the .open file, when it was removed)
     records: int  # complete records kept
     kept_bytes: int
     cut_bytes: int  # bytes of the partial tail removed
+    removed: bool = False  # it held no complete record: deleted, not kept as an empty file
 
 
 def complete_prefix(path: Path) -> tuple[int, int]:
@@ -152,6 +153,9 @@ def repair_open_file(path: Path) -> Repair:
     """Cut the partial tail off a crashed ``.open`` file, fsync it and rename it."""
     records, end = complete_prefix(path)
     size = path.stat().st_size
+    if records == 0:  # a crash before its warcinfo: an empty .warc.gz that every reader
+        path.unlink()  # would report as damaged, for ever, with nothing in it
+        return Repair(path, 0, 0, size, removed=True)
     fh = path.open("r+b")
     fh.truncate(end)
     return Repair(finalise(fh, path), records, end, size - end)

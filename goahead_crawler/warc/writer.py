@@ -81,9 +81,9 @@ class RotatingWarcWriter:
             raise OSError(f"WARC writer stopped after a write error in {self.broken.name}")
         if self._fh is not None and self._size >= self.max_size:
             self.close()
-        if self._fh is None:
-            self._open()
         try:
+            if self._fh is None:
+                self._open()  # its warcinfo record too: a full disk may refuse it
             return [self._write_one(r) for r in records]
         except OSError:
             self._abandon()
@@ -130,8 +130,8 @@ class RotatingWarcWriter:
             except FileExistsError:
                 continue
             break
-        lock(self._fh)
         self._path, self._name, self._size = path, name, 0
+        lock(self._fh)
         date = self.builder.curr_warc_date()
         info = self.info() if callable(self.info) else self.info
         self._write_one(build_warcinfo(self.builder, name, date, info))
