@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
@@ -25,6 +25,7 @@ from archive.search import vocabulary_of
 from archive.tokens import PostTokens
 from archive.write_group import WriteGroup
 from goahead_crawler import crawl_lock
+from goahead_crawler.blogger.urls import joined
 from goahead_crawler.crawl_archive import CrawlArchive, check_archive
 from goahead_crawler.items import GonePost, PostComments
 from goahead_crawler.ledger import ErrorLines, RunLedger
@@ -435,8 +436,9 @@ class ArchivePipeline:
         """A redirect: the URL it leaves is stored by a post under the URL it leads to
         (whose request the dupe filter may drop, when another source named it first)."""
         location = response.headers.get(b"Location") if 300 <= response.status < 400 else None
-        if location:
-            self.ledger.stored_as(request.url, urljoin(request.url, location.decode("latin-1")))
+        target = joined(request.url, location.decode("latin-1")) if location else None
+        if target is not None:
+            self.ledger.stored_as(request.url, target)
 
     def item_scraped(self, item: Any, response: Any, **_: Any) -> None:
         if isinstance(item, Post) and _made_from(item, response):

@@ -62,7 +62,10 @@ def discovery_complete(failures: list[Failure], root: str) -> bool:
             continue
         if failure.url is None:
             return False
-        parts = urlsplit(failure.url)
+        try:
+            parts = urlsplit(failure.url)
+        except ValueError:  # a link nobody could fetch (http://[oops): on no blog
+            continue
         if parts.netloc != host or is_post_path(failure.url):
             continue
         if is_static_page_path(failure.url) or "/comments/" in parts.path:

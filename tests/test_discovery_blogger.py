@@ -122,6 +122,29 @@ def test_frontier_claims_each_resource_once_whatever_the_spelling() -> None:
     assert frontier.claim("https://other.example.com/2024/01/a.html") is None
 
 
+def test_a_link_off_the_blog_is_never_progress() -> None:
+    """A feed that repeats its page and links only off the blog was paged for ever (1,914
+    requests in a minute): an off-blog link counted as new on every page."""
+    frontier = Frontier(ROOT)
+    assert frontier.is_new(f"{ROOT}2024/01/a.html")
+    assert not frontier.is_new("https://elsewhere.example/2024/01/a.html")
+    assert not frontier.is_new("http://[oops/2024/01/a.html")
+
+
+BROKEN = "http://[oops/2024/01/x.html"  # urlsplit and urljoin raise on it
+
+
+def test_one_unreadable_link_leaves_the_others_of_its_page() -> None:
+    """One link urlsplit cannot read stopped a feed page, a home page or a sitemap from
+    being read at all (0 of 200 posts stored, run after run)."""
+    page = (f"<html><body><a href='{BROKEN}'>x</a><a href='{ROOT}2024/01/a.html'>a</a>"
+            f"<a class='blog-pager-older-link' href='{BROKEN}'>older</a></body></html>")
+    assert page_links(page.encode(), ROOT, ROOT).posts == [f"{ROOT}2024/01/a.html"]
+    sitemap = read_sitemap(URLSET, [{"loc": BROKEN}, {"loc": f"{ROOT}2024/01/b.html"}], ROOT)
+    assert [e.url for e in sitemap.posts] == [f"{ROOT}2024/01/b.html"]
+    assert Frontier(ROOT).claim(BROKEN) is None
+
+
 def test_frontier_holds_sitemap_posts_until_the_feed_is_done() -> None:
     frontier = Frontier(ROOT)
     frontier.hold(SitemapEntry(f"{ROOT}2024/01/a.html", "2024-01-01T00:00:00Z"))

@@ -294,3 +294,40 @@ def test_an_image_url_scrapy_cannot_request_fails_alone_and_its_post_is_stored(
     with sqlite3.connect(tmp_path / "a.db") as conn:
         (images,) = conn.execute("select images from posts where title = 'Hostile'").fetchone()
     assert json.loads(images) == [photo]
+
+
+def test_a_feed_entry_nobody_can_fetch_is_a_failure_and_the_rest_is_stored(
+        tmp_path: Path) -> None:
+    """An entry linking to http://[oops stopped its feed page being read (every post of
+    it lost, run after run), and then the run's own record failed to finish."""
+    with start(["goahead"]) as site:
+        server = site._servers["goahead"]
+        served = server.app
+
+        def with_a_broken_entry(base: str, path: str, params: dict[str, str]):
+            response = served(base, path, params)
+            if path == "/feeds/posts/default" and params.get("alt") == "json":
+                feed = json.loads(response.body)
+                entry = json.loads(json.dumps(feed["feed"]["entry"][0]))
+                entry["id"]["$t"] = entry["id"]["$t"].rsplit("-", 1)[0] + "-999999"
+                for link in entry["link"]:
+                    if link["rel"] == "alternate":
+                        link["href"] = "http://[oops/2024/01/x.html"
+                feed["feed"]["entry"].insert(0, entry)
+                response.body = json.dumps(feed).encode()
+            return response
+
+        server.app = with_a_broken_entry
+        done = run_goahead("crawl", site.urls["goahead"], "--db", str(tmp_path / "a.db"),
+                           "--warc-dir", str(tmp_path / "warcs"), "--delay", "0",
+                           "--no-progress", "--no-images")
+        posts = len(site.blog("goahead").posts)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    run = run_row(tmp_path / "a.db")
+    assert run["status"] == "incomplete"
+    failures = json.loads(json.loads(run["stats"])["goahead/failures"])
+    assert [f["url"] for f in failures] == ["http://[oops/2024/01/x.html"]
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        assert conn.execute("select count(*) from posts where kind = 'post'").fetchone() == (
+            posts,)

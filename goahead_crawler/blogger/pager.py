@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree, html
 
@@ -18,6 +18,7 @@ from goahead_crawler.blogger.urls import (
     canonical_url,
     is_post_path,
     is_static_page_path,
+    joined,
     same_blog,
 )
 
@@ -55,8 +56,8 @@ def page_links(body: bytes, url: str, root: str) -> PageLinks:
         return PageLinks()
     links = PageLinks()
     for href in tree.xpath("//a/@href"):
-        target = canonical_url(urljoin(url, href))
-        if not same_blog(target, root):
+        target = joined(url, href)
+        if target is None or not same_blog(target := canonical_url(target), root):
             continue
         if is_post_path(target):
             links.posts.append(target)
@@ -64,7 +65,8 @@ def page_links(body: bytes, url: str, root: str) -> PageLinks:
             links.pages.append(target)
         elif is_month_path(target) and not urlsplit(target).query:
             links.months.append(target)
-    links.older = _unique([canonical_url(urljoin(url, h)) for h in _OLDER(tree)])
+    links.older = _unique([canonical_url(target) for h in _OLDER(tree)
+                           if (target := joined(url, h)) is not None])
     links.posts, links.pages = _unique(links.posts), _unique(links.pages)
     links.months = _unique(links.months)
     return links

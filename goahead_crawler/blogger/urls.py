@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -123,20 +123,32 @@ def feed_page_url(root: str, start_index: int, max_results: int = DEFAULT_PAGE_S
 @functools.lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
     """One URL per resource: no fragment, no view-only parameters, normalised host. (A
-    crawl asks about each URL a dozen times: remembered.)"""
-    parts = urlsplit(url.strip())
+    crawl asks about each URL a dozen times: remembered.) A URL ``urlsplit`` cannot read
+    (``http://[oops``) is returned as given: it is on no blog, and one such link in a feed
+    or a sitemap must not stop the others being read."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if k not in _VIEW_PARAMS and not k.startswith("utm_")]
     return urlunsplit((parts.scheme.lower(), normalise_host(parts.netloc),
                        parts.path or "/", urlencode(query), ""))
 
 
+def _path(url: str) -> str:
+    try:
+        return urlsplit(url).path
+    except ValueError:  # a broken IPv6 literal: no path of the blog
+        return ""
+
+
 def is_post_path(url: str) -> bool:
-    return bool(_POST_PATH.match(urlsplit(url).path))
+    return bool(_POST_PATH.match(_path(url)))
 
 
 def is_static_page_path(url: str) -> bool:
-    return bool(_PAGE_PATH.match(urlsplit(url).path))
+    return bool(_PAGE_PATH.match(_path(url)))
 
 
 def month_archive_url(post_url: str) -> str:
@@ -148,9 +160,21 @@ def month_archive_url(post_url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path[:len("/YYYY/MM/")], "", ""))
 
 
+def joined(base: str, href: str) -> str | None:
+    """``urljoin`` for a link a server wrote: None for one it cannot read (``http://[oops``
+    raises), which must not take the other links of its page with it."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
 def same_blog(url: str, root: str) -> bool:
     """In scope: the URL is on the blog's host (after country-domain normalisation)."""
-    return normalise_host(urlsplit(url).netloc) == normalise_host(urlsplit(root).netloc)
+    try:
+        return normalise_host(urlsplit(url).netloc) == normalise_host(urlsplit(root).netloc)
+    except ValueError:  # a broken IPv6 literal: on no blog
+        return False
 
 
 # Where Blogger serves post images from (how a link to a full-size photo is recognised).
