@@ -239,6 +239,13 @@ def test_sitemap_candidates_are_new_or_modified() -> None:
     chosen = [e.url.rsplit("/", 1)[1] for e in sitemap_candidates(entries, known, since)]
     assert chosen == ["edited.html", "new.html", "nodate.html"]
     assert changed_since("2026-01-01T07:00:00+07:00", since)  # the same instant
+    # a sitemap on the other scheme than the archive's names: the same posts, none new
+    http = {url.replace("https://", "http://") for url in known}
+    assert len(sitemap_candidates(entries, http, since)) == 4
+    chosen = sitemap_candidates(entries, http, since,
+                                key=lambda url: url.replace("https://", "http://"))
+    assert [e.url.rsplit("/", 1)[1] for e in chosen] == ["edited.html", "new.html",
+                                                          "nodate.html"]
 
 
 def load_previous_of(path: Path, site: str, margin: float) -> PreviousRun | None:

@@ -8,7 +8,7 @@ the crawler and Blogger), in RFC 3339 as Blogger's feeds want it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from archive.timestamps import format_utc, parse_utc
@@ -29,7 +29,9 @@ def changed_since(lastmod: str | None, since: str) -> bool:
     return moment is None or low is None or moment >= low
 
 
-def sitemap_candidates(entries: Iterable[SitemapEntry], known: set[str], since: str
-                       ) -> list[SitemapEntry]:
-    """Sitemap posts worth a request: not in the archive yet, or modified since ``since``."""
-    return [e for e in entries if e.url not in known or changed_since(e.lastmod, since)]
+def sitemap_candidates(entries: Iterable[SitemapEntry], known: set[str], since: str,
+                       key: Callable[[str], str] = str) -> list[SitemapEntry]:
+    """Sitemap posts worth a request: not in the archive yet, or modified since ``since``.
+    ``key`` is how the archive names a URL (a sitemap on the other scheme than the blog's
+    root names every post differently, and all of them looked new)."""
+    return [e for e in entries if key(e.url) not in known or changed_since(e.lastmod, since)]

@@ -113,7 +113,8 @@ class IncrementalRoutes:
     def _sitemap_posts(self: Any, entries: list[SitemapEntry]) -> list[SitemapEntry]:
         if self.previous is None:
             return entries
-        chosen = sitemap_candidates(entries, self.previous.live_posts, self.previous.since)
+        chosen = sitemap_candidates(entries, self.previous.live_posts, self.previous.since,
+                                    key=self.frontier.key)
         self._stat("incremental/sitemap_skipped", len(entries) - len(chosen))
         return chosen
 
