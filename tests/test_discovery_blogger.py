@@ -177,3 +177,13 @@ def test_blogger_image_hosts() -> None:
     assert is_blogger_image("https://1.bp.blogspot.com/-x/s1600/p.jpg")
     assert not is_blogger_image("https://evil.example/blogger.googleusercontent.com.jpg")
     assert not is_blogger_image("data:image/png;base64,xx")
+
+
+def test_a_resumed_job_keeps_its_feed_filter() -> None:
+    """An incremental job's feed pages carry orderby=updated&updated-min; resumed, the job
+    asked the unfiltered feed from where it stopped, and never saw 160 of 460 edits."""
+    from goahead_crawler.spiders.discovery import Discovery
+
+    state = Discovery(feed_extra={"orderby": "updated", "updated-min": "2026-01-01T00:00:00Z"})
+    restored = Discovery.restore(json.loads(json.dumps(state.snapshot())))
+    assert restored.feed_extra == state.feed_extra

@@ -77,7 +77,6 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         self.frontier = Frontier(self.root)
         self.discovery = Discovery()
         self.redirects = RedirectLedger()
-        self.feed_extra: dict[str, str] = {}  # incremental: orderby=updated&updated-min=...
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BloggerSpider:
@@ -182,7 +181,8 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
     def _feed_request(self, start_index: int, alt: str | None = None) -> scrapy.Request:
         alt = alt or self.discovery.feed_alt
         return scrapy.Request(
-            feed_page_url(self.root, start_index, self.page_size, alt=alt, **self.feed_extra),
+            feed_page_url(self.root, start_index, self.page_size, alt=alt,
+                          **self.discovery.feed_extra),
             callback=self.parse_feed_page, errback=self.feed_failed,
             meta={"goahead_source": "feed", "goahead_start": start_index, "goahead_alt": alt},
         )

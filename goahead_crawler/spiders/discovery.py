@@ -23,6 +23,8 @@ class Discovery:
     pager_started: bool = False
     pages_from_html: bool = False  # /sitemap-pages.xml failed: take /p/ links from pages
     listings: set[str] = field(default_factory=set)  # HTML listing pages requested
+    # incremental: orderby=updated&updated-min=... on every feed page, a resumed job's too
+    feed_extra: dict[str, str] = field(default_factory=dict)
 
     def snapshot(self) -> dict[str, Any]:
         """JSON-ready (the JOBDIR's state file is pickled, but stays readable this way)."""

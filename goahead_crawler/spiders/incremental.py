@@ -97,7 +97,7 @@ class IncrementalRoutes:
         self.logger.info("Incremental crawl: posts updated since %s (run %d)", prev.since,
                          prev.run_id)
         self.crawler.stats.set_value("goahead/incremental/since", prev.since)
-        self.feed_extra = {"orderby": "updated", "updated-min": prev.since}
+        self.discovery.feed_extra = {"orderby": "updated", "updated-min": prev.since}
         yield scrapy.Request(
             feed_page_url(self.root, 1, 1, alt="json", path=SUMMARY_PATH),
             callback=self.parse_totals, errback=self.totals_failed,
