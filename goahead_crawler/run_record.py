@@ -28,7 +28,7 @@ from archive.listed import (
     record_post_urls,
 )
 from archive.runs import BASE_STAT, finish_run, mark_killed, running_runs, start_run, update_run
-from goahead_crawler.blogger.urls import is_post_path, is_static_page_path
+from goahead_crawler.blogger.urls import is_post_path, is_static_page_path, readable
 from goahead_crawler.ledger import Failure, Reconciliation, RunLedger
 from goahead_crawler.middleware.failures import FAILURES_KEY
 from goahead_crawler.runner import ERRORS_KEY, STATUS_KEY
@@ -62,9 +62,8 @@ def discovery_complete(failures: list[Failure], root: str) -> bool:
             continue
         if failure.url is None:
             return False
-        try:
-            parts = urlsplit(failure.url)
-        except ValueError:  # a link nobody could fetch (http://[oops): on no blog
+        parts = readable(failure.url)
+        if parts is None:  # a link nobody could fetch (http://[oops): on no blog
             continue
         if parts.netloc != host or is_post_path(failure.url):
             continue

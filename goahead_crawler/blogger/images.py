@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from lxml import etree
 
-from goahead_crawler.blogger.urls import is_blogger_image, request_url
+from goahead_crawler.blogger.urls import is_blogger_image, joined, readable, request_url
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".svg",
                     ".tif", ".tiff", ".ico", ".jfif")
@@ -36,15 +36,13 @@ def fetchable(value: str | None, base_url: str) -> str | None:
     value = (value or "").strip()
     if not value or value.startswith(("data:", "#", "javascript:", "about:", "blob:")):
         return None
-    try:
-        joined = urljoin(base_url, value)
-        parts = urlsplit(joined)
-    except ValueError:  # a malformed IPv6 host
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    target = joined(base_url, value)
+    parts = readable(target) if target is not None else None
+    if target is None or parts is None or parts.scheme not in ("http", "https") \
+            or not parts.netloc:
         return None
     # one Scrapy cannot request stays as written: asked for, it fails, and is counted
-    return request_url(joined) or urlunsplit(
+    return request_url(target) or urlunsplit(
         (parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 

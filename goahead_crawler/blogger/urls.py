@@ -126,9 +126,8 @@ def canonical_url(url: str) -> str:
     crawl asks about each URL a dozen times: remembered.) A URL ``urlsplit`` cannot read
     (``http://[oops``) is returned as given: it is on no blog, and one such link in a feed
     or a sitemap must not stop the others being read."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
+    parts = readable(url.strip())
+    if parts is None:
         return url.strip()
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if k not in _VIEW_PARAMS and not k.startswith("utm_")]
@@ -136,11 +135,19 @@ def canonical_url(url: str) -> str:
                        parts.path or "/", urlencode(query), ""))
 
 
-def _path(url: str) -> str:
+def readable(url: str) -> SplitResult | None:
+    """``urlsplit`` of a URL a server wrote, or None for one it cannot read (a broken IPv6
+    literal, ``http://[oops``): such a link is on no blog and has no path of one, and must
+    not take the other links of its page with it."""
     try:
-        return urlsplit(url).path
-    except ValueError:  # a broken IPv6 literal: no path of the blog
-        return ""
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def _path(url: str) -> str:
+    parts = readable(url)
+    return parts.path if parts else ""
 
 
 def is_post_path(url: str) -> bool:
@@ -171,10 +178,8 @@ def joined(base: str, href: str) -> str | None:
 
 def same_blog(url: str, root: str) -> bool:
     """In scope: the URL is on the blog's host (after country-domain normalisation)."""
-    try:
-        return normalise_host(urlsplit(url).netloc) == normalise_host(urlsplit(root).netloc)
-    except ValueError:  # a broken IPv6 literal: on no blog
-        return False
+    parts, home = readable(url), readable(root)
+    return bool(parts and home) and normalise_host(parts.netloc) == normalise_host(home.netloc)
 
 
 # Where Blogger serves post images from (how a link to a full-size photo is recognised).
