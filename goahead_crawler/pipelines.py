@@ -30,7 +30,12 @@ from goahead_crawler.crawl_archive import CrawlArchive, check_archive
 from goahead_crawler.items import GonePost, PostComments
 from goahead_crawler.ledger import ErrorLines, RunLedger
 from goahead_crawler.run_record import RunRecord, command_line
-from goahead_crawler.signals import capture_written, posts_listed, warc_repaired
+from goahead_crawler.signals import (
+    capture_written,
+    posts_caught_up,
+    posts_listed,
+    warc_repaired,
+)
 from goahead_crawler.worker import CrawlWorker
 
 logger = logging.getLogger(__name__)
@@ -211,6 +216,8 @@ class ArchivePipeline:
                        result.updated, result.unchanged, len(result.problems))
         for problem in result.problems:
             logger.warning("Not caught up: %s", problem)
+        if result.unfetched:
+            self.crawler.signals.send_catch_log(posts_caught_up, unfetched=result.unfetched)
 
     def process_item(self, item: Any) -> Any:
         if self.state != "open" or self.write_failed:

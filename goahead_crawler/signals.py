@@ -17,3 +17,9 @@ warc_repaired = object()
 #: run asks for what changed only). The archive pipeline starts the crawl's worker process
 #: at once for a big crawl, rather than after its first posts.
 posts_listed = object()
+
+#: Sent by the archive pipeline after it caught up with a killed crawl's WARC file.
+#: Argument: ``unfetched`` (post URL -> every image URL its article shows), the posts
+#: it stored that show an image the killed crawl never asked for. The spider fetches
+#: those images and stores the posts again with them, as the killed crawl would have.
+posts_caught_up = object()

@@ -51,14 +51,20 @@ class _Server(ThreadingHTTPServer):
         return "http://{}:{}".format(*self.server_address[:2])
 
 
-def _failed(failing: dict[str, int], path: str) -> Response | None:
-    """A page the test broke: the server errs on it, every time."""
-    if path in failing:
-        return Response(failing[path], b"server error", "text/plain; charset=UTF-8")
-    return None
+Broken = dict[str, tuple[int, str | None]]  # path -> (status, Location) a test set
 
 
-def _blog_app(site: BlogSite, cdn_base: str, failing: dict[str, int]) -> App:
+def _failed(failing: Broken, path: str) -> Response | None:
+    """A page the test broke: the server errs on it (or redirects it), every time."""
+    if path not in failing:
+        return None
+    status, location = failing[path]
+    if location is not None:
+        return Response(status, b"", "text/plain; charset=UTF-8", [("Location", location)])
+    return Response(status, b"server error", "text/plain; charset=UTF-8")
+
+
+def _blog_app(site: BlogSite, cdn_base: str, failing: Broken) -> App:
     def app(base: str, path: str, params: dict[str, str]) -> Response:
         broken = _failed(failing, path)
         if broken is not None:
@@ -155,7 +161,7 @@ class SampleSite:
         self.images = cdn.ImageRegistry(
             p.body_html for site in sites.values() for p in site.blog.posts + site.blog.pages
         )
-        self._failing: dict[str, dict[str, int]] = {name: {} for name in [*sites, "cdn"]}
+        self._failing: dict[str, Broken] = {name: {} for name in [*sites, "cdn"]}
         self._cdn = _Server(
             lambda _base, path, _params: _failed(self._failing["cdn"], path)
             or cdn.dispatch(self.images, path),
@@ -227,10 +233,11 @@ class SampleSite:
     def delete(self, blog: str, post_id: str) -> Post:
         return self.site(blog).delete(post_id)
 
-    def fail(self, blog: str, path: str, status: int = 503) -> None:
+    def fail(self, blog: str, path: str, status: int = 503, location: str | None = None
+             ) -> None:
         """Make ``path`` of ``blog`` (or of the CDN: ``"cdn"``) answer ``status`` (a broken
-        page) until :meth:`mend`."""
-        self._failing[blog][path] = status
+        page; with ``location``, a redirect there) until :meth:`mend`."""
+        self._failing[blog][path] = (status, location)
 
     def mend(self, blog: str, path: str | None = None) -> None:
         """``path`` (or every broken page of ``blog``) answers normally again."""

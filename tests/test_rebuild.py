@@ -5,18 +5,25 @@ nothing the WARC files agree with, and never un-deletes."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
+from sampleblog import imageurls
 from sampleblog.content import new_post
 from sampleblog.server import start
 from tests.archive_diff import RUNS, TABLES, differences
 from tests.conftest import run_goahead
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
+
+PHOTOS = "6402417935110832581"  # the sample blog's post with four photos
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -26,30 +33,47 @@ def query(db: Path, sql: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory) -> dict:
-    """A blog crawled, then edited (one post), pruned (one deleted), added to (one new),
-    crawled again (incrementally), then crawled in full (revisit records)."""
+    """A blog crawled (its images too: one answers 404, one redirects), then edited (one
+    post), pruned (one deleted), added to (one new, showing the image that was 404 and
+    now answers), crawled again (incrementally), then crawled in full (revisits)."""
     out = tmp_path_factory.mktemp("reindex")
     db, warcs = out / "crawl.db", out / "warcs"
 
     def crawl(*flags: str) -> list[Path]:
         before = set(warcs.glob("*.warc.gz"))
         done = run_goahead("crawl", site.urls["goahead"], "--db", str(db), "--warc-dir",
-                           str(warcs), "--delay", "0", "--no-progress", *flags)
+                           str(warcs), "--delay", "0", "--no-progress", "--static-origin",
+                           site.cdn_url, *flags)
         assert done.returncode == 0, done.stderr[-2000:]
         return sorted(set(warcs.glob("*.warc.gz")) - before)
 
     with start(["goahead"]) as site:
+        photos = site.blog("goahead").post(PHOTOS)
+        thumbs = [site.served_url(u) for u in photos.images]
+        site.fail("cdn", urlsplit(thumbs[0]).path, 404)  # back for the second crawl
+        moved = imageurls.resized(thumbs[1], "s400")  # where the thumbnail redirects
+        site.fail("cdn", urlsplit(thumbs[1]).path, 301, location=moved)
         first = crawl()
         posts = [p for p in site.blog("goahead").posts if p.kind == "post"]
         site.edit("goahead", posts[2].post_id, "The corrected text.\n\nIt changed.")
         site.delete("goahead", posts[5].post_id)
-        site.publish("goahead", new_post(site.blog("goahead"), "Fresh news", "Just in.",
-                                         "2025-01-01T10:00:00+07:00"))
+        site.mend("cdn", urlsplit(thumbs[0]).path)
+        fresh = new_post(site.blog("goahead"), "Fresh news", "Just in.",
+                         "2025-01-01T10:00:00+07:00")
+        fresh.body_html += f'<p><img src="{photos.images[0]}"></p>'
+        site.publish("goahead", fresh)
         second = crawl()
+        shutil.copy(db, out / "second.db")  # the archive as the first two crawls left it
         crawl("--full")
         blog_id = site.blog("goahead").blog_id
     return {"out": out, "db": db, "warcs": warcs, "first": first, "second": second,
-            "edited": posts[2].post_id, "deleted": posts[5].post_id, "blog_id": blog_id}
+            "edited": posts[2].post_id, "deleted": posts[5].post_id, "blog_id": blog_id,
+            "thumbs": thumbs, "photos": photos.path}
+
+
+def images_of(db: Path, path: str) -> list[str]:
+    (found,) = query(db, f"SELECT images FROM posts WHERE url LIKE '%{path}'")
+    return json.loads(found[0])
 
 
 def test_rebuilt_archive_is_the_crawled_archive(crawled: dict) -> None:
@@ -73,6 +97,24 @@ def test_rebuilt_archive_is_the_crawled_archive(crawled: dict) -> None:
                  )[0][0] > 0
     search = run_goahead("search", "ชุมชน", "--db", str(rebuilt), "--count")
     assert int(search.stdout) > 0
+
+
+def test_each_crawls_images_are_those_archived_when_it_ended(crawled: dict) -> None:
+    """A post's ``images`` are those archived by the time its crawl stored it: an image
+    that answered 404 is left out even once a later crawl captured it for another post
+    (until its own post is fetched again), and one whose request was redirected to a
+    capture is in. The rebuild from the first two crawls' WARC files says the same."""
+    early, rebuilt = crawled["out"] / "two-crawls", crawled["out"] / "two-crawls.db"
+    early.mkdir()
+    for path in crawled["first"] + crawled["second"]:
+        shutil.copy(path, early / path.name)
+    result = run_goahead("reindex", "--warc-dir", str(early), "--db", str(rebuilt))
+    assert result.returncode == 0, result.stderr
+    second, thumbs = crawled["out"] / "second.db", crawled["thumbs"]
+    assert thumbs[0] not in images_of(second, crawled["photos"])
+    assert thumbs[1] in images_of(second, crawled["photos"])  # behind its redirect
+    assert thumbs[0] in images_of(crawled["db"], crawled["photos"])  # the full crawl's
+    assert differences(second, rebuilt, TABLES) == {}
 
 
 def test_reindex_into_the_crawled_archive_changes_nothing(crawled: dict) -> None:
@@ -143,3 +185,65 @@ def test_reindex_of_a_missing_directory_is_a_usage_error(tmp_path) -> None:
     assert result.returncode == 2
     assert "does not exist" in result.stderr
     assert not (tmp_path / "a.db").exists()
+
+
+def without_records(path: Path, urls: set[str]) -> None:
+    """Rewrite the WARC file ``path`` leaving out every record about ``urls`` (request,
+    response, metadata), its other records copied byte for byte."""
+    kept = bytearray()
+    data = path.read_bytes()
+    with path.open("rb") as fh:
+        records = ArchiveIterator(fh)
+        for record in records:
+            start_at, uri = records.get_record_offset(), record.rec_headers.get_header(
+                "WARC-Target-URI")
+            record.content_stream().read()
+            if uri not in urls:
+                kept += data[start_at:start_at + records.get_record_length()]
+    path.write_bytes(bytes(kept))
+
+
+def test_a_killed_crawls_post_gets_the_images_it_never_asked_for(tmp_path: Path) -> None:
+    """A crawl killed after it captured a new post and before it asked for the post's
+    images: the next crawl's catch-up stores the post from the WARC file, and that crawl
+    (which would not fetch the unchanged post again) asks for the images, once each, and
+    stores the post again with them. The rebuild from every WARC file agrees."""
+    db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+
+    def crawl() -> subprocess.CompletedProcess[str]:
+        done = run_goahead("crawl", site.urls["goahead"], "--db", str(db), "--warc-dir",
+                           str(warcs), "--delay", "0", "--no-progress", "--static-origin",
+                           site.cdn_url)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done
+
+    with start(["goahead"]) as site:
+        crawl()
+        shutil.copy(db, tmp_path / "first.db")
+        before = set(warcs.glob("*.warc.gz"))
+        photos = site.blog("goahead").post(PHOTOS)
+        fresh = new_post(site.blog("goahead"), "Fresh photos", "Just in.",
+                         "2025-01-01T10:00:00+07:00")
+        fresh.body_html += "".join(f'<p><img src="{imageurls.resized(u, "s320")}"></p>'
+                                   for u in photos.images[:2])
+        site.publish("goahead", fresh)
+        crawl()
+        (killed,) = set(warcs.glob("*.warc.gz")) - before
+        shown = [site.served_url(imageurls.resized(u, "s320")) for u in photos.images[:2]]
+        without_records(killed, set(shown))  # killed before it asked for them
+        killed.rename(killed.with_name(killed.name + ".open"))
+        shutil.copy(tmp_path / "first.db", db)  # and before it stored anything
+        site.clear_requests()
+        done = crawl()
+        asked = [path for _, path, _ in site.cdn_requests()]
+    assert "Caught up with the killed crawl of" in done.stderr
+    with sqlite3.connect(db) as conn:
+        (images,) = conn.execute("SELECT images FROM posts WHERE title = 'Fresh photos'"
+                                 ).fetchone()
+    assert json.loads(images) == shown
+    assert sorted(p for p in asked if "/s320/" in p) == sorted(urlsplit(u).path for u in shown)
+    rebuilt = tmp_path / "rebuilt.db"
+    result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt))
+    assert result.returncode == 0, result.stderr
+    assert differences(db, rebuilt, TABLES) == {}
+

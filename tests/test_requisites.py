@@ -253,6 +253,22 @@ def test_a_post_is_held_until_its_last_image_settles() -> None:
     assert frontier.counts() == {"pending": 0, "captured": 2, "failed": 1}
 
 
+def test_a_post_held_again_is_released_once_as_it_was_held_last() -> None:
+    """A killed crawl's post, held for its images, fetched again by this crawl: the later
+    hold replaces the earlier one, and a post no longer waiting is never released stale."""
+    frontier = StaticFrontier()
+    for url in ("a", "b"):
+        frontier.claim(url)
+    frontier.hold("p1", "stored earlier", ["a"])
+    assert frontier.hold("p1", "fetched now", ["b"]) is True
+    assert frontier.settle("a", ok=True) == []
+    assert [h.item for h in frontier.settle("b", ok=True)] == ["fetched now"]
+    frontier.claim("c")
+    frontier.hold("p2", "stored earlier", ["c"])
+    assert frontier.hold("p2", "fetched now", ["a"]) is False  # complete now: not held
+    assert frontier.settle("c", ok=True) == []
+
+
 def test_the_frontier_survives_a_resumed_job() -> None:
     frontier = StaticFrontier()
     frontier.claim("a")
@@ -336,3 +352,25 @@ def test_requisites_stop_at_the_crawls_budget_and_say_so(
     assert again == []  # claimed already: not asked twice, not counted against the budget
     assert stats.get_value("goahead/requisites/over_budget") == 2
     assert caplog.text.count("asked for 3 requisites, its limit") == 1
+
+
+def test_a_resumed_job_asks_for_a_held_posts_images_on_its_behalf() -> None:
+    """The images a stopped job's held post waits for are asked again naming the post
+    (the WARC's ``via``): the rebuild then gives the post the images the crawl gave it."""
+    from goahead_crawler.items import page_post
+
+    spider, _ = _spider()
+    image = "https://1.bp.blogspot.com/-a/b/c/d/s640/photo.jpg"
+    body = (f"<html><body><div class='post'><h3 class='post-title'>T</h3><div"
+            f" class='post-body'><p>Text</p><img src='{image}'></div></div></body></html>"
+            ).encode()
+    _, post = page_post(PAGE, body)
+    spider.statics.claim(image)
+    spider.statics.claim("https://news.blogspot.com/style.css")
+    spider.statics.hold(post.url, post, [image])
+    saved = spider._capture_snapshot()
+    again, _ = _spider()
+    asked = {r.url: (r.cb_kwargs["kind"], r.meta.get("goahead_parent"))
+             for r in again._capture_restore(saved)}
+    assert asked == {image: ("image", post.url),
+                     "https://news.blogspot.com/style.css": ("requisite", None)}

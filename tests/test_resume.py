@@ -34,9 +34,16 @@ def _count(db: Path) -> int:
         return 0
 
 
-def _crawl_args(url: str, db: Path, warcs: Path) -> list[str]:
+def _crawl_args(url: str, db: Path, warcs: Path, cdn: str) -> list[str]:
     return [sys.executable, "-m", "goahead_crawler", "crawl", url, "--db", str(db),
-            "--warc-dir", str(warcs), "--delay", "0.02", "--concurrency", "2", "--resume"]
+            "--warc-dir", str(warcs), "--delay", "0.02", "--concurrency", "2", "--resume",
+            "--static-origin", cdn]
+
+
+def _images(db: Path) -> dict[str, list[str]]:
+    with sqlite3.connect(db) as conn:
+        return {url: json.loads(images) for url, images in
+                conn.execute("select url, images from posts")}
 
 
 def _interrupt_midway(args: list[str], db: Path, sig: int) -> int:
@@ -70,10 +77,11 @@ def test_interrupted_crawl_resumes_with_every_post_once(tmp_path: Path, sig: int
         url = site.urls["goahead"]
         blog = site.blog("goahead")
         expected = {(blog.blog_id, p.post_id) for p in blog.posts + blog.pages}
-        before = _interrupt_midway(_crawl_args(url, db, warcs), db, sig)
+        args = _crawl_args(url, db, warcs, site.cdn_url)
+        before = _interrupt_midway(args, db, sig)
         assert 0 < before < len(expected)
         first_requests = len(site.requests("goahead"))
-        again = subprocess.run(_crawl_args(url, db, warcs), cwd=ROOT, capture_output=True,
+        again = subprocess.run(args, cwd=ROOT, capture_output=True,
                                text=True, timeout=300, check=False)
         second_requests = len(site.requests("goahead")) - first_requests
     assert again.returncode == 0, again.stderr[-3000:]
@@ -103,6 +111,14 @@ def test_interrupted_crawl_resumes_with_every_post_once(tmp_path: Path, sig: int
         check = _warcio_check(path)
         assert check.returncode == 0, check.stdout + check.stderr
     assert not job_dir(db, url).exists(), "a finished job leaves no job dir behind"
+    # every post shows its images, and the rebuild from the WARC files says the same
+    images = _images(db)
+    assert sum(map(len, images.values())) > 100
+    rebuilt = subprocess.run([sys.executable, "-m", "goahead_crawler", "reindex", "--db",
+                              str(tmp_path / "rebuilt.db"), "--warc-dir", str(warcs)],
+                             cwd=ROOT, capture_output=True, text=True, check=False)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert _images(tmp_path / "rebuilt.db") == images
 
 
 def test_job_modes(tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ class StaticFrontier:
     def hold(self, key: str, item: Any, urls: list[str]) -> bool:
         """Hold ``item`` until every pending URL of ``urls`` settles; False (not held) when
         none is pending: the item is complete now."""
+        self.held.pop(key, None)  # held before (a killed crawl's post, fetched again): now
         pending = {url for url in urls if self.state.get(url) == PENDING}
         if not pending:
             return False
@@ -65,7 +66,9 @@ class StaticFrontier:
         self.state[url] = CAPTURED if ok else FAILED
         released = []
         for key in sorted(self.waiting.pop(url, ())):
-            held = self.held[key]
+            held = self.held.get(key)
+            if held is None or url not in held.pending:  # it was held again since, or not
+                continue
             held.pending.discard(url)
             if not held.pending:
                 released.append(self.held.pop(key))

@@ -26,7 +26,7 @@ from archive.connection import archive_path, holds_rows, open_archive
 from archive.merge import merge_shard
 from goahead_crawler.rebuild.context import gather
 from goahead_crawler.rebuild.history import Replayed, replay
-from goahead_crawler.rebuild.timeline import read_timeline
+from goahead_crawler.rebuild.timeline import block_field, read_timeline
 from goahead_crawler.warc.files import WARC_SUFFIX
 from goahead_crawler.warc.scan import Damage, RecordDamaged, read_record_at
 
@@ -106,13 +106,7 @@ def crawl_id(path: Path) -> str | None:
             head = read_record_at(fh, path.name, 0)
         except RecordDamaged:
             return None
-    if head.rec_type != "warcinfo":
-        return None
-    for line in head.block.decode("utf-8", "replace").splitlines():
-        name, _, value = line.partition(":")
-        if name.strip() == "isPartOf":
-            return value.strip() or None
-    return None
+    return block_field(head.block, "isPartOf") if head.rec_type == "warcinfo" else None
 
 
 def _home(db: Any) -> str | None:

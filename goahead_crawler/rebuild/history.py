@@ -24,10 +24,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.captures import add_capture, archived_urls
-from archive.posts import mark_gone, store_post, upsert_comments
+from archive.posts import get_post_by_url, mark_gone, store_post, upsert_comments
 from goahead_crawler.blogger.comment_feed import comments_source
-from goahead_crawler.blogger.urls import canonical_url, is_post_path, is_static_page_path
-from goahead_crawler.items import page_post
+from goahead_crawler.blogger.urls import (
+    canonical_url,
+    is_post_path,
+    is_static_page_path,
+    joined,
+    request_url,
+)
+from goahead_crawler.items import page_post, with_images
 from goahead_crawler.rebuild.context import Context, feed_comments
 from goahead_crawler.rebuild.timeline import Record
 
@@ -51,6 +57,9 @@ class Replayed:
     deleted: int = 0
     skipped: int = 0  # captured post pages whose body could not be read back
     warnings: list[str] = field(default_factory=list)
+    # post URL -> all its image URLs, for stored posts showing an image no capture was
+    # ever made of (a crawl killed before it asked): what a catch-up's crawl fetches
+    unfetched: dict[str, list[str]] = field(default_factory=dict)
 
 
 def page_kind(url: str) -> str | None:
@@ -62,20 +71,108 @@ def page_kind(url: str) -> str | None:
 
 def replay(db: Any, records: list[Record], context: Context, result: Replayed,
            progress: Callable[[int], None] | None = None) -> None:
-    """Write ``records`` (in capture order) into ``db`` as the crawls did."""
-    for record in records:
-        result.captures += add_capture(db, record.capture)
+    """Write ``records`` (in capture order) into ``db`` as the crawls did, one crawl at a
+    time: a post's ``images`` are those archived when its crawl ended (the crawl stores a
+    post once its images settled), and a post whose images a later crawl fetched for it
+    (a killed crawl's post, completed by the next) gets them then, as the crawl did."""
     following = _next_capture(records)
+    images = Images(db)
+    incomplete: dict[str, list[str]] = {}  # post URL -> image URLs, some not archived
+    for crawl in crawls(records):
+        for record in crawl:
+            result.captures += add_capture(db, record.capture)
+            images.learn(record)
+        stored_now: set[str] = set()
+        for record in crawl:
+            kind = page_kind(record.url)
+            if kind is None:
+                continue
+            if record.status in GONE:
+                result.deleted += mark_gone(db, record.url, at=record.date)
+            elif record.status == 200:
+                shown = _store(db, context, record, kind, following.get(id(record)),
+                               images, result)
+                if shown is not None:
+                    stored_now.add(record.url)
+                    _note_incomplete(incomplete, record.url, shown, images)
+                if progress:
+                    progress(result.posts + result.pages)
+        fetched_for = {r.via for r in crawl if r.source == "image" and r.via} - stored_now
+        for url in sorted(fetched_for & incomplete.keys()):
+            _complete(db, url, incomplete, images, result)
+    result.unfetched = {url: shown for url, shown in incomplete.items()
+                        if any(not images.seen(image) for image in shown)}
+
+
+def crawls(records: list[Record]) -> list[list[Record]]:
+    """``records`` cut where the crawl that wrote them changes (crawls of one archive
+    follow each other; one that overlaps another is cut into more stretches)."""
+    runs: list[list[Record]] = []
     for record in records:
-        kind = page_kind(record.url)
-        if kind is None:
-            continue
-        if record.status in GONE:
-            result.deleted += mark_gone(db, record.url, at=record.date)
-        elif record.status == 200:
-            _store(db, context, record, kind, following.get(id(record)), result)
-            if progress:
-                progress(result.posts + result.pages)
+        if not runs or runs[-1][-1].crawl != record.crawl:
+            runs.append([])
+        runs[-1].append(record)
+    return runs
+
+
+class Images:
+    """Which image URLs are archived, as of the captures added so far: a 200 or 304 of
+    the URL (:func:`archive.captures.archived_urls`), or a redirect to one, as the crawl
+    counted an image whose request was redirected to a capture."""
+
+    MAX_HOPS = 5  # Scrapy's REDIRECT_MAX_TIMES is 20; an image chain of more is a loop
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self.redirects: dict[str, str] = {}  # URL -> where its latest redirect pointed
+        self.captured: set[str] = set()  # URLs with a capture of any status
+        self.known: dict[str, bool] = {}  # archived(), until the next capture is added
+
+    def learn(self, record: Record) -> None:
+        self.known.clear()
+        self.captured.add(record.url)
+        if record.location:
+            target = joined(record.url, record.location)
+            found = request_url(target) if target else None
+            if found:
+                self.redirects[record.url] = found
+
+    def seen(self, url: str) -> bool:
+        """A capture of any status was made of ``url`` (it was asked for, and answered)."""
+        return url in self.captured
+
+    def archived(self, url: str) -> bool:
+        if url not in self.known:
+            self.known[url] = self._archived(url)
+        return self.known[url]
+
+    def _archived(self, url: str) -> bool:
+        for _ in range(self.MAX_HOPS + 1):
+            if archived_urls(self.db, [url]):
+                return True
+            if url not in self.redirects:
+                return False
+            url = self.redirects[url]
+        return False
+
+
+def _note_incomplete(incomplete: dict[str, list[str]], url: str, shown: list[str],
+                     images: Images) -> None:
+    if all(images.archived(image) for image in shown):
+        incomplete.pop(url, None)
+    else:
+        incomplete[url] = shown
+
+
+def _complete(db: Any, url: str, incomplete: dict[str, list[str]], images: Images,
+              result: Replayed) -> None:
+    """Store the post at ``url`` again with the images a later crawl fetched for it."""
+    post = get_post_by_url(db, url)
+    if post is None:
+        return
+    if store_post(db, with_images(post, incomplete[url], images.archived)) == "updated":
+        result.updated += 1
+    _note_incomplete(incomplete, url, incomplete[url], images)
 
 
 def _next_capture(records: list[Record]) -> dict[int, Record]:
@@ -91,11 +188,12 @@ def _next_capture(records: list[Record]) -> dict[int, Record]:
 
 
 def _store(db: Any, context: Context, record: Record, kind: str, end: Record | None,
-           result: Replayed) -> None:
+           images: Images, result: Replayed) -> list[str] | None:
+    """Store one page capture; the image URLs its article shows (None: not stored)."""
     body = context.read(record, result.warnings.append)
     if body is None:
         result.skipped += 1
-        return
+        return None
     url = record.url
     unknown = record.source is None  # a WARC without goahead's metadata: best guess
     entry = (context.entry(url, record) if kind == "post" and (unknown or record.source in
@@ -105,12 +203,12 @@ def _store(db: Any, context: Context, record: Record, kind: str, end: Record | N
     article, post = page_post(
         url, body, content_type=record.content_type, entry=entry, kind=kind, lastmod=lastmod,
         blog_id=context.blog_ids.get(urlsplit(url).netloc), capture=record.capture,
-        archived=lambda image: bool(archived_urls(db, [image])))  # the crawl's rule: captured
+        archived=images.archived)  # the crawl's rule: archived when its crawl ended
     outcome = store_post(db, post)
     setattr(result, outcome, getattr(result, outcome) + 1)
     setattr(result, f"{kind}s", getattr(result, f"{kind}s") + 1)
     if kind != "post":
-        return
+        return article.image_urls
     pages = context.comment_pages(post.post_id, record, end)
     expected = entry.comment_count if entry else article.comment_count
     source = comments_source(expected, len(article.comments), feed_on=bool(pages))
@@ -118,3 +216,4 @@ def _store(db: Any, context: Context, record: Record, kind: str, end: Record | N
                 else list(article.comments) if source == "page" else [])
     if comments:
         result.comments += upsert_comments(db, post.blog_id, post.post_id, comments)
+    return article.image_urls

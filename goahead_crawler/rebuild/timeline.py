@@ -3,7 +3,9 @@
 One pass over each file (:func:`goahead_crawler.warc.scan.scan_warc`): response and revisit
 records become :class:`Record` s; the ``metadata`` record written beside each exchange says
 how the crawl came to the URL (``goahead-source``: feed, sitemap, retry, ...), which is
-what it knew when it fetched the page; damaged stretches are kept as they are found.
+what it knew when it fetched the page, and for an image the page it was fetched for
+(``via``); the ``warcinfo`` record heading each file names the crawl that wrote it
+(``isPartOf``). Damaged stretches are kept as they are found.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class Record:
     record_id: str = ""
     order: tuple[str, int, int] = ("", 0, 0)  # (WARC-Date, file position, offset)
     source: str | None = None  # goahead-source of the request, from its metadata record
+    via: str | None = None  # the page an image or requisite was fetched for (metadata)
+    location: str | None = None  # a redirect's Location header, as sent
+    crawl: str = ""  # the crawl that wrote it: its file's isPartOf, else the file's name
 
     @property
     def capture(self) -> Capture:
@@ -58,18 +63,24 @@ class Timeline:
 def read_timeline(paths: Iterable[Path]) -> Timeline:
     """Scan every file once; records ordered by WARC-Date, then file, then offset."""
     timeline = Timeline()
-    sources: dict[str, str] = {}
+    notes: dict[str, dict[str, str]] = {}
     for position, path in enumerate(paths):
         timeline.files += 1
+        crawl, first = path.name, len(timeline.records)
         for found in scan_warc(path):
             if isinstance(found, Damage):
                 timeline.damage.append(found)
             elif found.rec_type in ("response", "revisit") and found.http_headers:
                 timeline.records.append(_record(found, position))
             elif found.rec_type == "metadata":
-                _note_source(found, sources)
+                _note_metadata(found, notes)
+            elif found.rec_type == "warcinfo" and crawl == path.name:
+                crawl = block_field(found.block, "isPartOf") or crawl
+        for record in timeline.records[first:]:
+            record.crawl = crawl
     for record in timeline.records:
-        record.source = sources.get(record.record_id)
+        note = notes.get(record.record_id, {})
+        record.source, record.via = note.get("goahead-source"), note.get("via")
     timeline.records.sort(key=lambda r: r.order)
     return timeline
 
@@ -91,16 +102,25 @@ def _record(found: Scanned, position: int) -> Record:
         content_type=types[-1] if types else None,  # Scrapy's headers.get: the last one
         record_id=found.header("WARC-Record-ID") or "",
         order=(date, position, found.offset),
+        location=http.get_header("Location") if 300 <= found.status < 400 else None,
     )
 
 
-def _note_source(found: Scanned, sources: dict[str, str]) -> None:
-    """``goahead-source`` of the exchange a metadata record is concurrent to."""
+def _note_metadata(found: Scanned, notes: dict[str, dict[str, str]]) -> None:
+    """``goahead-source`` and ``via`` of the exchange a metadata record is concurrent to
+    (the first metadata record about it wins)."""
     about = found.header("WARC-Concurrent-To")
-    if not about or about in sources:
+    if not about or about in notes:
         return
-    for line in found.block.decode("utf-8", "replace").splitlines():
-        name, _, value = line.partition(":")
-        if name.strip().lower() == "goahead-source" and value.strip():
-            sources[about] = value.strip()
-            return
+    notes[about] = {name: value for name in ("goahead-source", "via")
+                    if (value := block_field(found.block, name))}
+
+
+def block_field(block: bytes, name: str) -> str | None:
+    """The value of ``name: value`` in a warcinfo or metadata record's block (the first
+    non-empty one; names compared without case)."""
+    for line in block.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == name.lower() and value.strip():
+            return value.strip()
+    return None

@@ -44,7 +44,7 @@ from goahead_crawler.blogger.urls import blog_root, feed_page_url, is_post_path,
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import GonePost, page_post
 from goahead_crawler.middleware.blog_gate import BlogUnavailable
-from goahead_crawler.signals import posts_listed
+from goahead_crawler.signals import posts_caught_up, posts_listed
 from goahead_crawler.spiders.capture import CaptureRoutes
 from goahead_crawler.spiders.comment_routes import CommentRoutes
 from goahead_crawler.spiders.discovery import Discovery
@@ -95,11 +95,14 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         spider.scope = Scope(spider.root, settings.getlist("GOAHEAD_STATIC_ORIGINS"))
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.posts_caught_up, signal=posts_caught_up)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.resumed = self._restore()
         for request in self._unstored_first():  # listed before, still not in the archive
+            yield request
+        for request in self._caught_up_images():  # a killed crawl's posts, theirs unasked
             yield request
         if self.resumed:  # its queue holds the rest of discovery
             for request in self._capture_restore(self.state[STATE_KEY].get("capture", {})):

@@ -18,7 +18,7 @@ images have settled, its ``images`` field listing those archived.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import scrapy
@@ -29,6 +29,7 @@ from twisted.python.failure import Failure
 
 from archive.captures import archived_urls
 from archive.models import Post
+from archive.posts import get_post_by_url
 from goahead_crawler.blogger.images import MAX_IMAGES
 from goahead_crawler.blogger.requisites import (
     MAX_URLS,
@@ -38,7 +39,7 @@ from goahead_crawler.blogger.requisites import (
     tree_requisites,
 )
 from goahead_crawler.blogger.static_frontier import StaticFrontier
-from goahead_crawler.blogger.urls import is_post_path, month_archive_url
+from goahead_crawler.blogger.urls import is_post_path, month_archive_url, same_blog
 from goahead_crawler.crawl_archive import CrawlArchive
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import with_images
@@ -53,6 +54,14 @@ MAX_REQUISITES = 20_000
 STATIC_META = "goahead_static"  # request.meta: the URL claimed (redirects keep it)
 
 
+@dataclass(frozen=True)
+class StoredPost:
+    """A held post that is in the archive already (a killed crawl's, caught up without
+    its images): read back when they settle, not kept in memory meanwhile."""
+
+    url: str
+
+
 class CaptureRoutes:
     """Mixed into ``BloggerSpider``: images, requisites and listing pages."""
 
@@ -65,6 +74,7 @@ class CaptureRoutes:
         self.listings_enabled = settings.getbool("GOAHEAD_LISTINGS_ENABLED")
         self.statics = StaticFrontier()
         self._earlier: dict[str, bool] = {}
+        self.caught_up: dict[str, list[str]] = {}  # post URL -> image URLs to fetch for it
 
     # -- posts and pages -----------------------------------------------------------------
     def _capture_post(self: Any, response: Response, article: Article, post: Post
@@ -84,7 +94,14 @@ class CaptureRoutes:
             return
         yield self._complete(post, article.image_urls)
 
-    def _complete(self: Any, post: Post, image_urls: list[str]) -> Post:
+    def _complete(self: Any, post: Post | StoredPost, image_urls: list[str]) -> Post | None:
+        if isinstance(post, StoredPost):  # stored already: read back when its images settle
+            archive = CrawlArchive.of(self.crawler)
+            db = archive.reader() if archive is not None else None
+            found = get_post_by_url(db, post.url) if db is not None else None
+            if found is None:
+                return None
+            post = found
         return with_images(post, image_urls, self._archived)
 
     def _archived(self: Any, url: str) -> bool:
@@ -194,7 +211,39 @@ class CaptureRoutes:
 
     def _settled(self: Any, url: str, ok: bool) -> Iterator[Post]:
         for held in self.statics.settle(url, ok):
-            yield self._complete(held.item, held.urls)
+            post = self._complete(held.item, held.urls)
+            if post is not None:
+                yield post
+
+    # -- a killed crawl's posts, stored by the catch-up without their images -------------
+    def posts_caught_up(self: Any, unfetched: dict[str, list[str]], **_: Any) -> None:
+        """The ``posts_caught_up`` signal: remember them; :meth:`_caught_up_images` asks."""
+        self.caught_up.update(unfetched)
+
+    def _caught_up_images(self: Any) -> Iterator[Any]:
+        """The images a killed crawl never asked for, for the posts of this blog it had
+        captured: each post is held (as :class:`StoredPost`) until they settle, then stored
+        again with them. A later crawl would not ask: the post is archived, unchanged."""
+        theirs = {url: images for url, images in self.caught_up.items()
+                  if same_blog(url, self.root)}
+        others = len(self.caught_up) - len(theirs)
+        self.caught_up = {}
+        if others:
+            self.logger.warning("%d posts of other blogs, caught up from a killed crawl, show"
+                                " images it never fetched: a crawl of their blog with --full"
+                                " fetches them", others)
+        if not theirs:
+            return
+        if not self.images_enabled:
+            self.logger.warning("%d posts caught up from a killed crawl show images it never"
+                                " fetched, and images are off: not fetched", len(theirs))
+            return
+        self._stat("images/caught_up_posts", len(theirs))
+        for url, images in theirs.items():
+            unasked = [image for image in images if not self._archived(image)]
+            requests = list(self._static_requests(unasked, "image", url))
+            self.statics.hold(url, StoredPost(url), images)
+            yield from requests
 
     # -- listing pages -------------------------------------------------------------------
     def _capture_idle(self: Any) -> None:
@@ -246,29 +295,37 @@ class CaptureRoutes:
     # -- resume --------------------------------------------------------------------------
     def _capture_snapshot(self: Any) -> dict[str, Any]:
         data = self.statics.snapshot()
-        data["held"] = [[key, asdict(post), urls] for key, post, urls in data["held"]]
+        data["held"] = [[key, None if isinstance(post, StoredPost) else asdict(post), urls]
+                        for key, post, urls in data["held"]]
         return {"statics": data, "listings_done": self.listings_done}
 
     def _capture_restore(self: Any, saved: dict[str, Any]) -> Iterator[Any]:
         """Held posts back on hold; their pending images asked again (those still in the
         job's queue settle once, whichever answer comes first)."""
         data = saved.get("statics", {})
-        held = [[key, Post(**post), urls] for key, post, urls in data.get("held", ())]
+        held = [[key, StoredPost(key) if post is None else Post(**post), urls]
+                for key, post, urls in data.get("held", ())]
         self.statics.restore({"state": data.get("state", {}), "held": held})
         self.listings_done = bool(saved.get("listings_done"))
-        waited = {url for h in self.statics.held.values() for url in h.pending}
+        waited_by = {url: key for key, h in sorted(self.statics.held.items())
+                     for url in h.pending}  # the page each was asked for (its WARC's via)
         for url in self.statics.pending():
-            yield from self._claimed_request(url, "image" if url in waited else "requisite",
-                                             None)
+            yield from self._claimed_request(url, "image" if url in waited_by else
+                                             "requisite", waited_by.get(url))
 
     def _capture_closed(self: Any, reason: str) -> None:
-        held = len(self.statics.held)
+        stored = [k for k, h in self.statics.held.items() if isinstance(h.item, StoredPost)]
+        if stored:  # archived already, without the images that never settled
+            self.logger.warning("%d posts caught up from a killed crawl are still without"
+                                " images that never settled (%s)", len(stored), reason)
+        held = len(self.statics.held) - len(stored)
         if not held:
             return
         self.crawler.stats.set_value("goahead/images/posts_unstored", held)
         if reason == "finished":
-            for url in self.statics.held:  # the run's reconciliation says why they're missing
-                self.ledger.not_stored(url, "held for its images, which never settled")
+            for url, waiting in self.statics.held.items():  # the run's reconciliation
+                if not isinstance(waiting.item, StoredPost):  # says why they're missing
+                    self.ledger.not_stored(url, "held for its images, which never settled")
             self.logger.error("%d posts were not stored: their images never settled", held)
         else:
             self.logger.warning("%d posts held for their images are not stored yet (%s); "
