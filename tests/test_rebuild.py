@@ -247,3 +247,17 @@ def test_a_killed_crawls_post_gets_the_images_it_never_asked_for(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert differences(db, rebuilt, TABLES) == {}
 
+
+def test_a_crawl_without_comments_is_rebuilt_without_them(tmp_path: Path) -> None:
+    """``--no-comments`` stores none, and says so in its warcinfo: the rebuild from its
+    WARC files stores none either, though the pages it captured show some."""
+    db, warcs, rebuilt = tmp_path / "a.db", tmp_path / "warcs", tmp_path / "rebuilt.db"
+    with start(["goahead"]) as site:
+        assert any(p.comments for p in site.blog("goahead").posts)
+        done = run_goahead("crawl", site.urls["goahead"], "--db", str(db), "--warc-dir",
+                           str(warcs), "--delay", "0", "--no-progress", "--no-comments")
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt))
+    assert result.returncode == 0, result.stderr
+    assert query(rebuilt, "SELECT count(*) FROM comments") == [(0,)]
+    assert differences(db, rebuilt, TABLES) == {}

@@ -60,7 +60,7 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
     timeline = read_timeline(warc_paths(warc_dir))
     result = ReindexResult(files=timeline.files, records=len(timeline.records),
                            damage=timeline.damage)
-    context = gather(warc_dir, timeline.records, result.warnings.append)
+    context = gather(warc_dir, timeline, result.warnings.append)
     if not holds_rows(db):
         replay(db, timeline.records, context, result, progress)
         return result
@@ -85,7 +85,7 @@ def catch_up(db: Any, repaired: Path) -> ReindexResult:
     timeline = read_timeline(paths)
     result = ReindexResult(files=timeline.files, records=len(timeline.records),
                            damage=timeline.damage)
-    context = gather(repaired.parent, timeline.records, result.warnings.append)
+    context = gather(repaired.parent, timeline, result.warnings.append)
     replay(db, timeline.records, context, result)
     return result
 

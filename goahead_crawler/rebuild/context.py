@@ -22,7 +22,7 @@ from goahead_crawler.blogger.feed import FeedEntry, FeedError, parse_feed
 from goahead_crawler.blogger.frontier import Frontier
 from goahead_crawler.blogger.sitemap import read_sitemap
 from goahead_crawler.blogger.urls import FEED_PATH, blog_root
-from goahead_crawler.rebuild.timeline import Record
+from goahead_crawler.rebuild.timeline import Record, Timeline, block_field
 from goahead_crawler.warc.reader import NotAResponse, UnreadableRecord, read_response
 
 Order = tuple[str, int, int]
@@ -55,6 +55,12 @@ class Context:
     lastmods: Known = field(default_factory=Known)  # post/page URL -> sitemap lastmod
     blog_ids: dict[str, str] = field(default_factory=dict)  # host -> blog id
     comment_feeds: dict[str, list[Record]] = field(default_factory=dict)  # post id -> pages
+    crawls: dict[str, bytes] = field(default_factory=dict)  # crawl -> its warcinfo block
+
+    def comments_on(self, record: Record) -> bool:
+        """Whether the crawl that captured ``record`` stored comments (``--no-comments``
+        says ``goahead-comments: off`` in its warcinfo; older files say nothing: on)."""
+        return block_field(self.crawls.get(record.crawl, b""), "goahead-comments") != "off"
 
     def body_of(self, record: Record) -> Record | None:
         """The record holding ``record``'s body: itself, or the response a revisit cites."""
@@ -88,9 +94,10 @@ class Context:
                 if start.order < r.order and (end is None or r.order < end.order)]
 
 
-def gather(warc_dir: Path, records: list[Record], warn: Warn) -> Context:
+def gather(warc_dir: Path, timeline: Timeline, warn: Warn) -> Context:
     """Read every feed, sitemap and comments-feed capture once, in capture order."""
-    context = Context(warc_dir)
+    records = timeline.records
+    context = Context(warc_dir, crawls=timeline.crawls)
     for record in records:
         if not record.revisit and record.digest:
             context.bodies.setdefault(record.digest, record)

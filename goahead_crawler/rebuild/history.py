@@ -13,7 +13,8 @@ of a post or static page does what it did in the crawl, through the same functio
 - a 304 to a conditional request changes nothing (the crawl stored no item for it).
 
 Comments come from the post's comments feed when the crawl fetched it for that page, or
-from the page (``comments_source``, the crawl's own rule).
+from the page (``comments_source``, the crawl's own rule), unless the crawl stored none
+(``--no-comments``, said in its warcinfo).
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ def _store(db: Any, context: Context, record: Record, kind: str, end: Record | N
     outcome = store_post(db, post)
     setattr(result, outcome, getattr(result, outcome) + 1)
     setattr(result, f"{kind}s", getattr(result, f"{kind}s") + 1)
-    if kind != "post":
+    if kind != "post" or not context.comments_on(record):
         return article.image_urls
     pages = context.comment_pages(post.post_id, record, end)
     expected = entry.comment_count if entry else article.comment_count

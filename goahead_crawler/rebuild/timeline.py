@@ -58,6 +58,7 @@ class Timeline:
     records: list[Record] = field(default_factory=list)
     damage: list[Damage] = field(default_factory=list)
     files: int = 0
+    crawls: dict[str, bytes] = field(default_factory=dict)  # crawl -> its warcinfo block
 
 
 def read_timeline(paths: Iterable[Path]) -> Timeline:
@@ -76,6 +77,7 @@ def read_timeline(paths: Iterable[Path]) -> Timeline:
                 _note_metadata(found, notes)
             elif found.rec_type == "warcinfo" and crawl == path.name:
                 crawl = block_field(found.block, "isPartOf") or crawl
+                timeline.crawls.setdefault(crawl, found.block)
         for record in timeline.records[first:]:
             record.crawl = crawl
     for record in timeline.records:

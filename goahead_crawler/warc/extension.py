@@ -120,6 +120,8 @@ class WarcCapture:
             "robots": "obey" if s.getbool("ROBOTSTXT_OBEY") else "ignore",
             "http-header-user-agent": s.get("USER_AGENT"),
             "isPartOf": self.run_id,
+            # what the crawl stored besides what it fetched, for the rebuild from WARC
+            "goahead-comments": "on" if s.getbool("GOAHEAD_COMMENTS_ENABLED") else "off",
         }
 
     # -- signal handlers -------------------------------------------------------------
