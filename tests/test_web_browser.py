@@ -225,11 +225,17 @@ def csp_watch(browser: Any) -> Iterator[Any]:
                                 {"identifier": added["identifier"]})
 
 
-def test_datasette_pages_run_under_their_policy(served: Served, browser: Any, screens: Path,
-                                                csp_watch: Any) -> None:
+def test_every_page_runs_under_its_policy(served: Served, browser: Any, screens: Path,
+                                          csp_watch: Any) -> None:
     """Datasette's pages now carry a Content-Security-Policy: they still load their styles
-    and run their own scripts (table.js's column menus, the SQL editor), refused nothing."""
+    and run their own scripts (table.js's column menus, the SQL editor), refused nothing;
+    goahead's pages run base.html's menu script, once refused on every page."""
     from selenium.webdriver.common.by import By
+
+    for page in (f"/archive/search?q={QUERY}", "/archive/post/{}/{}".format(*served.post)):
+        browser.get(served.base + page)
+        assert browser.find_element(By.TAG_NAME, "h1").text
+        assert csp_watch() == [], page
 
     browser.get(f"{served.base}/archive/posts")
     assert "posts" in browser.find_element(By.TAG_NAME, "h1").text

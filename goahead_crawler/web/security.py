@@ -19,11 +19,6 @@ from typing import Any
 
 import datasette
 
-# What the search and reading views may load: their own styles and the archive's images,
-# nothing else; no script at all, no plugin, no framing by another site, forms only back
-# to the archive.
-CSP = ("default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'")
 # An archived response served back (the WARC route): shown, never run.
 ARCHIVED_CSP = "default-src 'none'; img-src 'self'; style-src 'self'; sandbox"
 # The same safety on every answer, whatever its policy.
@@ -52,17 +47,19 @@ def script_hash(script: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def datasette_csp(scripts: Iterable[str]) -> str:
-    """Datasette's pages: its scripts from ``/-/static/`` and its inline ones by hash; its
-    templates' ``<style>`` blocks and ``style=`` attributes (a column's name, a database's
-    colour) and app.css's ``data:`` icons; nothing from elsewhere."""
-    hashes = " ".join(script_hash(script) for script in scripts)
-    return (f"default-src 'none'; script-src 'self' {hashes}; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
-            "form-action 'self'; frame-ancestors 'none'")
-
-
-DATASETTE_CSP = datasette_csp(datasette_scripts())
+#: Datasette's own inline scripts, each by its hash.
+DATASETTE_SCRIPTS = " ".join(script_hash(script) for script in datasette_scripts())
+# What the search and reading views may load: their own styles and the archive's images,
+# nothing else; no script but Datasette's own (base.html closes its menus by one), no
+# plugin, no framing by another site, forms only back to the archive.
+CSP = (f"default-src 'none'; script-src {DATASETTE_SCRIPTS}; img-src 'self'; "
+       "style-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# Datasette's pages: its scripts from /-/static/ and its inline ones by hash; its
+# templates' <style> blocks and style= attributes (a column's name, a database's colour)
+# and app.css's data: icons; nothing from elsewhere.
+DATASETTE_CSP = (f"default-src 'none'; script-src 'self' {DATASETTE_SCRIPTS}; "
+                 "style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
+                 "form-action 'self'; frame-ancestors 'none'")
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
