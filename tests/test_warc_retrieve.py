@@ -1,4 +1,5 @@
-"""``retrieve``: from a URL to its archived response via the captures table, and ``--at``."""
+"""``retrieve``: from a URL to its archived response via the captures table, and ``--at``;
+``warc-get --headers``: the headers as recorded, byte for byte."""
 
 from __future__ import annotations
 
@@ -6,21 +7,27 @@ import gzip
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from archive.captures import record_capture
 from archive.connection import open_archive
 from archive.models import Capture
+from goahead_crawler.cli.replay import warc_get
 from goahead_crawler.warc import records as rec
 from goahead_crawler.warc.retrieve import (
     CaptureNotFound,
     WarcFileMissing,
     at_bound,
+    recorded_head,
     retrieve,
 )
 from goahead_crawler.warc.writer import RotatingWarcWriter
 
 URL = "http://blog.test/2024/01/post.html"
 HTML = b"<html>archived</html>"
+# Header values as Twisted hands them over: bytes, held as latin-1 str (records.to_str_headers)
+LATIN1 = b"caf\xe9"  # a raw 0xE9 byte: not UTF-8, so warcio reads the line as latin-1
+UTF8 = "ข่าว café".encode()  # UTF-8 bytes: warcio reads this line as UTF-8
 
 
 @pytest.mark.parametrize(
@@ -54,7 +61,9 @@ def exchange(date_header: str) -> rec.Exchange:
         url=URL, method="GET", target="/2024/01/post.html", request_headers=[],
         request_body=b"", status=200, reason="OK", protocol="HTTP/1.1",
         response_headers=[("Content-Type", "text/html"), ("Content-Encoding", "gzip"),
-                          ("Date", date_header), ("Content-Length", str(len(body)))],
+                          ("Date", date_header), ("Content-Length", str(len(body))),
+                          ("X-Name", LATIN1.decode("latin-1")),
+                          ("X-Utf8", UTF8.decode("latin-1"))],
         body=body,
     )
 
@@ -111,3 +120,24 @@ def test_missing_things_are_named(archive, tmp_path: Path) -> None:
     db.execute("DELETE FROM captures WHERE record_type = 'response'")
     with pytest.raises(CaptureNotFound, match="no full response with digest sha1:"):
         retrieve(db, warcs, URL)
+
+
+@pytest.mark.parametrize("at", ["2024-01-01", None])  # the response, then the revisit
+def test_headers_come_back_byte_for_byte(archive, at: str | None) -> None:
+    """``caf\\xe9`` and UTF-8 ``café`` both read as ``café`` through warcio, which once
+    made ``warc-get --headers`` print a latin-1 byte as two UTF-8 ones."""
+    db, warcs = archive
+    got = retrieve(db, warcs, URL, at=at)
+    date = got.headers.get_header("Date")
+    written = rec.response_headers(exchange(date))
+    written.compute_headers_buffer()
+    head = recorded_head(warcs, got.capture)
+    assert head == written.headers_buff
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\nX-Name: caf\xe9\r\n" in head
+    assert b"\r\nX-Utf8: " + UTF8 + b"\r\n" in head
+    assert head.endswith(b"\r\n\r\n")
+    args = [URL, "--db", str(warcs.parent / "a.db"), "--warc-dir", str(warcs), "--headers"]
+    printed = CliRunner().invoke(warc_get, args + (["--at", at] if at else []))
+    assert printed.exit_code == 0, printed.output
+    assert printed.stdout_bytes == head

@@ -9,6 +9,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,8 @@ from archive.models import Post
 from archive.posts import delete_post, upsert_comments, upsert_post
 from goahead_crawler.web import plugin
 from goahead_crawler.web.article_html import reading_html
-from goahead_crawler.web.post_view import CSP
 from goahead_crawler.web.search_view import PAGE_SIZE, SearchForm, marked_html
+from goahead_crawler.web.security import CSP, script_hash
 from tests.conftest import invoke_goahead
 from tests.warc_fixture import png, write_image_capture
 
@@ -297,6 +298,54 @@ def test_warc_file_gone_is_a_404_naming_it(archive: tuple[Path, Path], tmp_path:
     response = client.get("/archive/-/warc", url=PHOTO)
     assert response.status_code == 404
     assert "test-00001.warc.gz not found" in response.text
+
+
+EVERY_KIND_OF_ANSWER = {
+    "index": "/", "database": "/archive", "table": "/archive/posts",
+    "row": "/archive/posts/1", "query": "/archive?sql=select+id,+html+from+posts",
+    "canned query": "/archive/latest", "table json": "/archive/posts.json",
+    "table csv": "/archive/posts.csv", "query csv": "/archive.csv?sql=select+1",
+    "Datasette static": "/-/static/app.css", "plugin static": "/-/goahead/goahead.css",
+    "Datasette's own": "/-/versions", "not found": "/nope",
+    "search box refused": "/archive/posts?_search=%22", "search": "/archive/search?q=ผ้า",
+    "search json": "/archive/search.json?q=ผ้า", "reading view": "/archive/post/9/1",
+    "post by id": "/archive/post/1", "no such post": "/archive/post/9/nope",
+    "archived image": f"/archive/-/warc?url={PHOTO}",
+    "image not archived": f"/archive/-/warc?url={GONE_PHOTO}",
+}
+
+
+@pytest.mark.parametrize("path", EVERY_KIND_OF_ANSWER.values(), ids=EVERY_KIND_OF_ANSWER)
+def test_every_answer_carries_a_policy_and_the_safety_headers(web: Client, path: str) -> None:
+    """Datasette's own pages show stored posts too (the html column), and once sent no
+    Content-Security-Policy, nosniff or Referrer-Policy: only goahead's pages did."""
+    response = web.get(path)
+    assert response.status_code < 500
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy or "sandbox" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
+
+
+@pytest.mark.parametrize("kind", ["table", "row", "query", "database", "index", "not found",
+                                  "search box refused", "search", "reading view"])
+def test_pages_run_their_own_scripts_and_nothing_else(web: Client, kind: str) -> None:
+    """Each inline script a page holds (Datasette's, goahead's pages extend its base.html)
+    is allowed by its hash (the browser runs it), no script is allowed inline without one,
+    and stored HTML stays text."""
+    response = web.get(EVERY_KIND_OF_ANSWER[kind])
+    policy = response.headers["content-security-policy"]
+    script_src = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src
+    assert "'unsafe-eval'" not in script_src
+    scripts = INLINE_SCRIPT.findall(response.text)
+    assert scripts  # every Datasette page closes its menus by script
+    assert [s for s in scripts if script_hash(s) not in script_src] == []
+    assert "<script>alert(2)</script>" not in response.text
 
 
 def test_datasette_tables_and_facets_stay(web: Client) -> None:

@@ -45,7 +45,8 @@ def finished_warcs(warc_dir: str) -> list[Path]:
               help="The capture at or before this time (2024-01-05, 2024-01-05T10:00:00Z, "
                    "20240105100000); default: the latest.")
 @click.option("--headers", "show_headers", is_flag=True,
-              help="Print the archived HTTP status line and headers instead of the body.")
+              help="Print the archived HTTP status line and headers, byte for byte as "
+                   "recorded, instead of the body.")
 @click.option("--raw", is_flag=True,
               help="Print the body as stored (still gzip if the server sent gzip).")
 def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers: bool,
@@ -62,7 +63,7 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
         goahead warc-get https://example.blogspot.com/2024/01/post.html --db archive.db
         goahead warc-get https://example.blogspot.com/ --at 2024-01-05 --headers
     """
-    from goahead_crawler.warc.retrieve import at_bound, retrieve
+    from goahead_crawler.warc.retrieve import at_bound, recorded_head, retrieve
 
     if show_headers and raw:
         raise click.UsageError("choose one of --headers and --raw")
@@ -75,7 +76,8 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
         got = retrieve(db, warc_dir, url, at=bound)
     finally:
         db.close()
-    output = got.headers.to_bytes() if show_headers else got.payload if raw else got.decoded
+    output = (recorded_head(warc_dir, got.capture) if show_headers else
+              got.payload if raw else got.decoded)
     if got.original is not None:
         click.echo(f"revisit captured {got.capture.fetched_at}; body from "
                    f"{got.original.warc_file} ({got.original.fetched_at})", err=True)

@@ -9,6 +9,7 @@ gzip bomb raises :class:`PayloadTooLarge` after 64 MiB, as the crawl dropped it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ from goahead_crawler.warc.scan import BROKEN, RecordDamaged, damage_reason
 
 #: The most a WARC payload is read or inflated to: the crawl's own DOWNLOAD_MAXSIZE.
 MAX_PAYLOAD = DOWNLOAD_MAXSIZE
+#: The most a record's HTTP status line and headers are read to: a bound, as for the body,
+#: far above what any server sends.
+MAX_HEAD = 1 << 20
 _CHUNK = 1 << 16
 
 
@@ -87,18 +91,52 @@ def read_response(warc_dir: str | Path, warc_file: str, offset: int,
     :class:`UnreadableRecord` when it is damaged and :class:`PayloadTooLarge` when its
     body passes ``limit`` bytes.
     """
-    with _resolve(Path(warc_dir), warc_file).open("rb") as fh:
+    with _record_at(Path(warc_dir), warc_file, offset, check_digests="raise") as record:
+        _refuse_other_records(record, warc_file, offset)
+        assert record is not None
+        payload = _read_payload(record, (warc_file, offset), limit)
+    return StoredResponse(record.http_headers, payload, (warc_file, offset), limit)
+
+
+def read_head(warc_dir: str | Path, warc_file: str, offset: int,
+              limit: int = MAX_HEAD) -> bytes:
+    """The HTTP status line and headers of the record at ``offset``, with the blank line
+    that ends them, byte for byte as stored.
+
+    warcio's parsed headers cannot give them back: it decodes each line as UTF-8, else as
+    latin-1, so ``caf\\xe9`` and ``caf\\xc3\\xa9`` both read as ``café``, and it rebuilds
+    ``Name: value`` from the parts. Raises as :func:`read_response` does for a missing file
+    or a damaged record, and :class:`UnreadableRecord` for a head longer than ``limit``.
+    """
+    lines: list[bytes] = []
+    size = 0
+    with _record_at(Path(warc_dir), warc_file, offset, no_record_parse=True) as record:
+        if record is None:
+            raise NotAResponse(f"{warc_file}@{offset} holds nothing, not a response record")
+        while line := record.raw_stream.readline(limit - size + 1):
+            size += len(line)
+            if size > limit:
+                raise UnreadableRecord(warc_file, offset, f"HTTP headers longer than "
+                                                          f"{limit:,} bytes")
+            lines.append(line)
+            if line in (b"\r\n", b"\n"):
+                break
+    return b"".join(lines)
+
+
+@contextmanager
+def _record_at(warc_dir: Path, warc_file: str, offset: int,
+               **reading: Any) -> Iterator[ArcWarcRecord | None]:
+    """The record at ``offset`` (``reading``: ArchiveIterator's options); damage found
+    while it is read, in the ``with`` block too, raises :class:`UnreadableRecord`."""
+    with _resolve(warc_dir, warc_file).open("rb") as fh:
         fh.seek(offset)
         try:
-            record = next(iter(ArchiveIterator(fh, check_digests="raise")), None)
-            _refuse_other_records(record, warc_file, offset)
-            assert record is not None
-            payload = _read_payload(record, (warc_file, offset), limit)
+            yield next(iter(ArchiveIterator(fh, **reading)), None)
         except BROKEN as exc:
             if isinstance(exc, NotAResponse | RevisitRecord | UnreadableRecord):
                 raise
             raise UnreadableRecord(warc_file, offset, damage_reason(exc)) from exc
-    return StoredResponse(record.http_headers, payload, (warc_file, offset), limit)
 
 
 def _refuse_other_records(record: ArcWarcRecord | None, warc_file: str, offset: int) -> None:

@@ -8,9 +8,10 @@ digest (the record its ``WARC-Refers-To-*`` fields name).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from warcio.statusandheaders import StatusAndHeaders
 
@@ -18,8 +19,14 @@ from archive.captures import capture_by_digest, latest_capture
 from archive.models import Capture
 from archive.timestamps import to_utc
 from goahead_crawler.blogger.urls import request_url
-from goahead_crawler.warc.reader import RevisitRecord, StoredResponse, read_response
+from goahead_crawler.warc.reader import (
+    RevisitRecord,
+    StoredResponse,
+    read_head,
+    read_response,
+)
 
+T = TypeVar("T")
 _UPPER = "99991231235959"  # YYYYMMDDhhmmss: pads a partial timestamp to the end of its span
 
 
@@ -80,10 +87,21 @@ def at_bound(text: str) -> str:
 
 
 def _read(warc_dir: Path, capture: Capture) -> StoredResponse:
+    return _from_file(read_response, warc_dir, capture)
+
+
+def _from_file(read: Callable[[Path, str, int], T], warc_dir: Path, capture: Capture) -> T:
     try:
-        return read_response(warc_dir, capture.warc_file, capture.warc_offset)
+        return read(warc_dir, capture.warc_file, capture.warc_offset)
     except FileNotFoundError as exc:
         raise WarcFileMissing(capture.warc_file, warc_dir) from exc
+
+
+def recorded_head(warc_dir: str | Path, capture: Capture) -> bytes:
+    """The capture's HTTP status line and headers byte for byte as its record holds them
+    (a revisit's own): what ``goahead warc-get --headers`` prints. ``Retrieved.headers``
+    is warcio's reading of them, which a header of latin-1 bytes does not survive."""
+    return _from_file(read_head, Path(warc_dir), capture)
 
 
 def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> Retrieved:

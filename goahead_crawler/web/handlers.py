@@ -20,11 +20,16 @@ from sqlite_utils import Database
 from archive.reading import post_key, sites
 from goahead_crawler.warc.reader import UnreadableRecord
 from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing, retrieve
-from goahead_crawler.web.post_view import ARCHIVED_CSP, SECURITY_HEADERS, post_page
+from goahead_crawler.web.post_view import post_page
 from goahead_crawler.web.search_view import Results, SearchForm, post_path, run_search
+from goahead_crawler.web.security import ARCHIVED_CSP, CSP
 
 PLUGIN_NAME = "goahead"
 T = TypeVar("T")
+# The search and reading views' own policy (no script); every answer also gets the
+# other safety headers, and a policy when it has none, as it leaves (web.security).
+OWN_PAGE = {"Content-Security-Policy": CSP}
+ARCHIVED = {"Content-Security-Policy": ARCHIVED_CSP}
 
 
 def _database(datasette: Datasette, request: Request) -> tuple[str, DatasetteDatabase]:
@@ -71,7 +76,7 @@ async def search(datasette: Datasette, request: Request) -> Response:
     context = {"database": name, "form": form, "results": results, "sites": known_sites,
                "archive_title": _title(datasette)}
     page = await datasette.render_template("goahead_search.html", context, request=request)
-    return Response.html(page, status=status, headers=SECURITY_HEADERS)
+    return Response.html(page, status=status, headers=OWN_PAGE)
 
 
 async def post(datasette: Datasette, request: Request) -> Response:
@@ -85,7 +90,7 @@ async def post(datasette: Datasette, request: Request) -> Response:
     page = await datasette.render_template(
         "goahead_post.html", {"database": name, "archive_title": _title(datasette),
                               **found.context()}, request=request)
-    return Response.html(page, headers=SECURITY_HEADERS)
+    return Response.html(page, headers=OWN_PAGE)
 
 
 async def post_by_id(datasette: Datasette, request: Request) -> Response:
@@ -113,16 +118,14 @@ async def archived(datasette: Datasette, request: Request) -> Response:
         got = await read(database, lambda db: retrieve(db, folder, url, at=at))
         body = got.decoded
     except (CaptureNotFound, WarcFileMissing) as exc:
-        return Response.text(str(exc), status=404, headers={"Content-Security-Policy":
-                                                             ARCHIVED_CSP})
+        return Response.text(str(exc), status=404, headers=ARCHIVED)
     except (UnreadableRecord, ValueError) as exc:
         return Response.text(f"cannot read the archived response: {exc}", status=502,
-                             headers={"Content-Security-Policy": ARCHIVED_CSP})
+                             headers=ARCHIVED)
     kind = got.headers.get_header("Content-Type") or "application/octet-stream"
     status = int((got.headers.get_statuscode() or "200")[:3])
-    return Response(body, status=status, content_type=kind, headers={
-        "Content-Security-Policy": ARCHIVED_CSP, "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer", "X-Archived-At": got.capture.fetched_at})
+    return Response(body, status=status, content_type=kind,
+                    headers=ARCHIVED | {"X-Archived-At": got.capture.fetched_at})
 
 
 ROUTES = (

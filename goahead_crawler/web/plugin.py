@@ -14,6 +14,8 @@ Datasette serves the archive's tables, facets and canned queries; the plugin add
   :data:`~goahead_crawler.web.views.HIDDEN_POST_COLUMNS`);
 - Datasette's CSV downloads with every cell a spreadsheet would run as a formula written as
   text, as ``goahead export`` writes them (:mod:`goahead_crawler.web.csv_guard`).
+- a Content-Security-Policy and the other safety headers on every answer, Datasette's
+  own pages included (:mod:`goahead_crawler.web.security`).
 
 The plugin is registered programmatically by :func:`build`, so no entry points are needed.
 """
@@ -38,7 +40,7 @@ from archive.errors import IndexNotReady, QueryError
 from archive.folding import register as register_folding
 from archive.query import to_fts
 from archive.search_index import check_ready
-from goahead_crawler.web import handlers
+from goahead_crawler.web import handlers, security
 from goahead_crawler.web.csv_guard import CsvGuard
 from goahead_crawler.web.search_view import post_path_by_id
 from goahead_crawler.web.views import HIDDEN_POST_COLUMNS, metadata
@@ -110,6 +112,8 @@ def default_columns(query_string: bytes) -> bytes:
 def asgi_wrapper(datasette: Datasette) -> Callable[[Asgi], Asgi]:
     def wrap(app: Asgi) -> Asgi:
         async def posts_page_columns(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                send = security.guard(send)  # every answer: goahead's, Datasette's, errors
             parts = scope.get("path", "").strip("/").split("/")
             if (scope["type"] == "http" and len(parts) == 2 and parts[1] == "posts"
                     and parts[0] in datasette.databases):

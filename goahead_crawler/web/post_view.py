@@ -20,15 +20,6 @@ from archive.timestamps import to_utc
 from goahead_crawler.blogger.urls import request_url
 from goahead_crawler.web.article_html import images, reading_html
 
-# What the reading view may load: its own styles and the archive's images, nothing else;
-# no script at all, no plugin, no framing by another site, forms only back to the archive.
-CSP = ("default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'")
-# An archived response served back (the WARC route): shown, never run.
-ARCHIVED_CSP = "default-src 'none'; img-src 'self'; style-src 'self'; sandbox"
-SECURITY_HEADERS = {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer",
-                    "X-Content-Type-Options": "nosniff"}
-
 
 def warc_path(database: str, url: str, at: str | None = None) -> str:
     """The plugin's route serving the archived response of ``url`` (at or before ``at``)."""
