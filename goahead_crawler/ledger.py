@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from archive.listed import Listing
@@ -110,6 +110,25 @@ class RunLedger:
             self.aliases[listed_url] = stored_url
             self.new_aliases.add(listed_url)
 
+    def rekey(self) -> None:
+        """The spider's key changed (the blog moved from http to https while the run was
+        under way): what was noted under an old key is noted under its new one, and each
+        URL listed under an old key leads to its new one (an alias, as a redirect within
+        the blog does), so that listings already written are found stored."""
+        for url in list(self.listed_urls):
+            new = self.key(url)
+            if new != url:
+                self.listed_urls.add(new)
+                self.aliases[url] = new
+                self.new_aliases.add(url)
+        self.pending = {self.key(url): replace(item, url=self.key(item.url))
+                        for url, item in self.pending.items()}
+        self.limited = {self.key(url) for url in self.limited}
+        self.gone = {self.key(url) for url in self.gone}
+        self.reasons = {self.key(url): reason for url, reason in self.reasons.items()}
+        self.failures = {(self.key(f.url) if f.url else name): f
+                         for name, f in self.failures.items()}
+
     def take_aliases(self) -> dict[str, str]:
         """The aliases learnt since the last call, each followed to the end of its chain."""
         out = {url: self._follow(url) for url in self.new_aliases}
@@ -145,12 +164,13 @@ class RunLedger:
         failures = dict(self.failures)
         limited = interrupted = 0
         for item in missing:
-            reason = self._reason(item.url, finished)
+            url = self.key(item.url)  # written before the blog's move: its old key
+            reason = self._reason(url, finished)
             if reason is not None:
-                known = failures.get(item.url)
-                failures[item.url] = Failure(item.url, known.error if known else reason,
-                                             known.retries if known else 0, listed=True)
-            elif self._limited(item.url):
+                known = failures.get(url)
+                failures[url] = Failure(item.url, known.error if known else reason,
+                                        known.retries if known else 0, listed=True)
+            elif self._limited(url):
                 limited += 1
             else:
                 interrupted += 1

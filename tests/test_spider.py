@@ -273,6 +273,36 @@ def test_the_blogs_own_https_redirect_is_adopted_once() -> None:
     assert all(r.url.startswith(ROOT) for r in out)
 
 
+def test_what_was_listed_before_the_blogs_https_move_is_found_stored_after_it() -> None:
+    """A crawl started on http://, its sitemap answering before the feed: the posts it
+    listed are noted under http, then the blog moves to https. Those listings (written
+    to the archive already, or not yet) lead to the https URLs the posts are stored
+    under, so the run does not count them missing."""
+    from archive.connection import open_archive
+    from archive.listed import missing_listed, record_listings, record_post_urls
+
+    crawler = goahead_crawler(BloggerSpider)
+    old_root = ROOT.replace("https:", "http:")
+    spider = BloggerSpider.from_crawler(crawler, url=old_root)
+    paths = ("2024/01/blog-post_21.html", "2023/05/only-in-sitemap.html")
+    body = urlset(*paths).replace(ROOT.encode(), old_root.encode())
+    request = spider._sitemap_request(f"{old_root}sitemap.xml?page=1", index=False)
+    list(spider.parse_sitemap(XmlResponse(url=request.url, body=body, request=request)))
+    db, site = open_archive(":memory:"), "goaheadnews.blogspot.com"
+    record_listings(db, site, None, spider.ledger.take_pending()[:1])  # one written early
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    list(spider.parse_feed_page(feed_response("posts-page1.json", url)))  # at https now
+    assert spider.root == ROOT
+    record_listings(db, site, None, spider.ledger.take_pending())
+    record_post_urls(db, site, spider.ledger.take_aliases())
+    for path in paths:  # stored where the crawl fetched them
+        db.execute("INSERT INTO posts (blog_id, post_id, url, site) VALUES ('b', ?, ?, ?)",
+                   [path, ROOT + path, site])
+    missing = [m.url for m in missing_listed(db, site)]
+    assert missing  # the feed's other posts, which this test does not store
+    assert not [url for url in missing if url.endswith(paths)]
+
+
 def test_discovery_state_survives_a_resumed_job() -> None:
     spider = make_spider()
     spider.state = {}  # what Scrapy's SpiderState sets when JOBDIR is on

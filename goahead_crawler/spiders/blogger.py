@@ -157,6 +157,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
             self.logger.info("The blog moved to %s; scheduling there", root)
             self.root = root
             self.frontier.adopt_root(root)
+            self.ledger.rekey()  # what it listed under the old scheme: now the new one's
             self.scope.adopt(root)
 
     def _schedule(self, url: str, source: str, *, entry: FeedEntry | None = None,
