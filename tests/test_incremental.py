@@ -29,6 +29,7 @@ from goahead_crawler.spiders.incremental import PreviousRun, load_previous, prev
 from goahead_crawler.warc import records as rec
 from sampleblog.content import new_post
 from sampleblog.server import SampleSite, start
+from sampleblog.site import SiteOptions
 from tests.conftest import goahead_crawler, run_goahead
 
 N_POSTS = 40
@@ -41,6 +42,7 @@ UNCHANGED = [
     ("GET", "/sitemap-pages.xml", 304),
 ]
 NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+SWEEP = "/feeds/posts/summary?alt=json&start-index=1&max-results=150"  # every live post
 
 
 class Blog:
@@ -199,6 +201,42 @@ def test_publish_edit_delete_then_recrawl(blog: Blog) -> None:
     runs = json.loads(listing.stdout)
     assert [(r["new"], r["updated"], r["unchanged"], r["deleted"]) for r in runs[:2]] == [
         (0, 0, 2, 0), (1, 1, 0, 1)]
+
+
+@pytest.mark.crawl
+def test_posts_only_the_sitemap_lists_cost_a_304_each_not_a_sweep(tmp_path: Path) -> None:
+    """Posts the feed leaves out (the sitemap lists them) made the feed's total fall short
+    of the archive's on every re-run: a sweep of the whole feed (a page per 150 posts) and
+    a request for each. The run now says which posts the feed does not list; the next
+    counts without them and asks for each of them conditionally (a 304, or a 404 that
+    marks it deleted: the sitemap index does not change when an older post goes). A
+    deleted feed post is still swept for."""
+    options = SiteOptions(extra_sitemap_only_posts=3)
+    with start(["goahead"], n_posts=N_POSTS, options=options) as site:
+        blog = Blog(site, tmp_path)
+        blog.crawl()
+        posts = site.blog("goahead").posts
+        only_sitemap = [p for p in posts if p.post_id in site.site("goahead").sitemap_only]
+        assert len(only_sitemap) == 3
+        asked_again = [("GET", p.path, 304) for p in only_sitemap]
+        assert_requests(blog.crawl(), with_since(UNCHANGED, blog.since()) + asked_again)
+        stats = json.loads(blog.last_run()["stats"])
+        assert "goahead/incremental/sweep_pages" not in stats
+        assert len(json.loads(stats["goahead/feed/unlisted_posts"])) == 3
+
+        site.delete("goahead", only_sitemap[0].post_id)
+        seen = blog.crawl()
+        assert ("GET", only_sitemap[0].path, 404) in seen
+        assert SWEEP not in {p for _, p, _ in seen}
+        feed_post = next(p for p in posts if p.kind == "post" and p not in only_sitemap)
+        site.delete("goahead", feed_post.post_id)
+        seen = blog.crawl()
+        assert SWEEP in {p for _, p, _ in seen}
+        assert ("GET", feed_post.path, 404) in seen
+        gone = blog.rows("select post_id from posts where deleted_at is not null")
+        assert sorted(gone) == sorted([(only_sitemap[0].post_id,), (feed_post.post_id,)])
+        assert len(json.loads(json.loads(blog.last_run()["stats"])[
+            "goahead/feed/unlisted_posts"])) == 2
 
 
 @pytest.mark.crawl

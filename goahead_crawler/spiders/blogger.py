@@ -77,6 +77,8 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         self.frontier = Frontier(self.root)
         self.discovery = Discovery()
         self.redirects = RedirectLedger()
+        self.sitemap_claimed = set()
+        self.checked_only = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BloggerSpider:
@@ -135,6 +137,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
     def closed(self, reason: str) -> None:
         """Keep where discovery stands for a resumed job (Scrapy's SpiderState saves it)."""
         self._capture_closed(reason)
+        self._record_unlisted()
         if hasattr(self, "state"):
             self.state[STATE_KEY] = {"spider": self.discovery.snapshot(),
                                      "frontier": self.frontier.snapshot(),
@@ -175,6 +178,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
                 self._refused(url, source, self.scope.refusal(key) or "not on the blog")
             return
         self._stat(f"scheduled/{source}")
+        self._claimed_from(source, key, kind)
         yield scrapy.Request(
             claimed, callback=self.parse_post, errback=self.post_failed,
             cb_kwargs={"entry": entry, "kind": kind, "lastmod": lastmod},

@@ -259,7 +259,7 @@ class CaptureRoutes:
             raise DontCloseSpider
 
     def _listing_captures(self: Any) -> Iterator[scrapy.Request]:
-        posts = sorted(u for u in self.frontier.seen if is_post_path(u))
+        posts = sorted(u for u in self.frontier.seen - self.checked_only if is_post_path(u))
         if not posts:  # an incremental run with nothing new: the listings are unchanged
             return
         months = dict.fromkeys(month_archive_url(url) for url in posts)

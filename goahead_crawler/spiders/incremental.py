@@ -15,6 +15,7 @@ When the archive holds a finished full run of the blog (:func:`previous_run`), t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,11 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 SUMMARY_PATH = "/feeds/posts/summary"
+# The live posts the blog's feed does not list (the sitemap does): the next run's deletion
+# check leaves them out of its count. A JSON list in the run's stats; past this many none
+# is kept (the next run then looks for deletions whenever the counts differ, as before).
+UNLISTED_STAT = "goahead/feed/unlisted_posts"
+MAX_UNLISTED = 10_000
 
 
 @dataclass
@@ -50,6 +56,7 @@ class PreviousRun:
     since: str  # updated-min: started_at minus the margin, RFC 3339 UTC
     live_posts: set[str] = field(default_factory=set)  # canonical URLs, kind "post"
     retry_urls: list[str] = field(default_factory=list)  # failed after retries since then
+    unlisted: set[str] = field(default_factory=set)  # live posts the feed does not list
 
 
 def previous_run(db: Database | None, site: str, margin_seconds: float) -> PreviousRun | None:
@@ -59,12 +66,26 @@ def previous_run(db: Database | None, site: str, margin_seconds: float) -> Previ
     if last is None:
         return None
     retry: list[str] = []
+    unlisted: set[str] = set()
     for stats in stats_since(db, site, last["id"]):
         retry += [f["url"] for f in failures_from_stats(stats)
                   if f.get("url") and f["url"] not in retry]
+        unlisted = unlisted_from_stats(stats, unlisted)
+    live = live_post_urls(db, site)
     return PreviousRun(last["id"], last["started_at"],
-                       updated_min(last["started_at"], margin_seconds),
-                       live_post_urls(db, site), retry)
+                       updated_min(last["started_at"], margin_seconds), live, retry,
+                       unlisted & live)
+
+
+def unlisted_from_stats(stats_json: str | None, default: set[str]) -> set[str]:
+    """The live posts a run found its blog's feed does not list, or ``default`` when the
+    run did not say (it could not tell: the feed incomplete, or too many)."""
+    raw = json.loads(stats_json).get(UNLISTED_STAT) if stats_json else None
+    try:
+        found = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return default
+    return {u for u in found if isinstance(u, str)} if isinstance(found, list) else default
 
 
 def load_previous(crawler: Crawler, root: str) -> PreviousRun | None:
@@ -91,6 +112,10 @@ class IncrementalRoutes:
     live_total: int | None = None
     sweep_state = "idle"  # idle | running | done
     sweep_seen: set[str]
+    swept_unlisted: set[str] | None = None  # archived posts a whole sweep did not list
+    sitemap_claimed: set[str]  # posts this run scheduled because only the sitemap named them
+    unlisted_checked = False
+    checked_only: set[str]  # asked for only to see they are still there (no listing change)
 
     def _incremental_start(self: Any) -> Iterator[scrapy.Request]:
         prev = self.previous
@@ -142,8 +167,9 @@ class IncrementalRoutes:
             return
         if self.discovery.feed_state == "running":
             return
-        live = self.previous.live_posts
-        new = {u for u in self.frontier.seen if is_post_path(u)} - live
+        live = self.previous.live_posts - self.previous.unlisted  # those the feed counts
+        new = ({u for u in self.frontier.seen if is_post_path(u)} - self.previous.live_posts
+               - self.sitemap_claimed)  # new posts only the sitemap lists are not counted
         expected = len(live) + len(new)
         self.crawler.stats.set_value("goahead/incremental/live_total", self.live_total)
         if self.live_total >= expected:
@@ -182,6 +208,45 @@ class IncrementalRoutes:
         for url in sorted(self.previous.live_posts - self.sweep_seen):
             self._stat("incremental/missing")
             yield from self._schedule(url, "missing")
+        self.swept_unlisted = self.previous.live_posts - self.sweep_seen  # or deleted (a
+        # 404 to its request now: left out at the end)
+
+    # -- what the feed does not list -----------------------------------------------------
+    def _unlisted_gone(self: Any) -> Iterator[Any]:
+        """Once discovery is idle: the archived posts the feed does not list, which its
+        count cannot show deleted (and a sitemap often does not either: its index keeps
+        its lastmod when an older post goes), asked for again, conditionally: a 304 each,
+        or a 404 that marks it deleted. The feed's sweep is no longer spent on them."""
+        if self.previous is None or self.unlisted_checked:
+            return
+        self.unlisted_checked = True
+        for url in sorted(self.previous.unlisted - self.frontier.seen):
+            self._stat("incremental/unlisted_checked")
+            self.checked_only.add(url)
+            yield from self._schedule(url, "missing")
+
+    def _claimed_from(self: Any, source: str, key: str, kind: str) -> None:
+        """Note a post only the sitemap named (the feed had not, or was done)."""
+        if source == "sitemap" and kind == "post":
+            self.sitemap_claimed.add(key)
+
+    def _record_unlisted(self: Any) -> None:
+        """At the end of the run: the live posts the feed does not list, for the next
+        run's deletion check; nothing when this run cannot tell."""
+        stats = self.crawler.stats
+        complete = (self.discovery.feed_state == "done" and not stats.get_value(
+            "goahead/feed/pages_skipped") and not stats.get_value("goahead/feed/unfinished"))
+        if not complete or self.frontier.limit_reached():
+            return
+        if self.previous is None:
+            unlisted = set(self.sitemap_claimed)
+        else:
+            live = self.previous.live_posts
+            known = self.swept_unlisted if self.swept_unlisted is not None \
+                else self.previous.unlisted
+            unlisted = ((known & live) | (self.sitemap_claimed - live)) - self.ledger.gone
+        if len(unlisted) <= MAX_UNLISTED:
+            stats.set_value(UNLISTED_STAT, json.dumps(sorted(unlisted)))
 
     def sweep_failed(self: Any, failure: Failure) -> None:
         self.logger.warning("Feed page %s failed: %s; deletions not checked",

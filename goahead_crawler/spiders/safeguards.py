@@ -166,6 +166,7 @@ class Safeguards:
         if self.discovery.sitemap_state == "pending":  # its request was dropped or lost
             self.discovery.sitemap_state = "off"
             yield from self._maybe_start_pager()
+        yield from self._unlisted_gone()  # posts only the sitemap lists, and no more
 
     def _nothing_like_blogger(self: Any) -> bool:
         """No Blogger feed, no post or page found by any route, no Blogger markup seen, in
