@@ -36,7 +36,7 @@ FORMAT = FORMAT_BMP + ("\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U00
 # The private-use areas: the index's own markers (archive.tokens) and the match markers
 # callers ask search for (the web view's, the CLI's) are private-use characters.
 PRIVATE_USE = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
-PRIVATE_STANDIN = " "  # what a private-use character of a text becomes
+PRIVATE_STANDIN = "\ufffd"  # what a private-use character of a text becomes
 SEARCH_NORMAL_FORM = "NFC"
 _FORMAT = re.compile(f"[{FORMAT}]+")
 _PRIVATE = re.compile(f"[{PRIVATE_USE}]")
@@ -53,12 +53,16 @@ def fold(text: str) -> str:
 
 def search_form(text: str) -> str:
     """``text`` as search sees it, on both sides: what is indexed, what a query asks for
-    (:mod:`archive.tokens`, :mod:`archive.query`).
+    (:mod:`archive.tokens`, :mod:`archive.query`) and what snippets are cut from.
 
     - NFC, so a query typed decomposed (``café`` as e + U+0301, Thai marks in another
       order) finds the text stored composed, and the other way round;
     - format characters (:data:`FORMAT`) dropped: ``ข่าว\\u200bด่วน`` is ``ข่าวด่วน``;
-    - private-use characters blanked: the index uses them as markers (:mod:`archive.tokens`).
+    - private-use characters replaced by U+FFFD (a word break to the index, as they were):
+      no text then holds a character that the index or a caller uses as a marker, so a
+      highlight in a snippet is always the search's own. Replaced, not escaped: an escape
+      every reader of a snippet would have to undo; and a private-use character has no
+      meaning outside the font of the one who typed it.
     """
     if _MAYBE.search(text):  # before NFC: e, U+200B, U+0301 composes once U+200B is gone
         text = _PRIVATE.sub(PRIVATE_STANDIN, _FORMAT.sub("", text))

@@ -1,7 +1,8 @@
 """archive.folding.search_form: what text and queries are searched as, on both sides.
 
 Invisible format characters (pasted from Word or the web) and decomposed Unicode must not
-hide a word from search.
+hide a word from search, and a post's own private-use characters must never pass for the
+match markers the web view and the CLI ask search for.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from archive.migrations import SEARCH_FTS, SEARCH_META, SEARCH_WORDS
 from archive.models import Post
 from archive.posts import upsert_post
 from archive.tokens import post_tokens
+from goahead_crawler.cli import hits as cli_hits
+from goahead_crawler.web import search_view
 from tests.conftest import invoke_goahead
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]
@@ -43,6 +46,7 @@ def test_the_search_form_drops_every_format_character_of_this_python_and_only_th
              if unicodedata.category(chr(c)) not in ("Cs", "Co")]  # surrogates, private use
     kept = "".join(ch for ch in chars if unicodedata.category(ch) != "Cf")
     assert folding.search_form("".join(chars)) == unicodedata.normalize("NFC", kept)
+    assert folding.search_form("a\ue000b\U000f0000c\U0010fffd") == "a\ufffdb\ufffdc\ufffd"
 
 
 @pytest.mark.parametrize("mark", INVISIBLE)
@@ -60,6 +64,10 @@ def test_an_invisible_character_inside_a_word_is_ignored_in_posts_and_queries(tm
     assert ids(search.search(db, f"Bang{mark}kok")) == ["2"]
     assert ids(search.search(db, "บ้านทำนา")) == ["4"]
     assert search.count(db, "ปลูกข้าว") == 1
+    (hit,) = search.search(db, "ข่าวด่วน")
+    assert hit.title_highlight == "[ข่าวด่วน]"  # what was found is what is marked
+    (hit,) = search.search(db, "บ้านทำนา")
+    assert "[บ้านทำนา]" in hit.snippet
 
 
 def test_the_index_holds_the_same_tokens_with_and_without_invisible_characters():
@@ -89,6 +97,25 @@ def test_a_decomposed_query_or_text_matches_its_composed_form(tmp_path, stored, 
     upsert_post(db, make_post("2", "อื่น", "ไม่มีคำนี้"))
     assert ids(search.search(db, typed)) == ["1"]
     assert search.count(db, typed) == 1
+    (hit,) = search.search(db, typed, markers=("<", ">"))
+    assert "<" in hit.snippet
+
+
+@pytest.mark.parametrize("markers", [search_view.MARKERS, cli_hits.MARKERS,
+                                     ("\U00100000", "\U00100001")])
+def test_private_use_characters_in_a_post_never_make_a_highlight(tmp_path, markers):
+    open_, close = markers
+    db = open_archive(tmp_path / "a.db")
+    upsert_post(db, make_post("1", f"หัวข้อ {open_}ปลอม{close} ผ้า",
+                              f"ข้อความ {open_}ปลอม{close} ผ้าไหม และ \ue002x\ue003 อีก"))
+    (hit,) = search.search(db, "ผ้า", markers=markers)
+    for shown in (hit.snippet, hit.title_highlight):
+        assert shown.count(open_) == shown.count(close) == 1
+        assert f"{open_}ผ้า{close}" in shown
+    if markers == search_view.MARKERS:  # what the web view shows
+        assert search_view.marked_html(hit.snippet).count("<mark>") == 1
+    assert "ปลอม" in hit.snippet  # the text around them is still shown
+    assert search.count(db, "ปลอม") == 1
 
 
 def fingerprint_before_search_form() -> str:
