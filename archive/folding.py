@@ -11,20 +11,69 @@ in one. ASCII values keep ``NOCASE``, which SQLite runs in C and any SQLite tool
 (:func:`collation_for`); any other value costs a label filter over 100,000 posts 0.18 s
 against 0.04 s. So an ASCII value compares as ``NOCASE`` does, even with a stored value
 that folds to it from outside ASCII (``STRASSE`` does not find ``Straße``).
+
+Search text has a form of its own (:func:`search_form`), which the index, the query parser
+and the snippets all go through: see there.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable
 
 COLLATION = "goahead_fold"
 
+# Unicode's format characters (category Cf, Unicode 14, Python 3.11's unicodedata; a test
+# compares): invisible, and to FTS5's unicode61 a word break. Text pasted from Word or the
+# web carries them inside words: the zero-width space, (non-)joiners, word joiner, BOM,
+# soft hyphen, direction marks.
+FORMAT_BMP = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+              "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb")
+FORMAT = FORMAT_BMP + ("\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+                       "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
+# The private-use areas: the index's own markers (archive.tokens) and the match markers
+# callers ask search for (the web view's, the CLI's) are private-use characters.
+PRIVATE_USE = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+PRIVATE_STANDIN = "\ufffd"  # what a private-use character of a text becomes
+SEARCH_NORMAL_FORM = "NFC"
+_FORMAT = re.compile(f"[{FORMAT}]+")
+_PRIVATE = re.compile(f"[{PRIVATE_USE}]")
+# Whether a text may hold either: one class of BMP characters and all beyond (Python's re
+# tests a BMP class with a table, a class with ranges beyond it range by range): 9 us for
+# a post of 3,000 characters, where the two exact ones take 75.
+_MAYBE = re.compile(f"[{FORMAT_BMP}\ue000-\uf8ff\U00010000-\U0010ffff]")
+
 
 def fold(text: str) -> str:
     """The form two values compare by: NFC, then Unicode case folding (``ß`` = ``ss``)."""
     return unicodedata.normalize("NFC", text).casefold()
+
+
+def search_form(text: str) -> str:
+    """``text`` as search sees it, on both sides: what is indexed, what a query asks for
+    (:mod:`archive.tokens`, :mod:`archive.query`) and what snippets are cut from.
+
+    - NFC, so a query typed decomposed (``café`` as e + U+0301, Thai marks in another
+      order) finds the text stored composed, and the other way round;
+    - format characters (:data:`FORMAT`) dropped: ``ข่าว\\u200bด่วน`` is ``ข่าวด่วน``;
+    - private-use characters replaced by U+FFFD (a word break to the index, as they were):
+      no text then holds a character that the index or a caller uses as a marker, so a
+      highlight in a snippet is always the search's own. Replaced, not escaped: an escape
+      every reader of a snippet would have to undo; and a private-use character has no
+      meaning outside the font of the one who typed it.
+    """
+    if _MAYBE.search(text):  # before NFC: e, U+200B, U+0301 composes once U+200B is gone
+        text = _PRIVATE.sub(PRIVATE_STANDIN, _FORMAT.sub("", text))
+    return unicodedata.normalize(SEARCH_NORMAL_FORM, text)
+
+
+def search_form_rule() -> str:
+    """What :func:`search_form` depends on, for the index's fingerprint
+    (:func:`archive.thai.fingerprint`): a change here changes the tokens of stored posts."""
+    return (f"{SEARCH_NORMAL_FORM} {unicodedata.unidata_version} {FORMAT} {PRIVATE_USE}"
+            f" {PRIVATE_STANDIN}")
 
 
 def _compare(left: str, right: str) -> int:

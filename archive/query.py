@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .errors import QueryError
+from .folding import search_form
 from .tokens import term_tokens
 
 OPERATORS = frozenset({"AND", "OR", "NOT"})
@@ -105,7 +106,9 @@ def _phrase(match: re.Match[str], query: str) -> _Lexeme:
 
 
 def lex(query: str) -> list[_Lexeme]:
-    query = _CONTROL.sub(" ", query)  # FTS5 would stop reading at NUL; nobody means them
+    """The query's lexemes, its terms in the form the index holds text in (NFC, no
+    invisible format characters: :func:`archive.folding.search_form`)."""
+    query = search_form(_CONTROL.sub(" ", query))  # FTS5 would stop at NUL; nobody means them
     lexemes: list[_Lexeme] = []
     position, end = 0, len(query.rstrip())
     while position < end:

@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from . import ranking, search_index, snippets
 from .errors import QueryError
 from .filters import Filters
+from .folding import search_form
 from .latin import highlight_spans
 from .query import Node, parse, positive_terms
 from .search_sql import WORDS, Plan, exclusions, plan, ranked_sql
@@ -173,18 +174,20 @@ def _hits(db: Database, node: Node, ranked: list[tuple[int, float, int]],
           markers: tuple[str, str], sort: str) -> list[Hit]:
     rows = _rows(db, [post_pk for post_pk, _, _ in ranked])
     terms = [(term, snippets.term_pattern(term.text)) for term in positive_terms(node)]
-    latin = highlight_spans(db, node, [rows[post_pk] for post_pk, _, _ in ranked])
+    shown = {post_pk: _shown(row) for post_pk, row in rows.items()}
+    latin = highlight_spans(db, node, [shown[post_pk] for post_pk, _, _ in ranked])
     hits = []
     for post_pk, score, tier in ranked:
         row = rows[post_pk]
         title_spans, text_spans = latin.get(post_pk, ([], []))
-        title, text = snippets.Text(row["title"]), snippets.Text(row["text"])
+        title = snippets.Text(shown[post_pk]["title"])
+        text = snippets.Text(shown[post_pk]["text"])
         for term, pattern in terms:
             if pattern is not None:
                 title_spans = title_spans + title.find(pattern, term.prefix)
         hits.append(Hit(
             post_id=row["post_id"], blog_id=row["blog_id"], site=row["site"], url=row["url"],
-            kind=row["kind"], title=title.text,
+            kind=row["kind"], title=row["title"] or "",
             title_highlight=snippets.mark(title.text, title_spans, markers),
             snippet=_snippet(text, [(t, p) for t, p in terms if not t.title], text_spans,
                              markers, whole=tier in (0, 1)),
@@ -194,6 +197,14 @@ def _hits(db: Database, node: Node, ranked: list[tuple[int, float, int]],
             score=0.0 if sort == "date" else score,
         ))
     return hits
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    """Title and text in their search form, which snippets and highlights are cut from: the
+    form the index matched (so a match found is a match marked), and with no private-use
+    character, so that a caller's private-use markers can only be the search's own."""
+    return {"id": row["id"], "title": search_form(row["title"] or ""),
+            "text": search_form(row["text"] or "")}
 
 
 def _snippet(text: snippets.Text, terms: list, latin: list[snippets.Span],

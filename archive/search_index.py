@@ -134,7 +134,15 @@ def gone(db: Database) -> Gone:
 
 
 def pending(db: Database) -> int | None:
-    """The post id an unfinished (re)build has reached, or None when the index is whole."""
+    """The post id an unfinished (re)build has reached, or None when the index is whole.
+
+    An index built under other tokenizer rules (:func:`thai.fingerprint`: a new goahead, a
+    new pythainlp) is to be built again from the first post, although nothing has been
+    written since: searching it would miss what the rules now index differently, so it is
+    rebuilt (by the first command that can write the archive) before it is searched.
+    """
+    if _meta(db, "tokenizer") != thai.fingerprint():
+        return 0
     row = db.execute(f"SELECT value FROM {SEARCH_META} WHERE key = 'rebuild_from'").fetchone()
     return None if row is None else int(row[0])
 

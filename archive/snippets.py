@@ -16,6 +16,7 @@ from functools import lru_cache
 from itertools import accumulate
 
 from . import thai
+from .folding import search_form
 from .tokens import searchable
 
 Span = tuple[int, int]
@@ -31,7 +32,7 @@ _LATIN_WORD = re.compile(r"[^\W\u0e01-\u0e4e]+")
 def term_pattern(term: str) -> re.Pattern[str] | None:
     """A regex for a term that has Thai in it, or None (SQLite finds the others, with the
     same stemming as the index)."""
-    parts = [(is_thai, piece) for is_thai, piece in thai.pieces(thai.clean(term))
+    parts = [(is_thai, piece) for is_thai, piece in thai.pieces(search_form(term))
              if is_thai or searchable(piece)]
     if not any(is_thai for is_thai, _ in parts):
         return None

@@ -28,11 +28,12 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from .folding import search_form_rule
+
 # Thai letters, vowels and marks (U+0E01-U+0E3A, U+0E40-U+0E4E). Thai digits, the baht sign
 # and Thai punctuation (U+0E3F, U+0E4F-U+0E5B) are not part of a run: digits are numbers.
 THAI_RUN = re.compile(r"[\u0e01-\u0e3a\u0e40-\u0e4e]+")
 _THAI_SPLIT = re.compile(f"({THAI_RUN.pattern})")
-_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
 
 _TCC_RULES = """\
 c[ั]([่-๋]c)?
@@ -106,11 +107,6 @@ def clusters(run: str) -> list[str]:
     return _TCC.findall(run)
 
 
-def clean(text: str) -> str:
-    """Text with private-use characters blanked: the index uses them as markers."""
-    return _PRIVATE_USE.sub(" ", text)
-
-
 def pieces(text: str) -> Iterator[tuple[bool, str]]:
     """``(is_thai, piece)`` for the Thai runs of ``text`` and the text between them."""
     for index, piece in enumerate(_THAI_SPLIT.split(text)):
@@ -136,12 +132,15 @@ def _word_engine() -> Callable[[str], list[str]]:
 
 @lru_cache(maxsize=1)
 def fingerprint() -> str:
-    """What a post's index tokens depend on besides its text: the cluster rules, the word list
-    and the segmenter. Stored with the index: FTS5 drops a contentless row only when given
-    the very tokens it indexed, which a new pythainlp or nlpo3 may cut differently."""
+    """What a post's index tokens depend on besides its text: the search form of text
+    (:func:`archive.folding.search_form`), the cluster rules, the word list and the
+    segmenter. Stored with the index: FTS5 drops a contentless row only when given the very
+    tokens it indexed, which a new pythainlp or nlpo3 may cut differently; and an index
+    built under other rules is rebuilt before it is searched (:mod:`archive.search_index`)."""
     import pythainlp
 
     digest = hashlib.sha1(_TCC_RULES.encode("utf-8"))
+    digest.update(search_form_rule().encode("utf-8"))
     digest.update((Path(pythainlp.__file__).parent / "corpus" / "words_th.txt").read_bytes())
     for package in ("pythainlp", "nlpo3"):
         try:

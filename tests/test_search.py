@@ -216,6 +216,29 @@ def test_a_new_segmenter_asks_for_a_rebuild_instead_of_corrupting_the_index(tmp_
     db.execute("INSERT INTO search_fts (search_fts) VALUES ('integrity-check')")
 
 
+def test_an_index_cut_by_another_segmenter_is_rebuilt_before_it_is_searched(tmp_path):
+    """No post written since the rules changed (a new pythainlp, a new goahead): the next
+    command that opens the archive rebuilds its index rather than search it as it is."""
+    from tests.conftest import invoke_goahead
+
+    path = tmp_path / "a.db"
+    db = open_archive(path)
+    upsert_post(db, make_post("1", "s", "หัวข้อ", "ผ้าไหม"))
+    db.execute("UPDATE search_meta SET value = 'another pythainlp' WHERE key = 'tokenizer'")
+    db.conn.commit()
+    assert search.pending(db) == 0
+    with pytest.raises(IndexNotReady, match="1 posts to index"):
+        search.search(db, "ผ้า")
+    db.close()
+    first = invoke_goahead("search", "ผ้า", "--db", str(path), "--count")
+    assert (first.returncode, first.stdout.strip()) == (0, "1"), first.stderr
+    assert "search index built: 1 posts" in first.stderr
+    db = open_archive(path)
+    assert search.pending(db) is None
+    assert db.execute("SELECT value FROM search_meta WHERE key = 'tokenizer'").fetchone()[0] \
+        == thai.fingerprint()
+
+
 def test_an_old_archive_is_upgraded_from_its_posts(tmp_path):
     path = tmp_path / "old.db"
     from sqlite_utils import Database

@@ -1,0 +1,172 @@
+"""archive.folding.search_form: what text and queries are searched as, on both sides.
+
+Invisible format characters (pasted from Word or the web) and decomposed Unicode must not
+hide a word from search, and a post's own private-use characters must never pass for the
+match markers the web view and the CLI ask search for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import unicodedata
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from archive import folding, query, search, thai
+from archive.connection import open_archive
+from archive.errors import IndexNotReady
+from archive.migrations import SEARCH_FTS, SEARCH_META, SEARCH_WORDS
+from archive.models import Post
+from archive.posts import upsert_post
+from archive.tokens import post_tokens
+from goahead_crawler.cli import hits as cli_hits
+from goahead_crawler.web import search_view
+from tests.conftest import invoke_goahead
+
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]
+
+
+def make_post(post_id: str, title: str, text: str) -> Post:
+    return Post(blog_id="1", post_id=post_id, url=f"https://s/p/{post_id}.html", site="s",
+                title=title, text=text, labels=[], author="", language="th")
+
+
+def ids(hits) -> list[str]:
+    return sorted(hit.post_id for hit in hits)
+
+
+def test_the_search_form_drops_every_format_character_of_this_python_and_only_those():
+    """folding.FORMAT is written out (Unicode 14): this says when a Python's Unicode has
+    format characters it lacks, or when it holds one that is not."""
+    chars = [chr(c) for c in range(sys.maxunicode + 1)
+             if unicodedata.category(chr(c)) not in ("Cs", "Co")]  # surrogates, private use
+    kept = "".join(ch for ch in chars if unicodedata.category(ch) != "Cf")
+    assert folding.search_form("".join(chars)) == unicodedata.normalize("NFC", kept)
+    assert folding.search_form("a\ue000b\U000f0000c\U0010fffd") == "a\ufffdb\ufffdc\ufffd"
+
+
+@pytest.mark.parametrize("mark", INVISIBLE)
+def test_an_invisible_character_inside_a_word_is_ignored_in_posts_and_queries(tmp_path, mark):
+    db = open_archive(tmp_path / "a.db")
+    upsert_post(db, make_post("1", f"ข่าว{mark}ด่วน", "เนื้อหา"))
+    upsert_post(db, make_post("2", f"Ban{mark}gkok trip", "text"))
+    upsert_post(db, make_post("3", "ผ้าไหม", "ตลาดผ้าไหมคึกคัก"))
+    upsert_post(db, make_post("4", "อื่น", f"ชาวบ้าน{mark}ทำนา ปลูก{mark}ข้าว"))
+    assert ids(search.search(db, "ข่าวด่วน")) == ["1"]
+    assert ids(search.search(db, "title:ข่าวด่วน")) == ["1"]
+    assert ids(search.search(db, "Bangkok")) == ["2"]
+    assert ids(search.search(db, f"ผ้า{mark}ไหม")) == ["3"]
+    assert ids(search.search(db, f"ตลาด{mark}ผ้า")) == ["3"]
+    assert ids(search.search(db, f"Bang{mark}kok")) == ["2"]
+    assert ids(search.search(db, "บ้านทำนา")) == ["4"]
+    assert search.count(db, "ปลูกข้าว") == 1
+    (hit,) = search.search(db, "ข่าวด่วน")
+    assert hit.title_highlight == "[ข่าวด่วน]"  # what was found is what is marked
+    (hit,) = search.search(db, "บ้านทำนา")
+    assert "[บ้านทำนา]" in hit.snippet
+
+
+def test_the_index_holds_the_same_tokens_with_and_without_invisible_characters():
+    plain = post_tokens("ข่าวด่วน Bangkok", "ร่วมโครงการสามารถ")
+    marked = post_tokens("ข่าว\u200bด่วน Ban\u00adgkok", "ร่วม\u2060โครง\ufeffการ\u200dสามารถ")
+    assert marked.title == plain.title
+    assert marked.text == plain.text
+    assert set(marked.words.split()) == set(plain.words.split())
+
+
+def test_a_query_parses_the_same_without_its_invisible_or_decomposed_characters():
+    assert query.parse("ข่าว\u200bด่วน OR Ban\u00adgkok") == query.parse("ข่าวด่วน OR Bangkok")
+    nfd = unicodedata.normalize("NFD", "café กุ้ง")
+    assert query.parse(nfd) == query.parse("café กุ้ง")
+
+
+@pytest.mark.parametrize(("stored", "typed"), [
+    ("café au lait", unicodedata.normalize("NFD", "café")),   # typed decomposed
+    (unicodedata.normalize("NFD", "café au lait"), "café"),  # stored decomposed
+    ("ต้มกุ้งน้ำใส", "ก\u0e49\u0e38ง"),                      # Thai marks typed in the other order
+    ("ต้มก\u0e49\u0e38งน้ำใส", "กุ้ง"),
+    (unicodedata.normalize("NFD", "한국 뉴스"), "한국"),
+])
+def test_a_decomposed_query_or_text_matches_its_composed_form(tmp_path, stored, typed):
+    db = open_archive(tmp_path / "a.db")
+    upsert_post(db, make_post("1", "หัวข้อ", stored))
+    upsert_post(db, make_post("2", "อื่น", "ไม่มีคำนี้"))
+    assert ids(search.search(db, typed)) == ["1"]
+    assert search.count(db, typed) == 1
+    (hit,) = search.search(db, typed, markers=("<", ">"))
+    assert "<" in hit.snippet
+
+
+@pytest.mark.parametrize("markers", [search_view.MARKERS, cli_hits.MARKERS,
+                                     ("\U00100000", "\U00100001")])
+def test_private_use_characters_in_a_post_never_make_a_highlight(tmp_path, markers):
+    open_, close = markers
+    db = open_archive(tmp_path / "a.db")
+    upsert_post(db, make_post("1", f"หัวข้อ {open_}ปลอม{close} ผ้า",
+                              f"ข้อความ {open_}ปลอม{close} ผ้าไหม และ \ue002x\ue003 อีก"))
+    (hit,) = search.search(db, "ผ้า", markers=markers)
+    for shown in (hit.snippet, hit.title_highlight):
+        assert shown.count(open_) == shown.count(close) == 1
+        assert f"{open_}ผ้า{close}" in shown
+    if markers == search_view.MARKERS:  # what the web view shows
+        assert search_view.marked_html(hit.snippet).count("<mark>") == 1
+    assert "ปลอม" in hit.snippet  # the text around them is still shown
+    assert search.count(db, "ปลอม") == 1
+
+
+def fingerprint_before_search_form() -> str:
+    """thai.fingerprint() as goahead computed it before the search form (447f402)."""
+    import pythainlp
+
+    digest = hashlib.sha1(thai._TCC_RULES.encode("utf-8"))
+    digest.update((Path(pythainlp.__file__).parent / "corpus" / "words_th.txt").read_bytes())
+    for package in ("pythainlp", "nlpo3"):
+        digest.update(f"{package} {metadata.version(package)}".encode())
+    return digest.hexdigest()
+
+
+def age(path: Path) -> None:
+    """Make the archive at ``path`` what the old rules built: U+200B a word break."""
+    db = Database(path)
+    old = fingerprint_before_search_form()
+    assert old != thai.fingerprint()  # the rule change is in the fingerprint
+    with db.conn:
+        for table in (SEARCH_FTS, SEARCH_WORDS):
+            db.execute(f"INSERT INTO {table} ({table}) VALUES ('delete-all')")
+        for post_pk, title, text in db.execute("SELECT id, title, text FROM posts").fetchall():
+            tokens = post_tokens(title.replace("\u200b", " "), text.replace("\u200b", " "))
+            db.execute(f"INSERT INTO {SEARCH_FTS} (rowid, text, title) VALUES (?, ?, ?)",
+                       [post_pk, tokens.text, tokens.title])
+            db.execute(f"INSERT INTO {SEARCH_WORDS} (rowid, tokens) VALUES (?, ?)",
+                       [post_pk, tokens.words])
+        db.execute(f"UPDATE {SEARCH_META} SET value = ? WHERE key = 'tokenizer'", [old])
+    db.close()
+
+
+def test_an_archive_indexed_under_the_old_rules_is_rebuilt_and_then_finds_the_word(tmp_path):
+    path = tmp_path / "old.db"
+    db = open_archive(path)
+    upsert_post(db, make_post("1", "ข่าว\u200bด่วน", "ตลาด\u200bผ้าไหม"))
+    upsert_post(db, make_post("2", "อื่น", "ข่าว ด่วน"))
+    db.close()
+    age(path)
+    db = open_archive(path)
+    assert search.pending(db) == 0
+    with pytest.raises(IndexNotReady, match="2 posts to index"):
+        search.search(db, "ข่าวด่วน")
+    db.close()
+    first = invoke_goahead("search", "ข่าวด่วน", "--db", str(path), "--count")
+    assert first.returncode == 0, first.stderr
+    assert "search index built: 2 posts" in first.stderr
+    assert first.stdout.strip() == "1"
+    again = invoke_goahead("search", "ตลาดผ้า", "--db", str(path), "--count")
+    assert (again.stdout.strip(), again.stderr) == ("1", "")
+    db = open_archive(path)
+    assert search.pending(db) is None
+    assert ids(search.search(db, "ข่าวด่วน")) == ["1"]
+    db.execute(f"INSERT INTO {SEARCH_FTS} ({SEARCH_FTS}) VALUES ('integrity-check')")
+    db.close()
