@@ -243,6 +243,18 @@ def test_malformed_page_still_yields_the_article():
     assert article.text == "One unclosed italic\n\nTwo"
 
 
+def test_a_json_ld_headline_is_one_line_as_the_page_title_is():
+    """A title taken from JSON-LD kept its line breaks (a CR in a CSV cell, a title that
+    wraps in every listing); every other source of a title is one line."""
+    page = ("<html><head><script type='application/ld+json'>"
+            '{"@type": "BlogPosting", "headline": "  Flood\\r\\n in   the\\ttown ",'
+            ' "author": {"name": "Naree\\n W."}}</script></head>'
+            "<body><div class='post-body'><p>Water rose overnight.</p></div></body></html>")
+    article = extract_article(page.encode(), "http://x.blogspot.com/2020/01/x.html")
+    assert article.title == "Flood in the town"
+    assert article.author == "Naree W."
+
+
 @pytest.mark.parametrize("html", [b"", b"   ", b"<!-- only a comment -->", b"\xff\xfe"])
 def test_degenerate_input_gives_an_empty_article(html):
     article = extract_article(html, "http://x.blogspot.com/")

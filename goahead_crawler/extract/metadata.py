@@ -119,7 +119,7 @@ def _ld_value(objects: list[dict[str, Any]], key: str) -> str:
         if isinstance(value, list) and value:
             value = value[0].get("name") if isinstance(value[0], dict) else value[0]
         if isinstance(value, str) and value.strip():
-            return value.strip()
+            return _text(value)  # one line, as every other source of these values gives
     return ""
 
 
