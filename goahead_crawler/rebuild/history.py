@@ -80,6 +80,7 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
     images = Images(db)
     incomplete: dict[str, list[str]] = {}  # post URL -> image URLs, some not archived
     for crawl in crawls(records):
+        images.new_crawl()
         for record in crawl:
             result.captures += add_capture(db, record.capture)
             images.learn(record)
@@ -118,8 +119,8 @@ def crawls(records: list[Record]) -> list[list[Record]]:
 
 class Images:
     """Which image URLs are archived, as of the captures added so far: a 200 or 304 of
-    the URL (:func:`archive.captures.archived_urls`), or a redirect to one, as the crawl
-    counted an image whose request was redirected to a capture."""
+    the URL (:func:`archive.captures.archived_urls`), or a redirect this crawl captured to
+    one, as the crawl counted an image whose request was redirected to a capture."""
 
     MAX_HOPS = 5  # Scrapy's REDIRECT_MAX_TIMES is 20; an image chain of more is a loop
 
@@ -128,6 +129,13 @@ class Images:
         self.redirects: dict[str, str] = {}  # URL -> where its latest redirect pointed
         self.captured: set[str] = set()  # URLs with a capture of any status
         self.known: dict[str, bool] = {}  # archived(), until the next capture is added
+
+    def new_crawl(self) -> None:
+        """A crawl counts a redirected image as archived only when its own request was
+        redirected to a capture; an earlier crawl's redirect is not looked up (the
+        captures table keeps no Location): forget them."""
+        self.redirects.clear()
+        self.known.clear()
 
     def learn(self, record: Record) -> None:
         self.known.clear()

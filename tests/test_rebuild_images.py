@@ -1,0 +1,47 @@
+"""The rebuild's rule for a post's ``images`` (``rebuild.history``), record by record: what
+the crawl counted as archived when it stored the post."""
+
+from __future__ import annotations
+
+from archive.captures import add_capture
+from archive.connection import open_archive
+from goahead_crawler.rebuild.history import Images, crawls
+from goahead_crawler.rebuild.timeline import Record
+
+CDN = "https://blogger.googleusercontent.com/img/b/x/"
+
+
+def record(url: str, status: int = 200, crawl: str = "a", location: str | None = None,
+           offset: int = 0) -> Record:
+    return Record(url=url, date="2026-01-01T00:00:00Z", warc_file=f"{crawl}.warc.gz",
+                  offset=offset, length=1, status=status, digest="sha1:X", revisit=False,
+                  content_type="image/jpeg", crawl=crawl, location=location)
+
+
+def test_an_image_redirected_to_a_capture_is_archived_for_that_crawl_only() -> None:
+    db = open_archive(":memory:")
+    images = Images(db)
+    moved, target = CDN + "s640/a.jpg", CDN + "s400/a.jpg"
+    for found in (record(moved, 301, location="../s400/a.jpg"), record(target, offset=1)):
+        add_capture(db, found.capture)
+        images.learn(found)
+    assert images.archived(moved)  # its request led to a capture
+    assert images.archived(target)
+    images.new_crawl()  # the next crawl, whose own request for it failed
+    assert not images.archived(moved)  # the crawl's fallback: a 200 or 304 of that URL
+    assert images.archived(target)
+
+
+def test_a_redirect_loop_is_not_archived() -> None:
+    images = Images(open_archive(":memory:"))
+    images.learn(record(CDN + "a.jpg", 302, location=CDN + "b.jpg"))
+    images.learn(record(CDN + "b.jpg", 302, location=CDN + "a.jpg"))
+    assert not images.archived(CDN + "a.jpg")
+    assert images.seen(CDN + "b.jpg")
+    assert not images.seen(CDN + "c.jpg")
+
+
+def test_records_are_cut_where_the_crawl_changes() -> None:
+    rows = [record("u1", crawl="a"), record("u2", crawl="a"), record("u3", crawl="b"),
+            record("u4", crawl="a")]
+    assert [[r.url for r in run] for run in crawls(rows)] == [["u1", "u2"], ["u3"], ["u4"]]
