@@ -64,6 +64,13 @@ class CrawlArchive:
             archive = _ARCHIVES[crawler] = cls(crawler, path)
         return archive
 
+    @classmethod
+    def reader_of(cls, crawler: Crawler) -> Database | None:
+        """The crawler's archive connection for reading (:meth:`reader`), or None when
+        the archive is off or unusable."""
+        archive = cls.of(crawler)
+        return archive.reader() if archive is not None else None
+
     def db(self) -> Database:
         """The connection, opened (and the archive created or migrated) on first use.
         Raises :class:`~archive.errors.ArchiveError` for a file that is not an archive."""

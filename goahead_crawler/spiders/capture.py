@@ -96,8 +96,7 @@ class CaptureRoutes:
 
     def _complete(self: Any, post: Post | StoredPost, image_urls: list[str]) -> Post | None:
         if isinstance(post, StoredPost):  # stored already: read back when its images settle
-            archive = CrawlArchive.of(self.crawler)
-            db = archive.reader() if archive is not None else None
+            db = CrawlArchive.reader_of(self.crawler)
             found = get_post_by_url(db, post.url) if db is not None else None
             if found is None:
                 return None
@@ -110,8 +109,7 @@ class CaptureRoutes:
         if self.statics.captured(url):
             return True
         if url not in self._earlier:
-            archive = CrawlArchive.of(self.crawler)
-            db = archive.reader() if archive is not None else None
+            db = CrawlArchive.reader_of(self.crawler)
             self._earlier[url] = bool(db is not None and archived_urls(db, [url]))
         return self._earlier[url]
 

@@ -56,8 +56,7 @@ class ListedRoutes:
 
     def _unstored_first(self: Any) -> Iterator[scrapy.Request]:
         """The posts and pages earlier runs listed that the archive still lacks."""
-        archive = CrawlArchive.of(self.crawler)
-        db = archive.reader() if archive is not None else None
+        db = CrawlArchive.reader_of(self.crawler)
         if db is None:
             return
         missing = missing_listed(db, urlsplit(self.root).netloc)
