@@ -242,6 +242,8 @@ def test_a_killed_crawls_post_gets_the_images_it_never_asked_for(tmp_path: Path)
                                  ).fetchone()
     assert json.loads(images) == shown
     assert sorted(p for p in asked if "/s320/" in p) == sorted(urlsplit(u).path for u in shown)
+    (stats,) = query(db, "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")[0]
+    assert json.loads(stats)["goahead/images/caught_up_posts"] == 1
     rebuilt = tmp_path / "rebuilt.db"
     result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt))
     assert result.returncode == 0, result.stderr

@@ -236,11 +236,11 @@ class CaptureRoutes:
             self.logger.warning("%d posts caught up from a killed crawl show images it never"
                                 " fetched, and images are off: not fetched", len(theirs))
             return
-        self._stat("images/caught_up_posts", len(theirs))
         for url, images in theirs.items():
             unasked = [image for image in images if not self._archived(image)]
-            requests = list(self._static_requests(unasked, "image", url))
-            self.statics.hold(url, StoredPost(url), images)
+            requests = list(self._static_requests(unasked, "image", url))  # in scope
+            if self.statics.hold(url, StoredPost(url), images):
+                self._stat("images/caught_up_posts")
             yield from requests
 
     # -- listing pages -------------------------------------------------------------------
