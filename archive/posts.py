@@ -29,6 +29,10 @@ VERSION_FIELDS = ("blog_id", "post_id", "updated", "title", "text", "html", "fet
 # A re-crawl of an unchanged post brings a new fetch time and WARC location; keep the
 # first ones (they point at the full response, later captures may be revisits).
 VOLATILE = frozenset({"fetched_at", "warc_file", "warc_offset", "warc_length"})
+# What a post row says from other captures than its page's: which of its images are
+# archived. A change there alone is no new capture of the page (a killed crawl's post
+# completed by the next crawl, an image archived since): the row keeps its first capture.
+DERIVED = frozenset({"images"})
 UpsertResult = Literal["new", "updated", "unchanged"]
 
 
@@ -89,6 +93,8 @@ def upsert_post(db: Database, post: Post, *, revive: bool = True,
         changed = {k for k, v in row.items() if k not in VOLATILE and old[k] != v}
         if not changed:
             return "unchanged"
+        if changed <= DERIVED:  # the same page: it keeps its first capture's place and time
+            row.update({k: old[k] for k in VOLATILE})
         if changed & {"title", "text"}:
             _save_version(db, old)
         if run_id is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 
 from archive.models import Capture, Post
@@ -106,6 +106,17 @@ class PostComments:
     post_id: str
     comments: list[dict] = field(default_factory=list)  # {author, published, text[, comment_id]}
     source: str = "page"  # "page" (rendered on the post page) or "feed" (comments feed)
+
+
+@dataclass
+class CompletedPost(Post):
+    """A post the archive holds already, stored again with the images that settled since
+    (a killed crawl's, caught up without them): never made live again if the crawl found
+    it deleted meanwhile (the rebuild's rule too)."""
+
+    @classmethod
+    def of(cls, post: Post) -> CompletedPost:
+        return cls(**{f.name: getattr(post, f.name) for f in fields(Post)})
 
 
 @dataclass

@@ -27,7 +27,7 @@ from archive.write_group import WriteGroup
 from goahead_crawler import crawl_lock
 from goahead_crawler.blogger.urls import joined
 from goahead_crawler.crawl_archive import CrawlArchive, check_archive
-from goahead_crawler.items import GonePost, PostComments
+from goahead_crawler.items import CompletedPost, GonePost, PostComments
 from goahead_crawler.ledger import ErrorLines, RunLedger
 from goahead_crawler.run_record import RunRecord, command_line
 from goahead_crawler.signals import (
@@ -289,7 +289,7 @@ class ArchivePipeline:
             done.callback(item)
 
         self._write_counted(stored, lost, store_post, item, run_id=self.record.run_id,
-                            tokens=tokens)
+                            tokens=tokens, revive=not isinstance(item, CompletedPost))
         if self.write_failed and not done.called:
             lost()
         return done

@@ -80,6 +80,21 @@ def test_changed_labels_update_without_a_version(db):
     assert post_versions(db, "111", "222") == []
 
 
+def test_images_archived_since_update_the_row_and_keep_its_capture(db):
+    """Only ``images`` changed (an image archived since, a caught-up post completed): the
+    page is the same, so the row keeps its first capture's place and time; any other
+    change takes the new capture's."""
+    upsert_post(db, make_post())
+    later = {"fetched_at": "2024-02-01T00:00:00Z", "warc_file": "b.warc.gz", "warc_offset": 5}
+    more = ["https://img/1.jpg", "https://img/2.jpg"]
+    assert upsert_post(db, make_post(images=more, **later)) == "updated"
+    stored = get_post(db, "111", "222")
+    assert (stored.images, stored.warc_file, stored.fetched_at) == (
+        more, "a.warc.gz", "2024-01-22T00:00:00Z")
+    assert upsert_post(db, make_post(images=more, labels=["other"], **later)) == "updated"
+    assert get_post(db, "111", "222").warc_file == "b.warc.gz"
+
+
 def test_delete_post_soft_and_hard(db):
     upsert_post(db, make_post())
     assert delete_post(db, "111", "222")

@@ -64,6 +64,7 @@ def crawled(tmp_path_factory) -> dict:
         site.publish("goahead", fresh)
         second = crawl()
         shutil.copy(db, out / "second.db")  # the archive as the first two crawls left it
+        site.fail("cdn", urlsplit(moved).path, 404)  # where it redirects: gone now
         crawl("--full")
         blog_id = site.blog("goahead").blog_id
     return {"out": out, "db": db, "warcs": warcs, "first": first, "second": second,
@@ -114,6 +115,9 @@ def test_each_crawls_images_are_those_archived_when_it_ended(crawled: dict) -> N
     assert thumbs[0] not in images_of(second, crawled["photos"])
     assert thumbs[1] in images_of(second, crawled["photos"])  # behind its redirect
     assert thumbs[0] in images_of(crawled["db"], crawled["photos"])  # the full crawl's
+    # ... whose request for the thumbnail was redirected to a 404 (an earlier crawl's
+    # capture of the target does not make it archived for this one)
+    assert thumbs[1] not in images_of(crawled["db"], crawled["photos"])
     assert differences(second, rebuilt, TABLES) == {}
 
 
@@ -203,11 +207,13 @@ def without_records(path: Path, urls: set[str]) -> None:
     path.write_bytes(bytes(kept))
 
 
-def test_a_killed_crawls_post_gets_the_images_it_never_asked_for(tmp_path: Path) -> None:
-    """A crawl killed after it captured a new post and before it asked for the post's
-    images: the next crawl's catch-up stores the post from the WARC file, and that crawl
-    (which would not fetch the unchanged post again) asks for the images, once each, and
-    stores the post again with them. The rebuild from every WARC file agrees."""
+def test_a_killed_crawls_posts_get_the_images_it_never_asked_for(tmp_path: Path) -> None:
+    """A crawl killed after it captured two new posts (which show the same photos) and
+    before it asked for their images: the next crawl's catch-up stores the posts from the
+    WARC file, and that crawl (which would not fetch the unchanged posts again) asks for
+    the images, once each, and stores both posts again with them; one of the posts is
+    gone from the blog by then: found deleted, it stays deleted. The rebuild from every
+    WARC file agrees."""
     db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
 
     def crawl() -> subprocess.CompletedProcess[str]:
@@ -222,28 +228,37 @@ def test_a_killed_crawls_post_gets_the_images_it_never_asked_for(tmp_path: Path)
         shutil.copy(db, tmp_path / "first.db")
         before = set(warcs.glob("*.warc.gz"))
         photos = site.blog("goahead").post(PHOTOS)
-        fresh = new_post(site.blog("goahead"), "Fresh photos", "Just in.",
-                         "2025-01-01T10:00:00+07:00")
-        fresh.body_html += "".join(f'<p><img src="{imageurls.resized(u, "s320")}"></p>'
-                                   for u in photos.images[:2])
-        site.publish("goahead", fresh)
+        fresh = []
+        for n, title in enumerate(("Fresh photos", "More photos")):
+            post = new_post(site.blog("goahead"), title, "Just in.",
+                            f"2025-01-0{n + 1}T10:00:00+07:00")
+            post.body_html += "".join(f'<p><img src="{imageurls.resized(u, "s320")}"></p>'
+                                      for u in photos.images[:2])
+            fresh.append(site.publish("goahead", post))
         crawl()
         (killed,) = set(warcs.glob("*.warc.gz")) - before
         shown = [site.served_url(imageurls.resized(u, "s320")) for u in photos.images[:2]]
         without_records(killed, set(shown))  # killed before it asked for them
         killed.rename(killed.with_name(killed.name + ".open"))
         shutil.copy(tmp_path / "first.db", db)  # and before it stored anything
+        site.delete("goahead", fresh[1].post_id)
         site.clear_requests()
         done = crawl()
         asked = [path for _, path, _ in site.cdn_requests()]
     assert "Caught up with the killed crawl of" in done.stderr
-    with sqlite3.connect(db) as conn:
-        (images,) = conn.execute("SELECT images FROM posts WHERE title = 'Fresh photos'"
-                                 ).fetchone()
-    assert json.loads(images) == shown
+    rows = query(db, "SELECT title, images, deleted_at FROM posts WHERE title IN"
+                     " ('Fresh photos', 'More photos') ORDER BY title")
+    assert [(title, json.loads(images), bool(gone)) for title, images, gone in rows] == [
+        ("Fresh photos", shown, False), ("More photos", shown, True)]
     assert sorted(p for p in asked if "/s320/" in p) == sorted(urlsplit(u).path for u in shown)
     (stats,) = query(db, "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")[0]
-    assert json.loads(stats)["goahead/images/caught_up_posts"] == 1
+    assert json.loads(stats)["goahead/images/caught_up_posts"] == 2
+    for path in warcs.glob("*.warc.gz"):  # no page metadata written about an image
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type == "metadata" and record.rec_headers.get_header(
+                        "WARC-Target-URI") in shown:
+                    assert b"goahead-kind" not in record.content_stream().read()
     rebuilt = tmp_path / "rebuilt.db"
     result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt))
     assert result.returncode == 0, result.stderr

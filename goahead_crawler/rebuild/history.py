@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.captures import add_capture, archived_urls
+from archive.captures import ARCHIVED_STATUSES, add_capture, archived_urls
 from archive.posts import get_post_by_url, mark_gone, store_post, upsert_comments
 from goahead_crawler.blogger.comment_feed import comments_source
 from goahead_crawler.blogger.urls import (
@@ -74,11 +74,13 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
            progress: Callable[[int], None] | None = None) -> None:
     """Write ``records`` (in capture order) into ``db`` as the crawls did, one crawl at a
     time: a post's ``images`` are those archived when its crawl ended (the crawl stores a
-    post once its images settled), and a post whose images a later crawl fetched for it
-    (a killed crawl's post, completed by the next) gets them then, as the crawl did."""
+    post once its images settled). A post showing images its crawl never asked for (a
+    killed or stopped crawl) gets those the next crawl asked for, as that crawl gave them
+    (a caught-up or resumed post, held until they settled)."""
     following = _next_capture(records)
     images = Images(db)
     incomplete: dict[str, list[str]] = {}  # post URL -> image URLs, some not archived
+    unsettled: set[str] = set()  # the last crawl's posts with images it never asked for
     for crawl in crawls(records):
         images.new_crawl()
         for record in crawl:
@@ -99,9 +101,11 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
                     _note_incomplete(incomplete, record.url, shown, images)
                 if progress:
                     progress(result.posts + result.pages)
-        fetched_for = {r.via for r in crawl if r.source == "image" and r.via} - stored_now
-        for url in sorted(fetched_for & incomplete.keys()):
-            _complete(db, url, incomplete, images, result)
+        for url in sorted((unsettled - stored_now) & incomplete.keys()):
+            if any(images.seen(image) for image in incomplete[url]):  # asked for now
+                _complete(db, url, incomplete, images, result)
+        unsettled = {url for url in stored_now & incomplete.keys()
+                     if any(not images.seen(image) for image in incomplete[url])}
     result.unfetched = {url: shown for url, shown in incomplete.items()
                         if any(not images.seen(image) for image in shown)}
 
@@ -128,18 +132,22 @@ class Images:
         self.db = db
         self.redirects: dict[str, str] = {}  # URL -> where its latest redirect pointed
         self.captured: set[str] = set()  # URLs with a capture of any status
+        self.answered: set[str] = set()  # URLs with a 200 or 304 in this crawl
         self.known: dict[str, bool] = {}  # archived(), until the next capture is added
 
     def new_crawl(self) -> None:
         """A crawl counts a redirected image as archived only when its own request was
-        redirected to a capture; an earlier crawl's redirect is not looked up (the
-        captures table keeps no Location): forget them."""
+        redirected to a capture it made; an earlier crawl's redirect or capture is not
+        looked up (the captures table keeps no Location): forget them."""
         self.redirects.clear()
+        self.answered.clear()
         self.known.clear()
 
     def learn(self, record: Record) -> None:
         self.known.clear()
         self.captured.add(record.url)
+        if record.status in ARCHIVED_STATUSES:
+            self.answered.add(record.url)
         if record.location:
             target = joined(record.url, record.location)
             found = request_url(target) if target else None
@@ -156,12 +164,14 @@ class Images:
         return self.known[url]
 
     def _archived(self, url: str) -> bool:
-        for _ in range(self.MAX_HOPS + 1):
-            if archived_urls(self.db, [url]):
-                return True
+        if archived_urls(self.db, [url]):
+            return True
+        for _ in range(self.MAX_HOPS):  # where this crawl's request for it was sent
             if url not in self.redirects:
                 return False
             url = self.redirects[url]
+            if url in self.answered:
+                return True
         return False
 
 
@@ -179,7 +189,8 @@ def _complete(db: Any, url: str, incomplete: dict[str, list[str]], images: Image
     post = get_post_by_url(db, url)
     if post is None:
         return
-    if store_post(db, with_images(post, incomplete[url], images.archived)) == "updated":
+    completed = with_images(post, incomplete[url], images.archived)
+    if store_post(db, completed, revive=False) == "updated":  # deleted since: it stays so
         result.updated += 1
     _note_incomplete(incomplete, url, incomplete[url], images)
 

@@ -42,7 +42,7 @@ from goahead_crawler.blogger.static_frontier import StaticFrontier
 from goahead_crawler.blogger.urls import is_post_path, month_archive_url, same_blog
 from goahead_crawler.crawl_archive import CrawlArchive
 from goahead_crawler.extract.article import Article
-from goahead_crawler.items import with_images
+from goahead_crawler.items import CompletedPost, with_images
 from goahead_crawler.middleware.conditional import CONDITIONAL
 from goahead_crawler.middleware.scope_guard import SCOPE_META, OutOfScope
 
@@ -100,7 +100,7 @@ class CaptureRoutes:
             found = get_post_by_url(db, post.url) if db is not None else None
             if found is None:
                 return None
-            post = found
+            post = CompletedPost.of(found)
         return with_images(post, image_urls, self._archived)
 
     def _archived(self: Any, url: str) -> bool:

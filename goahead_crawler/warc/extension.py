@@ -198,11 +198,14 @@ class WarcCapture:
         location = (getattr(item, "warc_file", None), getattr(item, "warc_offset", None))
         own = isinstance(response, Response)
         capture = response.meta.get("warc_capture") if own else None
-        if not own or (isinstance(capture, Capture)
-                       and (capture.warc_file, capture.warc_offset) != location):
+        elsewhere = (location[0] is not None and isinstance(capture, Capture)
+                     and (capture.warc_file, capture.warc_offset) != location)
+        if not own or elsewhere:
             found = self._pages.get(location)
             if found is not None:
                 return found[0], dict(found[1])
+            if elsewhere:  # a page this crawl did not capture (a caught-up post): nothing
+                return None  # to say of it, and the response it came with is an image's
         if not own:
             return None
         url = capture.url if isinstance(capture, Capture) else response.url.split("#")[0]
