@@ -29,8 +29,9 @@ class Listing:
     lastmod: str | None = None
 
 
-# A listed URL is stored when a post row has its URL (or the URL it redirected to).
-_STORED = "EXISTS (SELECT 1 FROM posts p WHERE p.url = coalesce(l.post_url, l.url))"
+# A listed URL is stored when a post row has its URL or the URL it led to (a redirect, or
+# the blog's move to https: a post stored under http before the move is stored as well).
+_STORED = "EXISTS (SELECT 1 FROM posts p WHERE p.url IN (l.url, l.post_url))"
 
 
 def record_listings(db: Database, site: str, run_id: int | None,

@@ -303,6 +303,39 @@ def test_what_was_listed_before_the_blogs_https_move_is_found_stored_after_it() 
     assert not [url for url in missing if url.endswith(paths)]
 
 
+def test_posts_stored_under_http_before_the_blogs_https_move_are_not_missing() -> None:
+    """The first feed page answered under http and its posts were stored under http; then
+    the blog moved. Their listings lead to the https URLs now, and the rows under http
+    still count as storing them."""
+    from archive.connection import open_archive
+    from archive.listed import missing_listed, record_listings, record_post_urls
+
+    crawler = goahead_crawler(BloggerSpider)
+    old_root = ROOT.replace("https:", "http:")
+    spider = BloggerSpider.from_crawler(crawler, url=old_root)
+    body = (FEEDS / "posts-page1.json").read_bytes()
+    url = "feeds/posts/default?alt=json&start-index=1&max-results=150"
+    out = list(spider.parse_feed_page(feed_response_bytes(
+        old_root + url, body.replace(ROOT.encode(), old_root.encode()))))
+    posts = [r.url for r in out if r.url.endswith(".html")]
+    assert posts
+    assert all(p.startswith(old_root) for p in posts)
+    db, site = open_archive(":memory:"), "goaheadnews.blogspot.com"
+    record_listings(db, site, None, spider.ledger.take_pending())
+    for n, post in enumerate(posts):
+        db.execute("INSERT INTO posts (blog_id, post_id, url, site) VALUES ('b', ?, ?, ?)",
+                   [str(n), post, site])
+    list(spider.parse_feed_page(feed_response_bytes(ROOT + url, body)))  # moved to https
+    assert spider.root == ROOT
+    record_listings(db, site, None, spider.ledger.take_pending())
+    record_post_urls(db, site, spider.ledger.take_aliases())
+    assert not [m for m in missing_listed(db, site) if m.url in posts]
+
+
+def feed_response_bytes(url: str, body: bytes) -> TextResponse:
+    return TextResponse(url=url, body=body, encoding="utf-8", request=Request(url))
+
+
 def test_discovery_state_survives_a_resumed_job() -> None:
     spider = make_spider()
     spider.state = {}  # what Scrapy's SpiderState sets when JOBDIR is on
