@@ -133,6 +133,10 @@ GOAHEAD_INCREMENTAL = True
 # Seconds subtracted from the last run's start for updated-min: covers clock skew between
 # us and Blogger (a post edited just before the last run must not fall in the gap).
 GOAHEAD_INCREMENTAL_MARGIN = 600.0
+# Posts the feed does not list (the sitemap does) are left out of the deletion check's
+# count; the count cannot see one of them joining the feed while a feed post goes. Days
+# after which a re-run reads the summary feed whole anyway and learns them again.
+GOAHEAD_UNLISTED_RECHECK_DAYS = 7.0
 
 # --- goahead: operations (resume, retries, failures, progress) -------------------------
 # Scrapy retries a 429/503 at once; this waits what its Retry-After asks first.

@@ -79,6 +79,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         self.redirects = RedirectLedger()
         self.sitemap_claimed = set()
         self.checked_only = set()
+        self.feed_named = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BloggerSpider:

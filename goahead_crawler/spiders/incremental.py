@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ from twisted.python.failure import Failure
 
 from archive.posts import live_post_urls
 from archive.runs import last_full_run, stats_since
+from archive.timestamps import now_utc, parse_utc
 from goahead_crawler.blogger.changes import sitemap_candidates, updated_min
 from goahead_crawler.blogger.feed import FeedError, next_start_index, parse_feed
 from goahead_crawler.blogger.sitemap import SitemapEntry
@@ -41,8 +43,9 @@ if TYPE_CHECKING:
 
 SUMMARY_PATH = "/feeds/posts/summary"
 # The live posts the blog's feed does not list (the sitemap does): the next run's deletion
-# check leaves them out of its count. A JSON list in the run's stats; past this many none
-# is kept (the next run then looks for deletions whenever the counts differ, as before).
+# check leaves them out of its count. In the run's stats, JSON: {"since": when a whole
+# reading of the feed last found them, "posts": [...]}; past this many none is kept (the
+# next run then looks for deletions whenever the counts differ, as before).
 UNLISTED_STAT = "goahead/feed/unlisted_posts"
 MAX_UNLISTED = 10_000
 
@@ -57,6 +60,7 @@ class PreviousRun:
     live_posts: set[str] = field(default_factory=set)  # canonical URLs, kind "post"
     retry_urls: list[str] = field(default_factory=list)  # failed after retries since then
     unlisted: set[str] = field(default_factory=set)  # live posts the feed does not list
+    unlisted_since: str | None = None  # when a whole reading of the feed found them
 
 
 def previous_run(db: Database | None, site: str, margin_seconds: float) -> PreviousRun | None:
@@ -66,7 +70,7 @@ def previous_run(db: Database | None, site: str, margin_seconds: float) -> Previ
     if last is None:
         return None
     retry: list[str] = []
-    unlisted: set[str] = set()
+    unlisted: tuple[set[str], str | None] = (set(), None)
     for stats in stats_since(db, site, last["id"]):
         retry += [f["url"] for f in failures_from_stats(stats)
                   if f.get("url") and f["url"] not in retry]
@@ -74,18 +78,24 @@ def previous_run(db: Database | None, site: str, margin_seconds: float) -> Previ
     live = live_post_urls(db, site)
     return PreviousRun(last["id"], last["started_at"],
                        updated_min(last["started_at"], margin_seconds), live, retry,
-                       unlisted & live)
+                       unlisted[0] & live, unlisted[1])
 
 
-def unlisted_from_stats(stats_json: str | None, default: set[str]) -> set[str]:
-    """The live posts a run found its blog's feed does not list, or ``default`` when the
-    run did not say (it could not tell: the feed incomplete, or too many)."""
+def unlisted_from_stats(stats_json: str | None, default: tuple[set[str], str | None]
+                        ) -> tuple[set[str], str | None]:
+    """The live posts a run found its blog's feed does not list and since when, or
+    ``default`` when the run did not say (it could not tell: the feed incomplete, or too
+    many)."""
     raw = json.loads(stats_json).get(UNLISTED_STAT) if stats_json else None
     try:
         found = json.loads(raw) if isinstance(raw, str) else None
     except ValueError:
         return default
-    return {u for u in found if isinstance(u, str)} if isinstance(found, list) else default
+    if not isinstance(found, dict) or not isinstance(found.get("posts"), list):
+        return default
+    since = found.get("since")
+    return ({u for u in found["posts"] if isinstance(u, str)},
+            since if isinstance(since, str) else None)
 
 
 def load_previous(crawler: Crawler, root: str) -> PreviousRun | None:
@@ -116,6 +126,7 @@ class IncrementalRoutes:
     sitemap_claimed: set[str]  # posts this run scheduled because only the sitemap named them
     unlisted_checked = False
     checked_only: set[str]  # asked for only to see they are still there (no listing change)
+    feed_named: set[str]  # posts an earlier run found the feed did not list, listed now
 
     def _incremental_start(self: Any) -> Iterator[scrapy.Request]:
         prev = self.previous
@@ -172,11 +183,17 @@ class IncrementalRoutes:
                - self.sitemap_claimed)  # new posts only the sitemap lists are not counted
         expected = len(live) + len(new)
         self.crawler.stats.set_value("goahead/incremental/live_total", self.live_total)
-        if self.live_total >= expected:
+        recheck = self._unlisted_recheck_due()
+        if self.live_total >= expected and not recheck:
             self.sweep_state = "done"
             return
-        self.logger.info("The blog lists %d posts, the archive %d: looking for deletions",
-                         self.live_total, expected)
+        if self.live_total < expected:
+            self.logger.info("The blog lists %d posts, the archive %d: looking for"
+                             " deletions", self.live_total, expected)
+        else:
+            self.logger.info("The %d posts the feed did not list were found so on %s:"
+                             " reading the feed whole again", len(self.previous.unlisted),
+                             self.previous.unlisted_since or "an unknown date")
         self.sweep_state = "running"
         self.sweep_seen = set()
         yield self._sweep_request(1)
@@ -212,6 +229,16 @@ class IncrementalRoutes:
         # 404 to its request now: left out at the end)
 
     # -- what the feed does not list -----------------------------------------------------
+    def _unlisted_recheck_due(self: Any) -> bool:
+        """Posts the feed did not list are left out of the count, which cannot see one of
+        them joining the feed while a feed post goes: after GOAHEAD_UNLISTED_RECHECK_DAYS
+        the feed is read whole again (the deletion sweep), and they are learnt anew."""
+        if not self.previous.unlisted:
+            return False
+        since = parse_utc(self.previous.unlisted_since)
+        days = self.crawler.settings.getfloat("GOAHEAD_UNLISTED_RECHECK_DAYS")
+        return since is None or datetime.now(UTC) - since >= timedelta(days=days)
+
     def _unlisted_gone(self: Any) -> Iterator[Any]:
         """Once discovery is idle: the archived posts the feed does not list, which its
         count cannot show deleted (and a sitemap often does not either: its index keeps
@@ -226,9 +253,12 @@ class IncrementalRoutes:
             yield from self._schedule(url, "missing")
 
     def _claimed_from(self: Any, source: str, key: str, kind: str) -> None:
-        """Note a post only the sitemap named (the feed had not, or was done)."""
+        """Note a post only the sitemap named (the feed had not, or was done), and one the
+        feed named that an earlier run found it did not list (it does now)."""
         if source == "sitemap" and kind == "post":
             self.sitemap_claimed.add(key)
+        elif source == "feed" and self.previous is not None and key in self.previous.unlisted:
+            self.feed_named.add(key)
 
     def _record_unlisted(self: Any) -> None:
         """At the end of the run: the live posts the feed does not list, for the next
@@ -239,14 +269,17 @@ class IncrementalRoutes:
         if not complete or self.frontier.limit_reached():
             return
         if self.previous is None:
-            unlisted = set(self.sitemap_claimed)
+            unlisted, since = set(self.sitemap_claimed), now_utc()
         else:
             live = self.previous.live_posts
-            known = self.swept_unlisted if self.swept_unlisted is not None \
-                else self.previous.unlisted
-            unlisted = ((known & live) | (self.sitemap_claimed - live)) - self.ledger.gone
+            swept = self.swept_unlisted is not None
+            known = self.swept_unlisted if swept else self.previous.unlisted
+            unlisted = (((known & live) | (self.sitemap_claimed - live)) - self.ledger.gone
+                        - self.feed_named)
+            since = now_utc() if swept else self.previous.unlisted_since or now_utc()
         if len(unlisted) <= MAX_UNLISTED:
-            stats.set_value(UNLISTED_STAT, json.dumps(sorted(unlisted)))
+            stats.set_value(UNLISTED_STAT, json.dumps({"since": since,
+                                                       "posts": sorted(unlisted)}))
 
     def sweep_failed(self: Any, failure: Failure) -> None:
         self.logger.warning("Feed page %s failed: %s; deletions not checked",
