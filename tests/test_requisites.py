@@ -374,3 +374,30 @@ def test_a_resumed_job_asks_for_a_held_posts_images_on_its_behalf() -> None:
              for r in again._capture_restore(saved)}
     assert asked == {image: ("image", post.url),
                      "https://news.blogspot.com/style.css": ("requisite", None)}
+
+
+def test_a_resumed_job_settles_the_images_of_a_killed_crawls_posts_once() -> None:
+    """A job resumed after a kill both restores what it held and catches up the killed
+    crawl's posts: an image the job had captured before is not asked again, and a post
+    waiting for it is not held for ever (the job's saved state no longer overwrites the
+    catch-up's claims)."""
+    import asyncio
+
+    done, waiting = ("https://1.bp.blogspot.com/-a/b/c/d/s640/done.jpg",
+                     "https://1.bp.blogspot.com/-a/b/c/d/s640/new.jpg")
+    spider, _ = _spider()
+    spider.state = {}
+    spider.statics.claim(done)
+    spider.statics.settle(done, ok=True)
+    spider.closed("shutdown")
+    again, _ = _spider()
+    again.state = spider.state
+    again.posts_caught_up({PAGE: [done, waiting]})
+
+    async def requests() -> list:
+        return [r.url async for r in again.start()]
+
+    assert asyncio.run(requests()) == [waiting]
+    assert again.statics.held[PAGE].pending == {waiting}
+    again.statics.settle(waiting, ok=True)
+    assert again.statics.held == {}

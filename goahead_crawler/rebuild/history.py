@@ -111,14 +111,12 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
 
 
 def crawls(records: list[Record]) -> list[list[Record]]:
-    """``records`` cut where the crawl that wrote them changes (crawls of one archive
-    follow each other; one that overlaps another is cut into more stretches)."""
-    runs: list[list[Record]] = []
+    """``records`` by the crawl that wrote them, each in capture order, the crawls in the
+    order they began (two crawls of one archive may overlap: blogs are crawled at once)."""
+    runs: dict[str, list[Record]] = {}
     for record in records:
-        if not runs or runs[-1][-1].crawl != record.crawl:
-            runs.append([])
-        runs[-1].append(record)
-    return runs
+        runs.setdefault(record.crawl, []).append(record)
+    return list(runs.values())
 
 
 class Images:

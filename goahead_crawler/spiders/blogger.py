@@ -105,11 +105,12 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         self.resumed = self._restore()
         for request in self._unstored_first():  # listed before, still not in the archive
             yield request
+        if self.resumed:  # held posts and the images they wait for, as the job left them
+            for request in self._capture_restore(self.state[STATE_KEY].get("capture", {})):
+                yield request
         for request in self._caught_up_images():  # a killed crawl's posts, theirs unasked
             yield request
         if self.resumed:  # its queue holds the rest of discovery
-            for request in self._capture_restore(self.state[STATE_KEY].get("capture", {})):
-                yield request
             return
         self.previous = self.previous or load_previous(self.crawler, self.root)
         if self.previous:
