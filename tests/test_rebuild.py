@@ -265,6 +265,48 @@ def test_a_killed_crawls_posts_get_the_images_it_never_asked_for(tmp_path: Path)
     assert differences(db, rebuilt, TABLES) == {}
 
 
+def test_a_post_another_blogs_crawl_caught_up_is_rebuilt_as_that_crawl_left_it(
+        tmp_path: Path) -> None:
+    """The next crawl into the archive after a kill is of another blog whose new post
+    shows the killed post's image: it catches the post up but does not ask for that
+    blog's images on its behalf (the post keeps none). The rebuild completes a post only
+    where a crawl said it did (its metadata record), so it agrees, though the image is
+    archived."""
+    db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+
+    def crawl(blog: str) -> None:
+        done = run_goahead("crawl", site.urls[blog], "--db", str(db), "--warc-dir",
+                           str(warcs), "--delay", "0", "--no-progress", "--static-origin",
+                           site.cdn_url)
+        assert done.returncode == 0, done.stderr[-2000:]
+
+    with start(["goahead", "contempo"]) as site:
+        crawl("goahead")
+        crawl("contempo")
+        shutil.copy(db, tmp_path / "before.db")
+        before = set(warcs.glob("*.warc.gz"))
+        shared = imageurls.resized(site.blog("goahead").post(PHOTOS).images[0], "s333")
+        for blog, title in (("goahead", "Fresh one"), ("contempo", "Same picture")):
+            post = new_post(site.blog(blog), title, "Just in.", "2025-01-01T10:00:00+07:00")
+            post.body_html += f'<p><img src="{shared}"></p>'
+            site.publish(blog, post)
+            if blog == "goahead":
+                crawl("goahead")
+                (killed,) = set(warcs.glob("*.warc.gz")) - before
+                without_records(killed, {site.served_url(shared)})
+                killed.rename(killed.with_name(killed.name + ".open"))
+                shutil.copy(tmp_path / "before.db", db)
+        crawl("contempo")
+    rows = query(db, "SELECT title, images FROM posts WHERE title IN ('Fresh one',"
+                     " 'Same picture') ORDER BY title")
+    assert [(title, len(json.loads(images))) for title, images in rows] == [
+        ("Fresh one", 0), ("Same picture", 1)]
+    rebuilt = tmp_path / "rebuilt.db"
+    assert run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt)
+                       ).returncode == 0
+    assert differences(db, rebuilt, TABLES) == {}
+
+
 def test_a_crawl_without_comments_is_rebuilt_without_them(tmp_path: Path) -> None:
     """``--no-comments`` stores none, and says so in its warcinfo: the rebuild from its
     WARC files stores none either, though the pages it captured show some."""

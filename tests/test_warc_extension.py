@@ -212,6 +212,26 @@ def test_an_archived_page_gets_a_metadata_record_with_source_and_outlinks(
                     b"goahead-kind: post\r\noutlink: http://a/\r\noutlink: http://b/\r\n")
 
 
+def test_a_post_an_earlier_crawl_captured_gets_a_completion_record(tmp_path: Path) -> None:
+    """Stored again by this crawl with the images that settled since, released by an
+    image's response: no page metadata about the image, a record about the post instead,
+    naming its images, which the rebuild replays."""
+    ext = make(tmp_path)
+    request, response = exchange("http://cdn.test/photo.jpg", goahead_source="image")
+    ext.response_downloaded(response=response, request=request)
+    post = Post(blog_id="1", post_id="2", url="http://blog.test/p", site="blog.test",
+                images=["http://cdn.test/photo.jpg"], warc_file="earlier.warc.gz",
+                warc_offset=123)
+    ext.item_scraped(item=post, response=response)
+    ext.spider_closed()
+    records = all_records(tmp_path)
+    assert [r[0] for r in records] == ["warcinfo", "response", "request", "metadata",
+                                       "metadata"]
+    _, rh, _, body = records[-1]
+    assert rh.get_header("WARC-Target-URI") == "http://blog.test/p"
+    assert body == b"goahead-completed: images\r\ngoahead-image: http://cdn.test/photo.jpg\r\n"
+
+
 def test_spider_opened_repairs_crashed_files(tmp_path: Path) -> None:
     left = RotatingWarcWriter(tmp_path, "goahead", host="h")
     left.write([])  # opens the file: warcinfo only

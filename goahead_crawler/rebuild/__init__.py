@@ -62,12 +62,13 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
                            damage=timeline.damage)
     context = gather(warc_dir, timeline, result.warnings.append)
     if not holds_rows(db):
-        replay(db, timeline.records, context, result, progress)
+        replay(db, timeline.records, context, result, progress, timeline.completions)
         return result
     with tempfile.TemporaryDirectory(prefix="goahead-reindex-", dir=_home(db)) as scratch:
         rebuilt = open_archive(Path(scratch) / "rebuilt.db")
         try:
-            replay(rebuilt, timeline.records, context, result, progress)
+            replay(rebuilt, timeline.records, context, result, progress,
+                   timeline.completions)
             counts = merge_shard(db, rebuilt)
         finally:
             rebuilt.close()
@@ -86,7 +87,7 @@ def catch_up(db: Any, repaired: Path) -> ReindexResult:
     result = ReindexResult(files=timeline.files, records=len(timeline.records),
                            damage=timeline.damage)
     context = gather(repaired.parent, timeline, result.warnings.append)
-    replay(db, timeline.records, context, result)
+    replay(db, timeline.records, context, result, completions=timeline.completions)
     return result
 
 

@@ -10,7 +10,12 @@ of a post or static page does what it did in the crawl, through the same functio
   deleted and is back is live again;
 - a 404 or 410 marks the post deleted (``archive.posts.mark_gone``), dated by the first
   such capture after its last 200;
-- a 304 to a conditional request changes nothing (the crawl stored no item for it).
+- a 304 to a conditional request changes nothing (the crawl stored no item for it);
+- a crawl's ``goahead-completed`` record (a post an earlier crawl captured, stored again
+  with the images that settled since) sets those images, never reviving a deleted post.
+
+Each crawl's records are replayed together, so a post's images are those archived when its
+crawl ended, as the crawl stored a post once its images settled.
 
 Comments come from the post's comments feed when the crawl fetched it for that page, or
 from the page (``comments_source``, the crawl's own rule), unless the crawl stored none
@@ -34,9 +39,9 @@ from goahead_crawler.blogger.urls import (
     joined,
     request_url,
 )
-from goahead_crawler.items import page_post, with_images
+from goahead_crawler.items import page_post
 from goahead_crawler.rebuild.context import Context, feed_comments
-from goahead_crawler.rebuild.timeline import Record
+from goahead_crawler.rebuild.timeline import Completion, Record
 
 GONE = (404, 410)
 #: How the crawl came to a URL (``goahead-source``) -> what it fetched it with.
@@ -71,22 +76,24 @@ def page_kind(url: str) -> str | None:
 
 
 def replay(db: Any, records: list[Record], context: Context, result: Replayed,
-           progress: Callable[[int], None] | None = None) -> None:
+           progress: Callable[[int], None] | None = None,
+           completions: list[Completion] | None = None) -> None:
     """Write ``records`` (in capture order) into ``db`` as the crawls did, one crawl at a
     time: a post's ``images`` are those archived when its crawl ended (the crawl stores a
-    post once its images settled). A post showing images its crawl never asked for (a
-    killed or stopped crawl) gets those the next crawl asked for, as that crawl gave them
-    (a caught-up or resumed post, held until they settled)."""
+    post once its images settled). A post a later crawl stored again with the images that
+    settled since (a killed crawl's post caught up, a stopped job's held post: its
+    ``completions``) gets them then, as that crawl gave them."""
     following = _next_capture(records)
     images = Images(db)
     incomplete: dict[str, list[str]] = {}  # post URL -> image URLs, some not archived
-    unsettled: set[str] = set()  # the last crawl's posts with images it never asked for
+    completed: dict[str, list[Completion]] = {}
+    for completion in completions or []:
+        completed.setdefault(completion.crawl, []).append(completion)
     for crawl in crawls(records):
         images.new_crawl()
         for record in crawl:
             result.captures += add_capture(db, record.capture)
             images.learn(record)
-        stored_now: set[str] = set()
         for record in crawl:
             kind = page_kind(record.url)
             if kind is None:
@@ -97,15 +104,11 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
                 shown = _store(db, context, record, kind, following.get(id(record)),
                                images, result)
                 if shown is not None:
-                    stored_now.add(record.url)
                     _note_incomplete(incomplete, record.url, shown, images)
                 if progress:
                     progress(result.posts + result.pages)
-        for url in sorted((unsettled - stored_now) & incomplete.keys()):
-            if any(images.seen(image) for image in incomplete[url]):  # asked for now
-                _complete(db, url, incomplete, images, result)
-        unsettled = {url for url in stored_now & incomplete.keys()
-                     if any(not images.seen(image) for image in incomplete[url])}
+        for completion in completed.get(crawl[0].crawl, []):
+            _complete(db, completion, result)
     result.unfetched = {url: shown for url, shown in incomplete.items()
                         if any(not images.seen(image) for image in shown)}
 
@@ -181,16 +184,15 @@ def _note_incomplete(incomplete: dict[str, list[str]], url: str, shown: list[str
         incomplete[url] = shown
 
 
-def _complete(db: Any, url: str, incomplete: dict[str, list[str]], images: Images,
-              result: Replayed) -> None:
-    """Store the post at ``url`` again with the images a later crawl fetched for it."""
-    post = get_post_by_url(db, url)
+def _complete(db: Any, completion: Completion, result: Replayed) -> None:
+    """Store the post again with the images the crawl stored it with; a post marked
+    deleted meanwhile stays deleted (the crawl's ``CompletedPost`` does not revive it)."""
+    post = get_post_by_url(db, completion.url)
     if post is None:
         return
-    completed = with_images(post, incomplete[url], images.archived)
-    if store_post(db, completed, revive=False) == "updated":  # deleted since: it stays so
+    post.images = list(completion.images)
+    if store_post(db, post, revive=False) == "updated":
         result.updated += 1
-    _note_incomplete(incomplete, url, incomplete[url], images)
 
 
 def _next_capture(records: list[Record]) -> dict[int, Record]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.models import Capture
+from goahead_crawler.warc.records import COMPLETED_FIELD, IMAGE_FIELD
 from goahead_crawler.warc.scan import Damage, Scanned, scan_warc
 
 NOT_MODIFIED = "server-not-modified"
@@ -52,6 +53,17 @@ class Record:
 
 
 @dataclass
+class Completion:
+    """A crawl stored a post whose page an earlier crawl captured again, with the images
+    that settled since (a metadata record: ``records.COMPLETED_FIELD``)."""
+
+    url: str
+    images: list[str]
+    order: tuple[str, int, int]
+    crawl: str = ""
+
+
+@dataclass
 class Timeline:
     """The captures of a set of WARC files in capture order, and the damage found."""
 
@@ -59,6 +71,7 @@ class Timeline:
     damage: list[Damage] = field(default_factory=list)
     files: int = 0
     crawls: dict[str, bytes] = field(default_factory=dict)  # crawl -> its warcinfo block
+    completions: list[Completion] = field(default_factory=list)  # in capture order
 
 
 def read_timeline(paths: Iterable[Path]) -> Timeline:
@@ -68,22 +81,29 @@ def read_timeline(paths: Iterable[Path]) -> Timeline:
     for position, path in enumerate(paths):
         timeline.files += 1
         crawl, first = path.name, len(timeline.records)
+        done = len(timeline.completions)
         for found in scan_warc(path):
             if isinstance(found, Damage):
                 timeline.damage.append(found)
             elif found.rec_type in ("response", "revisit") and found.http_headers:
                 timeline.records.append(_record(found, position))
+            elif found.rec_type == "metadata" and block_field(found.block, COMPLETED_FIELD):
+                timeline.completions.append(Completion(
+                    found.header("WARC-Target-URI") or "",
+                    block_fields(found.block, IMAGE_FIELD),
+                    (found.header("WARC-Date") or "", position, found.offset)))
             elif found.rec_type == "metadata":
                 _note_metadata(found, notes)
             elif found.rec_type == "warcinfo" and crawl == path.name:
                 crawl = block_field(found.block, "isPartOf") or crawl
                 timeline.crawls.setdefault(crawl, found.block)
-        for record in timeline.records[first:]:
-            record.crawl = crawl
+        for item in [*timeline.records[first:], *timeline.completions[done:]]:
+            item.crawl = crawl
     for record in timeline.records:
         note = notes.get(record.record_id, {})
         record.source, record.via = note.get("goahead-source"), note.get("via")
     timeline.records.sort(key=lambda r: r.order)
+    timeline.completions.sort(key=lambda c: c.order)
     return timeline
 
 
@@ -121,8 +141,15 @@ def _note_metadata(found: Scanned, notes: dict[str, dict[str, str]]) -> None:
 def block_field(block: bytes, name: str) -> str | None:
     """The value of ``name: value`` in a warcinfo or metadata record's block (the first
     non-empty one; names compared without case)."""
+    found = block_fields(block, name)
+    return found[0] if found else None
+
+
+def block_fields(block: bytes, name: str) -> list[str]:
+    """Every non-empty value of ``name`` in a warcinfo or metadata record's block."""
+    values = []
     for line in block.decode("utf-8", "replace").splitlines():
         key, _, value = line.partition(":")
         if key.strip().lower() == name.lower() and value.strip():
-            return value.strip()
-    return None
+            values.append(value.strip())
+    return values

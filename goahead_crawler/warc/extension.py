@@ -22,7 +22,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from archive.models import Capture
+from archive.models import Capture, Post
 from goahead_crawler.addon import package_version
 from goahead_crawler.signals import capture_written, warc_repaired
 from goahead_crawler.warc import records as rec
@@ -180,13 +180,28 @@ class WarcCapture:
         if self.failed or not getattr(item, "url", None) or outlinks is None:
             return
         page = self._item_page(item, response)
-        if page is None:  # released by a failure, its page not written by this crawl
+        if page is None:  # released by a failure, or its page not written by this crawl
+            self._completed(item)
             return
         url, fields = page
         fields["goahead-kind"] = str(getattr(item, "kind", "") or "page")
         fields["outlink"] = [str(u) for u in outlinks]
         try:
             self.write_metadata(url, fields)
+        except OSError:
+            return  # counted, logged and the spider closed by _error
+
+    def _completed(self, item: Any) -> None:
+        """A post whose page an earlier crawl captured, stored now with the images that
+        settled since (a killed crawl's post caught up, a stopped job's held post): say so
+        in a metadata record about it, with the images it was stored with, so that the
+        rebuild from WARC does what this crawl did (``rebuild.history``)."""
+        location = (getattr(item, "warc_file", None), getattr(item, "warc_offset", None))
+        if not isinstance(item, Post) or location[0] is None or location in self._pages:
+            return
+        try:
+            self.write_metadata(item.url, {rec.COMPLETED_FIELD: "images",
+                                           rec.IMAGE_FIELD: [str(u) for u in item.images]})
         except OSError:
             return  # counted, logged and the spider closed by _error
 

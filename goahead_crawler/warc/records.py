@@ -208,6 +208,13 @@ def warc_fields(fields: Mapping[str, str | Sequence[str]]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
+# A metadata record about a post whose page an earlier crawl captured, written when this
+# crawl stores it again with the images that settled since: COMPLETED_FIELD, and one
+# IMAGE_FIELD per image it was stored with. The rebuild replays it (rebuild.timeline).
+COMPLETED_FIELD = "goahead-completed"
+IMAGE_FIELD = "goahead-image"
+
+
 def build_metadata(
     builder: MemberWriter,
     uri: str,
