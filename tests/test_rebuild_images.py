@@ -47,3 +47,46 @@ def test_records_are_taken_crawl_by_crawl_in_the_order_the_crawls_began() -> Non
     rows = [record("u1", crawl="a"), record("u2", crawl="b"), record("u3", crawl="a"),
             record("u4", crawl="b")]
     assert [[r.url for r in run] for run in crawls(rows)] == [["u1", "u3"], ["u2", "u4"]]
+
+
+def test_a_held_post_is_rebuilt_only_where_a_crawl_stored_it(tmp_path) -> None:
+    """A stopped crawl held a post for its images and did not store it (its metadata
+    says so): the rebuild does not store it from that crawl's capture. The resumed job
+    stored it with the images that settled (a completion record): the rebuild stores it
+    then, from the first crawl's capture, with those images."""
+    from scrapy.http import Request, Response
+
+    from archive.models import Post
+    from goahead_crawler.rebuild import reindex_warcs
+    from tests.test_warc_extension import make
+
+    page = "http://blog.test/2024/01/a.html"
+    body = (b"<html><body><div class='post'><h3 class='post-title'>A</h3><div"
+            b" class='post-body'><p>Water rose overnight.</p></div></div></body></html>")
+
+    def captured(ext, url: str, content: bytes, ctype: str):
+        request = Request(url, headers={"User-Agent": "t", "Accept": "*/*"})
+        response = Response(url, status=200, body=content, request=request,
+                            protocol="HTTP/1.1", headers={"Content-Type": ctype})
+        ext.response_downloaded(response=response, request=request)
+        return response
+
+    stopped = make(tmp_path)
+    first = captured(stopped, page, body, "text/html; charset=utf-8").meta["warc_capture"]
+    stopped.held_back([page])
+    stopped.spider_closed()
+    alone = open_archive(tmp_path / "stopped.db")
+    reindex_warcs(tmp_path, alone)
+    assert alone.execute("SELECT count(*) FROM posts").fetchone()[0] == 0
+
+    resumed = make(tmp_path)  # a new process: a crawl of its own
+    photo = CDN + "s640/a.jpg"
+    response = captured(resumed, photo, b"\xff\xd8jpeg", "image/jpeg")
+    resumed.item_scraped(item=Post(blog_id="1", post_id="2", url=page, site="blog.test",
+                                   images=[photo], warc_file=first.warc_file,
+                                   warc_offset=first.warc_offset), response=response)
+    resumed.spider_closed()
+    both = open_archive(tmp_path / "both.db")
+    reindex_warcs(tmp_path, both)
+    rows = both.execute("SELECT url, images, warc_file FROM posts").fetchall()
+    assert rows == [(page, f'["{photo}"]', first.warc_file)]

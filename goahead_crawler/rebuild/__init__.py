@@ -62,13 +62,14 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
                            damage=timeline.damage)
     context = gather(warc_dir, timeline, result.warnings.append)
     if not holds_rows(db):
-        replay(db, timeline.records, context, result, progress, timeline.completions)
+        replay(db, timeline.records, context, result, progress, timeline.completions,
+               timeline.held)
         return result
     with tempfile.TemporaryDirectory(prefix="goahead-reindex-", dir=_home(db)) as scratch:
         rebuilt = open_archive(Path(scratch) / "rebuilt.db")
         try:
             replay(rebuilt, timeline.records, context, result, progress,
-                   timeline.completions)
+                   timeline.completions, timeline.held)
             counts = merge_shard(db, rebuilt)
         finally:
             rebuilt.close()
@@ -87,7 +88,8 @@ def catch_up(db: Any, repaired: Path) -> ReindexResult:
     result = ReindexResult(files=timeline.files, records=len(timeline.records),
                            damage=timeline.damage)
     context = gather(repaired.parent, timeline, result.warnings.append)
-    replay(db, timeline.records, context, result, completions=timeline.completions)
+    replay(db, timeline.records, context, result, completions=timeline.completions,
+           held=timeline.held)
     return result
 
 

@@ -77,29 +77,33 @@ def page_kind(url: str) -> str | None:
 
 def replay(db: Any, records: list[Record], context: Context, result: Replayed,
            progress: Callable[[int], None] | None = None,
-           completions: list[Completion] | None = None) -> None:
+           completions: list[Completion] | None = None,
+           held: list[Completion] | None = None) -> None:
     """Write ``records`` (in capture order) into ``db`` as the crawls did, one crawl at a
     time: a post's ``images`` are those archived when its crawl ended (the crawl stores a
-    post once its images settled). A post a later crawl stored again with the images that
-    settled since (a killed crawl's post caught up, a stopped job's held post: its
+    post once its images settled). A post a stopped crawl ``held`` back is not stored
+    from that crawl's capture; a post a later crawl stored with the images that settled
+    since (a killed crawl's post caught up, a stopped job's held post: its
     ``completions``) gets them then, as that crawl gave them."""
     following = _next_capture(records)
     images = Images(db)
     incomplete: dict[str, list[str]] = {}  # post URL -> image URLs, some not archived
-    completed: dict[str, list[Completion]] = {}
-    for completion in completions or []:
-        completed.setdefault(completion.crawl, []).append(completion)
+    completed, held_back = _by_crawl(completions), _by_crawl(held)
+    waiting: dict[str, tuple[Record, str]] = {}  # held back: its capture, its kind
     for crawl in crawls(records):
         images.new_crawl()
         for record in crawl:
             result.captures += add_capture(db, record.capture)
             images.learn(record)
+        held_now = {c.url for c in held_back.get(crawl[0].crawl, [])}
         for record in crawl:
             kind = page_kind(record.url)
             if kind is None:
                 continue
             if record.status in GONE:
                 result.deleted += mark_gone(db, record.url, at=record.date)
+            elif record.status == 200 and record.url in held_now:
+                waiting[record.url] = (record, kind)  # stored (if ever) by a later crawl
             elif record.status == 200:
                 shown = _store(db, context, record, kind, following.get(id(record)),
                                images, result)
@@ -108,9 +112,21 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
                 if progress:
                     progress(result.posts + result.pages)
         for completion in completed.get(crawl[0].crawl, []):
-            _complete(db, completion, result)
+            if completion.url in waiting:  # a stopped job's held post, stored on resume
+                record, kind = waiting.pop(completion.url)
+                _store(db, context, record, kind, following.get(id(record)), images,
+                       result, completion.images)
+            else:
+                _complete(db, completion, result)
     result.unfetched = {url: shown for url, shown in incomplete.items()
                         if any(not images.seen(image) for image in shown)}
+
+
+def _by_crawl(notes: list[Completion] | None) -> dict[str, list[Completion]]:
+    found: dict[str, list[Completion]] = {}
+    for note in notes or []:
+        found.setdefault(note.crawl, []).append(note)
+    return found
 
 
 def crawls(records: list[Record]) -> list[list[Record]]:
@@ -208,8 +224,10 @@ def _next_capture(records: list[Record]) -> dict[int, Record]:
 
 
 def _store(db: Any, context: Context, record: Record, kind: str, end: Record | None,
-           images: Images, result: Replayed) -> list[str] | None:
-    """Store one page capture; the image URLs its article shows (None: not stored)."""
+           images: Images, result: Replayed, stored_with: list[str] | None = None
+           ) -> list[str] | None:
+    """Store one page capture (with the images ``stored_with``, when a crawl's record
+    says so); the image URLs its article shows (None: not stored)."""
     body = context.read(record, result.warnings.append)
     if body is None:
         result.skipped += 1
@@ -224,6 +242,8 @@ def _store(db: Any, context: Context, record: Record, kind: str, end: Record | N
         url, body, content_type=record.content_type, entry=entry, kind=kind, lastmod=lastmod,
         blog_id=context.blog_ids.get(urlsplit(url).netloc), capture=record.capture,
         archived=images.archived)  # the crawl's rule: archived when its crawl ended
+    if stored_with is not None:
+        post.images = list(stored_with)
     outcome = store_post(db, post)
     setattr(result, outcome, getattr(result, outcome) + 1)
     setattr(result, f"{kind}s", getattr(result, f"{kind}s") + 1)

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.models import Capture
-from goahead_crawler.warc.records import COMPLETED_FIELD, IMAGE_FIELD
+from goahead_crawler.warc.records import COMPLETED_FIELD, HELD_FIELD, IMAGE_FIELD
 from goahead_crawler.warc.scan import Damage, Scanned, scan_warc
 
 NOT_MODIFIED = "server-not-modified"
@@ -72,6 +72,7 @@ class Timeline:
     files: int = 0
     crawls: dict[str, bytes] = field(default_factory=dict)  # crawl -> its warcinfo block
     completions: list[Completion] = field(default_factory=list)  # in capture order
+    held: list[Completion] = field(default_factory=list)  # posts a stopped crawl held back
 
 
 def read_timeline(paths: Iterable[Path]) -> Timeline:
@@ -81,7 +82,7 @@ def read_timeline(paths: Iterable[Path]) -> Timeline:
     for position, path in enumerate(paths):
         timeline.files += 1
         crawl, first = path.name, len(timeline.records)
-        done = len(timeline.completions)
+        done, kept = len(timeline.completions), len(timeline.held)
         for found in scan_warc(path):
             if isinstance(found, Damage):
                 timeline.damage.append(found)
@@ -92,12 +93,17 @@ def read_timeline(paths: Iterable[Path]) -> Timeline:
                     found.header("WARC-Target-URI") or "",
                     block_fields(found.block, IMAGE_FIELD),
                     (found.header("WARC-Date") or "", position, found.offset)))
+            elif found.rec_type == "metadata" and block_field(found.block, HELD_FIELD):
+                timeline.held.append(Completion(found.header("WARC-Target-URI") or "", [],
+                                                (found.header("WARC-Date") or "", position,
+                                                 found.offset)))
             elif found.rec_type == "metadata":
                 _note_metadata(found, notes)
             elif found.rec_type == "warcinfo" and crawl == path.name:
                 crawl = block_field(found.block, "isPartOf") or crawl
                 timeline.crawls.setdefault(crawl, found.block)
-        for item in [*timeline.records[first:], *timeline.completions[done:]]:
+        for item in [*timeline.records[first:], *timeline.completions[done:],
+                     *timeline.held[kept:]]:
             item.crawl = crawl
     for record in timeline.records:
         note = notes.get(record.record_id, {})

@@ -45,6 +45,7 @@ from goahead_crawler.extract.article import Article
 from goahead_crawler.items import CompletedPost, with_images
 from goahead_crawler.middleware.conditional import CONDITIONAL
 from goahead_crawler.middleware.scope_guard import SCOPE_META, OutOfScope
+from goahead_crawler.warc.extension import find_warc_capture
 
 STATIC_PRIORITY = 10  # before more post pages: images settle soon after their post
 MAX_CSS_DEPTH = 3  # page -> stylesheet -> @import -> @import
@@ -319,6 +320,9 @@ class CaptureRoutes:
         held = len(self.statics.held) - len(stored)
         if not held:
             return
+        warc = find_warc_capture(self.crawler)
+        if warc is not None:  # the rebuild from WARC must not store them either
+            warc.held_back(k for k in self.statics.held if k not in stored)
         self.crawler.stats.set_value("goahead/images/posts_unstored", held)
         if reason == "finished":
             for url, waiting in self.statics.held.items():  # the run's reconciliation

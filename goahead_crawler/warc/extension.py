@@ -11,7 +11,7 @@ import logging
 import platform
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -204,6 +204,15 @@ class WarcCapture:
                                            rec.IMAGE_FIELD: [str(u) for u in item.images]})
         except OSError:
             return  # counted, logged and the spider closed by _error
+
+    def held_back(self, urls: Iterable[str]) -> None:
+        """Say that these posts, captured by this crawl, were held for their images and
+        not stored when it stopped, so that the rebuild does not store them either."""
+        for url in urls:
+            try:
+                self.write_metadata(url, {rec.HELD_FIELD: "not stored"})
+            except OSError:
+                return  # counted, logged and the spider closed by _error
 
     def _item_page(self, item: Any, response: Response | Failure
                    ) -> tuple[str, dict[str, Any]] | None:

@@ -213,6 +213,9 @@ def warc_fields(fields: Mapping[str, str | Sequence[str]]) -> bytes:
 # IMAGE_FIELD per image it was stored with. The rebuild replays it (rebuild.timeline).
 COMPLETED_FIELD = "goahead-completed"
 IMAGE_FIELD = "goahead-image"
+# A metadata record about a post a crawl captured and held for its images, and did not
+# store before it stopped (a resumed job stores it, with a COMPLETED_FIELD record).
+HELD_FIELD = "goahead-held"
 
 
 def build_metadata(
