@@ -211,9 +211,9 @@ def test_a_killed_crawls_posts_get_the_images_it_never_asked_for(tmp_path: Path)
     """A crawl killed after it captured two new posts (which show the same photos) and
     before it asked for their images: the next crawl's catch-up stores the posts from the
     WARC file, and that crawl (which would not fetch the unchanged posts again) asks for
-    the images, once each, and stores both posts again with them; one of the posts is
-    gone from the blog by then: found deleted, it stays deleted. The rebuild from every
-    WARC file agrees."""
+    the images, once each, and stores the posts again with them; one of the posts is
+    gone from the blog by then: found deleted, it stays deleted; another was edited to
+    show none: fetched again, it has none. The rebuild from every WARC file agrees."""
     db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
 
     def crawl() -> subprocess.CompletedProcess[str]:
@@ -229,7 +229,7 @@ def test_a_killed_crawls_posts_get_the_images_it_never_asked_for(tmp_path: Path)
         before = set(warcs.glob("*.warc.gz"))
         photos = site.blog("goahead").post(PHOTOS)
         fresh = []
-        for n, title in enumerate(("Fresh photos", "More photos")):
+        for n, title in enumerate(("Fresh photos", "More photos", "Photos edited out")):
             post = new_post(site.blog("goahead"), title, "Just in.",
                             f"2025-01-0{n + 1}T10:00:00+07:00")
             post.body_html += "".join(f'<p><img src="{imageurls.resized(u, "s320")}"></p>'
@@ -242,17 +242,19 @@ def test_a_killed_crawls_posts_get_the_images_it_never_asked_for(tmp_path: Path)
         killed.rename(killed.with_name(killed.name + ".open"))
         shutil.copy(tmp_path / "first.db", db)  # and before it stored anything
         site.delete("goahead", fresh[1].post_id)
+        site.edit("goahead", fresh[2].post_id, "Corrected: no photos.")
         site.clear_requests()
         done = crawl()
         asked = [path for _, path, _ in site.cdn_requests()]
     assert "Caught up with the killed crawl of" in done.stderr
     rows = query(db, "SELECT title, images, deleted_at FROM posts WHERE title IN"
-                     " ('Fresh photos', 'More photos') ORDER BY title")
+                     " ('Fresh photos', 'More photos', 'Photos edited out') ORDER BY title")
     assert [(title, json.loads(images), bool(gone)) for title, images, gone in rows] == [
-        ("Fresh photos", shown, False), ("More photos", shown, True)]
+        ("Fresh photos", shown, False), ("More photos", shown, True),
+        ("Photos edited out", [], False)]
     assert sorted(p for p in asked if "/s320/" in p) == sorted(urlsplit(u).path for u in shown)
     (stats,) = query(db, "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")[0]
-    assert json.loads(stats)["goahead/images/caught_up_posts"] == 2
+    assert json.loads(stats)["goahead/images/caught_up_posts"] == 3
     for path in warcs.glob("*.warc.gz"):  # no page metadata written about an image
         with path.open("rb") as fh:
             for record in ArchiveIterator(fh):

@@ -96,6 +96,7 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
             result.captures += add_capture(db, record.capture)
             images.learn(record)
         held_now = {c.url for c in held_back.get(crawl[0].crawl, [])}
+        stored_now: set[str] = set()
         for record in crawl:
             kind = page_kind(record.url)
             if kind is None:
@@ -108,10 +109,13 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
                 shown = _store(db, context, record, kind, following.get(id(record)),
                                images, result)
                 if shown is not None:
+                    stored_now.add(record.url)
                     _note_incomplete(incomplete, record.url, shown, images)
                 if progress:
                     progress(result.posts + result.pages)
         for completion in completed.get(crawl[0].crawl, []):
+            if completion.url in stored_now:  # its page fetched again by this crawl: that
+                continue  # post was stored last (a completion never follows it)
             if completion.url in waiting:  # a stopped job's held post, stored on resume
                 record, kind = waiting.pop(completion.url)
                 _store(db, context, record, kind, following.get(id(record)), images,
