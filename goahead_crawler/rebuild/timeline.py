@@ -3,9 +3,10 @@
 One pass over each file (:func:`goahead_crawler.warc.scan.scan_warc`): response and revisit
 records become :class:`Record` s; the ``metadata`` record written beside each exchange says
 how the crawl came to the URL (``goahead-source``: feed, sitemap, retry, ...), which is
-what it knew when it fetched the page, and for an image the page it was fetched for
-(``via``); the ``warcinfo`` record heading each file names the crawl that wrote it
-(``isPartOf``). Damaged stretches are kept as they are found.
+what it knew when it fetched the page; the ``warcinfo`` record heading each file names the
+crawl that wrote it (``isPartOf``); ``goahead-completed`` and ``goahead-held`` records say
+which posts a crawl stored again with their images, or held back unstored
+(:class:`Completion`). Damaged stretches are kept as they are found.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ class Record:
     record_id: str = ""
     order: tuple[str, int, int] = ("", 0, 0)  # (WARC-Date, file position, offset)
     source: str | None = None  # goahead-source of the request, from its metadata record
-    via: str | None = None  # the page an image or requisite was fetched for (metadata)
     location: str | None = None  # a redirect's Location header, as sent
     crawl: str = ""  # the crawl that wrote it: its file's isPartOf, else the file's name
 
@@ -107,7 +107,7 @@ def read_timeline(paths: Iterable[Path]) -> Timeline:
             item.crawl = crawl
     for record in timeline.records:
         note = notes.get(record.record_id, {})
-        record.source, record.via = note.get("goahead-source"), note.get("via")
+        record.source = note.get("goahead-source")
     timeline.records.sort(key=lambda r: r.order)
     timeline.completions.sort(key=lambda c: c.order)
     return timeline
@@ -135,13 +135,13 @@ def _record(found: Scanned, position: int) -> Record:
 
 
 def _note_metadata(found: Scanned, notes: dict[str, dict[str, str]]) -> None:
-    """``goahead-source`` and ``via`` of the exchange a metadata record is concurrent to
+    """``goahead-source`` of the exchange a metadata record is concurrent to
     (the first metadata record about it wins)."""
     about = found.header("WARC-Concurrent-To")
     if not about or about in notes:
         return
-    notes[about] = {name: value for name in ("goahead-source", "via")
-                    if (value := block_field(found.block, name))}
+    source = block_field(found.block, "goahead-source")
+    notes[about] = {"goahead-source": source} if source else {}
 
 
 def block_field(block: bytes, name: str) -> str | None:
