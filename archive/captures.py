@@ -81,6 +81,23 @@ def capture_by_digest(db: Database, digest: str) -> Capture | None:
                     "fetched_at, id")
 
 
+def captures_like(db: Database, sites: Iterable[str], patterns: Iterable[str],
+                  outside: Iterable[str] = ()) -> list[Capture]:
+    """The captures of ``sites`` (hosts) whose URL matches one of the SQL LIKE
+    ``patterns``, except those in the WARC files ``outside``, oldest first: e.g. the feed
+    pages earlier crawls fetched, for what a crawl knew (``goahead_crawler.rebuild``)."""
+    hosts, likes, files = list(sites), list(patterns), list(outside)
+    if not hosts or not likes:
+        return []
+    where = (f"site IN ({', '.join('?' * len(hosts))})"
+             f" AND ({' OR '.join('url LIKE ?' for _ in likes)})"
+             + (f" AND warc_file NOT IN ({', '.join('?' * len(files))})" if files else ""))
+    columns = ", ".join(CAPTURE_FIELDS)
+    return [Capture(**row) for row in db.query(
+        f"SELECT {columns} FROM captures WHERE {where} ORDER BY fetched_at, id",
+        [*hosts, *likes, *files])]
+
+
 ARCHIVED_STATUSES = (200, 304)  # a full response, or not-modified (a revisit of one)
 
 

@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.captures import add_capture
+from archive.connection import open_archive
+from goahead_crawler.rebuild.timeline import read_timeline
 from sampleblog import imageurls
 from sampleblog.content import new_post
 from sampleblog.server import start
@@ -191,7 +194,7 @@ def test_reindex_of_a_missing_directory_is_a_usage_error(tmp_path) -> None:
     assert not (tmp_path / "a.db").exists()
 
 
-def without_records(path: Path, urls: set[str]) -> None:
+def without_records(path: Path, urls: set[str | None]) -> None:
     """Rewrite the WARC file ``path`` leaving out every record about ``urls`` (request,
     response, metadata), its other records copied byte for byte."""
     kept = bytearray()
@@ -306,6 +309,53 @@ def test_a_post_another_blogs_crawl_caught_up_is_rebuilt_as_that_crawl_left_it(
     rebuilt = tmp_path / "rebuilt.db"
     assert run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt)
                        ).returncode == 0
+    assert differences(db, rebuilt, TABLES) == {}
+
+
+def test_a_killed_crawl_is_caught_up_with_what_the_archive_knew_of_the_feed(
+        tmp_path: Path) -> None:
+    """A killed crawl fetched a post because the feed named it, but its own files hold no
+    feed page (a resumed job's earlier process fetched them, into files of its own). The
+    catch-up read only the killed crawl's files, so it stored the post without its feed
+    entry (dates from the page), where the rebuild from every file used the entry. The
+    catch-up now also reads the feed captures the archive points at."""
+    db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+
+    def crawl() -> None:
+        done = run_goahead("crawl", site.urls["goahead"], "--db", str(db), "--warc-dir",
+                           str(warcs), "--delay", "0", "--no-progress")
+        assert done.returncode == 0, done.stderr[-2000:]
+
+    with start(["goahead"]) as site:
+        crawl()
+        shutil.copy(db, tmp_path / "first.db")
+        before = set(warcs.glob("*.warc.gz"))
+        edited = next(p for p in site.blog("goahead").posts if p.kind == "post")
+        site.edit("goahead", edited.post_id, "The corrected text.")
+        crawl()
+        (killed,) = set(warcs.glob("*.warc.gz")) - before
+        feeds = {r.url for r in read_timeline([killed]).records if "/feeds/posts/" in r.url}
+        assert feeds
+        earlier = warcs / "earlier-process.warc.gz"  # the job's earlier process wrote these
+        earlier.write_bytes(killed.read_bytes())
+        without_records(earlier,  # and its own warcinfo (a crawl of its own) is left out
+                        {None, *({r.url for r in read_timeline([killed]).records} - feeds)})
+        without_records(killed, feeds)
+        killed.rename(killed.with_name(killed.name + ".open"))
+        shutil.copy(tmp_path / "first.db", db)
+        archive = open_archive(db)
+        for record in read_timeline([earlier]).records:  # and stored their captures
+            add_capture(archive, record.capture)
+        archive.close()
+        crawl()
+    rebuilt = tmp_path / "rebuilt.db"
+    assert run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt)
+                       ).returncode == 0
+    sql = f"SELECT published, updated, text FROM posts WHERE post_id = '{edited.post_id}'"
+    published, _, text = query(db, sql)[0]
+    assert "corrected" in text
+    assert ".000+07:00" in published  # the feed entry's form, not the page's
+    assert query(db, sql) == query(rebuilt, sql)
     assert differences(db, rebuilt, TABLES) == {}
 
 

@@ -21,12 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from archive.captures import captures_like
 from archive.connection import archive_path, holds_rows, open_archive
 from archive.merge import merge_shard
 from goahead_crawler.rebuild.context import gather
 from goahead_crawler.rebuild.history import Replayed, replay
-from goahead_crawler.rebuild.timeline import block_field, read_timeline
+from goahead_crawler.rebuild.timeline import Record, Timeline, block_field, read_timeline
 from goahead_crawler.warc.files import WARC_SUFFIX
 from goahead_crawler.warc.scan import Damage, RecordDamaged, read_record_at
 
@@ -81,16 +83,36 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
 
 def catch_up(db: Any, repaired: Path) -> ReindexResult:
     """Write what a crawl killed mid-way captured but had no time to store: replay its
-    repaired WARC file (with the earlier files of the same crawl, for what it knew) into
-    the archive it was writing. Whatever it did store comes out unchanged."""
+    repaired WARC file (with the earlier files of the same crawl) into the archive it was
+    writing. Whatever it did store comes out unchanged. What it knew is read as the
+    rebuild from every file reads it: its own feed and sitemap captures and those the
+    archive points at in other files (a resumed job's earlier process fetched its feed)."""
     paths = same_crawl(repaired)
     timeline = read_timeline(paths)
     result = ReindexResult(files=timeline.files, records=len(timeline.records),
                            damage=timeline.damage)
-    context = gather(repaired.parent, timeline, result.warnings.append)
+    known = Timeline(records=sorted([*earlier_context(db, timeline, paths),
+                                     *timeline.records], key=lambda r: r.order),
+                     crawls=timeline.crawls)
+    context = gather(repaired.parent, known, result.warnings.append)
     replay(db, timeline.records, context, result, completions=timeline.completions,
            held=timeline.held)
     return result
+
+
+CONTEXT_URLS = ("%/feeds/posts/default%", "%/sitemap%", "%/comments/default%")
+
+
+def earlier_context(db: Any, timeline: Timeline, paths: list[Path]) -> list[Record]:
+    """The feed, sitemap and comments-feed captures of the same blogs that the archive
+    points at outside ``paths``, as timeline records (before them in capture order)."""
+    sites = {urlsplit(r.url).hostname or "" for r in timeline.records}
+    found = captures_like(db, sites - {""}, CONTEXT_URLS, [p.name for p in paths])
+    return [Record(url=c.url, date=c.fetched_at, warc_file=c.warc_file,
+                   offset=c.warc_offset, length=c.warc_length, status=c.status,
+                   digest=c.digest or None, revisit=c.record_type == "revisit",
+                   content_type=c.content_type, order=(c.fetched_at, -1, c.warc_offset))
+            for c in found]
 
 
 def same_crawl(path: Path) -> list[Path]:
