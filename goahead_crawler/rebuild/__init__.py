@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from archive.captures import captures_like
 from archive.connection import archive_path, holds_rows, open_archive
 from archive.merge import merge_shard
+from goahead_crawler.blogger.urls import FEED_PATH
 from goahead_crawler.rebuild.context import gather
 from goahead_crawler.rebuild.history import Replayed, replay
 from goahead_crawler.rebuild.timeline import Record, Timeline, block_field, read_timeline
@@ -100,7 +101,8 @@ def catch_up(db: Any, repaired: Path) -> ReindexResult:
     return result
 
 
-CONTEXT_URLS = ("%/feeds/posts/default%", "%/sitemap%", "%/comments/default%")
+# what rebuild.context.gather reads: the posts feed, sitemaps, comments feeds
+CONTEXT_URLS = (f"%{FEED_PATH}%", "%/sitemap%", "%/comments/default%")
 
 
 def earlier_context(db: Any, timeline: Timeline, paths: list[Path]) -> list[Record]:

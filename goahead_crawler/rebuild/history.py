@@ -41,7 +41,7 @@ from goahead_crawler.blogger.urls import (
 )
 from goahead_crawler.items import page_post
 from goahead_crawler.rebuild.context import Context, feed_comments
-from goahead_crawler.rebuild.timeline import Completion, Record
+from goahead_crawler.rebuild.timeline import PostNote, Record
 
 GONE = (404, 410)
 #: How the crawl came to a URL (``goahead-source``) -> what it fetched it with.
@@ -77,8 +77,8 @@ def page_kind(url: str) -> str | None:
 
 def replay(db: Any, records: list[Record], context: Context, result: Replayed,
            progress: Callable[[int], None] | None = None,
-           completions: list[Completion] | None = None,
-           held: list[Completion] | None = None) -> None:
+           completions: list[PostNote] | None = None,
+           held: list[PostNote] | None = None) -> None:
     """Write ``records`` (in capture order) into ``db`` as the crawls did, one crawl at a
     time: a post's ``images`` are those archived when its crawl ended (the crawl stores a
     post once its images settled). A post a stopped crawl ``held`` back is not stored
@@ -87,7 +87,7 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
     ``completions``) gets them then, as that crawl gave them."""
     following = _next_capture(records)
     images = Images(db)
-    incomplete: dict[str, list[str]] = {}  # post URL -> image URLs, some not archived
+    unseen: dict[str, list[str]] = {}  # post URL -> its images, some never asked for
     completed, held_back = _by_crawl(completions), _by_crawl(held)
     waiting: dict[str, tuple[Record, str]] = {}  # held back: its capture, its kind
     for crawl in crawls(records):
@@ -106,11 +106,13 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
             elif record.status == 200 and record.url in held_now:
                 waiting[record.url] = (record, kind)  # stored (if ever) by a later crawl
             elif record.status == 200:
-                shown = _store(db, context, record, kind, following.get(id(record)),
-                               images, result)
-                if shown is not None:
+                urls = _store(db, context, record, kind, following.get(id(record)),
+                              images, result)
+                if urls is not None:
                     stored_now.add(record.url)
-                    _note_incomplete(incomplete, record.url, shown, images)
+                    unseen.pop(record.url, None)
+                if urls and any(not images.seen(image) for image in urls):
+                    unseen[record.url] = urls
                 if progress:
                     progress(result.posts + result.pages)
         for completion in completed.get(crawl[0].crawl, []):
@@ -122,12 +124,12 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
                        result, completion.images)
             else:
                 _complete(db, completion, result)
-    result.unfetched = {url: shown for url, shown in incomplete.items()
-                        if any(not images.seen(image) for image in shown)}
+    result.unfetched = {url: urls for url, urls in unseen.items() if any(
+        not images.seen(image) and not images.archived(image) for image in urls)}
 
 
-def _by_crawl(notes: list[Completion] | None) -> dict[str, list[Completion]]:
-    found: dict[str, list[Completion]] = {}
+def _by_crawl(notes: list[PostNote] | None) -> dict[str, list[PostNote]]:
+    found: dict[str, list[PostNote]] = {}
     for note in notes or []:
         found.setdefault(note.crawl, []).append(note)
     return found
@@ -196,15 +198,7 @@ class Images:
         return False
 
 
-def _note_incomplete(incomplete: dict[str, list[str]], url: str, shown: list[str],
-                     images: Images) -> None:
-    if all(images.archived(image) for image in shown):
-        incomplete.pop(url, None)
-    else:
-        incomplete[url] = shown
-
-
-def _complete(db: Any, completion: Completion, result: Replayed) -> None:
+def _complete(db: Any, completion: PostNote, result: Replayed) -> None:
     """Store the post again with the images the crawl stored it with; a post marked
     deleted meanwhile stays deleted (the crawl's ``CompletedPost`` does not revive it)."""
     post = get_post_by_url(db, completion.url)

@@ -6,7 +6,7 @@ how the crawl came to the URL (``goahead-source``: feed, sitemap, retry, ...), w
 what it knew when it fetched the page; the ``warcinfo`` record heading each file names the
 crawl that wrote it (``isPartOf``); ``goahead-completed`` and ``goahead-held`` records say
 which posts a crawl stored again with their images, or held back unstored
-(:class:`Completion`). Damaged stretches are kept as they are found.
+(:class:`PostNote` s). Damaged stretches are kept as they are found.
 """
 
 from __future__ import annotations
@@ -53,9 +53,10 @@ class Record:
 
 
 @dataclass
-class Completion:
-    """A crawl stored a post whose page an earlier crawl captured again, with the images
-    that settled since (a metadata record: ``records.COMPLETED_FIELD``)."""
+class PostNote:
+    """A crawl's metadata record about a post: it stored the post, whose page an earlier
+    crawl captured, again with ``images`` (``records.COMPLETED_FIELD``), or it held the
+    post back unstored when it stopped (``records.HELD_FIELD``; no images)."""
 
     url: str
     images: list[str]
@@ -71,8 +72,8 @@ class Timeline:
     damage: list[Damage] = field(default_factory=list)
     files: int = 0
     crawls: dict[str, bytes] = field(default_factory=dict)  # crawl -> its warcinfo block
-    completions: list[Completion] = field(default_factory=list)  # in capture order
-    held: list[Completion] = field(default_factory=list)  # posts a stopped crawl held back
+    completions: list[PostNote] = field(default_factory=list)  # in capture order
+    held: list[PostNote] = field(default_factory=list)  # posts a stopped crawl held back
 
 
 def read_timeline(paths: Iterable[Path]) -> Timeline:
@@ -89,12 +90,12 @@ def read_timeline(paths: Iterable[Path]) -> Timeline:
             elif found.rec_type in ("response", "revisit") and found.http_headers:
                 timeline.records.append(_record(found, position))
             elif found.rec_type == "metadata" and block_field(found.block, COMPLETED_FIELD):
-                timeline.completions.append(Completion(
+                timeline.completions.append(PostNote(
                     found.header("WARC-Target-URI") or "",
                     block_fields(found.block, IMAGE_FIELD),
                     (found.header("WARC-Date") or "", position, found.offset)))
             elif found.rec_type == "metadata" and block_field(found.block, HELD_FIELD):
-                timeline.held.append(Completion(found.header("WARC-Target-URI") or "", [],
+                timeline.held.append(PostNote(found.header("WARC-Target-URI") or "", [],
                                                 (found.header("WARC-Date") or "", position,
                                                  found.offset)))
             elif found.rec_type == "metadata":
