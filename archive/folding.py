@@ -38,6 +38,29 @@ FORMAT = FORMAT_BMP + ("\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U00
 PRIVATE_USE = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
 PRIVATE_STANDIN = "\ufffd"  # what a private-use character of a text becomes
 SEARCH_NORMAL_FORM = "NFC"
+# Thai as older tools typed it. Legacy Thai fonts put the shifted and lowered forms of the
+# Thai marks, and ฐ and ญ without their tails, in the private-use area (Windows at
+# U+F700-F71A, Mac at U+F884-F89E), and text typed with them still reaches the web; read as
+# the letters they draw, it is found by what a reader types. And sara am (ำ) typed as
+# nikhahit plus sara aa (ํ + า: some keyboards, OCR), a tone mark between or before them,
+# reads as ำ: NFC leaves the pair apart (only the compatibility forms join it).
+_TONES = "\u0e48\u0e49\u0e4a\u0e4b\u0e4c"  # mai ek, tho, tri, chattawa; thanthakhat
+LEGACY_THAI = {
+    **dict(zip(range(0xF705, 0xF70A), _TONES, strict=True)),  # Windows: shifted down and left
+    **dict(zip(range(0xF70A, 0xF70F), _TONES, strict=True)),  # shifted down
+    **dict(zip(range(0xF713, 0xF718), _TONES, strict=True)),  # shifted left
+    **dict(zip(range(0xF701, 0xF705), "\u0e34\u0e35\u0e36\u0e37", strict=True)),  # ิ ี ึ ื left
+    0xF700: "\u0e10", 0xF70F: "\u0e0d", 0xF710: "\u0e31", 0xF711: "\u0e4d", 0xF712: "\u0e47",
+    0xF718: "\u0e38", 0xF719: "\u0e39", 0xF71A: "\u0e3a",
+    **dict(zip(range(0xF88A, 0xF899, 3), _TONES, strict=True)),  # Mac: shifted left
+    **dict(zip(range(0xF88B, 0xF899, 3), _TONES, strict=True)),  # shifted down
+    **dict(zip(range(0xF88C, 0xF899, 3), _TONES, strict=True)),  # shifted down and left
+    **dict(zip(range(0xF884, 0xF88A), "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e47", strict=True)),
+    0xF899: "\u0e4d", 0xF89A: "\u0e0d", 0xF89B: "\u0e38", 0xF89C: "\u0e39", 0xF89D: "\u0e3a",
+    0xF89E: "\u0e10",
+}
+NIKHAHIT = "\u0e4d"
+_SARA_AM = re.compile(f"{NIKHAHIT}([\u0e48-\u0e4b]?)\u0e32")
 _FORMAT = re.compile(f"[{FORMAT}]+")
 _PRIVATE = re.compile(f"[{PRIVATE_USE}]")
 # Whether a text may hold either: one class of BMP characters and all beyond (Python's re
@@ -58,14 +81,18 @@ def search_form(text: str) -> str:
     - NFC, so a query typed decomposed (``café`` as e + U+0301, Thai marks in another
       order) finds the text stored composed, and the other way round;
     - format characters (:data:`FORMAT`) dropped: ``ข่าว\\u200bด่วน`` is ``ข่าวด่วน``;
-    - private-use characters replaced by U+FFFD (a word break to the index, as they were):
-      no text then holds a character that the index or a caller uses as a marker, so a
-      highlight in a snippet is always the search's own. Replaced, not escaped: an escape
-      every reader of a snippet would have to undo; and a private-use character has no
-      meaning outside the font of the one who typed it.
+    - Thai typed the old ways read as the letters they draw (:data:`LEGACY_THAI`, and
+      sara am typed as two characters): ``น\uf70bำ`` and ``นํ้า`` are ``น้ำ``;
+    - every other private-use character replaced by U+FFFD (a word break to the index, as
+      they were): no text then holds a character that the index or a caller uses as a
+      marker, so a highlight in a snippet is always the search's own. Replaced, not
+      escaped: an escape every reader of a snippet would have to undo; and such a
+      character has no meaning outside the font of the one who typed it.
     """
     if _MAYBE.search(text):  # before NFC: e, U+200B, U+0301 composes once U+200B is gone
-        text = _PRIVATE.sub(PRIVATE_STANDIN, _FORMAT.sub("", text))
+        text = _PRIVATE.sub(PRIVATE_STANDIN, _FORMAT.sub("", text.translate(LEGACY_THAI)))
+    if NIKHAHIT in text:
+        text = _SARA_AM.sub("\\1\u0e33", text)
     return unicodedata.normalize(SEARCH_NORMAL_FORM, text)
 
 
@@ -73,7 +100,7 @@ def search_form_rule() -> str:
     """What :func:`search_form` depends on, for the index's fingerprint
     (:func:`archive.thai.fingerprint`): a change here changes the tokens of stored posts."""
     return (f"{SEARCH_NORMAL_FORM} {unicodedata.unidata_version} {FORMAT} {PRIVATE_USE}"
-            f" {PRIVATE_STANDIN}")
+            f" {PRIVATE_STANDIN} {sorted(LEGACY_THAI.items())} {_SARA_AM.pattern}")
 
 
 def _compare(left: str, right: str) -> int:

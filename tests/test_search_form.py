@@ -90,8 +90,15 @@ def test_a_query_parses_the_same_without_its_invisible_or_decomposed_characters(
     ("ต้มกุ้งน้ำใส", "ก\u0e49\u0e38ง"),                      # Thai marks typed in the other order
     ("ต้มก\u0e49\u0e38งน้ำใส", "กุ้ง"),
     (unicodedata.normalize("NFD", "한국 뉴스"), "한국"),
+    ("น้ำท่วมหนัก", "น\u0e49\u0e4d\u0e32"),            # sara am typed as nikhahit + sara aa
+    ("น\u0e4d\u0e49\u0e32ท่วมหนัก", "น้ำ"),            # stored so, the tone between them
+    ("ท\u0e4d\u0e32นา", "ทำนา"),
+    ("ที\uf70aนี่ ผู\uf70bใหญ่บ\uf70bาน", "ที่"),        # a legacy Windows Thai font's forms
+    ("ผู\uf714ใหญ\uf70aบ\uf70bาน", "ผู้ใหญ่บ้าน"),
+    ("\uf700านข\uf88eอมูล", "ฐานข้อมูล"),              # its ฐ without the tail; a Mac form
 ])
 def test_a_decomposed_query_or_text_matches_its_composed_form(tmp_path, stored, typed):
+    """Also Thai typed the old ways: sara am as two characters, legacy fonts' forms."""
     db = open_archive(tmp_path / "a.db")
     upsert_post(db, make_post("1", "หัวข้อ", stored))
     upsert_post(db, make_post("2", "อื่น", "ไม่มีคำนี้"))
@@ -99,6 +106,7 @@ def test_a_decomposed_query_or_text_matches_its_composed_form(tmp_path, stored, 
     assert search.count(db, typed) == 1
     (hit,) = search.search(db, typed, markers=("<", ">"))
     assert "<" in hit.snippet
+    assert "\ufffd" not in hit.snippet  # legacy forms shown as the letters they draw
 
 
 @pytest.mark.parametrize("markers", [search_view.MARKERS, cli_hits.MARKERS,
@@ -170,3 +178,10 @@ def test_an_archive_indexed_under_the_old_rules_is_rebuilt_and_then_finds_the_wo
     assert ids(search.search(db, "ข่าวด่วน")) == ["1"]
     db.execute(f"INSERT INTO {SEARCH_FTS} ({SEARCH_FTS}) VALUES ('integrity-check')")
     db.close()
+
+
+def test_legacy_thai_forms_are_read_as_their_letters_and_other_private_use_is_not():
+    assert folding.search_form("น\uf70bำ \uf700าน") == "น้ำ ฐาน"
+    assert folding.search_form("น\u0e4d\u0e49\u0e32 น\u0e49\u0e4d\u0e32") == "น้ำ น้ำ"
+    assert folding.search_form("\uf71b\uf883\uf89f\ue000") == "\ufffd" * 4
+    assert folding.search_form("\u0e4d") == "\u0e4d"  # nikhahit alone stays
