@@ -15,6 +15,7 @@ all into one file when ``out`` names a ``.md`` or ``.txt`` file.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -120,15 +121,33 @@ def _open_stream(out: str | Path | IO[str], bom: bool = False) -> Iterator[IO[st
     path = Path(out)  # type: ignore[arg-type]
     if path.is_dir():
         raise ExportError(f"{path} is a directory", hint="give a file name")
+    target = _replaceable(path)
+    written = target.with_name(f".{target.name}.part") if target else path
     try:
-        stream = path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="")
+        stream = written.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="")
     except OSError as err:
         raise ExportError(f"cannot write {path}: {err.strerror}") from None
     try:
         with stream:
             yield stream
+        if target:
+            written.replace(target)
     except OSError as err:  # a full disk (/dev/full), a vanished mount, ...
         raise ExportError(f"cannot write {path}: {err.strerror or err}") from None
+    finally:
+        if target:
+            written.unlink(missing_ok=True)
+
+
+def _replaceable(path: Path) -> Path | None:
+    """The regular file ``path`` is (or will be; a symlink's target), which an export
+    writes beside it and renames over it once complete, so that a stopped or failed
+    export never leaves a partial file, nor destroys the one that was there; None for a
+    device or pipe (``/dev/stdout``), written in place."""
+    resolved = path.resolve()
+    if resolved.is_file() and not os.access(resolved, os.W_OK):
+        raise ExportError(f"cannot write {path}: Permission denied")
+    return resolved if not resolved.exists() or resolved.is_file() else None
 
 
 def _counted(posts: Iterator[Post], progress: Progress | None) -> Iterator[Post]:

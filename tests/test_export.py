@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from archive.connection import open_archive
 from archive.errors import ExportError
 from archive.models import Post
 from archive.posts import mark_gone, upsert_post
+from tests.conftest import invoke_goahead
 
 
 def post(post_id: str, **changes) -> Post:
@@ -199,3 +201,44 @@ def test_raw_csv_and_jsonl_keep_cells_as_archived(db):
     record = next(json.loads(line) for line in lines.getvalue().splitlines()
                   if json.loads(line)["post_id"] == "5")
     assert {name: record[name] for name in FORMULAS} == FORMULAS
+
+
+class Interrupted(BaseException):
+    """Ctrl-C (KeyboardInterrupt) half-way through an export, without pytest's handling."""
+
+
+@pytest.mark.parametrize("name", ["posts.jsonl", "posts.csv", "posts.md", "posts.txt"])
+def test_a_stopped_export_leaves_the_earlier_file_as_it_was(db, tmp_path, name):
+    out = tmp_path / name
+    out.write_text("the earlier export\n", encoding="utf-8")
+
+    def stop(done: int) -> None:
+        raise Interrupted
+
+    fmt = name.rsplit(".", 1)[1]
+    with pytest.raises(Interrupted):
+        export.export(db, fmt, out, progress=stop)
+    assert out.read_text(encoding="utf-8") == "the earlier export\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(("posts", ".posts"))] \
+        == [name]  # no partial file left beside it
+    assert export.export(db, fmt, out) == 4
+    assert "the earlier export" not in out.read_text(encoding="utf-8")
+
+
+def test_an_export_over_a_file_says_it_replaced_it(db, tmp_path):
+    out = tmp_path / "posts.csv"
+    args = ("export", "--db", str(tmp_path / "a.db"), "--out", str(out))
+    assert invoke_goahead(*args).stderr == f"exported 4 posts to {out}\n"
+    again = invoke_goahead(*args)
+    assert again.stderr == f"exported 4 posts to {out} (it replaced the file that was there)\n"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write a read-only file")
+def test_an_export_never_replaces_a_read_only_file(db, tmp_path):
+    out = tmp_path / "posts.csv"
+    out.write_text("kept\n", encoding="utf-8")
+    out.chmod(0o444)
+    refused = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--out", str(out))
+    assert refused.returncode == 1
+    assert refused.stderr == f"Error: cannot write {out}: Permission denied\n"
+    assert out.read_text(encoding="utf-8") == "kept\n"

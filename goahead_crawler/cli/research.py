@@ -171,13 +171,15 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     if query:
         parse(query)  # a malformed query is its own error, before anything else
     say_empty(db, filters)  # before any file is made: a --site the archive lacks is exit 2
+    replacing = out is not None and Path(out).is_file()
     with output.export_progress(enabled=out is not None) as progress:
         n = archive_export.export(
             db, fmt, out or sys.stdout, query=query, progress=progress, columns=columns,
             bom=bom, raw_csv=raw_csv, with_comments=with_comments,
             with_versions=with_versions, **filters.options())
     if out:
-        click.echo(f"exported {n} posts to {out}", err=True)
+        replaced = " (it replaced the file that was there)" if replacing else ""
+        click.echo(f"exported {n} posts to {out}{replaced}", err=True)
 
 
 def _check_export_options(fmt: str, columns: list[str] | None, bom: bool, raw_csv: bool,
