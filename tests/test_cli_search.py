@@ -160,6 +160,17 @@ def test_a_bad_date_is_one_line(db_path):
     assert result.stderr.startswith("Error: --since: not a date: '2024-13' (use 2024,")
 
 
+@pytest.mark.parametrize("command", ["search", "export"])
+@pytest.mark.parametrize("option", ["--site", "--label", "--author", "--lang", "--since",
+                                    "--until"])
+def test_an_empty_filter_value_is_one_line_exit_2(db_path, command, option):
+    """``--site "$SITE"`` with SITE unset must not search or export every blog."""
+    args = ("search", "ผ้า") if command == "search" else ("export", "--format", "jsonl")
+    result = invoke_goahead(*args, "--db", db_path, option, " ")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {option} is empty (leave it out to select any)\n"
+
+
 def test_output_formats_are_exclusive(db_path):
     assert search(db_path, "ผ้า", "--json", "--nl").returncode == 2
 

@@ -120,6 +120,7 @@ def make_filters(params: dict[str, Any], db_path: str) -> Filters:
     """Pop the filter options from a command's ``params`` into one Filters (site names
     resolved through sites.toml). A bad date is a QueryError (one line, exit 2)."""
     values = {name: params.pop(name) for name in FILTER_PARAMS}
+    _refuse_empty(values)
     sites_file = values.pop("sites_file")
     if values["site"]:
         names = site_names(sites_file, db_path)
@@ -127,6 +128,17 @@ def make_filters(params: dict[str, Any], db_path: str) -> Filters:
     filters = Filters(**values)
     filters.where()  # check the dates now, before any output
     return filters
+
+
+def _refuse_empty(values: dict[str, Any]) -> None:
+    """A filter given an empty value (``--site "$SITE"`` with SITE unset) is an error:
+    the archive's filters read an empty value as "any", which would select every post."""
+    for name, value in values.items():
+        if name == "sites_file":  # --sites: a path, which click checks
+            continue
+        given = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(item, str) and not item.strip() for item in given):
+            raise BadInput(f"--{name.replace('_', '-')} is empty (leave it out to select any)")
 
 
 class Setting(click.ParamType):
