@@ -17,6 +17,7 @@ from rich.console import Console
 from archive.connection import open_archive
 from archive.models import Post
 from archive.posts import delete_post, upsert_post
+from archive.search import search as search_hits
 from goahead_crawler.cli import hits as hit_output
 from tests.conftest import invoke_goahead
 
@@ -192,3 +193,42 @@ def test_no_matches(db_path: str) -> None:
     result = search(db_path, "ไม่มีคำนี้")
     assert (result.returncode, result.stdout, result.stderr) == (0, "No matches.\n", "")
     assert Path(db_path).exists()
+
+
+HOSTILE_TITLE = "ข่าว \x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\u202eevil\x08\x00"
+SHOWN_TITLE = r"ข่าว \x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\u202eevil\x08\x00"
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("cli-search-hostile") / "archive.db"
+    db = open_archive(path)
+    upsert_post(db, Post(blog_id="1", post_id="1", site="127.0.0.1:8000",
+                         url="http://127.0.0.1:8000/2024/01/1.html", title=HOSTILE_TITLE,
+                         text="ข่าว \x1b[31mred\x1b]0;title\x07", labels=["\x1b[5mblink"],
+                         language="th", published="2024-01-01T10:00:00+07:00"))
+    db.close()
+    return str(path)
+
+
+def _terminal_safe(text: str) -> None:
+    assert not any(ch in text for ch in "\x00\x07\x08\x1b\u202e"), repr(text)
+
+
+def test_escape_sequences_in_a_post_never_reach_the_terminal(hostile_db):
+    """A title or text that would clear the screen, set the clipboard (OSC 52) or
+    reverse the line is printed with those characters escaped, as Python writes them."""
+    piped = search(hostile_db, "ข่าว")
+    _terminal_safe(piped.stdout)
+    assert piped.stdout.splitlines()[0] == f"{SHOWN_TITLE}  2024-01-01"
+    assert r"\x1b[31mred\x1b]0;title\x07" in piped.stdout
+    console = Console(file=io.StringIO(), force_terminal=True, width=200, color_system=None)
+    with open_archive(hostile_db) as db:
+        hits = search_hits(db, "ข่าว", markers=hit_output.MARKERS)
+    hit_output.print_hits(hits, "text", console)
+    _terminal_safe(console.file.getvalue())
+    assert SHOWN_TITLE in console.file.getvalue()
+    unknown = search(hostile_db, "ข่าว", "--label", "blink")  # the labels it does have
+    assert unknown.returncode == 2
+    _terminal_safe(unknown.stderr)
+    assert json.loads(search(hostile_db, "ข่าว", "--json").stdout)[0]["title"] == HOSTILE_TITLE

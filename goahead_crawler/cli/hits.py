@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.text import Text
 
 from archive import thai
-from archive.escaping import csv_writer, spreadsheet_row
+from archive.escaping import csv_writer, spreadsheet_row, terminal_text
 from archive.export_render import deleted_mark
 
 FORMATS = ("text", "json", "nl", "csv")
@@ -56,10 +56,17 @@ def print_hits(hits: Sequence[Any], fmt: str, console: Console, raw_csv: bool = 
         click.echo("No matches.")
     elif console.is_terminal:
         for values in rows:
-            _terminal(values, console)
+            _terminal(shown(values), console)
     else:
         for values in rows:
-            click.echo(_plain(values))
+            click.echo(_plain(shown(values)))
+
+
+def shown(values: dict[str, Any]) -> dict[str, Any]:
+    """A hit's text on one line, with what a terminal would run escaped (a post's
+    title or text can hold ESC sequences: :func:`archive.escaping.terminal_text`)."""
+    return {name: terminal_text(one_line(value)) if isinstance(value, str) else value
+            for name, value in values.items()}
 
 
 def _csv(rows: list[dict[str, Any]], raw: bool = False) -> None:

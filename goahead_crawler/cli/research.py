@@ -12,6 +12,7 @@ import click
 
 from archive import export as archive_export
 from archive import search as archive_search
+from archive.escaping import terminal_text
 from archive.filter_check import explain_empty
 from archive.filters import Filters
 from archive.query import parse
@@ -91,9 +92,10 @@ def say_empty(db: Any, filters: Filters) -> bool:
     miss = explain_empty(db, filters)
     if miss is None:
         return False
+    message = terminal_text(miss.message)  # it names labels, authors... as archived
     if miss.unknown:
-        raise BadInput(miss.message)
-    click.echo(f"note: {miss.message}", err=True)
+        raise BadInput(message)
+    click.echo(f"note: {message}", err=True)
     return True
 
 
