@@ -232,3 +232,9 @@ def test_escape_sequences_in_a_post_never_reach_the_terminal(hostile_db):
     assert unknown.returncode == 2
     _terminal_safe(unknown.stderr)
     assert json.loads(search(hostile_db, "ข่าว", "--json").stdout)[0]["title"] == HOSTILE_TITLE
+
+
+def test_csv_of_no_hits_has_the_header_of_hits(db_path):
+    """A script that reads the CSV finds the same columns whether or not anything matched."""
+    header = search(db_path, "ผ้า", "--csv").stdout.splitlines()[0]
+    assert search(db_path, "ไม่มีคำนี้", "--csv").stdout.splitlines() == [header]

@@ -11,7 +11,7 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, fields, is_dataclass
 from typing import Any
 
 import click
@@ -22,6 +22,7 @@ from rich.text import Text
 from archive import thai
 from archive.escaping import csv_writer, spreadsheet_row, terminal_text
 from archive.export_render import deleted_mark
+from archive.search import Hit
 
 FORMATS = ("text", "json", "nl", "csv")
 TITLE_INDENT, BODY_INDENT = 4, 2  # continuation lines of a title; url and snippet lines
@@ -72,7 +73,7 @@ def shown(values: dict[str, Any]) -> dict[str, Any]:
 def _csv(rows: list[dict[str, Any]], raw: bool = False) -> None:
     """Hits as CSV: lists as JSON arrays, and (unless ``raw``) every cell a spreadsheet
     would run as a formula written as text, as ``goahead export`` does."""
-    writer = csv_writer(sys.stdout, list(rows[0]) if rows else ["url"])
+    writer = csv_writer(sys.stdout, list(rows[0]) if rows else [f.name for f in fields(Hit)])
     writer.writeheader()
     for values in rows:
         cells = {name: json.dumps(value, ensure_ascii=False) if isinstance(value, list)
