@@ -242,3 +242,13 @@ def test_an_export_never_replaces_a_read_only_file(db, tmp_path):
     assert refused.returncode == 1
     assert refused.stderr == f"Error: cannot write {out}: Permission denied\n"
     assert out.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_an_export_whose_query_matches_nothing_says_so(db, tmp_path):
+    """Not an empty stdout and exit 0 with no word, as if the archive had been exported."""
+    args = ("export", "--db", str(tmp_path / "a.db"), "--query")
+    result = invoke_goahead(*args, "ไม่มีคำนี้")
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == "note: no post matches 'ไม่มีคำนี้'; nothing was exported\n"
+    narrowed = invoke_goahead(*args, "ผ้า", "--site", "n.blogspot.com")
+    assert narrowed.stderr == "note: 1 post matches 'ผ้า' without --site\n"

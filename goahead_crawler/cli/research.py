@@ -172,16 +172,27 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     filters = make_filters(params, db_path)
     if query:
         parse(query)  # a malformed query is its own error, before anything else
-    say_empty(db, filters)  # before any file is made: a --site the archive lacks is exit 2
+    emptied = say_empty(db, filters)  # before any file: a --site the archive lacks is exit 2
     replacing = out is not None and Path(out).is_file()
     with output.export_progress(enabled=out is not None) as progress:
         n = archive_export.export(
             db, fmt, out or sys.stdout, query=query, progress=progress, columns=columns,
             bom=bom, raw_csv=raw_csv, with_comments=with_comments,
             with_versions=with_versions, **filters.options())
+    if n == 0 and query and not emptied:
+        say_query_missed(db, query, filters)
     if out:
         replaced = " (it replaced the file that was there)" if replacing else ""
         click.echo(f"exported {n} posts to {out}{replaced}", err=True)
+
+
+def say_query_missed(db: Any, query: str, filters: Filters) -> None:
+    """An export that --query left empty says so (how many posts match without the
+    filters, when there are some), never an empty output with no word."""
+    if filters.given_options():
+        say_no_hits(db, query, False, filters)
+    else:
+        click.echo(f"note: no post matches {query!r}; nothing was exported", err=True)
 
 
 def _check_export_options(fmt: str, columns: list[str] | None, bom: bool, raw_csv: bool,
