@@ -166,6 +166,8 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
         goahead export --db archive.db --format md --out posts-md/
         goahead export --db archive.db --out posts.csv --bom --since 2567
     """
+    if out is not None and not out.strip():
+        raise BadInput("--out is empty (leave it out to write to stdout)")
     fmt = export_format(fmt, out)
     _check_export_options(fmt, columns, bom, raw_csv, with_comments, with_versions)
     db = open_existing(db_path)
