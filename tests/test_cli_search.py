@@ -238,3 +238,12 @@ def test_csv_of_no_hits_has_the_header_of_hits(db_path):
     """A script that reads the CSV finds the same columns whether or not anything matched."""
     header = search(db_path, "ผ้า", "--csv").stdout.splitlines()[0]
     assert search(db_path, "ไม่มีคำนี้", "--csv").stdout.splitlines() == [header]
+
+
+def test_an_offset_past_the_last_hit_says_there_are_matches_before_it(db_path):
+    """Paging past the end is not "No matches." when posts match."""
+    result = search(db_path, "ผ้า", "--offset", "5")
+    assert (result.returncode, result.stdout) == (
+        0, "No more matches: 2 posts match, all before --offset 5.\n")
+    assert json.loads(search(db_path, "ผ้า", "--offset", "5", "--json").stdout) == []
+    assert search(db_path, "ไม่มีคำนี้", "--offset", "5").stdout == "No matches.\n"

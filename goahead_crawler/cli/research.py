@@ -76,7 +76,21 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
                                  offset=offset, markers=markers, **filters.options())
     if not hits and offset == 0:
         say_no_hits(db, query, whole_word, filters)
+    elif not hits and fmt == "text" and say_past_the_end(db, query, whole_word, filters,
+                                                         offset):
+        return
     output.print_hits(hits, fmt, raw_csv=raw_csv)
+
+
+def say_past_the_end(db: Any, query: str, whole_word: bool, filters: Filters,
+                     offset: int) -> bool:
+    """A page past the last hit is not "No matches." when posts match: say how many,
+    and True when it was said."""
+    n = archive_search.count(db, query, whole_word=whole_word, **filters.options())
+    if n:
+        matches = "post matches" if n == 1 else "posts match"
+        click.echo(f"No more matches: {n:,} {matches}, all before --offset {offset:,}.")
+    return n > 0
 
 
 def count_record(query: str, n: int, whole_word: bool, filters: Filters) -> dict[str, Any]:
