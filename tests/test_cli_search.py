@@ -247,3 +247,40 @@ def test_an_offset_past_the_last_hit_says_there_are_matches_before_it(db_path):
         0, "No more matches: 2 posts match, all before --offset 5.\n")
     assert json.loads(search(db_path, "ผ้า", "--offset", "5", "--json").stdout) == []
     assert search(db_path, "ไม่มีคำนี้", "--offset", "5").stdout == "No matches.\n"
+
+
+def _on_a_terminal(*args: str) -> str:
+    """What ``goahead ARGS`` writes when its stdout is a terminal (a pseudo-terminal)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "goahead_crawler", *args], stdout=follower,
+                          stderr=subprocess.DEVNULL) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the command closed the terminal: all is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.close(leader)
+    assert process.returncode == 0
+    return b"".join(chunks).decode("utf-8")
+
+
+@pytest.mark.parametrize("args", [("export", "--format", "txt"), ("export", "--format", "csv"),
+                                  ("export", "--format", "md"), ("search", "ข่าว", "--csv")])
+def test_data_written_to_a_terminal_runs_nothing(hostile_db, args):
+    """An export or search read on the terminal shows a post's ESC sequences escaped;
+    piped or redirected, it is written as archived."""
+    shown = _on_a_terminal(*args, "--db", hostile_db)
+    _terminal_safe(shown)
+    assert r"\x1b" in shown
+    assert "52;c;cm0gLXJmIH4=" in shown
+    assert "\x1b" in invoke_goahead(*args, "--db", hostile_db).stdout

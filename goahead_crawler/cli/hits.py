@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import asdict, fields, is_dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from archive import thai
 from archive.escaping import csv_writer, spreadsheet_row, terminal_text
 from archive.export_render import deleted_mark
 from archive.search import Hit
+from goahead_crawler.cli.output import data_stdout
 
 FORMATS = ("text", "json", "nl", "csv")
 TITLE_INDENT, BODY_INDENT = 4, 2  # continuation lines of a title; url and snippet lines
@@ -47,10 +47,10 @@ def row(hit: Any) -> dict[str, Any]:
 def print_hits(hits: Sequence[Any], fmt: str, console: Console, raw_csv: bool = False) -> None:
     rows = [row(hit) for hit in hits]
     if fmt == "json":
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        data_stdout().write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     elif fmt == "nl":
         for values in rows:
-            sys.stdout.write(json.dumps(values, ensure_ascii=False) + "\n")
+            data_stdout().write(json.dumps(values, ensure_ascii=False) + "\n")
     elif fmt == "csv":
         _csv(rows, raw=raw_csv)
     elif not rows:
@@ -73,7 +73,7 @@ def shown(values: dict[str, Any]) -> dict[str, Any]:
 def _csv(rows: list[dict[str, Any]], raw: bool = False) -> None:
     """Hits as CSV: lists as JSON arrays, and (unless ``raw``) every cell a spreadsheet
     would run as a formula written as text, as ``goahead export`` does."""
-    writer = csv_writer(sys.stdout, list(rows[0]) if rows else [f.name for f in fields(Hit)])
+    writer = csv_writer(data_stdout(), list(rows[0]) if rows else [f.name for f in fields(Hit)])
     writer.writeheader()
     for values in rows:
         cells = {name: json.dumps(value, ensure_ascii=False) if isinstance(value, list)

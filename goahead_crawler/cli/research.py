@@ -4,7 +4,6 @@ and what the cleaner makes of one saved page."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +191,7 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     replacing = out is not None and Path(out).is_file()
     with output.export_progress(enabled=out is not None) as progress:
         n = archive_export.export(
-            db, fmt, out or sys.stdout, query=query, progress=progress, columns=columns,
+            db, fmt, out or output.data_stdout(), query=query, progress=progress, columns=columns,
             bom=bom, raw_csv=raw_csv, with_comments=with_comments,
             with_versions=with_versions, **filters.options())
     if n == 0 and query and not emptied:
