@@ -252,3 +252,17 @@ def test_an_export_whose_query_matches_nothing_says_so(db, tmp_path):
     assert result.stderr == "note: no post matches 'ไม่มีคำนี้'; nothing was exported\n"
     narrowed = invoke_goahead(*args, "ผ้า", "--site", "n.blogspot.com")
     assert narrowed.stderr == "note: 1 post matches 'ผ้า' without --site\n"
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+def test_an_export_never_writes_over_its_own_archive(db, tmp_path, suffix):
+    """--out naming the archive (a slip of the shell's history) destroyed it."""
+    archive = tmp_path / "a.db"
+    before = archive.stat().st_size
+    result = invoke_goahead("export", "--db", str(archive), "--format", "jsonl",
+                            "--out", f"{archive}{suffix}")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"Error: --out {archive}{suffix} is the archive's own file "
+                             "(give another file name)\n")
+    assert archive.stat().st_size == before
+    assert export.export(db, "jsonl", io.StringIO()) == 4

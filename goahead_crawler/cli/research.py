@@ -179,8 +179,7 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
         goahead export --db archive.db --format md --out posts-md/
         goahead export --db archive.db --out posts.csv --bom --since 2567
     """
-    if out is not None and not out.strip():
-        raise BadInput("--out is empty (leave it out to write to stdout)")
+    _check_out(out, db_path)
     fmt = export_format(fmt, out)
     _check_export_options(fmt, columns, bom, raw_csv, with_comments, with_versions)
     db = open_existing(db_path)
@@ -208,6 +207,20 @@ def say_query_missed(db: Any, query: str, filters: Filters) -> None:
         say_no_hits(db, query, False, filters)
     else:
         click.echo(f"note: no post matches {query!r}; nothing was exported", err=True)
+
+
+def _check_out(out: str | None, db_path: str) -> None:
+    """--out is not empty (``--out "$DIR"`` with DIR unset is not stdout), nor the
+    archive or a file SQLite keeps beside it (-wal, -shm, -journal): an export there
+    would destroy the archive it reads."""
+    if out is None:
+        return
+    if not out.strip():
+        raise BadInput("--out is empty (leave it out to write to stdout)")
+    archive = Path(db_path).resolve()
+    own = {archive, *(archive.with_name(archive.name + s) for s in ("-wal", "-shm", "-journal"))}
+    if Path(out).resolve() in own:
+        raise BadInput(f"--out {out} is the archive's own file (give another file name)")
 
 
 def _check_export_options(fmt: str, columns: list[str] | None, bom: bool, raw_csv: bool,
