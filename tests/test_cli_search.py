@@ -155,6 +155,21 @@ def test_an_unknown_site_or_label_says_so_exit_2(db_path):
     assert result.stderr.startswith("note: no posts published since 2030;")
 
 
+@pytest.mark.parametrize("command", ["search", "export"])
+@pytest.mark.parametrize(("filters", "message"), [
+    (["--site", "http://127.0.0.1:8000/", "--site", "typo.example"],
+     "Error: no posts from site 'typo.example'; sites in this archive: 127.0.0.1:8000\n"),
+    (["--label", "OTOP", "--label", "otpo", "--any-label"],
+     "Error: no posts labelled 'otpo'; labels in this archive: OTOP, ตลาด\n"),
+])
+def test_an_unknown_value_among_several_says_so_exit_2(db_path, command, filters, message):
+    """Any of several sites or labels: a typo among them was dropped without a word, and
+    the export held one blog where two were asked for."""
+    args = ("search", "ผ้า") if command == "search" else ("export", "--format", "jsonl")
+    result = invoke_goahead(*args, "--db", db_path, *filters)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", message)
+
+
 def test_a_bad_date_is_one_line(db_path):
     result = search(db_path, "ผ้า", "--since", "2024-13")
     assert result.returncode == 2

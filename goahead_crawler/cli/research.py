@@ -12,7 +12,7 @@ import click
 from archive import export as archive_export
 from archive import search as archive_search
 from archive.escaping import terminal_text
-from archive.filter_check import explain_empty
+from archive.filter_check import explain_empty, unknown_value
 from archive.filters import Filters
 from archive.query import parse
 from goahead_crawler.cli import hits as hit_output
@@ -63,6 +63,7 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     fmt = "json" if as_json else "nl" if as_nl else "csv" if as_csv else "text"
     db = open_existing(db_path)
     filters = make_filters(params, db_path)
+    refuse_unknown(db, filters)
     if count_only:
         n = archive_search.count(db, query, whole_word=whole_word, **filters.options())
         if n == 0:
@@ -96,6 +97,14 @@ def count_record(query: str, n: int, whole_word: bool, filters: Filters) -> dict
     """What ``--count --json`` prints: the number, and what was counted."""
     chosen = {name: value for name, value in filters.options().items() if value}
     return {"query": query, "count": n, "whole_word": whole_word, "filters": chosen}
+
+
+def refuse_unknown(db: Any, filters: Filters) -> None:
+    """A repeated --site (or --label with --any-label) naming one the archive does not
+    have is an error, as a single one is, though the others select posts."""
+    miss = unknown_value(db, filters)
+    if miss is not None:
+        raise BadInput(terminal_text(miss.message))
 
 
 def say_empty(db: Any, filters: Filters) -> bool:
@@ -186,6 +195,7 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     filters = make_filters(params, db_path)
     if query:
         parse(query)  # a malformed query is its own error, before anything else
+    refuse_unknown(db, filters)
     emptied = say_empty(db, filters)  # before any file: a --site the archive lacks is exit 2
     replacing = out is not None and Path(out).is_file()
     with output.export_progress(enabled=out is not None) as progress:
