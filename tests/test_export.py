@@ -262,7 +262,7 @@ def test_an_export_never_writes_over_its_own_archive(db, tmp_path, suffix):
     result = invoke_goahead("export", "--db", str(archive), "--format", "jsonl",
                             "--out", f"{archive}{suffix}")
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == (f"Error: --out {archive}{suffix} is the archive's own file "
+    assert result.stderr == (f"Error: --out {archive}{suffix} is a file this command reads "
                              "(give another file name)\n")
     assert archive.stat().st_size == before
     assert export.export(db, "jsonl", io.StringIO()) == 4

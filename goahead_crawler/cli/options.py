@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,20 @@ def build_search_index(db_path: str) -> None:
         click.echo(f"search index built: {indexed:,} posts", err=True)
     finally:
         db.close()
+
+
+def archive_files(db_path: str) -> list[Path]:
+    """The archive and the files SQLite keeps beside it (-wal, -shm, -journal)."""
+    archive = Path(db_path)
+    return [archive, *(archive.with_name(archive.name + s) for s in ("-wal", "-shm",
+                                                                      "-journal"))]
+
+
+def refuse_to_overwrite(out: str, sources: Sequence[str | Path]) -> None:
+    """``--out`` is none of the files the command reads (the archive, a WARC file):
+    written there, the export, index or package would destroy what it was made from."""
+    if Path(out).resolve() in {Path(source).resolve() for source in sources}:
+        raise BadInput(f"--out {out} is a file this command reads (give another file name)")
 
 
 _FILTERS = (

@@ -19,11 +19,13 @@ from goahead_crawler.cli import hits as hit_output
 from goahead_crawler.cli import output
 from goahead_crawler.cli.hints import BadInput, command
 from goahead_crawler.cli.options import (
+    archive_files,
     db_option,
     filter_options,
     make_filters,
     open_existing,
     raw_csv_option,
+    refuse_to_overwrite,
 )
 
 
@@ -221,16 +223,12 @@ def say_query_missed(db: Any, query: str, filters: Filters) -> None:
 
 def _check_out(out: str | None, db_path: str) -> None:
     """--out is not empty (``--out "$DIR"`` with DIR unset is not stdout), nor the
-    archive or a file SQLite keeps beside it (-wal, -shm, -journal): an export there
-    would destroy the archive it reads."""
+    archive it reads."""
     if out is None:
         return
     if not out.strip():
         raise BadInput("--out is empty (leave it out to write to stdout)")
-    archive = Path(db_path).resolve()
-    own = {archive, *(archive.with_name(archive.name + s) for s in ("-wal", "-shm", "-journal"))}
-    if Path(out).resolve() in own:
-        raise BadInput(f"--out {out} is the archive's own file (give another file name)")
+    refuse_to_overwrite(out, archive_files(db_path))
 
 
 def _check_export_options(fmt: str, columns: list[str] | None, bom: bool, raw_csv: bool,
