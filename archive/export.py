@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -129,6 +130,8 @@ def _open_stream(out: str | Path | IO[str], bom: bool = False) -> Iterator[IO[st
         raise ExportError(f"cannot write {path}: {err.strerror}") from None
     try:
         with stream:
+            if target and target.exists():  # keep the mode of the file it replaces (0600)
+                shutil.copymode(target, written)
             yield stream
         if target:
             written.replace(target)

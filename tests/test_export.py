@@ -266,3 +266,13 @@ def test_an_export_never_writes_over_its_own_archive(db, tmp_path, suffix):
                              "(give another file name)\n")
     assert archive.stat().st_size == before
     assert export.export(db, "jsonl", io.StringIO()) == 4
+
+
+def test_an_export_over_a_file_keeps_its_permissions(db, tmp_path):
+    """Written beside and renamed over it, the export keeps the mode of the file it
+    replaces: a private export (0600) does not become readable by all."""
+    out = tmp_path / "private.jsonl"
+    out.write_text("", encoding="utf-8")
+    out.chmod(0o600)
+    assert export.export(db, "jsonl", out) == 4
+    assert out.stat().st_mode & 0o777 == 0o600
