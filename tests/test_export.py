@@ -276,3 +276,16 @@ def test_an_export_over_a_file_keeps_its_permissions(db, tmp_path):
     out.chmod(0o600)
     assert export.export(db, "jsonl", out) == 4
     assert out.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_out_written_as_a_directory_is_not_made_a_file(db, tmp_path, fmt):
+    """``--out posts/`` (a directory, as for md) with a one-file format was written as a
+    file named ``posts``, and said ``exported 4 posts to posts/``."""
+    out = f"{tmp_path / 'posts'}/"
+    result = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--format", fmt,
+                            "--out", out)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"Error: --out {out} is a directory, and {fmt} is one file "
+                             "(give a file name, or --format md or txt for a file per post)\n")
+    assert not (tmp_path / "posts").exists()

@@ -4,6 +4,7 @@ and what the cleaner makes of one saved page."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -190,8 +191,8 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
         goahead export --db archive.db --format md --out posts-md/
         goahead export --db archive.db --out posts.csv --bom --since 2567
     """
-    _check_out(out, db_path)
     fmt = export_format(fmt, out)
+    _check_out(out, fmt, db_path)
     _check_export_options(fmt, columns, bom, raw_csv, with_comments, with_versions)
     db = open_existing(db_path)
     filters = make_filters(params, db_path)
@@ -221,13 +222,16 @@ def say_query_missed(db: Any, query: str, filters: Filters) -> None:
         click.echo(f"note: no post matches {query!r}; nothing was exported", err=True)
 
 
-def _check_out(out: str | None, db_path: str) -> None:
-    """--out is not empty (``--out "$DIR"`` with DIR unset is not stdout), nor the
-    archive it reads."""
+def _check_out(out: str | None, fmt: str, db_path: str) -> None:
+    """--out is not empty (``--out "$DIR"`` with DIR unset is not stdout), not a
+    directory for a one-file format, nor the archive it reads."""
     if out is None:
         return
     if not out.strip():
         raise BadInput("--out is empty (leave it out to write to stdout)")
+    if out.endswith(("/", os.sep)) and fmt in ("jsonl", "csv"):
+        raise BadInput(f"--out {out} is a directory, and {fmt} is one file (give a file "
+                       "name, or --format md or txt for a file per post)")
     refuse_to_overwrite(out, archive_files(db_path))
 
 
