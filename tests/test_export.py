@@ -289,3 +289,11 @@ def test_an_out_written_as_a_directory_is_not_made_a_file(db, tmp_path, fmt):
     assert result.stderr == (f"Error: --out {out} is a directory, and {fmt} is one file "
                              "(give a file name, or --format md or txt for a file per post)\n")
     assert not (tmp_path / "posts").exists()
+
+
+def test_an_export_into_a_folder_says_how_many_files_it_replaced(db, tmp_path):
+    out = tmp_path / "md"
+    args = ("export", "--db", str(tmp_path / "a.db"), "--format", "md", "--out", str(out))
+    assert invoke_goahead(*args).stderr == f"exported 4 posts to {out}\n"
+    again = invoke_goahead(*args)
+    assert again.stderr == f"exported 4 posts to {out} (it replaced 4 files that were there)\n"

@@ -201,16 +201,27 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     refuse_unknown(db, filters)
     emptied = say_empty(db, filters)  # before any file: a --site the archive lacks is exit 2
     replacing = out is not None and Path(out).is_file()
+    replaced: list[Path] = []  # a post's file in an --out directory, from an earlier export
     with output.export_progress(enabled=out is not None) as progress:
         n = archive_export.export(
             db, fmt, out or output.data_stdout(), query=query, progress=progress, columns=columns,
             bom=bom, raw_csv=raw_csv, with_comments=with_comments,
-            with_versions=with_versions, **filters.options())
+            with_versions=with_versions, replaced=replaced, **filters.options())
     if n == 0 and query and not emptied:
         say_query_missed(db, query, filters)
     if out:
-        replaced = " (it replaced the file that was there)" if replacing else ""
-        click.echo(f"exported {n} posts to {out}{replaced}", err=True)
+        click.echo(f"exported {n} posts to {out}{_replaced_note(replacing, replaced)}",
+                   err=True)
+
+
+def _replaced_note(replacing: bool, replaced: list[Path]) -> str:
+    """What an export to --out replaced: the file, or files of the directory."""
+    if replacing:
+        return " (it replaced the file that was there)"
+    if replaced:
+        files = "file that was" if len(replaced) == 1 else "files that were"
+        return f" (it replaced {len(replaced):,} {files} there)"
+    return ""
 
 
 def say_query_missed(db: Any, query: str, filters: Filters) -> None:
