@@ -57,9 +57,14 @@ def markdown_text(text: str) -> str:
 _TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def terminal_text(text: str) -> str:
-    """``text`` for a terminal: every control or bidi-override character escaped."""
-    return _TERMINAL_UNSAFE.sub(lambda m: ascii(m.group())[1:-1], text)
+_TERMINAL_UNSAFE_IN_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str, lines: bool = False) -> str:
+    """``text`` for a terminal: every control or bidi-override character escaped; with
+    ``lines``, tabs and line feeds kept (data of many lines: an export, JSON)."""
+    unsafe = _TERMINAL_UNSAFE_IN_LINES if lines else _TERMINAL_UNSAFE
+    return unsafe.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 #: What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection)

@@ -299,3 +299,13 @@ def test_data_written_to_a_terminal_runs_nothing(hostile_db, args):
     assert r"\x1b" in shown
     assert "52;c;cm0gLXJmIH4=" in shown
     assert "\x1b" in invoke_goahead(*args, "--db", hostile_db).stdout
+
+
+def test_data_written_to_a_terminal_keeps_its_lines(hostile_db):
+    """Escaped for a terminal, data still reads as it is: JSON parses, a text export keeps
+    its line breaks and tabs (only what a terminal would run is escaped)."""
+    shown = _on_a_terminal("search", "ข่าว", "--json", "--db", hostile_db)
+    assert json.loads(shown)  # a terminal shows "\n" as "\r\n": JSON whitespace
+    text = _on_a_terminal("export", "--format", "txt", "--db", hostile_db)
+    assert r"\n" not in text
+    assert len(text.splitlines()) > 3

@@ -29,7 +29,7 @@ class TerminalSafe:
         self.stream = stream
 
     def write(self, text: str) -> int:
-        return self.stream.write(terminal_text(text.replace("\r\n", "\n")))
+        return self.stream.write(terminal_text(text.replace("\r\n", "\n"), lines=True))
 
     def flush(self) -> None:
         self.stream.flush()
