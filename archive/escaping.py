@@ -17,7 +17,13 @@ can post a comment or title) can make an export run ``=HYPERLINK(...)`` or
 injection"). :func:`spreadsheet_cell` puts a ``'`` before such a cell: the spreadsheet
 then reads it as text. Both writers write rows the same way (:func:`csv_writer`): a cell
 that holds a line break is quoted, or a spreadsheet would start a new row inside it, whose
-next cell could begin with ``=``. Pure, but for the writer it makes.
+next cell could begin with ``=``.
+
+A terminal runs what a post's title or text holds as well: ESC starts sequences that clear
+the screen, retitle the window or fill the clipboard (OSC 52), a backspace or a
+right-to-left override makes a line read as it is not. :func:`terminal_text` writes each
+such character as Python escapes it (``\x1b``), visible and inert. Pure, but for the CSV
+writer it makes.
 """
 
 from __future__ import annotations
@@ -45,6 +51,20 @@ def markdown_text(text: str) -> str:
     escaped = _BLOCK_START.sub(r"\1\\\2", escaped)
     escaped = _CLOSING_HASHES.sub(r"\\#", escaped)
     return _ORDERED.sub(r"\1\\\2", escaped)
+
+
+# control characters (C0, DEL, C1) and the bidirectional embeddings, overrides and isolates
+_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+_TERMINAL_UNSAFE_IN_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str, lines: bool = False) -> str:
+    """``text`` for a terminal: every control or bidi-override character escaped; with
+    ``lines``, tabs and line feeds kept (data of many lines: an export, JSON)."""
+    unsafe = _TERMINAL_UNSAFE_IN_LINES if lines else _TERMINAL_UNSAFE
+    return unsafe.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 #: What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection)

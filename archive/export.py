@@ -15,6 +15,8 @@ all into one file when ``out`` names a ``.md`` or ``.txt`` file.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,13 +78,14 @@ def export(
     db: Database, fmt: str, out: str | Path | IO[str], *, query: str | None = None,
     progress: Progress | None = None, columns: Sequence[str] | None = None,
     bom: bool = False, with_comments: bool = False, with_versions: bool = False,
-    raw_csv: bool = False, **filters: Any,
+    raw_csv: bool = False, replaced: list[Path] | None = None, **filters: Any,
 ) -> int:
     """Write the posts matching ``query``/``filters`` to ``out``; return how many.
 
     ``out`` is a text stream or a path: a file for jsonl/csv; for md and txt a directory
     (one file per post, a folder per site) or a ``.md`` / ``.txt`` file (all posts in one
-    file). ``progress(n)`` is called after each post.
+    file). ``progress(n)`` is called after each post. A post's file that was already in
+    the directory (an earlier export) is replaced, and listed in ``replaced``.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
@@ -90,7 +93,8 @@ def export(
     extras = Extras(with_comments, with_versions)
     posts = _counted(iter_posts(db, query=query, **filters), progress)
     if fmt in ("md", "txt") and not _is_stream(out) and not _single_file(fmt, out):
-        return _write_files(posts, fmt, Path(out), lambda p: extras.read(db, p))  # type: ignore[arg-type]
+        return _write_files(posts, fmt, Path(out), lambda p: extras.read(db, p),  # type: ignore[arg-type]
+                            [] if replaced is None else replaced)
     with _open_stream(out, bom=bom and fmt == "csv") as stream:
         if fmt == "csv":
             return _write_csv(posts, stream, chosen, raw=raw_csv)
@@ -120,15 +124,35 @@ def _open_stream(out: str | Path | IO[str], bom: bool = False) -> Iterator[IO[st
     path = Path(out)  # type: ignore[arg-type]
     if path.is_dir():
         raise ExportError(f"{path} is a directory", hint="give a file name")
+    target = _replaceable(path)
+    written = target.with_name(f".{target.name}.part") if target else path
     try:
-        stream = path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="")
+        stream = written.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="")
     except OSError as err:
         raise ExportError(f"cannot write {path}: {err.strerror}") from None
     try:
         with stream:
+            if target and target.exists():  # keep the mode of the file it replaces (0600)
+                shutil.copymode(target, written)
             yield stream
+        if target:
+            written.replace(target)
     except OSError as err:  # a full disk (/dev/full), a vanished mount, ...
         raise ExportError(f"cannot write {path}: {err.strerror or err}") from None
+    finally:
+        if target:
+            written.unlink(missing_ok=True)
+
+
+def _replaceable(path: Path) -> Path | None:
+    """The regular file ``path`` is (or will be; a symlink's target), which an export
+    writes beside it and renames over it once complete, so that a stopped or failed
+    export never leaves a partial file, nor destroys the one that was there; None for a
+    device or pipe (``/dev/stdout``), written in place."""
+    resolved = path.resolve()
+    if resolved.is_file() and not os.access(resolved, os.W_OK):
+        raise ExportError(f"cannot write {path}: Permission denied")
+    return resolved if not resolved.exists() or resolved.is_file() else None
 
 
 def _counted(posts: Iterator[Post], progress: Progress | None) -> Iterator[Post]:
@@ -180,7 +204,7 @@ def _write_joined(posts: Iterator[Post], stream: IO[str], delimiter: str,
 
 
 def _write_files(posts: Iterator[Post], fmt: str, folder: Path,
-                 extras: Callable[[Post], dict[str, Any]]) -> int:
+                 extras: Callable[[Post], dict[str, Any]], replaced: list[Path]) -> int:
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder} exists and is not a directory",
                           hint=f"give a directory, or a file name ending .{fmt}")
@@ -194,6 +218,8 @@ def _write_files(posts: Iterator[Post], fmt: str, folder: Path,
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
+            if target.exists():
+                replaced.append(target)
             target.write_text(text, encoding="utf-8")
         except OSError as err:
             raise ExportError(f"cannot write {target}: {err.strerror or err}") from None

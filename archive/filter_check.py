@@ -8,7 +8,7 @@ an answer.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlite_utils import Database
@@ -77,6 +77,18 @@ def _unknown(db: Database, filters: Filters, name: str) -> Miss | None:
             shown = " or ".join(repr(v) for v in group)
             return Miss(f"{missing.format(shown)}; {listed}: {_listing(known, group[0])}",
                         unknown=True)
+    return None
+
+
+def unknown_value(db: Database, filters: Filters) -> Miss | None:
+    """A value no post in the archive has among several that select any of them (sites;
+    labels with ``any_label``). The others may still select posts, so
+    :func:`explain_empty` never sees it, and a typo among them would be dropped without a
+    word (``--site a --site typo`` exporting one blog)."""
+    each = replace(filters, any_label=False)  # each label alone, as each site
+    for name in ("site", "label"):
+        if len(getattr(filters, name) or ()) > 1 and (miss := _unknown(db, each, name)):
+            return miss
     return None
 
 

@@ -185,6 +185,7 @@ class Filters:
     def _date_clauses(self, table: str, params: dict[str, object]) -> list[str]:
         clauses = []
         bounds: dict[str, str] = {}
+        until_inclusive = False  # a moment --until is; a day's bound (the day after) is not
         for name, upper in (("since", False), ("until", True)):
             value = getattr(self, name)
             if not value or not value.strip():
@@ -194,11 +195,13 @@ class Filters:
                 op = "<=" if upper else ">="
                 clauses.append(f"{table}.published_utc {op} :f_{name}")
                 params[f"f_{name}"] = bounds[name] = _moment(value, f"--{name}")
+                until_inclusive = until_inclusive or upper
             else:  # a day, month or year: the blog's own calendar date
                 op = "<" if upper else ">="
                 clauses.append(f"substr({table}.published, 1, 10) {op} :f_{name}")
                 params[f"f_{name}"] = bounds[name] = days[1] if upper else days[0]
-        if len(bounds) == 2 and bounds["since"] >= bounds["until"]:
+        if len(bounds) == 2 and (bounds["since"] > bounds["until"] or (
+                bounds["since"] == bounds["until"] and not until_inclusive)):
             raise QueryError(f"--since {self.since} is after --until {self.until}",
                              hint="give the earlier date to --since")
         return clauses

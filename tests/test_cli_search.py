@@ -17,6 +17,7 @@ from rich.console import Console
 from archive.connection import open_archive
 from archive.models import Post
 from archive.posts import delete_post, upsert_post
+from archive.search import search as search_hits
 from goahead_crawler.cli import hits as hit_output
 from tests.conftest import invoke_goahead
 
@@ -154,10 +155,36 @@ def test_an_unknown_site_or_label_says_so_exit_2(db_path):
     assert result.stderr.startswith("note: no posts published since 2030;")
 
 
+@pytest.mark.parametrize("command", ["search", "export"])
+@pytest.mark.parametrize(("filters", "message"), [
+    (["--site", "http://127.0.0.1:8000/", "--site", "typo.example"],
+     "Error: no posts from site 'typo.example'; sites in this archive: 127.0.0.1:8000\n"),
+    (["--label", "OTOP", "--label", "otpo", "--any-label"],
+     "Error: no posts labelled 'otpo'; labels in this archive: OTOP, ตลาด\n"),
+])
+def test_an_unknown_value_among_several_says_so_exit_2(db_path, command, filters, message):
+    """Any of several sites or labels: a typo among them was dropped without a word, and
+    the export held one blog where two were asked for."""
+    args = ("search", "ผ้า") if command == "search" else ("export", "--format", "jsonl")
+    result = invoke_goahead(*args, "--db", db_path, *filters)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", message)
+
+
 def test_a_bad_date_is_one_line(db_path):
     result = search(db_path, "ผ้า", "--since", "2024-13")
     assert result.returncode == 2
     assert result.stderr.startswith("Error: --since: not a date: '2024-13' (use 2024,")
+
+
+@pytest.mark.parametrize("command", ["search", "export"])
+@pytest.mark.parametrize("option", ["--site", "--label", "--author", "--lang", "--since",
+                                    "--until"])
+def test_an_empty_filter_value_is_one_line_exit_2(db_path, command, option):
+    """``--site "$SITE"`` with SITE unset must not search or export every blog."""
+    args = ("search", "ผ้า") if command == "search" else ("export", "--format", "jsonl")
+    result = invoke_goahead(*args, "--db", db_path, option, " ")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {option} is empty (leave it out to select any)\n"
 
 
 def test_output_formats_are_exclusive(db_path):
@@ -181,3 +208,104 @@ def test_no_matches(db_path: str) -> None:
     result = search(db_path, "ไม่มีคำนี้")
     assert (result.returncode, result.stdout, result.stderr) == (0, "No matches.\n", "")
     assert Path(db_path).exists()
+
+
+HOSTILE_TITLE = "ข่าว \x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\u202eevil\x08\x00"
+SHOWN_TITLE = r"ข่าว \x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\u202eevil\x08\x00"
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("cli-search-hostile") / "archive.db"
+    db = open_archive(path)
+    upsert_post(db, Post(blog_id="1", post_id="1", site="127.0.0.1:8000",
+                         url="http://127.0.0.1:8000/2024/01/1.html", title=HOSTILE_TITLE,
+                         text="ข่าว \x1b[31mred\x1b]0;title\x07", labels=["\x1b[5mblink"],
+                         language="th", published="2024-01-01T10:00:00+07:00"))
+    db.close()
+    return str(path)
+
+
+def _terminal_safe(text: str) -> None:
+    assert not any(ch in text for ch in "\x00\x07\x08\x1b\u202e"), repr(text)
+
+
+def test_escape_sequences_in_a_post_never_reach_the_terminal(hostile_db):
+    """A title or text that would clear the screen, set the clipboard (OSC 52) or
+    reverse the line is printed with those characters escaped, as Python writes them."""
+    piped = search(hostile_db, "ข่าว")
+    _terminal_safe(piped.stdout)
+    assert piped.stdout.splitlines()[0] == f"{SHOWN_TITLE}  2024-01-01"
+    assert r"\x1b[31mred\x1b]0;title\x07" in piped.stdout
+    console = Console(file=io.StringIO(), force_terminal=True, width=200, color_system=None)
+    with open_archive(hostile_db) as db:
+        hits = search_hits(db, "ข่าว", markers=hit_output.MARKERS)
+    hit_output.print_hits(hits, "text", console)
+    _terminal_safe(console.file.getvalue())
+    assert SHOWN_TITLE in console.file.getvalue()
+    unknown = search(hostile_db, "ข่าว", "--label", "blink")  # the labels it does have
+    assert unknown.returncode == 2
+    _terminal_safe(unknown.stderr)
+    assert json.loads(search(hostile_db, "ข่าว", "--json").stdout)[0]["title"] == HOSTILE_TITLE
+
+
+def test_csv_of_no_hits_has_the_header_of_hits(db_path):
+    """A script that reads the CSV finds the same columns whether or not anything matched."""
+    header = search(db_path, "ผ้า", "--csv").stdout.splitlines()[0]
+    assert search(db_path, "ไม่มีคำนี้", "--csv").stdout.splitlines() == [header]
+
+
+def test_an_offset_past_the_last_hit_says_there_are_matches_before_it(db_path):
+    """Paging past the end is not "No matches." when posts match."""
+    result = search(db_path, "ผ้า", "--offset", "5")
+    assert (result.returncode, result.stdout) == (
+        0, "No more matches: 2 posts match, all before --offset 5.\n")
+    assert json.loads(search(db_path, "ผ้า", "--offset", "5", "--json").stdout) == []
+    assert search(db_path, "ไม่มีคำนี้", "--offset", "5").stdout == "No matches.\n"
+
+
+def _on_a_terminal(*args: str) -> str:
+    """What ``goahead ARGS`` writes when its stdout is a terminal (a pseudo-terminal)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "goahead_crawler", *args], stdout=follower,
+                          stderr=subprocess.DEVNULL) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the command closed the terminal: all is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.close(leader)
+    assert process.returncode == 0
+    return b"".join(chunks).decode("utf-8")
+
+
+@pytest.mark.parametrize("args", [("export", "--format", "txt"), ("export", "--format", "csv"),
+                                  ("export", "--format", "md"), ("search", "ข่าว", "--csv")])
+def test_data_written_to_a_terminal_runs_nothing(hostile_db, args):
+    """An export or search read on the terminal shows a post's ESC sequences escaped;
+    piped or redirected, it is written as archived."""
+    shown = _on_a_terminal(*args, "--db", hostile_db)
+    _terminal_safe(shown)
+    assert r"\x1b" in shown
+    assert "52;c;cm0gLXJmIH4=" in shown
+    assert "\x1b" in invoke_goahead(*args, "--db", hostile_db).stdout
+
+
+def test_data_written_to_a_terminal_keeps_its_lines(hostile_db):
+    """Escaped for a terminal, data still reads as it is: JSON parses, a text export keeps
+    its line breaks and tabs (only what a terminal would run is escaped)."""
+    shown = _on_a_terminal("search", "ข่าว", "--json", "--db", hostile_db)
+    assert json.loads(shown)  # a terminal shows "\n" as "\r\n": JSON whitespace
+    text = _on_a_terminal("export", "--format", "txt", "--db", hostile_db)
+    assert r"\n" not in text
+    assert len(text.splitlines()) > 3

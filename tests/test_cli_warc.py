@@ -233,3 +233,22 @@ def test_wacz_refuses_pages_its_warc_files_lack(crawled, tmp_path) -> None:
     assert f"pages are not in the WARC files of {partial}" in line
     assert crawled.runs[0][0].name in line  # where the first page's original is
     assert not out.exists()
+
+
+def test_index_and_wacz_never_write_over_what_they_read(crawled, tmp_path) -> None:
+    """--out naming the archive or a WARC file (the source of truth) replaced it with the
+    index or the package: now one line and exit 2, the file untouched."""
+    db = tmp_path / "archive.db"
+    shutil.copy(crawled.db, db)
+    warcs = tmp_path / "warcs"
+    shutil.copytree(crawled.warcs, warcs)
+    warc = min(warcs.glob("*.warc.gz"))
+    kept = {path: path.read_bytes() for path in (db, warc)}
+    for args, out in ((["index", "--warc-dir", warcs], warc),
+                      (["wacz", "--db", db, "--warc-dir", warcs], warc),
+                      (["wacz", "--db", db, "--warc-dir", warcs], db)):
+        result = run(*args, "--out", out)
+        assert (result.exit_code, result.stdout) == (2, ""), result.output
+        assert result.stderr == (f"Error: --out {out} is a file this command reads "
+                                 "(give another file name)\n")
+    assert {path: path.read_bytes() for path in kept} == kept

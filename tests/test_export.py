@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from archive.connection import open_archive
 from archive.errors import ExportError
 from archive.models import Post
 from archive.posts import mark_gone, upsert_post
+from tests.conftest import invoke_goahead
 
 
 def post(post_id: str, **changes) -> Post:
@@ -199,3 +201,99 @@ def test_raw_csv_and_jsonl_keep_cells_as_archived(db):
     record = next(json.loads(line) for line in lines.getvalue().splitlines()
                   if json.loads(line)["post_id"] == "5")
     assert {name: record[name] for name in FORMULAS} == FORMULAS
+
+
+class Interrupted(BaseException):
+    """Ctrl-C (KeyboardInterrupt) half-way through an export, without pytest's handling."""
+
+
+@pytest.mark.parametrize("name", ["posts.jsonl", "posts.csv", "posts.md", "posts.txt"])
+def test_a_stopped_export_leaves_the_earlier_file_as_it_was(db, tmp_path, name):
+    out = tmp_path / name
+    out.write_text("the earlier export\n", encoding="utf-8")
+
+    def stop(done: int) -> None:
+        raise Interrupted
+
+    fmt = name.rsplit(".", 1)[1]
+    with pytest.raises(Interrupted):
+        export.export(db, fmt, out, progress=stop)
+    assert out.read_text(encoding="utf-8") == "the earlier export\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(("posts", ".posts"))] \
+        == [name]  # no partial file left beside it
+    assert export.export(db, fmt, out) == 4
+    assert "the earlier export" not in out.read_text(encoding="utf-8")
+
+
+def test_an_export_over_a_file_says_it_replaced_it(db, tmp_path):
+    out = tmp_path / "posts.csv"
+    args = ("export", "--db", str(tmp_path / "a.db"), "--out", str(out))
+    assert invoke_goahead(*args).stderr == f"exported 4 posts to {out}\n"
+    again = invoke_goahead(*args)
+    assert again.stderr == f"exported 4 posts to {out} (it replaced the file that was there)\n"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write a read-only file")
+def test_an_export_never_replaces_a_read_only_file(db, tmp_path):
+    out = tmp_path / "posts.csv"
+    out.write_text("kept\n", encoding="utf-8")
+    out.chmod(0o444)
+    refused = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--out", str(out))
+    assert refused.returncode == 1
+    assert refused.stderr == f"Error: cannot write {out}: Permission denied\n"
+    assert out.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_an_export_whose_query_matches_nothing_says_so(db, tmp_path):
+    """Not an empty stdout and exit 0 with no word, as if the archive had been exported."""
+    args = ("export", "--db", str(tmp_path / "a.db"), "--query")
+    result = invoke_goahead(*args, "ไม่มีคำนี้")
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == "note: no post matches 'ไม่มีคำนี้'; nothing was exported\n"
+    narrowed = invoke_goahead(*args, "ผ้า", "--site", "n.blogspot.com")
+    assert narrowed.stderr == "note: 1 post matches 'ผ้า' without --site\n"
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+def test_an_export_never_writes_over_its_own_archive(db, tmp_path, suffix):
+    """--out naming the archive (a slip of the shell's history) destroyed it."""
+    archive = tmp_path / "a.db"
+    before = archive.stat().st_size
+    result = invoke_goahead("export", "--db", str(archive), "--format", "jsonl",
+                            "--out", f"{archive}{suffix}")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"Error: --out {archive}{suffix} is a file this command reads "
+                             "(give another file name)\n")
+    assert archive.stat().st_size == before
+    assert export.export(db, "jsonl", io.StringIO()) == 4
+
+
+def test_an_export_over_a_file_keeps_its_permissions(db, tmp_path):
+    """Written beside and renamed over it, the export keeps the mode of the file it
+    replaces: a private export (0600) does not become readable by all."""
+    out = tmp_path / "private.jsonl"
+    out.write_text("", encoding="utf-8")
+    out.chmod(0o600)
+    assert export.export(db, "jsonl", out) == 4
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_out_written_as_a_directory_is_not_made_a_file(db, tmp_path, fmt):
+    """``--out posts/`` (a directory, as for md) with a one-file format was written as a
+    file named ``posts``, and said ``exported 4 posts to posts/``."""
+    out = f"{tmp_path / 'posts'}/"
+    result = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--format", fmt,
+                            "--out", out)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"Error: --out {out} is a directory, and {fmt} is one file "
+                             "(give a file name, or --format md or txt for a file per post)\n")
+    assert not (tmp_path / "posts").exists()
+
+
+def test_an_export_into_a_folder_says_how_many_files_it_replaced(db, tmp_path):
+    out = tmp_path / "md"
+    args = ("export", "--db", str(tmp_path / "a.db"), "--format", "md", "--out", str(out))
+    assert invoke_goahead(*args).stderr == f"exported 4 posts to {out}\n"
+    again = invoke_goahead(*args)
+    assert again.stderr == f"exported 4 posts to {out} (it replaced 4 files that were there)\n"

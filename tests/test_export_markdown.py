@@ -229,6 +229,8 @@ def test_csv_with_bom_reads_back_as_excel_does(sample_archive, tmp_path):
     (["--format", "csv", "--columns", "title,nope"], "Error: --columns: unknown column 'nope'"),
     (["--format", "csv", "--site", "nowhere.blogspot.com"],
      "Error: no posts from site 'nowhere.blogspot.com'; sites in this archive: "),
+    (["--format", "txt", "--out", ""],  # --out "$DIR" with DIR unset: not stdout
+     "Error: --out is empty (leave it out to write to stdout)\n"),
 ])
 def test_export_option_mistakes_are_one_line_exit_2(sample_archive, args, message):
     result = invoke_goahead("export", "--db", str(sample_archive), *args)

@@ -91,6 +91,15 @@ def test_dates():
         Filters(since="2024-05", until="2024-04").where()
 
 
+def test_since_and_until_the_same_moment_is_that_moment(db):
+    """Both ends are inclusive: the same full time at each end is one moment, and the
+    post published then matches (it was refused as "--since ... is after --until")."""
+    moment = POSTS[0][3]
+    assert [p.post_id for p in iter_posts(db, since=moment, until=moment)] == ["1"]
+    with pytest.raises(QueryError, match="after --until"):
+        Filters(since="2024-01-05T09:00:01+07:00", until=moment).where()
+
+
 @pytest.mark.parametrize(("filters", "message", "unknown"), [
     (Filters(site="http://127.0.0.1:9/"),
      "no posts from site '127.0.0.1:9'; sites in this archive: 127.0.0.1:8000", True),

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Sequence
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, fields, is_dataclass
 from typing import Any
 
 import click
@@ -20,8 +19,10 @@ from rich.console import Console
 from rich.text import Text
 
 from archive import thai
-from archive.escaping import csv_writer, spreadsheet_row
+from archive.escaping import csv_writer, spreadsheet_row, terminal_text
 from archive.export_render import deleted_mark
+from archive.search import Hit
+from goahead_crawler.cli.output import data_stdout
 
 FORMATS = ("text", "json", "nl", "csv")
 TITLE_INDENT, BODY_INDENT = 4, 2  # continuation lines of a title; url and snippet lines
@@ -46,26 +47,33 @@ def row(hit: Any) -> dict[str, Any]:
 def print_hits(hits: Sequence[Any], fmt: str, console: Console, raw_csv: bool = False) -> None:
     rows = [row(hit) for hit in hits]
     if fmt == "json":
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        data_stdout().write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     elif fmt == "nl":
         for values in rows:
-            sys.stdout.write(json.dumps(values, ensure_ascii=False) + "\n")
+            data_stdout().write(json.dumps(values, ensure_ascii=False) + "\n")
     elif fmt == "csv":
         _csv(rows, raw=raw_csv)
     elif not rows:
         click.echo("No matches.")
     elif console.is_terminal:
         for values in rows:
-            _terminal(values, console)
+            _terminal(shown(values), console)
     else:
         for values in rows:
-            click.echo(_plain(values))
+            click.echo(_plain(shown(values)))
+
+
+def shown(values: dict[str, Any]) -> dict[str, Any]:
+    """A hit's text on one line, with what a terminal would run escaped (a post's
+    title or text can hold ESC sequences: :func:`archive.escaping.terminal_text`)."""
+    return {name: terminal_text(one_line(value)) if isinstance(value, str) else value
+            for name, value in values.items()}
 
 
 def _csv(rows: list[dict[str, Any]], raw: bool = False) -> None:
     """Hits as CSV: lists as JSON arrays, and (unless ``raw``) every cell a spreadsheet
     would run as a formula written as text, as ``goahead export`` does."""
-    writer = csv_writer(sys.stdout, list(rows[0]) if rows else ["url"])
+    writer = csv_writer(data_stdout(), list(rows[0]) if rows else [f.name for f in fields(Hit)])
     writer.writeheader()
     for values in rows:
         cells = {name: json.dumps(value, ensure_ascii=False) if isinstance(value, list)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,20 @@ def build_search_index(db_path: str) -> None:
         db.close()
 
 
+def archive_files(db_path: str) -> list[Path]:
+    """The archive and the files SQLite keeps beside it (-wal, -shm, -journal)."""
+    archive = Path(db_path)
+    return [archive, *(archive.with_name(archive.name + s) for s in ("-wal", "-shm",
+                                                                      "-journal"))]
+
+
+def refuse_to_overwrite(out: str, sources: Sequence[str | Path]) -> None:
+    """``--out`` is none of the files the command reads (the archive, a WARC file):
+    written there, the export, index or package would destroy what it was made from."""
+    if Path(out).resolve() in {Path(source).resolve() for source in sources}:
+        raise BadInput(f"--out {out} is a file this command reads (give another file name)")
+
+
 _FILTERS = (
     click.option("--site", multiple=True,
                  help="Only this blog: its URL, host, host:port or name in sites.toml "
@@ -120,6 +134,7 @@ def make_filters(params: dict[str, Any], db_path: str) -> Filters:
     """Pop the filter options from a command's ``params`` into one Filters (site names
     resolved through sites.toml). A bad date is a QueryError (one line, exit 2)."""
     values = {name: params.pop(name) for name in FILTER_PARAMS}
+    _refuse_empty(values)
     sites_file = values.pop("sites_file")
     if values["site"]:
         names = site_names(sites_file, db_path)
@@ -127,6 +142,17 @@ def make_filters(params: dict[str, Any], db_path: str) -> Filters:
     filters = Filters(**values)
     filters.where()  # check the dates now, before any output
     return filters
+
+
+def _refuse_empty(values: dict[str, Any]) -> None:
+    """A filter given an empty value (``--site "$SITE"`` with SITE unset) is an error:
+    the archive's filters read an empty value as "any", which would select every post."""
+    for name, value in values.items():
+        if name == "sites_file":  # --sites: a path, which click checks
+            continue
+        given = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(item, str) and not item.strip() for item in given):
+            raise BadInput(f"--{name.replace('_', '-')} is empty (leave it out to select any)")
 
 
 class Setting(click.ParamType):

@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from archive.escaping import terminal_text
+
 console = Console()
 err_console = Console(stderr=True)
+
+
+class TerminalSafe:
+    """stdout on a terminal, for data (an export, search --csv/--json): what is written
+    has its control characters and bidi overrides escaped
+    (:func:`archive.escaping.terminal_text`; line ends kept), so that reading it there
+    never runs a post's ESC sequences. Piped or redirected, stdout is written as archived."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(terminal_text(text.replace("\r\n", "\n"), lines=True))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def data_stdout() -> IO[str]:
+    """Where a command writes data: stdout, made :class:`TerminalSafe` on a terminal."""
+    return TerminalSafe(sys.stdout) if sys.stdout.isatty() else sys.stdout
 
 
 def warc_files(warc_dir: str | Path) -> list[Path]:

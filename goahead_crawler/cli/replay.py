@@ -8,7 +8,12 @@ from pathlib import Path
 import click
 
 from goahead_crawler.cli.hints import command, warn_skipped
-from goahead_crawler.cli.options import db_option, open_existing
+from goahead_crawler.cli.options import (
+    archive_files,
+    db_option,
+    open_existing,
+    refuse_to_overwrite,
+)
 from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_SUFFIX
 
 warc_dir_option = click.option(
@@ -101,6 +106,8 @@ def index(warc_dir: str, out: str | None) -> None:
     from goahead_crawler.warc.indexing import write_cdxj
 
     paths = finished_warcs(warc_dir)
+    if out:
+        refuse_to_overwrite(out, paths)
     problems: list[str] = []
     write_cdxj(paths, out or sys.stdout, problems=problems)
     if out:
@@ -131,6 +138,7 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
     from goahead_crawler.warc.indexing import make_wacz, pages_outside
 
     paths = finished_warcs(warc_dir)
+    refuse_to_overwrite(out, [*paths, *archive_files(db_path)])
     db = open_existing(db_path)
     try:
         pages = page_captures(db)

@@ -4,7 +4,7 @@ and what the cleaner makes of one saved page."""
 from __future__ import annotations
 
 import json
-import sys
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +12,21 @@ import click
 
 from archive import export as archive_export
 from archive import search as archive_search
-from archive.filter_check import explain_empty
+from archive.escaping import terminal_text
+from archive.filter_check import explain_empty, unknown_value
 from archive.filters import Filters
 from archive.query import parse
 from goahead_crawler.cli import hits as hit_output
 from goahead_crawler.cli import output
 from goahead_crawler.cli.hints import BadInput, command
 from goahead_crawler.cli.options import (
+    archive_files,
     db_option,
     filter_options,
     make_filters,
     open_existing,
     raw_csv_option,
+    refuse_to_overwrite,
 )
 
 
@@ -63,6 +66,7 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     fmt = "json" if as_json else "nl" if as_nl else "csv" if as_csv else "text"
     db = open_existing(db_path)
     filters = make_filters(params, db_path)
+    refuse_unknown(db, filters)
     if count_only:
         n = archive_search.count(db, query, whole_word=whole_word, **filters.options())
         if n == 0:
@@ -75,13 +79,35 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
                                  offset=offset, markers=markers, **filters.options())
     if not hits and offset == 0:
         say_no_hits(db, query, whole_word, filters)
+    elif not hits and fmt == "text" and say_past_the_end(db, query, whole_word, filters,
+                                                         offset):
+        return
     output.print_hits(hits, fmt, raw_csv=raw_csv)
+
+
+def say_past_the_end(db: Any, query: str, whole_word: bool, filters: Filters,
+                     offset: int) -> bool:
+    """A page past the last hit is not "No matches." when posts match: say how many,
+    and True when it was said."""
+    n = archive_search.count(db, query, whole_word=whole_word, **filters.options())
+    if n:
+        matches = "post matches" if n == 1 else "posts match"
+        click.echo(f"No more matches: {n:,} {matches}, all before --offset {offset:,}.")
+    return n > 0
 
 
 def count_record(query: str, n: int, whole_word: bool, filters: Filters) -> dict[str, Any]:
     """What ``--count --json`` prints: the number, and what was counted."""
     chosen = {name: value for name, value in filters.options().items() if value}
     return {"query": query, "count": n, "whole_word": whole_word, "filters": chosen}
+
+
+def refuse_unknown(db: Any, filters: Filters) -> None:
+    """A repeated --site (or --label with --any-label) naming one the archive does not
+    have is an error, as a single one is, though the others select posts."""
+    miss = unknown_value(db, filters)
+    if miss is not None:
+        raise BadInput(terminal_text(miss.message))
 
 
 def say_empty(db: Any, filters: Filters) -> bool:
@@ -91,9 +117,10 @@ def say_empty(db: Any, filters: Filters) -> bool:
     miss = explain_empty(db, filters)
     if miss is None:
         return False
+    message = terminal_text(miss.message)  # it names labels, authors... as archived
     if miss.unknown:
-        raise BadInput(miss.message)
-    click.echo(f"note: {miss.message}", err=True)
+        raise BadInput(message)
+    click.echo(f"note: {message}", err=True)
     return True
 
 
@@ -165,19 +192,58 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
         goahead export --db archive.db --out posts.csv --bom --since 2567
     """
     fmt = export_format(fmt, out)
+    _check_out(out, fmt, db_path)
     _check_export_options(fmt, columns, bom, raw_csv, with_comments, with_versions)
     db = open_existing(db_path)
     filters = make_filters(params, db_path)
     if query:
         parse(query)  # a malformed query is its own error, before anything else
-    say_empty(db, filters)  # before any file is made: a --site the archive lacks is exit 2
+    refuse_unknown(db, filters)
+    emptied = say_empty(db, filters)  # before any file: a --site the archive lacks is exit 2
+    replacing = out is not None and Path(out).is_file()
+    replaced: list[Path] = []  # a post's file in an --out directory, from an earlier export
     with output.export_progress(enabled=out is not None) as progress:
         n = archive_export.export(
-            db, fmt, out or sys.stdout, query=query, progress=progress, columns=columns,
+            db, fmt, out or output.data_stdout(), query=query, progress=progress, columns=columns,
             bom=bom, raw_csv=raw_csv, with_comments=with_comments,
-            with_versions=with_versions, **filters.options())
+            with_versions=with_versions, replaced=replaced, **filters.options())
+    if n == 0 and query and not emptied:
+        say_query_missed(db, query, filters)
     if out:
-        click.echo(f"exported {n} posts to {out}", err=True)
+        click.echo(f"exported {n} posts to {out}{_replaced_note(replacing, replaced)}",
+                   err=True)
+
+
+def _replaced_note(replacing: bool, replaced: list[Path]) -> str:
+    """What an export to --out replaced: the file, or files of the directory."""
+    if replacing:
+        return " (it replaced the file that was there)"
+    if replaced:
+        files = "file that was" if len(replaced) == 1 else "files that were"
+        return f" (it replaced {len(replaced):,} {files} there)"
+    return ""
+
+
+def say_query_missed(db: Any, query: str, filters: Filters) -> None:
+    """An export that --query left empty says so (how many posts match without the
+    filters, when there are some), never an empty output with no word."""
+    if filters.given_options():
+        say_no_hits(db, query, False, filters)
+    else:
+        click.echo(f"note: no post matches {query!r}; nothing was exported", err=True)
+
+
+def _check_out(out: str | None, fmt: str, db_path: str) -> None:
+    """--out is not empty (``--out "$DIR"`` with DIR unset is not stdout), not a
+    directory for a one-file format, nor the archive it reads."""
+    if out is None:
+        return
+    if not out.strip():
+        raise BadInput("--out is empty (leave it out to write to stdout)")
+    if out.endswith(("/", os.sep)) and fmt in ("jsonl", "csv"):
+        raise BadInput(f"--out {out} is a directory, and {fmt} is one file (give a file "
+                       "name, or --format md or txt for a file per post)")
+    refuse_to_overwrite(out, archive_files(db_path))
 
 
 def _check_export_options(fmt: str, columns: list[str] | None, bom: bool, raw_csv: bool,
