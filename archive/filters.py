@@ -66,16 +66,21 @@ def date_range(value: str, name: str) -> tuple[str, str] | None:
     return start.isoformat(), end.isoformat()
 
 
-def _moment(value: str, name: str) -> str:
-    """A full ISO 8601 time as UTC (``Z``); a Buddhist-era year in it is converted."""
+def _moment(value: str, name: str) -> tuple[str, bool]:
+    """A full ISO 8601 time, and whether it names its offset; a Buddhist-era year in it is
+    converted. With an offset, the time in UTC (``Z``), which ``published_utc`` holds;
+    without one, the blog's own clock (``YYYY-MM-DDTHH:MM:SS``, as the first 19
+    characters of ``published`` give it), as a day is the blog's own calendar date."""
     text = value.strip()
     if (year := text[:4]).isdigit() and int(year) >= _FIRST_BE_YEAR:
         text = f"{_ce_year(int(year)):04d}{text[4:]}"
     try:
-        datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise QueryError(f"{name}: not a date: {value!r}", hint=DATE_HINT) from None
-    return to_utc(text) or ""
+    if moment.tzinfo is None:
+        return moment.isoformat(timespec="seconds"), False
+    return to_utc(text) or "", True
 
 
 def site_key(value: str) -> str:
@@ -191,10 +196,13 @@ class Filters:
             if not value or not value.strip():
                 continue
             days = date_range(value, f"--{name}")
-            if days is None:  # a moment: compare UTC times
+            if days is None:  # a moment: UTC times, or the blog's clock (no offset given)
                 op = "<=" if upper else ">="
-                clauses.append(f"{table}.published_utc {op} :f_{name}")
-                params[f"f_{name}"] = bounds[name] = _moment(value, f"--{name}")
+                params[f"f_{name}"], aware = _moment(value, f"--{name}")
+                bounds[name] = str(params[f"f_{name}"])
+                column = (f"{table}.published_utc" if aware
+                          else f"substr({table}.published, 1, 19)")
+                clauses.append(f"{column} {op} :f_{name}")
                 until_inclusive = until_inclusive or upper
             else:  # a day, month or year: the blog's own calendar date
                 op = "<" if upper else ">="

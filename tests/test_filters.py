@@ -169,3 +169,15 @@ def test_a_cased_label_the_archive_lacks_is_still_unknown(folded_db):
     assert miss.unknown
     assert miss.message.startswith("no posts labelled 'экономика'; labels in this archive: ")
     assert explain_empty(folded_db, Filters(label=("НОВОСТИ",))) is None
+
+
+@pytest.mark.parametrize(("since", "until", "expected"), [
+    ("2024-01-05T09:00", "2024-01-05T09:00", {"1"}),      # the blog's clock: 09:00 locally
+    ("2024-03-31T23:00", "2024-04-01T01:00", {"2", "4"}),  # 23:30 and 00:30 locally
+    ("2567-03-31T23:00:00", None, {"2", "4"}),             # a Buddhist-era year
+    ("2024-01-05T02:00Z", "2024-01-05T02:00:00+00:00", {"1"}),  # an offset: that moment
+])
+def test_a_time_without_an_offset_is_the_blogs_own_clock(db, since, until, expected):
+    """As a day is the blog's own calendar date, a time without an offset is its own clock
+    (it was read as UTC: 09:00 found nothing for a post shown at 09:00+07:00)."""
+    assert {p.post_id for p in iter_posts(db, since=since, until=until)} == expected
