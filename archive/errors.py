@@ -82,7 +82,7 @@ def explain_sqlite(err: Exception, path: object, waited: float | None = None
             f"{path} cannot be written ({text}): the file or its folder is read-only",
             hint="make both writable, or work on a copy in a writable folder")
     if "locked" in lowered or "busy" in lowered:
-        wait = f" for {waited:.0f}s" if waited else ""
+        wait = f" up to {waited:g}s" if waited else ""  # SQLite may give up sooner
         return ArchiveLocked(
             f"{path} is locked by another program (waited{wait}; {text})",
             hint="wait for the other crawl, merge or reindex to finish, then run this again")
