@@ -80,6 +80,17 @@ def spreadsheet_cell(value: T) -> T | str:
     return value
 
 
+#: The most characters a spreadsheet cell holds (Excel; LibreOffice Calc's is larger, but
+#: files are shared): a longer cell is cut when the CSV is opened there.
+SPREADSHEET_CELL_MAX = 32_767
+
+
+def too_long_for_a_spreadsheet(row: Mapping[str, Any]) -> list[str]:
+    """The columns of ``row`` whose text a spreadsheet would cut (:data:`SPREADSHEET_CELL_MAX`)."""
+    return [name for name, value in row.items()
+            if isinstance(value, str) and len(value) > SPREADSHEET_CELL_MAX]
+
+
 def spreadsheet_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """Each cell of a CSV row as :func:`spreadsheet_cell` writes it (both CSV writers)."""
     return {name: spreadsheet_cell(value) for name, value in row.items()}

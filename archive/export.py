@@ -26,7 +26,7 @@ from typing import IO, Any
 from sqlite_utils import Database
 
 from .errors import ExportError
-from .escaping import csv_writer, spreadsheet_row
+from .escaping import csv_writer, spreadsheet_row, too_long_for_a_spreadsheet
 from .export_files import Placer
 from .export_render import as_markdown, as_markdown_section, as_text
 from .models import Post, values_of
@@ -78,14 +78,17 @@ def export(
     db: Database, fmt: str, out: str | Path | IO[str], *, query: str | None = None,
     progress: Progress | None = None, columns: Sequence[str] | None = None,
     bom: bool = False, with_comments: bool = False, with_versions: bool = False,
-    raw_csv: bool = False, replaced: list[Path] | None = None, **filters: Any,
+    raw_csv: bool = False, replaced: list[Path] | None = None,
+    too_long: list[str] | None = None, **filters: Any,
 ) -> int:
     """Write the posts matching ``query``/``filters`` to ``out``; return how many.
 
     ``out`` is a text stream or a path: a file for jsonl/csv; for md and txt a directory
     (one file per post, a folder per site) or a ``.md`` / ``.txt`` file (all posts in one
     file). ``progress(n)`` is called after each post. A post's file that was already in
-    the directory (an earlier export) is replaced, and listed in ``replaced``.
+    the directory (an earlier export) is replaced, and listed in ``replaced``. A csv
+    post with a cell longer than a spreadsheet cell holds is listed (its URL) in
+    ``too_long``: the file has it whole, a spreadsheet opening it would cut it.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
@@ -97,7 +100,8 @@ def export(
                             [] if replaced is None else replaced)
     with _open_stream(out, bom=bom and fmt == "csv") as stream:
         if fmt == "csv":
-            return _write_csv(posts, stream, chosen, raw=raw_csv)
+            return _write_csv(posts, stream, chosen, raw_csv,
+                              [] if too_long is None else too_long)
         if fmt == "jsonl":
             return _write_jsonl(posts, stream, chosen, lambda p: extras.read(db, p))
         if fmt == "md":
@@ -178,7 +182,7 @@ def _write_jsonl(posts: Iterator[Post], stream: IO[str], columns: Sequence[str],
 
 
 def _write_csv(posts: Iterator[Post], stream: IO[str], columns: Sequence[str],
-               raw: bool = False) -> int:
+               raw: bool, too_long: list[str]) -> int:
     writer = csv_writer(stream, columns)
     writer.writeheader()
     count = 0
@@ -188,6 +192,8 @@ def _write_csv(posts: Iterator[Post], stream: IO[str], columns: Sequence[str],
             if name in row:
                 row[name] = json.dumps(row[name], ensure_ascii=False)
         writer.writerow(row if raw else spreadsheet_row(row))
+        if too_long_for_a_spreadsheet(row):
+            too_long.append(post.url)
         count += 1
     return count
 

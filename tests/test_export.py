@@ -297,3 +297,24 @@ def test_an_export_into_a_folder_says_how_many_files_it_replaced(db, tmp_path):
     assert invoke_goahead(*args).stderr == f"exported 4 posts to {out}\n"
     again = invoke_goahead(*args)
     assert again.stderr == f"exported 4 posts to {out} (it replaced 4 files that were there)\n"
+
+
+def test_a_csv_cell_a_spreadsheet_would_cut_is_said_and_kept_whole(db, tmp_path):
+    """Excel holds 32,767 characters in a cell and cuts a longer one when it opens the
+    file, without a word: the export says which posts have such a cell."""
+    long_text = "ข่าว " * 7000  # 35,000 characters
+    upsert_post(db, post("5", text=long_text))
+    out = tmp_path / "posts.csv"
+    done = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "warning: 1 post has a cell longer than a spreadsheet cell holds" in done.stderr
+    assert "story-5.html" in done.stderr
+    limit = csv.field_size_limit(10**6)  # Python's csv reads 131,072 at most by default
+    try:
+        with out.open(encoding="utf-8", newline="") as stream:
+            rows = list(csv.DictReader(stream))
+    finally:
+        csv.field_size_limit(limit)
+    assert [r["text"] for r in rows if r["post_id"] == "5"] == [long_text]
+    jsonl = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--format", "jsonl")
+    assert "warning" not in jsonl.stderr  # jsonl has no cell limit

@@ -12,7 +12,7 @@ import click
 
 from archive import export as archive_export
 from archive import search as archive_search
-from archive.escaping import terminal_text
+from archive.escaping import SPREADSHEET_CELL_MAX, terminal_text
 from archive.filter_check import explain_empty, unknown_value
 from archive.filters import Filters
 from archive.query import parse
@@ -202,16 +202,29 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     emptied = say_empty(db, filters)  # before any file: a --site the archive lacks is exit 2
     replacing = out is not None and Path(out).is_file()
     replaced: list[Path] = []  # a post's file in an --out directory, from an earlier export
+    too_long: list[str] = []  # csv: posts with a cell a spreadsheet would cut
     with output.export_progress(enabled=out is not None) as progress:
         n = archive_export.export(
             db, fmt, out or output.data_stdout(), query=query, progress=progress, columns=columns,
             bom=bom, raw_csv=raw_csv, with_comments=with_comments,
-            with_versions=with_versions, replaced=replaced, **filters.options())
+            with_versions=with_versions, replaced=replaced, too_long=too_long,
+            **filters.options())
+    if too_long:
+        say_too_long(too_long)
     if n == 0 and query and not emptied:
         say_query_missed(db, query, filters)
     if out:
         click.echo(f"exported {n} posts to {out}{_replaced_note(replacing, replaced)}",
                    err=True)
+
+
+def say_too_long(urls: list[str]) -> None:
+    """A CSV cell a spreadsheet would cut, said (the file holds it whole)."""
+    posts = "post has a cell" if len(urls) == 1 else "posts have cells"
+    click.echo(f"warning: {len(urls):,} {posts} longer than a spreadsheet cell holds"
+               f" ({SPREADSHEET_CELL_MAX:,} characters), which Excel cuts when it opens the"
+               f" file; the CSV holds them whole, and jsonl is read whole everywhere."
+               f" First: {terminal_text(urls[0])}", err=True)
 
 
 def _replaced_note(replacing: bool, replaced: list[Path]) -> str:
