@@ -142,3 +142,47 @@ def test_job_modes(tmp_path: Path) -> None:
     finish_job(path, "finished")
     assert not path.exists()
     assert prepare_job(path).mode == "fresh"
+
+
+def test_a_jobdir_given_as_a_setting_is_a_resume_job(tmp_path: Path) -> None:
+    """Scrapyd's way (``-d setting=JOBDIR=...``, docs/OPERATIONS.md): the job dir gets the
+    marker ``--resume`` keeps, so after a kill Scrapy's seen-filter, which holds requests
+    never answered, is dropped (reused, it made every later job skip the posts the killed
+    one had queued: "incomplete", with the same posts missing, night after night)."""
+    from tests.conftest import goahead_crawler
+
+    path = tmp_path / "job"
+    fresh = goahead_crawler(JOBDIR=str(path)).settings
+    assert fresh["GOAHEAD_RESUME_JOB"] == str(path)
+    assert not fresh["GOAHEAD_RESUME_SINCE"]
+    marker = json.loads((path / "goahead-job.json").read_text())
+    assert marker["state"] == "running"
+    (path / "goahead-job.json").write_text(json.dumps({**marker, "pid": 2**22 + 1}))  # dead
+    (path / "requests.seen").write_bytes(b"stale")
+    killed = goahead_crawler(JOBDIR=str(path)).settings
+    assert not (path / "requests.seen").exists()
+    assert killed["GOAHEAD_RESUME_SINCE"] == marker["started_at"]
+
+
+@pytest.mark.crawl
+def test_a_scrapy_crawl_with_a_jobdir_killed_then_run_again_stores_every_post(
+        tmp_path: Path) -> None:
+    db, warcs, job = tmp_path / "archive.db", tmp_path / "warcs", tmp_path / "job"
+    with server.start(["goahead"], N_POSTS) as site:
+        blog = site.blog("goahead")
+        expected = {(blog.blog_id, p.post_id) for p in blog.posts + blog.pages}
+        args = [sys.executable, "-m", "scrapy.cmdline", "crawl", "blogger",
+                "-a", f"url={site.urls['goahead']}", "-s", f"JOBDIR={job}",
+                "-s", f"GOAHEAD_ARCHIVE_DB={db}", "-s", f"GOAHEAD_WARC_DIR={warcs}",
+                "-s", "DOWNLOAD_DELAY=0.02"]
+        before = _interrupt_midway(args, db, signal.SIGKILL)
+        assert 0 < before < len(expected)
+        again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                               check=False)
+    assert again.returncode == 0, again.stderr[-3000:]
+    with sqlite3.connect(db) as conn:
+        rows = set(conn.execute("select blog_id, post_id from posts"))
+        runs = [r[0] for r in conn.execute("select status from runs order by id")]
+    assert rows == expected
+    assert runs == ["killed", "finished"]
+    assert not job.exists(), "a finished job leaves no job dir behind"
