@@ -137,9 +137,12 @@ BASE_STAT = "goahead/incremental/base"
 def last_full_run(db: Database, site: str) -> dict[str, Any] | None:
     """``id`` and ``started_at`` of the last run of ``site`` that had no
     ``GOAHEAD_MAX_POSTS`` limit and finished, or ended incomplete with its discovery
-    complete: what an incremental crawl starts from."""
+    complete: what an incremental crawl starts from. A run that resumed a stopped job
+    (``GOAHEAD_RESUME_SINCE``) started when that job began: it did not ask again for
+    the posts the job had fetched, so their edits since then are still to be seen."""
     sql = (
-        "SELECT id, started_at FROM runs WHERE site = ? AND (status = 'finished' OR"
+        "SELECT id, coalesce(nullif(json_extract(settings, '$.GOAHEAD_RESUME_SINCE'), ''),"
+        " started_at) AS started_at FROM runs WHERE site = ? AND (status = 'finished' OR"
         f" (status = 'incomplete' AND json_extract(stats, '$.\"{BASE_STAT}\"') = 1))"
         " AND CAST(coalesce(json_extract(settings, '$.GOAHEAD_MAX_POSTS'), 0) AS INTEGER) = 0"
         " ORDER BY id DESC LIMIT 1"
