@@ -16,6 +16,7 @@ Mixed into ``BloggerSpider`` (as ``IncrementalRoutes`` is). Three duties:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from goahead_crawler.blogger.identity import has_blogger_markup
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.sitemap import MAX_ENTRIES, SitemapPage
 from goahead_crawler.middleware.blog_gate import BlogUnavailable, declare
-from goahead_crawler.middleware.failures import record_failure
+from goahead_crawler.middleware.failures import FAILURES_KEY, record_failure
 from goahead_crawler.middleware.scope_guard import OutOfScope
 from goahead_crawler.spiders.redirects import RedirectLedger
 
@@ -153,9 +154,13 @@ class Safeguards:
         for url, reason in self.redirects.unresolved():
             self._lost(url, reason)
         if self._nothing_like_blogger():
-            problem = declare(self.crawler, identity.NOT_BLOGGER)
+            # a home page that failed after its retries (5xx, 429, a timeout) says nothing
+            # about what the site is: the error is the reason, not "not a Blogger blog"
+            error = self._home_page_error()
+            verdict = identity.FAILING if error else identity.NOT_BLOGGER
+            problem = declare(self.crawler, verdict, error=error or "")
             self.logger.info("%s: %s", self.root, problem)
-            raise CloseSpider(f"blog_{identity.NOT_BLOGGER}")
+            raise CloseSpider(f"blog_{verdict}")
 
     def _unfinished_discovery(self: Any) -> Iterator[scrapy.Request]:
         if self.discovery.feed_state == "running":
@@ -167,6 +172,11 @@ class Safeguards:
             self.discovery.sitemap_state = "off"
             yield from self._maybe_start_pager()
         yield from self._unlisted_gone()  # posts only the sitemap lists, and no more
+
+    def _home_page_error(self: Any) -> str | None:
+        """Why the blog's home page failed after its retries, or None."""
+        failures = json.loads(self.crawler.stats.get_value(FAILURES_KEY) or "[]")
+        return next((f["error"] for f in failures if f.get("url") == self.root), None)
 
     def _nothing_like_blogger(self: Any) -> bool:
         """No Blogger feed, no post or page found by any route, no Blogger markup seen, in
