@@ -156,6 +156,12 @@ def stats_since(db: Database, site: str, run_id: int) -> list[str | None]:
         "SELECT stats FROM runs WHERE site = ? AND id >= ? ORDER BY id", [site, run_id])]
 
 
+def run_sites(db: Database) -> list[str]:
+    """The sites that have runs in the archive, sorted."""
+    return [row["site"] for row in db.query(
+        "SELECT DISTINCT site FROM runs WHERE site IS NOT NULL ORDER BY site")]
+
+
 def latest_runs(db: Database, site: str | None = None, limit: int = 20
                 ) -> Iterator[dict[str, Any]]:
     """Run rows, newest first (all columns; ``stats`` as stored, JSON)."""

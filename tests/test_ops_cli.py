@@ -108,6 +108,30 @@ def test_runs_reports_failures_from_the_stats(tmp_path: Path) -> None:
     assert rows[1]["failed"] == 1
 
 
+def test_runs_site_takes_a_url_or_a_sites_toml_name_and_refuses_a_blog_with_no_runs(
+        tmp_path: Path) -> None:
+    """``--site`` as search and export take it; given the blog's URL (or its name in
+    sites.toml) it used to list nothing, exit status 0, as if the blog had never run."""
+    db = open_archive(tmp_path / "a.db")
+    for site in ("x.blogspot.com", "127.0.0.1:8080"):
+        finish_run(db, start_run(db, site, f"http://{site}/", {}), "finished", {}, {})
+    db.close()
+    (tmp_path / "sites.toml").write_text('[[site]]\nname = "local"\n'
+                                         'url = "http://127.0.0.1:8080/"\n')
+    for given, site in [("https://x.blogspot.com/", "x.blogspot.com"),
+                        ("X.blogspot.com", "x.blogspot.com"), ("local", "127.0.0.1:8080"),
+                        ("http://127.0.0.1:8080", "127.0.0.1:8080")]:
+        result = CliRunner().invoke(cli_ops.runs, ["--db", str(tmp_path / "a.db"), "--json",
+                                                   "--site", given])
+        assert result.exit_code == 0, result.output
+        assert [r["site"] for r in json.loads(result.output)] == [site], given
+    result = CliRunner().invoke(cli_ops.runs, ["--db", str(tmp_path / "a.db"),
+                                               "--site", "y.blogspot.com"])
+    assert result.exit_code == 2
+    assert result.output == ("Error: no runs of site 'y.blogspot.com'; sites with runs in"
+                             " this archive: 127.0.0.1:8080, x.blogspot.com\n")
+
+
 def test_missing_archive_is_one_line(tmp_path: Path) -> None:
     for command in (cli_ops.runs, cli_ops.status):
         result = CliRunner().invoke(command, ["--db", str(tmp_path / "none.db")])
