@@ -130,9 +130,13 @@ def _check_keys(raw: dict[str, Any], where: str, allow: set[str]) -> None:
 
 
 def _check_unique(sites: list[Site], source: str) -> None:
-    seen: dict[str, str] = {}
-    for site in sites:
-        for key in (site.url, site.name):
+    """Each name once, and each blog once: by its host (and port), as the archive, the
+    crawl lock and the job dir know it, so ``http://`` and ``https://`` of one blog are
+    not two crawls of it at once."""
+    seen: dict[str, int] = {}
+    for number, site in enumerate(sites, 1):
+        for key in dict.fromkeys((urlsplit(site.url).netloc, site.name)):
             if key in seen:
-                raise SitesError(f"{source}: {key!r} is listed twice")
-            seen[key] = site.name
+                raise SitesError(f"{source}: {key!r} is listed twice"
+                                 f" (sites #{seen[key]} and #{number})")
+            seen[key] = number

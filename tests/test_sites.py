@@ -61,6 +61,9 @@ def test_sites_file_with_defaults(tmp_path: Path) -> None:
     ({"site": [{"url": "http://a.com/", "concurrency": 0}]}, "concurrency must be a whole"),
     ({"defaults": {"max_posts": -1}, "site": [{"url": "http://a.com/"}]}, "max_posts must be"),
     ({"site": [{"url": "http://a.com/"}, {"url": "http://a.com"}]}, "listed twice"),
+    # one blog (one archive site, one crawl lock): two crawls of it at once in one process
+    ({"site": [{"url": "http://a.com/"}, {"url": "https://a.com/", "name": "again"}]},
+     "'a.com' is listed twice (sites #1 and #2)"),
     ({"sites": []}, "unknown table 'sites'"),
     ({"defaults": {"url": "http://a.com/"}, "site": [{}]}, "[defaults]: unknown key 'url'"),
     ({}, "no [[site]] tables"),
