@@ -197,3 +197,23 @@ def test_progress_is_off_unless_asked() -> None:
     ext = CrawlProgress.from_crawler(goahead_crawler(GOAHEAD_PROGRESS_ENABLED=True,
                                                      GOAHEAD_PROGRESS_MODE="lines"))
     assert (ext.rich, ext.interval) == (False, 10.0)
+
+
+def test_a_crawl_forced_to_stop_reads_as_killed_and_says_how_to_resume(tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    """A second Ctrl-C stops Scrapy without closing the spider (no finish_reason): its
+    summary said "not started" after hundreds of posts, and no line said how to resume."""
+    from goahead_crawler import runner
+    from goahead_crawler.cli.crawl import crawl
+
+    ran = {"start_time": "2026-12-03 08:21:15", "goahead/posts/new": 170}
+    monkeypatch.setattr(runner, "run_jobs",
+                        lambda jobs, settings: [runner.CrawlResult(jobs[0].url, ran)])
+    db = tmp_path / "archive.db"
+    result = CliRunner().invoke(crawl, ["http://127.0.0.1:9/", "--db", str(db), "--warc-dir",
+                                        str(tmp_path / "warcs"), "--no-progress"])
+    assert result.exit_code == 1, result.output
+    assert runner.CrawlResult("http://b/", ran).status == "killed"
+    assert runner.CrawlResult("http://b/", {}).status == "not started"
+    assert "not started" not in result.output
+    assert "The crawl stopped before its end; resume it with: goahead crawl" in result.output

@@ -97,6 +97,7 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
         goahead crawl --sites sites.toml --db archive.db --resume
     """
     from goahead_crawler.crawl_archive import check_archive
+    from goahead_crawler.run_state import INTERRUPTED
     from goahead_crawler.runner import check_jobs, project_settings, run_jobs
 
     command = invocation(click.get_current_context())
@@ -127,7 +128,7 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     for result in results:  # no blog there: private, removed, unreachable, not Blogger
         if result.problem:
             click.echo(f"Error: {result.url}: {result.problem}", err=True)
-    if any(r.status in ("shutdown", "failed") for r in crawled):
+    if any(r.status in INTERRUPTED for r in crawled):  # shutdown, failed, killed
         click.echo(f"The crawl stopped before its end; resume it with: {with_resume(command)}",
                    err=True)
     sys.exit(0 if all(r.ok for r in results) else 1)
