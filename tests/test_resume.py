@@ -144,6 +144,21 @@ def test_job_modes(tmp_path: Path) -> None:
     assert prepare_job(path).mode == "fresh"
 
 
+@pytest.mark.parametrize("reason", ["blog_unreachable", "blog_failing", "blog_private"])
+def test_a_job_that_found_no_blog_is_not_resumed(tmp_path: Path, reason: str) -> None:
+    """The nightly ``--resume`` after a night the blog was down: it resumed that job, whose
+    seen-filter held the robots.txt, feed and sitemap requests, made no request at all and
+    ended "ok", exit status 0, with nothing archived. There is nothing to resume."""
+    path = job_dir(tmp_path / "a.db", "http://127.0.0.1:8080/")
+    prepare_job(path)
+    (path / "requests.seen").write_bytes(b"robots.txt, the feed, the sitemap")
+    finish_job(path, reason)
+    again = prepare_job(path)
+    assert again.mode == "fresh"
+    assert not (path / "requests.seen").exists()
+    assert "GOAHEAD_RESUME_SINCE" not in job_settings(again)
+
+
 def test_a_jobdir_given_as_a_setting_is_a_resume_job(tmp_path: Path) -> None:
     """Scrapyd's way (``-d setting=JOBDIR=...``, docs/OPERATIONS.md): the job dir gets the
     marker ``--resume`` keeps, so after a kill Scrapy's seen-filter, which holds requests
