@@ -50,7 +50,10 @@ def blog_root(url: str) -> str:
             raise BlogUrlError(f"not an http(s) blog URL: {url[:200]!r}")
         url = "https://" + url
     parts = split_http(url, "blog URL")
-    return urlunsplit((parts.scheme, normalise_host(parts.netloc), "/", "", ""))
+    netloc = normalise_host(parts.netloc)
+    if parts.port == DEFAULT_PORTS[parts.scheme.lower()]:  # as Scrapy asks for its pages
+        netloc = netloc.rpartition(":")[0]
+    return urlunsplit((parts.scheme, netloc, "/", "", ""))
 
 
 def split_http(url: str, what: str = "URL") -> SplitResult:
