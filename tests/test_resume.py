@@ -123,7 +123,7 @@ def test_interrupted_crawl_resumes_with_every_post_once(tmp_path: Path, sig: int
 
 def test_job_modes(tmp_path: Path) -> None:
     path = job_dir(tmp_path / "a.db", "http://127.0.0.1:8080/")
-    assert path == tmp_path / ".goahead-jobs" / "127.0.0.1_8080"
+    assert path == tmp_path / ".goahead-jobs" / "127.0.0.1_8080.a.db"
     fresh = prepare_job(path)
     assert fresh.mode == "fresh"
     assert "GOAHEAD_RESUME_SINCE" not in job_settings(fresh)
@@ -142,6 +142,20 @@ def test_job_modes(tmp_path: Path) -> None:
     finish_job(path, "finished")
     assert not path.exists()
     assert prepare_job(path).mode == "fresh"
+
+
+def test_two_archives_in_one_folder_have_a_job_dir_each(tmp_path: Path) -> None:
+    """As they have a crawl lock each: ``--resume`` into b.db after a stopped crawl into
+    a.db resumed a.db's job (its queue, without the half a.db had fetched) and used it up;
+    run at once, the second was refused as 'a crawl is already running'."""
+    root = "http://127.0.0.1:8080/"
+    a, b = job_dir(tmp_path / "a.db", root), job_dir(tmp_path / "b.db", root)
+    assert a != b
+    assert a.parent == b.parent == tmp_path / ".goahead-jobs"
+    prepare_job(a)
+    finish_job(a, "shutdown")
+    assert prepare_job(b).mode == "fresh"
+    assert prepare_job(a).mode == "queue"
 
 
 @pytest.mark.parametrize("reason", ["blog_unreachable", "blog_failing", "blog_private"])

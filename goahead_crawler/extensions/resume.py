@@ -52,9 +52,12 @@ class Job:
 
 
 def job_dir(db_path: str | Path, root: str) -> Path:
-    """``<archive dir>/.goahead-jobs/<host>[_port]/`` for the blog at ``root``."""
+    """``<archive dir>/.goahead-jobs/<host>[_port].<archive name>/`` for the blog at
+    ``root``: one per archive, as its crawl lock is (two archives in one folder would
+    otherwise resume each other's jobs)."""
     host = urlsplit(root).netloc.replace(":", "_")
-    return Path(db_path).resolve().parent / JOBS_DIR / host
+    db = Path(db_path).resolve()
+    return db.parent / JOBS_DIR / f"{host}.{db.name}"
 
 
 def _read_marker(path: Path) -> dict[str, Any] | None:
