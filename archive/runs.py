@@ -172,13 +172,16 @@ def latest_runs(db: Database, site: str | None = None, limit: int = 20
 
 def archive_status(db: Database) -> dict[str, Any]:
     """Sites, posts and the last run per site, posts listed by the blog against those
-    stored (and missing), and how much WARC the archive points at."""
+    stored (and missing), and how much WARC the archive points at. A site is one with
+    posts or with runs: a blog that never answered (down, private) is shown too."""
     sites = list(db.query(
-        "SELECT s.site, s.url, (SELECT count(*) FROM posts p WHERE p.site = s.site"
-        " AND p.deleted_at IS NULL) AS posts, r.started_at AS last_run, r.status AS last_status,"
-        " r.pid AS last_pid, r.host AS last_host"
-        " FROM sites s LEFT JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE site = s.site)"
-        " ORDER BY s.site"))
+        "SELECT k.site, coalesce(s.url, r.url) AS url, (SELECT count(*) FROM posts p"
+        " WHERE p.site = k.site AND p.deleted_at IS NULL) AS posts, r.started_at AS last_run,"
+        " r.status AS last_status, r.pid AS last_pid, r.host AS last_host"
+        " FROM (SELECT site FROM sites UNION SELECT site FROM runs WHERE site IS NOT NULL) k"
+        " LEFT JOIN sites s ON s.site = k.site"
+        " LEFT JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE site = k.site)"
+        " ORDER BY k.site"))
     listed = listed_counts(db)
     for site in sites:
         site.update(listed.get(site["site"], {"listed": 0, "stored": 0, "missing": 0}))

@@ -132,6 +132,21 @@ def test_runs_site_takes_a_url_or_a_sites_toml_name_and_refuses_a_blog_with_no_r
                              " this archive: 127.0.0.1:8080, x.blogspot.com\n")
 
 
+def test_status_shows_a_blog_that_has_runs_and_no_post(tmp_path: Path) -> None:
+    """A blog of sites.toml that was down from its first night (or private, or failing)
+    has runs and no post: status counted its runs and listed only the other blogs, as if
+    it were not in the archive at all."""
+    db = open_archive(tmp_path / "a.db")
+    finish_run(db, start_run(db, "down.example.com", "https://down.example.com/", {}),
+               "blog_unreachable", {}, {})
+    db.close()
+    result = CliRunner().invoke(cli_ops.status, ["--db", str(tmp_path / "a.db"), "--json"])
+    assert result.exit_code == 0, result.output
+    (site,) = json.loads(result.output)["sites"]
+    assert (site["site"], site["url"], site["posts"], site["last_status"]) == (
+        "down.example.com", "https://down.example.com/", 0, "blog_unreachable")
+
+
 def test_missing_archive_is_one_line(tmp_path: Path) -> None:
     for command in (cli_ops.runs, cli_ops.status):
         result = CliRunner().invoke(command, ["--db", str(tmp_path / "none.db")])
