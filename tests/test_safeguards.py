@@ -245,6 +245,21 @@ def test_a_blog_that_answers_only_errors_is_not_called_not_blogger(error: str) -
     assert f"its home page failed ({error})" in problem
 
 
+def test_a_blog_whose_robots_txt_forbids_everything_is_not_called_not_blogger() -> None:
+    """robots.txt ``Disallow: /``: the feed, the sitemap and the home page were never
+    asked for, so nothing could look like Blogger: the reason is robots.txt."""
+    spider = make_spider()
+    for state in ("feed_state", "sitemap_state"):
+        setattr(spider.discovery, state, "off")
+    spider.crawler.stats.set_value("robotstxt/forbidden", 4)
+    with pytest.raises(CloseSpider) as closed:
+        spider.spider_idle()
+    assert closed.value.reason == "blog_robots"
+    problem = spider.crawler.stats.get_value("goahead/blog/problem")
+    assert problem.startswith("the blog's robots.txt forbids this crawler")
+    assert "4 requests" in problem
+
+
 # -- settings that cannot work --------------------------------------------------------------
 @pytest.mark.parametrize(("setting", "value"), [
     ("CONCURRENT_REQUESTS_PER_DOMAIN", 0), ("DOWNLOAD_DELAY", math.inf),

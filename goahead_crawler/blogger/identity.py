@@ -15,7 +15,8 @@ Blogger answers for a blog that is not there in recognisable ways:
   manager, Blogger's static scripts).
 
 A site whose home page, feed and sitemap all fail (5xx, 429, timeouts, after the retries)
-says none of this: it is **failing** (down, or refusing the crawler), whatever it is.
+says none of this: it is **failing** (down, or refusing the crawler), whatever it is; nor
+does one whose **robots.txt** forbids them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ MOVED = "moved"
 NOT_BLOGGER = "not_blogger"
 UNREACHABLE = "unreachable"
 FAILING = "failing"
+ROBOTS = "robots"
 # What the user reads (one line, after the blog's URL), per verdict.
 MESSAGES = {
     PRIVATE: "the blog is private (Blogger asks readers to sign in); nothing was archived",
@@ -38,6 +40,8 @@ MESSAGES = {
     UNREACHABLE: "cannot reach the blog ({error}); nothing was archived",
     FAILING: "the blog answers errors, not pages: its home page failed ({error}) after the"
              " retries, and no feed or sitemap came; nothing was archived (try again later)",
+    ROBOTS: "the blog's robots.txt forbids this crawler its feed, sitemap or home page"
+            " ({count} requests refused); nothing was archived",
     MOVED: "the blog redirects to {address} (another address, out of this crawl's scope);"
            " crawl that address instead; nothing was archived",
 }

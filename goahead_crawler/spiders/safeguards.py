@@ -154,11 +154,8 @@ class Safeguards:
         for url, reason in self.redirects.unresolved():
             self._lost(url, reason)
         if self._nothing_like_blogger():
-            # a home page that failed after its retries (5xx, 429, a timeout) says nothing
-            # about what the site is: the error is the reason, not "not a Blogger blog"
-            error = self._home_page_error()
-            verdict = identity.FAILING if error else identity.NOT_BLOGGER
-            problem = declare(self.crawler, verdict, error=error or "")
+            verdict, details = self._no_blog_verdict()
+            problem = declare(self.crawler, verdict, **details)
             self.logger.info("%s: %s", self.root, problem)
             raise CloseSpider(f"blog_{verdict}")
 
@@ -173,10 +170,19 @@ class Safeguards:
             yield from self._maybe_start_pager()
         yield from self._unlisted_gone()  # posts only the sitemap lists, and no more
 
-    def _home_page_error(self: Any) -> str | None:
-        """Why the blog's home page failed after its retries, or None."""
-        failures = json.loads(self.crawler.stats.get_value(FAILURES_KEY) or "[]")
-        return next((f["error"] for f in failures if f.get("url") == self.root), None)
+    def _no_blog_verdict(self: Any) -> tuple[str, dict[str, str]]:
+        """Why nothing looked like Blogger: a home page that failed after its retries (5xx,
+        429, a timeout) or requests robots.txt refused say nothing about what the site
+        is, so they are the reason; else it is not a Blogger blog."""
+        stats = self.crawler.stats
+        failures = json.loads(stats.get_value(FAILURES_KEY) or "[]")
+        error = next((f["error"] for f in failures if f.get("url") == self.root), None)
+        if error:
+            return identity.FAILING, {"error": error}
+        forbidden = int(stats.get_value("robotstxt/forbidden") or 0)
+        if forbidden:
+            return identity.ROBOTS, {"count": str(forbidden)}
+        return identity.NOT_BLOGGER, {}
 
     def _nothing_like_blogger(self: Any) -> bool:
         """No Blogger feed, no post or page found by any route, no Blogger markup seen, in
