@@ -137,9 +137,12 @@ BASE_STAT = "goahead/incremental/base"
 def last_full_run(db: Database, site: str) -> dict[str, Any] | None:
     """``id`` and ``started_at`` of the last run of ``site`` that had no
     ``GOAHEAD_MAX_POSTS`` limit and finished, or ended incomplete with its discovery
-    complete: what an incremental crawl starts from."""
+    complete: what an incremental crawl starts from. A run that resumed a stopped job
+    (``GOAHEAD_RESUME_SINCE``) started when that job began: it did not ask again for
+    the posts the job had fetched, so their edits since then are still to be seen."""
     sql = (
-        "SELECT id, started_at FROM runs WHERE site = ? AND (status = 'finished' OR"
+        "SELECT id, coalesce(nullif(json_extract(settings, '$.GOAHEAD_RESUME_SINCE'), ''),"
+        " started_at) AS started_at FROM runs WHERE site = ? AND (status = 'finished' OR"
         f" (status = 'incomplete' AND json_extract(stats, '$.\"{BASE_STAT}\"') = 1))"
         " AND CAST(coalesce(json_extract(settings, '$.GOAHEAD_MAX_POSTS'), 0) AS INTEGER) = 0"
         " ORDER BY id DESC LIMIT 1"
@@ -153,6 +156,12 @@ def stats_since(db: Database, site: str, run_id: int) -> list[str | None]:
         "SELECT stats FROM runs WHERE site = ? AND id >= ? ORDER BY id", [site, run_id])]
 
 
+def run_sites(db: Database) -> list[str]:
+    """The sites that have runs in the archive, sorted."""
+    return [row["site"] for row in db.query(
+        "SELECT DISTINCT site FROM runs WHERE site IS NOT NULL ORDER BY site")]
+
+
 def latest_runs(db: Database, site: str | None = None, limit: int = 20
                 ) -> Iterator[dict[str, Any]]:
     """Run rows, newest first (all columns; ``stats`` as stored, JSON)."""
@@ -163,13 +172,16 @@ def latest_runs(db: Database, site: str | None = None, limit: int = 20
 
 def archive_status(db: Database) -> dict[str, Any]:
     """Sites, posts and the last run per site, posts listed by the blog against those
-    stored (and missing), and how much WARC the archive points at."""
+    stored (and missing), and how much WARC the archive points at. A site is one with
+    posts or with runs: a blog that never answered (down, private) is shown too."""
     sites = list(db.query(
-        "SELECT s.site, s.url, (SELECT count(*) FROM posts p WHERE p.site = s.site"
-        " AND p.deleted_at IS NULL) AS posts, r.started_at AS last_run, r.status AS last_status,"
-        " r.pid AS last_pid, r.host AS last_host"
-        " FROM sites s LEFT JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE site = s.site)"
-        " ORDER BY s.site"))
+        "SELECT k.site, coalesce(s.url, r.url) AS url, (SELECT count(*) FROM posts p"
+        " WHERE p.site = k.site AND p.deleted_at IS NULL) AS posts, r.started_at AS last_run,"
+        " r.status AS last_status, r.pid AS last_pid, r.host AS last_host"
+        " FROM (SELECT site FROM sites UNION SELECT site FROM runs WHERE site IS NOT NULL) k"
+        " LEFT JOIN sites s ON s.site = k.site"
+        " LEFT JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE site = k.site)"
+        " ORDER BY k.site"))
     listed = listed_counts(db)
     for site in sites:
         site.update(listed.get(site["site"], {"listed": 0, "stored": 0, "missing": 0}))

@@ -8,11 +8,14 @@
   components read ``settings.getint(NAME)`` with no default of their own. Outside
   goahead's own project (another Scrapy project enabling this add-on to use goahead's
   components), the add-on fills in those defaults.
+- A ``JOBDIR`` given as a setting (``scrapy crawl -s JOBDIR=...``, Scrapyd) becomes a
+  resume job as ``goahead crawl --resume`` makes one (:func:`adopt_jobdir`).
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -49,3 +52,18 @@ class Goahead:
             settings.setdefault(name, value, priority=PRIORITY)
         settings.set("USER_AGENT", user_agent(settings.get("GOAHEAD_CONTACT")),
                      priority=PRIORITY)  # a no-op when USER_AGENT was set above "addon"
+        adopt_jobdir(settings)
+
+
+def adopt_jobdir(settings: BaseSettings) -> None:
+    """Give a ``JOBDIR`` set by hand the job marker of ``--resume``
+    (:mod:`goahead_crawler.extensions.resume`): after a kill, Scrapy's seen-filter holds
+    requests that were never answered, and reused as it is it makes every later job skip
+    them for good; with the marker the killed job's files are dropped, discovery starts
+    again and what it archived is skipped. ``goahead crawl --resume`` prepares its own."""
+    path = settings.get("JOBDIR")
+    if not path or settings.get("GOAHEAD_RESUME_JOB"):
+        return
+    from goahead_crawler.extensions.resume import job_settings, prepare_job
+
+    settings.setdict(job_settings(prepare_job(Path(path))), priority="cmdline")

@@ -24,7 +24,11 @@ class CrawlResult:
 
     @property
     def finish_reason(self) -> str:
-        return str(self.stats.get("finish_reason", "not started"))
+        """Scrapy's close reason; ``killed`` for a crawl that started but never closed (a
+        second Ctrl-C stops Scrapy at once: its run row reads killed too)."""
+        if "finish_reason" in self.stats:
+            return str(self.stats["finish_reason"])
+        return "killed" if "start_time" in self.stats else "not started"
 
     @property
     def errors(self) -> int:

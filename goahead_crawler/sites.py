@@ -62,6 +62,10 @@ class Site:
         values = dict(self.overrides)
         if "DOWNLOAD_DELAY" in values:  # as --delay does: AutoThrottle starts at the floor
             values["AUTOTHROTTLE_START_DELAY"] = max(values["DOWNLOAD_DELAY"], 0.01)
+        if "CONCURRENT_REQUESTS_PER_DOMAIN" in values:  # as --concurrency does: AutoThrottle
+            # aims at that many requests in flight (its target of 1.0 would keep about one)
+            values["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(
+                values["CONCURRENT_REQUESTS_PER_DOMAIN"])
         return values
 
 
@@ -130,9 +134,13 @@ def _check_keys(raw: dict[str, Any], where: str, allow: set[str]) -> None:
 
 
 def _check_unique(sites: list[Site], source: str) -> None:
-    seen: dict[str, str] = {}
-    for site in sites:
-        for key in (site.url, site.name):
+    """Each name once, and each blog once: by its host (and port), as the archive, the
+    crawl lock and the job dir know it, so ``http://`` and ``https://`` of one blog are
+    not two crawls of it at once."""
+    seen: dict[str, int] = {}
+    for number, site in enumerate(sites, 1):
+        for key in dict.fromkeys((urlsplit(site.url).netloc, site.name)):
             if key in seen:
-                raise SitesError(f"{source}: {key!r} is listed twice")
-            seen[key] = site.name
+                raise SitesError(f"{source}: {key!r} is listed twice"
+                                 f" (sites #{seen[key]} and #{number})")
+            seen[key] = number

@@ -119,3 +119,18 @@ def test_a_damaged_archive_is_refused(site: SampleSite, tmp_path: Path) -> None:
     done = crawl(site, db, tmp_path)
     refused(done, site, db, "is damaged")
     assert "goahead reindex" in done.stderr  # what to do
+
+
+def test_a_warc_folder_that_cannot_be_written_is_refused(site: SampleSite,
+                                                          tmp_path: Path) -> None:
+    """It used to be found at the first record: requests made, the run 'failed', and a
+    line saying to resume it with --resume, which would fail the same way."""
+    db = an_archive(tmp_path / "archive.db", posts=3)
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    with read_only_folder(warcs):
+        done = crawl(site, db, tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"Error: cannot write WARC files into {warcs}"), line
+    assert site.requests("goahead") == []

@@ -316,6 +316,26 @@ def test_previous_run_needs_a_finished_full_run_and_lists_failures(tmp_path: Pat
     assert prev == previous_run(open_read_only(tmp_path / "a.db"), "b", 60)
 
 
+def test_a_resumed_run_is_a_base_from_when_its_job_began(tmp_path: Path) -> None:
+    """A run that resumed a stopped job (--resume, a job dir on Scrapyd) fetched only what
+    that job had left: the edits made since the job began, to posts it had fetched, were
+    never asked for, and an updated-min from the resumed run's own start missed them for
+    good (until --full)."""
+    db = open_archive(tmp_path / "a.db")
+    stopped = start_run(db, "b", "http://b/", {"GOAHEAD_MAX_POSTS": 0})
+    finish_run(db, stopped, "shutdown", {}, {})
+    job_began = db.execute("select started_at from runs where id = ?", [stopped]).fetchone()[0]
+    resumed = start_run(db, "b", "http://b/", {"GOAHEAD_MAX_POSTS": 0,
+                                                "GOAHEAD_RESUME_SINCE": job_began})
+    db.execute("update runs set started_at = '2099-01-01T00:00:00Z' where id = ?", [resumed])
+    finish_run(db, resumed, "finished", {}, {})
+    db.close()
+    prev = load_previous_of(tmp_path / "a.db", "b", 0)
+    assert prev is not None
+    assert (prev.run_id, prev.started_at) == (resumed, job_began)
+    assert prev.since == updated_min(job_began, 0)
+
+
 def test_not_modified_record_is_a_valid_revisit() -> None:
     builder = rec.MemberWriter()
     ex = rec.Exchange("http://b/x.html", "GET", "/x.html", [("Host", "b")], b"", 304,

@@ -108,6 +108,45 @@ def test_runs_reports_failures_from_the_stats(tmp_path: Path) -> None:
     assert rows[1]["failed"] == 1
 
 
+def test_runs_site_takes_a_url_or_a_sites_toml_name_and_refuses_a_blog_with_no_runs(
+        tmp_path: Path) -> None:
+    """``--site`` as search and export take it; given the blog's URL (or its name in
+    sites.toml) it used to list nothing, exit status 0, as if the blog had never run."""
+    db = open_archive(tmp_path / "a.db")
+    for site in ("x.blogspot.com", "127.0.0.1:8080"):
+        finish_run(db, start_run(db, site, f"http://{site}/", {}), "finished", {}, {})
+    db.close()
+    (tmp_path / "sites.toml").write_text('[[site]]\nname = "local"\n'
+                                         'url = "http://127.0.0.1:8080/"\n')
+    for given, site in [("https://x.blogspot.com/", "x.blogspot.com"),
+                        ("X.blogspot.com", "x.blogspot.com"), ("local", "127.0.0.1:8080"),
+                        ("http://127.0.0.1:8080", "127.0.0.1:8080")]:
+        result = CliRunner().invoke(cli_ops.runs, ["--db", str(tmp_path / "a.db"), "--json",
+                                                   "--site", given])
+        assert result.exit_code == 0, result.output
+        assert [r["site"] for r in json.loads(result.output)] == [site], given
+    result = CliRunner().invoke(cli_ops.runs, ["--db", str(tmp_path / "a.db"),
+                                               "--site", "y.blogspot.com"])
+    assert result.exit_code == 2
+    assert result.output == ("Error: no runs of site 'y.blogspot.com'; sites with runs in"
+                             " this archive: 127.0.0.1:8080, x.blogspot.com\n")
+
+
+def test_status_shows_a_blog_that_has_runs_and_no_post(tmp_path: Path) -> None:
+    """A blog of sites.toml that was down from its first night (or private, or failing)
+    has runs and no post: status counted its runs and listed only the other blogs, as if
+    it were not in the archive at all."""
+    db = open_archive(tmp_path / "a.db")
+    finish_run(db, start_run(db, "down.example.com", "https://down.example.com/", {}),
+               "blog_unreachable", {}, {})
+    db.close()
+    result = CliRunner().invoke(cli_ops.status, ["--db", str(tmp_path / "a.db"), "--json"])
+    assert result.exit_code == 0, result.output
+    (site,) = json.loads(result.output)["sites"]
+    assert (site["site"], site["url"], site["posts"], site["last_status"]) == (
+        "down.example.com", "https://down.example.com/", 0, "blog_unreachable")
+
+
 def test_missing_archive_is_one_line(tmp_path: Path) -> None:
     for command in (cli_ops.runs, cli_ops.status):
         result = CliRunner().invoke(command, ["--db", str(tmp_path / "none.db")])
@@ -173,3 +212,23 @@ def test_progress_is_off_unless_asked() -> None:
     ext = CrawlProgress.from_crawler(goahead_crawler(GOAHEAD_PROGRESS_ENABLED=True,
                                                      GOAHEAD_PROGRESS_MODE="lines"))
     assert (ext.rich, ext.interval) == (False, 10.0)
+
+
+def test_a_crawl_forced_to_stop_reads_as_killed_and_says_how_to_resume(tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    """A second Ctrl-C stops Scrapy without closing the spider (no finish_reason): its
+    summary said "not started" after hundreds of posts, and no line said how to resume."""
+    from goahead_crawler import runner
+    from goahead_crawler.cli.crawl import crawl
+
+    ran = {"start_time": "2026-12-03 08:21:15", "goahead/posts/new": 170}
+    monkeypatch.setattr(runner, "run_jobs",
+                        lambda jobs, settings: [runner.CrawlResult(jobs[0].url, ran)])
+    db = tmp_path / "archive.db"
+    result = CliRunner().invoke(crawl, ["http://127.0.0.1:9/", "--db", str(db), "--warc-dir",
+                                        str(tmp_path / "warcs"), "--no-progress"])
+    assert result.exit_code == 1, result.output
+    assert runner.CrawlResult("http://b/", ran).status == "killed"
+    assert runner.CrawlResult("http://b/", {}).status == "not started"
+    assert "not started" not in result.output
+    assert "The crawl stopped before its end; resume it with: goahead crawl" in result.output

@@ -123,7 +123,7 @@ def test_interrupted_crawl_resumes_with_every_post_once(tmp_path: Path, sig: int
 
 def test_job_modes(tmp_path: Path) -> None:
     path = job_dir(tmp_path / "a.db", "http://127.0.0.1:8080/")
-    assert path == tmp_path / ".goahead-jobs" / "127.0.0.1_8080"
+    assert path == tmp_path / ".goahead-jobs" / "127.0.0.1_8080.a.db"
     fresh = prepare_job(path)
     assert fresh.mode == "fresh"
     assert "GOAHEAD_RESUME_SINCE" not in job_settings(fresh)
@@ -142,3 +142,76 @@ def test_job_modes(tmp_path: Path) -> None:
     finish_job(path, "finished")
     assert not path.exists()
     assert prepare_job(path).mode == "fresh"
+
+
+def test_two_archives_in_one_folder_have_a_job_dir_each(tmp_path: Path) -> None:
+    """As they have a crawl lock each: ``--resume`` into b.db after a stopped crawl into
+    a.db resumed a.db's job (its queue, without the half a.db had fetched) and used it up;
+    run at once, the second was refused as 'a crawl is already running'."""
+    root = "http://127.0.0.1:8080/"
+    a, b = job_dir(tmp_path / "a.db", root), job_dir(tmp_path / "b.db", root)
+    assert a != b
+    assert a.parent == b.parent == tmp_path / ".goahead-jobs"
+    prepare_job(a)
+    finish_job(a, "shutdown")
+    assert prepare_job(b).mode == "fresh"
+    assert prepare_job(a).mode == "queue"
+
+
+@pytest.mark.parametrize("reason", ["blog_unreachable", "blog_failing", "blog_private"])
+def test_a_job_that_found_no_blog_is_not_resumed(tmp_path: Path, reason: str) -> None:
+    """The nightly ``--resume`` after a night the blog was down: it resumed that job, whose
+    seen-filter held the robots.txt, feed and sitemap requests, made no request at all and
+    ended "ok", exit status 0, with nothing archived. There is nothing to resume."""
+    path = job_dir(tmp_path / "a.db", "http://127.0.0.1:8080/")
+    prepare_job(path)
+    (path / "requests.seen").write_bytes(b"robots.txt, the feed, the sitemap")
+    finish_job(path, reason)
+    again = prepare_job(path)
+    assert again.mode == "fresh"
+    assert not (path / "requests.seen").exists()
+    assert "GOAHEAD_RESUME_SINCE" not in job_settings(again)
+
+
+def test_a_jobdir_given_as_a_setting_is_a_resume_job(tmp_path: Path) -> None:
+    """Scrapyd's way (``-d setting=JOBDIR=...``, docs/OPERATIONS.md): the job dir gets the
+    marker ``--resume`` keeps, so after a kill Scrapy's seen-filter, which holds requests
+    never answered, is dropped (reused, it made every later job skip the posts the killed
+    one had queued: "incomplete", with the same posts missing, night after night)."""
+    from tests.conftest import goahead_crawler
+
+    path = tmp_path / "job"
+    fresh = goahead_crawler(JOBDIR=str(path)).settings
+    assert fresh["GOAHEAD_RESUME_JOB"] == str(path)
+    assert not fresh["GOAHEAD_RESUME_SINCE"]
+    marker = json.loads((path / "goahead-job.json").read_text())
+    assert marker["state"] == "running"
+    (path / "goahead-job.json").write_text(json.dumps({**marker, "pid": 2**22 + 1}))  # dead
+    (path / "requests.seen").write_bytes(b"stale")
+    killed = goahead_crawler(JOBDIR=str(path)).settings
+    assert not (path / "requests.seen").exists()
+    assert killed["GOAHEAD_RESUME_SINCE"] == marker["started_at"]
+
+
+@pytest.mark.crawl
+def test_a_scrapy_crawl_with_a_jobdir_killed_then_run_again_stores_every_post(
+        tmp_path: Path) -> None:
+    db, warcs, job = tmp_path / "archive.db", tmp_path / "warcs", tmp_path / "job"
+    with server.start(["goahead"], N_POSTS) as site:
+        blog = site.blog("goahead")
+        expected = {(blog.blog_id, p.post_id) for p in blog.posts + blog.pages}
+        args = [sys.executable, "-m", "scrapy.cmdline", "crawl", "blogger",
+                "-a", f"url={site.urls['goahead']}", "-s", f"JOBDIR={job}",
+                "-s", f"GOAHEAD_ARCHIVE_DB={db}", "-s", f"GOAHEAD_WARC_DIR={warcs}",
+                "-s", "DOWNLOAD_DELAY=0.02"]
+        before = _interrupt_midway(args, db, signal.SIGKILL)
+        assert 0 < before < len(expected)
+        again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                               check=False)
+    assert again.returncode == 0, again.stderr[-3000:]
+    with sqlite3.connect(db) as conn:
+        rows = set(conn.execute("select blog_id, post_id from posts"))
+        runs = [r[0] for r in conn.execute("select status from runs order by id")]
+    assert rows == expected
+    assert runs == ["killed", "finished"]
+    assert not job.exists(), "a finished job leaves no job dir behind"

@@ -225,6 +225,41 @@ def test_a_site_where_nothing_looked_like_blogger_closes_with_that_reason() -> N
     assert "not a Blogger blog" in spider.crawler.stats.get_value("goahead/blog/problem")
 
 
+@pytest.mark.parametrize("error", ["HTTP 500", "HTTP 429", "TimeoutError: took too long"])
+def test_a_blog_that_answers_only_errors_is_not_called_not_blogger(error: str) -> None:
+    """A blog whose home page, feed and sitemap all failed after their retries (down, or
+    rate-limiting the crawler) said nothing about what it is: "not a Blogger blog" sent
+    the archivist looking for another address; the error is the reason."""
+    from goahead_crawler.middleware.failures import record_failure
+
+    spider = make_spider()
+    for state in ("feed_state", "sitemap_state"):
+        setattr(spider.discovery, state, "off")
+    for url in (FEED_URL, f"{ROOT}sitemap.xml", ROOT):
+        record_failure(spider.crawler.stats, url, error, 3)
+    with pytest.raises(CloseSpider) as closed:
+        spider.spider_idle()
+    assert closed.value.reason == "blog_failing"
+    problem = spider.crawler.stats.get_value("goahead/blog/problem")
+    assert "not a Blogger blog" not in problem
+    assert f"its home page failed ({error})" in problem
+
+
+def test_a_blog_whose_robots_txt_forbids_everything_is_not_called_not_blogger() -> None:
+    """robots.txt ``Disallow: /``: the feed, the sitemap and the home page were never
+    asked for, so nothing could look like Blogger: the reason is robots.txt."""
+    spider = make_spider()
+    for state in ("feed_state", "sitemap_state"):
+        setattr(spider.discovery, state, "off")
+    spider.crawler.stats.set_value("robotstxt/forbidden", 4)
+    with pytest.raises(CloseSpider) as closed:
+        spider.spider_idle()
+    assert closed.value.reason == "blog_robots"
+    problem = spider.crawler.stats.get_value("goahead/blog/problem")
+    assert problem.startswith("the blog's robots.txt forbids this crawler")
+    assert "4 requests" in problem
+
+
 # -- settings that cannot work --------------------------------------------------------------
 @pytest.mark.parametrize(("setting", "value"), [
     ("CONCURRENT_REQUESTS_PER_DOMAIN", 0), ("DOWNLOAD_DELAY", math.inf),

@@ -49,6 +49,18 @@ def test_sites_file_with_defaults(tmp_path: Path) -> None:
         "https://cdn.example.com", "http://127.0.0.1:9000"]
 
 
+def test_concurrency_in_sites_toml_is_what_the_flag_is() -> None:
+    """``--concurrency 4`` also sets AutoThrottle's target to 4; ``concurrency = 4`` in
+    sites.toml left it at 1.0, so AutoThrottle kept about one request in flight: the same
+    400-post crawl took 15.6 s, against 7.2 s with the flag."""
+    from goahead_crawler.cli.crawl import crawl_overrides
+
+    (site,) = parse_sites({"site": [{"url": "http://a.com/", "concurrency": 4}]})
+    flag = crawl_overrides("a.db", "warcs", None, 4, 0, 0)
+    for setting in ("CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_TARGET_CONCURRENCY"):
+        assert site.settings[setting] == flag[setting], setting
+
+
 @pytest.mark.parametrize(("data", "message"), [
     ({"site": [{"url": "http://a.com/", "dealy": 1}]}, "site #1: unknown key 'dealy'"),
     ({"site": [{"name": "x"}]}, "site #1: missing url"),
@@ -61,6 +73,9 @@ def test_sites_file_with_defaults(tmp_path: Path) -> None:
     ({"site": [{"url": "http://a.com/", "concurrency": 0}]}, "concurrency must be a whole"),
     ({"defaults": {"max_posts": -1}, "site": [{"url": "http://a.com/"}]}, "max_posts must be"),
     ({"site": [{"url": "http://a.com/"}, {"url": "http://a.com"}]}, "listed twice"),
+    # one blog (one archive site, one crawl lock): two crawls of it at once in one process
+    ({"site": [{"url": "http://a.com/"}, {"url": "https://a.com/", "name": "again"}]},
+     "'a.com' is listed twice (sites #1 and #2)"),
     ({"sites": []}, "unknown table 'sites'"),
     ({"defaults": {"url": "http://a.com/"}, "site": [{}]}, "[defaults]: unknown key 'url'"),
     ({}, "no [[site]] tables"),

@@ -26,7 +26,8 @@ def test_blog_root(given: str, root: str) -> None:
     assert blog_root(given) == root
 
 
-@pytest.mark.parametrize("bad", ["ftp://x.org/", "https://", "   "])
+@pytest.mark.parametrize("bad", ["ftp://x.org/", "https://", "   ",
+                                 "http://127.0.0.1:0/"])  # nothing listens on port 0
 def test_blog_root_rejects_non_http(bad: str) -> None:
     with pytest.raises(BlogUrlError):
         blog_root(bad)
@@ -62,3 +63,14 @@ def test_path_kinds_and_scope() -> None:
     assert is_static_page_path("https://a.blogspot.com/p/about.html")
     assert same_blog("https://a.blogspot.co.th/2024/01/x.html", "https://a.blogspot.com/")
     assert not same_blog("https://b.blogspot.com/2024/01/x.html", "https://a.blogspot.com/")
+
+
+def test_blog_root_drops_the_default_port() -> None:
+    """Scrapy asks for ``http://h:80/x`` as ``http://h/x``: a crawl of
+    ``http://127.0.0.1:80/`` was the site ``127.0.0.1:80``, whose pages all came back as
+    ``127.0.0.1``'s, so it found 6 posts, stored none and ended incomplete."""
+    assert blog_root("http://127.0.0.1:80/") == "http://127.0.0.1/"
+    assert blog_root("https://x.blogspot.com:443/2024/01/a.html") == "https://x.blogspot.com/"
+    assert blog_root("HTTP://X.example.com:80") == "http://x.example.com/"
+    assert blog_root("http://x.example.com:443/") == "http://x.example.com:443/"
+    assert blog_root("https://x.example.com:8443/") == "https://x.example.com:8443/"

@@ -13,6 +13,10 @@ Blogger answers for a blog that is not there in recognisable ways:
 - a site that is **not a Blogger blog** has no posts feed, no sitemap of Blogger post URLs
   and none of the markup every Blogger template carries (the ``generator`` meta, the widget
   manager, Blogger's static scripts).
+
+A site whose home page, feed and sitemap all fail (5xx, 429, timeouts, after the retries)
+says none of this: it is **failing** (down, or refusing the crawler), whatever it is; nor
+does one whose **robots.txt** forbids them.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ REMOVED = "removed"
 MOVED = "moved"
 NOT_BLOGGER = "not_blogger"
 UNREACHABLE = "unreachable"
+FAILING = "failing"
+ROBOTS = "robots"
 # What the user reads (one line, after the blog's URL), per verdict.
 MESSAGES = {
     PRIVATE: "the blog is private (Blogger asks readers to sign in); nothing was archived",
@@ -32,6 +38,10 @@ MESSAGES = {
     NOT_BLOGGER: "not a Blogger blog: no posts feed, no sitemap of posts and no Blogger"
                  " markup on its home page; nothing was archived",
     UNREACHABLE: "cannot reach the blog ({error}); nothing was archived",
+    FAILING: "the blog answers errors, not pages: its home page failed ({error}) after the"
+             " retries, and no feed or sitemap came; nothing was archived (try again later)",
+    ROBOTS: "the blog's robots.txt forbids this crawler its feed, sitemap or home page"
+            " ({count} requests refused); nothing was archived",
     MOVED: "the blog redirects to {address} (another address, out of this crawl's scope);"
            " crawl that address instead; nothing was archived",
 }

@@ -50,7 +50,10 @@ def blog_root(url: str) -> str:
             raise BlogUrlError(f"not an http(s) blog URL: {url[:200]!r}")
         url = "https://" + url
     parts = split_http(url, "blog URL")
-    return urlunsplit((parts.scheme, normalise_host(parts.netloc), "/", "", ""))
+    netloc = normalise_host(parts.netloc)
+    if parts.port == DEFAULT_PORTS[parts.scheme.lower()]:  # as Scrapy asks for its pages
+        netloc = netloc.rpartition(":")[0]
+    return urlunsplit((parts.scheme, netloc, "/", "", ""))
 
 
 def split_http(url: str, what: str = "URL") -> SplitResult:
@@ -58,7 +61,8 @@ def split_http(url: str, what: str = "URL") -> SplitResult:
     credentials; else :class:`BlogUrlError` saying which (the scope's rule too)."""
     try:
         parts = urlsplit(url.strip())
-        parts.port  # noqa: B018 - raises for a port that cannot be
+        if parts.port == 0:  # raises for a port that cannot be; 0 is one nothing listens on
+            raise ValueError("port 0")
     except ValueError as exc:
         raise BlogUrlError(f"impossible port or host in {_masked(url)!r} ({exc})") from None
     if parts.scheme.lower() not in {"http", "https"}:

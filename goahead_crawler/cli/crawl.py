@@ -97,11 +97,14 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
         goahead crawl --sites sites.toml --db archive.db --resume
     """
     from goahead_crawler.crawl_archive import check_archive
+    from goahead_crawler.run_state import INTERRUPTED
     from goahead_crawler.runner import check_jobs, project_settings, run_jobs
+    from goahead_crawler.warc.files import check_writable
 
     command = invocation(click.get_current_context())
     sites = crawl_sites(url, sites_file)
     check_archive(db_path)  # read-only, locked or damaged: one line, exit 2, no request
+    check_writable(Path(warc_dir))  # the same for the WARC folder
     lock_blogs([root for root, _ in sites], db_path, command)  # one crawl per blog
     warn_interrupted(sites, db_path, resume)
     jobs = crawl_jobs(sites, db_path, resume)
@@ -127,7 +130,7 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     for result in results:  # no blog there: private, removed, unreachable, not Blogger
         if result.problem:
             click.echo(f"Error: {result.url}: {result.problem}", err=True)
-    if any(r.status in ("shutdown", "failed") for r in crawled):
+    if any(r.status in INTERRUPTED for r in crawled):  # shutdown, failed, killed
         click.echo(f"The crawl stopped before its end; resume it with: {with_resume(command)}",
                    err=True)
     sys.exit(0 if all(r.ok for r in results) else 1)

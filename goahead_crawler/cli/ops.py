@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from goahead_crawler.cli import output
-from goahead_crawler.cli.hints import command, warn_skipped
+from goahead_crawler.cli.hints import BadInput, command, warn_skipped
 from goahead_crawler.cli.options import db_option, open_existing
 
 # column -> where its value comes from: a runs column, or "stats:KEY" in the run's stats
@@ -73,7 +73,8 @@ def _run_cells(row: dict[str, Any]) -> list[str]:
 
 @command()
 @db_option
-@click.option("--site", help="Only this blog (host).")
+@click.option("--site", help="Only this blog: its URL, host, host:port or name in the"
+                              " sites.toml beside the archive.")
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
 @click.option("--failures", "show_failures", is_flag=True,
               help="Also list each failure with its reason: a post the blog lists that was"
@@ -89,7 +90,8 @@ def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_jso
         goahead runs --db archive.db --limit 5
         goahead runs --db archive.db --failures
     """
-    rows = list(run_rows(open_existing(db_path), site, limit))
+    db = open_existing(db_path)
+    rows = list(run_rows(db, run_site(db, site, db_path) if site else None, limit))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -105,6 +107,21 @@ def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_jso
                 retries = f" ({failure['retries']} retries)" if failure.get("retries") else ""
                 click.echo(f"run {row['id']}: {failure.get('url') or '-'}  {failure['error']}"
                            f"{retries}")
+
+
+def run_site(db: Any, value: str, db_path: str) -> str:
+    """The archive's site for a ``--site`` value (as search takes it); one with no runs
+    is bad input, not an empty history."""
+    from archive.filters import resolve_site
+    from archive.runs import run_sites
+    from goahead_crawler.cli.options import site_names
+
+    site = resolve_site(value, site_names(None, db_path))
+    known = run_sites(db)
+    if site not in known:
+        raise BadInput(f"no runs of site {site!r}; sites with runs in this archive:"
+                       f" {', '.join(known) or 'none'}")
+    return site
 
 
 @command()

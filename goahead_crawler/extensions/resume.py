@@ -8,7 +8,7 @@ seen-filter holds requests that were never answered, so reusing it would lose po
 So each job dir carries a marker, ``goahead-job.json`` (``started_at``, ``pid``,
 ``state``). :func:`prepare_job` reads it before the crawl:
 
-- no job, or the last one finished: start a fresh job;
+- no job, or the last one finished (or found no blog there): start a fresh job;
 - closed early (shutdown, CloseSpider): keep Scrapy's queue and resume from it;
 - still "running" with a dead pid (killed): drop Scrapy's files, rediscover from the
   feed, and let ``SkipArchived`` (:mod:`goahead_crawler.middleware.skip_archived`) drop
@@ -52,9 +52,12 @@ class Job:
 
 
 def job_dir(db_path: str | Path, root: str) -> Path:
-    """``<archive dir>/.goahead-jobs/<host>[_port]/`` for the blog at ``root``."""
+    """``<archive dir>/.goahead-jobs/<host>[_port].<archive name>/`` for the blog at
+    ``root``: one per archive, as its crawl lock is (two archives in one folder would
+    otherwise resume each other's jobs)."""
     host = urlsplit(root).netloc.replace(":", "_")
-    return Path(db_path).resolve().parent / JOBS_DIR / host
+    db = Path(db_path).resolve()
+    return db.parent / JOBS_DIR / f"{host}.{db.name}"
 
 
 def _read_marker(path: Path) -> dict[str, Any] | None:
@@ -109,8 +112,10 @@ def adopt_job(path: Path, started_at: str) -> Job:
 
 
 def finish_job(path: Path, reason: str) -> None:
-    """Mark the job closed; a finished job's dir is removed (nothing left to resume)."""
-    if reason == "finished":
+    """Mark the job closed; the dir of a job that finished, or found no blog to archive
+    (``blog_unreachable``, ``blog_private``...: its queue is empty and its seen-filter
+    would turn the next job's first requests away), is removed: nothing to resume."""
+    if reason == "finished" or reason.startswith("blog_"):
         shutil.rmtree(path, ignore_errors=True)
         return
     marker = _read_marker(path) or {}

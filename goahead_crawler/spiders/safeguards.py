@@ -16,6 +16,7 @@ Mixed into ``BloggerSpider`` (as ``IncrementalRoutes`` is). Three duties:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from goahead_crawler.blogger.identity import has_blogger_markup
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.sitemap import MAX_ENTRIES, SitemapPage
 from goahead_crawler.middleware.blog_gate import BlogUnavailable, declare
-from goahead_crawler.middleware.failures import record_failure
+from goahead_crawler.middleware.failures import FAILURES_KEY, record_failure
 from goahead_crawler.middleware.scope_guard import OutOfScope
 from goahead_crawler.spiders.redirects import RedirectLedger
 
@@ -153,9 +154,10 @@ class Safeguards:
         for url, reason in self.redirects.unresolved():
             self._lost(url, reason)
         if self._nothing_like_blogger():
-            problem = declare(self.crawler, identity.NOT_BLOGGER)
+            verdict, details = self._no_blog_verdict()
+            problem = declare(self.crawler, verdict, **details)
             self.logger.info("%s: %s", self.root, problem)
-            raise CloseSpider(f"blog_{identity.NOT_BLOGGER}")
+            raise CloseSpider(f"blog_{verdict}")
 
     def _unfinished_discovery(self: Any) -> Iterator[scrapy.Request]:
         if self.discovery.feed_state == "running":
@@ -167,6 +169,20 @@ class Safeguards:
             self.discovery.sitemap_state = "off"
             yield from self._maybe_start_pager()
         yield from self._unlisted_gone()  # posts only the sitemap lists, and no more
+
+    def _no_blog_verdict(self: Any) -> tuple[str, dict[str, str]]:
+        """Why nothing looked like Blogger: a home page that failed after its retries (5xx,
+        429, a timeout) or requests robots.txt refused say nothing about what the site
+        is, so they are the reason; else it is not a Blogger blog."""
+        stats = self.crawler.stats
+        failures = json.loads(stats.get_value(FAILURES_KEY) or "[]")
+        error = next((f["error"] for f in failures if f.get("url") == self.root), None)
+        if error:
+            return identity.FAILING, {"error": error}
+        forbidden = int(stats.get_value("robotstxt/forbidden") or 0)
+        if forbidden:
+            return identity.ROBOTS, {"count": str(forbidden)}
+        return identity.NOT_BLOGGER, {}
 
     def _nothing_like_blogger(self: Any) -> bool:
         """No Blogger feed, no post or page found by any route, no Blogger markup seen, in

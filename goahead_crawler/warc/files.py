@@ -14,6 +14,7 @@ import io
 import os
 import re
 import socket
+import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,9 +25,25 @@ from typing import BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from archive.errors import ArchiveReadOnly
+
 OPEN_SUFFIX = ".open"
 WARC_SUFFIX = ".warc.gz"
 _CHUNK = 1 << 20
+
+
+def check_writable(directory: Path) -> None:
+    """Prove that WARC files can be written into ``directory`` (made if missing) before a
+    crawl's first request: found at the first record, a read-only folder had cost requests
+    and ended the run 'failed', with a resume line that would fail the same way."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise ArchiveReadOnly(f"cannot write WARC files into {directory}"
+                              f" ({exc.strerror or exc}); nothing was fetched",
+                              hint="make it writable, or give another --warc-dir") from None
 
 
 def safe_hostname(name: str | None = None) -> str:
