@@ -213,6 +213,38 @@ def test_no_blog_there_is_one_line(tmp_path: Path, scenario: str, says: str, mos
     assert c.other == []
 
 
+def test_a_blog_archived_before_that_now_answers_404_everywhere_is_not_ok(
+        tmp_path: Path) -> None:
+    """A re-crawl whose feed, sitemap and home page all answer 404 checked nothing: it
+    read "ok", exit 0, listed/stored/missing as the last run left them. It is one line and
+    exit 1, and the archive keeps every post."""
+    from sampleblog.server import start
+
+    db, warcs = tmp_path / "a.db", tmp_path / "w"
+    with start(["goahead"]) as site:
+        url = site.urls["goahead"]
+
+        def crawl():
+            return run_goahead("crawl", url, "--db", str(db), "--warc-dir", str(warcs),
+                               "--delay", "0", "--no-progress", "--no-images")
+
+        assert crawl().returncode == 0
+        for path in ("/", "/feeds/posts/default", "/feeds/posts/summary", "/sitemap.xml",
+                     "/feeds/pages/default"):
+            site.fail("goahead", path, 404)
+        again = crawl()
+    assert again.returncode == 1, again.stdout
+    assert again.stderr.strip() == (
+        f"Error: {url}: the blog was archived before, but no posts feed, no sitemap of posts"
+        " and no Blogger markup answered now (gone, or its address serves something else);"
+        " nothing was archived this run, and the archive keeps what it had")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM runs ORDER BY id DESC").fetchone()[0] == (
+            "blog_vanished")
+        assert conn.execute("SELECT count(*) FROM posts WHERE deleted_at IS NULL"
+                            ).fetchone()[0] == 14
+
+
 def test_an_unreachable_host_is_one_line(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))

@@ -31,12 +31,16 @@ NOT_BLOGGER = "not_blogger"
 UNREACHABLE = "unreachable"
 FAILING = "failing"
 ROBOTS = "robots"
+VANISHED = "vanished"
 # What the user reads (one line, after the blog's URL), per verdict.
 MESSAGES = {
     PRIVATE: "the blog is private (Blogger asks readers to sign in); nothing was archived",
     REMOVED: "Blogger says this blog was removed or does not exist; nothing was archived",
     NOT_BLOGGER: "not a Blogger blog: no posts feed, no sitemap of posts and no Blogger"
                  " markup on its home page; nothing was archived",
+    VANISHED: "the blog was archived before, but no posts feed, no sitemap of posts and no"
+              " Blogger markup answered now (gone, or its address serves something else);"
+              " nothing was archived this run, and the archive keeps what it had",
     UNREACHABLE: "cannot reach the blog ({error}); nothing was archived",
     FAILING: "the blog answers errors, not pages: its home page failed ({error}) after the"
              " retries, and no feed or sitemap came; nothing was archived (try again later)",

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 PROBLEM_KEY = "goahead/blog/problem"  # the one-line reason, for the CLI and `goahead runs`
-VERDICT_KEY = "goahead/blog/verdict"  # private | removed | unreachable | not_blogger | failing | robots
+VERDICT_KEY = "goahead/blog/verdict"  # private, removed, unreachable, not_blogger, failing,
+#                                      robots, vanished (identity.py)
 # Errors that say the host is not there, as opposed to slow (timeouts are retried): Scrapy
 # 2.14+ wraps Twisted's as its own.
 _NO_HOST = tuple(getattr(exceptions, name) for name in ("CannotResolveHostError",)

@@ -182,12 +182,16 @@ class Safeguards:
         forbidden = int(stats.get_value("robotstxt/forbidden") or 0)
         if forbidden:
             return identity.ROBOTS, {"count": str(forbidden)}
+        if self.previous is not None:  # archived before: it was a blog, and is none now
+            return identity.VANISHED, {}
         return identity.NOT_BLOGGER, {}
 
     def _nothing_like_blogger(self: Any) -> bool:
-        """No Blogger feed, no post or page found by any route, no Blogger markup seen, in
-        a blog's first crawl (a re-crawl or a resumed job has archived it before)."""
-        if self.previous is not None or self.resumed:
+        """No Blogger feed, no post or page found by any route, no Blogger markup seen: in
+        a blog's first crawl, no blog there; in a re-crawl, one no longer there (its feed,
+        sitemap and home page all 404: the run checked nothing, and must not read "ok").
+        A resumed job may have left nothing to find."""
+        if self.resumed:
             return False
         stats = self.crawler.stats
         found = sum(v for k, v in stats.get_stats().items()
