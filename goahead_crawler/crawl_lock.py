@@ -112,7 +112,7 @@ def busy_message(site: str, db_path: str | Path, holder: dict) -> str:
         who += f" on {holder['host']}"
     when = f", started {holder['started_at']}" if holder.get("started_at") else ""
     return (f"{site} is already being crawled into {db_path} by {who}{when};"
-            " this crawl made no request (wait for that one to finish)")
+            " no request was made for it (wait for that one to finish)")
 
 
 def _read(fd: int) -> dict:

@@ -144,3 +144,36 @@ def test_crawl_refuses_bad_sites_file_and_url_with_sites(tmp_path: Path) -> None
     both = _goahead("crawl", "http://a.blogspot.com/", "--sites", str(sites))
     assert both.returncode == 2
     assert "not both" in both.stderr
+
+
+@pytest.mark.crawl
+def test_a_blog_another_crawl_holds_is_skipped_and_the_others_are_crawled(
+        sample_site, tmp_path: Path) -> None:
+    """One blog still being crawled (last night's crawl running late) refused the whole
+    list, exit 2, and no other blog was crawled. It is skipped, saying so twice (before
+    and after the summary), the others are crawled, and the exit status is 1."""
+    from goahead_crawler import crawl_lock
+
+    urls = sample_site.urls
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        "[defaults]\ndelay = 0\n\n"
+        f'[[site]]\nname = "goahead"\nurl = "{urls["goahead"]}"\n\n'
+        f'[[site]]\nname = "contempo"\nurl = "{urls["contempo"]}"\n', encoding="utf-8")
+    db = tmp_path / "archive.db"
+    held = crawl_lock.acquire(db, urls["goahead"], "goahead crawl (last night's)")
+    try:
+        result = _goahead("crawl", "--sites", str(sites), "--db", str(db), "--no-images",
+                          "--warc-dir", str(tmp_path / "warcs"), "--no-progress")
+        both = _goahead("crawl", urls["goahead"], "--db", str(db), "--no-progress",
+                        "--warc-dir", str(tmp_path / "warcs"))
+    finally:
+        held.release()
+    assert result.returncode == 1, result.stderr[-3000:]
+    host = urls["goahead"].split("/")[2]
+    assert f"Skipped: {host} is already being crawled into" in result.stderr
+    assert f"Not crawled, another crawl was crawling them: {urls['goahead']}" in result.stderr
+    with sqlite3.connect(db) as conn:
+        sites_crawled = [r[0] for r in conn.execute("select distinct site from runs")]
+    assert sites_crawled == [urls["contempo"].split("/")[2]]
+    assert both.returncode == 2  # the one blog asked for, busy: nothing to do

@@ -138,7 +138,7 @@ def test_a_second_crawl_of_the_same_blog_refuses_before_any_request(tmp_path: Pa
     (line,) = second.stderr.splitlines()
     host = url.split("/")[2]
     assert re.fullmatch(rf"Error: {re.escape(host)} is already being crawled into \S+ by pid"
-                        rf" {os.getpid()}, started \S+Z; this crawl made no request .*", line)
+                        rf" {os.getpid()}, started \S+Z; no request was made for it .*", line)
 
 
 @pytest.mark.crawl

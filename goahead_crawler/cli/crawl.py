@@ -105,9 +105,9 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     sites = crawl_sites(url, sites_file)
     check_archive(db_path)  # read-only, locked or damaged: one line, exit 2, no request
     check_writable(Path(warc_dir))  # the same for the WARC folder
-    lock_blogs([root for root, _ in sites], db_path, command)  # one crawl per blog
-    warn_interrupted(sites, db_path, resume)
-    jobs = crawl_jobs(sites, db_path, resume)
+    locked = lock_blogs(sites, db_path, command)  # one crawl per blog
+    warn_interrupted(locked, db_path, resume)
+    jobs = crawl_jobs(locked, db_path, resume)
     overrides = crawl_overrides(db_path, warc_dir, delay, concurrency, max_posts, verbose)
     if full:
         overrides["GOAHEAD_INCREMENTAL"] = False
@@ -133,7 +133,11 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     if any(r.status in INTERRUPTED for r in crawled):  # shutdown, failed, killed
         click.echo(f"The crawl stopped before its end; resume it with: {with_resume(command)}",
                    err=True)
-    sys.exit(0 if all(r.ok for r in results) else 1)
+    skipped = [root for root, _ in sites if root not in {r for r, _ in locked}]
+    if skipped:  # said at the start too; the summary may have pushed that line away
+        click.echo(f"Not crawled, another crawl was crawling them: {', '.join(skipped)}",
+                   err=True)
+    sys.exit(0 if all(r.ok for r in results) and not skipped else 1)
 
 
 def invocation(ctx: click.Context) -> str:
@@ -167,12 +171,28 @@ def with_resume(command: str) -> str:
     return resume_command(command) or command
 
 
-def lock_blogs(roots: list[str], db_path: str, command: str) -> None:
-    """Take each blog's crawl lock for this process, or refuse (CrawlBusy: one line)."""
-    from goahead_crawler.crawl_lock import acquire
+def lock_blogs(sites: list[tuple[str, Any]], db_path: str, command: str
+               ) -> list[tuple[str, Any]]:
+    """Take each blog's crawl lock for this process; the blogs to crawl. A blog another
+    crawl holds is refused (CrawlBusy: one line, exit 2) when it is the only one; among
+    several (sites.toml) it is skipped, saying so, and the others are crawled: one blog
+    still running from last night must not stop a nightly crawl of fifty."""
+    from goahead_crawler.crawl_lock import CrawlBusy, acquire
 
-    for root in roots:
-        acquire(db_path, root, command)
+    free = []
+    for site in sites:
+        try:
+            acquire(db_path, site[0], command)
+        except CrawlBusy as busy:
+            if len(sites) == 1:
+                raise
+            click.echo(f"Skipped: {busy}", err=True)
+        else:
+            free.append(site)
+    if not free:
+        raise CrawlBusy(f"every blog of the list is being crawled into {db_path} already;"
+                        " no request was made")
+    return free
 
 
 def warn_interrupted(sites: list[tuple[str, Any]], db_path: str, resume: bool) -> None:
