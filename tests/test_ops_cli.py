@@ -232,3 +232,23 @@ def test_a_crawl_forced_to_stop_reads_as_killed_and_says_how_to_resume(tmp_path:
     assert runner.CrawlResult("http://b/", {}).status == "not started"
     assert "not started" not in result.output
     assert "The crawl stopped before its end; resume it with: goahead crawl" in result.output
+
+
+def test_the_summary_counts_a_stopped_crawls_open_warc_file(tmp_path: Path,
+                                                            monkeypatch) -> None:
+    """A crawl stopped at once leaves its WARC file .open: the summary said 'WARC files:
+    0' beside hundreds of archived posts."""
+    from goahead_crawler import runner
+    from goahead_crawler.cli.crawl import crawl
+
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    (warcs / "goahead-1.warc.gz").write_bytes(b"x" * 1000)
+    (warcs / "goahead-2.warc.gz.open").write_bytes(b"x" * 2000)
+    ran = {"start_time": "2026-12-03 08:21:15", "goahead/posts/new": 170}
+    monkeypatch.setattr(runner, "run_jobs",
+                        lambda jobs, settings: [runner.CrawlResult(jobs[0].url, ran)])
+    result = CliRunner().invoke(crawl, ["http://127.0.0.1:9/", "--db", str(tmp_path / "a.db"),
+                                        "--warc-dir", str(warcs), "--no-progress"])
+    assert (f"WARC files: 2 in {warcs} (0.00 MB), 1 of them still .open (the next crawl"
+            " closes them)") in " ".join(result.output.split())

@@ -106,8 +106,12 @@ def print_crawl_summary(results: Sequence[Any], db_path: str, warc_dir: str | Pa
         table.add_row(label, *(_summary_cell(r, label, key) for r in results))
     console.print(table)
     files = warc_files(warc_dir)
-    size = sum(f.stat().st_size for f in files)
-    console.print(f"WARC files: {len(files)} in {warc_dir} ({size / 1e6:.2f} MB)")
+    still_open = sorted(Path(warc_dir).glob("*.warc.gz.open"))  # a crawl stopped at once
+    size = sum(f.stat().st_size for f in [*files, *still_open])
+    opened = (f", {len(still_open)} of them still .open (the next crawl closes them)"
+              if still_open else "")
+    console.print(f"WARC files: {len(files) + len(still_open)} in {warc_dir}"
+                  f" ({size / 1e6:.2f} MB){opened}")
     console.print(f"Archive:    {db_path}")
 
 
