@@ -180,3 +180,28 @@ def test_crawl_reports_failures_at_the_end(capsys) -> None:
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("7 failures in the crawl of http://b/")
     assert err[1:] == [f"  http://b/{i}.html  HTTP 503" for i in range(5)]
+
+
+def test_a_download_error_is_one_line_a_person_reads() -> None:
+    """A TLS handshake that failed (an http-only blog asked as https) read
+    "DownloadFailedError: [<twisted.python.failure.Failure OpenSSL.SSL.Error: [('SSL
+    routines', '', 'wrong version number')]>]" in the run's failures and its one line."""
+    from OpenSSL import SSL
+    from scrapy.exceptions import DownloadFailedError
+    from twisted.python.failure import Failure
+    from twisted.web._newclient import ResponseNeverReceived
+
+    from goahead_crawler.middleware.failures import error_text
+
+    try:
+        raise SSL.Error([("SSL routines", "", "wrong version number")])
+    except SSL.Error:
+        tls = Failure()
+    never = ResponseNeverReceived([tls])
+    with pytest.raises(DownloadFailedError) as failed:
+        raise DownloadFailedError(str(never)) from never
+    assert error_text(failed.value) == (
+        "DownloadFailedError: TLS handshake failed (wrong version number)")
+    lost = ResponseNeverReceived([Failure(ConnectionResetError("reset by peer"))])
+    assert error_text(lost) == "ResponseNeverReceived: ConnectionResetError: reset by peer"
+    assert error_text(TimeoutError("took 180 s")) == "TimeoutError: took 180 s"

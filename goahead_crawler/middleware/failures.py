@@ -53,13 +53,36 @@ class FailureLog:
         if isinstance(exception, OutOfScope):
             self.record(request, str(exception)[:300])
         elif not isinstance(exception, IgnoreRequest):
-            self.record(request, f"{type(exception).__name__}: {exception}"[:300])
+            self.record(request, error_text(exception)[:300])
 
     def record(self, request: Request, error: str) -> None:
         retries = request.meta.get("retry_times", 0)
         first = (request.meta.get("redirect_urls") or [request.url])[0]  # as it was asked
         RunLedger.of(self.crawler).fail(first, error, retries)
         record_failure(self.crawler.stats, first, error, retries)
+
+
+def error_text(exception: BaseException) -> str:
+    """A download error as one line a person reads: the failures Twisted wraps in a list
+    (a TLS handshake, a connection lost mid-answer) are unwrapped to what they say, not
+    shown as ``[<twisted.python.failure.Failure OpenSSL.SSL.Error: [('SSL routines', '',
+    'wrong version number')]>]``."""
+    # Twisted's ResponseNeverReceived (and kin) hold them; Scrapy's DownloadFailedError is
+    # raised from one, with its text
+    reasons = (getattr(exception, "reasons", None)
+               or getattr(exception.__cause__, "reasons", None))
+    if not reasons:
+        return f"{type(exception).__name__}: {exception}"
+    return f"{type(exception).__name__}: {'; '.join(map(_reason_text, reasons))}"
+
+
+def _reason_text(reason: Any) -> str:
+    value = getattr(reason, "value", reason)  # a twisted Failure, or the exception itself
+    if type(value).__module__.startswith("OpenSSL"):  # args: [(library, function, reason)]
+        said = [str(part[-1]) for part in (value.args[0] if value.args else [])
+                if isinstance(part, tuple) and part]
+        return f"TLS handshake failed ({', '.join(said) or value})"
+    return f"{type(value).__name__}: {value}" if isinstance(value, BaseException) else str(value)
 
 
 def record_failure(stats: Any, url: str, error: str, retries: int = 0) -> None:
