@@ -144,6 +144,11 @@ def test_crawl_refuses_bad_sites_file_and_url_with_sites(tmp_path: Path) -> None
     both = _goahead("crawl", "http://a.blogspot.com/", "--sites", str(sites))
     assert both.returncode == 2
     assert "not both" in both.stderr
+    sites.write_text('[[site]]\nurl = "http://a.blogspot.com/"\nenabled = false\n',
+                     encoding="utf-8")
+    idle = _goahead("crawl", "--sites", str(sites), "--db", str(tmp_path / "a.db"))
+    assert idle.returncode == 2  # nothing it could do: a setting that cannot work
+    assert idle.stderr.strip() == f"Error: {sites}: every site is disabled (enabled = false)"
 
 
 @pytest.mark.crawl

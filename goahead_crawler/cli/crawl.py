@@ -241,7 +241,7 @@ def crawl_sites(url: str | None, sites_file: str | None) -> list[tuple[str, dict
     except BlogUrlError as exc:
         raise BadInput(str(exc)) from exc
     if not sites:
-        raise click.ClickException(f"{sites_file}: every site is disabled (enabled = false)")
+        raise BadInput(f"{sites_file}: every site is disabled (enabled = false)")
     return sites
 
 
