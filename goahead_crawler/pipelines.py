@@ -36,7 +36,7 @@ from goahead_crawler.signals import (
     posts_listed,
     warc_repaired,
 )
-from goahead_crawler.worker import CrawlWorker
+from goahead_crawler.worker import CrawlWorker, workers_max
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ class ArchivePipeline:
         self.group_seconds = 0.0
         self.worker = CrawlWorker.of(crawler)  # cuts posts for the search index
         self.worker_from = 0  # posts listed or stored before the worker starts (0: never)
+        self.workers_max = 1  # worker processes at most in this process, all crawls
         for handler, signal in ((self.spider_opened, signals.spider_opened),
                                 (self.spider_closed, signals.spider_closed),
                                 (self.capture_written, capture_written),
@@ -103,6 +104,7 @@ class ArchivePipeline:
         pipeline.interval = crawler.settings.getfloat("GOAHEAD_RUN_UPDATE_INTERVAL")
         pipeline.every = crawler.settings.getint("GOAHEAD_RUN_UPDATE_ITEMS")
         pipeline.worker_from = crawler.settings.getint("GOAHEAD_INDEX_WORKER_FROM")
+        pipeline.workers_max = workers_max(crawler.settings.getint("GOAHEAD_INDEX_WORKERS_MAX"))
         pipeline.group_writes = max(crawler.settings.getint("GOAHEAD_ARCHIVE_GROUP_WRITES"), 1)
         pipeline.group_seconds = crawler.settings.getfloat("GOAHEAD_ARCHIVE_GROUP_SECONDS")
         return pipeline
@@ -314,8 +316,10 @@ class ArchivePipeline:
         if self.state != "open" or self.worker.running:
             return
         vocabulary = self._write(vocabulary_of)
-        if vocabulary is not None:
-            self.worker.start(vocabulary)
+        if vocabulary is not None and not self.worker.start(vocabulary, self.workers_max):
+            logger.info("%d worker processes run in this process already"
+                        " (GOAHEAD_INDEX_WORKERS_MAX); this crawl extracts its posts itself",
+                        self.workers_max)
 
     def _mark_gone(self, item: GonePost) -> None:
         """A post that now answers 404 keeps its row, marked deleted (soft); a listed post

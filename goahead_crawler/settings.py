@@ -174,6 +174,11 @@ GOAHEAD_ARCHIVE_GROUP_SECONDS = 0.2
 # (goahead_crawler/worker.py) while the crawl goes on; 0: always in the crawl's own
 # process. Small crawls do not pay the worker's second of start-up.
 GOAHEAD_INDEX_WORKER_FROM = 200
+# At most this many of those worker processes at once in one process (the blogs of a
+# sites.toml crawl run in one): each holds some 125 MB, and all the crawls share one
+# thread to feed them; past it, a crawl does its work itself. 0: one less than the CPUs
+# (at least one).
+GOAHEAD_INDEX_WORKERS_MAX = 0
 # How the crawl was started (`goahead crawl` sets it), kept in its run row: what the
 # hint to resume a stopped or killed crawl repeats. Empty: this process's command line.
 GOAHEAD_COMMAND = ""

@@ -17,7 +17,9 @@ A small crawl never starts the worker (starting one costs about a second of impo
 pipeline starts it as soon as the posts feed lists
 :data:`settings.GOAHEAD_INDEX_WORKER_FROM` posts, or once the crawl has stored that many
 (a blog whose feed does not say). A worker that fails for any reason is not trusted again:
-the crawl does the work itself, as it does before the worker starts.
+the crawl does the work itself, as it does before the worker starts. So does a crawl
+that would pass :data:`settings.GOAHEAD_INDEX_WORKERS_MAX` workers in this process (a
+sites.toml crawl of many big blogs).
 """
 
 from __future__ import annotations
@@ -85,8 +87,16 @@ def _extract_and_cut(body: bytes, url: str, entry: FeedEntry | None,
     return article, _tokens(article.title, article.text)
 
 
+def workers_max(setting: int) -> int:
+    """:data:`settings.GOAHEAD_INDEX_WORKERS_MAX`, 0 read as one less than the CPUs."""
+    return setting if setting > 0 else max(1, (os.cpu_count() or 2) - 1)
+
+
 class CrawlWorker:
     """One worker process per crawl (:meth:`of`), idle until the pipeline starts it."""
+
+    _started = 0  # workers running in this process, all crawls together
+    _counting = threading.Lock()
 
     def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
@@ -103,15 +113,21 @@ class CrawlWorker:
             worker = crawler._goahead_worker = cls()
         return worker
 
-    def start(self, vocabulary: tuple[str, str]) -> None:
-        """Start the process; it cuts posts under the archive's ``vocabulary``."""
+    def start(self, vocabulary: tuple[str, str], most: int = 1) -> bool:
+        """Start the process; it cuts posts under the archive's ``vocabulary``. False when
+        ``most`` workers run in this process already: the crawl does its work itself."""
         if self.pool is None and not self.broken:
+            with CrawlWorker._counting:
+                if CrawlWorker._started >= most:
+                    return False
+                CrawlWorker._started += 1
             # spawn: the crawl's process runs Twisted's reactor and threads, which a fork
             # would copy half-way through
             self.pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"),
                                             initializer=_exit_with_parent)
             # the first call: every later one waits for it (one process, calls in order)
             self.pool.submit(_use_vocabulary, *vocabulary).add_done_callback(self._given)
+        return self.running
 
     def _given(self, answer: Future[None]) -> None:
         """The vocabulary call's end (in the executor's thread): a worker without it is
@@ -169,3 +185,5 @@ class CrawlWorker:
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
+            with CrawlWorker._counting:
+                CrawlWorker._started -= 1

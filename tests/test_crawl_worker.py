@@ -19,7 +19,7 @@ import pytest
 from archive import search
 from archive.connection import open_archive, open_read_only
 from goahead_crawler.run_state import process_alive
-from goahead_crawler.worker import CrawlWorker
+from goahead_crawler.worker import CrawlWorker, workers_max
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.crawl
@@ -166,6 +166,27 @@ def _vocabulary(tmp_path) -> tuple[str, str]:
         return search.vocabulary_of(db)
     finally:
         db.close()
+
+
+def test_a_process_runs_no_more_workers_than_its_cap(tmp_path):
+    """A sites.toml crawl of fifty big blogs started fifty workers (some 125 MB each) in
+    one process, fed by one thread. Past GOAHEAD_INDEX_WORKERS_MAX, a crawl does its work
+    itself; a worker that closes makes room for the next."""
+    vocabulary = _vocabulary(tmp_path)
+    first, second = CrawlWorker(), CrawlWorker()
+    try:
+        assert first.start(vocabulary, most=1)
+        assert not second.start(vocabulary, most=1)
+        assert not second.running  # its crawl extracts and cuts its posts itself
+        assert asyncio.run(second.tokens("หัวข้อ", "ข้อความ")) is None
+        first.close()
+        assert second.start(vocabulary, most=1)
+    finally:
+        first.close()
+        second.close()
+    assert CrawlWorker._started == 0
+    assert workers_max(3) == 3
+    assert workers_max(0) == max(1, (os.cpu_count() or 2) - 1)
 
 
 def _same(a, b) -> bool:
