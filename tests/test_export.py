@@ -318,3 +318,12 @@ def test_a_csv_cell_a_spreadsheet_would_cut_is_said_and_kept_whole(db, tmp_path)
     assert [r["text"] for r in rows if r["post_id"] == "5"] == [long_text]
     jsonl = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--format", "jsonl")
     assert "warning" not in jsonl.stderr  # jsonl has no cell limit
+
+
+def test_out_dash_is_stdout(db, tmp_path, monkeypatch):
+    """``--out -`` wrote a file named ``-``; it is stdout, as in most tools."""
+    monkeypatch.chdir(tmp_path)
+    done = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--out", "-")
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 4  # jsonl, a line per post
+    assert not (tmp_path / "-").exists()

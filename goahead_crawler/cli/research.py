@@ -166,7 +166,8 @@ def export_format(fmt: str | None, out: str | None) -> str:
 @click.option("--format", "fmt", type=click.Choice(archive_export.FORMATS),
               help="Output format [default: from --out's name, else jsonl].")
 @click.option("--out", type=click.Path(),
-              help="File, or a directory for txt/md (a folder per site); default stdout.")
+              help="File, or a directory for txt/md (a folder per site); default (or -)"
+                   " stdout.")
 @click.option("--query", help="Only posts matching this search.")
 @filter_options
 @click.option("--columns", callback=_columns,
@@ -191,6 +192,7 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
         goahead export --db archive.db --format md --out posts-md/
         goahead export --db archive.db --out posts.csv --bom --since 2567
     """
+    out = None if out == "-" else out  # the usual name of stdout (./- is a file named -)
     fmt = export_format(fmt, out)
     _check_out(out, fmt, db_path)
     _check_export_options(fmt, columns, bom, raw_csv, with_comments, with_versions)
