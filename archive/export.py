@@ -148,6 +148,18 @@ def _open_stream(out: str | Path | IO[str], bom: bool = False) -> Iterator[IO[st
             written.unlink(missing_ok=True)
 
 
+def _write_whole(target: Path, text: str) -> None:
+    """``text`` into ``target`` whole or not at all: written beside it and renamed, so
+    that an export stopped mid-file (Ctrl-C, a full disk) leaves no post's file cut short,
+    and an earlier export's file as it was."""
+    part = target.with_name(f".{target.name}.part")
+    try:
+        part.write_text(text, encoding="utf-8")
+        part.replace(target)
+    finally:
+        part.unlink(missing_ok=True)
+
+
 def _replaceable(path: Path) -> Path | None:
     """The regular file ``path`` is (or will be; a symlink's target), which an export
     writes beside it and renames over it once complete, so that a stopped or failed
@@ -226,7 +238,7 @@ def _write_files(posts: Iterator[Post], fmt: str, folder: Path,
                 made.add(target.parent)
             if target.exists():
                 replaced.append(target)
-            target.write_text(text, encoding="utf-8")
+            _write_whole(target, text)
         except OSError as err:
             raise ExportError(f"cannot write {target}: {err.strerror or err}") from None
         count += 1

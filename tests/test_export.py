@@ -327,3 +327,23 @@ def test_out_dash_is_stdout(db, tmp_path, monkeypatch):
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 4  # jsonl, a line per post
     assert not (tmp_path / "-").exists()
+
+
+def test_a_post_file_is_written_whole_or_not_at_all(db, tmp_path, monkeypatch):
+    """A directory export stopped mid-file (a full disk, Ctrl-C) left that post's file cut
+    short, in place of the earlier export's whole one."""
+    folder = tmp_path / "md"
+    assert export.export(db, "md", folder) == 4
+    before = {p: p.read_text(encoding="utf-8") for p in folder.rglob("*.md")}
+    real = Path.write_text
+
+    def full_disk(self, text, *args, **kwargs):
+        real(self, text[: len(text) // 2], *args, **kwargs)  # what fitted
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    with pytest.raises(export.ExportError, match="No space left"):
+        export.export(db, "md", folder)
+    monkeypatch.undo()
+    assert {p: p.read_text(encoding="utf-8") for p in folder.rglob("*.md")} == before
+    assert not [p for p in folder.rglob("*") if p.name.endswith(".part")]
