@@ -260,6 +260,30 @@ def test_an_image_the_page_spells_otherwise_is_found_as_it_was_fetched(tmp_path:
         assert answer.content == png()
 
 
+def test_a_photo_links_to_its_archived_full_size_copy(tmp_path: Path) -> None:
+    """Blogger wraps each photo in a link to its full-size copy, which the crawl captures
+    (it is in the post's ``images``): a click on the photo opens that copy from the
+    archive, not the live web; a link to a page or an image not archived stays live."""
+    path, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+    thumb, full = "http://cdn.example/s640/loom.png", "http://CDN.example/s1600/loom.png"
+    fetched_full = "http://cdn.example/s1600/loom.png"
+    other = "http://cdn.example/s1600/never-fetched.png"
+    db = open_archive(path)
+    upsert_post(db, Post(**{**FEATURE.__dict__, "images": [thumb, fetched_full], "html": (
+        f'<p><a href="{full}"><img src="{thumb}"></a></p>'
+        f'<p><a href="{other}">full size</a> <a href="{BLOG}/2024/02/next.html">next</a></p>')}))
+    for url in (thumb, fetched_full):
+        write_image_capture(db, warcs, url, png())
+    db.close()
+    page = Client(path, warcs).get("/archive/post/9/1").text
+    local_full = "/archive/-/warc?url=http%3A%2F%2Fcdn.example%2Fs1600%2Floom.png"
+    assert f'<a href="{local_full}"' in page
+    assert full not in page
+    assert fetched_full not in page
+    assert f'<a href="{other}" rel="noopener noreferrer nofollow">' in page
+    assert f'<a href="{BLOG}/2024/02/next.html" rel="noopener noreferrer nofollow">' in page
+
+
 def test_an_archived_text_answer_is_served_as_archived_whatever_the_query(
         tmp_path: Path) -> None:
     """The CSV guard is for Datasette's CSV: an archived text/plain response, asked for

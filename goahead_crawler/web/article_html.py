@@ -4,8 +4,10 @@ The stored HTML is already the extractor's allowlist (content tags, ``href``/``s
 safe absolute URLs). For reading it inside the archive, images must come from the archive,
 never from the live web: each ``<img>`` whose URL was captured points at the plugin's WARC
 route; one that was not becomes a note with a link to its live URL (the page's
-Content-Security-Policy would refuse a live image anyway). Links to the live web open
-without a referrer. Anything executable an older archive may hold is dropped on the way.
+Content-Security-Policy would refuse a live image anyway). A link to a captured image (the
+full-size photo Blogger wraps around each picture) opens its archived copy too; other
+links to the live web open without a referrer. Anything executable an older archive may
+hold is dropped on the way.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ def images(fragment: str) -> list[str]:
     if not fragment.strip():
         return []
     return [src for img in _parse(fragment).iter("img") if (src := img.get("src"))]
+
+
+def links(fragment: str) -> list[str]:
+    """Every ``<a href>`` of a clean HTML fragment, in page order."""
+    if not fragment.strip():
+        return []
+    return [href for a in _parse(fragment).iter("a") if (href := a.get("href"))]
 
 
 def _parse(fragment: str) -> etree._Element:
@@ -69,7 +78,8 @@ def _image_note(img: etree._Element, live: str) -> etree._Element:
 
 def reading_html(fragment: str, archived: Callable[[str], str | None]) -> str:
     """``fragment`` with every image from the archive (``archived(url)`` is its archive
-    URL, or None when it was not captured) and live links marked as leaving the archive."""
+    URL, or None when it was not captured), each link to an archived image (``archived``
+    of its href) leading to that copy, and live links marked as leaving the archive."""
     if not fragment.strip():
         return ""
     root = _parse(fragment)
@@ -83,6 +93,10 @@ def reading_html(fragment: str, archived: Callable[[str], str | None]) -> str:
             img.getparent().replace(img, _image_note(img, src))
     _drop_empty_paragraphs(root)
     for link in root.iter("a"):
-        if link.get("href", "").startswith(("http://", "https://")):
+        href = link.get("href", "")
+        local = archived(href) if href else None
+        if local is not None:
+            link.set("href", local)
+        elif href.startswith(("http://", "https://")):
             link.set("rel", "noopener noreferrer nofollow")
     return etree.tostring(root, encoding="unicode", method="html")

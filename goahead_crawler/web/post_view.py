@@ -1,8 +1,9 @@
 """The archive's reading view of one post: what its template is given.
 
-The clean text and images come from the archive (images through the WARC route when they
-were captured), with the post's metadata, labels, comments and earlier versions, a link to
-the live URL (leaving the archive) and one to the capture the post was read from.
+The clean text and images come from the archive (images, and the full-size photos they
+link to, through the WARC route when they were captured), with the post's metadata,
+labels, comments and earlier versions, a link to the live URL (leaving the archive) and
+one to the capture the post was read from.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlite_utils import Database
 from archive.reading import PostRecord, captured_urls, post_record
 from archive.timestamps import to_utc
 from goahead_crawler.blogger.urls import request_url
-from goahead_crawler.web.article_html import images, reading_html
+from goahead_crawler.web.article_html import images, links, reading_html
 
 
 def warc_path(database: str, url: str, at: str | None = None) -> str:
@@ -64,14 +65,23 @@ def post_page(db: Database, database: str, blog_id: str, post_id: str) -> PostPa
     if record is None:
         return None
     row = record.row
-    shown = images(row["html"] or "")
-    fetched_as = {src: request_url(src) or src for src in shown}  # as the crawl asked
-    captured = captured_urls(db, [*shown, *fetched_as.values()])
-    found = {src: next((u for u in (src, fetched_as[src]) if u in captured), None)
-             for src in shown}
-    body = reading_html(row["html"] or "",
+    html = row["html"] or ""
+    shown = images(html)
+    listed = set(row["images"])  # the archived images, the full-size photos among them
+    full_size = [href for href in links(html) if (request_url(href) or href) in listed]
+    found = _archived(db, [*shown, *full_size])
+    body = reading_html(html,
                         lambda url: warc_path(database, found[url]) if found.get(url) else None)
     capture = None
     if row["warc_file"]:
         capture = warc_path(database, row["url"], to_utc(row["fetched_at"] or "") or None)
-    return PostPage(record, Markup(body), capture, sum(1 for u in found.values() if not u))
+    return PostPage(record, Markup(body), capture, sum(1 for src in set(shown) if not found[src]))
+
+
+def _archived(db: Database, urls: list[str]) -> dict[str, str | None]:
+    """Each of ``urls``, as the page wrote it, and the URL its capture is found under (as
+    written, or as the crawl fetched it), or None when the archive has none."""
+    fetched_as = {url: request_url(url) or url for url in urls}
+    captured = captured_urls(db, [*fetched_as, *fetched_as.values()])
+    return {url: next((u for u in (url, fetched) if u in captured), None)
+            for url, fetched in fetched_as.items()}
