@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import html as lxml_html
 
 pytest.importorskip("datasette", reason="the serve extra is not installed")
 
@@ -204,6 +205,51 @@ def test_post_view(web: Client) -> None:
     assert "ร่างแรกของเรื่องกี่ทอผ้า" in page
     assert f'href="{FEATURE.url}"' in page
     assert 'rel="noopener noreferrer nofollow"' in page
+
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: what follows it on its line reads backwards
+BIDI_CONTROLS = "\u202a\u202b\u202d\u202e\u2066\u2067\u2068"  # each opens a run
+OURS = "//time | //*[contains(@class, 'goahead-label') or contains(@class, 'goahead-where')" \
+       " or contains(@class, 'goahead-badge')]"  # what the archive says beside a blog's text
+
+
+def overrides_reaching(page: str) -> list[str]:
+    """Each date, label, badge or note of ``page`` that a blog's bidi control before it on
+    its line (outside a ``<bdi>``, which closes it) would turn around, with that text."""
+    root = lxml_html.document_fromstring(page)
+    reached = []
+    for element in root.xpath(OURS):
+        block = next(a for a in element.iterancestors()
+                     if a.tag in ("p", "dd", "summary", "h1", "li", "div"))
+        holders = [(t, t.getparent().getparent() if t.is_tail else t.getparent())
+                   for t in element.xpath("preceding::text()[not(ancestor::bdi)]")]
+        before = [t for t, holder in holders if holder is block or block in holder.iterancestors()]
+        if any(c in text for text in before for c in BIDI_CONTROLS):
+            reached.append(f"{element.text_content()!r} after {''.join(before)!r}")
+    return reached
+
+
+def test_a_blogs_bidi_override_turns_around_nothing_the_archive_says(tmp_path: Path) -> None:
+    """A title, author, label or commenter ending in an unclosed RIGHT-TO-LEFT OVERRIDE
+    would show the date, labels and badges after it backwards (2024-01-07 as 70-10-4202)
+    and the labels in reverse order: each such value is isolated (``<bdi>``)."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    post = Post(**{**FEATURE.__dict__, "title": f"ผ้า {RLO}title", "author": f"{RLO}author",
+                   "labels": [f"{RLO}one", "two", "three"]})
+    upsert_post(db, Post(**{**post.__dict__, "title": f"ร่าง {RLO}draft", "text": "ร่าง"}))
+    upsert_post(db, post)
+    upsert_comments(db, "9", "1", [{"author": f"{RLO}reader", "published": "2024-01-07T10:00:00Z",
+                                    "text": "ok"}])
+    delete_post(db, "9", "1", at="2024-05-01T00:00:00Z")
+    db.close()
+    web = Client(path, tmp_path / "warcs")
+    post_page = web.get("/archive/post/9/1").text
+    search_page = web.get("/archive/search", q="ผ้า", include_deleted="1").text
+    assert "2024-01-07 10:00 UTC" in post_page
+    assert "deleted 2024-05-01" in search_page
+    assert overrides_reaching(post_page) == []
+    assert overrides_reaching(search_page) == []
 
 
 def test_deleted_post_view_is_marked(web: Client) -> None:
