@@ -447,6 +447,37 @@ def test_reading_html_keeps_text_and_drops_what_runs() -> None:
     assert out == '<div>lead <p>a<img src="/local"></p>tail<p>b<br>c</p></div>'
 
 
+def test_reading_html_lets_through_only_what_the_extractor_keeps() -> None:
+    """HTML an older archive (or a merged one) holds is shown by the extractor's own rule:
+    content tags (others unwrapped, their text kept), http(s) and mailto links, http(s)
+    images, no style, no form controls, no media or SVG that would fetch the live web."""
+    hostile = (
+        '<p><a href="javascript:alert(1)">js</a> <a href=" JaVa&#x09;Script:alert(2)">js2</a>'
+        ' <a href="data:text/html,x">data</a> <a href="vbscript:x">vb</a>'
+        ' <a href="//evil.example/x">far</a> <a href="next.html">next</a>'
+        ' <a href="mailto:ed@example.org">mail</a></p>'
+        '<p><img src="javascript:alert(3)" alt="js"><img src="data:image/png;base64,AA"></p>'
+        '<svg><image href="http://live.example/s.png"/><a xlink:href="javascript:x()">'
+        '<text>drawn</text></a></svg><math><mi xlink:href="javascript:x()">m</mi></math>'
+        '<p style="background:url(http://live.example/b.png)">styled</p>'
+        '<table background="http://live.example/t.png"><tr><td>cell</td></tr></table>'
+        '<video src="http://live.example/v.mp4" poster="http://live.example/p.png"></video>'
+        '<audio src="http://live.example/a.mp3"></audio><input type="image" '
+        'src="http://live.example/i.png"><button formaction="http://evil.example/">btn</button>'
+        '<a href="http://blog.example/" ping="http://live.example/ping">ping</a>')
+    out = reading_html(hostile, lambda url: None, base_url="http://blog.example/2024/01/p.html")
+    for gone in ("javascript", "script:", "data:", "vbscript", "<svg", "<math", "<video",
+                 "<audio", "<input", "<button", "style=", "background", "poster", "ping=",
+                 "formaction", "live.example"):
+        assert gone not in out.lower(), gone
+    for kept in ("js", "styled", "cell", "btn", "drawn", ">ping</a>"):
+        assert kept in out, kept
+    leaving = 'rel="noopener noreferrer nofollow"'
+    assert f'<a href="http://evil.example/x" {leaving}>far</a>' in out
+    assert f'<a href="http://blog.example/2024/01/next.html" {leaving}>next</a>' in out
+    assert '<a href="mailto:ed@example.org">mail</a>' in out
+
+
 def test_the_web_view_folds_labels_in_any_script(tmp_path: Path) -> None:
     """Datasette's connections have the archive's collation too (archive.folding)."""
     path = tmp_path / "archive.db"

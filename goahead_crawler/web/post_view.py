@@ -66,12 +66,14 @@ def post_page(db: Database, database: str, blog_id: str, post_id: str) -> PostPa
         return None
     row = record.row
     html = row["html"] or ""
-    shown = images(html)
+    shown = images(html, row["url"])
     listed = set(row["images"])  # the archived images, the full-size photos among them
-    full_size = [href for href in links(html) if (request_url(href) or href) in listed]
+    full_size = [href for href in links(html, row["url"])
+                 if (request_url(href) or href) in listed]
     found = _archived(db, [*shown, *full_size])
     body = reading_html(html,
-                        lambda url: warc_path(database, found[url]) if found.get(url) else None)
+                        lambda url: warc_path(database, found[url]) if found.get(url) else None,
+                        base_url=row["url"])
     capture = None
     if row["warc_file"]:
         capture = warc_path(database, row["url"], to_utc(row["fetched_at"] or "") or None)
