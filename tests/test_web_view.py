@@ -370,6 +370,18 @@ def test_warc_file_gone_is_a_404_naming_it(archive: tuple[Path, Path], tmp_path:
     assert "test-00001.warc.gz not found" in response.text
 
 
+def test_a_post_whose_warc_files_are_missing_says_so(archive: tuple[Path, Path],
+                                                     tmp_path: Path) -> None:
+    """Served with the wrong --warc-dir (or the files moved), the post's archived images
+    cannot load: the page names the missing file and the folder, not a broken picture
+    with no word; with the files in place it says nothing of the kind."""
+    page = Client(archive[0], tmp_path / "elsewhere").get("/archive/post/9/1").text
+    assert "WARC file test-00001.warc.gz is not in" in page
+    assert str((tmp_path / "elsewhere").resolve()) in page
+    assert "--warc-dir" in page
+    assert "is not in" not in Client(*archive).get("/archive/post/9/1").text
+
+
 EVERY_KIND_OF_ANSWER = {
     "index": "/", "database": "/archive", "table": "/archive/posts",
     "row": "/archive/posts/1", "query": "/archive?sql=select+id,+html+from+posts",

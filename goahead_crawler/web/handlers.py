@@ -83,7 +83,8 @@ async def post(datasette: Datasette, request: Request) -> Response:
     """``/DB/post/BLOG_ID/POST_ID``: the archived post as a reader sees it."""
     name, database = _database(datasette, request)
     blog_id, post_id = request.url_vars["blog_id"], request.url_vars["post_id"]
-    found = await read(database, lambda db: post_page(db, name, blog_id, post_id))
+    folder = warc_dir(datasette)
+    found = await read(database, lambda db: post_page(db, name, blog_id, post_id, folder))
     if found is None:
         return await _not_found(datasette, request,
                                 f"no post {post_id} of blog {blog_id} in this archive")
