@@ -153,6 +153,22 @@ def test_deleted_posts_only_when_asked_and_marked(web: Client) -> None:
     assert "deleted 2024-05-01" in page
 
 
+def test_filters_without_words_say_a_search_needs_words(web: Client) -> None:
+    """Filters narrow a search; set alone they do not list posts, and the page says so
+    (as ``goahead search`` without a query is an error), not the start page as if no
+    filter had been set, nor an "ok" with no hits."""
+    page = web.get("/archive/search", label="OTOP", site="loom.example")
+    assert page.status_code == 400
+    assert "This search cannot run" in page.text
+    assert "give a word or a phrase" in page.text
+    data = web.get("/archive/search.json", label="OTOP")
+    assert data.status_code == 400
+    assert data.json()["ok"] is False
+    start = web.get("/archive/search")
+    assert start.status_code == 200
+    assert "This search cannot run" not in start.text
+
+
 def test_a_hit_label_narrows_the_search(web: Client) -> None:
     page = web.get("/archive/search", q="ผ้า").text
     assert '<a class="goahead-label" href="?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&amp;label=OTOP"' in page
