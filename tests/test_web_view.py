@@ -386,6 +386,15 @@ def test_warc_file_gone_is_a_404_naming_it(archive: tuple[Path, Path], tmp_path:
     assert "test-00001.warc.gz not found" in response.text
 
 
+def test_an_unreadable_time_is_the_readers_mistake_not_the_servers(web: Client) -> None:
+    """``?at=`` that is no time is bad input (400, how to write one), as ``warc-get --at``
+    is a usage error; 502 would say the archive failed."""
+    answer = web.get("/archive/-/warc", url=PHOTO, at="last tuesday")
+    assert answer.status_code == 400
+    assert "cannot read 'last tuesday' as a time" in answer.text
+    assert web.get("/archive/-/warc", url=PHOTO, at="2030").status_code == 200
+
+
 def test_a_post_whose_warc_files_are_missing_says_so(archive: tuple[Path, Path],
                                                      tmp_path: Path) -> None:
     """Served with the wrong --warc-dir (or the files moved), the post's archived images
