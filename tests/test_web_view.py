@@ -379,6 +379,27 @@ def test_odd_page_numbers_and_ids_are_not_server_errors(web: Client) -> None:
     assert web.get("/archive/post/99999999999999999999999").status_code == 404
 
 
+def test_an_archive_damaged_inside_is_said_with_what_to_do(tmp_path: Path) -> None:
+    """A file whose damage the start-up check cannot see (pages in its middle) is named
+    as damaged, with the CLI's hint, on the page that reads it, not a bare SQLite error."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    for n in range(2, 120):
+        upsert_post(db, cloth_post(n))
+    db.close()
+    with path.open("r+b") as fh:
+        fh.seek(path.stat().st_size // 2)
+        fh.write(b"\xff" * 200_000)
+    web = Client(path, tmp_path / "warcs")
+    answers = (web.get(f"/archive/post/{blog}/{1000 + n}")
+               for n in range(2, 120, 3) for blog in ("8", "9"))
+    broken = next((a for a in answers if a.status_code >= 500), None)
+    assert broken is not None, "the damage was not reached"
+    assert broken.status_code == 500
+    assert f"{path} is damaged" in broken.text
+    assert "goahead reindex" in broken.text
+
+
 def test_warc_file_gone_is_a_404_naming_it(archive: tuple[Path, Path], tmp_path: Path) -> None:
     client = Client(archive[0], tmp_path / "elsewhere")
     response = client.get("/archive/-/warc", url=PHOTO)
