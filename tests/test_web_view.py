@@ -549,6 +549,18 @@ def test_the_web_view_folds_labels_in_any_script(tmp_path: Path) -> None:
     assert web.json("/archive/search.json", q="ผ้า", label="спорт")["total"] == 0
 
 
+def test_the_posts_with_a_label_query_folds_case_as_the_search_does(web: Client) -> None:
+    """The canned query "Posts with a label" finds what the search page's label filter
+    finds: otop is OTOP, as goahead search --label otop."""
+    def titles(label: str) -> list[str]:
+        return [row["title"] for row in web.json("/archive/by_label.json", label=label,
+                                                  _shape="array")]
+
+    assert len(titles("OTOP")) == 13
+    assert titles("otop") == titles("OTOP")
+    assert titles("ผ้าทอ") != []
+
+
 def test_datasette_csv_downloads_write_formulas_as_text(tmp_path: Path) -> None:
     """A table's CSV, every row streamed, and an SQL query's CSV: a cell a spreadsheet would
     run starts with ', as in goahead export; JSON and the debug view are as they were."""
