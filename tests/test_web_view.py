@@ -138,7 +138,7 @@ def test_no_hit_with_filters_says_what_the_filters_hid(web: Client) -> None:
     assert "loom.example, weave.example" in page
     assert f"{CLOTH_POSTS} posts match</a>" in page
     nothing = web.get("/archive/search", q="zzzqqq").text
-    assert "No post matches <q>zzzqqq</q>." in nothing
+    assert "No post matches <q><bdi>zzzqqq</bdi></q>." in nothing
 
 
 def test_deleted_posts_only_when_asked_and_marked(web: Client) -> None:
@@ -266,6 +266,16 @@ def test_a_blogs_bidi_override_turns_around_nothing_the_archive_says(tmp_path: P
     assert "deleted 2024-05-01" in search_page
     assert overrides_reaching(post_page) == []
     assert overrides_reaching(search_page) == []
+
+
+def test_a_query_with_a_bidi_override_turns_around_nothing_the_page_says(web: Client) -> None:
+    """A link can carry a query ending in an open RIGHT-TO-LEFT OVERRIDE: the count and
+    the page numbers after it on the line ("; showing 1–20") read forwards all the same."""
+    for query, where in ((f"{RLO}ผ้า", "goahead-total"), (f"{RLO}zzzqqq", "goahead-empty")):
+        root = lxml_html.document_fromstring(web.get("/archive/search", q=query).text)
+        line = root.find_class(where)[0]
+        outside = line.xpath(".//text()[not(ancestor::bdi)]")
+        assert not any(RLO in text for text in outside), (query, outside)
 
 
 def test_deleted_post_view_is_marked(web: Client) -> None:
