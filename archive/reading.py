@@ -44,14 +44,16 @@ def post_key(db: Database, post_pk: int) -> tuple[str, str] | None:
     return (row[0], row[1]) if row else None
 
 
-def captured_urls(db: Database, urls: list[str]) -> set[str]:
-    """Those of ``urls`` the archive holds a capture of (status 200 or a revisit)."""
+def captured_files(db: Database, urls: list[str]) -> dict[str, str]:
+    """Those of ``urls`` the archive holds a capture of (status 200 or a revisit), each
+    with the WARC file of its latest capture (the one a reader is served)."""
     if not urls:
-        return set()
+        return {}
     rows = db.execute(
-        "SELECT DISTINCT url FROM captures WHERE url IN (SELECT value FROM json_each(?))"
-        " AND (status = 200 OR record_type = 'revisit')", [json.dumps(urls)])
-    return {row[0] for row in rows}
+        "SELECT url, warc_file FROM captures WHERE url IN (SELECT value FROM json_each(?))"
+        " AND (status = 200 OR record_type = 'revisit') ORDER BY fetched_at, id",
+        [json.dumps(urls)])
+    return {row[0]: row[1] for row in rows}
 
 
 def sites(db: Database) -> list[str]:

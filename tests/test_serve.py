@@ -220,3 +220,24 @@ def test_home_page_points_at_the_search(server: str) -> None:
     page = _get(f"{server}/").decode()
     assert "<title>goahead archive: archive</title>" in page
     assert '<a href="/archive/search">Search posts (Thai and English)</a>' in page
+
+
+def test_serve_says_when_its_warc_folder_is_not_there(archive_db: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without its WARC files the reading view has no archived image or page to show: a
+    folder that is not there (a mistyped --warc-dir, no warcs/ here or beside the archive)
+    is said as the server starts, not found out post by post."""
+    import uvicorn
+
+    from tests.conftest import invoke_goahead
+
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "no-such-warcs"
+    result = invoke_goahead("serve", "--db", str(archive_db), "--warc-dir", str(missing))
+    assert result.returncode == 0
+    assert f"no WARC folder at {missing}" in result.stderr
+    assert "--warc-dir" in result.stderr
+    missing.mkdir()
+    result = invoke_goahead("serve", "--db", str(archive_db), "--warc-dir", str(missing))
+    assert "no WARC folder" not in result.stderr

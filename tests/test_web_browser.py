@@ -254,3 +254,47 @@ def test_every_page_runs_under_its_policy(served: Served, browser: Any, screens:
     assert browser.find_elements(By.CSS_SELECTOR, ".CodeMirror")  # the editor's inline set-up
     assert csp_watch() == []
     screenshot(browser, screens / "datasette-query.png")
+
+
+LONG_URL = "https://example.org/" + "a1b2c3d4" * 60  # one unbroken word, 500 characters
+
+
+@pytest.fixture(scope="module")
+def long_words(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server over an archive whose post has a long link written out in its text, a
+    long label and a long author name: words no line can break by itself."""
+    from archive.models import Post
+    from archive.posts import upsert_comments, upsert_post
+
+    folder = tmp_path_factory.mktemp("long-words")
+    db = open_archive(folder / "archive.db")
+    upsert_post(db, Post(
+        blog_id="1", post_id="1", url="http://blog.example/2024/01/link.html",
+        site="blog.example", title=f"ลิงก์ยาว {LONG_URL}", author="x" * 300,
+        published="2024-01-05T08:00:00+07:00", labels=["L" * 300], language="th",
+        text=f"ดูที่ {LONG_URL} ครับ", html=f"<p>ดูที่ {LONG_URL} ครับ</p>"))
+    upsert_comments(db, "1", "1", [{"author": "c" * 300, "text": LONG_URL}])
+    db.close()
+    with (folder / "serve.log").open("wb") as sink:
+        proc, port = serve_on_a_free_port(lambda port: subprocess.Popen(
+            [sys.executable, "-m", "goahead_crawler", "serve", "--db",
+             str(folder / "archive.db"), "--warc-dir", str(folder), "--port", str(port)],
+            cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT), _answers, 30)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("path", ["/archive/post/1/1", "/archive/search?q=ลิงก์"])
+def test_a_long_unbroken_word_wraps_inside_the_page(long_words: str, browser: Any,
+                                                     screens: Path, path: str) -> None:
+    """A link written out in a post's text (common in news posts), a long label or author:
+    the line breaks inside it, as the text column is; the page does not grow sideways
+    (a reader would scroll right across an empty page to read it)."""
+    browser.get(f"{long_words}{path}")
+    screenshot(browser, screens / f"long-words-{path.split('/')[2]}.png")
+    wide, window = browser.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert wide <= window, f"{path} is {wide} px wide in a {window} px window"

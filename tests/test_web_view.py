@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import html as lxml_html
 
 pytest.importorskip("datasette", reason="the serve extra is not installed")
 
@@ -137,7 +138,7 @@ def test_no_hit_with_filters_says_what_the_filters_hid(web: Client) -> None:
     assert "loom.example, weave.example" in page
     assert f"{CLOTH_POSTS} posts match</a>" in page
     nothing = web.get("/archive/search", q="zzzqqq").text
-    assert "No post matches <q>zzzqqq</q>." in nothing
+    assert "No post matches <q><bdi>zzzqqq</bdi></q>." in nothing
 
 
 def test_deleted_posts_only_when_asked_and_marked(web: Client) -> None:
@@ -150,6 +151,22 @@ def test_deleted_posts_only_when_asked_and_marked(web: Client) -> None:
     assert deleted[0]["deleted_at"] == "2024-05-01T00:00:00Z"
     page = web.get("/archive/search", q="ตอนที่ 2", include_deleted="1").text
     assert "deleted 2024-05-01" in page
+
+
+def test_filters_without_words_say_a_search_needs_words(web: Client) -> None:
+    """Filters narrow a search; set alone they do not list posts, and the page says so
+    (as ``goahead search`` without a query is an error), not the start page as if no
+    filter had been set, nor an "ok" with no hits."""
+    page = web.get("/archive/search", label="OTOP", site="loom.example")
+    assert page.status_code == 400
+    assert "This search cannot run" in page.text
+    assert "give a word or a phrase" in page.text
+    data = web.get("/archive/search.json", label="OTOP")
+    assert data.status_code == 400
+    assert data.json()["ok"] is False
+    start = web.get("/archive/search")
+    assert start.status_code == 200
+    assert "This search cannot run" not in start.text
 
 
 def test_a_hit_label_narrows_the_search(web: Client) -> None:
@@ -206,6 +223,61 @@ def test_post_view(web: Client) -> None:
     assert 'rel="noopener noreferrer nofollow"' in page
 
 
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: what follows it on its line reads backwards
+BIDI_CONTROLS = "\u202a\u202b\u202d\u202e\u2066\u2067\u2068"  # each opens a run
+OURS = "//time | //*[contains(@class, 'goahead-label') or contains(@class, 'goahead-where')" \
+       " or contains(@class, 'goahead-badge')]"  # what the archive says beside a blog's text
+
+
+def overrides_reaching(page: str) -> list[str]:
+    """Each date, label, badge or note of ``page`` that a blog's bidi control before it on
+    its line (outside a ``<bdi>``, which closes it) would turn around, with that text."""
+    root = lxml_html.document_fromstring(page)
+    reached = []
+    for element in root.xpath(OURS):
+        block = next(a for a in element.iterancestors()
+                     if a.tag in ("p", "dd", "summary", "h1", "li", "div"))
+        holders = [(t, t.getparent().getparent() if t.is_tail else t.getparent())
+                   for t in element.xpath("preceding::text()[not(ancestor::bdi)]")]
+        before = [t for t, holder in holders if holder is block or block in holder.iterancestors()]
+        if any(c in text for text in before for c in BIDI_CONTROLS):
+            reached.append(f"{element.text_content()!r} after {''.join(before)!r}")
+    return reached
+
+
+def test_a_blogs_bidi_override_turns_around_nothing_the_archive_says(tmp_path: Path) -> None:
+    """A title, author, label or commenter ending in an unclosed RIGHT-TO-LEFT OVERRIDE
+    would show the date, labels and badges after it backwards (2024-01-07 as 70-10-4202)
+    and the labels in reverse order: each such value is isolated (``<bdi>``)."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    post = Post(**{**FEATURE.__dict__, "title": f"ผ้า {RLO}title", "author": f"{RLO}author",
+                   "labels": [f"{RLO}one", "two", "three"]})
+    upsert_post(db, Post(**{**post.__dict__, "title": f"ร่าง {RLO}draft", "text": "ร่าง"}))
+    upsert_post(db, post)
+    upsert_comments(db, "9", "1", [{"author": f"{RLO}reader", "published": "2024-01-07T10:00:00Z",
+                                    "text": "ok"}])
+    delete_post(db, "9", "1", at="2024-05-01T00:00:00Z")
+    db.close()
+    web = Client(path, tmp_path / "warcs")
+    post_page = web.get("/archive/post/9/1").text
+    search_page = web.get("/archive/search", q="ผ้า", include_deleted="1").text
+    assert "2024-01-07 10:00 UTC" in post_page
+    assert "deleted 2024-05-01" in search_page
+    assert overrides_reaching(post_page) == []
+    assert overrides_reaching(search_page) == []
+
+
+def test_a_query_with_a_bidi_override_turns_around_nothing_the_page_says(web: Client) -> None:
+    """A link can carry a query ending in an open RIGHT-TO-LEFT OVERRIDE: the count and
+    the page numbers after it on the line ("; showing 1–20") read forwards all the same."""
+    for query, where in ((f"{RLO}ผ้า", "goahead-total"), (f"{RLO}zzzqqq", "goahead-empty")):
+        root = lxml_html.document_fromstring(web.get("/archive/search", q=query).text)
+        line = root.find_class(where)[0]
+        outside = line.xpath(".//text()[not(ancestor::bdi)]")
+        assert not any(RLO in text for text in outside), (query, outside)
+
+
 def test_deleted_post_view_is_marked(web: Client) -> None:
     page = web.get("/archive/post/9/1002").text
     assert "Deleted from the blog: gone since 2024-05-01 00:00 UTC" in page
@@ -260,6 +332,30 @@ def test_an_image_the_page_spells_otherwise_is_found_as_it_was_fetched(tmp_path:
         assert answer.content == png()
 
 
+def test_a_photo_links_to_its_archived_full_size_copy(tmp_path: Path) -> None:
+    """Blogger wraps each photo in a link to its full-size copy, which the crawl captures
+    (it is in the post's ``images``): a click on the photo opens that copy from the
+    archive, not the live web; a link to a page or an image not archived stays live."""
+    path, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+    thumb, full = "http://cdn.example/s640/loom.png", "http://CDN.example/s1600/loom.png"
+    fetched_full = "http://cdn.example/s1600/loom.png"
+    other = "http://cdn.example/s1600/never-fetched.png"
+    db = open_archive(path)
+    upsert_post(db, Post(**{**FEATURE.__dict__, "images": [thumb, fetched_full], "html": (
+        f'<p><a href="{full}"><img src="{thumb}"></a></p>'
+        f'<p><a href="{other}">full size</a> <a href="{BLOG}/2024/02/next.html">next</a></p>')}))
+    for url in (thumb, fetched_full):
+        write_image_capture(db, warcs, url, png())
+    db.close()
+    page = Client(path, warcs).get("/archive/post/9/1").text
+    local_full = "/archive/-/warc?url=http%3A%2F%2Fcdn.example%2Fs1600%2Floom.png"
+    assert f'<a href="{local_full}"' in page
+    assert full not in page
+    assert fetched_full not in page
+    assert f'<a href="{other}" rel="noopener noreferrer nofollow">' in page
+    assert f'<a href="{BLOG}/2024/02/next.html" rel="noopener noreferrer nofollow">' in page
+
+
 def test_an_archived_text_answer_is_served_as_archived_whatever_the_query(
         tmp_path: Path) -> None:
     """The CSV guard is for Datasette's CSV: an archived text/plain response, asked for
@@ -293,11 +389,53 @@ def test_odd_page_numbers_and_ids_are_not_server_errors(web: Client) -> None:
     assert web.get("/archive/post/99999999999999999999999").status_code == 404
 
 
+def test_an_archive_damaged_inside_is_said_with_what_to_do(tmp_path: Path) -> None:
+    """A file whose damage the start-up check cannot see (pages in its middle) is named
+    as damaged, with the CLI's hint, on the page that reads it, not a bare SQLite error."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    for n in range(2, 120):
+        upsert_post(db, cloth_post(n))
+    db.close()
+    with path.open("r+b") as fh:
+        fh.seek(path.stat().st_size // 2)
+        fh.write(b"\xff" * 200_000)
+    web = Client(path, tmp_path / "warcs")
+    answers = (web.get(f"/archive/post/{blog}/{1000 + n}")
+               for n in range(2, 120, 3) for blog in ("8", "9"))
+    broken = next((a for a in answers if a.status_code >= 500), None)
+    assert broken is not None, "the damage was not reached"
+    assert broken.status_code == 500
+    assert f"{path} is damaged" in broken.text
+    assert "goahead reindex" in broken.text
+
+
 def test_warc_file_gone_is_a_404_naming_it(archive: tuple[Path, Path], tmp_path: Path) -> None:
     client = Client(archive[0], tmp_path / "elsewhere")
     response = client.get("/archive/-/warc", url=PHOTO)
     assert response.status_code == 404
     assert "test-00001.warc.gz not found" in response.text
+
+
+def test_an_unreadable_time_is_the_readers_mistake_not_the_servers(web: Client) -> None:
+    """``?at=`` that is no time is bad input (400, how to write one), as ``warc-get --at``
+    is a usage error; 502 would say the archive failed."""
+    answer = web.get("/archive/-/warc", url=PHOTO, at="last tuesday")
+    assert answer.status_code == 400
+    assert "cannot read 'last tuesday' as a time" in answer.text
+    assert web.get("/archive/-/warc", url=PHOTO, at="2030").status_code == 200
+
+
+def test_a_post_whose_warc_files_are_missing_says_so(archive: tuple[Path, Path],
+                                                     tmp_path: Path) -> None:
+    """Served with the wrong --warc-dir (or the files moved), the post's archived images
+    cannot load: the page names the missing file and the folder, not a broken picture
+    with no word; with the files in place it says nothing of the kind."""
+    page = Client(archive[0], tmp_path / "elsewhere").get("/archive/post/9/1").text
+    assert "WARC file test-00001.warc.gz is not in" in page
+    assert str((tmp_path / "elsewhere").resolve()) in page
+    assert "--warc-dir" in page
+    assert "is not in" not in Client(*archive).get("/archive/post/9/1").text
 
 
 EVERY_KIND_OF_ANSWER = {
@@ -377,6 +515,37 @@ def test_reading_html_keeps_text_and_drops_what_runs() -> None:
     assert out == '<div>lead <p>a<img src="/local"></p>tail<p>b<br>c</p></div>'
 
 
+def test_reading_html_lets_through_only_what_the_extractor_keeps() -> None:
+    """HTML an older archive (or a merged one) holds is shown by the extractor's own rule:
+    content tags (others unwrapped, their text kept), http(s) and mailto links, http(s)
+    images, no style, no form controls, no media or SVG that would fetch the live web."""
+    hostile = (
+        '<p><a href="javascript:alert(1)">js</a> <a href=" JaVa&#x09;Script:alert(2)">js2</a>'
+        ' <a href="data:text/html,x">data</a> <a href="vbscript:x">vb</a>'
+        ' <a href="//evil.example/x">far</a> <a href="next.html">next</a>'
+        ' <a href="mailto:ed@example.org">mail</a></p>'
+        '<p><img src="javascript:alert(3)" alt="js"><img src="data:image/png;base64,AA"></p>'
+        '<svg><image href="http://live.example/s.png"/><a xlink:href="javascript:x()">'
+        '<text>drawn</text></a></svg><math><mi xlink:href="javascript:x()">m</mi></math>'
+        '<p style="background:url(http://live.example/b.png)">styled</p>'
+        '<table background="http://live.example/t.png"><tr><td>cell</td></tr></table>'
+        '<video src="http://live.example/v.mp4" poster="http://live.example/p.png"></video>'
+        '<audio src="http://live.example/a.mp3"></audio><input type="image" '
+        'src="http://live.example/i.png"><button formaction="http://evil.example/">btn</button>'
+        '<a href="http://blog.example/" ping="http://live.example/ping">ping</a>')
+    out = reading_html(hostile, lambda url: None, base_url="http://blog.example/2024/01/p.html")
+    for gone in ("javascript", "script:", "data:", "vbscript", "<svg", "<math", "<video",
+                 "<audio", "<input", "<button", "style=", "background", "poster", "ping=",
+                 "formaction", "live.example"):
+        assert gone not in out.lower(), gone
+    for kept in ("js", "styled", "cell", "btn", "drawn", ">ping</a>"):
+        assert kept in out, kept
+    leaving = 'rel="noopener noreferrer nofollow"'
+    assert f'<a href="http://evil.example/x" {leaving}>far</a>' in out
+    assert f'<a href="http://blog.example/2024/01/next.html" {leaving}>next</a>' in out
+    assert '<a href="mailto:ed@example.org">mail</a>' in out
+
+
 def test_the_web_view_folds_labels_in_any_script(tmp_path: Path) -> None:
     """Datasette's connections have the archive's collation too (archive.folding)."""
     path = tmp_path / "archive.db"
@@ -388,6 +557,18 @@ def test_the_web_view_folds_labels_in_any_script(tmp_path: Path) -> None:
     assert web.json("/archive/search.json", q="ผ้า", label="новости")["total"] == 1
     assert web.json("/archive/search.json", q="ผ้า", author="ÜNAL")["total"] == 1
     assert web.json("/archive/search.json", q="ผ้า", label="спорт")["total"] == 0
+
+
+def test_the_posts_with_a_label_query_folds_case_as_the_search_does(web: Client) -> None:
+    """The canned query "Posts with a label" finds what the search page's label filter
+    finds: otop is OTOP, as goahead search --label otop."""
+    def titles(label: str) -> list[str]:
+        return [row["title"] for row in web.json("/archive/by_label.json", label=label,
+                                                  _shape="array")]
+
+    assert len(titles("OTOP")) == 13
+    assert titles("otop") == titles("OTOP")
+    assert titles("ผ้าทอ") != []
 
 
 def test_datasette_csv_downloads_write_formulas_as_text(tmp_path: Path) -> None:

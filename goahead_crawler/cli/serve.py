@@ -37,7 +37,11 @@ def serve(db_path: str, host: str, port: int, title: str, warc_dir: str | None) 
     from goahead_crawler.web import plugin
 
     open_existing(db_path).close()  # one-line error for a missing or foreign file
-    app = plugin.build(Path(db_path), title=title, warc_dir=_warc_dir(db_path, warc_dir))
+    folder = _warc_dir(db_path, warc_dir)
+    app = plugin.build(Path(db_path), title=title, warc_dir=folder)
+    if not folder.is_dir():  # else each post's images break with only a note on its page
+        click.echo(f"note: no WARC folder at {folder}: archived images and pages will not "
+                   "show (pass --warc-dir, the folder the crawl wrote)", err=True)
     click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     uvicorn.run(app.app(), host=host, port=port, log_level="warning", lifespan="on")
 

@@ -192,6 +192,20 @@ def clean_html(node: etree._Element, base_url: str, remove: str = "") -> str:
     call it last."""
     for div in node.iter("div"):
         div.tag = "p"
+    keep_allowed(node, base_url)
+    node.tag = "div"
+    node.attrib.clear()
+    html = etree.tostring(node, encoding="unicode", method="html", with_tail=False)
+    for character in remove:
+        html = html.replace(character, "")
+    return html
+
+
+def keep_allowed(node: etree._Element, base_url: str) -> None:
+    """Under ``node`` (kept itself), only what the cleaned HTML may hold: the content tags
+    (others unwrapped, their text kept), ``alt`` and ``title``, and the URL attributes
+    :func:`safe_url` accepts, resolved against ``base_url``; an image left without a source
+    goes. The web view applies it again to stored HTML, which an older archive wrote."""
     unknown = {e.tag for e in node.iter()} - rules.HTML_KEEP_TAGS - {node.tag}
     if unknown:
         etree.strip_tags(node, *unknown)
@@ -202,12 +216,6 @@ def clean_html(node: etree._Element, base_url: str, remove: str = "") -> str:
     holders = (v.getparent() for v in values if v.attrname in rules.URL_ATTRIBUTES)
     for element in dict.fromkeys([*holders, *node.iter("img")]):  # images without src too
         _keep_safe_url(element, base_url)
-    node.tag = "div"
-    node.attrib.clear()
-    html = etree.tostring(node, encoding="unicode", method="html", with_tail=False)
-    for character in remove:
-        html = html.replace(character, "")
-    return html
 
 
 def _keep_safe_url(element: etree._Element, base_url: str) -> None:

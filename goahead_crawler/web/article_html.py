@@ -4,8 +4,10 @@ The stored HTML is already the extractor's allowlist (content tags, ``href``/``s
 safe absolute URLs). For reading it inside the archive, images must come from the archive,
 never from the live web: each ``<img>`` whose URL was captured points at the plugin's WARC
 route; one that was not becomes a note with a link to its live URL (the page's
-Content-Security-Policy would refuse a live image anyway). Links to the live web open
-without a referrer. Anything executable an older archive may hold is dropped on the way.
+Content-Security-Policy would refuse a live image anyway). A link to a captured image (the
+full-size photo Blogger wraps around each picture) opens its archived copy too; other
+links to the live web open without a referrer. HTML an older (or merged) archive holds is
+held to the extractor's allowlist again on the way, so nothing runs or fetches from it.
 """
 
 from __future__ import annotations
@@ -14,28 +16,36 @@ from collections.abc import Callable
 
 from lxml import etree, html
 
+from goahead_crawler.extract.clean import keep_allowed
+
 _DROP = ("script", "style", "iframe", "object", "embed", "link", "meta", "base", "form")
 _LIVE_ONLY = "image not archived"
 
 
-def images(fragment: str) -> list[str]:
-    """Every ``<img src>`` of a clean HTML fragment, in page order."""
-    if not fragment.strip():
-        return []
-    return [src for img in _parse(fragment).iter("img") if (src := img.get("src"))]
+def images(fragment: str, base_url: str = "") -> list[str]:
+    """Every ``<img src>`` the reading view shows of a clean HTML fragment, in page order."""
+    return [src for img in _parse(fragment, base_url).iter("img") if (src := img.get("src"))]
 
 
-def _parse(fragment: str) -> etree._Element:
-    return html.fragment_fromstring(fragment, create_parent="div")
+def links(fragment: str, base_url: str = "") -> list[str]:
+    """Every ``<a href>`` the reading view shows of a clean HTML fragment, in page order."""
+    return [href for a in _parse(fragment, base_url).iter("a") if (href := a.get("href"))]
 
 
-def _unexecutable(root: etree._Element) -> None:
+def _parse(fragment: str, base_url: str) -> etree._Element:
+    """``fragment`` in a ``<div>``, held to what the reading view shows (:func:`_only_content`)."""
+    root = html.fragment_fromstring(fragment, create_parent="div")
+    _only_content(root, base_url)
+    return root
+
+
+def _only_content(root: etree._Element, base_url: str) -> None:
+    """What runs or styles goes with its content; the rest is held to the extractor's
+    allowlist (:func:`~goahead_crawler.extract.clean.keep_allowed`): no ``javascript:``
+    link, SVG, media, form control or style attribute reaches the page."""
     for element in list(root.iter(*_DROP)):
         element.drop_tree()
-    for element in root.iter():
-        for name in [n for n in element.attrib if n.lower().startswith("on")]:
-            del element.attrib[name]
-        element.attrib.pop("srcset", None)
+    keep_allowed(root, base_url)
 
 
 def _drop_empty_paragraphs(root: etree._Element) -> None:
@@ -67,13 +77,15 @@ def _image_note(img: etree._Element, live: str) -> etree._Element:
     return note
 
 
-def reading_html(fragment: str, archived: Callable[[str], str | None]) -> str:
+def reading_html(fragment: str, archived: Callable[[str], str | None],
+                 base_url: str = "") -> str:
     """``fragment`` with every image from the archive (``archived(url)`` is its archive
-    URL, or None when it was not captured) and live links marked as leaving the archive."""
+    URL, or None when it was not captured), each link to an archived image (``archived``
+    of its href) leading to that copy, and live links marked as leaving the archive.
+    ``base_url`` (the post's URL) resolves a relative link; without it one goes."""
     if not fragment.strip():
         return ""
-    root = _parse(fragment)
-    _unexecutable(root)
+    root = _parse(fragment, base_url)
     for img in list(root.iter("img")):
         src = img.get("src") or ""
         local = archived(src)
@@ -83,6 +95,10 @@ def reading_html(fragment: str, archived: Callable[[str], str | None]) -> str:
             img.getparent().replace(img, _image_note(img, src))
     _drop_empty_paragraphs(root)
     for link in root.iter("a"):
-        if link.get("href", "").startswith(("http://", "https://")):
+        href = link.get("href", "")
+        local = archived(href) if href else None
+        if local is not None:
+            link.set("href", local)
+        elif href.startswith(("http://", "https://")):
             link.set("rel", "noopener noreferrer nofollow")
     return etree.tostring(root, encoding="unicode", method="html")

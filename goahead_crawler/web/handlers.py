@@ -19,7 +19,12 @@ from sqlite_utils import Database
 
 from archive.reading import post_key, sites
 from goahead_crawler.warc.reader import UnreadableRecord
-from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing, retrieve
+from goahead_crawler.warc.retrieve import (
+    CaptureNotFound,
+    WarcFileMissing,
+    at_bound,
+    retrieve,
+)
 from goahead_crawler.web.post_view import post_page
 from goahead_crawler.web.search_view import Results, SearchForm, post_path, run_search
 from goahead_crawler.web.security import ARCHIVED_CSP, CSP
@@ -83,7 +88,8 @@ async def post(datasette: Datasette, request: Request) -> Response:
     """``/DB/post/BLOG_ID/POST_ID``: the archived post as a reader sees it."""
     name, database = _database(datasette, request)
     blog_id, post_id = request.url_vars["blog_id"], request.url_vars["post_id"]
-    found = await read(database, lambda db: post_page(db, name, blog_id, post_id))
+    folder = warc_dir(datasette)
+    found = await read(database, lambda db: post_page(db, name, blog_id, post_id, folder))
     if found is None:
         return await _not_found(datasette, request,
                                 f"no post {post_id} of blog {blog_id} in this archive")
@@ -114,6 +120,10 @@ async def archived(datasette: Datasette, request: Request) -> Response:
     _, database = _database(datasette, request)
     url, at = request.args.get("url") or "", request.args.get("at")
     folder = warc_dir(datasette)
+    try:
+        at = at_bound(at) if at else None
+    except ValueError as exc:  # the reader's mistake, not a record the server failed on
+        return Response.text(str(exc), status=400, headers=ARCHIVED)
     try:
         got = await read(database, lambda db: retrieve(db, folder, url, at=at))
         body = got.decoded

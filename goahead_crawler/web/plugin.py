@@ -16,6 +16,8 @@ Datasette serves the archive's tables, facets and canned queries; the plugin add
   text, as ``goahead export`` writes them (:mod:`goahead_crawler.web.csv_guard`).
 - a Content-Security-Policy and the other safety headers on every answer, Datasette's
   own pages included (:mod:`goahead_crawler.web.security`).
+- an archive SQLite stops reading mid-way (damaged, locked) said as the CLI says it, with
+  its hint (``handle_exception``).
 
 The plugin is registered programmatically by :func:`build`, so no entry points are needed.
 """
@@ -36,7 +38,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from archive.connection import read_only_uri
-from archive.errors import IndexNotReady, QueryError
+from archive.errors import IndexNotReady, QueryError, explain_sqlite
 from archive.folding import register as register_folding
 from archive.query import to_fts
 from archive.search_index import check_ready
@@ -97,6 +99,28 @@ def render_cell(row: Any, value: Any, column: str, table: str | None,
     if not isinstance(post_pk, int):
         return None
     return Markup(f'<a href="{escape(post_path_by_id(database, post_pk))}">{escape(value)}</a>')
+
+
+@hookimpl
+def handle_exception(datasette: Datasette, request: Any, exception: Exception) -> Any:
+    """An archive SQLite stops reading mid-way (damage the start-up check cannot see, a
+    lock taken since) is said as the CLI says it, naming the file, with what to do;
+    Datasette's own handler would show SQLite's words alone."""
+    if not isinstance(exception, sqlite3.DatabaseError):
+        return None
+    database = datasette.databases.get((request.url_vars or {}).get("database", ""))
+    explained = explain_sqlite(exception, database.path if database else "the archive")
+    if explained is None:
+        return None
+    message = f"{explained} ({explained.hint})"
+
+    async def page() -> Response:
+        if request.path.endswith(".json"):
+            return Response.json({"ok": False, "error": message, "status": 500}, status=500)
+        return Response.html(await datasette.render_template(
+            "error.html", {"ok": False, "error": message, "status": 500, "title": None},
+            request=request), status=500)
+    return page
 
 
 def default_columns(query_string: bytes) -> bytes:

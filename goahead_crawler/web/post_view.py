@@ -1,24 +1,26 @@
 """The archive's reading view of one post: what its template is given.
 
-The clean text and images come from the archive (images through the WARC route when they
-were captured), with the post's metadata, labels, comments and earlier versions, a link to
-the live URL (leaving the archive) and one to the capture the post was read from.
+The clean text and images come from the archive (images, and the full-size photos they
+link to, through the WARC route when they were captured), with the post's metadata,
+labels, comments and earlier versions, a link to the live URL (leaving the archive) and
+one to the capture the post was read from.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from archive.reading import PostRecord, captured_urls, post_record
+from archive.reading import PostRecord, captured_files, post_record
 from archive.timestamps import to_utc
 from goahead_crawler.blogger.urls import request_url
-from goahead_crawler.web.article_html import images, reading_html
+from goahead_crawler.web.article_html import images, links, reading_html
 
 
 def warc_path(database: str, url: str, at: str | None = None) -> str:
@@ -48,6 +50,8 @@ class PostPage:
     body: Markup  # the clean HTML, images from the archive
     capture: str | None  # the WARC route for the post's own capture
     missing_images: int  # images of the post that were not captured
+    warc_dir: str = ""  # where the WARC files are looked for
+    missing_warcs: list[str] = field(default_factory=list)  # the page's and images' files not there
 
     def context(self) -> dict[str, Any]:
         row = self.record.row
@@ -55,23 +59,44 @@ class PostPage:
                 "versions": self.record.versions, "body": self.body,
                 "paragraphs": [p for p in (row["text"] or "").split("\n\n") if p.strip()],
                 "capture": self.capture, "missing_images": self.missing_images,
+                "warc_dir": self.warc_dir, "missing_warcs": self.missing_warcs,
                 "when": when}
 
 
-def post_page(db: Database, database: str, blog_id: str, post_id: str) -> PostPage | None:
-    """The reading view of ``(blog_id, post_id)``, or None when the archive lacks it."""
+def post_page(db: Database, database: str, blog_id: str, post_id: str,
+              warc_dir: Path = Path("warcs")) -> PostPage | None:
+    """The reading view of ``(blog_id, post_id)``, or None when the archive lacks it;
+    the WARC files its page and images are read from that ``warc_dir`` lacks are named
+    (a wrong ``--warc-dir`` would otherwise be broken pictures with no word)."""
     record = post_record(db, blog_id, post_id)
     if record is None:
         return None
     row = record.row
-    shown = images(row["html"] or "")
-    fetched_as = {src: request_url(src) or src for src in shown}  # as the crawl asked
-    captured = captured_urls(db, [*shown, *fetched_as.values()])
-    found = {src: next((u for u in (src, fetched_as[src]) if u in captured), None)
-             for src in shown}
-    body = reading_html(row["html"] or "",
-                        lambda url: warc_path(database, found[url]) if found.get(url) else None)
+    html = row["html"] or ""
+    shown = images(html, row["url"])
+    listed = set(row["images"])  # the archived images, the full-size photos among them
+    full_size = [href for href in links(html, row["url"])
+                 if (request_url(href) or href) in listed]
+    files = _archived(db, [*shown, *full_size])
+    found = {url: got[0] if got else None for url, got in files.items()}
+    body = reading_html(html,
+                        lambda url: warc_path(database, found[url]) if found.get(url) else None,
+                        base_url=row["url"])
     capture = None
     if row["warc_file"]:
         capture = warc_path(database, row["url"], to_utc(row["fetched_at"] or "") or None)
-    return PostPage(record, Markup(body), capture, sum(1 for u in found.values() if not u))
+    needed = {row["warc_file"], *(got[1] for got in files.values() if got)}
+    missing = sorted(name for name in needed if name and not (warc_dir / name).is_file())
+    return PostPage(record, Markup(body), capture,
+                    sum(1 for src in set(shown) if not found[src]),
+                    str(warc_dir.resolve()), missing)
+
+
+def _archived(db: Database, urls: list[str]) -> dict[str, tuple[str, str] | None]:
+    """Each of ``urls``, as the page wrote it, and the URL its capture is found under (as
+    written, or as the crawl fetched it) with that capture's WARC file, or None when the
+    archive has none."""
+    fetched_as = {url: request_url(url) or url for url in urls}
+    captured = captured_files(db, [*fetched_as, *fetched_as.values()])
+    return {url: next(((u, captured[u]) for u in (url, fetched) if u in captured), None)
+            for url, fetched in fetched_as.items()}

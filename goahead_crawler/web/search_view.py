@@ -159,8 +159,8 @@ class Results:
 def run_search(db: Database, form: SearchForm, database: str) -> Results:
     """The page ``form`` asks for, read from ``db`` (a read-only connection)."""
     results = Results(form)
-    if not form.q:
-        return results
+    if not form.q and not form.filters():
+        return results  # the start page; filters alone are the archive's "nothing to search"
     options = {"whole_word": form.whole_word, "include_deleted": form.include_deleted,
                **form.filters()}
     try:

@@ -11,6 +11,7 @@ import html
 from typing import Any
 from urllib.parse import quote
 
+from archive.folding import COLLATION
 from archive.migrations import SEARCH_FTS, SEARCH_META, SEARCH_STALE, SEARCH_WORDS
 
 LATEST_LIMIT = 100
@@ -42,10 +43,13 @@ ORDER BY published_utc DESC, id DESC
 LIMIT {LATEST_LIMIT}
 """.strip()
 
+# A label compares as in goahead search --label: without case in any script (the folding
+# collation every web view connection has; archive.folding).
 BY_LABEL_SQL = f"""
 SELECT published, title, site, author, url, id
 FROM posts
-WHERE EXISTS (SELECT 1 FROM json_each(posts.labels) WHERE value = :label) AND {_LIVE}
+WHERE EXISTS (SELECT 1 FROM json_each(posts.labels)
+              WHERE value COLLATE {COLLATION} = trim(:label)) AND {_LIVE}
 ORDER BY published_utc DESC, id DESC
 """.strip()
 
