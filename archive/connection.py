@@ -337,8 +337,12 @@ def _is_sqlite(path: Path) -> bool:
 def _check_schema(db: Database, path: Path, *, new_ok: bool = True) -> None:
     """Refuse another program's database (tables but no goahead migrations; with
     ``new_ok`` false, also one with no tables at all) and an archive with newer migrations."""
+    # the tables first: another process creating this archive commits its tables and their
+    # migration records together, so one seen here means those records are seen next (read
+    # the other way round, the records could be missed and the tables not)
+    tables = set(db.table_names()) - {"_sqlite_migrations"}
     applied = {m.name for m in migrations.applied(db)}
-    if not applied and (set(db.table_names()) - {"_sqlite_migrations"} or not new_ok):
+    if not applied and (tables or not new_ok):
         db.close()
         raise NotAnArchive(f"{path} is an SQLite database, but not a goahead archive")
     unknown = applied - {m.name for m in migrations._migrations}

@@ -220,3 +220,30 @@ def test_the_switch_to_wal_waits_out_a_lock_refused_at_once(tmp_path, monkeypatc
         connection._enable_wal(db)
     assert 0.2 <= time.monotonic() - started < 5
     db.close()
+
+
+def test_an_archive_another_process_creates_meanwhile_is_not_taken_for_a_foreign_one(
+        tmp_path, monkeypatch):
+    """Two crawls creating one archive at once: the second read which migrations the file
+    had (none yet), then the first committed its tables and their records, then the
+    second saw tables without records and refused the file as another program's database
+    (the race test above failed 2 runs in 12 under load)."""
+    from archive import connection
+
+    path = tmp_path / "new.db"
+    sqlite3.connect(path).close()  # the file the first crawl has just made
+    second = connection.ArchiveDatabase(sqlite3.connect(path))
+    real = type(connection.migrations).applied
+    created = []
+
+    def applied_then_the_other_commits(self, db):
+        found = list(real(self, db))
+        if not created:  # the first crawl's migrations land right after this read
+            created.append(True)
+            open_archive(path).close()
+        return found
+
+    monkeypatch.setattr(type(connection.migrations), "applied",
+                        applied_then_the_other_commits)
+    connection._check_schema(second, path)  # not NotAnArchive
+    second.close()
