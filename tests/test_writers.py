@@ -225,7 +225,9 @@ def test_a_full_disk_under_the_archive_stops_the_crawl(tmp_path: Path) -> None:
     with start(["goahead"], n_posts=60) as site, \
             tiny_disk(tmp_path / "disk", "1m") as disk:
         url, db, warcs = site.urls["goahead"], disk / "archive.db", tmp_path / "warcs"
-        full = run_goahead(*crawl_args(url, db, warcs)[3:])
+        full = subprocess.run(crawl_args(url, db, warcs), capture_output=True, text=True,
+                              cwd=ROOT, timeout=300, check=False, env=dict(
+                                  os.environ, SCRAPY_SETTINGS_MODULE="tests.one_write_settings"))
         assert_stopped_with_one_line(full, "the disk is full")
         stored = rows(db, "SELECT count(*) FROM posts WHERE kind = 'post'")[0][0]
         assert 0 < stored < 60
