@@ -316,7 +316,8 @@ class ArchivePipeline:
         if self.state != "open" or self.worker.running:
             return
         vocabulary = self._write(vocabulary_of)
-        if vocabulary is not None and not self.worker.start(vocabulary, self.workers_max):
+        if (vocabulary is not None and not self.worker.start(vocabulary, self.workers_max)
+                and not self.worker.broken):  # a broken one said so itself
             logger.info("%d worker processes run in this process already"
                         " (GOAHEAD_INDEX_WORKERS_MAX); this crawl extracts its posts itself",
                         self.workers_max)
