@@ -187,6 +187,21 @@ def test_an_empty_filter_value_is_one_line_exit_2(db_path, command, option):
     assert result.stderr == f"Error: {option} is empty (leave it out to select any)\n"
 
 
+@pytest.mark.parametrize("command", ["search", "export"])
+def test_an_option_that_only_qualifies_another_is_refused_alone(db_path, tmp_path, command):
+    """--any-label without --label, and --sites without --site, were ignored without a
+    word: the researcher believed the result was narrowed by them."""
+    args = ("search", "ผ้า") if command == "search" else ("export", "--format", "jsonl")
+    sites = tmp_path / "sites.toml"
+    sites.write_text('[[site]]\nname = "a"\nurl = "http://a.blogspot.com/"\n',
+                     encoding="utf-8")
+    for option, needs in ((["--any-label"], "--label"), (["--sites", str(sites)], "--site")):
+        result = invoke_goahead(*args, "--db", db_path, *option)
+        assert (result.returncode, result.stdout) == (2, "")
+        assert result.stderr == (f"Error: {option[0]} only qualifies {needs}, which is not"
+                                 f" given (give {needs}, or leave it out)\n")
+
+
 def test_output_formats_are_exclusive(db_path):
     assert search(db_path, "ผ้า", "--json", "--nl").returncode == 2
 

@@ -135,6 +135,7 @@ def make_filters(params: dict[str, Any], db_path: str) -> Filters:
     resolved through sites.toml). A bad date is a QueryError (one line, exit 2)."""
     values = {name: params.pop(name) for name in FILTER_PARAMS}
     _refuse_empty(values)
+    _refuse_alone(values)
     sites_file = values.pop("sites_file")
     if values["site"]:
         names = site_names(sites_file, db_path)
@@ -153,6 +154,16 @@ def _refuse_empty(values: dict[str, Any]) -> None:
         given = value if isinstance(value, tuple) else (value,)
         if any(isinstance(item, str) and not item.strip() for item in given):
             raise BadInput(f"--{name.replace('_', '-')} is empty (leave it out to select any)")
+
+
+def _refuse_alone(values: dict[str, Any]) -> None:
+    """An option that only qualifies another, given without it, would be ignored without a
+    word: ``--any-label`` needs ``--label``; ``--sites`` (names for ``--site``) needs
+    ``--site``."""
+    for alone, needs in (("any_label", "label"), ("sites_file", "site")):
+        if values[alone] and not values[needs]:
+            raise BadInput(f"--{alone.replace('_', '-').replace('-file', '')} only qualifies"
+                           f" --{needs}, which is not given (give --{needs}, or leave it out)")
 
 
 class Setting(click.ParamType):
