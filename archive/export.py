@@ -129,7 +129,7 @@ def _open_stream(out: str | Path | IO[str], bom: bool = False) -> Iterator[IO[st
     if path.is_dir():
         raise ExportError(f"{path} is a directory", hint="give a file name")
     target = _replaceable(path)
-    written = target.with_name(f".{target.name}.part") if target else path
+    written = _part_of(target) if target else path
     try:
         stream = written.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="")
     except OSError as err:
@@ -148,11 +148,16 @@ def _open_stream(out: str | Path | IO[str], bom: bool = False) -> Iterator[IO[st
             written.unlink(missing_ok=True)
 
 
+def _part_of(target: Path) -> Path:
+    """Where an export writes ``target`` before renaming it over: beside it, hidden."""
+    return target.with_name(f".{target.name}.part")
+
+
 def _write_whole(target: Path, text: str) -> None:
     """``text`` into ``target`` whole or not at all: written beside it and renamed, so
     that an export stopped mid-file (Ctrl-C, a full disk) leaves no post's file cut short,
     and an earlier export's file as it was."""
-    part = target.with_name(f".{target.name}.part")
+    part = _part_of(target)
     try:
         part.write_text(text, encoding="utf-8")
         part.replace(target)
