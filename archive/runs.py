@@ -23,14 +23,15 @@ RUN_COUNTERS = (
 
 
 def start_run(db: Database, site: str, url: str, settings: Mapping[str, Any], *,
-              pid: int | None = None, host: str | None = None, command: str | None = None
-              ) -> int:
+              pid: int | None = None, host: str | None = None, command: str | None = None,
+              uid: str | None = None) -> int:
     """A new run row, status ``running``; ``pid`` and ``host`` say which process runs it,
-    ``command`` how it was started (what resumes it)."""
+    ``command`` how it was started (what resumes it). ``uid``: the crawl's id in its WARC
+    files' warcinfo (``isPartOf``), which ties the run to the files it wrote."""
     now = now_utc()
     with db.atomic():
         table = db.table("runs").insert({
-            "uid": uuid.uuid4().hex,
+            "uid": uid or uuid.uuid4().hex,
             "site": site, "url": url, "started_at": now, "status": "running",
             "settings": json.dumps(dict(settings), ensure_ascii=False, default=str),
             "pid": pid, "host": host, "command": command, "updated_at": now,
@@ -78,6 +79,11 @@ def close_stale_runs(db: Database, site: str, since: str) -> int:
     for run_id in stale:
         mark_killed(db, run_id)
     return len(stale)
+
+
+def has_run(db: Database, uid: str) -> bool:
+    """Whether the archive holds the run ``uid`` (a crawl's WARC ``isPartOf``)."""
+    return bool(list(db.query("SELECT 1 FROM runs WHERE uid = ? LIMIT 1", [uid])))
 
 
 def running_runs(db: Database, site: str) -> list[dict[str, Any]]:

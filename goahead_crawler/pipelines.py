@@ -67,6 +67,7 @@ class ArchivePipeline:
         self.ledger = RunLedger.of(crawler)
         self.db: Any = None
         self.record: RunRecord | None = None
+        self.caught_up: set[str] = set()  # the killed crawls (WARC isPartOf) caught up
         self.state = "new"  # new -> open -> closed, or new -> refused
         self.write_failed = False
         self.warc_required = False
@@ -139,12 +140,14 @@ class ArchivePipeline:
         self.group = WriteGroup(self.db, on_yield=self._commit)
         from goahead_crawler.warc.extension import find_warc_capture
 
-        self.warc_required = find_warc_capture(self.crawler) is not None
+        capture = find_warc_capture(self.crawler)
+        self.warc_required = capture is not None
         self.record = RunRecord(self.crawler, self.db, self.site, self.root, self._write,
                                 self._last_write)
-        run_id = self.record.start()
+        run_id = self.record.start(capture.run_id if capture is not None else None)
         self._commit()  # the run's row, for `goahead runs` at once
         self.crawler.stats.set_value("goahead/run_id", run_id)
+        self._catch_up_killed_runs()
         self.errors = ErrorLines(self.ledger, self.crawler.spider)
         logging.root.addHandler(self.errors)
         if self.interval > 0:
@@ -200,12 +203,42 @@ class ArchivePipeline:
 
     def warc_repaired(self, path: Path) -> None:
         """A killed crawl's WARC file, just repaired: store what it captured and had no
-        time to store, as the rebuild from WARC would (``goahead_crawler.rebuild``)."""
-        from goahead_crawler.rebuild import catch_up
+        time to store, as the rebuild from WARC would (``goahead_crawler.rebuild``), if
+        it was this archive's crawl."""
+        from goahead_crawler.rebuild import crawl_id, stored_elsewhere
 
         if self.state == "new":  # WarcCapture repairs in its spider_opened, before ours
             self._open()
-        result = self._write(catch_up, path) if self.state == "open" else None
+        if self.state != "open" or crawl_id(path) in self.caught_up:
+            return
+        elsewhere = self._write(stored_elsewhere, path)
+        if elsewhere is None:
+            self._catch_up(path)
+            return
+        self.crawler.stats.inc_value("goahead/catch_up/elsewhere")
+        logger.warning("Not caught up here: %s was written by a killed crawl into the archive"
+                       " %s; its next crawl of that blog stores it (or: goahead reindex"
+                       " --warc-dir %s --db %s)", path.name, elsewhere, path.parent, elsewhere)
+
+    def _catch_up_killed_runs(self) -> None:
+        """Catch up the files of this blog's runs found dead at the start whose ``.open``
+        file another archive's crawl repaired (and rightly left alone) in between."""
+        from goahead_crawler.rebuild import files_of_crawls
+        from goahead_crawler.warc.extension import find_warc_capture
+
+        capture = find_warc_capture(self.crawler)
+        killed = set(self.record.killed) - self.caught_up if self.record else set()
+        if capture is None or not killed or not capture.directory.is_dir():
+            return
+        for path in files_of_crawls(capture.directory, killed).values():
+            self._catch_up(path)
+
+    def _catch_up(self, path: Path) -> None:
+        """Store what the crawl that wrote ``path`` (and its other files) did not."""
+        from goahead_crawler.rebuild import catch_up, crawl_id
+
+        self.caught_up.add(crawl_id(path) or path.name)
+        result = self._write(catch_up, path)
         self._commit()
         if result is None:
             return

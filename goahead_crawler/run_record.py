@@ -93,15 +93,19 @@ class RunRecord:
         self.ledger = RunLedger.of(crawler)
         self.counts: Counter[str] = Counter()
         self.run_id: int | None = None
+        self.killed: list[str] = []  # uids of this blog's runs found dead at the start
 
-    def start(self) -> int | None:
+    def start(self, uid: str | None = None) -> int | None:
         """Close the runs of this blog left ``running`` by a dead process (the crawl lock
-        proves no live one writes it), then open this run's row."""
+        proves no live one writes it; their uids are in :attr:`killed`), then open this
+        run's row, ``uid`` its WARC files' ``isPartOf``."""
         for row in self.write(running_runs, self.site) or []:
             self.write(mark_killed, row["id"])
+            self.killed.append(row["uid"])
         settings = {k: v for k, v in self.crawler.settings.items() if k.startswith("GOAHEAD_")}
         self.run_id = self.write(start_run, self.site, self.root, settings, pid=os.getpid(),
-                                 host=socket.gethostname(), command=command_line(self.crawler))
+                                 host=socket.gethostname(), command=command_line(self.crawler),
+                                 uid=uid)
         return self.run_id
 
     def counters(self, errors: int | None = None) -> dict[str, int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -137,3 +138,31 @@ def test_posts_are_archived_once(killed_and_restarted) -> None:
     (posts, distinct), = crawls.rows("select count(*), count(distinct url) from posts"
                                      " where kind = 'post'")
     assert posts == distinct == 300
+
+
+def test_a_killed_crawl_is_caught_up_by_its_own_archive(tmp_path) -> None:
+    """Two archives, one WARC folder: a crawl into shard-1 killed, then a crawl of another
+    blog into shard-2 repairs the ``.open`` file but stores none of it (it names shard-1),
+    and the next crawl of the killed blog into shard-1 stores what the killed one had not."""
+    with start(["goahead", "contempo"], n_posts=300) as site:
+        crawls = Crawls(site.urls["goahead"], tmp_path / "shard-1.db", tmp_path / "warcs")
+        killed = finished_path(kill_mid_write(crawls))
+        other = run_goahead("crawl", site.urls["contempo"], "--db", str(tmp_path / "shard-2.db"),
+                            "--warc-dir", str(crawls.warcs), "--delay", "0", "--no-progress")
+        assert other.returncode == 0, other.stderr[-3000:]
+        assert killed.exists()  # repaired
+        assert (f"Not caught up here: {killed.name} was written by a killed crawl into the"
+                " archive shard-1.db") in other.stderr
+        assert "Caught up" not in other.stderr
+        with sqlite3.connect(tmp_path / "shard-2.db") as conn:
+            sites = conn.execute("SELECT DISTINCT site FROM posts").fetchall()
+            files = conn.execute("SELECT count(*) FROM captures WHERE warc_file = ?",
+                                 [killed.name]).fetchone()
+        assert len(sites) == 1
+        assert files == (0,)
+        again = run_goahead(*crawl_command(crawls)[3:], "--no-progress")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"Caught up with the killed crawl of {killed.name}" in again.stderr
+    (status,), = crawls.rows("SELECT status FROM runs ORDER BY id LIMIT 1")
+    assert status == "killed"
+    assert crawls.rows("SELECT count(*) FROM posts WHERE kind = 'post'") == [(300,)]

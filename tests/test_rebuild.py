@@ -17,6 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.captures import add_capture
 from archive.connection import open_archive
+from goahead_crawler.rebuild import crawl_id
 from goahead_crawler.rebuild.timeline import read_timeline
 from sampleblog import imageurls
 from sampleblog.content import new_post
@@ -152,14 +153,21 @@ def test_reindex_never_undeletes(crawled: dict) -> None:
 def test_a_killed_crawls_captures_are_stored_by_the_next_crawl(crawled: dict,
                                                                tmp_path: Path) -> None:
     """As if the second crawl was killed before its pipeline stored anything: its WARC
-    file left ``.open``, the archive as the first crawl left it. The next crawl (of
-    another blog, into the same archive) repairs the file and stores what it holds."""
+    file left ``.open``, the archive as the first crawl left it and the killed run's row.
+    The next crawl (of another blog, into the same archive) repairs the file and stores
+    what it holds."""
     before, after, warcs = tmp_path / "archive.db", tmp_path / "expected.db", tmp_path / "w"
     warcs.mkdir()
     for path in crawled["first"]:
         shutil.copy(path, warcs / path.name)
     assert run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(before)
                        ).returncode == 0
+    with sqlite3.connect(before) as conn:  # the killed crawl's run, as it began
+        conn.execute("ATTACH ? AS crawled", [str(crawled["out"] / "second.db")])
+        conn.execute("INSERT INTO runs (uid, site, url, started_at, status) SELECT uid,"
+                     " site, url, started_at, 'running' FROM crawled.runs WHERE uid = ?",
+                     [crawl_id(crawled["second"][0])])
+        assert conn.total_changes == 1
     for path in crawled["second"]:
         shutil.copy(path, warcs / path.name)
     assert run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(after)

@@ -86,6 +86,7 @@ def test_settings_are_read_once(tmp_path: Path) -> None:
     assert info["robots"] == "obey"
     assert info["isPartOf"] == ext.run_id
     assert "goahead-archive-run-id" not in info
+    assert info["goahead-archive"] == "archive.db"  # GOAHEAD_ARCHIVE_DB, by default
     ext.stats.set_value("goahead/run_id", 42)  # what the archive pipeline does on open
     assert ext.writer.info()["goahead-archive-run-id"] == "42"
 

@@ -26,11 +26,13 @@ from urllib.parse import urlsplit
 from archive.captures import captures_like
 from archive.connection import archive_path, holds_rows, open_archive
 from archive.merge import merge_shard
+from archive.runs import has_run
 from goahead_crawler.blogger.urls import FEED_PATH
 from goahead_crawler.rebuild.context import gather
 from goahead_crawler.rebuild.history import Replayed, replay
 from goahead_crawler.rebuild.timeline import Record, Timeline, block_field, read_timeline
 from goahead_crawler.warc.files import WARC_SUFFIX
+from goahead_crawler.warc.records import ARCHIVE_FIELD
 from goahead_crawler.warc.scan import Damage, RecordDamaged, read_record_at
 
 Progress = Callable[[int], None]
@@ -128,12 +130,44 @@ def same_crawl(path: Path) -> list[Path]:
 
 def crawl_id(path: Path) -> str | None:
     """The ``isPartOf`` of the warcinfo record that heads ``path``."""
+    return warcinfo_field(path, "isPartOf")
+
+
+def warcinfo_field(path: Path, name: str) -> str | None:
+    """Field ``name`` of the warcinfo record that heads ``path``, if it has one."""
     with path.open("rb") as fh:
         try:
             head = read_record_at(fh, path.name, 0)
         except RecordDamaged:
             return None
-    return block_field(head.block, "isPartOf") if head.rec_type == "warcinfo" else None
+    return block_field(head.block, name) if head.rec_type == "warcinfo" else None
+
+
+def stored_elsewhere(db: Any, path: Path) -> str | None:
+    """The archive that a killed crawl's file belongs to when it is not ``db``: the name
+    its warcinfo gives, when ``db`` has no run of that crawl. Its captures are that
+    archive's to catch up (its next crawl of the blog does), not the first archive's whose
+    crawl shares the WARC folder. None: ``db``'s to catch up, or a file from before WARC
+    files named their archive. A crawl killed before its run row was written is known by
+    the archive's file name alone."""
+    crawl, archive = crawl_id(path), warcinfo_field(path, ARCHIVE_FIELD)
+    here = archive_path(db)
+    if (crawl is None or archive is None or (here is not None and here.name == archive)
+            or has_run(db, crawl)):
+        return None
+    return archive
+
+
+def files_of_crawls(directory: Path, crawls: set[str]) -> dict[str, Path]:
+    """For each of ``crawls`` (WARC ``isPartOf`` ids) with a finished file in
+    ``directory``, one such file (:func:`catch_up` finds the others). Reads the head of
+    every file: for the rare start after a killed crawl only."""
+    found: dict[str, Path] = {}
+    for path in warc_paths(directory):
+        crawl = crawl_id(path)
+        if crawl in crawls and crawl not in found:
+            found[crawl] = path
+    return found
 
 
 def _home(db: Any) -> str | None:

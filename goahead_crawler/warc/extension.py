@@ -109,6 +109,7 @@ class WarcCapture:
 
     def _static_info(self, crawler: Crawler) -> dict[str, str]:
         s = crawler.settings
+        archive = s.get("GOAHEAD_ARCHIVE_DB") if s.getbool("GOAHEAD_ARCHIVE_ENABLED") else None
         return {
             "software": f"goahead/{package_version()} (warcio/{package_version('warcio')}; "
             f"Scrapy/{package_version('scrapy')}; Python/{platform.python_version()})",
@@ -122,6 +123,7 @@ class WarcCapture:
             "isPartOf": self.run_id,
             # what the crawl stored besides what it fetched, for the rebuild from WARC
             "goahead-comments": "on" if s.getbool("GOAHEAD_COMMENTS_ENABLED") else "off",
+            **({rec.ARCHIVE_FIELD: Path(archive).name} if archive else {}),
         }
 
     # -- signal handlers -------------------------------------------------------------

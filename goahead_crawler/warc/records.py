@@ -240,6 +240,11 @@ def build_metadata(
     )
 
 
+#: warcinfo field: the file name of the archive that the crawl writing the file stores
+#: into (a WARC folder may be shared by crawls into several archives).
+ARCHIVE_FIELD = "goahead-archive"
+
+
 def build_warcinfo(
     builder: MemberWriter, filename: str, date: str, info: Mapping[str, str]
 ) -> ArcWarcRecord:
