@@ -145,6 +145,12 @@ def make_filters(params: dict[str, Any], db_path: str) -> Filters:
     return filters
 
 
+def empty(option: str, without: str) -> BadInput:
+    """An option given an empty value (``--site "$SITE"`` with SITE unset): one line, exit
+    2, saying what leaving it out does, never read as if it had not been given."""
+    return BadInput(f"{option} is empty (leave it out {without})")
+
+
 def _refuse_empty(values: dict[str, Any]) -> None:
     """A filter given an empty value (``--site "$SITE"`` with SITE unset) is an error:
     the archive's filters read an empty value as "any", which would select every post."""
@@ -153,7 +159,7 @@ def _refuse_empty(values: dict[str, Any]) -> None:
             continue
         given = value if isinstance(value, tuple) else (value,)
         if any(isinstance(item, str) and not item.strip() for item in given):
-            raise BadInput(f"--{name.replace('_', '-')} is empty (leave it out to select any)")
+            raise empty(f"--{name.replace('_', '-')}", "to select any")
 
 
 def _refuse_alone(values: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from goahead_crawler.cli.hints import BadInput, command
 from goahead_crawler.cli.options import (
     archive_files,
     db_option,
+    empty,
     filter_options,
     make_filters,
     open_existing,
@@ -143,9 +144,13 @@ def say_no_hits(db: Any, query: str, whole_word: bool, filters: Filters) -> None
 
 
 def _columns(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
-    if not value:
+    """--columns as a list; given but naming none (``--columns ,``, ``"$COLS"`` unset) is
+    an error, not every column."""
+    if value is None:
         return None
     names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names:
+        raise empty("--columns", "for the default columns")
     unknown = [name for name in names if name not in archive_export.FIELDS]
     if unknown:
         raise BadInput(f"--columns: unknown column {unknown[0]!r}; columns are "
@@ -254,7 +259,7 @@ def _check_out(out: str | None, fmt: str, db_path: str) -> None:
     if out is None:
         return
     if not out.strip():
-        raise BadInput("--out is empty (leave it out to write to stdout)")
+        raise empty("--out", "to write to stdout")
     if out.endswith(("/", os.sep)) and fmt in ("jsonl", "csv"):
         raise BadInput(f"--out {out} is a directory, and {fmt} is one file (give a file "
                        "name, or --format md or txt for a file per post)")
