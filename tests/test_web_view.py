@@ -223,6 +223,23 @@ def test_post_view(web: Client) -> None:
     assert 'rel="noopener noreferrer nofollow"' in page
 
 
+@pytest.mark.parametrize("url", ["javascript:alert(document.domain)",
+                                 " JaVa\tScript:alert(1)", "data:text/html,<b>x</b>"])
+def test_a_live_url_that_is_no_web_address_is_text_not_a_link(tmp_path: Path, url: str
+                                                                ) -> None:
+    """A merged archive may hold any URL: only an http(s) one becomes the Live URL link
+    (the page's policy would block a ``javascript:`` one; no link is offered at all)."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    upsert_post(db, Post(**{**FEATURE.__dict__, "url": url}))
+    db.close()
+    page = Client(path, tmp_path / "warcs").get("/archive/post/9/1").text
+    (live,) = lxml_html.document_fromstring(page).xpath("//dt[.='Live URL']/following-sibling::dd[1]")
+    assert live.xpath(".//a") == []
+    assert url.split(":", 1)[1] in live.text_content()  # shown, as archived
+    assert "not a web address: not linked" in live.text_content()
+
+
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: what follows it on its line reads backwards
 BIDI_CONTROLS = "\u202a\u202b\u202d\u202e\u2066\u2067\u2068"  # each opens a run
 OURS = "//time | //*[contains(@class, 'goahead-label') or contains(@class, 'goahead-where')" \
