@@ -23,7 +23,13 @@ from archive.models import Post
 from archive.posts import delete_post, upsert_comments, upsert_post
 from goahead_crawler.web import plugin
 from goahead_crawler.web.article_html import reading_html
-from goahead_crawler.web.search_view import PAGE_SIZE, SearchForm, marked_html
+from goahead_crawler.web.search_view import (
+    MAX_PAGE,
+    PAGE_SIZE,
+    Results,
+    SearchForm,
+    marked_html,
+)
 from goahead_crawler.web.security import CSP, script_hash
 from tests.conftest import invoke_goahead
 from tests.warc_fixture import png, write_image_capture
@@ -108,6 +114,22 @@ def test_total_paging_and_page_links(web: Client) -> None:
     page = web.get("/archive/search", q="ผ้า").text
     assert f"<strong>{CLOTH_POSTS}</strong> posts match" in page
     assert 'rel="next" href="?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&amp;page=2"' in page
+
+
+def test_past_100000_hits_the_pager_links_only_to_pages_it_serves(web: Client) -> None:
+    """Past MAX_PAGE pages a ``?page=`` is read as the last one: the pager linked to page
+    7,500 of 150,000 hits, and "next" from 5,000, which then showed page 5,000 again."""
+    form = SearchForm(q="ผ้า", page=MAX_PAGE)
+    results = Results(form, total=150_000)
+    page = asyncio.run(web.ds.render_template(
+        "goahead_search.html", {"database": "archive", "form": form, "results": results,
+                                "sites": [], "archive_title": "t"}))
+    asked = [int(number) for number in re.findall(r'href="\?[^"]*page=(\d+)', page)]
+    assert max(asked, default=0) == MAX_PAGE - 1  # "previous" and the pages before it
+    assert all(SearchForm.from_args({"page": str(n)}).page == n for n in asked)
+    assert f"(page {MAX_PAGE} of {MAX_PAGE})" in page
+    assert f"the other {150_000 - MAX_PAGE * PAGE_SIZE:,} are past the last page" in page
+    assert results.to_dict()["beyond_last_page"] == 150_000 - MAX_PAGE * PAGE_SIZE
 
 
 def test_a_page_past_the_last_says_so(web: Client) -> None:

@@ -128,7 +128,14 @@ class Results:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
+        """The pages this search can show: past :data:`MAX_PAGE` a ``?page=`` is read as
+        that page, so the pager never links further (:attr:`beyond` says what is left)."""
+        return min(max(1, -(-self.total // PAGE_SIZE)), MAX_PAGE)
+
+    @property
+    def beyond(self) -> int:
+        """The hits after the last page shown (past :data:`MAX_PAGE` pages)."""
+        return max(0, self.total - MAX_PAGE * PAGE_SIZE)
 
     @property
     def first(self) -> int:
@@ -153,6 +160,8 @@ class Results:
             data.update(error=self.error, hint=self.hint)
         if self.unfiltered is not None:
             data["unfiltered"] = self.unfiltered
+        if self.beyond:
+            data["beyond_last_page"] = self.beyond
         return data
 
 
