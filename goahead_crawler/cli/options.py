@@ -88,6 +88,17 @@ def refuse_to_overwrite(out: str, sources: Sequence[str | Path]) -> None:
         raise BadInput(f"--out {out} is a file this command reads (give another file name)")
 
 
+def replaced_note(replacing: bool, replaced: Sequence[Path] = ()) -> str:
+    """What a command's --out replaced, said after what it wrote: the file that was there
+    (``replacing``), or the files of the directory (``replaced``)."""
+    if replacing:
+        return " (it replaced the file that was there)"
+    if replaced:
+        files = "file that was" if len(replaced) == 1 else "files that were"
+        return f" (it replaced {len(replaced):,} {files} there)"
+    return ""
+
+
 _FILTERS = (
     click.option("--site", multiple=True,
                  help="Only this blog: its URL, host, host:port or name in sites.toml "

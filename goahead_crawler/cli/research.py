@@ -28,6 +28,7 @@ from goahead_crawler.cli.options import (
     open_existing,
     raw_csv_option,
     refuse_to_overwrite,
+    replaced_note,
 )
 
 
@@ -221,7 +222,7 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     if n == 0 and query and not emptied:
         say_query_missed(db, query, filters)
     if out:
-        click.echo(f"exported {n} posts to {out}{_replaced_note(replacing, replaced)}",
+        click.echo(f"exported {n} posts to {out}{replaced_note(replacing, replaced)}",
                    err=True)
 
 
@@ -232,16 +233,6 @@ def say_too_long(urls: list[str]) -> None:
                f" ({SPREADSHEET_CELL_MAX:,} characters), which Excel cuts when it opens the"
                f" file; the CSV holds them whole, and jsonl is read whole everywhere."
                f" First: {terminal_text(urls[0])}", err=True)
-
-
-def _replaced_note(replacing: bool, replaced: list[Path]) -> str:
-    """What an export to --out replaced: the file, or files of the directory."""
-    if replacing:
-        return " (it replaced the file that was there)"
-    if replaced:
-        files = "file that was" if len(replaced) == 1 else "files that were"
-        return f" (it replaced {len(replaced):,} {files} there)"
-    return ""
 
 
 def say_query_missed(db: Any, query: str, filters: Filters) -> None:
