@@ -84,7 +84,9 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     elif not hits and fmt == "text" and say_past_the_end(db, query, whole_word, filters,
                                                          offset):
         return
-    output.print_hits(hits, fmt, raw_csv=raw_csv)
+    too_long = output.print_hits(hits, fmt, raw_csv=raw_csv)
+    if too_long:
+        say_too_long(too_long, whole="--json")
 
 
 def say_past_the_end(db: Any, query: str, whole_word: bool, filters: Filters,
@@ -226,12 +228,13 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
                    err=True)
 
 
-def say_too_long(urls: list[str]) -> None:
-    """A CSV cell a spreadsheet would cut, said (the file holds it whole)."""
+def say_too_long(urls: list[str], whole: str = "jsonl") -> None:
+    """A CSV cell a spreadsheet would cut, said (the file holds it whole), for export and
+    search --csv; ``whole``: the format to use instead."""
     posts = "post has a cell" if len(urls) == 1 else "posts have cells"
     click.echo(f"warning: {len(urls):,} {posts} longer than a spreadsheet cell holds"
                f" ({SPREADSHEET_CELL_MAX:,} characters), which Excel cuts when it opens the"
-               f" file; the CSV holds them whole, and jsonl is read whole everywhere."
+               f" file; the CSV holds them whole, and {whole} is read whole everywhere."
                f" First: {terminal_text(urls[0])}", err=True)
 
 
