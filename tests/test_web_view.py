@@ -628,3 +628,13 @@ def test_datasette_csv_downloads_write_formulas_as_text(tmp_path: Path) -> None:
         assert (row["title"], row["author"]) == ("'" + title, "'@me"), (path, params)
     assert web.json("/archive/posts.json", _shape="array")[0]["title"] == title
     assert "=WEBSERVICE(" in web.get("/archive/posts.csv", _trace="1").text
+
+
+def test_where_the_csv_links_are_the_spreadsheet_cell_limit_is_said(web: Client) -> None:
+    """``goahead export --format csv`` warns of a cell Excel would cut; Datasette's CSV
+    streams (its headers go before any cell is read), so the table and the database
+    pages, where its CSV links are, say the limit and what holds such a post whole."""
+    for path in ("/archive/posts", "/archive/latest", "/archive?sql=select+title+from+posts"):
+        page = web.get(path).text
+        assert re.search(r'href="[^"]*(\.csv|_format=csv)', page), path  # a CSV link
+        assert "A spreadsheet cuts a cell longer than 32,767 characters" in page, path
