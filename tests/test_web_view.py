@@ -21,6 +21,7 @@ pytest.importorskip("datasette", reason="the serve extra is not installed")
 from archive.connection import open_archive
 from archive.models import Post
 from archive.posts import delete_post, upsert_comments, upsert_post
+from archive.snippets import Text
 from goahead_crawler.web import plugin
 from goahead_crawler.web.article_html import reading_html
 from goahead_crawler.web.search_view import (
@@ -28,6 +29,7 @@ from goahead_crawler.web.search_view import (
     PAGE_SIZE,
     Results,
     SearchForm,
+    clipped,
     marked_html,
 )
 from goahead_crawler.web.security import CSP, script_hash
@@ -638,3 +640,37 @@ def test_where_the_csv_links_are_the_spreadsheet_cell_limit_is_said(web: Client)
         page = web.get(path).text
         assert re.search(r'href="[^"]*(\.csv|_format=csv)', page), path  # a CSV link
         assert "A spreadsheet cuts a cell longer than 32,767 characters" in page, path
+
+
+def test_a_very_long_title_is_clipped_in_lists_and_whole_on_its_page(tmp_path: Path) -> None:
+    """A 15,000-character title filled screens of search results (and of the posts table,
+    whose rendered title link Datasette's truncation does not reach): lists show about
+    200 characters, cut on a cluster boundary with a match still closed; the post's
+    page shows it whole."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    title = "ผ้าทอมือบ้านหนองบัวลำภู " * 625  # 15,000 characters
+    upsert_post(db, Post(**{**FEATURE.__dict__, "title": title}))
+    db.close()
+    web = Client(path, tmp_path / "warcs")
+    results = lxml_html.fragment_fromstring(
+        web.get("/archive/search", q="ผ้า").text, create_parent="div")
+    (link,) = results.find_class("goahead-title")
+    shown = link.text_content()
+    assert shown.endswith("…")
+    assert len(shown) <= 201
+    assert title.startswith(shown[:-1])
+    assert Text(title).on_boundary(len(shown) - 1)  # Thai: no cluster split
+    marks = lxml_html.tostring(link, encoding="unicode")
+    assert marks.count("<mark>") == marks.count("</mark>") > 0
+    table = web.get("/archive/posts").text
+    assert title not in table
+    assert title[:150] in table
+    assert f"<h1>{title}</h1>" in web.get("/archive/post/9/1").text
+
+
+def test_a_title_clipped_inside_a_match_closes_the_mark() -> None:
+    start, end = "\ue000", "\ue001"  # the search's match markers
+    shown = clipped("ข่าว " + start + "ผ้าทอ" * 100 + end, 60)
+    assert shown.endswith(end + "…")
+    assert marked_html(shown).count("<mark>") == marked_html(shown).count("</mark>") == 1

@@ -17,12 +17,24 @@ from sqlite_utils import Database
 
 from archive import search as archive_search
 from archive.errors import ArchiveError
+from archive.snippets import ELLIPSIS, clip
 
 PAGE_SIZE = 20
 MAX_PAGE = 5_000  # deep enough for 100k hits; an absurd ?page= is one line, not a scan
+TITLE_SHOWN = 200  # characters of a title in a list of posts (Datasette's cells: 200 too)
 MARKERS = ("\ue000", "\ue001")  # private-use characters: no blog text is mistaken for one
 FILTERS = ("site", "label", "author", "since", "until", "lang")
 SORTS = archive_search.SORTS
+
+
+def clipped(text: str, limit: int = TITLE_SHOWN) -> str:
+    """A title as a list of posts shows it: about ``limit`` characters, cut where no
+    character cluster is split (:func:`archive.snippets.clip`), a match cut short still
+    closed; the post's page shows it whole."""
+    shown = clip(text, limit)
+    if shown.count(MARKERS[0]) > shown.count(MARKERS[1]):  # cut inside a match
+        shown = shown.removesuffix(ELLIPSIS) + MARKERS[1] + ELLIPSIS
+    return shown
 
 
 def marked_html(text: str) -> str:
@@ -102,7 +114,7 @@ class HitView:
 
     @property
     def title_html(self) -> str:
-        return marked_html(self.hit.title_highlight)
+        return marked_html(clipped(self.hit.title_highlight))
 
     @property
     def snippet_html(self) -> str:
