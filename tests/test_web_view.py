@@ -165,6 +165,30 @@ def test_no_hit_with_filters_says_what_the_filters_hid(web: Client) -> None:
     assert "No post matches <q><bdi>zzzqqq</bdi></q>." in nothing
 
 
+def test_a_value_that_matches_nothing_among_several_is_named(web: Client) -> None:
+    """``?site=a&site=typo`` read only the first site and dropped the typo without a word
+    (``goahead search --site a --site typo`` is exit 2): every value is read, and the
+    one no post has is named even though the others match, as the CLI names it."""
+    one = "/archive/search?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&site=loom.example"
+    both = web.json(one.replace("search?", "search.json?") + "&site=weave.example")
+    assert both["total"] == CLOTH_POSTS
+    assert "unknown" not in both
+    typo = web.json(one.replace("search?", "search.json?") + "&site=loom.exmaple")
+    assert typo["total"] == 9  # loom.example's posts
+    assert typo["unknown"] == ("no posts from site 'loom.exmaple'; sites in this archive: "
+                               "loom.example, weave.example")
+    page = web.get(one + "&site=loom.exmaple").text
+    assert ("Matches nothing: <bdi>no posts from site &#39;loom.exmaple&#39;; sites in this"
+            " archive: loom.example, weave.example</bdi>.") in page
+    assert "<strong>9</strong> posts match" in page
+    assert len(re.findall(r'<select name="site">', page)) == 2  # both kept in the form
+    labels = web.json("/archive/search.json?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&label=OTOP"
+                      "&label=OTPO")
+    assert labels["unknown"].startswith("no posts labelled 'OTPO'; labels in this archive: ")
+    assert web.json("/archive/search.json?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&label=OTOP"
+                    "&label=%E0%B8%9C%E0%B9%89%E0%B8%B2%E0%B8%97%E0%B8%AD")["total"] == 13
+
+
 def test_deleted_posts_only_when_asked_and_marked(web: Client) -> None:
     hidden = web.json("/archive/search.json", q="ตอนที่ 2", _shape="array")
     assert "1002" not in [h["post_id"] for h in hidden]
@@ -543,9 +567,10 @@ def test_form_reads_arguments_and_writes_links() -> None:
     form = SearchForm.from_args({"q": " ผ้า ", "page": "x", "whole_word": "on",
                                  "sort": "bogus", "label": "OTOP"})
     assert (form.q, form.page, form.whole_word, form.sort) == ("ผ้า", 1, True, "relevance")
-    assert form.filters() == {"label": "OTOP"}
+    assert form.filters() == {"label": ("OTOP",)}
     assert form.query_string(page=3) == (
         "q=%E0%B8%9C%E0%B9%89%E0%B8%B2&label=OTOP&whole_word=1&page=3")
+    assert form.query_string(label="ทอ", q="") == "label=%E0%B8%97%E0%B8%AD&whole_word=1"
     assert SearchForm.from_args({"page": "999999999"}).page == 5_000
 
 
