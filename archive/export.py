@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -128,48 +128,51 @@ def _open_stream(out: str | Path | IO[str], bom: bool = False) -> Iterator[IO[st
     path = Path(out)  # type: ignore[arg-type]
     if path.is_dir():
         raise ExportError(f"{path} is a directory", hint="give a file name")
-    target = _replaceable(path)
-    written = _part_of(target) if target else path
     try:
-        stream = written.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="")
-    except OSError as err:
-        raise ExportError(f"cannot write {path}: {err.strerror}") from None
-    try:
-        with stream:
-            if target and target.exists():  # keep the mode of the file it replaces (0600)
-                shutil.copymode(target, written)
+        with (written_whole(path) as written,
+              written.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as stream):
             yield stream
-        if target:
-            written.replace(target)
     except OSError as err:  # a full disk (/dev/full), a vanished mount, ...
         raise ExportError(f"cannot write {path}: {err.strerror or err}") from None
-    finally:
-        if target:
-            written.unlink(missing_ok=True)
 
 
-def _part_of(target: Path) -> Path:
-    """Where an export writes ``target`` before renaming it over: beside it, hidden."""
-    return target.with_name(f".{target.name}.part")
+def written_whole(path: Path) -> AbstractContextManager[Path]:
+    """Where to write the file ``path`` (an export, an index, a WACZ) so that a stopped or
+    failed run never leaves a partial file, nor destroys the one that was there: beside
+    it, renamed over it once the block ends (:func:`_written_beside`); ``path`` itself
+    for a device or pipe (``/dev/stdout``). A file that cannot be written is an
+    ExportError, never replaced."""
+    target = _replaceable(path)
+    return _written_beside(target) if target else nullcontext(path)
 
 
-def _write_whole(target: Path, text: str) -> None:
-    """``text`` into ``target`` whole or not at all: written beside it and renamed, so
-    that an export stopped mid-file (Ctrl-C, a full disk) leaves no post's file cut short,
-    and an earlier export's file as it was."""
-    part = _part_of(target)
+@contextmanager
+def _written_beside(target: Path) -> Iterator[Path]:
+    """A hidden file beside ``target``, renamed over it when the block ends without an
+    error, removed otherwise; it has the mode of the file it replaces from the start (a
+    0600 export stays private while it is written)."""
+    part = target.with_name(f".{target.name}.part")
     try:
-        part.write_text(text, encoding="utf-8")
+        if target.exists():  # the mode first: a writer truncates the part, keeping it
+            part.touch()
+            shutil.copymode(target, part)
+        yield part
         part.replace(target)
     finally:
         part.unlink(missing_ok=True)
 
 
+def _write_whole(target: Path, text: str) -> None:
+    """``text`` into ``target`` whole or not at all, so that an export stopped mid-file
+    (Ctrl-C, a full disk) leaves no post's file cut short, and an earlier export's file as
+    it was."""
+    with _written_beside(target) as part:
+        part.write_text(text, encoding="utf-8")
+
+
 def _replaceable(path: Path) -> Path | None:
-    """The regular file ``path`` is (or will be; a symlink's target), which an export
-    writes beside it and renames over it once complete, so that a stopped or failed
-    export never leaves a partial file, nor destroys the one that was there; None for a
-    device or pipe (``/dev/stdout``), written in place."""
+    """The regular file ``path`` is (or will be; a symlink's target), or None for a device
+    or pipe, written in place; a file it may not write is refused."""
     resolved = path.resolve()
     if resolved.is_file() and not os.access(resolved, os.W_OK):
         raise ExportError(f"cannot write {path}: Permission denied")

@@ -10,6 +10,7 @@ over strings; terms without Thai are found by SQLite (:mod:`archive.latin`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -46,6 +47,20 @@ def term_pattern(term: str) -> re.Pattern[str] | None:
 
 
 _REACH = 10_000  # characters to look back for the start of a Thai run
+# What belongs with the character before it, besides combining marks: joiners, variation
+# selectors and emoji skin tones (a cut before one leaves half an emoji).
+_BELONGS = re.compile(r"[\u200c\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+
+
+def _parts_a_cluster(text: str, position: int) -> bool:
+    """Whether a cut at ``position`` parts a character from what it belongs to: a mark
+    (a Thai vowel or tone mark above or below its consonant), joiner, variation selector
+    or skin tone from the character before it, or a character from the joiner before it."""
+    if not 0 < position < len(text):
+        return False
+    after = text[position]
+    return (unicodedata.category(after)[0] == "M" or bool(_BELONGS.match(after))
+            or text[position - 1] == "\u200d")
 
 
 class Text:
@@ -89,6 +104,15 @@ class Text:
             units = split(self.text[run[0]:run[1]])
             cuts = self._cuts[key] = set(accumulate(map(len, units), initial=run[0]))
         return cuts
+
+    def cluster_start(self, position: int) -> int:
+        """``position``, or the nearest before it where a cut splits no character cluster
+        (a Thai cluster, a letter and its marks, an emoji sequence): where a cut may fall
+        inside a word."""
+        while 0 < position < len(self.text) and (
+                _parts_a_cluster(self.text, position) or not self.on_boundary(position)):
+            position -= 1
+        return position
 
     def boundary_near(self, position: int, backward: bool) -> int:
         """The nearest word boundary at or before (``backward``) or after ``position``."""
@@ -145,10 +169,10 @@ class Text:
         first = centre or (0, 0)
         start = self.boundary_near(first[0] - LEAD, backward=True)
         if first[0] - start > 2 * LEAD:  # one very long word: cut it rather than run on
-            start = first[0] - LEAD
+            start = self.cluster_start(first[0] - LEAD)
         end = self.boundary_near(max(first[1], start + width), backward=False)
         if end - max(first[1], start + width) > LEAD:
-            end = max(first[1], start + width)
+            end = self.cluster_start(max(first[1], start + width))
         return start, end
 
 
@@ -170,6 +194,19 @@ def mark(text: str, spans: Iterable[Span], markers: tuple[str, str]) -> str:
         position = end
     out.append(text[position:])
     return _SPACE.sub(" ", "".join(out)).strip()
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters, with ``…``: at a word boundary, or
+    inside one very long word (a Thai title with no space) where no character cluster
+    is split; whole when it is no longer."""
+    if len(text) <= limit:
+        return text
+    whole = Text(text)
+    end = whole.boundary_near(limit, backward=True)
+    if end < limit - LEAD:  # one very long word: cut inside it
+        end = limit
+    return text[:whole.cluster_start(end)].rstrip() + ELLIPSIS
 
 
 def excerpt(text: Text, window: Span, spans: Iterable[Span], markers: tuple[str, str]) -> str:

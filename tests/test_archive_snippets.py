@@ -91,3 +91,31 @@ def test_snippets_are_one_line_and_hold_their_match(pieces, term):
 @pytest.mark.parametrize("text", ["", "   ", "\n\n"])
 def test_empty_texts(text):
     assert snippets.excerpt(Text(text), Text(text).window(None), [], ("[", "]")) == ""
+
+
+# A title of one long Thai "word" (no space for 15,000 characters is a real Blogger case),
+# with marks above and below, Latin with a combining accent and a family emoji (ZWJ).
+CLUSTERED = ("ที่ผู้ใหญ่บ้านน้ำใสกล่าวว่ากี่ทอผ้าไม้สักจะกลับมาอีกครั้ง" * 5 + "cafe\u0301 "
+             + "ผ้าไหม\U0001f468\u200d\U0001f469\u200d\U0001f467ทอมือ" * 30)
+
+
+@pytest.mark.parametrize("limit", [*range(1, 80), *range(80, 700, 7)])
+def test_a_clipped_title_splits_no_character_cluster(limit):
+    """A results list clips a long title: never between a consonant and its vowel or tone
+    mark, inside a Thai cluster, or inside an emoji sequence (checked against Unicode's
+    grapheme clusters, ``regex``'s ``\\X``, and the archive's Thai clusters)."""
+    regex = pytest.importorskip("regex")
+    text = CLUSTERED
+    shown = snippets.clip(text, limit)
+    assert shown.endswith("…")
+    kept = shown[:-1]
+    assert text.startswith(kept)
+    assert len(kept) <= limit
+    graphemes = {m.end() for m in regex.finditer(r"\X", text)}
+    assert len(kept) in graphemes | {0}
+    assert Text(text).on_boundary(len(kept))  # a Thai cluster boundary
+    assert len(kept) >= limit - snippets.LEAD - 5  # near the limit: a word, a cluster back
+
+
+def test_a_short_title_is_not_clipped():
+    assert snippets.clip("ผ้าไหม", 200) == "ผ้าไหม"

@@ -324,3 +324,29 @@ def test_data_written_to_a_terminal_keeps_its_lines(hostile_db):
     text = _on_a_terminal("export", "--format", "txt", "--db", hostile_db)
     assert r"\n" not in text
     assert len(text.splitlines()) > 3
+
+
+def test_search_csv_says_when_a_cell_is_longer_than_a_spreadsheet_holds(tmp_path):
+    """As ``goahead export --format csv`` says: Excel cuts a cell past 32,767 characters
+    when it opens the file, without a word; search --csv named nothing."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    long_title = "ผ้าทอ " * 7000  # 42,000 characters
+    for post_id, title in (("1", "ผ้าไหม"), ("2", long_title)):
+        upsert_post(db, Post(blog_id="1", post_id=post_id, site="127.0.0.1:8000",
+                             url=f"http://127.0.0.1:8000/2024/01/{post_id}.html",
+                             title=title, text="ผ้า", published="2024-01-01T10:00:00+07:00"))
+    db.close()
+    result = search(str(path), "ผ้า", "--csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        "warning: 1 post has a cell longer than a spreadsheet cell holds (32,767 characters),"
+        " which Excel cuts when it opens the file; the CSV holds them whole, and --json is"
+        " read whole everywhere. First: http://127.0.0.1:8000/2024/01/2.html\n")
+    limit = csv.field_size_limit(10**6)
+    try:
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    finally:
+        csv.field_size_limit(limit)
+    assert [r["title"] for r in rows if r["post_id"] == "2"] == [long_title]  # whole
+    assert search(str(path), "ผ้า", "--json").stderr == ""  # JSON has no cell limit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -252,3 +253,82 @@ def test_index_and_wacz_never_write_over_what_they_read(crawled, tmp_path) -> No
         assert result.stderr == (f"Error: --out {out} is a file this command reads "
                                  "(give another file name)\n")
     assert {path: path.read_bytes() for path in kept} == kept
+
+
+def test_index_and_wacz_say_they_replaced_a_file(crawled, tmp_path) -> None:
+    """As ``goahead export --out`` does: a file that was there is replaced, and said so."""
+    cdxj, package = tmp_path / "index.cdxj", tmp_path / "crawl.wacz"
+    for path in (cdxj, package):
+        path.write_text("an earlier run's\n")
+    index = run("index", "--warc-dir", crawled.warcs, "--out", cdxj)
+    assert index.exit_code == 0, index.output
+    assert index.stderr == (f"indexed 2 WARC file(s) into {cdxj} (it replaced the file "
+                            "that was there)\n")
+    packed = run("wacz", *where(crawled), "--out", package)
+    assert packed.exit_code == 0, packed.output
+    assert packed.stdout.startswith(f"wrote {package}: 2 WARC file(s), ")
+    assert packed.stdout.endswith(" bytes (it replaced the file that was there)\n")
+    assert zipfile.is_zipfile(package)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crawl.wacz", "index.cdxj"]
+
+
+def test_a_stopped_index_leaves_the_earlier_one_as_it_was(crawled, tmp_path) -> None:
+    """Ctrl-C while indexing (here: a WARC that never finishes reading, a FIFO) emptied
+    the index that was there: it is written beside it and renamed once complete."""
+    import os
+    import signal
+    import time
+
+    warcs = tmp_path / "warcs"
+    shutil.copytree(crawled.warcs, warcs)
+    os.mkfifo(warcs / "zz-stuck.warc.gz")
+    out = tmp_path / "index.cdxj"
+    out.write_text("the earlier index\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    indexing = subprocess.Popen([sys.executable, "-m", "goahead_crawler", "index",
+                                 "--warc-dir", str(warcs), "--out", str(out)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    part = tmp_path / ".index.cdxj.part"
+    deadline = time.monotonic() + 60
+    while not (part.exists() or out.stat().st_size != len("the earlier index\n")):
+        assert indexing.poll() is None, indexing.communicate()
+        assert time.monotonic() < deadline, "the index never started writing"
+        time.sleep(0.05)
+    time.sleep(0.5)  # blocked on the FIFO
+    indexing.send_signal(signal.SIGINT)
+    _, stderr = indexing.communicate(timeout=60)
+    assert indexing.returncode != 0, stderr
+    assert out.read_text() == "the earlier index\n"
+    assert not part.exists()
+
+
+def test_a_failed_wacz_leaves_the_earlier_one_as_it_was(crawled, tmp_path) -> None:
+    """A package py-wacz made but goahead refuses (a page its records do not hold) was
+    removed, and with it the WACZ that was at --out before: now that one stays."""
+    db = tmp_path / "archive.db"
+    shutil.copy(crawled.db, db)
+    with sqlite3.connect(db) as conn:  # one post's capture under a URL no record has
+        conn.execute("update captures set url = url || '?moved' where id = (select c.id"
+                     " from posts p join captures c on c.warc_file = p.warc_file"
+                     " and c.warc_offset = p.warc_offset limit 1)")
+    out = tmp_path / "crawl.wacz"
+    out.write_bytes(b"the earlier package")
+    result = run("wacz", "--db", db, "--warc-dir", crawled.warcs, "--out", out)
+    assert result.exit_code == 1, result.output
+    assert "pages matched a record in the WARC files; no WACZ written" in result.stderr
+    assert out.read_bytes() == b"the earlier package"
+    assert not list(tmp_path.glob(".crawl.wacz*"))  # nothing left beside it
+
+
+def test_an_empty_out_is_one_line_not_stdout(crawled, tmp_path, monkeypatch) -> None:
+    """``--out "$FILE"`` with FILE unset: not an index in a file named " ", nor a
+    traceback."""
+    monkeypatch.chdir(tmp_path)
+    for args, message in ((["index", "--warc-dir", crawled.warcs],
+                           "--out is empty (leave it out to write to stdout)"),
+                          (["wacz", *where(crawled)],
+                           "--out is empty (give the .wacz file to write)")):
+        result = run(*args, "--out", " ")
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == f"Error: {message}\n"
+    assert list(tmp_path.iterdir()) == []

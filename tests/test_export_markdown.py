@@ -227,6 +227,9 @@ def test_csv_with_bom_reads_back_as_excel_does(sample_archive, tmp_path):
     (["--format", "txt", "--with-comments"],
      "Error: --with-comments and --with-versions are for jsonl and md, not txt\n"),
     (["--format", "csv", "--columns", "title,nope"], "Error: --columns: unknown column 'nope'"),
+    *((["--format", "csv", "--columns", columns],  # "$COLUMNS" unset: not every column
+      "Error: --columns is empty (leave it out for the default columns)\n")
+      for columns in (",", "", " , ")),
     (["--format", "csv", "--site", "nowhere.blogspot.com"],
      "Error: no posts from site 'nowhere.blogspot.com'; sites in this archive: "),
     (["--format", "txt", "--out", ""],  # --out "$DIR" with DIR unset: not stdout

@@ -21,9 +21,17 @@ pytest.importorskip("datasette", reason="the serve extra is not installed")
 from archive.connection import open_archive
 from archive.models import Post
 from archive.posts import delete_post, upsert_comments, upsert_post
+from archive.snippets import Text
 from goahead_crawler.web import plugin
 from goahead_crawler.web.article_html import reading_html
-from goahead_crawler.web.search_view import PAGE_SIZE, SearchForm, marked_html
+from goahead_crawler.web.search_view import (
+    MAX_PAGE,
+    PAGE_SIZE,
+    Results,
+    SearchForm,
+    clipped,
+    marked_html,
+)
 from goahead_crawler.web.security import CSP, script_hash
 from tests.conftest import invoke_goahead
 from tests.warc_fixture import png, write_image_capture
@@ -110,6 +118,22 @@ def test_total_paging_and_page_links(web: Client) -> None:
     assert 'rel="next" href="?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&amp;page=2"' in page
 
 
+def test_past_100000_hits_the_pager_links_only_to_pages_it_serves(web: Client) -> None:
+    """Past MAX_PAGE pages a ``?page=`` is read as the last one: the pager linked to page
+    7,500 of 150,000 hits, and "next" from 5,000, which then showed page 5,000 again."""
+    form = SearchForm(q="ผ้า", page=MAX_PAGE)
+    results = Results(form, total=150_000)
+    page = asyncio.run(web.ds.render_template(
+        "goahead_search.html", {"database": "archive", "form": form, "results": results,
+                                "sites": [], "archive_title": "t"}))
+    asked = [int(number) for number in re.findall(r'href="\?[^"]*page=(\d+)', page)]
+    assert max(asked, default=0) == MAX_PAGE - 1  # "previous" and the pages before it
+    assert all(SearchForm.from_args({"page": str(n)}).page == n for n in asked)
+    assert f"(page {MAX_PAGE} of {MAX_PAGE})" in page
+    assert f"the other {150_000 - MAX_PAGE * PAGE_SIZE:,} are past the last page" in page
+    assert results.to_dict()["beyond_last_page"] == 150_000 - MAX_PAGE * PAGE_SIZE
+
+
 def test_a_page_past_the_last_says_so(web: Client) -> None:
     page = web.get("/archive/search", q="ผ้า", page="9").text
     assert "Page 9 is past the last page" in page
@@ -139,6 +163,30 @@ def test_no_hit_with_filters_says_what_the_filters_hid(web: Client) -> None:
     assert f"{CLOTH_POSTS} posts match</a>" in page
     nothing = web.get("/archive/search", q="zzzqqq").text
     assert "No post matches <q><bdi>zzzqqq</bdi></q>." in nothing
+
+
+def test_a_value_that_matches_nothing_among_several_is_named(web: Client) -> None:
+    """``?site=a&site=typo`` read only the first site and dropped the typo without a word
+    (``goahead search --site a --site typo`` is exit 2): every value is read, and the
+    one no post has is named even though the others match, as the CLI names it."""
+    one = "/archive/search?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&site=loom.example"
+    both = web.json(one.replace("search?", "search.json?") + "&site=weave.example")
+    assert both["total"] == CLOTH_POSTS
+    assert "unknown" not in both
+    typo = web.json(one.replace("search?", "search.json?") + "&site=loom.exmaple")
+    assert typo["total"] == 9  # loom.example's posts
+    assert typo["unknown"] == ("no posts from site 'loom.exmaple'; sites in this archive: "
+                               "loom.example, weave.example")
+    page = web.get(one + "&site=loom.exmaple").text
+    assert ("Matches nothing: <bdi>no posts from site &#39;loom.exmaple&#39;; sites in this"
+            " archive: loom.example, weave.example</bdi>.") in page
+    assert "<strong>9</strong> posts match" in page
+    assert len(re.findall(r'<select name="site">', page)) == 2  # both kept in the form
+    labels = web.json("/archive/search.json?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&label=OTOP"
+                      "&label=OTPO")
+    assert labels["unknown"].startswith("no posts labelled 'OTPO'; labels in this archive: ")
+    assert web.json("/archive/search.json?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&label=OTOP"
+                    "&label=%E0%B8%9C%E0%B9%89%E0%B8%B2%E0%B8%97%E0%B8%AD")["total"] == 13
 
 
 def test_deleted_posts_only_when_asked_and_marked(web: Client) -> None:
@@ -221,6 +269,23 @@ def test_post_view(web: Client) -> None:
     assert "ร่างแรกของเรื่องกี่ทอผ้า" in page
     assert f'href="{FEATURE.url}"' in page
     assert 'rel="noopener noreferrer nofollow"' in page
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.domain)",
+                                 " JaVa\tScript:alert(1)", "data:text/html,<b>x</b>"])
+def test_a_live_url_that_is_no_web_address_is_text_not_a_link(tmp_path: Path, url: str
+                                                                ) -> None:
+    """A merged archive may hold any URL: only an http(s) one becomes the Live URL link
+    (the page's policy would block a ``javascript:`` one; no link is offered at all)."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    upsert_post(db, Post(**{**FEATURE.__dict__, "url": url}))
+    db.close()
+    page = Client(path, tmp_path / "warcs").get("/archive/post/9/1").text
+    (live,) = lxml_html.document_fromstring(page).xpath("//dt[.='Live URL']/following-sibling::dd[1]")
+    assert live.xpath(".//a") == []
+    assert url.split(":", 1)[1] in live.text_content()  # shown, as archived
+    assert "not a web address: not linked" in live.text_content()
 
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: what follows it on its line reads backwards
@@ -502,9 +567,10 @@ def test_form_reads_arguments_and_writes_links() -> None:
     form = SearchForm.from_args({"q": " ผ้า ", "page": "x", "whole_word": "on",
                                  "sort": "bogus", "label": "OTOP"})
     assert (form.q, form.page, form.whole_word, form.sort) == ("ผ้า", 1, True, "relevance")
-    assert form.filters() == {"label": "OTOP"}
+    assert form.filters() == {"label": ("OTOP",)}
     assert form.query_string(page=3) == (
         "q=%E0%B8%9C%E0%B9%89%E0%B8%B2&label=OTOP&whole_word=1&page=3")
+    assert form.query_string(label="ทอ", q="") == "label=%E0%B8%97%E0%B8%AD&whole_word=1"
     assert SearchForm.from_args({"page": "999999999"}).page == 5_000
 
 
@@ -589,3 +655,47 @@ def test_datasette_csv_downloads_write_formulas_as_text(tmp_path: Path) -> None:
         assert (row["title"], row["author"]) == ("'" + title, "'@me"), (path, params)
     assert web.json("/archive/posts.json", _shape="array")[0]["title"] == title
     assert "=WEBSERVICE(" in web.get("/archive/posts.csv", _trace="1").text
+
+
+def test_where_the_csv_links_are_the_spreadsheet_cell_limit_is_said(web: Client) -> None:
+    """``goahead export --format csv`` warns of a cell Excel would cut; Datasette's CSV
+    streams (its headers go before any cell is read), so the table and the database
+    pages, where its CSV links are, say the limit and what holds such a post whole."""
+    for path in ("/archive/posts", "/archive/latest", "/archive?sql=select+title+from+posts"):
+        page = web.get(path).text
+        assert re.search(r'href="[^"]*(\.csv|_format=csv)', page), path  # a CSV link
+        assert "A spreadsheet cuts a cell longer than 32,767 characters" in page, path
+
+
+def test_a_very_long_title_is_clipped_in_lists_and_whole_on_its_page(tmp_path: Path) -> None:
+    """A 15,000-character title filled screens of search results (and of the posts table,
+    whose rendered title link Datasette's truncation does not reach): lists show about
+    200 characters, cut on a cluster boundary with a match still closed; the post's
+    page shows it whole."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    title = "ผ้าทอมือบ้านหนองบัวลำภู " * 625  # 15,000 characters
+    upsert_post(db, Post(**{**FEATURE.__dict__, "title": title}))
+    db.close()
+    web = Client(path, tmp_path / "warcs")
+    results = lxml_html.fragment_fromstring(
+        web.get("/archive/search", q="ผ้า").text, create_parent="div")
+    (link,) = results.find_class("goahead-title")
+    shown = link.text_content()
+    assert shown.endswith("…")
+    assert len(shown) <= 201
+    assert title.startswith(shown[:-1])
+    assert Text(title).on_boundary(len(shown) - 1)  # Thai: no cluster split
+    marks = lxml_html.tostring(link, encoding="unicode")
+    assert marks.count("<mark>") == marks.count("</mark>") > 0
+    table = web.get("/archive/posts").text
+    assert title not in table
+    assert title[:150] in table
+    assert f"<h1>{title}</h1>" in web.get("/archive/post/9/1").text
+
+
+def test_a_title_clipped_inside_a_match_closes_the_mark() -> None:
+    start, end = "\ue000", "\ue001"  # the search's match markers
+    shown = clipped("ข่าว " + start + "ผ้าทอ" * 100 + end, 60)
+    assert shown.endswith(end + "…")
+    assert marked_html(shown).count("<mark>") == marked_html(shown).count("</mark>") == 1

@@ -19,7 +19,12 @@ from rich.console import Console
 from rich.text import Text
 
 from archive import thai
-from archive.escaping import csv_writer, spreadsheet_row, terminal_text
+from archive.escaping import (
+    csv_writer,
+    spreadsheet_row,
+    terminal_text,
+    too_long_for_a_spreadsheet,
+)
 from archive.export_render import deleted_mark
 from archive.search import Hit
 from goahead_crawler.cli.output import data_stdout
@@ -44,7 +49,10 @@ def row(hit: Any) -> dict[str, Any]:
     return values
 
 
-def print_hits(hits: Sequence[Any], fmt: str, console: Console, raw_csv: bool = False) -> None:
+def print_hits(hits: Sequence[Any], fmt: str, console: Console, raw_csv: bool = False
+               ) -> list[str]:
+    """Print ``hits`` in ``fmt``; return the URLs of the hits with a CSV cell longer than
+    a spreadsheet cell holds (csv only), for the command to warn of."""
     rows = [row(hit) for hit in hits]
     if fmt == "json":
         data_stdout().write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -52,7 +60,7 @@ def print_hits(hits: Sequence[Any], fmt: str, console: Console, raw_csv: bool = 
         for values in rows:
             data_stdout().write(json.dumps(values, ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        _csv(rows, raw=raw_csv)
+        return _csv(rows, raw=raw_csv)
     elif not rows:
         click.echo("No matches.")
     elif console.is_terminal:
@@ -61,6 +69,7 @@ def print_hits(hits: Sequence[Any], fmt: str, console: Console, raw_csv: bool = 
     else:
         for values in rows:
             click.echo(_plain(shown(values)))
+    return []
 
 
 def shown(values: dict[str, Any]) -> dict[str, Any]:
@@ -70,15 +79,20 @@ def shown(values: dict[str, Any]) -> dict[str, Any]:
             for name, value in values.items()}
 
 
-def _csv(rows: list[dict[str, Any]], raw: bool = False) -> None:
+def _csv(rows: list[dict[str, Any]], raw: bool = False) -> list[str]:
     """Hits as CSV: lists as JSON arrays, and (unless ``raw``) every cell a spreadsheet
-    would run as a formula written as text, as ``goahead export`` does."""
+    would run as a formula written as text, as ``goahead export`` does; returns the URLs
+    of the hits with a cell a spreadsheet would cut, as export lists them."""
     writer = csv_writer(data_stdout(), list(rows[0]) if rows else [f.name for f in fields(Hit)])
     writer.writeheader()
+    too_long = []
     for values in rows:
         cells = {name: json.dumps(value, ensure_ascii=False) if isinstance(value, list)
                  else value for name, value in values.items()}
         writer.writerow(cells if raw else spreadsheet_row(cells))
+        if too_long_for_a_spreadsheet(cells):
+            too_long.append(values["url"])
+    return too_long
 
 
 def _heading(values: dict[str, Any]) -> tuple[str, str]:

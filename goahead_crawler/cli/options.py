@@ -88,6 +88,17 @@ def refuse_to_overwrite(out: str, sources: Sequence[str | Path]) -> None:
         raise BadInput(f"--out {out} is a file this command reads (give another file name)")
 
 
+def replaced_note(replacing: bool, replaced: Sequence[Path] = ()) -> str:
+    """What a command's --out replaced, said after what it wrote: the file that was there
+    (``replacing``), or the files of the directory (``replaced``)."""
+    if replacing:
+        return " (it replaced the file that was there)"
+    if replaced:
+        files = "file that was" if len(replaced) == 1 else "files that were"
+        return f" (it replaced {len(replaced):,} {files} there)"
+    return ""
+
+
 _FILTERS = (
     click.option("--site", multiple=True,
                  help="Only this blog: its URL, host, host:port or name in sites.toml "
@@ -145,6 +156,12 @@ def make_filters(params: dict[str, Any], db_path: str) -> Filters:
     return filters
 
 
+def empty(option: str, without: str) -> BadInput:
+    """An option given an empty value (``--site "$SITE"`` with SITE unset): one line, exit
+    2, saying what leaving it out does, never read as if it had not been given."""
+    return BadInput(f"{option} is empty (leave it out {without})")
+
+
 def _refuse_empty(values: dict[str, Any]) -> None:
     """A filter given an empty value (``--site "$SITE"`` with SITE unset) is an error:
     the archive's filters read an empty value as "any", which would select every post."""
@@ -153,7 +170,7 @@ def _refuse_empty(values: dict[str, Any]) -> None:
             continue
         given = value if isinstance(value, tuple) else (value,)
         if any(isinstance(item, str) and not item.strip() for item in given):
-            raise BadInput(f"--{name.replace('_', '-')} is empty (leave it out to select any)")
+            raise empty(f"--{name.replace('_', '-')}", "to select any")
 
 
 def _refuse_alone(values: dict[str, Any]) -> None:

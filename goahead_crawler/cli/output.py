@@ -115,11 +115,12 @@ def print_crawl_summary(results: Sequence[Any], db_path: str, warc_dir: str | Pa
     console.print(f"Archive:    {db_path}")
 
 
-def print_hits(hits: Sequence[Any], fmt: str = "text", raw_csv: bool = False) -> None:
-    """Search hits as text (see :mod:`goahead_crawler.cli.hits`), json, nl or csv."""
+def print_hits(hits: Sequence[Any], fmt: str = "text", raw_csv: bool = False) -> list[str]:
+    """Search hits as text (see :mod:`goahead_crawler.cli.hits`), json, nl or csv; the
+    URLs of the hits with a CSV cell a spreadsheet would cut."""
     from goahead_crawler.cli import hits as hit_output
 
-    hit_output.print_hits(hits, fmt, console, raw_csv=raw_csv)
+    return hit_output.print_hits(hits, fmt, console, raw_csv=raw_csv)
 
 
 def print_article(article: Any) -> None:

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 
-from goahead_crawler.cli.hints import command, warn_skipped
+from goahead_crawler.cli.hints import BadInput, command, warn_skipped
 from goahead_crawler.cli.options import (
     archive_files,
     db_option,
+    empty,
     open_existing,
     refuse_to_overwrite,
+    replaced_note,
 )
 from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_SUFFIX
 
@@ -97,21 +99,29 @@ def index(warc_dir: str, out: str | None) -> None:
     """Write a CDXJ index (pywb/ReplayWeb.page format) of every finished WARC file.
 
     A damaged record is left out with a warning naming its file and byte offset (exit
-    status 1); the records after it are indexed.
+    status 1); the records after it are indexed. --out is written beside the file and
+    renamed over it once complete: a stopped run leaves the earlier index as it was.
 
     \b
     Example:
         goahead index --warc-dir warcs --out index.cdxj
     """
+    from archive.export import written_whole
     from goahead_crawler.warc.indexing import write_cdxj
 
+    if out is not None and not out.strip():  # --out "$FILE" with FILE unset
+        raise empty("--out", "to write to stdout")
     paths = finished_warcs(warc_dir)
-    if out:
-        refuse_to_overwrite(out, paths)
     problems: list[str] = []
-    write_cdxj(paths, out or sys.stdout, problems=problems)
-    if out:
-        click.echo(f"indexed {len(paths)} WARC file(s) into {out}", err=True)
+    if out is None:
+        write_cdxj(paths, sys.stdout, problems=problems)
+    else:
+        refuse_to_overwrite(out, paths)
+        replacing = Path(out).is_file()
+        with written_whole(Path(out)) as written:  # stopped: the earlier index stays
+            write_cdxj(paths, written, problems=problems)
+        click.echo(f"indexed {len(paths)} WARC file(s) into {out}"
+                   f"{replaced_note(replacing)}", err=True)
     warn_skipped(problems)
 
 
@@ -126,7 +136,9 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
     Its page list is each blog's home page, then the archive's posts and static pages,
     with their titles and clean text (ReplayWeb.page's full-text search). A WACZ whose
     pages are not all in these WARC files is refused (exit status 1). A damaged WARC file
-    goes in without its damaged records, each named in a warning (exit status 1).
+    goes in without its damaged records, each named in a warning (exit status 1). The
+    WACZ is written beside --out and renamed over it once complete: a stopped or refused
+    run leaves the file that was there as it was.
 
     \b
     Example:
@@ -135,8 +147,11 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
     from contextlib import redirect_stdout
 
     from archive.captures import page_captures
+    from archive.export import written_whole
     from goahead_crawler.warc.indexing import make_wacz, pages_outside
 
+    if not out.strip():
+        raise BadInput("--out is empty (give the .wacz file to write)")
     paths = finished_warcs(warc_dir)
     refuse_to_overwrite(out, [*paths, *archive_files(db_path)])
     db = open_existing(db_path)
@@ -152,10 +167,12 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
             f"{len(missing)} of {len(pages)} pages are not in the WARC files of {warc_dir}"
             f" (first: {first['url']} in {where}); pass the --warc-dir the crawl wrote")
     problems: list[str] = []
-    with redirect_stdout(sys.stderr):  # py-wacz narrates its steps on stdout
-        made = make_wacz(paths, out, pages, problems=problems)
-    click.echo(f"wrote {made}: {len(paths)} WARC file(s), {len(pages)} pages, "
-               f"{made.stat().st_size:,} bytes")
+    replacing = Path(out).is_file()
+    # py-wacz narrates its steps on stdout; stopped or failed, the earlier WACZ stays
+    with redirect_stdout(sys.stderr), written_whole(Path(out)) as written:
+        make_wacz(paths, written, pages, problems=problems)
+    click.echo(f"wrote {out}: {len(paths)} WARC file(s), {len(pages)} pages, "
+               f"{Path(out).stat().st_size:,} bytes{replaced_note(replacing)}")
     warn_skipped(problems)
 
 

@@ -22,11 +22,13 @@ from goahead_crawler.cli.hints import BadInput, command
 from goahead_crawler.cli.options import (
     archive_files,
     db_option,
+    empty,
     filter_options,
     make_filters,
     open_existing,
     raw_csv_option,
     refuse_to_overwrite,
+    replaced_note,
 )
 
 
@@ -82,7 +84,9 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     elif not hits and fmt == "text" and say_past_the_end(db, query, whole_word, filters,
                                                          offset):
         return
-    output.print_hits(hits, fmt, raw_csv=raw_csv)
+    too_long = output.print_hits(hits, fmt, raw_csv=raw_csv)
+    if too_long:
+        say_too_long(too_long, whole="--json")
 
 
 def say_past_the_end(db: Any, query: str, whole_word: bool, filters: Filters,
@@ -143,9 +147,13 @@ def say_no_hits(db: Any, query: str, whole_word: bool, filters: Filters) -> None
 
 
 def _columns(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
-    if not value:
+    """--columns as a list; given but naming none (``--columns ,``, ``"$COLS"`` unset) is
+    an error, not every column."""
+    if value is None:
         return None
     names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names:
+        raise empty("--columns", "for the default columns")
     unknown = [name for name in names if name not in archive_export.FIELDS]
     if unknown:
         raise BadInput(f"--columns: unknown column {unknown[0]!r}; columns are "
@@ -216,27 +224,18 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     if n == 0 and query and not emptied:
         say_query_missed(db, query, filters)
     if out:
-        click.echo(f"exported {n} posts to {out}{_replaced_note(replacing, replaced)}",
+        click.echo(f"exported {n} posts to {out}{replaced_note(replacing, replaced)}",
                    err=True)
 
 
-def say_too_long(urls: list[str]) -> None:
-    """A CSV cell a spreadsheet would cut, said (the file holds it whole)."""
+def say_too_long(urls: list[str], whole: str = "jsonl") -> None:
+    """A CSV cell a spreadsheet would cut, said (the file holds it whole), for export and
+    search --csv; ``whole``: the format to use instead."""
     posts = "post has a cell" if len(urls) == 1 else "posts have cells"
     click.echo(f"warning: {len(urls):,} {posts} longer than a spreadsheet cell holds"
                f" ({SPREADSHEET_CELL_MAX:,} characters), which Excel cuts when it opens the"
-               f" file; the CSV holds them whole, and jsonl is read whole everywhere."
+               f" file; the CSV holds them whole, and {whole} is read whole everywhere."
                f" First: {terminal_text(urls[0])}", err=True)
-
-
-def _replaced_note(replacing: bool, replaced: list[Path]) -> str:
-    """What an export to --out replaced: the file, or files of the directory."""
-    if replacing:
-        return " (it replaced the file that was there)"
-    if replaced:
-        files = "file that was" if len(replaced) == 1 else "files that were"
-        return f" (it replaced {len(replaced):,} {files} there)"
-    return ""
 
 
 def say_query_missed(db: Any, query: str, filters: Filters) -> None:
@@ -254,7 +253,7 @@ def _check_out(out: str | None, fmt: str, db_path: str) -> None:
     if out is None:
         return
     if not out.strip():
-        raise BadInput("--out is empty (leave it out to write to stdout)")
+        raise empty("--out", "to write to stdout")
     if out.endswith(("/", os.sep)) and fmt in ("jsonl", "csv"):
         raise BadInput(f"--out {out} is a directory, and {fmt} is one file (give a file "
                        "name, or --format md or txt for a file per post)")

@@ -44,7 +44,7 @@ from archive.query import to_fts
 from archive.search_index import check_ready
 from goahead_crawler.web import handlers, security
 from goahead_crawler.web.csv_guard import CsvGuard
-from goahead_crawler.web.search_view import post_path_by_id
+from goahead_crawler.web.search_view import clipped, post_path_by_id
 from goahead_crawler.web.views import HIDDEN_POST_COLUMNS, metadata
 
 PLUGIN_NAME = handlers.PLUGIN_NAME
@@ -89,7 +89,8 @@ def render_cell(row: Any, value: Any, column: str, table: str | None,
                 database: str) -> Markup | None:
     """A post's title opens its reading view: on the posts table's pages, and in a query
     whose rows are posts (``id``, ``site`` and ``url`` beside ``title``, as the canned
-    queries select; no other table has those four)."""
+    queries select; no other table has those four). A long title is clipped as the
+    search results clip it (Datasette's own truncation does not reach a rendered cell)."""
     if column != "title" or not isinstance(value, str) or table not in (None, "posts"):
         return None
     keys = set(row.keys()) if hasattr(row, "keys") else set()
@@ -98,7 +99,8 @@ def render_cell(row: Any, value: Any, column: str, table: str | None,
     post_pk = row["id"] if "id" in keys else None
     if not isinstance(post_pk, int):
         return None
-    return Markup(f'<a href="{escape(post_path_by_id(database, post_pk))}">{escape(value)}</a>')
+    return Markup(f'<a href="{escape(post_path_by_id(database, post_pk))}">'
+                  f'{escape(clipped(value))}</a>')
 
 
 @hookimpl

@@ -2,8 +2,9 @@
 
 The clean text and images come from the archive (images, and the full-size photos they
 link to, through the WARC route when they were captured), with the post's metadata,
-labels, comments and earlier versions, a link to the live URL (leaving the archive) and
-one to the capture the post was read from.
+labels, comments and earlier versions, a link to the live URL (leaving the archive; an
+http(s) one only: a merged archive's ``javascript:`` URL is text) and one to the capture
+the post was read from.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlite_utils import Database
 from archive.reading import PostRecord, captured_files, post_record
 from archive.timestamps import to_utc
 from goahead_crawler.blogger.urls import request_url
+from goahead_crawler.extract.clean import safe_url
 from goahead_crawler.web.article_html import images, links, reading_html
 
 
@@ -55,7 +57,8 @@ class PostPage:
 
     def context(self) -> dict[str, Any]:
         row = self.record.row
-        return {"post": row, "comments": self.record.comments,
+        return {"post": row, "live": safe_url(row["url"] or "", ""),
+                "comments": self.record.comments,
                 "versions": self.record.versions, "body": self.body,
                 "paragraphs": [p for p in (row["text"] or "").split("\n\n") if p.strip()],
                 "capture": self.capture, "missing_images": self.missing_images,

@@ -2,7 +2,10 @@
 
 Every search goes through :func:`archive.search.search` and :func:`archive.search.count`
 with the form's filters passed as typed (so the web finds what ``goahead search`` finds);
-a query or filter the archive refuses is its message and hint, never "0 results". Text
+a query or filter the archive refuses is its message and hint, never "0 results". A site
+or label may be repeated (``?site=a&site=b``: any of the sites; labels: all of them), and
+one of several that no post has is named on the page though the others match
+(:func:`archive.filter_check.unknown_value`, as ``goahead search`` refuses it). Text
 that came from a blog is HTML-escaped; only the match markers become ``<mark>``.
 """
 
@@ -17,12 +20,27 @@ from sqlite_utils import Database
 
 from archive import search as archive_search
 from archive.errors import ArchiveError
+from archive.filter_check import unknown_value
+from archive.filters import Filters
+from archive.snippets import ELLIPSIS, clip
 
 PAGE_SIZE = 20
 MAX_PAGE = 5_000  # deep enough for 100k hits; an absurd ?page= is one line, not a scan
+TITLE_SHOWN = 200  # characters of a title in a list of posts (Datasette's cells: 200 too)
 MARKERS = ("\ue000", "\ue001")  # private-use characters: no blog text is mistaken for one
 FILTERS = ("site", "label", "author", "since", "until", "lang")
+SEVERAL = ("site", "label")  # repeatable, as --site and --label: any site, every label
 SORTS = archive_search.SORTS
+
+
+def clipped(text: str, limit: int = TITLE_SHOWN) -> str:
+    """A title as a list of posts shows it: about ``limit`` characters, cut where no
+    character cluster is split (:func:`archive.snippets.clip`), a match cut short still
+    closed; the post's page shows it whole."""
+    shown = clip(text, limit)
+    if shown.count(MARKERS[0]) > shown.count(MARKERS[1]):  # cut inside a match
+        shown = shown.removesuffix(ELLIPSIS) + MARKERS[1] + ELLIPSIS
+    return shown
 
 
 def marked_html(text: str) -> str:
@@ -53,13 +71,20 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "on", "true", "yes")
 
 
+def _all(args: Any, name: str) -> tuple[str, ...]:
+    """Every value of a repeatable argument (``?site=a&site=b``), stripped, each once."""
+    given = args.getlist(name) if hasattr(args, "getlist") else args.get(name)
+    values = [given] if isinstance(given, str) else list(given or ())
+    return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+
 @dataclass
 class SearchForm:
     """What a search page was asked for (its URL's query string)."""
 
     q: str = ""
-    site: str = ""
-    label: str = ""
+    site: tuple[str, ...] = ()
+    label: tuple[str, ...] = ()
     author: str = ""
     since: str = ""
     until: str = ""
@@ -72,7 +97,8 @@ class SearchForm:
     @classmethod
     def from_args(cls, args: Any) -> SearchForm:
         """From a request's arguments (anything with ``.get``); unknown ones are ignored."""
-        text = {name: (args.get(name) or "").strip() for name in ("q", *FILTERS)}
+        text: dict[str, Any] = {name: _all(args, name) if name in SEVERAL
+                                else (args.get(name) or "").strip() for name in ("q", *FILTERS)}
         sort = args.get("sort") or "relevance"
         page = args.get("page") or "1"
         return cls(**text, whole_word=_flag(args.get("whole_word")),
@@ -80,17 +106,18 @@ class SearchForm:
                    sort=sort if sort in SORTS else "relevance",
                    page=_page_number(page))
 
-    def filters(self) -> dict[str, str]:
+    def filters(self) -> dict[str, str | tuple[str, ...]]:
         """The filters the researcher set, as typed (the archive reads them)."""
         return {name: getattr(self, name) for name in FILTERS if getattr(self, name)}
 
     def query_string(self, **changes: Any) -> str:
-        """This form as a URL query string, with ``changes``; defaults left out."""
+        """This form as a URL query string, with ``changes``; defaults and empty values
+        left out, a repeated filter repeated."""
         values = asdict(self) | changes
         defaults = {f.name: f.default for f in fields(self)}
         kept = {name: ("1" if value is True else value) for name, value in values.items()
-                if value != defaults[name]}
-        return urlencode(kept)
+                if value != defaults[name] and value not in ("", ())}
+        return urlencode(kept, doseq=True)
 
 
 @dataclass
@@ -102,7 +129,7 @@ class HitView:
 
     @property
     def title_html(self) -> str:
-        return marked_html(self.hit.title_highlight)
+        return marked_html(clipped(self.hit.title_highlight))
 
     @property
     def snippet_html(self) -> str:
@@ -125,10 +152,18 @@ class Results:
     error: str | None = None
     hint: str | None = None
     unfiltered: int | None = None  # with no hit: how many posts match without the filters
+    unknown: str | None = None  # of several sites or labels, one no post has (said always)
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
+        """The pages this search can show: past :data:`MAX_PAGE` a ``?page=`` is read as
+        that page, so the pager never links further (:attr:`beyond` says what is left)."""
+        return min(max(1, -(-self.total // PAGE_SIZE)), MAX_PAGE)
+
+    @property
+    def beyond(self) -> int:
+        """The hits after the last page shown (past :data:`MAX_PAGE` pages)."""
+        return max(0, self.total - MAX_PAGE * PAGE_SIZE)
 
     @property
     def first(self) -> int:
@@ -153,6 +188,10 @@ class Results:
             data.update(error=self.error, hint=self.hint)
         if self.unfiltered is not None:
             data["unfiltered"] = self.unfiltered
+        if self.unknown is not None:
+            data["unknown"] = self.unknown
+        if self.beyond:
+            data["beyond_last_page"] = self.beyond
         return data
 
 
@@ -173,6 +212,9 @@ def run_search(db: Database, form: SearchForm, database: str) -> Results:
         return results
     results.hits = [HitView(hit, post_path(database, hit.blog_id, hit.post_id))
                     for hit in hits]
+    miss = unknown_value(db, Filters(site=form.site, label=form.label,
+                                     include_deleted=form.include_deleted))
+    results.unknown = miss.message if miss else None
     if not results.total and (form.filters() or form.whole_word):
         results.unfiltered = archive_search.count(db, form.q,
                                                   include_deleted=form.include_deleted)

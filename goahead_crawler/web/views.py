@@ -11,6 +11,7 @@ import html
 from typing import Any
 from urllib.parse import quote
 
+from archive.escaping import SPREADSHEET_CELL_MAX
 from archive.folding import COLLATION
 from archive.migrations import SEARCH_FTS, SEARCH_META, SEARCH_STALE, SEARCH_WORDS
 
@@ -33,6 +34,14 @@ POST_COLUMNS = {
     "word_count": "words in the text (Thai counted after segmentation)",
     "deleted_at": "when the post disappeared from the blog (UTC)",
 }
+
+# Datasette's CSV streams (and may be every row, ``_stream``): which cell is too long is
+# known only once its headers are sent, so the warning ``goahead export --format csv``
+# gives (archive.escaping.SPREADSHEET_CELL_MAX) is said where the CSV links are.
+CSV_NOTE = (f"A spreadsheet cuts a cell longer than {SPREADSHEET_CELL_MAX:,} characters when"
+            " it opens a CSV download (a post's text can be longer; the file holds it"
+            " whole): the JSON download, or goahead export, which names such posts, has it"
+            " whole.")
 
 _LIVE = "posts.deleted_at IS NULL"
 
@@ -62,8 +71,10 @@ ORDER BY month DESC, site
 """.strip()
 
 QUERIES: dict[str, dict[str, Any]] = {
-    "latest": {"title": "Latest posts", "sql": LATEST_SQL, "hide_sql": True},
-    "by_label": {"title": "Posts with a label", "sql": BY_LABEL_SQL, "hide_sql": True},
+    "latest": {"title": "Latest posts", "sql": LATEST_SQL, "hide_sql": True,
+               "description": CSV_NOTE},
+    "by_label": {"title": "Posts with a label", "sql": BY_LABEL_SQL, "hide_sql": True,
+                 "description": CSV_NOTE},
     "per_month": {"title": "Posts per month, by blog", "sql": PER_MONTH_SQL, "hide_sql": True},
 }
 
@@ -82,10 +93,12 @@ def metadata(database: str, title: str = "goahead archive") -> dict[str, Any]:
             "table (facets on site, label and author)."
         ),
         "databases": {database: {
-            "description": "Start with the search page, or browse posts by site and label.",
+            "description": "Start with the search page, or browse posts by site and label. "
+                           + CSV_NOTE,
             "queries": QUERIES,
             "tables": {
                 "posts": {
+                    "description": CSV_NOTE,
                     "label_column": "title",
                     "sort_desc": "published_utc",
                     "facets": ["site", {"array": "labels"}, "author"],
