@@ -231,6 +231,7 @@ def test_every_page_runs_under_its_policy(served: Served, browser: Any, screens:
     and run their own scripts (table.js's column menus, the SQL editor), refused nothing;
     goahead's pages run base.html's menu script, once refused on every page."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     for page in (f"/archive/search?q={QUERY}", "/archive/post/{}/{}".format(*served.post)):
         browser.get(served.base + page)
@@ -251,7 +252,10 @@ def test_every_page_runs_under_its_policy(served: Served, browser: Any, screens:
     assert browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns td")
     assert csp_watch() == []
     browser.get(f"{served.base}/archive?sql=select+id,+title,+html+from+posts+limit+3")
-    assert browser.find_elements(By.CSS_SELECTOR, ".CodeMirror")  # the editor's inline set-up
+    # the editor's inline set-up: Datasette builds it from a module script that may run
+    # after the page's load event (find_elements at once failed 1 run in 3)
+    WebDriverWait(browser, 15).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, ".CodeMirror, .cm-editor"))
     assert csp_watch() == []
     screenshot(browser, screens / "datasette-query.png")
 
