@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import re
+import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -699,3 +701,31 @@ def test_a_title_clipped_inside_a_match_closes_the_mark() -> None:
     shown = clipped("ข่าว " + start + "ผ้าทอ" * 100 + end, 60)
     assert shown.endswith(end + "…")
     assert marked_html(shown).count("<mark>") == marked_html(shown).count("</mark>") == 1
+
+
+def test_a_post_whose_image_record_is_damaged_says_so(archive: tuple[Path, Path],
+                                                      tmp_path: Path) -> None:
+    """A WARC file damaged after the crawl (a flipped bit in the image's record): the
+    image answers 502, and the post's page names the damaged file, rather than a broken
+    picture with no word; the whole archive says nothing of the kind."""
+    db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+    shutil.copy(archive[0], db)
+    shutil.copytree(archive[1], warcs)
+    (capture,) = captured_files_of(db, PHOTO)
+    path = warcs / capture[0]
+    data = bytearray(path.read_bytes())
+    middle = capture[1] + capture[2] // 2  # inside the image record's gzip member
+    data[middle] ^= 0xFF
+    path.write_bytes(bytes(data))
+    client = Client(db, warcs)
+    assert client.get("/archive/-/warc", url=PHOTO).status_code == 502
+    page = client.get("/archive/post/9/1").text
+    assert ("1 archived image of this post cannot be read: its record in WARC file"
+            f" {path.name} is damaged") in page
+    assert "cannot be read" not in Client(*archive).get("/archive/post/9/1").text
+
+
+def captured_files_of(db: Path, url: str) -> list[tuple[str, int, int]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT warc_file, warc_offset, warc_length FROM captures"
+                            " WHERE url = ? AND record_type = 'response'", [url]).fetchall()

@@ -22,6 +22,7 @@ from archive.reading import PostRecord, captured_files, post_record
 from archive.timestamps import to_utc
 from goahead_crawler.blogger.urls import request_url
 from goahead_crawler.extract.clean import safe_url
+from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing, retrieve
 from goahead_crawler.web.article_html import images, links, reading_html
 
 
@@ -54,6 +55,7 @@ class PostPage:
     missing_images: int  # images of the post that were not captured
     warc_dir: str = ""  # where the WARC files are looked for
     missing_warcs: list[str] = field(default_factory=list)  # the page's and images' files not there
+    damaged_images: list[tuple[str, str]] = field(default_factory=list)  # (URL, WARC file)
 
     def context(self) -> dict[str, Any]:
         row = self.record.row
@@ -63,6 +65,7 @@ class PostPage:
                 "paragraphs": [p for p in (row["text"] or "").split("\n\n") if p.strip()],
                 "capture": self.capture, "missing_images": self.missing_images,
                 "warc_dir": self.warc_dir, "missing_warcs": self.missing_warcs,
+                "damaged_images": self.damaged_images,
                 "when": when}
 
 
@@ -92,7 +95,26 @@ def post_page(db: Database, database: str, blog_id: str, post_id: str,
     missing = sorted(name for name in needed if name and not (warc_dir / name).is_file())
     return PostPage(record, Markup(body), capture,
                     sum(1 for src in set(shown) if not found[src]),
-                    str(warc_dir.resolve()), missing)
+                    str(warc_dir.resolve()), missing,
+                    _unreadable(db, warc_dir, dict(got for got in files.values() if got)))
+
+
+def _unreadable(db: Database, warc_dir: Path, archived: dict[str, str]
+                ) -> list[tuple[str, str]]:
+    """The archived images (URL, WARC file) whose record cannot be read (damaged since it
+    was written): the page says so and names the file, where the browser would show a
+    broken picture with no word. Each is read as the image route reads it, whole, its
+    digest checked (a flipped bit may show only in the gzip member's checksum at its end).
+    The sample blog's post of 8 images: 5.4 ms a view instead of 1.5."""
+    damaged = []
+    for url, warc_file in sorted(archived.items()):
+        try:
+            retrieve(db, warc_dir, url)  # reads the payload, its digest checked
+        except (CaptureNotFound, WarcFileMissing):
+            continue  # not captured, or the file is gone: said already
+        except ValueError:  # UnreadableRecord, or not the record the row names
+            damaged.append((url, warc_file))
+    return damaged
 
 
 def _archived(db: Database, urls: list[str]) -> dict[str, tuple[str, str] | None]:
