@@ -22,6 +22,7 @@ from goahead_crawler.extract.dates import normalise_machine_date, parse_visible_
 _BLOG_ID = re.compile(r"blogID(?:[\"']?\s*[:=]|\\x3d)\s*[\"']?(\d{6,})")
 _ID_IN_VALUE = re.compile(r"(?:^|/feeds/)(\d{6,})(?:$|/)")
 _POST_ID = re.compile(r"(?:^|postID=|^post-body-)(\d{6,})(?:$|&)")
+_PAGE_POST_ID = re.compile(r"(?:/feeds/|[?&]postID=)(\d{6,})(?:/comments/|&|$)")
 _BYLINE = re.compile(r"^(posted by|by|von|โดย)\s*:?\s*", re.IGNORECASE)
 _NOT_ASCII_LETTERS = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalpha())
 LANGUAGE_SAMPLE_CHARS = 4000
@@ -123,35 +124,57 @@ def _ld_value(objects: list[dict[str, Any]], key: str) -> str:
     return ""
 
 
-def title(index: Index, root: etree._Element, ld: list[dict]) -> str:
+def title(
+    index: Index, root: etree._Element, ld: list[dict], container: etree._Element | None
+) -> str:
+    """The post title's classes, the head's meta, JSON-LD, a bare heading of the post
+    container (``None`` without a Blogger post), and last the page's <title> (which adds
+    the blog's name)."""
     return (
         index.first(rules.TITLE)
         or first_text([root], rules.TITLE_HEAD)
         or _ld_value(ld, "headline")
+        or (first_text([container], rules.CONTAINER_HEADING) if container is not None else "")
         or first_text([root], [rules.PAGE_TITLE])
     )
 
 
-def published(index: Index, root: etree._Element, ld: list[dict], shown: str) -> str | None:
-    """Machine-readable dates first (offset kept), then the date the page shows."""
+def published(
+    index: Index, root: etree._Element, ld: list[dict], shown: str, url: str = ""
+) -> str | None:
+    """Machine-readable dates first (offset kept), then the date the page shows (its year
+    from the post's ``/YYYY/MM/`` URL when the header leaves it out)."""
     machine = (
         index.first(rules.PUBLISHED)
         or first_text([root], [rules.HEAD_META["published"]])
         or _ld_value(ld, "datePublished")
     )
-    return normalise_machine_date(machine) or parse_visible_date(shown)
+    return normalise_machine_date(machine) or parse_visible_date(shown, url)
 
 
-def date_shown(index: Index, outer: etree._Element, body: etree._Element) -> str:
+def date_shown(
+    index: Index, outer: etree._Element, body: etree._Element, guess: bool = True
+) -> str:
     """The date as the page shows it: ``h2.date-header`` (localised, maybe shared by several
     posts, so it may sit outside the post container, or in some custom templates inside the
-    body), else the visible timestamp."""
+    body), else the visible timestamp, else (``guess``: the index is a post container, not
+    a whole page with sidebars) a byline line that reads as a date."""
     return (
         index.first(rules.DATE_SHOWN[:1])
         or first_text([outer], [rules.DATE_HEADER_OUTSIDE])
         or index.first(rules.DATE_SHOWN)
         or first_text([body], [rules.DATE_HEADER_OUTSIDE])
+        or (_dated_line(index) if guess else "")
     )
+
+
+def _dated_line(index: Index) -> str:
+    """The first line of :data:`rules.DATE_SHOWN_GUESSED` that holds a date, trimmed."""
+    for selector in rules.DATE_SHOWN_GUESSED:
+        for value in index.values(selector):
+            if len(value) <= 120 and parse_visible_date(value):
+                return value
+    return ""
 
 
 def updated(index: Index, root: etree._Element, ld: list[dict]) -> str | None:
@@ -180,15 +203,22 @@ def labels(index: Index) -> list[str]:
     return []
 
 
-def post_id(scopes: list[etree._Element]) -> str | None:
+def post_id(scopes: list[etree._Element], root: etree._Element | None = None) -> str | None:
     """``meta[itemprop=postId]``, ``<a name=DIGITS>``, ``share-post.g?postID=``, ``post-body-N``:
-    in the container, then on the body."""
+    in the container, then on the body; else where the page states it (``root``): the
+    post's comments feed in <head>, the comment form (news templates and custom layouts
+    that carry none of the others)."""
     for scope in scopes:
         for xpath in rules.POST_ID:
             for value in xpath(scope):
                 match = _POST_ID.search(value)
                 if match:
                     return match.group(1)
+    for xpath in rules.PAGE_POST_ID if root is not None else ():
+        for value in xpath(root):
+            match = _PAGE_POST_ID.search(value)
+            if match:
+                return match.group(1)
     return None
 
 

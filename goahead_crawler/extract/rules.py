@@ -168,10 +168,23 @@ LABELS: tuple[Selector, ...] = (
     ("a", "tag:a", "", "label-info"),
     ("a", "rel=tag", "", ""),
 )
+# Lines that may show the date in templates without a date class; taken only when the text
+# reads as a date (Google's own blogs: ``p.post-subhead`` holds the date, then the labels).
+DATE_SHOWN_GUESSED: tuple[Selector, ...] = (
+    ("*", "post-subhead", "", ""),
+    ("*", "post-header", "", ""),
+    ("*", "byline", "", ""),
+    ("*", "post-meta", "", ""),
+    ("*", "meta", "", ""),
+)
 # Everything an index of the container needs to see (one scan).
 INDEXED = etree.XPath("descendant::*[@class or @itemprop or @rel or self::a]")
 # The shared date header sits outside the post (h2.date-header in div.date-outer).
 DATE_HEADER_OUTSIDE = etree.XPath(f".//h2[{has_class('date-header')}]")
+# A custom template's post title may be a bare heading in the post container (Google's
+# own blogs: ``<div class='post'><a name=N></a><h3><a href=...>Title</a></h3>``), before
+# the page's <title>, which adds the blog's name.
+CONTAINER_HEADING = _first("./h3", "./h2", "./h1", "./*[@class or @id]/h3")
 TITLE_HEAD = _first(
     "/html/head/meta[@property='og:title']/@content",
     "/html/head/meta[@name='twitter:title']/@content",
@@ -189,6 +202,13 @@ POST_ID = _first(
     ".//a[contains(@href, 'postID=')]/@href",
     ".//*[@data-post-id]/@data-post-id",
     "./@id",
+)
+# The post's id where the page, not the post container, states it: the post's comments
+# feed in <head> (item and static pages only), the comment form's iframe link.
+PAGE_POST_ID = _first(
+    "/html/head/link[@rel='alternate'][contains(@href, '/comments/default')]/@href",
+    "id('comment-editor-src')/@href",
+    "id('comment-editor')/@src",
 )
 BLOG_ID = _first(
     ".//meta[@itemprop='blogId']/@content",
