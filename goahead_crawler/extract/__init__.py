@@ -129,6 +129,7 @@ def _feed_body(content_html: str) -> etree._Element:
 def _fill_content(article: Article, body: etree._Element, url: str) -> None:
     """Text, HTML, images and links of the body, boilerplate pruned first."""
     clean.inline_templates(body)
+    clean.show_lazy_images(body, url)
     clean.prune_tags(body, rules.ALWAYS_DROP_TAGS)
     clean.prune_marked(body, rules.BOILERPLATE)
     article.images = clean.absolute_urls(body.xpath(".//img/@src"), url)

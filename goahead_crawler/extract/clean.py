@@ -17,6 +17,7 @@ from charset_normalizer import from_bytes
 from lxml import etree
 from w3lib.encoding import html_to_unicode, resolve_encoding
 
+from goahead_crawler.blogger.images import fetchable, shown_sources
 from goahead_crawler.extract import depth, rules
 
 # A plain etree parser: lxml.html's element classes cost a Python call per element touched.
@@ -157,6 +158,27 @@ def inline_templates(node: etree._Element) -> None:
         if content is not None:
             content.tail = script.tail
             script.getparent().replace(script, content)
+
+
+def show_lazy_images(node: etree._Element, base_url: str) -> None:
+    """Each image as the reader sees it: ``src`` set to what it shows (a lazy loader's real
+    source, or the first ``srcset`` candidate of an image without ``src``), and a
+    ``<noscript>`` fallback kept, unwrapped, when it shows an image nothing else on the
+    page shows (so that pruning ``<noscript>`` loses no picture). Call before pruning."""
+    for img in node.iter("img"):
+        shown = next((v for v in shown_sources(img) if fetchable(v, base_url)), None)
+        if shown is not None:
+            img.set("src", shown)
+    fallbacks = list(node.iter("noscript"))
+    if not fallbacks:
+        return
+    inside = {id(img) for fallback in fallbacks for img in fallback.iter("img")}
+    seen = {fetchable(img.get("src"), base_url) for img in node.iter("img") if id(img) not in inside}
+    for fallback in fallbacks:
+        sources = {fetchable(img.get("src"), base_url) for img in fallback.iter("img")} - {None}
+        if sources and not sources <= seen:
+            fallback.tag = "span"  # kept, unwrapped later with the other non-content tags
+            seen |= sources
 
 
 def prune_tags(node: etree._Element, tags: Iterable[str]) -> None:
