@@ -31,6 +31,22 @@ LANGUAGE_SAMPLE_CHARS = 4000
 # word per THAI_CHARS_PER_WORD Thai characters, the ratio pythainlp's newmm gives on the
 # reference article (5,920 Thai characters, 1,089 Thai words).
 THAI_CHARS_PER_WORD = 5.4
+# Chinese and Japanese are written without spaces too: one word per CJK_CHARS_PER_WORD
+# Han or kana characters (the usual mean length of a Chinese word).
+CJK_CHARS_PER_WORD = 1.5
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Scripts that name their language when they dominate the text, with the languages of
+# Blogger's interface written in each (a page's own ``lang`` among them is believed).
+_SCRIPTS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    ("ja", re.compile(r"[\u3040-\u30ff]"), ("ja",)),  # kana: only Japanese uses it
+    ("ko", re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]"), ("ko",)),
+    ("zh", re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"), ("zh", "ja")),
+    ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"),
+     ("ar", "fa", "ur", "ps", "sd", "ckb", "ug")),
+    ("he", re.compile(r"[\u0590-\u05ff]"), ("he", "iw", "yi")),
+    ("ru", re.compile(r"[\u0400-\u04ff]"), ("ru", "uk", "bg", "sr", "mk", "be", "kk", "mn")),
+    ("el", re.compile(r"[\u0370-\u03ff]"), ("el",)),
+)
 
 
 def _text(element: Any) -> str:
@@ -247,28 +263,49 @@ def thai_and_latin_letters(text: str) -> tuple[int, int]:
 
 
 def language(text: str, root: etree._Element) -> str | None:
-    """ "th" when Thai letters dominate, else the page's ``lang``, else "en" for Latin text;
-    ``None`` for text without letters."""
+    """ "th" when Thai letters dominate; the language of another non-Latin script that
+    dominates (CJK, Arabic, Hebrew, Cyrillic, Greek: the page's ``lang`` when it is written
+    in that script, "fa" for a Persian page); else the page's ``lang``, else "en" for Latin
+    text; ``None`` for text without letters."""
     sample = text[:LANGUAGE_SAMPLE_CHARS]
     thai, latin = thai_and_latin_letters(sample)
     if thai and thai >= latin:
         return "th"
     if not latin and not any(char.isalpha() for char in sample):
         return None
-    declared = next(iter(rules.HTML_LANG(root)), "").split("-")[0].lower()
+    declared = next(iter(rules.HTML_LANG(root)), "").replace("_", "-").split("-")[0].lower()
+    script = _dominant_script(sample, latin) if len(sample.encode()) > len(sample) else None
+    if script is not None:
+        name, written_in = script
+        return declared if declared in written_in else name
     if declared and declared != "th":
         return declared
     return "en" if latin else None
 
 
+def _dominant_script(sample: str, latin: int) -> tuple[str, tuple[str, ...]] | None:
+    """The non-Latin script with the most letters, if it has at least as many as Latin."""
+    best, most = None, 0
+    for name, pattern, written_in in _SCRIPTS:
+        count = len(pattern.findall(sample))
+        if name == "ja" and count:  # kana among Han characters: Japanese, not Chinese
+            count += len(_SCRIPTS[2][1].findall(sample))
+        if count > most:
+            best, most = (name, written_in), count
+    return best if best is not None and most >= latin else None
+
+
 def word_count(text: str) -> int:
     """Words between spaces; Thai (written without spaces) counts one word per
-    THAI_CHARS_PER_WORD Thai characters."""
+    THAI_CHARS_PER_WORD Thai characters, Chinese and Japanese one per CJK_CHARS_PER_WORD
+    Han or kana characters."""
     thai, _ = thai_and_latin_letters(text)
-    if not thai:
+    cjk = len(_CJK.findall(text)) if len(text.encode()) > len(text) else 0
+    if not thai and not cjk:
         return len(text.split())
-    other = sum(1 for token in text.split() if not _has_thai(token))
-    return other + max(1, round(thai / THAI_CHARS_PER_WORD))
+    other = sum(1 for token in text.split() if not _has_thai(token) and not _CJK.search(token))
+    words = round(thai / THAI_CHARS_PER_WORD) + round(cjk / CJK_CHARS_PER_WORD)
+    return other + max(1, words)
 
 
 def _has_thai(token: str) -> bool:

@@ -251,7 +251,10 @@ HTML_KEEP_TAGS = frozenset(
         """
     )
 )
-HTML_KEEP_ATTRS = frozenset({"href", "src", "alt", "title"})
+HTML_KEEP_ATTRS = frozenset({"href", "src", "alt", "title", "dir"})
+# ``dir`` is kept only as "rtl": Arabic, Hebrew and Persian posts (Blogger's editor wraps
+# them in ``<div dir="rtl">``) read right to left; "ltr" is every page's default.
+KEPT_DIRECTIONS = frozenset({"rtl"})
 # URL attributes kept in the cleaned HTML, on which tag, with which schemes: links to web
 # pages and mail addresses, images from the web. Anything else (javascript:, data:,
 # vbscript:, file:, a URL attribute on another tag) is removed; an image without a source
