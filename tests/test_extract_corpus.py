@@ -139,3 +139,15 @@ def test_a_bare_heading_is_the_title_without_the_blog_name():
         assert not article.title.endswith("Inside AdWords")
         assert article.title in page.expected
         assert article.date_header in page.expected
+
+
+def test_authors_as_trafilatura_annotated_them():
+    """Every author the annotators name is in ours (several names joined by ", ")."""
+    wrong = {}
+    for page in trafilatura_pages(CORPUS):
+        expected = page.meta.get("author")
+        names = expected if isinstance(expected, list) else [expected] if expected else []
+        author = extract_article(page.read(), page.url).author
+        if any(name.strip() not in author for name in names):
+            wrong[page.name] = author
+    assert wrong == {}

@@ -99,3 +99,43 @@ def test_a_date_header_without_its_year_takes_it_from_the_url():
 )
 def test_dates_in_the_formats_of_bloggers_languages(shown, url, expected):
     assert parse_visible_date(shown, url) == expected
+
+
+def classic_post(byline: str, head: str = "", body: str = "<p>Text.</p>") -> bytes:
+    return f"""<html><head>{head}</head><body><div class='widget Blog'>
+<div class='post-outer'><div class='post hentry'><h3 class='post-title'>T</h3>
+<div class='post-body' id='post-body-1234567'>{body}</div>
+<div class='post-footer'>{byline}</div></div></div></div></body></html>""".encode()
+
+
+def test_a_post_credited_to_several_people_names_them_all():
+    byline = (
+        "<span class='post-author vcard'>Posted by <span class='fn'>Ross Tucker</span> and "
+        "<span class='fn'>Jonathan Dugan</span></span>"
+    )
+    assert extract_article(classic_post(byline), URL).author == "Ross Tucker, Jonathan Dugan"
+
+
+def test_json_ld_authors_are_all_named():
+    ld = (
+        '<script type="application/ld+json">{"@type": "BlogPosting", "author": '
+        '[{"@type": "Person", "name": "Nathan Parker"}, {"@type": "Person", "name": "Eric Mill"}]}'
+        "</script>"
+    )
+    assert extract_article(classic_post("", head=ld), URL).author == "Nathan Parker, Eric Mill"
+
+
+def test_the_byline_at_the_top_of_the_body():
+    body = "<span class='byline-author'>Posted by Kathy Walrath, Technical Writer</span><p>Text.</p>"
+    article = extract_article(classic_post("", body=body), URL)
+    assert article.author == "Kathy Walrath, Technical Writer"
+
+
+def test_the_entry_author_link_and_an_upper_case_meta_name():
+    byline = (
+        "<span class='entry-author'><em>by</em><a class='entry-author-link' "
+        "href='https://www.blogger.com/profile/1'>Mobasir hassan</a></span>"
+    )
+    assert extract_article(classic_post(byline), URL).author == "Mobasir hassan"
+    meta = "<META CONTENT='Mobasir hassan' NAME='Author'>"
+    assert extract_article(classic_post("", head=meta), URL).author == "Mobasir hassan"

@@ -85,7 +85,7 @@ def _metadata(found: Located, root: etree._Element, page_text: str, url: str) ->
     shown = metadata.date_shown(index, found.outer, found.body, guess=post)
     return Article(
         title=metadata.title(index, root, ld, found.container if post else None),
-        author=metadata.author(index, root, ld),
+        author=metadata.author(index, root, ld, found.body),
         published=metadata.published(index, root, ld, shown, url),
         updated=metadata.updated(index, root, ld),
         date_header=shown,

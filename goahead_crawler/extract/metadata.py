@@ -202,13 +202,40 @@ def updated(index: Index, root: etree._Element, ld: list[dict]) -> str | None:
     return normalise_machine_date(machine)
 
 
-def author(index: Index, root: etree._Element, ld: list[dict]) -> str:
+def author(index: Index, root: etree._Element, ld: list[dict], body: etree._Element) -> str:
+    """The byline's name, or names: a post the byline credits to several people (one
+    ``.fn`` each, or a JSON-LD list) names them all, joined by ", ". Then the byline some
+    templates write at the top of the body ("Posted by ..."), then the head's meta."""
     found = (
-        index.first(rules.AUTHOR)
+        _all_of_first(index, rules.AUTHORS)
+        or index.first(rules.AUTHOR)
+        or first_text([body], [rules.BODY_BYLINE])
         or first_text([root], [rules.HEAD_META["author"]])
-        or _ld_value(ld, "author")
+        or ", ".join(_ld_names(ld, "author"))
     )
     return _BYLINE.sub("", found)
+
+
+def _all_of_first(index: Index, selectors: Iterable[rules.Selector]) -> str:
+    """Every distinct value of the first selector that matches, joined by ", "."""
+    for selector in selectors:
+        values = [_BYLINE.sub("", v) for v in index.values(selector)]
+        if any(values):
+            return ", ".join(dict.fromkeys(v for v in values if v))
+    return ""
+
+
+def _ld_names(objects: list[dict[str, Any]], key: str) -> list[str]:
+    """Every name JSON-LD gives ``key`` (a person, or a list of them) in the first object
+    that has one."""
+    for item in objects:
+        value = item.get(key)
+        people = value if isinstance(value, list) else [value]
+        names = [p.get("name") if isinstance(p, dict) else p for p in people]
+        names = [_text(n) for n in names if isinstance(n, str) and n.strip()]
+        if names:
+            return list(dict.fromkeys(names))
+    return []
 
 
 def labels(index: Index) -> list[str]:

@@ -155,11 +155,17 @@ DATE_SHOWN: tuple[Selector, ...] = (
     ("*", "post-date", "", ""),
     ("*", "entry-date", "", ""),
 )
-AUTHOR: tuple[Selector, ...] = (
+# Names inside the byline: all of them are the authors (a post credited to several people).
+AUTHORS: tuple[Selector, ...] = (
     ("*", "fn", "", "post-author"),
     ("*", "itemprop=name", "", "post-author"),
     ("a", "tag:a", "", "post-author"),
+    ("a", "tag:a", "", "entry-author"),
+)
+# Then the byline as a whole (its "Posted by" dropped).
+AUTHOR: tuple[Selector, ...] = (
     ("*", "post-author", "", ""),
+    ("*", "entry-author", "", ""),
     ("*", "itemprop=author", "", ""),
 )
 LABELS: tuple[Selector, ...] = (
@@ -177,6 +183,8 @@ DATE_SHOWN_GUESSED: tuple[Selector, ...] = (
     ("*", "post-meta", "", ""),
     ("*", "meta", "", ""),
 )
+# Google's own blogs write the byline at the top of the body: "Posted by ...".
+BODY_BYLINE = etree.XPath(f".//*[{has_class('byline-author')}]")
 # Everything an index of the container needs to see (one scan).
 INDEXED = etree.XPath("descendant::*[@class or @itemprop or @rel or self::a]")
 # The shared date header sits outside the post (h2.date-header in div.date-outer).
@@ -193,7 +201,9 @@ PAGE_TITLE = etree.XPath("/html/head/title")
 HEAD_META = {
     "published": etree.XPath("/html/head/meta[@property='article:published_time']/@content"),
     "updated": etree.XPath("/html/head/meta[@property='article:modified_time']/@content"),
-    "author": etree.XPath("/html/head/meta[@name='author']/@content"),
+    "author": etree.XPath(
+        "/html/head/meta[translate(@name, 'AUTHOR', 'author')='author']/@content"
+    ),
 }
 # Searched in the container (the body is detached by then), then on the body itself.
 POST_ID = _first(
