@@ -151,3 +151,18 @@ def test_authors_as_trafilatura_annotated_them():
         if any(name.strip() not in author for name in names):
             wrong[page.name] = author
     assert wrong == {}
+
+
+def test_languages_as_the_manifest_gives_them():
+    """Pages of one language (MANIFEST.tsv's ``language``) get it; the German classic
+    layouts have no <html lang>, only Blogger's data context says ``de``."""
+    rows = (line.split("\t") for line in (CORPUS / "MANIFEST.tsv").read_text("utf-8").splitlines()[1:])
+    languages = {cells[0].rsplit("/", 1)[-1]: cells[8] for cells in rows if len(cells) > 8}
+    pages = dragnet_pages(CORPUS) + trafilatura_pages(CORPUS)
+    wrong = {}
+    for page in pages:
+        expected = languages.get(page.path.name, "")
+        article = extract_article(page.read(), page.url)
+        if len(expected) == 2 and article.text and article.language != expected:
+            wrong[page.name] = article.language
+    assert wrong == {}

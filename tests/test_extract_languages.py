@@ -68,3 +68,14 @@ def test_cjk_and_cyrillic(lang, header, body, language, words):
     assert article.word_count == words
     if language != "uk":  # Ukrainian month names are not known: no date rather than a guess
         assert article.published == "2024-01-21"
+
+
+def test_a_classic_layout_takes_the_blogs_language_from_the_data_context():
+    """Classic layouts write no <html lang>; Blogger's data context says the blog's locale."""
+    page = b"""<html dir='ltr'><head></head><body><div class='widget Blog'>
+<div class='post hentry'><h3 class='post-title'>Tach auch!</h3>
+<div class='post-body' id='post-body-4975188933883288645'><p>Heute war ein guter Tag.</p></div>
+</div></div><script type="text/javascript">_WidgetManager._SetDataContext([{'name': 'blog',
+'data': {'blogId': '123456789', 'languageDirection': 'ltr', 'locale': 'de',
+'localeUnderscoreDelimited': 'de'}}]);</script></body></html>"""
+    assert extract_article(page, URL).language == "de"

@@ -72,7 +72,7 @@ def _extract(page_text: str, url: str, feed_entry: FeedEntry | None, locate: Loc
     _fill_body(article, found, page_text, feed_entry, url)
     if feed_entry is not None:
         _apply_feed(article, feed_entry)
-    article.language = metadata.language(article.text, root)
+    article.language = metadata.language(article.text, root, page_text)
     article.word_count = metadata.word_count(article.text)
     return article
 

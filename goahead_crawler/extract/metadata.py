@@ -23,6 +23,7 @@ _BLOG_ID = re.compile(r"blogID(?:[\"']?\s*[:=]|\\x3d)\s*[\"']?(\d{6,})")
 _ID_IN_VALUE = re.compile(r"(?:^|/feeds/)(\d{6,})(?:$|/)")
 _POST_ID = re.compile(r"(?:^|postID=|^post-body-)(\d{6,})(?:$|&)")
 _PAGE_POST_ID = re.compile(r"(?:/feeds/|[?&]postID=)(\d{6,})(?:/comments/|&|$)")
+_LOCALE = re.compile(r"""["']locale["']\s*:\s*["']([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?)["']""")
 _BYLINE = re.compile(r"^(posted by|by|von|โดย)\s*:?\s*", re.IGNORECASE)
 _NOT_ASCII_LETTERS = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalpha())
 LANGUAGE_SAMPLE_CHARS = 4000
@@ -289,18 +290,30 @@ def thai_and_latin_letters(text: str) -> tuple[int, int]:
     return thai, latin
 
 
-def language(text: str, root: etree._Element) -> str | None:
+def declared_language(root: etree._Element, page_text: str = "") -> str:
+    """The blog's language as the page states it: ``<html lang>`` (2017 themes), else the
+    ``locale`` of Blogger's data context (every template since 2013; classic layouts have
+    no ``lang``). Both come from the blog's language setting."""
+    declared = next(iter(rules.HTML_LANG(root)), "")
+    if not declared and "locale" in page_text:
+        match = _LOCALE.search(page_text)
+        declared = match.group(1) if match else ""
+    return declared.replace("_", "-").split("-")[0].lower()
+
+
+def language(text: str, root: etree._Element, page_text: str = "") -> str | None:
     """ "th" when Thai letters dominate; the language of another non-Latin script that
-    dominates (CJK, Arabic, Hebrew, Cyrillic, Greek: the page's ``lang`` when it is written
-    in that script, "fa" for a Persian page); else the page's ``lang``, else "en" for Latin
-    text; ``None`` for text without letters."""
+    dominates (CJK, Arabic, Hebrew, Cyrillic, Greek: the blog's language when it is written
+    in that script, "fa" for a Persian blog); else the blog's language
+    (:func:`declared_language`), else "en" for Latin text; ``None`` for text without
+    letters."""
     sample = text[:LANGUAGE_SAMPLE_CHARS]
     thai, latin = thai_and_latin_letters(sample)
     if thai and thai >= latin:
         return "th"
     if not latin and not any(char.isalpha() for char in sample):
         return None
-    declared = next(iter(rules.HTML_LANG(root)), "").replace("_", "-").split("-")[0].lower()
+    declared = declared_language(root, page_text)
     script = _dominant_script(sample, latin) if len(sample.encode()) > len(sample) else None
     if script is not None:
         name, written_in = script
