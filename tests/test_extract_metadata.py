@@ -139,3 +139,23 @@ def test_the_entry_author_link_and_an_upper_case_meta_name():
     assert extract_article(classic_post(byline), URL).author == "Mobasir hassan"
     meta = "<META CONTENT='Mobasir hassan' NAME='Author'>"
     assert extract_article(classic_post("", head=meta), URL).author == "Mobasir hassan"
+
+
+def test_a_posted_by_line_of_the_text_is_the_author_of_a_page_without_a_byline():
+    # Inside AdWords (R607): the credit is the body's last paragraph
+    body = "<p>Wonder what to do?</p><p>Posted by Courtney Pannell &amp; Divya Vishwanath, <i>AdWords support team</i></p>"
+    article = extract_article(classic_post("", body=body), URL)
+    assert article.author == "Courtney Pannell & Divya Vishwanath, AdWords support team"
+    assert "Posted by Courtney" in article.text  # the credit stays in the text, as shown
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>First.</p><p>Posted by a reader, this question comes up often.</p><p>Last.</p>",
+        "<p>Posted by " + "far too many words for a byline " * 6 + "</p>",
+    ],
+    ids=["middle paragraph", "a long paragraph"],
+)
+def test_posted_by_elsewhere_is_no_author(body):
+    assert extract_article(classic_post("", body=body), URL).author == ""

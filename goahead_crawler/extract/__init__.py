@@ -70,6 +70,7 @@ def _extract(page_text: str, url: str, feed_entry: FeedEntry | None, locate: Loc
     article = _metadata(found or page_scope(root), root, page_text, url)
     article.comments, article.comment_count = comments, comment_count(root, comments)
     _fill_body(article, found, page_text, feed_entry, url)
+    article.author = article.author or metadata.author_in_text(article.text)
     if feed_entry is not None:
         _apply_feed(article, feed_entry)
     article.language = metadata.language(article.text, root, page_text)

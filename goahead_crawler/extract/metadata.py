@@ -24,6 +24,8 @@ _ID_IN_VALUE = re.compile(r"(?:^|/feeds/)(\d{6,})(?:$|/)")
 _POST_ID = re.compile(r"(?:^|postID=|^post-body-)(\d{6,})(?:$|&)")
 _PAGE_POST_ID = re.compile(r"(?:/feeds/|[?&]postID=)(\d{6,})(?:/comments/|&|$)")
 _LOCALE = re.compile(r"""["']locale["']\s*:\s*["']([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?)["']""")
+_POSTED_BY = re.compile(r"posted by\s+(\S.*)$", re.IGNORECASE)
+_BYLINE_MAX_CHARS = 160  # a byline line, not a paragraph that starts with the words
 _BYLINE = re.compile(r"^(posted by|by|von|โดย)\s*:?\s*", re.IGNORECASE)
 _NOT_ASCII_LETTERS = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalpha())
 LANGUAGE_SAMPLE_CHARS = 4000
@@ -215,6 +217,17 @@ def author(index: Index, root: etree._Element, ld: list[dict], body: etree._Elem
         or ", ".join(_ld_names(ld, "author"))
     )
     return _BYLINE.sub("", found)
+
+
+def author_in_text(text: str) -> str:
+    """The author a post names in its own first or last paragraph, "Posted by NAME, ROLE"
+    (Google's blogs before the byline had a class), for a page without a byline."""
+    paragraphs = text.split("\n\n")
+    for paragraph in dict.fromkeys([paragraphs[0], paragraphs[-1]]):
+        match = _POSTED_BY.match(" ".join(paragraph.split()))
+        if match and len(paragraph) <= _BYLINE_MAX_CHARS:
+            return match.group(1)
+    return ""
 
 
 def _all_of_first(index: Index, selectors: Iterable[rules.Selector]) -> str:
