@@ -307,11 +307,19 @@ def declared_language(root: etree._Element, page_text: str = "") -> str:
     """The blog's language as the page states it: ``<html lang>`` (2017 themes), else the
     ``locale`` of Blogger's data context (every template since 2013; classic layouts have
     no ``lang``). Both come from the blog's language setting."""
-    declared = next(iter(rules.HTML_LANG(root)), "")
-    if not declared and "locale" in page_text:
-        match = _LOCALE.search(page_text)
-        declared = match.group(1) if match else ""
+    declared = next(iter(rules.HTML_LANG(root)), "") or _data_context_locale(page_text)
     return declared.replace("_", "-").split("-")[0].lower()
+
+
+def _data_context_locale(page_text: str) -> str:
+    """``'locale': 'de'`` of the data context, found by a plain string search (a regex
+    search over the whole page costs as much as the rest of the metadata)."""
+    for key in ("'locale'", '"locale"'):
+        at = page_text.find(key)
+        match = _LOCALE.match(page_text, at) if at >= 0 else None
+        if match:
+            return match.group(1)
+    return ""
 
 
 def language(text: str, root: etree._Element, page_text: str = "") -> str | None:
