@@ -159,3 +159,8 @@ def test_a_posted_by_line_of_the_text_is_the_author_of_a_page_without_a_byline()
 )
 def test_posted_by_elsewhere_is_no_author(body):
     assert extract_article(classic_post("", body=body), URL).author == ""
+
+
+def test_a_related_posts_date_in_the_container_is_not_the_posts_date():
+    related = "<div class='related'><a href='/x.html'>Older story</a> <span class='meta'>January 3, 2020</span></div>"
+    assert extract_article(classic_post(related), URL).published is None

@@ -181,7 +181,6 @@ DATE_SHOWN_GUESSED: tuple[Selector, ...] = (
     ("*", "post-header", "", ""),
     ("*", "byline", "", ""),
     ("*", "post-meta", "", ""),
-    ("*", "meta", "", ""),
 )
 # Google's own blogs write the byline at the top of the body: "Posted by ...".
 BODY_BYLINE = etree.XPath(f".//*[{has_class('byline-author')}]")
