@@ -79,3 +79,13 @@ def test_a_classic_layout_takes_the_blogs_language_from_the_data_context():
 'data': {'blogId': '123456789', 'languageDirection': 'ltr', 'locale': 'de',
 'localeUnderscoreDelimited': 'de'}}]);</script></body></html>"""
     assert extract_article(page, URL).language == "de"
+
+
+def test_joiners_that_spell_words_are_kept_and_invisible_spaces_dropped():
+    """Persian writes one word with a zero-width non-joiner (می‌نویسم), an emoji family is
+    joined by ZWJ; a zero-width space or a soft hyphen is layout noise."""
+    body = "<p>امروز درباره سفر می\u200cنویسم 👨\u200d👩\u200d👧 ok\u200bay, Ban\u00adgkok</p>"
+    article = extract_article(blogger_page("fa", "rtl", "", body), URL)
+    assert "می\u200cنویسم" in article.text
+    assert "👨\u200d👩\u200d👧" in article.text
+    assert "okay, Bangkok" in article.text

@@ -274,7 +274,10 @@ URL_ATTRIBUTES: dict[str, dict[str, frozenset[str]]] = {
     "href": {"a": LINK_SCHEMES},
     "src": {"img": WEB_SCHEMES},
 }
-ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# Invisible characters dropped from the text: zero-width space, word joiner, BOM, soft
+# hyphen. Not the zero-width (non-)joiners: Persian writes words with ZWNJ (می‌نویسم),
+# emoji sequences and Indic conjuncts need ZWJ; search folds them all away on its own.
+ZERO_WIDTH = "\u200b\u2060\ufeff\u00ad"
 # A trailing list of links is cut when it has this many link paragraphs and real prose
 # (this many characters outside links) comes before it.
 LINK_TAIL_MIN_PARAGRAPHS = 5
