@@ -109,3 +109,20 @@ def test_the_sample_blogs_lazy_images_come_out_as_the_reader_sees_them(blog_name
     assert f'src="{photo}"' in article.html
     assert photo in article.image_urls
     assert not any(u.startswith("data:") for u in article.image_urls)
+
+
+@pytest.mark.parametrize(
+    "img",
+    [
+        f'<img srcset="{PHOTO} 1x, {FULL} 2x">',
+        f'<img src="{PLACEHOLDER}" class="lazy"><noscript><img src="{PHOTO}"></noscript>',
+        f'<img src="{BLANK}" data-lazy-src="{PHOTO}">',
+    ],
+    ids=["srcset-only", "noscript", "data-lazy-src"],
+)
+def test_lazy_images_of_an_unfamiliar_template_reach_the_fallback(img):
+    prose = "<p>" + "A paragraph of the article that goes on for a while. " * 12 + "</p>"
+    page = f"<html><body><article><h1>T</h1>{prose}<figure>{img}</figure>{prose}</article></body></html>"
+    article = extract_article(page.encode(), URL)
+    assert article.method == "fallback"
+    assert article.images == [PHOTO]
