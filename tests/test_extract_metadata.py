@@ -164,3 +164,18 @@ def test_posted_by_elsewhere_is_no_author(body):
 def test_a_related_posts_date_in_the_container_is_not_the_posts_date():
     related = "<div class='related'><a href='/x.html'>Older story</a> <span class='meta'>January 3, 2020</span></div>"
     assert extract_article(classic_post(related), URL).published is None
+
+
+def test_comment_authors_and_text_hold_no_script():
+    """Picture Window templates number each comment with a script beside its author
+    (R101: 'tRiSh CommentsCounter=CommentsCounter+1; document.write(...)')."""
+    comments = """<div class='comments' id='comments'><h4>1 comment:</h4>
+<dl id='comments-block'>
+<dt class='comment-author' id='c1'><script>CommentsCounter=CommentsCounter+1; document.write(CommentsCounter)</script>
+<a href='https://www.blogger.com/profile/1'>tRiSh</a> said...</dt>
+<dd class='comment-body'><p>Thanks.<script>track()</script></p></dd>
+<dd class='comment-footer'><span class='comment-timestamp'>September 10, 2012 4:45 AM</span></dd>
+</dl></div>"""
+    page = classic_post("").replace(b"</body>", comments.encode() + b"</body>")
+    article = extract_article(page, URL)
+    assert article.comments == [{"author": "tRiSh", "published": "2012-09-10", "text": "Thanks."}]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from goahead_crawler.extract import rules
-from goahead_crawler.extract.clean import text_of
+from goahead_crawler.extract.clean import prune_tags, text_of
 from goahead_crawler.extract.dates import parse_visible_date
 from goahead_crawler.extract.text import finish, layout
 
@@ -21,6 +21,8 @@ def extract_comments(root: etree._Element) -> list[dict]:
     """``[{"author", "published", "text"}]`` in page order; ``[]`` when there are none."""
     for xpath in rules.COMMENT_BLOCKS:
         for block in (b for scope in rules.COMMENTS_ROOT(root) for b in xpath(scope)):
+            # never text: a template's counter script beside each author, embeds, forms
+            prune_tags(block, rules.ALWAYS_DROP_TAGS)
             found = _classic(block) if block.tag == "dl" else _threaded(block)
             if found:
                 return found
