@@ -179,3 +179,23 @@ def test_comment_authors_and_text_hold_no_script():
     page = classic_post("").replace(b"</body>", comments.encode() + b"</body>")
     article = extract_article(page, URL)
     assert article.comments == [{"author": "tRiSh", "published": "2012-09-10", "text": "Thanks."}]
+
+
+@pytest.mark.parametrize(
+    ("said", "author"),
+    [
+        ("Anonym hat gesagt…", "Anonym"),
+        ("Marie a dit…", "Marie"),
+        ("Anónimo dijo...", "Anónimo"),
+        ("Anônimo disse...", "Anônimo"),
+        ("Anonimo ha detto...", "Anonimo"),
+        ("匿名 說...", "匿名"),
+        ("Ann said...", "Ann"),
+    ],
+)
+def test_a_classic_comments_author_without_said_in_blogger_languages(said, author):
+    comments = f"""<div class='comments' id='comments'><dl id='comments-block'>
+<dt class='comment-author' id='c1'><a href='https://www.blogger.com/profile/1'>{said.split()[0]}</a>
+{" ".join(said.split()[1:])}</dt><dd class='comment-body'><p>Danke.</p></dd></dl></div>"""
+    page = classic_post("").replace(b"</body>", comments.encode() + b"</body>")
+    assert [c["author"] for c in extract_article(page, URL).comments] == [author]

@@ -14,7 +14,13 @@ from goahead_crawler.extract.text import finish, layout
 
 _COUNT = re.compile(r"(\d[\d,.]*)\s+\S*", re.UNICODE)
 _SHOW_COMMENT = re.compile(r"showComment=(\d{10,14})")
-_SAID = re.compile(r"\s*(said|says|wrote|กล่าวว่า)\.*:?\s*$", re.IGNORECASE)
+# "NAME said..." after a classic comment's author, in the languages of Blogger's interface.
+_SAID = re.compile(
+    r"\s*(said|says|wrote|hat gesagt|sagte|a dit|dijo|disse|ha detto|zei|schreef|"
+    r"mengatakan|kata|napisał\(a\)|napisał|написал\(а\)|написал|dedi|"
+    r"กล่าวว่า|さんは書きました|說|说|님의 말|قال|אמר)[.…]*:?\s*$",
+    re.IGNORECASE,
+)
 
 
 def extract_comments(root: etree._Element) -> list[dict]:
