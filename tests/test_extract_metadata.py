@@ -199,3 +199,12 @@ def test_a_classic_comments_author_without_said_in_blogger_languages(said, autho
 {" ".join(said.split()[1:])}</dt><dd class='comment-body'><p>Danke.</p></dd></dl></div>"""
     page = classic_post("").replace(b"</body>", comments.encode() + b"</body>")
     assert [c["author"] for c in extract_article(page, URL).comments] == [author]
+
+
+def test_a_featured_posts_body_id_higher_up_is_not_the_article():
+    page = b"""<html><body><div class='widget FeaturedPost' id='FeaturedPost1'>
+<div class='post-body' id='post-body-111111111'>Featured teaser</div></div>
+<div class='widget Blog'><div class='post hentry'><h3 class='post-title'>Real</h3>
+<div class='post-body' id='post-body-222222222'>The real post.</div></div></div></body></html>"""
+    article = extract_article(page, URL)
+    assert (article.text, article.post_id) == ("The real post.", "222222222")
