@@ -17,7 +17,7 @@ from charset_normalizer import from_bytes
 from lxml import etree
 from w3lib.encoding import html_to_unicode, resolve_encoding
 
-from goahead_crawler.blogger.images import fetchable, shown_sources
+from goahead_crawler.blogger.images import LAZY_SRC, fetchable, shown_sources
 from goahead_crawler.extract import depth, rules
 
 # A plain etree parser: lxml.html's element classes cost a Python call per element touched.
@@ -166,6 +166,9 @@ def show_lazy_images(node: etree._Element, base_url: str) -> None:
     ``<noscript>`` fallback kept, unwrapped, when it shows an image nothing else on the
     page shows (so that pruning ``<noscript>`` loses no picture). Call before pruning."""
     for img in node.iter("img"):
+        src = img.get("src")
+        if src and not src.startswith("data:") and not any(map(img.get, LAZY_SRC)):
+            continue  # most images: src is what the reader sees
         shown = next((v for v in shown_sources(img) if fetchable(v, base_url)), None)
         if shown is not None:
             img.set("src", shown)

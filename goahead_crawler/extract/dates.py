@@ -12,6 +12,7 @@ months agree.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 
 BUDDHIST_ERA_OFFSET = 543
@@ -20,23 +21,23 @@ BUDDHIST_ERA_OFFSET = 543
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 
 # One line per month, January first: the names Blogger's date header uses in its interface
-# languages (en de fr th es pt it nl id tr ru pl ar he fa); "_" stands for a space.
+# languages (en de fr th es pt it nl id tr ru pl ar he fa el hi); "_" stands for a space.
 _MONTH_NAMES = """
-january jan januar janvier มกราคม ม.ค. enero janeiro gennaio januari ocak января январь stycznia styczeń يناير كانون_الثاني ינואר בינואר ژانویه
-february feb februar février กุมภาพันธ์ ก.พ. febrero fevereiro febbraio februari şubat subat февраля февраль lutego luty فبراير شباط פברואר בפברואר فوریه
-march mar märz mars มีนาคม มี.ค. marzo março maart maret mart марта март marca marzec مارس آذار מרץ במרץ
-april apr avril เมษายน เม.ย. abril aprile nisan апреля апрель kwietnia kwiecień أبريل إبريل نيسان אפריל באפריל آوریل
-may mai พฤษภาคม พ.ค. mayo maio maggio mei mayıs mayis мая май maja maj مايو أيار מאי במאי مه
-june jun juni juin มิถุนายน มิ.ย. junio junho giugno haziran июня июнь czerwca czerwiec يونيو حزيران יוני ביוני ژوئن
-july jul juli juillet กรกฎาคม ก.ค. julio julho luglio temmuz июля июль lipca lipiec يوليو تموز יולי ביולי ژوئیه
-august aug août สิงหาคม ส.ค. agosto augustus agustus ağustos agustos августа август sierpnia sierpień أغسطس آب אוגוסט באוגוסט اوت
-september sep sept septembre กันยายน ก.ย. septiembre setembro settembre eylül eylul сентября сентябрь września wrzesień سبتمبر أيلول ספטמבר בספטמבר سپتامبر
-october oct oktober octobre ตุลาคม ต.ค. octubre outubro ottobre ekim октября октябрь października październik أكتوبر تشرين_الأول אוקטובר באוקטובר اکتبر
-november nov novembre พฤศจิกายน พ.ย. noviembre novembro kasım kasim ноября ноябрь listopada listopad نوفمبر تشرين_الثاني נובמבר בנובמבר نوامبر
-december dec dezember décembre ธันวาคม ธ.ค. diciembre dezembro dicembre desember aralık aralik декабря декабрь grudnia grudzień ديسمبر كانون_الأول דצמבר בדצמבר دسامبر
+january jan januar janvier มกราคม ม.ค. enero janeiro gennaio januari ocak января январь stycznia styczeń يناير كانون_الثاني ינואר בינואר ژانویه ιανουαρίου ιανουάριος जनवरी
+february feb februar février กุมภาพันธ์ ก.พ. febrero fevereiro febbraio februari şubat subat февраля февраль lutego luty فبراير شباط פברואר בפברואר فوریه φεβρουαρίου φεβρουάριος फरवरी फ़रवरी
+march mar märz mars มีนาคม มี.ค. marzo março maart maret mart марта март marca marzec مارس آذار מרץ במרץ μαρτίου μάρτιος मार्च
+april apr avril เมษายน เม.ย. abril aprile nisan апреля апрель kwietnia kwiecień أبريل إبريل نيسان אפריל באפריל آوریل απριλίου απρίλιος अप्रैल
+may mai พฤษภาคม พ.ค. mayo maio maggio mei mayıs mayis мая май maja maj مايو أيار מאי במאי مه μαΐου μάιος मई
+june jun juni juin มิถุนายน มิ.ย. junio junho giugno haziran июня июнь czerwca czerwiec يونيو حزيران יוני ביוני ژوئن ιουνίου ιούνιος जून
+july jul juli juillet กรกฎาคม ก.ค. julio julho luglio temmuz июля июль lipca lipiec يوليو تموز יולי ביולי ژوئیه ιουλίου ιούλιος जुलाई
+august aug août สิงหาคม ส.ค. agosto augustus agustus ağustos agustos августа август sierpnia sierpień أغسطس آب אוגוסט באוגוסט اوت αυγούστου αύγουστος अगस्त
+september sep sept septembre กันยายน ก.ย. septiembre setembro settembre eylül eylul сентября сентябрь września wrzesień سبتمبر أيلول ספטמבר בספטמבר سپتامبر σεπτεμβρίου σεπτέμβριος सितंबर सितम्बर
+october oct oktober octobre ตุลาคม ต.ค. octubre outubro ottobre ekim октября октябрь października październik أكتوبر تشرين_الأول אוקטובר באוקטובר اکتبر οκτωβρίου οκτώβριος अक्टूबर अक्तूबर
+november nov novembre พฤศจิกายน พ.ย. noviembre novembro kasım kasim ноября ноябрь listopada listopad نوفمبر تشرين_الثاني נובמבר בנובמבר نوامبر νοεμβρίου νοέμβριος नवंबर नवम्बर
+december dec dezember décembre ธันวาคม ธ.ค. diciembre dezembro dicembre desember aralık aralik декабря декабрь grudnia grudzień ديسمبر كانون_الأول דצמבר בדצמבר دسامبر δεκεμβρίου δεκέμβριος दिसंबर दिसम्बर
 """
 MONTHS: dict[str, int] = {
-    name.replace("_", " "): number
+    unicodedata.normalize("NFC", name.replace("_", " ")): number
     for number, line in enumerate(_MONTH_NAMES.strip().splitlines(), start=1)
     for name in line.split()
 }
@@ -82,7 +83,7 @@ def parse_visible_date(text: str | None, url: str = "") -> str | None:
     a numeric date ("10/28/2012" is month-first whatever the URL says)."""
     if not text:
         return None
-    text = " ".join(text.split())
+    text = unicodedata.normalize("NFC", " ".join(text.split()))
     url_year, url_month = _url_year_month(url)
     for pattern, order in (
         (_ISO_DATE, "ymd"),
