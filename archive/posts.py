@@ -68,9 +68,33 @@ def _find_post(db: Database, blog_id: str, post_id: str) -> dict[str, Any] | Non
     return next(iter(rows), None)
 
 
+def _find_or_adopt(db: Database, post: Post) -> dict[str, Any] | None:
+    """The row of ``post``; else a row of the same blog and URL stored under an id made
+    from its URL (``u`` and 16 hex digits: its page named no id to an older extractor),
+    now keyed under the id the page names, its comments and versions with it. One row for
+    one post, not a second one after an extractor learned to find the id."""
+    old = _find_post(db, post.blog_id, post.post_id)
+    if old is not None or not post.post_id.isdigit():
+        return old
+    made = next(iter(db.query(
+        "SELECT * FROM posts WHERE blog_id = ? AND url = ? AND post_id LIKE 'u%'"
+        " AND length(post_id) = 17", [post.blog_id, post.url])), None)
+    if made is None:
+        return None
+    keys = [post.post_id, post.blog_id, made["post_id"]]
+    db.execute("UPDATE posts SET post_id = ? WHERE blog_id = ? AND post_id = ?", keys)
+    db.execute("UPDATE post_versions SET post_id = ? WHERE blog_id = ? AND post_id = ?", keys)
+    # a comment already stored under the page's id (from its comments feed) stays as is
+    db.execute("UPDATE OR IGNORE comments SET post_id = ? WHERE blog_id = ? AND post_id = ?",
+               keys)
+    db.execute("DELETE FROM comments WHERE blog_id = ? AND post_id = ?", keys[1:])
+    return {**made, "post_id": post.post_id}
+
+
 def upsert_post(db: Database, post: Post, *, revive: bool = True,
                 run_id: int | None = None, tokens: PostTokens | None = None) -> UpsertResult:
-    """Insert or update one post, keyed on (blog_id, post_id).
+    """Insert or update one post, keyed on (blog_id, post_id) (a row stored under an id
+    made from its URL is adopted: :func:`_find_or_adopt`).
 
     An update that changes the title or text first saves the previous version in
     ``post_versions`` and re-indexes the post for search. A fetched post is live: with
@@ -83,7 +107,7 @@ def upsert_post(db: Database, post: Post, *, revive: bool = True,
     if not revive:
         del row["deleted_at"]
     with db.atomic():
-        old = _find_post(db, post.blog_id, post.post_id)
+        old = _find_or_adopt(db, post)
         if old is None:
             row.update(run_id=run_id, first_run_id=run_id)
             post_pk = db.execute(_insert_post(tuple(row)), row).lastrowid  # id is the rowid

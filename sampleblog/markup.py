@@ -3,7 +3,11 @@
 A body is a list of blocks from the data files: a string is one paragraph (an HTML fragment
 with inline markup only), ``{"img": src, "caption": ...}`` an image (captioned ones use
 Blogger's ``table.tr-caption-container``), ``{"list": [...], "ordered": bool}`` a list and
-``{"h": text}`` a sub-heading. ``style`` picks how paragraphs are marked up: ``p``, ``div``
+``{"h": text}`` a sub-heading. An image block's ``"load"`` reproduces lazy-loading markup
+found in real bodies (:data:`LOADS`): ``"lazy"`` is what a WordPress lazy-load plugin
+leaves in a body imported into Blogger (a placeholder ``src``, the photo in
+``data-lazy-src`` and a ``<noscript>`` copy), ``"srcset"`` an image with a ``srcset`` and
+no ``src``. The reader sees the same photo either way. ``style`` picks how paragraphs are marked up: ``p``, ``div``
 (``<div>`` blocks with ``<div><br /></div>`` spacers), ``br`` (``<br /><br />`` between
 paragraphs) or ``nbsp`` (div blocks with non-breaking-space runs, like pasted Word text).
 
@@ -24,6 +28,12 @@ from sampleblog import imageurls
 Block = str | dict
 
 STYLES = ("p", "div", "br", "nbsp")
+LOADS = ("", "lazy", "srcset")
+# The inline SVG a lazy-load plugin shows until its script swaps the photo in.
+LAZY_PLACEHOLDER = (
+    "data:image/svg+xml,%3Csvg%20xmlns='http://www.w3.org/2000/svg'%20viewBox='0%200%20640%20360'"
+    "%3E%3C/svg%3E"
+)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")  # str patterns: \s includes NBSP (U+00A0)
 
@@ -75,7 +85,7 @@ def render_blocks(blocks: Iterable[Block], style: str) -> str:
         elif "list" in block:
             out.append(_list(block["list"], bool(block.get("ordered"))))
         else:
-            out.append(image_html(block["img"], block.get("caption", "")))
+            out.append(image_html(block["img"], block.get("caption", ""), block.get("load", "")))
     return "\n".join(out) + "\n"
 
 
@@ -97,16 +107,28 @@ def _list(items: list[str], ordered: bool) -> str:
     return f'<{tag} style="text-align: left;">{lis}</{tag}>'
 
 
-def image_html(src: str, caption: str = "") -> str:
+def image_html(src: str, caption: str = "", load: str = "") -> str:
     """An image as Blogger's editor inserts it: the thumbnail ``src`` (``s640`` or
     ``w640-h426``) linking to the full-size image (``s1600``), in a caption table when it
-    has a caption."""
+    has a caption; ``load`` as in :data:`LOADS`."""
+    if load not in LOADS:
+        raise ValueError(f"unknown image load {load!r}; expected one of {LOADS}")
     width, height = imageurls.dimensions(imageurls.size_spec(src) or "s0")
+    full = imageurls.full_size(src)
+    size = f'data-original-height="900" data-original-width="1600" height="{height}"'
+    if load == "lazy":
+        shown = (
+            f'<img border="0" {size} src="{LAZY_PLACEHOLDER}" data-lazy-src="{src}" '
+            f'class="lazyload" width="{width}" /><noscript><img border="0" {size} src="{src}" '
+            f'width="{width}" /></noscript>'
+        )
+    elif load == "srcset":
+        shown = f'<img border="0" {size} srcset="{src} 1x, {full} 2x" width="{width}" />'
+    else:
+        shown = f'<img border="0" {size} src="{src}" width="{width}" />'
     img = (
-        f'<a href="{imageurls.full_size(src)}" imageanchor="1" '
-        'style="margin-left: auto; margin-right: auto;">'
-        f'<img border="0" data-original-height="900" data-original-width="1600" height="{height}" '
-        f'src="{src}" width="{width}" /></a>'
+        f'<a href="{full}" imageanchor="1" style="margin-left: auto; margin-right: auto;">'
+        f"{shown}</a>"
     )
     if not caption:
         return f'<div class="separator" style="clear: both; text-align: center;">{img}</div>'

@@ -194,3 +194,27 @@ def test_any_post_survives_store_and_load(db, title, text, labels, offset):
     upsert_post(db, post)
     assert get_post(db, post.blog_id, post.post_id) == post
     assert upsert_post(db, post) == "unchanged"
+
+
+def test_a_post_stored_under_an_id_made_from_its_url_gets_the_pages_id(db):
+    """An older extractor found no id on the page (a news template: items.fallback_post_id
+    made one from the URL); the page's own id, found now, updates that row: one row, its
+    comments and earlier versions keyed with it, not a second row for the same post."""
+    from goahead_crawler.items import fallback_post_id
+
+    made = fallback_post_id("https://news.blogspot.com/2024/01/a.html")
+    upsert_post(db, make_post(post_id=made))
+    upsert_post(db, make_post(post_id=made, text="first version"))
+    upsert_comments(db, "111", made, [Comment(author="a", text="ดีมาก", published="2024-01-01")])
+    assert upsert_post(db, make_post(post_id="380660790389322030")) == "updated"
+    assert db.table("posts").count == 1
+    assert get_post(db, "111", "380660790389322030").text == "ย่อหน้าแรก\n\nsecond paragraph"
+    assert get_post(db, "111", made) is None
+    assert len(post_versions(db, "111", "380660790389322030")) == 2
+    assert [c["post_id"] for c in db.query("SELECT post_id FROM comments")] == ["380660790389322030"]
+
+
+def test_a_digit_id_never_adopts_another_posts_row(db):
+    upsert_post(db, make_post(post_id="222"))
+    upsert_post(db, make_post(post_id="333"))  # the same URL under another real id
+    assert db.table("posts").count == 2

@@ -3,7 +3,9 @@
 An article shows an image three ways on Blogger: ``<img src>`` (the thumbnail, ``s640`` or
 ``=w640-h426``), ``srcset`` candidates (the 2017 themes), and the link around the
 thumbnail (``<a href=".../s1600/...">``), which opens the full-size photo: what the
-classic editor writes for every picture. A crawl captures all three; the archive's
+classic editor writes for every picture. A lazy-loaded image (bodies imported from
+WordPress, third-party templates, PageSpeed) keeps its real source in ``data-src`` or the
+like, behind a placeholder ``src`` the reader never sees (:func:`shown_sources`). A crawl captures all three; the archive's
 ``images`` field lists those that were archived (:func:`archived_images`, the one rule the
 crawl and the rebuild share).
 """
@@ -25,6 +27,11 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", "
 # /-id/id/id/id/SIZE/name.
 _BLOGGER_IMAGE_PATH = re.compile(
     r"^/img/(?:a|b|proxy)/|^/-[\w-]+/[\w-]+/[\w-]+/[\w-]+/[^/]+/[^/]+$")
+# Where lazy-loading scripts keep an image's real source (the ``src`` is a placeholder
+# until the script swaps it in), and its real ``srcset``.
+LAZY_SRC = ("data-src", "data-lazy-src", "data-original", "data-pagespeed-lazy-src",
+            "data-lazy", "data-echo")
+LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
 MAX_IMAGES = 5000  # per element (a photo and its full size are 2): bounded whatever a page says
 
 
@@ -89,17 +96,29 @@ def is_image_url(url: str) -> bool:
             or path.lower().endswith(IMAGE_EXTENSIONS))
 
 
+def shown_sources(element: etree._Element) -> list[str]:
+    """The sources (as written) of what an ``<img>`` or ``<source>`` shows a reader, the one
+    a browser shows first: a lazy loader's real source rather than the placeholder ``src``
+    it hides behind, else ``src``; then the ``srcset`` candidates (the lazy loader's too).
+    An image with a ``srcset`` only shows its first candidate first."""
+    lazy = next((v for v in map(element.get, LAZY_SRC) if v and v.strip()), None)
+    first = [lazy or element.get("src") or ""] if element.tag == "img" else []
+    candidates = [srcset_urls(element.get(name)) for name in ("srcset", *LAZY_SRCSET)]
+    return [v for v in first if v.strip()] + [url for group in candidates for url in group]
+
+
 def element_images(root: etree._Element, base_url: str) -> list[str]:
     """Every image URL ``root`` shows or links to, in document order, each once: per
-    ``<img>`` its ``src``, its ``srcset`` candidates and the image its enclosing link opens;
-    ``<source srcset>`` of ``<picture>``."""
+    ``<img>`` what it shows (:func:`shown_sources`: its real source, lazy-loaded or not, and
+    its ``srcset`` candidates) and the image its enclosing link opens; ``<source srcset>``
+    of ``<picture>``."""
     found: dict[str, None] = {}
     for element in root.iter("img", "source"):
         if len(found) >= MAX_IMAGES:
             break
-        values = srcset_urls(element.get("srcset"))
+        values = shown_sources(element)
         if element.tag == "img":
-            values = [element.get("src") or "", *values, _linked_image(element, base_url)]
+            values = [*values, _linked_image(element, base_url)]
         for value in values:
             url = fetchable(value, base_url)
             if url is not None:

@@ -67,29 +67,31 @@ def _extract(page_text: str, url: str, feed_entry: FeedEntry | None, locate: Loc
     root = clean.parse(page_text)
     comments = extract_comments(root)
     found = locate(root, page_text)
-    article = _metadata(found or page_scope(root), root, page_text)
+    article = _metadata(found or page_scope(root), root, page_text, url)
     article.comments, article.comment_count = comments, comment_count(root, comments)
     _fill_body(article, found, page_text, feed_entry, url)
+    article.author = article.author or metadata.author_in_text(article.text)
     if feed_entry is not None:
         _apply_feed(article, feed_entry)
-    article.language = metadata.language(article.text, root)
+    article.language = metadata.language(article.text, root, page_text)
     article.word_count = metadata.word_count(article.text)
     return article
 
 
-def _metadata(found: Located, root: etree._Element, page_text: str) -> Article:
+def _metadata(found: Located, root: etree._Element, page_text: str, url: str) -> Article:
     """Metadata from the page: the post container (indexed once), ``<head>``, JSON-LD."""
     index = metadata.Index(found.container)
     ld = metadata.json_ld(root)
-    shown = metadata.date_shown(index, found.outer, found.body)
+    post = found.method != "fallback"  # a Blogger post container, not the whole page
+    shown = metadata.date_shown(index, found.outer, found.body, guess=post)
     return Article(
-        title=metadata.title(index, root, ld),
-        author=metadata.author(index, root, ld),
-        published=metadata.published(index, root, ld, shown),
+        title=metadata.title(index, root, ld, found.container if post else None),
+        author=metadata.author(index, root, ld, found.body),
+        published=metadata.published(index, root, ld, shown, url),
         updated=metadata.updated(index, root, ld),
         date_header=shown,
         labels=metadata.labels(index),
-        post_id=metadata.post_id([found.container, found.body]),
+        post_id=metadata.post_id([found.container, found.body], root),
         blog_id=metadata.blog_id(page_text, [found.container]),
         method=found.method,
     )
@@ -128,6 +130,7 @@ def _feed_body(content_html: str) -> etree._Element:
 def _fill_content(article: Article, body: etree._Element, url: str) -> None:
     """Text, HTML, images and links of the body, boilerplate pruned first."""
     clean.inline_templates(body)
+    clean.show_lazy_images(body, url)
     clean.prune_tags(body, rules.ALWAYS_DROP_TAGS)
     clean.prune_marked(body, rules.BOILERPLATE)
     article.images = clean.absolute_urls(body.xpath(".//img/@src"), url)

@@ -17,6 +17,7 @@ from charset_normalizer import from_bytes
 from lxml import etree
 from w3lib.encoding import html_to_unicode, resolve_encoding
 
+from goahead_crawler.blogger.images import LAZY_SRC, fetchable, shown_sources
 from goahead_crawler.extract import depth, rules
 
 # A plain etree parser: lxml.html's element classes cost a Python call per element touched.
@@ -159,6 +160,30 @@ def inline_templates(node: etree._Element) -> None:
             script.getparent().replace(script, content)
 
 
+def show_lazy_images(node: etree._Element, base_url: str) -> None:
+    """Each image as the reader sees it: ``src`` set to what it shows (a lazy loader's real
+    source, or the first ``srcset`` candidate of an image without ``src``), and a
+    ``<noscript>`` fallback kept, unwrapped, when it shows an image nothing else on the
+    page shows (so that pruning ``<noscript>`` loses no picture). Call before pruning."""
+    for img in node.iter("img"):
+        src = img.get("src")
+        if src and not src.startswith("data:") and not any(map(img.get, LAZY_SRC)):
+            continue  # most images: src is what the reader sees
+        shown = next((v for v in shown_sources(img) if fetchable(v, base_url)), None)
+        if shown is not None:
+            img.set("src", shown)
+    fallbacks = list(node.iter("noscript"))
+    if not fallbacks:
+        return
+    inside = {id(img) for fallback in fallbacks for img in fallback.iter("img")}
+    seen = {fetchable(img.get("src"), base_url) for img in node.iter("img") if id(img) not in inside}
+    for fallback in fallbacks:
+        sources = {fetchable(img.get("src"), base_url) for img in fallback.iter("img")} - {None}
+        if sources and not sources <= seen:
+            fallback.tag = "span"  # kept, unwrapped later with the other non-content tags
+            seen |= sources
+
+
 def prune_tags(node: etree._Element, tags: Iterable[str]) -> None:
     """Remove every element with one of these tag names (a C-level scan, no XPath)."""
     for element in list(node.iter(*tags)):
@@ -186,15 +211,18 @@ def prune_marked(node: etree._Element, marks: rules.Marks) -> None:
 def clean_html(node: etree._Element, base_url: str, remove: str = "") -> str:
     """The body as safe HTML: content tags only (``div``s become ``p``, as Blogger writes
     paragraphs both ways; other tags are unwrapped, their text kept), ``alt`` and ``title``
-    attributes, ``href`` on links and ``src`` on images only when :func:`safe_url` accepts
+    attributes, ``dir="rtl"``, ``href`` on links and ``src`` on images only when :func:`safe_url` accepts
     them (absolute); an image with no such source goes. ``remove`` lists characters to
     delete (layout markers). Edits ``node`` in place with lxml's C-level strip functions:
     call it last."""
     for div in node.iter("div"):
         div.tag = "p"
     keep_allowed(node, base_url)
+    direction = node.get("dir")
     node.tag = "div"
     node.attrib.clear()
+    if direction in rules.KEPT_DIRECTIONS:
+        node.set("dir", direction)
     html = etree.tostring(node, encoding="unicode", method="html", with_tail=False)
     for character in remove:
         html = html.replace(character, "")
@@ -203,7 +231,7 @@ def clean_html(node: etree._Element, base_url: str, remove: str = "") -> str:
 
 def keep_allowed(node: etree._Element, base_url: str) -> None:
     """Under ``node`` (kept itself), only what the cleaned HTML may hold: the content tags
-    (others unwrapped, their text kept), ``alt`` and ``title``, and the URL attributes
+    (others unwrapped, their text kept), ``alt``, ``title``, ``dir="rtl"``, and the URL attributes
     :func:`safe_url` accepts, resolved against ``base_url``; an image left without a source
     goes. The web view applies it again to stored HTML, which an older archive wrote."""
     unknown = {e.tag for e in node.iter()} - rules.HTML_KEEP_TAGS - {node.tag}
@@ -213,9 +241,21 @@ def keep_allowed(node: etree._Element, base_url: str) -> None:
     names = {value.attrname for value in values} - rules.HTML_KEEP_ATTRS
     if names:
         etree.strip_attributes(node, *names)
+    for value in values:
+        if value.attrname == "dir":
+            _keep_direction(value.getparent())
     holders = (v.getparent() for v in values if v.attrname in rules.URL_ATTRIBUTES)
     for element in dict.fromkeys([*holders, *node.iter("img")]):  # images without src too
         _keep_safe_url(element, base_url)
+
+
+def _keep_direction(element: etree._Element) -> None:
+    """``dir`` only where it says right to left (:data:`rules.KEPT_DIRECTIONS`)."""
+    direction = (element.get("dir") or "").strip().lower()
+    if direction in rules.KEPT_DIRECTIONS:
+        element.set("dir", direction)
+    else:
+        del element.attrib["dir"]
 
 
 def _keep_safe_url(element: etree._Element, base_url: str) -> None:

@@ -8,19 +8,27 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from goahead_crawler.extract import rules
-from goahead_crawler.extract.clean import text_of
+from goahead_crawler.extract.clean import prune_tags, text_of
 from goahead_crawler.extract.dates import parse_visible_date
 from goahead_crawler.extract.text import finish, layout
 
 _COUNT = re.compile(r"(\d[\d,.]*)\s+\S*", re.UNICODE)
 _SHOW_COMMENT = re.compile(r"showComment=(\d{10,14})")
-_SAID = re.compile(r"\s*(said|says|wrote|กล่าวว่า)\.*:?\s*$", re.IGNORECASE)
+# "NAME said..." after a classic comment's author, in the languages of Blogger's interface.
+_SAID = re.compile(
+    r"\s*(said|says|wrote|hat gesagt|sagte|a dit|dijo|disse|ha detto|zei|schreef|"
+    r"mengatakan|kata|napisał\(a\)|napisał|написал\(а\)|написал|dedi|"
+    r"กล่าวว่า|さんは書きました|說|说|님의 말|قال|אמר)[.…]*:?\s*$",
+    re.IGNORECASE,
+)
 
 
 def extract_comments(root: etree._Element) -> list[dict]:
     """``[{"author", "published", "text"}]`` in page order; ``[]`` when there are none."""
     for xpath in rules.COMMENT_BLOCKS:
         for block in (b for scope in rules.COMMENTS_ROOT(root) for b in xpath(scope)):
+            # never text: a template's counter script beside each author, embeds, forms
+            prune_tags(block, rules.ALWAYS_DROP_TAGS)
             found = _classic(block) if block.tag == "dl" else _threaded(block)
             if found:
                 return found

@@ -52,6 +52,7 @@ def find_body(page_text: str, url: str) -> etree._Element:
     # trafilatura would give up on the page
     tree = clean.parse(clean.without_control_characters(page_text), _HTML_PARSER)
     _prune_blogger_chrome(tree)
+    clean.show_lazy_images(tree, url)  # trafilatura reads src (and data-src) only
     found = trafilatura.extract(tree, url=url, **OPTIONS) if len(tree) else None
     body = clean.parse(found or "<html><body></body></html>").find("body")
     if body is None:

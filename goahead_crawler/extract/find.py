@@ -70,11 +70,13 @@ def _nearest_of(
 
 
 def _first_body(root: etree._Element, page_text: str) -> etree._Element | None:
-    """The first post's body: by ``id`` when the raw text names one (an O(1) lookup), else
-    the first ``div.post-body`` outside non-Blog widgets (``iter`` stops there; an XPath
+    """The first post's body: by ``id`` when the raw text names one (an O(1) lookup) and it
+    is not in a sidebar widget, else the first ``div.post-body`` outside non-Blog widgets (``iter`` stops there; an XPath
     would scan the whole page), else microdata."""
     match = rules.POST_BODY_ID.search(page_text) if "post-body-" in page_text else None
     first = next(iter(rules.BY_ID(root, id=match.group(1))), None) if match else None
+    if first is not None and not _in_blog(first):  # a featured post's teaser, higher up
+        first = None
     if first is None:
         first = next((d for d in _class_divs(root, rules.POST_BODY_CLASS) if _in_blog(d)), None)
     if first is None:

@@ -155,11 +155,17 @@ DATE_SHOWN: tuple[Selector, ...] = (
     ("*", "post-date", "", ""),
     ("*", "entry-date", "", ""),
 )
-AUTHOR: tuple[Selector, ...] = (
+# Names inside the byline: all of them are the authors (a post credited to several people).
+AUTHORS: tuple[Selector, ...] = (
     ("*", "fn", "", "post-author"),
     ("*", "itemprop=name", "", "post-author"),
     ("a", "tag:a", "", "post-author"),
+    ("a", "tag:a", "", "entry-author"),
+)
+# Then the byline as a whole (its "Posted by" dropped).
+AUTHOR: tuple[Selector, ...] = (
     ("*", "post-author", "", ""),
+    ("*", "entry-author", "", ""),
     ("*", "itemprop=author", "", ""),
 )
 LABELS: tuple[Selector, ...] = (
@@ -168,10 +174,24 @@ LABELS: tuple[Selector, ...] = (
     ("a", "tag:a", "", "label-info"),
     ("a", "rel=tag", "", ""),
 )
+# Lines that may show the date in templates without a date class; taken only when the text
+# reads as a date (Google's own blogs: ``p.post-subhead`` holds the date, then the labels).
+DATE_SHOWN_GUESSED: tuple[Selector, ...] = (
+    ("*", "post-subhead", "", ""),
+    ("*", "post-header", "", ""),
+    ("*", "byline", "", ""),
+    ("*", "post-meta", "", ""),
+)
+# Google's own blogs write the byline at the top of the body: "Posted by ...".
+BODY_BYLINE = etree.XPath(f".//*[{has_class('byline-author')}]")
 # Everything an index of the container needs to see (one scan).
 INDEXED = etree.XPath("descendant::*[@class or @itemprop or @rel or self::a]")
 # The shared date header sits outside the post (h2.date-header in div.date-outer).
 DATE_HEADER_OUTSIDE = etree.XPath(f".//h2[{has_class('date-header')}]")
+# A custom template's post title may be a bare heading in the post container (Google's
+# own blogs: ``<div class='post'><a name=N></a><h3><a href=...>Title</a></h3>``), before
+# the page's <title>, which adds the blog's name.
+CONTAINER_HEADING = _first("./h3", "./h2", "./h1", "./*[@class or @id]/h3")
 TITLE_HEAD = _first(
     "/html/head/meta[@property='og:title']/@content",
     "/html/head/meta[@name='twitter:title']/@content",
@@ -180,7 +200,9 @@ PAGE_TITLE = etree.XPath("/html/head/title")
 HEAD_META = {
     "published": etree.XPath("/html/head/meta[@property='article:published_time']/@content"),
     "updated": etree.XPath("/html/head/meta[@property='article:modified_time']/@content"),
-    "author": etree.XPath("/html/head/meta[@name='author']/@content"),
+    "author": etree.XPath(
+        "/html/head/meta[translate(@name, 'AUTHOR', 'author')='author']/@content"
+    ),
 }
 # Searched in the container (the body is detached by then), then on the body itself.
 POST_ID = _first(
@@ -189,6 +211,13 @@ POST_ID = _first(
     ".//a[contains(@href, 'postID=')]/@href",
     ".//*[@data-post-id]/@data-post-id",
     "./@id",
+)
+# The post's id where the page, not the post container, states it: the post's comments
+# feed in <head> (item and static pages only), the comment form's iframe link.
+PAGE_POST_ID = _first(
+    "/html/head/link[@rel='alternate'][contains(@href, '/comments/default')]/@href",
+    "id('comment-editor-src')/@href",
+    "id('comment-editor')/@src",
 )
 BLOG_ID = _first(
     ".//meta[@itemprop='blogId']/@content",
@@ -231,7 +260,10 @@ HTML_KEEP_TAGS = frozenset(
         """
     )
 )
-HTML_KEEP_ATTRS = frozenset({"href", "src", "alt", "title"})
+HTML_KEEP_ATTRS = frozenset({"href", "src", "alt", "title", "dir"})
+# ``dir`` is kept only as "rtl": Arabic, Hebrew and Persian posts (Blogger's editor wraps
+# them in ``<div dir="rtl">``) read right to left; "ltr" is every page's default.
+KEPT_DIRECTIONS = frozenset({"rtl"})
 # URL attributes kept in the cleaned HTML, on which tag, with which schemes: links to web
 # pages and mail addresses, images from the web. Anything else (javascript:, data:,
 # vbscript:, file:, a URL attribute on another tag) is removed; an image without a source
@@ -242,7 +274,10 @@ URL_ATTRIBUTES: dict[str, dict[str, frozenset[str]]] = {
     "href": {"a": LINK_SCHEMES},
     "src": {"img": WEB_SCHEMES},
 }
-ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# Invisible characters dropped from the text: zero-width space, word joiner, BOM, soft
+# hyphen. Not the zero-width (non-)joiners: Persian writes words with ZWNJ (می‌نویسم),
+# emoji sequences and Indic conjuncts need ZWJ; search folds them all away on its own.
+ZERO_WIDTH = "\u200b\u2060\ufeff\u00ad"
 # A trailing list of links is cut when it has this many link paragraphs and real prose
 # (this many characters outside links) comes before it.
 LINK_TAIL_MIN_PARAGRAPHS = 5
