@@ -5,9 +5,9 @@ An article shows an image three ways on Blogger: ``<img src>`` (the thumbnail, `
 thumbnail (``<a href=".../s1600/...">``), which opens the full-size photo: what the
 classic editor writes for every picture. A lazy-loaded image (bodies imported from
 WordPress, third-party templates, PageSpeed) keeps its real source in ``data-src`` or the
-like, behind a placeholder ``src`` the reader never sees (:func:`shown_sources`). A crawl captures all three; the archive's
-``images`` field lists those that were archived (:func:`archived_images`, the one rule the
-crawl and the rebuild share).
+like, behind a placeholder ``src`` the reader never sees (:func:`shown_sources`). A crawl
+captures all three; the archive's ``images`` field lists those that were archived
+(:func:`archived_images`, the one rule the crawl and the rebuild share).
 """
 
 from __future__ import annotations
