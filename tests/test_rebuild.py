@@ -194,6 +194,21 @@ def test_reindex_of_a_missing_directory_is_a_usage_error(tmp_path) -> None:
     assert not (tmp_path / "a.db").exists()
 
 
+def test_reindex_of_a_directory_without_warc_files_is_an_error(tmp_path) -> None:
+    """Nothing to rebuild from (a wrong --warc-dir, or only a crawl's unfinished .open
+    file) is said, exit status 1, as `goahead index` and `wacz` say it; never "0 WARC
+    files ..." and exit 0, with an empty archive left behind."""
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    (warcs / "goahead-20240101000000-00001-x.warc.gz.open").write_bytes(b"")
+    result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(tmp_path / "a.db"))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: no finished WARC files (*.warc.gz, *.warc) in {warcs}; nothing to rebuild")
+    assert not (tmp_path / "a.db").exists()
+
+
 def without_records(path: Path, urls: set[str | None]) -> None:
     """Rewrite the WARC file ``path`` leaving out every record about ``urls`` (request,
     response, metadata), its other records copied byte for byte."""
