@@ -127,6 +127,7 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     if crawled:
         output.print_crawl_summary(crawled, db_path, warc_dir)
         report_failures(crawled)
+        report_foreign_images(crawled, in_sites_file=bool(sites_file))
     for result in results:  # no blog there: private, removed, unreachable, not Blogger
         if result.problem:
             click.echo(f"Error: {result.url}: {result.problem}", err=True)
@@ -225,6 +226,24 @@ def report_failures(results: list[Any], shown: int = 5) -> None:
                    " fetches the missing posts first; goahead runs --failures):", err=True)
         for failure in failures[:shown]:
             click.echo(f"  {failure.get('url') or '-'}  {failure['error']}", err=True)
+
+
+def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> None:
+    """Images the posts show from a host outside the crawl's scope are not fetched (by
+    design: other sites' images); said, because a blog's own image host on a custom domain
+    looks just the same until ``--static-origin`` names it."""
+    for result in results:
+        first = result.stats.get("goahead/images/out_of_scope_first")
+        if not first:
+            continue
+        parts = urlsplit(first)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        option = (f'static_origins = ["{origin}"] in its sites.toml table' if in_sites_file
+                  else f"--static-origin {origin}")
+        click.echo(f"note: {result.url}: {result.stat('goahead/images/out_of_scope')} image"
+                   f" links in its posts are on other hosts and were not captured (first:"
+                   f" {first}); if {origin} serves the blog's own images, crawl again with"
+                   f" {option}", err=True)
 
 
 def crawl_sites(url: str | None, sites_file: str | None) -> list[tuple[str, dict[str, Any]]]:

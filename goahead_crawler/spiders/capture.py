@@ -139,6 +139,9 @@ class CaptureRoutes:
         for url in urls:
             if self.scope.refusal(url, "static") is not None:
                 self._stat(f"{kind}s/out_of_scope")
+                first = f"goahead/{kind}s/out_of_scope_first"  # named after the summary
+                if not self.crawler.stats.get_value(first):
+                    self.crawler.stats.set_value(first, url)
                 self.logger.debug("Not captured (out of scope): %s on %s", url, parent)
                 continue
             if kind == "requisite" and self._requisites_spent(url):
