@@ -24,6 +24,20 @@ def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
     assert f"goahead {name}" in README, f"README does not show `goahead {name}`"
 
 
+def test_crawl_help_and_readme_give_the_settings_defaults() -> None:
+    """--delay and --concurrency have no default of their own (sites.toml may set them per
+    blog): their help says the settings' values, and so does the README's option table."""
+    from goahead_crawler import settings
+
+    page = " ".join(CliRunner().invoke(cli, ["crawl", "--help"]).output.split())
+    for option, value in (("--delay", settings.DOWNLOAD_DELAY),
+                          ("--concurrency", settings.CONCURRENT_REQUESTS_PER_DOMAIN)):
+        shown = page.split(f"{option} ", 1)[1].split(" --", 1)[0]
+        assert f"[default: {value}]" in shown, shown
+    assert f"default {settings.DOWNLOAD_DELAY})" in README
+    assert f"(default {settings.CONCURRENT_REQUESTS_PER_DOMAIN})" in README
+
+
 def test_the_group_knows_each_family_s_commands_before_importing_it() -> None:
     """The lazy group's table names every command of every family, and no other."""
     import importlib

@@ -52,10 +52,11 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @click.option("--warc-dir", default="warcs", show_default=True, type=click.Path(file_okay=False),
               help="Directory for WARC files.")
 @click.option("--delay", type=Setting(float, "DOWNLOAD_DELAY", "--delay"),
-              help="Seconds between requests to the blog (min).")
+              help="Seconds between requests to the blog, at least (AutoThrottle adapts"
+                   " above it).  [default: 0.5]")
 @click.option("--concurrency", type=Setting(int, "CONCURRENT_REQUESTS_PER_DOMAIN",
                                             "--concurrency"),
-              help="Concurrent requests to the blog.")
+              help="Concurrent requests to the blog.  [default: 2]")
 @click.option("--max-posts", type=Setting(int, "GOAHEAD_MAX_POSTS", "--max-posts"), default=0,
               help="Stop after this many posts (0: all).")
 @click.option("--no-pages", is_flag=True, help="Skip static pages (/p/*.html).")

@@ -51,7 +51,7 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     """Full-text search of the archive (Thai and English).
 
     Phrases in quotes, AND / OR / NOT (or -word), prefix matches with term*, title:word.
-    Whole-word uses rank first; --whole-word keeps only those.
+    Posts where the query is a whole word rank first; --whole-word keeps only those.
 
     \b
     Example:
