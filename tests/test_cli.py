@@ -196,3 +196,26 @@ def test_the_demo_runs_offline_and_its_next_commands_are_whole_lines(tmp_path: P
     for line in done.stdout.splitlines():
         if line.startswith("Serving"):
             assert line.rsplit(" ", 1)[0] in shown, line
+
+
+@pytest.mark.crawl
+def test_the_demo_run_again_keeps_its_blogs_where_they_were(tmp_path: Path) -> None:
+    """A new user runs `goahead demo` twice. The archive keys a blog's site on its host and
+    port, so a second run on new random ports left the first run's two sites behind with
+    every post 'missing' in `goahead status` (4 sites, 21 missing). The demo asks for the
+    ports it had; the second run is an incremental re-crawl of the same two blogs."""
+    import json
+
+    from tests.conftest import run_goahead
+
+    first = run_goahead("demo", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    again = run_goahead("demo", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    served = [line for line in first.stdout.splitlines() if line.startswith("Serving")]
+    assert served == [line for line in again.stdout.splitlines() if line.startswith("Serving")]
+    status = run_goahead("status", "--db", "goahead-demo/archive.db", "--json", cwd=tmp_path)
+    sites = json.loads(status.stdout)["sites"]
+    assert len(sites) == 2
+    assert [site["missing"] for site in sites] == [0, 0]
+    assert json.loads(status.stdout)["posts"] == 21
