@@ -9,6 +9,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -85,6 +86,15 @@ def test_rebuilt_archive_is_the_crawled_archive(crawled: dict) -> None:
     result = run_goahead("reindex", "--warc-dir", str(crawled["warcs"]), "--db", str(rebuilt))
     assert result.returncode == 0, result.stderr
     assert "1 marked deleted" in result.stdout
+    # the count it reads from is of responses (revisits too), the captures; not every WARC
+    # record, which the crawl summary's "WARC records" counts (requests, metadata...)
+    kinds: Counter[str] = Counter()
+    for path in crawled["warcs"].glob("*.warc.gz"):
+        with path.open("rb") as stream:
+            kinds.update(record.rec_type for record in ArchiveIterator(stream))
+    files = len(list(crawled["warcs"].glob("*.warc.gz")))
+    assert result.stdout.startswith(
+        f"{files} WARC files, {kinds['response'] + kinds['revisit']} captured responses: ")
     assert differences(crawled["db"], rebuilt, TABLES) == {}
     # what that covers, in this history:
     deleted = query(rebuilt, "SELECT post_id, deleted_at FROM posts WHERE deleted_at IS NOT NULL")

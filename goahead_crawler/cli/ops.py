@@ -227,9 +227,9 @@ def reindex(warc_dir: str, db_path: str) -> None:
     if result.merged:
         outcome = f"merged in: {outcome}, {result.older} older versions added"
     click.echo(
-        f"{result.files} WARC files, {result.records} records: {result.posts} post and "
-        f"{result.pages} page captures re-extracted ({outcome}), {result.deleted} marked "
-        f"deleted, {result.comments} comments"
+        f"{result.files} WARC files, {result.records} captured responses: {result.posts} post"
+        f" and {result.pages} page captures re-extracted ({outcome}), {result.deleted} marked"
+        f" deleted, {result.comments} comments"
         + (f"; {len(result.problems)} damaged or unreadable, skipped (see the warnings)"
            if result.problems else ""))
     warn_skipped(result.problems)
