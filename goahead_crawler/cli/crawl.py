@@ -19,7 +19,7 @@ from goahead_crawler.cli.options import OriginType, Setting, db_option
 @command()
 @click.option("--dir", "out_dir", default="goahead-demo", show_default=True,
               type=click.Path(file_okay=False), help="Where the demo archive goes.")
-@click.option("--posts", type=int, default=None, help="Grow the sample blog to N posts.")
+@click.option("--posts", type=int, default=None, help="Grow each sample blog to N posts (synthetic ones added).")
 @click.option("--query", default="ชุมชน", show_default=True, help="Sample search to run.")
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
 def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
