@@ -219,3 +219,15 @@ def test_the_demo_run_again_keeps_its_blogs_where_they_were(tmp_path: Path) -> N
     assert len(sites) == 2
     assert [site["missing"] for site in sites] == [0, 0]
     assert json.loads(status.stdout)["posts"] == 21
+
+
+@pytest.mark.parametrize("posts", ["0", "-1"])
+def test_demo_posts_below_one_is_a_usage_error_not_a_traceback(posts: str, tmp_path: Path
+                                                              ) -> None:
+    from tests.conftest import run_goahead
+
+    done = run_goahead("demo", "--posts", posts, "--dir", str(tmp_path / "d"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"Invalid value for '--posts': {posts} is not in the range x>=1" in done.stderr
+    assert not (tmp_path / "d").exists()

@@ -19,7 +19,8 @@ from goahead_crawler.cli.options import OriginType, Setting, db_option
 @command()
 @click.option("--dir", "out_dir", default="goahead-demo", show_default=True,
               type=click.Path(file_okay=False), help="Where the demo archive goes.")
-@click.option("--posts", type=int, default=None, help="Grow each sample blog to N posts (synthetic ones added).")
+@click.option("--posts", type=click.IntRange(min=1), default=None,
+              help="Posts per sample blog: synthetic ones added, or only the newest kept.")
 @click.option("--query", default="ชุมชน", show_default=True, help="Sample search to run.")
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
 def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
