@@ -198,9 +198,8 @@ def reindex(warc_dir: str, db_path: str) -> None:
     """Rebuild the archive from WARC files with no network: every capture, post, page,
     earlier version, deletion and comment, as the crawls wrote them.
 
-    Into a new archive it gives the crawls' rows, but for their run rows and what each
-    blog listed (status shows listed 0 until the next crawl): neither is in the WARC
-    files. Into an existing one the rebuild is merged in, so an extractor
+    Into a new archive it gives the crawls' rows, but for two: run rows (not in the WARC
+    files) and what each blog listed (status shows listed 0 until the next crawl). Into an existing one the rebuild is merged in, so an extractor
     improvement reaches it and nothing is un-deleted or lost. A damaged record or file
     is skipped with a warning naming the file and byte offset, and everything readable
     is rebuilt (exit status 1 when anything was skipped). A --warc-dir with no finished
