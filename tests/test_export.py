@@ -371,3 +371,17 @@ def test_an_out_name_of_a_format_it_does_not_write_is_refused(db, tmp_path, name
     for plain in ("posts", "posts.v2", "posts.ndjson"):  # no format named: jsonl, as before
         assert invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--out",
                               str(tmp_path / plain)).returncode == 0
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt"])
+def test_an_empty_export_into_a_directory_leaves_that_directory(db, tmp_path, fmt):
+    """'exported 0 posts to new-md/' (a date range with no posts: exit 0, a note) is true:
+    the directory is there, empty, as an empty csv export leaves its file, so the step
+    after it in a script (zip it, rsync it) finds it."""
+    out = tmp_path / "new-out"
+    done = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--format", fmt,
+                          "--out", f"{out}/", "--since", "2030")
+    assert done.returncode == 0
+    assert f"exported 0 posts to {out}/" in done.stderr
+    assert out.is_dir()
+    assert list(out.iterdir()) == []
