@@ -235,14 +235,14 @@ def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> No
     design: other sites' images); said, because a blog's own image host on a custom domain
     looks just the same until ``--static-origin`` names it."""
     for result in results:
-        first = result.stats.get("goahead/images/out_of_scope_first")
+        first = result.stats.get("goahead/images/other_host_first")
         if not first:
             continue
         parts = urlsplit(first)
         origin = f"{parts.scheme}://{parts.netloc}"
         option = (f'static_origins = ["{origin}"] in its sites.toml table' if in_sites_file
                   else f"--static-origin {origin}")
-        click.echo(f"note: {result.url}: {result.stat('goahead/images/out_of_scope')} image"
+        click.echo(f"note: {result.url}: {result.stat('goahead/images/other_host')} image"
                    f" links in its posts are on other hosts and were not captured (first:"
                    f" {first}); if {origin} serves the blog's own images, crawl again with"
                    f" {option}", err=True)
