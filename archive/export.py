@@ -234,8 +234,12 @@ def _write_files(posts: Iterator[Post], fmt: str, folder: Path,
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder} exists and is not a directory",
                           hint=f"give a directory, or a file name ending .{fmt}")
+    try:  # made even for no post: "exported 0 posts to DIR/" leaves DIR, as a file is left
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ExportError(f"cannot write {folder}: {err.strerror or err}") from None
     placer = Placer(fmt)
-    made: set[Path] = set()
+    made: set[Path] = {folder}
     count = 0
     for post in posts:
         target = folder / placer.path(post)

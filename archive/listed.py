@@ -10,7 +10,7 @@ that URL in ``post_url``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,38 @@ def record_listings(db: Database, site: str, run_id: int | None,
                 row,
             )
     return len(rows)
+
+
+def merge_listed(into: Database, rows: Iterable[Mapping[str, Any]],
+                 run_ids: Mapping[int, int]) -> int:
+    """Another archive's ``listed`` rows (a shard's, in ``goahead merge``), their run ids
+    mapped to ``into``'s: without them a post a shard's crawl listed and could not store
+    would no longer be missing once merged, nor fetched first by the next crawl. Merging
+    the same rows again changes nothing; a URL found gone in any of them stays gone, as a
+    crawl keeps it (the first date). Returns how many rows were new."""
+    added = 0
+    for row in rows:
+        values = dict(row)
+        for key in ("first_run", "last_run"):
+            values[key] = run_ids.get(row[key]) if row[key] else None
+        cursor = into.execute(
+            "INSERT INTO listed (site, url, kind, source, lastmod, first_run, last_run,"
+            " listed_at, gone_at, post_url) VALUES (:site, :url, :kind, :source, :lastmod,"
+            " :first_run, :last_run, :listed_at, :gone_at, :post_url)"
+            " ON CONFLICT (site, url) DO NOTHING", values)
+        if cursor.rowcount:
+            added += 1
+            continue
+        into.execute(
+            "UPDATE listed SET source = coalesce(source, :source),"
+            " lastmod = coalesce(max(lastmod, :lastmod), lastmod, :lastmod),"
+            " first_run = coalesce(min(first_run, :first_run), first_run, :first_run),"
+            " last_run = coalesce(max(last_run, :last_run), last_run, :last_run),"
+            " listed_at = coalesce(max(listed_at, :listed_at), listed_at, :listed_at),"
+            " gone_at = coalesce(min(gone_at, :gone_at), gone_at, :gone_at),"
+            " post_url = coalesce(post_url, :post_url) WHERE site = :site AND url = :url",
+            values)
+    return added
 
 
 def mark_listed_gone(db: Database, site: str, urls: Iterable[str]) -> None:

@@ -7,8 +7,10 @@ deleted when its captures say so (the first 404/410 after its last 200, as the c
 it), or, with no captures to go by, when a shard marked it deleted and no shard fetched it
 later. Captures are keyed on (warc_file, warc_offset), runs on their uid: a run
 merged while it was still running is brought to its final state by the next merge, never
-copied twice. Comments are keyed, sites on their host: merging the same shard twice
-changes nothing. Each shard is merged in one transaction: all of it, or nothing.
+copied twice. Comments are keyed, sites on their host, what each blog listed on its URL (a
+post a shard's crawl listed and did not store stays missing, and is fetched first by the
+next crawl): merging the same shard twice changes nothing. Each shard is merged in one
+transaction: all of it, or nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlite_utils import Database
 from .captures import CAPTURE_FIELDS, gone_since
 from .connection import archive_path, open_archive, open_read_only, upgrade
 from .errors import ArchiveError, ArchiveNotFound
+from .listed import merge_listed
 from .models import Comment
 from .posts import VERSION_FIELDS, row_to_post, set_deleted, upsert_comments, upsert_post
 from .timestamps import to_utc
@@ -85,6 +88,7 @@ def merge_shard(into: Database, shard: Database) -> Counter[str]:
         for row in shard.query("SELECT * FROM post_versions ORDER BY id"):
             counts["posts_older"] += _add_version(into, row)
         _merge_comments(into, shard, counts)
+        counts["listed"] += merge_listed(into, shard.query("SELECT * FROM listed"), run_ids)
     return counts
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from rich.markup import escape
@@ -18,6 +19,25 @@ DEMO_SETTINGS = {
 }
 
 
+# The ports the sample blogs were served on: an archive keys each blog's site on its host
+# and port, so a demo run again on new ports would leave the last run's blogs behind in it,
+# every post of theirs "missing" in goahead status.
+PORTS_FILE = "ports.json"
+
+
+def _earlier_ports(out_dir: Path) -> dict[str, int]:
+    """The ports an earlier demo in ``out_dir`` served on (none when it has not run, or the
+    file is not what it wrote)."""
+    try:
+        ports = json.loads((out_dir / PORTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(ports, dict):
+        return {}
+    return {name: port for name, port in ports.items()
+            if isinstance(port, int) and 1024 <= port <= 65535}
+
+
 def run_demo(out_dir: Path, posts: int | None = None, query: str = "ชุมชน",
              verbose: int = 0) -> bool:
     from archive import search
@@ -29,7 +49,8 @@ def run_demo(out_dir: Path, posts: int | None = None, query: str = "ชุมช
     overrides = dict(DEMO_SETTINGS, GOAHEAD_ARCHIVE_DB=str(db_path),
                      GOAHEAD_WARC_DIR=str(warc_dir),
                      LOG_LEVEL=["WARNING", "INFO", "DEBUG"][min(verbose, 2)])
-    with start(n_posts=posts) as site:
+    with start(n_posts=posts, ports=_earlier_ports(out_dir)) as site:
+        (out_dir / PORTS_FILE).write_text(json.dumps(site.ports) + "\n", encoding="utf-8")
         for name, url in site.urls.items():
             output.console.print(f"Serving sample blog [bold]{name}[/] at {url}")
         output.console.print(f"Serving their images and static files at {site.cdn_url}")

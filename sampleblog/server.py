@@ -16,7 +16,7 @@ import hashlib
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,8 +38,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, app: App, gzip: bool, latency: float = 0.0) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, app: App, gzip: bool, latency: float = 0.0, port: int = 0) -> None:
+        try:
+            super().__init__(("127.0.0.1", port), _Handler)
+        except OSError:  # the port asked for is taken: any free one
+            super().__init__(("127.0.0.1", 0), _Handler)
         self.app = app
         self.gzip = gzip
         self.latency = latency  # seconds each answer waits, as a distant host's would
@@ -157,7 +160,9 @@ class SampleSite:
     """Running sample blogs and their CDN: ``urls``, ``cdn_url``, request logs, and
     publish/edit/delete."""
 
-    def __init__(self, sites: dict[str, BlogSite], latency: float = 0.0) -> None:
+    def __init__(self, sites: dict[str, BlogSite], latency: float = 0.0,
+                 ports: Mapping[str, int] | None = None) -> None:
+        ports = ports or {}
         self.images = cdn.ImageRegistry(
             p.body_html for site in sites.values() for p in site.blog.posts + site.blog.pages
         )
@@ -167,11 +172,12 @@ class SampleSite:
             or cdn.dispatch(self.images, path),
             gzip=all(site.options.gzip for site in sites.values()),
             latency=latency,
+            port=ports.get("cdn", 0),
         )
         self._sites = sites
         self._servers = {
             name: _Server(_blog_app(site, self._cdn.base, self._failing[name]),
-                          site.options.gzip, latency)
+                          site.options.gzip, latency, ports.get(name, 0))
             for name, site in sites.items()
         }
         servers = {**self._servers, "cdn": self._cdn}
@@ -187,6 +193,12 @@ class SampleSite:
     @property
     def urls(self) -> dict[str, str]:
         return {n: s.base + "/" for n, s in self._servers.items()}
+
+    @property
+    def ports(self) -> dict[str, int]:
+        """Each blog's port and the CDN's (``"cdn"``): what ``start(ports=...)`` takes."""
+        servers = {**self._servers, "cdn": self._cdn}
+        return {name: server.server_address[1] for name, server in servers.items()}
 
     @property
     def cdn_url(self) -> str:
@@ -266,15 +278,19 @@ def start(
     options: SiteOptions | None = None,
     image_pool: int | None = None,
     latency: float = 0.0,
+    ports: Mapping[str, int] | None = None,
 ) -> SampleSite:
     """Serve ``blogs`` (default: all) on 127.0.0.1, each on its own free port, and the CDN
     that serves their images on one more; synthetic posts (``n_posts`` beyond the
     hand-written ones) draw their images from ``image_pool`` distinct images. Every server
     waits ``latency`` seconds before each answer, as a host across a network would (the
-    wait is a sleep: it takes no CPU from the crawler, as a real round trip takes none)."""
+    wait is a sleep: it takes no CPU from the crawler, as a real round trip takes none).
+    ``ports`` (blog name or ``"cdn"`` -> port, as :attr:`SampleSite.ports` gives them) asks
+    for the same ports as an earlier run, so its URLs, which an archive keys its sites on,
+    stay the same; one that is taken is replaced by a free one."""
     if not 0 <= latency < math.inf:  # NaN too
         raise ValueError(f"latency must be 0 s or more, not {latency} s")
     names = list(blogs or BLOG_NAMES)
     loaded = {name: load_blog(name, n_posts, image_pool) for name in names}
     return SampleSite({name: BlogSite(blog, options) for name, blog in loaded.items()},
-                      latency)
+                      latency, ports)

@@ -189,3 +189,26 @@ def test_each_goahead_default_is_declared_once() -> None:
     assert REPEATED_DEFAULT.search('s.getint("GOAHEAD_WARC_MAX_SIZE", 1_000)')
     assert REPEATED_DEFAULT.search('s.get("GOAHEAD_WARC_DIR") or "warcs"')
     assert not REPEATED_DEFAULT.search('s.getfloat("GOAHEAD_PROGRESS_INTERVAL") or (0.5)')
+
+
+def test_every_tracked_file_is_text() -> None:
+    """The repository holds source, docs and text data only: a binary left at the root by a
+    profiling run (``python -m cProfile -o blogger scrapy crawl blogger``) is not the project's."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                            check=False)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout: no list of tracked files")
+    binary = []
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        path = ROOT / name
+        if not path.is_file():  # deleted in the work tree, not yet committed
+            continue
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            binary.append(name)
+            continue
+        if b"\0" in data:
+            binary.append(name)
+    assert binary == []

@@ -24,6 +24,20 @@ def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
     assert f"goahead {name}" in README, f"README does not show `goahead {name}`"
 
 
+def test_crawl_help_and_readme_give_the_settings_defaults() -> None:
+    """--delay and --concurrency have no default of their own (sites.toml may set them per
+    blog): their help says the settings' values, and so does the README's option table."""
+    from goahead_crawler import settings
+
+    page = " ".join(CliRunner().invoke(cli, ["crawl", "--help"]).output.split())
+    for option, value in (("--delay", settings.DOWNLOAD_DELAY),
+                          ("--concurrency", settings.CONCURRENT_REQUESTS_PER_DOMAIN)):
+        shown = page.split(f"{option} ", 1)[1].split(" --", 1)[0]
+        assert f"[default: {value}]" in shown, shown
+    assert f"default {settings.DOWNLOAD_DELAY})" in README
+    assert f"(default {settings.CONCURRENT_REQUESTS_PER_DOMAIN})" in README
+
+
 def test_the_group_knows_each_family_s_commands_before_importing_it() -> None:
     """The lazy group's table names every command of every family, and no other."""
     import importlib
@@ -182,3 +196,38 @@ def test_the_demo_runs_offline_and_its_next_commands_are_whole_lines(tmp_path: P
     for line in done.stdout.splitlines():
         if line.startswith("Serving"):
             assert line.rsplit(" ", 1)[0] in shown, line
+
+
+@pytest.mark.crawl
+def test_the_demo_run_again_keeps_its_blogs_where_they_were(tmp_path: Path) -> None:
+    """A new user runs `goahead demo` twice. The archive keys a blog's site on its host and
+    port, so a second run on new random ports left the first run's two sites behind with
+    every post 'missing' in `goahead status` (4 sites, 21 missing). The demo asks for the
+    ports it had; the second run is an incremental re-crawl of the same two blogs."""
+    import json
+
+    from tests.conftest import run_goahead
+
+    first = run_goahead("demo", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    again = run_goahead("demo", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    served = [line for line in first.stdout.splitlines() if line.startswith("Serving")]
+    assert served == [line for line in again.stdout.splitlines() if line.startswith("Serving")]
+    status = run_goahead("status", "--db", "goahead-demo/archive.db", "--json", cwd=tmp_path)
+    sites = json.loads(status.stdout)["sites"]
+    assert len(sites) == 2
+    assert [site["missing"] for site in sites] == [0, 0]
+    assert json.loads(status.stdout)["posts"] == 21
+
+
+@pytest.mark.parametrize("posts", ["0", "-1"])
+def test_demo_posts_below_one_is_a_usage_error_not_a_traceback(posts: str, tmp_path: Path
+                                                              ) -> None:
+    from tests.conftest import run_goahead
+
+    done = run_goahead("demo", "--posts", posts, "--dir", str(tmp_path / "d"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"Invalid value for '--posts': {posts} is not in the range x>=1" in done.stderr
+    assert not (tmp_path / "d").exists()

@@ -347,3 +347,41 @@ def test_a_post_file_is_written_whole_or_not_at_all(db, tmp_path, monkeypatch):
     monkeypatch.undo()
     assert {p: p.read_text(encoding="utf-8") for p in folder.rglob("*.md")} == before
     assert not [p for p in folder.rglob("*") if p.name.endswith(".part")]
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("posts.json", "JSON Lines is not one JSON document: name it posts.jsonl"),
+    ("posts.xlsx", "goahead does not write .xlsx: name it posts.csv (--bom for Excel)"),
+    ("posts.tsv", "goahead does not write .tsv: name it posts.csv"),
+])
+def test_an_out_name_of_a_format_it_does_not_write_is_refused(db, tmp_path, name, says):
+    """`--out posts.xlsx` wrote JSON Lines into posts.xlsx, exit status 0 (any other
+    extension fell back to jsonl): a file its own name misdescribes, which Excel or a JSON
+    reader then refuses. Said before anything is written; --format jsonl still writes it."""
+    out = tmp_path / name
+    refused = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--out", str(out))
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"Error: --out {out}: {says}")
+    assert len(refused.stderr.splitlines()) == 1
+    assert not out.exists()
+    forced = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--out", str(out),
+                            "--format", "jsonl")
+    assert forced.returncode == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 4
+    for plain in ("posts", "posts.v2", "posts.ndjson"):  # no format named: jsonl, as before
+        assert invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--out",
+                              str(tmp_path / plain)).returncode == 0
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt"])
+def test_an_empty_export_into_a_directory_leaves_that_directory(db, tmp_path, fmt):
+    """'exported 0 posts to new-md/' (a date range with no posts: exit 0, a note) is true:
+    the directory is there, empty, as an empty csv export leaves its file, so the step
+    after it in a script (zip it, rsync it) finds it."""
+    out = tmp_path / "new-out"
+    done = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--format", fmt,
+                          "--out", f"{out}/", "--since", "2030")
+    assert done.returncode == 0
+    assert f"exported 0 posts to {out}/" in done.stderr
+    assert out.is_dir()
+    assert list(out.iterdir()) == []

@@ -229,6 +229,34 @@ def test_no_images_fetches_no_article_image(tmp_path: Path) -> None:
         assert all(images == [] for images in crawled.images().values())
 
 
+def test_images_on_another_host_are_said_not_captured(tmp_path: Path) -> None:
+    """A blog whose photos come from a host of its own (a custom domain's CDN, here the
+    sample CDN) crawled without --static-origin: no image is fetched, as documented, and
+    the crawl says so after its summary, naming the host and the option, rather than a
+    silent 'images ok/failed 0 / 0'. With the origin given, nothing is said: not even of a
+    tracking pixel in a post, which no option would capture."""
+    with start(["goahead"]) as site:
+        pixel = new_post(site.blog("goahead"), "Pixel", "Counted.", "2025-01-01T10:00:00+07:00")
+        pixel.body_html += f'<p><img src="https://{AD_TRACKER_HOSTS[2]}/collect?v=1"></p>'
+        site.publish("goahead", pixel)
+        done = run_goahead("crawl", site.urls["goahead"], "--db", str(tmp_path / "a.db"),
+                           "--warc-dir", str(tmp_path / "warcs"), "--delay", "0",
+                           "--no-progress")
+        again = run_goahead("crawl", site.urls["goahead"], "--db", str(tmp_path / "b.db"),
+                            "--warc-dir", str(tmp_path / "warcs-b"), "--delay", "0",
+                            "--no-progress", "--static-origin", site.cdn_url)
+    assert done.returncode == 0, done.stderr
+    assert "images ok/failed         │                   0 / 0" in done.stdout
+    notes = [line for line in done.stderr.splitlines() if "not captured" in line]
+    assert len(notes) == 1, done.stderr
+    assert notes[0].startswith(f"note: {site.urls['goahead']}: ")
+    cdn = site.cdn_url.rstrip("/")
+    assert f"(first: {cdn}/img/" in notes[0]
+    assert notes[0].endswith(f"crawl again with --static-origin {cdn}")
+    assert again.returncode == 0, again.stderr
+    assert "not captured" not in again.stderr
+
+
 def test_a_broken_image_is_left_out_and_a_lost_one_makes_the_run_incomplete(
         tmp_path: Path) -> None:
     """An image its host answers 404 for is what the blog's readers saw too: left out of

@@ -10,6 +10,13 @@ from archive import merge, search
 from archive.captures import record_capture
 from archive.connection import open_archive
 from archive.errors import ArchiveError
+from archive.listed import (
+    Listing,
+    listed_counts,
+    mark_listed_gone,
+    missing_listed,
+    record_listings,
+)
 from archive.models import Capture, Comment, Post
 from archive.posts import (
     get_post,
@@ -198,3 +205,40 @@ def test_a_failed_shard_changes_nothing(shards, tmp_path: Path, monkeypatch) -> 
     after = {t: [tuple(r) for r in into.execute(f"SELECT * FROM {t} ORDER BY 1")]
              for t in before}
     assert after == before
+
+
+def test_merge_keeps_what_each_blog_listed_so_missing_posts_stay_missing(tmp_path: Path
+                                                                        ) -> None:
+    """A shard whose crawl listed a post it could not store (HTTP 503) says so in `goahead
+    status` (listed 3, missing 1), and the next crawl fetches that post first; merged, the
+    listing came along, so the merged archive says and does the same (it had listed 0,
+    missing 0: the failure forgotten). A URL found gone in one shard stays gone."""
+    old = "2024-01-02T10:00:00+07:00"
+    posts = [_post("a", "text of a", old, "2024-02-01T00:00:00Z"),
+             _post("b", "text of b", old, "2024-02-01T00:00:00Z")]
+    one = _shard(tmp_path / "one.db", posts, "one.warc.gz", [])
+    lost, gone = f"https://{SITE}/2024/01/lost.html", f"https://{SITE}/2024/01/gone.html"
+    db = open_archive(one)
+    run = db.execute("SELECT max(id) FROM runs").fetchone()[0]
+    record_listings(db, SITE, run, [*(Listing(p.url, "post", "feed") for p in posts),
+                                    Listing(lost, "post", "sitemap"),
+                                    Listing(gone, "post", "sitemap")])
+    mark_listed_gone(db, SITE, [gone])
+    assert listed_counts(db) == {SITE: {"listed": 3, "stored": 2, "missing": 1}}
+    db.close()
+    two = _shard(tmp_path / "two.db", [_post("c", "text of c", old, "2024-02-02T00:00:00Z")],
+                 "two.warc.gz", [])
+    db = open_archive(two)
+    record_listings(db, SITE, db.execute("SELECT max(id) FROM runs").fetchone()[0],
+                    [Listing(f"https://{SITE}/2024/01/c.html", "post", "feed"),
+                     Listing(gone, "post", "feed")])  # listed again in a feed that lags
+    db.close()
+
+    into = open_archive(tmp_path / "all.db")
+    merge.merge(into, [one, two])
+    merge.merge(into, [one, two])  # twice: nothing doubles
+    assert listed_counts(into) == {SITE: {"listed": 4, "stored": 3, "missing": 1}}
+    assert [item.url for item in missing_listed(into, SITE)] == [lost]
+    runs = {row[0] for row in into.execute("SELECT first_run FROM listed")}
+    assert runs <= {row[0] for row in into.execute("SELECT id FROM runs")}
+    into.close()

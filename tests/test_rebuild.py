@@ -9,6 +9,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -86,6 +87,15 @@ def test_rebuilt_archive_is_the_crawled_archive(crawled: dict) -> None:
     result = run_goahead("reindex", "--warc-dir", str(crawled["warcs"]), "--db", str(rebuilt))
     assert result.returncode == 0, result.stderr
     assert "1 marked deleted" in result.stdout
+    # the count it reads from is of responses (revisits too), the captures; not every WARC
+    # record, which the crawl summary's "WARC records" counts (requests, metadata...)
+    kinds: Counter[str] = Counter()
+    for path in crawled["warcs"].glob("*.warc.gz"):
+        with path.open("rb") as stream:
+            kinds.update(record.rec_type for record in ArchiveIterator(stream))
+    files = len(list(crawled["warcs"].glob("*.warc.gz")))
+    assert result.stdout.startswith(
+        f"{files} WARC files, {kinds['response'] + kinds['revisit']} captured responses: ")
     assert differences(crawled["db"], rebuilt, TABLES) == {}
     # what that covers, in this history:
     deleted = query(rebuilt, "SELECT post_id, deleted_at FROM posts WHERE deleted_at IS NOT NULL")
@@ -199,6 +209,21 @@ def test_reindex_of_a_missing_directory_is_a_usage_error(tmp_path) -> None:
                          str(tmp_path / "a.db"))
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_reindex_of_a_directory_without_warc_files_is_an_error(tmp_path) -> None:
+    """Nothing to rebuild from (a wrong --warc-dir, or only a crawl's unfinished .open
+    file) is said, exit status 1, as `goahead index` and `wacz` say it; never "0 WARC
+    files ..." and exit 0, with an empty archive left behind."""
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    (warcs / "goahead-20240101000000-00001-x.warc.gz.open").write_bytes(b"")
+    result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(tmp_path / "a.db"))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: no finished WARC files (*.warc.gz, *.warc) in {warcs}; nothing to rebuild")
     assert not (tmp_path / "a.db").exists()
 
 

@@ -4,9 +4,11 @@ tests/test_web_browser.py)."""
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -231,13 +233,58 @@ def test_serve_says_when_its_warc_folder_is_not_there(archive_db: Path, tmp_path
 
     from tests.conftest import invoke_goahead
 
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    monkeypatch.setattr(uvicorn.Server, "run", lambda *args, **kwargs: None)
     monkeypatch.chdir(tmp_path)
     missing = tmp_path / "no-such-warcs"
-    result = invoke_goahead("serve", "--db", str(archive_db), "--warc-dir", str(missing))
+    result = invoke_goahead("serve", "--db", str(archive_db), "--warc-dir", str(missing),
+                            "--port", "0")
     assert result.returncode == 0
     assert f"no WARC folder at {missing}" in result.stderr
     assert "--warc-dir" in result.stderr
     missing.mkdir()
-    result = invoke_goahead("serve", "--db", str(archive_db), "--warc-dir", str(missing))
+    result = invoke_goahead("serve", "--db", str(archive_db), "--warc-dir", str(missing),
+                            "--port", "0")
     assert "no WARC folder" not in result.stderr
+
+
+@pytest.mark.crawl
+def test_port_0_says_the_port_it_listens_on(archive_db: Path) -> None:
+    """``--port 0`` (the help allows it: any free port) prints the address that answers,
+    and the search page's, never ``http://127.0.0.1:0/``."""
+    proc = subprocess.Popen(_serve_command("--db", str(archive_db), "--port", "0"), cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        line = ""
+        while proc.stderr and not line.startswith("Serving"):  # a note may come first
+            line = proc.stderr.readline() or "Serving: nothing more"
+        base = line.split(" at ", 1)[1].split("/ ", 1)[0] if " at " in line else ""
+        assert base.startswith("http://127.0.0.1:"), line
+        assert base != "http://127.0.0.1:0", line
+        assert f"{base}/archive/search" in line
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not _answers(int(base.rsplit(":", 1)[1])):
+            assert proc.poll() is None, line
+            assert time.monotonic() < deadline, line
+            time.sleep(0.2)
+        assert b"Search posts" in _get(f"{base}/")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if proc.stderr:
+            proc.stderr.close()
+
+
+@pytest.mark.crawl
+def test_a_port_in_use_is_one_line_and_no_serving_claim(archive_db: Path) -> None:
+    """Another program on the port: one ``Error:`` line saying what to do, exit status 1,
+    and no "Serving ... at" first (uvicorn's own was a log line and exit status 3)."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run(_serve_command("--db", str(archive_db), "--port", str(port)),
+                                capture_output=True, text=True, timeout=60, cwd=ROOT,
+                                check=False)
+    assert result.returncode == 1
+    assert "Serving" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: cannot listen on 127.0.0.1:{port}: address already in use"
+        " (another program has that port: pass another --port)")

@@ -170,10 +170,9 @@ class Scope:
         except NotInScope as exc:
             return str(exc)
         path = urlsplit(url).path or "/"
-        if _rule_matches(DENIED, origin.host, path):
-            return f"{origin.host} serves ads or trackers: never fetched"
-        if DENIED_PATHS.search(path):
-            return f"{path[:100]} is an ad or tracker script: never fetched"
+        denial = _denial(origin, path)
+        if denial:
+            return denial
         if origin in self.blog:
             return None
         if purpose == "static" and self._static(origin, path):
@@ -188,3 +187,23 @@ class Scope:
             return True
         return origin.port == DEFAULT_PORTS[origin.scheme] and _rule_matches(
             BLOGGER_STATIC, origin.host, path)
+
+
+def _denial(origin: Origin, path: str) -> str | None:
+    """Why an ad or tracker (a host or script path of the deny list) is never fetched,
+    whatever the scope; None for anything else."""
+    if _rule_matches(DENIED, origin.host, path):
+        return f"{origin.host} serves ads or trackers: never fetched"
+    if DENIED_PATHS.search(path):
+        return f"{path[:100]} is an ad or tracker script: never fetched"
+    return None
+
+
+def denied(url: str) -> bool:
+    """True for an ad or tracker URL: left out of any crawl, so never worth a hint that
+    another option would capture it."""
+    try:
+        origin = origin_of(url)
+    except NotInScope:
+        return False
+    return _denial(origin, urlsplit(url).path or "/") is not None

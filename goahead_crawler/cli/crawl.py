@@ -19,7 +19,8 @@ from goahead_crawler.cli.options import OriginType, Setting, db_option
 @command()
 @click.option("--dir", "out_dir", default="goahead-demo", show_default=True,
               type=click.Path(file_okay=False), help="Where the demo archive goes.")
-@click.option("--posts", type=int, default=None, help="Grow the sample blog to N posts.")
+@click.option("--posts", type=click.IntRange(min=1), default=None,
+              help="Posts per sample blog: synthetic ones added, or only the newest kept.")
 @click.option("--query", default="ชุมชน", show_default=True, help="Sample search to run.")
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
 def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
@@ -52,10 +53,11 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @click.option("--warc-dir", default="warcs", show_default=True, type=click.Path(file_okay=False),
               help="Directory for WARC files.")
 @click.option("--delay", type=Setting(float, "DOWNLOAD_DELAY", "--delay"),
-              help="Seconds between requests to the blog (min).")
+              help="Seconds between requests to the blog, at least (AutoThrottle adapts"
+                   " above it).  [default: 0.5]")
 @click.option("--concurrency", type=Setting(int, "CONCURRENT_REQUESTS_PER_DOMAIN",
                                             "--concurrency"),
-              help="Concurrent requests to the blog.")
+              help="Concurrent requests to the blog.  [default: 2]")
 @click.option("--max-posts", type=Setting(int, "GOAHEAD_MAX_POSTS", "--max-posts"), default=0,
               help="Stop after this many posts (0: all).")
 @click.option("--no-pages", is_flag=True, help="Skip static pages (/p/*.html).")
@@ -127,6 +129,7 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     if crawled:
         output.print_crawl_summary(crawled, db_path, warc_dir)
         report_failures(crawled)
+        report_foreign_images(crawled, in_sites_file=bool(sites_file))
     for result in results:  # no blog there: private, removed, unreachable, not Blogger
         if result.problem:
             click.echo(f"Error: {result.url}: {result.problem}", err=True)
@@ -225,6 +228,24 @@ def report_failures(results: list[Any], shown: int = 5) -> None:
                    " fetches the missing posts first; goahead runs --failures):", err=True)
         for failure in failures[:shown]:
             click.echo(f"  {failure.get('url') or '-'}  {failure['error']}", err=True)
+
+
+def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> None:
+    """Images the posts show from a host outside the crawl's scope are not fetched (by
+    design: other sites' images); said, because a blog's own image host on a custom domain
+    looks just the same until ``--static-origin`` names it."""
+    for result in results:
+        first = result.stats.get("goahead/images/other_host_first")
+        if not first:
+            continue
+        parts = urlsplit(first)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        option = (f'static_origins = ["{origin}"] in its sites.toml table' if in_sites_file
+                  else f"--static-origin {origin}")
+        click.echo(f"note: {result.url}: {result.stat('goahead/images/other_host')} image"
+                   f" links in its posts are on other hosts and were not captured (first:"
+                   f" {first}); if {origin} serves the blog's own images, crawl again with"
+                   f" {option}", err=True)
 
 
 def crawl_sites(url: str | None, sites_file: str | None) -> list[tuple[str, dict[str, Any]]]:

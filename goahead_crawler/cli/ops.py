@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -197,19 +198,25 @@ def reindex(warc_dir: str, db_path: str) -> None:
     """Rebuild the archive from WARC files with no network: every capture, post, page,
     earlier version, deletion and comment, as the crawls wrote them.
 
-    Into a new archive it gives the crawls' rows (run rows excepted: they are not in the
-    WARC files). Into an existing one the rebuild is merged in, so an extractor
+    Into a new archive it gives the crawls' rows, but for two: run rows (not in the WARC
+    files) and what each blog listed (status shows listed 0 until the next crawl). Into an existing one the rebuild is merged in, so an extractor
     improvement reaches it and nothing is un-deleted or lost. A damaged record or file
     is skipped with a warning naming the file and byte offset, and everything readable
-    is rebuilt (exit status 1 when anything was skipped).
+    is rebuilt (exit status 1 when anything was skipped). A --warc-dir with no finished
+    WARC file is an error (exit status 1), and no archive is created.
 
     \b
     Example:
         goahead reindex --warc-dir warcs/ --db archive.db
     """
     from archive.connection import open_archive
-    from goahead_crawler.rebuild import reindex_warcs
+    from goahead_crawler.cli.replay import note_unfinished
+    from goahead_crawler.rebuild import reindex_warcs, warc_paths
 
+    note_unfinished(Path(warc_dir))
+    if not warc_paths(warc_dir):  # a wrong --warc-dir: said, and no empty archive made
+        raise click.ClickException(f"no finished WARC files (*.warc.gz, *.warc) in {warc_dir};"
+                                   " nothing to rebuild")
     db = open_archive(db_path, check=True)  # damaged, read-only, locked: said before any work
     try:
         with output.export_progress(enabled=True) as progress:
@@ -220,9 +227,9 @@ def reindex(warc_dir: str, db_path: str) -> None:
     if result.merged:
         outcome = f"merged in: {outcome}, {result.older} older versions added"
     click.echo(
-        f"{result.files} WARC files, {result.records} records: {result.posts} post and "
-        f"{result.pages} page captures re-extracted ({outcome}), {result.deleted} marked "
-        f"deleted, {result.comments} comments"
+        f"{result.files} WARC files, {result.records} captured responses: {result.posts} post"
+        f" and {result.pages} page captures re-extracted ({outcome}), {result.deleted} marked"
+        f" deleted, {result.comments} comments"
         + (f"; {len(result.problems)} damaged or unreadable, skipped (see the warnings)"
            if result.problems else ""))
     warn_skipped(result.problems)

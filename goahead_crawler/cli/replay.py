@@ -35,13 +35,19 @@ def finished_warcs(warc_dir: str) -> list[Path]:
         raise click.ClickException(f"no WARC directory at {directory} (crawl first, or pass "
                                    "--warc-dir)")
     paths = sorted(directory.glob(f"*{WARC_SUFFIX}"))
+    note_unfinished(directory)
+    if not paths:
+        raise click.ClickException(f"no finished WARC files (*{WARC_SUFFIX}) in {directory}")
+    return paths
+
+
+def note_unfinished(directory: Path) -> None:
+    """Say on stderr that ``.open`` files (being written, or left by a crash until the next
+    crawl repairs them) are skipped: they are WARC files, just not finished ones."""
     still_open = sorted(directory.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}"))
     if still_open:
         click.echo(f"skipping {len(still_open)} unfinished .open file(s) in {directory} "
                    "(a running crawl, or a crash the next crawl will repair)", err=True)
-    if not paths:
-        raise click.ClickException(f"no finished WARC files (*{WARC_SUFFIX}) in {directory}")
-    return paths
 
 
 @command("warc-get")

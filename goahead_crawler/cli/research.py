@@ -53,7 +53,7 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     """Full-text search of the archive (Thai and English).
 
     Phrases in quotes, AND / OR / NOT (or -word), prefix matches with term*, title:word.
-    Whole-word uses rank first; --whole-word keeps only those.
+    Posts where the query is a whole word rank first; --whole-word keeps only those.
 
     \b
     Example:
@@ -161,18 +161,42 @@ def _columns(ctx: click.Context, param: click.Parameter, value: str | None) -> l
     return names
 
 
+# --out extensions of formats goahead does not write -> the one of its own to use instead
+# (an export into posts.xlsx or posts.json would be JSON Lines under a name that says
+# otherwise, which Excel or a JSON reader then refuses)
+FOREIGN_SUFFIXES = {
+    **dict.fromkeys(("xlsx", "xls", "xlsm", "ods", "numbers", "tsv"), "csv"),
+    **dict.fromkeys(("html", "htm", "docx", "doc", "odt", "rtf", "pdf"), "md"),
+    **dict.fromkeys(("json", "xml"), "jsonl"),
+}
+SPREADSHEETS = ("xlsx", "xls", "xlsm", "ods", "numbers")
+
+
 def export_format(fmt: str | None, out: str | None) -> str:
-    """--format, or what --out's name says (posts.csv, posts.md, ...), or jsonl."""
+    """--format, or what --out's name says (posts.csv, posts.md, ...), or jsonl; a name
+    that says a format goahead does not write (posts.xlsx, posts.json) is refused."""
     if fmt:
         return fmt
-    suffix = Path(out or "").suffix.lower().lstrip(".")
-    return suffix if suffix in archive_export.FORMATS else "jsonl"
+    path = Path(out or "")
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in archive_export.FORMATS:
+        return suffix
+    instead = FOREIGN_SUFFIXES.get(suffix)
+    if instead:
+        better = path.with_suffix(f".{instead}").name
+        why = ("JSON Lines is not one JSON document" if suffix == "json"
+               else f"goahead does not write .{suffix}")
+        excel = " (--bom for Excel)" if suffix in SPREADSHEETS else ""
+        raise BadInput(f"--out {out}: {why}: name it {better}{excel}, or give --format to"
+                       " write one of txt, jsonl, csv or md under that name")
+    return "jsonl"
 
 
 @command()
 @db_option
 @click.option("--format", "fmt", type=click.Choice(archive_export.FORMATS),
-              help="Output format [default: from --out's name, else jsonl].")
+              help="Output format [default: from --out's name (.txt, .jsonl, .csv, .md),"
+                   " else jsonl; a name like posts.xlsx or posts.json is refused].")
 @click.option("--out", type=click.Path(),
               help="File, or a directory for txt/md (a folder per site); default (or -)"
                    " stdout.")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
 from pathlib import Path
 
 import click
@@ -42,8 +45,35 @@ def serve(db_path: str, host: str, port: int, title: str, warc_dir: str | None) 
     if not folder.is_dir():  # else each post's images break with only a note on its page
         click.echo(f"note: no WARC folder at {folder}: archived images and pages will not "
                    "show (pass --warc-dir, the folder the crawl wrote)", err=True)
-    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    uvicorn.run(app.app(), host=host, port=port, log_level="warning", lifespan="on")
+    sock = _listen(host, port)  # bound first: the address said is one that answers
+    base = _base_url(host, sock.getsockname()[1])
+    click.echo(f"Serving {db_path} at {base}/ (search: {base}/{Path(db_path).stem}/search;"
+               " Ctrl+C to stop)", err=True)
+    server = uvicorn.Server(uvicorn.Config(app.app(), log_level="warning", lifespan="on"))
+    with sock:
+        server.run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host``:``port`` (0: any free port); one line when it cannot
+    be had (uvicorn says so as a log line and exits 3, after the "Serving" line)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family)
+    except socket.gaierror as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}"
+                                   " (pass an address of this machine as --host)") from exc
+    except OSError as exc:
+        hint = ("another program has that port: pass another --port"
+                if exc.errno == errno.EADDRINUSE else "pass another --port or --host")
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise click.ClickException(f"cannot listen on {host}:{port}: {why.lower()} ({hint})"
+                                   ) from exc
+
+
+def _base_url(host: str, port: int) -> str:
+    """``http://HOST:PORT``, an IPv6 address in brackets."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _warc_dir(db_path: str, given: str | None) -> Path:

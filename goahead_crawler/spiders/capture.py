@@ -38,6 +38,7 @@ from goahead_crawler.blogger.requisites import (
     parse_page,
     tree_requisites,
 )
+from goahead_crawler.blogger.scope import denied
 from goahead_crawler.blogger.static_frontier import StaticFrontier
 from goahead_crawler.blogger.urls import is_post_path, month_archive_url, same_blog
 from goahead_crawler.crawl_archive import CrawlArchive
@@ -139,6 +140,10 @@ class CaptureRoutes:
         for url in urls:
             if self.scope.refusal(url, "static") is not None:
                 self._stat(f"{kind}s/out_of_scope")
+                if kind == "image" and not denied(url):  # said after the summary
+                    self._stat("images/other_host")
+                    if not self.crawler.stats.get_value("goahead/images/other_host_first"):
+                        self.crawler.stats.set_value("goahead/images/other_host_first", url)
                 self.logger.debug("Not captured (out of scope): %s on %s", url, parent)
                 continue
             if kind == "requisite" and self._requisites_spent(url):
