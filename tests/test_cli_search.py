@@ -142,6 +142,29 @@ def test_site_by_url_or_sites_toml_name(db_path, tmp_path):
                   str(other)).stdout == "2\n"
 
 
+def test_a_broken_sites_toml_beside_the_archive_does_not_stop_a_search_by_host(tmp_path):
+    """sites.toml beside the archive is read only for --site names: broken, it is said,
+    and --site HOST still searches; a name then reads as a host (exit 2, after the
+    warning). Given as --sites, it is an error (what the user asked for is unusable)."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    upsert_post(db, Post(blog_id="1", post_id="1", site="127.0.0.1:8000", title="ผ้า",
+                         url="http://127.0.0.1:8000/2024/01/1.html", text="ผ้าไหม"))
+    db.close()
+    (tmp_path / "sites.toml").write_text("[[site]\nname = ", encoding="utf-8")
+    found = search(str(path), "ผ้า", "--count", "--site", "127.0.0.1:8000")
+    assert (found.returncode, found.stdout) == (0, "1\n")
+    assert "sites.toml: not valid TOML" in found.stderr
+    assert "--site names from it are not read" in found.stderr
+    named = search(str(path), "ผ้า", "--count", "--site", "news")
+    assert named.returncode == 2
+    assert "not valid TOML" in named.stderr
+    given = search(str(path), "ผ้า", "--count", "--site", "127.0.0.1:8000", "--sites",
+                   str(tmp_path / "sites.toml"))
+    assert given.returncode != 0
+    assert "not valid TOML" in given.stderr
+
+
 def test_an_unknown_site_or_label_says_so_exit_2(db_path):
     result = search(db_path, "ผ้า", "--site", "http://127.0.0.1:9/")
     assert result.returncode == 2

@@ -183,7 +183,8 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
 
     counts = archive_merge.merge_into(into_path, shards)
     posts = " / ".join(str(counts[f"posts_{k}"]) for k in ("new", "updated", "unchanged"))
-    click.echo(f"merged {counts['shards']} shards into {into_path}: posts new/updated/"
+    shards = "shard" if counts["shards"] == 1 else "shards"
+    click.echo(f"merged {counts['shards']} {shards} into {into_path}: posts new/updated/"
                f"unchanged {posts}, {counts['posts_older']} older versions kept, "
                f"{counts['captures']} captures, {counts['comments']} comments, "
                f"{counts['runs']} runs" + (f" ({counts['runs_updated']} brought up to date)"

@@ -132,13 +132,21 @@ FILTER_PARAMS = ("site", "sites_file", "label", "any_label", "author", "since", 
 
 
 def site_names(sites_file: str | None, db_path: str) -> dict[str, str]:
-    """name -> blog URL from ``--sites FILE``, or from sites.toml beside the archive."""
-    from goahead_crawler.sites import load_sites
+    """name -> blog URL from ``--sites FILE``, or from sites.toml beside the archive. That
+    one, unreadable, is said and passed over: ``--site HOST`` needs no name, and a name
+    then reads as a host the archive does not hold (exit 2, after the warning)."""
+    from goahead_crawler.sites import SitesError, load_sites
 
     path = Path(sites_file) if sites_file else Path(db_path).parent / "sites.toml"
     if not sites_file and not path.is_file():
         return {}
-    return {site.name: site.url for site in load_sites(path)}
+    try:
+        return {site.name: site.url for site in load_sites(path)}
+    except SitesError as exc:
+        if sites_file:
+            raise
+        click.echo(f"warning: {exc}; --site names from it are not read", err=True)
+        return {}
 
 
 def make_filters(params: dict[str, Any], db_path: str) -> Filters:
