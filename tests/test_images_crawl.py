@@ -253,6 +253,12 @@ def test_images_on_another_host_are_said_not_captured(tmp_path: Path) -> None:
     cdn = site.cdn_url.rstrip("/")
     assert f"(first: {cdn}/img/" in notes[0]
     assert notes[0].endswith(f"crawl again with --static-origin {cdn}")
+    # each image counted once, however many posts show it: those the crawl with the
+    # origin given asked for (each once) and the first did not
+    asked = [json.loads(run_row(tmp_path / db)["stats"]).get("goahead/images/requested", 0)
+             for db in ("a.db", "b.db")]
+    assert asked[1] > asked[0]
+    assert f": {asked[1] - asked[0]} images its posts show are on other hosts" in notes[0]
     assert again.returncode == 0, again.stderr
     assert "not captured" not in again.stderr
 

@@ -234,6 +234,8 @@ def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> No
     """Images the posts show from a host outside the crawl's scope are not fetched (by
     design: other sites' images); said, because a blog's own image host on a custom domain
     looks just the same until ``--static-origin`` names it."""
+    from goahead_crawler.spiders.capture import MAX_OTHER_HOST_IMAGES
+
     for result in results:
         first = result.stats.get("goahead/images/other_host_first")
         if not first:
@@ -242,8 +244,11 @@ def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> No
         origin = f"{parts.scheme}://{parts.netloc}"
         option = (f'static_origins = ["{origin}"] in its sites.toml table' if in_sites_file
                   else f"--static-origin {origin}")
-        click.echo(f"note: {result.url}: {result.stat('goahead/images/other_host')} image"
-                   f" links in its posts are on other hosts and were not captured (first:"
+        count = result.stat("goahead/images/other_host")
+        at_least = "at least " if count >= MAX_OTHER_HOST_IMAGES else ""
+        click.echo(f"note: {result.url}: {at_least}{count:,} image"
+                   f"{'s' if count != 1 else ''} its posts show are on other hosts and were"
+                   f" not captured (first:"
                    f" {first}); if {origin} serves the blog's own images, crawl again with"
                    f" {option}", err=True)
 

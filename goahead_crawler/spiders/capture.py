@@ -53,6 +53,7 @@ MAX_CSS_DEPTH = 3  # page -> stylesheet -> @import -> @import
 # A blog's template loads a few dozen requisites in all; stylesheets naming new stylesheets
 # could name millions (500 a file, three deep). Past this many in one crawl, none more.
 MAX_REQUISITES = 20_000
+MAX_OTHER_HOST_IMAGES = 100_000  # distinct URLs held to count the images not fetched
 STATIC_META = "goahead_static"  # request.meta: the URL claimed (redirects keep it)
 
 
@@ -77,6 +78,7 @@ class CaptureRoutes:
         self.statics = StaticFrontier()
         self._earlier: dict[str, bool] = {}
         self.caught_up: dict[str, list[str]] = {}  # post URL -> image URLs to fetch for it
+        self.other_host_images: set[str] = set()  # not fetched: said after the summary
 
     # -- posts and pages -----------------------------------------------------------------
     def _capture_post(self: Any, response: Response, article: Article, post: Post
@@ -141,9 +143,7 @@ class CaptureRoutes:
             if self.scope.refusal(url, "static") is not None:
                 self._stat(f"{kind}s/out_of_scope")
                 if kind == "image" and not denied(url):  # said after the summary
-                    self._stat("images/other_host")
-                    if not self.crawler.stats.get_value("goahead/images/other_host_first"):
-                        self.crawler.stats.set_value("goahead/images/other_host_first", url)
+                    self._other_host_image(url)
                 self.logger.debug("Not captured (out of scope): %s on %s", url, parent)
                 continue
             if kind == "requisite" and self._requisites_spent(url):
@@ -151,6 +151,18 @@ class CaptureRoutes:
             if self.statics.claim(url):
                 self._stat(f"{kind}s/requested")
                 yield from self._claimed_request(url, kind, parent, depth)
+
+    def _other_host_image(self: Any, url: str) -> None:
+        """Count an image on a host outside the scope once, however many posts show it
+        (up to :data:`MAX_OTHER_HOST_IMAGES` URLs held; the count is "at least" past it)."""
+        seen = self.other_host_images
+        if url in seen or len(seen) >= MAX_OTHER_HOST_IMAGES:
+            return
+        seen.add(url)
+        stats = self.crawler.stats
+        stats.set_value("goahead/images/other_host", len(seen))
+        if len(seen) == 1:
+            stats.set_value("goahead/images/other_host_first", url)
 
     def _requisites_spent(self: Any, url: str) -> bool:
         """True (said once) when this crawl has asked for :data:`MAX_REQUISITES`."""
