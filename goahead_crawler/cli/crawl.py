@@ -234,8 +234,6 @@ def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> No
     """Images the posts show from a host outside the crawl's scope are not fetched (by
     design: other sites' images); said, because a blog's own image host on a custom domain
     looks just the same until ``--static-origin`` names it."""
-    from goahead_crawler.spiders.capture import MAX_OTHER_HOST_IMAGES
-
     for result in results:
         first = result.stats.get("goahead/images/other_host_first")
         if not first:
@@ -245,7 +243,7 @@ def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> No
         option = (f'static_origins = ["{origin}"] in its sites.toml table' if in_sites_file
                   else f"--static-origin {origin}")
         count = result.stat("goahead/images/other_host")
-        at_least = "at least " if count >= MAX_OTHER_HOST_IMAGES else ""
+        at_least = "at least " if result.stats.get("goahead/images/other_host_more") else ""
         click.echo(f"note: {result.url}: {at_least}{count:,} image"
                    f"{'s' if count != 1 else ''} its posts show are on other hosts and were"
                    f" not captured (first:"

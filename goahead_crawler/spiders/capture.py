@@ -156,7 +156,10 @@ class CaptureRoutes:
         """Count an image on a host outside the scope once, however many posts show it
         (up to :data:`MAX_OTHER_HOST_IMAGES` URLs held; the count is "at least" past it)."""
         seen = self.other_host_images
-        if url in seen or len(seen) >= MAX_OTHER_HOST_IMAGES:
+        if url in seen:
+            return
+        if len(seen) >= MAX_OTHER_HOST_IMAGES:
+            self.crawler.stats.set_value("goahead/images/other_host_more", True)
             return
         seen.add(url)
         stats = self.crawler.stats
