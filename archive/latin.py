@@ -4,7 +4,8 @@ Those terms are matched by FTS5's Porter stemmer (``farmers`` finds ``farmer``),
 Python does not have. So the page of hits is put in a temporary in-memory FTS5 table with
 the index's tokenizer and ``highlight()`` marks the matches; their offsets come back as
 spans. Thai runs are blanked in that copy (same length), so a Latin word glued to Thai is a
-word of its own, as in the index.
+word of its own, as in the index; and folded as the index folds (Thai digits, full-width
+forms, accents: :func:`archive.folding.match_form`), one character for one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from . import snippets
+from .folding import fold_matching
 from .migrations import FTS_TOKENIZE
 from .query import Node, positive_terms, to_fts
 
@@ -30,7 +32,7 @@ _BLANK = str.maketrans(dict.fromkeys((*range(3585, 3643), *range(3648, 3663), or
 
 
 def _blank(text: str | None) -> str:
-    return (text or "").translate(_BLANK)
+    return fold_matching(text or "").translate(_BLANK)
 
 
 def _spans(marked: str | None) -> Spans:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from itertools import accumulate
 
 from . import thai
-from .folding import search_form
+from .folding import fold_matching, match_form
 from .tokens import searchable
 
 Span = tuple[int, int]
@@ -33,7 +33,7 @@ _LATIN_WORD = re.compile(r"[^\W\u0e01-\u0e4e]+")
 def term_pattern(term: str) -> re.Pattern[str] | None:
     """A regex for a term that has Thai in it, or None (SQLite finds the others, with the
     same stemming as the index)."""
-    parts = [(is_thai, piece) for is_thai, piece in thai.pieces(search_form(term))
+    parts = [(is_thai, piece) for is_thai, piece in thai.pieces(match_form(term))
              if is_thai or searchable(piece)]
     if not any(is_thai for is_thai, _ in parts):
         return None
@@ -68,6 +68,7 @@ class Text:
 
     def __init__(self, text: str | None) -> None:
         self.text = text or ""
+        self.folded = fold_matching(self.text)  # what patterns run over: same offsets
         self._starts: list[int] = []  # of the runs found so far, sorted (they never overlap)
         self._ends: dict[int, int] = {}
         self._cuts: dict[tuple[int, Callable], set[int]] = {}
@@ -154,7 +155,7 @@ class Text:
         """Occurrences of ``pattern`` that start and end on cluster boundaries."""
         spans: list[Span] = []
         boundary = self.boundaries()
-        for match in pattern.finditer(self.text, start, len(self.text) if end is None else end):
+        for match in pattern.finditer(self.folded, start, len(self.text) if end is None else end):
             if boundary(match.start()) and (prefix or boundary(match.end())):
                 spans.append(match.span())
                 if len(spans) >= limit:

@@ -28,7 +28,7 @@ from itertools import accumulate, chain, repeat
 from typing import TYPE_CHECKING
 
 from . import thai
-from .folding import search_form
+from .folding import match_form
 
 if TYPE_CHECKING:
     from .vocabulary import Vocabulary
@@ -51,7 +51,7 @@ def cluster_tokens(run: str) -> list[str]:
 def _column(value: str | None) -> tuple[str, list[str], list[list[str]]]:
     """One column as ``search_fts`` indexes it, with its Thai runs and their clusters."""
     fts, runs, parts = [], [], []
-    for is_thai, piece in thai.pieces(search_form(value or "")):
+    for is_thai, piece in thai.pieces(match_form(value or "")):
         if is_thai:
             clusters = thai.clusters(piece)
             runs.append(piece)
@@ -140,7 +140,7 @@ def term_tokens(term: str, prefix: bool = False) -> TermTokens:
     of one cluster becomes a prefix (the cluster joined to anything). With ``prefix`` the
     last cluster may also be the start of a longer cluster.
     """
-    parts = [(is_thai, piece) for is_thai, piece in thai.pieces(search_form(term))
+    parts = [(is_thai, piece) for is_thai, piece in thai.pieces(match_form(term))
              if is_thai or searchable(piece)]
     tokens: list[str] = []
     words: list[str] = []

@@ -185,3 +185,70 @@ def test_legacy_thai_forms_are_read_as_their_letters_and_other_private_use_is_no
     assert folding.search_form("น\u0e4d\u0e49\u0e32 น\u0e49\u0e4d\u0e32") == "น้ำ น้ำ"
     assert folding.search_form("\uf71b\uf883\uf89f\ue000") == "\ufffd" * 4
     assert folding.search_form("\u0e4d") == "\u0e4d"  # nikhahit alone stays
+
+
+FOLDED_POSTS = [
+    ("thai", "งบประมาณปี ๒๕๖๗", "จัดสรรงบประมาณปี ๒๕๖๗ ให้ COVID-19"),
+    ("arabic", "งบประมาณปี 2567", "จัดสรรงบประมาณปี 2567 ให้ covid-19"),
+    ("wide", "ＣＯＶＩＤ news", "ｃａｆｅ ２５６７"),
+    ("accent", "café opens", "A new Café in Bangkok"),
+    ("plain", "cafe plain", "no year here"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("2567", ["arabic", "thai", "wide"], ["2567", "๒๕๖๗", "２５６７"]),
+    ("๒๕๖๗", ["arabic", "thai", "wide"], ["2567", "๒๕๖๗", "２５６７"]),
+    ("ปี2567", ["arabic", "thai"], ["ปี 2567", "ปี ๒๕๖๗"]),
+    ("covid", ["arabic", "thai", "wide"], ["covid", "COVID", "ＣＯＶＩＤ"]),
+    ("ＣＯＶＩＤ-19", ["arabic", "thai"], ["covid-19", "COVID-19"]),
+    ("cafe", ["accent", "plain", "wide"], ["café", "Café", "cafe", "ｃａｆｅ"]),
+    ("CAFÉ", ["accent", "plain", "wide"], ["café", "Café", "cafe", "ｃａｆｅ"]),
+])
+def test_thai_digits_full_width_and_accents_match_as_written_either_way(
+        tmp_path, typed, expected, shown):
+    """A year written in Thai digits is the same year in Arabic ones; a query typed with
+    either finds both, and every hit shows its match marked as the post writes it."""
+    db = open_archive(tmp_path / "a.db")
+    for post_id, title, text in FOLDED_POSTS:
+        upsert_post(db, make_post(post_id, title, text))
+    hits = search.search(db, typed, markers=("<", ">"))
+    assert ids(hits) == expected
+    assert search.count(db, typed) == len(expected)
+    marked = " ".join(f"{hit.title_highlight} {hit.snippet}" for hit in hits)
+    for written in shown:
+        assert f"<{written}>" in marked, (written, marked)
+
+
+def test_an_archive_indexed_before_digits_were_folded_is_rebuilt_and_finds_both(
+        tmp_path, monkeypatch):
+    """Folding changes the tokens of stored posts: the fingerprint must tell, so an
+    archive indexed without it is re-indexed rather than missing ๒๕๖๗ for 2567."""
+    path = tmp_path / "old.db"
+    db = open_archive(path)
+    upsert_post(db, make_post("1", "งบประมาณปี ๒๕๖๗", "ตลาด"))
+    upsert_post(db, make_post("2", "งบประมาณปี 2567", "ตลาด"))
+    db.close()
+    now = thai.fingerprint()
+    with monkeypatch.context() as patch:  # the index as goahead built it before folding
+        patch.setattr(folding, "MATCH_FOLD", {})
+        before = thai.fingerprint.__wrapped__()
+        assert before != now
+        old = Database(path)
+        with old.conn:
+            for table in (SEARCH_FTS, SEARCH_WORDS):
+                old.execute(f"INSERT INTO {table} ({table}) VALUES ('delete-all')")
+            for post_pk, title, text in old.execute(
+                    "SELECT id, title, text FROM posts").fetchall():
+                tokens = post_tokens(title, text)
+                old.execute(f"INSERT INTO {SEARCH_FTS} (rowid, text, title) VALUES (?, ?, ?)",
+                            [post_pk, tokens.text, tokens.title])
+                old.execute(f"INSERT INTO {SEARCH_WORDS} (rowid, tokens) VALUES (?, ?)",
+                            [post_pk, tokens.words])
+            old.execute(f"UPDATE {SEARCH_META} SET value = ? WHERE key = 'tokenizer'",
+                        [before])
+        old.close()
+    result = invoke_goahead("search", "2567", "--db", str(path), "--count")
+    assert result.returncode == 0, result.stderr
+    assert "search index built: 2 posts" in result.stderr
+    assert result.stdout.strip() == "2"
