@@ -272,6 +272,35 @@ def parse(query: str) -> Node:
     return _Parser(lex(query), query).parse()
 
 
+def operator_words(query: str) -> list[str]:
+    """The words of ``query`` that read as an operator but are searched as words, as the
+    syntax says: ``or`` in ``ผ้า or ไหม`` (operators are upper case), and FTS5's ``NEAR``
+    (not an operator here). What a search that finds nothing points out; never an error,
+    since ``and``, ``or`` and ``near`` are words too."""
+    try:
+        lexemes = lex(query)
+    except QueryError:
+        return []
+    return list(dict.fromkeys(
+        lexeme.raw.lstrip("-") for lexeme in lexemes
+        if lexeme.kind == "term" and not lexeme.raw.startswith('"') and not lexeme.prefix
+        and lexeme.field is None and (lexeme.text.upper() in OPERATORS or lexeme.text == "NEAR")))
+
+
+def operator_note(query: str) -> str | None:
+    """One line saying which words of ``query`` were searched as words though they read
+    as operators (:func:`operator_words`), or None."""
+    words = operator_words(query)
+    if not words:
+        return None
+    names = " and ".join(repr(word) for word in words)
+    upper = [word.upper() for word in words if word != "NEAR"]
+    plural = "s" if len(upper) > 1 else ""
+    advice = [f"write {' / '.join(upper)} in capitals for the operator{plural}"] if upper else []
+    advice += ['NEAR is no operator here: put the words in a "phrase"'] if "NEAR" in words else []
+    return f"{names} searched as {'a word' if len(words) == 1 else 'words'}; {'; '.join(advice)}"
+
+
 def positive_terms(node: Node) -> list[Term]:
     """The terms a match must contain (not those under NOT): what ranking and snippets use."""
     if isinstance(node, Term):
