@@ -101,7 +101,7 @@ def search_form_rule() -> str:
     (:func:`archive.thai.fingerprint`): a change here changes the tokens of stored posts."""
     return (f"{SEARCH_NORMAL_FORM} {unicodedata.unidata_version} {FORMAT} {PRIVATE_USE}"
             f" {PRIVATE_STANDIN} {sorted(LEGACY_THAI.items())} {_SARA_AM.pattern}"
-            f" {sorted(MATCH_FOLD.items())}")
+            f" {sorted(MATCH_FOLD.items())} {LETTER_DIGIT.pattern}")
 
 
 def _base_letter(char: str) -> str | None:
@@ -139,6 +139,17 @@ def match_form(text: str) -> str:
 def fold_matching(text: str) -> str:
     """:data:`MATCH_FOLD` alone, for a text already in its search form."""
     return text.translate(MATCH_FOLD) if _MAYBE_FOLDED.search(text) else text
+
+
+# Where letters and digits meet inside a word (``PM2.5``, ``COVID19``, ``5G``): a word break
+# for matching, as it is between Thai and a number (``ปี2567``). So ``PM2.5`` finds
+# ``PM 2.5`` and ``COVID19`` finds ``COVID-19``, both ways; a query keeps them a phrase.
+LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def split_letters_digits(text: str) -> str:
+    """``text`` with a space where a letter and a digit meet (:data:`LETTER_DIGIT`)."""
+    return LETTER_DIGIT.sub(" ", text)
 
 
 def _compare(left: str, right: str) -> int:

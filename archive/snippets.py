@@ -17,7 +17,7 @@ from functools import lru_cache
 from itertools import accumulate
 
 from . import thai
-from .folding import fold_matching, match_form
+from .folding import LETTER_DIGIT, fold_matching, match_form
 from .tokens import searchable
 
 Span = tuple[int, int]
@@ -27,6 +27,12 @@ ELLIPSIS = "…"
 _GAP = r"[^\w\u0e01-\u0e4e]"  # what separates tokens in the index
 _SPACE = re.compile(r"\s+")
 _LATIN_WORD = re.compile(r"[^\W\u0e01-\u0e4e]+")
+
+
+def _latin_word(word: str) -> str:
+    """A word of a term as a regex; letters and digits in it may stand apart in the text
+    (``PM2`` is ``PM 2``: :data:`archive.folding.LETTER_DIGIT`)."""
+    return (_GAP + "*").join(re.escape(part) for part in LETTER_DIGIT.split(word))
 
 
 @lru_cache(maxsize=256)
@@ -42,7 +48,7 @@ def term_pattern(term: str) -> re.Pattern[str] | None:
         if index:
             out.append(_GAP + ("+" if is_thai and parts[index - 1][0] else "*"))
         words = [piece] if is_thai else _LATIN_WORD.findall(piece)
-        out.append((_GAP + "+").join(re.escape(word) for word in words))
+        out.append((_GAP + "+").join(_latin_word(word) for word in words))
     return re.compile("".join(out), re.IGNORECASE)
 
 

@@ -8,7 +8,8 @@ token per character cluster, the cluster joined to the next one (``โค\ue000�
 last cluster stands alone, ``ร\ue000``). A word of k clusters is then a phrase of k-1
 tokens, each far rarer than a bare cluster, which keeps phrase queries fast; the end token
 keeps runs apart, so a phrase never matches across a space. Text between Thai runs (Latin,
-digits) is left to ``unicode61`` and Porter: ``OTOPดังกล่าว`` is ``otop`` plus clusters.
+digits) is left to ``unicode61`` and Porter: ``OTOPดังกล่าว`` is ``otop`` plus clusters; a
+letter next to a digit is a word break there too (``PM2.5`` is ``pm 2 5``, as ``PM 2.5`` is).
 
 ``search_words`` (no positions), marked by kind and by title/body:
 
@@ -28,7 +29,7 @@ from itertools import accumulate, chain, repeat
 from typing import TYPE_CHECKING
 
 from . import thai
-from .folding import match_form
+from .folding import match_form, split_letters_digits
 
 if TYPE_CHECKING:
     from .vocabulary import Vocabulary
@@ -58,7 +59,7 @@ def _column(value: str | None) -> tuple[str, list[str], list[list[str]]]:
             parts.append(clusters)
             fts.append(" ".join(_joined(clusters)))
         else:
-            fts.append(piece)
+            fts.append(split_letters_digits(piece))
     return " ".join(fts), runs, parts
 
 
@@ -145,7 +146,7 @@ def term_tokens(term: str, prefix: bool = False) -> TermTokens:
     tokens: list[str] = []
     words: list[str] = []
     for is_thai, piece in parts[:-1]:
-        tokens.extend(cluster_tokens(piece) if is_thai else [piece])
+        tokens.extend(cluster_tokens(piece) if is_thai else [split_letters_digits(piece)])
         words.extend(thai.words(piece) if is_thai else [])
     last_prefix = prefix
     if parts and parts[-1][0]:
@@ -157,7 +158,7 @@ def term_tokens(term: str, prefix: bool = False) -> TermTokens:
             last_prefix = True
         tokens.extend(ending)
     elif parts:
-        tokens.append(parts[-1][1])
+        tokens.append(split_letters_digits(parts[-1][1]))
     run = parts[0][1] if len(parts) == 1 and parts[0][0] and not prefix else None
     return TermTokens(tuple(tokens), last_prefix, run, len(thai.clusters(run or "")),
                       tuple(words))

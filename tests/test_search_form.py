@@ -187,6 +187,21 @@ def test_legacy_thai_forms_are_read_as_their_letters_and_other_private_use_is_no
     assert folding.search_form("\u0e4d") == "\u0e4d"  # nikhahit alone stays
 
 
+def found_as_written(tmp_path: Path, posts: list[tuple[str, str, str]], typed: str,
+                     expected: list[str], shown: list[str]) -> None:
+    """``typed`` finds exactly ``expected`` of ``posts``, and each of ``shown`` is marked
+    in a hit's title or snippet as the post writes it."""
+    db = open_archive(tmp_path / "a.db")
+    for post_id, title, text in posts:
+        upsert_post(db, make_post(post_id, title, text))
+    hits = search.search(db, typed, markers=("<", ">"))
+    assert ids(hits) == expected
+    assert search.count(db, typed) == len(expected)
+    marked = " ".join(f"{hit.title_highlight} {hit.snippet}" for hit in hits)
+    for written in shown:
+        assert f"<{written}>" in marked, (written, marked)
+
+
 FOLDED_POSTS = [
     ("thai", "งบประมาณปี ๒๕๖๗", "จัดสรรงบประมาณปี ๒๕๖๗ ให้ COVID-19"),
     ("arabic", "งบประมาณปี 2567", "จัดสรรงบประมาณปี 2567 ให้ covid-19"),
@@ -209,15 +224,7 @@ def test_thai_digits_full_width_and_accents_match_as_written_either_way(
         tmp_path, typed, expected, shown):
     """A year written in Thai digits is the same year in Arabic ones; a query typed with
     either finds both, and every hit shows its match marked as the post writes it."""
-    db = open_archive(tmp_path / "a.db")
-    for post_id, title, text in FOLDED_POSTS:
-        upsert_post(db, make_post(post_id, title, text))
-    hits = search.search(db, typed, markers=("<", ">"))
-    assert ids(hits) == expected
-    assert search.count(db, typed) == len(expected)
-    marked = " ".join(f"{hit.title_highlight} {hit.snippet}" for hit in hits)
-    for written in shown:
-        assert f"<{written}>" in marked, (written, marked)
+    found_as_written(tmp_path, FOLDED_POSTS, typed, expected, shown)
 
 
 def test_an_archive_indexed_before_digits_were_folded_is_rebuilt_and_finds_both(
@@ -252,3 +259,33 @@ def test_an_archive_indexed_before_digits_were_folded_is_rebuilt_and_finds_both(
     assert result.returncode == 0, result.stderr
     assert "search index built: 2 posts" in result.stderr
     assert result.stdout.strip() == "2"
+
+
+GLUED_POSTS = [
+    ("glued", "ฝุ่น PM2.5 เกินมาตรฐาน", "ติดตาม #COVID19 และ 5G"),
+    ("spaced", "ฝุ่นพิษ", "ค่าฝุ่น PM 2.5 สูง ผู้ป่วย COVID-19 เพิ่ม"),
+    ("other", "PM", "นายกฯ PM พูดถึง 2.5 ล้าน COVID วันที่ 19"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("PM2.5", ["glued", "spaced"], ["PM2.5", "PM 2.5"]),
+    ("PM 2.5", ["glued", "other", "spaced"], ["PM2.5", "PM", "2.5"]),
+    ('"PM 2.5"', ["glued", "spaced"], ["PM2.5", "PM 2.5"]),
+    ("ฝุ่นPM2.5", ["glued", "spaced"], ["ฝุ่น PM2.5", "ฝุ่น PM 2.5"]),
+    ("COVID19", ["glued", "spaced"], ["COVID19", "COVID-19"]),
+    ("COVID-19", ["glued", "spaced"], ["COVID19", "COVID-19"]),
+    ("covid", ["glued", "other", "spaced"], ["COVID"]),
+    ("5 G", ["glued"], ["5G"]),
+])
+def test_letters_and_digits_glued_or_apart_match_either_way(tmp_path, typed, expected, shown):
+    """Thai news writes PM2.5 and PM 2.5, COVID19 and COVID-19: a letter next to a digit
+    is a word break, as Thai next to a digit is, so each finds the other as a phrase (and
+    not PM and 2.5 far apart), marked as the post writes it."""
+    found_as_written(tmp_path, GLUED_POSTS, typed, expected, shown)
+
+
+def test_the_letter_digit_rule_is_in_the_fingerprint(monkeypatch):
+    now = thai.fingerprint.__wrapped__()
+    monkeypatch.setattr(folding, "LETTER_DIGIT", folding.re.compile(r"(?!)"))
+    assert thai.fingerprint.__wrapped__() != now
