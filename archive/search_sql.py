@@ -29,7 +29,7 @@ from typing import Any
 from .filters import Filters
 from .migrations import SEARCH_FTS, SEARCH_STALE, SEARCH_WORDS
 from .query import And, Node, Not, Or, Term, in_title, positive_terms, to_fts
-from .tokens import HAS_BODY, HAS_TITLE, WORD_BODY, WORD_TITLE, term_tokens
+from .tokens import DOT, HAS_BODY, HAS_TITLE, WORD_BODY, WORD_TITLE, term_tokens
 from .vocabulary import Vocabulary
 
 TEXT_WEIGHT, TITLE_WEIGHT = 1.0, 10.0  # a title occurrence counts ten text ones
@@ -111,12 +111,14 @@ def _words_expr(node: Node, title_only: bool) -> str | None:
 
 def _subsets(node: Node) -> bool:
     """Whether every whole-word use and title hit is a hit: no NOT, one word per term,
-    and no Latin or digits beside it (``OTOPผ้า``: a whole-word ผ้า alone is no hit)."""
+    and no Latin or digits beside it (``OTOPผ้า``: a whole-word ผ้า alone is no hit) nor a
+    full stop after it (``จ.``: a whole-word จ alone is no hit)."""
     if isinstance(node, Not):
         return False
     if isinstance(node, Term):
         found = term_tokens(node.text, node.prefix)
-        return len(found.words) <= 1 and all(_THAI.search(token) for token in found.tokens)
+        return len(found.words) <= 1 and all(_THAI.search(token) and DOT not in token
+                                             for token in found.tokens)
     return all(_subsets(item) for item in node.items)
 
 

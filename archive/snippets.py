@@ -17,8 +17,8 @@ from functools import lru_cache
 from itertools import accumulate
 
 from . import thai
-from .folding import LETTER_DIGIT, fold_matching, match_form
-from .tokens import searchable
+from .folding import LETTER_DIGIT, fold_matching
+from .tokens import term_pieces
 
 Span = tuple[int, int]
 WIDTH = 120  # characters of text in a snippet, about
@@ -39,16 +39,18 @@ def _latin_word(word: str) -> str:
 def term_pattern(term: str) -> re.Pattern[str] | None:
     """A regex for a term that has Thai in it, or None (SQLite finds the others, with the
     same stemming as the index)."""
-    parts = [(is_thai, piece) for is_thai, piece in thai.pieces(match_form(term))
-             if is_thai or searchable(piece)]
-    if not any(is_thai for is_thai, _ in parts):
+    parts = term_pieces(term)
+    if not any(is_thai for is_thai, _, _ in parts):
         return None
     out = []
-    for index, (is_thai, piece) in enumerate(parts):
+    for index, (is_thai, piece, dotted) in enumerate(parts):
         if index:
-            out.append(_GAP + ("+" if is_thai and parts[index - 1][0] else "*"))
+            before = parts[index - 1]
+            out.append(_GAP + ("+" if is_thai and before[0] and not before[2] else "*"))
         words = [piece] if is_thai else _LATIN_WORD.findall(piece)
         out.append((_GAP + "+").join(_latin_word(word) for word in words))
+        if dotted:  # as the index marks it: a full stop right after the run (ก.พ.)
+            out.append(r"\.")
     return re.compile("".join(out), re.IGNORECASE)
 
 

@@ -289,3 +289,30 @@ def test_the_letter_digit_rule_is_in_the_fingerprint(monkeypatch):
     now = thai.fingerprint.__wrapped__()
     monkeypatch.setattr(folding, "LETTER_DIGIT", folding.re.compile(r"(?!)"))
     assert thai.fingerprint.__wrapped__() != now
+
+
+ABBREVIATION_POSTS = [
+    ("abbr", "ส.ส. ลงพื้นที่ จ.เชียงใหม่", "เมื่อ ๑ ก.พ. พ.ศ. 2567 ที่ อ.เมือง เวลา 10.00 น."),
+    ("apart", "ข่าวจาก พรรคการเมือง", "ภาพ ศิลปะ ตลาด จ ข่าว อ เมือง จ ดี"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("ก.พ.", ["abbr"], ["ก.พ."]),
+    ("พ.ศ.", ["abbr"], ["พ.ศ."]),
+    ("พ.ศ.2567", ["abbr"], ["พ.ศ. 2567"]),
+    ("อ.เมือง", ["abbr"], ["อ.เมือง"]),
+    ("จ.", ["abbr"], ["จ."]),
+    ("ส.ส.", ["abbr"], ["ส.ส."]),
+    ("น.", ["abbr"], ["น."]),
+    ("จ", ["abbr", "apart"], ["จ"]),  # no full stop typed: any จ, as before
+    ("อ เมือง", ["abbr", "apart"], ["อ"]),
+])
+def test_a_thai_abbreviation_finds_only_itself(tmp_path, typed, expected, shown):
+    """Thai abbreviations are letters and full stops. The index drops punctuation, and
+    ก.พ. found every run ending in ก before one starting with พ (จาก พรรค); now the full
+    stop after a run is in the index, and a query that has it asks for it."""
+    found_as_written(tmp_path, ABBREVIATION_POSTS, typed, expected, shown)
+    db = open_archive(tmp_path / "a.db")
+    assert search.count(db, typed, whole_word=True) <= len(expected)
+    assert {hit.post_id for hit in search.search(db, typed, whole_word=True)} <= set(expected)
