@@ -250,7 +250,8 @@ class _Parser:
         term = Term(lexeme.text, lexeme.prefix, lexeme.field == "title")
         if not term_tokens(term.text, term.prefix).tokens:
             raise self.fail(f"{lexeme.raw!r} has no letters or digits to search for",
-                            hint="remove it, or put punctuation inside a quoted phrase")
+                            hint="emoji, symbols and punctuation are not searched: search"
+                                 " for the words around them")
         return term
 
 
