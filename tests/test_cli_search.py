@@ -384,3 +384,15 @@ def test_the_web_view_points_out_an_operator_searched_as_a_word(db_path):
     assert found.total == 2
     assert found.note is None
     db.close()
+
+
+def test_a_boost_or_fuzziness_suffix_is_pointed_out_when_nothing_matches(db_path):
+    """'ทอผ้า^2' (a boost elsewhere) searches ทอผ้า next to the number 2: nothing, and the
+    empty answer says why; 'ทอผ้า' finds the post."""
+    assert search(db_path, "ทอผ้า", "--count").stdout.strip() == "1"
+    for typed in ("ทอผ้า^2", "ทอผ้า~1"):
+        result = search(db_path, typed, "--count")
+        assert (result.returncode, result.stdout.strip()) == (0, "0")
+        assert result.stderr == (f"note: {typed!r}: ^ and ~ mean nothing here, the number"
+                                 " after them is searched as part of the term; write ทอผ้า\n")
+    assert search(db_path, "10^6", "--count").stderr == ""  # a number: meant as written
