@@ -316,3 +316,18 @@ def test_a_thai_abbreviation_finds_only_itself(tmp_path, typed, expected, shown)
     db = open_archive(tmp_path / "a.db")
     assert search.count(db, typed, whole_word=True) <= len(expected)
     assert {hit.post_id for hit in search.search(db, typed, whole_word=True)} <= set(expected)
+
+
+@pytest.mark.parametrize("typed", ["2567", "๒๕๖๗"])
+def test_relevance_counts_a_number_in_either_digits(tmp_path, typed):
+    """A post that gives the year three times in Thai digits is more about it than one
+    that gives it once in Arabic digits, whichever way the query writes it; the one-
+    statement ranking (--sql, export) agrees with the paged one."""
+    db = open_archive(tmp_path / "a.db")
+    upsert_post(db, make_post("once", "งบประมาณ", "รายงานงบประมาณปี 2567 ฉบับย่อ สรุปแล้ว"))
+    upsert_post(db, make_post("thrice", "งบประมาณ", "ปี ๒๕๖๗ ถึง ๒๕๖๗ และ ๒๕๖๗ สรุปแล้ว"))
+    upsert_post(db, make_post("mixed", "งบประมาณ", "ปี 2567 ถึง ๒๕๖๗ สรุปแล้วทั้งหมดนี้"))
+    assert [hit.post_id for hit in search.search(db, typed)] == ["thrice", "mixed", "once"]
+    paged = search.ranked_ids(db, typed)
+    assert search.ranked_ids(db, typed, limit=None) == paged
+    assert paged[0][1] > paged[1][1] > paged[2][1] > 0
