@@ -97,10 +97,59 @@ def search_form(text: str) -> str:
 
 
 def search_form_rule() -> str:
-    """What :func:`search_form` depends on, for the index's fingerprint
+    """What :func:`search_form` and :func:`match_form` depend on, for the index's fingerprint
     (:func:`archive.thai.fingerprint`): a change here changes the tokens of stored posts."""
     return (f"{SEARCH_NORMAL_FORM} {unicodedata.unidata_version} {FORMAT} {PRIVATE_USE}"
-            f" {PRIVATE_STANDIN} {sorted(LEGACY_THAI.items())} {_SARA_AM.pattern}")
+            f" {PRIVATE_STANDIN} {sorted(LEGACY_THAI.items())} {_SARA_AM.pattern}"
+            f" {sorted(MATCH_FOLD.items())} {LETTER_DIGIT.pattern}")
+
+
+def _base_letter(char: str) -> str | None:
+    """The ASCII letter an accented Latin letter is written on (``é``: ``e``), else None."""
+    parts = unicodedata.normalize("NFD", char)
+    if len(parts) > 1 and parts[0].isascii() and parts[0].isalpha() and all(
+            unicodedata.category(mark)[0] == "M" for mark in parts[1:]):
+        return parts[0]
+    return None
+
+
+# What matching reads as the same character though it is written another way, one
+# character for one (so an offset in the folded text is one in the text, and snippets and
+# highlights are still cut from the text as written): Thai digits as the digits they are
+# (``๒๕๖๗`` is ``2567``: Thai news writes years and sums either way), full-width ASCII
+# (``ＣＯＶＩＤ``, ``２０２４``, typed with an East Asian keyboard) as ASCII, and a Latin letter
+# with accents as its letter (``cafe`` finds ``café``, as SQLite's own unicode61 does by
+# default). Thai marks are letters' parts, not accents: untouched.
+_LATIN_ACCENTED = (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00))
+MATCH_FOLD = {
+    **{0x0E50 + digit: str(digit) for digit in range(10)},
+    **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},
+    **{code: base for code in _LATIN_ACCENTED if (base := _base_letter(chr(code)))},
+}
+_MAYBE_FOLDED = re.compile("[" + "".join(map(chr, sorted(MATCH_FOLD))) + "]")
+
+
+def match_form(text: str) -> str:
+    """``text`` in its search form (:func:`search_form`) as matching reads it: the same
+    length, with :data:`MATCH_FOLD` applied. What the index holds and a query term asks for;
+    snippets find matches in it and show :func:`search_form`, offset for offset."""
+    return fold_matching(search_form(text))
+
+
+def fold_matching(text: str) -> str:
+    """:data:`MATCH_FOLD` alone, for a text already in its search form."""
+    return text.translate(MATCH_FOLD) if _MAYBE_FOLDED.search(text) else text
+
+
+# Where letters and digits meet inside a word (``PM2.5``, ``COVID19``, ``5G``): a word break
+# for matching, as it is between Thai and a number (``ปี2567``). So ``PM2.5`` finds
+# ``PM 2.5`` and ``COVID19`` finds ``COVID-19``, both ways; a query keeps them a phrase.
+LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def split_letters_digits(text: str) -> str:
+    """``text`` with a space where a letter and a digit meet (:data:`LETTER_DIGIT`)."""
+    return LETTER_DIGIT.sub(" ", text)
 
 
 def _compare(left: str, right: str) -> int:

@@ -4,17 +4,20 @@ Those terms are matched by FTS5's Porter stemmer (``farmers`` finds ``farmer``),
 Python does not have. So the page of hits is put in a temporary in-memory FTS5 table with
 the index's tokenizer and ``highlight()`` marks the matches; their offsets come back as
 spans. Thai runs are blanked in that copy (same length), so a Latin word glued to Thai is a
-word of its own, as in the index.
+word of its own, as in the index; and folded as the index folds (Thai digits, full-width
+forms, accents: :func:`archive.folding.match_form`), one character for one.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Any
 
 from sqlite_utils import Database
 
 from . import snippets
+from .folding import LETTER_DIGIT, fold_matching, split_letters_digits
 from .migrations import FTS_TOKENIZE
 from .query import Node, positive_terms, to_fts
 
@@ -29,18 +32,28 @@ Spans = list[snippets.Span]
 _BLANK = str.maketrans(dict.fromkeys((*range(3585, 3643), *range(3648, 3663), ord(_OPEN), ord(_CLOSE)), " "))
 
 
-def _blank(text: str | None) -> str:
-    return (text or "").translate(_BLANK)
+def _blank(text: str | None) -> tuple[str, list[int]]:
+    """The text as the temporary table holds it, and where a space was put in it between
+    a letter and a digit (offsets in the text), as the index splits them."""
+    blank = fold_matching(text or "").translate(_BLANK)
+    return split_letters_digits(blank), [m.start() for m in LETTER_DIGIT.finditer(blank)]
 
 
-def _spans(marked: str | None) -> Spans:
+def _spans(marked: str | None, inserted: list[int]) -> Spans:
+    """Highlighted spans as offsets in the text: without the markers, and without the
+    spaces :func:`_blank` put in (``inserted``, offsets in the text)."""
     spans, start = [], 0
+    shifted = [cut + index for index, cut in enumerate(inserted)]  # where they are in the copy
+
+    def original(position: int) -> int:
+        return position - bisect_left(shifted, position)
+
     for removed, match in enumerate(_MARKERS.finditer(marked or "")):
         position = match.start() - removed  # offsets in the text without the markers
         if match.group() == _OPEN:
-            start = position
+            start = original(position)
         else:
-            spans.append((start, position))
+            spans.append((start, original(position)))
     return spans
 
 
@@ -54,13 +67,15 @@ def highlight_spans(db: Database, node: Node, rows: list[dict[str, Any]]
     db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{TABLE} USING fts5(text, title,"
                f" tokenize=\"{FTS_TOKENIZE}\")")
     db.execute(f"DELETE FROM temp.{TABLE}")
+    copies = {row["id"]: (_blank(row["title"]), _blank(row["text"])) for row in rows}
     db.conn.executemany(f"INSERT INTO temp.{TABLE} (rowid, text, title) VALUES (?, ?, ?)",
-                        [(row["id"], _blank(row["text"]), _blank(row["title"]))
-                         for row in rows])
+                        [(post_pk, text[0], title[0])
+                         for post_pk, (title, text) in copies.items()])
     expression = " OR ".join(f"({to_fts(term)})" for term in terms)
     found = db.execute(
         f"SELECT rowid, highlight({TABLE}, 1, ?, ?), highlight({TABLE}, 0, ?, ?)"
         f" FROM temp.{TABLE} WHERE {TABLE} MATCH ?",
         [_OPEN, _CLOSE, _OPEN, _CLOSE, expression]).fetchall()
     db.execute(f"DELETE FROM temp.{TABLE}")
-    return {post_pk: (_spans(title), _spans(text)) for post_pk, title, text in found}
+    return {post_pk: (_spans(title, copies[post_pk][0][1]), _spans(text, copies[post_pk][1][1]))
+            for post_pk, title, text in found}

@@ -250,7 +250,8 @@ class _Parser:
         term = Term(lexeme.text, lexeme.prefix, lexeme.field == "title")
         if not term_tokens(term.text, term.prefix).tokens:
             raise self.fail(f"{lexeme.raw!r} has no letters or digits to search for",
-                            hint="remove it, or put punctuation inside a quoted phrase")
+                            hint="emoji, symbols and punctuation are not searched: search"
+                                 " for the words around them")
         return term
 
 
@@ -270,6 +271,61 @@ def parse(query: str) -> Node:
         raise QueryError(f"a search of {len(query)} characters, more than the"
                          f" {MAX_QUERY_CHARS} it may have", hint="search for fewer words at once")
     return _Parser(lex(query), query).parse()
+
+
+def operator_words(query: str) -> list[str]:
+    """The words of ``query`` that read as an operator but are searched as words, as the
+    syntax says: ``or`` in ``ผ้า or ไหม`` (operators are upper case), and FTS5's ``NEAR``
+    (not an operator here). What a search that finds nothing points out; never an error,
+    since ``and``, ``or`` and ``near`` are words too."""
+    return list(dict.fromkeys(
+        lexeme.raw.lstrip("-") for lexeme in _typed_terms(query)
+        if not lexeme.prefix and lexeme.field is None
+        and (lexeme.text.upper() in OPERATORS or lexeme.text == "NEAR")))
+
+
+def _typed_terms(query: str) -> list[_Lexeme]:
+    """The terms of ``query`` not in quotes (none when it does not lex)."""
+    try:
+        lexemes = lex(query)
+    except QueryError:
+        return []
+    return [lexeme for lexeme in lexemes
+            if lexeme.kind == "term" and not lexeme.raw.lstrip("-").startswith('"')]
+
+
+def operator_note(query: str) -> str | None:
+    """One line saying which words of ``query`` were searched as words though they read
+    as operators (:func:`operator_words`), and which terms end in another engine's boost
+    or fuzziness (``ข่าว^2``, ``ข่าว~1``: the number is searched, next to the word), or
+    None."""
+    notes = []
+    words = operator_words(query)
+    if words:
+        names = " and ".join(repr(word) for word in words)
+        upper = [word.upper() for word in words if word != "NEAR"]
+        plural = "s" if len(upper) > 1 else ""
+        advice = [f"write {' / '.join(upper)} in capitals for the operator{plural}"] if upper else []
+        advice += ['NEAR is no operator here: put the words in a "phrase"'] if "NEAR" in words else []
+        notes.append(f"{names} searched as {'a word' if len(words) == 1 else 'words'};"
+                     f" {'; '.join(advice)}")
+    suffixed = _suffixed(query)
+    if suffixed:
+        names = " and ".join(repr(raw) for raw in suffixed)
+        bare = _SUFFIX.sub("", suffixed[0])
+        notes.append(f"{names}: ^ and ~ mean nothing here, the number after them is searched"
+                     f" as part of the term; write {bare}")
+    return "; ".join(notes) or None
+
+
+_SUFFIX = re.compile(r"[\^~]\d+(?:\.\d+)?$")
+
+
+def _suffixed(query: str) -> list[str]:
+    """The terms of ``query`` written with a boost or fuzziness suffix (``^2``, ``~1``)."""
+    return list(dict.fromkeys(lexeme.raw for lexeme in _typed_terms(query)
+                              if _SUFFIX.search(lexeme.text)
+                              and any(ch.isalpha() for ch in _SUFFIX.sub("", lexeme.text))))
 
 
 def positive_terms(node: Node) -> list[Term]:

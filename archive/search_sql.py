@@ -29,7 +29,7 @@ from typing import Any
 from .filters import Filters
 from .migrations import SEARCH_FTS, SEARCH_STALE, SEARCH_WORDS
 from .query import And, Node, Not, Or, Term, in_title, positive_terms, to_fts
-from .tokens import HAS_BODY, HAS_TITLE, WORD_BODY, WORD_TITLE, term_tokens
+from .tokens import DOT, HAS_BODY, HAS_TITLE, WORD_BODY, WORD_TITLE, term_tokens
 from .vocabulary import Vocabulary
 
 TEXT_WEIGHT, TITLE_WEIGHT = 1.0, 10.0  # a title occurrence counts ten text ones
@@ -60,7 +60,8 @@ class Plan:
     contained: str | None  # search_words: every hit, when it records the query whole
     title_contained: str | None
     subsets: bool  # whole-word and title sets are inside the hits (no need to intersect)
-    needles: tuple[str, ...]  # the positive terms as text, lower case: what is scored
+    needles: tuple[tuple[str, ...], ...]  # each positive term as text, lower case, in each
+    # way its digits may be written (2567, ๒๕๖๗): what is scored
 
     @property
     def hits(self) -> Source:
@@ -76,7 +77,8 @@ class Plan:
         values = {"match": self.match, "title_match": self.title_match,
                   "words": self.words, "title_words": self.title_words,
                   "contained": self.contained, "title_contained": self.title_contained}
-        values |= {f"needle{i}": needle for i, needle in enumerate(self.needles)}
+        values |= {f"needle{i}_{j}": variant for i, needle in enumerate(self.needles)
+                   for j, variant in enumerate(needle)}
         return {name: value for name, value in values.items() if value is not None}
 
 
@@ -111,13 +113,27 @@ def _words_expr(node: Node, title_only: bool) -> str | None:
 
 def _subsets(node: Node) -> bool:
     """Whether every whole-word use and title hit is a hit: no NOT, one word per term,
-    and no Latin or digits beside it (``OTOPผ้า``: a whole-word ผ้า alone is no hit)."""
+    and no Latin or digits beside it (``OTOPผ้า``: a whole-word ผ้า alone is no hit) nor a
+    full stop after it (``จ.``: a whole-word จ alone is no hit)."""
     if isinstance(node, Not):
         return False
     if isinstance(node, Term):
         found = term_tokens(node.text, node.prefix)
-        return len(found.words) <= 1 and all(_THAI.search(token) for token in found.tokens)
+        return len(found.words) <= 1 and all(_THAI.search(token) and DOT not in token
+                                             for token in found.tokens)
     return all(_subsets(item) for item in node.items)
+
+
+_ARABIC, _THAI_DIGITS = "0123456789", "๐๑๒๓๔๕๖๗๘๙"
+_TO_THAI = str.maketrans(_ARABIC, _THAI_DIGITS)
+_TO_ARABIC = str.maketrans(_THAI_DIGITS, _ARABIC)
+
+
+def digit_variants(needle: str) -> tuple[str, ...]:
+    """``needle`` as typed and with its digits written the other way: a term matches both
+    (:data:`archive.folding.MATCH_FOLD`), so relevance counts both (``2567``, ``๒๕๖๗``)."""
+    return tuple(dict.fromkeys((needle, needle.translate(_TO_ARABIC),
+                                needle.translate(_TO_THAI))))
 
 
 def plan(node: Node, common: Vocabulary | None) -> Plan:
@@ -128,7 +144,8 @@ def plan(node: Node, common: Vocabulary | None) -> Plan:
         contained = (title_contained if node.title
                      else f"{_quote(HAS_BODY + whole)} OR {title_contained}")
     words = _words_expr(node, False)
-    needles = tuple(dict.fromkeys(" ".join(t.text.split()).lower() for t in positive_terms(node)))
+    typed = dict.fromkeys(" ".join(t.text.split()).lower() for t in positive_terms(node))
+    needles = tuple(digit_variants(needle) for needle in typed)
     return Plan(to_fts(node), to_fts(in_title(node)), words,
                 _words_expr(node, True) if words else None, contained, title_contained,
                 _subsets(node), needles)
@@ -185,15 +202,17 @@ def score_sql(p: Plan) -> str:
     """:func:`relevance` in SQL, over columns ``title``, ``text``, ``n`` (the text's length)
     and ``avg`` (the average length over the posts scored)."""
     parts = []
-    for i in range(len(p.needles)):
-        title = _count(f":needle{i}", "lower(coalesce(title, ''))")
-        text = _count(f":needle{i}", "lower(coalesce(text, ''))")
+    for i, needle in enumerate(p.needles):
+        title = "(" + " + ".join(_count(f":needle{i}_{j}", "lower(coalesce(title, ''))")
+                                 for j in range(len(needle))) + ")"
+        text = "(" + " + ".join(_count(f":needle{i}_{j}", "lower(coalesce(text, ''))")
+                                for j in range(len(needle))) + ")"
         parts.append(f"({TITLE_WEIGHT} * {title} / ({title} + 1.0) + {TEXT_WEIGHT} * 2.2 *"
                      f" {text} / ({text} + 1.2 * (0.25 + 0.75 * n / max(avg, 1.0))))")
     return "(0.0 + " + " + ".join(parts) + ")"
 
 
-def relevance(needles: tuple[str, ...], title: str | None, text: str | None,
+def relevance(needles: tuple[tuple[str, ...], ...], title: str | None, text: str | None,
               avg: float) -> float:
     """A post's relevance: the same float operations in the same order as
     :func:`score_sql`. Counting is on SQLite's ``lower()`` (ASCII letters only), which for
@@ -201,13 +220,15 @@ def relevance(needles: tuple[str, ...], title: str | None, text: str | None,
     """
     title, text = title or "", text or ""
     score = 0.0
-    for needle in needles:
-        if needle.isascii() or any("a" <= ch <= "z" for ch in needle):
-            folded = needle.encode()
-            in_title = title.encode().lower().count(folded)
-            in_text = text.encode().lower().count(folded)
-        else:
-            in_title, in_text = title.count(needle), text.count(needle)
+    for variants in needles:
+        in_title = in_text = 0
+        for needle in variants:
+            if needle.isascii() or any("a" <= ch <= "z" for ch in needle):
+                folded = needle.encode()
+                in_title += title.encode().lower().count(folded)
+                in_text += text.encode().lower().count(folded)
+            else:
+                in_title, in_text = in_title + title.count(needle), in_text + text.count(needle)
         score += (TITLE_WEIGHT * in_title / (in_title + 1.0) + TEXT_WEIGHT * 2.2 * in_text
                   / (in_text + 1.2 * (0.25 + 0.75 * len(text) / max(avg, 1.0))))
     return score

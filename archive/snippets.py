@@ -17,8 +17,8 @@ from functools import lru_cache
 from itertools import accumulate
 
 from . import thai
-from .folding import search_form
-from .tokens import searchable
+from .folding import LETTER_DIGIT, fold_matching
+from .tokens import term_pieces
 
 Span = tuple[int, int]
 WIDTH = 120  # characters of text in a snippet, about
@@ -29,20 +29,28 @@ _SPACE = re.compile(r"\s+")
 _LATIN_WORD = re.compile(r"[^\W\u0e01-\u0e4e]+")
 
 
+def _latin_word(word: str) -> str:
+    """A word of a term as a regex; letters and digits in it may stand apart in the text
+    (``PM2`` is ``PM 2``: :data:`archive.folding.LETTER_DIGIT`)."""
+    return (_GAP + "*").join(re.escape(part) for part in LETTER_DIGIT.split(word))
+
+
 @lru_cache(maxsize=256)
 def term_pattern(term: str) -> re.Pattern[str] | None:
     """A regex for a term that has Thai in it, or None (SQLite finds the others, with the
     same stemming as the index)."""
-    parts = [(is_thai, piece) for is_thai, piece in thai.pieces(search_form(term))
-             if is_thai or searchable(piece)]
-    if not any(is_thai for is_thai, _ in parts):
+    parts = term_pieces(term)
+    if not any(is_thai for is_thai, _, _ in parts):
         return None
     out = []
-    for index, (is_thai, piece) in enumerate(parts):
+    for index, (is_thai, piece, dotted) in enumerate(parts):
         if index:
-            out.append(_GAP + ("+" if is_thai and parts[index - 1][0] else "*"))
+            before = parts[index - 1]
+            out.append(_GAP + ("+" if is_thai and before[0] and not before[2] else "*"))
         words = [piece] if is_thai else _LATIN_WORD.findall(piece)
-        out.append((_GAP + "+").join(re.escape(word) for word in words))
+        out.append((_GAP + "+").join(_latin_word(word) for word in words))
+        if dotted:  # as the index marks it: a full stop right after the run (ก.พ.)
+            out.append(r"\.")
     return re.compile("".join(out), re.IGNORECASE)
 
 
@@ -68,6 +76,7 @@ class Text:
 
     def __init__(self, text: str | None) -> None:
         self.text = text or ""
+        self.folded = fold_matching(self.text)  # what patterns run over: same offsets
         self._starts: list[int] = []  # of the runs found so far, sorted (they never overlap)
         self._ends: dict[int, int] = {}
         self._cuts: dict[tuple[int, Callable], set[int]] = {}
@@ -154,7 +163,7 @@ class Text:
         """Occurrences of ``pattern`` that start and end on cluster boundaries."""
         spans: list[Span] = []
         boundary = self.boundaries()
-        for match in pattern.finditer(self.text, start, len(self.text) if end is None else end):
+        for match in pattern.finditer(self.folded, start, len(self.text) if end is None else end):
             if boundary(match.start()) and (prefix or boundary(match.end())):
                 spans.append(match.span())
                 if len(spans) >= limit:

@@ -32,6 +32,10 @@ from .folding import search_form_rule
 
 # Thai letters, vowels and marks (U+0E01-U+0E3A, U+0E40-U+0E4E). Thai digits, the baht sign
 # and Thai punctuation (U+0E3F, U+0E4F-U+0E5B) are not part of a run: digits are numbers.
+# How archive.tokens lays a run out as tokens, for the fingerprint: changed, every archive
+# is re-indexed (U+E000 joins a cluster to the next, and ends a run; U+E005 after the end
+# marks a run followed by a full stop).
+TOKEN_LAYOUT = "joined clusters, end U+E000, full stop after a run U+E005"
 THAI_RUN = re.compile(r"[\u0e01-\u0e3a\u0e40-\u0e4e]+")
 _THAI_SPLIT = re.compile(f"({THAI_RUN.pattern})")
 
@@ -141,6 +145,7 @@ def fingerprint() -> str:
 
     digest = hashlib.sha1(_TCC_RULES.encode("utf-8"))
     digest.update(search_form_rule().encode("utf-8"))
+    digest.update(TOKEN_LAYOUT.encode("utf-8"))
     digest.update((Path(pythainlp.__file__).parent / "corpus" / "words_th.txt").read_bytes())
     for package in ("pythainlp", "nlpo3"):
         try:

@@ -8,7 +8,8 @@ token per character cluster, the cluster joined to the next one (``โค\ue000�
 last cluster stands alone, ``ร\ue000``). A word of k clusters is then a phrase of k-1
 tokens, each far rarer than a bare cluster, which keeps phrase queries fast; the end token
 keeps runs apart, so a phrase never matches across a space. Text between Thai runs (Latin,
-digits) is left to ``unicode61`` and Porter: ``OTOPดังกล่าว`` is ``otop`` plus clusters.
+digits) is left to ``unicode61`` and Porter: ``OTOPดังกล่าว`` is ``otop`` plus clusters; a
+letter next to a digit is a word break there too (``PM2.5`` is ``pm 2 5``, as ``PM 2.5`` is).
 
 ``search_words`` (no positions), marked by kind and by title/body:
 
@@ -28,12 +29,13 @@ from itertools import accumulate, chain, repeat
 from typing import TYPE_CHECKING
 
 from . import thai
-from .folding import search_form
+from .folding import match_form, split_letters_digits
 
 if TYPE_CHECKING:
     from .vocabulary import Vocabulary
 
 JOIN = "\ue000"  # joins a cluster to the next inside one token (a private-use letter)
+DOT = "\ue005"  # after a run's end token: the run is followed by a full stop (ก.พ., จ.)
 WORD_BODY, WORD_TITLE = "\ue001", "\ue002"  # newmm words
 HAS_BODY, HAS_TITLE = "\ue003", "\ue004"  # clusters and vocabulary words contained
 
@@ -48,17 +50,34 @@ def cluster_tokens(run: str) -> list[str]:
     return _joined(thai.clusters(run))
 
 
+def _dotted(pieces: list[tuple[bool, str]]) -> list[tuple[bool, str, bool]]:
+    """``(is_thai, piece, dotted)``: ``dotted`` for a Thai run followed by a full stop.
+
+    Thai abbreviations are letters and full stops (``ก.พ.``, ``พ.ศ.``, ``จ.เชียงใหม่``); the
+    index drops punctuation, so without this mark ``ก.พ.`` would match ``จาก พรรค`` (a run
+    ending in ก, then one starting with พ), and ``จ.`` every lone จ.
+    """
+    return [(is_thai, piece, is_thai and index + 1 < len(pieces)
+             and pieces[index + 1][1].startswith("."))
+            for index, (is_thai, piece) in enumerate(pieces)]
+
+
+def _end_dotted(tokens: list[str]) -> list[str]:
+    return [*tokens[:-1], tokens[-1] + DOT]
+
+
 def _column(value: str | None) -> tuple[str, list[str], list[list[str]]]:
     """One column as ``search_fts`` indexes it, with its Thai runs and their clusters."""
     fts, runs, parts = [], [], []
-    for is_thai, piece in thai.pieces(search_form(value or "")):
+    for is_thai, piece, dotted in _dotted(list(thai.pieces(match_form(value or "")))):
         if is_thai:
             clusters = thai.clusters(piece)
             runs.append(piece)
             parts.append(clusters)
-            fts.append(" ".join(_joined(clusters)))
+            joined = _joined(clusters)
+            fts.append(" ".join(_end_dotted(joined) if dotted else joined))
         else:
-            fts.append(piece)
+            fts.append(split_letters_digits(piece))
     return " ".join(fts), runs, parts
 
 
@@ -132,23 +151,37 @@ def searchable(piece: str) -> bool:
     return any(ch.isalnum() or unicodedata.category(ch).startswith("M") for ch in piece)
 
 
+def term_pieces(term: str) -> list[tuple[bool, str, bool]]:
+    """``(is_thai, piece, dotted)`` for the pieces of a query term that are searched
+    (:func:`_dotted`); the snippets' patterns are made from the same."""
+    return [(is_thai, piece, dotted) for is_thai, piece, dotted
+            in _dotted(list(thai.pieces(match_form(term)))) if is_thai or searchable(piece)]
+
+
 def term_tokens(term: str, prefix: bool = False) -> TermTokens:
     """Tokens for one query term or phrase, matching what :func:`fts_text` indexed.
 
     A Thai run followed by more of the term must end there in the text too, so its end
-    token is kept. The last run may go on in the text: its end token is left out, and a run
+    token is kept (marked when a full stop follows: ``ก.พ.``). The last run may go on in the text: its end token is left out, and a run
     of one cluster becomes a prefix (the cluster joined to anything). With ``prefix`` the
     last cluster may also be the start of a longer cluster.
     """
-    parts = [(is_thai, piece) for is_thai, piece in thai.pieces(search_form(term))
-             if is_thai or searchable(piece)]
+    parts = term_pieces(term)
     tokens: list[str] = []
     words: list[str] = []
-    for is_thai, piece in parts[:-1]:
-        tokens.extend(cluster_tokens(piece) if is_thai else [piece])
+    for is_thai, piece, dotted in parts[:-1]:
+        if is_thai:
+            joined = cluster_tokens(piece)
+            tokens.extend(_end_dotted(joined) if dotted else joined)
+        else:
+            tokens.append(split_letters_digits(piece))
         words.extend(thai.words(piece) if is_thai else [])
     last_prefix = prefix
-    if parts and parts[-1][0]:
+    if parts and parts[-1][2]:  # a Thai run and a full stop: the run ends there
+        last = parts[-1][1]
+        words.extend(thai.words(last))
+        tokens.extend(_end_dotted(cluster_tokens(last)))
+    elif parts and parts[-1][0]:
         last = parts[-1][1]
         words.extend(thai.words(last))
         ending = cluster_tokens(last)[:-1]
@@ -157,7 +190,8 @@ def term_tokens(term: str, prefix: bool = False) -> TermTokens:
             last_prefix = True
         tokens.extend(ending)
     elif parts:
-        tokens.append(parts[-1][1])
-    run = parts[0][1] if len(parts) == 1 and parts[0][0] and not prefix else None
+        tokens.append(split_letters_digits(parts[-1][1]))
+    run = (parts[0][1] if len(parts) == 1 and parts[0][0] and not parts[0][2] and not prefix
+           else None)
     return TermTokens(tuple(tokens), last_prefix, run, len(thai.clusters(run or "")),
                       tuple(words))

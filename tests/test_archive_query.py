@@ -146,3 +146,14 @@ def test_user_text_never_reaches_fts5_syntax(tmp_path):
                                text="x'); DROP TABLE posts; -- NEAR(a b) ^c"))
     assert search.count(db, '"x\'); DROP TABLE posts; --" NEAR(a b) ^c') == 1
     assert db.table("posts").count == 1
+
+
+@pytest.mark.parametrize("text", ["🎉", '"🎉"', "👍🏽", "!!!", '"!!!"', "ผ้า 🎉"])
+def test_a_term_of_emoji_or_punctuation_is_refused_with_a_hint_that_leads_somewhere(text):
+    """The hint once said to put punctuation in a quoted phrase, which is refused too."""
+    with pytest.raises(QueryError) as info:
+        q.parse(text)
+    assert "no letters or digits" in str(info.value)
+    assert info.value.hint == ("emoji, symbols and punctuation are not searched: search for"
+                               " the words around them")
+    q.parse('"ยินดี 🎉"')  # beside words they may stay

@@ -373,3 +373,49 @@ def test_search_csv_says_when_a_cell_is_longer_than_a_spreadsheet_holds(tmp_path
         csv.field_size_limit(limit)
     assert [r["title"] for r in rows if r["post_id"] == "2"] == [long_title]  # whole
     assert search(str(path), "ผ้า", "--json").stderr == ""  # JSON has no cell limit
+
+
+@pytest.mark.parametrize(("query", "note"), [
+    ("ทอผ้า or ตลาดนัด", "note: 'or' searched as a word; write OR in capitals for the operator"),
+    ("ผ้าไหม and ผ้าฝ้าย", "note: 'and' searched as a word; write AND in capitals for the operator"),
+    ("NEAR(ทอผ้า ไหม)", ("note: 'NEAR' searched as a word; NEAR is no operator here: put the"
+                        ' words in a "phrase"')),
+])
+def test_an_operator_searched_as_a_word_is_pointed_out_when_nothing_matches(db_path, query,
+                                                                             note):
+    """'ผ้า or ไหม' searches for the word "or" as the syntax says, and finds nothing in a
+    Thai blog: an empty answer says why rather than pass for "no post has these"."""
+    meant = query.replace(" or ", " OR ").replace(" and ", " AND ").replace("NEAR(", "(")
+    assert search(db_path, meant, "--count").stdout.strip() != "0"
+    for result in (search(db_path, query), search(db_path, query, "--count"),
+                   invoke_goahead("export", "--query", query, "--db", db_path)):
+        assert result.returncode == 0
+        assert note in result.stderr.splitlines()
+    assert search(db_path, meant, "--count").stderr == ""
+    assert search(db_path, '"or" ทอผ้า').stderr == ""  # quoted: the word is meant
+
+
+def test_the_web_view_points_out_an_operator_searched_as_a_word(db_path):
+    from goahead_crawler.web.search_view import SearchForm, run_search
+
+    db = open_archive(db_path)
+    empty = run_search(db, SearchForm(q="ทอผ้า or ตลาดนัด"), "archive")
+    assert (empty.total, empty.note) == (0, ("'or' searched as a word; write OR in capitals"
+                                            " for the operator"))
+    assert empty.to_dict()["note"] == empty.note
+    found = run_search(db, SearchForm(q="ทอผ้า OR ตลาดนัด"), "archive")
+    assert found.total == 2
+    assert found.note is None
+    db.close()
+
+
+def test_a_boost_or_fuzziness_suffix_is_pointed_out_when_nothing_matches(db_path):
+    """'ทอผ้า^2' (a boost elsewhere) searches ทอผ้า next to the number 2: nothing, and the
+    empty answer says why; 'ทอผ้า' finds the post."""
+    assert search(db_path, "ทอผ้า", "--count").stdout.strip() == "1"
+    for typed in ("ทอผ้า^2", "ทอผ้า~1"):
+        result = search(db_path, typed, "--count")
+        assert (result.returncode, result.stdout.strip()) == (0, "0")
+        assert result.stderr == (f"note: {typed!r}: ^ and ~ mean nothing here, the number"
+                                 " after them is searched as part of the term; write ทอผ้า\n")
+    assert search(db_path, "10^6", "--count").stderr == ""  # a number: meant as written

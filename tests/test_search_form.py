@@ -185,3 +185,149 @@ def test_legacy_thai_forms_are_read_as_their_letters_and_other_private_use_is_no
     assert folding.search_form("น\u0e4d\u0e49\u0e32 น\u0e49\u0e4d\u0e32") == "น้ำ น้ำ"
     assert folding.search_form("\uf71b\uf883\uf89f\ue000") == "\ufffd" * 4
     assert folding.search_form("\u0e4d") == "\u0e4d"  # nikhahit alone stays
+
+
+def found_as_written(tmp_path: Path, posts: list[tuple[str, str, str]], typed: str,
+                     expected: list[str], shown: list[str]) -> None:
+    """``typed`` finds exactly ``expected`` of ``posts``, and each of ``shown`` is marked
+    in a hit's title or snippet as the post writes it."""
+    db = open_archive(tmp_path / "a.db")
+    for post_id, title, text in posts:
+        upsert_post(db, make_post(post_id, title, text))
+    hits = search.search(db, typed, markers=("<", ">"))
+    assert ids(hits) == expected
+    assert search.count(db, typed) == len(expected)
+    marked = " ".join(f"{hit.title_highlight} {hit.snippet}" for hit in hits)
+    for written in shown:
+        assert f"<{written}>" in marked, (written, marked)
+
+
+FOLDED_POSTS = [
+    ("thai", "งบประมาณปี ๒๕๖๗", "จัดสรรงบประมาณปี ๒๕๖๗ ให้ COVID-19"),
+    ("arabic", "งบประมาณปี 2567", "จัดสรรงบประมาณปี 2567 ให้ covid-19"),
+    ("wide", "ＣＯＶＩＤ news", "ｃａｆｅ ２５６７"),
+    ("accent", "café opens", "A new Café in Bangkok"),
+    ("plain", "cafe plain", "no year here"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("2567", ["arabic", "thai", "wide"], ["2567", "๒๕๖๗", "２５６７"]),
+    ("๒๕๖๗", ["arabic", "thai", "wide"], ["2567", "๒๕๖๗", "２５６７"]),
+    ("ปี2567", ["arabic", "thai"], ["ปี 2567", "ปี ๒๕๖๗"]),
+    ("covid", ["arabic", "thai", "wide"], ["covid", "COVID", "ＣＯＶＩＤ"]),
+    ("ＣＯＶＩＤ-19", ["arabic", "thai"], ["covid-19", "COVID-19"]),
+    ("cafe", ["accent", "plain", "wide"], ["café", "Café", "cafe", "ｃａｆｅ"]),
+    ("CAFÉ", ["accent", "plain", "wide"], ["café", "Café", "cafe", "ｃａｆｅ"]),
+])
+def test_thai_digits_full_width_and_accents_match_as_written_either_way(
+        tmp_path, typed, expected, shown):
+    """A year written in Thai digits is the same year in Arabic ones; a query typed with
+    either finds both, and every hit shows its match marked as the post writes it."""
+    found_as_written(tmp_path, FOLDED_POSTS, typed, expected, shown)
+
+
+def test_an_archive_indexed_before_digits_were_folded_is_rebuilt_and_finds_both(
+        tmp_path, monkeypatch):
+    """Folding changes the tokens of stored posts: the fingerprint must tell, so an
+    archive indexed without it is re-indexed rather than missing ๒๕๖๗ for 2567."""
+    path = tmp_path / "old.db"
+    db = open_archive(path)
+    upsert_post(db, make_post("1", "งบประมาณปี ๒๕๖๗", "ตลาด"))
+    upsert_post(db, make_post("2", "งบประมาณปี 2567", "ตลาด"))
+    db.close()
+    now = thai.fingerprint()
+    with monkeypatch.context() as patch:  # the index as goahead built it before folding
+        patch.setattr(folding, "MATCH_FOLD", {})
+        before = thai.fingerprint.__wrapped__()
+        assert before != now
+        old = Database(path)
+        with old.conn:
+            for table in (SEARCH_FTS, SEARCH_WORDS):
+                old.execute(f"INSERT INTO {table} ({table}) VALUES ('delete-all')")
+            for post_pk, title, text in old.execute(
+                    "SELECT id, title, text FROM posts").fetchall():
+                tokens = post_tokens(title, text)
+                old.execute(f"INSERT INTO {SEARCH_FTS} (rowid, text, title) VALUES (?, ?, ?)",
+                            [post_pk, tokens.text, tokens.title])
+                old.execute(f"INSERT INTO {SEARCH_WORDS} (rowid, tokens) VALUES (?, ?)",
+                            [post_pk, tokens.words])
+            old.execute(f"UPDATE {SEARCH_META} SET value = ? WHERE key = 'tokenizer'",
+                        [before])
+        old.close()
+    result = invoke_goahead("search", "2567", "--db", str(path), "--count")
+    assert result.returncode == 0, result.stderr
+    assert "search index built: 2 posts" in result.stderr
+    assert result.stdout.strip() == "2"
+
+
+GLUED_POSTS = [
+    ("glued", "ฝุ่น PM2.5 เกินมาตรฐาน", "ติดตาม #COVID19 และ 5G"),
+    ("spaced", "ฝุ่นพิษ", "ค่าฝุ่น PM 2.5 สูง ผู้ป่วย COVID-19 เพิ่ม"),
+    ("other", "PM", "นายกฯ PM พูดถึง 2.5 ล้าน COVID วันที่ 19"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("PM2.5", ["glued", "spaced"], ["PM2.5", "PM 2.5"]),
+    ("PM 2.5", ["glued", "other", "spaced"], ["PM2.5", "PM", "2.5"]),
+    ('"PM 2.5"', ["glued", "spaced"], ["PM2.5", "PM 2.5"]),
+    ("ฝุ่นPM2.5", ["glued", "spaced"], ["ฝุ่น PM2.5", "ฝุ่น PM 2.5"]),
+    ("COVID19", ["glued", "spaced"], ["COVID19", "COVID-19"]),
+    ("COVID-19", ["glued", "spaced"], ["COVID19", "COVID-19"]),
+    ("covid", ["glued", "other", "spaced"], ["COVID"]),
+    ("5 G", ["glued"], ["5G"]),
+])
+def test_letters_and_digits_glued_or_apart_match_either_way(tmp_path, typed, expected, shown):
+    """Thai news writes PM2.5 and PM 2.5, COVID19 and COVID-19: a letter next to a digit
+    is a word break, as Thai next to a digit is, so each finds the other as a phrase (and
+    not PM and 2.5 far apart), marked as the post writes it."""
+    found_as_written(tmp_path, GLUED_POSTS, typed, expected, shown)
+
+
+def test_the_letter_digit_rule_is_in_the_fingerprint(monkeypatch):
+    now = thai.fingerprint.__wrapped__()
+    monkeypatch.setattr(folding, "LETTER_DIGIT", folding.re.compile(r"(?!)"))
+    assert thai.fingerprint.__wrapped__() != now
+
+
+ABBREVIATION_POSTS = [
+    ("abbr", "ส.ส. ลงพื้นที่ จ.เชียงใหม่", "เมื่อ ๑ ก.พ. พ.ศ. 2567 ที่ อ.เมือง เวลา 10.00 น."),
+    ("apart", "ข่าวจาก พรรคการเมือง", "ภาพ ศิลปะ ตลาด จ ข่าว อ เมือง จ ดี"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("ก.พ.", ["abbr"], ["ก.พ."]),
+    ("พ.ศ.", ["abbr"], ["พ.ศ."]),
+    ("พ.ศ.2567", ["abbr"], ["พ.ศ. 2567"]),
+    ("อ.เมือง", ["abbr"], ["อ.เมือง"]),
+    ("จ.", ["abbr"], ["จ."]),
+    ("ส.ส.", ["abbr"], ["ส.ส."]),
+    ("น.", ["abbr"], ["น."]),
+    ("จ", ["abbr", "apart"], ["จ"]),  # no full stop typed: any จ, as before
+    ("อ เมือง", ["abbr", "apart"], ["อ"]),
+])
+def test_a_thai_abbreviation_finds_only_itself(tmp_path, typed, expected, shown):
+    """Thai abbreviations are letters and full stops. The index drops punctuation, and
+    ก.พ. found every run ending in ก before one starting with พ (จาก พรรค); now the full
+    stop after a run is in the index, and a query that has it asks for it."""
+    found_as_written(tmp_path, ABBREVIATION_POSTS, typed, expected, shown)
+    db = open_archive(tmp_path / "a.db")
+    assert search.count(db, typed, whole_word=True) <= len(expected)
+    assert {hit.post_id for hit in search.search(db, typed, whole_word=True)} <= set(expected)
+
+
+@pytest.mark.parametrize("typed", ["2567", "๒๕๖๗"])
+def test_relevance_counts_a_number_in_either_digits(tmp_path, typed):
+    """A post that gives the year three times in Thai digits is more about it than one
+    that gives it once in Arabic digits, whichever way the query writes it; the one-
+    statement ranking (--sql, export) agrees with the paged one."""
+    db = open_archive(tmp_path / "a.db")
+    upsert_post(db, make_post("once", "งบประมาณ", "รายงานงบประมาณปี 2567 ฉบับย่อ สรุปแล้ว"))
+    upsert_post(db, make_post("thrice", "งบประมาณ", "ปี ๒๕๖๗ ถึง ๒๕๖๗ และ ๒๕๖๗ สรุปแล้ว"))
+    upsert_post(db, make_post("mixed", "งบประมาณ", "ปี 2567 ถึง ๒๕๖๗ สรุปแล้วทั้งหมดนี้"))
+    assert [hit.post_id for hit in search.search(db, typed)] == ["thrice", "mixed", "once"]
+    paged = search.ranked_ids(db, typed)
+    assert search.ranked_ids(db, typed, limit=None) == paged
+    assert paged[0][1] > paged[1][1] > paged[2][1] > 0

@@ -15,7 +15,7 @@ from archive import search as archive_search
 from archive.escaping import SPREADSHEET_CELL_MAX, terminal_text
 from archive.filter_check import explain_empty, unknown_value
 from archive.filters import Filters
-from archive.query import parse
+from archive.query import operator_note, parse
 from goahead_crawler.cli import hits as hit_output
 from goahead_crawler.cli import output
 from goahead_crawler.cli.hints import BadInput, command
@@ -131,7 +131,9 @@ def say_empty(db: Any, filters: Filters) -> bool:
 def say_no_hits(db: Any, query: str, whole_word: bool, filters: Filters) -> None:
     """Why a search found nothing: the filters alone select no post (:func:`say_empty`), or
     the filters and --whole-word left out posts that match, how many (as the web view
-    says), so that an empty answer is never a silent one."""
+    says), so that an empty answer is never a silent one; and an ``or`` that was searched
+    as a word, not the operator OR (:func:`archive.query.operator_note`)."""
+    say_operator_words(query)
     if say_empty(db, filters):
         return
     narrowed = filters.given_options() + (["--whole-word"] if whole_word else [])
@@ -262,12 +264,19 @@ def say_too_long(urls: list[str], whole: str = "jsonl") -> None:
                f" First: {terminal_text(urls[0])}", err=True)
 
 
+def say_operator_words(query: str) -> None:
+    note = operator_note(query)
+    if note is not None:
+        click.echo(f"note: {terminal_text(note)}", err=True)
+
+
 def say_query_missed(db: Any, query: str, filters: Filters) -> None:
     """An export that --query left empty says so (how many posts match without the
     filters, when there are some), never an empty output with no word."""
     if filters.given_options():
         say_no_hits(db, query, False, filters)
     else:
+        say_operator_words(query)
         click.echo(f"note: no post matches {query!r}; nothing was exported", err=True)
 
 

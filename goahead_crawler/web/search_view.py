@@ -22,6 +22,7 @@ from archive import search as archive_search
 from archive.errors import ArchiveError
 from archive.filter_check import unknown_value
 from archive.filters import Filters
+from archive.query import operator_note
 from archive.snippets import ELLIPSIS, clip
 
 PAGE_SIZE = 20
@@ -153,6 +154,7 @@ class Results:
     hint: str | None = None
     unfiltered: int | None = None  # with no hit: how many posts match without the filters
     unknown: str | None = None  # of several sites or labels, one no post has (said always)
+    note: str | None = None  # with no hit: an "or" searched as a word (archive.query)
 
     @property
     def pages(self) -> int:
@@ -190,6 +192,8 @@ class Results:
             data["unfiltered"] = self.unfiltered
         if self.unknown is not None:
             data["unknown"] = self.unknown
+        if self.note is not None:
+            data["note"] = self.note
         if self.beyond:
             data["beyond_last_page"] = self.beyond
         return data
@@ -215,6 +219,8 @@ def run_search(db: Database, form: SearchForm, database: str) -> Results:
     miss = unknown_value(db, Filters(site=form.site, label=form.label,
                                      include_deleted=form.include_deleted))
     results.unknown = miss.message if miss else None
+    if not results.total:
+        results.note = operator_note(form.q)
     if not results.total and (form.filters() or form.whole_word):
         results.unfiltered = archive_search.count(db, form.q,
                                                   include_deleted=form.include_deleted)
