@@ -30,12 +30,12 @@ from pathlib import Path
 
 from .folding import search_form_rule
 
-# Thai letters, vowels and marks (U+0E01-U+0E3A, U+0E40-U+0E4E). Thai digits, the baht sign
-# and Thai punctuation (U+0E3F, U+0E4F-U+0E5B) are not part of a run: digits are numbers.
 # How archive.tokens lays a run out as tokens, for the fingerprint: changed, every archive
 # is re-indexed (U+E000 joins a cluster to the next, and ends a run; U+E005 after the end
 # marks a run followed by a full stop).
 TOKEN_LAYOUT = "joined clusters, end U+E000, full stop after a run U+E005"
+# Thai letters, vowels and marks (U+0E01-U+0E3A, U+0E40-U+0E4E). Thai digits, the baht sign
+# and Thai punctuation (U+0E3F, U+0E4F-U+0E5B) are not part of a run: digits are numbers.
 THAI_RUN = re.compile(r"[\u0e01-\u0e3a\u0e40-\u0e4e]+")
 _THAI_SPLIT = re.compile(f"({THAI_RUN.pattern})")
 
