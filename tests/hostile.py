@@ -160,6 +160,23 @@ def endless_pager(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return None
 
 
+@scenario("shallow-feed", max_results_cap=2, sitemap=False)
+def shallow_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The feed answers its first page at every start-index (its total is right: 6); no
+    sitemap. ``published-max`` is honoured (as Blogger does)."""
+    if path == "/feeds/posts/default" and "published-max" not in params:
+        return ctx.blog(path, {**params, "start-index": "1"})
+    return None
+
+
+@scenario("feed-empty-past-first-page", max_results_cap=2, sitemap=False)
+def feed_empty_past_first_page(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """``start-index`` is honoured one page deep: past it, no entries (the total is 6)."""
+    if path == "/feeds/posts/default" and params.get("start-index", "1") != "1":
+        return ctx.blog(path, {**params, "start-index": str(10**6)})
+    return None
+
+
 @scenario("huge-sitemap", feeds="off")
 def huge_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """One sitemap file of 60,000 URLs (the protocol allows 50,000)."""

@@ -115,13 +115,31 @@ def test_a_redirect_loop_is_reported_for_each_post(tmp_path: Path) -> None:
 
 
 # -- 2. every discovery loop stops on no progress -------------------------------------------
-def test_a_feed_that_repeats_itself_is_read_twice(tmp_path: Path) -> None:
-    """Same entries at every start-index, a total of 10^9 (before: 767 requests in 30 s)."""
+def test_a_feed_that_repeats_itself_is_read_three_times(tmp_path: Path) -> None:
+    """Same entries at every start-index, a total of 10^9 (before: 767 requests in 30 s):
+    read by start-index twice, then once by date, which repeats them too."""
     c = crawl(tmp_path, "endless-feed")
-    assert len(c.paths("/feeds/posts/")) == 2
+    assert len(c.paths("/feeds/posts/")) == 3
+    assert c.stats()["goahead/feed/date_pages"] == 1
     assert c.stats()["goahead/stopped/feed"] == 1
     assert "Stopped feed" in c.stderr
     assert c.stored() == c.post_ids()
+    assert c.returncode == 0
+
+
+@pytest.mark.parametrize("scenario", ["shallow-feed", "feed-empty-past-first-page"])
+def test_a_feed_whose_start_index_runs_dry_is_paged_on_by_date(tmp_path: Path,
+                                                                scenario: str) -> None:
+    """Two entries a page, a total of 6, no sitemap; start-index repeats the first page, or
+    serves nothing past it (before: 2 posts of 6 archived, exit 0, "ok")."""
+    c = crawl(tmp_path, scenario)
+    assert c.stored() == c.post_ids()
+    by_date = c.paths("/feeds/posts/default?alt=json&start-index=1&max-results=150&orderby="
+                      "published&published-max=")
+    assert len(by_date) == 4  # 2 new, then 1 new a page: one second past the oldest
+    assert len(c.paths("/feeds/posts/")) == 2 + len(by_date)
+    assert c.stats()["goahead/feed/date_pages"] == 4
+    assert "named 2 of the 6 posts it counts by start-index" in c.stderr
     assert c.returncode == 0
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from lxml import etree
+
+from archive.timestamps import format_utc, parse_utc
 
 
 @dataclass
@@ -285,3 +288,21 @@ def next_start_index(page: FeedPage, start: int | None = None) -> int | None:
     if page.total is not None and following > page.total:
         return None
     return following
+
+
+def cursor_param(orderby: str | None) -> str:
+    """The bound a date cursor moves: ``updated-max`` in a feed ordered by update (an
+    incremental run's), else ``published-max`` (Blogger's default order)."""
+    return "updated-max" if orderby == "updated" else "published-max"
+
+
+def date_cursor(entries: list[FeedEntry], orderby: str | None) -> str | None:
+    """The ``published-max`` (or ``updated-max``) value that asks for what is older than
+    the oldest of ``entries``: paging by date when ``start-index`` paging ends short of
+    the total (Blogger may not honour it deep, or may answer one page for all; BLOGGER.md:
+    ArchiveTeam pages by ``published-max``). The bound is exclusive, so one second past
+    the oldest: a post published in the same second is asked for again, not skipped.
+    None when no entry has a readable date."""
+    dates = [parse_utc(e.updated if orderby == "updated" else e.published) for e in entries]
+    known = [d for d in dates if d is not None]
+    return format_utc(min(known) + timedelta(seconds=1)) if known else None

@@ -34,6 +34,8 @@ from goahead_crawler.blogger.feed import (
     FeedEntry,
     FeedError,
     FeedPage,
+    cursor_param,
+    date_cursor,
     next_start_index,
     parse_feed,
 )
@@ -215,7 +217,8 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         self._note_feed_kind(page)
         if state.feed_total is None and page.total is not None:
             self.crawler.signals.send_catch_log(posts_listed, count=page.total)
-        state.feed_total = page.total if page.total is not None else state.feed_total
+        if not self._feed_by_date():  # a date page counts only what is older
+            state.feed_total = page.total if page.total is not None else state.feed_total
         state.feed_step = len(page.entries) + len(page.skipped) or state.feed_step
         state.feed_failed_pages, state.blogger_seen = 0, True
         new = self._unseen(page)
@@ -223,12 +226,45 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         for entry in page.entries:
             if entry.url:
                 yield from self._schedule(entry.url, "feed", entry=entry)
-        following = self._unless_stalled("feed", next_start_index(page, start), new,
-                                         response.url)
+        following = self._next_feed_page(page, start, new, response.url)
         if following is not None and not self.frontier.limit_reached():
-            yield self._feed_request(following)
+            yield following
         else:
             yield from self._feed_finished("done")
+
+    def _feed_by_date(self) -> bool:
+        """Paging by date (:meth:`_next_feed_page`), not by ``start-index``."""
+        extra = self.discovery.feed_extra
+        return cursor_param(extra.get("orderby")) in extra
+
+    def _next_feed_page(self, page: FeedPage, start: int, new: int, url: str
+                        ) -> scrapy.Request | None:
+        """By ``start-index`` while that brings posts; then, while the feed has named fewer
+        posts than its total, by date (``published-max``: :func:`date_cursor`)."""
+        state = self.discovery
+        state.feed_ids.update([e.post_id for e in page.entries] + [s.name for s in page.skipped])
+        cursor = date_cursor(page.entries, state.feed_extra.get("orderby"))
+        if cursor and (state.feed_oldest is None or cursor < state.feed_oldest):
+            state.feed_oldest = cursor
+        param = cursor_param(state.feed_extra.get("orderby"))
+        by_date = self._feed_by_date()
+        following = None if by_date else next_start_index(page, start)
+        if following is not None and new:
+            return self._feed_request(following)
+        short = state.feed_total is not None and len(state.feed_ids) < state.feed_total
+        if short and (new or not by_date) and state.feed_oldest not in (
+                None, state.feed_extra.get(param)):
+            if not by_date:
+                self.logger.warning(
+                    "The posts feed named %d of the %d posts it counts by start-index;"
+                    " paging on by date (%s)", len(state.feed_ids), state.feed_total, param)
+            self._stat("feed/date_pages")
+            state.feed_extra = {"orderby": "published", **state.feed_extra,
+                                param: state.feed_oldest}
+            return self._feed_request(1)
+        if not new and (following is not None or short):
+            self._stalled("feed", f"page {url} brought nothing not seen before")
+        return None
 
     def _note_feed_kind(self, page: FeedPage) -> None:
         summary_only = any(e.content_html is None and e.summary is not None for e in page.entries)

@@ -17,6 +17,8 @@ class Discovery:
     feed_alt: str = "json"  # becomes "atom" when JSON is refused or broken
     feed_step: int | None = None  # entries per page actually served (the real cap)
     feed_total: int | None = None
+    feed_ids: set[str] = field(default_factory=set)  # posts the feed named (vs its total)
+    feed_oldest: str | None = None  # date_cursor() of every entry yet: where paging by date goes
     feed_failed_pages: int = 0  # feed pages lost in a row (blogger.feed.MAX_FAILED_PAGES)
     blogger_seen: bool = False  # a Blogger feed, or Blogger markup, answered: it is a blog
     sitemap_state: str = "pending"  # pending | ok | off
@@ -28,12 +30,13 @@ class Discovery:
 
     def snapshot(self) -> dict[str, Any]:
         """JSON-ready (the JOBDIR's state file is pickled, but stays readable this way)."""
-        return {**asdict(self), "listings": sorted(self.listings)}
+        return {**asdict(self), "listings": sorted(self.listings),
+                "feed_ids": sorted(self.feed_ids)}
 
     @classmethod
     def restore(cls, saved: dict[str, Any]) -> Discovery:
         """From a :meth:`snapshot`; keys it does not know (or lacks) are ignored."""
         known = {f.name for f in fields(cls)}
         state = cls(**{k: v for k, v in saved.items() if k in known})
-        state.listings = set(state.listings)
+        state.listings, state.feed_ids = set(state.listings), set(state.feed_ids)
         return state
