@@ -177,6 +177,20 @@ def feed_empty_past_first_page(ctx: Ctx, path: str, params: dict[str, str]) -> R
     return None
 
 
+@scenario("stuck-feed-short-sitemap", max_results_cap=2)
+def stuck_feed_short_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Every feed request answers the first page (start-index and published-max ignored;
+    the total is right: 6); the sitemap lists only the two newest posts."""
+    if path == "/feeds/posts/default":
+        return ctx.blog(path, {k: v for k, v in params.items() if k in ("alt", "max-results")})
+    if path == "/sitemap.xml" and params.get("page") == "1":
+        urls = "".join(f"<url><loc>{ctx.base}{post.path}</loc></url>" for post in ctx.posts[:2])
+        body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
+                f'"http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
+        return Reply(body=body.encode(), content_type=XML)
+    return None
+
+
 @scenario("huge-sitemap", feeds="off")
 def huge_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """One sitemap file of 60,000 URLs (the protocol allows 50,000)."""

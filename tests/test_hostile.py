@@ -124,7 +124,10 @@ def test_a_feed_that_repeats_itself_is_read_three_times(tmp_path: Path) -> None:
     assert c.stats()["goahead/stopped/feed"] == 1
     assert "Stopped feed" in c.stderr
     assert c.stored() == c.post_ids()
-    assert c.returncode == 0
+    # what the feed counts and nothing names is a failure (the total may be the lie)
+    assert c.returncode == 1
+    [failure] = c.failures()
+    assert f"counts {10**9} posts, but it and the sitemap named only 6" in failure["error"]
 
 
 @pytest.mark.parametrize("scenario", ["shallow-feed", "feed-empty-past-first-page"])
@@ -141,6 +144,19 @@ def test_a_feed_whose_start_index_runs_dry_is_paged_on_by_date(tmp_path: Path,
     assert c.stats()["goahead/feed/date_pages"] == 4
     assert "named 2 of the 6 posts it counts by start-index" in c.stderr
     assert c.returncode == 0
+
+
+def test_posts_the_feed_counts_but_no_listing_names_are_reported(tmp_path: Path) -> None:
+    """The feed answers its first page whatever is asked (total 6), the sitemap names the
+    two newest posts (before: 2 posts of 6 archived, exit 0, "ok")."""
+    c = crawl(tmp_path, "stuck-feed-short-sitemap")
+    assert len(c.stored()) == 2
+    assert c.returncode == 1
+    assert c.stats()["goahead/feed/short"] == 4
+    [failure] = c.failures()
+    assert failure["url"].startswith(c.site.url + "feeds/posts/default?")
+    assert "counts 6 posts, but it and the sitemap named only 2: 4 posts" in failure["error"]
+    assert len(c.paths("/feeds/posts/")) == 3  # by start-index twice, once by date
 
 
 def test_a_lying_total_behind_failing_pages_stops_after_three(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from goahead_crawler.blogger.feed import MAX_FAILED_PAGES, FeedPage, SkippedEntr
 from goahead_crawler.blogger.identity import has_blogger_markup
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.sitemap import MAX_ENTRIES, SitemapPage
+from goahead_crawler.blogger.urls import feed_page_url, is_post_path
 from goahead_crawler.middleware.blog_gate import BlogUnavailable, declare
 from goahead_crawler.middleware.failures import FAILURES_KEY, record_failure
 from goahead_crawler.middleware.scope_guard import OutOfScope
@@ -153,6 +154,7 @@ class Safeguards:
             raise DontCloseSpider
         for url, reason in self.redirects.unresolved():
             self._lost(url, reason)
+        self._feed_shortfall()
         if self._nothing_like_blogger():
             verdict, details = self._no_blog_verdict()
             problem = declare(self.crawler, verdict, **details)
@@ -169,6 +171,22 @@ class Safeguards:
             self.discovery.sitemap_state = "off"
             yield from self._maybe_start_pager()
         yield from self._unlisted_gone()  # posts only the sitemap lists, and no more
+
+    def _feed_shortfall(self: Any) -> None:
+        """The feed counts more posts than the feed (by start-index, then by date) and the
+        sitemap named together: the rest were never found, and the run says so, once."""
+        state, stats = self.discovery, self.crawler.stats
+        if (state.feed_state != "done" or state.feed_total is None or self.frontier.limit_reached()
+                or len(state.feed_ids) >= state.feed_total or stats.get_value("goahead/feed/short")):
+            return
+        found = sum(1 for url in self.frontier.seen if is_post_path(url))
+        if found >= state.feed_total:
+            return
+        stats.set_value("goahead/feed/short", state.feed_total - found)
+        record_failure(stats, feed_page_url(self.root, 1, self.page_size, alt=state.feed_alt),
+                       f"the posts feed counts {state.feed_total} posts, but it and the"
+                       f" sitemap named only {found}: {state.feed_total - found} posts were"
+                       " not found (the feed's pages repeated or ran dry)")
 
     def _no_blog_verdict(self: Any) -> tuple[str, dict[str, str]]:
         """Why nothing looked like Blogger: a home page that failed after its retries (5xx,
