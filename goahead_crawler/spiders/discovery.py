@@ -28,6 +28,12 @@ class Discovery:
     # incremental: orderby=updated&updated-min=... on every feed page, a resumed job's too
     feed_extra: dict[str, str] = field(default_factory=dict)
 
+    def feed_whole(self) -> bool:
+        """The feed was read to its end and named every post it counts (a feed that
+        repeated itself, or ran dry, leaves posts it lists unnamed)."""
+        return self.feed_state == "done" and (self.feed_total is None
+                                              or len(self.feed_ids) >= self.feed_total)
+
     def snapshot(self) -> dict[str, Any]:
         """JSON-ready (the JOBDIR's state file is pickled, but stays readable this way)."""
         return {**asdict(self), "listings": sorted(self.listings),
