@@ -191,6 +191,19 @@ def stuck_feed_short_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Rep
     return None
 
 
+@scenario("lost-first-run", max_results_cap=2, sitemap=False)
+def lost_first_run(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The first crawl (its robots.txt request) gets two feed pages (4 of 6 posts) and an
+    error for every post page; later crawls get the blog as it is."""
+    if path == "/robots.txt":
+        ctx.site.crawls = getattr(ctx.site, "crawls", 0) + 1
+    if getattr(ctx.site, "crawls", 0) > 1:
+        return None
+    failing = path.endswith(".html") or (path == "/feeds/posts/default"
+                                         and int(params.get("start-index", "1")) > 3)
+    return Reply(500, b"Internal Server Error", TEXT) if failing else None
+
+
 @scenario("huge-sitemap", feeds="off")
 def huge_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """One sitemap file of 60,000 URLs (the protocol allows 50,000)."""

@@ -159,6 +159,23 @@ def test_posts_the_feed_counts_but_no_listing_names_are_reported(tmp_path: Path)
     assert len(c.paths("/feeds/posts/")) == 3  # by start-index twice, once by date
 
 
+def test_posts_an_earlier_run_listed_are_still_the_feeds_progress(tmp_path: Path) -> None:
+    """A first crawl listed 4 posts of 6 (two feed pages) and stored none; the next crawl
+    asks for those 4 first, and the feed pages naming them are still progress (before:
+    the first feed page "brought nothing not seen before", paging stopped, 4 posts of 6)."""
+    with serve("lost-first-run") as site:
+        args = ("--db", str(tmp_path / "archive.db"), "--warc-dir", str(tmp_path / "warcs"),
+                "--delay", "0", "--no-progress", "--no-images")
+        first = run_goahead("crawl", site.url, *args, timeout=240)
+        assert first.returncode == 1
+        second = run_goahead("crawl", site.url, *args, "--full", timeout=240)
+        with sqlite3.connect(tmp_path / "archive.db") as conn:
+            stored = {r[0] for r in conn.execute("select post_id from posts where kind = 'post'")}
+    assert stored == {p.post_id for p in site.posts}
+    assert "Stopped feed" not in second.stderr
+    assert second.returncode == 0, second.stderr[-2000:]
+
+
 def test_a_lying_total_behind_failing_pages_stops_after_three(tmp_path: Path) -> None:
     """10^9 said, every page after the first an error (before: 1,154 requests in 30 s)."""
     c = crawl(tmp_path, "lying-total")

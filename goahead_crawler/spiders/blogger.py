@@ -242,7 +242,6 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         """By ``start-index`` while that brings posts; then, while the feed has named fewer
         posts than its total, by date (``published-max``: :func:`date_cursor`)."""
         state = self.discovery
-        state.feed_ids.update([e.post_id for e in page.entries] + [s.name for s in page.skipped])
         cursor = date_cursor(page.entries, state.feed_extra.get("orderby"))
         if cursor and (state.feed_oldest is None or cursor < state.feed_oldest):
             state.feed_oldest = cursor

@@ -17,7 +17,7 @@ class Discovery:
     feed_alt: str = "json"  # becomes "atom" when JSON is refused or broken
     feed_step: int | None = None  # entries per page actually served (the real cap)
     feed_total: int | None = None
-    feed_ids: set[str] = field(default_factory=set)  # posts the feed named (vs its total)
+    feed_ids: set[str] = field(default_factory=set)  # posts the feed named (URL keys; vs total)
     feed_oldest: str | None = None  # date_cursor() of every entry yet: where paging by date goes
     feed_failed_pages: int = 0  # feed pages lost in a row (blogger.feed.MAX_FAILED_PAGES)
     blogger_seen: bool = False  # a Blogger feed, or Blogger markup, answered: it is a blog

@@ -27,7 +27,7 @@ from goahead_crawler.blogger.feed import MAX_FAILED_PAGES, FeedPage, SkippedEntr
 from goahead_crawler.blogger.identity import has_blogger_markup
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.sitemap import MAX_ENTRIES, SitemapPage
-from goahead_crawler.blogger.urls import feed_page_url, is_post_path
+from goahead_crawler.blogger.urls import feed_page_url, is_post_path, same_blog
 from goahead_crawler.middleware.blog_gate import BlogUnavailable, declare
 from goahead_crawler.middleware.failures import FAILURES_KEY, record_failure
 from goahead_crawler.middleware.scope_guard import OutOfScope
@@ -58,9 +58,16 @@ class Safeguards:
         return following
 
     def _unseen(self: Any, page: FeedPage) -> int:
-        """How many posts a feed page names that no source has named yet (its progress)."""
-        named = [e.url for e in page.entries if e.url] + [s.url for s in page.skipped if s.url]
-        return sum(1 for url in named if self.frontier.is_new(url))
+        """How many posts a feed page names that the feed had not named yet (its progress),
+        noted in ``discovery.feed_ids``. Against the feed's own listing, not what other
+        sources claimed: posts an earlier run listed, asked for first, are still its pages'
+        progress. A link off the blog is never progress (a feed of those, repeating itself,
+        would otherwise be paged for ever); an entry with no link counts by its id."""
+        named = ({self.frontier.key(e.url) if e.url else f"id:{e.post_id}" for e in page.entries}
+                 | {self.frontier.key(s.url) if s.url else f"entry:{s.name}" for s in page.skipped})
+        new = [key for key in named - self.discovery.feed_ids if same_blog(key, self.root)]
+        self.discovery.feed_ids |= named
+        return len(new)
 
     def _feed_pages_lost(self: Any) -> bool:
         """One more feed page lost; past :data:`MAX_FAILED_PAGES` in a row, stop paging."""
