@@ -111,6 +111,17 @@ def moved(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return Reply(301, headers=[("Location", ctx.other + path + ("?" + query if query else ""))])
 
 
+@scenario("redirect-to-listing")
+def redirect_to_listing(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Two posts redirect to the home page, one to its month's archive (Blogger's "custom
+    redirects" let an owner send any path anywhere on the blog)."""
+    if path in (ctx.posts[1].path, ctx.posts[2].path):
+        return Reply(301, headers=[("Location", ctx.base + "/")])
+    if path == ctx.posts[3].path:
+        return Reply(302, headers=[("Location", ctx.base + path[:len("/YYYY/MM/")])])
+    return None
+
+
 @scenario("feed-links-elsewhere")
 def feed_links_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """The feed names a post on another port of the same IP as one of the blog's posts."""

@@ -114,6 +114,22 @@ def test_a_redirect_loop_is_reported_for_each_post(tmp_path: Path) -> None:
     assert "redirect loop" in run_goahead("runs", "--db", str(c.db), "--failures").stdout
 
 
+def test_a_post_redirected_to_a_listing_page_is_lost_not_stored_with_its_text(
+        tmp_path: Path) -> None:
+    """Posts sent to the home page or a month archive were stored with that page's first
+    post's text under their own title (before: 6 posts "archived", exit 0, "ok")."""
+    c = crawl(tmp_path, "redirect-to-listing")
+    sent = {p.post_id: p.path for p in c.site.posts[1:4]}
+    assert c.stored() == c.post_ids() - set(sent)
+    failures = {f["url"].split("/", 3)[3]: f["error"] for f in c.failures()}
+    assert set(failures) == {path[1:] for path in sent.values()}
+    assert all(" which is not a post" in error for error in failures.values())
+    assert c.returncode == 1
+    with sqlite3.connect(c.db) as conn:
+        texts = [r[0] for r in conn.execute("select text from posts where kind = 'post'")]
+    assert len(set(texts)) == len(texts)
+
+
 # -- 2. every discovery loop stops on no progress -------------------------------------------
 def test_a_feed_that_repeats_itself_is_read_three_times(tmp_path: Path) -> None:
     """Same entries at every start-index, a total of 10^9 (before: 767 requests in 30 s):

@@ -375,6 +375,8 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         """A post or page: extracted here, or (a big crawl) by the crawl's worker process
         while this one goes on (:mod:`goahead_crawler.worker`)."""
         self.frontier.mark_fetched(response.url)
+        if self._redirected_off_posts(response.meta.get("redirect_urls"), response.url):
+            return iter(())
         self.redirects.answer(self.frontier.key(response.url))
         if self._not_modified(response, "posts"):
             return iter(())

@@ -27,7 +27,12 @@ from goahead_crawler.blogger.feed import MAX_FAILED_PAGES, FeedPage, SkippedEntr
 from goahead_crawler.blogger.identity import has_blogger_markup
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.sitemap import MAX_ENTRIES, SitemapPage
-from goahead_crawler.blogger.urls import feed_page_url, is_post_path, same_blog
+from goahead_crawler.blogger.urls import (
+    feed_page_url,
+    is_post_path,
+    is_static_page_path,
+    same_blog,
+)
 from goahead_crawler.middleware.blog_gate import BlogUnavailable, declare
 from goahead_crawler.middleware.failures import FAILURES_KEY, record_failure
 from goahead_crawler.middleware.scope_guard import OutOfScope
@@ -148,9 +153,19 @@ class Safeguards:
     def request_dropped(self: Any, request: scrapy.Request, **_: Any) -> None:
         """A redirect hop the scheduler dropped as a duplicate of a URL already requested."""
         hops = request.meta.get("redirect_urls")
-        if hops and request.callback == self.parse_post:
+        if hops and request.callback == self.parse_post and not self._redirected_off_posts(
+                hops, request.url):
             self.redirects.dropped([self.frontier.key(u) for u in hops],
                                    self.frontier.key(request.url))
+
+    def _redirected_off_posts(self: Any, hops: list[str] | None, url: str) -> bool:
+        """A post or page whose redirects end on what is neither (the home page, a month
+        archive, a label search: Blogger's custom redirects can send a path anywhere on
+        the blog) is lost, and reported: stored, it would carry that page's text."""
+        if not hops or is_post_path(url) or is_static_page_path(url):
+            return False
+        self._lost(hops[0], f"redirected to {url}, which is not a post")
+        return True
 
     def spider_idle(self: Any) -> None:
         """Nothing in flight: finish what was left hanging, or say why there was no blog."""
