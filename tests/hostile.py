@@ -215,6 +215,25 @@ def lost_first_run(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return Reply(500, b"Internal Server Error", TEXT) if failing else None
 
 
+@scenario("sitemap-names-itself", feeds="off")
+def sitemap_names_itself(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """No feed; ``/sitemap.xml`` is an index whose one sitemap is itself."""
+    if path == "/sitemap.xml":
+        body = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
+                '"http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+                f"<loc>{ctx.base}/sitemap.xml</loc></sitemap></sitemapindex>")
+        return Reply(body=body.encode(), content_type=XML)
+    return None
+
+
+@scenario("sitemap-page-fails", feeds="off")
+def sitemap_page_fails(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """No feed; the sitemap index is fine, the one sitemap it names answers 500."""
+    if path == "/sitemap.xml" and params.get("page"):
+        return Reply(500, b"Internal Server Error", TEXT)
+    return None
+
+
 @scenario("huge-sitemap", feeds="off")
 def huge_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """One sitemap file of 60,000 URLs (the protocol allows 50,000)."""

@@ -221,6 +221,18 @@ def test_a_sitemap_over_the_protocol_cap_is_read_to_50000_and_the_rest_reported(
     assert len(c.requests) < 15
 
 
+@pytest.mark.parametrize(("scenario", "returncode"), [("sitemap-names-itself", 0),
+                                                      ("sitemap-page-fails", 1)])
+def test_no_feed_and_a_sitemap_that_names_no_post_walk_the_html(tmp_path: Path, scenario: str,
+                                                                returncode: int) -> None:
+    """Before: 0 posts of 6 archived, and for the index naming itself exit 0, "ok"."""
+    c = crawl(tmp_path, scenario)
+    assert c.stored() == c.post_ids()
+    assert c.stats()["goahead/pager/used"] == 1
+    assert "The sitemaps named no post and there is no feed" in c.stderr
+    assert c.returncode == returncode  # a sitemap that failed is still a failure
+
+
 def test_a_sitemap_index_inside_an_index_is_not_followed(tmp_path: Path) -> None:
     """Each sitemap "page" an index of the next (before: 601 requests in 30 s)."""
     c = crawl(tmp_path, "endless-sitemap-index")

@@ -192,6 +192,11 @@ class Safeguards:
         if self.discovery.sitemap_state == "pending":  # its request was dropped or lost
             self.discovery.sitemap_state = "off"
             yield from self._maybe_start_pager()
+        if self._sitemaps_named_nothing():
+            self.logger.warning("The sitemaps named no post and there is no feed: walking"
+                                " the blog's HTML pages")
+            self.discovery.sitemap_state = "off"
+            yield from self._maybe_start_pager()
         yield from self._unlisted_gone()  # posts only the sitemap lists, and no more
 
     def _feed_shortfall(self: Any) -> None:
@@ -209,6 +214,15 @@ class Safeguards:
                        f"the posts feed counts {state.feed_total} posts, but it and the"
                        f" sitemap named only {found}: {state.feed_total - found} posts were"
                        " not found (the feed's pages repeated or ran dry)")
+
+    def _sitemaps_named_nothing(self: Any) -> bool:
+        """No feed, and a sitemap that answered but named no post (an index naming itself,
+        or whose sitemaps failed): as good as none. One unchanged since the last run (304)
+        named what it did then."""
+        stats = self.crawler.stats
+        return (self.discovery.feed_state == "off" and self.discovery.sitemap_state == "ok"
+                and not stats.get_value("goahead/sitemap/posts")
+                and not stats.get_value("goahead/sitemap/not_modified"))
 
     def _no_blog_verdict(self: Any) -> tuple[str, dict[str, str]]:
         """Why nothing looked like Blogger: a home page that failed after its retries (5xx,
