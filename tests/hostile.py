@@ -234,6 +234,14 @@ def sitemap_page_fails(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | N
     return None
 
 
+@scenario("pages-sitemap-fails")
+def pages_sitemap_fails(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """``/sitemap-pages.xml`` answers 500, retries and all."""
+    if path == "/sitemap-pages.xml":
+        return Reply(500, b"Internal Server Error", TEXT)
+    return None
+
+
 @scenario("huge-sitemap", feeds="off")
 def huge_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """One sitemap file of 60,000 URLs (the protocol allows 50,000)."""

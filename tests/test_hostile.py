@@ -233,6 +233,17 @@ def test_no_feed_and_a_sitemap_that_names_no_post_walk_the_html(tmp_path: Path, 
     assert c.returncode == returncode  # a sitemap that failed is still a failure
 
 
+def test_static_pages_come_from_the_home_page_when_their_sitemap_fails_late(
+        tmp_path: Path) -> None:
+    """The posts were read before the pages sitemap's last retry failed, so the links to
+    /p/ pages on them were not taken (before: 0 static pages of 2, nothing said which)."""
+    c = crawl(tmp_path, "pages-sitemap-fails")
+    assert c.stored("page") == {p.post_id for p in c.site.site.blog.pages}
+    assert c.stored() == c.post_ids()
+    assert [f["url"] for f in c.failures()] == [c.site.url + "sitemap-pages.xml"]
+    assert c.returncode == 1
+
+
 def test_a_sitemap_index_inside_an_index_is_not_followed(tmp_path: Path) -> None:
     """Each sitemap "page" an index of the next (before: 601 requests in 30 s)."""
     c = crawl(tmp_path, "endless-sitemap-index")

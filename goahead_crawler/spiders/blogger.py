@@ -414,9 +414,16 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
             yield from self._comments(article, entry, post.blog_id, post.post_id)
         if self.discovery.pager_started:
             yield from self._follow_links(response)
-        elif self.discovery.pages_from_html:
-            for page_url in page_links(response.body, response.url, self.root).pages:
-                yield from self._schedule(page_url, "html-links", kind="page")
+        else:
+            yield from self._pages_linked(response)
+
+    def _pages_linked(self, response: Response) -> Iterator[scrapy.Request]:
+        """The static pages a post or listing page links to, when ``/sitemap-pages.xml``
+        failed (it may fail after the posts were read: the home page's are taken too)."""
+        if not self.discovery.pages_from_html or response.status != 200:
+            return
+        for page_url in page_links(response.body, response.url, self.root).pages:
+            yield from self._schedule(page_url, "html-links", kind="page")
 
     def post_failed(self, failure: Failure) -> Iterator[Any]:
         url = failure.request.url
