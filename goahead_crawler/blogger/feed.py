@@ -290,19 +290,15 @@ def next_start_index(page: FeedPage, start: int | None = None) -> int | None:
     return following
 
 
-def cursor_param(orderby: str | None) -> str:
-    """The bound a date cursor moves: ``updated-max`` in a feed ordered by update (an
-    incremental run's), else ``published-max`` (Blogger's default order)."""
-    return "updated-max" if orderby == "updated" else "published-max"
+DATE_CURSOR = "published-max"  # with orderby=published: what is older than a date
 
 
-def date_cursor(entries: list[FeedEntry], orderby: str | None) -> str | None:
-    """The ``published-max`` (or ``updated-max``) value that asks for what is older than
-    the oldest of ``entries``: paging by date when ``start-index`` paging ends short of
-    the total (Blogger may not honour it deep, or may answer one page for all; BLOGGER.md:
+def date_cursor(entries: list[FeedEntry]) -> str | None:
+    """The ``published-max`` value that asks for what is older than the oldest of
+    ``entries``: paging by date when ``start-index`` paging ends short of the total
+    (Blogger may not honour it deep, or may answer one page for all; BLOGGER.md:
     ArchiveTeam pages by ``published-max``). The bound is exclusive, so one second past
     the oldest: a post published in the same second is asked for again, not skipped.
     None when no entry has a readable date."""
-    dates = [parse_utc(e.updated if orderby == "updated" else e.published) for e in entries]
-    known = [d for d in dates if d is not None]
+    known = [d for d in (parse_utc(e.published) for e in entries) if d is not None]
     return format_utc(min(known) + timedelta(seconds=1)) if known else None

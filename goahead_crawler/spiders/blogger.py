@@ -31,10 +31,10 @@ from twisted.python.failure import Failure
 
 from goahead_crawler import config
 from goahead_crawler.blogger.feed import (
+    DATE_CURSOR,
     FeedEntry,
     FeedError,
     FeedPage,
-    cursor_param,
     date_cursor,
     next_start_index,
     parse_feed,
@@ -234,32 +234,31 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
 
     def _feed_by_date(self) -> bool:
         """Paging by date (:meth:`_next_feed_page`), not by ``start-index``."""
-        extra = self.discovery.feed_extra
-        return cursor_param(extra.get("orderby")) in extra
+        return DATE_CURSOR in self.discovery.feed_extra
 
     def _next_feed_page(self, page: FeedPage, start: int, new: int, url: str
                         ) -> scrapy.Request | None:
         """By ``start-index`` while that brings posts; then, while the feed has named fewer
         posts than its total, by date (``published-max``: :func:`date_cursor`)."""
         state = self.discovery
-        cursor = date_cursor(page.entries, state.feed_extra.get("orderby"))
+        cursor = date_cursor(page.entries)
         if cursor and (state.feed_oldest is None or cursor < state.feed_oldest):
             state.feed_oldest = cursor
-        param = cursor_param(state.feed_extra.get("orderby"))
         by_date = self._feed_by_date()
         following = None if by_date else next_start_index(page, start)
         if following is not None and new:
             return self._feed_request(following)
-        short = state.feed_total is not None and len(state.feed_ids) < state.feed_total
+        short = state.feed_short()
         if short and (new or not by_date) and state.feed_oldest not in (
-                None, state.feed_extra.get(param)):
+                None, state.feed_extra.get(DATE_CURSOR)):
             if not by_date:
                 self.logger.warning(
                     "The posts feed named %d of the %d posts it counts by start-index;"
-                    " paging on by date (%s)", len(state.feed_ids), state.feed_total, param)
+                    " paging on by date (%s)", len(state.feed_ids), state.feed_total,
+                    DATE_CURSOR)
             self._stat("feed/date_pages")
-            state.feed_extra = {"orderby": "published", **state.feed_extra,
-                                param: state.feed_oldest}
+            state.feed_extra = {**state.feed_extra, "orderby": "published",
+                                DATE_CURSOR: state.feed_oldest}
             return self._feed_request(1)
         if not new and (following is not None or short):
             self._stalled("feed", f"page {url} brought nothing not seen before")

@@ -203,8 +203,8 @@ class Safeguards:
         """The feed counts more posts than the feed (by start-index, then by date) and the
         sitemap named together: the rest were never found, and the run says so, once."""
         state, stats = self.discovery, self.crawler.stats
-        if (state.feed_state != "done" or state.feed_total is None or self.frontier.limit_reached()
-                or len(state.feed_ids) >= state.feed_total or stats.get_value("goahead/feed/short")):
+        if (state.feed_state != "done" or not state.feed_short() or self.frontier.limit_reached()
+                or stats.get_value("goahead/feed/short")):
             return
         found = sum(1 for url in self.frontier.seen if is_post_path(url))
         if found >= state.feed_total:
