@@ -2,7 +2,8 @@
 
 Discovery, cheapest first (issue 3):
 
-1. the posts feed, JSON then Atom, paged by what came back;
+1. the posts feed, JSON then Atom, paged by what came back, then by date while it has
+   named fewer posts than its total;
 2. the sitemaps (``/sitemap.xml`` index, ``/sitemap-pages.xml``): they cross-check the feed
    and fill what it lacks, their posts held back until the feed is exhausted;
 3. HTML navigation (older-post links, ``/YYYY/MM/`` archives), only when both are gone.
