@@ -134,6 +134,15 @@ def feed_links_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply |
     return None
 
 
+@scenario("feed-redirected-elsewhere")
+def feed_redirected_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The posts feed redirects to another service (Blogger's "Post Feed Redirect URL",
+    which sends all post feed traffic to e.g. FeedBurner), JSON and Atom alike."""
+    if path == "/feeds/posts/default":
+        return Reply(302, headers=[("Location", ctx.other + "/feeds/goaheadnews")])
+    return None
+
+
 # -- 2. discovery loops --------------------------------------------------------------------
 @scenario("endless-feed")
 def endless_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:

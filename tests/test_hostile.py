@@ -114,6 +114,22 @@ def test_a_redirect_loop_is_reported_for_each_post(tmp_path: Path) -> None:
     assert "redirect loop" in run_goahead("runs", "--db", str(c.db), "--failures").stdout
 
 
+def test_a_feed_redirected_off_the_blog_is_a_feed_switched_off(tmp_path: Path) -> None:
+    """The owner's post feed redirect: the sitemap lists every post, and the run is whole
+    (before: exit 1, "incomplete" with the feed as a failure, so never the base of an
+    incremental re-crawl: every run fetched every post again; and Atom asked too)."""
+    c = crawl(tmp_path, "feed-redirected-elsewhere")
+    assert c.stored() == c.post_ids()
+    assert c.other == []
+    feed = "/feeds/posts/default?alt=json&start-index=1&max-results=150"
+    assert c.paths("/feeds/posts/") == [feed]
+    assert "The posts feed redirects off the blog, to http://127.0.0.1:" in c.stderr
+    assert c.failures() == []
+    assert c.stats()["goahead/feed/unavailable"] == 1
+    assert c.returncode == 0
+    assert c.stats()["goahead/incremental/base"] == 1
+
+
 def test_a_post_redirected_to_a_listing_page_is_lost_not_stored_with_its_text(
         tmp_path: Path) -> None:
     """Posts sent to the home page or a month archive were stored with that page's first

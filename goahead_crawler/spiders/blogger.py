@@ -47,6 +47,8 @@ from goahead_crawler.blogger.urls import blog_root, feed_page_url, is_post_path,
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import GonePost, page_post
 from goahead_crawler.middleware.blog_gate import BlogUnavailable
+from goahead_crawler.middleware.failures import REFUSAL_REPORTED_BY_SPIDER
+from goahead_crawler.middleware.scope_guard import OutOfScope
 from goahead_crawler.signals import posts_caught_up, posts_listed
 from goahead_crawler.spiders.capture import CaptureRoutes
 from goahead_crawler.spiders.comment_routes import CommentRoutes
@@ -197,7 +199,9 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
             feed_page_url(self.root, start_index, self.page_size, alt=alt,
                           **self.discovery.feed_extra),
             callback=self.parse_feed_page, errback=self.feed_failed,
-            meta={"goahead_source": "feed", "goahead_start": start_index, "goahead_alt": alt},
+            # until a page came, a redirect off the blog is the owner's (_feed_redirected)
+            meta={"goahead_source": "feed", "goahead_start": start_index, "goahead_alt": alt,
+                  REFUSAL_REPORTED_BY_SPIDER: self.discovery.feed_total is None},
         )
 
     def parse_feed_page(self, response: Response) -> Iterator[Any]:
@@ -280,6 +284,12 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         self._stat("feed/errors")
         if status in GONE and self.discovery.feed_total is None:
             yield from self._feed_finished("off")  # the owner switched feeds off
+            return
+        if failure.check(OutOfScope) and failure.request.meta.get(REFUSAL_REPORTED_BY_SPIDER):
+            self.logger.warning("The posts feed redirects off the blog, to %s (the owner's"
+                                " post feed redirect); discovering posts from the sitemap",
+                                failure.request.url)
+            yield from self._feed_finished("off")
             return
         self.logger.warning("Feed page %s failed: %s", failure.request.url, failure.value)
         yield from self._feed_fallback(start, alt)
