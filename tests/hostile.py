@@ -200,15 +200,24 @@ def feed_empty_past_first_page(ctx: Ctx, path: str, params: dict[str, str]) -> R
 @scenario("stuck-feed-short-sitemap", max_results_cap=2)
 def stuck_feed_short_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """Every feed request answers the first page (start-index and published-max ignored;
-    the total is right: 6); the sitemap lists only the two newest posts."""
+    the total is right); the sitemap lists only the seven newest posts, the ones the home
+    page shows."""
     if path == "/feeds/posts/default":
         return ctx.blog(path, {k: v for k, v in params.items() if k in ("alt", "max-results")})
     if path == "/sitemap.xml" and params.get("page") == "1":
-        urls = "".join(f"<url><loc>{ctx.base}{post.path}</loc></url>" for post in ctx.posts[:2])
+        urls = "".join(f"<url><loc>{ctx.base}{post.path}</loc></url>" for post in ctx.posts[:7])
         body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
                 f'"http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
         return Reply(body=body.encode(), content_type=XML)
     return None
+
+
+@scenario("stuck-feed-short-sitemap-no-archives", max_results_cap=2)
+def stuck_feed_no_archives(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """As ``stuck-feed-short-sitemap``, and the month archives answer 404."""
+    if len(path) == len("/YYYY/MM/") and path.endswith("/") and path[1:5].isdigit():
+        return Reply(404, b"<title>Not found</title>")
+    return stuck_feed_short_sitemap(ctx, path, params)
 
 
 @scenario("lost-first-run", max_results_cap=2, sitemap=False)

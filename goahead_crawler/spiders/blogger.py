@@ -367,7 +367,8 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
                 yield request
         for url in links.pages if self.pages_enabled else []:
             yield from self._schedule(url, "pager", kind="page")
-        if listing and not new:
+        home = self.frontier.key(response.url) == self.root  # one page: its archive links
+        if listing and not new and not home:  # are followed (a walk for what others missed)
             self._stalled("pager", f"{response.url} brought no post not seen before; its"
                                    " older-posts and archive links are not followed")
             return

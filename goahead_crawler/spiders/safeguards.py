@@ -197,23 +197,36 @@ class Safeguards:
                                 " the blog's HTML pages")
             self.discovery.sitemap_state = "off"
             yield from self._maybe_start_pager()
+        if self._posts_unfound() and not self.discovery.pager_started and self.pager_enabled:
+            self.logger.warning("The posts feed counts %d posts, the feed and sitemap named"
+                                " %d: walking the blog's HTML pages for the rest",
+                                self.discovery.feed_total, self._posts_unfound()[0])
+            self.discovery.pager_started = True
+            self._stat("pager/used")
+            yield from self._listing_request(self.root)
         yield from self._unlisted_gone()  # posts only the sitemap lists, and no more
 
-    def _feed_shortfall(self: Any) -> None:
-        """The feed counts more posts than the feed (by start-index, then by date) and the
-        sitemap named together: the rest were never found, and the run says so, once."""
-        state, stats = self.discovery, self.crawler.stats
-        if (state.feed_state != "done" or not state.feed_short() or self.frontier.limit_reached()
-                or stats.get_value("goahead/feed/short")):
-            return
+    def _posts_unfound(self: Any) -> tuple[int, int] | None:
+        """(posts named, posts counted) when the feed counts more posts than every listing
+        named (the feed by start-index, then by date, the sitemaps, the HTML walk)."""
+        state = self.discovery
+        if state.feed_state != "done" or not state.feed_short() or self.frontier.limit_reached():
+            return None
         found = sum(1 for url in self.frontier.seen if is_post_path(url))
-        if found >= state.feed_total:
+        return (found, state.feed_total) if found < state.feed_total else None
+
+    def _feed_shortfall(self: Any) -> None:
+        """The posts the feed counts that no listing named, once discovery is over: a
+        failure of the run, said once."""
+        stats, unfound = self.crawler.stats, self._posts_unfound()
+        if unfound is None or stats.get_value("goahead/feed/short"):
             return
+        found, state = unfound[0], self.discovery
         stats.set_value("goahead/feed/short", state.feed_total - found)
         record_failure(stats, feed_page_url(self.root, 1, self.page_size, alt=state.feed_alt),
                        f"the posts feed counts {state.feed_total} posts, but it and the"
-                       f" sitemap named only {found}: {state.feed_total - found} posts were"
-                       " not found (the feed's pages repeated or ran dry)")
+                       f" other listings named only {found}: {state.feed_total - found} posts"
+                       " were not found (the feed's pages repeated or ran dry)")
 
     def _sitemaps_named_nothing(self: Any) -> bool:
         """No feed, and a sitemap that answered but named no post (an index naming itself,
