@@ -199,7 +199,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
             feed_page_url(self.root, start_index, self.page_size, alt=alt,
                           **self.discovery.feed_extra),
             callback=self.parse_feed_page, errback=self.feed_failed,
-            # until a page came, a redirect off the blog is the owner's (_feed_redirected)
+            # until a page came, a redirect off the blog is the owner's (feed_failed)
             meta={"goahead_source": "feed", "goahead_start": start_index, "goahead_alt": alt,
                   REFUSAL_REPORTED_BY_SPIDER: self.discovery.feed_total is None},
         )

@@ -197,10 +197,11 @@ class Safeguards:
                                 " the blog's HTML pages")
             self.discovery.sitemap_state = "off"
             yield from self._maybe_start_pager()
-        if self._posts_unfound() and not self.discovery.pager_started and self.pager_enabled:
+        unfound = self._posts_unfound()
+        if unfound and not self.discovery.pager_started and self.pager_enabled:
             self.logger.warning("The posts feed counts %d posts, the feed and sitemap named"
                                 " %d: walking the blog's HTML pages for the rest",
-                                self.discovery.feed_total, self._posts_unfound()[0])
+                                unfound[1], unfound[0])
             self.discovery.pager_started = True
             self._stat("pager/used")
             yield from self._listing_request(self.root)
