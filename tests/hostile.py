@@ -111,6 +111,17 @@ def moved(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return Reply(301, headers=[("Location", ctx.other + path + ("?" + query if query else ""))])
 
 
+@scenario("redirect-to-listing")
+def redirect_to_listing(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Two posts redirect to the home page, one to its month's archive (Blogger's "custom
+    redirects" let an owner send any path anywhere on the blog)."""
+    if path in (ctx.posts[1].path, ctx.posts[2].path):
+        return Reply(301, headers=[("Location", ctx.base + "/")])
+    if path == ctx.posts[3].path:
+        return Reply(302, headers=[("Location", ctx.base + path[:len("/YYYY/MM/")])])
+    return None
+
+
 @scenario("feed-links-elsewhere")
 def feed_links_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """The feed names a post on another port of the same IP as one of the blog's posts."""
@@ -120,6 +131,15 @@ def feed_links_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply |
             if link["rel"] == "alternate":
                 link["href"] = ctx.other + urlsplit(link["href"]).path
         return _json(doc)
+    return None
+
+
+@scenario("feed-redirected-elsewhere")
+def feed_redirected_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The posts feed redirects to another service (Blogger's "Post Feed Redirect URL",
+    which sends all post feed traffic to e.g. FeedBurner), JSON and Atom alike."""
+    if path == "/feeds/posts/default":
+        return Reply(302, headers=[("Location", ctx.other + "/feeds/goaheadnews")])
     return None
 
 
@@ -157,6 +177,86 @@ def endless_pager(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
         older = f'<a class="blog-pager-older-link" href="/search?page={page + 1}">Older</a>'
         body = ctx.blog("/").body.replace(b"</body>", older.encode() + b"</body>")
         return Reply(body=body)
+    return None
+
+
+@scenario("shallow-feed", max_results_cap=2, sitemap=False)
+def shallow_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The feed answers its first page at every start-index (its total is right: 6); no
+    sitemap. ``published-max`` is honoured (as Blogger does)."""
+    if path == "/feeds/posts/default" and "published-max" not in params:
+        return ctx.blog(path, {**params, "start-index": "1"})
+    return None
+
+
+@scenario("feed-empty-past-first-page", max_results_cap=2, sitemap=False)
+def feed_empty_past_first_page(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """``start-index`` is honoured one page deep: past it, no entries (the total is 6)."""
+    if path == "/feeds/posts/default" and params.get("start-index", "1") != "1":
+        return ctx.blog(path, {**params, "start-index": str(10**6)})
+    return None
+
+
+@scenario("stuck-feed-short-sitemap", max_results_cap=2)
+def stuck_feed_short_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Every feed request answers the first page (start-index and published-max ignored;
+    the total is right); the sitemap lists only the seven newest posts, the ones the home
+    page shows."""
+    if path == "/feeds/posts/default":
+        return ctx.blog(path, {k: v for k, v in params.items() if k in ("alt", "max-results")})
+    if path == "/sitemap.xml" and params.get("page") == "1":
+        urls = "".join(f"<url><loc>{ctx.base}{post.path}</loc></url>" for post in ctx.posts[:7])
+        body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
+                f'"http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
+        return Reply(body=body.encode(), content_type=XML)
+    return None
+
+
+@scenario("stuck-feed-short-sitemap-no-archives", max_results_cap=2)
+def stuck_feed_no_archives(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """As ``stuck-feed-short-sitemap``, and the month archives answer 404."""
+    if len(path) == len("/YYYY/MM/") and path.endswith("/") and path[1:5].isdigit():
+        return Reply(404, b"<title>Not found</title>")
+    return stuck_feed_short_sitemap(ctx, path, params)
+
+
+@scenario("lost-first-run", max_results_cap=2, sitemap=False)
+def lost_first_run(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The first crawl (its robots.txt request) gets two feed pages (4 of 6 posts) and an
+    error for every post page; later crawls get the blog as it is."""
+    if path == "/robots.txt":
+        ctx.site.crawls = getattr(ctx.site, "crawls", 0) + 1
+    if getattr(ctx.site, "crawls", 0) > 1:
+        return None
+    failing = path.endswith(".html") or (path == "/feeds/posts/default"
+                                         and int(params.get("start-index", "1")) > 3)
+    return Reply(500, b"Internal Server Error", TEXT) if failing else None
+
+
+@scenario("sitemap-names-itself", feeds="off")
+def sitemap_names_itself(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """No feed; ``/sitemap.xml`` is an index whose one sitemap is itself."""
+    if path == "/sitemap.xml":
+        body = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
+                '"http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+                f"<loc>{ctx.base}/sitemap.xml</loc></sitemap></sitemapindex>")
+        return Reply(body=body.encode(), content_type=XML)
+    return None
+
+
+@scenario("sitemap-page-fails", feeds="off")
+def sitemap_page_fails(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """No feed; the sitemap index is fine, the one sitemap it names answers 500."""
+    if path == "/sitemap.xml" and params.get("page"):
+        return Reply(500, b"Internal Server Error", TEXT)
+    return None
+
+
+@scenario("pages-sitemap-fails")
+def pages_sitemap_fails(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """``/sitemap-pages.xml`` answers 500, retries and all."""
+    if path == "/sitemap-pages.xml":
+        return Reply(500, b"Internal Server Error", TEXT)
     return None
 
 

@@ -17,6 +17,8 @@ from goahead_crawler.blogger.frontier import Frontier
 from goahead_crawler.blogger.pager import is_month_path, page_links
 from goahead_crawler.blogger.sitemap import INDEX, URLSET, SitemapEntry, read_sitemap
 from goahead_crawler.blogger.urls import is_blogger_image
+from goahead_crawler.spiders.blogger import BloggerSpider
+from tests.conftest import goahead_crawler
 
 ROOT = "https://goaheadnews.blogspot.com/"
 
@@ -125,10 +127,24 @@ def test_frontier_claims_each_resource_once_whatever_the_spelling() -> None:
 def test_a_link_off_the_blog_is_never_progress() -> None:
     """A feed that repeats its page and links only off the blog was paged for ever (1,914
     requests in a minute): an off-blog link counted as new on every page."""
-    frontier = Frontier(ROOT)
-    assert frontier.is_new(f"{ROOT}2024/01/a.html")
-    assert not frontier.is_new("https://elsewhere.example/2024/01/a.html")
-    assert not frontier.is_new("http://[oops/2024/01/a.html")
+    spider = BloggerSpider.from_crawler(goahead_crawler(BloggerSpider), url=ROOT)
+    links = [f"{ROOT}2024/01/a.html", "https://elsewhere.example/2024/01/a.html",
+             "http://[oops/2024/01/a.html"]
+    entries = [{"id": {"$t": f"tag:blogger.com,1999:blog-1.post-{i}"},
+                "link": [{"rel": "alternate", "href": url}]} for i, url in enumerate(links)]
+    page = parse_feed(json.dumps({"feed": {"entry": entries}}).encode())
+    assert spider._unseen(page) == 1  # the post on the blog
+    assert spider._unseen(page) == 0  # the same page again: nothing new
+    assert len(spider.discovery.feed_ids) == 3  # what the feed named, for its total
+
+
+def test_posts_other_sources_claimed_are_still_the_feeds_progress() -> None:
+    spider = BloggerSpider.from_crawler(goahead_crawler(BloggerSpider), url=ROOT)
+    url = f"{ROOT}2024/01/a.html"
+    list(spider._schedule(url, "unstored"))  # an earlier run listed it, and it is asked first
+    entry = {"id": {"$t": "tag:blogger.com,1999:blog-1.post-1"},
+             "link": [{"rel": "alternate", "href": url + "?m=1"}]}
+    assert spider._unseen(parse_feed(json.dumps({"feed": {"entry": [entry]}}).encode())) == 1
 
 
 BROKEN = "http://[oops/2024/01/x.html"  # urlsplit and urljoin raise on it

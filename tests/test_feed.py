@@ -5,8 +5,10 @@ from pathlib import Path
 import pytest
 
 from goahead_crawler.blogger.feed import (
+    FeedEntry,
     FeedError,
     FeedPage,
+    date_cursor,
     next_start_index,
     parse_feed,
     split_entry_id,
@@ -94,3 +96,17 @@ def _page(start: int, n: int, total: int | None) -> FeedPage:
 )
 def test_next_start_index_pages_by_what_came_back(start, n, total, expected) -> None:
     assert next_start_index(_page(start, n, total)) == expected
+
+
+def _dated(published: str | None, updated: str | None = None) -> FeedEntry:
+    return FeedEntry("1", "2", "https://b.blogspot.com/2024/01/a.html", published=published,
+                     updated=updated)
+
+
+def test_date_cursor_is_one_second_past_the_oldest_in_utc() -> None:
+    entries = [_dated("2024-03-10T19:30:00.000+07:00", "2024-03-01T00:00:00Z"),
+               _dated("2024-03-01T08:25:00.000+07:00", "2024-03-20T00:00:00Z"),
+               _dated(None), _dated("not a date")]
+    assert date_cursor(entries) == "2024-03-01T01:25:01Z"
+    assert date_cursor([_dated(None)]) is None
+    assert date_cursor([]) is None

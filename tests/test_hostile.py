@@ -114,15 +114,94 @@ def test_a_redirect_loop_is_reported_for_each_post(tmp_path: Path) -> None:
     assert "redirect loop" in run_goahead("runs", "--db", str(c.db), "--failures").stdout
 
 
+def test_a_feed_redirected_off_the_blog_is_a_feed_switched_off(tmp_path: Path) -> None:
+    """The owner's post feed redirect: the sitemap lists every post, and the run is whole
+    (before: exit 1, "incomplete" with the feed as a failure, so never the base of an
+    incremental re-crawl: every run fetched every post again; and Atom asked too)."""
+    c = crawl(tmp_path, "feed-redirected-elsewhere")
+    assert c.stored() == c.post_ids()
+    assert c.other == []
+    feed = "/feeds/posts/default?alt=json&start-index=1&max-results=150"
+    assert c.paths("/feeds/posts/") == [feed]
+    assert "The posts feed redirects off the blog, to http://127.0.0.1:" in c.stderr
+    assert c.failures() == []
+    assert c.stats()["goahead/feed/unavailable"] == 1
+    assert c.returncode == 0
+    assert c.stats()["goahead/incremental/base"] == 1
+
+
+def test_a_post_redirected_to_a_listing_page_is_lost_not_stored_with_its_text(
+        tmp_path: Path) -> None:
+    """Posts sent to the home page or a month archive were stored with that page's first
+    post's text under their own title (before: 6 posts "archived", exit 0, "ok")."""
+    c = crawl(tmp_path, "redirect-to-listing")
+    sent = {p.post_id: p.path for p in c.site.posts[1:4]}
+    assert c.stored() == c.post_ids() - set(sent)
+    failures = {f["url"].split("/", 3)[3]: f["error"] for f in c.failures()}
+    assert set(failures) == {path[1:] for path in sent.values()}
+    assert all(" which is not a post" in error for error in failures.values())
+    assert c.returncode == 1
+    with sqlite3.connect(c.db) as conn:
+        texts = [r[0] for r in conn.execute("select text from posts where kind = 'post'")]
+    assert len(set(texts)) == len(texts)
+
+
 # -- 2. every discovery loop stops on no progress -------------------------------------------
-def test_a_feed_that_repeats_itself_is_read_twice(tmp_path: Path) -> None:
-    """Same entries at every start-index, a total of 10^9 (before: 767 requests in 30 s)."""
+def test_a_feed_that_repeats_itself_is_read_three_times(tmp_path: Path) -> None:
+    """Same entries at every start-index, a total of 10^9 (before: 767 requests in 30 s):
+    read by start-index twice, then once by date, which repeats them too."""
     c = crawl(tmp_path, "endless-feed")
-    assert len(c.paths("/feeds/posts/")) == 2
+    assert len(c.paths("/feeds/posts/")) == 3
+    assert c.stats()["goahead/feed/date_pages"] == 1
     assert c.stats()["goahead/stopped/feed"] == 1
     assert "Stopped feed" in c.stderr
     assert c.stored() == c.post_ids()
+    # what the feed counts and nothing names is a failure (the total may be the lie)
+    assert c.returncode == 1
+    [failure] = c.failures()
+    assert f"counts {10**9} posts, but it and the other listings named only 6" in failure["error"]
+
+
+@pytest.mark.parametrize("scenario", ["shallow-feed", "feed-empty-past-first-page"])
+def test_a_feed_whose_start_index_runs_dry_is_paged_on_by_date(tmp_path: Path,
+                                                                scenario: str) -> None:
+    """Two entries a page, a total of 6, no sitemap; start-index repeats the first page, or
+    serves nothing past it (before: 2 posts of 6 archived, exit 0, "ok")."""
+    c = crawl(tmp_path, scenario)
+    assert c.stored() == c.post_ids()
+    by_date = c.paths("/feeds/posts/default?alt=json&start-index=1&max-results=150&orderby="
+                      "published&published-max=")
+    assert len(by_date) == 4  # 2 new, then 1 new a page: one second past the oldest
+    assert len(c.paths("/feeds/posts/")) == 2 + len(by_date)
+    assert c.stats()["goahead/feed/date_pages"] == 4
+    assert "named 2 of the 6 posts it counts by start-index" in c.stderr
     assert c.returncode == 0
+
+
+def test_posts_the_feed_counts_that_no_listing_named_are_found_by_walking_the_html(
+        tmp_path: Path) -> None:
+    """The feed answers its first page whatever is asked (total 12), the sitemap names the
+    seven newest posts: the home page brings nothing new, its month archives the rest
+    (before: 7 posts of 12 archived, exit 0, "ok")."""
+    c = crawl(tmp_path, "stuck-feed-short-sitemap", n_posts=12)
+    assert c.stored() == c.post_ids()
+    assert c.stats()["goahead/pager/used"] == 1
+    assert "The posts feed counts 12 posts, the feed and sitemap named 7" in c.stderr
+    assert len(c.paths("/feeds/posts/")) == 3  # by start-index twice, once by date
+    assert c.returncode == 0
+
+
+def test_posts_the_feed_counts_that_no_listing_named_are_reported(tmp_path: Path) -> None:
+    """As above, with the month archives gone: 5 posts were found by nothing (before: 7 of
+    12 archived, exit 0, "ok")."""
+    c = crawl(tmp_path, "stuck-feed-short-sitemap-no-archives", n_posts=12)
+    assert len(c.stored()) == 7
+    assert c.returncode == 1
+    assert c.stats()["goahead/feed/short"] == 5
+    [failure] = c.failures()
+    assert failure["url"].startswith(c.site.url + "feeds/posts/default?")
+    assert ("counts 12 posts, but it and the other listings named only 7: 5 posts"
+            in failure["error"])
 
 
 def test_a_lying_total_behind_failing_pages_stops_after_three(tmp_path: Path) -> None:
@@ -152,6 +231,29 @@ def test_a_sitemap_over_the_protocol_cap_is_read_to_50000_and_the_rest_reported(
     assert "lists 60,000 URLs; the first 50,000 were read, 10,000 left out" in c.stderr
     assert len([p for p in c.paths("/2020/") if p.endswith(".html")]) == 3  # and /2020/01/
     assert len(c.requests) < 15
+
+
+@pytest.mark.parametrize(("scenario", "returncode"), [("sitemap-names-itself", 0),
+                                                      ("sitemap-page-fails", 1)])
+def test_no_feed_and_a_sitemap_that_names_no_post_walk_the_html(tmp_path: Path, scenario: str,
+                                                                returncode: int) -> None:
+    """Before: 0 posts of 6 archived, and for the index naming itself exit 0, "ok"."""
+    c = crawl(tmp_path, scenario)
+    assert c.stored() == c.post_ids()
+    assert c.stats()["goahead/pager/used"] == 1
+    assert "The sitemaps named no post and there is no feed" in c.stderr
+    assert c.returncode == returncode  # a sitemap that failed is still a failure
+
+
+def test_static_pages_come_from_the_home_page_when_their_sitemap_fails_late(
+        tmp_path: Path) -> None:
+    """The posts were read before the pages sitemap's last retry failed, so the links to
+    /p/ pages on them were not taken (before: 0 static pages of 2, nothing said which)."""
+    c = crawl(tmp_path, "pages-sitemap-fails")
+    assert c.stored("page") == {p.post_id for p in c.site.site.blog.pages}
+    assert c.stored() == c.post_ids()
+    assert [f["url"] for f in c.failures()] == [c.site.url + "sitemap-pages.xml"]
+    assert c.returncode == 1
 
 
 def test_a_sitemap_index_inside_an_index_is_not_followed(tmp_path: Path) -> None:

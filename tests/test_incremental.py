@@ -461,3 +461,22 @@ def test_as_many_live_posts_as_archived_needs_no_sweep() -> None:
     total_url = f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=1"
     probe = TextResponse(total_url, body=feed_json([], 1), request=Request(total_url))
     assert list(spider.parse_totals(probe)) == []
+
+
+def test_a_feed_read_short_of_its_total_records_no_unlisted_posts() -> None:
+    """The feed counts 6 posts and answers its first 2 at every start-index; the sitemap
+    names the other 4. They are in the feed: not "unlisted" (which would leave them out
+    of the next run's deletion count, and ask for each of them every run)."""
+    spider = BloggerSpider.from_crawler(goahead_crawler(BloggerSpider), url=ROOT)
+    urls = [f"{ROOT}2024/01/{name}.html" for name in "abcdef"]
+    first = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    page = TextResponse(first, body=feed_json(urls[:2], 6), request=Request(first))
+    following = [r for r in spider.parse_feed_page(page) if "/feeds/" in r.url]
+    assert [r.meta["goahead_start"] for r in following] == [3]
+    again = TextResponse(following[0].url, body=feed_json(urls[:2], 6), request=following[0])
+    list(spider.parse_feed_page(again))  # nothing new, no dates to page by: the feed stops
+    assert spider.discovery.feed_state == "done"
+    for url in urls[2:]:
+        list(spider._schedule(url, "sitemap"))
+    spider._record_unlisted()
+    assert spider.crawler.stats.get_value("goahead/feed/unlisted_posts") is None

@@ -8,8 +8,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from lxml import etree
+
+from archive.timestamps import format_utc, parse_utc
 
 
 @dataclass
@@ -285,3 +288,17 @@ def next_start_index(page: FeedPage, start: int | None = None) -> int | None:
     if page.total is not None and following > page.total:
         return None
     return following
+
+
+DATE_CURSOR = "published-max"  # with orderby=published: what is older than a date
+
+
+def date_cursor(entries: list[FeedEntry]) -> str | None:
+    """The ``published-max`` value that asks for what is older than the oldest of
+    ``entries``: paging by date when ``start-index`` paging ends short of the total
+    (Blogger may not honour it deep, or may answer one page for all; BLOGGER.md:
+    ArchiveTeam pages by ``published-max``). The bound is exclusive, so one second past
+    the oldest: a post published in the same second is asked for again, not skipped.
+    None when no entry has a readable date."""
+    known = [d for d in (parse_utc(e.published) for e in entries) if d is not None]
+    return format_utc(min(known) + timedelta(seconds=1)) if known else None

@@ -34,13 +34,6 @@ class Frontier:
         parts = urlsplit(url)
         return urlunsplit((urlsplit(self.root).scheme, *parts[1:]))
 
-    def is_new(self, url: str) -> bool:
-        """On the blog and not claimed or fetched yet: what counts as progress for a
-        listing page (a link off the blog can never be claimed: a feed of those, repeating
-        itself, would otherwise be new on every page and paged for ever)."""
-        key = self.key(url)
-        return same_blog(key, self.root) and key not in self.seen
-
     def limit_reached(self) -> bool:
         return bool(self.max_posts) and self.posts_claimed >= self.max_posts
 

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 FAILURES_KEY = "goahead/failures"
 FAILURES_KEPT = 1000  # the stats JSON stays small on a blog that is down
+# request.meta: a refusal by the scope is the spider's to judge and report (a posts feed the
+# owner redirects elsewhere is a feed switched off, not a failure)
+REFUSAL_REPORTED_BY_SPIDER = "goahead_refusal_reported"
 
 
 class FailureLog:
@@ -51,7 +54,8 @@ class FailureLog:
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         if isinstance(exception, OutOfScope):
-            self.record(request, str(exception)[:300])
+            if not request.meta.get(REFUSAL_REPORTED_BY_SPIDER):
+                self.record(request, str(exception)[:300])
         elif not isinstance(exception, IgnoreRequest):
             self.record(request, error_text(exception)[:300])
 

@@ -2,7 +2,8 @@
 
 Discovery, cheapest first (issue 3):
 
-1. the posts feed, JSON then Atom, paged by what came back;
+1. the posts feed, JSON then Atom, paged by what came back, then by date while it has
+   named fewer posts than its total;
 2. the sitemaps (``/sitemap.xml`` index, ``/sitemap-pages.xml``): they cross-check the feed
    and fill what it lacks, their posts held back until the feed is exhausted;
 3. HTML navigation (older-post links, ``/YYYY/MM/`` archives), only when both are gone.
@@ -31,9 +32,11 @@ from twisted.python.failure import Failure
 
 from goahead_crawler import config
 from goahead_crawler.blogger.feed import (
+    DATE_CURSOR,
     FeedEntry,
     FeedError,
     FeedPage,
+    date_cursor,
     next_start_index,
     parse_feed,
 )
@@ -44,6 +47,8 @@ from goahead_crawler.blogger.urls import blog_root, feed_page_url, is_post_path,
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import GonePost, page_post
 from goahead_crawler.middleware.blog_gate import BlogUnavailable
+from goahead_crawler.middleware.failures import REFUSAL_REPORTED_BY_SPIDER
+from goahead_crawler.middleware.scope_guard import OutOfScope
 from goahead_crawler.signals import posts_caught_up, posts_listed
 from goahead_crawler.spiders.capture import CaptureRoutes
 from goahead_crawler.spiders.comment_routes import CommentRoutes
@@ -194,7 +199,9 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
             feed_page_url(self.root, start_index, self.page_size, alt=alt,
                           **self.discovery.feed_extra),
             callback=self.parse_feed_page, errback=self.feed_failed,
-            meta={"goahead_source": "feed", "goahead_start": start_index, "goahead_alt": alt},
+            # until a page came, a redirect off the blog is the owner's (feed_failed)
+            meta={"goahead_source": "feed", "goahead_start": start_index, "goahead_alt": alt,
+                  REFUSAL_REPORTED_BY_SPIDER: self.discovery.feed_total is None},
         )
 
     def parse_feed_page(self, response: Response) -> Iterator[Any]:
@@ -215,7 +222,8 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         self._note_feed_kind(page)
         if state.feed_total is None and page.total is not None:
             self.crawler.signals.send_catch_log(posts_listed, count=page.total)
-        state.feed_total = page.total if page.total is not None else state.feed_total
+        if not self._feed_by_date():  # a date page counts only what is older
+            state.feed_total = page.total if page.total is not None else state.feed_total
         state.feed_step = len(page.entries) + len(page.skipped) or state.feed_step
         state.feed_failed_pages, state.blogger_seen = 0, True
         new = self._unseen(page)
@@ -223,12 +231,43 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         for entry in page.entries:
             if entry.url:
                 yield from self._schedule(entry.url, "feed", entry=entry)
-        following = self._unless_stalled("feed", next_start_index(page, start), new,
-                                         response.url)
+        following = self._next_feed_page(page, start, new, response.url)
         if following is not None and not self.frontier.limit_reached():
-            yield self._feed_request(following)
+            yield following
         else:
             yield from self._feed_finished("done")
+
+    def _feed_by_date(self) -> bool:
+        """Paging by date (:meth:`_next_feed_page`), not by ``start-index``."""
+        return DATE_CURSOR in self.discovery.feed_extra
+
+    def _next_feed_page(self, page: FeedPage, start: int, new: int, url: str
+                        ) -> scrapy.Request | None:
+        """By ``start-index`` while that brings posts; then, while the feed has named fewer
+        posts than its total, by date (``published-max``: :func:`date_cursor`)."""
+        state = self.discovery
+        cursor = date_cursor(page.entries)
+        if cursor and (state.feed_oldest is None or cursor < state.feed_oldest):
+            state.feed_oldest = cursor
+        by_date = self._feed_by_date()
+        following = None if by_date else next_start_index(page, start)
+        if following is not None and new:
+            return self._feed_request(following)
+        short = state.feed_short()
+        if short and (new or not by_date) and state.feed_oldest not in (
+                None, state.feed_extra.get(DATE_CURSOR)):
+            if not by_date:
+                self.logger.warning(
+                    "The posts feed named %d of the %d posts it counts by start-index;"
+                    " paging on by date (%s)", len(state.feed_ids), state.feed_total,
+                    DATE_CURSOR)
+            self._stat("feed/date_pages")
+            state.feed_extra = {**state.feed_extra, "orderby": "published",
+                                DATE_CURSOR: state.feed_oldest}
+            return self._feed_request(1)
+        if not new and (following is not None or short):
+            self._stalled("feed", f"page {url} brought nothing not seen before")
+        return None
 
     def _note_feed_kind(self, page: FeedPage) -> None:
         summary_only = any(e.content_html is None and e.summary is not None for e in page.entries)
@@ -245,6 +284,12 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         self._stat("feed/errors")
         if status in GONE and self.discovery.feed_total is None:
             yield from self._feed_finished("off")  # the owner switched feeds off
+            return
+        if failure.check(OutOfScope) and failure.request.meta.get(REFUSAL_REPORTED_BY_SPIDER):
+            self.logger.warning("The posts feed redirects off the blog, to %s (the owner's"
+                                " post feed redirect); discovering posts from the sitemap",
+                                failure.request.url)
+            yield from self._feed_finished("off")
             return
         self.logger.warning("Feed page %s failed: %s", failure.request.url, failure.value)
         yield from self._feed_fallback(start, alt)
@@ -322,7 +367,8 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
                 yield request
         for url in links.pages if self.pages_enabled else []:
             yield from self._schedule(url, "pager", kind="page")
-        if listing and not new:
+        home = self.frontier.key(response.url) == self.root  # one page: its archive links
+        if listing and not new and not home:  # are followed (a walk for what others missed)
             self._stalled("pager", f"{response.url} brought no post not seen before; its"
                                    " older-posts and archive links are not followed")
             return
@@ -340,6 +386,8 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         """A post or page: extracted here, or (a big crawl) by the crawl's worker process
         while this one goes on (:mod:`goahead_crawler.worker`)."""
         self.frontier.mark_fetched(response.url)
+        if self._redirected_off_posts(response.meta.get("redirect_urls"), response.url):
+            return iter(())
         self.redirects.answer(self.frontier.key(response.url))
         if self._not_modified(response, "posts"):
             return iter(())
@@ -377,9 +425,16 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
             yield from self._comments(article, entry, post.blog_id, post.post_id)
         if self.discovery.pager_started:
             yield from self._follow_links(response)
-        elif self.discovery.pages_from_html:
-            for page_url in page_links(response.body, response.url, self.root).pages:
-                yield from self._schedule(page_url, "html-links", kind="page")
+        else:
+            yield from self._pages_linked(response)
+
+    def _pages_linked(self, response: Response) -> Iterator[scrapy.Request]:
+        """The static pages a post or listing page links to, when ``/sitemap-pages.xml``
+        failed (it may fail after the posts were read: the home page's are taken too)."""
+        if not self.discovery.pages_from_html or response.status != 200:
+            return
+        for page_url in page_links(response.body, response.url, self.root).pages:
+            yield from self._schedule(page_url, "html-links", kind="page")
 
     def post_failed(self, failure: Failure) -> Iterator[Any]:
         url = failure.request.url

@@ -294,6 +294,7 @@ class CaptureRoutes:
     def parse_listing_page(self: Any, response: Response) -> Iterator[Any]:
         self._stat("listings/captured")
         yield from self._capture_listing(response)
+        yield from self._pages_linked(response)
 
     def _capture_listing(self: Any, response: Response) -> Iterator[scrapy.Request]:
         """Images of a listing page's posts, and its requisites."""

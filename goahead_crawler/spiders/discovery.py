@@ -17,6 +17,8 @@ class Discovery:
     feed_alt: str = "json"  # becomes "atom" when JSON is refused or broken
     feed_step: int | None = None  # entries per page actually served (the real cap)
     feed_total: int | None = None
+    feed_ids: set[str] = field(default_factory=set)  # posts the feed named (URL keys; vs total)
+    feed_oldest: str | None = None  # date_cursor() of every entry yet: where paging by date goes
     feed_failed_pages: int = 0  # feed pages lost in a row (blogger.feed.MAX_FAILED_PAGES)
     blogger_seen: bool = False  # a Blogger feed, or Blogger markup, answered: it is a blog
     sitemap_state: str = "pending"  # pending | ok | off
@@ -26,14 +28,27 @@ class Discovery:
     # incremental: orderby=updated&updated-min=... on every feed page, a resumed job's too
     feed_extra: dict[str, str] = field(default_factory=dict)
 
+    def feed_short(self) -> bool:
+        """The feed named fewer posts than its total. Not asked of an incremental run's
+        feed (``updated-min``): whether Blogger's total there counts the changed posts
+        only, as the sample blog's does, is not verified."""
+        return (self.feed_total is not None and "updated-min" not in self.feed_extra
+                and len(self.feed_ids) < self.feed_total)
+
+    def feed_whole(self) -> bool:
+        """The feed was read to its end and named every post it counts (a feed that
+        repeated itself, or ran dry, leaves posts it lists unnamed)."""
+        return self.feed_state == "done" and not self.feed_short()
+
     def snapshot(self) -> dict[str, Any]:
         """JSON-ready (the JOBDIR's state file is pickled, but stays readable this way)."""
-        return {**asdict(self), "listings": sorted(self.listings)}
+        return {**asdict(self), "listings": sorted(self.listings),
+                "feed_ids": sorted(self.feed_ids)}
 
     @classmethod
     def restore(cls, saved: dict[str, Any]) -> Discovery:
         """From a :meth:`snapshot`; keys it does not know (or lacks) are ignored."""
         known = {f.name for f in fields(cls)}
         state = cls(**{k: v for k, v in saved.items() if k in known})
-        state.listings = set(state.listings)
+        state.listings, state.feed_ids = set(state.listings), set(state.feed_ids)
         return state

@@ -264,7 +264,7 @@ class IncrementalRoutes:
         """At the end of the run: the live posts the feed does not list, for the next
         run's deletion check; nothing when this run cannot tell."""
         stats = self.crawler.stats
-        complete = (self.discovery.feed_state == "done" and not stats.get_value(
+        complete = (self.discovery.feed_whole() and not stats.get_value(
             "goahead/feed/pages_skipped") and not stats.get_value("goahead/feed/unfinished"))
         if not complete or self.frontier.limit_reached():
             return

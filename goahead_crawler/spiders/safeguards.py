@@ -27,6 +27,12 @@ from goahead_crawler.blogger.feed import MAX_FAILED_PAGES, FeedPage, SkippedEntr
 from goahead_crawler.blogger.identity import has_blogger_markup
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.sitemap import MAX_ENTRIES, SitemapPage
+from goahead_crawler.blogger.urls import (
+    feed_page_url,
+    is_post_path,
+    is_static_page_path,
+    same_blog,
+)
 from goahead_crawler.middleware.blog_gate import BlogUnavailable, declare
 from goahead_crawler.middleware.failures import FAILURES_KEY, record_failure
 from goahead_crawler.middleware.scope_guard import OutOfScope
@@ -57,9 +63,16 @@ class Safeguards:
         return following
 
     def _unseen(self: Any, page: FeedPage) -> int:
-        """How many posts a feed page names that no source has named yet (its progress)."""
-        named = [e.url for e in page.entries if e.url] + [s.url for s in page.skipped if s.url]
-        return sum(1 for url in named if self.frontier.is_new(url))
+        """How many posts a feed page names that the feed had not named yet (its progress),
+        noted in ``discovery.feed_ids``. Against the feed's own listing, not what other
+        sources claimed: posts an earlier run listed, asked for first, are still its pages'
+        progress. A link off the blog is never progress (a feed of those, repeating itself,
+        would otherwise be paged for ever); an entry with no link counts by its id."""
+        named = ({self.frontier.key(e.url) if e.url else f"id:{e.post_id}" for e in page.entries}
+                 | {self.frontier.key(s.url) if s.url else f"entry:{s.name}" for s in page.skipped})
+        new = [key for key in named - self.discovery.feed_ids if same_blog(key, self.root)]
+        self.discovery.feed_ids |= named
+        return len(new)
 
     def _feed_pages_lost(self: Any) -> bool:
         """One more feed page lost; past :data:`MAX_FAILED_PAGES` in a row, stop paging."""
@@ -140,9 +153,19 @@ class Safeguards:
     def request_dropped(self: Any, request: scrapy.Request, **_: Any) -> None:
         """A redirect hop the scheduler dropped as a duplicate of a URL already requested."""
         hops = request.meta.get("redirect_urls")
-        if hops and request.callback == self.parse_post:
+        if hops and request.callback == self.parse_post and not self._redirected_off_posts(
+                hops, request.url):
             self.redirects.dropped([self.frontier.key(u) for u in hops],
                                    self.frontier.key(request.url))
+
+    def _redirected_off_posts(self: Any, hops: list[str] | None, url: str) -> bool:
+        """A post or page whose redirects end on what is neither (the home page, a month
+        archive, a label search: Blogger's custom redirects can send a path anywhere on
+        the blog) is lost, and reported: stored, it would carry that page's text."""
+        if not hops or is_post_path(url) or is_static_page_path(url):
+            return False
+        self._lost(hops[0], f"redirected to {url}, which is not a post")
+        return True
 
     def spider_idle(self: Any) -> None:
         """Nothing in flight: finish what was left hanging, or say why there was no blog."""
@@ -153,6 +176,7 @@ class Safeguards:
             raise DontCloseSpider
         for url, reason in self.redirects.unresolved():
             self._lost(url, reason)
+        self._feed_shortfall()
         if self._nothing_like_blogger():
             verdict, details = self._no_blog_verdict()
             problem = declare(self.crawler, verdict, **details)
@@ -168,7 +192,51 @@ class Safeguards:
         if self.discovery.sitemap_state == "pending":  # its request was dropped or lost
             self.discovery.sitemap_state = "off"
             yield from self._maybe_start_pager()
+        if self._sitemaps_named_nothing():
+            self.logger.warning("The sitemaps named no post and there is no feed: walking"
+                                " the blog's HTML pages")
+            self.discovery.sitemap_state = "off"
+            yield from self._maybe_start_pager()
+        unfound = self._posts_unfound()
+        if unfound and not self.discovery.pager_started and self.pager_enabled:
+            self.logger.warning("The posts feed counts %d posts, the feed and sitemap named"
+                                " %d: walking the blog's HTML pages for the rest",
+                                unfound[1], unfound[0])
+            self.discovery.pager_started = True
+            self._stat("pager/used")
+            yield from self._listing_request(self.root)
         yield from self._unlisted_gone()  # posts only the sitemap lists, and no more
+
+    def _posts_unfound(self: Any) -> tuple[int, int] | None:
+        """(posts named, posts counted) when the feed counts more posts than every listing
+        named (the feed by start-index, then by date, the sitemaps, the HTML walk)."""
+        state = self.discovery
+        if state.feed_state != "done" or not state.feed_short() or self.frontier.limit_reached():
+            return None
+        found = sum(1 for url in self.frontier.seen if is_post_path(url))
+        return (found, state.feed_total) if found < state.feed_total else None
+
+    def _feed_shortfall(self: Any) -> None:
+        """The posts the feed counts that no listing named, once discovery is over: a
+        failure of the run, said once."""
+        stats, unfound = self.crawler.stats, self._posts_unfound()
+        if unfound is None or stats.get_value("goahead/feed/short"):
+            return
+        found, state = unfound[0], self.discovery
+        stats.set_value("goahead/feed/short", state.feed_total - found)
+        record_failure(stats, feed_page_url(self.root, 1, self.page_size, alt=state.feed_alt),
+                       f"the posts feed counts {state.feed_total} posts, but it and the"
+                       f" other listings named only {found}: {state.feed_total - found} posts"
+                       " were not found (the feed's pages repeated or ran dry)")
+
+    def _sitemaps_named_nothing(self: Any) -> bool:
+        """No feed, and a sitemap that answered but named no post (an index naming itself,
+        or whose sitemaps failed): as good as none. One unchanged since the last run (304)
+        named what it did then."""
+        stats = self.crawler.stats
+        return (self.discovery.feed_state == "off" and self.discovery.sitemap_state == "ok"
+                and not stats.get_value("goahead/sitemap/posts")
+                and not stats.get_value("goahead/sitemap/not_modified"))
 
     def _no_blog_verdict(self: Any) -> tuple[str, dict[str, str]]:
         """Why nothing looked like Blogger: a home page that failed after its retries (5xx,

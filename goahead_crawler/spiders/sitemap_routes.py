@@ -45,6 +45,7 @@ class SitemapRoutes:
             yield from self._sitemap_unavailable(response.meta)
             return
         self._stat("sitemap/files")
+        self._stat("sitemap/posts", len(page.posts))  # named, before an incremental run's choice
         if response.meta.get("goahead_index"):  # an index, or a plain urlset, at /sitemap.xml
             self.discovery.sitemap_state = "ok"
         self._check_sitemap(response, page, over)
