@@ -180,8 +180,9 @@ def test_a_value_that_matches_nothing_among_several_is_named(web: Client) -> Non
     assert typo["unknown"] == ("no posts from site 'loom.exmaple'; sites in this archive: "
                                "loom.example, weave.example")
     page = web.get(one + "&site=loom.exmaple").text
-    assert ("Matches nothing: <bdi>no posts from site &#39;loom.exmaple&#39;; sites in this"
-            " archive: loom.example, weave.example</bdi>.") in page
+    assert ("A filter value matches nothing, so it adds no post to these results: <bdi>no"
+            " posts from site &#39;loom.exmaple&#39;; sites in this archive: loom.example,"
+            " weave.example</bdi>.") in page
     assert "<strong>9</strong> posts match" in page
     assert len(re.findall(r'<select name="site">', page)) == 2  # both kept in the form
     labels = web.json("/archive/search.json?q=%E0%B8%9C%E0%B9%89%E0%B8%B2&label=OTOP"
