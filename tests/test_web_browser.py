@@ -302,3 +302,15 @@ def test_a_long_unbroken_word_wraps_inside_the_page(long_words: str, browser: An
     wide, window = browser.execute_script(
         "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert wide <= window, f"{path} is {wide} px wide in a {window} px window"
+
+
+def test_a_posts_own_lists_keep_their_markers(served: Served, browser: Any) -> None:
+    """A post's bulleted list reads as one: Datasette's app.css takes the markers off
+    every list, so the reading view gives the post's own back."""
+    from selenium.webdriver.common.by import By
+
+    blog_id, post_id = _read(served.db, lambda db: db.execute(
+        "SELECT blog_id, post_id FROM posts WHERE html LIKE '%<ul>%' LIMIT 1").fetchone())
+    browser.get(f"{served.base}/archive/post/{blog_id}/{post_id}")
+    item = browser.find_element(By.CSS_SELECTOR, ".goahead-body ul > li")
+    assert item.value_of_css_property("list-style-type") == "disc"
