@@ -187,6 +187,7 @@ def test_posts_the_feed_counts_that_no_listing_named_are_found_by_walking_the_ht
     assert c.stored() == c.post_ids()
     assert c.stats()["goahead/pager/used"] == 1
     assert "The posts feed counts 12 posts, the feed and sitemap named 7" in c.stderr
+    assert "No feed and no sitemap" not in c.stderr  # there are both: said of the walk wrongly
     assert len(c.paths("/feeds/posts/")) == 3  # by start-index twice, once by date
     assert c.returncode == 0
 

@@ -91,7 +91,9 @@ class Safeguards:
             self.logger.info("No Blogger markup and no post links on %s", response.url)
             return False
         self.discovery.blogger_seen = True
-        self.logger.warning("No feed and no sitemap: walking the blog's HTML pages")
+        if self.discovery.feed_state == "off" and self.discovery.sitemap_state == "off":
+            # (a walk for posts the feed counts and nothing named has said why already)
+            self.logger.warning("No feed and no sitemap: walking the blog's HTML pages")
         return True
 
     def _reported_elsewhere(self: Any, failure: Failure) -> bool:
