@@ -225,11 +225,13 @@ class Safeguards:
         if unfound is None or stats.get_value("goahead/feed/short"):
             return
         found, state = unfound[0], self.discovery
-        stats.set_value("goahead/feed/short", state.feed_total - found)
+        short = state.feed_total - found
+        stats.set_value("goahead/feed/short", short)
         record_failure(stats, feed_page_url(self.root, 1, self.page_size, alt=state.feed_alt),
                        f"the posts feed counts {state.feed_total} posts, but it and the"
-                       f" other listings named only {found}: {state.feed_total - found} posts"
-                       " were not found (the feed's pages repeated or ran dry)")
+                       f" other listings named only {found}: {short}"
+                       f" {'post was' if short == 1 else 'posts were'} not found (its pages"
+                       " repeated or ran dry, or its total counts posts it does not list)")
 
     def _sitemaps_named_nothing(self: Any) -> bool:
         """No feed, and a sitemap that answered but named no post (an index naming itself,
