@@ -143,7 +143,27 @@ def written_whole(path: Path) -> AbstractContextManager[Path]:
     for a device or pipe (``/dev/stdout``). A file that cannot be written is an
     ExportError, never replaced."""
     target = _replaceable(path)
-    return _written_beside(target) if target else nullcontext(path)
+    if target is None:
+        return nullcontext(path)
+    _can_write_beside(target, path)
+    return _written_beside(target)
+
+
+def _can_write_beside(target: Path, path: Path) -> None:
+    """An ExportError naming ``path`` when no file can be made beside ``target`` (its
+    folder missing, or not writable): said before the work, one line, not a traceback
+    naming the hidden file at the end of it (``goahead index``, ``goahead wacz``). Asked
+    of the folder, so nothing is made before the block runs."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {path}: No such file or directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError(f"cannot write {path}: Permission denied")
+
+
+def _part_of(target: Path) -> Path:
+    """Where ``target`` is written before it is renamed over: beside it, hidden."""
+    return target.with_name(f".{target.name}.part")
 
 
 @contextmanager
@@ -151,7 +171,7 @@ def _written_beside(target: Path) -> Iterator[Path]:
     """A hidden file beside ``target``, renamed over it when the block ends without an
     error, removed otherwise; it has the mode of the file it replaces from the start (a
     0600 export stays private while it is written)."""
-    part = target.with_name(f".{target.name}.part")
+    part = _part_of(target)
     try:
         if target.exists():  # the mode first: a writer truncates the part, keeping it
             part.touch()

@@ -61,6 +61,22 @@ def row_to_post(row: Mapping[str, Any]) -> Post:
     return Post(**values)
 
 
+def url_post_id(url: str) -> str:
+    """The id of a post or page whose markup names none: ``u`` and 16 hex digits of its
+    URL's SHA-1 (stable across crawls). An extractor that later finds the page's own id
+    re-keys the row (:func:`_find_or_adopt`)."""
+    return "u" + hashlib.sha1(url.encode()).hexdigest()[:16]
+
+
+def adopted_post_id(db: Database, blog_id: str, made_id: str) -> str | None:
+    """The id the post once stored under ``made_id`` (:func:`url_post_id`) is kept under
+    now, if it was re-keyed: what an old link to it (``/DB/post/BLOG/u...``) leads to.
+    Reads the blog's URLs: for a link that finds no post only."""
+    rows = db.execute("SELECT url, post_id FROM posts WHERE blog_id = ?", [blog_id])
+    return next((post_id for url, post_id in rows
+                 if post_id != made_id and url_post_id(url) == made_id), None)
+
+
 def _find_post(db: Database, blog_id: str, post_id: str) -> dict[str, Any] | None:
     rows = db.query(
         "SELECT * FROM posts WHERE blog_id = ? AND post_id = ?", [blog_id, post_id]

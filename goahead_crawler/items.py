@@ -3,12 +3,12 @@ comments, gone posts. Pure."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 
 from archive.models import Capture, Post
+from archive.posts import url_post_id
 from archive.timestamps import now_utc
 from goahead_crawler.blogger.feed import FeedEntry
 from goahead_crawler.blogger.images import archived_images
@@ -18,7 +18,7 @@ from goahead_crawler.extract.article import Article
 
 def fallback_post_id(url: str) -> str:
     """A stable id for a page whose markup names none (rare: some static pages)."""
-    return "u" + hashlib.sha1(url.encode()).hexdigest()[:16]
+    return url_post_id(url)
 
 
 def page_post(

@@ -216,9 +216,12 @@ class ArchivePipeline:
             self._catch_up(path)
             return
         self.crawler.stats.inc_value("goahead/catch_up/elsewhere")
-        logger.warning("Not caught up here: %s was written by a killed crawl into the archive"
-                       " %s; its next crawl of that blog stores it (or: goahead reindex"
-                       " --warc-dir %s --db %s)", path.name, elsewhere, path.parent, elsewhere)
+        own = Path(self.archive.path).name
+        into = (f"another archive named {elsewhere}" if elsewhere == own
+                else f"the archive {elsewhere}")
+        logger.warning("Not caught up here: %s was written by a killed crawl into %s; its"
+                       " next crawl of that blog stores it (or: goahead reindex --warc-dir %s"
+                       " --db %s)", path.name, into, path.parent, elsewhere)
 
     def _catch_up_killed_runs(self) -> None:
         """Catch up the files of this blog's runs found dead at the start whose ``.open``

@@ -212,6 +212,18 @@ def stuck_feed_short_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Rep
     return None
 
 
+@scenario("total-plus-one", max_results_cap=2)
+def total_plus_one(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The feed pages as it should, and its total counts one post more than it, the
+    sitemap or the HTML ever shows."""
+    if path != "/feeds/posts/default":
+        return None
+    doc = json.loads(ctx.blog(path, {**params, "alt": "json"}).body)
+    total = doc["feed"]["openSearch$totalResults"]["$t"]
+    doc["feed"]["openSearch$totalResults"] = {"$t": str(int(total) + 1)}
+    return _json(doc)
+
+
 @scenario("stuck-feed-short-sitemap-no-archives", max_results_cap=2)
 def stuck_feed_no_archives(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """As ``stuck-feed-short-sitemap``, and the month archives answer 404."""

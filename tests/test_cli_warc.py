@@ -332,3 +332,16 @@ def test_an_empty_out_is_one_line_not_stdout(crawled, tmp_path, monkeypatch) -> 
         assert (result.exit_code, result.stdout) == (2, "")
         assert result.stderr == f"Error: {message}\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_out_in_a_missing_folder_is_one_line(crawled, tmp_path) -> None:
+    """``--out`` in a folder that does not exist was a traceback naming the hidden file
+    written beside it (``.x.cdxj.part``); now one line naming --out, and nothing made."""
+    for args, out in ((["index", "--warc-dir", crawled.warcs], tmp_path / "no" / "x.cdxj"),
+                      (["wacz", *where(crawled)], tmp_path / "no" / "x.wacz")):
+        result = CliRunner().invoke(goahead, [str(a) for a in (*args, "--out", out)])
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert result.stderr.splitlines()[-1] == (f"Error: cannot write {out}: No such file"
+                                                  " or directory")
+    assert list(tmp_path.iterdir()) == []

@@ -140,21 +140,30 @@ def test_posts_are_archived_once(killed_and_restarted) -> None:
     assert posts == distinct == 300
 
 
-def test_a_killed_crawl_is_caught_up_by_its_own_archive(tmp_path) -> None:
-    """Two archives, one WARC folder: a crawl into shard-1 killed, then a crawl of another
-    blog into shard-2 repairs the ``.open`` file but stores none of it (it names shard-1),
-    and the next crawl of the killed blog into shard-1 stores what the killed one had not."""
+@pytest.mark.parametrize(("first", "second", "into"), [
+    ("shard-1.db", "shard-2.db", "the archive shard-1.db"),
+    # the default name twice: the warcinfo's archive name matched the other archive's,
+    # which then stored the killed crawl's posts of a blog it never crawled
+    ("a/archive.db", "b/archive.db", "another archive named archive.db"),
+])
+def test_a_killed_crawl_is_caught_up_by_its_own_archive(tmp_path, first, second, into) -> None:
+    """Two archives, one WARC folder: a crawl into the first killed, then a crawl of
+    another blog into the second repairs the ``.open`` file but stores none of it (it has
+    no run of that crawl), and the next crawl of the killed blog into the first stores
+    what the killed one had not."""
+    for name in (first, second):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
     with start(["goahead", "contempo"], n_posts=300) as site:
-        crawls = Crawls(site.urls["goahead"], tmp_path / "shard-1.db", tmp_path / "warcs")
+        crawls = Crawls(site.urls["goahead"], tmp_path / first, tmp_path / "warcs")
         killed = finished_path(kill_mid_write(crawls))
-        other = run_goahead("crawl", site.urls["contempo"], "--db", str(tmp_path / "shard-2.db"),
+        other = run_goahead("crawl", site.urls["contempo"], "--db", str(tmp_path / second),
                             "--warc-dir", str(crawls.warcs), "--delay", "0", "--no-progress")
         assert other.returncode == 0, other.stderr[-3000:]
         assert killed.exists()  # repaired
-        assert (f"Not caught up here: {killed.name} was written by a killed crawl into the"
-                " archive shard-1.db") in other.stderr
+        assert (f"Not caught up here: {killed.name} was written by a killed crawl into"
+                f" {into};") in other.stderr
         assert "Caught up" not in other.stderr
-        with sqlite3.connect(tmp_path / "shard-2.db") as conn:
+        with sqlite3.connect(tmp_path / second) as conn:
             sites = conn.execute("SELECT DISTINCT site FROM posts").fetchall()
             files = conn.execute("SELECT count(*) FROM captures WHERE warc_file = ?",
                                  [killed.name]).fetchone()

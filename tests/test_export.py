@@ -385,3 +385,18 @@ def test_an_empty_export_into_a_directory_leaves_that_directory(db, tmp_path, fm
     assert f"exported 0 posts to {out}/" in done.stderr
     assert out.is_dir()
     assert list(out.iterdir()) == []
+
+
+def test_a_file_written_whole_in_a_missing_folder_is_refused_before_any_work(tmp_path):
+    """``index`` and ``wacz`` write through :func:`export.written_whole`: a folder that does
+    not exist was found by the writer at the end, a traceback naming the hidden file beside
+    --out; now an ExportError naming --out, before the block runs, and nothing left."""
+    out = tmp_path / "no" / "index.cdxj"
+    ran = []
+    with (pytest.raises(ExportError, match=f"^cannot write {out}: No such file or directory$"),
+          export.written_whole(out) as written):
+        ran.append(written)
+    assert ran == []
+    with export.written_whole(tmp_path / "index.cdxj") as written:  # a folder there: as before
+        written.write_text("x\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["index.cdxj"]

@@ -71,6 +71,18 @@ def test_a_noscript_copy_of_a_lazy_image_counts_once():
     assert article.html.count("<img") == 1
 
 
+def test_noscript_copies_of_several_lazy_images_count_once_each():
+    """Images outside <noscript> were told from those inside by id(): lxml makes a new
+    proxy at each access and a freed one's id is soon another's, so with several lazy
+    images one noscript copy was kept: a photo shown twice."""
+    photos = [PHOTO.replace("photo", f"photo{n}") for n in range(4)]
+    body = "".join(f'<p><img src="{PLACEHOLDER}" data-src="{photo}"><noscript>'
+                   f'<img src="{photo}"></noscript></p>' for photo in photos)
+    article = extract_article(post_page(body), URL)
+    assert article.images == photos
+    assert article.html.count("<img") == len(photos)
+
+
 def test_a_noscript_without_an_image_is_still_dropped():
     article = extract_article(post_page("<noscript>Please enable JavaScript.</noscript>"), URL)
     assert "JavaScript" not in article.text

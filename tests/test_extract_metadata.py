@@ -210,3 +210,24 @@ def test_a_featured_posts_body_id_higher_up_is_not_the_article():
 <div class='post-body' id='post-body-222222222'>The real post.</div></div></div></body></html>"""
     article = extract_article(page, URL)
     assert (article.text, article.post_id) == ("The real post.", "222222222")
+
+
+@pytest.mark.parametrize("name", ["Dedi", "Hidetoshi Nakata", "Mosaid", "Ibu Zakata"])
+def test_a_classic_comments_author_ending_like_said_is_kept_whole(name):
+    # a dt that holds the name alone (a template without "said..."): the end of a name
+    # that reads as a "said" word of some language is the name, not the verb
+    comments = f"""<div class='comments' id='comments'><dl id='comments-block'>
+<dt class='comment-author' id='c1'><a href='https://www.blogger.com/profile/1'>{name}</a>
+</dt><dd class='comment-body'><p>Thanks.</p></dd></dl></div>"""
+    page = classic_post("").replace(b"</body>", comments.encode() + b"</body>")
+    assert [c["author"] for c in extract_article(page, URL).comments] == [name]
+
+
+@pytest.mark.parametrize(("said", "author"), [("匿名さんは書きました...", "匿名"),
+                                              ("익명님의 말...", "익명")])
+def test_a_classic_comments_author_with_said_attached(said, author):
+    comments = f"""<div class='comments' id='comments'><dl id='comments-block'>
+<dt class='comment-author' id='c1'>{said}</dt><dd class='comment-body'><p>Hi.</p></dd>
+</dl></div>"""
+    page = classic_post("").replace(b"</body>", comments.encode() + b"</body>")
+    assert [c["author"] for c in extract_article(page, URL).comments] == [author]

@@ -187,6 +187,7 @@ def test_posts_the_feed_counts_that_no_listing_named_are_found_by_walking_the_ht
     assert c.stored() == c.post_ids()
     assert c.stats()["goahead/pager/used"] == 1
     assert "The posts feed counts 12 posts, the feed and sitemap named 7" in c.stderr
+    assert "No feed and no sitemap" not in c.stderr  # there are both: said of the walk wrongly
     assert len(c.paths("/feeds/posts/")) == 3  # by start-index twice, once by date
     assert c.returncode == 0
 
@@ -202,6 +203,19 @@ def test_posts_the_feed_counts_that_no_listing_named_are_reported(tmp_path: Path
     assert failure["url"].startswith(c.site.url + "feeds/posts/default?")
     assert ("counts 12 posts, but it and the other listings named only 7: 5 posts"
             in failure["error"])
+
+
+def test_one_post_the_feed_counts_and_nothing_shows_is_one_post(tmp_path: Path) -> None:
+    """A total one more than the blog shows: the walk finds nothing more, and the failure
+    says '1 post was not found' (it said '1 posts were'), without blaming the feed's pages
+    alone (they were fine here)."""
+    c = crawl(tmp_path, "total-plus-one")
+    assert c.stored() == c.post_ids()
+    assert c.returncode == 1
+    [failure] = c.failures()
+    assert failure["error"] == ("the posts feed counts 7 posts, but it and the other listings"
+                                " named only 6: 1 post was not found (its pages repeated or"
+                                " ran dry, or its total counts posts it does not list)")
 
 
 def test_a_lying_total_behind_failing_pages_stops_after_three(tmp_path: Path) -> None:

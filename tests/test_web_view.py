@@ -24,6 +24,7 @@ from archive.connection import open_archive
 from archive.models import Post
 from archive.posts import delete_post, upsert_comments, upsert_post
 from archive.snippets import Text
+from goahead_crawler.items import fallback_post_id
 from goahead_crawler.web import plugin
 from goahead_crawler.web.article_html import reading_html
 from goahead_crawler.web.search_view import (
@@ -354,6 +355,27 @@ def test_deleted_post_view_is_marked(web: Client) -> None:
 def test_unknown_post_is_404(web: Client) -> None:
     assert web.get("/archive/post/9/nope").status_code == 404
     assert web.get("/archive/post/999999").status_code == 404
+
+
+def test_a_link_to_a_post_under_the_id_made_from_its_url_follows_it_re_keyed(
+        tmp_path: Path) -> None:
+    """A post stored under an id made from its URL (an older extractor found none) is
+    re-keyed under its page's id when stored again (776aeeb): its old reading-view link,
+    bookmarked or cited, was a 404; it now leads to the post."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    made = fallback_post_id(FEATURE.url)
+    upsert_post(db, Post(**{**FEATURE.__dict__, "post_id": made}))
+    upsert_post(db, FEATURE)  # the page's own id, found this time: the row is re-keyed
+    upsert_post(db, cloth_post(2))
+    db.close()
+    web = Client(path, tmp_path / "warcs")
+    moved = web.get(f"/archive/post/{FEATURE.blog_id}/{made}")
+    assert moved.status_code == 301
+    assert moved.headers["location"] == f"/archive/post/{FEATURE.blog_id}/{FEATURE.post_id}"
+    assert web.get(moved.headers["location"]).status_code == 200
+    other = fallback_post_id("http://weave.example/2024/never.html")
+    assert web.get(f"/archive/post/{FEATURE.blog_id}/{other}").status_code == 404
 
 
 def test_titles_in_tables_and_queries_open_the_reading_view(web: Client) -> None:

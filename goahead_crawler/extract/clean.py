@@ -175,8 +175,10 @@ def show_lazy_images(node: etree._Element, base_url: str) -> None:
     fallbacks = list(node.iter("noscript"))
     if not fallbacks:
         return
-    inside = {id(img) for fallback in fallbacks for img in fallback.iter("img")}
-    seen = {fetchable(img.get("src"), base_url) for img in node.iter("img") if id(img) not in inside}
+    # by ancestry, not id(): lxml makes a new proxy object at each access, and a freed
+    # one's id is soon another's (the images outside then read as inside)
+    seen = {fetchable(img.get("src"), base_url) for img in node.iter("img")
+            if not any(a.tag == "noscript" for a in img.iterancestors())}
     for fallback in fallbacks:
         sources = {fetchable(img.get("src"), base_url) for img in fallback.iter("img")} - {None}
         if sources and not sources <= seen:

@@ -15,10 +15,13 @@ from goahead_crawler.extract.text import finish, layout
 _COUNT = re.compile(r"(\d[\d,.]*)\s+\S*", re.UNICODE)
 _SHOW_COMMENT = re.compile(r"showComment=(\d{10,14})")
 # "NAME said..." after a classic comment's author, in the languages of Blogger's interface.
+# A verb written as a word follows a space: without one it is the end of the name (Dedi,
+# Nakata, Mosaid), never cut; Thai, Chinese, Japanese and Korean may attach theirs to the
+# name (匿名さんは書きました), and hardly a name ends in them.
 _SAID = re.compile(
-    r"\s*(said|says|wrote|hat gesagt|sagte|a dit|dijo|disse|ha detto|zei|schreef|"
+    r"(?:\s+(?:said|says|wrote|hat gesagt|sagte|a dit|dijo|disse|ha detto|zei|schreef|"
     r"mengatakan|kata|napisał\(a\)|napisał|написал\(а\)|написал|dedi|"
-    r"กล่าวว่า|さんは書きました|說|说|님의 말|قال|אמר)[.…]*:?\s*$",
+    r"قال|אמר)|\s*(?:กล่าวว่า|さんは書きました|說|说|님의 말))[.…]*:?\s*$",
     re.IGNORECASE,
 )
 

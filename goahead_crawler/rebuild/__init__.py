@@ -145,15 +145,14 @@ def warcinfo_field(path: Path, name: str) -> str | None:
 
 def stored_elsewhere(db: Any, path: Path) -> str | None:
     """The archive that a killed crawl's file belongs to when it is not ``db``: the name
-    its warcinfo gives, when ``db`` has no run of that crawl. Its captures are that
-    archive's to catch up (its next crawl of the blog does), not the first archive's whose
-    crawl shares the WARC folder. None: ``db``'s to catch up, or a file from before WARC
-    files named their archive. A crawl killed before its run row was written is known by
-    the archive's file name alone."""
+    its warcinfo gives, when ``db`` has no run of that crawl (every crawl's run row is
+    written, under its WARC ``isPartOf``, before its first request). Its captures are
+    that archive's to catch up (its next crawl of the blog does), not the first archive's
+    whose crawl shares the WARC folder, even one with the same file name (two
+    ``archive.db`` in two folders). None: ``db``'s to catch up, or a file from before WARC
+    files named their archive."""
     crawl, archive = crawl_id(path), warcinfo_field(path, ARCHIVE_FIELD)
-    here = archive_path(db)
-    if (crawl is None or archive is None or (here is not None and here.name == archive)
-            or has_run(db, crawl)):
+    if crawl is None or archive is None or has_run(db, crawl):
         return None
     return archive
 

@@ -91,7 +91,9 @@ class Safeguards:
             self.logger.info("No Blogger markup and no post links on %s", response.url)
             return False
         self.discovery.blogger_seen = True
-        self.logger.warning("No feed and no sitemap: walking the blog's HTML pages")
+        if self.discovery.feed_state == "off" and self.discovery.sitemap_state == "off":
+            # (a walk for posts the feed counts and nothing named has said why already)
+            self.logger.warning("No feed and no sitemap: walking the blog's HTML pages")
         return True
 
     def _reported_elsewhere(self: Any, failure: Failure) -> bool:
@@ -223,11 +225,13 @@ class Safeguards:
         if unfound is None or stats.get_value("goahead/feed/short"):
             return
         found, state = unfound[0], self.discovery
-        stats.set_value("goahead/feed/short", state.feed_total - found)
+        short = state.feed_total - found
+        stats.set_value("goahead/feed/short", short)
         record_failure(stats, feed_page_url(self.root, 1, self.page_size, alt=state.feed_alt),
                        f"the posts feed counts {state.feed_total} posts, but it and the"
-                       f" other listings named only {found}: {state.feed_total - found} posts"
-                       " were not found (the feed's pages repeated or ran dry)")
+                       f" other listings named only {found}: {short}"
+                       f" {'post was' if short == 1 else 'posts were'} not found (its pages"
+                       " repeated or ran dry, or its total counts posts it does not list)")
 
     def _sitemaps_named_nothing(self: Any) -> bool:
         """No feed, and a sitemap that answered but named no post (an index naming itself,

@@ -8,6 +8,7 @@ Each reads through ``archive/`` on one of Datasette's read-only connections
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from datasette.database import Database as DatasetteDatabase
 from datasette.utils.asgi import NotFound, Request, Response
 from sqlite_utils import Database
 
+from archive.posts import adopted_post_id
 from archive.reading import post_key, sites
 from goahead_crawler.warc.reader import UnreadableRecord
 from goahead_crawler.warc.retrieve import (
@@ -35,6 +37,9 @@ T = TypeVar("T")
 # other safety headers, and a policy when it has none, as it leaves (web.security).
 OWN_PAGE = {"Content-Security-Policy": CSP}
 ARCHIVED = {"Content-Security-Policy": ARCHIVED_CSP}
+
+
+MADE_ID = re.compile(r"u[0-9a-f]{16}")  # archive.posts.url_post_id
 
 
 def _database(datasette: Datasette, request: Request) -> tuple[str, DatasetteDatabase]:
@@ -90,6 +95,10 @@ async def post(datasette: Datasette, request: Request) -> Response:
     blog_id, post_id = request.url_vars["blog_id"], request.url_vars["post_id"]
     folder = warc_dir(datasette)
     found = await read(database, lambda db: post_page(db, name, blog_id, post_id, folder))
+    if found is None and MADE_ID.fullmatch(post_id):  # re-keyed since: its link still works
+        adopted = await read(database, lambda db: adopted_post_id(db, blog_id, post_id))
+        if adopted is not None:
+            return Response.redirect(post_path(name, blog_id, adopted), status=301)
     if found is None:
         return await _not_found(datasette, request,
                                 f"no post {post_id} of blog {blog_id} in this archive")
