@@ -127,6 +127,7 @@ def test_rebuilt_archive_is_the_crawled_archive(crawled: dict) -> None:
     assert len(missing) == 1
     assert missing[0].endswith(crawled["failed"])
     assert f"{len(listed) - 1} listed posts and pages (1 missing)" in result.stdout
+    assert f"missing: {missing[0]}\n" in result.stdout
     status = run_goahead("status", "--db", str(rebuilt))
     assert "missing: listed by the blog" in status.stdout
 
@@ -183,6 +184,30 @@ def test_reindex_gives_an_archive_what_its_blogs_listed(crawled: dict) -> None:
     assert "(1 missing)" in result.stdout
     assert differences(crawled["db"], again, TABLES) == {}
     assert missing_urls(again) == missing_urls(crawled["db"])
+
+
+def test_the_next_crawl_of_a_rebuilt_archive_fetches_its_missing_posts_first(
+        tmp_path: Path) -> None:
+    """The listed post a crawl could not store is missing in the archive rebuilt from its
+    WARC files, and the next crawl into that archive asks for it first, and stores it."""
+    db, warcs, rebuilt = tmp_path / "crawl.db", tmp_path / "warcs", tmp_path / "rebuilt.db"
+    with start(["goahead"], n_posts=3) as site:
+        broken = site.publish("goahead", new_post(site.blog("goahead"), "Broken", "Never.",
+                                                  "2025-02-01T10:00:00+07:00"))
+        site.fail("goahead", broken.path, 500)
+        flags = ("--warc-dir", str(warcs), "--delay", "0", "--no-progress", "--no-images")
+        first = run_goahead("crawl", site.urls["goahead"], "--db", str(db), *flags)
+        assert first.returncode == 1, first.stderr[-2000:]
+        result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt))
+        assert result.returncode == 0, result.stderr
+        assert [u.endswith(broken.path) for u in missing_urls(rebuilt)] == [True]
+        site.mend("goahead", broken.path)
+        before = len(site.requests("goahead"))
+        again = run_goahead("crawl", site.urls["goahead"], "--db", str(rebuilt), *flags)
+        asked = [path.split("?")[0] for _, path, _ in site.requests("goahead")[before:]]
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert asked.index(broken.path) < asked.index("/feeds/posts/default")  # first
+    assert missing_urls(rebuilt) == []
 
 
 @pytest.mark.parametrize(("options", "expected"), [

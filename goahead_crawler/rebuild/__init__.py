@@ -29,9 +29,9 @@ from urllib.parse import urlsplit
 
 from archive.captures import captures_like
 from archive.connection import archive_path, holds_rows, open_archive
-from archive.listed import listed_counts
+from archive.listed import listed_counts, missing_listed
 from archive.merge import merge_shard
-from archive.runs import has_run
+from archive.runs import has_run, run_id_of
 from goahead_crawler.blogger.urls import FEED_PATH
 from goahead_crawler.rebuild.context import Context, gather
 from goahead_crawler.rebuild.history import Replayed, crawls, page_kind, replay
@@ -42,6 +42,7 @@ from goahead_crawler.warc.records import ARCHIVE_FIELD
 from goahead_crawler.warc.scan import Damage, RecordDamaged, read_record_at
 
 Progress = Callable[[int], None]
+MISSING_NAMED = 20  # missing posts named in the summary; goahead status counts them all
 
 
 @dataclass
@@ -51,6 +52,7 @@ class ReindexResult(Replayed):
     older: int = 0  # earlier versions a merge into an existing archive added
     listed: int = 0  # listed posts and pages in the archive, not gone (all blogs)
     missing: int = 0  # of those, not in the archive (the next crawl fetches them first)
+    missing_urls: list[str] = field(default_factory=list)  # the first MISSING_NAMED of them
     merged: bool = False  # rebuilt beside the archive, then merged into it
     damage: list[Damage] = field(default_factory=list)
 
@@ -91,10 +93,14 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
 
 
 def _listed(db: Any, result: ReindexResult) -> ReindexResult:
-    """What the archive's blogs list, and how much of it the archive lacks."""
-    counts = listed_counts(db).values()
-    result.listed = sum(c["listed"] for c in counts)
-    result.missing = sum(c["missing"] for c in counts)
+    """What the archive's blogs list, and what of it the archive lacks (named)."""
+    counts = listed_counts(db)
+    result.listed = sum(c["listed"] for c in counts.values())
+    result.missing = sum(c["missing"] for c in counts.values())
+    for site, count in counts.items():
+        if count["missing"] and len(result.missing_urls) < MISSING_NAMED:
+            result.missing_urls += [item.url for item in missing_listed(db, site)]
+    del result.missing_urls[MISSING_NAMED:]
     return result
 
 
@@ -112,7 +118,8 @@ def catch_up(db: Any, repaired: Path) -> ReindexResult:
     repaired WARC file (with the earlier files of the same crawl) into the archive it was
     writing. Whatever it did store comes out unchanged. What it knew is read as the
     rebuild from every file reads it: its own feed and sitemap captures and those the
-    archive points at in other files (a resumed job's earlier process fetched its feed)."""
+    archive points at in other files (a resumed job's earlier process fetched its feed).
+    What it listed, found gone or saw redirected is written too (under its run)."""
     paths = same_crawl(repaired)
     timeline = read_timeline(paths)
     result = ReindexResult(files=timeline.files, records=len(timeline.records),
@@ -123,6 +130,8 @@ def catch_up(db: Any, repaired: Path) -> ReindexResult:
     context = gather(repaired.parent, known, result.warnings.append)
     replay(db, timeline.records, context, result, completions=timeline.completions,
            held=timeline.held)
+    replay_listed(db, crawls(timeline.records), context, page_kind, result.warnings.append,
+                  run_of=lambda crawl: run_id_of(db, crawl))  # what it had not written
     return result
 
 

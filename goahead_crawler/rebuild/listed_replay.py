@@ -7,8 +7,9 @@ through the crawl's own rule (:mod:`goahead_crawler.listings`), crawl by crawl: 
 first listing in a crawl is the one written (``listed_at``: that capture's time), then the
 URLs whose page answered 404/410 in that crawl are marked gone (dated by the first such
 capture), then those a redirect led elsewhere get the URL they led to (``post_url``), as
-the crawl's ledger writes them. Runs are not in the WARC files: ``first_run`` and
-``last_run`` stay NULL.
+the crawl's ledger writes them. Runs are not in the WARC files: in a rebuild
+``first_run`` and ``last_run`` stay NULL; a killed crawl caught up by the next one
+(``rebuild.catch_up``) writes what it had not under its own run.
 """
 
 from __future__ import annotations
@@ -141,9 +142,11 @@ def _site(url: str) -> str:
 
 
 def replay_listed(db: Any, crawls: list[list[Record]], context: Context, page_kind: PageKind,
-                  warn: Warn) -> int:
-    """Write what each crawl (its records in capture order) listed; returns how many
-    listing rows were written (a URL listed by several crawls counts once per crawl)."""
+                  warn: Warn, run_of: Callable[[str], int | None] = lambda crawl: None
+                  ) -> int:
+    """Write what each crawl (its records in capture order) listed, under its run when
+    ``run_of`` knows it (a killed crawl caught up; a rebuild has no runs); returns how
+    many listing rows were written (a URL listed by several crawls counts once each)."""
     written = 0
     for records in crawls:
         crawl = CrawlListings(context, page_kind, pages=context.pages_on(records[0]))
@@ -152,7 +155,7 @@ def replay_listed(db: Any, crawls: list[list[Record]], context: Context, page_ki
         for record in records:
             crawl.read(record, warn)
         for site, listed in crawl.listed.items():
-            written += record_listings(db, site, None, listed.values())
+            written += record_listings(db, site, run_of(records[0].crawl), listed.values())
         for site, gone in crawl.gone.items():
             mark_listed_gone(db, site, gone)
         for site, aliases in crawl.followed().items():
