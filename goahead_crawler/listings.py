@@ -17,6 +17,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from archive.listed import Listing
 from goahead_crawler.blogger.feed import FeedPage
+from goahead_crawler.blogger.identity import has_blogger_markup
 from goahead_crawler.blogger.pager import PageLinks
 from goahead_crawler.blogger.sitemap import SitemapPage, capped, read_sitemap
 from goahead_crawler.blogger.urls import same_blog
@@ -51,6 +52,12 @@ def link_listings(links: PageLinks, source: str, posts: bool, pages: bool) -> li
     to static pages (``pages``: the crawl stores them)."""
     return ([Listing(url, "post", source) for url in (links.posts if posts else [])]
             + [Listing(url, "page", source) for url in (links.pages if pages else [])])
+
+
+def walkable_home(body: bytes, links: PageLinks) -> bool:
+    """A home page HTML navigation walks (and lists from): Blogger markup, or post links;
+    anything else is not taken for a blog's listing."""
+    return has_blogger_markup(body) or bool(links.posts)
 
 
 def on_blog(listings: Iterable[Listing], key: Callable[[str], str], root: str,

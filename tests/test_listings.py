@@ -14,6 +14,7 @@ from goahead_crawler.listings import (
     on_blog,
     sitemap_listings,
     sitemap_of,
+    walkable_home,
 )
 
 ROOT = "https://goaheadnews.blogspot.com/"
@@ -66,3 +67,11 @@ def test_only_the_blogs_own_urls_are_its_listing_keyed_and_dated() -> None:
     found = on_blog(listings, frontier.key, ROOT, "2026-01-01T00:00:00Z")
     assert [(x.url, x.at) for x in found] == [(frontier.key(ROOT + "2024/01/a.html"),
                                                "2026-01-01T00:00:00Z")]
+
+
+def test_a_home_page_without_blogger_markup_or_post_links_lists_nothing() -> None:
+    plain = b"<html><body><a href='/p/about.html'>About</a></body></html>"
+    assert not walkable_home(plain, PageLinks(pages=[ROOT + "p/about.html"]))
+    assert walkable_home(plain, PageLinks(posts=[ROOT + "2024/01/a.html"]))
+    assert walkable_home(b"<html><body><div class='blog-posts'></div></body></html>"
+                         b"<script>_WidgetManager._Init()</script>", PageLinks())

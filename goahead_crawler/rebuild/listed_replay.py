@@ -32,6 +32,7 @@ from goahead_crawler.listings import (
     on_blog,
     sitemap_listings,
     sitemap_of,
+    walkable_home,
 )
 from goahead_crawler.rebuild.context import Context
 from goahead_crawler.rebuild.timeline import Record
@@ -114,7 +115,11 @@ class CrawlListings:
         body = self.context.read(record, warn)
         if body is None:
             return
-        links = page_links(body, record.url, blog_root(record.url))
+        root = blog_root(record.url)
+        links = page_links(body, record.url, root)
+        home = self.key(record.url) == self.key(root) and self.page_kind(record.url) is None
+        if source == "pager" and home and not walkable_home(body, links):
+            return  # not taken for a blog (the crawl's verdict), and nothing listed
         if source == "pager":
             self._add(record, link_listings(links, "pager", True, self.pages))
         else:
