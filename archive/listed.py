@@ -27,6 +27,7 @@ class Listing:
     kind: str = "post"
     source: str = ""
     lastmod: str | None = None
+    at: str | None = None  # when the listing was fetched (its capture's time); None: now
 
 
 # A listed URL is stored when a post row has its URL or the URL it led to (a redirect, or
@@ -36,10 +37,13 @@ _STORED = "EXISTS (SELECT 1 FROM posts p WHERE p.url IN (l.url, l.post_url))"
 
 def record_listings(db: Database, site: str, run_id: int | None,
                     listings: Iterable[Listing]) -> int:
-    """Upsert what ``run_id`` found listed on ``site``; returns how many rows it wrote."""
+    """Upsert what ``run_id`` found listed on ``site``; returns how many rows it wrote.
+    ``listed_at`` is when the listing was fetched (the rebuild from WARC, which has no
+    run, dates it the same way), else now."""
     now = now_utc()
     rows = [{"site": site, "url": item.url, "kind": item.kind, "source": item.source,
-             "lastmod": item.lastmod, "run": run_id, "now": now} for item in listings]
+             "lastmod": item.lastmod, "run": run_id, "now": item.at or now}
+            for item in listings]
     with db.atomic():
         for row in rows:
             db.execute(
@@ -85,13 +89,14 @@ def merge_listed(into: Database, rows: Iterable[Mapping[str, Any]],
     return added
 
 
-def mark_listed_gone(db: Database, site: str, urls: Iterable[str]) -> None:
-    """Listed URLs whose page answered 404/410: no longer missing (first date kept)."""
+def mark_listed_gone(db: Database, site: str, gone: Mapping[str, str | None]) -> None:
+    """Listed URLs whose page answered 404/410 (URL -> when it answered; None: now): no
+    longer missing (the first date kept)."""
     now = now_utc()
     with db.atomic():
-        for url in urls:
+        for url, at in gone.items():
             db.execute("UPDATE listed SET gone_at = coalesce(gone_at, ?) WHERE site = ?"
-                       " AND url = ?", [now, site, url])
+                       " AND url = ?", [at or now, site, url])
 
 
 def record_post_urls(db: Database, site: str, aliases: dict[str, str]) -> None:

@@ -86,6 +86,12 @@ def has_run(db: Database, uid: str) -> bool:
     return bool(list(db.query("SELECT 1 FROM runs WHERE uid = ? LIMIT 1", [uid])))
 
 
+def run_id_of(db: Database, uid: str) -> int | None:
+    """The id of the run ``uid`` (a crawl's WARC ``isPartOf``), if the archive holds it."""
+    found = list(db.query("SELECT id FROM runs WHERE uid = ? LIMIT 1", [uid]))
+    return found[0]["id"] if found else None
+
+
 def running_runs(db: Database, site: str) -> list[dict[str, Any]]:
     """The runs of ``site`` marked running (live, or left so by a process that died)."""
     return list(db.query("SELECT * FROM runs WHERE site = ? AND status = 'running'"

@@ -74,7 +74,7 @@ class RunLedger:
     listed_urls: set[str] = field(default_factory=set)
     limited: set[str] = field(default_factory=set)
     reasons: dict[str, str] = field(default_factory=dict)  # url -> why it was not stored
-    gone: set[str] = field(default_factory=set)  # listed, then answered 404/410
+    gone: dict[str, str | None] = field(default_factory=dict)  # 404/410'd -> when
     aliases: dict[str, str] = field(default_factory=dict)  # url -> where it led (redirect)
     new_aliases: set[str] = field(default_factory=set)  # not written yet
     failures: dict[str, Failure] = field(default_factory=dict)  # by url (or message)
@@ -87,12 +87,12 @@ class RunLedger:
         return ledger
 
     # -- what the spider and the middlewares note ----------------------------------------
-    def listed(self, url: str, kind: str = "post", source: str = "",
-               lastmod: str | None = None) -> None:
-        url = self.key(url)
+    def listed(self, item: Listing) -> None:
+        """A URL a listing named (its first listing in this run is the one written)."""
+        url = self.key(item.url)
         if url not in self.listed_urls:
             self.listed_urls.add(url)
-            self.pending[url] = Listing(url, kind, source, lastmod)
+            self.pending[url] = replace(item, url=url)
 
     def limited_out(self, url: str) -> None:
         """Not scheduled because the run reached ``--max-posts``: not a failure."""
@@ -124,7 +124,7 @@ class RunLedger:
         self.pending = {self.key(url): replace(item, url=self.key(item.url))
                         for url, item in self.pending.items()}
         self.limited = {self.key(url) for url in self.limited}
-        self.gone = {self.key(url) for url in self.gone}
+        self.gone = {self.key(url): at for url, at in self.gone.items()}
         self.reasons = {self.key(url): reason for url, reason in self.reasons.items()}
         self.failures = {(self.key(f.url) if f.url else name): f
                          for name, f in self.failures.items()}
@@ -142,8 +142,9 @@ class RunLedger:
             seen.add(url)
         return url
 
-    def gone_page(self, url: str) -> None:
-        self.gone.add(self.key(url))
+    def gone_page(self, url: str, at: str | None = None) -> None:
+        """A page that answered 404/410 (``at``: when; the first date is kept)."""
+        self.gone.setdefault(self.key(url), at)
 
     def fail(self, url: str | None, error: str, retries: int = 0) -> None:
         """Something failed for good: a request after its retries, a page's extraction,

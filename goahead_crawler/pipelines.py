@@ -361,7 +361,7 @@ class ArchivePipeline:
     def _mark_gone(self, item: GonePost) -> None:
         """A post that now answers 404 keeps its row, marked deleted (soft); a listed post
         never stored is no longer missing."""
-        self.ledger.gone_page(item.url)
+        self.ledger.gone_page(item.url, item.at)
         self._write_counted(self._marked_gone, None, mark_gone, item.url, at=item.at)
 
     def _marked_gone(self, marked: bool) -> None:

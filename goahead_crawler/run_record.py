@@ -125,7 +125,7 @@ class RunRecord:
         if listings:
             self.write(record_listings, self.site, self.run_id, listings)
         if self.ledger.gone:
-            gone, self.ledger.gone = self.ledger.gone, set()
+            gone, self.ledger.gone = self.ledger.gone, {}
             self.write(mark_listed_gone, self.site, gone)
         aliases = self.ledger.take_aliases()
         if aliases:

@@ -1,5 +1,5 @@
 """Compare two archives table by table, leaving out only what is per-database by
-definition (row ids, the captures' run ids): the rebuild, merge and crawl tests' yardstick."""
+definition (row ids, the captures' and listings' run ids): the rebuild, merge and crawl tests' yardstick."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ TABLES = {
     "comments": ("blog_id, post_id, comment_id", {"id"}),
     "captures": ("warc_file, warc_offset", {"id", "run_id"}),
     "sites": ("site", set()),
+    # what each blog listed (feed, sitemaps, HTML navigation), missing posts with it
+    "listed": ("site, url", {"first_run", "last_run"}),
 }
 RUNS = ("runs", ("uid", {"id"}))
 

@@ -223,7 +223,7 @@ def test_merge_keeps_what_each_blog_listed_so_missing_posts_stay_missing(tmp_pat
     record_listings(db, SITE, run, [*(Listing(p.url, "post", "feed") for p in posts),
                                     Listing(lost, "post", "sitemap"),
                                     Listing(gone, "post", "sitemap")])
-    mark_listed_gone(db, SITE, [gone])
+    mark_listed_gone(db, SITE, {gone: None})
     assert listed_counts(db) == {SITE: {"listed": 3, "stored": 2, "missing": 1}}
     db.close()
     two = _shard(tmp_path / "two.db", [_post("c", "text of c", old, "2024-02-02T00:00:00Z")],

@@ -1,6 +1,7 @@
 """goahead reindex: the archive rebuilt from WARC files alone is the archive the crawls
 wrote, row for row: posts (deletions dated by their first 404, ``warc_length`` too),
-earlier versions, comments, captures and sites. Into an existing archive it changes
+earlier versions, comments, captures, sites, and what each blog listed (a listed post
+that failed is missing, a deleted one gone). Into an existing archive it changes
 nothing the WARC files agree with, and never un-deletes."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from goahead_crawler.rebuild import crawl_id
 from goahead_crawler.rebuild.timeline import read_timeline
 from sampleblog import imageurls
 from sampleblog.content import new_post
-from sampleblog.server import start
+from sampleblog.server import SiteOptions, start
 from tests.archive_diff import RUNS, TABLES, differences
 from tests.conftest import run_goahead
 
@@ -40,16 +41,17 @@ def query(db: Path, sql: str) -> list[tuple]:
 def crawled(tmp_path_factory) -> dict:
     """A blog crawled (its images too: one answers 404, one redirects), then edited (one
     post), pruned (one deleted), added to (one new, showing the image that was 404 and
-    now answers), crawled again (incrementally), then crawled in full (revisits)."""
+    now answers), crawled again (incrementally), then given one more post whose page
+    answers 500, and crawled in full (revisits; that post listed, not stored: exit 1)."""
     out = tmp_path_factory.mktemp("reindex")
     db, warcs = out / "crawl.db", out / "warcs"
 
-    def crawl(*flags: str) -> list[Path]:
+    def crawl(*flags: str, status: int = 0) -> list[Path]:
         before = set(warcs.glob("*.warc.gz"))
         done = run_goahead("crawl", site.urls["goahead"], "--db", str(db), "--warc-dir",
                            str(warcs), "--delay", "0", "--no-progress", "--static-origin",
                            site.cdn_url, *flags)
-        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.returncode == status, done.stderr[-2000:]
         return sorted(set(warcs.glob("*.warc.gz")) - before)
 
     with start(["goahead"]) as site:
@@ -70,9 +72,13 @@ def crawled(tmp_path_factory) -> dict:
         second = crawl()
         shutil.copy(db, out / "second.db")  # the archive as the first two crawls left it
         site.fail("cdn", urlsplit(moved).path, 404)  # where it redirects: gone now
-        crawl("--full")
+        broken = site.publish("goahead", new_post(site.blog("goahead"), "Broken", "Never.",
+                                                  "2025-02-01T10:00:00+07:00"))
+        site.fail("goahead", broken.path, 500)
+        crawl("--full", status=1)
         blog_id = site.blog("goahead").blog_id
     return {"out": out, "db": db, "warcs": warcs, "first": first, "second": second,
+            "failed": broken.path,
             "edited": posts[2].post_id, "deleted": posts[5].post_id, "blog_id": blog_id,
             "thumbs": thumbs, "photos": photos.path}
 
@@ -112,6 +118,25 @@ def test_rebuilt_archive_is_the_crawled_archive(crawled: dict) -> None:
                  )[0][0] > 0
     search = run_goahead("search", "ชุมชน", "--db", str(rebuilt), "--count")
     assert int(search.stdout) > 0
+    # what the blog listed: the post that answered 500 is missing, the deleted one gone
+    listed = query(rebuilt, "SELECT url, gone_at, first_run, last_run FROM listed")
+    assert {row[2:] for row in listed} == {(None, None)}  # runs are not in the WARC files
+    (deleted_url,) = query(rebuilt, f"SELECT url FROM posts WHERE post_id = '{crawled['deleted']}'")
+    assert [row[0] for row in listed if row[1]] == [deleted_url[0]]
+    missing = missing_urls(rebuilt)
+    assert len(missing) == 1
+    assert missing[0].endswith(crawled["failed"])
+    assert f"{len(listed) - 1} listed posts and pages (1 missing)" in result.stdout
+    assert f"missing: {missing[0]}\n" in result.stdout
+    status = run_goahead("status", "--db", str(rebuilt))
+    assert "missing: listed by the blog" in status.stdout
+
+
+def missing_urls(db: Path) -> list[str]:
+    """The listed posts and pages ``db`` lacks (listed, never stored, not gone)."""
+    return [u for (u,) in query(db, "SELECT url FROM listed l WHERE gone_at IS NULL AND NOT"
+                                    " EXISTS (SELECT 1 FROM posts p WHERE p.url IN (l.url,"
+                                    " l.post_url))")]
 
 
 def test_each_crawls_images_are_those_archived_when_it_ended(crawled: dict) -> None:
@@ -142,6 +167,69 @@ def test_reindex_into_the_crawled_archive_changes_nothing(crawled: dict) -> None
     assert result.returncode == 0, result.stderr
     assert "(merged in: 0 new, 0 updated, " in result.stdout
     assert differences(crawled["db"], again, dict([*TABLES.items(), RUNS])) == {}
+    listed = "SELECT * FROM listed ORDER BY site, url"  # their run ids too
+    assert query(again, listed) == query(crawled["db"], listed)
+
+
+def test_reindex_gives_an_archive_what_its_blogs_listed(crawled: dict) -> None:
+    """An archive without its listings (rebuilt before reindex read them) gets them from
+    the WARC files, merged in: the failed post is missing again, as in the crawled one."""
+    again = crawled["out"] / "unlisted.db"
+    shutil.copy(crawled["db"], again)
+    with sqlite3.connect(again) as conn:
+        conn.execute("DELETE FROM listed")
+    assert missing_urls(again) == []
+    result = run_goahead("reindex", "--warc-dir", str(crawled["warcs"]), "--db", str(again))
+    assert result.returncode == 0, result.stderr
+    assert "(1 missing)" in result.stdout
+    assert differences(crawled["db"], again, TABLES) == {}
+    assert missing_urls(again) == missing_urls(crawled["db"])
+
+
+def test_the_next_crawl_of_a_rebuilt_archive_fetches_its_missing_posts_first(
+        tmp_path: Path) -> None:
+    """The listed post a crawl could not store is missing in the archive rebuilt from its
+    WARC files, and the next crawl into that archive asks for it first, and stores it."""
+    db, warcs, rebuilt = tmp_path / "crawl.db", tmp_path / "warcs", tmp_path / "rebuilt.db"
+    with start(["goahead"], n_posts=3) as site:
+        broken = site.publish("goahead", new_post(site.blog("goahead"), "Broken", "Never.",
+                                                  "2025-02-01T10:00:00+07:00"))
+        site.fail("goahead", broken.path, 500)
+        flags = ("--warc-dir", str(warcs), "--delay", "0", "--no-progress", "--no-images")
+        first = run_goahead("crawl", site.urls["goahead"], "--db", str(db), *flags)
+        assert first.returncode == 1, first.stderr[-2000:]
+        result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt))
+        assert result.returncode == 0, result.stderr
+        assert [u.endswith(broken.path) for u in missing_urls(rebuilt)] == [True]
+        site.mend("goahead", broken.path)
+        before = len(site.requests("goahead"))
+        again = run_goahead("crawl", site.urls["goahead"], "--db", str(rebuilt), *flags)
+        asked = [path.split("?")[0] for _, path, _ in site.requests("goahead")[before:]]
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert asked.index(broken.path) < asked.index("/feeds/posts/default")  # first
+    assert missing_urls(rebuilt) == []
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    pytest.param(SiteOptions(feeds="off", sitemap=False), "source = 'pager'", id="pager"),
+    pytest.param(SiteOptions(sitemap=False), "source = 'html-links'", id="html-links"),
+    pytest.param(SiteOptions(redirect_post=True, deleted_in_sitemap=True,
+                             extra_sitemap_only_posts=2),
+                 "post_url IS NOT NULL OR gone_at IS NOT NULL", id="redirected-and-gone"),
+])
+def test_what_html_navigation_and_sitemaps_listed_is_rebuilt(
+        tmp_path: Path, options: SiteOptions, expected: str) -> None:
+    """Whatever discovery read (HTML navigation when there is no feed nor sitemap, the
+    pages' links when there is no sitemap, a sitemap naming a deleted post, a post URL
+    that redirects), the rebuild lists what the crawl listed."""
+    db, warcs, rebuilt = tmp_path / "crawl.db", tmp_path / "warcs", tmp_path / "rebuilt.db"
+    with start(["goahead"], n_posts=12, options=options) as site:
+        run_goahead("crawl", site.urls["goahead"], "--db", str(db), "--warc-dir", str(warcs),
+                    "--delay", "0", "--no-progress", "--no-images")
+    result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt))
+    assert result.returncode == 0, result.stderr
+    assert query(db, f"SELECT count(*) FROM listed WHERE {expected}")[0][0] > 0
+    assert differences(db, rebuilt, TABLES) == {}
 
 
 def test_reindex_never_undeletes(crawled: dict) -> None:

@@ -142,7 +142,7 @@ def test_listed_missing_gone_and_redirected(tmp_path: Path) -> None:
     record_listings(db, "b.example", 2, [Listing(urls[0], "post", "sitemap", "2024")])
     upsert_post(db, Post("1", "a", urls[0], "b.example"), run_id=2)
     upsert_post(db, Post("1", "z", f"{ROOT}2024/01/moved.html", "b.example"))
-    mark_listed_gone(db, "b.example", [urls[1]])
+    mark_listed_gone(db, "b.example", {urls[1]: None})
     db.execute("UPDATE listed SET post_url = ? WHERE url = ?",
                [f"{ROOT}2024/01/moved.html", urls[2]])
     assert [m.url for m in missing_listed(db, "b.example")] == [urls[3]]

@@ -197,14 +197,17 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
 @db_option
 def reindex(warc_dir: str, db_path: str) -> None:
     """Rebuild the archive from WARC files with no network: every capture, post, page,
-    earlier version, deletion and comment, as the crawls wrote them.
+    earlier version, deletion and comment, and what each blog listed (its feed, sitemaps,
+    HTML navigation), as the crawls wrote them.
 
-    Into a new archive it gives the crawls' rows, but for two: run rows (not in the WARC
-    files) and what each blog listed (status shows listed 0 until the next crawl). Into an existing one the rebuild is merged in, so an extractor
-    improvement reaches it and nothing is un-deleted or lost. A damaged record or file
-    is skipped with a warning naming the file and byte offset, and everything readable
-    is rebuilt (exit status 1 when anything was skipped). A --warc-dir with no finished
-    WARC file is an error (exit status 1), and no archive is created.
+    Into a new archive it gives the crawls' rows, but run rows (not in the WARC files):
+    the listed URLs name no run. A listed post the crawls never stored is missing (named
+    in the summary, counted by status), and the next crawl fetches it first. Into an
+    existing one the rebuild is merged in, so an extractor improvement reaches it and
+    nothing is un-deleted or lost. A damaged record or file is skipped with a warning
+    naming the file and byte offset, and everything readable is rebuilt (exit status 1
+    when anything was skipped). A --warc-dir with no finished WARC file is an error (exit
+    status 1), and no archive is created.
 
     \b
     Example:
@@ -230,9 +233,17 @@ def reindex(warc_dir: str, db_path: str) -> None:
     click.echo(
         f"{result.files} WARC files, {result.records} captured responses: {result.posts} post"
         f" and {result.pages} page captures re-extracted ({outcome}), {result.deleted} marked"
-        f" deleted, {result.comments} comments"
+        f" deleted, {result.comments} comments, {result.listed} listed posts and pages"
+        f" ({result.missing} missing)"
         + (f"; {len(result.problems)} damaged or unreadable, skipped (see the warnings)"
            if result.problems else ""))
+    for url in result.missing_urls:
+        click.echo(f"missing: {url}")
+    if result.missing > len(result.missing_urls):
+        click.echo(f"missing: ... and {result.missing - len(result.missing_urls)} more")
+    if result.missing:
+        click.echo("missing: listed by the blog, not in the archive; the next crawl fetches"
+                   " them first (goahead status)")
     warn_skipped(result.problems)
 
 

@@ -6,11 +6,15 @@ what the crawl knew at each moment (:mod:`.context`); replay every capture in or
 writing what the crawl wrote for it (:mod:`.history`).
 
 Into a fresh archive that gives the crawls' rows: posts (their latest version, earlier
-versions in ``post_versions``, deletions dated by the first 404/410), comments, captures
-and sites. Into an archive that already has rows, the rebuild goes into a scratch archive
-first and is then merged in (``archive.merge``): nothing is un-deleted, no version lost.
+versions in ``post_versions``, deletions dated by the first 404/410), comments, captures,
+sites, and what each blog listed in its feed, sitemaps and HTML navigation (``listed``,
+:mod:`.listed_replay`: the missing posts the next crawl fetches first). Into an archive
+that already has rows, the rebuild goes into a scratch archive first and is then merged
+in (``archive.merge``): nothing is un-deleted, no version lost, no listing changed that
+the WARC files agree with.
 Run rows are not in the WARC files (a crawl's counters and settings live only in the
-archive), so a rebuilt archive has none, and its captures name no run.
+archive), so a rebuilt archive has none, its captures name no run, and its ``listed``
+rows no first or last run.
 """
 
 from __future__ import annotations
@@ -25,17 +29,20 @@ from urllib.parse import urlsplit
 
 from archive.captures import captures_like
 from archive.connection import archive_path, holds_rows, open_archive
+from archive.listed import listed_counts, missing_listed
 from archive.merge import merge_shard
-from archive.runs import has_run
+from archive.runs import has_run, run_id_of
 from goahead_crawler.blogger.urls import FEED_PATH
-from goahead_crawler.rebuild.context import gather
-from goahead_crawler.rebuild.history import Replayed, replay
+from goahead_crawler.rebuild.context import Context, gather
+from goahead_crawler.rebuild.history import Replayed, crawls, page_kind, replay
+from goahead_crawler.rebuild.listed_replay import replay_listed
 from goahead_crawler.rebuild.timeline import Record, Timeline, block_field, read_timeline
 from goahead_crawler.warc.files import WARC_SUFFIX
 from goahead_crawler.warc.records import ARCHIVE_FIELD
 from goahead_crawler.warc.scan import Damage, RecordDamaged, read_record_at
 
 Progress = Callable[[int], None]
+MISSING_NAMED = 20  # missing posts named in the summary; goahead status counts them all
 
 
 @dataclass
@@ -43,6 +50,9 @@ class ReindexResult(Replayed):
     files: int = 0
     records: int = 0
     older: int = 0  # earlier versions a merge into an existing archive added
+    listed: int = 0  # listed posts and pages in the archive, not gone (all blogs)
+    missing: int = 0  # of those, not in the archive (the next crawl fetches them first)
+    missing_urls: list[str] = field(default_factory=list)  # the first MISSING_NAMED of them
     merged: bool = False  # rebuilt beside the archive, then merged into it
     damage: list[Damage] = field(default_factory=list)
 
@@ -67,21 +77,40 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
                            damage=timeline.damage)
     context = gather(warc_dir, timeline, result.warnings.append)
     if not holds_rows(db):
-        replay(db, timeline.records, context, result, progress, timeline.completions,
-               timeline.held)
-        return result
+        _rebuild(db, timeline, context, result, progress)
+        return _listed(db, result)
     with tempfile.TemporaryDirectory(prefix="goahead-reindex-", dir=_home(db)) as scratch:
         rebuilt = open_archive(Path(scratch) / "rebuilt.db")
         try:
-            replay(rebuilt, timeline.records, context, result, progress,
-                   timeline.completions, timeline.held)
+            _rebuild(rebuilt, timeline, context, result, progress)
             counts = merge_shard(db, rebuilt)
         finally:
             rebuilt.close()
     result.merged = True
     result.new, result.updated = counts["posts_new"], counts["posts_updated"]
     result.unchanged, result.older = counts["posts_unchanged"], counts["posts_older"]
+    return _listed(db, result)
+
+
+def _listed(db: Any, result: ReindexResult) -> ReindexResult:
+    """What the archive's blogs list, and what of it the archive lacks (named)."""
+    counts = listed_counts(db)
+    result.listed = sum(c["listed"] for c in counts.values())
+    result.missing = sum(c["missing"] for c in counts.values())
+    for site, count in counts.items():
+        if count["missing"] and len(result.missing_urls) < MISSING_NAMED:
+            result.missing_urls += [item.url for item in missing_listed(db, site)]
+    del result.missing_urls[MISSING_NAMED:]
     return result
+
+
+def _rebuild(db: Any, timeline: Timeline, context: Context, result: ReindexResult,
+             progress: Progress | None) -> None:
+    """Every row the crawls wrote but their runs': posts, comments, captures, sites, then
+    what each blog listed (read from the same captures)."""
+    replay(db, timeline.records, context, result, progress, timeline.completions,
+           timeline.held)
+    replay_listed(db, crawls(timeline.records), context, page_kind, result.warnings.append)
 
 
 def catch_up(db: Any, repaired: Path) -> ReindexResult:
@@ -89,7 +118,8 @@ def catch_up(db: Any, repaired: Path) -> ReindexResult:
     repaired WARC file (with the earlier files of the same crawl) into the archive it was
     writing. Whatever it did store comes out unchanged. What it knew is read as the
     rebuild from every file reads it: its own feed and sitemap captures and those the
-    archive points at in other files (a resumed job's earlier process fetched its feed)."""
+    archive points at in other files (a resumed job's earlier process fetched its feed).
+    What it listed, found gone or saw redirected is written too (under its run)."""
     paths = same_crawl(repaired)
     timeline = read_timeline(paths)
     result = ReindexResult(files=timeline.files, records=len(timeline.records),
@@ -100,6 +130,8 @@ def catch_up(db: Any, repaired: Path) -> ReindexResult:
     context = gather(repaired.parent, known, result.warnings.append)
     replay(db, timeline.records, context, result, completions=timeline.completions,
            held=timeline.held)
+    replay_listed(db, crawls(timeline.records), context, page_kind, result.warnings.append,
+                  run_of=lambda crawl: run_id_of(db, crawl))  # what it had not written
     return result
 
 

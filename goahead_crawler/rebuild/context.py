@@ -15,13 +15,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from lxml import etree
-from scrapy.utils.sitemap import Sitemap
 
 from goahead_crawler.blogger.comment_feed import comments_feed_post_id, comments_from_feed
 from goahead_crawler.blogger.feed import FeedEntry, FeedError, parse_feed
 from goahead_crawler.blogger.frontier import Frontier
-from goahead_crawler.blogger.sitemap import read_sitemap
 from goahead_crawler.blogger.urls import FEED_PATH, blog_root
+from goahead_crawler.listings import sitemap_of
 from goahead_crawler.rebuild.timeline import Record, Timeline, block_field
 from goahead_crawler.warc.reader import NotAResponse, UnreadableRecord, read_response
 
@@ -61,6 +60,11 @@ class Context:
         """Whether the crawl that captured ``record`` stored comments (``--no-comments``
         says ``goahead-comments: off`` in its warcinfo; older files say nothing: on)."""
         return block_field(self.crawls.get(record.crawl, b""), "goahead-comments") != "off"
+
+    def pages_on(self, record: Record) -> bool:
+        """Whether the crawl that captured ``record`` stored static pages (``goahead-pages:
+        off`` in its warcinfo for ``--no-pages``; older files say nothing: on)."""
+        return block_field(self.crawls.get(record.crawl, b""), "goahead-pages") != "off"
 
     def body_of(self, record: Record) -> Record | None:
         """The record holding ``record``'s body: itself, or the response a revisit cites."""
@@ -137,8 +141,7 @@ def _learn_sitemap(context: Context, record: Record, warn: Warn) -> None:
     if body is None:
         return
     try:
-        parsed = Sitemap(body)
-        page = read_sitemap(parsed.type, list(parsed), blog_root(record.url))
+        page, _ = sitemap_of(body, blog_root(record.url))  # the crawl's reading of it
     except (etree.XMLSyntaxError, StopIteration, ValueError):
         return
     frontier = Frontier(blog_root(record.url))

@@ -46,6 +46,7 @@ from goahead_crawler.blogger.scope import Scope
 from goahead_crawler.blogger.urls import blog_root, feed_page_url, is_post_path, same_blog
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import GonePost, page_post
+from goahead_crawler.listings import feed_listings, link_listings
 from goahead_crawler.middleware.blog_gate import BlogUnavailable
 from goahead_crawler.middleware.failures import REFUSAL_REPORTED_BY_SPIDER
 from goahead_crawler.middleware.scope_guard import OutOfScope
@@ -175,7 +176,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
                   ) -> Iterator[scrapy.Request]:
         if count:
             self._stat(f"found/{source}")
-        self._note(url, source, kind, lastmod)
+        self._note(url, kind)
         if kind == "post" and self.frontier.limit_reached():
             return
         key = self.frontier.key(url)
@@ -227,6 +228,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         state.feed_step = len(page.entries) + len(page.skipped) or state.feed_step
         state.feed_failed_pages, state.blogger_seen = 0, True
         new = self._unseen(page)
+        self._listed(feed_listings(page), response)
         yield from self._skipped_entries(page, response.url)
         for entry in page.entries:
             if entry.url:
@@ -360,6 +362,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
 
     def _follow_links(self, response: Response, listing: bool = False) -> Iterator[Any]:
         links = page_links(response.body, response.url, self.root)
+        self._listed(link_listings(links, "pager", True, self.pages_enabled), response)
         new = 0
         for url in links.posts:
             for request in self._schedule(url, "pager"):
@@ -433,7 +436,9 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         failed (it may fail after the posts were read: the home page's are taken too)."""
         if not self.discovery.pages_from_html or response.status != 200:
             return
-        for page_url in page_links(response.body, response.url, self.root).pages:
+        links = page_links(response.body, response.url, self.root)
+        self._listed(link_listings(links, "html-links", False, True), response)
+        for page_url in links.pages:
             yield from self._schedule(page_url, "html-links", kind="page")
 
     def post_failed(self, failure: Failure) -> Iterator[Any]:

@@ -274,7 +274,7 @@ class IncrementalRoutes:
             live = self.previous.live_posts
             swept = self.swept_unlisted is not None
             known = self.swept_unlisted if swept else self.previous.unlisted
-            unlisted = (((known & live) | (self.sitemap_claimed - live)) - self.ledger.gone
+            unlisted = (((known & live) | (self.sitemap_claimed - live)) - self.ledger.gone.keys()
                         - self.feed_named)
             since = now_utc() if swept else self.previous.unlisted_since or now_utc()
         if len(unlisted) <= MAX_UNLISTED:

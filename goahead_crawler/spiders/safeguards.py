@@ -24,7 +24,6 @@ from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 
 from goahead_crawler.blogger import identity
 from goahead_crawler.blogger.feed import MAX_FAILED_PAGES, FeedPage, SkippedEntry
-from goahead_crawler.blogger.identity import has_blogger_markup
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.sitemap import MAX_ENTRIES, SitemapPage
 from goahead_crawler.blogger.urls import (
@@ -33,6 +32,7 @@ from goahead_crawler.blogger.urls import (
     is_static_page_path,
     same_blog,
 )
+from goahead_crawler.listings import walkable_home
 from goahead_crawler.middleware.blog_gate import BlogUnavailable, declare
 from goahead_crawler.middleware.failures import FAILURES_KEY, record_failure
 from goahead_crawler.middleware.scope_guard import OutOfScope
@@ -86,8 +86,8 @@ class Safeguards:
     def _looks_like_blogger(self: Any, response: Response) -> bool:
         """The home page, when feed and sitemap are gone: Blogger markup or post links, or
         no walk (and, if nothing else turns up, the not-a-Blogger-blog verdict)."""
-        if not (has_blogger_markup(response.body)
-                or page_links(response.body, response.url, self.root).posts):
+        if not walkable_home(response.body,
+                             page_links(response.body, response.url, self.root)):
             self.logger.info("No Blogger markup and no post links on %s", response.url)
             return False
         self.discovery.blogger_seen = True

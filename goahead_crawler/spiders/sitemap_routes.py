@@ -16,10 +16,9 @@ from typing import Any
 import scrapy
 from lxml import etree
 from scrapy.http import Response
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from goahead_crawler.blogger.sitemap import capped, read_sitemap
+from goahead_crawler.listings import sitemap_listings, sitemap_of
 
 
 class SitemapRoutes:
@@ -37,9 +36,7 @@ class SitemapRoutes:
                 self.discovery.sitemap_state = "ok"
             return
         try:
-            parsed = Sitemap(response.body)
-            entries, over = capped(parsed)
-            page = read_sitemap(parsed.type, entries, self.root)
+            page, over = sitemap_of(response.body, self.root)
         except (etree.XMLSyntaxError, StopIteration, ValueError) as exc:
             self.logger.warning("Unusable sitemap %s: %s", response.url, exc)
             yield from self._sitemap_unavailable(response.meta)
@@ -49,6 +46,7 @@ class SitemapRoutes:
         if response.meta.get("goahead_index"):  # an index, or a plain urlset, at /sitemap.xml
             self.discovery.sitemap_state = "ok"
         self._check_sitemap(response, page, over)
+        self._listed(sitemap_listings(page, self.pages_enabled), response)
         for loc in page.sitemaps:
             yield self._sitemap_request(loc, index=False)
         for entry in self._sitemap_posts(page.posts):
@@ -56,7 +54,7 @@ class SitemapRoutes:
                 yield from self._schedule(entry.url, "sitemap", lastmod=entry.lastmod)
             else:
                 self._stat("found/sitemap")
-                self._note(entry.url, "sitemap", lastmod=entry.lastmod)
+                self._note(entry.url)
                 self.frontier.hold(entry)
         for entry in page.pages if self.pages_enabled else []:
             yield from self._schedule(entry.url, "sitemap-pages", kind="page",

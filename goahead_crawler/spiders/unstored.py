@@ -1,7 +1,8 @@
 """What the blog lists, for the run's reconciliation: the ``blogger`` spider's side.
 
 Mixed into ``BloggerSpider``. Every post or page URL a listing names (the feed, the
-sitemaps, HTML navigation) is noted in the run ledger (:mod:`goahead_crawler.ledger`),
+sitemaps, HTML navigation: :mod:`goahead_crawler.listings`, the rule the rebuild from WARC
+shares) is noted in the run ledger (:mod:`goahead_crawler.ledger`),
 and so is each one ``--max-posts`` kept out; a post page that could not be fetched is
 noted with its reason. At the start of every run, resumed or not, the posts and pages
 that earlier runs listed and the archive still lacks are scheduled first.
@@ -15,16 +16,16 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from archive.listed import missing_listed
+from archive.listed import Listing, missing_listed
 from goahead_crawler.blogger.urls import same_blog
 from goahead_crawler.crawl_archive import CrawlArchive
 from goahead_crawler.ledger import RunLedger
+from goahead_crawler.listings import on_blog
 
-# Sources that are the blog's own listings (the others carry earlier runs' URLs over).
-LISTING_SOURCES = frozenset({"feed", "sitemap", "sitemap-pages", "pager", "html-links"})
 UNSTORED = "unstored"  # the source of a missing post scheduled first
 UNSTORED_PRIORITY = 10  # ahead of every other post page
 
@@ -42,15 +43,20 @@ class ListedRoutes:
             ledger.claimed = lambda url: url in self.frontier.seen
         return self._run_ledger
 
-    def _note(self: Any, url: str, source: str, kind: str = "post",
-              lastmod: str | None = None) -> None:
-        """A URL a source named, before the frontier decides: a listing, and a post that
-        ``--max-posts`` keeps out."""
+    def _listed(self: Any, listings: list[Listing], response: Response) -> None:
+        """What a listing response names (:mod:`goahead_crawler.listings`), dated when it
+        was fetched (its WARC capture's time, as the rebuild dates it)."""
+        capture = response.meta.get("warc_capture")
+        for item in on_blog(listings, self.frontier.key, self.root,
+                            capture.fetched_at if capture else None):
+            self.ledger.listed(item)
+
+    def _note(self: Any, url: str, kind: str = "post") -> None:
+        """A URL a source named, before the frontier decides: a post that ``--max-posts``
+        keeps out."""
         key = self.frontier.key(url)
         if not same_blog(key, self.root):
             return
-        if source in LISTING_SOURCES:
-            self.ledger.listed(key, kind, source, lastmod)
         if kind == "post" and key not in self.frontier.seen and self.frontier.limit_reached():
             self.ledger.limited_out(key)
 

@@ -123,6 +123,7 @@ class WarcCapture:
             "isPartOf": self.run_id,
             # what the crawl stored besides what it fetched, for the rebuild from WARC
             "goahead-comments": "on" if s.getbool("GOAHEAD_COMMENTS_ENABLED") else "off",
+            "goahead-pages": "on" if s.getbool("GOAHEAD_PAGES_ENABLED") else "off",
             **({rec.ARCHIVE_FIELD: Path(archive).name} if archive else {}),
         }
 
