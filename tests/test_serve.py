@@ -288,3 +288,26 @@ def test_a_port_in_use_is_one_line_and_no_serving_claim(archive_db: Path) -> Non
     assert result.stderr.splitlines()[-1] == (
         f"Error: cannot listen on 127.0.0.1:{port}: address already in use"
         " (another program has that port: pass another --port)")
+
+
+def test_localhost_is_served_on_127_0_0_1_where_the_resolver_names_ipv6_first(monkeypatch
+                                                                               ) -> None:
+    """``--host localhost`` listens on 127.0.0.1, as uvicorn did, even on a machine whose
+    resolver gives ::1 first (then only ::1 was bound, and http://127.0.0.1 refused)."""
+    import socket
+
+    from goahead_crawler.cli import serve
+
+    real = socket.getaddrinfo
+
+    def ipv6_first(host, *args, **kwargs):
+        found = real(host, *args, **kwargs)
+        if host == "localhost":
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", 0, 0, 0)), *found]
+        return found
+
+    monkeypatch.setattr(socket, "getaddrinfo", ipv6_first)
+    with serve._listen("localhost", 0) as sock:
+        assert sock.family == socket.AF_INET
+        with socket.create_connection(("127.0.0.1", sock.getsockname()[1]), timeout=5):
+            pass

@@ -57,8 +57,10 @@ def serve(db_path: str, host: str, port: int, title: str, warc_dir: str | None) 
 def _listen(host: str, port: int) -> socket.socket:
     """A socket listening on ``host``:``port`` (0: any free port); one line when it cannot
     be had (uvicorn says so as a log line and exits 3, after the "Serving" line)."""
+    # the family as uvicorn chose it: IPv6 for an address written with colons, else IPv4,
+    # so "localhost" is 127.0.0.1 even where the resolver names ::1 first
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         return socket.create_server((host, port), family=family)
     except socket.gaierror as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}"
