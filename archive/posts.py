@@ -283,23 +283,24 @@ def _without_twins(db: Database, blog_id: str, post_id: str, rows: list[dict]) -
     incremental run fetches the feed of an old post with new comments) is one comment.
     The feed's id wins: a page's row is replaced by the feed's, and a page's comment the
     post has under a feed id is not added again. One stored row answers one new row."""
-    stored = [dict(r) for r in db.query(
-        "SELECT id, comment_id, author, text FROM comments WHERE blog_id = ? AND post_id = ?",
-        [blog_id, post_id])]
-    if not stored:
-        return rows
+    stored = list(db.query("SELECT id, comment_id, author, text FROM comments"
+                           " WHERE blog_id = ? AND post_id = ?", [blog_id, post_id]))
     keys = {r["comment_id"] for r in stored}
+    if not any(row["comment_id"] not in keys for row in rows):
+        return rows  # nothing new (a re-read of the same comments), or a first reading
+    twins: dict[tuple[bool, tuple[str, str]], list[dict]] = {}
+    for r in stored:
+        twins.setdefault((r["comment_id"].startswith("h:"), _same_comment(r)), []).append(r)
     kept = []
     for row in rows:
         derived = row["comment_id"].startswith("h:")
-        if row["comment_id"] not in keys:
-            twin = next((r for r in stored if r["comment_id"].startswith("h:") != derived
-                         and _same_comment(r) == _same_comment(row)), None)
-            if twin is not None:
-                stored.remove(twin)
-                if derived:
-                    continue  # the feed's row stands
-                db.execute("DELETE FROM comments WHERE id = ?", [twin["id"]])
+        others = (None if row["comment_id"] in keys
+                  else twins.get((not derived, _same_comment(row))))
+        if others:
+            twin = others.pop(0)
+            if derived:
+                continue  # the feed's row stands
+            db.execute("DELETE FROM comments WHERE id = ?", [twin["id"]])
         kept.append(row)
     return kept
 
