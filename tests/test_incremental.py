@@ -593,3 +593,16 @@ def test_a_full_crawl_does_not_read_the_blog_comments_feed() -> None:
     spider = BloggerSpider.from_crawler(goahead_crawler(BloggerSpider), url=ROOT)
     assert list(spider._new_comments_start()) == []
     assert spider._new_comments_idle() == []
+
+
+def test_an_unusable_blog_comments_page_is_said_and_ends_its_paging() -> None:
+    spider = incremental_spider({f"{ROOT}2020/01/p1.html"})
+    list(spider._new_comments_start())
+    page1 = comments_json([("11", "1")], total=300)
+    list(spider.parse_blog_comments(blog_comments_response(spider, page1, 1)))
+    garbage = blog_comments_response(spider, b"<html>Error 500</html>", 2)
+    assert list(spider.parse_blog_comments(garbage)) == []
+    assert spider.crawler.stats.get_value("goahead/comments/errors") == 1
+    assert spider.blog_comments_state == "done"
+    (asked,) = spider._new_comments_idle()  # what the first page named is still fetched
+    assert "/feeds/1/comments/default?" in asked.url
