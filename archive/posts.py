@@ -286,6 +286,41 @@ def comment_key(comment: Comment) -> str:
     return "h:" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:20]
 
 
+def _same_comment(row: Mapping[str, Any]) -> tuple[str, str]:
+    """What a comment read from its post's page and the same comment read from a comments
+    feed agree on: its author and its words (their dates differ in precision)."""
+    return " ".join(str(row["author"] or "").split()), " ".join(str(row["text"] or "").split())
+
+
+def _without_twins(db: Database, blog_id: str, post_id: str, rows: list[dict]) -> list[dict]:
+    """``rows`` less those the post already has under the other kind of key. A page shows
+    no comment ids (its comments are keyed by :func:`comment_key`'s hash), a comments feed
+    does: a comment read from the page in one run and from a feed in another (an
+    incremental run fetches the feed of an old post with new comments) is one comment.
+    The feed's id wins: a page's row is replaced by the feed's, and a page's comment the
+    post has under a feed id is not added again. One stored row answers one new row."""
+    stored = list(db.query("SELECT id, comment_id, author, text FROM comments"
+                           " WHERE blog_id = ? AND post_id = ?", [blog_id, post_id]))
+    keys = {r["comment_id"] for r in stored}
+    if not any(row["comment_id"] not in keys for row in rows):
+        return rows  # nothing new (a re-read of the same comments), or a first reading
+    twins: dict[tuple[bool, tuple[str, str]], list[dict]] = {}
+    for r in stored:
+        twins.setdefault((r["comment_id"].startswith("h:"), _same_comment(r)), []).append(r)
+    kept = []
+    for row in rows:
+        derived = row["comment_id"].startswith("h:")
+        others = (None if row["comment_id"] in keys
+                  else twins.get((not derived, _same_comment(row))))
+        if others:
+            twin = others.pop(0)
+            if derived:
+                continue  # the feed's row stands
+            db.execute("DELETE FROM comments WHERE id = ?", [twin["id"]])
+        kept.append(row)
+    return kept
+
+
 def upsert_comments(
     db: Database, blog_id: str, post_id: str, comments: Iterable[Comment | Mapping[str, Any]]
 ) -> int:
@@ -302,7 +337,7 @@ def upsert_comments(
                      "comment_id": comment_key(comment), "author": comment.author,
                      "published": comment.published, "text": comment.text})
     with db.atomic():
-        for row in rows:
+        for row in _without_twins(db, blog_id, post_id, rows):
             db.execute(
                 "INSERT INTO comments (blog_id, post_id, comment_id, author, published, text)"
                 " VALUES (:blog_id, :post_id, :comment_id, :author, :published, :text)"

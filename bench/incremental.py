@@ -5,7 +5,8 @@
 Crawls the local sample blog in full with ``goahead crawl``, re-crawls it unchanged, then
 publishes one post, edits one and deletes one and re-crawls again. Requests are counted on
 the server side (the sample blog logs every request it answers). Issue 6's target: an
-unchanged 1,000-post blog costs at most 5 requests to re-crawl.
+unchanged 1,000-post blog costs at most 5 requests to re-crawl, and one more since the
+blog-wide comments feed is read for new comments on old posts.
 """
 
 from __future__ import annotations

@@ -169,7 +169,7 @@ class _CommentItem:
 
 def comments_feed(req: Request, m: re.Match[str]) -> Response:
     site = req.site
-    if site.options.feeds == "off":
+    if site.options.feeds == "off" or not site.options.comment_feeds:
         return _not_found(req)
     if m["post_id"]:
         post = site.find_id(m["post_id"])

@@ -24,7 +24,7 @@ from typing import Self
 from urllib.parse import parse_qsl, urlsplit
 
 from sampleblog import cdn
-from sampleblog.content import BLOG_NAMES, Blog, Post, load_blog
+from sampleblog.content import BLOG_NAMES, Blog, Comment, Post, load_blog
 from sampleblog.routes import Request, Response, dispatch
 from sampleblog.site import BlogSite, SiteOptions
 
@@ -241,6 +241,9 @@ class SampleSite:
 
     def edit(self, blog: str, post_id: str, new_text: str) -> Post:
         return self.site(blog).edit(post_id, new_text)
+
+    def add_comment(self, blog: str, post_id: str, author: str, text: str) -> Comment:
+        return self.site(blog).add_comment(post_id, author, text)
 
     def delete(self, blog: str, post_id: str) -> Post:
         return self.site(blog).delete(post_id)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sampleblog import markup
-from sampleblog.content import Blog, Post, assign_path, parse_ts
+from sampleblog.content import Blog, Comment, Post, assign_path, parse_ts
 from sampleblog.records import format_ts
 
 FEED_MODES = ("full", "summary", "off")
@@ -37,6 +37,7 @@ class SiteOptions:
     failing_feed_start: int = 0  # the posts feed page at this start-index answers 500 ...
     feed_failures: int = 1  # ... this many times, then recovers
     json_feeds: bool = True  # False: alt=json answers 400 (JSON refused), Atom still works
+    comment_feeds: bool = True  # False: every comments feed (per post, blog-wide) is 404
     # "private": every URL redirects to Blogger's sign-in page (invited readers only);
     # "removed": every URL answers 404 with Blogger's "Blog not found" page
     access: str = "public"
@@ -128,6 +129,19 @@ class BlogSite:
             post.updated = self._now(after=post.updated)
             self._touch()
             return post
+
+    def add_comment(self, post_id: str, author: str, text: str) -> Comment:
+        """A reader comments on a post, now. As on Blogger, the post's ``updated`` (so its
+        feed entry and sitemap ``lastmod``) stays as it was: only its page and the comment
+        feeds show it."""
+        with self.lock:
+            post = self._require(post_id)
+            published = self._now(after=max((c.published for c in post.comments),
+                                             key=parse_ts, default=None))
+            ms = int(parse_ts(published).timestamp() * 1000)
+            comment = Comment(f"{ms}{len(post.comments):04d}", author, published, text)
+            post.comments.append(comment)
+            return comment
 
     def delete(self, post_id: str) -> Post:
         with self.lock:

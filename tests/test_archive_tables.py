@@ -117,6 +117,27 @@ def test_comments_are_idempotent_with_and_without_ids(db):
     assert rows[1]["comment_id"].startswith("h:")
 
 
+def test_a_comment_read_from_its_page_and_from_a_feed_is_stored_once(db):
+    """A page shows no comment ids, a comments feed does: the feed's id replaces the
+    page's row, and the page read again adds nothing (each stored row answers one)."""
+    page = [{"author": "ครู", "text": "ดีมาก\nครับ", "published": "2024-01-01T10:05:00+00:00"},
+            {"author": "ครู", "text": "ดีมาก ครับ", "published": "2024-01-02T10:05:00+00:00"},
+            {"author": "b", "text": "other", "published": "2024-01-03T10:05:00+00:00"}]
+    upsert_comments(db, "111", "222", page)
+    feed = [{"author": "ครู", "text": "ดีมาก ครับ", "comment_id": "901",
+             "published": "2024-01-01T10:05:12.345+00:00"},
+            {"author": "new", "text": "late", "comment_id": "904",
+             "published": "2024-03-01T10:05:00+00:00"}]
+    upsert_comments(db, "111", "222", feed)
+    rows = sorted((r["comment_id"][:2], r["author"]) for r in db.query(
+        "SELECT comment_id, author FROM comments"))
+    assert rows == [("90", "new"), ("90", "ครู"), ("h:", "b"), ("h:", "ครู")]
+    upsert_comments(db, "111", "222", page)  # the page again: its first twin is known,
+    assert db.table("comments").count == 4  # the 2nd identical-looking one its own row
+    upsert_comments(db, "111", "333", page[:1])  # another post: not a twin
+    assert db.table("comments").count == 5
+
+
 def capture(**changes) -> Capture:
     base = Capture(url="https://news.blogspot.com/", status=200, warc_file="a.warc.gz",
                    warc_offset=0, warc_length=100, digest="sha1:AAA",

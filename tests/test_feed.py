@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from goahead_crawler.blogger.comment_feed import commented_posts
 from goahead_crawler.blogger.feed import (
     FeedEntry,
     FeedError,
@@ -110,3 +112,27 @@ def test_date_cursor_is_one_second_past_the_oldest_in_utc() -> None:
     assert date_cursor(entries) == "2024-03-01T01:25:01Z"
     assert date_cursor([_dated(None)]) is None
     assert date_cursor([]) is None
+
+
+def test_a_comment_entry_names_the_post_it_replies_to() -> None:
+    """``thr:in-reply-to`` (JSON and Atom): the post's id from ``ref``, its page from
+    ``href``; a comment without one is kept, its post unknown."""
+    post = "https://news.blogspot.com/2024/01/a.html"
+    reply = {"href": post, "ref": "tag:blogger.com,1999:blog-1.post-222",
+             "source": "https://www.blogger.com/feeds/1/posts/default/222", "type": "text/html"}
+    body = json.dumps({"feed": {"id": {"$t": "tag:blogger.com,1999:blog-1"}, "entry": [
+        {"id": {"$t": "tag:blogger.com,1999:blog-1.post-901"}, "thr$in-reply-to": reply,
+         "link": [{"rel": "alternate", "href": f"{post}?showComment=1#c901"}]},
+        {"id": {"$t": "tag:blogger.com,1999:blog-1.post-902"}}]}}).encode()
+    first, second = parse_feed(body).entries
+    assert (first.reply_to, first.reply_url) == ("222", post)
+    assert (second.reply_to, second.reply_url) == (None, None)
+    assert commented_posts(parse_feed(body)) == ({"222": post}, 1)
+    atom = ("<feed xmlns='http://www.w3.org/2005/Atom'"
+            " xmlns:thr='http://purl.org/syndication/thread/1.0'>"
+            "<id>tag:blogger.com,1999:blog-1</id><entry>"
+            "<id>tag:blogger.com,1999:blog-1.post-901</id>"
+            f"<thr:in-reply-to href='{post}' ref='tag:blogger.com,1999:blog-1.post-222'/>"
+            "</entry></feed>").encode()
+    (entry,) = parse_feed(atom).entries
+    assert (entry.reply_to, entry.reply_url) == ("222", post)

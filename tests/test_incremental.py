@@ -35,6 +35,8 @@ from sampleblog.site import SiteOptions
 from tests.conftest import goahead_crawler, run_goahead
 
 N_POSTS = 40
+BLOG_COMMENTS = ("/feeds/comments/default?alt=json&start-index=1&max-results=150"
+                 "&orderby=updated&updated-min=SINCE")
 UNCHANGED = [
     ("GET", "/robots.txt", 200),
     ("GET", "/feeds/posts/summary?alt=json&start-index=1&max-results=1", 200),  # the total
@@ -42,6 +44,7 @@ UNCHANGED = [
              "&updated-min=SINCE"), 200),
     ("GET", "/sitemap.xml", 304),
     ("GET", "/sitemap-pages.xml", 304),
+    ("GET", BLOG_COMMENTS, 200),  # new comments on posts not fetched: none
 ]
 NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 SWEEP = "/feeds/posts/summary?alt=json&start-index=1&max-results=150"  # every live post
@@ -123,11 +126,11 @@ def warcio_check(warcs: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.crawl
-def test_an_unchanged_blog_costs_five_requests(blog: Blog) -> None:
+def test_an_unchanged_blog_costs_six_requests(blog: Blog) -> None:
     seen = blog.crawl()
     assert_requests(seen, with_since(UNCHANGED, blog.since()))
     run = blog.last_run()
-    assert (run["posts_new"], run["posts_updated"], run["requests"]) == (0, 0, 5)
+    assert (run["posts_new"], run["posts_updated"], run["requests"]) == (0, 0, 6)
     # the previous run, the validators and the digest lookups read the pipeline's connection
     assert json.loads(run["stats"])["goahead/archive/connections"] == 1
     assert blog.rows("select count(*) from posts where deleted_at is not null") == [(0,)]
@@ -165,6 +168,7 @@ def test_publish_edit_delete_then_recrawl(blog: Blog) -> None:
         ("GET", "/sitemap.xml", 200),  # changed: its newest lastmod moved
         ("GET", "/sitemap.xml?page=1", 200),
         ("GET", "/sitemap-pages.xml", 304),
+        ("GET", BLOG_COMMENTS.replace("SINCE", since), 200),
         ("GET", "/feeds/posts/summary?alt=json&start-index=1&max-results=150", 200),  # sweep
         ("GET", fresh.path, 200),
         ("GET", edited.path, 200),
@@ -176,7 +180,7 @@ def test_publish_edit_delete_then_recrawl(blog: Blog) -> None:
     stats = json.loads(run["stats"])
     assert (run["posts_new"], run["posts_updated"], run["posts_unchanged"]) == (1, 1, 0)
     assert stats["goahead/posts/marked_deleted"] == 1
-    assert run["requests"] == len(seen) == 10 + len(listings([fresh, edited, deleted]))
+    assert run["requests"] == len(seen) == 11 + len(listings([fresh, edited, deleted]))
     versions = blog.rows("select text from post_versions where post_id = ?", (edited.post_id,))
     assert versions == [(old_text,)]
     now = blog.rows("select text from posts where post_id = ?", (edited.post_id,))[0][0]
@@ -257,6 +261,68 @@ def test_full_flag_fetches_every_post_again(blog: Blog) -> None:
     run = blog.last_run()
     assert (run["posts_new"], run["posts_updated"], run["posts_unchanged"]) == (
         0, 0, N_POSTS + 2)
+
+
+@pytest.mark.crawl
+def test_a_new_comment_on_an_old_post_is_archived(blog: Blog) -> None:
+    """A comment leaves its post's ``updated`` as it was: the incremental feed does not
+    name the post; the blog-wide comments feed does, and the post's own comments feed is
+    fetched (not its page). A post fetched anyway (edited) takes its comments from its page."""
+    site = blog.site
+    posts = site.blog("goahead").posts
+    old = next(p for p in posts[10:] if p.comments)  # read from its page by the 1st run
+    edited = posts[4]
+    site.add_comment("goahead", old.post_id, "Reader", "A late reply on an old post.")
+    site.add_comment("goahead", edited.post_id, "Other", "A reply on the edited post.")
+    site.edit("goahead", edited.post_id, "The corrected text.")
+    seen = blog.crawl()
+    since = blog.since()
+    assert_requests(seen, with_since([
+        *UNCHANGED[:3],
+        ("GET", "/sitemap.xml", 200),  # the edit moved its newest lastmod
+        ("GET", "/sitemap.xml?page=1", 200),
+        ("GET", "/sitemap-pages.xml", 304),
+        ("GET", BLOG_COMMENTS, 200),
+        ("GET", edited.path, 200),
+        ("GET", (f"/feeds/{old.post_id}/comments/default?alt=json&start-index=1"
+                 "&max-results=150"), 200),
+        *(("GET", path, 200) for path in listings([edited])),
+    ], since))
+    stats = json.loads(blog.last_run()["stats"])
+    assert stats["goahead/comments/new_posts"] == 1
+    assert stats["goahead/comments/new_on_fetched"] == 1
+    # the old post's comments, each once: those its page showed are now known by their id
+    stored = blog.rows("select comment_id, text from comments where post_id = ?",
+                       (old.post_id,))
+    assert sorted(c for c, _ in stored) == sorted(c.comment_id for c in old.comments)
+    assert dict(stored)[old.comments[-1].comment_id] == "A late reply on an old post."
+    texts = blog.rows("select text from comments where post_id = ?", (edited.post_id,))
+    assert texts == [("A reply on the edited post.",)]  # from its page
+
+
+@pytest.mark.crawl
+def test_no_comments_looks_for_no_new_comments(blog: Blog) -> None:
+    post = blog.site.blog("goahead").posts[20]
+    comment = blog.site.add_comment("goahead", post.post_id, "Reader", "Not wanted.")
+    seen = blog.crawl("--no-comments")
+    assert_requests(seen, with_since(UNCHANGED[:-1], blog.since()))
+    assert blog.rows("select count(*) from comments where comment_id = ?",
+                     (comment.comment_id,)) == [(0,)]
+
+
+@pytest.mark.crawl
+def test_a_blog_whose_comment_feeds_are_off_skips_them(blog: Blog) -> None:
+    site = blog.site
+    site.site("goahead").options.comment_feeds = False
+    site.add_comment("goahead", site.blog("goahead").posts[20].post_id, "Reader", "Hidden.")
+    site.clear_requests()
+    done = run_goahead("crawl", site.urls["goahead"], "--db", str(blog.db), "--warc-dir",
+                       str(blog.warcs), "--delay", "0", "--no-progress", "-v")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "comments feed answers 404 (switched off)" in done.stderr
+    expected = with_since(UNCHANGED, blog.since())
+    assert_requests(site.requests("goahead"), [*expected[:-1], (*expected[-1][:2], 404)])
+    assert blog.last_run()["status"] == "finished"
 
 
 # -- the parts -------------------------------------------------------------------------
@@ -480,3 +546,63 @@ def test_a_feed_read_short_of_its_total_records_no_unlisted_posts() -> None:
         list(spider._schedule(url, "sitemap"))
     spider._record_unlisted()
     assert spider.crawler.stats.get_value("goahead/feed/unlisted_posts") is None
+
+
+def comments_json(replies: list[tuple[str, str]], total: int, start: int = 1) -> bytes:
+    """A blog-wide comments feed page: (comment id, post id) per entry."""
+    entries = [{"id": {"$t": f"tag:blogger.com,1999:blog-1.post-{c}"},
+                "thr$in-reply-to": {"href": f"{ROOT}2020/01/p{p}.html",
+                                    "ref": f"tag:blogger.com,1999:blog-1.post-{p}"}}
+               for c, p in replies]
+    return json.dumps({"feed": {"openSearch$totalResults": {"$t": str(total)},
+                                "openSearch$startIndex": {"$t": str(start)},
+                                "entry": entries}}).encode()
+
+
+def blog_comments_response(spider: BloggerSpider, body: bytes, start: int) -> TextResponse:
+    request = spider._blog_comments_request(start)
+    return TextResponse(request.url, body=body, request=request)
+
+
+def test_the_blog_comments_feed_is_paged_and_names_posts_not_fetched() -> None:
+    live = {f"{ROOT}2020/01/p{i}.html" for i in (1, 2, 3)}
+    spider = incremental_spider(live)
+    spider.page_size = 2
+    (first,) = spider._new_comments_start()
+    assert "/feeds/comments/default?" in first.url
+    assert first.url.endswith("&orderby=updated&updated-min=2026-01-01T00%3A00%3A00Z")
+    page1 = comments_json([("11", "1"), ("12", "2")], total=9)
+    (following,) = spider.parse_blog_comments(blog_comments_response(spider, page1, 1))
+    assert "start-index=3&max-results=2" in following.url
+    page2 = comments_json([("13", "3"), ("14", "9")], total=9, start=3)
+    (third,) = spider.parse_blog_comments(blog_comments_response(spider, page2, 3))
+    assert "start-index=5&max-results=2" in third.url
+    # a page that repeats the last: stopped, as the posts feed is
+    assert list(spider.parse_blog_comments(blog_comments_response(spider, page2, 5))) == []
+    assert spider.crawler.stats.get_value("goahead/stopped/blog-comments") == 1
+    spider.comments_read.add(f"{ROOT}2020/01/p2.html")  # its page fetched by this run
+    asked = spider._new_comments_idle()
+    assert [r.url for r in asked] == [
+        f"{ROOT}feeds/{p}/comments/default?alt=json&start-index=1&max-results=150"
+        for p in ("1", "3")]  # post 9 is not in the archive
+    assert {r.meta["goahead_source"] for r in asked} == {"comments-new"}
+    assert spider._new_comments_idle() == []  # once a run
+
+
+def test_a_full_crawl_does_not_read_the_blog_comments_feed() -> None:
+    spider = BloggerSpider.from_crawler(goahead_crawler(BloggerSpider), url=ROOT)
+    assert list(spider._new_comments_start()) == []
+    assert spider._new_comments_idle() == []
+
+
+def test_an_unusable_blog_comments_page_is_said_and_ends_its_paging() -> None:
+    spider = incremental_spider({f"{ROOT}2020/01/p1.html"})
+    list(spider._new_comments_start())
+    page1 = comments_json([("11", "1")], total=300)
+    list(spider.parse_blog_comments(blog_comments_response(spider, page1, 1)))
+    garbage = blog_comments_response(spider, b"<html>Error 500</html>", 2)
+    assert list(spider.parse_blog_comments(garbage)) == []
+    assert spider.crawler.stats.get_value("goahead/comments/errors") == 1
+    assert spider.blog_comments_state == "done"
+    (asked,) = spider._new_comments_idle()  # what the first page named is still fetched
+    assert "/feeds/1/comments/default?" in asked.url

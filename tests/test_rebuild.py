@@ -41,8 +41,10 @@ def query(db: Path, sql: str) -> list[tuple]:
 def crawled(tmp_path_factory) -> dict:
     """A blog crawled (its images too: one answers 404, one redirects), then edited (one
     post), pruned (one deleted), added to (one new, showing the image that was 404 and
-    now answers), crawled again (incrementally), then given one more post whose page
-    answers 500, and crawled in full (revisits; that post listed, not stored: exit 1)."""
+    now answers), commented on (an old post the incremental run does not fetch: its new
+    comment comes from its comments feed), crawled again (incrementally), then given one
+    more post whose page answers 500, and crawled in full (revisits; that post listed, not
+    stored: exit 1)."""
     out = tmp_path_factory.mktemp("reindex")
     db, warcs = out / "crawl.db", out / "warcs"
 
@@ -69,6 +71,9 @@ def crawled(tmp_path_factory) -> dict:
                          "2025-01-01T10:00:00+07:00")
         fresh.body_html += f'<p><img src="{photos.images[0]}"></p>'
         site.publish("goahead", fresh)
+        commented = posts[6]  # three comments, read from its page by the first crawl
+        assert len(commented.comments) == 3
+        late = site.add_comment("goahead", commented.post_id, "Reader", "A late reply.")
         second = crawl()
         shutil.copy(db, out / "second.db")  # the archive as the first two crawls left it
         site.fail("cdn", urlsplit(moved).path, 404)  # where it redirects: gone now
@@ -80,7 +85,8 @@ def crawled(tmp_path_factory) -> dict:
     return {"out": out, "db": db, "warcs": warcs, "first": first, "second": second,
             "failed": broken.path,
             "edited": posts[2].post_id, "deleted": posts[5].post_id, "blog_id": blog_id,
-            "thumbs": thumbs, "photos": photos.path}
+            "thumbs": thumbs, "photos": photos.path, "commented": commented.post_id,
+            "late": late.comment_id, "comments": len(commented.comments)}
 
 
 def images_of(db: Path, path: str) -> list[str]:
@@ -114,6 +120,10 @@ def test_rebuilt_archive_is_the_crawled_archive(crawled: dict) -> None:
     assert [v[0] for v in versions] == [crawled["edited"]]
     assert "corrected" not in versions[0][1]
     assert query(rebuilt, "SELECT count(*) FROM posts WHERE warc_length IS NULL") == [(0,)]
+    comments = query(rebuilt, "SELECT comment_id, text FROM comments WHERE post_id ="
+                              f" '{crawled['commented']}'")
+    assert len(comments) == crawled["comments"]  # the late one, and each earlier one once
+    assert (crawled["late"], "A late reply.") in comments
     assert query(rebuilt, "SELECT count(*) FROM captures WHERE record_type = 'revisit'"
                  )[0][0] > 0
     search = run_goahead("search", "ชุมชน", "--db", str(rebuilt), "--count")

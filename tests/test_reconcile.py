@@ -96,11 +96,11 @@ def test_a_listed_post_not_stored_fails_the_run_and_the_next_runs_fetch_it_first
     assert second.returncode == 0, second.stderr[-2000:]
     seen = blog.site.requests("goahead")
     assert sorted(post_paths(seen)) == sorted(broken)
-    # an unchanged blog's five requests, the two posts, and the listing pages a replay
+    # an unchanged blog's six requests, the two posts, and the listing pages a replay
     # starts from (the home page, the two posts' month archives: asked conditionally)
     listings = {"/"} | {path[:len("/YYYY/MM/")] for path in broken}
     assert sorted(p for _, p, _ in seen if p in listings) == sorted(listings)
-    assert len(seen) == 5 + 2 + len(listings)
+    assert len(seen) == 6 + 2 + len(listings)
     latest = blog.json("runs")[0]
     assert (latest["status"], latest["new"], latest["errors"]) == ("finished", 2, 0)
     (site,) = blog.json("status")["sites"]

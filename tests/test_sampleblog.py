@@ -440,3 +440,44 @@ def test_command_line_latency():
         finally:
             proc.terminate()
             assert proc.wait(timeout=10) == 0
+
+
+def test_a_new_comment_shows_in_the_comment_feeds_not_in_the_post_updated():
+    """As on Blogger: the blog-wide comments feed (paged, ``updated-min`` with
+    ``orderby=updated``) names the post a comment replies to; the post's ``updated`` (its
+    feed entry, its sitemap lastmod) stays as it was."""
+    with server.start(["goahead"]) as running:
+        base, blog = running.urls["goahead"], running.blog("goahead")
+        post = next(p for p in blog.posts if len(p.comments) == 3)
+        updated = post.updated
+        everything = get_json(base + "feeds/comments/default?alt=json")["feed"]
+        total = sum(len(p.comments) for p in blog.posts)
+        assert everything["openSearch$totalResults"]["$t"] == str(total)
+        comment = running.add_comment("goahead", post.post_id, "Reader", "Late, but true.")
+        assert post.updated == updated
+        assert post.comments[-1] is comment
+        bound = quote(comment.published)
+        since = get_json(f"{base}feeds/comments/default?alt=json&orderby=updated"
+                         f"&updated-min={bound}")["feed"]
+        (entry,) = since["entry"]
+        assert entry["id"]["$t"].endswith(f".post-{comment.comment_id}")
+        assert entry["thr$in-reply-to"]["ref"].endswith(f".post-{post.post_id}")
+        assert entry["thr$in-reply-to"]["href"] == base.rstrip("/") + post.path
+        assert len(get_json(f"{base}feeds/comments/default?alt=json&updated-min={bound}")[
+            "feed"]["entry"]) == total + 1  # updated-min needs orderby=updated
+        paged = get_json(base + "feeds/comments/default?alt=json&start-index=2&max-results=2")
+        now = get_json(base + "feeds/comments/default?alt=json")["feed"]["entry"]
+        assert now[0]["id"]["$t"].endswith(f".post-{comment.comment_id}")  # newest first
+        assert [e["id"]["$t"] for e in paged["feed"]["entry"]] == [
+            e["id"]["$t"] for e in now[1:3]]
+        own = get_json(f"{base}feeds/{post.post_id}/comments/default?alt=json")["feed"]
+        assert own["openSearch$totalResults"]["$t"] == "4"
+
+
+def test_comment_feeds_can_be_switched_off():
+    options = SiteOptions(comment_feeds=False)
+    with server.start(["goahead"], options=options) as running:
+        base, post = running.urls["goahead"], running.blog("goahead").posts[0]
+        assert fetch(base + "feeds/comments/default?alt=json")[0] == 404
+        assert fetch(f"{base}feeds/{post.post_id}/comments/default")[0] == 404
+        assert fetch(base + "feeds/posts/default?alt=json")[0] == 200

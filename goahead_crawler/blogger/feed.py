@@ -31,6 +31,9 @@ class FeedEntry:
     summary: str | None = None  # summary.$t (summary-only feed) or None
     comment_count: int | None = None  # thr$total
     replies_url: str | None = None  # comments feed URL
+    # a comment's thr:in-reply-to: the post it replies to (its id, its page), else None
+    reply_to: str | None = None
+    reply_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,21 @@ def _json_entry(raw: dict) -> FeedEntry:
         summary=_optional_t(raw.get("summary")),
         comment_count=number(total),
         replies_url=_json_link(links, "replies", "application/atom+xml"),
+        **_reply(_dicts(raw.get("thr$in-reply-to"), "thr$in-reply-to")),
     )
+
+
+def _reply(targets: list[dict]) -> dict[str, str | None]:
+    """``reply_to`` / ``reply_url`` of a comment from its ``thr:in-reply-to`` (``ref``: the
+    post's entry id, ``href``: its page). A ref that is not a Blogger post id gives None:
+    the comment is then kept, its post unknown."""
+    for target in targets:
+        match = _POST_ID.search(str(target.get("ref") or ""))
+        if match:
+            href = target.get("href")
+            return {"reply_to": match.group(2),
+                    "reply_url": href if isinstance(href, str) and href else None}
+    return {}
 
 
 def _entry_name(raw: object, position: int) -> str:
@@ -245,6 +262,7 @@ def _atom_entry(node: etree._Element) -> FeedEntry:
         summary=(summary.text or "") if summary is not None else None,
         comment_count=number(_atom_text(node, f"{_THR}total")),
         replies_url=_json_link(links, "replies", "application/atom+xml"),
+        **_reply([dict(t.attrib) for t in node.iter(f"{_THR}in-reply-to")]),
     )
 
 

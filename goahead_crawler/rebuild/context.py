@@ -16,7 +16,12 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from goahead_crawler.blogger.comment_feed import comments_feed_post_id, comments_from_feed
+from goahead_crawler.blogger.comment_feed import (
+    NEW_COMMENTS,
+    comments_feed_post_id,
+    comments_from_feed,
+    feed_blog_id,
+)
 from goahead_crawler.blogger.feed import FeedEntry, FeedError, parse_feed
 from goahead_crawler.blogger.frontier import Frontier
 from goahead_crawler.blogger.urls import FEED_PATH, blog_root
@@ -93,9 +98,11 @@ class Context:
 
     def comment_pages(self, post_id: str, start: Record, end: Record | None) -> list[Record]:
         """The post's comments-feed captures after ``start`` (its page) and before
-        ``end`` (the next capture of that page): what the crawl fetched for that page."""
+        ``end`` (the next capture of that page): what the crawl fetched for that page.
+        Not those fetched for new comments on a post whose page was not (their own)."""
         return [r for r in self.comment_feeds.get(post_id, [])
-                if start.order < r.order and (end is None or r.order < end.order)]
+                if start.order < r.order and (end is None or r.order < end.order)
+                and r.source != NEW_COMMENTS]
 
 
 def gather(warc_dir: Path, timeline: Timeline, warn: Warn) -> Context:
@@ -159,3 +166,23 @@ def feed_comments(context: Context, pages: list[Record], warn: Warn) -> list[dic
         except FeedError:
             continue
     return comments
+
+
+def new_comments(context: Context, record: Record, warn: Warn
+                 ) -> tuple[str, str, list[dict]] | None:
+    """(blog id, post id, comments) of a comments-feed capture an incremental crawl made
+    for new comments on a post it did not fetch (``goahead-source: comments-new``), as
+    the crawl stored them; None when the crawl stored none from it (unusable, no blog
+    id, or not such a capture)."""
+    post_id = comments_feed_post_id(record.url)
+    if record.source != NEW_COMMENTS or record.status != 200 or post_id is None:
+        return None
+    body = context.read(record, warn)
+    try:
+        page = parse_feed(body) if body is not None else None
+    except FeedError:
+        return None
+    if page is None:
+        return None
+    blog_id = feed_blog_id(page) or context.blog_ids.get(urlsplit(record.url).netloc)
+    return (blog_id, post_id, comments_from_feed(page)) if blog_id else None

@@ -19,7 +19,9 @@ crawl ended, as the crawl stored a post once its images settled.
 
 Comments come from the post's comments feed when the crawl fetched it for that page, or
 from the page (``comments_source``, the crawl's own rule), unless the crawl stored none
-(``--no-comments``, said in its warcinfo).
+(``--no-comments``, said in its warcinfo). A comments feed an incremental crawl fetched for
+new comments on a post it did not fetch (``goahead-source: comments-new``) is stored on
+its own, where it comes in capture order.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from goahead_crawler.blogger.urls import (
     request_url,
 )
 from goahead_crawler.items import page_post
-from goahead_crawler.rebuild.context import Context, feed_comments
+from goahead_crawler.rebuild.context import Context, feed_comments, new_comments
 from goahead_crawler.rebuild.timeline import PostNote, Record
 
 GONE = (404, 410)
@@ -100,6 +102,7 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
         for record in crawl:
             kind = page_kind(record.url)
             if kind is None:
+                _store_new_comments(db, context, record, result)
                 continue
             if record.status in GONE:
                 result.deleted += mark_gone(db, record.url, at=record.date)
@@ -126,6 +129,16 @@ def replay(db: Any, records: list[Record], context: Context, result: Replayed,
                 _complete(db, completion, result)
     result.unfetched = {url: urls for url, urls in unseen.items() if any(
         not images.seen(image) and not images.archived(image) for image in urls)}
+
+
+def _store_new_comments(db: Any, context: Context, record: Record, result: Replayed
+                        ) -> None:
+    """A comments feed an incremental crawl fetched for new comments on a post whose page
+    it did not fetch: stored as that crawl stored it."""
+    found = new_comments(context, record, result.warnings.append)
+    if found is not None and context.comments_on(record):
+        blog_id, post_id, comments = found
+        result.comments += upsert_comments(db, blog_id, post_id, comments)
 
 
 def _by_crawl(notes: list[PostNote] | None) -> dict[str, list[PostNote]]:

@@ -9,7 +9,8 @@ Discovery, cheapest first (issue 3):
 3. HTML navigation (older-post links, ``/YYYY/MM/`` archives), only when both are gone.
 
 A blog crawled before is re-crawled incrementally (``spiders/incremental.py``): the feed
-asked for what changed since, conditional requests, deletions confirmed by their 404.
+asked for what changed since, conditional requests, deletions confirmed by their 404; the
+blog-wide comments feed for new comments on posts not fetched (``spiders/new_comments.py``).
 
 Every post URL passes through one :class:`Frontier`, so no post is fetched twice. Comments
 come from the post page, or from the comments feed when the page shows fewer than counted.
@@ -25,7 +26,7 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -55,6 +56,7 @@ from goahead_crawler.spiders.capture import CaptureRoutes
 from goahead_crawler.spiders.comment_routes import CommentRoutes
 from goahead_crawler.spiders.discovery import Discovery
 from goahead_crawler.spiders.incremental import IncrementalRoutes, load_previous
+from goahead_crawler.spiders.new_comments import NewCommentRoutes
 from goahead_crawler.spiders.redirects import RedirectLedger
 from goahead_crawler.spiders.safeguards import Safeguards
 from goahead_crawler.spiders.sitemap_routes import SitemapRoutes
@@ -65,8 +67,8 @@ GONE = (404, 410)
 STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
 
 
-class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, Safeguards,
-                    IncrementalRoutes, scrapy.Spider):
+class BloggerSpider(SitemapRoutes, CommentRoutes, NewCommentRoutes, CaptureRoutes, ListedRoutes,
+                    Safeguards, IncrementalRoutes, scrapy.Spider):
     """Archive every post and static page of one Blogger blog.
 
     ``scrapy crawl blogger -a url=https://example.blogspot.com/``
@@ -86,6 +88,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         self.sitemap_claimed = set()
         self.checked_only = set()
         self.feed_named = set()
+        self.commented, self.blog_comment_ids, self.comments_read = {}, set(), set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BloggerSpider:
@@ -122,6 +125,8 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         if self.previous:
             for request in self._incremental_start():
                 yield request
+            for request in self._new_comments_start():
+                yield request
         yield self._feed_request(1)
         if self.sitemap_enabled:
             yield self._sitemap_request(self.root + "sitemap.xml", index=True)
@@ -155,6 +160,11 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         """Discovery's loose ends first (safeguards); once none are left, the listing pages
         a replay starts from (capture)."""
         Safeguards.spider_idle(self)  # DontCloseSpider while discovery has more to do
+        requests = self._new_comments_idle()  # every post request answered by now
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
         self._capture_idle()
 
     # -- helpers ---------------------------------------------------------------------------
@@ -425,6 +435,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, CaptureRoutes, ListedRoutes, S
         self._charset_detected(response.url, article.charset_note)
         yield from self._capture_post(response, article, post)  # the post, now or held
         if self.comments_enabled and kind == "post":
+            self.comments_read.add(post.url)  # no new-comments request for it this run
             yield from self._comments(article, entry, post.blog_id, post.post_id)
         if self.discovery.pager_started:
             yield from self._follow_links(response)

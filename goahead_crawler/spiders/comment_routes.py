@@ -18,6 +18,7 @@ from goahead_crawler.blogger.comment_feed import (
     comments_feed_url,
     comments_from_feed,
     comments_source,
+    feed_blog_id,
 )
 from goahead_crawler.blogger.feed import FeedEntry, FeedError, next_start_index, parse_feed
 from goahead_crawler.extract.article import Article
@@ -39,15 +40,17 @@ class CommentRoutes:
             self._stat("comments/from_page", len(article.comments))
             yield PostComments(blog_id, post_id, list(article.comments), source="page")
 
-    def _comments_request(self: Any, blog_id: str, post_id: str, start: int,
-                          seen: frozenset[str]) -> scrapy.Request:
+    def _comments_request(self: Any, blog_id: str | None, post_id: str, start: int,
+                          seen: frozenset[str], source: str = "comments") -> scrapy.Request:
+        """A page of the post's comments feed; ``blog_id`` None: the feed's own (a post
+        whose page this run did not fetch, ``source`` :data:`NEW_COMMENTS`)."""
         return scrapy.Request(
             comments_feed_url(self.root, post_id, start), callback=self.parse_comments_feed,
-            errback=self.comments_failed, meta={"goahead_source": "comments"},
+            errback=self.comments_failed, meta={"goahead_source": source},
             cb_kwargs={"blog_id": blog_id, "post_id": post_id, "start": start, "seen": seen},
         )
 
-    def parse_comments_feed(self: Any, response: Response, blog_id: str, post_id: str,
+    def parse_comments_feed(self: Any, response: Response, blog_id: str | None, post_id: str,
                             start: int = 1, seen: frozenset[str] = frozenset()
                             ) -> Iterator[Any]:
         try:
@@ -59,12 +62,19 @@ class CommentRoutes:
         comments = comments_from_feed(page)
         self._stat("comments/from_feed", len(comments))
         self._stat("comments/entries_skipped", len(page.skipped))
-        yield PostComments(blog_id, post_id, comments, source="feed")
+        owner = blog_id or feed_blog_id(page) or self.discovery.blog_id
+        if owner is None:
+            self._stat("comments/errors")
+            self.logger.warning("Comments feed %s names no blog id: its %d comments are not"
+                                " stored", response.url, len(comments))
+            return
+        yield PostComments(owner, post_id, comments, source="feed")
         ids = frozenset(c["comment_id"] for c in comments)
         following = self._unless_stalled("comments", next_start_index(page, start),
                                          len(ids - seen), response.url)
         if following is not None:
-            yield self._comments_request(blog_id, post_id, following, seen | ids)
+            yield self._comments_request(blog_id, post_id, following, seen | ids,
+                                         response.meta.get("goahead_source", "comments"))
 
     def comments_failed(self: Any, failure: Failure) -> None:
         self._stat("comments/errors")
