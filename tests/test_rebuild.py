@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -374,7 +375,13 @@ def test_a_killed_crawls_posts_get_the_images_it_never_asked_for(tmp_path: Path)
         shown = [site.served_url(imageurls.resized(u, "s320")) for u in photos.images[:2]]
         without_records(killed, set(shown))  # killed before it asked for them
         killed.rename(killed.with_name(killed.name + ".open"))
-        shutil.copy(tmp_path / "first.db", db)  # and before it stored anything
+        with closing(sqlite3.connect(db)) as conn:  # closed: no -wal left beside it
+            run = conn.execute("SELECT uid, site, url, started_at FROM runs WHERE uid = ?",
+                               [crawl_id(killed.with_name(killed.name + ".open"))]).fetchone()
+        shutil.copy(tmp_path / "first.db", db)  # and before it stored anything but its run
+        with sqlite3.connect(db) as conn:
+            conn.execute("INSERT INTO runs (uid, site, url, started_at, status)"
+                         " VALUES (?, ?, ?, ?, 'running')", run)
         site.delete("goahead", fresh[1].post_id)
         site.edit("goahead", fresh[2].post_id, "Corrected: no photos.")
         site.clear_requests()
