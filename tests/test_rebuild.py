@@ -326,6 +326,19 @@ def test_reindex_of_a_directory_without_warc_files_is_an_error(tmp_path) -> None
     assert not (tmp_path / "a.db").exists()
 
 
+def as_killed(db: Path, saved: Path, open_file: Path) -> None:
+    """``db`` as a crawl killed before it stored anything left it: ``saved`` (the archive
+    before that crawl) with the crawl's own run row, left ``running`` (every crawl writes
+    it before its first request; it is what claims ``open_file`` for this archive)."""
+    with closing(sqlite3.connect(db)) as conn:  # closed: no -wal left beside it
+        run = conn.execute("SELECT uid, site, url, started_at FROM runs WHERE uid = ?",
+                           [crawl_id(open_file)]).fetchone()
+    shutil.copy(saved, db)
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("INSERT INTO runs (uid, site, url, started_at, status)"
+                     " VALUES (?, ?, ?, ?, 'running')", run)
+
+
 def without_records(path: Path, urls: set[str | None]) -> None:
     """Rewrite the WARC file ``path`` leaving out every record about ``urls`` (request,
     response, metadata), its other records copied byte for byte."""
@@ -374,14 +387,8 @@ def test_a_killed_crawls_posts_get_the_images_it_never_asked_for(tmp_path: Path)
         (killed,) = set(warcs.glob("*.warc.gz")) - before
         shown = [site.served_url(imageurls.resized(u, "s320")) for u in photos.images[:2]]
         without_records(killed, set(shown))  # killed before it asked for them
-        killed.rename(killed.with_name(killed.name + ".open"))
-        with closing(sqlite3.connect(db)) as conn:  # closed: no -wal left beside it
-            run = conn.execute("SELECT uid, site, url, started_at FROM runs WHERE uid = ?",
-                               [crawl_id(killed.with_name(killed.name + ".open"))]).fetchone()
-        shutil.copy(tmp_path / "first.db", db)  # and before it stored anything but its run
-        with sqlite3.connect(db) as conn:
-            conn.execute("INSERT INTO runs (uid, site, url, started_at, status)"
-                         " VALUES (?, ?, ?, ?, 'running')", run)
+        killed = killed.rename(killed.with_name(killed.name + ".open"))
+        as_killed(db, tmp_path / "first.db", killed)  # and before it stored anything
         site.delete("goahead", fresh[1].post_id)
         site.edit("goahead", fresh[2].post_id, "Corrected: no photos.")
         site.clear_requests()
@@ -437,8 +444,8 @@ def test_a_post_another_blogs_crawl_caught_up_is_rebuilt_as_that_crawl_left_it(
                 crawl("goahead")
                 (killed,) = set(warcs.glob("*.warc.gz")) - before
                 without_records(killed, {site.served_url(shared)})
-                killed.rename(killed.with_name(killed.name + ".open"))
-                shutil.copy(tmp_path / "before.db", db)
+                killed = killed.rename(killed.with_name(killed.name + ".open"))
+                as_killed(db, tmp_path / "before.db", killed)
         crawl("contempo")
     rows = query(db, "SELECT title, images FROM posts WHERE title IN ('Fresh one',"
                      " 'Same picture') ORDER BY title")
@@ -479,8 +486,8 @@ def test_a_killed_crawl_is_caught_up_with_what_the_archive_knew_of_the_feed(
         without_records(earlier,  # and its own warcinfo (a crawl of its own) is left out
                         {None, *({r.url for r in read_timeline([killed]).records} - feeds)})
         without_records(killed, feeds)
-        killed.rename(killed.with_name(killed.name + ".open"))
-        shutil.copy(tmp_path / "first.db", db)
+        killed = killed.rename(killed.with_name(killed.name + ".open"))
+        as_killed(db, tmp_path / "first.db", killed)
         archive = open_archive(db)
         for record in read_timeline([earlier]).records:  # and stored their captures
             add_capture(archive, record.capture)
