@@ -197,6 +197,19 @@ def feed_empty_past_first_page(ctx: Ctx, path: str, params: dict[str, str]) -> R
     return None
 
 
+@scenario("feed-unordered-by-default", max_results_cap=2, sitemap=False)
+def feed_unordered_by_default(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The oldest post was edited last, and the feed asked without ``orderby`` lists by
+    ``updated`` (Blogger's default order is not documented: BLOGGER.md); otherwise as
+    ``shallow-feed``: the first page at every start-index, ``published-max`` honoured."""
+    oldest = ctx.posts[-1]
+    if oldest.updated_dt < max(p.updated_dt for p in ctx.posts):
+        ctx.site.edit(oldest.post_id, "Edited after every other post.")
+    if path == "/feeds/posts/default" and "published-max" not in params:
+        return ctx.blog(path, {"orderby": "updated", **params, "start-index": "1"})
+    return None
+
+
 @scenario("stuck-feed-short-sitemap", max_results_cap=2)
 def stuck_feed_short_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """Every feed request answers the first page (start-index and published-max ignored;

@@ -121,7 +121,7 @@ def test_a_feed_redirected_off_the_blog_is_a_feed_switched_off(tmp_path: Path) -
     c = crawl(tmp_path, "feed-redirected-elsewhere")
     assert c.stored() == c.post_ids()
     assert c.other == []
-    feed = "/feeds/posts/default?alt=json&start-index=1&max-results=150"
+    feed = "/feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
     assert c.paths("/feeds/posts/") == [feed]
     assert "The posts feed redirects off the blog, to http://127.0.0.1:" in c.stderr
     assert c.failures() == []
@@ -176,6 +176,22 @@ def test_a_feed_whose_start_index_runs_dry_is_paged_on_by_date(tmp_path: Path,
     assert c.stats()["goahead/feed/date_pages"] == 4
     assert "named 2 of the 6 posts it counts by start-index" in c.stderr
     assert c.returncode == 0
+
+
+def test_a_feed_paged_on_by_date_was_read_by_publication_from_its_first_page(
+        tmp_path: Path) -> None:
+    """The feed lists by ``updated`` when no order is named, and its oldest post was edited
+    last: a first page read in that order set the ``published-max`` cursor past every post
+    between (before: the one date page brought nothing new, the feed named 2 of 6 posts and
+    a walk of 3 HTML listing pages had to find the rest)."""
+    c = crawl(tmp_path, "feed-unordered-by-default")
+    assert c.stats()["goahead/feed/date_pages"] == 4  # 2 new, then 1 new a page
+    assert "goahead/pager/used" not in c.stats()  # the feed named every post itself
+    assert c.stored() == c.post_ids()
+    assert c.returncode == 0
+    feed = c.paths("/feeds/posts/")
+    assert len(feed) == 6
+    assert all("&orderby=published" in p for p in feed)
 
 
 def test_posts_the_feed_counts_that_no_listing_named_are_found_by_walking_the_html(

@@ -35,11 +35,14 @@ from sampleblog.site import SiteOptions
 from tests.conftest import goahead_crawler, run_goahead
 
 N_POSTS = 40
+SUMMARY = "/feeds/posts/summary?alt=json&start-index=1&max-results="
+TOTAL = SUMMARY + "1&orderby=published"  # the posts' count
+SWEEP = SUMMARY + "150&orderby=published"  # every live post
 BLOG_COMMENTS = ("/feeds/comments/default?alt=json&start-index=1&max-results=150"
                  "&orderby=updated&updated-min=SINCE")
 UNCHANGED = [
     ("GET", "/robots.txt", 200),
-    ("GET", "/feeds/posts/summary?alt=json&start-index=1&max-results=1", 200),  # the total
+    ("GET", TOTAL, 200),
     ("GET", ("/feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=updated"
              "&updated-min=SINCE"), 200),
     ("GET", "/sitemap.xml", 304),
@@ -47,7 +50,6 @@ UNCHANGED = [
     ("GET", BLOG_COMMENTS, 200),  # new comments on posts not fetched: none
 ]
 NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
-SWEEP = "/feeds/posts/summary?alt=json&start-index=1&max-results=150"  # every live post
 
 
 class Blog:
@@ -162,14 +164,14 @@ def test_publish_edit_delete_then_recrawl(blog: Blog) -> None:
     since = blog.since().replace(":", "%3A")
     assert_requests(seen, [
         ("GET", "/robots.txt", 200),
-        ("GET", "/feeds/posts/summary?alt=json&start-index=1&max-results=1", 200),
+        ("GET", TOTAL, 200),
         ("GET", ("/feeds/posts/default?alt=json&start-index=1&max-results=150"
                  f"&orderby=updated&updated-min={since}"), 200),
         ("GET", "/sitemap.xml", 200),  # changed: its newest lastmod moved
         ("GET", "/sitemap.xml?page=1", 200),
         ("GET", "/sitemap-pages.xml", 304),
         ("GET", BLOG_COMMENTS.replace("SINCE", since), 200),
-        ("GET", "/feeds/posts/summary?alt=json&start-index=1&max-results=150", 200),  # sweep
+        ("GET", SWEEP, 200),
         ("GET", fresh.path, 200),
         ("GET", edited.path, 200),
         ("GET", deleted.path, 404),  # missing from the sweep: confirmed gone
@@ -444,7 +446,7 @@ def test_incremental_start_asks_for_the_total_and_retries_failures() -> None:
     spider = incremental_spider(set(), [f"{ROOT}2024/01/failed.html", f"{ROOT}feeds/x"])
     out = list(spider._incremental_start())
     assert [r.url for r in out] == [
-        f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=1",
+        ROOT + TOTAL[1:],
         f"{ROOT}2024/01/failed.html",  # only post and page URLs are asked again
     ]
     assert out[1].meta[CONDITIONAL] is True
@@ -481,10 +483,10 @@ def test_fewer_live_posts_than_archived_sweeps_the_feed_for_the_missing() -> Non
     live = {f"{ROOT}2024/01/a.html", f"{ROOT}2024/01/b.html", f"{ROOT}2024/01/gone.html"}
     spider = incremental_spider(live)
     spider.discovery.feed_state = "done"
-    total_url = f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=1"
+    total_url = ROOT + TOTAL[1:]
     probe = TextResponse(total_url, body=feed_json([], 2), request=Request(total_url))
     (sweep,) = list(spider.parse_totals(probe))
-    assert sweep.url == f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=150"
+    assert sweep.url == ROOT + SWEEP[1:]
     page = TextResponse(sweep.url, request=sweep,
                         body=feed_json([f"{ROOT}2024/01/a.html", f"{ROOT}2024/01/b.html"], 2))
     (confirm,) = list(spider.parse_sweep(page))
@@ -502,11 +504,10 @@ def test_posts_the_feed_did_not_list_are_learnt_again_after_a_week(days_ago: int
     spider.previous.unlisted = {f"{ROOT}2024/01/only.html"}
     spider.previous.unlisted_since = format_utc(datetime.now(UTC) - timedelta(days=days_ago))
     spider.discovery.feed_state = "done"
-    total_url = f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=1"
+    total_url = ROOT + TOTAL[1:]
     probe = TextResponse(total_url, body=feed_json([], 2), request=Request(total_url))
     asked = [r.url for r in spider.parse_totals(probe)]
-    assert asked == ([f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=150"]
-                     if swept else [])
+    assert asked == ([ROOT + SWEEP[1:]] if swept else [])
 
 
 def test_a_post_the_feed_lists_now_is_no_longer_unlisted() -> None:
@@ -524,7 +525,7 @@ def test_a_post_the_feed_lists_now_is_no_longer_unlisted() -> None:
 def test_as_many_live_posts_as_archived_needs_no_sweep() -> None:
     spider = incremental_spider({f"{ROOT}2024/01/a.html"})
     spider.discovery.feed_state = "done"
-    total_url = f"{ROOT}feeds/posts/summary?alt=json&start-index=1&max-results=1"
+    total_url = ROOT + TOTAL[1:]
     probe = TextResponse(total_url, body=feed_json([], 1), request=Request(total_url))
     assert list(spider.parse_totals(probe)) == []
 
@@ -535,7 +536,7 @@ def test_a_feed_read_short_of_its_total_records_no_unlisted_posts() -> None:
     of the next run's deletion count, and ask for each of them every run)."""
     spider = BloggerSpider.from_crawler(goahead_crawler(BloggerSpider), url=ROOT)
     urls = [f"{ROOT}2024/01/{name}.html" for name in "abcdef"]
-    first = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    first = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
     page = TextResponse(first, body=feed_json(urls[:2], 6), request=Request(first))
     following = [r for r in spider.parse_feed_page(page) if "/feeds/" in r.url]
     assert [r.meta["goahead_start"] for r in following] == [3]

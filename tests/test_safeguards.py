@@ -23,7 +23,7 @@ from goahead_crawler.spiders.redirects import RedirectLedger
 from tests.conftest import goahead_crawler
 from tests.test_spider import FEEDS, ROOT, make_spider, sitemap_response, urlset
 
-FEED_URL = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+FEED_URL = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
 
 
 def feed_doc() -> dict:

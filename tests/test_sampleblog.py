@@ -167,6 +167,28 @@ def test_feed_filters(site):
     assert status == 400
 
 
+def test_feed_order_is_the_field_named_by_orderby():
+    """As on Blogger: ``orderby=updated`` lists the last edited first, ``published`` (and
+    no orderby) the last published first; the crawl's ``published-max`` cursor and an
+    incremental run's ``updated-min`` rely on it. The oldest post, edited last, shows it."""
+    from sampleblog import routes
+    from sampleblog.site import BlogSite
+
+    blog = BlogSite(content.load_blog("goahead", 6))
+    oldest = blog.posts[-1]
+    blog.edit(oldest.post_id, "Edited after every other post.")
+
+    def ids(**params: str) -> list[str]:
+        got = routes.dispatch(routes.Request(blog, "http://127.0.0.1", "/feeds/posts/default",
+                                             {"alt": "json", **params}))
+        return entry_ids(json.loads(got.body))
+
+    by_date = [p.post_id for p in blog.posts]
+    assert ids(orderby="published") == ids() == by_date
+    assert ids(orderby="updated") == [oldest.post_id, *by_date[:-1]]
+    assert ids(orderby="updated", **{"max-results": "2", "start-index": "2"}) == by_date[:2]
+
+
 def test_summary_feed_and_comments_feed(site):
     base = site.urls["goahead"]
     summary = get_json(base + "feeds/posts/summary?alt=json&max-results=3")["feed"]["entry"]

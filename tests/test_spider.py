@@ -31,7 +31,7 @@ def feed_response(name: str, url: str) -> TextResponse:
 
 def test_feed_page_schedules_canonical_post_pages_and_the_next_page() -> None:
     spider = make_spider()
-    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
     out = list(spider.parse_feed_page(feed_response("posts-page1.json", url)))
     posts = [r for r in out if r.callback == spider.parse_post]
     feeds = [r for r in out if r.callback == spider.parse_feed_page]
@@ -42,21 +42,21 @@ def test_feed_page_schedules_canonical_post_pages_and_the_next_page() -> None:
     assert posts[0].cb_kwargs["entry"].post_id == "7001234567890123456"
     # two entries came back although 150 were asked: the next page starts at 3, on our host
     assert [r.url for r in feeds] == [
-        f"{ROOT}feeds/posts/default?alt=json&start-index=3&max-results=150"
+        f"{ROOT}feeds/posts/default?alt=json&start-index=3&max-results=150&orderby=published"
     ]
     assert spider.discovery.blog_id == "4462285939513853952"
 
 
 def test_max_posts_stops_scheduling() -> None:
     spider = make_spider(GOAHEAD_MAX_POSTS=1)
-    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
     out = list(spider.parse_feed_page(feed_response("posts-page1.json", url)))
     assert [r.callback for r in out] == [spider.parse_post]
 
 
 def test_a_post_named_twice_is_requested_once() -> None:
     spider = make_spider()
-    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
     first = list(spider.parse_feed_page(feed_response("posts-page1.json", url)))
     again = list(spider.parse_feed_page(feed_response("posts-page1.json", url)))
     assert len([r for r in first if r.callback == spider.parse_post]) == 2
@@ -65,12 +65,12 @@ def test_a_post_named_twice_is_requested_once() -> None:
 
 def test_broken_feed_page_is_counted_not_fatal() -> None:
     spider = make_spider()
-    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
     request = spider._feed_request(1)
     bad = TextResponse(url=url, body=b"<html>Error 500</html>", encoding="utf-8",
                        request=request)
     (retry,) = list(spider.parse_feed_page(bad))  # JSON broken: the same page as Atom
-    assert retry.url == f"{ROOT}feeds/posts/default?start-index=1&max-results=150"
+    assert retry.url == f"{ROOT}feeds/posts/default?start-index=1&max-results=150&orderby=published"
     assert retry.meta["goahead_alt"] == "atom"
     assert spider.crawler.stats.get_value("goahead/feed/errors") == 1
 
@@ -91,7 +91,7 @@ def test_pages_sitemap_schedules_static_pages_only() -> None:
 
 def test_parse_post_yields_a_post_with_feed_metadata() -> None:
     spider = make_spider()
-    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
     request = next(iter(spider.parse_feed_page(feed_response("posts-page1.json", url))))
     html = (
         "<html><head><meta charset='utf-8'><title>x</title></head><body>"
@@ -142,7 +142,7 @@ def test_sitemap_posts_wait_for_the_feed_and_only_missing_ones_are_fetched() -> 
     spider = make_spider()
     body = urlset("2024/01/blog-post_21.html", "2023/05/only-in-sitemap.html")
     assert list(spider.parse_sitemap(sitemap_response(spider, body))) == []
-    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
     out = list(spider.parse_feed_page(feed_response("posts-page1.json", url)))
     feed_done = [r for r in out if r.callback == spider.parse_feed_page] == []
     if not feed_done:  # the sample feed page says more entries follow: end the feed here
@@ -264,7 +264,7 @@ def test_the_blogs_own_https_redirect_is_adopted_once() -> None:
     crawler = goahead_crawler(BloggerSpider)
     spider = BloggerSpider.from_crawler(crawler, url="http://goaheadnews.blogspot.co.th/")
     assert spider.root == "http://goaheadnews.blogspot.com/"  # country domain, before any request
-    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
     request = spider._feed_request(1)
     response = TextResponse(url=url, body=(FEEDS / "posts-page1.json").read_bytes(),
                             encoding="utf-8", request=request)
@@ -290,7 +290,7 @@ def test_what_was_listed_before_the_blogs_https_move_is_found_stored_after_it() 
     list(spider.parse_sitemap(XmlResponse(url=request.url, body=body, request=request)))
     db, site = open_archive(":memory:"), "goaheadnews.blogspot.com"
     record_listings(db, site, None, spider.ledger.take_pending()[:1])  # one written early
-    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
     list(spider.parse_feed_page(feed_response("posts-page1.json", url)))  # at https now
     assert spider.root == ROOT
     record_listings(db, site, None, spider.ledger.take_pending())
@@ -314,7 +314,7 @@ def test_posts_stored_under_http_before_the_blogs_https_move_are_not_missing() -
     old_root = ROOT.replace("https:", "http:")
     spider = BloggerSpider.from_crawler(crawler, url=old_root)
     body = (FEEDS / "posts-page1.json").read_bytes()
-    url = "feeds/posts/default?alt=json&start-index=1&max-results=150"
+    url = "feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
     out = list(spider.parse_feed_page(feed_response_bytes(
         old_root + url, body.replace(ROOT.encode(), old_root.encode()))))
     posts = [r.url for r in out if r.url.endswith(".html")]
@@ -341,7 +341,7 @@ def test_discovery_state_survives_a_resumed_job() -> None:
     spider.state = {}  # what Scrapy's SpiderState sets when JOBDIR is on
     body = urlset("2023/05/only-in-sitemap.html")
     list(spider.parse_sitemap(sitemap_response(spider, body)))  # held until the feed ends
-    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
     list(spider.parse_feed_page(feed_response("posts-page1.json", url)))
     spider.closed("shutdown")
 
@@ -356,3 +356,22 @@ def test_discovery_state_survives_a_resumed_job() -> None:
 
 async def _collect(iterator) -> list:
     return [item async for item in iterator]
+
+
+def test_a_job_saved_before_feed_pages_named_their_order_resumes_by_publication() -> None:
+    """A job whose saved state has no ``orderby`` (saved by an older version, or paging by
+    start-index still) asks its next feed pages, JSON and Atom, by publication: the order a
+    later ``published-max`` cursor relies on."""
+    spider = make_spider()
+    spider.state = {}
+    url = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150"
+    list(spider.parse_feed_page(feed_response("posts-page1.json", url)))
+    spider.closed("shutdown")
+    spider.state["goahead_discovery"]["spider"].pop("feed_extra")
+
+    resumed = make_spider()
+    resumed.state = spider.state
+    asyncio.run(_collect(resumed.start()))
+    for alt in ("json", "atom"):
+        assert resumed._feed_request(3, alt).url.endswith(
+            "start-index=3&max-results=150&orderby=published")

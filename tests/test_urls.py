@@ -9,6 +9,7 @@ from goahead_crawler.blogger.urls import (
     feed_page_url,
     is_post_path,
     is_static_page_path,
+    posts_feed_url,
     same_blog,
 )
 
@@ -55,6 +56,20 @@ def test_feed_page_url_stays_on_the_blog_host() -> None:
     assert url == "https://a.blogspot.com/feeds/posts/default?alt=json&start-index=151&max-results=150"
     atom = feed_page_url("https://a.blogspot.com/", 1, 25, alt="atom")
     assert atom == "https://a.blogspot.com/feeds/posts/default?start-index=1&max-results=25"
+
+
+def test_posts_feed_url_names_its_order() -> None:
+    """By publication unless another order is asked (Blogger's default is not documented,
+    and the published-max cursor relies on it); the order comes once, before the bounds."""
+    root = "https://a.blogspot.com/"
+    assert posts_feed_url(root, 151, 150) == (
+        f"{root}feeds/posts/default?alt=json&start-index=151&max-results=150&orderby=published")
+    assert posts_feed_url(root, 1, 25, alt="atom") == (
+        f"{root}feeds/posts/default?start-index=1&max-results=25&orderby=published")
+    since = posts_feed_url(root, 1, 1, orderby="updated", **{"updated-min": "2026"})
+    assert since.endswith("max-results=1&orderby=updated&updated-min=2026")
+    older = posts_feed_url(root, 1, 2, **{"published-max": "2026"})
+    assert older.endswith("max-results=2&orderby=published&published-max=2026")
 
 
 def test_path_kinds_and_scope() -> None:

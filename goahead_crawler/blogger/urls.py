@@ -124,6 +124,20 @@ def feed_page_url(root: str, start_index: int, max_results: int = DEFAULT_PAGE_S
     return root.rstrip("/") + path + "?" + urlencode(query)
 
 
+POSTS_ORDER = "published"  # the order paging on by ``published-max`` relies on
+
+
+def posts_feed_url(root: str, start_index: int, max_results: int = DEFAULT_PAGE_SIZE,
+                   alt: str = "json", path: str = FEED_PATH, **extra: str) -> str:
+    """A posts-feed page that names its order: ``orderby=published`` unless ``extra`` names
+    another (an incremental run's ``updated``). Blogger's default order is not documented
+    (BLOGGER.md): the ``published-max`` cursor taken from the pages read by start-index
+    (:func:`goahead_crawler.blogger.feed.date_cursor`) skips posts unless those pages were
+    by publication too."""
+    return feed_page_url(root, start_index, max_results, alt, path,
+                         **{"orderby": POSTS_ORDER, **extra})
+
+
 @functools.lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
     """One URL per resource: no fragment, no view-only parameters, normalised host. (A

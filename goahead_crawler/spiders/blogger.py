@@ -44,7 +44,13 @@ from goahead_crawler.blogger.feed import (
 from goahead_crawler.blogger.frontier import Frontier
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.scope import Scope
-from goahead_crawler.blogger.urls import blog_root, feed_page_url, is_post_path, same_blog
+from goahead_crawler.blogger.urls import (
+    POSTS_ORDER,
+    blog_root,
+    is_post_path,
+    posts_feed_url,
+    same_blog,
+)
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import GonePost, page_post
 from goahead_crawler.listings import feed_listings, link_listings
@@ -207,7 +213,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, NewCommentRoutes, CaptureRoute
     def _feed_request(self, start_index: int, alt: str | None = None) -> scrapy.Request:
         alt = alt or self.discovery.feed_alt
         return scrapy.Request(
-            feed_page_url(self.root, start_index, self.page_size, alt=alt,
+            posts_feed_url(self.root, start_index, self.page_size, alt=alt,
                           **self.discovery.feed_extra),
             callback=self.parse_feed_page, errback=self.feed_failed,
             # until a page came, a redirect off the blog is the owner's (feed_failed)
@@ -274,7 +280,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, NewCommentRoutes, CaptureRoute
                     " paging on by date (%s)", len(state.feed_ids), state.feed_total,
                     DATE_CURSOR)
             self._stat("feed/date_pages")
-            state.feed_extra = {**state.feed_extra, "orderby": "published",
+            state.feed_extra = {**state.feed_extra, "orderby": POSTS_ORDER,
                                 DATE_CURSOR: state.feed_oldest}
             return self._feed_request(1)
         if not new and (following is not None or short):

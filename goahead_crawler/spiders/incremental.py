@@ -32,7 +32,7 @@ from archive.timestamps import now_utc, parse_utc
 from goahead_crawler.blogger.changes import sitemap_candidates, updated_min
 from goahead_crawler.blogger.feed import FeedError, next_start_index, parse_feed
 from goahead_crawler.blogger.sitemap import SitemapEntry
-from goahead_crawler.blogger.urls import feed_page_url, is_post_path, is_static_page_path
+from goahead_crawler.blogger.urls import is_post_path, is_static_page_path, posts_feed_url
 from goahead_crawler.crawl_archive import CrawlArchive
 from goahead_crawler.middleware.conditional import CONDITIONAL
 from goahead_crawler.middleware.failures import failures_from_stats
@@ -135,7 +135,7 @@ class IncrementalRoutes:
         self.crawler.stats.set_value("goahead/incremental/since", prev.since)
         self.discovery.feed_extra = {"orderby": "updated", "updated-min": prev.since}
         yield scrapy.Request(
-            feed_page_url(self.root, 1, 1, alt="json", path=SUMMARY_PATH),
+            posts_feed_url(self.root, 1, 1, alt="json", path=SUMMARY_PATH),
             callback=self.parse_totals, errback=self.totals_failed,
             meta={"goahead_source": "feed-total"})
         for url in prev.retry_urls:
@@ -201,7 +201,7 @@ class IncrementalRoutes:
     def _sweep_request(self: Any, start: int) -> scrapy.Request:
         self._stat("incremental/sweep_pages")
         return scrapy.Request(
-            feed_page_url(self.root, start, self.page_size, alt="json", path=SUMMARY_PATH),
+            posts_feed_url(self.root, start, self.page_size, alt="json", path=SUMMARY_PATH),
             callback=self.parse_sweep, errback=self.sweep_failed,
             meta={"goahead_source": "feed-sweep", "goahead_start": start})
 

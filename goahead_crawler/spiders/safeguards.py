@@ -27,9 +27,9 @@ from goahead_crawler.blogger.feed import MAX_FAILED_PAGES, FeedPage, SkippedEntr
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.sitemap import MAX_ENTRIES, SitemapPage
 from goahead_crawler.blogger.urls import (
-    feed_page_url,
     is_post_path,
     is_static_page_path,
+    posts_feed_url,
     same_blog,
 )
 from goahead_crawler.listings import walkable_home
@@ -227,7 +227,7 @@ class Safeguards:
         found, state = unfound[0], self.discovery
         short = state.feed_total - found
         stats.set_value("goahead/feed/short", short)
-        record_failure(stats, feed_page_url(self.root, 1, self.page_size, alt=state.feed_alt),
+        record_failure(stats, posts_feed_url(self.root, 1, self.page_size, alt=state.feed_alt),
                        f"the posts feed counts {state.feed_total} posts, but it and the"
                        f" other listings named only {found}: {short}"
                        f" {'post was' if short == 1 else 'posts were'} not found (its pages"
