@@ -290,13 +290,20 @@ def test_a_stopped_index_leaves_the_earlier_one_as_it_was(crawled, tmp_path) -> 
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     part = tmp_path / ".index.cdxj.part"
     deadline = time.monotonic() + 60
-    while not (part.exists() or out.stat().st_size != len("the earlier index\n")):
+    writer = None
+    while writer is None:  # until the indexer has the FIFO open (reading, blocked)
         assert indexing.poll() is None, indexing.communicate()
-        assert time.monotonic() < deadline, "the index never started writing"
-        time.sleep(0.05)
-    time.sleep(0.5)  # blocked on the FIFO
-    indexing.send_signal(signal.SIGINT)
-    _, stderr = indexing.communicate(timeout=60)
+        assert time.monotonic() < deadline, "the index never reached the FIFO"
+        try:
+            writer = os.open(warcs / "zz-stuck.warc.gz", os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # ENXIO: no reader yet
+            time.sleep(0.05)
+    try:
+        assert part.exists()
+        indexing.send_signal(signal.SIGINT)
+        _, stderr = indexing.communicate(timeout=60)
+    finally:
+        os.close(writer)
     assert indexing.returncode != 0, stderr
     assert out.read_text() == "the earlier index\n"
     assert not part.exists()

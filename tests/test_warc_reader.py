@@ -86,6 +86,20 @@ def test_write_cdxj_indexes_every_capture(warc: tuple[Path, list]) -> None:
     assert lines == sorted(lines)
 
 
+def test_a_ctrl_c_while_indexing_stops_the_index(warc: tuple[Path, list], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """cdxj-indexer makes each key under a bare ``except:``: a Ctrl-C landing there was
+    swallowed and the index ran on (into a FIFO, for ever). It stops the index now."""
+    import surt
+
+    def interrupted(url: str, **_: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(surt, "surt", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_cdxj(sorted(warc[0].glob("*.warc.gz")), tmp_path / "index.cdxj")
+
+
 def test_write_cdxj_is_the_same_after_py_wacz_is_imported(warc: tuple[Path, list]) -> None:
     """py-wacz appends "warcinfo" to cdxj-indexer's default record types when imported."""
     import wacz.waczindexer  # noqa: F401

@@ -119,6 +119,16 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str],
         def _create_record_iter(self, input_: Any) -> CheckedRecords:
             return CheckedRecords(input_, Path(self.curr_filename or "").name, noted)
 
+        def get_url_key(self, url: str) -> str:
+            """As cdxj-indexer's, whose bare ``except:`` also swallowed a Ctrl-C that
+            came while it made a key (the index then ran on)."""
+            import surt
+
+            try:
+                return surt.surt(url)
+            except Exception:  # noqa: BLE001 - surt's errors are many; its key is optional
+                return url
+
     with _reclaiming_spools():
         Checked(target, paths, sort=True, dir_root=root, records=INDEXED).process_all()
 
