@@ -101,7 +101,8 @@ def search_form_rule() -> str:
     (:func:`archive.thai.fingerprint`): a change here changes the tokens of stored posts."""
     return (f"{SEARCH_NORMAL_FORM} {unicodedata.unidata_version} {FORMAT} {PRIVATE_USE}"
             f" {PRIVATE_STANDIN} {sorted(LEGACY_THAI.items())} {_SARA_AM.pattern}"
-            f" {sorted(MATCH_FOLD.items())} {LETTER_DIGIT.pattern}")
+            f" {sorted(MATCH_FOLD.items())} {LETTER_DIGIT.pattern} {NUMBER_PADDING.pattern}"
+            f" {THAI_HYPHEN.pattern}")
 
 
 def _base_letter(char: str) -> str | None:
@@ -145,11 +146,55 @@ def fold_matching(text: str) -> str:
 # for matching, as it is between Thai and a number (``ปี2567``). So ``PM2.5`` finds
 # ``PM 2.5`` and ``COVID19`` finds ``COVID-19``, both ways; a query keeps them a phrase.
 LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+# Numbers as people type them either way: a thousands comma (``3,480,000`` is ``3480000``,
+# and no longer three numbers: ``480`` does not find it) and the zero before an hour of one
+# digit (``06.00`` is ``6.00``, ``08:30`` is ``8:30``). Dropped, for matching only.
+NUMBER_PADDING = re.compile(
+    r"(?:(?<=(?<!\d)\d)|(?<=(?<!\d)\d\d)|(?<=(?<!\d)\d\d\d)|(?<=\d,\d\d\d)),(?=\d\d\d(?!\d))"
+    r"|(?<![\d.,:])0(?=\d[.:]\d\d(?!\d))")
+_TOKEN_EDIT = re.compile(f"{LETTER_DIGIT.pattern}|{NUMBER_PADDING.pattern}")
+_DIGIT = re.compile(r"\d")
 
 
 def split_letters_digits(text: str) -> str:
-    """``text`` with a space where a letter and a digit meet (:data:`LETTER_DIGIT`)."""
-    return LETTER_DIGIT.sub(" ", text)
+    """Text outside Thai runs as the index reads it, on both sides (one rule for the index,
+    a query and the highlights): a space where a letter and a digit meet
+    (:data:`LETTER_DIGIT`), a number's padding dropped (:data:`NUMBER_PADDING`)."""
+    return _TOKEN_EDIT.sub(_edit, text) if _DIGIT.search(text) else text  # each rule needs one
+
+
+def _edit(match: re.Match[str]) -> str:
+    return "" if match.group() else " "
+
+
+def split_letters_digits_mapped(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """:func:`split_letters_digits` of ``text``, and where its offsets move: ``(position in
+    the result, shift)`` pairs in order, the offset in ``text`` of a position being the
+    position minus the shift of the last pair at or before it."""
+    out, moves, last, shift = [], [], 0, 0
+    for match in _TOKEN_EDIT.finditer(text):
+        out += [text[last:match.start()], _edit(match)]
+        last = match.end()
+        if match.group():  # removed: what follows comes that much earlier
+            shift -= len(match.group())
+            moves.append((match.start() + shift + len(match.group()), shift))
+        else:  # a space put in: what follows comes one later
+            shift += 1
+            moves.append((match.start() + shift, shift))
+    out.append(text[last:])
+    return "".join(out), moves
+
+
+# A hyphen inside Thai (``ข่าว-ด่วน``) is read as nothing: Thai words are written joined,
+# and a run matches inside longer runs anyway (archive.tokens), so ``ข่าว`` and ``ด่วน`` still
+# find it; only what follows the hyphen must start a cluster (a consonant or a leading vowel).
+THAI_HYPHEN = re.compile("(?<=[\u0e01-\u0e4e])-(?=[\u0e01-\u0e2e\u0e40-\u0e44])")
+
+
+def join_thai_hyphens(text: str) -> str:
+    """``text`` without the hyphens inside Thai (:data:`THAI_HYPHEN`): what Thai runs are
+    cut from, in the index and in a query."""
+    return THAI_HYPHEN.sub("", text) if "-" in text else text
 
 
 def _compare(left: str, right: str) -> int:

@@ -11,13 +11,13 @@ forms, accents: :func:`archive.folding.match_form`), one character for one.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_right
 from typing import Any
 
 from sqlite_utils import Database
 
 from . import snippets
-from .folding import LETTER_DIGIT, fold_matching, split_letters_digits
+from .folding import fold_matching, split_letters_digits_mapped
 from .migrations import FTS_TOKENIZE
 from .query import Node, positive_terms, to_fts
 
@@ -26,30 +26,34 @@ _OPEN, _CLOSE = "\x01", "\x02"
 _MARKERS = re.compile(f"[{_OPEN}{_CLOSE}]")
 
 Spans = list[snippets.Span]
+Moves = list[tuple[int, int]]
 
 
 # Thai letters and the two markers become spaces (one character for one: offsets hold).
 _BLANK = str.maketrans(dict.fromkeys((*range(3585, 3643), *range(3648, 3663), ord(_OPEN), ord(_CLOSE)), " "))
 
 
-def _blank(text: str | None) -> tuple[str, list[int]]:
-    """The text as the temporary table holds it, and where a space was put in it between
-    a letter and a digit (offsets in the text), as the index splits them."""
-    blank = fold_matching(text or "").translate(_BLANK)
-    return split_letters_digits(blank), [m.start() for m in LETTER_DIGIT.finditer(blank)]
+def _blank(text: str | None) -> tuple[str, Moves]:
+    """The text as the temporary table holds it, and where its offsets moved from the
+    text's (:func:`archive.folding.split_letters_digits_mapped`), as the index reads it."""
+    return split_letters_digits_mapped(fold_matching(text or "").translate(_BLANK))
 
 
-def _spans(marked: str | None, inserted: list[int]) -> Spans:
-    """Highlighted spans as offsets in the text: without the markers, and without the
-    spaces :func:`_blank` put in (``inserted``, offsets in the text)."""
+def _spans(marked: str | None, moves: Moves) -> Spans:
+    """Highlighted spans as offsets in the text: without the markers, and without what
+    :func:`_blank` put in or took out (``moves``)."""
     spans, start = [], 0
-    shifted = [cut + index for index, cut in enumerate(inserted)]  # where they are in the copy
+    at = [position for position, _ in moves]
 
-    def original(position: int) -> int:
-        return position - bisect_left(shifted, position)
+    def original(position: int) -> int:  # at a removal, before what was removed
+        index = bisect_right(at, position) - 1
+        shift = moves[index][1] if index >= 0 else 0
+        if index >= 0 and at[index] == position:
+            shift = max(shift, moves[index - 1][1] if index > 0 else 0)
+        return position - shift
 
     for removed, match in enumerate(_MARKERS.finditer(marked or "")):
-        position = match.start() - removed  # offsets in the text without the markers
+        position = match.start() - removed  # offsets in the copy without the markers
         if match.group() == _OPEN:
             start = original(position)
         else:

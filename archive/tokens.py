@@ -29,7 +29,7 @@ from itertools import accumulate, chain, repeat
 from typing import TYPE_CHECKING
 
 from . import thai
-from .folding import match_form, split_letters_digits
+from .folding import join_thai_hyphens, match_form, split_letters_digits
 
 if TYPE_CHECKING:
     from .vocabulary import Vocabulary
@@ -62,6 +62,12 @@ def _dotted(pieces: list[tuple[bool, str]]) -> list[tuple[bool, str, bool]]:
             for index, (is_thai, piece) in enumerate(pieces)]
 
 
+def read_pieces(text: str) -> list[tuple[bool, str, bool]]:
+    """``(is_thai, piece, dotted)`` of a text or a query term as the index reads it: in its
+    match form, hyphens inside Thai dropped (:func:`archive.folding.join_thai_hyphens`)."""
+    return _dotted(list(thai.pieces(join_thai_hyphens(match_form(text)))))
+
+
 def _end_dotted(tokens: list[str]) -> list[str]:
     return [*tokens[:-1], tokens[-1] + DOT]
 
@@ -69,7 +75,7 @@ def _end_dotted(tokens: list[str]) -> list[str]:
 def _column(value: str | None) -> tuple[str, list[str], list[list[str]]]:
     """One column as ``search_fts`` indexes it, with its Thai runs and their clusters."""
     fts, runs, parts = [], [], []
-    for is_thai, piece, dotted in _dotted(list(thai.pieces(match_form(value or "")))):
+    for is_thai, piece, dotted in read_pieces(value or ""):
         if is_thai:
             clusters = thai.clusters(piece)
             runs.append(piece)
@@ -155,7 +161,7 @@ def term_pieces(term: str) -> list[tuple[bool, str, bool]]:
     """``(is_thai, piece, dotted)`` for the pieces of a query term that are searched
     (:func:`_dotted`); the snippets' patterns are made from the same."""
     return [(is_thai, piece, dotted) for is_thai, piece, dotted
-            in _dotted(list(thai.pieces(match_form(term)))) if is_thai or searchable(piece)]
+            in read_pieces(term) if is_thai or searchable(piece)]
 
 
 def term_tokens(term: str, prefix: bool = False) -> TermTokens:

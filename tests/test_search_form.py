@@ -227,20 +227,14 @@ def test_thai_digits_full_width_and_accents_match_as_written_either_way(
     found_as_written(tmp_path, FOLDED_POSTS, typed, expected, shown)
 
 
-def test_an_archive_indexed_before_digits_were_folded_is_rebuilt_and_finds_both(
-        tmp_path, monkeypatch):
-    """Folding changes the tokens of stored posts: the fingerprint must tell, so an
-    archive indexed without it is re-indexed rather than missing ๒๕๖๗ for 2567."""
-    path = tmp_path / "old.db"
-    db = open_archive(path)
-    upsert_post(db, make_post("1", "งบประมาณปี ๒๕๖๗", "ตลาด"))
-    upsert_post(db, make_post("2", "งบประมาณปี 2567", "ตลาด"))
-    db.close()
-    now = thai.fingerprint()
-    with monkeypatch.context() as patch:  # the index as goahead built it before folding
-        patch.setattr(folding, "MATCH_FOLD", {})
+def index_as_before(path: Path, monkeypatch, **rules) -> None:
+    """Index the archive at ``path`` as goahead did with ``rules`` of archive.folding (its
+    fingerprint then differs), as an archive built before a rule changed is."""
+    with monkeypatch.context() as patch:
+        for name, value in rules.items():
+            patch.setattr(folding, name, value)
         before = thai.fingerprint.__wrapped__()
-        assert before != now
+        assert before != thai.fingerprint()
         old = Database(path)
         with old.conn:
             for table in (SEARCH_FTS, SEARCH_WORDS):
@@ -255,6 +249,18 @@ def test_an_archive_indexed_before_digits_were_folded_is_rebuilt_and_finds_both(
             old.execute(f"UPDATE {SEARCH_META} SET value = ? WHERE key = 'tokenizer'",
                         [before])
         old.close()
+
+
+def test_an_archive_indexed_before_digits_were_folded_is_rebuilt_and_finds_both(
+        tmp_path, monkeypatch):
+    """Folding changes the tokens of stored posts: the fingerprint must tell, so an
+    archive indexed without it is re-indexed rather than missing ๒๕๖๗ for 2567."""
+    path = tmp_path / "old.db"
+    db = open_archive(path)
+    upsert_post(db, make_post("1", "งบประมาณปี ๒๕๖๗", "ตลาด"))
+    upsert_post(db, make_post("2", "งบประมาณปี 2567", "ตลาด"))
+    db.close()
+    index_as_before(path, monkeypatch, MATCH_FOLD={})
     result = invoke_goahead("search", "2567", "--db", str(path), "--count")
     assert result.returncode == 0, result.stderr
     assert "search index built: 2 posts" in result.stderr
@@ -331,3 +337,74 @@ def test_relevance_counts_a_number_in_either_digits(tmp_path, typed):
     paged = search.ranked_ids(db, typed)
     assert search.ranked_ids(db, typed, limit=None) == paged
     assert paged[0][1] > paged[1][1] > paged[2][1] > 0
+
+
+NUMBER_POSTS = [
+    ("comma", "งบ 3,480,000 บาท", "ราคา 3,480,000 บาท เปิดเวลา 06.00 น."),
+    ("plain", "งบ 3480000 บาท", "เปิดเวลา 6.00 ถึง 11.00 น. 1,2,3"),
+    ("apart", "ตัวเลข", "รหัส 480 และ 000 กับ 3 และ 0 6 น. 00 และ 3.480"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("3480000", ["comma", "plain"], ["3,480,000", "3480000"]),
+    ("3,480,000", ["comma", "plain"], ["3,480,000", "3480000"]),
+    ('"3480000 บาท"', ["comma", "plain"], ["3,480,000 บาท", "3480000 บาท"]),
+    ("6.00", ["comma", "plain"], ["06.00", "6.00"]),
+    ("06.00", ["comma", "plain"], ["06.00", "6.00"]),
+    ("เวลา 06.00", ["comma", "plain"], ["เวลา", "06.00", "6.00"]),
+    ("480", ["apart"], ["480"]),  # a group of 3,480,000 is not a number of its own
+    ("3", ["apart", "plain"], ["3"]),
+])
+def test_a_number_matches_with_or_without_its_thousands_commas_and_hour_zero(
+        tmp_path, typed, expected, shown):
+    """Thai news writes 3,480,000 บาท and 06.00 น.; a researcher types 3480000 or 6.00.
+    Either finds both, marked as the post writes them; the groups of a number with commas
+    are no longer numbers of their own, and a list (1,2,3) keeps its commas."""
+    found_as_written(tmp_path, NUMBER_POSTS, typed, expected, shown)
+
+
+HYPHEN_POSTS = [
+    ("hyphen", "ข่าว-ด่วน วันนี้", "ตลาดนัด"),
+    ("joined", "ข่าวด่วนเช้านี้", "ตลาดนัด"),
+    ("spaced", "ข่าว ด่วน", "ตลาดนัด"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("ข่าวด่วน", ["hyphen", "joined"], ["ข่าว-ด่วน", "ข่าวด่วน"]),
+    ("ข่าว-ด่วน", ["hyphen", "joined"], ["ข่าว-ด่วน", "ข่าวด่วน"]),
+    ("ด่วน", ["hyphen", "joined", "spaced"], ["ด่วน"]),
+    ("ข่าว", ["hyphen", "joined", "spaced"], ["ข่าว"]),
+])
+def test_a_hyphen_inside_thai_is_read_as_nothing(tmp_path, typed, expected, shown):
+    """Thai is written joined: ข่าว-ด่วน is ข่าวด่วน, both ways, and each part still finds
+    it (a Thai term matches inside longer runs)."""
+    found_as_written(tmp_path, HYPHEN_POSTS, typed, expected, shown)
+
+
+@pytest.mark.parametrize("rule", ["LETTER_DIGIT", "NUMBER_PADDING", "THAI_HYPHEN"])
+def test_each_token_rule_is_in_the_fingerprint(monkeypatch, rule):
+    now = thai.fingerprint.__wrapped__()
+    monkeypatch.setattr(folding, rule, folding.re.compile(r"(?!)"))
+    assert thai.fingerprint.__wrapped__() != now
+
+
+def test_an_archive_indexed_before_number_padding_is_rebuilt_and_finds_both(
+        tmp_path, monkeypatch):
+    """Dropping a number's commas changes the tokens of stored posts: an archive indexed
+    before is re-indexed before its next search rather than missing 3,480,000."""
+    path = tmp_path / "old.db"
+    db = open_archive(path)
+    upsert_post(db, make_post("1", "งบ 3,480,000 บาท", "ข่าว-ด่วน"))
+    upsert_post(db, make_post("2", "งบ 3480000 บาท", "ข่าวด่วน"))
+    db.close()
+    never = folding.re.compile(r"(?!)")
+    index_as_before(path, monkeypatch, NUMBER_PADDING=never, THAI_HYPHEN=never,
+                    _TOKEN_EDIT=folding.LETTER_DIGIT)
+    result = invoke_goahead("search", "3480000", "--db", str(path), "--count")
+    assert result.returncode == 0, result.stderr
+    assert "search index built: 2 posts" in result.stderr
+    assert result.stdout.strip() == "2"
+    again = invoke_goahead("search", "ข่าวด่วน", "--db", str(path), "--count")
+    assert (again.stdout.strip(), again.stderr) == ("2", "")
