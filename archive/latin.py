@@ -81,5 +81,19 @@ def highlight_spans(db: Database, node: Node, rows: list[dict[str, Any]]
         f" FROM temp.{TABLE} WHERE {TABLE} MATCH ?",
         [_OPEN, _CLOSE, _OPEN, _CLOSE, expression]).fetchall()
     db.execute(f"DELETE FROM temp.{TABLE}")
-    return {post_pk: (_spans(title, copies[post_pk][0][1]), _spans(text, copies[post_pk][1][1]))
+    texts = {row["id"]: (row["title"] or "", row["text"] or "") for row in rows}
+    return {post_pk: (_dotted(texts[post_pk][0], _spans(title, copies[post_pk][0][1])),
+                      _dotted(texts[post_pk][1], _spans(text, copies[post_pk][1][1])))
             for post_pk, title, text in found}
+
+
+# A match that ends an abbreviation written with full stops (U.S, e.g, a.m): its last
+# full stop is part of it, though no token holds it.
+_ABBREVIATION_END = re.compile(r"[^\W\d_]\.[^\W\d_]$")
+
+
+def _dotted(text: str, spans: Spans) -> Spans:
+    """``spans``, each ending an abbreviation (:data:`_ABBREVIATION_END`) taking the full
+    stop after it: ``[U.S.]``, not ``[U.S].``."""
+    return [(start, end + 1) if text[end:end + 1] == "." and _ABBREVIATION_END.search(
+        text, max(start, end - 3), end) else (start, end) for start, end in spans]

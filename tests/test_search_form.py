@@ -408,3 +408,21 @@ def test_an_archive_indexed_before_number_padding_is_rebuilt_and_finds_both(
     assert result.stdout.strip() == "2"
     again = invoke_goahead("search", "ข่าวด่วน", "--db", str(path), "--count")
     assert (again.stdout.strip(), again.stderr) == ("2", "")
+
+
+DOTTED_POSTS = [
+    ("abbr", "U.S. policy", "The U.S. and the U.K. agreed on version 2.5. Then U.S"),
+]
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("U.S.", ["U.S."]),
+    ("u.s", ["U.S."]),
+    ('"U.S. policy"', ["U.S. policy"]),
+    ("2.5", ["2.5"]),  # a sentence's full stop after a number is not the number's
+    ("agreed", ["agreed"]),
+])
+def test_a_latin_abbreviation_is_marked_with_its_last_full_stop(tmp_path, typed, shown):
+    """FTS5 marks tokens, and no token holds the last full stop of U.S.: the mark showed
+    [U.S]. until it was taken in."""
+    found_as_written(tmp_path, DOTTED_POSTS, typed, ["abbr"], shown)
