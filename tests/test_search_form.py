@@ -426,3 +426,27 @@ def test_a_latin_abbreviation_is_marked_with_its_last_full_stop(tmp_path, typed,
     """FTS5 marks tokens, and no token holds the last full stop of U.S.: the mark showed
     [U.S]. until it was taken in."""
     found_as_written(tmp_path, DOTTED_POSTS, typed, ["abbr"], shown)
+
+
+@pytest.mark.parametrize(("typed", "once", "thrice", "mixed"), [
+    ("3480000", "ราคา 3480000 บาท ฉบับย่อ สรุปแล้ว", "ราคา 3,480,000 ถึง 3,480,000 และ 3,480,000",
+     "ราคา 3480000 ถึง 3,480,000 สรุป"),
+    ("3,480,000", "ราคา 3,480,000 บาท ฉบับย่อ สรุปแล้ว", "ราคา 3480000 ถึง 3480000 และ 3480000",
+     "ราคา 3480000 ถึง 3,480,000 สรุป"),
+    ("06.00", "เปิด 06.00 น. ทุกวันอาทิตย์ สรุปแล้ว", "เปิด 6.00 และ 6.00 และ 06.00 น.",
+     "เปิด 6.00 และ 06.00 น. สรุป"),
+    ("café", "a café in Bangkok, it is said, they say", "a cafe, and a cafe, and a cafe there",
+     "a café, and a cafe in Bangkok, they say"),
+    ("ข่าว-ด่วน", "ข่าว-ด่วน ฉบับย่อ สรุปแล้วทั้งหมด", "ข่าวด่วน ข่าวด่วน ข่าวด่วน", "ข่าว-ด่วน ข่าวด่วน"),
+])
+def test_relevance_counts_a_term_in_each_form_it_matches(tmp_path, typed, once, thrice, mixed):
+    """A post giving the number (or word) three times in another form it matches is more
+    about it than one giving it once as typed; the one-statement ranking (--sql, export)
+    agrees with the paged one."""
+    db = open_archive(tmp_path / "a.db")
+    for post_id, text in (("once", once), ("thrice", thrice), ("mixed", mixed)):
+        upsert_post(db, make_post(post_id, "งบประมาณ", text))
+    assert [hit.post_id for hit in search.search(db, typed)] == ["thrice", "mixed", "once"]
+    paged = search.ranked_ids(db, typed)
+    assert search.ranked_ids(db, typed, limit=None) == paged
+    assert paged[0][1] > paged[1][1] > paged[2][1] > 0
