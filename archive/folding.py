@@ -197,6 +197,21 @@ def join_thai_hyphens(text: str) -> str:
     return THAI_HYPHEN.sub("", text) if "-" in text else text
 
 
+# e-mail and email, e-book and ebook, e-commerce and ecommerce: a query for either form
+# asks for both (the index keeps e-mail as e + mail, so mail still finds it). Only the
+# prefix e: a lone e before a word is rare in any language, where a lone a or i is not
+# (apart is not a part), and t-shirt or x-ray written joined are rare.
+E_PREFIXED = re.compile(r"(?<![\w-])([eE])-?(?=[a-zA-Z]{4})")
+
+
+def e_prefix_forms(text: str) -> tuple[str, ...]:
+    """``text``, or when it has a word in :data:`E_PREFIXED` that word joined and
+    hyphenated (``email``: ``email``, ``e-mail``): what a query term asks for."""
+    if not E_PREFIXED.search(text):
+        return (text,)
+    return tuple(dict.fromkeys((E_PREFIXED.sub(r"\1", text), E_PREFIXED.sub(r"\1-", text))))
+
+
 def _compare(left: str, right: str) -> int:
     a, b = fold(left), fold(right)
     return (a > b) - (a < b)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .errors import QueryError
-from .folding import search_form
+from .folding import e_prefix_forms, search_form
 from .tokens import term_tokens
 
 OPERATORS = frozenset({"AND", "OR", "NOT"})
@@ -338,10 +338,15 @@ def positive_terms(node: Node) -> list[Term]:
 
 
 def _phrase_fts(term: Term) -> str:
-    tokens = term_tokens(term.text, term.prefix)
-    body = " ".join(tokens.tokens).replace('"', '""')
-    phrase = f'"{body}"' + ("*" if tokens.prefix else "")
-    return f"{{title}} : {phrase}" if term.title else phrase
+    """The term as an FTS5 phrase; a term with an e-prefixed word as the phrases of both
+    its forms (:func:`archive.folding.e_prefix_forms`)."""
+    phrases = []
+    for form in e_prefix_forms(term.text):
+        tokens = term_tokens(form, term.prefix)
+        body = " ".join(tokens.tokens).replace('"', '""')
+        phrase = f'"{body}"' + ("*" if tokens.prefix else "")
+        phrases.append(f"{{title}} : {phrase}" if term.title else phrase)
+    return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
 
 
 def to_fts(query: str | Node) -> str:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from itertools import accumulate
 
 from . import thai
-from .folding import LETTER_DIGIT, NUMBER_PADDING, THAI_HYPHEN, fold_matching
+from .folding import E_PREFIXED, LETTER_DIGIT, NUMBER_PADDING, THAI_HYPHEN, fold_matching
 from .tokens import term_pieces
 
 Span = tuple[int, int]
@@ -33,8 +33,15 @@ def _latin_word(word: str) -> str:
     """A word of a term as a regex; letters and digits in it may stand apart in the text
     (``PM2`` is ``PM 2``: :data:`archive.folding.LETTER_DIGIT`), and a number may have its
     padding there (``3,480,000``, ``06.00``: :data:`archive.folding.NUMBER_PADDING`)."""
-    return (_GAP + "*").join(_number(part) if part.isdigit() else re.escape(part)
+    return (_GAP + "*").join(_number(part) if part.isdigit() else _e_prefixed(part)
                              for part in LETTER_DIGIT.split(word))
+
+
+def _e_prefixed(letters: str) -> str:
+    """Letters as a regex, an e-prefix apart or not (``email``: ``e-mail``, ``e mail``)."""
+    if E_PREFIXED.match(letters):
+        return re.escape(letters[0]) + _GAP + "*" + re.escape(letters[1:])
+    return re.escape(letters)
 
 
 def _number(digits: str) -> str:
@@ -63,7 +70,7 @@ def term_pattern(term: str) -> re.Pattern[str] | None:
         if is_thai:
             out.append(_thai_run(piece))
         else:
-            words = _LATIN_WORD.findall(NUMBER_PADDING.sub("", piece))
+            words = _LATIN_WORD.findall(E_PREFIXED.sub(r"\1", NUMBER_PADDING.sub("", piece)))
             out.append((_GAP + "+").join(_latin_word(word) for word in words))
         if dotted:  # as the index marks it: a full stop right after the run (ก.พ.)
             out.append(r"\.")

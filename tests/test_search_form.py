@@ -437,6 +437,8 @@ def test_a_latin_abbreviation_is_marked_with_its_last_full_stop(tmp_path, typed,
      "เปิด 6.00 และ 06.00 น. สรุป"),
     ("café", "a café in Bangkok, it is said, they say", "a cafe, and a cafe, and a cafe there",
      "a café, and a cafe in Bangkok, they say"),
+    ("email", "an email to us, as it is said there", "an e-mail, an e-mail and an e-mail",
+     "an email and an e-mail to us, they say"),
     ("ข่าว-ด่วน", "ข่าว-ด่วน ฉบับย่อ สรุปแล้วทั้งหมด", "ข่าวด่วน ข่าวด่วน ข่าวด่วน", "ข่าว-ด่วน ข่าวด่วน"),
 ])
 def test_relevance_counts_a_term_in_each_form_it_matches(tmp_path, typed, once, thrice, mixed):
@@ -450,3 +452,26 @@ def test_relevance_counts_a_term_in_each_form_it_matches(tmp_path, typed, once, 
     paged = search.ranked_ids(db, typed)
     assert search.ranked_ids(db, typed, limit=None) == paged
     assert paged[0][1] > paged[1][1] > paged[2][1] > 0
+
+
+E_POSTS = [
+    ("hyphen", "Send an e-mail", "ส่ง e-mail ถึงเรา หรือซื้อ e-book"),
+    ("joined", "Send an email", "ส่ง email ถึงเรา หรือซื้อ ebook"),
+    ("mail", "mail order", "a part of the post, and the mail"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("email", ["hyphen", "joined"], ["e-mail", "email"]),
+    ("e-mail", ["hyphen", "joined"], ["e-mail", "email"]),
+    ("EBOOK", ["hyphen", "joined"], ["e-book", "ebook"]),
+    ("ส่ง email", ["hyphen", "joined"], ["ส่ง", "e-mail", "email"]),
+    ('"ส่ง email"', ["hyphen", "joined"], ["ส่ง e-mail", "ส่ง email"]),
+    ("title:email", ["hyphen", "joined"], ["e-mail", "email"]),
+    ("mail", ["hyphen", "mail"], ["mail"]),  # e-mail is e + mail, as before
+    ("apart", [], []),  # only e: a part is not apart
+])
+def test_an_e_prefixed_word_matches_joined_or_hyphenated(tmp_path, typed, expected, shown):
+    """email finds e-mail and e-mail finds email (e-book, e-commerce): a query asks for
+    both forms, marked as the post writes them."""
+    found_as_written(tmp_path, E_POSTS, typed, expected, shown)
