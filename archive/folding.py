@@ -61,6 +61,12 @@ LEGACY_THAI = {
 }
 NIKHAHIT = "\u0e4d"
 _SARA_AM = re.compile(f"{NIKHAHIT}([\u0e48-\u0e4b]?)\u0e32")
+# Thai typed in another order that draws the same: a tone mark before the vowel above it
+# (ก้ัน for กั้น, ส่ิง for สิ่ง) or before sara am (นำ้ for น้ำ, as many texts have it), which
+# NFC leaves apart (those vowels have no combining class); and sara e typed twice for
+# sara ae (เเม่ for แม่: two sara e never follow each other in Thai).
+_TONE_FIRST = re.compile("([\u0e48-\u0e4b])([\u0e31\u0e34-\u0e37])|\u0e33([\u0e48-\u0e4b])")
+_SARA_E_TWICE, _SARA_AE = "\u0e40\u0e40", "\u0e41"
 _FORMAT = re.compile(f"[{FORMAT}]+")
 _PRIVATE = re.compile(f"[{PRIVATE_USE}]")
 # Whether a text may hold either: one class of BMP characters and all beyond (Python's re
@@ -82,7 +88,9 @@ def search_form(text: str) -> str:
       order) finds the text stored composed, and the other way round;
     - format characters (:data:`FORMAT`) dropped: ``ข่าว\\u200bด่วน`` is ``ข่าวด่วน``;
     - Thai typed the old ways read as the letters they draw (:data:`LEGACY_THAI`, and
-      sara am typed as two characters): ``น\uf70bำ`` and ``นํ้า`` are ``น้ำ``;
+      sara am typed as two characters): ``น\uf70bำ`` and ``นํ้า`` are ``น้ำ``; and typed in
+      another order that draws the same (:data:`_TONE_FIRST`): ``นำ้`` is ``น้ำ``, ``เเม่`` is
+      ``แม่``;
     - every other private-use character replaced by U+FFFD (a word break to the index, as
       they were): no text then holds a character that the index or a caller uses as a
       marker, so a highlight in a snippet is always the search's own. Replaced, not
@@ -93,7 +101,17 @@ def search_form(text: str) -> str:
         text = _PRIVATE.sub(PRIVATE_STANDIN, _FORMAT.sub("", text.translate(LEGACY_THAI)))
     if NIKHAHIT in text:
         text = _SARA_AM.sub("\\1\u0e33", text)
+    text = _TONE_FIRST.sub(_tone_last, text)
+    if _SARA_E_TWICE in text:
+        text = text.replace(_SARA_E_TWICE, _SARA_AE)
     return unicodedata.normalize(SEARCH_NORMAL_FORM, text)
+
+
+def _tone_last(match: re.Match[str]) -> str:
+    """The vowel, then the tone mark (:data:`_TONE_FIRST`)."""
+    if match[3]:
+        return match[3] + "\u0e33"
+    return match[2] + match[1]
 
 
 def search_form_rule() -> str:
@@ -102,7 +120,7 @@ def search_form_rule() -> str:
     return (f"{SEARCH_NORMAL_FORM} {unicodedata.unidata_version} {FORMAT} {PRIVATE_USE}"
             f" {PRIVATE_STANDIN} {sorted(LEGACY_THAI.items())} {_SARA_AM.pattern}"
             f" {sorted(MATCH_FOLD.items())} {LETTER_DIGIT.pattern} {NUMBER_PADDING.pattern}"
-            f" {THAI_HYPHEN.pattern}")
+            f" {THAI_HYPHEN.pattern} {_TONE_FIRST.pattern} {_SARA_E_TWICE} {_SARA_AE}")
 
 
 def _base_letter(char: str) -> str | None:

@@ -24,6 +24,9 @@ _LEXEME = re.compile(r'\s*(?:(?P<phrase>(?P<neg>-)?(?P<field>[A-Za-z_]+:)?"[^"]*
                      r'|(?P<paren>-?\(|\))|(?P<word>[^\s"()]+))')
 _FIELD = re.compile(r"(-?)([A-Za-z_]+):(.*)", re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Double quotes as keyboards other than a programmer's type them: curly (a phone, a word
+# processor, macOS), low (German), full-width (an East Asian keyboard), guillemets (French).
+_QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\uff02\u00ab\u00bb", '"'))
 # Bounds on what one search may ask: SQLite's FTS5 parser overflows its stack on deep
 # nesting, and every term costs a pass over the index. Far above what a person types.
 MAX_QUERY_CHARS = 1000
@@ -72,7 +75,7 @@ def _field(text: str, query: str) -> tuple[bool, str | None, str]:
     negated = text.startswith("-") and len(text) > 1
     body = text[1:] if negated else text
     match = _FIELD.fullmatch(body)
-    if not match or match[2].isdigit():
+    if not match or match[2].isdigit() or match[3].startswith("//"):  # 10:30, https://
         return negated, None, body
     if match[2].lower() not in FIELDS:
         raise QueryError(f"unknown field {match[2]!r}: in search {query!r}",
@@ -108,7 +111,8 @@ def _phrase(match: re.Match[str], query: str) -> _Lexeme:
 def lex(query: str) -> list[_Lexeme]:
     """The query's lexemes, its terms in the form the index holds text in (NFC, no
     invisible format characters: :func:`archive.folding.search_form`)."""
-    query = search_form(_CONTROL.sub(" ", query))  # FTS5 would stop at NUL; nobody means them
+    # FTS5 would stop at NUL, nobody means them; a phone or a word processor types “ ”
+    query = search_form(_CONTROL.sub(" ", query)).translate(_QUOTES)
     lexemes: list[_Lexeme] = []
     position, end = 0, len(query.rstrip())
     while position < end:

@@ -383,7 +383,7 @@ def test_a_hyphen_inside_thai_is_read_as_nothing(tmp_path, typed, expected, show
     found_as_written(tmp_path, HYPHEN_POSTS, typed, expected, shown)
 
 
-@pytest.mark.parametrize("rule", ["LETTER_DIGIT", "NUMBER_PADDING", "THAI_HYPHEN"])
+@pytest.mark.parametrize("rule", ["LETTER_DIGIT", "NUMBER_PADDING", "THAI_HYPHEN", "_TONE_FIRST"])
 def test_each_token_rule_is_in_the_fingerprint(monkeypatch, rule):
     now = thai.fingerprint.__wrapped__()
     monkeypatch.setattr(folding, rule, folding.re.compile(r"(?!)"))
@@ -475,3 +475,44 @@ def test_an_e_prefixed_word_matches_joined_or_hyphenated(tmp_path, typed, expect
     """email finds e-mail and e-mail finds email (e-book, e-commerce): a query asks for
     both forms, marked as the post writes them."""
     found_as_written(tmp_path, E_POSTS, typed, expected, shown)
+
+
+ORDER_POSTS = [
+    ("typed", "กั้นน้ำ", "แม่น้ำ สิ่งของ"),  # as a Thai keyboard's rules order them
+    ("drawn", "ก้ันนำ้", "เเม่นำ้ ส่ิงของ"),  # the same drawn, typed in another order
+    ("other", "กัน", "แม น้ ส่ง"),
+]
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("กั้น", ["กั้น"]), ("ก้ัน", ["กั้น"]),
+    ("น้ำ", ["น้ำ"]), ("นำ้", ["น้ำ"]),
+    ("แม่", ["แม่"]), ("เเม่", ["แม่"]),
+    ("สิ่ง", ["สิ่ง"]), ("ส่ิง", ["สิ่ง"]),
+])
+def test_thai_typed_in_another_order_that_draws_the_same_matches(tmp_path, typed, shown):
+    """A tone mark typed before the vowel above it or before sara am, and sara e typed
+    twice for sara ae, draw the same word: NFC does not join them, search does."""
+    found_as_written(tmp_path, ORDER_POSTS, typed, ["drawn", "typed"], shown)
+
+
+QUOTED_POSTS = [
+    ("phrase", "ข่าว ด่วน", "community development"),
+    ("apart", "ด่วน มาก", "ข่าว ดี community and development"),
+    ("url", "ลิงก์", "อ่านต่อที่ https://example.com/2024/news.html ครับ"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("“ข่าว ด่วน”", ["phrase"], ["ข่าว ด่วน"]),
+    ("„community development“", ["phrase"], ["community development"]),
+    ("«ข่าว ด่วน»", ["phrase"], ["ข่าว ด่วน"]),
+    ("ข่าว ด่วน", ["apart", "phrase"], ["ข่าว", "ด่วน"]),
+    ("https://example.com/2024/news.html", ["url"], ["https://example.com/2024/news.html"]),
+    ("example.com/2024", ["url"], ["example.com/2024"]),
+])
+def test_curly_quotes_make_a_phrase_and_a_web_address_is_searched(
+        tmp_path, typed, expected, shown):
+    """A phone or a word processor types “ ” for ": a phrase all the same. A pasted web
+    address is searched, not refused as an unknown field 'https:'."""
+    found_as_written(tmp_path, QUOTED_POSTS, typed, expected, shown)
