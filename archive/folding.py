@@ -120,7 +120,7 @@ def search_form_rule() -> str:
     return (f"{SEARCH_NORMAL_FORM} {unicodedata.unidata_version} {FORMAT} {PRIVATE_USE}"
             f" {PRIVATE_STANDIN} {sorted(LEGACY_THAI.items())} {_SARA_AM.pattern}"
             f" {sorted(MATCH_FOLD.items())} {LETTER_DIGIT.pattern} {NUMBER_PADDING.pattern}"
-            f" {THAI_HYPHEN.pattern} {_TONE_FIRST.pattern} {_SARA_E_TWICE} {_SARA_AE}")
+            f" {THAI_HYPHEN.pattern} {MAI_YAMOK_SPACE.pattern} {_TONE_FIRST.pattern} {_SARA_E_TWICE} {_SARA_AE}")
 
 
 def _base_letter(char: str) -> str | None:
@@ -207,12 +207,21 @@ def split_letters_digits_mapped(text: str) -> tuple[str, list[tuple[int, int]]]:
 # and a run matches inside longer runs anyway (archive.tokens), so ``ข่าว`` and ``ด่วน`` still
 # find it; only what follows the hyphen must start a cluster (a consonant or a leading vowel).
 THAI_HYPHEN = re.compile("(?<=[\u0e01-\u0e4e])-(?=[\u0e01-\u0e2e\u0e40-\u0e44])")
+# So is a space before mai yamok (ๆ, the repetition mark), which the Royal Institute writes
+# (``เด็ก ๆ``) and most people do not (``เด็กๆ``): the mark belongs to the word before it.
+MAI_YAMOK = "\u0e46"
+MAI_YAMOK_SPACE = re.compile(f"(?<=[\u0e01-\u0e45\u0e47-\u0e4e])[ \u00a0]+(?={MAI_YAMOK})")
 
 
-def join_thai_hyphens(text: str) -> str:
-    """``text`` without the hyphens inside Thai (:data:`THAI_HYPHEN`): what Thai runs are
-    cut from, in the index and in a query."""
-    return THAI_HYPHEN.sub("", text) if "-" in text else text
+def join_thai_runs(text: str) -> str:
+    """``text`` without the hyphens inside Thai (:data:`THAI_HYPHEN`) and the spaces before
+    mai yamok (:data:`MAI_YAMOK_SPACE`): what Thai runs are cut from, in the index and in a
+    query."""
+    if "-" in text:
+        text = THAI_HYPHEN.sub("", text)
+    if MAI_YAMOK in text:
+        text = MAI_YAMOK_SPACE.sub("", text)
+    return text
 
 
 # e-mail and email, e-book and ebook, e-commerce and ecommerce: a query for either form

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .errors import QueryError
-from .folding import e_prefix_forms, search_form
+from .folding import MAI_YAMOK_SPACE, e_prefix_forms, search_form
 from .tokens import term_tokens
 
 OPERATORS = frozenset({"AND", "OR", "NOT"})
@@ -112,7 +112,8 @@ def lex(query: str) -> list[_Lexeme]:
     """The query's lexemes, its terms in the form the index holds text in (NFC, no
     invisible format characters: :func:`archive.folding.search_form`)."""
     # FTS5 would stop at NUL, nobody means them; a phone or a word processor types “ ”
-    query = search_form(_CONTROL.sub(" ", query)).translate(_QUOTES)
+    # and ๆ after a space is part of the word before it (เด็ก ๆ is one term, เด็กๆ)
+    query = MAI_YAMOK_SPACE.sub("", search_form(_CONTROL.sub(" ", query)).translate(_QUOTES))
     lexemes: list[_Lexeme] = []
     position, end = 0, len(query.rstrip())
     while position < end:

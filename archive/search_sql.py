@@ -27,7 +27,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .filters import Filters
-from .folding import NUMBER_PADDING, e_prefix_forms, fold_matching, join_thai_hyphens
+from .folding import (
+    MAI_YAMOK,
+    NUMBER_PADDING,
+    e_prefix_forms,
+    fold_matching,
+    join_thai_runs,
+)
 from .migrations import SEARCH_FTS, SEARCH_STALE, SEARCH_WORDS
 from .query import And, Node, Not, Or, Term, in_title, positive_terms, to_fts
 from .tokens import DOT, HAS_BODY, HAS_TITLE, WORD_BODY, WORD_TITLE, term_tokens
@@ -129,6 +135,7 @@ _ARABIC, _THAI_DIGITS = "0123456789", "๐๑๒๓๔๕๖๗๘๙"
 _TO_THAI = str.maketrans(_ARABIC, _THAI_DIGITS)
 
 
+_YAMOK_AFTER_WORD = re.compile(f"(?<=[\u0e01-\u0e45\u0e47-\u0e4e]){MAI_YAMOK}")
 _GROUPS = re.compile(r"(?<![\d,])\d{4,}(?!\d)")
 
 
@@ -143,12 +150,14 @@ def needle_variants(needle: str) -> tuple[str, ...]:
     index's own rules), so relevance counts them all: Thai or Arabic digits (``2567``,
     ``๒๕๖๗``), with or without thousands commas (``3480000``, ``3,480,000``), accented or
     not and full-width as ASCII (``café`` counts ``cafe``; the other way cannot be listed),
-    a hyphen inside Thai (``ข่าว-ด่วน`` counts ``ข่าวด่วน``), an e-prefix joined or not
+    a hyphen inside Thai (``ข่าว-ด่วน`` counts ``ข่าวด่วน``), a space before ๆ or not
+    (``เด็กๆ``, ``เด็ก ๆ``), an e-prefix joined or not
     (``email``, ``e-mail``). An hour's padding zero is dropped
     rather than added (``6.00`` is inside ``06.00``: counted once)."""
     base = NUMBER_PADDING.sub(lambda m: m.group() if m.group() == "," else "", needle)
-    forms = dict.fromkeys((base, join_thai_hyphens(fold_matching(base))))
+    forms = dict.fromkeys((base, join_thai_runs(fold_matching(base))))
     forms |= dict.fromkeys(variant for form in list(forms) for variant in e_prefix_forms(form))
+    forms |= dict.fromkeys(_YAMOK_AFTER_WORD.sub(" " + MAI_YAMOK, form) for form in list(forms))
     forms |= dict.fromkeys(NUMBER_PADDING.sub("", form) for form in list(forms))
     forms |= dict.fromkeys(_with_commas(form) for form in list(forms))
     forms |= dict.fromkeys(form.translate(_TO_THAI) for form in list(forms))

@@ -17,7 +17,14 @@ from functools import lru_cache
 from itertools import accumulate
 
 from . import thai
-from .folding import E_PREFIXED, LETTER_DIGIT, NUMBER_PADDING, THAI_HYPHEN, fold_matching
+from .folding import (
+    E_PREFIXED,
+    LETTER_DIGIT,
+    MAI_YAMOK,
+    NUMBER_PADDING,
+    THAI_HYPHEN,
+    fold_matching,
+)
 from .tokens import term_pieces
 
 Span = tuple[int, int]
@@ -49,10 +56,16 @@ def _number(digits: str) -> str:
 
 
 def _thai_run(run: str) -> str:
-    """A Thai run of a term as a regex: the text may have a hyphen inside it
-    (:data:`archive.folding.THAI_HYPHEN`)."""
-    return "".join(("-?" if index and THAI_HYPHEN.search(run[index - 1] + "-" + char) else "") + re.escape(char)
-                   for index, char in enumerate(run))
+    """A Thai run of a term as a regex: the text may have a hyphen inside it, or a space
+    before ๆ (:func:`archive.folding.join_thai_runs`)."""
+    out = []
+    for index, char in enumerate(run):
+        if index and THAI_HYPHEN.search(run[index - 1] + "-" + char):
+            out.append("-?")
+        elif index and char == MAI_YAMOK:
+            out.append("[ \u00a0]*")
+        out.append(re.escape(char))
+    return "".join(out)
 
 
 @lru_cache(maxsize=256)

@@ -29,7 +29,7 @@ from itertools import accumulate, chain, repeat
 from typing import TYPE_CHECKING
 
 from . import thai
-from .folding import join_thai_hyphens, match_form, split_letters_digits
+from .folding import join_thai_runs, match_form, split_letters_digits
 
 if TYPE_CHECKING:
     from .vocabulary import Vocabulary
@@ -64,8 +64,9 @@ def _dotted(pieces: list[tuple[bool, str]]) -> list[tuple[bool, str, bool]]:
 
 def read_pieces(text: str) -> list[tuple[bool, str, bool]]:
     """``(is_thai, piece, dotted)`` of a text or a query term as the index reads it: in its
-    match form, hyphens inside Thai dropped (:func:`archive.folding.join_thai_hyphens`)."""
-    return _dotted(list(thai.pieces(join_thai_hyphens(match_form(text)))))
+    match form, hyphens inside Thai and spaces before ๆ dropped
+    (:func:`archive.folding.join_thai_runs`)."""
+    return _dotted(list(thai.pieces(join_thai_runs(match_form(text)))))
 
 
 def _end_dotted(tokens: list[str]) -> list[str]:

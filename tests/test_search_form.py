@@ -383,7 +383,8 @@ def test_a_hyphen_inside_thai_is_read_as_nothing(tmp_path, typed, expected, show
     found_as_written(tmp_path, HYPHEN_POSTS, typed, expected, shown)
 
 
-@pytest.mark.parametrize("rule", ["LETTER_DIGIT", "NUMBER_PADDING", "THAI_HYPHEN", "_TONE_FIRST"])
+@pytest.mark.parametrize("rule", ["LETTER_DIGIT", "NUMBER_PADDING", "THAI_HYPHEN",
+                                  "MAI_YAMOK_SPACE", "_TONE_FIRST"])
 def test_each_token_rule_is_in_the_fingerprint(monkeypatch, rule):
     now = thai.fingerprint.__wrapped__()
     monkeypatch.setattr(folding, rule, folding.re.compile(r"(?!)"))
@@ -439,6 +440,8 @@ def test_a_latin_abbreviation_is_marked_with_its_last_full_stop(tmp_path, typed,
      "a café, and a cafe in Bangkok, they say"),
     ("email", "an email to us, as it is said there", "an e-mail, an e-mail and an e-mail",
      "an email and an e-mail to us, they say"),
+    ("เด็กๆ", "เด็กๆ ไปโรงเรียน ฉบับย่อ สรุปแล้ว", "เด็ก ๆ เด็ก ๆ และ เด็ก ๆ ไป",
+     "เด็กๆ กับ เด็ก ๆ ไปโรงเรียน"),
     ("ข่าว-ด่วน", "ข่าว-ด่วน ฉบับย่อ สรุปแล้วทั้งหมด", "ข่าวด่วน ข่าวด่วน ข่าวด่วน", "ข่าว-ด่วน ข่าวด่วน"),
 ])
 def test_relevance_counts_a_term_in_each_form_it_matches(tmp_path, typed, once, thrice, mixed):
@@ -516,3 +519,21 @@ def test_curly_quotes_make_a_phrase_and_a_web_address_is_searched(
     """A phone or a word processor types “ ” for ": a phrase all the same. A pasted web
     address is searched, not refused as an unknown field 'https:'."""
     found_as_written(tmp_path, QUOTED_POSTS, typed, expected, shown)
+
+
+YAMOK_POSTS = [
+    ("spaced", "เด็ก ๆ ไปโรงเรียน", "ตลาดนัด"),  # as the Royal Institute writes it
+    ("joined", "เด็กๆ ไปโรงเรียน", "ตลาดนัด"),  # as most people do
+    ("other", "เด็กชาย ไป", "ตลาดนัด ๆ"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("เด็กๆ", ["joined", "spaced"], ["เด็กๆ", "เด็ก ๆ"]),
+    ("เด็ก ๆ", ["joined", "spaced"], ["เด็กๆ", "เด็ก ๆ"]),  # one term: ๆ is not a word
+    ('"เด็กๆ ไป"', ["joined", "spaced"], ["เด็กๆ ไป", "เด็ก ๆ ไป"]),
+    ("เด็ก", ["joined", "other", "spaced"], ["เด็ก"]),
+])
+def test_mai_yamok_with_or_without_a_space_before_it(tmp_path, typed, expected, shown):
+    """เด็ก ๆ and เด็กๆ are one word written two ways: either finds both."""
+    found_as_written(tmp_path, YAMOK_POSTS, typed, expected, shown)
