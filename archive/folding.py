@@ -174,7 +174,7 @@ _TOKEN_EDIT = re.compile(f"{LETTER_DIGIT.pattern}|{NUMBER_PADDING.pattern}")
 _DIGIT = re.compile(r"\d")
 
 
-def split_letters_digits(text: str) -> str:
+def latin_form(text: str) -> str:
     """Text outside Thai runs as the index reads it, on both sides (one rule for the index,
     a query and the highlights): a space where a letter and a digit meet
     (:data:`LETTER_DIGIT`), a number's padding dropped (:data:`NUMBER_PADDING`)."""
@@ -185,8 +185,8 @@ def _edit(match: re.Match[str]) -> str:
     return "" if match.group() else " "
 
 
-def split_letters_digits_mapped(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """:func:`split_letters_digits` of ``text``, and where its offsets move: ``(position in
+def latin_form_mapped(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """:func:`latin_form` of ``text``, and where its offsets move: ``(position in
     the result, shift)`` pairs in order, the offset in ``text`` of a position being the
     position minus the shift of the last pair at or before it."""
     out, moves, last, shift = [], [], 0, 0

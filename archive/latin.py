@@ -17,7 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from . import snippets
-from .folding import fold_matching, split_letters_digits_mapped
+from .folding import fold_matching, latin_form_mapped
 from .migrations import FTS_TOKENIZE
 from .query import Node, positive_terms, to_fts
 
@@ -35,8 +35,8 @@ _BLANK = str.maketrans(dict.fromkeys((*range(3585, 3643), *range(3648, 3663), or
 
 def _blank(text: str | None) -> tuple[str, Moves]:
     """The text as the temporary table holds it, and where its offsets moved from the
-    text's (:func:`archive.folding.split_letters_digits_mapped`), as the index reads it."""
-    return split_letters_digits_mapped(fold_matching(text or "").translate(_BLANK))
+    text's (:func:`archive.folding.latin_form_mapped`), as the index reads it."""
+    return latin_form_mapped(fold_matching(text or "").translate(_BLANK))
 
 
 def _spans(marked: str | None, moves: Moves) -> Spans:

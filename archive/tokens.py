@@ -29,7 +29,7 @@ from itertools import accumulate, chain, repeat
 from typing import TYPE_CHECKING
 
 from . import thai
-from .folding import join_thai_runs, match_form, split_letters_digits
+from .folding import join_thai_runs, latin_form, match_form
 
 if TYPE_CHECKING:
     from .vocabulary import Vocabulary
@@ -84,7 +84,7 @@ def _column(value: str | None) -> tuple[str, list[str], list[list[str]]]:
             joined = _joined(clusters)
             fts.append(" ".join(_end_dotted(joined) if dotted else joined))
         else:
-            fts.append(split_letters_digits(piece))
+            fts.append(latin_form(piece))
     return " ".join(fts), runs, parts
 
 
@@ -181,7 +181,7 @@ def term_tokens(term: str, prefix: bool = False) -> TermTokens:
             joined = cluster_tokens(piece)
             tokens.extend(_end_dotted(joined) if dotted else joined)
         else:
-            tokens.append(split_letters_digits(piece))
+            tokens.append(latin_form(piece))
         words.extend(thai.words(piece) if is_thai else [])
     last_prefix = prefix
     if parts and parts[-1][2]:  # a Thai run and a full stop: the run ends there
@@ -197,7 +197,7 @@ def term_tokens(term: str, prefix: bool = False) -> TermTokens:
             last_prefix = True
         tokens.extend(ending)
     elif parts:
-        tokens.append(split_letters_digits(parts[-1][1]))
+        tokens.append(latin_form(parts[-1][1]))
     run = (parts[0][1] if len(parts) == 1 and parts[0][0] and not parts[0][2] and not prefix
            else None)
     return TermTokens(tuple(tokens), last_prefix, run, len(thai.clusters(run or "")),
