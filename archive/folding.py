@@ -66,6 +66,9 @@ _SARA_AM = re.compile(f"{NIKHAHIT}([\u0e48-\u0e4b]?)\u0e32")
 # NFC leaves apart (those vowels have no combining class); and sara e typed twice for
 # sara ae (เเม่ for แม่: two sara e never follow each other in Thai).
 _TONE_FIRST = re.compile("([\u0e48-\u0e4b])([\u0e31\u0e34-\u0e37])|\u0e33([\u0e48-\u0e4b])")
+# Whether a text may hold one: two sets, which the regex engine skips through four times
+# faster than the alternatives (a sample blog post of 640 characters: 3 us against 13).
+_MAYBE_TONE_FIRST = re.compile("[\u0e33\u0e48-\u0e4b][\u0e31\u0e34-\u0e37\u0e48-\u0e4b]")
 _SARA_E_TWICE, _SARA_AE = "\u0e40\u0e40", "\u0e41"
 _FORMAT = re.compile(f"[{FORMAT}]+")
 _PRIVATE = re.compile(f"[{PRIVATE_USE}]")
@@ -101,7 +104,8 @@ def search_form(text: str) -> str:
         text = _PRIVATE.sub(PRIVATE_STANDIN, _FORMAT.sub("", text.translate(LEGACY_THAI)))
     if NIKHAHIT in text:
         text = _SARA_AM.sub("\\1\u0e33", text)
-    text = _TONE_FIRST.sub(_tone_last, text)
+    if _MAYBE_TONE_FIRST.search(text):
+        text = _TONE_FIRST.sub(_tone_last, text)
     if _SARA_E_TWICE in text:
         text = text.replace(_SARA_E_TWICE, _SARA_AE)
     return unicodedata.normalize(SEARCH_NORMAL_FORM, text)
