@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .errors import QueryError
-from .folding import search_form
+from .folding import MAI_YAMOK_SPACE, e_prefix_forms, search_form
 from .tokens import term_tokens
 
 OPERATORS = frozenset({"AND", "OR", "NOT"})
@@ -24,6 +24,9 @@ _LEXEME = re.compile(r'\s*(?:(?P<phrase>(?P<neg>-)?(?P<field>[A-Za-z_]+:)?"[^"]*
                      r'|(?P<paren>-?\(|\))|(?P<word>[^\s"()]+))')
 _FIELD = re.compile(r"(-?)([A-Za-z_]+):(.*)", re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Double quotes as keyboards other than a programmer's type them: curly (a phone, a word
+# processor, macOS), low (German), full-width (an East Asian keyboard), guillemets (French).
+_QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\uff02\u00ab\u00bb", '"'))
 # Bounds on what one search may ask: SQLite's FTS5 parser overflows its stack on deep
 # nesting, and every term costs a pass over the index. Far above what a person types.
 MAX_QUERY_CHARS = 1000
@@ -72,7 +75,7 @@ def _field(text: str, query: str) -> tuple[bool, str | None, str]:
     negated = text.startswith("-") and len(text) > 1
     body = text[1:] if negated else text
     match = _FIELD.fullmatch(body)
-    if not match or match[2].isdigit():
+    if not match or match[2].isdigit() or match[3].startswith("//"):  # 10:30, https://
         return negated, None, body
     if match[2].lower() not in FIELDS:
         raise QueryError(f"unknown field {match[2]!r}: in search {query!r}",
@@ -108,7 +111,9 @@ def _phrase(match: re.Match[str], query: str) -> _Lexeme:
 def lex(query: str) -> list[_Lexeme]:
     """The query's lexemes, its terms in the form the index holds text in (NFC, no
     invisible format characters: :func:`archive.folding.search_form`)."""
-    query = search_form(_CONTROL.sub(" ", query))  # FTS5 would stop at NUL; nobody means them
+    # FTS5 would stop at NUL, nobody means them; a phone or a word processor types “ ”
+    # and ๆ after a space is part of the word before it (เด็ก ๆ is one term, เด็กๆ)
+    query = MAI_YAMOK_SPACE.sub("", search_form(_CONTROL.sub(" ", query)).translate(_QUOTES))
     lexemes: list[_Lexeme] = []
     position, end = 0, len(query.rstrip())
     while position < end:
@@ -338,10 +343,15 @@ def positive_terms(node: Node) -> list[Term]:
 
 
 def _phrase_fts(term: Term) -> str:
-    tokens = term_tokens(term.text, term.prefix)
-    body = " ".join(tokens.tokens).replace('"', '""')
-    phrase = f'"{body}"' + ("*" if tokens.prefix else "")
-    return f"{{title}} : {phrase}" if term.title else phrase
+    """The term as an FTS5 phrase; a term with an e-prefixed word as the phrases of both
+    its forms (:func:`archive.folding.e_prefix_forms`)."""
+    phrases = []
+    for form in e_prefix_forms(term.text):
+        tokens = term_tokens(form, term.prefix)
+        body = " ".join(tokens.tokens).replace('"', '""')
+        phrase = f'"{body}"' + ("*" if tokens.prefix else "")
+        phrases.append(f"{{title}} : {phrase}" if term.title else phrase)
+    return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
 
 
 def to_fts(query: str | Node) -> str:

@@ -27,6 +27,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .filters import Filters
+from .folding import (
+    MAI_YAMOK,
+    NUMBER_PADDING,
+    e_prefix_forms,
+    fold_matching,
+    join_thai_runs,
+)
 from .migrations import SEARCH_FTS, SEARCH_STALE, SEARCH_WORDS
 from .query import And, Node, Not, Or, Term, in_title, positive_terms, to_fts
 from .tokens import DOT, HAS_BODY, HAS_TITLE, WORD_BODY, WORD_TITLE, term_tokens
@@ -126,14 +133,35 @@ def _subsets(node: Node) -> bool:
 
 _ARABIC, _THAI_DIGITS = "0123456789", "๐๑๒๓๔๕๖๗๘๙"
 _TO_THAI = str.maketrans(_ARABIC, _THAI_DIGITS)
-_TO_ARABIC = str.maketrans(_THAI_DIGITS, _ARABIC)
 
 
-def digit_variants(needle: str) -> tuple[str, ...]:
-    """``needle`` as typed and with its digits written the other way: a term matches both
-    (:data:`archive.folding.MATCH_FOLD`), so relevance counts both (``2567``, ``๒๕๖๗``)."""
-    return tuple(dict.fromkeys((needle, needle.translate(_TO_ARABIC),
-                                needle.translate(_TO_THAI))))
+_YAMOK_AFTER_WORD = re.compile(f"(?<=[\u0e01-\u0e45\u0e47-\u0e4e]){MAI_YAMOK}")
+_GROUPS = re.compile(r"(?<![\d,])\d{4,}(?!\d)")
+
+
+def _with_commas(needle: str) -> str:
+    """Numbers of four digits or more written with thousands commas (3480000: 3,480,000)."""
+    return _GROUPS.sub(lambda m: f"{int(m.group()):,}" if m.group()[0] != "0" else m.group(),
+                       needle)
+
+
+def needle_variants(needle: str) -> tuple[str, ...]:
+    """``needle`` in each way a term matches it (:func:`archive.folding.match_form` and the
+    index's own rules), so relevance counts them all: Thai or Arabic digits (``2567``,
+    ``๒๕๖๗``), with or without thousands commas (``3480000``, ``3,480,000``), accented or
+    not and full-width as ASCII (``café`` counts ``cafe``; the other way cannot be listed),
+    a hyphen inside Thai (``ข่าว-ด่วน`` counts ``ข่าวด่วน``), a space before ๆ or not
+    (``เด็กๆ``, ``เด็ก ๆ``), an e-prefix joined or not
+    (``email``, ``e-mail``). An hour's padding zero is dropped
+    rather than added (``6.00`` is inside ``06.00``: counted once)."""
+    base = NUMBER_PADDING.sub(lambda m: m.group() if m.group() == "," else "", needle)
+    forms = dict.fromkeys((base, join_thai_runs(fold_matching(base))))
+    forms |= dict.fromkeys(variant for form in list(forms) for variant in e_prefix_forms(form))
+    forms |= dict.fromkeys(_YAMOK_AFTER_WORD.sub(" " + MAI_YAMOK, form) for form in list(forms))
+    forms |= dict.fromkeys(NUMBER_PADDING.sub("", form) for form in list(forms))
+    forms |= dict.fromkeys(_with_commas(form) for form in list(forms))
+    forms |= dict.fromkeys(form.translate(_TO_THAI) for form in list(forms))
+    return tuple(forms)
 
 
 def plan(node: Node, common: Vocabulary | None) -> Plan:
@@ -145,7 +173,7 @@ def plan(node: Node, common: Vocabulary | None) -> Plan:
                      else f"{_quote(HAS_BODY + whole)} OR {title_contained}")
     words = _words_expr(node, False)
     typed = dict.fromkeys(" ".join(t.text.split()).lower() for t in positive_terms(node))
-    needles = tuple(digit_variants(needle) for needle in typed)
+    needles = tuple(needle_variants(needle) for needle in typed)
     return Plan(to_fts(node), to_fts(in_title(node)), words,
                 _words_expr(node, True) if words else None, contained, title_contained,
                 _subsets(node), needles)

@@ -17,7 +17,14 @@ from functools import lru_cache
 from itertools import accumulate
 
 from . import thai
-from .folding import LETTER_DIGIT, fold_matching
+from .folding import (
+    E_PREFIXED,
+    LETTER_DIGIT,
+    MAI_YAMOK,
+    NUMBER_PADDING,
+    THAI_HYPHEN,
+    fold_matching,
+)
 from .tokens import term_pieces
 
 Span = tuple[int, int]
@@ -31,8 +38,34 @@ _LATIN_WORD = re.compile(r"[^\W\u0e01-\u0e4e]+")
 
 def _latin_word(word: str) -> str:
     """A word of a term as a regex; letters and digits in it may stand apart in the text
-    (``PM2`` is ``PM 2``: :data:`archive.folding.LETTER_DIGIT`)."""
-    return (_GAP + "*").join(re.escape(part) for part in LETTER_DIGIT.split(word))
+    (``PM2`` is ``PM 2``: :data:`archive.folding.LETTER_DIGIT`), and a number may have its
+    padding there (``3,480,000``, ``06.00``: :data:`archive.folding.NUMBER_PADDING`)."""
+    return (_GAP + "*").join(_number(part) if part.isdigit() else _e_prefixed(part)
+                             for part in LETTER_DIGIT.split(word))
+
+
+def _e_prefixed(letters: str) -> str:
+    """Letters as a regex, an e-prefix apart or not (``email``: ``e-mail``, ``e mail``)."""
+    if E_PREFIXED.match(letters):
+        return re.escape(letters[0]) + _GAP + "*" + re.escape(letters[1:])
+    return re.escape(letters)
+
+
+def _number(digits: str) -> str:
+    return "0?" + ",?".join(map(re.escape, digits))
+
+
+def _thai_run(run: str) -> str:
+    """A Thai run of a term as a regex: the text may have a hyphen inside it, or a space
+    before ๆ (:func:`archive.folding.join_thai_runs`)."""
+    out = []
+    for index, char in enumerate(run):
+        if index and THAI_HYPHEN.search(run[index - 1] + "-" + char):
+            out.append("-?")
+        elif index and char == MAI_YAMOK:
+            out.append("[ \u00a0]*")
+        out.append(re.escape(char))
+    return "".join(out)
 
 
 @lru_cache(maxsize=256)
@@ -47,8 +80,11 @@ def term_pattern(term: str) -> re.Pattern[str] | None:
         if index:
             before = parts[index - 1]
             out.append(_GAP + ("+" if is_thai and before[0] and not before[2] else "*"))
-        words = [piece] if is_thai else _LATIN_WORD.findall(piece)
-        out.append((_GAP + "+").join(_latin_word(word) for word in words))
+        if is_thai:
+            out.append(_thai_run(piece))
+        else:
+            words = _LATIN_WORD.findall(E_PREFIXED.sub(r"\1", NUMBER_PADDING.sub("", piece)))
+            out.append((_GAP + "+").join(_latin_word(word) for word in words))
         if dotted:  # as the index marks it: a full stop right after the run (ก.พ.)
             out.append(r"\.")
     return re.compile("".join(out), re.IGNORECASE)

@@ -29,7 +29,7 @@ from itertools import accumulate, chain, repeat
 from typing import TYPE_CHECKING
 
 from . import thai
-from .folding import match_form, split_letters_digits
+from .folding import join_thai_runs, latin_form, match_form
 
 if TYPE_CHECKING:
     from .vocabulary import Vocabulary
@@ -62,6 +62,13 @@ def _dotted(pieces: list[tuple[bool, str]]) -> list[tuple[bool, str, bool]]:
             for index, (is_thai, piece) in enumerate(pieces)]
 
 
+def read_pieces(text: str) -> list[tuple[bool, str, bool]]:
+    """``(is_thai, piece, dotted)`` of a text or a query term as the index reads it: in its
+    match form, hyphens inside Thai and spaces before ๆ dropped
+    (:func:`archive.folding.join_thai_runs`)."""
+    return _dotted(list(thai.pieces(join_thai_runs(match_form(text)))))
+
+
 def _end_dotted(tokens: list[str]) -> list[str]:
     return [*tokens[:-1], tokens[-1] + DOT]
 
@@ -69,7 +76,7 @@ def _end_dotted(tokens: list[str]) -> list[str]:
 def _column(value: str | None) -> tuple[str, list[str], list[list[str]]]:
     """One column as ``search_fts`` indexes it, with its Thai runs and their clusters."""
     fts, runs, parts = [], [], []
-    for is_thai, piece, dotted in _dotted(list(thai.pieces(match_form(value or "")))):
+    for is_thai, piece, dotted in read_pieces(value or ""):
         if is_thai:
             clusters = thai.clusters(piece)
             runs.append(piece)
@@ -77,7 +84,7 @@ def _column(value: str | None) -> tuple[str, list[str], list[list[str]]]:
             joined = _joined(clusters)
             fts.append(" ".join(_end_dotted(joined) if dotted else joined))
         else:
-            fts.append(split_letters_digits(piece))
+            fts.append(latin_form(piece))
     return " ".join(fts), runs, parts
 
 
@@ -155,7 +162,7 @@ def term_pieces(term: str) -> list[tuple[bool, str, bool]]:
     """``(is_thai, piece, dotted)`` for the pieces of a query term that are searched
     (:func:`_dotted`); the snippets' patterns are made from the same."""
     return [(is_thai, piece, dotted) for is_thai, piece, dotted
-            in _dotted(list(thai.pieces(match_form(term)))) if is_thai or searchable(piece)]
+            in read_pieces(term) if is_thai or searchable(piece)]
 
 
 def term_tokens(term: str, prefix: bool = False) -> TermTokens:
@@ -174,7 +181,7 @@ def term_tokens(term: str, prefix: bool = False) -> TermTokens:
             joined = cluster_tokens(piece)
             tokens.extend(_end_dotted(joined) if dotted else joined)
         else:
-            tokens.append(split_letters_digits(piece))
+            tokens.append(latin_form(piece))
         words.extend(thai.words(piece) if is_thai else [])
     last_prefix = prefix
     if parts and parts[-1][2]:  # a Thai run and a full stop: the run ends there
@@ -190,7 +197,7 @@ def term_tokens(term: str, prefix: bool = False) -> TermTokens:
             last_prefix = True
         tokens.extend(ending)
     elif parts:
-        tokens.append(split_letters_digits(parts[-1][1]))
+        tokens.append(latin_form(parts[-1][1]))
     run = (parts[0][1] if len(parts) == 1 and parts[0][0] and not parts[0][2] and not prefix
            else None)
     return TermTokens(tuple(tokens), last_prefix, run, len(thai.clusters(run or "")),

@@ -73,7 +73,7 @@ MALFORMED = [
     ("ผ้า OR -ไหม", "not excluded"),
     ("NOT", "NOT has nothing before it"),
     ("foo:bar", "unknown field 'foo'"),
-    ("http://example.com", "unknown field 'http'"),
+    ("http:example.com", "unknown field 'http'"),  # http://example.com is searched
     ("title:", "title: has nothing after it"),
     ("title: ผ้า", "title: has nothing after it"),
     ("ab*cd", "'*' inside"),

@@ -419,3 +419,20 @@ def test_a_boost_or_fuzziness_suffix_is_pointed_out_when_nothing_matches(db_path
         assert result.stderr == (f"note: {typed!r}: ^ and ~ mean nothing here, the number"
                                  " after them is searched as part of the term; write ทอผ้า\n")
     assert search(db_path, "10^6", "--count").stderr == ""  # a number: meant as written
+
+
+def test_a_search_that_starts_with_a_minus_says_how_to_type_it(db_path):
+    """The web view's form takes '-ตลาด ผ้า'; on the command line click reads it as an
+    option. The error says how to type it, and the way it says works."""
+    result = search(db_path, "-ตลาด ผ้า")
+    assert result.returncode == 2
+    assert "a search that starts with - reads as an option" in result.stderr
+    assert "'ผ้า -ตลาด'" in result.stderr
+    assert "--db FILE -- '-ตลาด ผ้า'" in result.stderr
+    reordered = search(db_path, "ผ้า -ตลาด", "--count")
+    dashed = invoke_goahead("search", "--db", db_path, "--count", "--", "-ตลาด ผ้า")
+    assert reordered.stdout == dashed.stdout == "1\n", (reordered.stderr, dashed.stderr)
+    other = search(db_path, "--bogus")  # an option mistyped is told as before
+    assert other.returncode == 2
+    assert "No such option '--bogus'" in other.stderr
+    assert "a search that starts" not in other.stderr

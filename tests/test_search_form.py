@@ -227,20 +227,14 @@ def test_thai_digits_full_width_and_accents_match_as_written_either_way(
     found_as_written(tmp_path, FOLDED_POSTS, typed, expected, shown)
 
 
-def test_an_archive_indexed_before_digits_were_folded_is_rebuilt_and_finds_both(
-        tmp_path, monkeypatch):
-    """Folding changes the tokens of stored posts: the fingerprint must tell, so an
-    archive indexed without it is re-indexed rather than missing ๒๕๖๗ for 2567."""
-    path = tmp_path / "old.db"
-    db = open_archive(path)
-    upsert_post(db, make_post("1", "งบประมาณปี ๒๕๖๗", "ตลาด"))
-    upsert_post(db, make_post("2", "งบประมาณปี 2567", "ตลาด"))
-    db.close()
-    now = thai.fingerprint()
-    with monkeypatch.context() as patch:  # the index as goahead built it before folding
-        patch.setattr(folding, "MATCH_FOLD", {})
+def index_as_before(path: Path, monkeypatch, **rules) -> None:
+    """Index the archive at ``path`` as goahead did with ``rules`` of archive.folding (its
+    fingerprint then differs), as an archive built before a rule changed is."""
+    with monkeypatch.context() as patch:
+        for name, value in rules.items():
+            patch.setattr(folding, name, value)
         before = thai.fingerprint.__wrapped__()
-        assert before != now
+        assert before != thai.fingerprint()
         old = Database(path)
         with old.conn:
             for table in (SEARCH_FTS, SEARCH_WORDS):
@@ -255,6 +249,18 @@ def test_an_archive_indexed_before_digits_were_folded_is_rebuilt_and_finds_both(
             old.execute(f"UPDATE {SEARCH_META} SET value = ? WHERE key = 'tokenizer'",
                         [before])
         old.close()
+
+
+def test_an_archive_indexed_before_digits_were_folded_is_rebuilt_and_finds_both(
+        tmp_path, monkeypatch):
+    """Folding changes the tokens of stored posts: the fingerprint must tell, so an
+    archive indexed without it is re-indexed rather than missing ๒๕๖๗ for 2567."""
+    path = tmp_path / "old.db"
+    db = open_archive(path)
+    upsert_post(db, make_post("1", "งบประมาณปี ๒๕๖๗", "ตลาด"))
+    upsert_post(db, make_post("2", "งบประมาณปี 2567", "ตลาด"))
+    db.close()
+    index_as_before(path, monkeypatch, MATCH_FOLD={})
     result = invoke_goahead("search", "2567", "--db", str(path), "--count")
     assert result.returncode == 0, result.stderr
     assert "search index built: 2 posts" in result.stderr
@@ -331,3 +337,203 @@ def test_relevance_counts_a_number_in_either_digits(tmp_path, typed):
     paged = search.ranked_ids(db, typed)
     assert search.ranked_ids(db, typed, limit=None) == paged
     assert paged[0][1] > paged[1][1] > paged[2][1] > 0
+
+
+NUMBER_POSTS = [
+    ("comma", "งบ 3,480,000 บาท", "ราคา 3,480,000 บาท เปิดเวลา 06.00 น."),
+    ("plain", "งบ 3480000 บาท", "เปิดเวลา 6.00 ถึง 11.00 น. 1,2,3"),
+    ("apart", "ตัวเลข", "รหัส 480 และ 000 กับ 3 และ 0 6 น. 00 และ 3.480"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("3480000", ["comma", "plain"], ["3,480,000", "3480000"]),
+    ("3,480,000", ["comma", "plain"], ["3,480,000", "3480000"]),
+    ('"3480000 บาท"', ["comma", "plain"], ["3,480,000 บาท", "3480000 บาท"]),
+    ("6.00", ["comma", "plain"], ["06.00", "6.00"]),
+    ("06.00", ["comma", "plain"], ["06.00", "6.00"]),
+    ("เวลา 06.00", ["comma", "plain"], ["เวลา", "06.00", "6.00"]),
+    ("480", ["apart"], ["480"]),  # a group of 3,480,000 is not a number of its own
+    ("3", ["apart", "plain"], ["3"]),
+])
+def test_a_number_matches_with_or_without_its_thousands_commas_and_hour_zero(
+        tmp_path, typed, expected, shown):
+    """Thai news writes 3,480,000 บาท and 06.00 น.; a researcher types 3480000 or 6.00.
+    Either finds both, marked as the post writes them; the groups of a number with commas
+    are no longer numbers of their own, and a list (1,2,3) keeps its commas."""
+    found_as_written(tmp_path, NUMBER_POSTS, typed, expected, shown)
+
+
+HYPHEN_POSTS = [
+    ("hyphen", "ข่าว-ด่วน วันนี้", "ตลาดนัด"),
+    ("joined", "ข่าวด่วนเช้านี้", "ตลาดนัด"),
+    ("spaced", "ข่าว ด่วน", "ตลาดนัด"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("ข่าวด่วน", ["hyphen", "joined"], ["ข่าว-ด่วน", "ข่าวด่วน"]),
+    ("ข่าว-ด่วน", ["hyphen", "joined"], ["ข่าว-ด่วน", "ข่าวด่วน"]),
+    ("ด่วน", ["hyphen", "joined", "spaced"], ["ด่วน"]),
+    ("ข่าว", ["hyphen", "joined", "spaced"], ["ข่าว"]),
+])
+def test_a_hyphen_inside_thai_is_read_as_nothing(tmp_path, typed, expected, shown):
+    """Thai is written joined: ข่าว-ด่วน is ข่าวด่วน, both ways, and each part still finds
+    it (a Thai term matches inside longer runs)."""
+    found_as_written(tmp_path, HYPHEN_POSTS, typed, expected, shown)
+
+
+@pytest.mark.parametrize("rule", ["LETTER_DIGIT", "NUMBER_PADDING", "THAI_HYPHEN",
+                                  "MAI_YAMOK_SPACE", "_TONE_FIRST"])
+def test_each_token_rule_is_in_the_fingerprint(monkeypatch, rule):
+    now = thai.fingerprint.__wrapped__()
+    monkeypatch.setattr(folding, rule, folding.re.compile(r"(?!)"))
+    assert thai.fingerprint.__wrapped__() != now
+
+
+def test_an_archive_indexed_before_number_padding_is_rebuilt_and_finds_both(
+        tmp_path, monkeypatch):
+    """Dropping a number's commas changes the tokens of stored posts: an archive indexed
+    before is re-indexed before its next search rather than missing 3,480,000."""
+    path = tmp_path / "old.db"
+    db = open_archive(path)
+    upsert_post(db, make_post("1", "งบ 3,480,000 บาท", "ข่าว-ด่วน"))
+    upsert_post(db, make_post("2", "งบ 3480000 บาท", "ข่าวด่วน"))
+    db.close()
+    never = folding.re.compile(r"(?!)")
+    index_as_before(path, monkeypatch, NUMBER_PADDING=never, THAI_HYPHEN=never,
+                    _TOKEN_EDIT=folding.LETTER_DIGIT)
+    result = invoke_goahead("search", "3480000", "--db", str(path), "--count")
+    assert result.returncode == 0, result.stderr
+    assert "search index built: 2 posts" in result.stderr
+    assert result.stdout.strip() == "2"
+    again = invoke_goahead("search", "ข่าวด่วน", "--db", str(path), "--count")
+    assert (again.stdout.strip(), again.stderr) == ("2", "")
+
+
+DOTTED_POSTS = [
+    ("abbr", "U.S. policy", "The U.S. and the U.K. agreed on version 2.5. Then U.S"),
+]
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("U.S.", ["U.S."]),
+    ("u.s", ["U.S."]),
+    ('"U.S. policy"', ["U.S. policy"]),
+    ("2.5", ["2.5"]),  # a sentence's full stop after a number is not the number's
+    ("agreed", ["agreed"]),
+])
+def test_a_latin_abbreviation_is_marked_with_its_last_full_stop(tmp_path, typed, shown):
+    """FTS5 marks tokens, and no token holds the last full stop of U.S.: the mark showed
+    [U.S]. until it was taken in."""
+    found_as_written(tmp_path, DOTTED_POSTS, typed, ["abbr"], shown)
+
+
+@pytest.mark.parametrize(("typed", "once", "thrice", "mixed"), [
+    ("3480000", "ราคา 3480000 บาท ฉบับย่อ สรุปแล้ว", "ราคา 3,480,000 ถึง 3,480,000 และ 3,480,000",
+     "ราคา 3480000 ถึง 3,480,000 สรุป"),
+    ("3,480,000", "ราคา 3,480,000 บาท ฉบับย่อ สรุปแล้ว", "ราคา 3480000 ถึง 3480000 และ 3480000",
+     "ราคา 3480000 ถึง 3,480,000 สรุป"),
+    ("06.00", "เปิด 06.00 น. ทุกวันอาทิตย์ สรุปแล้ว", "เปิด 6.00 และ 6.00 และ 06.00 น.",
+     "เปิด 6.00 และ 06.00 น. สรุป"),
+    ("café", "a café in Bangkok, it is said, they say", "a cafe, and a cafe, and a cafe there",
+     "a café, and a cafe in Bangkok, they say"),
+    ("email", "an email to us, as it is said there", "an e-mail, an e-mail and an e-mail",
+     "an email and an e-mail to us, they say"),
+    ("เด็กๆ", "เด็กๆ ไปโรงเรียน ฉบับย่อ สรุปแล้ว", "เด็ก ๆ เด็ก ๆ และ เด็ก ๆ ไป",
+     "เด็กๆ กับ เด็ก ๆ ไปโรงเรียน"),
+    ("ข่าว-ด่วน", "ข่าว-ด่วน ฉบับย่อ สรุปแล้วทั้งหมด", "ข่าวด่วน ข่าวด่วน ข่าวด่วน", "ข่าว-ด่วน ข่าวด่วน"),
+])
+def test_relevance_counts_a_term_in_each_form_it_matches(tmp_path, typed, once, thrice, mixed):
+    """A post giving the number (or word) three times in another form it matches is more
+    about it than one giving it once as typed; the one-statement ranking (--sql, export)
+    agrees with the paged one."""
+    db = open_archive(tmp_path / "a.db")
+    for post_id, text in (("once", once), ("thrice", thrice), ("mixed", mixed)):
+        upsert_post(db, make_post(post_id, "งบประมาณ", text))
+    assert [hit.post_id for hit in search.search(db, typed)] == ["thrice", "mixed", "once"]
+    paged = search.ranked_ids(db, typed)
+    assert search.ranked_ids(db, typed, limit=None) == paged
+    assert paged[0][1] > paged[1][1] > paged[2][1] > 0
+
+
+E_POSTS = [
+    ("hyphen", "Send an e-mail", "ส่ง e-mail ถึงเรา หรือซื้อ e-book"),
+    ("joined", "Send an email", "ส่ง email ถึงเรา หรือซื้อ ebook"),
+    ("mail", "mail order", "a part of the post, and the mail"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("email", ["hyphen", "joined"], ["e-mail", "email"]),
+    ("e-mail", ["hyphen", "joined"], ["e-mail", "email"]),
+    ("EBOOK", ["hyphen", "joined"], ["e-book", "ebook"]),
+    ("ส่ง email", ["hyphen", "joined"], ["ส่ง", "e-mail", "email"]),
+    ('"ส่ง email"', ["hyphen", "joined"], ["ส่ง e-mail", "ส่ง email"]),
+    ("title:email", ["hyphen", "joined"], ["e-mail", "email"]),
+    ("mail", ["hyphen", "mail"], ["mail"]),  # e-mail is e + mail, as before
+    ("apart", [], []),  # only e: a part is not apart
+])
+def test_an_e_prefixed_word_matches_joined_or_hyphenated(tmp_path, typed, expected, shown):
+    """email finds e-mail and e-mail finds email (e-book, e-commerce): a query asks for
+    both forms, marked as the post writes them."""
+    found_as_written(tmp_path, E_POSTS, typed, expected, shown)
+
+
+ORDER_POSTS = [
+    ("typed", "กั้นน้ำ", "แม่น้ำ สิ่งของ"),  # as a Thai keyboard's rules order them
+    ("drawn", "ก้ันนำ้", "เเม่นำ้ ส่ิงของ"),  # the same drawn, typed in another order
+    ("other", "กัน", "แม น้ ส่ง"),
+]
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("กั้น", ["กั้น"]), ("ก้ัน", ["กั้น"]),
+    ("น้ำ", ["น้ำ"]), ("นำ้", ["น้ำ"]),
+    ("แม่", ["แม่"]), ("เเม่", ["แม่"]),
+    ("สิ่ง", ["สิ่ง"]), ("ส่ิง", ["สิ่ง"]),
+])
+def test_thai_typed_in_another_order_that_draws_the_same_matches(tmp_path, typed, shown):
+    """A tone mark typed before the vowel above it or before sara am, and sara e typed
+    twice for sara ae, draw the same word: NFC does not join them, search does."""
+    found_as_written(tmp_path, ORDER_POSTS, typed, ["drawn", "typed"], shown)
+
+
+QUOTED_POSTS = [
+    ("phrase", "ข่าว ด่วน", "community development"),
+    ("apart", "ด่วน มาก", "ข่าว ดี community and development"),
+    ("url", "ลิงก์", "อ่านต่อที่ https://example.com/2024/news.html ครับ"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("“ข่าว ด่วน”", ["phrase"], ["ข่าว ด่วน"]),
+    ("„community development“", ["phrase"], ["community development"]),
+    ("«ข่าว ด่วน»", ["phrase"], ["ข่าว ด่วน"]),
+    ("ข่าว ด่วน", ["apart", "phrase"], ["ข่าว", "ด่วน"]),
+    ("https://example.com/2024/news.html", ["url"], ["https://example.com/2024/news.html"]),
+    ("example.com/2024", ["url"], ["example.com/2024"]),
+])
+def test_curly_quotes_make_a_phrase_and_a_web_address_is_searched(
+        tmp_path, typed, expected, shown):
+    """A phone or a word processor types “ ” for ": a phrase all the same. A pasted web
+    address is searched, not refused as an unknown field 'https:'."""
+    found_as_written(tmp_path, QUOTED_POSTS, typed, expected, shown)
+
+
+YAMOK_POSTS = [
+    ("spaced", "เด็ก ๆ ไปโรงเรียน", "ตลาดนัด"),  # as the Royal Institute writes it
+    ("joined", "เด็กๆ ไปโรงเรียน", "ตลาดนัด"),  # as most people do
+    ("other", "เด็กชาย ไป", "ตลาดนัด ๆ"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("เด็กๆ", ["joined", "spaced"], ["เด็กๆ", "เด็ก ๆ"]),
+    ("เด็ก ๆ", ["joined", "spaced"], ["เด็กๆ", "เด็ก ๆ"]),  # one term: ๆ is not a word
+    ('"เด็กๆ ไป"', ["joined", "spaced"], ["เด็กๆ ไป", "เด็ก ๆ ไป"]),
+    ("เด็ก", ["joined", "other", "spaced"], ["เด็ก"]),
+])
+def test_mai_yamok_with_or_without_a_space_before_it(tmp_path, typed, expected, shown):
+    """เด็ก ๆ and เด็กๆ are one word written two ways: either finds both."""
+    found_as_written(tmp_path, YAMOK_POSTS, typed, expected, shown)

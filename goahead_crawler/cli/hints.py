@@ -123,6 +123,26 @@ def warn_skipped(problems: Sequence[str]) -> None:
 class Command(click.Command):
     """A click command whose user errors are one line (see the module docstring)."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Click's parsing; a search that starts with ``-`` (``-ข่าว ชุมชน``, the web
+        view's form takes it) reads as an unknown option, so the error says how to type
+        it."""
+        given = list(args)  # click's parser takes the arguments out of the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            typed = next((arg for arg in given if arg.startswith(exc.option_name)
+                          and not arg.startswith("--")), None)
+            if typed is None or not any(isinstance(param, click.Argument)
+                                        and param.name == "query" for param in self.params):
+                raise
+            first = _word_first(typed)
+            word_first = f"put a word first, as in {first!r}, or " if first != typed else ""
+            raise click.UsageError(
+                f"No such option {exc.option_name!r}: a search that starts with - reads as"
+                f" an option; {word_first}put the options first and -- before the search:"
+                f" {ctx.command_path} --db FILE -- {typed!r}", ctx) from exc
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -134,6 +154,13 @@ class Command(click.Command):
             if error is None:
                 raise
             raise error from exc
+
+
+def _word_first(query: str) -> str:
+    """``-ข่าว ชุมชน`` as ``ชุมชน -ข่าว``: the excluded terms after the others."""
+    words = query.split()
+    return " ".join([word for word in words if not word.startswith("-")]
+                    + [word for word in words if word.startswith("-")])
 
 
 class Group(click.Group):
