@@ -328,6 +328,28 @@ def endless_comments(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | Non
     return None
 
 
+@scenario("comment-edited-while-paged", comments_shown=1)
+def comment_edited_while_paged(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """A post's comments feed pages one comment at a time; asked without ``orderby`` it
+    lists by last edit (Blogger's default order is not documented: BLOGGER.md), and its
+    oldest comment is edited once the first page was read. The post page shows one."""
+    post = next(p for p in ctx.posts if len(p.comments) >= 3)
+    if path != f"/feeds/{post.post_id}/comments/default":
+        return None
+    edited: set[str] = ctx.site.__dict__.setdefault("edited_comments", set())
+    doc = json.loads(ctx.blog(path, {"alt": "json", "max-results": "500"}).body)
+    entries = doc["feed"]["entry"]  # newest first by publication
+    oldest = entries[-1]["id"]["$t"]
+    if params.get("orderby") != "published":
+        entries.sort(key=lambda e: e["id"]["$t"] in edited, reverse=True)  # stable
+    start = int(params.get("start-index", "1"))
+    doc["feed"]["entry"] = entries[start - 1:start]
+    doc["feed"]["openSearch$startIndex"] = {"$t": str(start)}
+    doc["feed"]["openSearch$itemsPerPage"] = {"$t": "1"}
+    edited.add(oldest)
+    return _json(doc)
+
+
 # -- 4. feed entries of unexpected shape ---------------------------------------------------
 ODD_SHAPES: list[Callable[[dict], None]] = [
     lambda e: e.__setitem__("category", "news"),  # a string, not a list

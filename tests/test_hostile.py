@@ -304,6 +304,23 @@ def test_a_comments_feed_that_repeats_itself_is_read_twice(tmp_path: Path) -> No
     assert c.returncode == 0
 
 
+def test_a_comments_feed_paged_while_a_comment_is_edited_loses_none(tmp_path: Path) -> None:
+    """The comments feed is asked in order of publication (BLOGGER.md: always pass
+    ``orderby``), which an edit does not change: 3 of 3 comments stored (before: asked
+    without it, listed by last edit, the edited comment jumped ahead of the pages read
+    and was never seen: 1 of 3)."""
+    c = crawl(tmp_path, "comment-edited-while-paged", n_posts=12)
+    post = next(p for p in c.site.posts if len(p.comments) >= 3)
+    assert c.returncode == 0, c.stderr[-3000:]
+    asked = c.paths(f"/feeds/{post.post_id}/comments/default")
+    assert asked
+    assert all("orderby=published" in path for path in asked)
+    with sqlite3.connect(c.db) as conn:
+        stored = {r[0] for r in conn.execute("select comment_id from comments where"
+                                             " post_id = ?", (post.post_id,))}
+    assert stored == {comment.comment_id for comment in post.comments}
+
+
 # -- 4. feed entries of unexpected shape ----------------------------------------------------
 def test_feed_entries_of_unexpected_shape_lose_no_post(tmp_path: Path) -> None:
     """category a string, author an object, thr$total and the total numbers, id.$t a
