@@ -110,3 +110,16 @@ def test_blog_root_drops_the_default_port() -> None:
     assert blog_root("http://x.example.com:443/") == "http://x.example.com:443/"
     assert blog_root("https://x.example.com:8443/") == "https://x.example.com:8443/"
 
+
+def test_a_resumed_frontier_knows_the_urls_an_older_version_spelled_raw() -> None:
+    """A stopped job saved by a version that keyed a feed's raw Thai permalink as it was
+    written: resumed, the sitemap's percent-encoded spelling of it is not claimed again,
+    and a held sitemap post is held under the key (before: claimed a second time)."""
+    root = "https://a.blogspot.com/"
+    raw, held = f"{root}2024/03/ข่าว.html", f"{root}2024/02/ภาพ.html"
+    resumed = Frontier(root)
+    resumed.restore({"root": root, "seen": [raw], "posts_claimed": 1,
+                     "held": [[held, "2024-02-01T00:00:00Z"]]})
+    assert resumed.claim(canonical_url(raw)) is None
+    assert resumed.posts_claimed == 1
+    assert list(resumed.held) == [canonical_url(held)]
