@@ -325,3 +325,28 @@ def test_bad_blog_urls_are_one_line_exit_2(url: str, says: str) -> None:
     assert result.output.startswith("Error: ")
     assert says in result.output
     assert "secret" not in result.output  # a password is never echoed
+
+
+def test_a_feed_page_queued_by_a_version_before_gives_no_date_cursor() -> None:
+    """A ``--resume`` job saved by a version that asked the posts feed without
+    ``orderby`` has such a page in its queue: read after the upgrade, its entries may be
+    in any order (Blogger's default is not documented), so the oldest of them is no
+    ``published-max`` to page on by (before: an old post on it made the cursor, and the
+    date pages skipped every post published between it and the ordered pages)."""
+    spider = make_spider()
+    doc = feed_doc()
+    doc["feed"]["openSearch$totalResults"] = {"$t": "40"}  # short by start-index
+    feed_page(spider, doc)
+    cursor = spider.discovery.feed_oldest
+    assert cursor is not None
+    for n, entry in enumerate(doc["feed"]["entry"]):  # other posts, one of them old
+        entry["id"]["$t"] += str(n)
+        entry["published"]["$t"] = "2011-05-01T00:00:00.000+07:00"
+        for link in entry["link"]:
+            link["href"] = link["href"].replace(".html", f"-{n}.html")
+    queued = FEED_URL.replace("start-index=1", "start-index=3").replace("&orderby=published", "")
+    request = Request(queued, meta={"goahead_start": 3, "goahead_alt": "json"})
+    response = TextResponse(url=queued, body=json.dumps(doc).encode(), encoding="utf-8",
+                            request=request)
+    list(spider.parse_feed_page(response))
+    assert spider.discovery.feed_oldest == cursor

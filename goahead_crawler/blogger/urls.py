@@ -137,6 +137,14 @@ def posts_feed_url(root: str, start_index: int, max_results: int = DEFAULT_PAGE_
                          **{"orderby": POSTS_ORDER, **extra})
 
 
+def names_order(url: str) -> bool:
+    """A feed page URL that says its order (``orderby``). One that does not was asked by
+    a version before (a request left in a ``--resume`` job's queue): its entries may be
+    in any order, so their dates are no ``published-max`` cursor."""
+    parts = readable(url)
+    return bool(parts) and any(k == "orderby" for k, _ in parse_qsl(parts.query))
+
+
 @functools.lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
     """One URL per resource, the identity posts are fetched, stored, listed and rebuilt
