@@ -232,7 +232,8 @@ def m005_urls_as_fetched(db: Database) -> None:
         " last_run = max(coalesce(l.last_run, r.last_run), coalesce(r.last_run, l.last_run)),"
         " listed_at = max(coalesce(l.listed_at, r.listed_at), coalesce(r.listed_at, l.listed_at)),"
         " gone_at = min(coalesce(l.gone_at, r.gone_at), coalesce(r.gone_at, l.gone_at)),"
-        " post_url = coalesce(l.post_url, r.post_url), lastmod = coalesce(l.lastmod, r.lastmod)"
+        " post_url = coalesce(l.post_url, r.post_url), lastmod = coalesce(l.lastmod, r.lastmod),"
+        " source = CASE WHEN r.rowid < l.rowid THEN r.source ELSE l.source END"  # the first
         " FROM listed AS r WHERE r.site = l.site AND r.url != l.url"
         " AND goahead_as_fetched(r.url) = l.url")
     db.execute(f"UPDATE OR IGNORE listed SET url = goahead_as_fetched(url) WHERE {raw}")
