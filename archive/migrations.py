@@ -5,6 +5,8 @@ Never edit a migration that has shipped: add a new ``@migrations()`` function in
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -186,3 +188,55 @@ def m004_search_clusters(db: Database) -> None:
                                                                tokenizer()])
     if db.execute("SELECT EXISTS (SELECT 1 FROM posts)").fetchone()[0]:
         db.execute(f"INSERT INTO {SEARCH_META} (key, value) VALUES ('rebuild_from', '0')")
+
+
+# RFC 3986's reserved and unreserved characters, and "%": a URL path keeps them as they
+# are; anything else (non-ASCII, a space) is percent-encoded from its UTF-8 bytes, as
+# w3lib's safe_url_string writes it (the spelling Scrapy requests and WARC records use).
+_URL_KEPT = "!#$&'()*+,/:;=?@[]%~"
+
+
+def _as_fetched(url: str | None) -> str | None:
+    """``url`` with its path as Scrapy sends it: a version before m005 stored a feed's
+    raw ``/2024/03/ข่าว.html`` as it was written. Frozen here, as the migration is: the
+    crawl's rule is ``goahead_crawler.blogger.urls.canonical_url``."""
+    if not url or (url.isascii() and " " not in url):
+        return url
+    scheme, sep, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    return scheme + sep + host + slash + quote(path, safe=_URL_KEPT)
+
+
+@migrations()
+def m005_urls_as_fetched(db: Database) -> None:
+    """Post and listed URLs in the one spelling the crawl, the rebuild and the captures
+    share (percent-encoded), so that a post stored under a feed's raw non-ASCII URL is
+    not listed twice, counted missing, fetched again as new, or stored a second time
+    under another id (a page whose id was made from its URL is re-keyed with it)."""
+    from .posts import url_post_id
+
+    db.conn.create_function("goahead_as_fetched", 1, _as_fetched, deterministic=True)
+    raw = "url != goahead_as_fetched(url)"
+    for row in list(db.query(f"SELECT blog_id, post_id, url FROM posts WHERE {raw}")):
+        new_id = url_post_id(_as_fetched(row["url"]) or "")
+        if row["post_id"] == url_post_id(row["url"]):
+            keys = [new_id, row["blog_id"], row["post_id"]]
+            for table in ("posts", "post_versions", "comments"):  # a row there already: kept
+                db.execute(f"UPDATE OR IGNORE {table} SET post_id = ? WHERE blog_id = ?"
+                           " AND post_id = ?", keys)
+    db.execute(f"UPDATE posts SET url = goahead_as_fetched(url) WHERE {raw}")
+    # a URL listed under both spellings: one row, the earliest and latest runs of both
+    db.execute(
+        "UPDATE listed AS l SET"
+        " first_run = min(coalesce(l.first_run, r.first_run), coalesce(r.first_run, l.first_run)),"
+        " last_run = max(coalesce(l.last_run, r.last_run), coalesce(r.last_run, l.last_run)),"
+        " listed_at = max(coalesce(l.listed_at, r.listed_at), coalesce(r.listed_at, l.listed_at)),"
+        " gone_at = min(coalesce(l.gone_at, r.gone_at), coalesce(r.gone_at, l.gone_at)),"
+        " post_url = coalesce(l.post_url, r.post_url), lastmod = coalesce(l.lastmod, r.lastmod),"
+        " source = CASE WHEN r.rowid < l.rowid THEN r.source ELSE l.source END"  # the first
+        " FROM listed AS r WHERE r.site = l.site AND r.url != l.url"
+        " AND goahead_as_fetched(r.url) = l.url")
+    db.execute(f"UPDATE OR IGNORE listed SET url = goahead_as_fetched(url) WHERE {raw}")
+    db.execute(f"DELETE FROM listed WHERE {raw}")  # two raw spellings of one URL: merged
+    db.execute("UPDATE listed SET post_url = goahead_as_fetched(post_url)"
+               " WHERE post_url != goahead_as_fetched(post_url)")

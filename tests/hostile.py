@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from sampleblog import routes
 from sampleblog.content import load_blog
@@ -328,6 +328,28 @@ def endless_comments(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | Non
     return None
 
 
+@scenario("comment-edited-while-paged", comments_shown=1)
+def comment_edited_while_paged(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """A post's comments feed pages one comment at a time; asked without ``orderby`` it
+    lists by last edit (Blogger's default order is not documented: BLOGGER.md), and its
+    oldest comment is edited once the first page was read. The post page shows one."""
+    post = next(p for p in ctx.posts if len(p.comments) >= 3)
+    if path != f"/feeds/{post.post_id}/comments/default":
+        return None
+    edited: set[str] = ctx.site.__dict__.setdefault("edited_comments", set())
+    doc = json.loads(ctx.blog(path, {"alt": "json", "max-results": "500"}).body)
+    entries = doc["feed"]["entry"]  # newest first by publication
+    oldest = entries[-1]["id"]["$t"]
+    if params.get("orderby") != "published":
+        entries.sort(key=lambda e: e["id"]["$t"] in edited, reverse=True)  # stable
+    start = int(params.get("start-index", "1"))
+    doc["feed"]["entry"] = entries[start - 1:start]
+    doc["feed"]["openSearch$startIndex"] = {"$t": str(start)}
+    doc["feed"]["openSearch$itemsPerPage"] = {"$t": "1"}
+    edited.add(oldest)
+    return _json(doc)
+
+
 # -- 4. feed entries of unexpected shape ---------------------------------------------------
 ODD_SHAPES: list[Callable[[dict], None]] = [
     lambda e: e.__setitem__("category", "news"),  # a string, not a list
@@ -359,6 +381,31 @@ def thai_mislabelled(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | Non
         page = ctx.blog(path, params)
         page.body = page.body.decode("utf-8").encode("cp874", errors="xmlcharrefreplace")
         return page
+    return None
+
+
+# -- 5b. one URL, two spellings ------------------------------------------------------------
+THAI_PATH = "/2024/03/ข่าวเชียงใหม่.html"  # a custom permalink in Thai
+
+
+@scenario("thai-slug")
+def thai_slug(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The newest post lives at a Thai permalink: the posts feed names it as written (raw
+    UTF-8), the sitemap percent-encoded, as a browser or Scrapy asks for it; its old
+    ASCII path answers 404 (a URL is one URL, whichever way it is spelled)."""
+    post = ctx.posts[0]
+    if path == post.path:
+        return Reply(404, b"<title>Not Found</title>Not found")
+    if path == quote(THAI_PATH):
+        return ctx.blog(post.path, params)
+    if path.startswith(("/feeds/posts/", "/sitemap")):
+        got = ctx.blog(path, params)
+        spelled = THAI_PATH if path.startswith("/feeds/") else quote(THAI_PATH)
+        if path.startswith("/feeds/") and params.get("alt") == "json":
+            spelled = json.dumps(THAI_PATH)[1:-1]  # JSON writes it \\uXXXX-escaped
+        got.body = got.body.replace(f"{ctx.base}{post.path}".encode(),
+                                    f"{ctx.base}{spelled}".encode())
+        return got
     return None
 
 

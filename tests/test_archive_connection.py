@@ -247,3 +247,45 @@ def test_an_archive_another_process_creates_meanwhile_is_not_taken_for_a_foreign
                         applied_then_the_other_commits)
     connection._check_schema(second, path)  # not NotAnArchive
     second.close()
+
+
+def test_an_archive_with_raw_non_ascii_urls_is_upgraded_to_the_fetched_spelling(tmp_path):
+    """A version before m005 stored a post under its feed's raw Thai URL, listed it under
+    that spelling and the sitemap's percent-encoded one, and a page whose markup named no
+    id under an id made from its raw URL. Upgraded: one spelling everywhere, the one the
+    crawl and the rebuild key by now, so the listing is one row, stored (not missing), and
+    the page keeps its comments under the id the new spelling makes (before: the next
+    crawl counted a listing missing, and stored the page a second time)."""
+    from urllib.parse import quote
+
+    from archive.listed import Listing, listed_counts, missing_listed, record_listings
+    from archive.posts import comments_of, upsert_comments, url_post_id
+    from goahead_crawler.blogger.urls import canonical_url
+
+    site, root = "news.blogspot.com", "https://news.blogspot.com"
+    raw, page = f"{root}/2024/03/ข่าว เช้า.html", f"{root}/p/เกี่ยวกับ.html"
+    db = open_archive(tmp_path / "archive.db")
+    post = Post(blog_id="1", post_id="22", url=raw, site=site, title="t", text="x")
+    upsert_post(db, post)
+    upsert_post(db, Post(blog_id="1", post_id=url_post_id(page), url=page, site=site,
+                         kind="page", title="p", text="y"))
+    upsert_comments(db, "1", url_post_id(page), [{"comment_id": "9", "author": "a",
+                                                  "published": None, "text": "hi"}])
+    record_listings(db, site, None, [Listing(raw, "post", "feed"),
+                                     Listing(root + quote(raw[len(root):]), "post", "sitemap"),
+                                     Listing(page, "page", "sitemap-pages")])
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_urls_as_fetched'")
+    db.conn.commit()
+    db.close()
+
+    db = open_archive(tmp_path / "archive.db")
+    urls = [r["url"] for r in db.query("SELECT url FROM posts ORDER BY url")]
+    assert urls == sorted([canonical_url(raw), canonical_url(page)])
+    listed = [(r["url"], r["source"]) for r in db.query("SELECT url, source FROM listed")]
+    assert sorted(listed) == [(urls[0], "feed"), (urls[1], "sitemap-pages")]  # first listed
+    assert listed_counts(db, site)[site] == {"listed": 2, "stored": 2, "missing": 0}
+    assert missing_listed(db, site) == []
+    assert get_post(db, "1", "22").url == canonical_url(raw)
+    made = url_post_id(canonical_url(page))
+    assert get_post(db, "1", made).url == canonical_url(page)
+    assert [c["comment_id"] for c in comments_of(db, "1", made)] == ["9"]

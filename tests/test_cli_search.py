@@ -436,3 +436,19 @@ def test_a_search_that_starts_with_a_minus_says_how_to_type_it(db_path):
     assert other.returncode == 2
     assert "No such option '--bogus'" in other.stderr
     assert "a search that starts" not in other.stderr
+
+
+def test_site_as_the_crawl_spells_it(tmp_path):
+    """A blog's country domain (Blogger redirects it to .com), an IDN custom domain
+    written in Thai, a host in capitals with the default port: each the site the crawl
+    stored its posts under (before, for the first two: "no posts from site", exit 2)."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    for site in ("goaheadnews.blogspot.com", "xn--22c8e6a1f.example"):
+        upsert_post(db, Post(blog_id=site, post_id="1", site=site, url=f"https://{site}/"
+                             "2024/01/a.html", title="ผ้า", text="ผ้าไหม", language="th"))
+    db.close()
+    for given in ("goaheadnews.blogspot.co.th", "https://GoAheadNews.blogspot.com:443/",
+                  "https://ข่าว.example/"):
+        found = search(str(path), "ผ้า", "--count", "--site", given)
+        assert (found.returncode, found.stdout) == (0, "1\n"), (given, found.stderr)

@@ -90,6 +90,7 @@ def test_comments_feed_only_when_the_page_shows_fewer() -> None:
 def test_comments_feed_url_is_on_the_blog() -> None:
     assert comments_feed_url(ROOT, "42") == (
         f"{ROOT}feeds/42/comments/default?alt=json&start-index=1&max-results=150"
+        "&orderby=published"
     )
 
 

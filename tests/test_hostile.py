@@ -16,12 +16,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from tests.archive_diff import TABLES, differences
 from tests.conftest import ROOT, run_goahead, run_row
-from tests.hostile import HostileSite, serve
+from tests.hostile import THAI_PATH, HostileSite, serve
 
 pytestmark = pytest.mark.crawl
 
@@ -302,6 +304,23 @@ def test_a_comments_feed_that_repeats_itself_is_read_twice(tmp_path: Path) -> No
     assert c.returncode == 0
 
 
+def test_a_comments_feed_paged_while_a_comment_is_edited_loses_none(tmp_path: Path) -> None:
+    """The comments feed is asked in order of publication (BLOGGER.md: always pass
+    ``orderby``), which an edit does not change: 3 of 3 comments stored (before: asked
+    without it, listed by last edit, the edited comment jumped ahead of the pages read
+    and was never seen: 1 of 3)."""
+    c = crawl(tmp_path, "comment-edited-while-paged", n_posts=12)
+    post = next(p for p in c.site.posts if len(p.comments) >= 3)
+    assert c.returncode == 0, c.stderr[-3000:]
+    asked = c.paths(f"/feeds/{post.post_id}/comments/default")
+    assert asked
+    assert all("orderby=published" in path for path in asked)
+    with sqlite3.connect(c.db) as conn:
+        stored = {r[0] for r in conn.execute("select comment_id from comments where"
+                                             " post_id = ?", (post.post_id,))}
+    assert stored == {comment.comment_id for comment in post.comments}
+
+
 # -- 4. feed entries of unexpected shape ----------------------------------------------------
 def test_feed_entries_of_unexpected_shape_lose_no_post(tmp_path: Path) -> None:
     """category a string, author an object, thr$total and the total numbers, id.$t a
@@ -326,6 +345,42 @@ def test_a_thai_page_labelled_utf8_is_decoded_by_detection_and_flagged(tmp_path:
     assert post.expected_text.split("\n\n")[0] in text
     assert c.stats()["goahead/decode/detected"] == 1
     assert f"{post.path}: decoded as cp874, not the declared utf-8" in c.stderr
+
+
+# -- 5b. one URL, two spellings -------------------------------------------------------------
+def test_a_thai_permalink_spelled_two_ways_is_one_post(tmp_path: Path) -> None:
+    """The feed names the newest post's Thai permalink raw, the sitemap percent-encoded:
+    one URL. Fetched once, stored once under the spelling it is fetched and archived by,
+    listed as stored (none missing), and the archive rebuilt from the WARC files is the
+    crawled one: the post with its feed entry (before: stored under the raw spelling,
+    fetched again from the sitemap, counted missing, rebuilt under the other spelling)."""
+    c = crawl(tmp_path, "thai-slug")
+    encoded = quote(THAI_PATH)
+    assert c.returncode == 0, c.stderr[-3000:]
+    assert c.paths(encoded) == [encoded]
+    assert c.stored() == c.post_ids()
+    with sqlite3.connect(c.db) as conn:
+        urls = [u for (u,) in conn.execute("select url from posts where post_id = ?",
+                                           (c.site.posts[0].post_id,))]
+        listed = conn.execute("select count(*) from listed where url like ?",
+                              ("%" + encoded,)).fetchone()[0]
+        unlisted = conn.execute("select url from listed where url like '%.html'"
+                                " and url not in (select url from posts)").fetchall()
+    assert urls == [c.site.url.rstrip("/") + encoded]
+    assert listed == 1
+    assert unlisted == []
+    with sqlite3.connect(c.db) as conn:  # one listing per post (before: 9 for 8)
+        assert conn.execute("select count(*) from listed").fetchone()[0] == len(
+            c.stored("post") | c.stored("page"))
+    rebuilt = tmp_path / "rebuilt.db"
+    done = run_goahead("reindex", "--warc-dir", str(tmp_path / "warcs"), "--db", str(rebuilt))
+    assert done.returncode == 0, done.stderr
+    assert "(0 missing)" in done.stdout  # before: the raw spelling, listed, not stored
+    assert differences(c.db, rebuilt, TABLES) == {}
+    got = run_goahead("warc-get", c.site.url.rstrip("/") + THAI_PATH, "--db", str(c.db),
+                      "--warc-dir", str(tmp_path / "warcs"), "--headers")
+    assert got.returncode == 0, got.stderr
+    assert "200" in got.stdout.splitlines()[0]
 
 
 # -- 6. no blog there: one line, exit 1 -----------------------------------------------------

@@ -287,7 +287,7 @@ def test_a_new_comment_on_an_old_post_is_archived(blog: Blog) -> None:
         ("GET", BLOG_COMMENTS, 200),
         ("GET", edited.path, 200),
         ("GET", (f"/feeds/{old.post_id}/comments/default?alt=json&start-index=1"
-                 "&max-results=150"), 200),
+                 "&max-results=150&orderby=published"), 200),
         *(("GET", path, 200) for path in listings([edited])),
     ], since))
     stats = json.loads(blog.last_run()["stats"])
@@ -585,7 +585,7 @@ def test_the_blog_comments_feed_is_paged_and_names_posts_not_fetched() -> None:
     asked = spider._new_comments_idle()
     assert [r.url for r in asked] == [
         f"{ROOT}feeds/{p}/comments/default?alt=json&start-index=1&max-results=150"
-        for p in ("1", "3")]  # post 9 is not in the archive
+        "&orderby=published" for p in ("1", "3")]  # post 9 is not in the archive
     assert {r.meta["goahead_source"] for r in asked} == {"comments-new"}
     assert spider._new_comments_idle() == []  # once a run
 

@@ -21,6 +21,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.captures import add_capture
 from archive.connection import open_archive
+from goahead_crawler.blogger.comment_feed import comments_feed_post_id
 from goahead_crawler.rebuild import crawl_id
 from goahead_crawler.rebuild.timeline import read_timeline
 from sampleblog import imageurls
@@ -218,17 +219,20 @@ def without_feed_order(path: Path, out: Path) -> int:
 
 
 def test_feed_pages_without_their_order_are_read_as_before(crawled: dict) -> None:
-    """The crawls' posts-feed captures name their order; WARC files written before they
-    did (no ``orderby``) give an archive the same listings."""
-    feeds = [r.url for r in read_timeline(sorted(crawled["warcs"].glob("*.warc.gz"))).records
-             if "/feeds/posts/default?" in r.url]
+    """The crawls' posts-feed and per-post comments-feed captures name their order; WARC
+    files written before they did (no ``orderby``) give an archive the same listings,
+    posts and comments."""
+    urls = [r.url for r in read_timeline(sorted(crawled["warcs"].glob("*.warc.gz"))).records]
+    feeds = [url for url in urls if "/feeds/posts/default?" in url]
+    comment_feeds = [url for url in urls if comments_feed_post_id(url)]
     assert feeds
-    assert all("orderby=" in url for url in feeds)
+    assert comment_feeds  # the incremental crawl's, for the late comment
+    assert all("orderby=" in url for url in feeds + comment_feeds)
     older = crawled["out"] / "older-warcs"
     older.mkdir()
     changed = sum(without_feed_order(path, older / path.name)
                   for path in crawled["warcs"].glob("*.warc.gz"))
-    assert changed >= len(feeds)
+    assert changed >= len(feeds) + len(comment_feeds)
     rebuilt = crawled["out"] / "older.db"
     result = run_goahead("reindex", "--warc-dir", str(older), "--db", str(rebuilt))
     assert result.returncode == 0, result.stderr

@@ -325,3 +325,51 @@ def test_bad_blog_urls_are_one_line_exit_2(url: str, says: str) -> None:
     assert result.output.startswith("Error: ")
     assert says in result.output
     assert "secret" not in result.output  # a password is never echoed
+
+
+def test_a_feed_page_queued_by_a_version_before_gives_no_date_cursor() -> None:
+    """A ``--resume`` job saved by a version that asked the posts feed without
+    ``orderby`` has such a page in its queue: read after the upgrade, its entries may be
+    in any order (Blogger's default is not documented), so the oldest of them is no
+    ``published-max`` to page on by (before: an old post on it made the cursor, and the
+    date pages skipped every post published between it and the ordered pages)."""
+    spider = make_spider()
+    doc = feed_doc()
+    doc["feed"]["openSearch$totalResults"] = {"$t": "40"}  # short by start-index
+    feed_page(spider, doc)
+    cursor = spider.discovery.feed_oldest
+    assert cursor is not None
+    for n, entry in enumerate(doc["feed"]["entry"]):  # other posts, one of them old
+        entry["id"]["$t"] += str(n)
+        entry["published"]["$t"] = "2011-05-01T00:00:00.000+07:00"
+        for link in entry["link"]:
+            link["href"] = link["href"].replace(".html", f"-{n}.html")
+    queued = FEED_URL.replace("start-index=1", "start-index=3").replace("&orderby=published", "")
+    request = Request(queued, meta={"goahead_start": 3, "goahead_alt": "json"})
+    response = TextResponse(url=queued, body=json.dumps(doc).encode(), encoding="utf-8",
+                            request=request)
+    list(spider.parse_feed_page(response))
+    assert spider.discovery.feed_oldest == cursor
+
+
+def test_a_comments_feed_page_queued_without_its_order_is_read_again_in_order() -> None:
+    """A --resume job saved before comments feeds named their order has such a page in
+    its queue: its next page, asked in order, does not follow on from it (comments fall
+    between the two orders), so the thread is read again from the start, in order, once
+    (before: the next page was asked by start-index, 151 in another order)."""
+    spider = make_spider()
+    entries = [{"id": {"$t": f"tag:blogger.com,1999:blog-1.post-{n}"}, "content": {"$t": "x"}}
+               for n in range(1, 151)]
+    body = json.dumps({"feed": {"openSearch$totalResults": {"$t": "300"}, "entry": entries}})
+    queued = f"{ROOT}feeds/9/comments/default?alt=json&start-index=1&max-results=150"
+    request = Request(queued, cb_kwargs={"blog_id": "1", "post_id": "9", "start": 1,
+                                         "seen": frozenset()})
+    response = TextResponse(url=queued, body=body.encode(), encoding="utf-8", request=request)
+    out = list(spider.parse_comments_feed(response, **request.cb_kwargs))
+    (again,) = [o for o in out if isinstance(o, Request)]
+    assert again.url == f"{queued}&orderby=published"
+    assert again.cb_kwargs["start"] == 1
+    ordered = TextResponse(url=again.url, body=body.encode(), encoding="utf-8", request=again)
+    (following,) = [o for o in spider.parse_comments_feed(ordered, **again.cb_kwargs)
+                    if isinstance(o, Request)]
+    assert "start-index=151" in following.url

@@ -92,6 +92,16 @@ def test_origins_compare_without_case_or_default_ports() -> None:
         origin_of("data:text/html,<script>alert(1)</script>")
 
 
+def test_one_host_however_it_is_spelled_is_one_origin() -> None:
+    """A host with its trailing dot, an IDN host in Thai or in IDNA (as Scrapy asks for
+    it): one origin. Before, a redirect to ``news.blogspot.com./x`` was off the blog, and
+    an IDN blog's static origin given in Thai never matched a request."""
+    scope = Scope("https://news.blogspot.com/", static_origins=["https://รูป.example"])
+    assert scope.refusal("https://news.blogspot.com./2024/01/x.html") is None
+    assert scope.refusal("https://xn--s3cp0e.example/a.jpg", "static") is None
+    assert origin_of("https://ข่าว.example/") == origin_of("https://xn--22c8e6a1f.example/")
+
+
 def test_an_unknown_purpose_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown scope purpose"):
         Scope(BLOG).refusal(BLOG, "anything")

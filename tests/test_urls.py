@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from goahead_crawler.blogger.frontier import Frontier
 from goahead_crawler.blogger.urls import (
     BlogUrlError,
     blog_root,
@@ -44,6 +45,17 @@ def test_blog_root_rejects_non_http(bad: str) -> None:
          "https://a.blogspot.com/2024/01/x.html"),
         ("https://a.blogspot.de/2024/01/x.html?utm_source=fb", "https://a.blogspot.com/2024/01/x.html"),
         ("https://a.blogspot.com/search?q=x&m=1", "https://a.blogspot.com/search?q=x"),
+        # one URL however it is spelled: raw or percent-encoded (the spelling Scrapy sends
+        # and the WARC records), the default port, the host's trailing dot, an IDN host
+        ("https://a.blogspot.com/2024/03/ข่าว.html",
+         "https://a.blogspot.com/2024/03/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7.html"),
+        ("https://a.blogspot.com/search/label/ข่าว?m=1",
+         "https://a.blogspot.com/search/label/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7"),
+        ("https://a.blogspot.com/p/about us.html", "https://a.blogspot.com/p/about%20us.html"),
+        ("HTTPS://A.Blogspot.com:443/2024/01/x.html", "https://a.blogspot.com/2024/01/x.html"),
+        ("http://a.blogspot.com:80/2024/01/x.html", "http://a.blogspot.com/2024/01/x.html"),
+        ("https://a.blogspot.com./2024/01/x.html", "https://a.blogspot.com/2024/01/x.html"),
+        ("https://ข่าว.example/2024/01/x.html", "https://xn--22c8e6a1f.example/2024/01/x.html"),
     ],
 )
 def test_canonical_url(url: str, canonical: str) -> None:
@@ -80,6 +92,14 @@ def test_path_kinds_and_scope() -> None:
     assert not same_blog("https://b.blogspot.com/2024/01/x.html", "https://a.blogspot.com/")
 
 
+def test_an_idn_blogs_own_urls_are_on_it() -> None:
+    """The root is keyed as its posts are (IDNA): before, a blog on an IDN custom domain
+    refused every one of its own posts as "not on the blog"."""
+    root = blog_root("https://ข่าว.example/")
+    assert Frontier(root).claim("https://ข่าว.example/2024/01/x.html") is not None
+    assert blog_root("https://a.blogspot.com./") == "https://a.blogspot.com/"
+
+
 def test_blog_root_drops_the_default_port() -> None:
     """Scrapy asks for ``http://h:80/x`` as ``http://h/x``: a crawl of
     ``http://127.0.0.1:80/`` was the site ``127.0.0.1:80``, whose pages all came back as
@@ -89,3 +109,17 @@ def test_blog_root_drops_the_default_port() -> None:
     assert blog_root("HTTP://X.example.com:80") == "http://x.example.com/"
     assert blog_root("http://x.example.com:443/") == "http://x.example.com:443/"
     assert blog_root("https://x.example.com:8443/") == "https://x.example.com:8443/"
+
+
+def test_a_resumed_frontier_knows_the_urls_an_older_version_spelled_raw() -> None:
+    """A stopped job saved by a version that keyed a feed's raw Thai permalink as it was
+    written: resumed, the sitemap's percent-encoded spelling of it is not claimed again,
+    and a held sitemap post is held under the key (before: claimed a second time)."""
+    root = "https://a.blogspot.com/"
+    raw, held = f"{root}2024/03/ข่าว.html", f"{root}2024/02/ภาพ.html"
+    resumed = Frontier(root)
+    resumed.restore({"root": root, "seen": [raw], "posts_claimed": 1,
+                     "held": [[held, "2024-02-01T00:00:00Z"]]})
+    assert resumed.claim(canonical_url(raw)) is None
+    assert resumed.posts_claimed == 1
+    assert list(resumed.held) == [canonical_url(held)]

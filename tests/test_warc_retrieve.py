@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gzip
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,23 @@ def test_headers_come_back_byte_for_byte(archive, at: str | None) -> None:
     printed = CliRunner().invoke(warc_get, args + (["--at", at] if at else []))
     assert printed.exit_code == 0, printed.output
     assert printed.stdout_bytes == head
+
+
+def test_a_country_domain_or_another_spelling_finds_the_blogs_capture(tmp_path: Path) -> None:
+    """The crawl fetches a blog on .blogspot.com, percent-encoded; the address a reader
+    kept (``.blogspot.co.th``, the Thai path as written, the host in capitals) finds that
+    capture. A view of the page (``?m=1``) is another URL, never silently the page."""
+    url = "https://news.blogspot.com/2024/01/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7.html"
+    db = open_archive(tmp_path / "a.db")
+    builder = rec.MemberWriter()
+    writer = RotatingWarcWriter(tmp_path / "warcs", builder=builder)
+    got = replace(exchange("Mon, 01 Jan 2024 00:00:00 GMT"), url=url)
+    (w,) = writer.write([rec.build_response(builder, got, "2024-01-01T00:00:00Z")])
+    writer.close()
+    record_capture(db, Capture(url, 200, w.filename, w.offset, w.length,
+                               rec.sha1_b32(got.body), "2024-01-01T00:00:00Z"))
+    for kept in ("https://news.blogspot.co.th/2024/01/ข่าว.html",
+                 "https://NEWS.blogspot.com/2024/01/ข่าว.html", url):
+        assert retrieve(db, tmp_path / "warcs", kept).capture.url == url
+    with pytest.raises(CaptureNotFound):
+        retrieve(db, tmp_path / "warcs", url + "?m=1")

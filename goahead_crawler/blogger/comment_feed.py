@@ -54,9 +54,12 @@ def comments_feed_post_id(url: str) -> str | None:
 
 def comments_feed_url(root: str, post_id: str, start_index: int = 1,
                       max_results: int = COMMENTS_PAGE_SIZE) -> str:
-    """The post's comments feed on the blog's own host, as JSON."""
+    """The post's comments feed on the blog's own host, as JSON, by publication: paged
+    by start-index, it must be in an order an edit does not change (Blogger's default
+    order is not documented, BLOGGER.md: always pass ``orderby``). The rebuild finds
+    these captures by their path, so WARC files from before still rebuild the same."""
     return feed_page_url(root, start_index, max_results,
-                         path=f"/feeds/{post_id}/comments/default")
+                         path=f"/feeds/{post_id}/comments/default", orderby="published")
 
 
 def blog_comments_url(root: str, since: str, start_index: int = 1,

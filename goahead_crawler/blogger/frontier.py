@@ -76,12 +76,14 @@ class Frontier:
                 "held": [[e.url, e.lastmod] for e in self.held.values()]}
 
     def restore(self, data: dict[str, Any]) -> None:
+        """A stopped job's frontier, its URLs keyed again: a job saved by a version that
+        spelled them otherwise (a raw Thai path) must not claim them a second time."""
         self.root = data.get("root", self.root)
-        self.seen |= set(data.get("seen", ()))
+        self.seen |= {self.key(url) for url in data.get("seen", ())}
         self.feed_done = bool(data.get("feed_done", self.feed_done))
         self.posts_claimed = int(data.get("posts_claimed", self.posts_claimed))
         for url, lastmod in data.get("held", ()):
-            self.held.setdefault(url, SitemapEntry(url, lastmod))
+            self.held.setdefault(self.key(url), SitemapEntry(url, lastmod))
 
     def adopt_root(self, root: str) -> None:
         """The blog redirected http -> https: schedule on the new scheme from now on."""

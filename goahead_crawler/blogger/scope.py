@@ -26,7 +26,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from goahead_crawler.blogger.urls import DEFAULT_PORTS, BlogUrlError, normalise_host, split_http
+from goahead_crawler.blogger.urls import (
+    DEFAULT_PORTS,
+    BlogUrlError,
+    normalise_host,
+    request_url,
+    split_http,
+)
 
 PURPOSES = ("blog", "static")
 
@@ -60,8 +66,9 @@ def origin_of(url: str) -> Origin:
     except BlogUrlError as exc:
         raise NotInScope(str(exc)) from None
     scheme = parts.scheme.lower()
-    return Origin(scheme, normalise_host(parts.hostname or ""),
-                  parts.port or DEFAULT_PORTS[scheme])
+    fetched = request_url(url)  # the host as it is asked for: IDNA, no trailing dot
+    host = urlsplit(fetched).hostname if fetched else parts.hostname
+    return Origin(scheme, normalise_host(host or ""), parts.port or DEFAULT_PORTS[scheme])
 
 
 @dataclass(frozen=True)

@@ -50,10 +50,9 @@ def blog_root(url: str) -> str:
             raise BlogUrlError(f"not an http(s) blog URL: {url[:200]!r}")
         url = "https://" + url
     parts = split_http(url, "blog URL")
-    netloc = normalise_host(parts.netloc)
-    if parts.port == DEFAULT_PORTS[parts.scheme.lower()]:  # as Scrapy asks for its pages
-        netloc = netloc.rpartition(":")[0]
-    return urlunsplit((parts.scheme, netloc, "/", "", ""))
+    # the host as Scrapy asks for its pages and canonical_url keys them (an IDN host in
+    # IDNA, no default port, no trailing dot): a blog's own URLs must be on its root
+    return canonical_url(urlunsplit((parts.scheme, parts.netloc, "/", "", "")))
 
 
 def split_http(url: str, what: str = "URL") -> SplitResult:
@@ -138,13 +137,24 @@ def posts_feed_url(root: str, start_index: int, max_results: int = DEFAULT_PAGE_
                          **{"orderby": POSTS_ORDER, **extra})
 
 
+def names_order(url: str) -> bool:
+    """A feed page URL that says its order (``orderby``). One that does not was asked by
+    a version before (a request left in a ``--resume`` job's queue): its entries may be
+    in any order, so their dates are no ``published-max`` cursor."""
+    parts = readable(url)
+    return bool(parts) and any(k == "orderby" for k, _ in parse_qsl(parts.query))
+
+
 @functools.lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
-    """One URL per resource: no fragment, no view-only parameters, normalised host. (A
-    crawl asks about each URL a dozen times: remembered.) A URL ``urlsplit`` cannot read
-    (``http://[oops``) is returned as given: it is on no blog, and one such link in a feed
-    or a sitemap must not stop the others being read."""
-    parts = readable(url.strip())
+    """One URL per resource, the identity posts are fetched, stored, listed and rebuilt
+    by: :func:`request_url`'s spelling (percent-encoded as Scrapy sends it and the WARC
+    records it, so a feed's raw ``/2024/03/ข่าว.html`` and a sitemap's ``%E0%B8%82...``
+    are one post; no default port, no fragment), without view-only parameters, on the
+    normalised host. (A crawl asks about each URL a dozen times: remembered.) A URL
+    ``urlsplit`` cannot read (``http://[oops``) is returned as given: it is on no blog, and
+    one such link in a feed or a sitemap must not stop the others being read."""
+    parts = readable(request_url(url) or url.strip())
     if parts is None:
         return url.strip()
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)

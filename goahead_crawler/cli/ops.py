@@ -113,11 +113,10 @@ def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_jso
 def run_site(db: Any, value: str, db_path: str) -> str:
     """The archive's site for a ``--site`` value (as search takes it); one with no runs
     is bad input, not an empty history."""
-    from archive.filters import resolve_site
     from archive.runs import run_sites
-    from goahead_crawler.cli.options import site_names
+    from goahead_crawler.cli.options import archive_site, site_names
 
-    site = resolve_site(value, site_names(None, db_path))
+    site = archive_site(value, site_names(None, db_path))
     known = run_sites(db)
     if site not in known:
         raise BadInput(f"no runs of site {site!r}; sites with runs in this archive:"

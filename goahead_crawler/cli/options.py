@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -12,6 +13,7 @@ from archive.connection import open_archive, open_read_only, pending_migrations,
 from archive.errors import ArchiveReadOnly
 from archive.filters import Filters, resolve_site
 from goahead_crawler import config
+from goahead_crawler.blogger.urls import BlogUrlError, blog_root
 from goahead_crawler.cli.hints import BadInput
 
 DEFAULT_DB = "archive.db"
@@ -149,6 +151,17 @@ def site_names(sites_file: str | None, db_path: str) -> dict[str, str]:
         return {}
 
 
+def archive_site(value: str, names: dict[str, str]) -> str:
+    """The archive's site for a ``--site`` value (a sites.toml name, a blog URL or host),
+    spelled as the crawl names it: ``x.blogspot.co.th`` is the ``.com`` blog Blogger
+    redirects it to, an IDN host its IDNA form (``blog_root``); else as given."""
+    site = resolve_site(value, names)
+    try:
+        return urlsplit(blog_root(site)).netloc
+    except BlogUrlError:
+        return site
+
+
 def make_filters(params: dict[str, Any], db_path: str) -> Filters:
     """Pop the filter options from a command's ``params`` into one Filters (site names
     resolved through sites.toml). A bad date is a QueryError (one line, exit 2)."""
@@ -158,7 +171,7 @@ def make_filters(params: dict[str, Any], db_path: str) -> Filters:
     sites_file = values.pop("sites_file")
     if values["site"]:
         names = site_names(sites_file, db_path)
-        values["site"] = tuple(resolve_site(site, names) for site in values["site"])
+        values["site"] = tuple(archive_site(site, names) for site in values["site"])
     filters = Filters(**values)
     filters.where()  # check the dates now, before any output
     return filters

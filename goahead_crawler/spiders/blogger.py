@@ -48,6 +48,7 @@ from goahead_crawler.blogger.urls import (
     POSTS_ORDER,
     blog_root,
     is_post_path,
+    names_order,
     posts_feed_url,
     same_blog,
 )
@@ -264,7 +265,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, NewCommentRoutes, CaptureRoute
         """By ``start-index`` while that brings posts; then, while the feed has named fewer
         posts than its total, by date (``published-max``: :func:`date_cursor`)."""
         state = self.discovery
-        cursor = date_cursor(page.entries)
+        cursor = date_cursor(page.entries) if names_order(url) else None
         if cursor and (state.feed_oldest is None or cursor < state.feed_oldest):
             state.feed_oldest = cursor
         by_date = self._feed_by_date()

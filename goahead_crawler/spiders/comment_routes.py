@@ -21,6 +21,7 @@ from goahead_crawler.blogger.comment_feed import (
     feed_blog_id,
 )
 from goahead_crawler.blogger.feed import FeedEntry, FeedError, next_start_index, parse_feed
+from goahead_crawler.blogger.urls import names_order
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import PostComments
 
@@ -72,6 +73,10 @@ class CommentRoutes:
         ids = frozenset(c["comment_id"] for c in comments)
         following = self._unless_stalled("comments", next_start_index(page, start),
                                          len(ids - seen), response.url)
+        if following is not None and not names_order(response.url):
+            # asked without orderby (queued by a version before, --resume): its pages
+            # and the ordered ones that would follow do not tile; read it again in order
+            following, ids, seen = 1, frozenset(), frozenset()
         if following is not None:
             yield self._comments_request(blog_id, post_id, following, seen | ids,
                                          response.meta.get("goahead_source", "comments"))

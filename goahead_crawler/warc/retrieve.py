@@ -12,13 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 
 from archive.captures import capture_by_digest, latest_capture
 from archive.models import Capture
 from archive.timestamps import to_utc
-from goahead_crawler.blogger.urls import request_url
+from goahead_crawler.blogger.urls import normalise_host, request_url
 from goahead_crawler.warc.reader import (
     RevisitRecord,
     StoredResponse,
@@ -104,6 +105,19 @@ def recorded_head(warc_dir: str | Path, capture: Capture) -> bytes:
     return _from_file(read_head, Path(warc_dir), capture)
 
 
+def _spellings(url: str) -> list[str]:
+    """The other spellings ``url`` may be archived under: as the crawl fetched it
+    (``request_url``), and on the host a Blogger country domain redirects to, which the
+    crawl fetches (``x.blogspot.co.th``, the address Thai readers long saw, is the
+    ``.com`` blog). A view of a page (``?m=1``) stays another URL."""
+    fetched = request_url(url)
+    if fetched is None:
+        return []
+    parts = urlsplit(fetched)
+    on_blog = urlunsplit(parts._replace(netloc=normalise_host(parts.netloc)))
+    return [u for u in dict.fromkeys((fetched, on_blog)) if u != url]
+
+
 def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> Retrieved:
     """The newest capture of ``url`` (at or before ``at``, see :func:`at_bound`), read
     from its WARC record; a revisit's body comes from the response it refers to.
@@ -114,9 +128,10 @@ def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> 
     warc_dir = Path(warc_dir)
     bound = at_bound(at) if at else None
     capture = latest_capture(db, url, at=bound)
-    fetched_as = request_url(url)
-    if capture is None and fetched_as not in (None, url):  # café.jpg, 5.BP.blogspot.com
-        capture = latest_capture(db, fetched_as, at=bound)
+    for spelling in _spellings(url):  # café.jpg, 5.BP.blogspot.com, x.blogspot.co.th
+        if capture is not None:
+            break
+        capture = latest_capture(db, spelling, at=bound)
     if capture is None:
         when = f" at or before {bound}" if bound else ""
         raise CaptureNotFound(f"no capture of {url}{when} in the archive")
