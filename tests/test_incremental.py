@@ -84,8 +84,9 @@ def blog(tmp_path: Path) -> Iterator[Blog]:
     with start(["goahead"], n_posts=N_POSTS) as site:
         b = Blog(site, tmp_path)
         first = b.crawl()
-        # posts, pages, robots + feed + 3 sitemaps, the home page and the month archives
-        assert len(first) == N_POSTS + 2 + 5 + len(listings(site.blog("goahead").posts))
+        # posts, pages, robots + feed + 3 sitemaps + the pages feed, the home page and the
+        # month archives
+        assert len(first) == N_POSTS + 2 + 6 + len(listings(site.blog("goahead").posts))
         yield b
 
 
@@ -258,7 +259,7 @@ def test_a_scheduled_resume_crawl_is_incremental_too(blog: Blog) -> None:
 @pytest.mark.crawl
 def test_full_flag_fetches_every_post_again(blog: Blog) -> None:
     seen = blog.crawl("--full")
-    assert len(seen) == N_POSTS + 2 + 5 + len(listings(blog.site.blog("goahead").posts))
+    assert len(seen) == N_POSTS + 2 + 6 + len(listings(blog.site.blog("goahead").posts))
     assert all(s == 200 for _, _, s in seen)
     run = blog.last_run()
     assert (run["posts_new"], run["posts_updated"], run["posts_unchanged"]) == (
