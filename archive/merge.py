@@ -27,7 +27,14 @@ from .connection import archive_path, open_archive, open_read_only, upgrade
 from .errors import ArchiveError, ArchiveNotFound
 from .listed import merge_listed
 from .models import Comment
-from .posts import VERSION_FIELDS, row_to_post, set_deleted, upsert_comments, upsert_post
+from .posts import (
+    VERSION_FIELDS,
+    page_post_id,
+    row_to_post,
+    set_deleted,
+    upsert_comments,
+    upsert_post,
+)
 from .timestamps import to_utc
 
 # what makes two rows from different shards the same row (runs from before run uids
@@ -83,11 +90,12 @@ def merge_shard(into: Database, shard: Database) -> Counter[str]:
         _merge_sites(into, shard)
         run_ids = _merge_runs(into, shard, counts)
         _merge_captures(into, shard, run_ids, counts)
+        keyed: dict[tuple[str, str], str] = {}
         for row in shard.query("SELECT * FROM posts ORDER BY id"):
-            counts["posts_" + _merge_post(into, row)] += 1
+            counts["posts_" + _merge_post(into, _keyed(into, row, keyed))] += 1
         for row in shard.query("SELECT * FROM post_versions ORDER BY id"):
-            counts["posts_older"] += _add_version(into, row)
-        _merge_comments(into, shard, counts)
+            counts["posts_older"] += _add_version(into, _rekey(row, keyed))
+        _merge_comments(into, shard, counts, keyed)
         counts["listed"] += merge_listed(into, shard.query("SELECT * FROM listed"), run_ids)
     return counts
 
@@ -144,6 +152,23 @@ def _merge_captures(into: Database, shard: Database, run_ids: Mapping[int, int],
         counts["captures"] += cursor.rowcount
 
 
+def _keyed(into: Database, row: dict[str, Any], keyed: dict[tuple[str, str], str]
+           ) -> dict[str, Any]:
+    """The shard's post row under the id the target keeps its page under, when the shard
+    (an older extractor) made its id from the URL: one row for one post, whichever side
+    learned the page's id (re-keyed ids noted in ``keyed`` for its versions and comments)."""
+    real = page_post_id(into, row["blog_id"], row["post_id"], row["url"])
+    if real is None:
+        return row
+    keyed[(row["blog_id"], row["post_id"])] = real
+    return {**row, "post_id": real}
+
+
+def _rekey(row: dict[str, Any], keyed: Mapping[tuple[str, str], str]) -> dict[str, Any]:
+    real = keyed.get((row["blog_id"], row["post_id"]))
+    return row if real is None else {**row, "post_id": real}
+
+
 def _rank(row: Mapping[str, Any]) -> tuple[str, str]:
     return (to_utc(row["updated"]) or "", to_utc(row["fetched_at"]) or "")
 
@@ -195,10 +220,12 @@ def _add_version(into: Database, row: Mapping[str, Any]) -> int:
     return 1
 
 
-def _merge_comments(into: Database, shard: Database, counts: Counter[str]) -> None:
+def _merge_comments(into: Database, shard: Database, counts: Counter[str],
+                    keyed: Mapping[tuple[str, str], str]) -> None:
     before = into.execute("SELECT count(*) FROM comments").fetchone()[0]
     by_post: dict[tuple[str, str], list[Comment]] = {}
     for row in shard.query("SELECT * FROM comments ORDER BY id"):
+        row = _rekey(row, keyed)
         by_post.setdefault((row["blog_id"], row["post_id"]), []).append(Comment(
             author=row["author"], published=row["published"], text=row["text"],
             comment_id=row["comment_id"]))

@@ -77,6 +77,22 @@ def adopted_post_id(db: Database, blog_id: str, made_id: str) -> str | None:
                  if post_id != made_id and url_post_id(url) == made_id), None)
 
 
+def is_made_post_id(post_id: str) -> bool:
+    """Whether ``post_id`` is one :func:`url_post_id` makes (``u`` and 16 hex digits)."""
+    return len(post_id) == 17 and post_id[0] == "u" and all(
+        c in "0123456789abcdef" for c in post_id[1:])
+
+
+def page_post_id(db: Database, blog_id: str, made_id: str, url: str) -> str | None:
+    """The id the page names, under which this archive keeps the post that ``made_id`` (made
+    from ``url``) stood for in an older archive: the same blog and URL, all digits. What a
+    merge keys an older shard's row under (the other direction of :func:`_find_or_adopt`)."""
+    if not is_made_post_id(made_id):
+        return None
+    rows = db.execute("SELECT post_id FROM posts WHERE blog_id = ? AND url = ?", [blog_id, url])
+    return next((post_id for (post_id,) in rows if post_id.isdigit()), None)
+
+
 def _find_post(db: Database, blog_id: str, post_id: str) -> dict[str, Any] | None:
     rows = db.query(
         "SELECT * FROM posts WHERE blog_id = ? AND post_id = ?", [blog_id, post_id]

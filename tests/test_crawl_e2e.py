@@ -60,6 +60,22 @@ def test_one_row_per_post_and_page(crawled) -> None:
     assert {kind for *_, kind, _ in rows} == {"post", "page"}
 
 
+def test_static_pages_have_the_pages_feeds_dates_and_author(crawled) -> None:
+    """A static page's markup shows no date or author; the pages feed
+    (``/feeds/pages/default``, read once per full crawl) does. Before: published None,
+    author '' for every page (updated only from the sitemap's lastmod)."""
+    with sqlite3.connect(crawled["db"]) as conn:
+        rows = conn.execute("select blog_id, post_id, published, updated, author from posts"
+                            " where kind = 'page'").fetchall()
+    expected = set()
+    for name in crawled["site"].urls:
+        blog = content.load_blog(name)
+        expected |= {(blog.blog_id, p.post_id, p.published, p.updated, p.author)
+                     for p in blog.pages}
+    assert rows
+    assert set(rows) == expected
+
+
 def test_every_warc_passes_warcio_check(crawled) -> None:
     files = sorted(crawled["warcs"].glob("*.warc.gz"))
     assert files, "no WARC written"

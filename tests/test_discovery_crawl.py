@@ -92,7 +92,7 @@ def test_default_blog_costs_one_request_per_post_plus_listings(tmp_path) -> None
                       if not path.startswith("/p/")}
     assert {urlsplit(p).path for _, p, _ in c.log} >= replay
     assert len(c.log) == (len(c.post_ids) + len(c.page_ids) + len(listings) + 1  # 1 feed page
-                          + len(replay))
+                          + 1 + len(replay))  # and 1 of the static pages' feed
     run = c.run_row()
     assert run["requests"] == len(c.log)
     assert run["comments"] == c.comments == len(c.rows("select * from comments"))

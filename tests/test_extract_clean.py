@@ -221,3 +221,43 @@ def test_arbitrary_attribute_values_never_give_an_unsafe_url(elements):
         for tag, name, prefix, value in elements
     )
     assert_safe(extract_article(post_page(markup), URL))
+
+
+class _Nesting(HTMLParser):
+    """Paragraphs opened inside an open paragraph (a browser would close the first)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = self.nested = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "p":
+            self.nested += self.depth > 0
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p":
+            self.depth -= 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<div>Intro<div>Inner one.</div><div>Inner two.</div>Outro</div>",
+        "<div><p>A paragraph.</p><div><div>Deep.</div></div></div>",
+        "<div dir='rtl'>مرحبا<div>عالم</div></div>",
+        "<div><section><p>In a section.</p></section></div>",
+        "<div><span>Inline <div>block in a span</div></span> after</div>",  # R824
+    ],
+)
+def test_divs_holding_blocks_make_no_paragraph_in_a_paragraph(body):
+    """``div`` -> ``p`` made ``<p>Intro<p>Inner one.</p>...</p>`` (a browser splits that
+    differently); every paragraph's words are still there, each once, in order."""
+    page = f"<html><body><div class='post-body'>{body}</div></body></html>".encode()
+    article = extract_article(page, URL)
+    checker = _Nesting()
+    checker.feed(article.html)
+    assert checker.nested == 0
+    words = re.findall(r"\w+", re.sub(r"<[^>]+>", " ", body))
+    assert re.findall(r"\w+", re.sub(r"<[^>]+>", " ", article.html)) == words
+    assert ("dir=\"rtl\"" in article.html) is ("rtl" in body)

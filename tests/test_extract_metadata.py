@@ -223,6 +223,45 @@ def test_a_classic_comments_author_ending_like_said_is_kept_whole(name):
     assert [c["author"] for c in extract_article(page, URL).comments] == [name]
 
 
+@pytest.mark.parametrize(
+    ("dt", "author"),
+    [
+        ("<a href='https://www.blogger.com/profile/1'>Edward Said</a>", "Edward Said"),
+        ("Edward Said", "Edward Said"),
+        ("<a href='https://www.blogger.com/profile/1'>Edward Said</a> said...", "Edward Said"),
+        ("Kata Said", "Kata Said"),
+        ("Ann said:", "Ann"),
+    ],
+)
+def test_a_bare_comment_author_ending_in_a_said_word_is_kept_whole(dt, author):
+    """'Edward Said' with no "said..." after it lost 'Said': a verb is cut only with
+    Blogger's trailing '...' (or a colon)."""
+    comments = f"""<div class='comments' id='comments'><dl id='comments-block'>
+<dt class='comment-author' id='c1'>{dt}</dt><dd class='comment-body'><p>Hi.</p></dd>
+</dl></div>"""
+    page = classic_post("").replace(b"</body>", comments.encode() + b"</body>")
+    assert [c["author"] for c in extract_article(page, URL).comments] == [author]
+
+
+@pytest.mark.parametrize(
+    ("heading", "count"),
+    [
+        ("Keine Kommentare:", 0),  # bumsbutzener-gumpfen.blogspot.com (corpus)
+        ("Aucun commentaire:", 0),  # sibenlab.blogspot.com (corpus)
+        ("No hay comentarios:", 0),
+        ("沒有留言：", 0),
+        ("No comments :", 0),
+        ("Kommentare:", None),  # says no number: none found, none known
+        ("3 Kommentare:", 3),
+    ],
+)
+def test_no_comments_in_bloggers_languages_is_a_count_of_zero(heading, count):
+    """The "No comments:" heading in another language gave comment_count None."""
+    comments = f"<div class='comments' id='comments'><h4>{heading}</h4></div>"
+    page = classic_post("").replace(b"</body>", comments.encode() + b"</body>")
+    assert extract_article(page, URL).comment_count == count
+
+
 @pytest.mark.parametrize(("said", "author"), [("匿名さんは書きました...", "匿名"),
                                               ("익명님의 말...", "익명")])
 def test_a_classic_comments_author_with_said_attached(said, author):

@@ -84,8 +84,9 @@ def blog(tmp_path: Path) -> Iterator[Blog]:
     with start(["goahead"], n_posts=N_POSTS) as site:
         b = Blog(site, tmp_path)
         first = b.crawl()
-        # posts, pages, robots + feed + 3 sitemaps, the home page and the month archives
-        assert len(first) == N_POSTS + 2 + 5 + len(listings(site.blog("goahead").posts))
+        # posts, pages, robots + feed + 3 sitemaps + the pages feed, the home page and the
+        # month archives
+        assert len(first) == N_POSTS + 2 + 6 + len(listings(site.blog("goahead").posts))
         yield b
 
 
@@ -258,7 +259,7 @@ def test_a_scheduled_resume_crawl_is_incremental_too(blog: Blog) -> None:
 @pytest.mark.crawl
 def test_full_flag_fetches_every_post_again(blog: Blog) -> None:
     seen = blog.crawl("--full")
-    assert len(seen) == N_POSTS + 2 + 5 + len(listings(blog.site.blog("goahead").posts))
+    assert len(seen) == N_POSTS + 2 + 6 + len(listings(blog.site.blog("goahead").posts))
     assert all(s == 200 for _, _, s in seen)
     run = blog.last_run()
     assert (run["posts_new"], run["posts_updated"], run["posts_unchanged"]) == (
@@ -607,3 +608,30 @@ def test_an_unusable_blog_comments_page_is_said_and_ends_its_paging() -> None:
     assert spider.blog_comments_state == "done"
     (asked,) = spider._new_comments_idle()  # what the first page named is still fetched
     assert "/feeds/1/comments/default?" in asked.url
+
+
+def test_a_resumed_jobs_queued_blog_comments_page_is_said_not_a_crash(caplog) -> None:
+    """A killed incremental ``--resume`` job whose queue still held a page of the blog-wide
+    comments feed: resumed, that page named a post with new comments, and the idle step
+    read ``previous.live_posts`` of a job that loads no previous run (AttributeError in
+    the spider_idle handler, before the replay listing pages were asked for). Now said:
+    the next incremental run looks for them."""
+    spider = BloggerSpider.from_crawler(goahead_crawler(BloggerSpider), url=ROOT)
+    assert spider.previous is None  # as a resumed job is
+    reply = {"id": {"$t": "tag:blogger.com,1999:blog-1.post-777"},
+             "published": {"$t": "2025-01-01T00:00:00Z"},
+             "updated": {"$t": "2025-01-01T00:00:00Z"}, "title": {"$t": "c"},
+             "content": {"$t": "hi"}, "author": [{"name": {"$t": "x"}}],
+             "link": [{"rel": "alternate", "type": "text/html",
+                       "href": f"{ROOT}2024/01/a.html?showComment=1#c777"}],
+             "thr$in-reply-to": {"ref": "tag:blogger.com,1999:blog-1.post-123",
+                                 "href": f"{ROOT}2024/01/a.html", "type": "text/html"}}
+    body = json.dumps({"feed": {"openSearch$totalResults": {"$t": "300"},
+                                "openSearch$startIndex": {"$t": "1"},
+                                "entry": [reply]}}).encode()
+    url = f"{ROOT}feeds/comments/default?alt=json&orderby=updated&updated-min=2025-01-01"
+    assert list(spider.parse_blog_comments(TextResponse(url, body=body,
+                                                        request=Request(url)))) == []
+    assert spider._new_comments_idle() == []
+    assert "New comments on 1 posts named by the blog's comments feed" in caplog.text
+    assert spider.crawler.stats.get_value("goahead/comments/new_not_resumed") == 1

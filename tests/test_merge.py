@@ -242,3 +242,40 @@ def test_merge_keeps_what_each_blog_listed_so_missing_posts_stay_missing(tmp_pat
     runs = {row[0] for row in into.execute("SELECT first_run FROM listed")}
     assert runs <= {row[0] for row in into.execute("SELECT id FROM runs")}
     into.close()
+
+
+@pytest.mark.parametrize("older_first", [False, True])
+def test_a_shards_post_under_an_id_made_from_its_url_meets_the_pages_id(
+    tmp_path: Path, older_first: bool
+) -> None:
+    """An older shard kept a page under a URL-made "u..." id (its extractor found no id);
+    the archive it merges into keeps the same page under the id the page names. Before:
+    merged that way round, two rows for one page (re-keying worked the other way only);
+    now one row, under the page's id, with the older text as a version and the older
+    shard's comment, whichever is merged first."""
+    from goahead_crawler.items import fallback_post_id
+
+    url = f"https://{SITE}/2024/01/a.html"
+    made, real = fallback_post_id(url), "8123456789012345678"
+
+    def page(post_id: str, text: str, updated: str, fetched: str) -> Post:
+        return Post(blog_id=BLOG, post_id=post_id, url=url, site=SITE, title="a", text=text,
+                    published="2024-01-01T10:00:00+07:00", updated=updated, fetched_at=fetched)
+
+    older = _shard(tmp_path / "older.db", [
+        page(made, "older text", "2024-01-02T10:00:00+07:00", "2024-02-01T00:00:00Z")
+    ], "older.warc.gz", [])
+    db = open_archive(older)
+    upsert_comments(db, BLOG, made, [Comment("x", "2024-01-03", "from the older shard")])
+    db.close()
+    newer = _shard(tmp_path / "newer.db", [
+        page(real, "newer text", "2024-01-05T09:00:00+07:00", "2024-03-01T00:00:00Z")
+    ], "newer.warc.gz", [])
+    into = open_archive(tmp_path / "all.db")
+    merge.merge(into, [older, newer] if older_first else [newer, older])
+    rows = [tuple(r) for r in into.execute("SELECT post_id, text FROM posts WHERE url = ?",
+                                           [url])]
+    assert rows == [(real, "newer text")]
+    assert [v["text"] for v in post_versions(into, BLOG, real)] == ["older text"]
+    assert [r[0] for r in into.execute("SELECT post_id FROM comments WHERE text = ?",
+                                       ["from the older shard"])] == [real]

@@ -123,6 +123,10 @@ def test_rebuilt_archive_is_the_crawled_archive(crawled: dict) -> None:
     assert [v[0] for v in versions] == [crawled["edited"]]
     assert "corrected" not in versions[0][1]
     assert query(rebuilt, "SELECT count(*) FROM posts WHERE warc_length IS NULL") == [(0,)]
+    # static pages' dates and author come from the pages feed's capture, as in the crawl
+    pages = query(rebuilt, "SELECT published, author FROM posts WHERE kind = 'page'")
+    assert pages
+    assert all(published and author for published, author in pages)
     comments = query(rebuilt, "SELECT comment_id, text FROM comments WHERE post_id ="
                               f" '{crawled['commented']}'")
     assert len(comments) == crawled["comments"]  # the late one, and each earlier one once

@@ -9,6 +9,11 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, u
 from w3lib.url import safe_url_string
 
 FEED_PATH = "/feeds/posts/default"
+# The static pages' feed: the same Atom/JSON entries (ids ``blog-ID.page-ID``), each with
+# the page's published and updated dates and author, which its markup does not show.
+PAGES_FEED_PATH = "/feeds/pages/default"
+# Feeds whose entries are what the crawl extracts a page with (rebuild.context reads both).
+ENTRY_FEED_PATHS = frozenset({FEED_PATH, PAGES_FEED_PATH})
 # Blogger silently caps max-results (500, then 150, then sometimes 100): ask for 150 and page by
 # what actually comes back.
 DEFAULT_PAGE_SIZE = 150
@@ -115,7 +120,8 @@ def request_url(url: str) -> str | None:
 
 def feed_page_url(root: str, start_index: int, max_results: int = DEFAULT_PAGE_SIZE,
                   alt: str = "json", path: str = FEED_PATH, **extra: str) -> str:
-    """A posts-feed page on the blog's own host (Blogger's rel=next points off-host)."""
+    """A posts-feed (or, with ``path``, pages-feed) page on the blog's own host (Blogger's
+    rel=next points off-host)."""
     query = {"alt": alt, "start-index": str(start_index), "max-results": str(max_results)}
     query.update(extra)
     if alt == "atom":

@@ -37,6 +37,7 @@ _GARBLED_MIN = 8
 _GARBLED_SHARE = 0.005
 _NON_ASCII_RUNS = re.compile(rb"[^\x00-\x7f][^<>]*")
 _SAMPLE_BYTES = 256 * 1024
+_SPACE = " \t\n\r\f\v\u00a0"
 
 
 @dataclass(frozen=True)
@@ -212,13 +213,12 @@ def prune_marked(node: etree._Element, marks: rules.Marks) -> None:
 
 def clean_html(node: etree._Element, base_url: str, remove: str = "") -> str:
     """The body as safe HTML: content tags only (``div``s become ``p``, as Blogger writes
-    paragraphs both ways; other tags are unwrapped, their text kept), ``alt`` and ``title``
+    paragraphs both ways, see :func:`paragraphs`; other tags are unwrapped, their text kept), ``alt`` and ``title``
     attributes, ``dir="rtl"``, ``href`` on links and ``src`` on images only when :func:`safe_url` accepts
     them (absolute); an image with no such source goes. ``remove`` lists characters to
     delete (layout markers). Edits ``node`` in place with lxml's C-level strip functions:
     call it last."""
-    for div in node.iter("div"):
-        div.tag = "p"
+    paragraphs(node, blank=remove)
     keep_allowed(node, base_url)
     direction = node.get("dir")
     node.tag = "div"
@@ -229,6 +229,83 @@ def clean_html(node: etree._Element, base_url: str, remove: str = "") -> str:
     for character in remove:
         html = html.replace(character, "")
     return html
+
+
+def paragraphs(node: etree._Element, blank: str = "") -> None:
+    """Every ``div`` under ``node`` becomes a ``p``, except one holding blocks (a ``p`` cannot
+    hold a ``p``): that one is unwrapped, each run of its loose text and inline elements
+    made a ``p`` of its own, so its paragraphs stay apart; ``blank`` lists characters that
+    make no paragraph (layout markers, deleted later). Innermost first."""
+    for div in reversed(list(node.iterdescendants("div"))):
+        if _holds_block(div):
+            _unwrap_into_paragraphs(div, blank)
+        else:
+            div.tag = "p"
+
+
+def _unwrap_into_paragraphs(div: etree._Element, blank: str) -> None:
+    direction = div.get("dir")
+    placed: list[etree._Element] = []
+    run: etree._Element | None = None
+
+    def loose(text: str | None, element: etree._Element | None = None) -> None:
+        nonlocal run
+        if run is None and (element is not None or (text and text.strip(_SPACE + blank))):
+            run = etree.Element("p")
+            placed.append(run)
+        if run is None:
+            return
+        if element is not None:
+            run.append(element)
+        elif text:
+            if len(run):
+                run[-1].tail = (run[-1].tail or "") + text
+            else:
+                run.text = (run.text or "") + text
+
+    kept = set(div)  # the div's own elements; the runs are made here
+    loose(div.text)
+    for child in list(div):
+        tail, child.tail = child.tail, None
+        if _is_block(child) or _holds_block(child):  # a <font> around paragraphs too
+            placed.append(child)
+            run = None
+        else:
+            loose(None, child)
+        loose(tail)
+    placed = [e for e in placed if e in kept or not _blank(e, blank)]
+    for element in placed:
+        if direction and element.get("dir") is None:
+            element.set("dir", direction)
+    parent = div.getparent()
+    at, tail = parent.index(div), div.tail
+    parent.remove(div)
+    for offset, element in enumerate(placed):
+        parent.insert(at + offset, element)
+    if tail:
+        _add_tail(parent, at + len(placed) - 1, tail)
+
+
+def _is_block(element: etree._Element) -> bool:
+    return isinstance(element.tag, str) and element.tag in rules.BLOCK_TAGS
+
+
+def _holds_block(element: etree._Element) -> bool:
+    return any(_is_block(e) for e in element.iterdescendants())
+
+
+def _blank(run: etree._Element, blank: str) -> bool:
+    """A run of line breaks and spaces (and ``blank``) only: no paragraph."""
+    text = "".join(run.itertext()).strip(_SPACE + blank)
+    return not text and all(e.tag == "br" for e in run)
+
+
+def _add_tail(parent: etree._Element, index: int, text: str) -> None:
+    """Text after the child at ``index`` of ``parent`` (before every child when negative)."""
+    if index < 0:
+        parent.text = (parent.text or "") + text
+    else:
+        parent[index].tail = (parent[index].tail or "") + text
 
 
 def keep_allowed(node: etree._Element, base_url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -15,14 +16,30 @@ from goahead_crawler.extract.text import finish, layout
 _COUNT = re.compile(r"(\d[\d,.]*)\s+\S*", re.UNICODE)
 _SHOW_COMMENT = re.compile(r"showComment=(\d{10,14})")
 # "NAME said..." after a classic comment's author, in the languages of Blogger's interface.
-# A verb written as a word follows a space: without one it is the end of the name (Dedi,
-# Nakata, Mosaid), never cut; Thai, Chinese, Japanese and Korean may attach theirs to the
-# name (匿名さんは書きました), and hardly a name ends in them.
+# A verb written as a word follows a space and ends in Blogger's "..." (or a colon): without
+# them it is part of the name (Dedi, Nakata, Mosaid, "Edward Said" as a bare author), never
+# cut; Thai, Chinese, Japanese and Korean may attach theirs to the name (匿名さんは書きました),
+# and hardly a name ends in them.
 _SAID = re.compile(
     r"(?:\s+(?:said|says|wrote|hat gesagt|sagte|a dit|dijo|disse|ha detto|zei|schreef|"
     r"mengatakan|kata|napisał\(a\)|napisał|написал\(а\)|написал|dedi|"
-    r"قال|אמר)|\s*(?:กล่าวว่า|さんは書きました|說|说|님의 말))[.…]*:?\s*$",
+    r"قال|אמר)(?:\s*[.…]+:?|:)|\s*(?:กล่าวว่า|さんは書きました|說|说|님의 말)[.…]*:?)\s*$",
     re.IGNORECASE,
+)
+# The comments heading when there are none, in Blogger's interface languages (matched whole,
+# without its colon). Seen in the corpus: English, German, French, Thai; the others are
+# Blogger's translations of the same message.
+_NO_COMMENTS = frozenset(
+    {
+        "no comments", "keine kommentare", "aucun commentaire", "no hay comentarios",
+        "nenhum comentário", "sem comentários", "nessun commento", "geen opmerkingen",
+        "geen reacties", "tidak ada komentar", "tiada ulasan", "không có nhận xét nào",
+        "brak komentarzy", "комментариев нет", "нет комментариев", "немає коментарів",
+        "yorum yok", "inga kommentarer", "ingen kommentarer", "ei kommentteja",
+        "žádné komentáře", "nincsenek megjegyzések", "niciun comentariu",
+        "δεν υπάρχουν σχόλια", "ليست هناك تعليقات", "אין תגובות", "कोई टिप्पणी नहीं",
+        "没有评论", "沒有留言", "댓글 없음", "ไม่มีความคิดเห็น",
+    }
 )
 
 
@@ -59,7 +76,8 @@ def _heading_count(heading: str) -> int | None:
         return int(re.sub(r"\D", "", match.group(1)))
     if heading.lower().startswith(("no comment", "0 comment", "ไม่มีความคิดเห็น")):
         return 0
-    return None
+    said = unicodedata.normalize("NFC", heading).rstrip(" :：").casefold()
+    return 0 if said in _NO_COMMENTS else None
 
 
 def _classic(block: etree._Element) -> list[dict]:

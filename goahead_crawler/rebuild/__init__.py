@@ -32,7 +32,7 @@ from archive.connection import archive_path, holds_rows, open_archive
 from archive.listed import listed_counts, missing_listed
 from archive.merge import merge_shard
 from archive.runs import has_run, run_id_of
-from goahead_crawler.blogger.urls import FEED_PATH
+from goahead_crawler.blogger.urls import ENTRY_FEED_PATHS
 from goahead_crawler.rebuild.context import Context, gather
 from goahead_crawler.rebuild.history import Replayed, crawls, page_kind, replay
 from goahead_crawler.rebuild.listed_replay import replay_listed
@@ -135,8 +135,9 @@ def catch_up(db: Any, repaired: Path) -> ReindexResult:
     return result
 
 
-# what rebuild.context.gather reads: the posts feed, sitemaps, comments feeds
-CONTEXT_URLS = (f"%{FEED_PATH}%", "%/sitemap%", "%/comments/default%")
+# what rebuild.context.gather reads: the posts and pages feeds, sitemaps, comments feeds
+CONTEXT_URLS = (*(f"%{path}%" for path in sorted(ENTRY_FEED_PATHS)), "%/sitemap%",
+                "%/comments/default%")
 
 
 def earlier_context(db: Any, timeline: Timeline, paths: list[Path]) -> list[Record]:

@@ -24,7 +24,7 @@ from goahead_crawler.blogger.comment_feed import (
 )
 from goahead_crawler.blogger.feed import FeedEntry, FeedError, parse_feed
 from goahead_crawler.blogger.frontier import Frontier
-from goahead_crawler.blogger.urls import FEED_PATH, blog_root
+from goahead_crawler.blogger.urls import ENTRY_FEED_PATHS, blog_root
 from goahead_crawler.listings import sitemap_of
 from goahead_crawler.rebuild.timeline import Record, Timeline, block_field
 from goahead_crawler.warc.reader import NotAResponse, UnreadableRecord, read_response
@@ -116,7 +116,7 @@ def gather(warc_dir: Path, timeline: Timeline, warn: Warn) -> Context:
         if record.status != 200:
             continue
         path = urlsplit(record.url).path
-        if path == FEED_PATH:
+        if path in ENTRY_FEED_PATHS:  # the posts feed, the static pages' feed
             _learn_feed(context, record, warn)
         elif path.startswith("/sitemap"):
             _learn_sitemap(context, record, warn)

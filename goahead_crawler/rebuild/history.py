@@ -47,7 +47,7 @@ from goahead_crawler.rebuild.timeline import PostNote, Record
 
 GONE = (404, 410)
 #: How the crawl came to a URL (``goahead-source``) -> what it fetched it with.
-WITH_ENTRY = frozenset({"feed"})
+WITH_ENTRY = frozenset({"feed", "pages-feed"})
 WITH_LASTMOD = frozenset({"sitemap", "sitemap-pages"})
 
 
@@ -245,8 +245,7 @@ def _store(db: Any, context: Context, record: Record, kind: str, end: Record | N
         return None
     url = record.url
     unknown = record.source is None  # a WARC without goahead's metadata: best guess
-    entry = (context.entry(url, record) if kind == "post" and (unknown or record.source in
-             WITH_ENTRY) else None)
+    entry = (context.entry(url, record) if unknown or record.source in WITH_ENTRY else None)
     lastmod = (context.lastmod(url, record) if entry is None and (unknown or record.source in
                WITH_LASTMOD) else None)
     article, post = page_post(

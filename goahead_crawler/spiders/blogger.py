@@ -5,7 +5,8 @@ Discovery, cheapest first (issue 3):
 1. the posts feed, JSON then Atom, paged by what came back, then by date while it has
    named fewer posts than its total;
 2. the sitemaps (``/sitemap.xml`` index, ``/sitemap-pages.xml``): they cross-check the feed
-   and fill what it lacks, their posts held back until the feed is exhausted;
+   and fill what it lacks, their posts held back until the feed is exhausted; the static
+   pages' feed first, for their dates and author (``spiders/pages_feed.py``);
 3. HTML navigation (older-post links, ``/YYYY/MM/`` archives), only when both are gone.
 
 A blog crawled before is re-crawled incrementally (``spiders/incremental.py``): the feed
@@ -64,6 +65,7 @@ from goahead_crawler.spiders.comment_routes import CommentRoutes
 from goahead_crawler.spiders.discovery import Discovery
 from goahead_crawler.spiders.incremental import IncrementalRoutes, load_previous
 from goahead_crawler.spiders.new_comments import NewCommentRoutes
+from goahead_crawler.spiders.pages_feed import PagesFeedRoutes
 from goahead_crawler.spiders.redirects import RedirectLedger
 from goahead_crawler.spiders.safeguards import Safeguards
 from goahead_crawler.spiders.sitemap_routes import SitemapRoutes
@@ -74,8 +76,8 @@ GONE = (404, 410)
 STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
 
 
-class BloggerSpider(SitemapRoutes, CommentRoutes, NewCommentRoutes, CaptureRoutes, ListedRoutes,
-                    Safeguards, IncrementalRoutes, scrapy.Spider):
+class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRoutes,
+                    CaptureRoutes, ListedRoutes, Safeguards, IncrementalRoutes, scrapy.Spider):
     """Archive every post and static page of one Blogger blog.
 
     ``scrapy crawl blogger -a url=https://example.blogspot.com/``
@@ -139,9 +141,11 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, NewCommentRoutes, CaptureRoute
             yield self._sitemap_request(self.root + "sitemap.xml", index=True)
         else:
             self.discovery.sitemap_state = "off"
-        if self.pages_enabled and self.sitemap_enabled:
+        if self.pages_enabled and not self.previous:  # its answer asks for the pages sitemap
+            yield self._pages_feed_request()
+        elif self.pages_enabled and self.sitemap_enabled:
             yield self._sitemap_request(self.root + "sitemap-pages.xml", index=False, pages=True)
-        else:
+        if not (self.pages_enabled and self.sitemap_enabled):
             self.discovery.pages_from_html = self.pages_enabled
 
     def _restore(self) -> bool:

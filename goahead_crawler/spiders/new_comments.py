@@ -83,6 +83,8 @@ class NewCommentRoutes:
         self._stat("comments/blog_feed_entries", len(page.entries))
         following = self._unless_stalled("blog-comments", next_start_index(page, start),
                                          len(new), response.url)
+        if following is not None and self.previous is None:  # a resumed job: see idle
+            following = None
         if following is None:
             self.blog_comments_state = "done"
             return
@@ -109,12 +111,27 @@ class NewCommentRoutes:
         self.logger.warning("The blog's comments feed: %s; new comments on posts this run"
                             " does not fetch may be missed", why)
 
+    def _new_comments_not_resumed(self: Any) -> list[scrapy.Request]:
+        """Said, not fetched: which old posts had new comments is not kept across
+        ``--resume`` (nor the archived posts to check them against); the next
+        incremental run's blog-wide comments feed names them again."""
+        if self.commented:
+            self._stat("comments/new_not_resumed", len(self.commented))
+            self.logger.warning(
+                "New comments on %d posts named by the blog's comments feed are not fetched"
+                " by a resumed job; the next incremental run looks for them again",
+                len(self.commented))
+        return []
+
     def _new_comments_idle(self: Any) -> list[scrapy.Request]:
         """Once discovery is over: each archived live post the blog-wide feed named, its
         page not fetched by this run, gets its comments feed asked for (once a run)."""
         if self.blog_comments_state == "off" or self.new_comments_asked:
             return []  # (idle: nothing in flight, what the feed named is all it will)
         self.new_comments_asked = True
+        if self.previous is None:  # a resumed job answering a page its queue kept: the
+            return self._new_comments_not_resumed()  # archive it compares with is not read
+
         requests = []
         for post_id, url in sorted(self.commented.items()):
             key = self.frontier.key(url) if url else None
