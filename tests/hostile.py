@@ -155,6 +155,25 @@ def endless_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return None
 
 
+@scenario("inventing-feed")
+def inventing_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The total says a billion; past the first, every page names posts never seen before,
+    at URLs on the blog that answer 404 (made up: the feed's paging is endless progress)."""
+    if path != "/feeds/posts/default":
+        return None
+    doc = _feed_doc(ctx, params)
+    doc["feed"]["openSearch$totalResults"] = {"$t": str(HUGE_TOTAL)}
+    start = int(params.get("start-index", "1"))
+    doc["feed"]["openSearch$startIndex"] = {"$t": str(start)}
+    if start > 1:
+        for n, entry in enumerate(doc["feed"]["entry"]):
+            entry["id"]["$t"] = entry["id"]["$t"].rsplit("-", 1)[0] + f"-9{start}{n:03d}"
+            for link in entry["link"]:
+                if link["rel"] == "alternate":
+                    link["href"] = f"{ctx.base}/2020/01/invented-{start}-{n}.html"
+    return _json(doc) if params.get("alt") == "json" else None
+
+
 @scenario("lying-total")
 def lying_total(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """The total says a billion; every page after the first is an error, JSON and Atom."""

@@ -243,6 +243,24 @@ def test_a_lying_total_behind_failing_pages_stops_after_three(tmp_path: Path) ->
     assert c.stored() == c.post_ids()
 
 
+def test_a_feed_that_invents_posts_on_every_page_stops_when_they_fail(tmp_path: Path) -> None:
+    """A total of 10^9, and every page past the first names six posts never seen before,
+    all 404 (each page is progress): before, paged until --max-posts, 50 feed pages for
+    300 and exit 0, "finished"; without it, for ever. Now: stopped once two pages' worth
+    failed and outnumber those fetched, a failure naming the page."""
+    c = crawl(tmp_path, "inventing-feed", "--max-posts", "300")
+    assert len(c.paths("/feeds/posts/")) == 4
+    assert c.stats()["goahead/stopped/feed"] == 1
+    assert c.stats()["goahead/feed/posts_lost"] == 12
+    assert c.stored() == c.post_ids()
+    assert c.returncode == 1
+    stop = next(f for f in c.failures() if "stopped at this page" in f["error"])
+    assert "12 of the posts it named could not be fetched (gone or failing), and 6 could" in (
+        stop["error"])
+    assert "start-index=19" in stop["url"]
+    assert len(c.requests) < 60
+
+
 def test_an_endless_older_posts_chain_stops_at_the_first_page_with_nothing_new(
         tmp_path: Path) -> None:
     """No feed, no sitemap, "Older posts" forever (before: 671 requests in 30 s)."""

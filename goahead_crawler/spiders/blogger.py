@@ -70,6 +70,9 @@ from goahead_crawler.spiders.unstored import ListedRoutes
 from goahead_crawler.worker import CrawlWorker
 
 GONE = (404, 410)
+# A feed page after the first waits behind the posts already queued (those the page before
+# named): the feed runs no further ahead than they, and their answers judge it (Safeguards).
+FEED_PAGE_PRIORITY = -1
 STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
 
 
@@ -216,6 +219,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, NewCommentRoutes, CaptureRoute
             posts_feed_url(self.root, start_index, self.page_size, alt=alt,
                           **self.discovery.feed_extra),
             callback=self.parse_feed_page, errback=self.feed_failed,
+            priority=0 if self.discovery.feed_total is None else FEED_PAGE_PRIORITY,
             # until a page came, a redirect off the blog is the owner's (feed_failed)
             meta={"goahead_source": "feed", "goahead_start": start_index, "goahead_alt": alt,
                   REFUSAL_REPORTED_BY_SPIDER: self.discovery.feed_total is None},
@@ -264,6 +268,8 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, NewCommentRoutes, CaptureRoute
         """By ``start-index`` while that brings posts; then, while the feed has named fewer
         posts than its total, by date (``published-max``: :func:`date_cursor`)."""
         state = self.discovery
+        if self._feed_invents(url):
+            return None
         cursor = date_cursor(page.entries)
         if cursor and (state.feed_oldest is None or cursor < state.feed_oldest):
             state.feed_oldest = cursor
@@ -405,6 +411,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, NewCommentRoutes, CaptureRoute
         """A post or page: extracted here, or (a big crawl) by the crawl's worker process
         while this one goes on (:mod:`goahead_crawler.worker`)."""
         self.frontier.mark_fetched(response.url)
+        self._feed_post_answered(response.meta, fetched=True)
         if self._redirected_off_posts(response.meta.get("redirect_urls"), response.url):
             return iter(())
         self.redirects.answer(self.frontier.key(response.url))
@@ -461,6 +468,8 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, NewCommentRoutes, CaptureRoute
     def post_failed(self, failure: Failure) -> Iterator[Any]:
         url = failure.request.url
         status = failure.value.response.status if failure.check(HttpError) else None
+        if not failure.check(BlogUnavailable):
+            self._feed_post_answered(failure.request.meta, fetched=False)
         if status in GONE:
             self._stat("posts/gone")
             self.logger.warning("Gone (%s), recorded and not retried: %s", status, url)

@@ -20,6 +20,8 @@ class Discovery:
     feed_ids: set[str] = field(default_factory=set)  # posts the feed named (URL keys; vs total)
     feed_oldest: str | None = None  # date_cursor() of every entry yet: where paging by date goes
     feed_failed_pages: int = 0  # feed pages lost in a row (blogger.feed.MAX_FAILED_PAGES)
+    feed_posts_fetched: int = 0  # posts the feed named that answered (blogger.feed.MAX_LOST_PAGES)
+    feed_posts_lost: int = 0  # ... and those gone or failing for good
     blogger_seen: bool = False  # a Blogger feed, or Blogger markup, answered: it is a blog
     sitemap_state: str = "pending"  # pending | ok | off
     pager_started: bool = False
