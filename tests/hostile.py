@@ -244,6 +244,15 @@ def stuck_feed_short_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Rep
     return None
 
 
+@scenario("stuck-feed-short-sitemap-post-to-home", max_results_cap=2)
+def stuck_feed_post_to_home(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """As ``stuck-feed-short-sitemap``, and the oldest post the sitemap lists redirects to
+    the home page (fetched before the walk for the rest asks it)."""
+    if path == ctx.posts[6].path:
+        return Reply(301, headers=[("Location", ctx.base + "/")])
+    return stuck_feed_short_sitemap(ctx, path, params)
+
+
 @scenario("total-plus-one", max_results_cap=2)
 def total_plus_one(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """The feed pages as it should, and its total counts one post more than it, the

@@ -146,6 +146,17 @@ def test_a_post_redirected_to_a_listing_page_is_lost_not_stored_with_its_text(
     assert len(set(texts)) == len(texts)
 
 
+def test_listing_pages_a_redirect_fetched_are_captured_and_counted(tmp_path: Path) -> None:
+    """The home page and a month archive, fetched first as where posts redirect: their
+    capture requests were dropped as duplicates, their images not asked (before: "home +
+    month pages" 1 of 3 requested)."""
+    c = crawl(tmp_path, "redirect-to-listing")
+    stats = c.stats()
+    assert stats["goahead/listings/requested"] == 3
+    assert stats["goahead/listings/captured"] == 3
+    assert "goahead/listings/failed" not in stats
+
+
 # -- 2. every discovery loop stops on no progress -------------------------------------------
 def test_a_feed_that_repeats_itself_is_read_three_times(tmp_path: Path) -> None:
     """Same entries at every start-index, a total of 10^9 (before: 767 requests in 30 s):
@@ -206,6 +217,17 @@ def test_posts_the_feed_counts_that_no_listing_named_are_found_by_walking_the_ht
     assert "No feed and no sitemap" not in c.stderr  # there are both: said of the walk wrongly
     assert len(c.paths("/feeds/posts/")) == 3  # by start-index twice, once by date
     assert c.returncode == 0
+
+
+def test_the_walk_starts_from_a_home_page_a_redirect_fetched_already(tmp_path: Path) -> None:
+    """As above, and a post redirects to the home page: the walk's request for it was
+    dropped as a duplicate, unsaid (before: 6 posts of 12 archived, no walk)."""
+    c = crawl(tmp_path, "stuck-feed-short-sitemap-post-to-home", n_posts=12)
+    assert c.stored() == c.post_ids() - {c.site.posts[6].post_id}
+    assert c.stats()["goahead/pager/listings"] >= 2
+    [failure] = c.failures()
+    assert "which is not a post" in failure["error"]
+    assert c.returncode == 1
 
 
 def test_posts_the_feed_counts_that_no_listing_named_are_reported(tmp_path: Path) -> None:

@@ -367,6 +367,7 @@ class BloggerSpider(SitemapRoutes, CommentRoutes, NewCommentRoutes, CaptureRoute
         self.discovery.listings.add(url)
         self._stat("pager/listings")
         yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
+                             dont_filter=True,  # asked once (above), if a redirect came first
                              meta={"goahead_source": "pager"})
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
