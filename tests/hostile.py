@@ -297,6 +297,24 @@ def sitemap_names_itself(ctx: Ctx, path: str, params: dict[str, str]) -> Reply |
     return None
 
 
+@scenario("sitemap-index-elsewhere")
+def sitemap_index_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The sitemap index names its own sitemap and one on another service; its urlset names
+    a page on that service too (neither a post nor a static page)."""
+    if path == "/sitemap.xml" and not params.get("page"):
+        body = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
+                '"http://www.sitemaps.org/schemas/sitemap/0.9">'
+                f"<sitemap><loc>{ctx.base}/sitemap.xml?page=1</loc></sitemap>"
+                f"<sitemap><loc>{ctx.other}/sitemap.xml</loc></sitemap></sitemapindex>")
+        return Reply(body=body.encode(), content_type=XML)
+    if path == "/sitemap.xml":
+        got = ctx.blog(path, params)
+        got.body = got.body.replace(b"</urlset>", f"<url><loc>{ctx.other}/admin</loc></url>"
+                                                  "</urlset>".encode())
+        return got
+    return None
+
+
 @scenario("sitemap-page-fails", feeds="off")
 def sitemap_page_fails(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """No feed; the sitemap index is fine, the one sitemap it names answers 500."""

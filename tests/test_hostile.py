@@ -326,6 +326,24 @@ def test_static_pages_come_from_the_home_page_when_their_sitemap_fails_late(
     assert c.returncode == 1
 
 
+def test_a_child_sitemap_off_the_blog_is_out_of_scope_not_a_lost_post(tmp_path: Path) -> None:
+    """Before: the other service's sitemap and page were each "a post named by the
+    sitemap, not fetched", counted live as posts failed (2 failures; now the sitemap is
+    one, out of scope, and the page a warning)."""
+    c = crawl(tmp_path, "sitemap-index-elsewhere")
+    stats = c.stats()
+    assert c.stored() == c.post_ids()
+    assert "goahead/posts/failed" not in stats or stats["goahead/posts/failed"] == 0
+    assert "goahead/failed/posts" not in stats
+    assert stats["goahead/scope/refused_sitemaps"] == 1
+    [failure] = c.failures()
+    assert failure["url"] == c.site.other_url + "sitemap.xml"
+    assert failure["error"].startswith(f"a sitemap named by {c.site.url}sitemap.xml, not read:")
+    assert "names 1 URL off the blog, neither post nor page, not fetched" in c.stderr
+    assert c.other == []
+    assert c.returncode == 1
+
+
 def test_a_sitemap_index_inside_an_index_is_not_followed(tmp_path: Path) -> None:
     """Each sitemap "page" an index of the next (before: 601 requests in 30 s)."""
     c = crawl(tmp_path, "endless-sitemap-index")

@@ -39,7 +39,9 @@ class SitemapPage:
     sitemaps: list[str] = field(default_factory=list)
     posts: list[SitemapEntry] = field(default_factory=list)
     pages: list[SitemapEntry] = field(default_factory=list)
-    offsite: list[str] = field(default_factory=list)
+    offsite: list[str] = field(default_factory=list)  # posts and pages off the blog
+    offsite_sitemaps: list[str] = field(default_factory=list)  # an index's, off the blog
+    elsewhere: list[str] = field(default_factory=list)  # off the blog, neither post nor page
     other: list[str] = field(default_factory=list)  # on the blog, neither post nor page
 
 
@@ -54,7 +56,12 @@ def read_sitemap(kind: str, entries: Iterable[Mapping[str, str]], root: str) -> 
             continue
         url = canonical_url(loc)
         if not same_blog(url, root):
-            page.offsite.append(url)
+            if kind == INDEX:
+                page.offsite_sitemaps.append(url)
+            elif is_post_path(url) or is_static_page_path(url):
+                page.offsite.append(url)
+            else:
+                page.elsewhere.append(url)
         elif kind == INDEX:
             page.sitemaps.append(loc)  # keep ?page=N exactly as the index names it
         elif is_post_path(url):

@@ -176,6 +176,16 @@ class Safeguards:
             page.sitemaps = []
         for url in page.offsite:
             self._refused(url, "sitemap", self.scope.refusal(url) or "not on the blog")
+        for url in page.offsite_sitemaps:  # not a post: out of scope, and not read
+            self._stat("scope/refused_sitemaps")
+            record_failure(self.crawler.stats, url,
+                           f"a sitemap named by {response.url}, not read:"
+                           f" {self.scope.refusal(url) or 'not on the blog'}")
+        if page.elsewhere:
+            count = len(page.elsewhere)
+            self.logger.warning("%s names %d URL%s off the blog, neither post nor page, not"
+                                " fetched: %s", response.url, count, "s"[:count > 1],
+                                ", ".join(page.elsewhere[:3]))
 
     def _charset_detected(self: Any, url: str, note: str) -> None:
         if note:
