@@ -200,6 +200,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "goahead_crawler.middleware.robots.RobotsTxt": 100,
     "goahead_crawler.middleware.retry_after.RetryAfter": 560,
+    # Scrapy's decompression, and a body inflating past DOWNLOAD_MAXSIZE (a gzip bomb) a
+    # failure of the run, not a request silently dropped (listed before ConditionalRequests,
+    # at the same order, as Scrapy's own came first)
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "goahead_crawler.middleware.decompression.CappedDecompression": 590,
     "goahead_crawler.middleware.failures.FailureLog": 50,
     # A private, removed or unreachable blog stops the crawl at its first answer, with one
     # reason: inside HttpCompression (590) to read bodies, outside Retry (550).

@@ -15,6 +15,7 @@ Stdlib only (``http.server``), like the sample blog.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import threading
@@ -44,6 +45,7 @@ class Reply:
     content_type: str = HTML
     headers: list[tuple[str, str]] = field(default_factory=list)
     delay: float = 0.0  # seconds before the answer starts (a slow server)
+    encoded: bool = False  # ``body`` is content-encoded already (its header in ``headers``)
 
 
 @dataclass
@@ -374,6 +376,24 @@ def endless_comments(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | Non
     return None
 
 
+# -- 3b. bodies too big ---------------------------------------------------------------------
+@functools.cache
+def _gzip_bomb() -> bytes:
+    """80 MB of spaces in 78 KB of gzip: past Scrapy's DOWNLOAD_MAXSIZE (64 MB) unpacked."""
+    return gzip.compress(b" " * (80 * 1024 * 1024), compresslevel=9, mtime=0)
+
+
+def _bomb() -> Reply:
+    return Reply(body=_gzip_bomb(), content_type=XML, encoded=True,
+                 headers=[("Content-Encoding", "gzip")])
+
+
+@scenario("gzip-bomb-sitemap")
+def gzip_bomb_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The sitemap index is fine; the one sitemap it names is a gzip bomb."""
+    return _bomb() if path == "/sitemap.xml" and params.get("page") else None
+
+
 # -- 4. feed entries of unexpected shape ---------------------------------------------------
 ODD_SHAPES: list[Callable[[dict], None]] = [
     lambda e: e.__setitem__("category", "news"),  # a string, not a list
@@ -476,7 +496,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.log.append(("GET", self.path, reply.status))
         time.sleep(reply.delay)
         body = reply.body
-        if body and "gzip" in self.headers.get("Accept-Encoding", ""):
+        if body and not reply.encoded and "gzip" in self.headers.get("Accept-Encoding", ""):
             body = gzip.compress(body, mtime=0)
             reply.headers.append(("Content-Encoding", "gzip"))
         try:

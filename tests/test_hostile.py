@@ -360,6 +360,20 @@ def test_a_comments_feed_that_repeats_itself_is_read_twice(tmp_path: Path) -> No
     assert c.returncode == 0
 
 
+# -- 3b. bodies too big ---------------------------------------------------------------------
+def test_a_sitemap_that_inflates_past_the_cap_is_a_failure_of_the_run(tmp_path: Path) -> None:
+    """The one child sitemap is 78 KB of gzip inflating to 80 MB: Scrapy stops at
+    DOWNLOAD_MAXSIZE (64 MB) and drops it (before: "Sitemap ... unavailable" at INFO, no
+    failure, exit 0, "finished")."""
+    c = crawl(tmp_path, "gzip-bomb-sitemap")
+    assert c.stored() == c.post_ids()  # the feed named them all
+    [failure] = c.failures()
+    assert failure["url"] == c.site.url + "sitemap.xml?page=1"
+    assert failure["error"].startswith("the body inflates past DOWNLOAD_MAXSIZE (")
+    assert c.run()["status"] == "incomplete"
+    assert c.returncode == 1
+
+
 # -- 4. feed entries of unexpected shape ----------------------------------------------------
 def test_feed_entries_of_unexpected_shape_lose_no_post(tmp_path: Path) -> None:
     """category a string, author an object, thr$total and the total numbers, id.$t a
