@@ -394,6 +394,21 @@ def gzip_bomb_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | No
     return _bomb() if path == "/sitemap.xml" and params.get("page") else None
 
 
+@scenario("huge-robots")
+def huge_robots(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """A robots.txt of 8 MB: Blogger's own rules, then 400,000 rules for paths that exist
+    nowhere (Protego checks each one for every request)."""
+    if path == "/robots.txt":
+        return Reply(body=_huge_robots(), content_type=TEXT)
+    return None
+
+
+@functools.cache
+def _huge_robots() -> bytes:
+    rules = "".join(f"Disallow: /nowhere/{i}/\n" for i in range(400_000))
+    return f"User-agent: *\nDisallow: /search\n{rules}Allow: /\n".encode()
+
+
 # -- 4. feed entries of unexpected shape ---------------------------------------------------
 ODD_SHAPES: list[Callable[[dict], None]] = [
     lambda e: e.__setitem__("category", "news"),  # a string, not a list
