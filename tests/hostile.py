@@ -357,6 +357,20 @@ def endless_sitemap_index(ctx: Ctx, path: str, params: dict[str, str]) -> Reply 
     return None
 
 
+@scenario("sitemap-index-fanout")
+def sitemap_index_fanout(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The index names 2,000 sitemaps; each lists the blog's posts, the same ones."""
+    if path == "/sitemap.xml" and not params.get("page"):
+        body = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
+                '"http://www.sitemaps.org/schemas/sitemap/0.9">'
+                + "".join(f"<sitemap><loc>{ctx.base}/sitemap.xml?page={n}</loc></sitemap>"
+                          for n in range(1, 2001)) + "</sitemapindex>")
+        return Reply(body=body.encode(), content_type=XML)
+    if path == "/sitemap.xml":
+        return ctx.blog(path, {"page": "1"})
+    return None
+
+
 @scenario("endless-comments")
 def endless_comments(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """A post counts a million comments; its comments feed repeats one page forever."""

@@ -24,6 +24,10 @@ URLSET = "urlset"
 # The sitemaps protocol caps a file at 50,000 URLs (or child sitemaps): read that many, and
 # report the rest rather than fetch whatever a hostile file lists.
 MAX_ENTRIES = 50_000
+# An index's sitemaps are read one after another; this many in a row that name no post the
+# sitemaps had not named (or fail) end the chain: Blogger's each list posts of their own, and
+# a hostile index may name 50,000 that repeat one another.
+MAX_IDLE_SITEMAPS = 3
 
 
 @dataclass(frozen=True)
