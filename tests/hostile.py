@@ -163,9 +163,29 @@ def inventing_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     at URLs on the blog that answer 404 (made up: the feed's paging is endless progress)."""
     if path != "/feeds/posts/default":
         return None
-    doc = _feed_doc(ctx, params)
+    doc = _invented(ctx, _feed_doc(ctx, params), int(params.get("start-index", "1")))
+    return _json(doc) if params.get("alt") == "json" else None
+
+
+@scenario("inventing-sweep")
+def inventing_sweep(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """From the second crawl on (its robots.txt request), the summary feed's one-entry
+    total counts a post fewer than the blog has (a deletion to look for), and its pages past
+    the first name posts never seen before, behind a total of a billion."""
+    if path == "/robots.txt":
+        ctx.site.crawls = getattr(ctx.site, "crawls", 0) + 1
+    if getattr(ctx.site, "crawls", 0) < 2 or path != "/feeds/posts/summary":
+        return None
+    doc = json.loads(ctx.blog(path, {**params, "alt": "json", "start-index": "1"}).body)
+    if params.get("max-results") == "1":
+        doc["feed"]["openSearch$totalResults"] = {"$t": str(len(ctx.posts) - 1)}
+        return _json(doc)
+    return _json(_invented(ctx, doc, int(params.get("start-index", "1"))))
+
+
+def _invented(ctx: Ctx, doc: dict, start: int) -> dict:
+    """A feed page whose entries, past the first page, are posts never seen before."""
     doc["feed"]["openSearch$totalResults"] = {"$t": str(HUGE_TOTAL)}
-    start = int(params.get("start-index", "1"))
     doc["feed"]["openSearch$startIndex"] = {"$t": str(start)}
     if start > 1:
         for n, entry in enumerate(doc["feed"]["entry"]):
@@ -173,7 +193,7 @@ def inventing_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
             for link in entry["link"]:
                 if link["rel"] == "alternate":
                     link["href"] = f"{ctx.base}/2020/01/invented-{start}-{n}.html"
-    return _json(doc) if params.get("alt") == "json" else None
+    return doc
 
 
 @scenario("lying-total")

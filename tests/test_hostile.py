@@ -283,6 +283,25 @@ def test_a_feed_that_invents_posts_on_every_page_stops_when_they_fail(tmp_path: 
     assert len(c.requests) < 60
 
 
+def test_a_deletion_sweep_of_a_feed_inventing_posts_stops_past_the_blog_count(
+        tmp_path: Path) -> None:
+    """A re-crawl: the feed's total says a post went, and the summary feed read whole for
+    it names new posts on every page, behind a total of 10^9 (before: read for ever, the
+    sweep's posts not being fetched: 2,198 pages in 60 s, still going)."""
+    with serve("inventing-sweep") as site:
+        args = ("crawl", site.url, "--db", str(tmp_path / "archive.db"), "--warc-dir",
+                str(tmp_path / "warcs"), "--delay", "0", "--concurrency", "8", "--no-progress",
+                "--no-images")
+        assert run_goahead(*args).returncode == 0
+        before = len(site.requests())
+        again = run_goahead(*args, timeout=60)
+        sweep = [p for _, p, _ in site.requests()[before:]
+                 if p.startswith("/feeds/posts/summary?") and "max-results=150" in p]
+    assert len(sweep) == 4  # 6 posts, then 6 new a page until 2 pages past the count
+    assert "Stopped sweep: it listed 24 posts, and the blog counts 6" in again.stderr
+    assert again.returncode == 0
+
+
 def test_an_endless_older_posts_chain_stops_at_the_first_page_with_nothing_new(
         tmp_path: Path) -> None:
     """No feed, no sitemap, "Older posts" forever (before: 671 requests in 30 s)."""
