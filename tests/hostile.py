@@ -410,6 +410,21 @@ def endless_comments(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | Non
     return None
 
 
+@scenario("inventing-comments")
+def inventing_comments(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """A post counts a million comments; its comments feed names 150 new ones on every
+    page, behind a total of a billion."""
+    newest = next(p for p in ctx.posts if p.comments)
+    if path != f"/feeds/{newest.post_id}/comments/default":
+        return endless_comments(ctx, path, params)
+    doc = json.loads(endless_comments(ctx, path, params).body)
+    start, [entry] = int(params.get("start-index", "1")), doc["feed"]["entry"][:1]
+    prefix = entry["id"]["$t"].rsplit("-", 1)[0]
+    doc["feed"]["entry"] = [{**entry, "id": {"$t": f"{prefix}-{start}{n:03d}"}}
+                            for n in range(150)]
+    return _json(doc)
+
+
 # -- 3b. bodies too big ---------------------------------------------------------------------
 @functools.cache
 def _gzip_bomb() -> bytes:

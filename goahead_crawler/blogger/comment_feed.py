@@ -25,6 +25,10 @@ from goahead_crawler.blogger.urls import feed_page_url
 
 # Blogger's per-request cap on comment feeds is the posts feed's; ask for the most.
 COMMENTS_PAGE_SIZE = 150
+# The most comments read from one post's comments feed: a feed that names new comments at
+# every start-index, behind a total of a billion, stores "progress" at every page for ever.
+# Far past any Blogger post's thread (a popular one has a few thousand).
+MAX_POST_COMMENTS = 50_000
 BLOG_COMMENTS_PATH = "/feeds/comments/default"
 # goahead-source of a post's comments feed fetched because the blog-wide feed named a new
 # comment on it, its page not fetched in that run (crawl and rebuild share the name)

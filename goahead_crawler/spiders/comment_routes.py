@@ -15,6 +15,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from goahead_crawler.blogger.comment_feed import (
+    MAX_POST_COMMENTS,
     comments_feed_url,
     comments_from_feed,
     comments_source,
@@ -72,6 +73,11 @@ class CommentRoutes:
         ids = frozenset(c["comment_id"] for c in comments)
         following = self._unless_stalled("comments", next_start_index(page, start),
                                          len(ids - seen), response.url)
+        if following is not None and len(seen | ids) >= MAX_POST_COMMENTS:
+            self._stalled("comments", f"{response.url}: {len(seen | ids):,} comments read,"
+                                      f" the most one post's are ({MAX_POST_COMMENTS:,});"
+                                      f" its total says {page.total}")
+            following = None
         if following is not None:
             yield self._comments_request(blog_id, post_id, following, seen | ids,
                                          response.meta.get("goahead_source", "comments"))
