@@ -97,6 +97,10 @@ GOAHEAD_WARC_DIGEST_LOOKUP = "goahead_crawler.warc.lookup.ArchiveDigestLookup"
 GOAHEAD_FEED_PAGE_SIZE = 150
 # Stop scheduling post pages after this many (0 = no limit); handy for samples.
 GOAHEAD_MAX_POSTS = 0
+# The most comments read from one post's comments feed: a feed that names new comments at
+# every start-index, behind a total of a billion, stores "progress" at every page for ever.
+# Far past any Blogger post's thread (a popular one has a few thousand).
+GOAHEAD_MAX_POST_COMMENTS = 50_000
 # Archive static pages (/p/*.html) listed in /sitemap-pages.xml.
 GOAHEAD_PAGES_ENABLED = True
 # Read /sitemap.xml: it cross-checks the feed and finds posts the feed lacks (or when off).
@@ -200,6 +204,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "goahead_crawler.middleware.robots.RobotsTxt": 100,
     "goahead_crawler.middleware.retry_after.RetryAfter": 560,
+    # Scrapy's decompression, and a body inflating past DOWNLOAD_MAXSIZE (a gzip bomb) a
+    # failure of the run, not a request silently dropped (listed before ConditionalRequests,
+    # at the same order, as Scrapy's own came first)
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "goahead_crawler.middleware.decompression.CappedDecompression": 590,
     "goahead_crawler.middleware.failures.FailureLog": 50,
     # A private, removed or unreachable blog stops the crawl at its first answer, with one
     # reason: inside HttpCompression (590) to read bodies, outside Retry (550).

@@ -42,12 +42,14 @@ def goahead_crawler(spidercls: type | None = None, **settings: object) -> Crawle
     })
 
 
-def run_goahead(*args: str, cwd: Path | None = None, timeout: int = 300
-                ) -> subprocess.CompletedProcess[str]:
-    """``goahead ARGS`` in a subprocess (the Twisted reactor cannot restart in-process)."""
+def run_goahead(*args: str, cwd: Path | None = None, timeout: int = 300,
+                settings_module: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``goahead ARGS`` in a subprocess (the Twisted reactor cannot restart in-process),
+    with another settings module (``tests.xxx_settings``) if given."""
+    env = dict(os.environ, SCRAPY_SETTINGS_MODULE=settings_module) if settings_module else None
     return subprocess.run(
         [sys.executable, "-m", "goahead_crawler", *args],
-        capture_output=True, text=True, cwd=cwd or ROOT, timeout=timeout, check=False,
+        capture_output=True, text=True, cwd=cwd or ROOT, timeout=timeout, check=False, env=env,
     )
 
 

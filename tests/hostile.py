@@ -15,6 +15,7 @@ Stdlib only (``http.server``), like the sample blog.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import threading
@@ -44,6 +45,7 @@ class Reply:
     content_type: str = HTML
     headers: list[tuple[str, str]] = field(default_factory=list)
     delay: float = 0.0  # seconds before the answer starts (a slow server)
+    encoded: bool = False  # ``body`` is content-encoded already (its header in ``headers``)
 
 
 @dataclass
@@ -155,6 +157,45 @@ def endless_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return None
 
 
+@scenario("inventing-feed")
+def inventing_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The total says a billion; past the first, every page names posts never seen before,
+    at URLs on the blog that answer 404 (made up: the feed's paging is endless progress)."""
+    if path != "/feeds/posts/default":
+        return None
+    doc = _invented(ctx, _feed_doc(ctx, params), int(params.get("start-index", "1")))
+    return _json(doc) if params.get("alt") == "json" else None
+
+
+@scenario("inventing-sweep")
+def inventing_sweep(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """From the second crawl on (its robots.txt request), the summary feed's one-entry
+    total counts a post fewer than the blog has (a deletion to look for), and its pages past
+    the first name posts never seen before, behind a total of a billion."""
+    if path == "/robots.txt":
+        ctx.site.crawls = getattr(ctx.site, "crawls", 0) + 1
+    if getattr(ctx.site, "crawls", 0) < 2 or path != "/feeds/posts/summary":
+        return None
+    doc = json.loads(ctx.blog(path, {**params, "alt": "json", "start-index": "1"}).body)
+    if params.get("max-results") == "1":
+        doc["feed"]["openSearch$totalResults"] = {"$t": str(len(ctx.posts) - 1)}
+        return _json(doc)
+    return _json(_invented(ctx, doc, int(params.get("start-index", "1"))))
+
+
+def _invented(ctx: Ctx, doc: dict, start: int) -> dict:
+    """A feed page whose entries, past the first page, are posts never seen before."""
+    doc["feed"]["openSearch$totalResults"] = {"$t": str(HUGE_TOTAL)}
+    doc["feed"]["openSearch$startIndex"] = {"$t": str(start)}
+    if start > 1:
+        for n, entry in enumerate(doc["feed"]["entry"]):
+            entry["id"]["$t"] = entry["id"]["$t"].rsplit("-", 1)[0] + f"-9{start}{n:03d}"
+            for link in entry["link"]:
+                if link["rel"] == "alternate":
+                    link["href"] = f"{ctx.base}/2020/01/invented-{start}-{n}.html"
+    return doc
+
+
 @scenario("lying-total")
 def lying_total(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """The total says a billion; every page after the first is an error, JSON and Atom."""
@@ -225,6 +266,15 @@ def stuck_feed_short_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Rep
     return None
 
 
+@scenario("stuck-feed-short-sitemap-post-to-home", max_results_cap=2)
+def stuck_feed_post_to_home(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """As ``stuck-feed-short-sitemap``, and the oldest post the sitemap lists redirects to
+    the home page (fetched before the walk for the rest asks it)."""
+    if path == ctx.posts[6].path:
+        return Reply(301, headers=[("Location", ctx.base + "/")])
+    return stuck_feed_short_sitemap(ctx, path, params)
+
+
 @scenario("total-plus-one", max_results_cap=2)
 def total_plus_one(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """The feed pages as it should, and its total counts one post more than it, the
@@ -269,6 +319,24 @@ def sitemap_names_itself(ctx: Ctx, path: str, params: dict[str, str]) -> Reply |
     return None
 
 
+@scenario("sitemap-index-elsewhere")
+def sitemap_index_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The sitemap index names its own sitemap and one on another service; its urlset names
+    a page on that service too (neither a post nor a static page)."""
+    if path == "/sitemap.xml" and not params.get("page"):
+        body = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
+                '"http://www.sitemaps.org/schemas/sitemap/0.9">'
+                f"<sitemap><loc>{ctx.base}/sitemap.xml?page=1</loc></sitemap>"
+                f"<sitemap><loc>{ctx.other}/sitemap.xml</loc></sitemap></sitemapindex>")
+        return Reply(body=body.encode(), content_type=XML)
+    if path == "/sitemap.xml":
+        got = ctx.blog(path, params)
+        got.body = got.body.replace(b"</urlset>", f"<url><loc>{ctx.other}/admin</loc></url>"
+                                                  "</urlset>".encode())
+        return got
+    return None
+
+
 @scenario("sitemap-page-fails", feeds="off")
 def sitemap_page_fails(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """No feed; the sitemap index is fine, the one sitemap it names answers 500."""
@@ -306,6 +374,20 @@ def endless_sitemap_index(ctx: Ctx, path: str, params: dict[str, str]) -> Reply 
                 '"http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
                 f"<loc>{ctx.base}/sitemap.xml?page={following}</loc></sitemap></sitemapindex>")
         return Reply(body=body.encode(), content_type=XML)
+    return None
+
+
+@scenario("sitemap-index-fanout")
+def sitemap_index_fanout(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The index names 2,000 sitemaps; each lists the blog's posts, the same ones."""
+    if path == "/sitemap.xml" and not params.get("page"):
+        body = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
+                '"http://www.sitemaps.org/schemas/sitemap/0.9">'
+                + "".join(f"<sitemap><loc>{ctx.base}/sitemap.xml?page={n}</loc></sitemap>"
+                          for n in range(1, 2001)) + "</sitemapindex>")
+        return Reply(body=body.encode(), content_type=XML)
+    if path == "/sitemap.xml":
+        return ctx.blog(path, {"page": "1"})
     return None
 
 
@@ -348,6 +430,54 @@ def comment_edited_while_paged(ctx: Ctx, path: str, params: dict[str, str]) -> R
     doc["feed"]["openSearch$itemsPerPage"] = {"$t": "1"}
     edited.add(oldest)
     return _json(doc)
+
+
+@scenario("inventing-comments")
+def inventing_comments(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """A post counts a million comments; its comments feed names 150 new ones on every
+    page, behind a total of a billion."""
+    newest = next(p for p in ctx.posts if p.comments)
+    if path != f"/feeds/{newest.post_id}/comments/default":
+        return endless_comments(ctx, path, params)
+    doc = json.loads(endless_comments(ctx, path, params).body)
+    start, [entry] = int(params.get("start-index", "1")), doc["feed"]["entry"][:1]
+    prefix = entry["id"]["$t"].rsplit("-", 1)[0]
+    doc["feed"]["entry"] = [{**entry, "id": {"$t": f"{prefix}-{start}{n:03d}"}}
+                            for n in range(150)]
+    return _json(doc)
+
+
+# -- 3b. bodies too big ---------------------------------------------------------------------
+@functools.cache
+def _gzip_bomb() -> bytes:
+    """80 MB of spaces in 78 KB of gzip: past Scrapy's DOWNLOAD_MAXSIZE (64 MB) unpacked."""
+    return gzip.compress(b" " * (80 * 1024 * 1024), compresslevel=9, mtime=0)
+
+
+def _bomb() -> Reply:
+    return Reply(body=_gzip_bomb(), content_type=XML, encoded=True,
+                 headers=[("Content-Encoding", "gzip")])
+
+
+@scenario("gzip-bomb-sitemap")
+def gzip_bomb_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The sitemap index is fine; the one sitemap it names is a gzip bomb."""
+    return _bomb() if path == "/sitemap.xml" and params.get("page") else None
+
+
+@scenario("huge-robots")
+def huge_robots(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """A robots.txt of 8 MB: Blogger's own rules, then 400,000 rules for paths that exist
+    nowhere (Protego checks each one for every request)."""
+    if path == "/robots.txt":
+        return Reply(body=_huge_robots(), content_type=TEXT)
+    return None
+
+
+@functools.cache
+def _huge_robots() -> bytes:
+    rules = "".join(f"Disallow: /nowhere/{i}/\n" for i in range(400_000))
+    return f"User-agent: *\nDisallow: /search\n{rules}Allow: /\n".encode()
 
 
 # -- 4. feed entries of unexpected shape ---------------------------------------------------
@@ -477,7 +607,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.log.append(("GET", self.path, reply.status))
         time.sleep(reply.delay)
         body = reply.body
-        if body and "gzip" in self.headers.get("Accept-Encoding", ""):
+        if body and not reply.encoded and "gzip" in self.headers.get("Accept-Encoding", ""):
             body = gzip.compress(body, mtime=0)
             reply.headers.append(("Content-Encoding", "gzip"))
         try:

@@ -28,7 +28,8 @@ def test_index_lists_child_sitemaps_exactly_as_named() -> None:
     page = read_sitemap(INDEX, [{"loc": f"{ROOT}sitemap.xml?page=2"},
                                 {"loc": "https://elsewhere.example/sitemap.xml"}], ROOT)
     assert page.sitemaps == [f"{ROOT}sitemap.xml?page=2"]
-    assert page.offsite == ["https://elsewhere.example/sitemap.xml"]
+    assert page.offsite_sitemaps == ["https://elsewhere.example/sitemap.xml"]
+    assert page.offsite == []  # not a post: a failure of the run, not of a post
 
 
 def test_urlset_sorts_posts_pages_and_the_rest_with_lastmod() -> None:

@@ -59,14 +59,15 @@ class Crawl:
         return {p.post_id for p in self.site.posts}
 
 
-def crawl(tmp_path: Path, scenario: str, *flags: str, n_posts: int = 6) -> Crawl:
+def crawl(tmp_path: Path, scenario: str, *flags: str, n_posts: int = 6,
+          settings_module: str | None = None) -> Crawl:
     """A crawl of the hostile server; --no-images: it has no image host (its posts name
     Blogger's real ones, which cannot be reached from a test)."""
     with serve(scenario, n_posts) as site:
         done = run_goahead("crawl", site.url, "--db", str(tmp_path / "archive.db"),
                            "--warc-dir", str(tmp_path / "warcs"), "--delay", "0",
                            "--concurrency", "8", "--no-progress", "--no-images", *flags,
-                           timeout=240)
+                           timeout=240, settings_module=settings_module)
         return Crawl(done.returncode, done.stdout, done.stderr, tmp_path / "archive.db",
                      site.requests(), site.other_requests(), site)
 
@@ -148,6 +149,17 @@ def test_a_post_redirected_to_a_listing_page_is_lost_not_stored_with_its_text(
     assert len(set(texts)) == len(texts)
 
 
+def test_listing_pages_a_redirect_fetched_are_captured_and_counted(tmp_path: Path) -> None:
+    """The home page and a month archive, fetched first as where posts redirect: their
+    capture requests were dropped as duplicates, their images not asked (before: "home +
+    month pages" 1 of 3 requested)."""
+    c = crawl(tmp_path, "redirect-to-listing")
+    stats = c.stats()
+    assert stats["goahead/listings/requested"] == 3
+    assert stats["goahead/listings/captured"] == 3
+    assert "goahead/listings/failed" not in stats
+
+
 # -- 2. every discovery loop stops on no progress -------------------------------------------
 def test_a_feed_that_repeats_itself_is_read_three_times(tmp_path: Path) -> None:
     """Same entries at every start-index, a total of 10^9 (before: 767 requests in 30 s):
@@ -210,6 +222,17 @@ def test_posts_the_feed_counts_that_no_listing_named_are_found_by_walking_the_ht
     assert c.returncode == 0
 
 
+def test_the_walk_starts_from_a_home_page_a_redirect_fetched_already(tmp_path: Path) -> None:
+    """As above, and a post redirects to the home page: the walk's request for it was
+    dropped as a duplicate, unsaid (before: 6 posts of 12 archived, no walk)."""
+    c = crawl(tmp_path, "stuck-feed-short-sitemap-post-to-home", n_posts=12)
+    assert c.stored() == c.post_ids() - {c.site.posts[6].post_id}
+    assert c.stats()["goahead/pager/listings"] >= 2
+    [failure] = c.failures()
+    assert "which is not a post" in failure["error"]
+    assert c.returncode == 1
+
+
 def test_posts_the_feed_counts_that_no_listing_named_are_reported(tmp_path: Path) -> None:
     """As above, with the month archives gone: 5 posts were found by nothing (before: 7 of
     12 archived, exit 0, "ok")."""
@@ -243,6 +266,43 @@ def test_a_lying_total_behind_failing_pages_stops_after_three(tmp_path: Path) ->
     assert len(feed) == 1 + 3 * 8  # three lost pages, each JSON then Atom, 4 tries each
     assert c.stats()["goahead/stopped/feed"] == 1
     assert c.stored() == c.post_ids()
+
+
+def test_a_feed_that_invents_posts_on_every_page_stops_when_they_fail(tmp_path: Path) -> None:
+    """A total of 10^9, and every page past the first names six posts never seen before,
+    all 404 (each page is progress): before, paged until --max-posts, 50 feed pages for
+    300 and exit 0, "finished"; without it, for ever. Now: stopped once two pages' worth
+    failed and outnumber those fetched, a failure naming the page."""
+    c = crawl(tmp_path, "inventing-feed", "--max-posts", "300")
+    assert len(c.paths("/feeds/posts/")) == 4
+    assert c.stats()["goahead/stopped/feed"] == 1
+    assert c.stats()["goahead/feed/posts_lost"] == 12
+    assert c.stored() == c.post_ids()
+    assert c.returncode == 1
+    stop = next(f for f in c.failures() if "stopped at this page" in f["error"])
+    assert "12 of the posts it named could not be fetched (gone or failing), and 6 could" in (
+        stop["error"])
+    assert "start-index=19" in stop["url"]
+    assert len(c.requests) < 60
+
+
+def test_a_deletion_sweep_of_a_feed_inventing_posts_stops_past_the_blog_count(
+        tmp_path: Path) -> None:
+    """A re-crawl: the feed's total says a post went, and the summary feed read whole for
+    it names new posts on every page, behind a total of 10^9 (before: read for ever, the
+    sweep's posts not being fetched: 2,198 pages in 60 s, still going)."""
+    with serve("inventing-sweep") as site:
+        args = ("crawl", site.url, "--db", str(tmp_path / "archive.db"), "--warc-dir",
+                str(tmp_path / "warcs"), "--delay", "0", "--concurrency", "8", "--no-progress",
+                "--no-images")
+        assert run_goahead(*args).returncode == 0
+        before = len(site.requests())
+        again = run_goahead(*args, timeout=60)
+        sweep = [p for _, p, _ in site.requests()[before:]
+                 if p.startswith("/feeds/posts/summary?") and "max-results=150" in p]
+    assert len(sweep) == 4  # 6 posts, then 6 new a page until 2 pages past the count
+    assert "Stopped sweep: it listed 24 posts, and the blog counts 6" in again.stderr
+    assert again.returncode == 0
 
 
 def test_an_endless_older_posts_chain_stops_at_the_first_page_with_nothing_new(
@@ -288,11 +348,40 @@ def test_static_pages_come_from_the_home_page_when_their_sitemap_fails_late(
     assert c.returncode == 1
 
 
+def test_a_child_sitemap_off_the_blog_is_out_of_scope_not_a_lost_post(tmp_path: Path) -> None:
+    """Before: the other service's sitemap and page were each "a post named by the
+    sitemap, not fetched", counted live as posts failed (2 failures; now the sitemap is
+    one, out of scope, and the page a warning)."""
+    c = crawl(tmp_path, "sitemap-index-elsewhere")
+    stats = c.stats()
+    assert c.stored() == c.post_ids()
+    assert "goahead/posts/failed" not in stats or stats["goahead/posts/failed"] == 0
+    assert "goahead/failed/posts" not in stats
+    assert stats["goahead/scope/refused_sitemaps"] == 1
+    [failure] = c.failures()
+    assert failure["url"] == c.site.other_url + "sitemap.xml"
+    assert failure["error"].startswith(f"a sitemap named by {c.site.url}sitemap.xml, not read:")
+    assert "names 1 URL off the blog, neither post nor page, not fetched" in c.stderr
+    assert c.other == []
+    assert c.returncode == 1
+
+
 def test_a_sitemap_index_inside_an_index_is_not_followed(tmp_path: Path) -> None:
     """Each sitemap "page" an index of the next (before: 601 requests in 30 s)."""
     c = crawl(tmp_path, "endless-sitemap-index")
     assert c.paths("/sitemap.xml") == ["/sitemap.xml", "/sitemap.xml?page=1"]
     assert c.stats()["goahead/stopped/sitemap"] == 1
+
+
+def test_an_index_of_sitemaps_that_repeat_one_another_is_read_until_three_bring_nothing(
+        tmp_path: Path) -> None:
+    """2,000 sitemaps, each the same six posts (before: all 2,000 fetched, 2,015 requests)."""
+    c = crawl(tmp_path, "sitemap-index-fanout")
+    assert c.paths("/sitemap.xml?") == [f"/sitemap.xml?page={n}" for n in range(1, 5)]
+    assert c.stats()["goahead/stopped/sitemap"] == 1
+    assert "3 sitemaps in a row named no post not named before, or failed; the 1,996" in c.stderr
+    assert c.stored() == c.post_ids()
+    assert c.returncode == 0
 
 
 def test_a_comments_feed_that_repeats_itself_is_read_twice(tmp_path: Path) -> None:
@@ -319,6 +408,44 @@ def test_a_comments_feed_paged_while_a_comment_is_edited_loses_none(tmp_path: Pa
         stored = {r[0] for r in conn.execute("select comment_id from comments where"
                                              " post_id = ?", (post.post_id,))}
     assert stored == {comment.comment_id for comment in post.comments}
+
+
+# -- 3b. bodies too big ---------------------------------------------------------------------
+def test_a_sitemap_that_inflates_past_the_cap_is_a_failure_of_the_run(tmp_path: Path) -> None:
+    """The one child sitemap is 78 KB of gzip inflating to 80 MB: Scrapy stops at
+    DOWNLOAD_MAXSIZE (64 MB) and drops it (before: "Sitemap ... unavailable" at INFO, no
+    failure, exit 0, "finished")."""
+    c = crawl(tmp_path, "gzip-bomb-sitemap")
+    assert c.stored() == c.post_ids()  # the feed named them all
+    [failure] = c.failures()
+    assert failure["url"] == c.site.url + "sitemap.xml?page=1"
+    assert failure["error"].startswith("the body inflates past DOWNLOAD_MAXSIZE (")
+    assert c.run()["status"] == "incomplete"
+    assert c.returncode == 1
+
+
+def test_a_huge_robots_txt_is_read_to_500_kib_and_its_early_rules_kept(tmp_path: Path) -> None:
+    """10 MB of rules: Protego parsed them all (about 4 s) and checked each request against
+    every one (0.11 s a request: hours of a blocked reactor for a big blog). Read to 500
+    KiB now (0.18 s, 0.0004 s a request), as RFC 9309 allows, with a warning."""
+    c = crawl(tmp_path, "huge-robots")
+    assert c.stats()["goahead/robots/truncated"] == 1
+    assert "robots.txt is 10688931 bytes: its first 511990 are read" in c.stderr
+    assert c.stored() == c.post_ids()
+    assert c.returncode == 0
+
+
+def test_a_comments_feed_that_invents_comments_stops_at_the_most_a_post_has(
+        tmp_path: Path) -> None:
+    """150 new comments a page, a total of 10^9: each page stored progress, for ever
+    (before: 494 pages and 74,100 comments in 60 s, still going)."""
+    c = crawl(tmp_path, "inventing-comments", settings_module="tests.small_caps_settings")
+    pages = [path for path in c.paths("/feeds/") if "/comments/default" in path]
+    assert len(pages) == 10  # 1,500 comments, 150 a page
+    assert c.stats()["goahead/stopped/comments"] == 1
+    assert ("1,500 comments read, the most one post's are (1,500,"
+            " GOAHEAD_MAX_POST_COMMENTS)") in c.stderr
+    assert c.returncode == 0
 
 
 # -- 4. feed entries of unexpected shape ----------------------------------------------------

@@ -46,3 +46,12 @@ def test_the_crawl_uses_it():
     middlewares = settings.DOWNLOADER_MIDDLEWARES
     assert middlewares["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
     assert middlewares["goahead_crawler.middleware.robots.RobotsTxt"] == 100
+
+
+def test_a_robots_txt_past_500_kib_is_cut_after_its_last_whole_line():
+    from goahead_crawler.middleware.robots import robots_head
+
+    body = b"User-agent: *\nDisallow: /search\n" + b"Disallow: /x/\n" * 10
+    assert robots_head(body, limit=len(body)) == body
+    assert robots_head(body, limit=40) == b"User-agent: *\nDisallow: /search\n"
+    assert robots_head(body, limit=len(body) - 1) == body[:-len(b"Disallow: /x/\n")]

@@ -134,7 +134,9 @@ def urlset(*paths: str) -> bytes:
 
 
 def sitemap_response(spider: BloggerSpider, body: bytes, index: bool = False) -> XmlResponse:
-    request = spider._sitemap_request(f"{ROOT}sitemap.xml?page=1", index=index)
+    # the index at /sitemap.xml (one naming itself is not asked again), a page at ?page=1
+    url = f"{ROOT}sitemap.xml" if index else f"{ROOT}sitemap.xml?page=1"
+    request = spider._sitemap_request(url, index=index)
     return XmlResponse(url=request.url, body=body, request=request)
 
 

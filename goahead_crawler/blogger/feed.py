@@ -72,6 +72,17 @@ MAX_FEED_BYTES = 64 * 1024 * 1024  # a 150-entry full feed is a few MB; refuse a
 # Feed pages lost in a row (errors, unusable bodies) before the crawl stops paging: past that,
 # the total that sends it on may be a lie (a billion entries behind pages that all fail).
 MAX_FAILED_PAGES = 3
+# Posts the feed named that could not be fetched (gone or failing), in feed pages' worth,
+# before paging stops when they outnumber those fetched: a feed that invents a new page of
+# posts at every start-index, behind a total of a billion, is progress at every page.
+MAX_LOST_PAGES = 2
+
+
+def feed_posts_failing(lost: int, fetched: int, step: int) -> bool:
+    """The posts a feed named mostly fail: at least :data:`MAX_LOST_PAGES` pages' worth
+    (``step`` entries a page) lost, and more lost than fetched. A real blog's feed lists
+    live posts, which answer; one down for good is reported post by post anyway."""
+    return lost >= MAX_LOST_PAGES * max(step, 1) and lost > fetched
 
 
 def parse_feed(body: bytes) -> FeedPage:

@@ -24,6 +24,10 @@ URLSET = "urlset"
 # The sitemaps protocol caps a file at 50,000 URLs (or child sitemaps): read that many, and
 # report the rest rather than fetch whatever a hostile file lists.
 MAX_ENTRIES = 50_000
+# An index's sitemaps are read one after another; this many in a row that name no post the
+# sitemaps had not named (or fail) end the chain: Blogger's each list posts of their own, and
+# a hostile index may name 50,000 that repeat one another.
+MAX_IDLE_SITEMAPS = 3
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,9 @@ class SitemapPage:
     sitemaps: list[str] = field(default_factory=list)
     posts: list[SitemapEntry] = field(default_factory=list)
     pages: list[SitemapEntry] = field(default_factory=list)
-    offsite: list[str] = field(default_factory=list)
+    offsite: list[str] = field(default_factory=list)  # posts and pages off the blog
+    offsite_sitemaps: list[str] = field(default_factory=list)  # an index's, off the blog
+    elsewhere: list[str] = field(default_factory=list)  # off the blog, neither post nor page
     other: list[str] = field(default_factory=list)  # on the blog, neither post nor page
 
 
@@ -54,7 +60,12 @@ def read_sitemap(kind: str, entries: Iterable[Mapping[str, str]], root: str) -> 
             continue
         url = canonical_url(loc)
         if not same_blog(url, root):
-            page.offsite.append(url)
+            if kind == INDEX:
+                page.offsite_sitemaps.append(url)
+            elif is_post_path(url) or is_static_page_path(url):
+                page.offsite.append(url)
+            else:
+                page.elsewhere.append(url)
         elif kind == INDEX:
             page.sitemaps.append(loc)  # keep ?page=N exactly as the index names it
         elif is_post_path(url):

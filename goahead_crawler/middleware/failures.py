@@ -60,10 +60,16 @@ class FailureLog:
             self.record(request, error_text(exception)[:300])
 
     def record(self, request: Request, error: str) -> None:
-        retries = request.meta.get("retry_times", 0)
-        first = (request.meta.get("redirect_urls") or [request.url])[0]  # as it was asked
-        RunLedger.of(self.crawler).fail(first, error, retries)
-        record_failure(self.crawler.stats, first, error, retries)
+        record_request_failure(self.crawler, request, error)
+
+
+def record_request_failure(crawler: Crawler, request: Request, error: str) -> None:
+    """A request that failed for good, under the URL it was asked as: in the run ledger
+    and the stats (:func:`record_failure`)."""
+    retries = request.meta.get("retry_times", 0)
+    first = (request.meta.get("redirect_urls") or [request.url])[0]  # as it was asked
+    RunLedger.of(crawler).fail(first, error, retries)
+    record_failure(crawler.stats, first, error, retries)
 
 
 def error_text(exception: BaseException) -> str:

@@ -73,6 +73,9 @@ from goahead_crawler.spiders.unstored import ListedRoutes
 from goahead_crawler.worker import CrawlWorker
 
 GONE = (404, 410)
+# A feed page after the first waits behind the posts already queued (those the page before
+# named): the feed runs no further ahead than they, and their answers judge it (Safeguards).
+FEED_PAGE_PRIORITY = -1
 STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
 
 
@@ -107,6 +110,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         spider.page_size = settings.getint("GOAHEAD_FEED_PAGE_SIZE")
         max_posts = int(kwargs.get("max_posts") or settings.getint("GOAHEAD_MAX_POSTS"))
         spider.frontier.max_posts = max_posts
+        spider.max_post_comments = settings.getint("GOAHEAD_MAX_POST_COMMENTS")
         spider.pages_enabled = settings.getbool("GOAHEAD_PAGES_ENABLED")
         spider.sitemap_enabled = settings.getbool("GOAHEAD_SITEMAP_ENABLED")
         spider.pager_enabled = settings.getbool("GOAHEAD_PAGER_ENABLED")
@@ -221,6 +225,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
             posts_feed_url(self.root, start_index, self.page_size, alt=alt,
                           **self.discovery.feed_extra),
             callback=self.parse_feed_page, errback=self.feed_failed,
+            priority=0 if self.discovery.feed_total is None else FEED_PAGE_PRIORITY,
             # until a page came, a redirect off the blog is the owner's (feed_failed)
             meta={"goahead_source": "feed", "goahead_start": start_index, "goahead_alt": alt,
                   REFUSAL_REPORTED_BY_SPIDER: self.discovery.feed_total is None},
@@ -269,6 +274,8 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         """By ``start-index`` while that brings posts; then, while the feed has named fewer
         posts than its total, by date (``published-max``: :func:`date_cursor`)."""
         state = self.discovery
+        if self._feed_invents(url):
+            return None
         cursor = date_cursor(page.entries) if names_order(url) else None
         if cursor and (state.feed_oldest is None or cursor < state.feed_oldest):
             state.feed_oldest = cursor
@@ -366,6 +373,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         self.discovery.listings.add(url)
         self._stat("pager/listings")
         yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
+                             dont_filter=True,  # asked once (above), if a redirect came first
                              meta={"goahead_source": "pager"})
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
@@ -410,6 +418,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         """A post or page: extracted here, or (a big crawl) by the crawl's worker process
         while this one goes on (:mod:`goahead_crawler.worker`)."""
         self.frontier.mark_fetched(response.url)
+        self._feed_post_answered(response.meta, fetched=True)
         if self._redirected_off_posts(response.meta.get("redirect_urls"), response.url):
             return iter(())
         self.redirects.answer(self.frontier.key(response.url))
@@ -466,6 +475,8 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
     def post_failed(self, failure: Failure) -> Iterator[Any]:
         url = failure.request.url
         status = failure.value.response.status if failure.check(HttpError) else None
+        if not failure.check(BlogUnavailable):
+            self._feed_post_answered(failure.request.meta, fetched=False)
         if status in GONE:
             self._stat("posts/gone")
             self.logger.warning("Gone (%s), recorded and not retried: %s", status, url)

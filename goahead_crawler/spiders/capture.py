@@ -287,8 +287,10 @@ class CaptureRoutes:
                 continue
             self.discovery.listings.add(url)
             self._stat("listings/requested")
+            # dont_filter: a post redirected here fetched it already, and the scheduler's
+            # duplicate filter would drop it unsaid (``discovery.listings`` asks it once)
             yield scrapy.Request(url, callback=self.parse_listing_page,
-                                 errback=self.listing_capture_failed,
+                                 errback=self.listing_capture_failed, dont_filter=True,
                                  meta={"goahead_source": "listing", **self._conditional_meta()})
 
     def parse_listing_page(self: Any, response: Response) -> Iterator[Any]:

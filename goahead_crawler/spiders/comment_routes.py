@@ -73,6 +73,12 @@ class CommentRoutes:
         ids = frozenset(c["comment_id"] for c in comments)
         following = self._unless_stalled("comments", next_start_index(page, start),
                                          len(ids - seen), response.url)
+        if following is not None and len(seen | ids) >= self.max_post_comments:
+            self._stalled("comments", f"{response.url}: {len(seen | ids):,} comments read,"
+                                      f" the most one post's are"
+                                      f" ({self.max_post_comments:,}, GOAHEAD_MAX_POST_COMMENTS);"
+                                      f" its total says {page.total}")
+            following = None
         if following is not None and not names_order(response.url):
             # asked without orderby (queued by a version before, --resume): its pages
             # and the ordered ones that would follow do not tile; read it again in order

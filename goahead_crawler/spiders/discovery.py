@@ -20,8 +20,13 @@ class Discovery:
     feed_ids: set[str] = field(default_factory=set)  # posts the feed named (URL keys; vs total)
     feed_oldest: str | None = None  # date_cursor() of every entry yet: where paging by date goes
     feed_failed_pages: int = 0  # feed pages lost in a row (blogger.feed.MAX_FAILED_PAGES)
+    feed_posts_fetched: int = 0  # posts the feed named that answered (blogger.feed.MAX_LOST_PAGES)
+    feed_posts_lost: int = 0  # ... and those gone or failing for good
     blogger_seen: bool = False  # a Blogger feed, or Blogger markup, answered: it is a blog
     sitemap_state: str = "pending"  # pending | ok | off
+    sitemap_queue: list[str] = field(default_factory=list)  # the index's sitemaps not asked yet
+    sitemap_ids: set[str] = field(default_factory=set)  # posts the sitemaps named (URL keys)
+    sitemaps_idle: int = 0  # sitemaps in a row that named nothing new (MAX_IDLE_SITEMAPS)
     pager_started: bool = False
     pages_from_html: bool = False  # /sitemap-pages.xml failed: take /p/ links from pages
     listings: set[str] = field(default_factory=set)  # HTML listing pages requested
@@ -43,7 +48,7 @@ class Discovery:
     def snapshot(self) -> dict[str, Any]:
         """JSON-ready (the JOBDIR's state file is pickled, but stays readable this way)."""
         return {**asdict(self), "listings": sorted(self.listings),
-                "feed_ids": sorted(self.feed_ids)}
+                "feed_ids": sorted(self.feed_ids), "sitemap_ids": sorted(self.sitemap_ids)}
 
     @classmethod
     def restore(cls, saved: dict[str, Any]) -> Discovery:
@@ -51,4 +56,5 @@ class Discovery:
         known = {f.name for f in fields(cls)}
         state = cls(**{k: v for k, v in saved.items() if k in known})
         state.listings, state.feed_ids = set(state.listings), set(state.feed_ids)
+        state.sitemap_ids = set(state.sitemap_ids)
         return state

@@ -218,6 +218,9 @@ class IncrementalRoutes:
         if self._unless_stalled("sweep", following, len(new), response.url) != following:
             self.sweep_state = "done"  # a listing that repeats itself proves no deletion
             return
+        if following is not None and self._sweep_past_count(len(listed)):
+            self.sweep_state = "done"  # nor does one that lists more than the blog counts
+            return
         if following is not None:
             yield self._sweep_request(following)
             return
@@ -280,6 +283,18 @@ class IncrementalRoutes:
         if len(unlisted) <= MAX_UNLISTED:
             stats.set_value(UNLISTED_STAT, json.dumps({"since": since,
                                                        "posts": sorted(unlisted)}))
+
+    def _sweep_past_count(self: Any, served: int) -> bool:
+        """The sweep has listed more posts than the blog counts (its feed's total when the
+        run began, or the archive's live posts and this run's, whichever is more) by two of
+        its pages: a feed naming new posts at every start-index, which is no progress."""
+        posts = {u for u in self.frontier.seen if is_post_path(u)} | self.previous.live_posts
+        counted = max(self.live_total or 0, len(posts))
+        if len(self.sweep_seen) <= counted + 2 * served:
+            return False
+        self._stalled("sweep", f"it listed {len(self.sweep_seen)} posts, and the blog counts"
+                               f" {counted}; deletions are not checked")
+        return True
 
     def sweep_failed(self: Any, failure: Failure) -> None:
         self.logger.warning("Feed page %s failed: %s; deletions not checked",

@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 
 from goahead_crawler.blogger import identity
-from goahead_crawler.blogger.feed import MAX_FAILED_PAGES, FeedPage, SkippedEntry
+from goahead_crawler.blogger.feed import (
+    MAX_FAILED_PAGES,
+    FeedPage,
+    SkippedEntry,
+    feed_posts_failing,
+)
 from goahead_crawler.blogger.pager import page_links
 from goahead_crawler.blogger.sitemap import MAX_ENTRIES, SitemapPage
 from goahead_crawler.blogger.urls import (
@@ -81,6 +86,32 @@ class Safeguards:
             return False
         self._stalled("feed", f"{self.discovery.feed_failed_pages} pages in a row failed; its"
                               f" total ({self.discovery.feed_total}) is not trusted")
+        return True
+
+    def _feed_post_answered(self: Any, meta: dict[str, Any], fetched: bool) -> None:
+        """A post the feed named answered (``fetched``) or was lost: :meth:`_feed_invents`."""
+        if meta.get("goahead_source") != "feed":
+            return
+        if fetched:
+            self.discovery.feed_posts_fetched += 1
+        else:
+            self.discovery.feed_posts_lost += 1
+
+    def _feed_invents(self: Any, url: str) -> bool:
+        """The posts the feed named mostly could not be fetched (:func:`feed_posts_failing`):
+        its pages are not paged on (each would be "progress" for ever), and the stop is a
+        failure of the run, naming the page. Its next page waits behind the posts it named
+        (``FEED_PAGE_PRIORITY``), so their answers are in by then."""
+        state = self.discovery
+        lost, fetched = state.feed_posts_lost, state.feed_posts_fetched
+        if not feed_posts_failing(lost, fetched, state.feed_step or self.page_size):
+            return False
+        why = (f"{lost} of the posts it named could not be fetched (gone or failing), and"
+               f" {fetched} could")
+        self._stalled("feed", f"{why}; its pages past {url} are not read")
+        self.crawler.stats.set_value("goahead/feed/posts_lost", lost)
+        record_failure(self.crawler.stats, url,
+                       f"the posts feed stopped at this page: {why} (made-up posts?)")
         return True
 
     def _looks_like_blogger(self: Any, response: Response) -> bool:
@@ -145,6 +176,16 @@ class Safeguards:
             page.sitemaps = []
         for url in page.offsite:
             self._refused(url, "sitemap", self.scope.refusal(url) or "not on the blog")
+        for url in page.offsite_sitemaps:  # not a post: out of scope, and not read
+            self._stat("scope/refused_sitemaps")
+            record_failure(self.crawler.stats, url,
+                           f"a sitemap named by {response.url}, not read:"
+                           f" {self.scope.refusal(url) or 'not on the blog'}")
+        if page.elsewhere:
+            count = len(page.elsewhere)
+            self.logger.warning("%s names %d URL%s off the blog, neither post nor page, not"
+                                " fetched: %s", response.url, count, "s"[:count > 1],
+                                ", ".join(page.elsewhere[:3]))
 
     def _charset_detected(self: Any, url: str, note: str) -> None:
         if note:
