@@ -8,6 +8,7 @@ Request counts are the server's own log.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import sqlite3
@@ -274,15 +275,22 @@ def test_a_feed_that_invents_posts_on_every_page_stops_when_they_fail(tmp_path: 
     300 and exit 0, "finished"; without it, for ever. Now: stopped once two pages' worth
     failed and outnumber those fetched, a failure naming the page."""
     c = crawl(tmp_path, "inventing-feed", "--max-posts", "300")
-    assert len(c.paths("/feeds/posts/")) == 4
+    # 4 pages when each page's posts are answered before the next page is read; one more
+    # when a page is dispatched while the last posts are still in flight (timing)
+    feed_pages = c.paths("/feeds/posts/")
+    assert 4 <= len(feed_pages) <= 5, feed_pages
     assert c.stats()["goahead/stopped/feed"] == 1
-    assert c.stats()["goahead/feed/posts_lost"] == 12
+    assert c.stats()["goahead/feed/posts_lost"] >= 12
     assert c.stored() == c.post_ids()
     assert c.returncode == 1
     stop = next(f for f in c.failures() if "stopped at this page" in f["error"])
-    assert "12 of the posts it named could not be fetched (gone or failing), and 6 could" in (
-        stop["error"])
-    assert "start-index=19" in stop["url"]
+    said = re.search(r"(\d+) of the posts it named could not be fetched \(gone or failing\),"
+                     r" and (\d+) could", stop["error"])
+    assert said, stop["error"]
+    lost, fetched = int(said[1]), int(said[2])
+    assert lost >= 12
+    assert lost > fetched
+    assert any(stop["url"].endswith(path) for path in feed_pages[2:]), stop["url"]
     assert len(c.requests) < 60
 
 
