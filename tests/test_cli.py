@@ -231,3 +231,38 @@ def test_demo_posts_below_one_is_a_usage_error_not_a_traceback(posts: str, tmp_p
     assert "Traceback" not in done.stderr
     assert f"Invalid value for '--posts': {posts} is not in the range x>=1" in done.stderr
     assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["search", "x", "--json", "--nl"], "--json and --nl cannot be used together"),
+    (["search", "x", "--csv", "--nl", "--json"], "--json, --nl and --csv cannot be used together"),
+    (["warc-get", "http://a.blogspot.com/", "--raw", "--headers"],
+     "--headers and --raw cannot be used together"),
+    (["crawl", "http://a.blogspot.com/", "--sites", "sites.toml"],
+     "the blog's URL (http://a.blogspot.com/) and --sites cannot be used together"),
+])
+def test_options_that_cannot_go_together_are_one_line_naming_them(args: list[str],
+                                                                  message: str) -> None:
+    """Not click's usage block above a line saying "choose one": one line, naming the
+    options given, exit status 2, before any archive is opened."""
+    result = CliRunner().invoke(cli, [*args, "--db", "no-such.db"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {message} (give one of them)\n"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["search", "x", "--limit", "0"],
+     "Invalid value for '--limit': 0 is not in the range 1<=x<=10000."),
+    (["search", "x", "--db", "."], "Invalid value for '--db': File '.' is a directory."),
+    (["search"], "Missing argument 'QUERY'. Usage: cli search [OPTIONS] QUERY"),
+    (["export", "--limit", "5"], "No such option '--limit'. Did you mean '--site'?"),
+    (["runs", "--limit", "-1"], "Invalid value for '--limit': -1 is not in the range x>=1."),
+    (["serch", "x"], "No such command 'serch'. "),  # then the commands it may mean
+])
+def test_a_usage_error_is_one_line(args: list[str], message: str) -> None:
+    """click's own usage errors (a bad value, a directory for a file, a missing argument, an
+    unknown option or command) are one line, exit 2, as goahead's own are."""
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"Error: {message}")
+    assert result.stderr.count("\n") == 1

@@ -112,7 +112,7 @@ def test_headers_of_the_latest_and_of_an_earlier_capture(crawled) -> None:
     [
         (["--at", "2001"], 1, "no capture of {url} at or before 2001-12-31T23:59:59Z"),
         (["--at", "yesterday"], 2, "Invalid value for --at: cannot read 'yesterday' as a time"),
-        (["--raw", "--headers"], 2, "choose one of --headers and --raw"),
+        (["--raw", "--headers"], 2, "--headers and --raw cannot be used together"),
     ],
 )
 def test_warc_get_refuses_with_one_line(crawled, args, code, message) -> None:

@@ -256,9 +256,12 @@ def crawl_sites(url: str | None, sites_file: str | None) -> list[tuple[str, dict
     from goahead_crawler.blogger.urls import BlogUrlError, blog_root
     from goahead_crawler.sites import load_sites
 
-    if bool(url) == bool(sites_file):
-        raise click.UsageError("give the blog's URL, e.g. goahead crawl https://NAME.blogspot.com/,"
-                               " or --sites sites.toml (not both)")
+    if url and sites_file:
+        raise BadInput(f"the blog's URL ({url}) and --sites cannot be used together (give one"
+                       " of them)")
+    if not url and not sites_file:
+        raise BadInput("give the blog's URL, e.g. goahead crawl https://NAME.blogspot.com/,"
+                       " or --sites sites.toml")
     try:
         sites = [(s.url, s.settings) for s in load_sites(sites_file) if s.enabled] \
             if sites_file else [(blog_root(url or ""), {})]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from goahead_crawler.cli.hints import BadInput, command, warn_skipped
+from goahead_crawler.cli.hints import BadInput, command, exclusive, warn_skipped
 from goahead_crawler.cli.options import (
     archive_files,
     db_option,
@@ -78,8 +78,7 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
     """
     from goahead_crawler.warc.retrieve import at_bound, recorded_head, retrieve
 
-    if show_headers and raw:
-        raise click.UsageError("choose one of --headers and --raw")
+    exclusive(**{"--headers": show_headers, "--raw": raw})
     try:
         bound = at_bound(at) if at else None
     except ValueError as exc:

@@ -18,7 +18,7 @@ from archive.filters import Filters
 from archive.query import operator_note, parse
 from goahead_crawler.cli import hits as hit_output
 from goahead_crawler.cli import output
-from goahead_crawler.cli.hints import BadInput, command
+from goahead_crawler.cli.hints import BadInput, command, exclusive
 from goahead_crawler.cli.options import (
     archive_files,
     db_option,
@@ -61,8 +61,7 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
         goahead search '"community development" OR ชุมชน' --json
         goahead search ผ้า --site goahead --label OTOP --since 2567 --count
     """
-    if as_json + as_nl + as_csv > 1:
-        raise click.UsageError("choose one of --json, --nl and --csv")
+    exclusive(**{"--json": as_json, "--nl": as_nl, "--csv": as_csv})
     if raw_csv and not as_csv:
         raise BadInput("--raw-csv is for --csv")
     fmt = "json" if as_json else "nl" if as_nl else "csv" if as_csv else "text"
