@@ -99,7 +99,8 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
 
 @command()
 @warc_dir_option
-@click.option("--out", type=click.Path(dir_okay=False), help="CDXJ file; default stdout.")
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True),
+              help="CDXJ file; default (or -) stdout.")
 def index(warc_dir: str, out: str | None) -> None:
     """Write a CDXJ index (pywb/ReplayWeb.page format) of every finished WARC file.
 
@@ -116,6 +117,7 @@ def index(warc_dir: str, out: str | None) -> None:
 
     if out is not None and not out.strip():  # --out "$FILE" with FILE unset
         raise empty("--out", "to write to stdout")
+    out = None if out == "-" else out  # the usual name of stdout (./- is a file named -)
     paths = finished_warcs(warc_dir)
     problems: list[str] = []
     if out is None:
@@ -133,8 +135,8 @@ def index(warc_dir: str, out: str | None) -> None:
 @command()
 @db_option
 @warc_dir_option
-@click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="The .wacz file to write.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="The .wacz file to write (a file: a WACZ is a zip, never stdout).")
 def wacz(db_path: str, warc_dir: str, out: str) -> None:
     """Package every finished WARC file as a WACZ, ready to open in ReplayWeb.page.
 
@@ -157,6 +159,11 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
 
     if not out.strip():
         raise BadInput("--out is empty (give the .wacz file to write)")
+    if out == "-":  # a zip's directory is at its end, written once the WARCs are in: a pipe
+        # would hold a package no reader opens until the whole of it arrived (a file named
+        # "-" would be one nobody asked for)
+        raise BadInput("--out -: a WACZ is a zip file, not written to stdout (give the"
+                       " .wacz file to write)")
     paths = finished_warcs(warc_dir)
     refuse_to_overwrite(out, [*paths, *archive_files(db_path)])
     db = open_existing(db_path)
