@@ -13,7 +13,13 @@ import click
 
 from goahead_crawler.cli import output
 from goahead_crawler.cli.hints import BadInput, command
-from goahead_crawler.cli.options import OriginType, Setting, db_option
+from goahead_crawler.cli.options import (
+    OriginType,
+    Setting,
+    db_option,
+    warc_dir_option,
+    warc_folder,
+)
 
 
 @command()
@@ -50,8 +56,7 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Live progress (plain lines when not on a terminal).")
 @db_option
-@click.option("--warc-dir", default="warcs", show_default=True, type=click.Path(file_okay=False),
-              help="Directory for WARC files.")
+@warc_dir_option("Directory for WARC files.")
 @click.option("--delay", type=Setting(float, "DOWNLOAD_DELAY", "--delay"),
               help="Seconds between requests to the blog, at least (AutoThrottle adapts"
                    " above it).  [default: 0.5]")
@@ -77,7 +82,7 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.")
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
 def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, progress: bool,
-          db_path: str, warc_dir: str, delay: float | None, concurrency: int | None,
+          db_path: str, warc_dir: str | None, delay: float | None, concurrency: int | None,
           max_posts: int, no_pages: bool, no_comments: bool, images: bool, requisites: bool,
           static_origins: tuple[str, ...], assets: bool, contact: str | None,
           verbose: int) -> None:
@@ -106,11 +111,12 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     command = invocation(click.get_current_context())
     sites = crawl_sites(url, sites_file)
     check_archive(db_path)  # read-only, locked or damaged: one line, exit 2, no request
-    check_writable(Path(warc_dir))  # the same for the WARC folder
+    warcs = warc_folder(warc_dir, db_path)  # where warc-get, wacz and serve look for them
+    check_writable(warcs)  # the same for the WARC folder
     locked = lock_blogs(sites, db_path, command)  # one crawl per blog
     warn_interrupted(locked, db_path, resume)
     jobs = crawl_jobs(locked, db_path, resume)
-    overrides = crawl_overrides(db_path, warc_dir, delay, concurrency, max_posts, verbose)
+    overrides = crawl_overrides(db_path, str(warcs), delay, concurrency, max_posts, verbose)
     if full:
         overrides["GOAHEAD_INCREMENTAL"] = False
     if no_pages:
@@ -127,7 +133,7 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     results = run_jobs(jobs, settings)
     crawled = [r for r in results if not r.problem]
     if crawled:
-        output.print_crawl_summary(crawled, db_path, warc_dir)
+        output.print_crawl_summary(crawled, db_path, warcs)
         report_failures(crawled)
         report_foreign_images(crawled, in_sites_file=bool(sites_file))
     for result in results:  # no blog there: private, removed, unreachable, not Blogger

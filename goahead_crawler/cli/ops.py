@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import click
 
 from goahead_crawler.cli import output
 from goahead_crawler.cli.hints import BadInput, command, warn_skipped
-from goahead_crawler.cli.options import db_option, open_existing
+from goahead_crawler.cli.options import db_option, open_existing, warc_dir_option, warc_folder
 
 # column -> where its value comes from: a runs column, or "stats:KEY" in the run's stats
 RUN_COLUMNS = {
@@ -192,10 +191,9 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
 
 
 @command()
-@click.option("--warc-dir", default="warcs", show_default=True,
-              type=click.Path(file_okay=False, exists=True), help="Directory of WARC files.")
+@warc_dir_option("Directory of WARC files.")
 @db_option
-def reindex(warc_dir: str, db_path: str) -> None:
+def reindex(warc_dir: str | None, db_path: str) -> None:
     """Rebuild the archive from WARC files with no network: every capture, post, page,
     earlier version, deletion and comment, and what each blog listed (its feed, sitemaps,
     HTML navigation), as the crawls wrote them.
@@ -217,14 +215,18 @@ def reindex(warc_dir: str, db_path: str) -> None:
     from goahead_crawler.cli.replay import note_unfinished
     from goahead_crawler.rebuild import reindex_warcs, warc_paths
 
-    note_unfinished(Path(warc_dir))
-    if not warc_paths(warc_dir):  # a wrong --warc-dir: said, and no empty archive made
-        raise click.ClickException(f"no finished WARC files (*.warc.gz, *.warc) in {warc_dir};"
+    warcs = warc_folder(warc_dir, db_path)
+    if not warcs.is_dir():  # a wrong --warc-dir: said, and no empty archive made
+        raise BadInput(f"WARC folder {warcs} does not exist (pass --warc-dir, the folder"
+                       " the crawl wrote)")
+    note_unfinished(warcs)
+    if not warc_paths(warcs):
+        raise click.ClickException(f"no finished WARC files (*.warc.gz, *.warc) in {warcs};"
                                    " nothing to rebuild")
     db = open_archive(db_path, check=True)  # damaged, read-only, locked: said before any work
     try:
         with output.export_progress(enabled=True) as progress:
-            result = reindex_warcs(warc_dir, db, progress=progress)
+            result = reindex_warcs(warcs, db, progress=progress)
     finally:
         db.close()
     outcome = f"{result.new} new, {result.updated} updated, {result.unchanged} unchanged"

@@ -20,6 +20,31 @@ db_option = click.option(
     type=click.Path(dir_okay=False), help="SQLite archive file.",
 )
 
+WARC_DIR = "warcs"
+WARC_DIR_DEFAULT = ("[default: warcs/ beside the --db archive if there is one, else ./warcs"
+                    " if there is one, else warcs/ beside the archive]")
+
+
+def warc_dir_option(what: str, default: str = WARC_DIR_DEFAULT) -> Callable[..., Any]:
+    """``--warc-dir``, its default (None) said as :func:`warc_folder` finds it."""
+    return click.option("--warc-dir", type=click.Path(file_okay=False),
+                        help=f"{what} {default}")
+
+
+def warc_folder(given: str | None, db_path: str = DEFAULT_DB) -> Path:
+    """The WARC folder of the archive ``db_path``, one rule for every command (the crawl
+    that writes it and the commands that read it): ``--warc-dir`` when given; else
+    warcs/ beside the archive when it is there; else ./warcs when it is there (where an
+    older goahead wrote, whatever --db said); else warcs/ beside the archive, made by a
+    crawl. With the default --db the two are one folder."""
+    if given:
+        return Path(given)
+    beside = Path(db_path).parent / WARC_DIR
+    if not beside.is_dir() and Path(WARC_DIR).is_dir():
+        return Path(WARC_DIR)
+    return beside
+
+
 raw_csv_option = click.option(
     "--raw-csv", is_flag=True,
     help="csv: cells exactly as archived. Without it, a cell that begins with = + - @, a"
