@@ -38,6 +38,18 @@ def test_crawl_help_and_readme_give_the_settings_defaults() -> None:
     assert f"(default {settings.CONCURRENT_REQUESTS_PER_DOMAIN})" in README
 
 
+def test_crawl_help_reads_the_defaults_from_the_settings(monkeypatch) -> None:
+    """The help's defaults are read from the settings module, not written by hand beside
+    it: changed there, the help says the new value (it drifted from a hand-kept copy)."""
+    from goahead_crawler import settings
+
+    monkeypatch.setattr(settings, "DOWNLOAD_DELAY", 1.25)
+    monkeypatch.setattr(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 3)
+    page = " ".join(CliRunner().invoke(cli, ["crawl", "--help"]).output.split())
+    assert "(AutoThrottle adapts above it). [default: 1.25]" in page
+    assert "Concurrent requests to the blog. [default: 3]" in page
+
+
 def test_the_group_knows_each_family_s_commands_before_importing_it() -> None:
     """The lazy group's table names every command of every family, and no other."""
     import importlib

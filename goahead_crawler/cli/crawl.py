@@ -16,6 +16,7 @@ from goahead_crawler.cli.hints import BadInput, command
 from goahead_crawler.cli.options import (
     OriginType,
     Setting,
+    SettingOption,
     db_option,
     warc_dir_option,
     warc_folder,
@@ -57,12 +58,12 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
               help="Live progress (plain lines when not on a terminal).")
 @db_option
 @warc_dir_option("Directory for WARC files.")
-@click.option("--delay", type=Setting(float, "DOWNLOAD_DELAY", "--delay"),
+@click.option("--delay", cls=SettingOption, type=Setting(float, "DOWNLOAD_DELAY", "--delay"),
               help="Seconds between requests to the blog, at least (AutoThrottle adapts"
-                   " above it).  [default: 0.5]")
-@click.option("--concurrency", type=Setting(int, "CONCURRENT_REQUESTS_PER_DOMAIN",
-                                            "--concurrency"),
-              help="Concurrent requests to the blog.  [default: 2]")
+                   " above it).")
+@click.option("--concurrency", cls=SettingOption,
+              type=Setting(int, "CONCURRENT_REQUESTS_PER_DOMAIN", "--concurrency"),
+              help="Concurrent requests to the blog.")
 @click.option("--max-posts", type=Setting(int, "GOAHEAD_MAX_POSTS", "--max-posts"), default=0,
               help="Stop after this many posts (0: all).")
 @click.option("--no-pages", is_flag=True, help="Skip static pages (/p/*.html).")

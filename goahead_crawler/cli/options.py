@@ -236,6 +236,20 @@ class Setting(click.ParamType):
         return number
 
 
+class SettingOption(click.Option):
+    """An option of type :class:`Setting` with no default of its own (sites.toml may set
+    the setting per blog): its help says the settings module's value, read when the help
+    is shown, so that it never drifts from the default a crawl really has."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from goahead_crawler import settings
+
+        record = super().get_help_record(ctx)
+        if record is None or not isinstance(self.type, Setting):
+            return record
+        return record[0], f"{record[1]}  [default: {getattr(settings, self.type.setting)}]"
+
+
 class OriginType(click.ParamType):
     """An origin, ``scheme://host[:port]`` (``--static-origin``), checked as it is parsed:
     a bad one is one line and exit status 2, before the archive is opened."""
