@@ -66,6 +66,11 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
               help="Concurrent requests to the blog.")
 @click.option("--max-posts", type=Setting(int, "GOAHEAD_MAX_POSTS", "--max-posts"), default=0,
               help="Stop after this many posts (0: all).")
+@click.option("--index-workers", cls=SettingOption,
+              type=Setting(int, "GOAHEAD_INDEX_WORKERS_MAX", "--index-workers"),
+              help="At most this many worker processes at once, all blogs together, to"
+                   " extract a big blog's posts (some 125 MB each; past it a crawl extracts"
+                   " in its own process). 0: one less than the CPUs.")
 @click.option("--no-pages", is_flag=True, help="Skip static pages (/p/*.html).")
 @click.option("--no-comments", is_flag=True, help="Do not store reader comments.")
 @click.option("--images/--no-images", default=True, show_default=True,
@@ -84,7 +89,8 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
 def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, progress: bool,
           db_path: str, warc_dir: str | None, delay: float | None, concurrency: int | None,
-          max_posts: int, no_pages: bool, no_comments: bool, images: bool, requisites: bool,
+          max_posts: int, index_workers: int | None, no_pages: bool, no_comments: bool,
+          images: bool, requisites: bool,
           static_origins: tuple[str, ...], assets: bool, contact: str | None,
           verbose: int) -> None:
     """Crawl a Blogger blog (blogspot or custom domain), or every blog in a sites.toml,
@@ -118,6 +124,8 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     warn_interrupted(locked, db_path, resume)
     jobs = crawl_jobs(locked, db_path, resume)
     overrides = crawl_overrides(db_path, str(warcs), delay, concurrency, max_posts, verbose)
+    if index_workers is not None:  # one limit for the process: not a sites.toml key
+        overrides["GOAHEAD_INDEX_WORKERS_MAX"] = index_workers
     if full:
         overrides["GOAHEAD_INCREMENTAL"] = False
     if no_pages:
