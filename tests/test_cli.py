@@ -278,3 +278,26 @@ def test_a_usage_error_is_one_line(args: list[str], message: str) -> None:
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.startswith(f"Error: {message}")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["search", "x", "--offset", str(2**64)], "--offset"),
+    (["search", "x", "--offset", str(2**63 - 1)], "--offset"),
+    (["runs", "--limit", str(2**64)], "--limit"),
+    (["demo", "--posts", str(2**64)], "--posts"),
+])
+def test_a_huge_number_is_one_line_not_a_traceback(args: list[str], option: str,
+                                                   tmp_path: Path) -> None:
+    """Past SQLite's 64-bit integers an --offset or --limit was an OverflowError (or
+    'datatype mismatch') traceback, and demo --posts a date before year 1: now each is
+    bounded, one line, exit 2, before any archive is opened or any blog served."""
+    from archive.connection import open_archive
+
+    db = tmp_path / "archive.db"
+    open_archive(db).close()
+    dirs = ["--dir", str(tmp_path / "demo")] if args[0] == "demo" else ["--db", str(db)]
+    result = CliRunner().invoke(cli, [*args, *dirs])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"Error: Invalid value for '{option}': ")
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "demo").exists()

@@ -22,11 +22,14 @@ from goahead_crawler.cli.options import (
     warc_folder,
 )
 
+DEMO_POSTS_MAX = 10_000  # the sample blogs' dates go back ~40 years at that; a million
+# synthetic posts was a traceback (a date before year 1), and a crawl of hours
+
 
 @command()
 @click.option("--dir", "out_dir", default="goahead-demo", show_default=True,
               type=click.Path(file_okay=False), help="Where the demo archive goes.")
-@click.option("--posts", type=click.IntRange(min=1), default=None,
+@click.option("--posts", type=click.IntRange(1, DEMO_POSTS_MAX), default=None,
               help="Posts per sample blog: synthetic ones added, or only the newest kept.")
 @click.option("--query", default="ชุมชน", show_default=True, help="Sample search to run.")
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")

@@ -10,7 +10,13 @@ import click
 
 from goahead_crawler.cli import output
 from goahead_crawler.cli.hints import BadInput, command, warn_skipped
-from goahead_crawler.cli.options import db_option, open_existing, warc_dir_option, warc_folder
+from goahead_crawler.cli.options import (
+    COUNT_MAX,
+    db_option,
+    open_existing,
+    warc_dir_option,
+    warc_folder,
+)
 
 # column -> where its value comes from: a runs column, or "stats:KEY" in the run's stats
 RUN_COLUMNS = {
@@ -75,7 +81,8 @@ def _run_cells(row: dict[str, Any]) -> list[str]:
 @db_option
 @click.option("--site", help="Only this blog: its URL, host, host:port or name in the"
                               " sites.toml beside the archive.")
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, COUNT_MAX), default=20, show_default=True,
+              help="At most this many runs, the latest.")
 @click.option("--failures", "show_failures", is_flag=True,
               help="Also list each failure with its reason: a post the blog lists that was"
                    " not stored, a request that failed after its retries, an error.")

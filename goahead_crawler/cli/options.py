@@ -45,6 +45,11 @@ def warc_folder(given: str | None, db_path: str = DEFAULT_DB) -> Path:
     return beside
 
 
+#: the largest count or offset an option takes: past SQLite's 64-bit integers a LIMIT or
+#: OFFSET was a traceback (OverflowError), and no archive holds a billion posts
+COUNT_MAX = 1_000_000_000
+
+
 raw_csv_option = click.option(
     "--raw-csv", is_flag=True,
     help="csv: cells exactly as archived. Without it, a cell that begins with = + - @, a"

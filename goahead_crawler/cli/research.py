@@ -20,6 +20,7 @@ from goahead_crawler.cli import hits as hit_output
 from goahead_crawler.cli import output
 from goahead_crawler.cli.hints import BadInput, command, exclusive
 from goahead_crawler.cli.options import (
+    COUNT_MAX,
     archive_files,
     db_option,
     empty,
@@ -40,8 +41,10 @@ from goahead_crawler.cli.options import (
               help="Only posts where the query is a whole word (not inside a longer one).")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
               show_default=True)
-@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True,
+              help="At most this many hits.")
+@click.option("--offset", type=click.IntRange(0, COUNT_MAX), default=0,
+              help="Skip this many hits first (the next page: --offset 20).")
 @click.option("--count", "count_only", is_flag=True, help="Print only the number of matches.")
 @click.option("--json", "as_json", is_flag=True, help="Output a JSON array (an object with --count).")
 @click.option("--nl", "as_nl", is_flag=True, help="Output one JSON object per line.")
