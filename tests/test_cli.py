@@ -301,3 +301,29 @@ def test_a_huge_number_is_one_line_not_a_traceback(args: list[str], option: str,
     assert result.stderr.startswith(f"Error: Invalid value for '{option}': ")
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "demo").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["warc-get", ""], "URL is empty (give the address of an archived page)"),
+    (["warc-get", " "], "URL is empty (give the address of an archived page)"),
+    (["runs", "--site", ""], "--site is empty (leave it out for every site)"),
+    (["export", "--out", "{folder}"],
+     ("--out {folder} is a directory, and jsonl is one file (give a file name, or --format md"
+     " or txt for a file per post)")),
+])
+def test_an_empty_value_or_a_folder_for_a_file_is_bad_input(args: list[str], message: str,
+                                                            tmp_path: Path) -> None:
+    """``warc-get "$URL"`` with URL unset said "no capture of  in the archive" (exit 1), and
+    ``runs --site "$SITE"`` listed every site's runs, as if it had not been given; an
+    existing folder as export's --out was exit 1 where ``folder/`` was 2: each is bad
+    input, one line, exit 2."""
+    from archive.connection import open_archive
+
+    db = tmp_path / "archive.db"
+    open_archive(db).close()
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    args = [arg.format(folder=folder) for arg in args]
+    result = CliRunner().invoke(cli, [*args, "--db", str(db)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {message.format(folder=folder)}\n"

@@ -13,6 +13,7 @@ from goahead_crawler.cli.hints import BadInput, command, warn_skipped
 from goahead_crawler.cli.options import (
     COUNT_MAX,
     db_option,
+    empty,
     open_existing,
     warc_dir_option,
     warc_folder,
@@ -97,6 +98,8 @@ def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_jso
         goahead runs --db archive.db --limit 5
         goahead runs --db archive.db --failures
     """
+    if site is not None and not site.strip():  # --site "$SITE" with SITE unset: not all
+        raise empty("--site", "for every site")
     db = open_existing(db_path)
     rows = list(run_rows(db, run_site(db, site, db_path) if site else None, limit))
     if as_json:

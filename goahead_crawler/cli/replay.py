@@ -78,6 +78,8 @@ def warc_get(url: str, db_path: str, warc_dir: str | None, at: str | None,
     from goahead_crawler.warc.retrieve import at_bound, recorded_head, retrieve
 
     exclusive(**{"--headers": show_headers, "--raw": raw})
+    if not url.strip():  # goahead warc-get "$URL" with URL unset: not "no capture of "
+        raise BadInput("URL is empty (give the address of an archived page)")
     try:
         bound = at_bound(at) if at else None
     except ValueError as exc:

@@ -289,7 +289,7 @@ def _check_out(out: str | None, fmt: str, db_path: str) -> None:
         return
     if not out.strip():
         raise empty("--out", "to write to stdout")
-    if out.endswith(("/", os.sep)) and fmt in ("jsonl", "csv"):
+    if fmt in ("jsonl", "csv") and (out.endswith(("/", os.sep)) or Path(out).is_dir()):
         raise BadInput(f"--out {out} is a directory, and {fmt} is one file (give a file "
                        "name, or --format md or txt for a file per post)")
     refuse_to_overwrite(out, archive_files(db_path))
