@@ -241,7 +241,7 @@ def test_demo_posts_below_one_is_a_usage_error_not_a_traceback(posts: str, tmp_p
     done = run_goahead("demo", "--posts", posts, "--dir", str(tmp_path / "d"), cwd=tmp_path)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert f"Invalid value for '--posts': {posts} is not in the range x>=1" in done.stderr
+    assert f"Invalid value for '--posts': {posts} is not in the range 1<=x<=10000" in done.stderr
     assert not (tmp_path / "d").exists()
 
 
@@ -268,7 +268,7 @@ def test_options_that_cannot_go_together_are_one_line_naming_them(args: list[str
     (["search", "x", "--db", "."], "Invalid value for '--db': File '.' is a directory."),
     (["search"], "Missing argument 'QUERY'. Usage: cli search [OPTIONS] QUERY"),
     (["export", "--limit", "5"], "No such option '--limit'. Did you mean '--site'?"),
-    (["runs", "--limit", "-1"], "Invalid value for '--limit': -1 is not in the range x>=1."),
+    (["runs", "--limit", "-1"], "Invalid value for '--limit': -1 is not in the range 1<=x<=1000000000."),
     (["serch", "x"], "No such command 'serch'. "),  # then the commands it may mean
 ])
 def test_a_usage_error_is_one_line(args: list[str], message: str) -> None:
@@ -327,3 +327,30 @@ def test_an_empty_value_or_a_folder_for_a_file_is_bad_input(args: list[str], mes
     result = CliRunner().invoke(cli, [*args, "--db", str(db)])
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"Error: {message.format(folder=folder)}\n"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["serve", "--host", ""], "--host is empty (leave it out for 127.0.0.1, this machine only)"),
+    (["serve", "--title", " "], "--title is empty (leave it out for the default title)"),
+    (["index", "--warc-dir", ""], "--warc-dir is empty (leave it out for the default folder)"),
+    (["reindex", "--warc-dir", ""], "--warc-dir is empty (leave it out for the default folder)"),
+    (["demo", "--dir", ""], "--dir is empty (leave it out for ./goahead-demo)"),
+    (["crawl", "http://127.0.0.1:9/", "--contact", ""],
+     "--contact is empty (leave it out to send none)"),
+    (["export", "--query", ""], "nothing to search for in search '' (give a word or a phrase)"),
+])
+def test_an_empty_option_is_never_read_as_left_out(args: list[str], message: str,
+                                                  tmp_path: Path) -> None:
+    """``--host "$HOST"`` with HOST unset served the archive on every interface (``at
+    http://:8001/``: public), ``--dir ""`` put the demo in the current folder, ``--warc-dir
+    ""`` read the current folder, ``--query ""`` exported every post: each is one line,
+    exit 2, and nothing is served, written or read. (A subprocess: served, it would not
+    return.)"""
+    from archive.connection import open_archive
+    from tests.conftest import run_goahead
+
+    open_archive(tmp_path / "archive.db").close()
+    result = run_goahead(*args, cwd=tmp_path, timeout=60)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {message}\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["archive.db"]

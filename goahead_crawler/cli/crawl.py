@@ -18,6 +18,7 @@ from goahead_crawler.cli.options import (
     Setting,
     SettingOption,
     db_option,
+    not_empty,
     warc_dir_option,
     warc_folder,
 )
@@ -28,6 +29,7 @@ DEMO_POSTS_MAX = 10_000  # the sample blogs' dates go back ~40 years at that; a 
 
 @command()
 @click.option("--dir", "out_dir", default="goahead-demo", show_default=True,
+              callback=not_empty("for ./goahead-demo"),
               type=click.Path(file_okay=False), help="Where the demo archive goes.")
 @click.option("--posts", type=click.IntRange(1, DEMO_POSTS_MAX), default=None,
               help="Posts per sample blog: synthetic ones added, or only the newest kept.")
@@ -88,7 +90,8 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
                    " Repeatable.")
 @click.option("--assets", is_flag=True, hidden=True,
               help="Deprecated: images are captured by default now.")
-@click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.")
+@click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.",
+              callback=not_empty("to send none"))
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
 def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, progress: bool,
           db_path: str, warc_dir: str | None, delay: float | None, concurrency: int | None,

@@ -25,10 +25,21 @@ WARC_DIR_DEFAULT = ("[default: warcs/ beside the --db archive if there is one, e
                     " if there is one, else warcs/ beside the archive]")
 
 
+def not_empty(without: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback: an option given an empty value (``--warc-dir "$DIR"`` with DIR
+    unset) is bad input, one line saying what leaving it out does; never read as if it had
+    not been given, nor as the current folder, nor (``--host ""``) as every interface."""
+    def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise empty(param.opts[0], without)
+        return value
+    return check
+
+
 def warc_dir_option(what: str, default: str = WARC_DIR_DEFAULT) -> Callable[..., Any]:
     """``--warc-dir``, its default (None) said as :func:`warc_folder` finds it."""
     return click.option("--warc-dir", type=click.Path(file_okay=False),
-                        help=f"{what} {default}")
+                        callback=not_empty("for the default folder"), help=f"{what} {default}")
 
 
 def warc_folder(given: str | None, db_path: str = DEFAULT_DB) -> Path:

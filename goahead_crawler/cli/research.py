@@ -232,10 +232,10 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     fmt = export_format(fmt, out)
     _check_out(out, fmt, db_path)
     _check_export_options(fmt, columns, bom, raw_csv, with_comments, with_versions)
+    if query is not None:  # --query "" is no search, not every post
+        parse(query)  # a malformed query is its own error, before anything else
     db = open_existing(db_path)
     filters = make_filters(params, db_path)
-    if query:
-        parse(query)  # a malformed query is its own error, before anything else
     refuse_unknown(db, filters)
     emptied = say_empty(db, filters)  # before any file: a --site the archive lacks is exit 2
     replacing = out is not None and Path(out).is_file()

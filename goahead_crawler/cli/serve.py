@@ -10,15 +10,23 @@ from pathlib import Path
 import click
 
 from goahead_crawler.cli.hints import command
-from goahead_crawler.cli.options import db_option, open_existing, warc_dir_option, warc_folder
+from goahead_crawler.cli.options import (
+    db_option,
+    not_empty,
+    open_existing,
+    warc_dir_option,
+    warc_folder,
+)
 
 
 @command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
+              callback=not_empty("for 127.0.0.1, this machine only"),
               help="Interface to listen on (0.0.0.0 makes the archive public).")
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
-@click.option("--title", default="goahead archive", show_default=True, help="Page title.")
+@click.option("--title", default="goahead archive", show_default=True, help="Page title.",
+              callback=not_empty("for the default title"))
 @warc_dir_option("Directory of the WARC files (archived pages and images).")
 def serve(db_path: str, host: str, port: int, title: str, warc_dir: str | None) -> None:
     """Browse and search the archive in a web browser (Datasette).
