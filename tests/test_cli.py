@@ -354,3 +354,26 @@ def test_an_empty_option_is_never_read_as_left_out(args: list[str], message: str
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == f"Error: {message}\n"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["archive.db"]
+
+
+def test_extract_of_a_file_that_is_no_saved_page_is_one_line(tmp_path: Path) -> None:
+    """``goahead extract`` of a WARC file or of the archive printed their bytes as a post's
+    text, exit 0; now one line naming what the file is, exit 2. A page saved in UTF-16
+    (NUL bytes, after its byte-order mark) is still a page."""
+    import gzip
+
+    from archive.connection import open_archive
+
+    open_archive(tmp_path / "archive.db").close()
+    (tmp_path / "x.warc.gz").write_bytes(gzip.compress(b"WARC/1.1\r\n"))
+    for name, kind in (("archive.db", "an SQLite database"), ("x.warc.gz", "gzip data")):
+        result = CliRunner().invoke(cli, ["extract", str(tmp_path / name)])
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr.startswith(f"Error: {tmp_path / name} is not a saved web page:"
+                                        f" {kind}")
+        assert result.stderr.count("\n") == 1
+    page = tmp_path / "saved.html"
+    page.write_bytes(b"\xff\xfe" + "<html><h1>หัวข้อ</h1><p>ข้อความ</p></html>".encode("utf-16-le"))
+    result = CliRunner().invoke(cli, ["extract", str(page)])
+    assert result.exit_code == 0
+    assert "ข้อความ" in result.stdout

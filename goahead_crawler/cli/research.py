@@ -3,6 +3,7 @@ and what the cleaner makes of one saved page."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from pathlib import Path
@@ -321,11 +322,30 @@ def extract(page: str, url: str, as_json: bool) -> None:
 
     from goahead_crawler.extract import extract_article
 
-    article = extract_article(Path(page).read_bytes(), url or Path(page).resolve().as_uri())
+    body = Path(page).read_bytes()
+    refuse_binary(page, body)
+    article = extract_article(body, url or Path(page).resolve().as_uri())
     if as_json:
         click.echo(json.dumps(asdict(article), ensure_ascii=False, indent=2))
     else:
         output.print_article(article)
+
+
+# a page saved in UTF-16 or UTF-32 has NUL bytes, and starts with its byte-order mark
+WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+MAGIC = {b"\x1f\x8b": "gzip data (a WARC file? goahead warc-get URL prints a page of one)",
+         b"SQLite format 3\x00": "an SQLite database (an archive? goahead search)",
+         b"PK\x03\x04": "a zip file (a WACZ?)", b"%PDF": "a PDF file"}
+
+
+def refuse_binary(page: str, body: bytes) -> None:
+    """A file that is no saved page (a WARC, the archive, a zip) is bad input: cleaned, it
+    was its bytes as a post's text, and exit 0."""
+    kind = next((what for magic, what in MAGIC.items() if body.startswith(magic)), None)
+    if kind is None and b"\x00" in body[:4096] and not body.startswith(WIDE_BOMS):
+        kind = "binary data"
+    if kind:
+        raise BadInput(f"{page} is not a saved web page: {kind}")
 
 
 COMMANDS = (search, export, extract)
