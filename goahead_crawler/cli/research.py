@@ -41,7 +41,8 @@ from goahead_crawler.cli.options import (
 @click.option("--whole-word", is_flag=True,
               help="Only posts where the query is a whole word (not inside a longer one).")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
-              show_default=True)
+              show_default=True, help="relevance: the best matches first; date: the newest"
+                                      " first.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True,
               help="At most this many hits.")
 @click.option("--offset", type=click.IntRange(0, COUNT_MAX), default=0,
