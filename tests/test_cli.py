@@ -38,6 +38,18 @@ def test_crawl_help_and_readme_give_the_settings_defaults() -> None:
     assert f"(default {settings.CONCURRENT_REQUESTS_PER_DOMAIN})" in README
 
 
+def test_crawl_help_reads_the_defaults_from_the_settings(monkeypatch) -> None:
+    """The help's defaults are read from the settings module, not written by hand beside
+    it: changed there, the help says the new value (it drifted from a hand-kept copy)."""
+    from goahead_crawler import settings
+
+    monkeypatch.setattr(settings, "DOWNLOAD_DELAY", 1.25)
+    monkeypatch.setattr(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 3)
+    page = " ".join(CliRunner().invoke(cli, ["crawl", "--help"]).output.split())
+    assert "(AutoThrottle adapts above it). [default: 1.25]" in page
+    assert "Concurrent requests to the blog. [default: 3]" in page
+
+
 def test_the_group_knows_each_family_s_commands_before_importing_it() -> None:
     """The lazy group's table names every command of every family, and no other."""
     import importlib
@@ -229,5 +241,139 @@ def test_demo_posts_below_one_is_a_usage_error_not_a_traceback(posts: str, tmp_p
     done = run_goahead("demo", "--posts", posts, "--dir", str(tmp_path / "d"), cwd=tmp_path)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert f"Invalid value for '--posts': {posts} is not in the range x>=1" in done.stderr
+    assert f"Invalid value for '--posts': {posts} is not in the range 1<=x<=10000" in done.stderr
     assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["search", "x", "--json", "--nl"], "--json and --nl cannot be used together"),
+    (["search", "x", "--csv", "--nl", "--json"], "--json, --nl and --csv cannot be used together"),
+    (["warc-get", "http://a.blogspot.com/", "--raw", "--headers"],
+     "--headers and --raw cannot be used together"),
+    (["crawl", "http://a.blogspot.com/", "--sites", "sites.toml"],
+     "the blog's URL (http://a.blogspot.com/) and --sites cannot be used together"),
+])
+def test_options_that_cannot_go_together_are_one_line_naming_them(args: list[str],
+                                                                  message: str) -> None:
+    """Not click's usage block above a line saying "choose one": one line, naming the
+    options given, exit status 2, before any archive is opened."""
+    result = CliRunner().invoke(cli, [*args, "--db", "no-such.db"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {message} (give one of them)\n"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["search", "x", "--limit", "0"],
+     "Invalid value for '--limit': 0 is not in the range 1<=x<=10000."),
+    (["search", "x", "--db", "."], "Invalid value for '--db': File '.' is a directory."),
+    (["search"], "Missing argument 'QUERY'. Usage: cli search [OPTIONS] QUERY"),
+    (["export", "--limit", "5"], "No such option '--limit'. Did you mean '--site'?"),
+    (["runs", "--limit", "-1"], "Invalid value for '--limit': -1 is not in the range 1<=x<=1000000000."),
+    (["serch", "x"], "No such command 'serch'. "),  # then the commands it may mean
+])
+def test_a_usage_error_is_one_line(args: list[str], message: str) -> None:
+    """click's own usage errors (a bad value, a directory for a file, a missing argument, an
+    unknown option or command) are one line, exit 2, as goahead's own are."""
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"Error: {message}")
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["search", "x", "--offset", str(2**64)], "--offset"),
+    (["search", "x", "--offset", str(2**63 - 1)], "--offset"),
+    (["runs", "--limit", str(2**64)], "--limit"),
+    (["demo", "--posts", str(2**64)], "--posts"),
+])
+def test_a_huge_number_is_one_line_not_a_traceback(args: list[str], option: str,
+                                                   tmp_path: Path) -> None:
+    """Past SQLite's 64-bit integers an --offset or --limit was an OverflowError (or
+    'datatype mismatch') traceback, and demo --posts a date before year 1: now each is
+    bounded, one line, exit 2, before any archive is opened or any blog served."""
+    from archive.connection import open_archive
+
+    db = tmp_path / "archive.db"
+    open_archive(db).close()
+    dirs = ["--dir", str(tmp_path / "demo")] if args[0] == "demo" else ["--db", str(db)]
+    result = CliRunner().invoke(cli, [*args, *dirs])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"Error: Invalid value for '{option}': ")
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "demo").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["warc-get", ""], "URL is empty (give the address of an archived page)"),
+    (["warc-get", " "], "URL is empty (give the address of an archived page)"),
+    (["runs", "--site", ""], "--site is empty (leave it out for every site)"),
+    (["export", "--out", "{folder}"],
+     ("--out {folder} is a directory, and jsonl is one file (give a file name, or --format md"
+     " or txt for a file per post)")),
+])
+def test_an_empty_value_or_a_folder_for_a_file_is_bad_input(args: list[str], message: str,
+                                                            tmp_path: Path) -> None:
+    """``warc-get "$URL"`` with URL unset said "no capture of  in the archive" (exit 1), and
+    ``runs --site "$SITE"`` listed every site's runs, as if it had not been given; an
+    existing folder as export's --out was exit 1 where ``folder/`` was 2: each is bad
+    input, one line, exit 2."""
+    from archive.connection import open_archive
+
+    db = tmp_path / "archive.db"
+    open_archive(db).close()
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    args = [arg.format(folder=folder) for arg in args]
+    result = CliRunner().invoke(cli, [*args, "--db", str(db)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {message.format(folder=folder)}\n"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["serve", "--host", ""], "--host is empty (leave it out for 127.0.0.1, this machine only)"),
+    (["serve", "--title", " "], "--title is empty (leave it out for the default title)"),
+    (["index", "--warc-dir", ""], "--warc-dir is empty (leave it out for the default folder)"),
+    (["reindex", "--warc-dir", ""], "--warc-dir is empty (leave it out for the default folder)"),
+    (["demo", "--dir", ""], "--dir is empty (leave it out for ./goahead-demo)"),
+    (["crawl", "http://127.0.0.1:9/", "--contact", ""],
+     "--contact is empty (leave it out to send none)"),
+    (["export", "--query", ""], "nothing to search for in search '' (give a word or a phrase)"),
+])
+def test_an_empty_option_is_never_read_as_left_out(args: list[str], message: str,
+                                                  tmp_path: Path) -> None:
+    """``--host "$HOST"`` with HOST unset served the archive on every interface (``at
+    http://:8001/``: public), ``--dir ""`` put the demo in the current folder, ``--warc-dir
+    ""`` read the current folder, ``--query ""`` exported every post: each is one line,
+    exit 2, and nothing is served, written or read. (A subprocess: served, it would not
+    return.)"""
+    from archive.connection import open_archive
+    from tests.conftest import run_goahead
+
+    open_archive(tmp_path / "archive.db").close()
+    result = run_goahead(*args, cwd=tmp_path, timeout=60)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {message}\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["archive.db"]
+
+
+def test_extract_of_a_file_that_is_no_saved_page_is_one_line(tmp_path: Path) -> None:
+    """``goahead extract`` of a WARC file or of the archive printed their bytes as a post's
+    text, exit 0; now one line naming what the file is, exit 2. A page saved in UTF-16
+    (NUL bytes, after its byte-order mark) is still a page."""
+    import gzip
+
+    from archive.connection import open_archive
+
+    open_archive(tmp_path / "archive.db").close()
+    (tmp_path / "x.warc.gz").write_bytes(gzip.compress(b"WARC/1.1\r\n"))
+    for name, kind in (("archive.db", "an SQLite database"), ("x.warc.gz", "gzip data")):
+        result = CliRunner().invoke(cli, ["extract", str(tmp_path / name)])
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr.startswith(f"Error: {tmp_path / name} is not a saved web page:"
+                                        f" {kind}")
+        assert result.stderr.count("\n") == 1
+    page = tmp_path / "saved.html"
+    page.write_bytes(b"\xff\xfe" + "<html><h1>หัวข้อ</h1><p>ข้อความ</p></html>".encode("utf-16-le"))
+    result = CliRunner().invoke(cli, ["extract", str(page)])
+    assert result.exit_code == 0
+    assert "ข้อความ" in result.stdout

@@ -112,7 +112,7 @@ def test_headers_of_the_latest_and_of_an_earlier_capture(crawled) -> None:
     [
         (["--at", "2001"], 1, "no capture of {url} at or before 2001-12-31T23:59:59Z"),
         (["--at", "yesterday"], 2, "Invalid value for --at: cannot read 'yesterday' as a time"),
-        (["--raw", "--headers"], 2, "choose one of --headers and --raw"),
+        (["--raw", "--headers"], 2, "--headers and --raw cannot be used together"),
     ],
 )
 def test_warc_get_refuses_with_one_line(crawled, args, code, message) -> None:
@@ -325,6 +325,27 @@ def test_a_failed_wacz_leaves_the_earlier_one_as_it_was(crawled, tmp_path) -> No
     assert "pages matched a record in the WARC files; no WACZ written" in result.stderr
     assert out.read_bytes() == b"the earlier package"
     assert not list(tmp_path.glob(".crawl.wacz*"))  # nothing left beside it
+
+
+def test_a_wacz_of_warc_files_that_are_not_warc_files_is_refused_in_one_line(crawled,
+                                                                            tmp_path) -> None:
+    """WARC files under the crawl's names that hold no WARC record (a copy gone wrong): py-wacz
+    made a package with no pages/pages.jsonl, and reading it was a KeyError traceback; now
+    each file is named in a warning, and no WACZ is written (none of its pages is in it)."""
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    for path in crawled.warcs.glob("*.warc.gz"):
+        (warcs / path.name).write_bytes(b"not a WARC file\n")
+    out = tmp_path / "crawl.wacz"
+    result = CliRunner().invoke(goahead, [str(a) for a in ("wacz", "--db", crawled.db,
+                                                           "--warc-dir", warcs, "--out", out)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1
+    assert errors[0].endswith("pages matched a record in the WARC files; no WACZ written")
+    assert errors[0].startswith("Error: only 0 of ")
+    assert not out.exists()
 
 
 def test_an_empty_out_is_one_line_not_stdout(crawled, tmp_path, monkeypatch) -> None:

@@ -282,3 +282,25 @@ def test_a_crawl_killed_outright_takes_its_worker_with_it(tmp_path, ending):
     if not gone:
         os.kill(worker_pid, signal.SIGKILL)  # leave no orphan behind a failing test
     assert gone, f"the worker ({worker_pid}) outlived the crawl's process"
+
+
+def test_index_workers_caps_the_worker_processes_of_a_sites_toml_crawl(tmp_path):
+    """``--index-workers`` is GOAHEAD_INDEX_WORKERS_MAX from the command line (it was a
+    settings-module setting only): with 1, of two big blogs crawled at once one extracts
+    in its own process, and says so."""
+    from sampleblog.server import start
+
+    with start() as site:
+        sites = tmp_path / "sites.toml"
+        sites.write_text("".join(f'[[site]]\nurl = "{url}"\n' for url in site.urls.values()),
+                         encoding="utf-8")
+        env = dict(os.environ, SCRAPY_SETTINGS_MODULE="tests.worker_settings",
+                   GOAHEAD_TEST_WORKER_FROM="1")
+        result = subprocess.run(
+            [sys.executable, "-m", "goahead_crawler", "crawl", "--sites", str(sites),
+             "--db", str(tmp_path / "a.db"), "--delay", "0", "--no-progress", "--no-images",
+             "--index-workers", "1", "-v"],
+            capture_output=True, text=True, cwd=ROOT, timeout=300, check=False, env=env)
+    assert result.returncode in (0, 1), result.stderr[-500:]  # 2: the option was refused
+    assert ("1 worker processes run in this process already (GOAHEAD_INDEX_WORKERS_MAX)"
+            in result.stderr)

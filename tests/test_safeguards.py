@@ -269,6 +269,8 @@ def test_a_blog_whose_robots_txt_forbids_everything_is_not_called_not_blogger() 
     ("CONCURRENT_REQUESTS_PER_DOMAIN", 0), ("DOWNLOAD_DELAY", math.inf),
     ("DOWNLOAD_DELAY", math.nan), ("DOWNLOAD_DELAY", -1), ("GOAHEAD_MAX_POSTS", -1),
     ("GOAHEAD_FEED_PAGE_SIZE", 0), ("GOAHEAD_FEED_PAGE_SIZE", "x"), ("DOWNLOAD_TIMEOUT", 0),
+    ("GOAHEAD_UNLISTED_RECHECK_DAYS", math.nan), ("GOAHEAD_UNLISTED_RECHECK_DAYS", -1),
+    ("GOAHEAD_INDEX_WORKERS_MAX", -1), ("GOAHEAD_INDEX_WORKERS_MAX", 1.5),
 ])
 def test_settings_that_cannot_work_are_refused(setting: str, value: object) -> None:
     with pytest.raises(config.ConfigError, match=f"{setting} must be"):
@@ -284,7 +286,7 @@ def test_good_settings_pass() -> None:
 
 @pytest.mark.parametrize("flags", [
     ["--concurrency", "0"], ["--delay", "inf"], ["--delay", "nan"], ["--delay", "-1"],
-    ["--max-posts", "-1"], ["--concurrency", "many"],
+    ["--max-posts", "-1"], ["--concurrency", "many"], ["--index-workers", "-1"],
 ])
 def test_crawl_flags_that_cannot_work_are_one_line_exit_2(flags: list[str]) -> None:
     result = CliRunner().invoke(cli, ["crawl", "https://x.blogspot.com/", *flags])

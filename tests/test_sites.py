@@ -143,7 +143,7 @@ def test_crawl_refuses_bad_sites_file_and_url_with_sites(tmp_path: Path) -> None
     assert "delay must be int or float" in bad.stderr
     both = _goahead("crawl", "http://a.blogspot.com/", "--sites", str(sites))
     assert both.returncode == 2
-    assert "not both" in both.stderr
+    assert "cannot be used together" in both.stderr
     sites.write_text('[[site]]\nurl = "http://a.blogspot.com/"\nenabled = false\n',
                      encoding="utf-8")
     idle = _goahead("crawl", "--sites", str(sites), "--db", str(tmp_path / "a.db"))

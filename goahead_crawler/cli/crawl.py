@@ -13,13 +13,25 @@ import click
 
 from goahead_crawler.cli import output
 from goahead_crawler.cli.hints import BadInput, command
-from goahead_crawler.cli.options import OriginType, Setting, db_option
+from goahead_crawler.cli.options import (
+    OriginType,
+    Setting,
+    SettingOption,
+    db_option,
+    not_empty,
+    warc_dir_option,
+    warc_folder,
+)
+
+DEMO_POSTS_MAX = 10_000  # the sample blogs' dates go back ~40 years at that; a million
+# synthetic posts was a traceback (a date before year 1), and a crawl of hours
 
 
 @command()
 @click.option("--dir", "out_dir", default="goahead-demo", show_default=True,
+              callback=not_empty("for ./goahead-demo"),
               type=click.Path(file_okay=False), help="Where the demo archive goes.")
-@click.option("--posts", type=click.IntRange(min=1), default=None,
+@click.option("--posts", type=click.IntRange(1, DEMO_POSTS_MAX), default=None,
               help="Posts per sample blog: synthetic ones added, or only the newest kept.")
 @click.option("--query", default="ชุมชน", show_default=True, help="Sample search to run.")
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
@@ -50,16 +62,20 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Live progress (plain lines when not on a terminal).")
 @db_option
-@click.option("--warc-dir", default="warcs", show_default=True, type=click.Path(file_okay=False),
-              help="Directory for WARC files.")
-@click.option("--delay", type=Setting(float, "DOWNLOAD_DELAY", "--delay"),
+@warc_dir_option("Directory for WARC files.")
+@click.option("--delay", cls=SettingOption, type=Setting(float, "DOWNLOAD_DELAY", "--delay"),
               help="Seconds between requests to the blog, at least (AutoThrottle adapts"
-                   " above it).  [default: 0.5]")
-@click.option("--concurrency", type=Setting(int, "CONCURRENT_REQUESTS_PER_DOMAIN",
-                                            "--concurrency"),
-              help="Concurrent requests to the blog.  [default: 2]")
+                   " above it).")
+@click.option("--concurrency", cls=SettingOption,
+              type=Setting(int, "CONCURRENT_REQUESTS_PER_DOMAIN", "--concurrency"),
+              help="Concurrent requests to the blog.")
 @click.option("--max-posts", type=Setting(int, "GOAHEAD_MAX_POSTS", "--max-posts"), default=0,
               help="Stop after this many posts (0: all).")
+@click.option("--index-workers", cls=SettingOption,
+              type=Setting(int, "GOAHEAD_INDEX_WORKERS_MAX", "--index-workers"),
+              help="At most this many worker processes at once, all blogs together, to"
+                   " extract a big blog's posts (some 125 MB each; past it a crawl extracts"
+                   " in its own process). 0: one less than the CPUs.")
 @click.option("--no-pages", is_flag=True, help="Skip static pages (/p/*.html).")
 @click.option("--no-comments", is_flag=True, help="Do not store reader comments.")
 @click.option("--images/--no-images", default=True, show_default=True,
@@ -74,11 +90,13 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
                    " Repeatable.")
 @click.option("--assets", is_flag=True, hidden=True,
               help="Deprecated: images are captured by default now.")
-@click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.")
+@click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.",
+              callback=not_empty("to send none"))
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
 def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, progress: bool,
-          db_path: str, warc_dir: str, delay: float | None, concurrency: int | None,
-          max_posts: int, no_pages: bool, no_comments: bool, images: bool, requisites: bool,
+          db_path: str, warc_dir: str | None, delay: float | None, concurrency: int | None,
+          max_posts: int, index_workers: int | None, no_pages: bool, no_comments: bool,
+          images: bool, requisites: bool,
           static_origins: tuple[str, ...], assets: bool, contact: str | None,
           verbose: int) -> None:
     """Crawl a Blogger blog (blogspot or custom domain), or every blog in a sites.toml,
@@ -106,11 +124,14 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     command = invocation(click.get_current_context())
     sites = crawl_sites(url, sites_file)
     check_archive(db_path)  # read-only, locked or damaged: one line, exit 2, no request
-    check_writable(Path(warc_dir))  # the same for the WARC folder
+    warcs = warc_folder(warc_dir, db_path)  # where warc-get, wacz and serve look for them
+    check_writable(warcs)  # the same for the WARC folder
     locked = lock_blogs(sites, db_path, command)  # one crawl per blog
     warn_interrupted(locked, db_path, resume)
     jobs = crawl_jobs(locked, db_path, resume)
-    overrides = crawl_overrides(db_path, warc_dir, delay, concurrency, max_posts, verbose)
+    overrides = crawl_overrides(db_path, str(warcs), delay, concurrency, max_posts, verbose)
+    if index_workers is not None:  # one limit for the process: not a sites.toml key
+        overrides["GOAHEAD_INDEX_WORKERS_MAX"] = index_workers
     if full:
         overrides["GOAHEAD_INCREMENTAL"] = False
     if no_pages:
@@ -127,7 +148,7 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     results = run_jobs(jobs, settings)
     crawled = [r for r in results if not r.problem]
     if crawled:
-        output.print_crawl_summary(crawled, db_path, warc_dir)
+        output.print_crawl_summary(crawled, db_path, warcs)
         report_failures(crawled)
         report_foreign_images(crawled, in_sites_file=bool(sites_file))
     for result in results:  # no blog there: private, removed, unreachable, not Blogger
@@ -256,9 +277,12 @@ def crawl_sites(url: str | None, sites_file: str | None) -> list[tuple[str, dict
     from goahead_crawler.blogger.urls import BlogUrlError, blog_root
     from goahead_crawler.sites import load_sites
 
-    if bool(url) == bool(sites_file):
-        raise click.UsageError("give the blog's URL, e.g. goahead crawl https://NAME.blogspot.com/,"
-                               " or --sites sites.toml (not both)")
+    if url and sites_file:
+        raise BadInput(f"the blog's URL ({url}) and --sites cannot be used together (give one"
+                       " of them)")
+    if not url and not sites_file:
+        raise BadInput("give the blog's URL, e.g. goahead crawl https://NAME.blogspot.com/,"
+                       " or --sites sites.toml")
     try:
         sites = [(s.url, s.settings) for s in load_sites(sites_file) if s.enabled] \
             if sites_file else [(blog_root(url or ""), {})]

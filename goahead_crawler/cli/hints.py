@@ -11,8 +11,10 @@ on the group), whose ``invoke`` turns, in one place:
 - the user errors of the crawler (a busy resume job, a capture or WARC file that is not
   there, a failed WACZ) into ``Error: MESSAGE``, exit 1 (2 for a blog that another crawl is
   crawling into the same archive: nothing was done); bad input (a blog URL that is not
-  one, a sites file or setting that cannot work) the same way with exit 2, as click's own
-  usage errors, but on one line;
+  one, a sites file or setting that cannot work) the same way with exit 2;
+- click's own usage errors (a bad value, an unknown option, a missing argument) and
+  options given together that cannot go together (:func:`exclusive`) into one line,
+  exit 2, without click's usage block above it (:func:`one_line`);
 - a missing optional extra (Datasette, cdxj-indexer, py-wacz, Scrapyd) into one line with
   the pip command, exit 1.
 
@@ -23,6 +25,7 @@ status 1 at the end (:func:`warn_skipped`).
 
 from __future__ import annotations
 
+import difflib
 import functools
 from collections.abc import Sequence
 from typing import Any
@@ -63,7 +66,7 @@ def bad_input() -> tuple[type[Exception], ...]:
 
 
 class BadInput(click.ClickException):
-    """One line on stderr, exit status 2 (click's UsageError prints the usage too)."""
+    """One line on stderr, exit status 2 (click's UsageError would print the usage too)."""
 
     exit_code = 2
 
@@ -120,8 +123,35 @@ def warn_skipped(problems: Sequence[str]) -> None:
         raise click.exceptions.Exit(1)
 
 
+def exclusive(**given: Any) -> None:
+    """Options that cannot go together (``--json --nl``), as ``**{"--json": as_json, ...}``:
+    when more than one is given, one line naming those given, exit status 2."""
+    chosen = [name for name, value in given.items() if value]
+    if len(chosen) > 1:
+        names = ", ".join(chosen[:-1]) + f" and {chosen[-1]}"
+        raise BadInput(f"{names} cannot be used together (give one of them)")
+
+
+def one_line(error: click.UsageError) -> BadInput:
+    """click's usage error (a bad value, an unknown option, a missing argument) as one line,
+    exit status 2: click prints the command's usage block above it, which pushes the error
+    away from a scheduler's log line. A missing argument says the usage in that line."""
+    message = error.format_message()
+    if isinstance(error, click.MissingParameter) and error.ctx is not None:
+        pieces = " ".join(error.ctx.command.collect_usage_pieces(error.ctx))
+        message += f" Usage: {error.ctx.command_path} {pieces}"
+    return BadInput(message)
+
+
 class Command(click.Command):
     """A click command whose user errors are one line (see the module docstring)."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:  # parsing: a bad value, an unknown option
+            raise one_line(exc) from exc
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Click's parsing; a search that starts with ``-`` (``-ข่าว ชุมชน``, the web
@@ -146,6 +176,8 @@ class Command(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise one_line(exc) from exc
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
@@ -165,6 +197,16 @@ def _word_first(query: str) -> str:
 
 class Group(click.Group):
     command_class = Command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:  # no such command: one line too
+            error = one_line(exc)
+            near = difflib.get_close_matches(args[0] if args else "", self.list_commands(ctx))
+            if near and "Did you mean" not in error.message:  # also a family not imported yet
+                error.message += f" Did you mean {near[0]!r}?"
+            raise error from exc
 
 
 command = functools.partial(click.command, cls=Command)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import click
 
 from goahead_crawler.cli import output
 from goahead_crawler.cli.hints import BadInput, command, warn_skipped
-from goahead_crawler.cli.options import db_option, open_existing
+from goahead_crawler.cli.options import (
+    COUNT_MAX,
+    db_option,
+    empty,
+    open_existing,
+    warc_dir_option,
+    warc_folder,
+)
 
 # column -> where its value comes from: a runs column, or "stats:KEY" in the run's stats
 RUN_COLUMNS = {
@@ -76,7 +82,8 @@ def _run_cells(row: dict[str, Any]) -> list[str]:
 @db_option
 @click.option("--site", help="Only this blog: its URL, host, host:port or name in the"
                               " sites.toml beside the archive.")
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, COUNT_MAX), default=20, show_default=True,
+              help="At most this many runs, the latest.")
 @click.option("--failures", "show_failures", is_flag=True,
               help="Also list each failure with its reason: a post the blog lists that was"
                    " not stored, a request that failed after its retries, an error.")
@@ -91,6 +98,8 @@ def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_jso
         goahead runs --db archive.db --limit 5
         goahead runs --db archive.db --failures
     """
+    if site is not None and not site.strip():  # --site "$SITE" with SITE unset: not all
+        raise empty("--site", "for every site")
     db = open_existing(db_path)
     rows = list(run_rows(db, run_site(db, site, db_path) if site else None, limit))
     if as_json:
@@ -191,10 +200,9 @@ def merge(shards: tuple[str, ...], into_path: str) -> None:
 
 
 @command()
-@click.option("--warc-dir", default="warcs", show_default=True,
-              type=click.Path(file_okay=False, exists=True), help="Directory of WARC files.")
+@warc_dir_option("Directory of WARC files.")
 @db_option
-def reindex(warc_dir: str, db_path: str) -> None:
+def reindex(warc_dir: str | None, db_path: str) -> None:
     """Rebuild the archive from WARC files with no network: every capture, post, page,
     earlier version, deletion and comment, and what each blog listed (its feed, sitemaps,
     HTML navigation), as the crawls wrote them.
@@ -216,14 +224,18 @@ def reindex(warc_dir: str, db_path: str) -> None:
     from goahead_crawler.cli.replay import note_unfinished
     from goahead_crawler.rebuild import reindex_warcs, warc_paths
 
-    note_unfinished(Path(warc_dir))
-    if not warc_paths(warc_dir):  # a wrong --warc-dir: said, and no empty archive made
-        raise click.ClickException(f"no finished WARC files (*.warc.gz, *.warc) in {warc_dir};"
+    warcs = warc_folder(warc_dir, db_path)
+    if not warcs.is_dir():  # a wrong --warc-dir: said, and no empty archive made
+        raise BadInput(f"WARC folder {warcs} does not exist (pass --warc-dir, the folder"
+                       " the crawl wrote)")
+    note_unfinished(warcs)
+    if not warc_paths(warcs):
+        raise click.ClickException(f"no finished WARC files (*.warc.gz, *.warc) in {warcs};"
                                    " nothing to rebuild")
     db = open_archive(db_path, check=True)  # damaged, read-only, locked: said before any work
     try:
         with output.export_progress(enabled=True) as progress:
-            result = reindex_warcs(warc_dir, db, progress=progress)
+            result = reindex_warcs(warcs, db, progress=progress)
     finally:
         db.close()
     outcome = f"{result.new} new, {result.updated} updated, {result.unchanged} unchanged"

@@ -22,6 +22,47 @@ db_option = click.option(
     type=click.Path(dir_okay=False), help="SQLite archive file.",
 )
 
+WARC_DIR = "warcs"
+WARC_DIR_DEFAULT = ("[default: warcs/ beside the --db archive if there is one, else ./warcs"
+                    " if there is one, else warcs/ beside the archive]")
+
+
+def not_empty(without: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback: an option given an empty value (``--warc-dir "$DIR"`` with DIR
+    unset) is bad input, one line saying what leaving it out does; never read as if it had
+    not been given, nor as the current folder, nor (``--host ""``) as every interface."""
+    def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise empty(param.opts[0], without)
+        return value
+    return check
+
+
+def warc_dir_option(what: str, default: str = WARC_DIR_DEFAULT) -> Callable[..., Any]:
+    """``--warc-dir``, its default (None) said as :func:`warc_folder` finds it."""
+    return click.option("--warc-dir", type=click.Path(file_okay=False),
+                        callback=not_empty("for the default folder"), help=f"{what} {default}")
+
+
+def warc_folder(given: str | None, db_path: str = DEFAULT_DB) -> Path:
+    """The WARC folder of the archive ``db_path``, one rule for every command (the crawl
+    that writes it and the commands that read it): ``--warc-dir`` when given; else
+    warcs/ beside the archive when it is there; else ./warcs when it is there (where an
+    older goahead wrote, whatever --db said); else warcs/ beside the archive, made by a
+    crawl. With the default --db the two are one folder."""
+    if given:
+        return Path(given)
+    beside = Path(db_path).parent / WARC_DIR
+    if not beside.is_dir() and Path(WARC_DIR).is_dir():
+        return Path(WARC_DIR)
+    return beside
+
+
+#: the largest count or offset an option takes: past SQLite's 64-bit integers a LIMIT or
+#: OFFSET was a traceback (OverflowError), and no archive holds a billion posts
+COUNT_MAX = 1_000_000_000
+
+
 raw_csv_option = click.option(
     "--raw-csv", is_flag=True,
     help="csv: cells exactly as archived. Without it, a cell that begins with = + - @, a"
@@ -222,6 +263,20 @@ class Setting(click.ParamType):
         if found or isinstance(number, str):
             raise BadInput(found or f"{self.label} must be a number, not {value!r}")
         return number
+
+
+class SettingOption(click.Option):
+    """An option of type :class:`Setting` with no default of its own (sites.toml may set
+    the setting per blog): its help says the settings module's value, read when the help
+    is shown, so that it never drifts from the default a crawl really has."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from goahead_crawler import settings
+
+        record = super().get_help_record(ctx)
+        if record is None or not isinstance(self.type, Setting):
+            return record
+        return record[0], f"{record[1]}  [default: {getattr(settings, self.type.setting)}]"
 
 
 class OriginType(click.ParamType):

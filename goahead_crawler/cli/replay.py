@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from goahead_crawler.cli.hints import BadInput, command, warn_skipped
+from goahead_crawler.cli.hints import BadInput, command, exclusive, warn_skipped
 from goahead_crawler.cli.options import (
     archive_files,
     db_option,
@@ -15,16 +15,15 @@ from goahead_crawler.cli.options import (
     open_existing,
     refuse_to_overwrite,
     replaced_note,
+    warc_dir_option,
+    warc_folder,
 )
 from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_SUFFIX
 
-warc_dir_option = click.option(
-    "--warc-dir", default="warcs", show_default=True, type=click.Path(file_okay=False),
-    help="Directory holding the WARC files.",
-)
+HOLDING = "Directory holding the WARC files."
 
 
-def finished_warcs(warc_dir: str) -> list[Path]:
+def finished_warcs(warc_dir: str | Path) -> list[Path]:
     """The finished WARC files of ``warc_dir``; a missing or empty directory is a user error.
 
     ``.open`` files (being written, or left by a crash until the next crawl repairs them)
@@ -53,7 +52,7 @@ def note_unfinished(directory: Path) -> None:
 @command("warc-get")
 @click.argument("url")
 @db_option
-@warc_dir_option
+@warc_dir_option(HOLDING)
 @click.option("--at", "at", metavar="TIMESTAMP",
               help="The capture at or before this time (2024-01-05, 2024-01-05T10:00:00Z, "
                    "20240105100000); default: the latest.")
@@ -62,8 +61,8 @@ def note_unfinished(directory: Path) -> None:
                    "recorded, instead of the body.")
 @click.option("--raw", is_flag=True,
               help="Print the body as stored (still gzip if the server sent gzip).")
-def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers: bool,
-             raw: bool) -> None:
+def warc_get(url: str, db_path: str, warc_dir: str | None, at: str | None,
+             show_headers: bool, raw: bool) -> None:
     """Print the archived response of URL, read straight from its WARC record.
 
     A revisit (unchanged page on a re-crawl) is followed to the full response it
@@ -78,18 +77,20 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
     """
     from goahead_crawler.warc.retrieve import at_bound, recorded_head, retrieve
 
-    if show_headers and raw:
-        raise click.UsageError("choose one of --headers and --raw")
+    exclusive(**{"--headers": show_headers, "--raw": raw})
+    if not url.strip():  # goahead warc-get "$URL" with URL unset: not "no capture of "
+        raise BadInput("URL is empty (give the address of an archived page)")
     try:
         bound = at_bound(at) if at else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--at") from exc
+    warcs = warc_folder(warc_dir, db_path)
     db = open_existing(db_path)
     try:
-        got = retrieve(db, warc_dir, url, at=bound)
+        got = retrieve(db, warcs, url, at=bound)
     finally:
         db.close()
-    output = (recorded_head(warc_dir, got.capture) if show_headers else
+    output = (recorded_head(warcs, got.capture) if show_headers else
               got.payload if raw else got.decoded)
     if got.original is not None:
         click.echo(f"revisit captured {got.capture.fetched_at}; body from "
@@ -99,9 +100,10 @@ def warc_get(url: str, db_path: str, warc_dir: str, at: str | None, show_headers
 
 
 @command()
-@warc_dir_option
-@click.option("--out", type=click.Path(dir_okay=False), help="CDXJ file; default stdout.")
-def index(warc_dir: str, out: str | None) -> None:
+@warc_dir_option(HOLDING, default="[default: ./warcs]")
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True),
+              help="CDXJ file; default (or -) stdout.")
+def index(warc_dir: str | None, out: str | None) -> None:
     """Write a CDXJ index (pywb/ReplayWeb.page format) of every finished WARC file.
 
     A damaged record is left out with a warning naming its file and byte offset (exit
@@ -117,7 +119,8 @@ def index(warc_dir: str, out: str | None) -> None:
 
     if out is not None and not out.strip():  # --out "$FILE" with FILE unset
         raise empty("--out", "to write to stdout")
-    paths = finished_warcs(warc_dir)
+    out = None if out == "-" else out  # the usual name of stdout (./- is a file named -)
+    paths = finished_warcs(warc_folder(warc_dir))
     problems: list[str] = []
     if out is None:
         write_cdxj(paths, sys.stdout, problems=problems)
@@ -133,10 +136,10 @@ def index(warc_dir: str, out: str | None) -> None:
 
 @command()
 @db_option
-@warc_dir_option
-@click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="The .wacz file to write.")
-def wacz(db_path: str, warc_dir: str, out: str) -> None:
+@warc_dir_option(HOLDING)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="The .wacz file to write (a file: a WACZ is a zip, never stdout).")
+def wacz(db_path: str, warc_dir: str | None, out: str) -> None:
     """Package every finished WARC file as a WACZ, ready to open in ReplayWeb.page.
 
     Its page list is each blog's home page, then the archive's posts and static pages,
@@ -158,7 +161,13 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
 
     if not out.strip():
         raise BadInput("--out is empty (give the .wacz file to write)")
-    paths = finished_warcs(warc_dir)
+    if out == "-":  # a zip's directory is at its end, written once the WARCs are in: a pipe
+        # would hold a package no reader opens until the whole of it arrived (a file named
+        # "-" would be one nobody asked for)
+        raise BadInput("--out -: a WACZ is a zip file, not written to stdout (give the"
+                       " .wacz file to write)")
+    warcs = warc_folder(warc_dir, db_path)
+    paths = finished_warcs(warcs)
     refuse_to_overwrite(out, [*paths, *archive_files(db_path)])
     db = open_existing(db_path)
     try:
@@ -170,7 +179,7 @@ def wacz(db_path: str, warc_dir: str, out: str) -> None:
         first = missing[0]
         where = ", ".join(first["warc_files"] or ["a revisit's original, not archived"])
         raise click.ClickException(
-            f"{len(missing)} of {len(pages)} pages are not in the WARC files of {warc_dir}"
+            f"{len(missing)} of {len(pages)} pages are not in the WARC files of {warcs}"
             f" (first: {first['url']} in {where}); pass the --warc-dir the crawl wrote")
     problems: list[str] = []
     replacing = Path(out).is_file()

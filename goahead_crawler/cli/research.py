@@ -3,6 +3,7 @@ and what the cleaner makes of one saved page."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from pathlib import Path
@@ -18,8 +19,9 @@ from archive.filters import Filters
 from archive.query import operator_note, parse
 from goahead_crawler.cli import hits as hit_output
 from goahead_crawler.cli import output
-from goahead_crawler.cli.hints import BadInput, command
+from goahead_crawler.cli.hints import BadInput, command, exclusive
 from goahead_crawler.cli.options import (
+    COUNT_MAX,
     archive_files,
     db_option,
     empty,
@@ -39,9 +41,12 @@ from goahead_crawler.cli.options import (
 @click.option("--whole-word", is_flag=True,
               help="Only posts where the query is a whole word (not inside a longer one).")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
-              show_default=True)
-@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0)
+              show_default=True, help="relevance: the best matches first; date: the newest"
+                                      " first.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True,
+              help="At most this many hits.")
+@click.option("--offset", type=click.IntRange(0, COUNT_MAX), default=0,
+              help="Skip this many hits first (the next page: --offset 20).")
 @click.option("--count", "count_only", is_flag=True, help="Print only the number of matches.")
 @click.option("--json", "as_json", is_flag=True, help="Output a JSON array (an object with --count).")
 @click.option("--nl", "as_nl", is_flag=True, help="Output one JSON object per line.")
@@ -61,8 +66,7 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
         goahead search '"community development" OR ชุมชน' --json
         goahead search ผ้า --site goahead --label OTOP --since 2567 --count
     """
-    if as_json + as_nl + as_csv > 1:
-        raise click.UsageError("choose one of --json, --nl and --csv")
+    exclusive(**{"--json": as_json, "--nl": as_nl, "--csv": as_csv})
     if raw_csv and not as_csv:
         raise BadInput("--raw-csv is for --csv")
     fmt = "json" if as_json else "nl" if as_nl else "csv" if as_csv else "text"
@@ -230,10 +234,10 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     fmt = export_format(fmt, out)
     _check_out(out, fmt, db_path)
     _check_export_options(fmt, columns, bom, raw_csv, with_comments, with_versions)
+    if query is not None:  # --query "" is no search, not every post
+        parse(query)  # a malformed query is its own error, before anything else
     db = open_existing(db_path)
     filters = make_filters(params, db_path)
-    if query:
-        parse(query)  # a malformed query is its own error, before anything else
     refuse_unknown(db, filters)
     emptied = say_empty(db, filters)  # before any file: a --site the archive lacks is exit 2
     replacing = out is not None and Path(out).is_file()
@@ -287,7 +291,7 @@ def _check_out(out: str | None, fmt: str, db_path: str) -> None:
         return
     if not out.strip():
         raise empty("--out", "to write to stdout")
-    if out.endswith(("/", os.sep)) and fmt in ("jsonl", "csv"):
+    if fmt in ("jsonl", "csv") and (out.endswith(("/", os.sep)) or Path(out).is_dir()):
         raise BadInput(f"--out {out} is a directory, and {fmt} is one file (give a file "
                        "name, or --format md or txt for a file per post)")
     refuse_to_overwrite(out, archive_files(db_path))
@@ -319,11 +323,30 @@ def extract(page: str, url: str, as_json: bool) -> None:
 
     from goahead_crawler.extract import extract_article
 
-    article = extract_article(Path(page).read_bytes(), url or Path(page).resolve().as_uri())
+    body = Path(page).read_bytes()
+    refuse_binary(page, body)
+    article = extract_article(body, url or Path(page).resolve().as_uri())
     if as_json:
         click.echo(json.dumps(asdict(article), ensure_ascii=False, indent=2))
     else:
         output.print_article(article)
+
+
+# a page saved in UTF-16 or UTF-32 has NUL bytes, and starts with its byte-order mark
+WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+MAGIC = {b"\x1f\x8b": "gzip data (a WARC file? goahead warc-get URL prints a page of one)",
+         b"SQLite format 3\x00": "an SQLite database (an archive? goahead search)",
+         b"PK\x03\x04": "a zip file (a WACZ?)", b"%PDF": "a PDF file"}
+
+
+def refuse_binary(page: str, body: bytes) -> None:
+    """A file that is no saved page (a WARC, the archive, a zip) is bad input: cleaned, it
+    was its bytes as a post's text, and exit 0."""
+    kind = next((what for magic, what in MAGIC.items() if body.startswith(magic)), None)
+    if kind is None and b"\x00" in body[:4096] and not body.startswith(WIDE_BOMS):
+        kind = "binary data"
+    if kind:
+        raise BadInput(f"{page} is not a saved web page: {kind}")
 
 
 COMMANDS = (search, export, extract)

@@ -10,18 +10,24 @@ from pathlib import Path
 import click
 
 from goahead_crawler.cli.hints import command
-from goahead_crawler.cli.options import db_option, open_existing
+from goahead_crawler.cli.options import (
+    db_option,
+    not_empty,
+    open_existing,
+    warc_dir_option,
+    warc_folder,
+)
 
 
 @command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
+              callback=not_empty("for 127.0.0.1, this machine only"),
               help="Interface to listen on (0.0.0.0 makes the archive public).")
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
-@click.option("--title", default="goahead archive", show_default=True, help="Page title.")
-@click.option("--warc-dir", type=click.Path(file_okay=False),
-              help="Directory of the WARC files (archived pages and images); default: "
-                   "./warcs, else warcs/ beside the archive.")
+@click.option("--title", default="goahead archive", show_default=True, help="Page title.",
+              callback=not_empty("for the default title"))
+@warc_dir_option("Directory of the WARC files (archived pages and images).")
 def serve(db_path: str, host: str, port: int, title: str, warc_dir: str | None) -> None:
     """Browse and search the archive in a web browser (Datasette).
 
@@ -40,7 +46,7 @@ def serve(db_path: str, host: str, port: int, title: str, warc_dir: str | None) 
     from goahead_crawler.web import plugin
 
     open_existing(db_path).close()  # one-line error for a missing or foreign file
-    folder = _warc_dir(db_path, warc_dir)
+    folder = warc_folder(warc_dir, db_path)
     app = plugin.build(Path(db_path), title=title, warc_dir=folder)
     if not folder.is_dir():  # else each post's images break with only a note on its page
         click.echo(f"note: no WARC folder at {folder}: archived images and pages will not "
@@ -76,15 +82,6 @@ def _listen(host: str, port: int) -> socket.socket:
 def _base_url(host: str, port: int) -> str:
     """``http://HOST:PORT``, an IPv6 address in brackets."""
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-
-def _warc_dir(db_path: str, given: str | None) -> Path:
-    """``--warc-dir``; else ./warcs (where ``goahead crawl`` writes by default) when it
-    exists, else warcs/ beside the archive."""
-    if given:
-        return Path(given)
-    here = Path("warcs")
-    return here if here.is_dir() else Path(db_path).resolve().parent / "warcs"
 
 
 COMMANDS = (serve,)

@@ -173,7 +173,7 @@ def make_wacz(
         raise WaczError(f"wacz create failed with exit status {code}")
     found = wacz_page_count(out) if listed else 0
     if listed and found < len(listed):
-        if noted:  # their records were in the damage left out: said, not refused
+        if noted and found:  # their records were in the damage left out: said, not refused
             noted.append(f"{len(listed) - found} of {len(listed)} pages left out of "
                          "pages.jsonl: their records are damaged")
         else:
@@ -184,9 +184,14 @@ def make_wacz(
 
 
 def wacz_page_count(path: str | Path) -> int:
-    """The pages a WACZ lists in ``pages/pages.jsonl`` (its header line aside)."""
-    with zipfile.ZipFile(path) as wacz, wacz.open("pages/pages.jsonl") as listing:
-        return sum(1 for line in listing if line.strip() and b'"format"' not in line[:40])
+    """The pages a WACZ lists in ``pages/pages.jsonl`` (its header line aside); py-wacz
+    writes no such file when none of the pages matched a record (WARC files that are all
+    damage): none."""
+    with zipfile.ZipFile(path) as wacz:
+        if "pages/pages.jsonl" not in wacz.namelist():
+            return 0
+        with wacz.open("pages/pages.jsonl") as listing:
+            return sum(1 for line in listing if line.strip() and b'"format"' not in line[:40])
 
 
 def _readable_copy(path: Path, scratch: Path, problems: list[str]) -> Path:
