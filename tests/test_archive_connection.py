@@ -289,3 +289,46 @@ def test_an_archive_with_raw_non_ascii_urls_is_upgraded_to_the_fetched_spelling(
     made = url_post_id(canonical_url(page))
     assert get_post(db, "1", made).url == canonical_url(page)
     assert [c["comment_id"] for c in comments_of(db, "1", made)] == ["9"]
+
+
+def test_a_page_stored_under_both_spellings_before_m005_is_one_post_after(tmp_path):
+    """A version before m005 could store a page whose markup names no id twice: under the
+    id made from its feed's raw Thai URL, and again under the id made from the sitemap's
+    percent-encoded one. Upgraded, the raw row's id is taken: the page must be one post,
+    each row keeping its own versions and comments (before: two posts with one URL, and
+    the raw row's versions and comments moved under the other row's id)."""
+    from urllib.parse import quote
+
+    from archive.posts import comments_of, upsert_comments, url_post_id
+    from goahead_crawler.blogger.urls import canonical_url
+
+    site, root = "news.blogspot.com", "https://news.blogspot.com"
+    raw = f"{root}/p/เกี่ยวกับ.html"
+    encoded = root + quote(raw[len(root):])
+    db = open_archive(tmp_path / "archive.db")
+    for url, text, updated in ((raw, "old text", "2024-01-01T00:00:00Z"),
+                               (raw, "older edit", "2024-02-01T00:00:00Z"),
+                               (encoded, "new text", "2024-03-01T00:00:00Z")):
+        upsert_post(db, Post(blog_id="1", post_id=url_post_id(url), url=url, site=site,
+                             kind="page", title="p", text=text, updated=updated))
+    upsert_comments(db, "1", url_post_id(raw), [{"comment_id": "9", "author": "a",
+                                                 "published": None, "text": "hi"}])
+    upsert_comments(db, "1", url_post_id(encoded), [{"comment_id": "9", "author": "a",
+                                                     "published": None, "text": "hi"},
+                                                    {"comment_id": "10", "author": "b",
+                                                     "published": None, "text": "yo"}])
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_urls_as_fetched'")
+    db.conn.commit()
+    db.close()
+
+    db = open_archive(tmp_path / "archive.db")
+    rows = list(db.query("SELECT post_id, url, text FROM posts"))
+    assert rows == [{"post_id": url_post_id(encoded), "url": canonical_url(raw),
+                     "text": "new text"}]
+    assert sorted(c["comment_id"] for c in comments_of(db, "1", url_post_id(encoded))) == [
+        "10", "9"]
+    assert db.execute("SELECT count(*) FROM comments").fetchone()[0] == 2  # none left behind
+    versions = [r["text"] for r in db.query("SELECT text FROM post_versions ORDER BY id")]
+    assert sorted(versions) == ["old text", "older edit"]
+    assert db.execute("SELECT count(*) FROM post_versions WHERE post_id != ?",
+                      [url_post_id(encoded)]).fetchone()[0] == 0
