@@ -17,6 +17,7 @@ from archive.errors import ArchiveNotFound, NewerArchive, NotAnArchive, Outdated
 from archive.migrations import migrations
 from archive.models import Post
 from archive.posts import get_post, upsert_post
+from tests.conftest import invoke_goahead
 
 
 def newer(path: Path) -> Path:
@@ -332,3 +333,39 @@ def test_a_page_stored_under_both_spellings_before_m005_is_one_post_after(tmp_pa
     assert sorted(versions) == ["old text", "older edit"]
     assert db.execute("SELECT count(*) FROM post_versions WHERE post_id != ?",
                       [url_post_id(encoded)]).fetchone()[0] == 0
+    db.close()
+    found = invoke_goahead("search", "new", "--db", str(tmp_path / "archive.db"), "--count")
+    assert (found.returncode, found.stdout.strip()) == (0, "1"), found.stderr
+    gone = invoke_goahead("search", "older", "--db", str(tmp_path / "archive.db"), "--count")
+    assert gone.stdout.strip() == "0"  # the folded row's text is a version, not a hit
+
+
+def test_a_page_whose_raw_spelling_is_newer_keeps_that_text_and_is_found_by_it(tmp_path):
+    """The raw spelling's row is the newer one: its text is the post's now, under the id
+    the fetched spelling makes, and a search finds it (before the index was rebuilt for
+    it: no match at all), the older text kept as a version, not a hit."""
+    from urllib.parse import quote
+
+    from archive.posts import url_post_id
+
+    root = "https://news.blogspot.com"
+    raw = f"{root}/p/ติดต่อ.html"
+    encoded = root + quote(raw[len(root):])
+    db = open_archive(tmp_path / "archive.db")
+    for url, text, updated in ((encoded, "yak", "2024-03-01T00:00:00Z"),
+                               (raw, "zebra", "2024-04-01T00:00:00Z")):
+        upsert_post(db, Post(blog_id="1", post_id=url_post_id(url), url=url,
+                             site="news.blogspot.com", kind="page", title="p", text=text,
+                             updated=updated))
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_urls_as_fetched'")
+    db.conn.commit()
+    db.close()
+
+    db = open_archive(tmp_path / "archive.db")
+    assert [(r["post_id"], r["text"]) for r in db.query("SELECT * FROM posts")] == [
+        (url_post_id(encoded), "zebra")]
+    assert [r["text"] for r in db.query("SELECT text FROM post_versions")] == ["yak"]
+    db.close()
+    for word, hits in (("zebra", "1"), ("yak", "0")):
+        found = invoke_goahead("search", word, "--db", str(tmp_path / "archive.db"), "--count")
+        assert (found.returncode, found.stdout.strip()) == (0, hits), (word, found.stderr)
