@@ -229,8 +229,10 @@ def _rekey_made(db: Database, blog_id: str, old_id: str, new_id: str) -> bool:
         newer, older = ((raw, kept) if _rank(raw) > _rank(kept) else (kept, raw))
         if newer is raw:
             columns = [c for c in raw if c not in _POST_KEYS]
+            first = [r["first_run_id"] for r in (raw, kept) if r.get("first_run_id")]
             db.execute(f"UPDATE posts SET {', '.join(f'{c} = :{c}' for c in columns)}"
                        " WHERE id = :kept_id", {**{c: raw[c] for c in columns},
+                                                "first_run_id": min(first, default=None),
                                                 "kept_id": kept["id"]})
         if (older["title"], older["text"]) != (newer["title"], newer["text"]):
             db.execute("INSERT INTO post_versions (blog_id, post_id, updated, title, text,"

@@ -352,18 +352,18 @@ def test_a_page_whose_raw_spelling_is_newer_keeps_that_text_and_is_found_by_it(t
     raw = f"{root}/p/ติดต่อ.html"
     encoded = root + quote(raw[len(root):])
     db = open_archive(tmp_path / "archive.db")
-    for url, text, updated in ((encoded, "yak", "2024-03-01T00:00:00Z"),
-                               (raw, "zebra", "2024-04-01T00:00:00Z")):
+    for url, text, updated, run in ((encoded, "yak", "2024-03-01T00:00:00Z", 1),
+                                    (raw, "zebra", "2024-04-01T00:00:00Z", 2)):
         upsert_post(db, Post(blog_id="1", post_id=url_post_id(url), url=url,
                              site="news.blogspot.com", kind="page", title="p", text=text,
-                             updated=updated))
+                             updated=updated), run_id=run)
     db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_urls_as_fetched'")
     db.conn.commit()
     db.close()
 
     db = open_archive(tmp_path / "archive.db")
-    assert [(r["post_id"], r["text"]) for r in db.query("SELECT * FROM posts")] == [
-        (url_post_id(encoded), "zebra")]
+    assert [(r["post_id"], r["text"], r["first_run_id"], r["run_id"])
+            for r in db.query("SELECT * FROM posts")] == [(url_post_id(encoded), "zebra", 1, 2)]
     assert [r["text"] for r in db.query("SELECT text FROM post_versions")] == ["yak"]
     db.close()
     for word, hits in (("zebra", "1"), ("yak", "0")):
