@@ -247,7 +247,7 @@ def _rekey_made(db: Database, blog_id: str, old_id: str, new_id: str) -> bool:
     return new_id in rows
 
 
-def url_post_id(url: str) -> str:
+def _made_post_id(url: str) -> str:
     """The id a version before m005 made for a page whose markup names none, frozen here
     as the migration is (the live rule is ``archive.posts.url_post_id``)."""
     return "u" + hashlib.sha1(url.encode()).hexdigest()[:16]
@@ -266,8 +266,8 @@ def m005_urls_as_fetched(db: Database) -> None:
     db.conn.create_function("goahead_as_fetched", 1, _as_fetched, deterministic=True)
     raw = "url != goahead_as_fetched(url)"
     for row in list(db.query(f"SELECT blog_id, post_id, url FROM posts WHERE {raw}")):
-        new_id = url_post_id(_as_fetched(row["url"]) or "")
-        if row["post_id"] == url_post_id(row["url"]) and _rekey_made(
+        new_id = _made_post_id(_as_fetched(row["url"]) or "")
+        if row["post_id"] == _made_post_id(row["url"]) and _rekey_made(
                 db, row["blog_id"], row["post_id"], new_id):
             # a post's text changed and another went under SQL: built again from the
             # posts before the next search (archive.search_index, as m004 marks it)
