@@ -210,7 +210,7 @@ def _as_fetched(url: str | None) -> str | None:
     return scheme + sep + host + slash + quote(path, safe=_URL_KEPT)
 
 
-# What m005 copies from an older row it folds into a newer one (all but the keys).
+# What m005 does not copy when a newer raw row's columns go into the kept row: its keys.
 _POST_KEYS = ("id", "blog_id", "post_id")
 
 
@@ -253,7 +253,7 @@ def _made_post_id(url: str) -> str:
     return "u" + hashlib.sha1(url.encode()).hexdigest()[:16]
 
 
-def _rank(row: dict[str, object]) -> tuple[str, str]:
+def _rank(row: dict[str, str | None]) -> tuple[str, str]:
     return (to_utc(row["updated"]) or "", to_utc(row["fetched_at"]) or "")
 
 
