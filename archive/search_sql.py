@@ -152,7 +152,8 @@ def needle_variants(needle: str) -> tuple[str, ...]:
     not and full-width as ASCII (``café`` counts ``cafe``; the other way cannot be listed),
     a hyphen inside Thai (``ข่าว-ด่วน`` counts ``ข่าวด่วน``), a space before ๆ or not
     (``เด็กๆ``, ``เด็ก ๆ``), an e-prefix joined or not
-    (``email``, ``e-mail``). An hour's padding zero is dropped
+    (``email``, ``e-mail``), Thai typed tone mark first (``น้ำ`` counts ``นำ้``, ``แม่``
+    counts ``เเม่``). An hour's padding zero is dropped
     rather than added (``6.00`` is inside ``06.00``: counted once)."""
     base = NUMBER_PADDING.sub(lambda m: m.group() if m.group() == "," else "", needle)
     forms = dict.fromkeys((base, join_thai_runs(fold_matching(base))))
@@ -161,7 +162,20 @@ def needle_variants(needle: str) -> tuple[str, ...]:
     forms |= dict.fromkeys(NUMBER_PADDING.sub("", form) for form in list(forms))
     forms |= dict.fromkeys(_with_commas(form) for form in list(forms))
     forms |= dict.fromkeys(form.translate(_TO_THAI) for form in list(forms))
+    forms |= dict.fromkeys(_tone_first(form) for form in list(forms))
     return tuple(forms)
+
+
+# The other typing order :func:`archive.folding.search_form` reads as the one it keeps
+# (its _TONE_FIRST and sara e twice): a needle is in that kept order (the query's search
+# form), a post's stored text as it was typed (นำ้ for น้ำ, ส่ิง for สิ่ง, เเม่ for แม่).
+_VOWEL_TONE = re.compile("([\u0e31\u0e34-\u0e37])([\u0e48-\u0e4b])|([\u0e48-\u0e4b])\u0e33")
+
+
+def _tone_first(needle: str) -> str:
+    """``needle`` as typed tone mark first and sara ae as two sara e."""
+    typed = _VOWEL_TONE.sub(lambda m: m[2] + m[1] if m[1] else "\u0e33" + m[3], needle)
+    return typed.replace("\u0e41", "\u0e40\u0e40")
 
 
 def plan(node: Node, common: Vocabulary | None) -> Plan:

@@ -145,6 +145,15 @@ def feed_redirected_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Re
     return None
 
 
+@scenario("pages-feed-elsewhere")
+def pages_feed_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The static pages' feed redirects to another service, JSON and Atom alike (as the
+    owner's feed redirect sends the posts feed: ``feed-redirected-elsewhere``)."""
+    if path == "/feeds/pages/default":
+        return Reply(302, headers=[("Location", ctx.other + "/feeds/goaheadpages")])
+    return None
+
+
 # -- 2. discovery loops --------------------------------------------------------------------
 @scenario("endless-feed")
 def endless_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:

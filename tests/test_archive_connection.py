@@ -17,6 +17,7 @@ from archive.errors import ArchiveNotFound, NewerArchive, NotAnArchive, Outdated
 from archive.migrations import migrations
 from archive.models import Post
 from archive.posts import get_post, upsert_post
+from tests.conftest import invoke_goahead
 
 
 def newer(path: Path) -> Path:
@@ -289,3 +290,82 @@ def test_an_archive_with_raw_non_ascii_urls_is_upgraded_to_the_fetched_spelling(
     made = url_post_id(canonical_url(page))
     assert get_post(db, "1", made).url == canonical_url(page)
     assert [c["comment_id"] for c in comments_of(db, "1", made)] == ["9"]
+
+
+def test_a_page_stored_under_both_spellings_before_m005_is_one_post_after(tmp_path):
+    """A version before m005 could store a page whose markup names no id twice: under the
+    id made from its feed's raw Thai URL, and again under the id made from the sitemap's
+    percent-encoded one. Upgraded, the raw row's id is taken: the page must be one post,
+    each row keeping its own versions and comments (before: two posts with one URL, and
+    the raw row's versions and comments moved under the other row's id)."""
+    from urllib.parse import quote
+
+    from archive.posts import comments_of, upsert_comments, url_post_id
+    from goahead_crawler.blogger.urls import canonical_url
+
+    site, root = "news.blogspot.com", "https://news.blogspot.com"
+    raw = f"{root}/p/เกี่ยวกับ.html"
+    encoded = root + quote(raw[len(root):])
+    db = open_archive(tmp_path / "archive.db")
+    for url, text, updated in ((raw, "old text", "2024-01-01T00:00:00Z"),
+                               (raw, "older edit", "2024-02-01T00:00:00Z"),
+                               (encoded, "new text", "2024-03-01T00:00:00Z")):
+        upsert_post(db, Post(blog_id="1", post_id=url_post_id(url), url=url, site=site,
+                             kind="page", title="p", text=text, updated=updated))
+    upsert_comments(db, "1", url_post_id(raw), [{"comment_id": "9", "author": "a",
+                                                 "published": None, "text": "hi"}])
+    upsert_comments(db, "1", url_post_id(encoded), [{"comment_id": "9", "author": "a",
+                                                     "published": None, "text": "hi"},
+                                                    {"comment_id": "10", "author": "b",
+                                                     "published": None, "text": "yo"}])
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_urls_as_fetched'")
+    db.conn.commit()
+    db.close()
+
+    db = open_archive(tmp_path / "archive.db")
+    rows = list(db.query("SELECT post_id, url, text FROM posts"))
+    assert rows == [{"post_id": url_post_id(encoded), "url": canonical_url(raw),
+                     "text": "new text"}]
+    assert sorted(c["comment_id"] for c in comments_of(db, "1", url_post_id(encoded))) == [
+        "10", "9"]
+    assert db.execute("SELECT count(*) FROM comments").fetchone()[0] == 2  # none left behind
+    versions = [r["text"] for r in db.query("SELECT text FROM post_versions ORDER BY id")]
+    assert sorted(versions) == ["old text", "older edit"]
+    assert db.execute("SELECT count(*) FROM post_versions WHERE post_id != ?",
+                      [url_post_id(encoded)]).fetchone()[0] == 0
+    db.close()
+    found = invoke_goahead("search", "new", "--db", str(tmp_path / "archive.db"), "--count")
+    assert (found.returncode, found.stdout.strip()) == (0, "1"), found.stderr
+    gone = invoke_goahead("search", "older", "--db", str(tmp_path / "archive.db"), "--count")
+    assert gone.stdout.strip() == "0"  # the folded row's text is a version, not a hit
+
+
+def test_a_page_whose_raw_spelling_is_newer_keeps_that_text_and_is_found_by_it(tmp_path):
+    """The raw spelling's row is the newer one: its text is the post's now, under the id
+    the fetched spelling makes, and a search finds it (before the index was rebuilt for
+    it: no match at all), the older text kept as a version, not a hit."""
+    from urllib.parse import quote
+
+    from archive.posts import url_post_id
+
+    root = "https://news.blogspot.com"
+    raw = f"{root}/p/ติดต่อ.html"
+    encoded = root + quote(raw[len(root):])
+    db = open_archive(tmp_path / "archive.db")
+    for url, text, updated, run in ((encoded, "yak", "2024-03-01T00:00:00Z", 1),
+                                    (raw, "zebra", "2024-04-01T00:00:00Z", 2)):
+        upsert_post(db, Post(blog_id="1", post_id=url_post_id(url), url=url,
+                             site="news.blogspot.com", kind="page", title="p", text=text,
+                             updated=updated), run_id=run)
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_urls_as_fetched'")
+    db.conn.commit()
+    db.close()
+
+    db = open_archive(tmp_path / "archive.db")
+    assert [(r["post_id"], r["text"], r["first_run_id"], r["run_id"])
+            for r in db.query("SELECT * FROM posts")] == [(url_post_id(encoded), "zebra", 1, 2)]
+    assert [r["text"] for r in db.query("SELECT text FROM post_versions")] == ["yak"]
+    db.close()
+    for word, hits in (("zebra", "1"), ("yak", "0")):
+        found = invoke_goahead("search", word, "--db", str(tmp_path / "archive.db"), "--count")
+        assert (found.returncode, found.stdout.strip()) == (0, hits), (word, found.stderr)

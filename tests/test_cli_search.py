@@ -452,3 +452,20 @@ def test_site_as_the_crawl_spells_it(tmp_path):
                   "https://ข่าว.example/"):
         found = search(str(path), "ผ้า", "--count", "--site", given)
         assert (found.returncode, found.stdout) == (0, "1\n"), (given, found.stderr)
+
+
+def test_a_hit_at_a_thai_permalink_is_shown_in_thai(tmp_path: Path) -> None:
+    """Stored as fetched (percent-encoded), a Thai permalink is shown as it reads, in piped
+    and terminal output alike (before: %E0%B8%82... on every such hit); --json keeps it."""
+    stored = "https://news.blogspot.com/2024/03/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7.html"
+    db = open_archive(tmp_path / "a.db")
+    upsert_post(db, Post(blog_id="1", post_id="7", url=stored, site="news.blogspot.com",
+                         title="ข่าวเช้า", text="ตลาดนัดเช้านี้"))
+    db.close()
+    args = ("search", "ตลาดนัด", "--db", str(tmp_path / "a.db"))
+    done = invoke_goahead(*args)
+    assert done.returncode == 0, done.stderr
+    assert "  https://news.blogspot.com/2024/03/ข่าว.html\n" in done.stdout
+    assert "https://news.blogspot.com/2024/03/ข่าว.html" in _on_a_terminal(*args)
+    (row,) = json.loads(invoke_goahead(*args, "--json").stdout)
+    assert row["url"] == stored

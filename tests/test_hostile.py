@@ -134,6 +134,23 @@ def test_a_feed_redirected_off_the_blog_is_a_feed_switched_off(tmp_path: Path) -
     assert c.stats()["goahead/incremental/base"] == 1
 
 
+def test_a_pages_feed_redirected_off_the_blog_is_a_pages_feed_switched_off(
+        tmp_path: Path) -> None:
+    """The pages feed only dates the static pages, which the sitemap lists: sent off the
+    blog, it is a feed that is off, said in a warning, and the run is whole (before: exit
+    1, "incomplete" with the pages feed as a failure, so never the base of an incremental
+    re-crawl)."""
+    c = crawl(tmp_path, "pages-feed-elsewhere")
+    assert c.other == []
+    assert c.stored("page") == {p.post_id for p in c.site.site.blog.pages}
+    assert c.stored() == c.post_ids()
+    assert "The pages feed redirects off the blog, to http://127.0.0.1:" in c.stderr
+    assert c.failures() == []
+    assert c.returncode == 0
+    assert c.paths("/feeds/pages/") == [
+        "/feeds/pages/default?alt=json&start-index=1&max-results=150"]  # not Atom too
+
+
 def test_a_post_redirected_to_a_listing_page_is_lost_not_stored_with_its_text(
         tmp_path: Path) -> None:
     """Posts sent to the home page or a month archive were stored with that page's first

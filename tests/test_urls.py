@@ -7,10 +7,12 @@ from goahead_crawler.blogger.urls import (
     BlogUrlError,
     blog_root,
     canonical_url,
+    display_url,
     feed_page_url,
     is_post_path,
     is_static_page_path,
     posts_feed_url,
+    request_url,
     same_blog,
 )
 
@@ -123,3 +125,24 @@ def test_a_resumed_frontier_knows_the_urls_an_older_version_spelled_raw() -> Non
     assert resumed.claim(canonical_url(raw)) is None
     assert resumed.posts_claimed == 1
     assert list(resumed.held) == [canonical_url(held)]
+
+
+THAI_SLUG = "https://news.blogspot.com/2024/03/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7.html"
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    (THAI_SLUG, "https://news.blogspot.com/2024/03/ข่าว.html"),
+    ("https://b.blogspot.com/search?q=%E0%B9%84%E0%B8%97%E0%B8%A2&x=%26",
+     "https://b.blogspot.com/search?q=ไทย&x=%26"),  # an ASCII escape stays one
+    ("https://b.blogspot.com/a%20b%2Fc%25d.html", "https://b.blogspot.com/a%20b%2Fc%25d.html"),
+    ("https://b.blogspot.com/%E2%80%AEgpj.html", "https://b.blogspot.com/%E2%80%AEgpj.html"),
+    ("https://b.blogspot.com/%E0%B8.html", "https://b.blogspot.com/%E0%B8.html"),  # no UTF-8
+    ("https://b.blogspot.com/%C2%A0x.html", "https://b.blogspot.com/%C2%A0x.html"),  # a space
+    ("https://b.blogspot.com/p/about.html", "https://b.blogspot.com/p/about.html"),
+])
+def test_a_url_is_shown_with_its_thai_letters_and_names_the_same_url(stored, shown):
+    """Since URLs are stored as fetched (m005), a Thai researcher saw %E0%B8%82... for
+    every Thai permalink in search output and the post view: shown decoded, except what
+    would change how it reads (ASCII escapes, bidi overrides, spaces, broken bytes)."""
+    assert display_url(stored) == shown
+    assert request_url(shown) == stored

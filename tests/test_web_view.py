@@ -292,6 +292,21 @@ def test_a_live_url_that_is_no_web_address_is_text_not_a_link(tmp_path: Path, ur
     assert "not a web address: not linked" in live.text_content()
 
 
+def test_a_thai_permalink_is_shown_in_thai_and_linked_as_fetched(tmp_path: Path) -> None:
+    """The Live URL of a post at a Thai permalink reads as the blog wrote it, and links
+    the URL as stored (before: %E0%B8%82... as its text)."""
+    path = tmp_path / "archive.db"
+    stored = "https://goaheadnews.blogspot.com/2024/03/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7.html"
+    db = open_archive(path)
+    upsert_post(db, Post(**{**FEATURE.__dict__, "url": stored}))
+    db.close()
+    page = Client(path, tmp_path / "warcs").get("/archive/post/9/1").text
+    (live,) = lxml_html.document_fromstring(page).xpath("//dt[.='Live URL']/following-sibling::dd[1]")
+    (link,) = live.xpath(".//a")
+    assert link.get("href") == stored
+    assert link.text_content() == "https://goaheadnews.blogspot.com/2024/03/ข่าว.html"
+
+
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: what follows it on its line reads backwards
 BIDI_CONTROLS = "\u202a\u202b\u202d\u202e\u2066\u2067\u2068"  # each opens a run
 OURS = "//time | //*[contains(@class, 'goahead-label') or contains(@class, 'goahead-where')" \

@@ -27,6 +27,7 @@ from archive.escaping import (
 )
 from archive.export_render import deleted_mark
 from archive.search import Hit
+from goahead_crawler.blogger.urls import display_url
 from goahead_crawler.cli.output import data_stdout
 
 FORMATS = ("text", "json", "nl", "csv")
@@ -106,7 +107,7 @@ def _heading(values: dict[str, Any]) -> tuple[str, str]:
 def _plain(values: dict[str, Any]) -> str:
     """One hit as plain lines, never wrapped: matches stay marked ``[like this]``."""
     title, tail = _heading(values)
-    lines = [f"{title}  {tail}".rstrip(), f"  {values.get('url', '')}"]
+    lines = [f"{title}  {tail}".rstrip(), f"  {display_url(values.get('url') or '')}"]
     if values.get("snippet"):
         lines.append("  " + values["snippet"].replace(MARKERS[0], "[").replace(MARKERS[1], "]"))
     return "\n".join(lines) + "\n"
@@ -162,7 +163,7 @@ def _terminal(values: dict[str, Any], console: Console) -> None:
     if tail:
         heading.append("  " + tail, style="red" if values.get("deleted_at") else "dim")
     _hanging(heading, console, 0, TITLE_INDENT)
-    console.print(Text(" " * BODY_INDENT + values.get("url", ""), style="cyan"),
+    console.print(Text(" " * BODY_INDENT + display_url(values.get("url") or ""), style="cyan"),
                   soft_wrap=True)
     if values.get("snippet"):
         _hanging(_marked(values["snippet"]), console, BODY_INDENT, BODY_INDENT)

@@ -24,6 +24,8 @@ from twisted.python.failure import Failure
 
 from goahead_crawler.blogger.feed import FeedError, parse_feed
 from goahead_crawler.blogger.urls import PAGES_FEED_PATH, feed_page_url, is_static_page_path
+from goahead_crawler.middleware.failures import REFUSAL_REPORTED_BY_SPIDER
+from goahead_crawler.middleware.scope_guard import OutOfScope
 
 SOURCE = "pages-feed"
 
@@ -35,7 +37,9 @@ class PagesFeedRoutes:
         return scrapy.Request(
             feed_page_url(self.root, 1, self.page_size, alt=alt, path=PAGES_FEED_PATH),
             callback=self.parse_pages_feed, errback=self.pages_feed_failed,
-            meta={"goahead_source": SOURCE, "goahead_alt": alt})
+            # a redirect off the blog is the owner's: a feed that is off (pages_feed_failed)
+            meta={"goahead_source": SOURCE, "goahead_alt": alt,
+                  REFUSAL_REPORTED_BY_SPIDER: True})
 
     def parse_pages_feed(self: Any, response: Response) -> Iterator[Any]:
         alt = response.meta.get("goahead_alt", "json")
@@ -62,6 +66,12 @@ class PagesFeedRoutes:
 
     def pages_feed_failed(self: Any, failure: Failure) -> Iterator[Any]:
         request = failure.request
+        if failure.check(OutOfScope):  # not recorded as a failure: said here
+            self._stat("pages_feed/errors")
+            self.logger.warning("The pages feed redirects off the blog, to %s; static pages"
+                                " get no feed date or author", request.url)
+            yield from self._pages_sitemap_next()
+            return
         status = failure.value.response.status if failure.check(HttpError) else None
         off = status in (404, 410) or failure.check(IgnoreRequest)  # off, or robots.txt
         yield from self._pages_feed_lost(request.url, str(failure.value),

@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from archive.reading import PostRecord, captured_files, post_record
 from archive.timestamps import to_utc
-from goahead_crawler.blogger.urls import request_url
+from goahead_crawler.blogger.urls import display_url, request_url
 from goahead_crawler.extract.clean import safe_url
 from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing, retrieve
 from goahead_crawler.web.article_html import images, links, reading_html
@@ -61,6 +61,7 @@ class PostPage:
     def context(self) -> dict[str, Any]:
         row = self.record.row
         return {"post": row, "live": safe_url(row["url"] or "", ""),
+                "shown_url": display_url(row["url"] or ""),  # as read; linked as fetched
                 "comments": self.record.comments,
                 "versions": self.record.versions, "body": self.body,
                 "paragraphs": [p for p in (row["text"] or "").split("\n\n") if p.strip()],
