@@ -19,8 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from goahead_crawler.warc.files import complete_prefix, finished_path
 from sampleblog.server import start
-from tests.conftest import ROOT, run_goahead
-from tests.test_warc_recrawl import Crawls
+from tests.conftest import ROOT, Crawls, run_goahead
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
