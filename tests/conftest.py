@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,6 +80,74 @@ def sample_site() -> Iterator[object]:
 
     with start() as site:
         yield site
+
+
+# -- one blog crawled twice, shared by the modules that only read it -----------------------
+
+@dataclass
+class Crawls:
+    """Crawls of one blog into one archive: ``runs[i]`` are the WARC files run i wrote;
+    ``live`` is what the blog served for each archived page once they were done."""
+
+    url: str
+    db: Path
+    warcs: Path
+    runs: list[list[Path]] = field(default_factory=list)
+    live: dict[str, bytes] = field(default_factory=dict)
+
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        import sqlite3
+
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def archived_urls(self) -> list[str]:
+        """Post and static-page URLs, as captured (the URL of the post row's capture)."""
+        return [u for (u,) in self.rows(
+            "select c.url from posts p join captures c"
+            " on c.warc_file = p.warc_file and c.warc_offset = p.warc_offset order by p.url"
+        )]
+
+    def copy_to(self, out: Path) -> Crawls:
+        """These crawls' archive and WARC files copied into ``out``: a module's own, which
+        nothing another module does (an index written beside them) can change."""
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.db, out / "archive.db")
+        shutil.copytree(self.warcs, out / "warcs")
+        return Crawls(self.url, out / "archive.db", out / "warcs",
+                      [[out / "warcs" / p.name for p in run] for run in self.runs],
+                      dict(self.live))
+
+
+def crawl_runs(url: str, out: Path, times: int = 2) -> Crawls:
+    """``goahead crawl`` ``times`` times, at least a second apart (WARC-Date has seconds)."""
+    crawls = Crawls(url, out / "archive.db", out / "warcs")
+    for n in range(times):
+        if n:
+            time.sleep(1.1)
+        before = set(crawls.warcs.glob("*.warc.gz"))
+        # --full: every page fetched again, so unchanged payloads become revisit records
+        # (an incremental re-run would not ask for them at all: tests/test_incremental.py)
+        result = run_goahead("crawl", url, "--db", str(crawls.db), "--warc-dir",
+                             str(crawls.warcs), "--delay", "0", "--concurrency", "8", "--full")
+        assert result.returncode == 0, result.stderr[-3000:]
+        crawls.runs.append(sorted(set(crawls.warcs.glob("*.warc.gz")) - before))
+    return crawls
+
+
+@pytest.fixture(scope="session")
+def goahead_crawled_twice(tmp_path_factory) -> Crawls:
+    """The sample blog "goahead" crawled twice in full (the second run writes revisits),
+    once per session: test_warc_recrawl, test_cli_warc and test_replay each check it from
+    their own copy (``Crawls.copy_to``), as each crawled it the same way before."""
+    from urllib.request import Request, urlopen
+
+    from sampleblog.server import start
+
+    with start(["goahead"]) as site:
+        crawls = crawl_runs(site.urls["goahead"], tmp_path_factory.mktemp("crawled-twice"))
+        crawls.live = {url: urlopen(Request(url)).read() for url in crawls.archived_urls()}
+    return crawls
 
 
 # -- servers on free ports, safe beside a second test suite --------------------------------

@@ -188,14 +188,22 @@ def test_a_bug_keeps_its_traceback() -> None:
     assert explain(ImportError("no", name="numpy"), "goahead search") is None
 
 
-@pytest.mark.crawl
-def test_the_demo_runs_offline_and_its_next_commands_are_whole_lines(tmp_path: Path) -> None:
-    """The README's first command, as a new user runs it (piped: nothing folded)."""
+@pytest.fixture(scope="module")
+def first_demo(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """``goahead demo`` run once in a new folder, as a new user runs it first: the folder
+    and what it printed. The tests that run it again do so in a copy of the folder."""
     from tests.conftest import run_goahead
 
-    done = run_goahead("demo", cwd=tmp_path)
+    where = tmp_path_factory.mktemp("demo")
+    return where, run_goahead("demo", cwd=where)
+
+
+@pytest.mark.crawl
+def test_the_demo_runs_offline_and_its_next_commands_are_whole_lines(first_demo) -> None:
+    """The README's first command, as a new user runs it (piped: nothing folded)."""
+    where, done = first_demo
     assert done.returncode == 0, done.stderr[-3000:]
-    assert (tmp_path / "goahead-demo" / "archive.db").exists()
+    assert (where / "goahead-demo" / "archive.db").exists()
     commands = done.stdout.split("Next, try:\n", 1)[1].splitlines()
     assert [line.split()[1] for line in commands] == ["search", "export", "wacz"]
     assert commands[2].endswith("--out goahead-demo/demo.wacz   (open it in ReplayWeb.page)")
@@ -211,17 +219,20 @@ def test_the_demo_runs_offline_and_its_next_commands_are_whole_lines(tmp_path: P
 
 
 @pytest.mark.crawl
-def test_the_demo_run_again_keeps_its_blogs_where_they_were(tmp_path: Path) -> None:
+def test_the_demo_run_again_keeps_its_blogs_where_they_were(first_demo, tmp_path: Path
+                                                           ) -> None:
     """A new user runs `goahead demo` twice. The archive keys a blog's site on its host and
     port, so a second run on new random ports left the first run's two sites behind with
     every post 'missing' in `goahead status` (4 sites, 21 missing). The demo asks for the
     ports it had; the second run is an incremental re-crawl of the same two blogs."""
     import json
+    import shutil
 
     from tests.conftest import run_goahead
 
-    first = run_goahead("demo", cwd=tmp_path)
+    where, first = first_demo
     assert first.returncode == 0, first.stderr[-3000:]
+    shutil.copytree(where / "goahead-demo", tmp_path / "goahead-demo")
     again = run_goahead("demo", cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
     served = [line for line in first.stdout.splitlines() if line.startswith("Serving")]

@@ -12,7 +12,6 @@ import zipfile
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.request import Request, urlopen
 
 import click
 import pytest
@@ -21,8 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from goahead_crawler.cli.replay import COMMANDS
 from goahead_crawler.warc.reader import read_response
-from sampleblog.server import start
-from tests.test_warc_recrawl import Crawls, crawl_runs
+from tests.conftest import Crawls
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
@@ -41,11 +39,8 @@ def run(*args: str) -> click.testing.Result:
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory) -> Crawls:
-    with start(["goahead"]) as site:
-        crawls = crawl_runs(site.urls["goahead"], tmp_path_factory.mktemp("cli-warc"))
-        crawls.live = {url: urlopen(Request(url)).read() for url in crawls.archived_urls()}
-    return crawls
+def crawled(goahead_crawled_twice: Crawls, tmp_path_factory) -> Crawls:
+    return goahead_crawled_twice.copy_to(tmp_path_factory.mktemp("cli-warc"))
 
 
 def where(crawled: Crawls) -> list[str]:

@@ -19,12 +19,12 @@ from warcio.archiveiterator import ArchiveIterator
 
 from goahead_crawler.warc.files import complete_prefix, finished_path
 from sampleblog.server import start
-from tests.conftest import ROOT, run_goahead
-from tests.test_warc_recrawl import Crawls
+from tests.conftest import ROOT, Crawls, run_goahead
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
-KILL_AT_BYTES = 400_000  # of a ~2.5 MB first WARC: well into the crawl, far from its end
+N_POSTS = 150
+KILL_AT_BYTES = 400_000  # of the ~1.5 MB a whole crawl writes: well into it, far from its end
 WAIT_SECONDS = 120
 
 
@@ -78,7 +78,7 @@ def killed_and_restarted(request, tmp_path_factory) -> dict:
     ``.open`` file after the kill: what a crash inside ``write()`` leaves, which a SIGKILL
     between two flushed records almost never does."""
     out = tmp_path_factory.mktemp("crash")
-    with start(["goahead"], n_posts=300) as site:
+    with start(["goahead"], n_posts=N_POSTS) as site:
         crawls = Crawls(site.urls["goahead"], out / "archive.db", out / "warcs")
         open_file = kill_mid_write(crawls)
         if request.param.endswith("torn-tail"):
@@ -137,7 +137,7 @@ def test_posts_are_archived_once(killed_and_restarted) -> None:
     crawls: Crawls = killed_and_restarted["crawls"]
     (posts, distinct), = crawls.rows("select count(*), count(distinct url) from posts"
                                      " where kind = 'post'")
-    assert posts == distinct == 300
+    assert posts == distinct == N_POSTS
 
 
 @pytest.mark.parametrize(("first", "second", "into"), [
@@ -153,10 +153,11 @@ def test_a_killed_crawl_is_caught_up_by_its_own_archive(tmp_path, first, second,
     what the killed one had not."""
     for name in (first, second):
         (tmp_path / name).parent.mkdir(exist_ok=True)
-    with start(["goahead", "contempo"], n_posts=300) as site:
+    # the other blog is only "another blog": its hand-written posts do
+    with start(["goahead"], n_posts=N_POSTS) as site, start(["contempo"]) as another:
         crawls = Crawls(site.urls["goahead"], tmp_path / first, tmp_path / "warcs")
         killed = finished_path(kill_mid_write(crawls))
-        other = run_goahead("crawl", site.urls["contempo"], "--db", str(tmp_path / second),
+        other = run_goahead("crawl", another.urls["contempo"], "--db", str(tmp_path / second),
                             "--warc-dir", str(crawls.warcs), "--delay", "0", "--no-progress")
         assert other.returncode == 0, other.stderr[-3000:]
         assert killed.exists()  # repaired
@@ -174,4 +175,4 @@ def test_a_killed_crawl_is_caught_up_by_its_own_archive(tmp_path, first, second,
     assert f"Caught up with the killed crawl of {killed.name}" in again.stderr
     (status,), = crawls.rows("SELECT status FROM runs ORDER BY id LIMIT 1")
     assert status == "killed"
-    assert crawls.rows("SELECT count(*) FROM posts WHERE kind = 'post'") == [(300,)]
+    assert crawls.rows("SELECT count(*) FROM posts WHERE kind = 'post'") == [(N_POSTS,)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -79,14 +80,36 @@ class Blog:
         return json.loads(self.last_run()["stats"])["goahead/incremental/since"]
 
 
-@pytest.fixture
-def blog(tmp_path: Path) -> Iterator[Blog]:
+def first_crawl(b: Blog) -> None:
+    first = b.crawl()
+    # posts, pages, robots + feed + 3 sitemaps + the pages feed, the home page and the
+    # month archives
+    assert len(first) == N_POSTS + 2 + 6 + len(listings(b.site.blog("goahead").posts))
+
+
+@pytest.fixture(scope="module")
+def first_crawled(tmp_path_factory) -> tuple[dict[str, int], Path]:
+    """The sample blog's first crawl, made once for the module: the ports its blog and CDN
+    were served on, and the folder of its archive and WARC files."""
+    out = tmp_path_factory.mktemp("first-crawl")
     with start(["goahead"], n_posts=N_POSTS) as site:
+        first_crawl(Blog(site, out))
+        return site.ports, out
+
+
+@pytest.fixture
+def blog(first_crawled: tuple[dict[str, int], Path], tmp_path: Path) -> Iterator[Blog]:
+    """A fresh sample blog (each test changes its own) with the archive of its first crawl:
+    a copy of ``first_crawled``'s, the blog served on the same ports (the archive keys its
+    site on them) with the same posts. Where a port was taken meanwhile, its own first
+    crawl."""
+    ports, made = first_crawled
+    with start(["goahead"], n_posts=N_POSTS, ports=ports) as site:
         b = Blog(site, tmp_path)
-        first = b.crawl()
-        # posts, pages, robots + feed + 3 sitemaps + the pages feed, the home page and the
-        # month archives
-        assert len(first) == N_POSTS + 2 + 6 + len(listings(site.blog("goahead").posts))
+        if site.ports == ports:
+            shutil.copytree(made, tmp_path, dirs_exist_ok=True)
+        else:
+            first_crawl(b)
         yield b
 
 

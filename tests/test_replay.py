@@ -10,10 +10,9 @@ from urllib.request import urlopen
 import pytest
 
 from goahead_crawler.warc.reader import read_response
-from sampleblog.server import start
+from tests.conftest import Crawls
 from tests.replay_browser import COLLECTION, pywb_collection, pywb_server
 from tests.test_cli_warc import run
-from tests.test_warc_recrawl import Crawls, crawl_runs
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
@@ -21,9 +20,8 @@ pytest.importorskip("pywb", reason="replay needs pywb (pip install pywb)")
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory) -> Crawls:
-    with start(["goahead"]) as site:
-        return crawl_runs(site.urls["goahead"], tmp_path_factory.mktemp("replay"))
+def crawled(goahead_crawled_twice: Crawls, tmp_path_factory) -> Crawls:
+    return goahead_crawled_twice.copy_to(tmp_path_factory.mktemp("replay"))
 
 
 @pytest.fixture(scope="module")

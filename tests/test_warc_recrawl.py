@@ -1,66 +1,25 @@
 """A re-crawl of an unchanged blog writes revisit records, not bodies (whole crawls, subprocess).
 
-``crawl_runs`` is shared with test_cli_warc.py and test_replay.py.
+The crawls are conftest's ``goahead_crawled_twice``, shared with test_cli_warc.py and
+test_replay.py.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from sampleblog.server import start
-from tests.conftest import run_goahead
+from tests.conftest import Crawls
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
 
-@dataclass
-class Crawls:
-    """Crawls of one blog into one archive: ``runs[i]`` are the WARC files run i wrote."""
-
-    url: str
-    db: Path
-    warcs: Path
-    runs: list[list[Path]] = field(default_factory=list)
-
-    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with sqlite3.connect(self.db) as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def archived_urls(self) -> list[str]:
-        """Post and static-page URLs, as captured (the URL of the post row's capture)."""
-        return [u for (u,) in self.rows(
-            "select c.url from posts p join captures c"
-            " on c.warc_file = p.warc_file and c.warc_offset = p.warc_offset order by p.url"
-        )]
-
-
-def crawl_runs(url: str, out: Path, times: int = 2) -> Crawls:
-    """``goahead crawl`` ``times`` times, at least a second apart (WARC-Date has seconds)."""
-    crawls = Crawls(url, out / "archive.db", out / "warcs")
-    for n in range(times):
-        if n:
-            time.sleep(1.1)
-        before = set(crawls.warcs.glob("*.warc.gz"))
-        # --full: every page fetched again, so unchanged payloads become revisit records
-        # (an incremental re-run would not ask for them at all: tests/test_incremental.py)
-        result = run_goahead("crawl", url, "--db", str(crawls.db), "--warc-dir",
-                             str(crawls.warcs), "--delay", "0", "--concurrency", "8", "--full")
-        assert result.returncode == 0, result.stderr[-3000:]
-        crawls.runs.append(sorted(set(crawls.warcs.glob("*.warc.gz")) - before))
-    return crawls
-
-
 @pytest.fixture(scope="module")
-def twice(tmp_path_factory) -> Crawls:
-    with start(["goahead"]) as site:
-        return crawl_runs(site.urls["goahead"], tmp_path_factory.mktemp("recrawl"))
+def twice(goahead_crawled_twice: Crawls, tmp_path_factory) -> Crawls:
+    return goahead_crawled_twice.copy_to(tmp_path_factory.mktemp("recrawl"))
 
 
 def record_bytes(paths: list[Path]) -> dict[str, int]:
