@@ -15,6 +15,7 @@ from archive.filters import Filters, resolve_site
 from goahead_crawler import config
 from goahead_crawler.blogger.urls import BlogUrlError, blog_root
 from goahead_crawler.cli.hints import BadInput
+from goahead_crawler.warc.files import warc_folder  # noqa: F401  (the commands' import)
 
 DEFAULT_DB = "archive.db"
 db_option = click.option(
@@ -22,7 +23,6 @@ db_option = click.option(
     type=click.Path(dir_okay=False), help="SQLite archive file.",
 )
 
-WARC_DIR = "warcs"
 WARC_DIR_DEFAULT = ("[default: warcs/ beside the --db archive if there is one, else ./warcs"
                     " if there is one, else warcs/ beside the archive]")
 
@@ -42,20 +42,6 @@ def warc_dir_option(what: str, default: str = WARC_DIR_DEFAULT) -> Callable[...,
     """``--warc-dir``, its default (None) said as :func:`warc_folder` finds it."""
     return click.option("--warc-dir", type=click.Path(file_okay=False),
                         callback=not_empty("for the default folder"), help=f"{what} {default}")
-
-
-def warc_folder(given: str | None, db_path: str = DEFAULT_DB) -> Path:
-    """The WARC folder of the archive ``db_path``, one rule for every command (the crawl
-    that writes it and the commands that read it): ``--warc-dir`` when given; else
-    warcs/ beside the archive when it is there; else ./warcs when it is there (where an
-    older goahead wrote, whatever --db said); else warcs/ beside the archive, made by a
-    crawl. With the default --db the two are one folder."""
-    if given:
-        return Path(given)
-    beside = Path(db_path).parent / WARC_DIR
-    if not beside.is_dir() and Path(WARC_DIR).is_dir():
-        return Path(WARC_DIR)
-    return beside
 
 
 #: the largest count or offset an option takes: past SQLite's 64-bit integers a LIMIT or
