@@ -44,6 +44,35 @@ def warc_dir_option(what: str, default: str = WARC_DIR_DEFAULT) -> Callable[...,
                         callback=not_empty("for the default folder"), help=f"{what} {default}")
 
 
+def check_warc_folder(given: str | None, db_path: str, folder: Path) -> None:
+    """``folder``, found by :func:`warc_folder`'s rule (no ``--warc-dir``), holds none of
+    the WARC files the archive's captures are in: an earlier crawl wrote them elsewhere
+    (./warcs of another working folder). A crawl would split the archive's files between
+    two folders, a reindex would rebuild it without them: one line, exit 2, naming one.
+    Some of them missing (moved away, or a split already made): a warning naming one."""
+    from archive.captures import warc_files
+
+    if given or not Path(db_path).is_file():
+        return
+    db = open_read_only(db_path, allow_outdated=True)
+    try:
+        named = warc_files(db) if "captures" in db.table_names() else set()
+    finally:
+        db.close()
+    present = ({p.name.removesuffix(".open") for p in folder.iterdir()} if folder.is_dir()
+               else set())
+    if named and not named & present:
+        example = max(named)
+        raise BadInput(f"the WARC files of {db_path} ({len(named):,}, e.g. {example}) are"
+                       f" not in {folder}, the folder found for it: pass --warc-dir, the"
+                       " folder the earlier crawls wrote")
+    if named - present:
+        missing = named - present
+        click.echo(f"warning: {len(missing):,} of the {len(named):,} WARC files of {db_path}"
+                   f" are not in {folder} (e.g. {max(missing)}): moved, or written to another"
+                   " folder (--warc-dir)", err=True)
+
+
 #: the largest count or offset an option takes: past SQLite's 64-bit integers a LIMIT or
 #: OFFSET was a traceback (OverflowError), and no archive holds a billion posts
 COUNT_MAX = 1_000_000_000
