@@ -56,6 +56,11 @@ def add_capture(db: Database, capture: Capture) -> bool:
     return cursor.rowcount > 0
 
 
+def warc_files(db: Database) -> set[str]:
+    """The names of the WARC files the archive's captures are in."""
+    return {row[0] for row in db.execute("SELECT DISTINCT warc_file FROM captures")}
+
+
 def _capture(db: Database, where: str, params: list[Any], order: str) -> Capture | None:
     columns = ", ".join(CAPTURE_FIELDS)
     sql = f"SELECT {columns} FROM captures WHERE {where} ORDER BY {order} LIMIT 1"

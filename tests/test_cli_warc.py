@@ -368,3 +368,43 @@ def test_an_out_in_a_missing_folder_is_one_line(crawled, tmp_path) -> None:
         assert result.stderr.splitlines()[-1] == (f"Error: cannot write {out}: No such file"
                                                   " or directory")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_crawl_or_reindex_that_would_look_in_another_warc_folder_than_the_archives_stops(
+        crawled, tmp_path: Path) -> None:
+    """The first crawl of data/a.db ran where ./warcs was (an older goahead's), and wrote
+    there; from another folder the rule finds data/warcs, holding none of them: a crawl
+    wrote there (the archive's files split in two folders), a reindex rebuilt data/a.db
+    without them (here: "WARC folder does not exist" only while data/warcs was missing).
+    Now one line, exit 2, naming the folder and one of the archive's files."""
+    data, home, elsewhere = tmp_path / "data", tmp_path / "home", tmp_path / "elsewhere"
+    for folder in (data, elsewhere):
+        folder.mkdir()
+    shutil.copytree(crawled.warcs, home / "warcs")
+    shutil.copy(crawled.db, data / "a.db")
+    (data / "warcs").mkdir()  # a later crawl from data/, or another archive there, made it
+    named = {p.name for p in (home / "warcs").iterdir()}
+    for args in (("crawl", "http://127.0.0.1:9/", "--no-progress"), ("reindex",)):
+        done = subprocess.run([sys.executable, "-m", "goahead_crawler", *args, "--db",
+                               str(data / "a.db")], capture_output=True, text=True,
+                              cwd=elsewhere, check=False, timeout=120)
+        assert done.returncode == 2, done.stderr[-2000:]
+        assert done.stderr.startswith("Error: the WARC files of "), done.stderr[-2000:]
+        assert f"not in {data / 'warcs'}" in done.stderr
+        assert any(name in done.stderr for name in named)
+        assert list((data / "warcs").iterdir()) == []
+    # some of them there (the split already made): said, naming one missing
+    first, *rest = sorted(named)
+    for name in rest:
+        shutil.copy(home / "warcs" / name, data / "warcs" / name)
+    done = subprocess.run([sys.executable, "-m", "goahead_crawler", "reindex", "--db",
+                           str(data / "a.db")], capture_output=True, text=True,
+                          cwd=elsewhere, check=False, timeout=300)
+    assert f"warning: 1 of the {len(named)} WARC files" in done.stderr, done.stderr[-2000:]
+    assert first in done.stderr
+    # --warc-dir given is the user's word: the rebuild reads it
+    done = subprocess.run([sys.executable, "-m", "goahead_crawler", "reindex", "--db",
+                           str(data / "a.db"), "--warc-dir", str(home / "warcs")],
+                          capture_output=True, text=True, cwd=elsewhere, check=False,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]

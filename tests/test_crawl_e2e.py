@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -166,6 +167,34 @@ def test_scrapy_crawl_runs_the_same_spider(sample_site, tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         count = conn.execute("select count(*) from posts").fetchone()[0]
     assert count == len(blog.posts) + len(blog.pages)
+
+
+def test_a_scrapyd_job_given_only_the_archive_writes_its_warcs_where_goahead_reads_them(
+        sample_site, tmp_path: Path) -> None:
+    """Scrapyd runs a job in its own folder with ``setting=GOAHEAD_ARCHIVE_DB=/srv/a.db``:
+    its WARC files went to that folder's warcs/ (GOAHEAD_WARC_DIR's "warcs"), while
+    ``goahead reindex/serve/warc-get --db /srv/a.db`` look beside the archive (one rule,
+    cli2): "WARC folder /srv/warcs does not exist", the archive not rebuildable from
+    them. Now the job follows the same rule (warcs/ beside the archive)."""
+    data, job, other = tmp_path / "srv", tmp_path / "scrapyd-job", tmp_path / "elsewhere"
+    for folder in (data, job, other):
+        folder.mkdir()
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "goahead_crawler.settings",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    crawled = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "blogger", "-a",
+         f"url={sample_site.urls['contempo']}", "-s", f"GOAHEAD_ARCHIVE_DB={data / 'a.db'}",
+         "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING"],
+        capture_output=True, text=True, cwd=job, env=env, check=False, timeout=300)
+    assert crawled.returncode == 0, crawled.stderr[-3000:]
+    assert not (job / "warcs").exists()
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "goahead_crawler", "reindex", "--db", str(data / "b.db")],
+        capture_output=True, text=True, cwd=other, env=env, check=False, timeout=300)
+    assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
+    with sqlite3.connect(data / "a.db") as a, sqlite3.connect(data / "b.db") as b:
+        query = "select count(*) from posts"
+        assert b.execute(query).fetchone()[0] == a.execute(query).fetchone()[0] > 0
 
 
 def test_a_crawl_ends_when_its_work_is_done_not_when_its_commit_window_closes(

@@ -17,6 +17,7 @@ from goahead_crawler.cli.options import (
     OriginType,
     Setting,
     SettingOption,
+    check_warc_folder,
     db_option,
     not_empty,
     warc_dir_option,
@@ -125,6 +126,7 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     sites = crawl_sites(url, sites_file)
     check_archive(db_path)  # read-only, locked or damaged: one line, exit 2, no request
     warcs = warc_folder(warc_dir, db_path)  # where warc-get, wacz and serve look for them
+    check_warc_folder(warc_dir, db_path, warcs)  # not another folder than earlier crawls'
     check_writable(warcs)  # the same for the WARC folder
     locked = lock_blogs(sites, db_path, command)  # one crawl per blog
     warn_interrupted(locked, db_path, resume)

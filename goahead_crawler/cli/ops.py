@@ -12,6 +12,7 @@ from goahead_crawler.cli import output
 from goahead_crawler.cli.hints import BadInput, command, warn_skipped
 from goahead_crawler.cli.options import (
     COUNT_MAX,
+    check_warc_folder,
     db_option,
     empty,
     open_existing,
@@ -225,6 +226,7 @@ def reindex(warc_dir: str | None, db_path: str) -> None:
     from goahead_crawler.rebuild import reindex_warcs, warc_paths
 
     warcs = warc_folder(warc_dir, db_path)
+    check_warc_folder(warc_dir, db_path, warcs)  # rebuilt without the crawls' files
     if not warcs.is_dir():  # a wrong --warc-dir: said, and no empty archive made
         raise BadInput(f"WARC folder {warcs} does not exist (pass --warc-dir, the folder"
                        " the crawl wrote)")

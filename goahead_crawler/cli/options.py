@@ -15,6 +15,7 @@ from archive.filters import Filters, resolve_site
 from goahead_crawler import config
 from goahead_crawler.blogger.urls import BlogUrlError, blog_root
 from goahead_crawler.cli.hints import BadInput
+from goahead_crawler.warc.files import warc_folder  # noqa: F401  (the commands' import)
 
 DEFAULT_DB = "archive.db"
 db_option = click.option(
@@ -22,7 +23,6 @@ db_option = click.option(
     type=click.Path(dir_okay=False), help="SQLite archive file.",
 )
 
-WARC_DIR = "warcs"
 WARC_DIR_DEFAULT = ("[default: warcs/ beside the --db archive if there is one, else ./warcs"
                     " if there is one, else warcs/ beside the archive]")
 
@@ -44,18 +44,33 @@ def warc_dir_option(what: str, default: str = WARC_DIR_DEFAULT) -> Callable[...,
                         callback=not_empty("for the default folder"), help=f"{what} {default}")
 
 
-def warc_folder(given: str | None, db_path: str = DEFAULT_DB) -> Path:
-    """The WARC folder of the archive ``db_path``, one rule for every command (the crawl
-    that writes it and the commands that read it): ``--warc-dir`` when given; else
-    warcs/ beside the archive when it is there; else ./warcs when it is there (where an
-    older goahead wrote, whatever --db said); else warcs/ beside the archive, made by a
-    crawl. With the default --db the two are one folder."""
-    if given:
-        return Path(given)
-    beside = Path(db_path).parent / WARC_DIR
-    if not beside.is_dir() and Path(WARC_DIR).is_dir():
-        return Path(WARC_DIR)
-    return beside
+def check_warc_folder(given: str | None, db_path: str, folder: Path) -> None:
+    """``folder``, found by :func:`warc_folder`'s rule (no ``--warc-dir``), holds none of
+    the WARC files the archive's captures are in: an earlier crawl wrote them elsewhere
+    (./warcs of another working folder). A crawl would split the archive's files between
+    two folders, a reindex would rebuild it without them: one line, exit 2, naming one.
+    Some of them missing (moved away, or a split already made): a warning naming one."""
+    from archive.captures import warc_files
+
+    if given or not Path(db_path).is_file():
+        return
+    db = open_read_only(db_path, allow_outdated=True)
+    try:
+        named = warc_files(db) if "captures" in db.table_names() else set()
+    finally:
+        db.close()
+    present = ({p.name.removesuffix(".open") for p in folder.iterdir()} if folder.is_dir()
+               else set())
+    if named and not named & present:
+        example = max(named)
+        raise BadInput(f"the WARC files of {db_path} ({len(named):,}, e.g. {example}) are"
+                       f" not in {folder}, the folder found for it: pass --warc-dir, the"
+                       " folder the earlier crawls wrote")
+    if named - present:
+        missing = named - present
+        click.echo(f"warning: {len(missing):,} of the {len(named):,} WARC files of {db_path}"
+                   f" are not in {folder} (e.g. {max(missing)}): moved, or written to another"
+                   " folder (--warc-dir)", err=True)
 
 
 #: the largest count or offset an option takes: past SQLite's 64-bit integers a LIMIT or

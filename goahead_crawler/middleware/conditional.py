@@ -17,6 +17,7 @@ from scrapy.exceptions import NotConfigured
 
 from archive.captures import latest_capture
 from goahead_crawler.crawl_archive import CrawlArchive
+from goahead_crawler.warc.files import settings_warc_folder
 from goahead_crawler.warc.reader import RevisitRecord, read_response
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class ConditionalRequests:
         archive = CrawlArchive.of(crawler)
         if archive is None or not s.getbool("GOAHEAD_WARC_ENABLED"):
             raise NotConfigured("conditional requests need the archive and the WARC files")
-        return cls(crawler, archive, s.get("GOAHEAD_WARC_DIR"))
+        return cls(crawler, archive, str(settings_warc_folder(s)))
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get(CONDITIONAL) or PREVIOUS in request.meta:

@@ -28,7 +28,7 @@ from goahead_crawler.signals import capture_written, warc_repaired
 from goahead_crawler.warc import records as rec
 from goahead_crawler.warc.dedup import DigestIndex, Lookup
 from goahead_crawler.warc.exchange import exchange_from_scrapy
-from goahead_crawler.warc.files import crashed_files, repair_open_file
+from goahead_crawler.warc.files import crashed_files, repair_open_file, settings_warc_folder
 from goahead_crawler.warc.writer import RotatingWarcWriter, Written
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class WarcCapture:
             raise NotConfigured("GOAHEAD_WARC_MAX_SIZE must be a positive number of bytes")
         self.crawler = crawler
         self.stats = crawler.stats
-        self.directory = Path(s.get("GOAHEAD_WARC_DIR"))
+        self.directory = settings_warc_folder(s)
         self.run_id = uuid.uuid4().hex  # this crawl's id in warcinfo `isPartOf`
         self._info = self._static_info(crawler)
         self.builder = rec.MemberWriter(level=s.getint("GOAHEAD_WARC_GZIP_LEVEL"))

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -30,6 +30,38 @@ from archive.errors import ArchiveReadOnly
 OPEN_SUFFIX = ".open"
 WARC_SUFFIX = ".warc.gz"
 _CHUNK = 1 << 20
+
+
+WARC_DIR = "warcs"
+
+
+def warc_folder(given: str | None, db_path: str = "archive.db") -> Path:
+    """The WARC folder of the archive ``db_path``, one rule for every command (the crawl
+    that writes it and the commands that read it): ``--warc-dir`` when given; else
+    warcs/ beside the archive when it is there; else ./warcs when it is there (where an
+    older goahead wrote, whatever --db said); else warcs/ beside the archive, made by a
+    crawl. With the default --db the two are one folder."""
+    if given:
+        return Path(given)
+    beside = Path(db_path).parent / WARC_DIR
+    if not beside.is_dir() and Path(WARC_DIR).is_dir():
+        return Path(WARC_DIR)
+    return beside
+
+
+def settings_warc_folder(settings: Any) -> Path:
+    """The crawl's WARC folder from its Scrapy settings: ``GOAHEAD_WARC_DIR`` when a run
+    or a project set it (``goahead crawl``, ``scrapy crawl -s``, Scrapyd's ``setting=``,
+    an add-on user's settings); left at goahead's default ("warcs"), :func:`warc_folder`'s
+    rule for ``GOAHEAD_ARCHIVE_DB``, so that ``goahead reindex/serve/warc-get --db`` find
+    what a Scrapyd job wrote (its own working folder's warcs/ was none of theirs)."""
+    from scrapy.settings import SETTINGS_PRIORITIES
+
+    given = settings.get("GOAHEAD_WARC_DIR")
+    if given != WARC_DIR or settings.getpriority("GOAHEAD_WARC_DIR") > SETTINGS_PRIORITIES[
+            "project"]:
+        return Path(given)
+    return warc_folder(None, settings.get("GOAHEAD_ARCHIVE_DB"))
 
 
 def check_writable(directory: Path) -> None:
