@@ -94,6 +94,9 @@ def read_response(warc_dir: str | Path, warc_file: str, offset: int,
     with _record_at(Path(warc_dir), warc_file, offset, check_digests="raise") as record:
         _refuse_other_records(record, warc_file, offset)
         assert record is not None
+        if record.http_headers is None:  # its WARC head damaged: warcio parsed no HTTP
+            raise UnreadableRecord(warc_file, offset, "a response record whose WARC head is"
+                                   " damaged: its HTTP status line and headers cannot be read")
         payload = _read_payload(record, (warc_file, offset), limit)
     return StoredResponse(record.http_headers, payload, (warc_file, offset), limit)
 
