@@ -164,6 +164,8 @@ def test_no_hit_with_filters_says_what_the_filters_hid(web: Client) -> None:
     assert "No posts from the site <q>nowhere.example</q>" in page
     assert "loom.example, weave.example" in page
     assert f"{CLOTH_POSTS} posts match</a>" in page
+    one = web.get("/archive/search", q="ไม้สัก").text
+    assert "<strong>1</strong> post matches <q><bdi>ไม้สัก</bdi></q>" in one  # not "match"
     nothing = web.get("/archive/search", q="zzzqqq").text
     assert "No post matches <q><bdi>zzzqqq</bdi></q>." in nothing
 
