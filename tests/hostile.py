@@ -20,7 +20,7 @@ import gzip
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -80,6 +80,23 @@ def scenario(name: str, **options: object) -> Callable[[Route], Route]:
 
 def _json(doc: dict) -> Reply:
     return Reply(body=json.dumps(doc).encode(), content_type=JSON)
+
+
+def _sitemap(root: str, tag: str, locs: Iterable[str]) -> Reply:
+    """A sitemap file: an index (``sitemapindex``/``sitemap``) or a list of pages
+    (``urlset``/``url``) naming ``locs``."""
+    body = ('<?xml version="1.0" encoding="UTF-8"?>'
+            f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + "".join(f"<{tag}><loc>{loc}</loc></{tag}>" for loc in locs) + f"</{root}>")
+    return Reply(body=body.encode(), content_type=XML)
+
+
+def _sitemap_index(locs: Iterable[str]) -> Reply:
+    return _sitemap("sitemapindex", "sitemap", locs)
+
+
+def _urlset(locs: Iterable[str]) -> Reply:
+    return _sitemap("urlset", "url", locs)
 
 
 def _feed_doc(ctx: Ctx, params: dict[str, str]) -> dict:
@@ -268,10 +285,7 @@ def stuck_feed_short_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Rep
     if path == "/feeds/posts/default":
         return ctx.blog(path, {k: v for k, v in params.items() if k in ("alt", "max-results")})
     if path == "/sitemap.xml" and params.get("page") == "1":
-        urls = "".join(f"<url><loc>{ctx.base}{post.path}</loc></url>" for post in ctx.posts[:7])
-        body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
-                f'"http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
-        return Reply(body=body.encode(), content_type=XML)
+        return _urlset(f"{ctx.base}{post.path}" for post in ctx.posts[:7])
     return None
 
 
@@ -321,10 +335,7 @@ def lost_first_run(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
 def sitemap_names_itself(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """No feed; ``/sitemap.xml`` is an index whose one sitemap is itself."""
     if path == "/sitemap.xml":
-        body = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
-                '"http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
-                f"<loc>{ctx.base}/sitemap.xml</loc></sitemap></sitemapindex>")
-        return Reply(body=body.encode(), content_type=XML)
+        return _sitemap_index([f"{ctx.base}/sitemap.xml"])
     return None
 
 
@@ -333,11 +344,7 @@ def sitemap_index_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Repl
     """The sitemap index names its own sitemap and one on another service; its urlset names
     a page on that service too (neither a post nor a static page)."""
     if path == "/sitemap.xml" and not params.get("page"):
-        body = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
-                '"http://www.sitemaps.org/schemas/sitemap/0.9">'
-                f"<sitemap><loc>{ctx.base}/sitemap.xml?page=1</loc></sitemap>"
-                f"<sitemap><loc>{ctx.other}/sitemap.xml</loc></sitemap></sitemapindex>")
-        return Reply(body=body.encode(), content_type=XML)
+        return _sitemap_index([f"{ctx.base}/sitemap.xml?page=1", f"{ctx.other}/sitemap.xml"])
     if path == "/sitemap.xml":
         got = ctx.blog(path, params)
         got.body = got.body.replace(b"</urlset>", f"<url><loc>{ctx.other}/admin</loc></url>"
@@ -366,11 +373,7 @@ def pages_sitemap_fails(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | 
 def huge_sitemap(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """One sitemap file of 60,000 URLs (the protocol allows 50,000)."""
     if path == "/sitemap.xml":
-        rows = "".join(f"<url><loc>{ctx.base}/2020/01/post-{i}.html</loc></url>"
-                       for i in range(60_000))
-        body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
-                f'"http://www.sitemaps.org/schemas/sitemap/0.9">{rows}</urlset>')
-        return Reply(body=body.encode(), content_type=XML)
+        return _urlset(f"{ctx.base}/2020/01/post-{i}.html" for i in range(60_000))
     return None
 
 
@@ -379,10 +382,7 @@ def endless_sitemap_index(ctx: Ctx, path: str, params: dict[str, str]) -> Reply 
     """Each sitemap "page" is an index naming the next one, forever."""
     if path == "/sitemap.xml":
         following = int(params.get("page", "0")) + 1
-        body = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
-                '"http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
-                f"<loc>{ctx.base}/sitemap.xml?page={following}</loc></sitemap></sitemapindex>")
-        return Reply(body=body.encode(), content_type=XML)
+        return _sitemap_index([f"{ctx.base}/sitemap.xml?page={following}"])
     return None
 
 
@@ -390,11 +390,7 @@ def endless_sitemap_index(ctx: Ctx, path: str, params: dict[str, str]) -> Reply 
 def sitemap_index_fanout(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """The index names 2,000 sitemaps; each lists the blog's posts, the same ones."""
     if path == "/sitemap.xml" and not params.get("page"):
-        body = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
-                '"http://www.sitemaps.org/schemas/sitemap/0.9">'
-                + "".join(f"<sitemap><loc>{ctx.base}/sitemap.xml?page={n}</loc></sitemap>"
-                          for n in range(1, 2001)) + "</sitemapindex>")
-        return Reply(body=body.encode(), content_type=XML)
+        return _sitemap_index(f"{ctx.base}/sitemap.xml?page={n}" for n in range(1, 2001))
     if path == "/sitemap.xml":
         return ctx.blog(path, {"page": "1"})
     return None
