@@ -101,6 +101,10 @@ GOAHEAD_MAX_POSTS = 0
 # every start-index, behind a total of a billion, stores "progress" at every page for ever.
 # Far past any Blogger post's thread (a popular one has a few thousand).
 GOAHEAD_MAX_POST_COMMENTS = 50_000
+# The most comments read from the blog-wide comments feed in one incremental run (the
+# comments made since the last run): a feed inventing new ids on every page is progress at
+# every page. Far past a blog's comments between two runs.
+GOAHEAD_MAX_BLOG_COMMENTS = 200_000
 # Archive static pages (/p/*.html) listed in /sitemap-pages.xml.
 GOAHEAD_PAGES_ENABLED = True
 # Read /sitemap.xml: it cross-checks the feed and finds posts the feed lacks (or when off).

@@ -209,6 +209,26 @@ def inventing_sweep(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None
     return _json(_invented(ctx, doc, int(params.get("start-index", "1"))))
 
 
+@scenario("inventing-blog-comments")
+def inventing_blog_comments(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """From the second crawl on, the blog-wide comments feed (read since the last run)
+    names 150 new comments on an archived post on every page, behind a total of a
+    billion."""
+    if path == "/robots.txt":
+        ctx.site.crawls = getattr(ctx.site, "crawls", 0) + 1
+    if getattr(ctx.site, "crawls", 0) < 2 or path != "/feeds/comments/default":
+        return None
+    real = {k: v for k, v in params.items() if k not in ("updated-min", "start-index")}
+    doc = json.loads(ctx.blog(path, {**real, "alt": "json"}).body)
+    start, entry = int(params.get("start-index", "1")), doc["feed"]["entry"][0]
+    prefix = entry["id"]["$t"].rsplit("-", 1)[0]
+    doc["feed"]["entry"] = [{**entry, "id": {"$t": f"{prefix}-9{start}{n:03d}"}}
+                            for n in range(150)]
+    doc["feed"]["openSearch$totalResults"] = {"$t": str(HUGE_TOTAL)}
+    doc["feed"]["openSearch$startIndex"] = {"$t": str(start)}
+    return _json(doc)
+
+
 def _invented(ctx: Ctx, doc: dict, start: int) -> dict:
     """A feed page whose entries, past the first page, are posts never seen before."""
     doc["feed"]["openSearch$totalResults"] = {"$t": str(HUGE_TOTAL)}

@@ -65,12 +65,18 @@ def crawl(tmp_path: Path, scenario: str, *flags: str, n_posts: int = 6,
     """A crawl of the hostile server; --no-images: it has no image host (its posts name
     Blogger's real ones, which cannot be reached from a test)."""
     with serve(scenario, n_posts) as site:
-        done = run_goahead("crawl", site.url, "--db", str(tmp_path / "archive.db"),
-                           "--warc-dir", str(tmp_path / "warcs"), "--delay", "0",
-                           "--concurrency", "8", "--no-progress", "--no-images", *flags,
-                           timeout=240, settings_module=settings_module)
+        done = run_goahead(*crawl_args(site.url, tmp_path), *flags, timeout=240,
+                           settings_module=settings_module)
         return Crawl(done.returncode, done.stdout, done.stderr, tmp_path / "archive.db",
                      site.requests(), site.other_requests(), site)
+
+
+def crawl_args(url: str, tmp_path: Path) -> tuple[str, ...]:
+    """``goahead crawl`` of a hostile server as :func:`crawl` runs it, for a test that
+    crawls it more than once."""
+    return ("crawl", url, "--db", str(tmp_path / "archive.db"), "--warc-dir",
+            str(tmp_path / "warcs"), "--delay", "0", "--concurrency", "8", "--no-progress",
+            "--no-images")
 
 
 def one_line(c: Crawl) -> str:
@@ -317,9 +323,7 @@ def test_a_deletion_sweep_of_a_feed_inventing_posts_stops_past_the_blog_count(
     it names new posts on every page, behind a total of 10^9 (before: read for ever, the
     sweep's posts not being fetched: 2,198 pages in 60 s, still going)."""
     with serve("inventing-sweep") as site:
-        args = ("crawl", site.url, "--db", str(tmp_path / "archive.db"), "--warc-dir",
-                str(tmp_path / "warcs"), "--delay", "0", "--concurrency", "8", "--no-progress",
-                "--no-images")
+        args = crawl_args(site.url, tmp_path)
         assert run_goahead(*args).returncode == 0
         before = len(site.requests())
         again = run_goahead(*args, timeout=60)
@@ -328,6 +332,25 @@ def test_a_deletion_sweep_of_a_feed_inventing_posts_stops_past_the_blog_count(
     assert len(sweep) == 4  # 6 posts, then 6 new a page until 2 pages past the count
     assert "Stopped sweep: it listed 24 posts, and the blog counts 6" in again.stderr
     assert again.returncode == 0
+
+
+def test_a_blog_comments_feed_inventing_comments_stops_at_the_most_a_run_reads(
+        tmp_path: Path) -> None:
+    """A re-crawl: the blog-wide comments feed since the last run names 150 new comments
+    on every page, behind a total of 10^9 (before: paged for ever, each page progress).
+    Stopped at GOAHEAD_MAX_BLOG_COMMENTS (1,500 here), said as comments that may be
+    missed."""
+    with serve("inventing-blog-comments") as site:
+        args = crawl_args(site.url, tmp_path)
+        assert run_goahead(*args).returncode == 0
+        before = len(site.requests())
+        again = run_goahead(*args, timeout=120, settings_module="tests.small_caps_settings")
+        pages = [p for _, p, _ in site.requests()[before:]
+                 if p.startswith("/feeds/comments/default?")]
+    assert len(pages) == 10, pages  # 1,500 comments, 150 a page
+    assert ("1,500 comments read since the last run, the most a run reads (1,500,"
+            " GOAHEAD_MAX_BLOG_COMMENTS)") in again.stderr
+    assert "new comments on posts this run does not fetch may be missed" in again.stderr
 
 
 def test_an_endless_older_posts_chain_stops_at_the_first_page_with_nothing_new(

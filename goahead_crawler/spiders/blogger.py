@@ -111,6 +111,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         max_posts = int(kwargs.get("max_posts") or settings.getint("GOAHEAD_MAX_POSTS"))
         spider.frontier.max_posts = max_posts
         spider.max_post_comments = settings.getint("GOAHEAD_MAX_POST_COMMENTS")
+        spider.max_blog_comments = settings.getint("GOAHEAD_MAX_BLOG_COMMENTS")
         spider.pages_enabled = settings.getbool("GOAHEAD_PAGES_ENABLED")
         spider.sitemap_enabled = settings.getbool("GOAHEAD_SITEMAP_ENABLED")
         spider.pager_enabled = settings.getbool("GOAHEAD_PAGER_ENABLED")

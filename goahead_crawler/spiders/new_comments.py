@@ -85,6 +85,12 @@ class NewCommentRoutes:
                                          len(new), response.url)
         if following is not None and self.previous is None:  # a resumed job: see idle
             following = None
+        if following is not None and len(self.blog_comment_ids) >= self.max_blog_comments:
+            self._blog_comments_lost(
+                f"{len(self.blog_comment_ids):,} comments read since the last run, the most"
+                f" a run reads ({self.max_blog_comments:,}, GOAHEAD_MAX_BLOG_COMMENTS); its"
+                f" total says {page.total}")
+            return
         if following is None:
             self.blog_comments_state = "done"
             return
