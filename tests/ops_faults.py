@@ -6,6 +6,8 @@ Loaded by a crawl subprocess as ``tests.ops_faults.Always503`` (the project root
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,11 +45,25 @@ class TinyArchive:
         return cls(crawler)
 
     def spider_opened(self) -> None:
+        from goahead_crawler import crawl_lock
         from goahead_crawler.crawl_archive import CrawlArchive
 
         db = CrawlArchive.of(self.crawler).db()
         used = db.execute("PRAGMA page_count").fetchone()[0]
         db.execute(f"PRAGMA max_page_count = {used + self.pages}")
+        # On a real disk the lock file's reserve, freed before the run's last write, is
+        # room that write can use; under a page limit it would free nothing, and whether
+        # the last write still fit would depend on how full the last page happened to be.
+        free_reserve = crawl_lock.CrawlLock.free_reserve
+
+        def free_reserve_as_a_disk_would(lock: crawl_lock.CrawlLock) -> None:
+            free_reserve(lock)
+            with contextlib.suppress(sqlite3.ProgrammingError):  # closed: the run is over
+                size = db.execute("PRAGMA page_size").fetchone()[0]
+                now = db.execute("PRAGMA page_count").fetchone()[0]
+                db.execute(f"PRAGMA max_page_count = {now + crawl_lock.RESERVE_BYTES // size}")
+
+        crawl_lock.CrawlLock.free_reserve = free_reserve_as_a_disk_would  # type: ignore[method-assign]
 
 
 class FullWarcDisk:
