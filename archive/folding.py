@@ -168,12 +168,30 @@ def fold_matching(text: str) -> str:
 # for matching, as it is between Thai and a number (``ปี2567``). So ``PM2.5`` finds
 # ``PM 2.5`` and ``COVID19`` finds ``COVID-19``, both ways; a query keeps them a phrase.
 LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
-# Numbers as people type them either way: a thousands comma (``3,480,000`` is ``3480000``,
-# and no longer three numbers: ``480`` does not find it) and the zero before an hour of one
-# digit (``06.00`` is ``6.00``, ``08:30`` is ``8:30``). Dropped, for matching only.
-NUMBER_PADDING = re.compile(
-    r"(?:(?<=(?<!\d)\d)|(?<=(?<!\d)\d\d)|(?<=(?<!\d)\d\d\d)|(?<=\d,\d\d\d)),(?=\d\d\d(?!\d))"
-    r"|(?<![\d.,:])0(?=\d[.:]\d\d(?!\d))")
+# Numbers as people type them either way, dropped for matching only:
+# - a thousands comma (``3,480,000`` is ``3480000``, and no longer three numbers: ``480``
+#   does not find it), only in a true thousands number: a first group of 1-3 digits, then
+#   groups of exactly 3 (:data:`_THOUSANDS_COMMA`). A list (``8,29,510``, ``1,2,3``), an
+#   Indian grouping (``12,34,567``) or a German decimal (``1,5``) keeps its commas;
+# - the zero that pads a day, a month or an hour to two digits (:data:`_PADDING_ZERO`):
+#   ``06.00`` is ``6.00``, ``01.05.2567`` and ``01/05/2567`` are ``1.5.2567`` (unicode61
+#   drops the separators: all three are ``1 5 2567``), ``2024-01-05`` is ``2024-1-5``, and a
+#   lone ``01`` is ``1``, so ``01`` still finds the date that is ``1.5.2567`` to the index.
+#   Only a group of exactly two digits, and never one after a decimal point, a colon or a
+#   comma (``3.05`` is not ``3.5``, the minutes of ``18.05`` keep their zero), except the
+#   month in the middle of a dotted date (``01.05.2567``). ``007`` and ``0812345678`` keep
+#   theirs: codes, not padded numbers.
+# Each alternative starts with its character (a comma, a zero): the engine tries the
+# lookbehinds only there. Python's lookbehinds are fixed-width, so the groups before a
+# comma are spelled out, up to six (10^18).
+_THOUSANDS_START = r"(?<![\d.,])"
+_THOUSANDS_COMMA = ",(?:" + "|".join(
+    f"(?<={_THOUSANDS_START}{'[0-9]' * width}{',[0-9]{3}' * groups},)"
+    for width in (1, 2, 3) for groups in range(6)) + r")(?=\d{3}(?:,\d{3})*(?!\d|,\d))"
+_PADDING_ZERO = (r"0(?<![\d.,:]0)(?=\d(?!\d))"
+                 r"|0(?:(?<=(?<![\d.,:])\d\.0)|(?<=(?<![\d.,:])\d\d\.0))"
+                 r"(?=\d\.\d\d(?:\d\d)?(?!\d))")
+NUMBER_PADDING = re.compile(f"{_THOUSANDS_COMMA}|{_PADDING_ZERO}")
 _TOKEN_EDIT = re.compile(f"{LETTER_DIGIT.pattern}|{NUMBER_PADDING.pattern}")
 _DIGIT = re.compile(r"\d")
 

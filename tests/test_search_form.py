@@ -364,6 +364,43 @@ def test_a_number_matches_with_or_without_its_thousands_commas_and_hour_zero(
     found_as_written(tmp_path, NUMBER_POSTS, typed, expected, shown)
 
 
+DATE_POSTS = [
+    ("dotted", "ประชุม", "ประชุมวันที่ 01.05.2567 เวลา 18.05 น."),
+    ("bare", "ประชุม", "ประชุมวันที่ 1.5.2567 ที่ศาลากลาง"),
+    ("slashed", "ประชุม", "ประชุมวันที่ 01/05/2567 ที่ศาลากลาง"),
+    ("iso", "log", "released on 2024-01-05, episode 01"),
+    ("decimal", "rate", "the rate is 3.05 percent, 3.5 was last year"),
+    ("lists", "scores", "scores 8,29,510 and 12,34,567 and 1,234,567"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("01.05.2567", ["bare", "dotted", "slashed"], ["01.05.2567", "1.5.2567", "01/05/2567"]),
+    ("1.5.2567", ["bare", "dotted", "slashed"], ["01.05.2567", "1.5.2567", "01/05/2567"]),
+    ("1/5/2567", ["bare", "dotted", "slashed"], ["01.05.2567", "1.5.2567", "01/05/2567"]),
+    ('"วันที่ 1.05.2567"', ["bare", "dotted", "slashed"],
+     ["วันที่ 01.05.2567", "วันที่ 1.5.2567", "วันที่ 01/05/2567"]),
+    ("2024-1-5", ["iso"], ["2024-01-05"]),
+    ("01", ["bare", "dotted", "iso", "slashed"], ["01", "1"]),
+    ("18.05", ["dotted"], ["18.05"]),  # minutes keep their zero
+    ("05", ["bare", "decimal", "dotted", "iso", "slashed"], ["05", "5"]),  # 5: not 3.05
+    ("3.05", ["decimal"], ["3.05"]),  # a decimal is not a date: 3.5 is another number
+    ("3.5", ["decimal"], ["3.5"]),
+    ("510", ["lists"], ["510"]),  # 8,29,510 is a list, not 829510
+    ("8,29,510", ["lists"], ["8,29,510"]),
+    ("829510", [], []),
+    ("567", ["lists"], ["567"]),  # of 12,34,567 (Indian grouping), not of 1,234,567
+    ("1234567", ["lists"], ["1,234,567"]),
+])
+def test_dates_and_lists_match_as_typed_and_as_a_reader_types_them(
+        tmp_path, typed, expected, shown):
+    """A day, a month or an hour padded to two digits is the same number without the zero
+    (01.05.2567, 1.5.2567 and 01/05/2567 are one date, and 01 finds it); a decimal's or
+    the minutes' zero is kept. Only a true thousands number loses its commas: 8,29,510
+    stays three numbers."""
+    found_as_written(tmp_path, DATE_POSTS, typed, expected, shown)
+
+
 HYPHEN_POSTS = [
     ("hyphen", "ข่าว-ด่วน วันนี้", "ตลาดนัด"),
     ("joined", "ข่าวด่วนเช้านี้", "ตลาดนัด"),
@@ -436,6 +473,8 @@ def test_a_latin_abbreviation_is_marked_with_its_last_full_stop(tmp_path, typed,
      "ราคา 3480000 ถึง 3,480,000 สรุป"),
     ("06.00", "เปิด 06.00 น. ทุกวันอาทิตย์ สรุปแล้ว", "เปิด 6.00 และ 6.00 และ 06.00 น.",
      "เปิด 6.00 และ 06.00 น. สรุป"),
+    ("1.5.2567", "ประชุม 1.5.2567 ทุกคน สรุปแล้ว", "ประชุม 01.05.2567 และ 01.05.2567 และ 01.05.2567",
+     "ประชุม 1.5.2567 และ 01.05.2567 สรุป"),
     ("café", "a café in Bangkok, it is said, they say", "a cafe, and a cafe, and a cafe there",
      "a café, and a cafe in Bangkok, they say"),
     ("email", "an email to us, as it is said there", "an e-mail, an e-mail and an e-mail",
