@@ -505,6 +505,8 @@ E_POSTS = [
     ("hyphen", "Send an e-mail", "ส่ง e-mail ถึงเรา หรือซื้อ e-book"),
     ("joined", "Send an email", "ส่ง email ถึงเรา หรือซื้อ ebook"),
     ("mail", "mail order", "a part of the post, and the mail"),
+    ("vitamin", "health", "Vitamin E very good, grade E state"),
+    ("every", "daily", "every day in the estate"),
 ]
 
 
@@ -517,6 +519,9 @@ E_POSTS = [
     ("title:email", ["hyphen", "joined"], ["e-mail", "email"]),
     ("mail", ["hyphen", "mail"], ["mail"]),  # e-mail is e + mail, as before
     ("apart", [], []),  # only e: a part is not apart
+    ("every", ["every"], ["every"]),  # only the words written with an e-prefix: not E very
+    ("estate", ["every"], ["estate"]),
+    ("ebooks", ["hyphen", "joined"], ["e-book", "ebook"]),  # plural, stemmed
 ])
 def test_an_e_prefixed_word_matches_joined_or_hyphenated(tmp_path, typed, expected, shown):
     """email finds e-mail and e-mail finds email (e-book, e-commerce): a query asks for
