@@ -22,6 +22,7 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable
+from itertools import product
 
 COLLATION = "goahead_fold"
 
@@ -244,6 +245,43 @@ def join_thai_runs(text: str) -> str:
     if " " + MAI_YAMOK in text or "\u00a0" + MAI_YAMOK in text:  # a substring: fast
         text = MAI_YAMOK_SPACE.sub("", text)
     return text
+
+
+# A space between Thai words in a phrase (``"ข่าว ด่วน"``): Thai is written without one,
+# joined (``ข่าวด่วน``) or hyphenated (``ข่าว-ด่วน``, which the index reads joined:
+# :data:`THAI_HYPHEN`), so the phrase asks for each space there or not. Only a space after
+# a letter (not ๆ or ฯ, which end a word) and before the start of a cluster.
+THAI_SPACE = re.compile("(?<=[\u0e01-\u0e2e\u0e30-\u0e45\u0e47-\u0e4e])[ \u00a0]+"
+                        "(?=[\u0e01-\u0e2e\u0e40-\u0e44])")
+MAX_THAI_SPACES = 3  # each of up to 3 spaces kept or not (8 forms); more: all or none
+
+
+def thai_space_forms(text: str, joiner: str = "") -> tuple[str, ...]:
+    """``text``, and ``text`` with the spaces between its Thai words (:data:`THAI_SPACE`)
+    replaced by ``joiner``, each or none (bounded by :data:`MAX_THAI_SPACES`)."""
+    if " " not in text and "\u00a0" not in text:
+        return (text,)
+    spaces = list(THAI_SPACE.finditer(text))
+    if not spaces:
+        return (text,)
+    choices = (product((False, True), repeat=len(spaces)) if len(spaces) <= MAX_THAI_SPACES
+               else [(False,) * len(spaces), (True,) * len(spaces)])
+    forms = []
+    for joined in choices:
+        out, last = [], 0
+        for space, join in zip(spaces, joined, strict=True):
+            out += [text[last:space.start()], joiner if join else space.group()]
+            last = space.end()
+        forms.append("".join(out) + text[last:])
+    return tuple(forms)
+
+
+def term_forms(text: str) -> tuple[str, ...]:
+    """Every form a query term asks for: the spaces between its Thai words there or not
+    (:func:`thai_space_forms`), an e-prefixed word joined or hyphenated
+    (:func:`e_prefix_forms`)."""
+    return tuple(dict.fromkeys(form for spaced in thai_space_forms(text)
+                               for form in e_prefix_forms(spaced)))
 
 
 # e-mail and email, e-book and ebook, e-commerce and ecommerce: a query for either form

@@ -30,6 +30,7 @@ from .filters import Filters
 from .folding import (
     MAI_YAMOK,
     NUMBER_PADDING,
+    THAI_SPACE,
     e_prefix_forms,
     fold_matching,
     join_thai_runs,
@@ -163,7 +164,8 @@ def needle_variants(needle: str) -> tuple[str, ...]:
     ``๒๕๖๗``), with or without thousands commas (``3480000``, ``3,480,000``), accented or
     not and full-width as ASCII (``café`` counts ``cafe``; the other way cannot be listed),
     a hyphen inside Thai (``ข่าว-ด่วน`` counts ``ข่าวด่วน``), a space before ๆ or not
-    (``เด็กๆ``, ``เด็ก ๆ``), an e-prefix joined or not
+    (``เด็กๆ``, ``เด็ก ๆ``), Thai words a phrase spaces written joined or hyphenated
+    (``"ข่าว ด่วน"`` counts ``ข่าวด่วน`` and ``ข่าว-ด่วน``), an e-prefix joined or not
     (``email``, ``e-mail``), Thai typed tone mark first (``น้ำ`` counts ``นำ้``, ``แม่``
     counts ``เเม่``). A padding zero is dropped, and added back only where the needle
     without it is not inside the padded one (``1.5.2567`` counts ``01.05.2567``; ``6.00`` is
@@ -171,6 +173,7 @@ def needle_variants(needle: str) -> tuple[str, ...]:
     base = NUMBER_PADDING.sub(lambda m: m.group() if m.group() == "," else "", needle)
     forms = dict.fromkeys((base, join_thai_runs(fold_matching(base))))
     forms |= dict.fromkeys(variant for form in list(forms) for variant in e_prefix_forms(form))
+    forms |= dict.fromkeys(THAI_SPACE.sub(joiner, form) for form in list(forms) for joiner in ("", "-"))
     forms |= dict.fromkeys(_YAMOK_AFTER_WORD.sub(" " + MAI_YAMOK, form) for form in list(forms))
     forms |= dict.fromkeys(NUMBER_PADDING.sub("", form) for form in list(forms))
     forms |= dict.fromkeys(padded for form in list(forms) if (padded := _with_zeros(form))

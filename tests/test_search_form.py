@@ -413,10 +413,14 @@ HYPHEN_POSTS = [
     ("ข่าว-ด่วน", ["hyphen", "joined"], ["ข่าว-ด่วน", "ข่าวด่วน"]),
     ("ด่วน", ["hyphen", "joined", "spaced"], ["ด่วน"]),
     ("ข่าว", ["hyphen", "joined", "spaced"], ["ข่าว"]),
+    ('"ข่าว ด่วน"', ["hyphen", "joined", "spaced"], ["ข่าว-ด่วน", "ข่าวด่วน", "ข่าว ด่วน"]),
+    ('title:"ข่าว ด่วน วันนี้"', ["hyphen"], ["ข่าว-ด่วน วันนี้"]),  # each space or not
+    ('"ข่าว ตลาด"', [], []),  # the space is still a word's end: not across ด่วน
 ])
 def test_a_hyphen_inside_thai_is_read_as_nothing(tmp_path, typed, expected, shown):
     """Thai is written joined: ข่าว-ด่วน is ข่าวด่วน, both ways, and each part still finds
-    it (a Thai term matches inside longer runs)."""
+    it (a Thai term matches inside longer runs); a phrase with a space between Thai words
+    finds them spaced, joined or hyphenated."""
     found_as_written(tmp_path, HYPHEN_POSTS, typed, expected, shown)
 
 
@@ -482,6 +486,8 @@ def test_a_latin_abbreviation_is_marked_with_its_last_full_stop(tmp_path, typed,
     ("เด็กๆ", "เด็กๆ ไปโรงเรียน ฉบับย่อ สรุปแล้ว", "เด็ก ๆ เด็ก ๆ และ เด็ก ๆ ไป",
      "เด็กๆ กับ เด็ก ๆ ไปโรงเรียน"),
     ("ข่าว-ด่วน", "ข่าว-ด่วน ฉบับย่อ สรุปแล้วทั้งหมด", "ข่าวด่วน ข่าวด่วน ข่าวด่วน", "ข่าว-ด่วน ข่าวด่วน"),
+    ('"ข่าว ด่วน"', "ข่าว ด่วน สรุป", "ข่าว ด่วน และ ข่าว-ด่วน และ ข่าวด่วน และ ข่าว-ด่วน",
+     "ข่าว ด่วน และ ข่าว-ด่วน"),  # each has the words apart: one tier
     # Thai typed in another order that draws the same (folding._TONE_FIRST, sara e twice)
     ("แม่ค้า", "แม่ค้า ฉบับย่อ สรุปแล้วทั้งหมด", "เเม่ค้า เเม่ค้า เเม่ค้า", "แม่ค้า เเม่ค้า สรุป"),
     ("เเม่ค้า", "เเม่ค้า ฉบับย่อ สรุปแล้วทั้งหมด", "แม่ค้า แม่ค้า แม่ค้า", "แม่ค้า เเม่ค้า สรุป"),
