@@ -276,12 +276,22 @@ def thai_space_forms(text: str, joiner: str = "") -> tuple[str, ...]:
     return tuple(forms)
 
 
+# A term that starts with a padded group (05, 05:30): in a text, what stands before it
+# decides whether its zero is padding (a lone 05, a day: dropped) or a decimal's or the
+# minutes' (3.05, 18.05, 06:05: kept), so the term asks for both. A full stop before it
+# keeps the zero (NUMBER_PADDING drops none after one), and the index reads it as a break.
+_PADDED_START = re.compile(r"0\d(?!\d)")
+
+
 def term_forms(text: str) -> tuple[str, ...]:
     """Every form a query term asks for: the spaces between its Thai words there or not
     (:func:`thai_space_forms`), an e-prefixed word joined or hyphenated
-    (:func:`e_prefix_forms`)."""
-    return tuple(dict.fromkeys(form for spaced in thai_space_forms(text)
-                               for form in e_prefix_forms(spaced)))
+    (:func:`e_prefix_forms`), a padded number it starts with as padding or not
+    (:data:`_PADDED_START`)."""
+    forms = [form for spaced in thai_space_forms(text) for form in e_prefix_forms(spaced)]
+    if _PADDED_START.match(text):
+        forms += ["." + form for form in forms]
+    return tuple(dict.fromkeys(forms))
 
 
 # e-mail and email, e-book and ebook, e-commerce and ecommerce: a query for either form

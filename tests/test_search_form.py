@@ -371,6 +371,7 @@ DATE_POSTS = [
     ("iso", "log", "released on 2024-01-05, episode 01"),
     ("decimal", "rate", "the rate is 3.05 percent, 3.5 was last year"),
     ("lists", "scores", "scores 8,29,510 and 12,34,567 and 1,234,567"),
+    ("clock", "time", "it was 06:05:30 sharp"),
 ]
 
 
@@ -383,7 +384,9 @@ DATE_POSTS = [
     ("2024-1-5", ["iso"], ["2024-01-05"]),
     ("01", ["bare", "dotted", "iso", "slashed"], ["01", "1"]),
     ("18.05", ["dotted"], ["18.05"]),  # minutes keep their zero
-    ("05", ["bare", "decimal", "dotted", "iso", "slashed"], ["05", "5"]),  # 5: not 3.05
+    # 5, and 05 where its zero is not padding (3.05, 18.05, 06:05): before the rule, both
+    ("05", ["bare", "clock", "decimal", "dotted", "iso", "slashed"], ["05", "5"]),
+    ("05:30", ["clock"], ["05:30"]),
     ("3.05", ["decimal"], ["3.05"]),  # a decimal is not a date: 3.5 is another number
     ("3.5", ["decimal"], ["3.5"]),
     ("510", ["lists"], ["510"]),  # 8,29,510 is a list, not 829510
