@@ -455,6 +455,32 @@ def test_an_archive_indexed_before_number_padding_is_rebuilt_and_finds_both(
     assert (again.stdout.strip(), again.stderr) == ("2", "")
 
 
+# NUMBER_PADDING as it was before days and months lost their zero (06.00 only) and
+# before a list kept its commas (8,29,510 was 8,29510).
+HOUR_ZERO_ONLY = folding.re.compile(
+    r"(?:(?<=(?<!\d)\d)|(?<=(?<!\d)\d\d)|(?<=(?<!\d)\d\d\d)|(?<=\d,\d\d\d)),(?=\d\d\d(?!\d))"
+    r"|(?<![\d.,:])0(?=\d[.:]\d\d(?!\d))")
+
+
+def test_an_archive_indexed_when_only_an_hour_lost_its_zero_is_rebuilt_and_finds_the_date(
+        tmp_path, monkeypatch):
+    """01.05.2567 was indexed as 1.05.2567: the rule's change re-indexes the archive, and
+    then 01 and 1/5/2567 find it, and 510 the list 8,29,510."""
+    path = tmp_path / "old.db"
+    db = open_archive(path)
+    upsert_post(db, make_post("1", "ประชุม", "วันที่ 01.05.2567 คะแนน 8,29,510"))
+    db.close()
+    index_as_before(path, monkeypatch, NUMBER_PADDING=HOUR_ZERO_ONLY, _TOKEN_EDIT=folding.re.compile(
+        f"{folding.LETTER_DIGIT.pattern}|{HOUR_ZERO_ONLY.pattern}"))
+    result = invoke_goahead("search", "01", "--db", str(path), "--count")
+    assert result.returncode == 0, result.stderr
+    assert "search index built: 1 posts" in result.stderr
+    assert result.stdout.strip() == "1"
+    for typed in ("1/5/2567", "510"):
+        again = invoke_goahead("search", typed, "--db", str(path), "--count")
+        assert (again.stdout.strip(), again.stderr) == ("1", ""), typed
+
+
 DOTTED_POSTS = [
     ("abbr", "U.S. policy", "The U.S. and the U.K. agreed on version 2.5. Then U.S"),
 ]
