@@ -289,7 +289,7 @@ def term_forms(text: str) -> tuple[str, ...]:
     (:func:`e_prefix_forms`), a padded number it starts with as padding or not
     (:data:`_PADDED_START`)."""
     forms = [form for spaced in thai_space_forms(text) for form in e_prefix_forms(spaced)]
-    if _PADDED_START.match(text):
+    if _PADDED_START.match(fold_matching(text)):  # ๐๕ too
         forms += ["." + form for form in forms]
     return tuple(dict.fromkeys(forms))
 

@@ -387,6 +387,7 @@ DATE_POSTS = [
     # 5, and 05 where its zero is not padding (3.05, 18.05, 06:05): before the rule, both
     ("05", ["bare", "clock", "decimal", "dotted", "iso", "slashed"], ["05", "5"]),
     ("05:30", ["clock"], ["05:30"]),
+    ("๐๕", ["bare", "clock", "decimal", "dotted", "iso", "slashed"], ["05", "5"]),
     ("3.05", ["decimal"], ["3.05"]),  # a decimal is not a date: 3.5 is another number
     ("3.5", ["decimal"], ["3.5"]),
     ("510", ["lists"], ["510"]),  # 8,29,510 is a list, not 829510
