@@ -22,6 +22,7 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable
+from itertools import product
 
 COLLATION = "goahead_fold"
 
@@ -168,12 +169,30 @@ def fold_matching(text: str) -> str:
 # for matching, as it is between Thai and a number (``ปี2567``). So ``PM2.5`` finds
 # ``PM 2.5`` and ``COVID19`` finds ``COVID-19``, both ways; a query keeps them a phrase.
 LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
-# Numbers as people type them either way: a thousands comma (``3,480,000`` is ``3480000``,
-# and no longer three numbers: ``480`` does not find it) and the zero before an hour of one
-# digit (``06.00`` is ``6.00``, ``08:30`` is ``8:30``). Dropped, for matching only.
-NUMBER_PADDING = re.compile(
-    r"(?:(?<=(?<!\d)\d)|(?<=(?<!\d)\d\d)|(?<=(?<!\d)\d\d\d)|(?<=\d,\d\d\d)),(?=\d\d\d(?!\d))"
-    r"|(?<![\d.,:])0(?=\d[.:]\d\d(?!\d))")
+# Numbers as people type them either way, dropped for matching only:
+# - a thousands comma (``3,480,000`` is ``3480000``, and no longer three numbers: ``480``
+#   does not find it), only in a true thousands number: a first group of 1-3 digits, then
+#   groups of exactly 3 (:data:`_THOUSANDS_COMMA`). A list (``8,29,510``, ``1,2,3``), an
+#   Indian grouping (``12,34,567``) or a German decimal (``1,5``) keeps its commas;
+# - the zero that pads a day, a month or an hour to two digits (:data:`_PADDING_ZERO`):
+#   ``06.00`` is ``6.00``, ``01.05.2567`` and ``01/05/2567`` are ``1.5.2567`` (unicode61
+#   drops the separators: all three are ``1 5 2567``), ``2024-01-05`` is ``2024-1-5``, and a
+#   lone ``01`` is ``1``, so ``01`` still finds the date that is ``1.5.2567`` to the index.
+#   Only a group of exactly two digits, and never one after a decimal point, a colon or a
+#   comma (``3.05`` is not ``3.5``, the minutes of ``18.05`` keep their zero), except the
+#   month in the middle of a dotted date (``01.05.2567``). ``007`` and ``0812345678`` keep
+#   theirs: codes, not padded numbers.
+# Each alternative starts with its character (a comma, a zero): the engine tries the
+# lookbehinds only there. Python's lookbehinds are fixed-width, so the groups before a
+# comma are spelled out, up to six (10^18).
+_THOUSANDS_START = r"(?<![\d.,])"
+_THOUSANDS_COMMA = ",(?:" + "|".join(
+    f"(?<={_THOUSANDS_START}{'[0-9]' * width}{',[0-9]{3}' * groups},)"
+    for width in (1, 2, 3) for groups in range(6)) + r")(?=\d{3}(?:,\d{3})*(?!\d|,\d))"
+_PADDING_ZERO = (r"0(?<![\d.,:]0)(?=\d(?!\d))"
+                 r"|0(?:(?<=(?<![\d.,:])\d\.0)|(?<=(?<![\d.,:])\d\d\.0))"
+                 r"(?=\d\.\d\d(?:\d\d)?(?!\d))")
+NUMBER_PADDING = re.compile(f"{_THOUSANDS_COMMA}|{_PADDING_ZERO}")
 _TOKEN_EDIT = re.compile(f"{LETTER_DIGIT.pattern}|{NUMBER_PADDING.pattern}")
 _DIGIT = re.compile(r"\d")
 
@@ -228,11 +247,68 @@ def join_thai_runs(text: str) -> str:
     return text
 
 
+# A space between Thai words in a phrase (``"ข่าว ด่วน"``): Thai is written without one,
+# joined (``ข่าวด่วน``) or hyphenated (``ข่าว-ด่วน``, which the index reads joined:
+# :data:`THAI_HYPHEN`), so the phrase asks for each space there or not. Only a space after
+# a letter (not ๆ or ฯ, which end a word) and before the start of a cluster.
+THAI_SPACE = re.compile("(?<=[\u0e01-\u0e2e\u0e30-\u0e45\u0e47-\u0e4e])[ \u00a0]+"
+                        "(?=[\u0e01-\u0e2e\u0e40-\u0e44])")
+MAX_THAI_SPACES = 3  # each of up to 3 spaces kept or not (8 forms); more: all or none
+
+
+def thai_space_forms(text: str, joiner: str = "") -> tuple[str, ...]:
+    """``text``, and ``text`` with the spaces between its Thai words (:data:`THAI_SPACE`)
+    replaced by ``joiner``, each or none (bounded by :data:`MAX_THAI_SPACES`)."""
+    if " " not in text and "\u00a0" not in text:
+        return (text,)
+    spaces = list(THAI_SPACE.finditer(text))
+    if not spaces:
+        return (text,)
+    choices = (product((False, True), repeat=len(spaces)) if len(spaces) <= MAX_THAI_SPACES
+               else [(False,) * len(spaces), (True,) * len(spaces)])
+    forms = []
+    for joined in choices:
+        out, last = [], 0
+        for space, join in zip(spaces, joined, strict=True):
+            out += [text[last:space.start()], joiner if join else space.group()]
+            last = space.end()
+        forms.append("".join(out) + text[last:])
+    return tuple(forms)
+
+
+# A term that starts with a padded group (05, 05:30): in a text, what stands before it
+# decides whether its zero is padding (a lone 05, a day: dropped) or a decimal's or the
+# minutes' (3.05, 18.05, 06:05: kept), so the term asks for both. A full stop before it
+# keeps the zero (NUMBER_PADDING drops none after one), and the index reads it as a break.
+_PADDED_START = re.compile(r"0\d(?!\d)")
+
+
+def term_forms(text: str) -> tuple[str, ...]:
+    """Every form a query term asks for: the spaces between its Thai words there or not
+    (:func:`thai_space_forms`), an e-prefixed word joined or hyphenated
+    (:func:`e_prefix_forms`), a padded number it starts with as padding or not
+    (:data:`_PADDED_START`)."""
+    forms = [form for spaced in thai_space_forms(text) for form in e_prefix_forms(spaced)]
+    if _PADDED_START.match(fold_matching(text)):  # ๐๕ too
+        forms += ["." + form for form in forms]
+    return tuple(dict.fromkeys(forms))
+
+
 # e-mail and email, e-book and ebook, e-commerce and ecommerce: a query for either form
-# asks for both (the index keeps e-mail as e + mail, so mail still finds it). Only the
-# prefix e: a lone e before a word is rare in any language, where a lone a or i is not
-# (apart is not a part), and t-shirt or x-ray written joined are rare.
-E_PREFIXED = re.compile(r"(?<![\w-])([eE])-?(?=[a-zA-Z]{4})")
+# asks for both (the index keeps e-mail as e + mail, so mail still finds it). Only for
+# the words written with the prefix e (:data:`E_WORDS`): any word after a lone e was too
+# many, 'every' found 'Vitamin E very' (and 'estate' 'grade E state', 'emotion' 'E motion');
+# a lone E before a word is an initial or a grade. In the 172 corpus files the prefix is
+# on mail (485 email, 20 e-mail), book and commerce; the others are what Thai blogs write
+# with it (e-learning, e-sport, e-payment, e-service, e-bidding, e-GP...). Plurals too.
+E_WORDS = ("mail", "book", "commerce", "learning", "sport", "money", "payment", "banking",
+           "service", "government", "ticket", "wallet", "business", "marketing", "magazine",
+           "newsletter", "journal", "reader", "filing", "tax", "office", "card", "voucher",
+           "passport", "visa", "bidding", "auction", "library", "document", "meeting",
+           "signature", "receipt", "invoice", "waste", "shop", "shopping", "market", "gp",
+           "news", "bike", "cigarette")
+E_PREFIXED = re.compile(r"(?<![\w-])([eE])-?(?=(?:" + "|".join(E_WORDS) + r")s?(?![a-zA-Z]))",
+                        re.IGNORECASE)
 
 
 def e_prefix_forms(text: str) -> tuple[str, ...]:

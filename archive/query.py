@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .errors import QueryError
-from .folding import MAI_YAMOK_SPACE, e_prefix_forms, search_form
+from .folding import MAI_YAMOK_SPACE, search_form, term_forms
 from .tokens import term_tokens
 
 OPERATORS = frozenset({"AND", "OR", "NOT"})
@@ -343,10 +343,11 @@ def positive_terms(node: Node) -> list[Term]:
 
 
 def _phrase_fts(term: Term) -> str:
-    """The term as an FTS5 phrase; a term with an e-prefixed word as the phrases of both
-    its forms (:func:`archive.folding.e_prefix_forms`)."""
+    """The term as an FTS5 phrase; a term written more than one way (a space between Thai
+    words, an e-prefixed word) as the phrases of its forms
+    (:func:`archive.folding.term_forms`)."""
     phrases = []
-    for form in e_prefix_forms(term.text):
+    for form in term_forms(term.text):
         tokens = term_tokens(form, term.prefix)
         body = " ".join(tokens.tokens).replace('"', '""')
         phrase = f'"{body}"' + ("*" if tokens.prefix else "")

@@ -30,6 +30,7 @@ from .filters import Filters
 from .folding import (
     MAI_YAMOK,
     NUMBER_PADDING,
+    THAI_SPACE,
     e_prefix_forms,
     fold_matching,
     join_thai_runs,
@@ -145,21 +146,38 @@ def _with_commas(needle: str) -> str:
                        needle)
 
 
+# A digit the index's rule would have taken a zero from (archive.folding._PADDING_ZERO):
+# alone, or the month of a dotted date.
+_PADDABLE = re.compile(r"(?<![\d.,:])\d(?!\d)|(?<=(?<![\d.,:])\d\.)\d(?=\.\d\d)"
+                       r"|(?<=(?<![\d.,:])\d\d\.)\d(?=\.\d\d)")
+
+
+def _with_zeros(needle: str) -> str:
+    """Days, months and hours padded to two digits (1.5.2567: 01.05.2567), as posts write
+    them; added only where the unpadded needle is not inside it (6.00 is in 06.00)."""
+    return _PADDABLE.sub(lambda m: "0" + m.group(), needle)
+
+
 def needle_variants(needle: str) -> tuple[str, ...]:
     """``needle`` in each way a term matches it (:func:`archive.folding.match_form` and the
     index's own rules), so relevance counts them all: Thai or Arabic digits (``2567``,
     ``๒๕๖๗``), with or without thousands commas (``3480000``, ``3,480,000``), accented or
     not and full-width as ASCII (``café`` counts ``cafe``; the other way cannot be listed),
     a hyphen inside Thai (``ข่าว-ด่วน`` counts ``ข่าวด่วน``), a space before ๆ or not
-    (``เด็กๆ``, ``เด็ก ๆ``), an e-prefix joined or not
+    (``เด็กๆ``, ``เด็ก ๆ``), Thai words a phrase spaces written joined or hyphenated
+    (``"ข่าว ด่วน"`` counts ``ข่าวด่วน`` and ``ข่าว-ด่วน``), an e-prefix joined or not
     (``email``, ``e-mail``), Thai typed tone mark first (``น้ำ`` counts ``นำ้``, ``แม่``
-    counts ``เเม่``). An hour's padding zero is dropped
-    rather than added (``6.00`` is inside ``06.00``: counted once)."""
+    counts ``เเม่``). A padding zero is dropped, and added back only where the needle
+    without it is not inside the padded one (``1.5.2567`` counts ``01.05.2567``; ``6.00`` is
+    inside ``06.00``: counted once)."""
     base = NUMBER_PADDING.sub(lambda m: m.group() if m.group() == "," else "", needle)
     forms = dict.fromkeys((base, join_thai_runs(fold_matching(base))))
     forms |= dict.fromkeys(variant for form in list(forms) for variant in e_prefix_forms(form))
+    forms |= dict.fromkeys(THAI_SPACE.sub(joiner, form) for form in list(forms) for joiner in ("", "-"))
     forms |= dict.fromkeys(_YAMOK_AFTER_WORD.sub(" " + MAI_YAMOK, form) for form in list(forms))
     forms |= dict.fromkeys(NUMBER_PADDING.sub("", form) for form in list(forms))
+    forms |= dict.fromkeys(padded for form in list(forms) if (padded := _with_zeros(form))
+                           and not any(kept in padded for kept in forms))
     forms |= dict.fromkeys(_with_commas(form) for form in list(forms))
     forms |= dict.fromkeys(form.translate(_TO_THAI) for form in list(forms))
     forms |= dict.fromkeys(_tone_first(form) for form in list(forms))

@@ -24,6 +24,7 @@ from .folding import (
     NUMBER_PADDING,
     THAI_HYPHEN,
     fold_matching,
+    thai_space_forms,
 )
 from .tokens import term_pieces
 
@@ -71,7 +72,14 @@ def _thai_run(run: str) -> str:
 @lru_cache(maxsize=256)
 def term_pattern(term: str) -> re.Pattern[str] | None:
     """A regex for a term that has Thai in it, or None (SQLite finds the others, with the
-    same stemming as the index)."""
+    same stemming as the index); a term with spaces between Thai words matches them
+    there or not, as the search does (:func:`archive.folding.thai_space_forms`)."""
+    forms = [regex for form in thai_space_forms(term) if (regex := _term_regex(form))]
+    return re.compile("|".join(f"(?:{regex})" for regex in forms), re.IGNORECASE) if forms else None
+
+
+def _term_regex(term: str) -> str | None:
+    """:func:`term_pattern` of one form of a term, as a regex's text."""
     parts = term_pieces(term)
     if not any(is_thai for is_thai, _, _ in parts):
         return None
@@ -87,7 +95,7 @@ def term_pattern(term: str) -> re.Pattern[str] | None:
             out.append((_GAP + "+").join(_latin_word(word) for word in words))
         if dotted:  # as the index marks it: a full stop right after the run (ก.พ.)
             out.append(r"\.")
-    return re.compile("".join(out), re.IGNORECASE)
+    return "".join(out)
 
 
 _REACH = 10_000  # characters to look back for the start of a Thai run

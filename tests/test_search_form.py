@@ -364,6 +364,47 @@ def test_a_number_matches_with_or_without_its_thousands_commas_and_hour_zero(
     found_as_written(tmp_path, NUMBER_POSTS, typed, expected, shown)
 
 
+DATE_POSTS = [
+    ("dotted", "ประชุม", "ประชุมวันที่ 01.05.2567 เวลา 18.05 น."),
+    ("bare", "ประชุม", "ประชุมวันที่ 1.5.2567 ที่ศาลากลาง"),
+    ("slashed", "ประชุม", "ประชุมวันที่ 01/05/2567 ที่ศาลากลาง"),
+    ("iso", "log", "released on 2024-01-05, episode 01"),
+    ("decimal", "rate", "the rate is 3.05 percent, 3.5 was last year"),
+    ("lists", "scores", "scores 8,29,510 and 12,34,567 and 1,234,567"),
+    ("clock", "time", "it was 06:05:30 sharp"),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected", "shown"), [
+    ("01.05.2567", ["bare", "dotted", "slashed"], ["01.05.2567", "1.5.2567", "01/05/2567"]),
+    ("1.5.2567", ["bare", "dotted", "slashed"], ["01.05.2567", "1.5.2567", "01/05/2567"]),
+    ("1/5/2567", ["bare", "dotted", "slashed"], ["01.05.2567", "1.5.2567", "01/05/2567"]),
+    ('"วันที่ 1.05.2567"', ["bare", "dotted", "slashed"],
+     ["วันที่ 01.05.2567", "วันที่ 1.5.2567", "วันที่ 01/05/2567"]),
+    ("2024-1-5", ["iso"], ["2024-01-05"]),
+    ("01", ["bare", "dotted", "iso", "slashed"], ["01", "1"]),
+    ("18.05", ["dotted"], ["18.05"]),  # minutes keep their zero
+    # 5, and 05 where its zero is not padding (3.05, 18.05, 06:05): before the rule, both
+    ("05", ["bare", "clock", "decimal", "dotted", "iso", "slashed"], ["05", "5"]),
+    ("05:30", ["clock"], ["05:30"]),
+    ("๐๕", ["bare", "clock", "decimal", "dotted", "iso", "slashed"], ["05", "5"]),
+    ("3.05", ["decimal"], ["3.05"]),  # a decimal is not a date: 3.5 is another number
+    ("3.5", ["decimal"], ["3.5"]),
+    ("510", ["lists"], ["510"]),  # 8,29,510 is a list, not 829510
+    ("8,29,510", ["lists"], ["8,29,510"]),
+    ("829510", [], []),
+    ("567", ["lists"], ["567"]),  # of 12,34,567 (Indian grouping), not of 1,234,567
+    ("1234567", ["lists"], ["1,234,567"]),
+])
+def test_dates_and_lists_match_as_typed_and_as_a_reader_types_them(
+        tmp_path, typed, expected, shown):
+    """A day, a month or an hour padded to two digits is the same number without the zero
+    (01.05.2567, 1.5.2567 and 01/05/2567 are one date, and 01 finds it); a decimal's or
+    the minutes' zero is kept. Only a true thousands number loses its commas: 8,29,510
+    stays three numbers."""
+    found_as_written(tmp_path, DATE_POSTS, typed, expected, shown)
+
+
 HYPHEN_POSTS = [
     ("hyphen", "ข่าว-ด่วน วันนี้", "ตลาดนัด"),
     ("joined", "ข่าวด่วนเช้านี้", "ตลาดนัด"),
@@ -376,10 +417,14 @@ HYPHEN_POSTS = [
     ("ข่าว-ด่วน", ["hyphen", "joined"], ["ข่าว-ด่วน", "ข่าวด่วน"]),
     ("ด่วน", ["hyphen", "joined", "spaced"], ["ด่วน"]),
     ("ข่าว", ["hyphen", "joined", "spaced"], ["ข่าว"]),
+    ('"ข่าว ด่วน"', ["hyphen", "joined", "spaced"], ["ข่าว-ด่วน", "ข่าวด่วน", "ข่าว ด่วน"]),
+    ('title:"ข่าว ด่วน วันนี้"', ["hyphen"], ["ข่าว-ด่วน วันนี้"]),  # each space or not
+    ('"ข่าว ตลาด"', [], []),  # the space is still a word's end: not across ด่วน
 ])
 def test_a_hyphen_inside_thai_is_read_as_nothing(tmp_path, typed, expected, shown):
     """Thai is written joined: ข่าว-ด่วน is ข่าวด่วน, both ways, and each part still finds
-    it (a Thai term matches inside longer runs)."""
+    it (a Thai term matches inside longer runs); a phrase with a space between Thai words
+    finds them spaced, joined or hyphenated."""
     found_as_written(tmp_path, HYPHEN_POSTS, typed, expected, shown)
 
 
@@ -411,6 +456,32 @@ def test_an_archive_indexed_before_number_padding_is_rebuilt_and_finds_both(
     assert (again.stdout.strip(), again.stderr) == ("2", "")
 
 
+# NUMBER_PADDING as it was before days and months lost their zero (06.00 only) and
+# before a list kept its commas (8,29,510 was 8,29510).
+HOUR_ZERO_ONLY = folding.re.compile(
+    r"(?:(?<=(?<!\d)\d)|(?<=(?<!\d)\d\d)|(?<=(?<!\d)\d\d\d)|(?<=\d,\d\d\d)),(?=\d\d\d(?!\d))"
+    r"|(?<![\d.,:])0(?=\d[.:]\d\d(?!\d))")
+
+
+def test_an_archive_indexed_when_only_an_hour_lost_its_zero_is_rebuilt_and_finds_the_date(
+        tmp_path, monkeypatch):
+    """01.05.2567 was indexed as 1.05.2567: the rule's change re-indexes the archive, and
+    then 01 and 1/5/2567 find it, and 510 the list 8,29,510."""
+    path = tmp_path / "old.db"
+    db = open_archive(path)
+    upsert_post(db, make_post("1", "ประชุม", "วันที่ 01.05.2567 คะแนน 8,29,510"))
+    db.close()
+    index_as_before(path, monkeypatch, NUMBER_PADDING=HOUR_ZERO_ONLY, _TOKEN_EDIT=folding.re.compile(
+        f"{folding.LETTER_DIGIT.pattern}|{HOUR_ZERO_ONLY.pattern}"))
+    result = invoke_goahead("search", "01", "--db", str(path), "--count")
+    assert result.returncode == 0, result.stderr
+    assert "search index built: 1 posts" in result.stderr
+    assert result.stdout.strip() == "1"
+    for typed in ("1/5/2567", "510"):
+        again = invoke_goahead("search", typed, "--db", str(path), "--count")
+        assert (again.stdout.strip(), again.stderr) == ("1", ""), typed
+
+
 DOTTED_POSTS = [
     ("abbr", "U.S. policy", "The U.S. and the U.K. agreed on version 2.5. Then U.S"),
 ]
@@ -436,6 +507,8 @@ def test_a_latin_abbreviation_is_marked_with_its_last_full_stop(tmp_path, typed,
      "ราคา 3480000 ถึง 3,480,000 สรุป"),
     ("06.00", "เปิด 06.00 น. ทุกวันอาทิตย์ สรุปแล้ว", "เปิด 6.00 และ 6.00 และ 06.00 น.",
      "เปิด 6.00 และ 06.00 น. สรุป"),
+    ("1.5.2567", "ประชุม 1.5.2567 ทุกคน สรุปแล้ว", "ประชุม 01.05.2567 และ 01.05.2567 และ 01.05.2567",
+     "ประชุม 1.5.2567 และ 01.05.2567 สรุป"),
     ("café", "a café in Bangkok, it is said, they say", "a cafe, and a cafe, and a cafe there",
      "a café, and a cafe in Bangkok, they say"),
     ("email", "an email to us, as it is said there", "an e-mail, an e-mail and an e-mail",
@@ -443,6 +516,8 @@ def test_a_latin_abbreviation_is_marked_with_its_last_full_stop(tmp_path, typed,
     ("เด็กๆ", "เด็กๆ ไปโรงเรียน ฉบับย่อ สรุปแล้ว", "เด็ก ๆ เด็ก ๆ และ เด็ก ๆ ไป",
      "เด็กๆ กับ เด็ก ๆ ไปโรงเรียน"),
     ("ข่าว-ด่วน", "ข่าว-ด่วน ฉบับย่อ สรุปแล้วทั้งหมด", "ข่าวด่วน ข่าวด่วน ข่าวด่วน", "ข่าว-ด่วน ข่าวด่วน"),
+    ('"ข่าว ด่วน"', "ข่าว ด่วน สรุป", "ข่าว ด่วน และ ข่าว-ด่วน และ ข่าวด่วน และ ข่าว-ด่วน",
+     "ข่าว ด่วน และ ข่าว-ด่วน"),  # each has the words apart: one tier
     # Thai typed in another order that draws the same (folding._TONE_FIRST, sara e twice)
     ("แม่ค้า", "แม่ค้า ฉบับย่อ สรุปแล้วทั้งหมด", "เเม่ค้า เเม่ค้า เเม่ค้า", "แม่ค้า เเม่ค้า สรุป"),
     ("เเม่ค้า", "เเม่ค้า ฉบับย่อ สรุปแล้วทั้งหมด", "แม่ค้า แม่ค้า แม่ค้า", "แม่ค้า เเม่ค้า สรุป"),
@@ -466,6 +541,8 @@ E_POSTS = [
     ("hyphen", "Send an e-mail", "ส่ง e-mail ถึงเรา หรือซื้อ e-book"),
     ("joined", "Send an email", "ส่ง email ถึงเรา หรือซื้อ ebook"),
     ("mail", "mail order", "a part of the post, and the mail"),
+    ("vitamin", "health", "Vitamin E very good, grade E state"),
+    ("every", "daily", "every day in the estate"),
 ]
 
 
@@ -478,6 +555,9 @@ E_POSTS = [
     ("title:email", ["hyphen", "joined"], ["e-mail", "email"]),
     ("mail", ["hyphen", "mail"], ["mail"]),  # e-mail is e + mail, as before
     ("apart", [], []),  # only e: a part is not apart
+    ("every", ["every"], ["every"]),  # only the words written with an e-prefix: not E very
+    ("estate", ["every"], ["estate"]),
+    ("ebooks", ["hyphen", "joined"], ["e-book", "ebook"]),  # plural, stemmed
 ])
 def test_an_e_prefixed_word_matches_joined_or_hyphenated(tmp_path, typed, expected, shown):
     """email finds e-mail and e-mail finds email (e-book, e-commerce): a query asks for
