@@ -232,7 +232,7 @@ def test_an_index_cut_by_another_segmenter_is_rebuilt_before_it_is_searched(tmp_
     db.close()
     first = invoke_goahead("search", "ผ้า", "--db", str(path), "--count")
     assert (first.returncode, first.stdout.strip()) == (0, "1"), first.stderr
-    assert "search index built: 1 posts" in first.stderr
+    assert "search index built: 1 post\n" in first.stderr
     db = open_archive(path)
     assert search.pending(db) is None
     assert db.execute("SELECT value FROM search_meta WHERE key = 'tokenizer'").fetchone()[0] \

@@ -475,7 +475,7 @@ def test_an_archive_indexed_when_only_an_hour_lost_its_zero_is_rebuilt_and_finds
         f"{folding.LETTER_DIGIT.pattern}|{HOUR_ZERO_ONLY.pattern}"))
     result = invoke_goahead("search", "01", "--db", str(path), "--count")
     assert result.returncode == 0, result.stderr
-    assert "search index built: 1 posts" in result.stderr
+    assert "search index built: 1 post\n" in result.stderr
     assert result.stdout.strip() == "1"
     for typed in ("1/5/2567", "510"):
         again = invoke_goahead("search", typed, "--db", str(path), "--count")

@@ -127,7 +127,7 @@ def build_search_index(db_path: str) -> None:
                    "stopped, it goes on where it was next time)", err=True)
         with task_progress("indexing posts") as advance:
             indexed = rebuild(db, advance)
-        click.echo(f"search index built: {indexed:,} posts", err=True)
+        click.echo(f"search index built: {indexed:,} post{'' if indexed == 1 else 's'}", err=True)
     finally:
         db.close()
 
