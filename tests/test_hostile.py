@@ -307,10 +307,12 @@ def test_a_feed_that_invents_posts_on_every_page_stops_when_they_fail(tmp_path: 
     assert c.stored() == c.post_ids()
     assert c.returncode == 1
     stop = next(f for f in c.failures() if "stopped at this page" in f["error"])
-    said = re.search(r"(\d+) of the posts it named could not be fetched \(gone or failing\),"
-                     r" and (\d+) could", stop["error"])
+    said = re.search(r"(\d+) of the posts it named could not be fetched \((\d+) gone: 404 or"
+                     r" 410, 0 failing: server errors or timeouts; made-up posts\?\), and"
+                     r" (\d+) could", stop["error"])
     assert said, stop["error"]
-    lost, fetched = int(said[1]), int(said[2])
+    lost, fetched = int(said[1]), int(said[3])
+    assert int(said[2]) == lost  # every one 404
     assert lost >= 12
     assert lost > fetched
     assert any(stop["url"].endswith(path) for path in feed_pages[2:]), stop["url"]

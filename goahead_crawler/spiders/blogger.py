@@ -477,7 +477,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         url = failure.request.url
         status = failure.value.response.status if failure.check(HttpError) else None
         if not failure.check(BlogUnavailable):
-            self._feed_post_answered(failure.request.meta, fetched=False)
+            self._feed_post_answered(failure.request.meta, fetched=False, gone=status in GONE)
         if status in GONE:
             self._stat("posts/gone")
             self.logger.warning("Gone (%s), recorded and not retried: %s", status, url)
