@@ -267,6 +267,24 @@ def endless_pager(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return None
 
 
+IMPOSSIBLE_MONTHS = [f"/{y:04d}/{m:02d}/" for y in range(1000, 1250) for m in range(1, 13)] + [
+    "/0001/01/", "/9999/12/", "/2024/13/", "/2024/00/", "/1999/07/"]
+EMPTY_MONTHS = [f"/2001/{m:02d}/" for m in range(1, 13)]  # a blog can have them: no posts
+
+
+@scenario("month-flood", feeds="off", sitemap=False)
+def month_flood(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """No feed, no sitemap; the home page links 3,005 month archive pages no blog can have
+    (years 1000 to 1249, /0001/01/, /9999/12/, month 13...) and twelve it can, empty."""
+    if path == "/robots.txt":
+        return Reply(body=ALLOW_ALL, content_type=TEXT)
+    if path == "/":
+        links = "".join(f'<a href="{m}">{m}</a>' for m in IMPOSSIBLE_MONTHS + EMPTY_MONTHS)
+        body = ctx.blog("/").body.replace(b"</body>", links.encode() + b"</body>")
+        return Reply(body=body)
+    return None
+
+
 @scenario("shallow-feed", max_results_cap=2, sitemap=False)
 def shallow_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """The feed answers its first page at every start-index (its total is right: 6); no

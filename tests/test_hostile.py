@@ -22,9 +22,10 @@ from urllib.parse import quote
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from goahead_crawler.blogger.pager import is_month_path
 from tests.archive_diff import TABLES, differences
 from tests.conftest import ROOT, run_goahead, run_row
-from tests.hostile import THAI_PATH, HostileSite, serve
+from tests.hostile import EMPTY_MONTHS, IMPOSSIBLE_MONTHS, THAI_PATH, HostileSite, serve
 
 pytestmark = pytest.mark.crawl
 
@@ -363,6 +364,21 @@ def test_an_endless_older_posts_chain_stops_at_the_first_page_with_nothing_new(
     assert c.stats()["goahead/stopped/pager"] >= 1
     assert c.stored() == c.post_ids()
     assert len(c.requests) < 25
+
+
+def test_a_home_page_linking_thousands_of_made_up_months_costs_none_of_them(
+        tmp_path: Path) -> None:
+    """No feed, no sitemap, a home page linking 3,005 month archive pages no blog can have
+    (before: every one fetched, 3,033 requests in 45 s, exit 0; /0001/01/ to /9999/12/
+    would be 120,000): named in a warning, not fetched; the months a blog can have are."""
+    c = crawl(tmp_path, "month-flood")
+    fetched = {path for path in c.paths() if is_month_path(path)}
+    assert not fetched & set(IMPOSSIBLE_MONTHS)
+    assert set(EMPTY_MONTHS) <= fetched
+    assert c.stats()["goahead/pager/impossible_months"] == len(IMPOSSIBLE_MONTHS)
+    assert "links 3,005 month archive pages no blog can have, not fetched: " in c.stderr
+    assert c.stored() == c.post_ids()
+    assert len(c.requests) < 60
 
 
 def test_a_sitemap_over_the_protocol_cap_is_read_to_50000_and_the_rest_reported(

@@ -23,6 +23,7 @@ comments' in ``spiders/comment_routes.py``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -43,7 +44,7 @@ from goahead_crawler.blogger.feed import (
     parse_feed,
 )
 from goahead_crawler.blogger.frontier import Frontier
-from goahead_crawler.blogger.pager import page_links
+from goahead_crawler.blogger.pager import archive_months, page_links
 from goahead_crawler.blogger.scope import Scope
 from goahead_crawler.blogger.urls import (
     POSTS_ORDER,
@@ -405,7 +406,13 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
             self._stalled("pager", f"{response.url} brought no post not seen before; its"
                                    " older-posts and archive links are not followed")
             return
-        for url in links.months + [u for u in links.older if not is_post_path(u)]:
+        months, impossible = archive_months(links.months, datetime.now(UTC).date())
+        if impossible:
+            self._stat("pager/impossible_months", len(impossible))
+            self.logger.warning("%s links %s month archive page%s no blog can have, not"
+                                " fetched: %s", response.url, f"{len(impossible):,}",
+                                "s"[:len(impossible) > 1], ", ".join(impossible[:3]))
+        for url in months + [u for u in links.older if not is_post_path(u)]:
             yield from self._listing_request(url)
 
     # -- post and page ---------------------------------------------------------------------
