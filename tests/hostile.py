@@ -171,6 +171,31 @@ def pages_feed_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply |
     return None
 
 
+@scenario("pages-feed-paged", max_results_cap=1)
+def pages_feed_paged(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Every feed serves one entry a page (the blog's two static pages take two pages)."""
+    return None
+
+
+@scenario("pages-feed-page-fails", max_results_cap=1)
+def pages_feed_page_fails(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """One entry a page; the pages feed's second page is a server error, JSON and Atom."""
+    if path == "/feeds/pages/default" and params.get("start-index") == "2":
+        return Reply(500, b"Internal Server Error", TEXT)
+    return None
+
+
+@scenario("inventing-pages-feed")
+def inventing_pages_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The pages feed counts a billion pages; past its first, every page names two static
+    pages never named before, which answer 404."""
+    if path != "/feeds/pages/default":
+        return None
+    start = int(params.get("start-index", "1"))
+    doc = json.loads(ctx.blog(path, {**params, "alt": "json", "start-index": "1"}).body)
+    return _json(_invented(ctx, doc, start, "/p/invented-{start}-{n}.html"))
+
+
 # -- 2. discovery loops --------------------------------------------------------------------
 @scenario("endless-feed")
 def endless_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
@@ -229,8 +254,10 @@ def inventing_blog_comments(ctx: Ctx, path: str, params: dict[str, str]) -> Repl
     return _json(doc)
 
 
-def _invented(ctx: Ctx, doc: dict, start: int) -> dict:
-    """A feed page whose entries, past the first page, are posts never seen before."""
+def _invented(ctx: Ctx, doc: dict, start: int,
+              path: str = "/2020/01/invented-{start}-{n}.html") -> dict:
+    """A feed page whose entries, past the first page, are posts (or, by ``path``, pages)
+    never seen before, behind a total of a billion."""
     doc["feed"]["openSearch$totalResults"] = {"$t": str(HUGE_TOTAL)}
     doc["feed"]["openSearch$startIndex"] = {"$t": str(start)}
     if start > 1:
@@ -238,7 +265,7 @@ def _invented(ctx: Ctx, doc: dict, start: int) -> dict:
             entry["id"]["$t"] = entry["id"]["$t"].rsplit("-", 1)[0] + f"-9{start}{n:03d}"
             for link in entry["link"]:
                 if link["rel"] == "alternate":
-                    link["href"] = f"{ctx.base}/2020/01/invented-{start}-{n}.html"
+                    link["href"] = ctx.base + path.format(start=start, n=n)
     return doc
 
 

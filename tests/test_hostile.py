@@ -186,6 +186,47 @@ def test_listing_pages_a_redirect_fetched_are_captured_and_counted(tmp_path: Pat
 
 
 # -- 2. every discovery loop stops on no progress -------------------------------------------
+def page_dates(c: Crawl) -> dict[str, tuple[str | None, str]]:
+    with sqlite3.connect(c.db) as conn:
+        return {r[0]: (r[1], r[2]) for r in conn.execute(
+            "select post_id, published, author from posts where kind = 'page'")}
+
+
+def test_a_pages_feed_of_more_than_one_page_is_paged(tmp_path: Path) -> None:
+    """Before: read one page only (one entry here, 150 on Blogger), a warning, and the
+    other static pages had no feed date or author."""
+    c = crawl(tmp_path, "pages-feed-paged")
+    pages = c.site.site.blog.pages
+    assert c.paths("/feeds/pages/") == [
+        f"/feeds/pages/default?alt=json&start-index={n}&max-results=150" for n in (1, 2)]
+    assert page_dates(c) == {p.post_id: (p.published, p.author) for p in pages}
+    assert "The pages feed counts" not in c.stderr
+    assert c.returncode == 0
+
+
+def test_a_pages_feed_page_that_fails_keeps_the_dates_read_before_it(tmp_path: Path) -> None:
+    c = crawl(tmp_path, "pages-feed-page-fails")
+    first, second = sorted(c.site.site.blog.pages, key=lambda p: p.published, reverse=True)
+    assert page_dates(c) == {first.post_id: (first.published, first.author),  # newest first
+                             second.post_id: (None, "")}  # from the sitemap, undated
+    assert c.stats()["goahead/stopped/pages-feed"] == 1
+    assert "Stopped pages-feed: page http://127.0.0.1:" in c.stderr
+    assert "; the 1 pages named before it keep their feed dates" in c.stderr
+    assert c.stored() == c.post_ids()
+
+
+def test_a_pages_feed_inventing_pages_behind_a_huge_total_stops_at_ten_pages(
+        tmp_path: Path) -> None:
+    c = crawl(tmp_path, "inventing-pages-feed")
+    assert len(c.paths("/feeds/pages/")) == 10
+    assert c.stats()["goahead/stopped/pages-feed"] == 1
+    assert "10 pages read, the most a run reads (MAX_PAGES_FEED_PAGES)" in c.stderr
+    assert c.stats()["goahead/pages_feed/unnamed"] == 10**9 - 20
+    assert len(c.paths("/p/invented-")) == 18
+    assert c.stored("page") == {p.post_id for p in c.site.site.blog.pages}
+    assert len(c.requests) < 80
+
+
 def test_a_feed_that_repeats_itself_is_read_three_times(tmp_path: Path) -> None:
     """Same entries at every start-index, a total of 10^9 (before: 767 requests in 30 s):
     read by start-index twice, then once by date, which repeats them too."""
