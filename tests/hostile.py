@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -744,3 +745,49 @@ def serve(name: str, n_posts: int = 6) -> Iterator[HostileSite]:
         for server in (main, other):
             server.shutdown()
             server.server_close()
+
+
+@dataclass
+class EndlessHeaders:
+    """A server answering every request with a status line, then headers for ever."""
+
+    url: str
+    sent: list[int]  # bytes written, all connections
+
+
+@contextmanager
+def endless_headers() -> Iterator[EndlessHeaders]:
+    """Serve :class:`EndlessHeaders` on 127.0.0.1 (raw sockets: ``http.server`` would
+    end its headers)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    sent, stop = [0], threading.Event()
+    chunk = (b"X-Pad: " + b"a" * 100 + b"\r\n") * 1000
+
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+                while not stop.is_set():
+                    conn.sendall(chunk)
+                    sent[0] += len(chunk)
+            except OSError:  # the crawler hung up
+                pass
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield EndlessHeaders("http://{}:{}/".format(*listener.getsockname()[:2]), sent)
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()

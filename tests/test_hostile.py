@@ -25,7 +25,14 @@ from warcio.archiveiterator import ArchiveIterator
 from goahead_crawler.blogger.pager import is_month_path
 from tests.archive_diff import TABLES, differences
 from tests.conftest import ROOT, run_goahead, run_row
-from tests.hostile import EMPTY_MONTHS, IMPOSSIBLE_MONTHS, THAI_PATH, HostileSite, serve
+from tests.hostile import (
+    EMPTY_MONTHS,
+    IMPOSSIBLE_MONTHS,
+    THAI_PATH,
+    HostileSite,
+    endless_headers,
+    serve,
+)
 
 pytestmark = pytest.mark.crawl
 
@@ -664,6 +671,23 @@ def test_a_blog_archived_before_that_now_answers_404_everywhere_is_not_ok(
             "blog_vanished")
         assert conn.execute("SELECT count(*) FROM posts WHERE deleted_at IS NULL"
                             ).fetchone()[0] == 14
+
+
+def test_a_server_sending_headers_for_ever_is_cut_off(tmp_path: Path) -> None:
+    """A status line, then headers without end: the body's cap (DOWNLOAD_MAXSIZE) never
+    applied, and the crawl grew by ~50 MB a second until each request's 60 s timeout
+    (before: still running at 90 s, 3 GB resident, GBs sent). Now each connection is
+    dropped past 256 KiB of headers, retried, and the run is one line."""
+    with endless_headers() as server:
+        started = time.monotonic()
+        done = run_goahead(*crawl_args(server.url, tmp_path), timeout=60)
+        took = time.monotonic() - started
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Error: {server.url}: the blog answers errors"), last
+    assert "response headers past 262,144 bytes" in last
+    assert took < 30
+    assert server.sent[0] < 512 * 2**20  # each connection: its socket buffers (~4 MB)
 
 
 def test_an_unreachable_host_is_one_line(tmp_path: Path) -> None:
