@@ -313,6 +313,19 @@ def month_flood(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return None
 
 
+@scenario("older-flood", feeds="off", sitemap=False)
+def older_flood(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """No feed, no sitemap; the home page has 3,000 "Older posts" links, each elsewhere."""
+    if path == "/robots.txt":
+        return Reply(body=ALLOW_ALL, content_type=TEXT)
+    if path == "/":
+        links = "".join(f'<a class="blog-pager-older-link" href="/search?page={n}">Older</a>'
+                        for n in range(3000))
+        body = ctx.blog("/").body.replace(b"</body>", links.encode() + b"</body>")
+        return Reply(body=body)
+    return None
+
+
 @scenario("shallow-feed", max_results_cap=2, sitemap=False)
 def shallow_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """The feed answers its first page at every start-index (its total is right: 6); no

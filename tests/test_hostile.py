@@ -429,6 +429,17 @@ def test_a_home_page_linking_thousands_of_made_up_months_costs_none_of_them(
     assert len(c.requests) < 60
 
 
+def test_a_home_page_with_thousands_of_older_posts_links_costs_four(tmp_path: Path) -> None:
+    """Blogger's pager has one "Older posts" link; a home page with 3,000 had each
+    fetched (before: 3,016 requests in 27 s, exit 0; now 20 in 3 s)."""
+    c = crawl(tmp_path, "older-flood")
+    assert len(c.paths("/search?page=")) == 4
+    assert "has 3,000 older-posts links (Blogger's pager has one): the first 4 are" in c.stderr
+    assert c.stats()["goahead/pager/older_links_dropped"] == 2996
+    assert c.stored() == c.post_ids()
+    assert len(c.requests) < 60
+
+
 def test_a_sitemap_over_the_protocol_cap_is_read_to_50000_and_the_rest_reported(
         tmp_path: Path) -> None:
     c = crawl(tmp_path, "huge-sitemap", "--max-posts", "3")

@@ -26,6 +26,9 @@ from goahead_crawler.blogger.urls import (
 _MONTH_PATH = re.compile(r"^/\d{4}/\d{2}/?$")
 _MONTH = re.compile(r"^/(\d{4})/(\d{2})/?$")
 BLOGGER_BEGAN = (1999, 8)  # Blogger opened in August 1999: no blog has a post before
+# "Older posts" links followed from one page: Blogger's pager has one (a theme may repeat
+# it); a page naming thousands would otherwise have each fetched.
+MAX_OLDER_LINKS = 4
 _OLDER = etree.XPath(
     "//a[contains(concat(' ', normalize-space(@class), ' '), ' blog-pager-older-link ')]/@href"
     " | //*[@id='blog-pager-older-link']//a/@href"

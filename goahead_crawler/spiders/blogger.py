@@ -44,7 +44,7 @@ from goahead_crawler.blogger.feed import (
     parse_feed,
 )
 from goahead_crawler.blogger.frontier import Frontier
-from goahead_crawler.blogger.pager import archive_months, page_links
+from goahead_crawler.blogger.pager import MAX_OLDER_LINKS, archive_months, page_links
 from goahead_crawler.blogger.scope import Scope
 from goahead_crawler.blogger.urls import (
     POSTS_ORDER,
@@ -412,7 +412,13 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
             self.logger.warning("%s links %s month archive page%s no blog can have, not"
                                 " fetched: %s", response.url, f"{len(impossible):,}",
                                 "s"[:len(impossible) > 1], ", ".join(impossible[:3]))
-        for url in months + [u for u in links.older if not is_post_path(u)]:
+        older = [u for u in links.older if not is_post_path(u)]
+        if len(older) > MAX_OLDER_LINKS:
+            self._stat("pager/older_links_dropped", len(older) - MAX_OLDER_LINKS)
+            self.logger.warning("%s has %s older-posts links (Blogger's pager has one): the"
+                                " first %d are followed", response.url, f"{len(older):,}",
+                                MAX_OLDER_LINKS)
+        for url in months + older[:MAX_OLDER_LINKS]:
             yield from self._listing_request(url)
 
     # -- post and page ---------------------------------------------------------------------
