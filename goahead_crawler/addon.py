@@ -8,6 +8,7 @@
   components read ``settings.getint(NAME)`` with no default of their own. Outside
   goahead's own project (another Scrapy project enabling this add-on to use goahead's
   components), the add-on fills in those defaults.
+- Response headers are bounded (:mod:`goahead_crawler.header_limit`).
 - A ``JOBDIR`` given as a setting (``scrapy crawl -s JOBDIR=...``, Scrapyd) becomes a
   resume job as ``goahead crawl --resume`` makes one (:func:`adopt_jobdir`).
 """
@@ -17,6 +18,8 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from goahead_crawler import header_limit
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -53,6 +56,7 @@ class Goahead:
         settings.set("USER_AGENT", user_agent(settings.get("GOAHEAD_CONTACT")),
                      priority=PRIORITY)  # a no-op when USER_AGENT was set above "addon"
         adopt_jobdir(settings)
+        header_limit.install()  # every crawl process, scrapy crawl and Scrapyd's too
 
 
 def adopt_jobdir(settings: BaseSettings) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -171,6 +172,31 @@ def pages_feed_elsewhere(ctx: Ctx, path: str, params: dict[str, str]) -> Reply |
     return None
 
 
+@scenario("pages-feed-paged", max_results_cap=1)
+def pages_feed_paged(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """Every feed serves one entry a page (the blog's two static pages take two pages)."""
+    return None
+
+
+@scenario("pages-feed-page-fails", max_results_cap=1)
+def pages_feed_page_fails(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """One entry a page; the pages feed's second page is a server error, JSON and Atom."""
+    if path == "/feeds/pages/default" and params.get("start-index") == "2":
+        return Reply(500, b"Internal Server Error", TEXT)
+    return None
+
+
+@scenario("inventing-pages-feed")
+def inventing_pages_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The pages feed counts a billion pages; past its first, every page names two static
+    pages never named before, which answer 404."""
+    if path != "/feeds/pages/default":
+        return None
+    start = int(params.get("start-index", "1"))
+    doc = json.loads(ctx.blog(path, {**params, "alt": "json", "start-index": "1"}).body)
+    return _json(_invented(ctx, doc, start, "/p/invented-{start}-{n}.html"))
+
+
 # -- 2. discovery loops --------------------------------------------------------------------
 @scenario("endless-feed")
 def endless_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
@@ -229,8 +255,10 @@ def inventing_blog_comments(ctx: Ctx, path: str, params: dict[str, str]) -> Repl
     return _json(doc)
 
 
-def _invented(ctx: Ctx, doc: dict, start: int) -> dict:
-    """A feed page whose entries, past the first page, are posts never seen before."""
+def _invented(ctx: Ctx, doc: dict, start: int,
+              path: str = "/2020/01/invented-{start}-{n}.html") -> dict:
+    """A feed page whose entries, past the first page, are posts (or, by ``path``, pages)
+    never seen before, behind a total of a billion."""
     doc["feed"]["openSearch$totalResults"] = {"$t": str(HUGE_TOTAL)}
     doc["feed"]["openSearch$startIndex"] = {"$t": str(start)}
     if start > 1:
@@ -238,7 +266,7 @@ def _invented(ctx: Ctx, doc: dict, start: int) -> dict:
             entry["id"]["$t"] = entry["id"]["$t"].rsplit("-", 1)[0] + f"-9{start}{n:03d}"
             for link in entry["link"]:
                 if link["rel"] == "alternate":
-                    link["href"] = f"{ctx.base}/2020/01/invented-{start}-{n}.html"
+                    link["href"] = ctx.base + path.format(start=start, n=n)
     return doc
 
 
@@ -263,6 +291,37 @@ def endless_pager(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
         page = int(params.get("page", "0"))
         older = f'<a class="blog-pager-older-link" href="/search?page={page + 1}">Older</a>'
         body = ctx.blog("/").body.replace(b"</body>", older.encode() + b"</body>")
+        return Reply(body=body)
+    return None
+
+
+IMPOSSIBLE_MONTHS = [f"/{y:04d}/{m:02d}/" for y in range(1000, 1250) for m in range(1, 13)] + [
+    "/0001/01/", "/9999/12/", "/2024/13/", "/2024/00/", "/1999/07/"]
+EMPTY_MONTHS = [f"/2001/{m:02d}/" for m in range(1, 13)]  # a blog can have them: no posts
+
+
+@scenario("month-flood", feeds="off", sitemap=False)
+def month_flood(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """No feed, no sitemap; the home page links 3,005 month archive pages no blog can have
+    (years 1000 to 1249, /0001/01/, /9999/12/, month 13...) and twelve it can, empty."""
+    if path == "/robots.txt":
+        return Reply(body=ALLOW_ALL, content_type=TEXT)
+    if path == "/":
+        links = "".join(f'<a href="{m}">{m}</a>' for m in IMPOSSIBLE_MONTHS + EMPTY_MONTHS)
+        body = ctx.blog("/").body.replace(b"</body>", links.encode() + b"</body>")
+        return Reply(body=body)
+    return None
+
+
+@scenario("older-flood", feeds="off", sitemap=False)
+def older_flood(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """No feed, no sitemap; the home page has 3,000 "Older posts" links, each elsewhere."""
+    if path == "/robots.txt":
+        return Reply(body=ALLOW_ALL, content_type=TEXT)
+    if path == "/":
+        links = "".join(f'<a class="blog-pager-older-link" href="/search?page={n}">Older</a>'
+                        for n in range(3000))
+        body = ctx.blog("/").body.replace(b"</body>", links.encode() + b"</body>")
         return Reply(body=body)
     return None
 
@@ -699,3 +758,49 @@ def serve(name: str, n_posts: int = 6) -> Iterator[HostileSite]:
         for server in (main, other):
             server.shutdown()
             server.server_close()
+
+
+@dataclass
+class EndlessHeaders:
+    """A server answering every request with a status line, then headers for ever."""
+
+    url: str
+    sent: list[int]  # bytes written, all connections
+
+
+@contextmanager
+def endless_headers() -> Iterator[EndlessHeaders]:
+    """Serve :class:`EndlessHeaders` on 127.0.0.1 (raw sockets: ``http.server`` would
+    end its headers)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    sent, stop = [0], threading.Event()
+    chunk = (b"X-Pad: " + b"a" * 100 + b"\r\n") * 1000
+
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+                while not stop.is_set():
+                    conn.sendall(chunk)
+                    sent[0] += len(chunk)
+            except OSError:  # the crawler hung up
+                pass
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield EndlessHeaders("http://{}:{}/".format(*listener.getsockname()[:2]), sent)
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()

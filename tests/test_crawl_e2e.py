@@ -63,7 +63,7 @@ def test_one_row_per_post_and_page(crawled) -> None:
 
 def test_static_pages_have_the_pages_feeds_dates_and_author(crawled) -> None:
     """A static page's markup shows no date or author; the pages feed
-    (``/feeds/pages/default``, read once per full crawl) does. Before: published None,
+    (``/feeds/pages/default``, paged once per full crawl) does. Before: published None,
     author '' for every page (updated only from the sitemap's lastmod)."""
     with sqlite3.connect(crawled["db"]) as conn:
         rows = conn.execute("select blog_id, post_id, published, updated, author from posts"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
@@ -14,7 +15,7 @@ from goahead_crawler.blogger.comment_feed import (
 )
 from goahead_crawler.blogger.feed import parse_feed
 from goahead_crawler.blogger.frontier import Frontier
-from goahead_crawler.blogger.pager import is_month_path, page_links
+from goahead_crawler.blogger.pager import archive_months, is_month_path, page_links
 from goahead_crawler.blogger.sitemap import INDEX, URLSET, SitemapEntry, read_sitemap
 from goahead_crawler.blogger.urls import is_blogger_image
 from goahead_crawler.spiders.blogger import BloggerSpider
@@ -205,3 +206,16 @@ def test_a_resumed_job_keeps_its_feed_filter() -> None:
     state = Discovery(feed_extra={"orderby": "updated", "updated-min": "2026-01-01T00:00:00Z"})
     restored = Discovery.restore(json.loads(json.dumps(state.snapshot())))
     assert restored.feed_extra == state.feed_extra
+
+
+def test_month_archives_no_blog_can_have_are_set_apart() -> None:
+    """Before Blogger (August 1999), after this month, or no month at all; one URL a
+    month, with its slash."""
+    urls = [f"{ROOT}{path}" for path in (
+        "0001/01/", "9999/12/", "2024/13/", "2024/00/", "1999/07/", "2027/01/",
+        "1999/08/", "2024/05", "2024/05/", "2026/12/")]
+    kept, impossible = archive_months(urls, date(2026, 12, 3))
+    assert kept == [f"{ROOT}1999/08/", f"{ROOT}2024/05/", f"{ROOT}2026/12/"]
+    assert impossible == urls[:6]
+    kept, _ = archive_months([f"{ROOT}2027/01/"], date(2026, 12, 31))  # a day ahead of UTC
+    assert kept == [f"{ROOT}2027/01/"]

@@ -22,9 +22,17 @@ from urllib.parse import quote
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from goahead_crawler.blogger.pager import is_month_path
 from tests.archive_diff import TABLES, differences
 from tests.conftest import ROOT, run_goahead, run_row
-from tests.hostile import THAI_PATH, HostileSite, serve
+from tests.hostile import (
+    EMPTY_MONTHS,
+    IMPOSSIBLE_MONTHS,
+    THAI_PATH,
+    HostileSite,
+    endless_headers,
+    serve,
+)
 
 pytestmark = pytest.mark.crawl
 
@@ -185,6 +193,47 @@ def test_listing_pages_a_redirect_fetched_are_captured_and_counted(tmp_path: Pat
 
 
 # -- 2. every discovery loop stops on no progress -------------------------------------------
+def page_dates(c: Crawl) -> dict[str, tuple[str | None, str]]:
+    with sqlite3.connect(c.db) as conn:
+        return {r[0]: (r[1], r[2]) for r in conn.execute(
+            "select post_id, published, author from posts where kind = 'page'")}
+
+
+def test_a_pages_feed_of_more_than_one_page_is_paged(tmp_path: Path) -> None:
+    """Before: read one page only (one entry here, 150 on Blogger), a warning, and the
+    other static pages had no feed date or author."""
+    c = crawl(tmp_path, "pages-feed-paged")
+    pages = c.site.site.blog.pages
+    assert c.paths("/feeds/pages/") == [
+        f"/feeds/pages/default?alt=json&start-index={n}&max-results=150" for n in (1, 2)]
+    assert page_dates(c) == {p.post_id: (p.published, p.author) for p in pages}
+    assert "The pages feed counts" not in c.stderr
+    assert c.returncode == 0
+
+
+def test_a_pages_feed_page_that_fails_keeps_the_dates_read_before_it(tmp_path: Path) -> None:
+    c = crawl(tmp_path, "pages-feed-page-fails")
+    first, second = sorted(c.site.site.blog.pages, key=lambda p: p.published, reverse=True)
+    assert page_dates(c) == {first.post_id: (first.published, first.author),  # newest first
+                             second.post_id: (None, "")}  # from the sitemap, undated
+    assert c.stats()["goahead/stopped/pages-feed"] == 1
+    assert "Stopped pages-feed: page http://127.0.0.1:" in c.stderr
+    assert "; the 1 pages named before it keep their feed dates" in c.stderr
+    assert c.stored() == c.post_ids()
+
+
+def test_a_pages_feed_inventing_pages_behind_a_huge_total_stops_at_ten_pages(
+        tmp_path: Path) -> None:
+    c = crawl(tmp_path, "inventing-pages-feed")
+    assert len(c.paths("/feeds/pages/")) == 10
+    assert c.stats()["goahead/stopped/pages-feed"] == 1
+    assert "10 pages read, the most a run reads (MAX_PAGES_FEED_PAGES)" in c.stderr
+    assert c.stats()["goahead/pages_feed/unnamed"] == 10**9 - 20
+    assert len(c.paths("/p/invented-")) == 18
+    assert c.stored("page") == {p.post_id for p in c.site.site.blog.pages}
+    assert len(c.requests) < 80
+
+
 def test_a_feed_that_repeats_itself_is_read_three_times(tmp_path: Path) -> None:
     """Same entries at every start-index, a total of 10^9 (before: 767 requests in 30 s):
     read by start-index twice, then once by date, which repeats them too."""
@@ -307,10 +356,12 @@ def test_a_feed_that_invents_posts_on_every_page_stops_when_they_fail(tmp_path: 
     assert c.stored() == c.post_ids()
     assert c.returncode == 1
     stop = next(f for f in c.failures() if "stopped at this page" in f["error"])
-    said = re.search(r"(\d+) of the posts it named could not be fetched \(gone or failing\),"
-                     r" and (\d+) could", stop["error"])
+    said = re.search(r"(\d+) of the posts it named could not be fetched \((\d+) gone: 404 or"
+                     r" 410, 0 failing: server errors or timeouts; made-up posts\?\), and"
+                     r" (\d+) could", stop["error"])
     assert said, stop["error"]
-    lost, fetched = int(said[1]), int(said[2])
+    lost, fetched = int(said[1]), int(said[3])
+    assert int(said[2]) == lost  # every one 404
     assert lost >= 12
     assert lost > fetched
     assert any(stop["url"].endswith(path) for path in feed_pages[2:]), stop["url"]
@@ -361,6 +412,32 @@ def test_an_endless_older_posts_chain_stops_at_the_first_page_with_nothing_new(
     assert c.stats()["goahead/stopped/pager"] >= 1
     assert c.stored() == c.post_ids()
     assert len(c.requests) < 25
+
+
+def test_a_home_page_linking_thousands_of_made_up_months_costs_none_of_them(
+        tmp_path: Path) -> None:
+    """No feed, no sitemap, a home page linking 3,005 month archive pages no blog can have
+    (before: every one fetched, 3,033 requests in 45 s, exit 0; /0001/01/ to /9999/12/
+    would be 120,000): named in a warning, not fetched; the months a blog can have are."""
+    c = crawl(tmp_path, "month-flood")
+    fetched = {path for path in c.paths() if is_month_path(path)}
+    assert not fetched & set(IMPOSSIBLE_MONTHS)
+    assert set(EMPTY_MONTHS) <= fetched
+    assert c.stats()["goahead/pager/impossible_months"] == len(IMPOSSIBLE_MONTHS)
+    assert "links 3,005 month archive pages no blog can have, not fetched: " in c.stderr
+    assert c.stored() == c.post_ids()
+    assert len(c.requests) < 60
+
+
+def test_a_home_page_with_thousands_of_older_posts_links_costs_four(tmp_path: Path) -> None:
+    """Blogger's pager has one "Older posts" link; a home page with 3,000 had each
+    fetched (before: 3,016 requests in 27 s, exit 0; now 20 in 3 s)."""
+    c = crawl(tmp_path, "older-flood")
+    assert len(c.paths("/search?page=")) == 4
+    assert "has 3,000 older-posts links (Blogger's pager has one): the first 4 are" in c.stderr
+    assert c.stats()["goahead/pager/older_links_dropped"] == 2996
+    assert c.stored() == c.post_ids()
+    assert len(c.requests) < 60
 
 
 def test_a_sitemap_over_the_protocol_cap_is_read_to_50000_and_the_rest_reported(
@@ -605,6 +682,23 @@ def test_a_blog_archived_before_that_now_answers_404_everywhere_is_not_ok(
             "blog_vanished")
         assert conn.execute("SELECT count(*) FROM posts WHERE deleted_at IS NULL"
                             ).fetchone()[0] == 14
+
+
+def test_a_server_sending_headers_for_ever_is_cut_off(tmp_path: Path) -> None:
+    """A status line, then headers without end: the body's cap (DOWNLOAD_MAXSIZE) never
+    applied, and the crawl grew by ~50 MB a second until each request's 60 s timeout
+    (before: still running at 90 s, 3 GB resident, GBs sent). Now each connection is
+    dropped past 256 KiB of headers, retried, and the run is one line."""
+    with endless_headers() as server:
+        started = time.monotonic()
+        done = run_goahead(*crawl_args(server.url, tmp_path), timeout=60)
+        took = time.monotonic() - started
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Error: {server.url}: the blog answers errors"), last
+    assert "response headers past 262,144 bytes" in last
+    assert took < 30
+    assert server.sent[0] < 512 * 2**20  # each connection: its socket buffers (~4 MB)
 
 
 def test_an_unreachable_host_is_one_line(tmp_path: Path) -> None:

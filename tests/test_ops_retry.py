@@ -63,6 +63,18 @@ def test_retry_after_values() -> None:
     assert retry_after_seconds(None) is None
 
 
+def test_a_retry_after_of_digits_that_are_not_ascii_is_no_value() -> None:
+    """``Retry-After: ²`` (byte 0xB2, a digit to ``str.isdigit``) raised ValueError in the
+    middleware: the 503 was not retried but lost, "could not convert string to float"."""
+    for value in (b"\xb2", b"\xb9\xb3", "٣".encode()):
+        assert retry_after_seconds(value) is None
+    request = Request("http://x.blogspot.com/")
+    response = Response(request.url, status=503, headers={"Retry-After": b"\xb2"},
+                        request=request)
+    mw = build_from_crawler(RetryAfter, goahead_crawler())
+    assert asyncio.run(mw.process_response(request, response)) is response
+
+
 def test_retry_after_is_configured_from_settings() -> None:
     mw = build_from_crawler(RetryAfter, goahead_crawler(GOAHEAD_RETRY_AFTER_MAX=5))
     assert mw.cap == 5.0

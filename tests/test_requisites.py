@@ -337,6 +337,22 @@ def test_a_post_past_the_image_cap_says_so(caplog: pytest.LogCaptureFixture) -> 
     assert stats.get_value("goahead/images/capped_pages") == 1
 
 
+def test_one_srcset_naming_more_images_than_the_cap_is_capped_too() -> None:
+    """The cap was checked between elements only: one ``<img>`` whose ``srcset`` named
+    20,000 candidates made 20,000 image requests, while the log said only the first
+    5,000 were captured."""
+    from goahead_crawler.blogger.images import MAX_IMAGES
+    from goahead_crawler.items import page_post
+
+    srcset = ", ".join(f"https://1.bp.blogspot.com/-a/b/c/d/s{n}/x.jpg {n + 1}w"
+                       for n in range(4 * MAX_IMAGES))
+    body = (f"<html><body><div class='post'><h3 class='post-title'>T</h3><div"
+            f" class='post-body'><p>Text</p><img src='https://1.bp.blogspot.com/-a/b/c/d/"
+            f"s0/x.jpg' srcset='{srcset}'></div></div></body></html>").encode()
+    article, _ = page_post(PAGE, body, page_url=PAGE)
+    assert len(article.image_urls) == MAX_IMAGES
+
+
 def test_requisites_stop_at_the_crawls_budget_and_say_so(
         caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     """Stylesheets naming new stylesheets, three deep, could name millions of URLs on the

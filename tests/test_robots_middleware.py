@@ -55,3 +55,19 @@ def test_a_robots_txt_past_500_kib_is_cut_after_its_last_whole_line():
     assert robots_head(body, limit=len(body)) == body
     assert robots_head(body, limit=40) == b"User-agent: *\nDisallow: /search\n"
     assert robots_head(body, limit=len(body) - 1) == body[:-len(b"Disallow: /x/\n")]
+
+
+def test_a_robots_txt_whose_lines_end_in_cr_only_is_cut_at_its_last_cr():
+    """Old Mac line endings: cut at the last ``\\n`` only, the head was empty (everything
+    allowed); a ``\\r\\n`` cut between its two bytes leaves a whole line too."""
+    from protego import Protego
+
+    from goahead_crawler.middleware.robots import robots_head
+
+    body = b"User-agent: *\rDisallow: /search\r" + b"Disallow: /x/\r" * 10
+    head = robots_head(body, limit=40)
+    assert head == b"User-agent: *\rDisallow: /search\r"
+    assert not Protego.parse(head.decode()).can_fetch("http://b/search", "goahead")
+    crlf = body.replace(b"\r", b"\r\n")
+    assert robots_head(crlf, limit=len(b"User-agent: *\r\nDisallow: /search\r")) == (
+        b"User-agent: *\r\nDisallow: /search\r")

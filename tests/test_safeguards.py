@@ -21,7 +21,14 @@ from goahead_crawler.cli import cli
 from goahead_crawler.spiders.blogger import BloggerSpider
 from goahead_crawler.spiders.redirects import RedirectLedger
 from tests.conftest import goahead_crawler
-from tests.test_spider import FEEDS, ROOT, make_spider, sitemap_response, urlset
+from tests.test_spider import (
+    FEEDS,
+    ROOT,
+    http_failure,
+    make_spider,
+    sitemap_response,
+    urlset,
+)
 
 FEED_URL = f"{ROOT}feeds/posts/default?alt=json&start-index=1&max-results=150&orderby=published"
 
@@ -375,3 +382,55 @@ def test_a_comments_feed_page_queued_without_its_order_is_read_again_in_order() 
     (following,) = [o for o in spider.parse_comments_feed(ordered, **again.cb_kwargs)
                     if isinstance(o, Request)]
     assert "start-index=151" in following.url
+
+
+# -- the feed-invention stop: said as seen, judged afresh by a resumed job ------------------
+def lose_feed_posts(spider: BloggerSpider, status: int, start: int = 1) -> list[Request]:
+    """A feed page read (two posts), and its two posts lost with ``status``."""
+    doc = feed_doc()
+    for entry in doc["feed"]["entry"]:  # posts of their own at each start-index
+        entry["id"]["$t"] += f"{start}"
+        for link in entry["link"]:
+            link["href"] = link["href"].replace(".html", f"-{start}.html")
+    doc["feed"]["openSearch$totalResults"] = {"$t": "1000"}
+    out = feed_page(spider, doc, start)
+    for request in [r for r in out if r.callback == spider.parse_post]:
+        list(spider.post_failed(http_failure(request, status)) or ())
+    return [r for r in out if r.callback == spider.parse_feed_page]
+
+
+@pytest.mark.parametrize(("status", "says", "not_said"), [
+    (503, ("(0 gone: 404 or 410, 4 failing: server errors or timeouts; the server failing,"
+          " not necessarily made-up posts), and 0 could"), "made-up posts?"),
+    (404, ("(4 gone: 404 or 410, 0 failing: server errors or timeouts; made-up posts?),"
+          " and 0 could"), "the server failing"),
+])
+def test_the_feed_stop_says_what_its_lost_posts_answered(status: int, says: str,
+                                                          not_said: str) -> None:
+    """A wave of 503s on the feed's posts stopped it "(made-up posts?)" as 404s did: the
+    message now says how many were gone (404, 410) and how many failing (5xx, timeouts)."""
+    spider = make_spider()
+    lose_feed_posts(spider, status, 1)
+    lose_feed_posts(spider, status, 3)  # two pages' worth lost, none fetched
+    assert lose_feed_posts(spider, status, 5) == []  # no page after this one
+    (failure,) = json.loads(spider.crawler.stats.get_value("goahead/failures"))
+    assert failure["error"].startswith("the posts feed stopped at this page: 4 of the posts")
+    assert says in failure["error"], failure["error"]
+    assert not_said not in failure["error"]
+
+
+def test_a_resumed_job_judges_the_feeds_posts_afresh() -> None:
+    """A job stopped during a 5xx wave, four of the feed's posts lost (two pages' worth,
+    none fetched): resumed, its first feed page stopped the feed, "made-up posts?", on
+    losses the resumed job asks again (spiders/unstored.py). Now it starts at nought."""
+    first = make_spider()
+    first.state = {}
+    lose_feed_posts(first, 503, 1)
+    lose_feed_posts(first, 503, 3)
+    first.closed("shutdown")
+    resumed = make_spider()
+    resumed.state = first.state
+    assert resumed._restore()
+    assert lose_feed_posts(resumed, 503, 5) != []  # paged on
+    assert resumed.crawler.stats.get_value("goahead/stopped/feed") is None
+    assert resumed.crawler.stats.get_value("goahead/failures") is None

@@ -32,7 +32,7 @@ _BLOGGER_IMAGE_PATH = re.compile(
 LAZY_SRC = ("data-src", "data-lazy-src", "data-original", "data-pagespeed-lazy-src",
             "data-lazy", "data-echo")
 LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
-MAX_IMAGES = 5000  # per element (a photo and its full size are 2): bounded whatever a page says
+MAX_IMAGES = 5000  # per page (a photo and its full size are 2): bounded whatever a page says
 
 
 def fetchable(value: str | None, base_url: str) -> str | None:
@@ -123,7 +123,7 @@ def element_images(root: etree._Element, base_url: str) -> list[str]:
             url = fetchable(value, base_url)
             if url is not None:
                 found.setdefault(url, None)
-    return list(found)
+    return list(found)[:MAX_IMAGES]  # one srcset may name any number of candidates
 
 
 def _linked_image(img: etree._Element, base_url: str) -> str:

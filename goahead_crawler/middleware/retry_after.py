@@ -33,8 +33,8 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
         return None
     text = value.decode("latin-1") if isinstance(value, bytes) else value
     text = text.strip()
-    if text.isdigit():
-        return float(text)
+    if text.isdigit():  # delta-seconds are ASCII digits; "²" (latin-1 0xB2) is a digit too
+        return float(text) if text.isascii() else None
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError):

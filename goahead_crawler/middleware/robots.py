@@ -37,11 +37,13 @@ MAX_ROBOTS_BYTES = 500 * 1024
 
 def robots_head(body: bytes, limit: int = MAX_ROBOTS_BYTES) -> bytes:
     """The part of a robots.txt read: up to ``limit`` bytes, cut after the last whole line
-    (a rule cut in two would read as another rule)."""
+    (a rule cut in two would read as another rule). A line ends in ``\n``, ``\r\n`` or
+    a lone ``\r`` (RFC 9309 section 2.2: old Mac files end every line in ``\r``; cut at
+    ``\n`` only, such a file would read as empty, everything allowed)."""
     if len(body) <= limit:
         return body
     head = body[:limit]
-    return head[:head.rfind(b"\n") + 1]
+    return head[:max(head.rfind(b"\n"), head.rfind(b"\r")) + 1]
 
 
 class RobotsTxt(RobotsTxtMiddleware):

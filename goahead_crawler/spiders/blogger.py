@@ -23,6 +23,7 @@ comments' in ``spiders/comment_routes.py``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -43,7 +44,7 @@ from goahead_crawler.blogger.feed import (
     parse_feed,
 )
 from goahead_crawler.blogger.frontier import Frontier
-from goahead_crawler.blogger.pager import page_links
+from goahead_crawler.blogger.pager import MAX_OLDER_LINKS, archive_months, page_links
 from goahead_crawler.blogger.scope import Scope
 from goahead_crawler.blogger.urls import (
     POSTS_ORDER,
@@ -405,7 +406,19 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
             self._stalled("pager", f"{response.url} brought no post not seen before; its"
                                    " older-posts and archive links are not followed")
             return
-        for url in links.months + [u for u in links.older if not is_post_path(u)]:
+        months, impossible = archive_months(links.months, datetime.now(UTC).date())
+        if impossible:
+            self._stat("pager/impossible_months", len(impossible))
+            self.logger.warning("%s links %s month archive page%s no blog can have, not"
+                                " fetched: %s", response.url, f"{len(impossible):,}",
+                                "s"[:len(impossible) > 1], ", ".join(impossible[:3]))
+        older = [u for u in links.older if not is_post_path(u)]
+        if len(older) > MAX_OLDER_LINKS:
+            self._stat("pager/older_links_dropped", len(older) - MAX_OLDER_LINKS)
+            self.logger.warning("%s has %s older-posts links (Blogger's pager has one): the"
+                                " first %d are followed", response.url, f"{len(older):,}",
+                                MAX_OLDER_LINKS)
+        for url in months + older[:MAX_OLDER_LINKS]:
             yield from self._listing_request(url)
 
     # -- post and page ---------------------------------------------------------------------
@@ -477,7 +490,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         url = failure.request.url
         status = failure.value.response.status if failure.check(HttpError) else None
         if not failure.check(BlogUnavailable):
-            self._feed_post_answered(failure.request.meta, fetched=False)
+            self._feed_post_answered(failure.request.meta, fetched=False, gone=status in GONE)
         if status in GONE:
             self._stat("posts/gone")
             self.logger.warning("Gone (%s), recorded and not retried: %s", status, url)

@@ -22,6 +22,7 @@ class Discovery:
     feed_failed_pages: int = 0  # feed pages lost in a row (blogger.feed.MAX_FAILED_PAGES)
     feed_posts_fetched: int = 0  # posts the feed named that answered (blogger.feed.MAX_LOST_PAGES)
     feed_posts_lost: int = 0  # ... and those gone or failing for good
+    feed_posts_gone: int = 0  # ... of those, the ones that answered 404 or 410
     blogger_seen: bool = False  # a Blogger feed, or Blogger markup, answered: it is a blog
     sitemap_state: str = "pending"  # pending | ok | off
     sitemap_queue: list[str] = field(default_factory=list)  # the index's sitemaps not asked yet
@@ -57,4 +58,8 @@ class Discovery:
         state = cls(**{k: v for k, v in saved.items() if k in known})
         state.listings, state.feed_ids = set(state.listings), set(state.feed_ids)
         state.sitemap_ids = set(state.sitemap_ids)
+        # The feed's posts are judged afresh (blogger.feed.feed_posts_failing): those lost
+        # before are asked again (spiders/unstored.py), and a 5xx wave that ended the last
+        # process is no part of how the server answers this one.
+        state.feed_posts_fetched = state.feed_posts_lost = state.feed_posts_gone = 0
         return state

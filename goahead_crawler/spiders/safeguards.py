@@ -49,6 +49,17 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
 
+def feed_losses(lost: int, gone: int, fetched: int) -> str:
+    """What the feed's lost posts were, said as seen: posts that answer 404 or 410 are
+    made up (or deleted since); server errors and timeouts say nothing about the feed."""
+    failing = lost - gone
+    guess = ("made-up posts?" if gone > failing else
+             "the server failing, not necessarily made-up posts" if not gone else
+             "made-up posts, or the server failing")
+    return (f"{lost} of the posts it named could not be fetched ({gone} gone: 404 or 410,"
+            f" {failing} failing: server errors or timeouts; {guess}), and {fetched} could")
+
+
 class Safeguards:
     """Needs the spider's ``frontier``, ``discovery``, ``crawler``, ``logger`` and ``_stat``."""
 
@@ -88,14 +99,17 @@ class Safeguards:
                               f" total ({self.discovery.feed_total}) is not trusted")
         return True
 
-    def _feed_post_answered(self: Any, meta: dict[str, Any], fetched: bool) -> None:
-        """A post the feed named answered (``fetched``) or was lost: :meth:`_feed_invents`."""
+    def _feed_post_answered(self: Any, meta: dict[str, Any], fetched: bool,
+                            gone: bool = False) -> None:
+        """A post the feed named answered (``fetched``) or was lost (``gone``: 404 or 410,
+        else failing): :meth:`_feed_invents`."""
         if meta.get("goahead_source") != "feed":
             return
         if fetched:
             self.discovery.feed_posts_fetched += 1
         else:
             self.discovery.feed_posts_lost += 1
+            self.discovery.feed_posts_gone += gone
 
     def _feed_invents(self: Any, url: str) -> bool:
         """The posts the feed named mostly could not be fetched (:func:`feed_posts_failing`):
@@ -106,12 +120,10 @@ class Safeguards:
         lost, fetched = state.feed_posts_lost, state.feed_posts_fetched
         if not feed_posts_failing(lost, fetched, state.feed_step or self.page_size):
             return False
-        why = (f"{lost} of the posts it named could not be fetched (gone or failing), and"
-               f" {fetched} could")
+        why = feed_losses(lost, state.feed_posts_gone, fetched)
         self._stalled("feed", f"{why}; its pages past {url} are not read")
         self.crawler.stats.set_value("goahead/feed/posts_lost", lost)
-        record_failure(self.crawler.stats, url,
-                       f"the posts feed stopped at this page: {why} (made-up posts?)")
+        record_failure(self.crawler.stats, url, f"the posts feed stopped at this page: {why}")
         return True
 
     def _looks_like_blogger(self: Any, response: Response) -> bool:
