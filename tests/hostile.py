@@ -296,7 +296,7 @@ def endless_pager(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
 
 
 IMPOSSIBLE_MONTHS = [f"/{y:04d}/{m:02d}/" for y in range(1000, 1250) for m in range(1, 13)] + [
-    "/0001/01/", "/9999/12/", "/2024/13/", "/2024/00/", "/1999/07/"]
+    "/0001/01/", "/9999/12/", "/2024/13/", "/2024/00/", "/1969/12/"]
 EMPTY_MONTHS = [f"/2001/{m:02d}/" for m in range(1, 13)]  # a blog can have them: no posts
 
 

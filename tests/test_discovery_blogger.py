@@ -209,13 +209,13 @@ def test_a_resumed_job_keeps_its_feed_filter() -> None:
 
 
 def test_month_archives_no_blog_can_have_are_set_apart() -> None:
-    """Before Blogger (August 1999), after this month, or no month at all; one URL a
-    month, with its slash."""
+    """Before a post can be dated (1970: Blogger lets authors backdate that far), after
+    this month, or no month at all; one URL a month, with its slash."""
     urls = [f"{ROOT}{path}" for path in (
-        "0001/01/", "9999/12/", "2024/13/", "2024/00/", "1999/07/", "2027/01/",
-        "1999/08/", "2024/05", "2024/05/", "2026/12/")]
+        "0001/01/", "9999/12/", "2024/13/", "2024/00/", "1969/12/", "2027/01/",
+        "1970/01/", "1999/07/", "2024/05", "2024/05/", "2026/12/")]
     kept, impossible = archive_months(urls, date(2026, 12, 3))
-    assert kept == [f"{ROOT}1999/08/", f"{ROOT}2024/05/", f"{ROOT}2026/12/"]
+    assert kept == [f"{ROOT}1970/01/", f"{ROOT}1999/07/", f"{ROOT}2024/05/", f"{ROOT}2026/12/"]
     assert impossible == urls[:6]
     kept, _ = archive_months([f"{ROOT}2027/01/"], date(2026, 12, 31))  # a day ahead of UTC
     assert kept == [f"{ROOT}2027/01/"]

@@ -25,7 +25,9 @@ from goahead_crawler.blogger.urls import (
 
 _MONTH_PATH = re.compile(r"^/\d{4}/\d{2}/?$")
 _MONTH = re.compile(r"^/(\d{4})/(\d{2})/?$")
-BLOGGER_BEGAN = (1999, 8)  # Blogger opened in August 1999: no blog has a post before
+# The earliest month a post can be dated: Blogger opened in 1999, but its post editor lets
+# an author backdate a post to 1970 (history blogs do), never further.
+EARLIEST_POST_MONTH = (1970, 1)
 # "Older posts" links followed from one page: Blogger's pager has one (a theme may repeat
 # it); a page naming thousands would otherwise have each fetched.
 MAX_OLDER_LINKS = 4
@@ -50,10 +52,10 @@ def is_month_path(url: str) -> bool:
 
 def archive_months(urls: list[str], today: date) -> tuple[list[str], list[str]]:
     """``urls`` (month archive pages) split into those a blog can have, one URL a month
-    (``/YYYY/MM/``), and those no blog can: a month before Blogger's first
-    (:data:`BLOGGER_BEGAN`), after ``today``'s (a day's grace: a blog's time zone may be
+    (``/YYYY/MM/``), and those no blog can: a month before a post can be dated
+    (:data:`EARLIEST_POST_MONTH`), after ``today``'s (a day's grace: a blog's time zone may be
     ahead of UTC), or no month at all (``/0001/01/``, ``/9999/12/``, ``/2024/13/``). So a
-    page linking thousands of made-up months costs no more than the ~330 a blog can have."""
+    page linking thousands of made-up months costs no more than the ~680 a blog can have."""
     tomorrow = today + timedelta(days=1)
     last = (tomorrow.year, tomorrow.month)
     kept: dict[str, None] = {}
@@ -62,7 +64,7 @@ def archive_months(urls: list[str], today: date) -> tuple[list[str], list[str]]:
         parts = urlsplit(url)
         found = _MONTH.match(parts.path)
         month = (int(found[1]), int(found[2])) if found else (0, 0)
-        if 1 <= month[1] <= 12 and BLOGGER_BEGAN <= month <= last:
+        if 1 <= month[1] <= 12 and EARLIEST_POST_MONTH <= month <= last:
             kept[parts._replace(path=f"/{found[1]}/{found[2]}/").geturl()] = None
         else:
             impossible.append(url)
