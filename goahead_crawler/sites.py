@@ -60,12 +60,8 @@ class Site:
     @property
     def settings(self) -> dict[str, Any]:
         values = dict(self.overrides)
-        if "DOWNLOAD_DELAY" in values:  # as --delay does: AutoThrottle starts at the floor
-            values["AUTOTHROTTLE_START_DELAY"] = max(values["DOWNLOAD_DELAY"], 0.01)
-        if "CONCURRENT_REQUESTS_PER_DOMAIN" in values:  # as --concurrency does: AutoThrottle
-            # aims at that many requests in flight (its target of 1.0 would keep about one)
-            values["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(
-                values["CONCURRENT_REQUESTS_PER_DOMAIN"])
+        values.update(config.pace(values.get("DOWNLOAD_DELAY"),
+                                  values.get("CONCURRENT_REQUESTS_PER_DOMAIN")))
         return values
 
 

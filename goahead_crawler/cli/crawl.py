@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from goahead_crawler import config
 from goahead_crawler.cli import output
 from goahead_crawler.cli.hints import BadInput, command
 from goahead_crawler.cli.options import (
@@ -358,12 +359,7 @@ def crawl_overrides(db_path: str, warc_dir: str, delay: float | None, concurrenc
         "GOAHEAD_MAX_POSTS": max_posts,
         "LOG_LEVEL": ["WARNING", "INFO", "DEBUG"][min(verbose, 2)],
     }
-    if delay is not None:
-        overrides["DOWNLOAD_DELAY"] = delay
-        overrides["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.01)
-    if concurrency is not None:
-        overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
-        overrides["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
+    overrides.update(config.pace(delay, concurrency))  # as sites.toml's delay, concurrency
     return overrides
 
 

@@ -75,7 +75,7 @@ def check_warc_folder(given: str | None, db_path: str, folder: Path) -> None:
 
 #: the largest count or offset an option takes: past SQLite's 64-bit integers a LIMIT or
 #: OFFSET was a traceback (OverflowError), and no archive holds a billion posts
-COUNT_MAX = 1_000_000_000
+COUNT_MAX = config.COUNT_MAX
 
 
 raw_csv_option = click.option(
@@ -270,14 +270,26 @@ class Setting(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> int | float:
-        try:
-            number = self.kind(value)
-        except (TypeError, ValueError):
-            number = value
+        number = _as_number(value, self.kind)  # "1e300" for an int, read as the rule reads it
         found = config.problem(self.setting, number, self.label)
         if found or isinstance(number, str):
             raise BadInput(found or f"{self.label} must be a number, not {value!r}")
         return number
+
+
+def _as_number(value: Any, kind: type[int | float]) -> Any:
+    """``value`` as ``kind``; a whole float for an int (``"1e3"``) as that int, another
+    number as a float (so the rule's message says why), anything else as it is."""
+    for convert in ((int, float) if kind is int else (float,)):
+        try:
+            number = convert(value)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if kind is int and isinstance(number, float) and number.is_integer() \
+                and abs(number) <= 2**53:  # 1e300 stays 1e+300 in the message
+            return int(number)
+        return number
+    return value
 
 
 class SettingOption(click.Option):
