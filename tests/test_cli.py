@@ -281,6 +281,12 @@ def test_options_that_cannot_go_together_are_one_line_naming_them(args: list[str
     (["export", "--limit", "5"], "No such option '--limit'. Did you mean '--site'?"),
     (["runs", "--limit", "-1"], "Invalid value for '--limit': -1 is not in the range 1<=x<=1000000000."),
     (["serch", "x"], "No such command 'serch'. "),  # then the commands it may mean
+    (["nope"], "No such command 'nope'."),
+    # before the command: click's usage block came first, then the error (exit 2)
+    (["--bogus"], "No such option '--bogus'."),
+    (["--bogus", "search", "x"], "No such option '--bogus'."),
+    (["--db", "a.db", "search", "x"],
+     "No such option '--db'. A command's options go after its name, as in: goahead search"),
 ])
 def test_a_usage_error_is_one_line(args: list[str], message: str) -> None:
     """click's own usage errors (a bad value, a directory for a file, a missing argument, an
@@ -289,6 +295,14 @@ def test_a_usage_error_is_one_line(args: list[str], message: str) -> None:
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.startswith(f"Error: {message}")
     assert result.stderr.count("\n") == 1
+
+
+def test_goahead_alone_shows_the_help() -> None:
+    """No command: the help, commands listed (click's exit status 2: nothing was done)."""
+    result = CliRunner().invoke(cli, [])
+    assert result.exit_code == 2
+    assert "Commands:" in result.output
+    assert "crawl" in result.output
 
 
 @pytest.mark.parametrize(("args", "option"), [
