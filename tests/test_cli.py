@@ -282,6 +282,11 @@ def test_options_that_cannot_go_together_are_one_line_naming_them(args: list[str
     (["runs", "--limit", "-1"], "Invalid value for '--limit': -1 is not in the range 1<=x<=1000000000."),
     (["serch", "x"], "No such command 'serch'. "),  # then the commands it may mean
     (["nope"], "No such command 'nope'."),
+    # --count counts every match: a page of it was ignored without a word
+    (["search", "x", "--count", "--limit", "5"],
+     "--count counts every match: --limit does not apply to it (leave it out, or leave out"),
+    (["search", "x", "--offset", "20", "--count", "--sort", "relevance"],
+     "--count counts every match: --sort and --offset do not apply to it (leave them out"),
     # before the command: click's usage block came first, then the error (exit 2)
     (["--bogus"], "No such option '--bogus'."),
     (["--bogus", "search", "x"], "No such option '--bogus'."),

@@ -69,6 +69,8 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     exclusive(**{"--json": as_json, "--nl": as_nl, "--csv": as_csv})
     if raw_csv and not as_csv:
         raise BadInput("--raw-csv is for --csv")
+    if count_only:
+        refuse_with_count(click.get_current_context())
     fmt = "json" if as_json else "nl" if as_nl else "csv" if as_csv else "text"
     db = open_existing(db_path)
     filters = make_filters(params, db_path)
@@ -91,6 +93,20 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     too_long = output.print_hits(hits, fmt, raw_csv=raw_csv)
     if too_long:
         say_too_long(too_long, whole="--json")
+
+
+def refuse_with_count(ctx: click.Context) -> None:
+    """``--count`` counts every match: a --limit, --offset or --sort given with it was
+    ignored without a word (``--count --limit 5`` said 1,234). Refused, not honoured: a
+    count of one page is the page's length, which the page itself shows; the count is of
+    the query and filters, the options that select posts."""
+    given = [f"--{name}" for name in ("sort", "limit", "offset")
+             if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
+    if given:
+        names = ", ".join(given[:-1]) + (" and " if len(given) > 1 else "") + given[-1]
+        verb, them = ("does", "it") if len(given) == 1 else ("do", "them")
+        raise BadInput(f"--count counts every match: {names} {verb} not apply to it"
+                       f" (leave {them} out, or leave out --count)")
 
 
 def say_past_the_end(db: Any, query: str, whole_word: bool, filters: Filters,
