@@ -210,7 +210,8 @@ def reindex(warc_dir: str | None, db_path: str) -> None:
 
     Into a new archive it gives the crawls' rows, but run rows (not in the WARC files):
     the listed URLs name no run. A listed post the crawls never stored is missing (named
-    in the summary, counted by status), and the next crawl fetches it first. Into an
+    in the summary, counted by status, exit status 1 as for the crawl that left it), and
+    the next crawl fetches it first. Into an
     existing one the rebuild is merged in, so an extractor improvement reaches it and
     nothing is un-deleted or lost. A damaged record or file is skipped with a warning
     naming the file and byte offset, and everything readable is rebuilt (exit status 1
@@ -257,7 +258,9 @@ def reindex(warc_dir: str | None, db_path: str) -> None:
     if result.missing:
         click.echo("missing: listed by the blog, not in the archive; the next crawl fetches"
                    " them first (goahead status)")
-    warn_skipped(result.problems)
+    warn_skipped(result.problems)  # exit status 1 after the warnings
+    if result.missing:  # the archive is incomplete, as a crawl's run that left them is
+        raise click.exceptions.Exit(1)
 
 
 COMMANDS = (runs, status, merge, reindex)
