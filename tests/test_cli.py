@@ -368,6 +368,18 @@ def test_an_empty_value_or_a_folder_for_a_file_is_bad_input(args: list[str], mes
     (["crawl", "http://127.0.0.1:9/", "--contact", ""],
      "--contact is empty (leave it out to send none)"),
     (["export", "--query", ""], "nothing to search for in search '' (give a word or a phrase)"),
+    # SQLite read "" as the folder ".": "'.' is a directory, not an archive file", exit 1
+    (["search", "x", "--db", ""], "--db is empty (leave it out for archive.db)"),
+    (["status", "--db", " "], "--db is empty (leave it out for archive.db)"),
+    (["merge", "", "--into", "archive.db"], "SHARDS is empty (give the archive files to merge)"),
+    (["merge", "archive.db", "--into", ""], "--into is empty (give the archive to merge into)"),
+    # --sites "" was read as not given: the blog's URL asked for, or names from elsewhere
+    (["crawl", "--sites", ""], "--sites is empty (leave it out and give the blog's URL)"),
+    (["search", "x", "--site", "a", "--sites", ""],
+     "--sites is empty (leave it out for sites.toml beside the archive)"),
+    # a blank URL was 'no host in 'https://''
+    (["crawl", " "], ("the blog's URL is empty (give it, e.g. goahead crawl"
+                     " https://NAME.blogspot.com/, or --sites sites.toml)")),
 ])
 def test_an_empty_option_is_never_read_as_left_out(args: list[str], message: str,
                                                   tmp_path: Path) -> None:

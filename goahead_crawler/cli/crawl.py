@@ -55,6 +55,7 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @command()
 @click.argument("url", required=False)
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
+              callback=not_empty("and give the blog's URL"),
               help="Crawl every enabled blog listed in this sites.toml.")
 @click.option("--resume", is_flag=True,
               help="Resume an interrupted crawl (job state in <db dir>/.goahead-jobs/).")
@@ -280,6 +281,9 @@ def crawl_sites(url: str | None, sites_file: str | None) -> list[tuple[str, dict
     from goahead_crawler.blogger.urls import BlogUrlError, blog_root
     from goahead_crawler.sites import load_sites
 
+    if url is not None and not url.strip():  # crawl "$URL" with URL unset, or " "
+        raise BadInput("the blog's URL is empty (give it, e.g. goahead crawl"
+                       " https://NAME.blogspot.com/, or --sites sites.toml)")
     if url and sites_file:
         raise BadInput(f"the blog's URL ({url}) and --sites cannot be used together (give one"
                        " of them)")

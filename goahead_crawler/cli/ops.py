@@ -15,6 +15,7 @@ from goahead_crawler.cli.options import (
     check_warc_folder,
     db_option,
     empty,
+    not_blank,
     open_existing,
     warc_dir_option,
     warc_folder,
@@ -172,8 +173,10 @@ def status(db_path: str, as_json: bool) -> None:
 
 
 @command()
-@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False),
+                callback=not_blank("the archive files to merge"))
 @click.option("--into", "into_path", required=True, type=click.Path(dir_okay=False),
+              callback=not_blank("the archive to merge into"),
               help="The archive to merge into (created if missing).")
 def merge(shards: tuple[str, ...], into_path: str) -> None:
     """Merge archive shards into one archive; merging again changes nothing.

@@ -18,10 +18,6 @@ from goahead_crawler.cli.hints import BadInput
 from goahead_crawler.warc.files import warc_folder  # noqa: F401  (the commands' import)
 
 DEFAULT_DB = "archive.db"
-db_option = click.option(
-    "--db", "db_path", default=DEFAULT_DB, show_default=True,
-    type=click.Path(dir_okay=False), help="SQLite archive file.",
-)
 
 WARC_DIR_DEFAULT = ("[default: warcs/ beside the --db archive if there is one, else ./warcs"
                     " if there is one, else warcs/ beside the archive]")
@@ -31,11 +27,32 @@ def not_empty(without: str) -> Callable[[click.Context, click.Parameter, Any], A
     """A click callback: an option given an empty value (``--warc-dir "$DIR"`` with DIR
     unset) is bad input, one line saying what leaving it out does; never read as if it had
     not been given, nor as the current folder, nor (``--host ""``) as every interface."""
+    return _refuse_blank(lambda name: empty(name, without))
+
+
+def not_blank(give: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """The same for a path that must be given (``--into "$DB"`` with DB unset, an
+    argument), saying what to give: SQLite read "" as the folder ".", which was said as
+    "'.' is a directory, not an archive file" (exit 1)."""
+    return _refuse_blank(lambda name: BadInput(f"{name} is empty (give {give})"))
+
+
+def _refuse_blank(error: Callable[[str], BadInput]
+                  ) -> Callable[[click.Context, click.Parameter, Any], Any]:
     def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip():
-            raise empty(param.opts[0], without)
+        values = value if isinstance(value, tuple) else (value,)  # nargs=-1: each
+        if any(isinstance(item, str) and not item.strip() for item in values):
+            raise error(param.opts[0] if isinstance(param, click.Option)
+                        else param.human_readable_name)
         return value
     return check
+
+
+db_option = click.option(
+    "--db", "db_path", default=DEFAULT_DB, show_default=True,
+    type=click.Path(dir_okay=False), help="SQLite archive file.",
+    callback=not_empty(f"for {DEFAULT_DB}"),
+)
 
 
 def warc_dir_option(what: str, default: str = WARC_DIR_DEFAULT) -> Callable[..., Any]:
@@ -162,6 +179,7 @@ _FILTERS = (
                  help="Only this blog: its URL, host, host:port or name in sites.toml "
                       "(repeat for any of several)."),
     click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
+                 callback=not_empty("for sites.toml beside the archive"),
                  help="sites.toml whose names --site may use [default: sites.toml beside "
                       "the archive, if there is one]."),
     click.option("--label", multiple=True,
