@@ -404,3 +404,28 @@ def test_a_comments_feed_page_queued_without_its_order_is_read_again_in_order() 
     (following,) = [o for o in spider.parse_comments_feed(ordered, **again.cb_kwargs)
                     if isinstance(o, Request)]
     assert "start-index=151" in following.url
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b"not an archive\n", "is not a goahead archive (not an SQLite database)"),
+    (None, "is an SQLite database, but not a goahead archive"),
+])
+def test_a_crawl_into_a_file_that_is_no_archive_could_not_start(
+        tmp_path: Path, content: bytes | None, says: str) -> None:
+    """Exit status 2, as for a damaged or read-only archive: the crawl could not start
+    (before: 1, which the crawl's exit status scheme reads as a run that failed), and the
+    file is left as it was."""
+    import sqlite3
+    from contextlib import closing
+
+    db = tmp_path / "other.db"
+    if content is None:
+        with closing(sqlite3.connect(db)) as conn, conn:
+            conn.execute("CREATE TABLE t (x)")
+    else:
+        db.write_bytes(content)
+    before = db.read_bytes()
+    result = CliRunner().invoke(cli, ["crawl", "http://127.0.0.1:9/", "--db", str(db)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {db} {says}\n"
+    assert db.read_bytes() == before

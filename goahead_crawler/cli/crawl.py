@@ -13,7 +13,7 @@ import click
 
 from goahead_crawler import config
 from goahead_crawler.cli import output
-from goahead_crawler.cli.hints import BadInput, command
+from goahead_crawler.cli.hints import BadInput, command, explain
 from goahead_crawler.cli.options import (
     OriginType,
     Setting,
@@ -110,8 +110,9 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     Posts an earlier crawl listed but did not store are fetched first.
 
     Exit status: 0 when every blog's run finished with everything it lists stored; 1 when
-    a run was incomplete, failed or was stopped; 2 when the crawl could not start (the
-    archive is read-only, locked or damaged, or the blog is being crawled already).
+    a run was incomplete, failed or was stopped; 2 when the crawl could not start (bad
+    input; the archive is read-only, locked, damaged or not a goahead archive; the blog is
+    being crawled already).
 
     \b
     Example:
@@ -119,14 +120,13 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
         goahead crawl https://example.blogspot.com/ --requisites
         goahead crawl --sites sites.toml --db archive.db --resume
     """
-    from goahead_crawler.crawl_archive import check_archive
     from goahead_crawler.run_state import INTERRUPTED
     from goahead_crawler.runner import check_jobs, project_settings, run_jobs
     from goahead_crawler.warc.files import check_writable
 
     command = invocation(click.get_current_context())
     sites = crawl_sites(url, sites_file)
-    check_archive(db_path)  # read-only, locked or damaged: one line, exit 2, no request
+    refuse_archive(db_path)  # read-only, locked, damaged, not one: one line, exit 2
     warcs = warc_folder(warc_dir, db_path)  # where warc-get, wacz and serve look for them
     check_warc_folder(warc_dir, db_path, warcs)  # not another folder than earlier crawls'
     check_writable(warcs)  # the same for the WARC folder
@@ -166,6 +166,23 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
         click.echo(f"Not crawled, another crawl was crawling them: {', '.join(skipped)}",
                    err=True)
     sys.exit(0 if all(r.ok for r in results) and not skipped else 1)
+
+
+def refuse_archive(db_path: str) -> None:
+    """The archive must take the crawl's writes before any request. Every refusal is
+    exit status 2, "the crawl could not start": a file that is not a goahead archive (or
+    is a newer goahead's) was exit 1, which the crawl's scheme reads as a run that failed."""
+    from archive.errors import ArchiveError
+    from goahead_crawler.crawl_archive import check_archive
+
+    try:
+        check_archive(db_path)
+    except ArchiveError as exc:
+        error = explain(exc, "goahead crawl", db_path)
+        if error is None:
+            raise
+        error.exit_code = 2
+        raise error from exc
 
 
 def invocation(ctx: click.Context) -> str:
