@@ -46,8 +46,8 @@ def test_crawl_help_reads_the_defaults_from_the_settings(monkeypatch) -> None:
     monkeypatch.setattr(settings, "DOWNLOAD_DELAY", 1.25)
     monkeypatch.setattr(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 3)
     page = " ".join(CliRunner().invoke(cli, ["crawl", "--help"]).output.split())
-    assert "(AutoThrottle adapts above it). [default: 1.25]" in page
-    assert "Concurrent requests to the blog. [default: 3]" in page
+    assert "(AutoThrottle adapts above it); at most 3,600. [default: 1.25]" in page
+    assert "Concurrent requests to the blog, 1 to 100. [default: 3]" in page
 
 
 def test_the_group_knows_each_family_s_commands_before_importing_it() -> None:

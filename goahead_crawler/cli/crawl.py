@@ -68,12 +68,12 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @warc_dir_option("Directory for WARC files.")
 @click.option("--delay", cls=SettingOption, type=Setting(float, "DOWNLOAD_DELAY", "--delay"),
               help="Seconds between requests to the blog, at least (AutoThrottle adapts"
-                   " above it).")
+                   f" above it); at most {config.HOUR:,.0f}.")
 @click.option("--concurrency", cls=SettingOption,
               type=Setting(int, "CONCURRENT_REQUESTS_PER_DOMAIN", "--concurrency"),
-              help="Concurrent requests to the blog.")
+              help=f"Concurrent requests to the blog, 1 to {config.CONCURRENCY_MAX}.")
 @click.option("--max-posts", type=Setting(int, "GOAHEAD_MAX_POSTS", "--max-posts"), default=0,
-              help="Stop after this many posts (0: all).")
+              help=f"Stop after this many posts (0: all; at most {config.COUNT_MAX:,}).")
 @click.option("--index-workers", cls=SettingOption,
               type=Setting(int, "GOAHEAD_INDEX_WORKERS_MAX", "--index-workers"),
               help="At most this many worker processes at once, all blogs together, to"

@@ -47,7 +47,9 @@ from goahead_crawler.cli.options import (
               help="At most this many hits.")
 @click.option("--offset", type=click.IntRange(0, COUNT_MAX), default=0,
               help="Skip this many hits first (the next page: --offset 20).")
-@click.option("--count", "count_only", is_flag=True, help="Print only the number of matches.")
+@click.option("--count", "count_only", is_flag=True,
+              help="Print only the number of matches (all of them: not with --sort, --limit"
+                   " or --offset).")
 @click.option("--json", "as_json", is_flag=True, help="Output a JSON array (an object with --count).")
 @click.option("--nl", "as_nl", is_flag=True, help="Output one JSON object per line.")
 @click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")
