@@ -377,6 +377,10 @@ def test_an_empty_value_or_a_folder_for_a_file_is_bad_input(args: list[str], mes
     (["crawl", "--sites", ""], "--sites is empty (leave it out and give the blog's URL)"),
     (["search", "x", "--site", "a", "--sites", ""],
      "--sites is empty (leave it out for sites.toml beside the archive)"),
+    # read as not given: the latest capture, the file's own address
+    (["warc-get", "http://a/", "--at", ""], "--at is empty (leave it out for the latest capture)"),
+    (["extract", "archive.db", "--url", " "],
+     "--url is empty (leave it out for the file's own address)"),
     # a blank URL was 'no host in 'https://''
     (["crawl", " "], ("the blog's URL is empty (give it, e.g. goahead crawl"
                      " https://NAME.blogspot.com/, or --sites sites.toml)")),

@@ -12,6 +12,7 @@ from goahead_crawler.cli.options import (
     archive_files,
     db_option,
     empty,
+    not_empty,
     open_existing,
     refuse_to_overwrite,
     replaced_note,
@@ -56,6 +57,7 @@ def note_unfinished(directory: Path) -> None:
 @db_option
 @warc_dir_option(HOLDING)
 @click.option("--at", "at", metavar="TIMESTAMP",
+              callback=not_empty("for the latest capture"),
               help="The capture at or before this time (2024-01-05, 2024-01-05T10:00:00Z, "
                    "20240105100000); default: the latest.")
 @click.option("--headers", "show_headers", is_flag=True,

@@ -27,6 +27,7 @@ from goahead_crawler.cli.options import (
     empty,
     filter_options,
     make_filters,
+    not_empty,
     open_existing,
     raw_csv_option,
     refuse_to_overwrite,
@@ -328,9 +329,10 @@ def _check_export_options(fmt: str, columns: list[str] | None, bom: bool, raw_cs
 
 @command()
 @click.argument("page", type=click.Path(exists=True, dir_okay=False))
-@click.option("--url", default="", help="The page's URL (for relative links and ids).")
+@click.option("--url", callback=not_empty("for the file's own address"),
+              help="The page's URL (for relative links and ids).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
-def extract(page: str, url: str, as_json: bool) -> None:
+def extract(page: str, url: str | None, as_json: bool) -> None:
     """Clean one saved post page and print what the crawler would store.
 
     \b
