@@ -106,6 +106,9 @@ def _site(raw: Any, where: str) -> Site:
         url = blog_root(raw["url"])
     except BlogUrlError as exc:
         raise SitesError(f"{where}: bad url {raw['url']!r}: {exc}") from None
+    if "name" in raw and not raw["name"].strip():  # --site NAME could never select it
+        raise SitesError(f"{where}: name is empty (leave it out for the blog's host,"
+                         f" {urlsplit(url).netloc})")
     name = raw.get("name") or urlsplit(url).netloc
     overrides = tuple(sorted(
         (setting, raw[key]) for key, (_types, setting) in SITE_KEYS.items()
