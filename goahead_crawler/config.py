@@ -23,19 +23,21 @@ def _number(value: Any) -> float | None:
         return None
     try:
         return float(value)
+    except OverflowError:  # an int past a float's range (10**400): too large for any rule
+        return math.inf
     except (TypeError, ValueError):
         return None
 
 
-def _whole(value: Any, least: int) -> bool:
+def _whole(value: Any, least: int, most: int) -> bool:
     number = _number(value)
-    return number is not None and number.is_integer() and number >= least
+    return number is not None and number.is_integer() and least <= number <= most
 
 
-def _seconds(value: Any, positive: bool = False) -> bool:
+def _seconds(value: Any, most: float, positive: bool = False) -> bool:
     number = _number(value)
-    return number is not None and math.isfinite(number) and (number > 0 if positive
-                                                               else number >= 0)
+    return number is not None and math.isfinite(number) and (
+        number > 0 if positive else number >= 0) and number <= most
 
 
 def _boolean(value: Any) -> bool:
@@ -63,33 +65,71 @@ def _origins(value: Any) -> bool:
 
 
 Rule = tuple[Callable[[Any], bool], str]
+
+# Upper bounds: ``--delay 1e300`` was accepted and the crawl hung, waiting out the delay
+# before its first request (and a timeout or margin that large overflows a timedelta or a
+# timer). Each bound is far above any use of the setting, and below where it breaks.
+HOUR = 3600.0
+YEAR = 366 * 24 * HOUR
+CONCURRENCY_MAX = 100  # requests in flight to one blog: Blogger answers 429 long before
+COUNT_MAX = 1_000_000_000  # posts: no blog holds a billion; past 2**63 SQLite overflows
+
+
+def whole(least: int, most: int) -> Rule:
+    return (lambda v: _whole(v, least, most), f"a whole number from {least} to {most:,}")
+
+
+def seconds(most: float, positive: bool = False, unit: str = "seconds", scale: float = 1.0
+            ) -> Rule:
+    """A finite number of ``unit`` (each ``scale`` seconds), at most ``most`` seconds."""
+    bound = f"{most / scale:,g}"
+    low = "more than 0" if positive else "0 or more"
+    return (lambda v: _seconds(v, most / scale, positive),
+            f"a finite number of {unit}, {low}, at most {bound}")
+
+
 BOOLEAN: Rule = (_boolean, "true or false")
-AT_LEAST_ONE: Rule = (lambda v: _whole(v, 1), "a whole number of at least 1")
-ZERO_OR_MORE: Rule = (lambda v: _whole(v, 0), "a whole number, 0 or more")
-SECONDS: Rule = (_seconds, "a finite number of seconds, 0 or more")
-POSITIVE_SECONDS: Rule = (lambda v: _seconds(v, positive=True),
-                          "a finite number of seconds, more than 0")
+CONCURRENCY = whole(1, CONCURRENCY_MAX)
 RULES: dict[str, Rule] = {
-    "CONCURRENT_REQUESTS": AT_LEAST_ONE,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": AT_LEAST_ONE,
-    "DOWNLOAD_DELAY": SECONDS,
-    "DOWNLOAD_TIMEOUT": POSITIVE_SECONDS,
-    "AUTOTHROTTLE_START_DELAY": SECONDS,
-    "AUTOTHROTTLE_MAX_DELAY": SECONDS,
-    "AUTOTHROTTLE_TARGET_CONCURRENCY": (lambda v: _seconds(v, positive=True),
-                                        "a finite number more than 0"),
-    "RETRY_TIMES": ZERO_OR_MORE,
-    "GOAHEAD_MAX_POSTS": ZERO_OR_MORE,
-    "GOAHEAD_FEED_PAGE_SIZE": AT_LEAST_ONE,
-    "GOAHEAD_RETRY_AFTER_MAX": SECONDS,
-    "GOAHEAD_INCREMENTAL_MARGIN": SECONDS,
-    "GOAHEAD_UNLISTED_RECHECK_DAYS": (_seconds, "a finite number of days, 0 or more"),
-    "GOAHEAD_INDEX_WORKERS_MAX": ZERO_OR_MORE,
+    "CONCURRENT_REQUESTS": CONCURRENCY,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": CONCURRENCY,
+    "DOWNLOAD_DELAY": seconds(HOUR),
+    "DOWNLOAD_TIMEOUT": seconds(HOUR, positive=True),
+    "AUTOTHROTTLE_START_DELAY": seconds(HOUR),
+    "AUTOTHROTTLE_MAX_DELAY": seconds(HOUR),
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": (
+        lambda v: _seconds(v, CONCURRENCY_MAX, positive=True),
+        f"a finite number more than 0, at most {CONCURRENCY_MAX}"),
+    "RETRY_TIMES": whole(0, 100),
+    "GOAHEAD_MAX_POSTS": whole(0, COUNT_MAX),
+    "GOAHEAD_FEED_PAGE_SIZE": whole(1, 10_000),
+    "GOAHEAD_RETRY_AFTER_MAX": seconds(24 * HOUR),
+    "GOAHEAD_INCREMENTAL_MARGIN": seconds(YEAR),
+    "GOAHEAD_UNLISTED_RECHECK_DAYS": seconds(10 * YEAR, unit="days", scale=24 * HOUR),
+    "GOAHEAD_INDEX_WORKERS_MAX": whole(0, 1_000),
     "GOAHEAD_IMAGES_ENABLED": BOOLEAN,
     "GOAHEAD_REQUISITES_ENABLED": BOOLEAN,
     "GOAHEAD_LISTINGS_ENABLED": BOOLEAN,
     "GOAHEAD_STATIC_ORIGINS": (_origins, "a list of origins (scheme://host[:port])"),
 }
+
+
+def pace(delay: float | None = None, concurrency: int | None = None) -> dict[str, Any]:
+    """The settings a blog's delay and concurrency become, the same from ``--delay`` and
+    ``--concurrency`` as from sites.toml: AutoThrottle starts at the delay and aims at that
+    many requests in flight (its target of 1.0 kept about one), and the crawl's own limit
+    (CONCURRENT_REQUESTS, 16) rises to the blog's, which it would otherwise cap silently."""
+    values: dict[str, Any] = {}
+    if delay is not None:
+        values["DOWNLOAD_DELAY"] = delay
+        values["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.01)
+    if concurrency is not None:
+        from goahead_crawler import settings
+
+        values["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
+        values["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
+        values["CONCURRENT_REQUESTS"] = max(settings.CONCURRENT_REQUESTS, concurrency)
+    return values
 
 
 def problem(setting: str, value: Any, label: str | None = None) -> str | None:

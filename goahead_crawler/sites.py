@@ -60,12 +60,8 @@ class Site:
     @property
     def settings(self) -> dict[str, Any]:
         values = dict(self.overrides)
-        if "DOWNLOAD_DELAY" in values:  # as --delay does: AutoThrottle starts at the floor
-            values["AUTOTHROTTLE_START_DELAY"] = max(values["DOWNLOAD_DELAY"], 0.01)
-        if "CONCURRENT_REQUESTS_PER_DOMAIN" in values:  # as --concurrency does: AutoThrottle
-            # aims at that many requests in flight (its target of 1.0 would keep about one)
-            values["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(
-                values["CONCURRENT_REQUESTS_PER_DOMAIN"])
+        values.update(config.pace(values.get("DOWNLOAD_DELAY"),
+                                  values.get("CONCURRENT_REQUESTS_PER_DOMAIN")))
         return values
 
 
@@ -110,6 +106,9 @@ def _site(raw: Any, where: str) -> Site:
         url = blog_root(raw["url"])
     except BlogUrlError as exc:
         raise SitesError(f"{where}: bad url {raw['url']!r}: {exc}") from None
+    if "name" in raw and not raw["name"].strip():  # --site NAME could never select it
+        raise SitesError(f"{where}: name is empty (leave it out for the blog's host,"
+                         f" {urlsplit(url).netloc})")
     name = raw.get("name") or urlsplit(url).netloc
     overrides = tuple(sorted(
         (setting, raw[key]) for key, (_types, setting) in SITE_KEYS.items()

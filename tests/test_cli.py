@@ -46,8 +46,8 @@ def test_crawl_help_reads_the_defaults_from_the_settings(monkeypatch) -> None:
     monkeypatch.setattr(settings, "DOWNLOAD_DELAY", 1.25)
     monkeypatch.setattr(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", 3)
     page = " ".join(CliRunner().invoke(cli, ["crawl", "--help"]).output.split())
-    assert "(AutoThrottle adapts above it). [default: 1.25]" in page
-    assert "Concurrent requests to the blog. [default: 3]" in page
+    assert "(AutoThrottle adapts above it); at most 3,600. [default: 1.25]" in page
+    assert "Concurrent requests to the blog, 1 to 100. [default: 3]" in page
 
 
 def test_the_group_knows_each_family_s_commands_before_importing_it() -> None:
@@ -281,6 +281,17 @@ def test_options_that_cannot_go_together_are_one_line_naming_them(args: list[str
     (["export", "--limit", "5"], "No such option '--limit'. Did you mean '--site'?"),
     (["runs", "--limit", "-1"], "Invalid value for '--limit': -1 is not in the range 1<=x<=1000000000."),
     (["serch", "x"], "No such command 'serch'. "),  # then the commands it may mean
+    (["nope"], "No such command 'nope'."),
+    # --count counts every match: a page of it was ignored without a word
+    (["search", "x", "--count", "--limit", "5"],
+     "--count counts every match: --limit does not apply to it (leave it out, or leave out"),
+    (["search", "x", "--offset", "20", "--count", "--sort", "relevance"],
+     "--count counts every match: --sort and --offset do not apply to it (leave them out"),
+    # before the command: click's usage block came first, then the error (exit 2)
+    (["--bogus"], "No such option '--bogus'."),
+    (["--bogus", "search", "x"], "No such option '--bogus'."),
+    (["--db", "a.db", "search", "x"],
+     "No such option '--db'. A command's options go after its name, as in: goahead search"),
 ])
 def test_a_usage_error_is_one_line(args: list[str], message: str) -> None:
     """click's own usage errors (a bad value, a directory for a file, a missing argument, an
@@ -289,6 +300,14 @@ def test_a_usage_error_is_one_line(args: list[str], message: str) -> None:
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.startswith(f"Error: {message}")
     assert result.stderr.count("\n") == 1
+
+
+def test_goahead_alone_shows_the_help() -> None:
+    """No command: the help, commands listed (click's exit status 2: nothing was done)."""
+    result = CliRunner().invoke(cli, [])
+    assert result.exit_code == 2
+    assert "Commands:" in result.output
+    assert "crawl" in result.output
 
 
 @pytest.mark.parametrize(("args", "option"), [
@@ -349,6 +368,22 @@ def test_an_empty_value_or_a_folder_for_a_file_is_bad_input(args: list[str], mes
     (["crawl", "http://127.0.0.1:9/", "--contact", ""],
      "--contact is empty (leave it out to send none)"),
     (["export", "--query", ""], "nothing to search for in search '' (give a word or a phrase)"),
+    # SQLite read "" as the folder ".": "'.' is a directory, not an archive file", exit 1
+    (["search", "x", "--db", ""], "--db is empty (leave it out for archive.db)"),
+    (["status", "--db", " "], "--db is empty (leave it out for archive.db)"),
+    (["merge", "", "--into", "archive.db"], "SHARDS is empty (give the archive files to merge)"),
+    (["merge", "archive.db", "--into", ""], "--into is empty (give the archive to merge into)"),
+    # --sites "" was read as not given: the blog's URL asked for, or names from elsewhere
+    (["crawl", "--sites", ""], "--sites is empty (leave it out and give the blog's URL)"),
+    (["search", "x", "--site", "a", "--sites", ""],
+     "--sites is empty (leave it out for sites.toml beside the archive)"),
+    # read as not given: the latest capture, the file's own address
+    (["warc-get", "http://a/", "--at", ""], "--at is empty (leave it out for the latest capture)"),
+    (["extract", "archive.db", "--url", " "],
+     "--url is empty (leave it out for the file's own address)"),
+    # a blank URL was 'no host in 'https://''
+    (["crawl", " "], ("the blog's URL is empty (give it, e.g. goahead crawl"
+                     " https://NAME.blogspot.com/, or --sites sites.toml)")),
 ])
 def test_an_empty_option_is_never_read_as_left_out(args: list[str], message: str,
                                                   tmp_path: Path) -> None:

@@ -187,6 +187,35 @@ def test_index_skips_open_files_and_refuses_an_empty_directory(crawled, tmp_path
         one.name}
 
 
+def test_what_is_named_like_a_warc_file_and_is_none_is_said_and_skipped(crawled, tmp_path
+                                                                       ) -> None:
+    """A folder named ``x.warc.gz`` or a link to nothing in the WARC folder was a
+    traceback (IsADirectoryError, FileNotFoundError) from reindex, wacz and index, or an
+    empty index with exit status 0: now each is a warning naming it, the WARC files are
+    read, and the exit status is 1."""
+    from goahead_crawler.cli import cli
+
+    one = crawled.runs[0][0]
+    shutil.copy(one, tmp_path / one.name)
+    (tmp_path / "a-folder.warc.gz").mkdir()
+    (tmp_path / "gone.warc.gz").symlink_to(tmp_path / "nowhere.warc.gz")
+    said = [f"warning: {tmp_path / 'a-folder.warc.gz'}: a folder, not a WARC file; skipped",
+            (f"warning: {tmp_path / 'gone.warc.gz'}: a link to nothing, not a WARC file;"
+            " skipped")]
+    index = run("index", "--warc-dir", tmp_path)
+    assert index.exit_code == 1
+    assert index.stderr.splitlines() == said
+    assert {json.loads(x.split(" ", 2)[2])["filename"] for x in index.stdout.splitlines()} == {
+        one.name}
+    rebuilt = tmp_path / "rebuilt.db"
+    reindex = CliRunner().invoke(cli, ["reindex", "--warc-dir", str(tmp_path), "--db",
+                                       str(rebuilt)])
+    assert reindex.exit_code == 1, reindex.output
+    assert reindex.stderr.splitlines() == said
+    assert reindex.stdout.startswith("1 WARC files, ")
+    assert sqlite3.connect(rebuilt).execute("SELECT count(*) FROM posts").fetchone()[0] > 0
+
+
 def test_wacz_packages_every_warc_with_the_archived_pages(crawled, tmp_path) -> None:
     out = tmp_path / "crawl.wacz"
     result = run("wacz", *where(crawled), "--out", out)

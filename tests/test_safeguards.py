@@ -278,6 +278,12 @@ def test_a_blog_whose_robots_txt_forbids_everything_is_not_called_not_blogger() 
     ("GOAHEAD_FEED_PAGE_SIZE", 0), ("GOAHEAD_FEED_PAGE_SIZE", "x"), ("DOWNLOAD_TIMEOUT", 0),
     ("GOAHEAD_UNLISTED_RECHECK_DAYS", math.nan), ("GOAHEAD_UNLISTED_RECHECK_DAYS", -1),
     ("GOAHEAD_INDEX_WORKERS_MAX", -1), ("GOAHEAD_INDEX_WORKERS_MAX", 1.5),
+    # past any use, and where a timer or a timedelta breaks (--delay 1e300 hung the crawl)
+    ("DOWNLOAD_DELAY", 1e300), ("DOWNLOAD_DELAY", 3601), ("DOWNLOAD_TIMEOUT", 1e300),
+    ("AUTOTHROTTLE_MAX_DELAY", 1e300), ("CONCURRENT_REQUESTS_PER_DOMAIN", 10**400),
+    ("CONCURRENT_REQUESTS", 101), ("GOAHEAD_MAX_POSTS", 2**64), ("RETRY_TIMES", 10**9),
+    ("GOAHEAD_INCREMENTAL_MARGIN", 1e300), ("GOAHEAD_UNLISTED_RECHECK_DAYS", 1e9),
+    ("GOAHEAD_RETRY_AFTER_MAX", 1e300), ("GOAHEAD_INDEX_WORKERS_MAX", 10**6),
 ])
 def test_settings_that_cannot_work_are_refused(setting: str, value: object) -> None:
     with pytest.raises(config.ConfigError, match=f"{setting} must be"):
@@ -289,11 +295,28 @@ def test_settings_that_cannot_work_are_refused(setting: str, value: object) -> N
 def test_good_settings_pass() -> None:
     config.validate({"DOWNLOAD_DELAY": "0.5", "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
                      "GOAHEAD_MAX_POSTS": 0})
+    config.validate({"DOWNLOAD_DELAY": 3600, "CONCURRENT_REQUESTS_PER_DOMAIN": 100,
+                     "GOAHEAD_MAX_POSTS": 1_000_000_000})  # the bounds themselves
+
+
+def test_a_blog_s_concurrency_above_the_crawl_s_limit_is_honoured() -> None:
+    """``--concurrency 40`` (or ``concurrency = 40``) was capped at 16 without a word by
+    Scrapy's CONCURRENT_REQUESTS: the crawl's limit rises to the blog's, by both routes."""
+    from goahead_crawler.cli.crawl import crawl_overrides
+    from goahead_crawler.sites import parse_sites
+
+    (site,) = parse_sites({"site": [{"url": "http://a.com/", "concurrency": 40}]})
+    flag = crawl_overrides("a.db", "warcs", None, 40, 0, 0)
+    assert site.settings["CONCURRENT_REQUESTS"] == flag["CONCURRENT_REQUESTS"] == 40
+    assert crawl_overrides("a.db", "warcs", None, 2, 0, 0)["CONCURRENT_REQUESTS"] == 16
 
 
 @pytest.mark.parametrize("flags", [
     ["--concurrency", "0"], ["--delay", "inf"], ["--delay", "nan"], ["--delay", "-1"],
     ["--max-posts", "-1"], ["--concurrency", "many"], ["--index-workers", "-1"],
+    ["--delay", "1e300"], ["--delay", "3601"], ["--concurrency", "1e300"],
+    ["--concurrency", "101"], ["--max-posts", "1e10"], ["--max-posts", "1" + "0" * 400],
+    ["--index-workers", "100000"],
 ])
 def test_crawl_flags_that_cannot_work_are_one_line_exit_2(flags: list[str]) -> None:
     result = CliRunner().invoke(cli, ["crawl", "https://x.blogspot.com/", *flags])
@@ -303,8 +326,14 @@ def test_crawl_flags_that_cannot_work_are_one_line_exit_2(flags: list[str]) -> N
 
 
 @pytest.mark.parametrize(("line", "says"), [
-    ("concurrency = 0", "concurrency must be a whole number of at least 1, not 0"),
-    ("delay = inf", "delay must be a finite number of seconds, 0 or more, not inf"),
+    ("concurrency = 0", "concurrency must be a whole number from 1 to 100, not 0"),
+    ("concurrency = 101", "concurrency must be a whole number from 1 to 100, not 101"),
+    ("delay = inf", ("delay must be a finite number of seconds, 0 or more, at most 3,600,"
+                    " not inf")),
+    ("delay = 1e300", ("delay must be a finite number of seconds, 0 or more, at most 3,600,"
+                      " not 1e+300")),
+    ("max_posts = 9_000_000_000_000_000_000", ("max_posts must be a whole number from 0 to"
+                                              " 1,000,000,000")),
     ("delay = nan", "delay must be a finite number of seconds"),
     ("delay = -0.5", "delay must be a finite number of seconds"),
 ])
@@ -434,3 +463,28 @@ def test_a_resumed_job_judges_the_feeds_posts_afresh() -> None:
     assert lose_feed_posts(resumed, 503, 5) != []  # paged on
     assert resumed.crawler.stats.get_value("goahead/stopped/feed") is None
     assert resumed.crawler.stats.get_value("goahead/failures") is None
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b"not an archive\n", "is not a goahead archive (not an SQLite database)"),
+    (None, "is an SQLite database, but not a goahead archive"),
+])
+def test_a_crawl_into_a_file_that_is_no_archive_could_not_start(
+        tmp_path: Path, content: bytes | None, says: str) -> None:
+    """Exit status 2, as for a damaged or read-only archive: the crawl could not start
+    (before: 1, which the crawl's exit status scheme reads as a run that failed), and the
+    file is left as it was."""
+    import sqlite3
+    from contextlib import closing
+
+    db = tmp_path / "other.db"
+    if content is None:
+        with closing(sqlite3.connect(db)) as conn, conn:
+            conn.execute("CREATE TABLE t (x)")
+    else:
+        db.write_bytes(content)
+    before = db.read_bytes()
+    result = CliRunner().invoke(cli, ["crawl", "http://127.0.0.1:9/", "--db", str(db)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {db} {says}\n"
+    assert db.read_bytes() == before

@@ -63,6 +63,10 @@ def test_concurrency_in_sites_toml_is_what_the_flag_is() -> None:
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"site": [{"url": "http://a.com/", "dealy": 1}]}, "site #1: unknown key 'dealy'"),
+    ({"site": [{"url": "http://a.com/", "name": " "}]},
+     "site #1: name is empty (leave it out for the blog's host, a.com)"),
+    ({"site": [{"url": "http://a.com/", "delay": 1e300}]}, "at most 3,600, not 1e+300"),
+    ({"site": [{"url": "http://a.com/", "concurrency": 500}]}, "from 1 to 100, not 500"),
     ({"site": [{"name": "x"}]}, "site #1: missing url"),
     ({"site": [{"url": "http://a.com/", "delay": "fast"}]}, "delay must be int or float"),
     ({"site": [{"url": "http://a.com/", "delay": True}]}, "delay must be int or float"),

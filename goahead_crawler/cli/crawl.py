@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 import click
 
+from goahead_crawler import config
 from goahead_crawler.cli import output
-from goahead_crawler.cli.hints import BadInput, command
+from goahead_crawler.cli.hints import BadInput, command, explain
 from goahead_crawler.cli.options import (
     OriginType,
     Setting,
@@ -54,6 +55,7 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @command()
 @click.argument("url", required=False)
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
+              callback=not_empty("and give the blog's URL"),
               help="Crawl every enabled blog listed in this sites.toml.")
 @click.option("--resume", is_flag=True,
               help="Resume an interrupted crawl (job state in <db dir>/.goahead-jobs/).")
@@ -66,12 +68,12 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @warc_dir_option("Directory for WARC files.")
 @click.option("--delay", cls=SettingOption, type=Setting(float, "DOWNLOAD_DELAY", "--delay"),
               help="Seconds between requests to the blog, at least (AutoThrottle adapts"
-                   " above it).")
+                   f" above it); at most {config.HOUR:,.0f}.")
 @click.option("--concurrency", cls=SettingOption,
               type=Setting(int, "CONCURRENT_REQUESTS_PER_DOMAIN", "--concurrency"),
-              help="Concurrent requests to the blog.")
+              help=f"Concurrent requests to the blog, 1 to {config.CONCURRENCY_MAX}.")
 @click.option("--max-posts", type=Setting(int, "GOAHEAD_MAX_POSTS", "--max-posts"), default=0,
-              help="Stop after this many posts (0: all).")
+              help=f"Stop after this many posts (0: all; at most {config.COUNT_MAX:,}).")
 @click.option("--index-workers", cls=SettingOption,
               type=Setting(int, "GOAHEAD_INDEX_WORKERS_MAX", "--index-workers"),
               help="At most this many worker processes at once, all blogs together, to"
@@ -108,8 +110,9 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     Posts an earlier crawl listed but did not store are fetched first.
 
     Exit status: 0 when every blog's run finished with everything it lists stored; 1 when
-    a run was incomplete, failed or was stopped; 2 when the crawl could not start (the
-    archive is read-only, locked or damaged, or the blog is being crawled already).
+    a run was incomplete, failed or was stopped; 2 when the crawl could not start (bad
+    input; the archive is read-only, locked, damaged or not a goahead archive; the blog is
+    being crawled already).
 
     \b
     Example:
@@ -117,14 +120,13 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
         goahead crawl https://example.blogspot.com/ --requisites
         goahead crawl --sites sites.toml --db archive.db --resume
     """
-    from goahead_crawler.crawl_archive import check_archive
     from goahead_crawler.run_state import INTERRUPTED
     from goahead_crawler.runner import check_jobs, project_settings, run_jobs
     from goahead_crawler.warc.files import check_writable
 
     command = invocation(click.get_current_context())
     sites = crawl_sites(url, sites_file)
-    check_archive(db_path)  # read-only, locked or damaged: one line, exit 2, no request
+    refuse_archive(db_path)  # read-only, locked, damaged, not one: one line, exit 2
     warcs = warc_folder(warc_dir, db_path)  # where warc-get, wacz and serve look for them
     check_warc_folder(warc_dir, db_path, warcs)  # not another folder than earlier crawls'
     check_writable(warcs)  # the same for the WARC folder
@@ -164,6 +166,23 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
         click.echo(f"Not crawled, another crawl was crawling them: {', '.join(skipped)}",
                    err=True)
     sys.exit(0 if all(r.ok for r in results) and not skipped else 1)
+
+
+def refuse_archive(db_path: str) -> None:
+    """The archive must take the crawl's writes before any request. Every refusal is
+    exit status 2, "the crawl could not start": a file that is not a goahead archive (or
+    is a newer goahead's) was exit 1, which the crawl's scheme reads as a run that failed."""
+    from archive.errors import ArchiveError
+    from goahead_crawler.crawl_archive import check_archive
+
+    try:
+        check_archive(db_path)
+    except ArchiveError as exc:
+        error = explain(exc, "goahead crawl", db_path)
+        if error is None:
+            raise
+        error.exit_code = 2
+        raise error from exc
 
 
 def invocation(ctx: click.Context) -> str:
@@ -279,6 +298,9 @@ def crawl_sites(url: str | None, sites_file: str | None) -> list[tuple[str, dict
     from goahead_crawler.blogger.urls import BlogUrlError, blog_root
     from goahead_crawler.sites import load_sites
 
+    if url is not None and not url.strip():  # crawl "$URL" with URL unset, or " "
+        raise BadInput("the blog's URL is empty (give it, e.g. goahead crawl"
+                       " https://NAME.blogspot.com/, or --sites sites.toml)")
     if url and sites_file:
         raise BadInput(f"the blog's URL ({url}) and --sites cannot be used together (give one"
                        " of them)")
@@ -358,12 +380,7 @@ def crawl_overrides(db_path: str, warc_dir: str, delay: float | None, concurrenc
         "GOAHEAD_MAX_POSTS": max_posts,
         "LOG_LEVEL": ["WARNING", "INFO", "DEBUG"][min(verbose, 2)],
     }
-    if delay is not None:
-        overrides["DOWNLOAD_DELAY"] = delay
-        overrides["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.01)
-    if concurrency is not None:
-        overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
-        overrides["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
+    overrides.update(config.pace(delay, concurrency))  # as sites.toml's delay, concurrency
     return overrides
 
 

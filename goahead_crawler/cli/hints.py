@@ -198,6 +198,21 @@ def _word_first(query: str) -> str:
 class Group(click.Group):
     command_class = Command
 
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        """An unknown option before the command (``goahead --bogus``) is one line, exit 2,
+        as it is after one; no command at all still shows the help (click's own error)."""
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            error = one_line(exc)
+            if isinstance(exc, click.NoSuchOption):  # goahead --db a.db search x
+                error.message += (" A command's options go after its name, as in: goahead"
+                                  " search --db FILE QUERY")
+            raise error from exc
+
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)

@@ -15,6 +15,7 @@ from goahead_crawler.cli.options import (
     check_warc_folder,
     db_option,
     empty,
+    not_blank,
     open_existing,
     warc_dir_option,
     warc_folder,
@@ -172,8 +173,10 @@ def status(db_path: str, as_json: bool) -> None:
 
 
 @command()
-@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False),
+                callback=not_blank("the archive files to merge"))
 @click.option("--into", "into_path", required=True, type=click.Path(dir_okay=False),
+              callback=not_blank("the archive to merge into"),
               help="The archive to merge into (created if missing).")
 def merge(shards: tuple[str, ...], into_path: str) -> None:
     """Merge archive shards into one archive; merging again changes nothing.
@@ -210,7 +213,8 @@ def reindex(warc_dir: str | None, db_path: str) -> None:
 
     Into a new archive it gives the crawls' rows, but run rows (not in the WARC files):
     the listed URLs name no run. A listed post the crawls never stored is missing (named
-    in the summary, counted by status), and the next crawl fetches it first. Into an
+    in the summary, counted by status, exit status 1 as for the crawl that left it), and
+    the next crawl fetches it first. Into an
     existing one the rebuild is merged in, so an extractor improvement reaches it and
     nothing is un-deleted or lost. A damaged record or file is skipped with a warning
     naming the file and byte offset, and everything readable is rebuilt (exit status 1
@@ -257,7 +261,9 @@ def reindex(warc_dir: str | None, db_path: str) -> None:
     if result.missing:
         click.echo("missing: listed by the blog, not in the archive; the next crawl fetches"
                    " them first (goahead status)")
-    warn_skipped(result.problems)
+    warn_skipped(result.problems)  # exit status 1 after the warnings
+    if result.missing:  # the archive is incomplete, as a crawl's run that left them is
+        raise click.exceptions.Exit(1)
 
 
 COMMANDS = (runs, status, merge, reindex)

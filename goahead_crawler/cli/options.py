@@ -18,10 +18,6 @@ from goahead_crawler.cli.hints import BadInput
 from goahead_crawler.warc.files import warc_folder  # noqa: F401  (the commands' import)
 
 DEFAULT_DB = "archive.db"
-db_option = click.option(
-    "--db", "db_path", default=DEFAULT_DB, show_default=True,
-    type=click.Path(dir_okay=False), help="SQLite archive file.",
-)
 
 WARC_DIR_DEFAULT = ("[default: warcs/ beside the --db archive if there is one, else ./warcs"
                     " if there is one, else warcs/ beside the archive]")
@@ -31,11 +27,32 @@ def not_empty(without: str) -> Callable[[click.Context, click.Parameter, Any], A
     """A click callback: an option given an empty value (``--warc-dir "$DIR"`` with DIR
     unset) is bad input, one line saying what leaving it out does; never read as if it had
     not been given, nor as the current folder, nor (``--host ""``) as every interface."""
+    return _refuse_blank(lambda name: empty(name, without))
+
+
+def not_blank(give: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """The same for a path that must be given (``--into "$DB"`` with DB unset, an
+    argument), saying what to give: SQLite read "" as the folder ".", which was said as
+    "'.' is a directory, not an archive file" (exit 1)."""
+    return _refuse_blank(lambda name: BadInput(f"{name} is empty (give {give})"))
+
+
+def _refuse_blank(error: Callable[[str], BadInput]
+                  ) -> Callable[[click.Context, click.Parameter, Any], Any]:
     def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip():
-            raise empty(param.opts[0], without)
+        values = value if isinstance(value, tuple) else (value,)  # nargs=-1: each
+        if any(isinstance(item, str) and not item.strip() for item in values):
+            raise error(param.opts[0] if isinstance(param, click.Option)
+                        else param.human_readable_name)
         return value
     return check
+
+
+db_option = click.option(
+    "--db", "db_path", default=DEFAULT_DB, show_default=True,
+    type=click.Path(dir_okay=False), help="SQLite archive file.",
+    callback=not_empty(f"for {DEFAULT_DB}"),
+)
 
 
 def warc_dir_option(what: str, default: str = WARC_DIR_DEFAULT) -> Callable[..., Any]:
@@ -75,7 +92,7 @@ def check_warc_folder(given: str | None, db_path: str, folder: Path) -> None:
 
 #: the largest count or offset an option takes: past SQLite's 64-bit integers a LIMIT or
 #: OFFSET was a traceback (OverflowError), and no archive holds a billion posts
-COUNT_MAX = 1_000_000_000
+COUNT_MAX = config.COUNT_MAX
 
 
 raw_csv_option = click.option(
@@ -162,6 +179,7 @@ _FILTERS = (
                  help="Only this blog: its URL, host, host:port or name in sites.toml "
                       "(repeat for any of several)."),
     click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
+                 callback=not_empty("for sites.toml beside the archive"),
                  help="sites.toml whose names --site may use [default: sites.toml beside "
                       "the archive, if there is one]."),
     click.option("--label", multiple=True,
@@ -270,14 +288,26 @@ class Setting(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> int | float:
-        try:
-            number = self.kind(value)
-        except (TypeError, ValueError):
-            number = value
+        number = _as_number(value, self.kind)  # "1e300" for an int, read as the rule reads it
         found = config.problem(self.setting, number, self.label)
         if found or isinstance(number, str):
             raise BadInput(found or f"{self.label} must be a number, not {value!r}")
         return number
+
+
+def _as_number(value: Any, kind: type[int | float]) -> Any:
+    """``value`` as ``kind``; a whole float for an int (``"1e3"``) as that int, another
+    number as a float (so the rule's message says why), anything else as it is."""
+    for convert in ((int, float) if kind is int else (float,)):
+        try:
+            number = convert(value)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if kind is int and isinstance(number, float) and number.is_integer() \
+                and abs(number) <= 2**53:  # 1e300 stays 1e+300 in the message
+            return int(number)
+        return number
+    return value
 
 
 class SettingOption(click.Option):

@@ -41,7 +41,10 @@ def data_stdout() -> IO[str]:
 
 
 def warc_files(warc_dir: str | Path) -> list[Path]:
-    return sorted(Path(warc_dir).glob("*.warc.gz"))
+    """The finished WARC files the crawl summary sizes (a link to nothing had no size)."""
+    from goahead_crawler.warc.files import WARC_SUFFIX, readable_files
+
+    return readable_files(sorted(Path(warc_dir).glob(f"*{WARC_SUFFIX}")))[0]
 
 
 SUMMARY_ROWS = (

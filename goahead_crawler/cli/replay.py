@@ -12,28 +12,31 @@ from goahead_crawler.cli.options import (
     archive_files,
     db_option,
     empty,
+    not_empty,
     open_existing,
     refuse_to_overwrite,
     replaced_note,
     warc_dir_option,
     warc_folder,
 )
-from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_SUFFIX
+from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_SUFFIX, readable_files
 
 HOLDING = "Directory holding the WARC files."
 
 
-def finished_warcs(warc_dir: str | Path) -> list[Path]:
+def finished_warcs(warc_dir: str | Path, problems: list[str]) -> list[Path]:
     """The finished WARC files of ``warc_dir``; a missing or empty directory is a user error.
 
     ``.open`` files (being written, or left by a crash until the next crawl repairs them)
-    are skipped, with a note on stderr.
+    are skipped, with a note on stderr; a path named like a WARC file that is no file
+    (a folder, a link to nothing) is skipped with a line in ``problems`` (exit status 1).
     """
     directory = Path(warc_dir)
     if not directory.is_dir():
         raise click.ClickException(f"no WARC directory at {directory} (crawl first, or pass "
                                    "--warc-dir)")
-    paths = sorted(directory.glob(f"*{WARC_SUFFIX}"))
+    paths, skipped = readable_files(sorted(directory.glob(f"*{WARC_SUFFIX}")))
+    problems.extend(skipped)
     note_unfinished(directory)
     if not paths:
         raise click.ClickException(f"no finished WARC files (*{WARC_SUFFIX}) in {directory}")
@@ -54,6 +57,7 @@ def note_unfinished(directory: Path) -> None:
 @db_option
 @warc_dir_option(HOLDING)
 @click.option("--at", "at", metavar="TIMESTAMP",
+              callback=not_empty("for the latest capture"),
               help="The capture at or before this time (2024-01-05, 2024-01-05T10:00:00Z, "
                    "20240105100000); default: the latest.")
 @click.option("--headers", "show_headers", is_flag=True,
@@ -120,8 +124,8 @@ def index(warc_dir: str | None, out: str | None) -> None:
     if out is not None and not out.strip():  # --out "$FILE" with FILE unset
         raise empty("--out", "to write to stdout")
     out = None if out == "-" else out  # the usual name of stdout (./- is a file named -)
-    paths = finished_warcs(warc_folder(warc_dir))
     problems: list[str] = []
+    paths = finished_warcs(warc_folder(warc_dir), problems)
     if out is None:
         write_cdxj(paths, sys.stdout, problems=problems)
     else:
@@ -167,7 +171,8 @@ def wacz(db_path: str, warc_dir: str | None, out: str) -> None:
         raise BadInput("--out -: a WACZ is a zip file, not written to stdout (give the"
                        " .wacz file to write)")
     warcs = warc_folder(warc_dir, db_path)
-    paths = finished_warcs(warcs)
+    problems: list[str] = []
+    paths = finished_warcs(warcs, problems)
     refuse_to_overwrite(out, [*paths, *archive_files(db_path)])
     db = open_existing(db_path)
     try:
@@ -181,7 +186,6 @@ def wacz(db_path: str, warc_dir: str | None, out: str) -> None:
         raise click.ClickException(
             f"{len(missing)} of {len(pages)} pages are not in the WARC files of {warcs}"
             f" (first: {first['url']} in {where}); pass the --warc-dir the crawl wrote")
-    problems: list[str] = []
     replacing = Path(out).is_file()
     # py-wacz narrates its steps on stdout; stopped or failed, the earlier WACZ stays
     with redirect_stdout(sys.stderr), written_whole(Path(out)) as written:

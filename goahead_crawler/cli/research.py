@@ -27,6 +27,7 @@ from goahead_crawler.cli.options import (
     empty,
     filter_options,
     make_filters,
+    not_empty,
     open_existing,
     raw_csv_option,
     refuse_to_overwrite,
@@ -47,7 +48,9 @@ from goahead_crawler.cli.options import (
               help="At most this many hits.")
 @click.option("--offset", type=click.IntRange(0, COUNT_MAX), default=0,
               help="Skip this many hits first (the next page: --offset 20).")
-@click.option("--count", "count_only", is_flag=True, help="Print only the number of matches.")
+@click.option("--count", "count_only", is_flag=True,
+              help="Print only the number of matches (all of them: not with --sort, --limit"
+                   " or --offset).")
 @click.option("--json", "as_json", is_flag=True, help="Output a JSON array (an object with --count).")
 @click.option("--nl", "as_nl", is_flag=True, help="Output one JSON object per line.")
 @click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")
@@ -69,6 +72,8 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     exclusive(**{"--json": as_json, "--nl": as_nl, "--csv": as_csv})
     if raw_csv and not as_csv:
         raise BadInput("--raw-csv is for --csv")
+    if count_only:
+        refuse_with_count(click.get_current_context())
     fmt = "json" if as_json else "nl" if as_nl else "csv" if as_csv else "text"
     db = open_existing(db_path)
     filters = make_filters(params, db_path)
@@ -91,6 +96,20 @@ def search(query: str, db_path: str, whole_word: bool, sort: str, limit: int, of
     too_long = output.print_hits(hits, fmt, raw_csv=raw_csv)
     if too_long:
         say_too_long(too_long, whole="--json")
+
+
+def refuse_with_count(ctx: click.Context) -> None:
+    """``--count`` counts every match: a --limit, --offset or --sort given with it was
+    ignored without a word (``--count --limit 5`` said 1,234). Refused, not honoured: a
+    count of one page is the page's length, which the page itself shows; the count is of
+    the query and filters, the options that select posts."""
+    given = [f"--{name}" for name in ("sort", "limit", "offset")
+             if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
+    if given:
+        names = ", ".join(given[:-1]) + (" and " if len(given) > 1 else "") + given[-1]
+        verb, them = ("does", "it") if len(given) == 1 else ("do", "them")
+        raise BadInput(f"--count counts every match: {names} {verb} not apply to it"
+                       f" (leave {them} out, or leave out --count)")
 
 
 def say_past_the_end(db: Any, query: str, whole_word: bool, filters: Filters,
@@ -310,9 +329,10 @@ def _check_export_options(fmt: str, columns: list[str] | None, bom: bool, raw_cs
 
 @command()
 @click.argument("page", type=click.Path(exists=True, dir_okay=False))
-@click.option("--url", default="", help="The page's URL (for relative links and ids).")
+@click.option("--url", callback=not_empty("for the file's own address"),
+              help="The page's URL (for relative links and ids).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
-def extract(page: str, url: str, as_json: bool) -> None:
+def extract(page: str, url: str | None, as_json: bool) -> None:
     """Clean one saved post page and print what the crawler would store.
 
     \b

@@ -24,7 +24,8 @@ from goahead_crawler.cli.options import (
 @click.option("--host", default="127.0.0.1", show_default=True,
               callback=not_empty("for 127.0.0.1, this machine only"),
               help="Interface to listen on (0.0.0.0 makes the archive public).")
-@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+              help="Port to listen on.")
 @click.option("--title", default="goahead archive", show_default=True, help="Page title.",
               callback=not_empty("for the default title"))
 @warc_dir_option("Directory of the WARC files (archived pages and images).")

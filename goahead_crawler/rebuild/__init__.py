@@ -37,7 +37,7 @@ from goahead_crawler.rebuild.context import Context, gather
 from goahead_crawler.rebuild.history import Replayed, crawls, page_kind, replay
 from goahead_crawler.rebuild.listed_replay import replay_listed
 from goahead_crawler.rebuild.timeline import Record, Timeline, block_field, read_timeline
-from goahead_crawler.warc.files import WARC_SUFFIX
+from goahead_crawler.warc.files import WARC_SUFFIX, readable_files
 from goahead_crawler.warc.records import ARCHIVE_FIELD
 from goahead_crawler.warc.scan import Damage, RecordDamaged, read_record_at
 
@@ -63,7 +63,17 @@ class ReindexResult(Replayed):
 
 
 def warc_paths(warc_dir: str | Path) -> list[Path]:
-    """The finished WARC files of ``warc_dir`` (``.open`` ones are still being written)."""
+    """The finished WARC files of ``warc_dir`` (``.open`` ones are still being written);
+    what is named like one and is no file is left out (:func:`not_warc_files` says it)."""
+    return readable_files(_named_warc(warc_dir))[0]
+
+
+def not_warc_files(warc_dir: str | Path) -> list[str]:
+    """A line for each path of ``warc_dir`` named like a WARC file that is no file."""
+    return readable_files(_named_warc(warc_dir))[1]
+
+
+def _named_warc(warc_dir: str | Path) -> list[Path]:
     directory = Path(warc_dir)
     return sorted(directory.glob(f"*{WARC_SUFFIX}")) + sorted(directory.glob("*.warc"))
 
@@ -75,6 +85,7 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
     timeline = read_timeline(warc_paths(warc_dir))
     result = ReindexResult(files=timeline.files, records=len(timeline.records),
                            damage=timeline.damage)
+    result.warnings.extend(not_warc_files(warc_dir))
     context = gather(warc_dir, timeline, result.warnings.append)
     if not holds_rows(db):
         _rebuild(db, timeline, context, result, progress)

@@ -35,6 +35,20 @@ _CHUNK = 1 << 20
 WARC_DIR = "warcs"
 
 
+def readable_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """``paths`` that are files, and a line for each that is not (a folder named
+    ``x.warc.gz``, a link to nothing): every reader of the folder opened it and stopped
+    with a traceback (IsADirectoryError, FileNotFoundError), or wrote an empty index."""
+    files, skipped = [], []
+    for path in paths:
+        if path.is_dir() or not path.exists():  # a FIFO or a device is read as a file is
+            what = "a folder" if path.is_dir() else "a link to nothing"
+            skipped.append(f"{path}: {what}, not a WARC file; skipped")
+        else:
+            files.append(path)
+    return files, skipped
+
+
 def warc_folder(given: str | None, db_path: str = "archive.db") -> Path:
     """The WARC folder of the archive ``db_path``, one rule for every command (the crawl
     that writes it and the commands that read it): ``--warc-dir`` when given; else
