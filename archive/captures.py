@@ -86,6 +86,14 @@ def capture_by_digest(db: Database, digest: str) -> Capture | None:
                     "fetched_at, id")
 
 
+def confirmed_by(db: Database, url: str, digest: str, before: str) -> Capture | None:
+    """The response a 304 revisit of ``url`` at ``before`` confirmed: the URL's own latest
+    full response with that payload digest (a conditional request asked that URL with
+    that capture's validators; another URL with the same bytes is not it)."""
+    return _capture(db, "url = ? AND digest = ? AND record_type = 'response' AND fetched_at <= ?",
+                    [url, digest, before], "fetched_at DESC, id DESC")
+
+
 def captures_like(db: Database, sites: Iterable[str], patterns: Iterable[str],
                   outside: Iterable[str] = ()) -> list[Capture]:
     """The captures of ``sites`` (hosts) whose URL matches one of the SQL LIKE
@@ -159,8 +167,10 @@ def _page(db: Database, row: dict[str, Any]) -> dict[str, Any]:
     if row["record_type"] == "revisit":
         original = capture_by_digest(db, row["digest"])
         files = None if original is None else sorted({row["warc_file"], original.warc_file})
-        if original is not None and row["status"] == NOT_MODIFIED:
-            files, ts = [original.warc_file], original.fetched_at
+        if row["status"] == NOT_MODIFIED:
+            confirmed = confirmed_by(db, row["url"], row["digest"], row["fetched_at"])
+            files = None if confirmed is None else [confirmed.warc_file]
+            ts = ts if confirmed is None else confirmed.fetched_at
     return {"url": row["url"], "ts": ts, "warc_files": files}
 
 
