@@ -86,6 +86,14 @@ def capture_by_digest(db: Database, digest: str) -> Capture | None:
                     "fetched_at, id")
 
 
+def confirmed_by(db: Database, url: str, digest: str, before: str) -> Capture | None:
+    """The response a 304 revisit of ``url`` at ``before`` confirmed: the URL's own latest
+    full response with that payload digest (a conditional request asked that URL with
+    that capture's validators; another URL with the same bytes is not it)."""
+    return _capture(db, "url = ? AND digest = ? AND record_type = 'response' AND fetched_at <= ?",
+                    [url, digest, before], "fetched_at DESC, id DESC")
+
+
 def captures_like(db: Database, sites: Iterable[str], patterns: Iterable[str],
                   outside: Iterable[str] = ()) -> list[Capture]:
     """The captures of ``sites`` (hosts) whose URL matches one of the SQL LIKE
@@ -103,7 +111,8 @@ def captures_like(db: Database, sites: Iterable[str], patterns: Iterable[str],
         [*hosts, *likes, *files])]
 
 
-ARCHIVED_STATUSES = (200, 304)  # a full response, or not-modified (a revisit of one)
+NOT_MODIFIED = 304
+ARCHIVED_STATUSES = (200, NOT_MODIFIED)  # a full response, or not-modified (a revisit of one)
 
 
 def archived_urls(db: Database, urls: Iterable[str]) -> set[str]:
@@ -126,7 +135,7 @@ def page_captures(db: Database) -> list[dict[str, Any]]:
     (the capture's WARC-Date), ``title``, ``text`` (the clean text, for ReplayWeb.page's
     full-text search) and ``warc_files`` (the files a replay of it needs: the record's, and
     for a revisit the original response's; None when that original is not archived)."""
-    columns = "c.url, c.fetched_at, c.record_type, c.digest, c.warc_file"
+    columns = "c.url, c.fetched_at, c.record_type, c.status, c.digest, c.warc_file"
     sql = (
         f"SELECT {columns}, p.title, p.text FROM posts p JOIN captures c"
         " ON c.warc_file = p.warc_file AND c.warc_offset = p.warc_offset"
@@ -150,11 +159,19 @@ def _home_pages(db: Database, columns: str) -> list[dict[str, Any]]:
 
 
 def _page(db: Database, row: dict[str, Any]) -> dict[str, Any]:
+    """A page as a replay finds it. A 304 revisit is left out of replay indexes (it has
+    no body: ``goahead_crawler.warc.indexing.replayable``), so a page whose capture is one
+    is listed by the response it confirmed, when that is archived."""
     files: list[str] | None = [row["warc_file"]]
+    ts = row["fetched_at"]
     if row["record_type"] == "revisit":
         original = capture_by_digest(db, row["digest"])
         files = None if original is None else sorted({row["warc_file"], original.warc_file})
-    return {"url": row["url"], "ts": row["fetched_at"], "warc_files": files}
+        if row["status"] == NOT_MODIFIED:
+            confirmed = confirmed_by(db, row["url"], row["digest"], row["fetched_at"])
+            files = None if confirmed is None else [confirmed.warc_file]
+            ts = ts if confirmed is None else confirmed.fetched_at
+    return {"url": row["url"], "ts": ts, "warc_files": files}
 
 
 def gone_since(db: Database, url: str) -> tuple[bool, str | None]:

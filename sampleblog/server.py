@@ -242,6 +242,9 @@ class SampleSite:
     def edit(self, blog: str, post_id: str, new_text: str) -> Post:
         return self.site(blog).edit(post_id, new_text)
 
+    def amend(self, blog: str, post_id: str, new_text: str) -> Post:
+        return self.site(blog).amend(post_id, new_text)
+
     def add_comment(self, blog: str, post_id: str, author: str, text: str) -> Comment:
         return self.site(blog).add_comment(post_id, author, text)
 

@@ -130,6 +130,18 @@ class BlogSite:
             self._touch()
             return post
 
+    def amend(self, post_id: str, new_text: str) -> Post:
+        """Put ``new_text`` (paragraphs) at the top of a post, the rest of its body and its
+        photos kept: an edit that changes the page but none of its images."""
+        with self.lock:
+            post = self._require(post_id)
+            blocks = [markup.html_escape(p.strip()) for p in new_text.split("\n\n") if p.strip()]
+            post.body_html = markup.render_blocks(blocks, "p") + post.body_html
+            post.expected_text = "\n\n".join([markup.blocks_text(blocks), post.expected_text])
+            post.updated = self._now(after=post.updated)
+            self._touch()
+            return post
+
     def add_comment(self, post_id: str, author: str, text: str) -> Comment:
         """A reader comments on a post, now. As on Blogger, the post's ``updated`` (so its
         feed entry and sitemap ``lastmod``) stays as it was: only its page and the comment

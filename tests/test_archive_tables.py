@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive import search
-from archive.captures import capture_by_digest, latest_capture, record_capture
+from archive.captures import capture_by_digest, latest_capture, page_captures, record_capture
 from archive.connection import open_archive
 from archive.models import Capture, Comment, Post
 from archive.posts import (
@@ -143,6 +143,22 @@ def capture(**changes) -> Capture:
                    warc_offset=0, warc_length=100, digest="sha1:AAA",
                    fetched_at="2024-01-01T00:00:00Z")
     return replace(base, **changes)
+
+
+def test_a_home_page_answered_304_is_listed_by_its_own_earlier_capture(db):
+    """The home page's latest capture is a re-crawl's 304 revisit (left out of the replay
+    indexes): the WACZ lists it by the response of that URL the 304 confirmed, even when
+    another URL, captured earlier, has the same bytes (a WACZ page must match its URL's
+    record; before: the other URL's date, which py-wacz matched to nothing)."""
+    upsert_post(db, make_post())
+    home = "http://news.blogspot.com/"
+    record_capture(db, capture(url="http://news.blogspot.com/?m=0", warc_file="z.warc.gz",
+                               fetched_at="2023-12-01T00:00:00Z"))
+    record_capture(db, capture(url=home, warc_offset=200, fetched_at="2024-01-01T00:00:00Z"))
+    record_capture(db, capture(url=home, status=304, record_type="revisit", warc_file="b.warc.gz",
+                               fetched_at="2024-02-01T00:00:00Z"))
+    (listed,) = [p for p in page_captures(db) if p["url"] == home]
+    assert (listed["ts"], listed["warc_files"]) == ("2024-01-01T00:00:00Z", ["a.warc.gz"])
 
 
 def test_captures_latest_and_by_digest(db):

@@ -30,6 +30,20 @@ from goahead_crawler.warc.scan import Damage, Scanned, scan_stream, scan_warc
 #: (application/warc-fields) are left out, as cdxj-indexer's defaults do.
 INDEXED = "response,revisit,resource"
 _CHUNK = 1 << 16
+_NOT_MODIFIED = "/revisit/server-not-modified"  # the profile, WARC 1.0 and 1.1 alike
+
+
+def replayable(record: Any) -> bool:
+    """Whether a replay index should list ``record``. A server-not-modified revisit (a
+    re-crawl's conditional request answered 304) holds the 304's headers and no body;
+    pywb and ReplayWeb.page replay a revisit with its own status line, so listed, it is
+    the latest capture and the browser gets a bodyless 304 (a broken image, a blank page).
+    Left out, the capture it confirms (its bytes, unchanged since) is the latest. The
+    record stays in the WARC file; ``warc-get`` follows it."""
+    if record.rec_type != "revisit":
+        return True
+    profile = record.rec_headers.get_header("WARC-Profile") or ""
+    return not profile.endswith(_NOT_MODIFIED)
 
 
 class WaczError(RuntimeError):
@@ -119,6 +133,9 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str],
         def _create_record_iter(self, input_: Any) -> CheckedRecords:
             return CheckedRecords(input_, Path(self.curr_filename or "").name, noted)
 
+        def filter_record(self, record: Any) -> bool:
+            return replayable(record) and super().filter_record(record)
+
         def get_url_key(self, url: str) -> str:
             """As cdxj-indexer's, whose bare ``except:`` also swallowed a Ctrl-C that
             came while it made a key (the index then ran on)."""
@@ -158,7 +175,7 @@ def make_wacz(
     listed = None if pages is None else [{k: p[k] for k in PAGE_KEYS if k in p} for p in pages]
     noted = problems if problems is not None else []
     with (tempfile.TemporaryDirectory(prefix="goahead-wacz-") as tmp, _reclaiming_spools(),
-          _bounded_buffering(noted)):
+          _bounded_buffering(noted), _replayable_only()):
         inputs = [str(_readable_copy(p, Path(tmp), noted)) for p in paths]
         args = ["create", "-o", str(out)]
         if listed is None:
@@ -210,6 +227,24 @@ def _readable_copy(path: Path, scratch: Path, problems: list[str]) -> Path:
                 source.seek(item.offset)
                 target.write(source.read(item.length))
     return copy
+
+
+@contextlib.contextmanager
+def _replayable_only() -> Iterator[None]:
+    """py-wacz's indexer lists what :func:`replayable` says a replay index should (the
+    CDXJ of :func:`write_cdxj` and the WACZ's index agree)."""
+    from wacz.waczindexer import WACZIndexer
+
+    original = WACZIndexer.filter_record
+
+    def only_replayable(self: Any, record: Any) -> bool:
+        return replayable(record) and original(self, record)
+
+    WACZIndexer.filter_record = only_replayable
+    try:
+        yield
+    finally:
+        WACZIndexer.filter_record = original
 
 
 @contextlib.contextmanager
