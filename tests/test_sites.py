@@ -137,6 +137,38 @@ def test_crawl_sites_crawls_every_enabled_blog(sample_site, tmp_path: Path) -> N
     assert runs == 2  # the disabled site is not crawled
 
 
+def test_a_flag_given_wins_over_the_sites_file_and_the_pace_follows_both() -> None:
+    """--delay 5 with delay = 1 in the file crawled at 1 (site values were set above the
+    command line's priority); the file's concurrency still counts with the flag's delay."""
+    (site,) = parse_sites({"defaults": {"delay": 1, "max_posts": 3},
+                           "site": [{"url": "http://a.com/", "concurrency": 4}]})
+    values = site.settings_with({"DOWNLOAD_DELAY": 5.0, "GOAHEAD_IMAGES_ENABLED": True})
+    assert values["DOWNLOAD_DELAY"] == values["AUTOTHROTTLE_START_DELAY"] == 5.0
+    assert values["CONCURRENT_REQUESTS_PER_DOMAIN"] == 4  # from the file, not given
+    assert values["AUTOTHROTTLE_TARGET_CONCURRENCY"] == 4.0
+    assert values["GOAHEAD_MAX_POSTS"] == 3
+    assert values["GOAHEAD_IMAGES_ENABLED"] is True
+
+
+@pytest.mark.crawl
+def test_crawl_sites_command_line_wins_over_the_file(sample_site, tmp_path: Path) -> None:
+    """--max-posts 1 over max_posts = 3 (it crawled 3); without the flag its default (0,
+    all) does not undo the file's value."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text("[defaults]\ndelay = 0\nconcurrency = 8\nmax_posts = 3\n\n"
+                     f'[[site]]\nurl = "{sample_site.urls["goahead"]}"\n', encoding="utf-8")
+    counts = []
+    for name, flags in (("flag", ["--max-posts", "1"]), ("file", [])):
+        db = tmp_path / f"{name}.db"
+        result = _goahead("crawl", "--sites", str(sites), "--db", str(db), "--no-images",
+                          "--warc-dir", str(tmp_path / name), *flags)
+        assert result.returncode == 0, result.stderr[-3000:]
+        with sqlite3.connect(db) as conn:
+            counts.append(conn.execute(
+                "select count(*) from posts where kind = 'post'").fetchone()[0])
+    assert counts == [1, 3]
+
+
 @pytest.mark.crawl
 def test_crawl_refuses_bad_sites_file_and_url_with_sites(tmp_path: Path) -> None:
     sites = tmp_path / "sites.toml"
