@@ -42,9 +42,9 @@ def data_stdout() -> IO[str]:
 
 def warc_files(warc_dir: str | Path) -> list[Path]:
     """The finished WARC files the crawl summary sizes (a link to nothing had no size)."""
-    from goahead_crawler.warc.files import WARC_SUFFIX, readable_files
+    from goahead_crawler.warc.files import folder_warcs
 
-    return readable_files(sorted(Path(warc_dir).glob(f"*{WARC_SUFFIX}")))[0]
+    return folder_warcs(warc_dir)[0]
 
 
 SUMMARY_ROWS = (

@@ -19,7 +19,7 @@ from goahead_crawler.cli.options import (
     warc_dir_option,
     warc_folder,
 )
-from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_SUFFIX, readable_files
+from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_NAMES, WARC_SUFFIX, folder_warcs
 
 HOLDING = "Directory holding the WARC files."
 
@@ -35,11 +35,12 @@ def finished_warcs(warc_dir: str | Path, problems: list[str]) -> list[Path]:
     if not directory.is_dir():
         raise click.ClickException(f"no WARC directory at {directory} (crawl first, or pass "
                                    "--warc-dir)")
-    paths, skipped = readable_files(sorted(directory.glob(f"*{WARC_SUFFIX}")))
+    paths, skipped = folder_warcs(directory)
     problems.extend(skipped)
     note_unfinished(directory)
     if not paths:
-        raise click.ClickException(f"no finished WARC files (*{WARC_SUFFIX}) in {directory}")
+        raise click.ClickException("no finished WARC files"
+                                   f" ({', '.join('*' + n for n in WARC_NAMES)}) in {directory}")
     return paths
 
 

@@ -37,7 +37,7 @@ from goahead_crawler.rebuild.context import Context, gather
 from goahead_crawler.rebuild.history import Replayed, crawls, page_kind, replay
 from goahead_crawler.rebuild.listed_replay import replay_listed
 from goahead_crawler.rebuild.timeline import Record, Timeline, block_field, read_timeline
-from goahead_crawler.warc.files import WARC_SUFFIX, readable_files
+from goahead_crawler.warc.files import folder_warcs
 from goahead_crawler.warc.records import ARCHIVE_FIELD
 from goahead_crawler.warc.scan import Damage, RecordDamaged, read_record_at
 
@@ -65,17 +65,12 @@ class ReindexResult(Replayed):
 def warc_paths(warc_dir: str | Path) -> list[Path]:
     """The finished WARC files of ``warc_dir`` (``.open`` ones are still being written);
     what is named like one and is no file is left out (:func:`not_warc_files` says it)."""
-    return readable_files(_named_warc(warc_dir))[0]
+    return folder_warcs(warc_dir)[0]
 
 
 def not_warc_files(warc_dir: str | Path) -> list[str]:
     """A line for each path of ``warc_dir`` named like a WARC file that is no file."""
-    return readable_files(_named_warc(warc_dir))[1]
-
-
-def _named_warc(warc_dir: str | Path) -> list[Path]:
-    directory = Path(warc_dir)
-    return sorted(directory.glob(f"*{WARC_SUFFIX}")) + sorted(directory.glob("*.warc"))
+    return folder_warcs(warc_dir)[1]
 
 
 def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = None

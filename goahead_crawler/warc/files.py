@@ -33,6 +33,19 @@ _CHUNK = 1 << 20
 
 
 WARC_DIR = "warcs"
+# what a folder's finished WARC files are named: goahead writes .warc.gz; a plain .warc
+# someone adds (another tool's) is read by every command as well
+WARC_NAMES = (WARC_SUFFIX, ".warc")
+
+
+def folder_warcs(directory: str | Path) -> tuple[list[Path], list[str]]:
+    """The finished WARC files of ``directory`` (by name), and a line for each path named
+    like one that is no file: one rule for every reader (reindex, index, wacz, the crawl
+    summary). reindex read ``*.warc`` too while index and wacz did not, so a plain .warc
+    was rebuilt into the archive and left out of its index and WACZ."""
+    directory = Path(directory)
+    return readable_files(sorted({p for name in WARC_NAMES
+                                  for p in directory.glob(f"*{name}")}))
 
 
 def readable_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
