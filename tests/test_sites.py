@@ -40,7 +40,7 @@ def test_sites_file_with_defaults(tmp_path: Path) -> None:
     assert (first.name, first.url, first.enabled) == (
         "goahead", "https://goaheadnews.blogspot.com/", True)
     assert first.settings == {"DOWNLOAD_DELAY": 1.5, "AUTOTHROTTLE_START_DELAY": 1.5,
-                              "GOAHEAD_COMMENTS_ENABLED": False}
+                              "AUTOTHROTTLE_MAX_DELAY": 30.0, "GOAHEAD_COMMENTS_ENABLED": False}
     assert (second.name, second.enabled) == ("example.com", False)
     assert second.settings["DOWNLOAD_DELAY"] == 0
     assert second.settings["GOAHEAD_IMAGES_ENABLED"] is False  # assets: images' old name
@@ -59,6 +59,30 @@ def test_concurrency_in_sites_toml_is_what_the_flag_is() -> None:
     flag = crawl_overrides("a.db", "warcs", None, 4, 0, 0)
     for setting in ("CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_TARGET_CONCURRENCY"):
         assert site.settings[setting] == flag[setting], setting
+
+
+@pytest.mark.parametrize("delay", [60.0, 3600.0])
+def test_a_delay_past_autothrottles_ceiling_is_kept(delay: float) -> None:
+    """--delay 60 (or delay = 60) is "at least 60 seconds between requests": Scrapy's
+    AutoThrottle, which the crawl runs, brought it down to AUTOTHROTTLE_MAX_DELAY (30 s)
+    at the first quick answer."""
+    from scrapy.core.downloader import Slot
+    from scrapy.crawler import Crawler
+    from scrapy.extensions.throttle import AutoThrottle
+    from scrapy.http import Response
+    from scrapy.spiders import Spider
+
+    from goahead_crawler.cli.crawl import crawl_overrides
+    from goahead_crawler.runner import project_settings
+
+    (site,) = parse_sites({"site": [{"url": "http://a.com/", "delay": delay}]})
+    for values in (crawl_overrides("a.db", "warcs", delay, None, 0, 0), site.settings):
+        crawler = Crawler(Spider, project_settings(values))
+        throttle = AutoThrottle(crawler)
+        throttle.mindelay, throttle.maxdelay = throttle._min_delay(), throttle._max_delay()
+        slot = Slot(concurrency=1, delay=throttle._start_delay(), jitter=0)
+        throttle._adjust_delay(slot, 0.2, Response("http://a.com/", status=200))
+        assert slot.delay == delay
 
 
 @pytest.mark.parametrize(("data", "message"), [
