@@ -469,3 +469,22 @@ def test_a_crawl_or_reindex_that_would_look_in_another_warc_folder_than_the_arch
                           capture_output=True, text=True, cwd=elsewhere, check=False,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_crawl_into_a_folder_with_odd_open_entries_says_so_and_ends_cleanly(
+        sample_site, tmp_path) -> None:
+    """A folder and a link to nothing named ``*.warc.gz.open`` in the WARC folder: the
+    crawl logged a traceback at its start and ended in one at its summary (exit 1)."""
+    from tests.conftest import run_goahead
+
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    (warcs / "dir.warc.gz.open").mkdir()
+    (warcs / "gone.warc.gz.open").symlink_to(tmp_path / "nowhere")
+    result = run_goahead("crawl", sample_site.urls["goahead"], "--max-posts", "2",
+                         "--no-images", "--db", str(tmp_path / "a.db"), "--warc-dir",
+                         str(warcs), "--no-progress")
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "WARC files: 1 in " in result.stdout
+    assert f"{warcs / 'gone.warc.gz.open'}: a link to nothing, not a WARC file" in result.stderr

@@ -122,7 +122,7 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     """
     from goahead_crawler.run_state import INTERRUPTED
     from goahead_crawler.runner import check_jobs, project_settings, run_jobs
-    from goahead_crawler.warc.files import check_writable
+    from goahead_crawler.warc.files import check_writable, folder_warcs
 
     ctx = click.get_current_context()
     command = invocation(ctx)
@@ -155,6 +155,8 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     crawled = [r for r in results if not r.problem]
     if crawled:
         output.print_crawl_summary(crawled, db_path, warcs)
+        for line in folder_warcs(warcs)[1]:  # a folder named x.warc.gz, a link to nothing
+            click.echo(f"warning: {line}", err=True)
         report_failures(crawled)
         report_foreign_images(crawled, in_sites_file=bool(sites_file))
     for result in results:  # no blog there: private, removed, unreachable, not Blogger

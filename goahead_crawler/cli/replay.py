@@ -19,7 +19,7 @@ from goahead_crawler.cli.options import (
     warc_dir_option,
     warc_folder,
 )
-from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_NAMES, WARC_SUFFIX, folder_warcs
+from goahead_crawler.warc.files import WARC_NAMES, find_open_files, folder_warcs
 
 HOLDING = "Directory holding the WARC files."
 
@@ -47,7 +47,7 @@ def finished_warcs(warc_dir: str | Path, problems: list[str]) -> list[Path]:
 def note_unfinished(directory: Path) -> None:
     """Say on stderr that ``.open`` files (being written, or left by a crash until the next
     crawl repairs them) are skipped: they are WARC files, just not finished ones."""
-    still_open = sorted(directory.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}"))
+    still_open = find_open_files(directory)
     if still_open:
         click.echo(f"skipping {len(still_open)} unfinished .open file(s) in {directory} "
                    "(a running crawl, or a crash the next crawl will repair)", err=True)
