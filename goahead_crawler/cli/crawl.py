@@ -56,7 +56,8 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @click.argument("url", required=False)
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
               callback=not_empty("and give the blog's URL"),
-              help="Crawl every enabled blog listed in this sites.toml.")
+              help="Crawl every enabled blog listed in this sites.toml (a flag given here"
+                   " wins over its values).")
 @click.option("--resume", is_flag=True,
               help="Resume an interrupted crawl (job state in <db dir>/.goahead-jobs/).")
 @click.option("--full", is_flag=True,
