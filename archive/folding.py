@@ -256,21 +256,24 @@ THAI_SPACE = re.compile("(?<=[\u0e01-\u0e2e\u0e30-\u0e45\u0e47-\u0e4e])[ \u00a0]
 MAX_THAI_SPACES = 3  # each of up to 3 spaces kept or not (8 forms); more: all or none
 
 
-def thai_space_forms(text: str, joiner: str = "") -> tuple[str, ...]:
+def thai_space_forms(text: str, joiners: tuple[str, ...] = ("",)) -> tuple[str, ...]:
     """``text``, and ``text`` with the spaces between its Thai words (:data:`THAI_SPACE`)
-    replaced by ``joiner``, each or none (bounded by :data:`MAX_THAI_SPACES`)."""
+    each kept or replaced by one of ``joiners`` (bounded by :data:`MAX_THAI_SPACES`: past
+    it, all kept or all replaced by the same). The search asks for these forms, and
+    relevance counts them (with ``-`` as a joiner too: the text as written), one rule."""
     if " " not in text and "\u00a0" not in text:
         return (text,)
     spaces = list(THAI_SPACE.finditer(text))
     if not spaces:
         return (text,)
-    choices = (product((False, True), repeat=len(spaces)) if len(spaces) <= MAX_THAI_SPACES
-               else [(False,) * len(spaces), (True,) * len(spaces)])
+    options = (None, *joiners)  # None: the space as written
+    choices = (product(options, repeat=len(spaces)) if len(spaces) <= MAX_THAI_SPACES
+               else [(option,) * len(spaces) for option in options])
     forms = []
-    for joined in choices:
+    for chosen in choices:
         out, last = [], 0
-        for space, join in zip(spaces, joined, strict=True):
-            out += [text[last:space.start()], joiner if join else space.group()]
+        for space, joiner in zip(spaces, chosen, strict=True):
+            out += [text[last:space.start()], space.group() if joiner is None else joiner]
             last = space.end()
         forms.append("".join(out) + text[last:])
     return tuple(forms)

@@ -30,10 +30,10 @@ from .filters import Filters
 from .folding import (
     MAI_YAMOK,
     NUMBER_PADDING,
-    THAI_SPACE,
     e_prefix_forms,
     fold_matching,
     join_thai_runs,
+    thai_space_forms,
 )
 from .migrations import SEARCH_FTS, SEARCH_STALE, SEARCH_WORDS
 from .query import And, Node, Not, Or, Term, in_title, positive_terms, to_fts
@@ -173,7 +173,8 @@ def needle_variants(needle: str) -> tuple[str, ...]:
     base = NUMBER_PADDING.sub(lambda m: m.group() if m.group() == "," else "", needle)
     forms = dict.fromkeys((base, join_thai_runs(fold_matching(base))))
     forms |= dict.fromkeys(variant for form in list(forms) for variant in e_prefix_forms(form))
-    forms |= dict.fromkeys(THAI_SPACE.sub(joiner, form) for form in list(forms) for joiner in ("", "-"))
+    forms |= dict.fromkeys(spaced for form in list(forms)
+                           for spaced in thai_space_forms(form, ("", "-")))
     forms |= dict.fromkeys(_YAMOK_AFTER_WORD.sub(" " + MAI_YAMOK, form) for form in list(forms))
     forms |= dict.fromkeys(NUMBER_PADDING.sub("", form) for form in list(forms))
     forms |= dict.fromkeys(padded for form in list(forms) if (padded := _with_zeros(form))

@@ -18,6 +18,7 @@ and the key, so a typo never silently crawls with the wrong options.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,14 @@ class Site:
 
     @property
     def settings(self) -> dict[str, Any]:
-        values = dict(self.overrides)
+        return self.settings_with({})
+
+    def settings_with(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """This blog's settings under ``given``, the ones typed on the command line: a
+        flag given for this run wins over the file (``--delay 5`` over ``delay = 1``), and
+        the pace is worked out from the two together (the file's concurrency, the flag's
+        delay)."""
+        values = {**dict(self.overrides), **given}
         values.update(config.pace(values.get("DOWNLOAD_DELAY"),
                                   values.get("CONCURRENT_REQUESTS_PER_DOMAIN")))
         return values

@@ -173,7 +173,7 @@ def test_index_lists_every_capture(crawled, tmp_path) -> None:
 def test_index_skips_open_files_and_refuses_an_empty_directory(crawled, tmp_path) -> None:
     empty = run("index", "--warc-dir", tmp_path)
     assert empty.exit_code == 1
-    assert f"no finished WARC files (*.warc.gz) in {tmp_path}" in empty.stderr
+    assert f"no finished WARC files (*.warc.gz, *.warc) in {tmp_path}" in empty.stderr
     missing = run("index", "--warc-dir", tmp_path / "nope")
     assert missing.exit_code == 1
     assert "no WARC directory at" in missing.stderr
@@ -214,6 +214,38 @@ def test_what_is_named_like_a_warc_file_and_is_none_is_said_and_skipped(crawled,
     assert reindex.stderr.splitlines() == said
     assert reindex.stdout.startswith("1 WARC files, ")
     assert sqlite3.connect(rebuilt).execute("SELECT count(*) FROM posts").fetchone()[0] > 0
+
+
+def test_plain_warc_files_are_read_by_every_command(crawled, tmp_path) -> None:
+    """One rule for which files are the WARC files: reindex read a plain ``.warc`` someone
+    added (another tool's) while index and wacz said there were none, so its captures were
+    in the archive and missing from its index and WACZ."""
+    from goahead_crawler.cli import cli
+
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    for path in crawled.warcs.glob("*.warc.gz"):  # the same records, uncompressed
+        plain = warcs / path.name.removesuffix(".gz")
+        with gzip.open(path, "rb") as src, plain.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    db = tmp_path / "archive.db"
+    reindex = CliRunner().invoke(cli, ["reindex", "--warc-dir", str(warcs), "--db", str(db)])
+    assert reindex.exit_code == 0, reindex.output
+    assert reindex.stdout.startswith("2 WARC files, ")
+    files = {f for (f,) in sqlite3.connect(db).execute("select distinct warc_file"
+                                                       " from captures")}
+    assert files == {p.name for p in warcs.iterdir()}
+    index = run("index", "--warc-dir", warcs)
+    assert index.exit_code == 0, index.output
+    assert {json.loads(x.split(" ", 2)[2])["filename"] for x in index.stdout.splitlines()} == \
+        files
+    wacz = run("wacz", "--db", db, "--warc-dir", warcs, "--out", tmp_path / "crawl.wacz")
+    assert wacz.exit_code == 0, wacz.output
+    assert wacz.stdout.startswith(f"wrote {tmp_path / 'crawl.wacz'}: 2 WARC file(s)")
+    url, served = next(iter(crawled.live.items()))  # a revisit: read from two plain files
+    got = run("warc-get", url, "--db", db, "--warc-dir", warcs)
+    assert got.exit_code == 0, got.output
+    assert got.stdout_bytes == served
 
 
 def test_wacz_packages_every_warc_with_the_archived_pages(crawled, tmp_path) -> None:
@@ -437,3 +469,22 @@ def test_a_crawl_or_reindex_that_would_look_in_another_warc_folder_than_the_arch
                           capture_output=True, text=True, cwd=elsewhere, check=False,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_crawl_into_a_folder_with_odd_open_entries_says_so_and_ends_cleanly(
+        sample_site, tmp_path) -> None:
+    """A folder and a link to nothing named ``*.warc.gz.open`` in the WARC folder: the
+    crawl logged a traceback at its start and ended in one at its summary (exit 1)."""
+    from tests.conftest import run_goahead
+
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    (warcs / "dir.warc.gz.open").mkdir()
+    (warcs / "gone.warc.gz.open").symlink_to(tmp_path / "nowhere")
+    result = run_goahead("crawl", sample_site.urls["goahead"], "--max-posts", "2",
+                         "--no-images", "--db", str(tmp_path / "a.db"), "--warc-dir",
+                         str(warcs), "--no-progress")
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "WARC files: 1 in " in result.stdout
+    assert f"{warcs / 'gone.warc.gz.open'}: a link to nothing, not a WARC file" in result.stderr

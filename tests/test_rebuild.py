@@ -582,3 +582,21 @@ def test_a_crawl_without_comments_is_rebuilt_without_them(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert query(rebuilt, "SELECT count(*) FROM comments") == [(0,)]
     assert differences(db, rebuilt, TABLES) == {}
+
+
+@pytest.mark.crawl
+def test_a_max_posts_crawl_and_its_rebuild_agree_on_the_exit_status(sample_site, tmp_path
+                                                                    ) -> None:
+    """A crawl with --max-posts 2 finishes ok (exit 0: what it listed past 2 was not to be
+    stored); reindex of its WARC files said the same posts were missing and exited 1."""
+    db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+    crawl = run_goahead("crawl", sample_site.urls["goahead"], "--max-posts", "2",
+                        "--no-images", "--db", str(db), "--warc-dir", str(warcs))
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    rebuilt = tmp_path / "rebuilt.db"
+    result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt))
+    assert result.returncode == 0, result.stdout + result.stderr
+    missing = len(missing_urls(db))
+    assert missing > 0
+    assert f"({missing} missing, {missing} of them over --max-posts)" in result.stdout
+    assert missing_urls(rebuilt) == missing_urls(db)

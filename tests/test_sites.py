@@ -40,7 +40,7 @@ def test_sites_file_with_defaults(tmp_path: Path) -> None:
     assert (first.name, first.url, first.enabled) == (
         "goahead", "https://goaheadnews.blogspot.com/", True)
     assert first.settings == {"DOWNLOAD_DELAY": 1.5, "AUTOTHROTTLE_START_DELAY": 1.5,
-                              "GOAHEAD_COMMENTS_ENABLED": False}
+                              "AUTOTHROTTLE_MAX_DELAY": 30.0, "GOAHEAD_COMMENTS_ENABLED": False}
     assert (second.name, second.enabled) == ("example.com", False)
     assert second.settings["DOWNLOAD_DELAY"] == 0
     assert second.settings["GOAHEAD_IMAGES_ENABLED"] is False  # assets: images' old name
@@ -59,6 +59,30 @@ def test_concurrency_in_sites_toml_is_what_the_flag_is() -> None:
     flag = crawl_overrides("a.db", "warcs", None, 4, 0, 0)
     for setting in ("CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_TARGET_CONCURRENCY"):
         assert site.settings[setting] == flag[setting], setting
+
+
+@pytest.mark.parametrize("delay", [60.0, 3600.0])
+def test_a_delay_past_autothrottles_ceiling_is_kept(delay: float) -> None:
+    """--delay 60 (or delay = 60) is "at least 60 seconds between requests": Scrapy's
+    AutoThrottle, which the crawl runs, brought it down to AUTOTHROTTLE_MAX_DELAY (30 s)
+    at the first quick answer."""
+    from scrapy.core.downloader import Slot
+    from scrapy.crawler import Crawler
+    from scrapy.extensions.throttle import AutoThrottle
+    from scrapy.http import Response
+    from scrapy.spiders import Spider
+
+    from goahead_crawler.cli.crawl import crawl_overrides
+    from goahead_crawler.runner import project_settings
+
+    (site,) = parse_sites({"site": [{"url": "http://a.com/", "delay": delay}]})
+    for values in (crawl_overrides("a.db", "warcs", delay, None, 0, 0), site.settings):
+        crawler = Crawler(Spider, project_settings(values))
+        throttle = AutoThrottle(crawler)
+        throttle.mindelay, throttle.maxdelay = throttle._min_delay(), throttle._max_delay()
+        slot = Slot(concurrency=1, delay=throttle._start_delay(), jitter=0)
+        throttle._adjust_delay(slot, 0.2, Response("http://a.com/", status=200))
+        assert slot.delay == delay
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -135,6 +159,38 @@ def test_crawl_sites_crawls_every_enabled_blog(sample_site, tmp_path: Path) -> N
     assert per_site[urls["goahead"].split("/")[2]] == len(blog.posts)
     assert per_site[urls["contempo"].split("/")[2]] == 2  # its own max_posts
     assert runs == 2  # the disabled site is not crawled
+
+
+def test_a_flag_given_wins_over_the_sites_file_and_the_pace_follows_both() -> None:
+    """--delay 5 with delay = 1 in the file crawled at 1 (site values were set above the
+    command line's priority); the file's concurrency still counts with the flag's delay."""
+    (site,) = parse_sites({"defaults": {"delay": 1, "max_posts": 3},
+                           "site": [{"url": "http://a.com/", "concurrency": 4}]})
+    values = site.settings_with({"DOWNLOAD_DELAY": 5.0, "GOAHEAD_IMAGES_ENABLED": True})
+    assert values["DOWNLOAD_DELAY"] == values["AUTOTHROTTLE_START_DELAY"] == 5.0
+    assert values["CONCURRENT_REQUESTS_PER_DOMAIN"] == 4  # from the file, not given
+    assert values["AUTOTHROTTLE_TARGET_CONCURRENCY"] == 4.0
+    assert values["GOAHEAD_MAX_POSTS"] == 3
+    assert values["GOAHEAD_IMAGES_ENABLED"] is True
+
+
+@pytest.mark.crawl
+def test_crawl_sites_command_line_wins_over_the_file(sample_site, tmp_path: Path) -> None:
+    """--max-posts 1 over max_posts = 3 (it crawled 3); without the flag its default (0,
+    all) does not undo the file's value."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text("[defaults]\ndelay = 0\nconcurrency = 8\nmax_posts = 3\n\n"
+                     f'[[site]]\nurl = "{sample_site.urls["goahead"]}"\n', encoding="utf-8")
+    counts = []
+    for name, flags in (("flag", ["--max-posts", "1"]), ("file", [])):
+        db = tmp_path / f"{name}.db"
+        result = _goahead("crawl", "--sites", str(sites), "--db", str(db), "--no-images",
+                          "--warc-dir", str(tmp_path / name), *flags)
+        assert result.returncode == 0, result.stderr[-3000:]
+        with sqlite3.connect(db) as conn:
+            counts.append(conn.execute(
+                "select count(*) from posts where kind = 'post'").fetchone()[0])
+    assert counts == [1, 3]
 
 
 @pytest.mark.crawl

@@ -234,3 +234,17 @@ def test_repair_removes_a_file_that_holds_no_record(tmp_path: Path, content: byt
     assert repair.removed
     assert (repair.records, repair.cut_bytes) == (0, len(content))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_what_is_named_like_an_open_file_and_is_none_is_skipped_and_said(tmp_path: Path
+                                                                        ) -> None:
+    """A folder or a link to nothing named ``x.warc.gz.open``: the crawl's repair of crashed
+    files opened it (IsADirectoryError, FileNotFoundError at its start) and its summary
+    sized it (a traceback after the crawl); the readers of the folder said nothing."""
+    (tmp_path / "dir.warc.gz.open").mkdir()
+    (tmp_path / "gone.warc.gz.open").symlink_to(tmp_path / "nowhere")
+    assert files.find_open_files(tmp_path) == []
+    assert files.crashed_files(tmp_path) == []
+    assert files.folder_warcs(tmp_path) == ([], [
+        f"{tmp_path / 'dir.warc.gz.open'}: a folder, not a WARC file; skipped",
+        f"{tmp_path / 'gone.warc.gz.open'}: a link to nothing, not a WARC file; skipped"])

@@ -56,7 +56,8 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @click.argument("url", required=False)
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
               callback=not_empty("and give the blog's URL"),
-              help="Crawl every enabled blog listed in this sites.toml.")
+              help="Crawl every enabled blog listed in this sites.toml (a flag given here"
+                   " wins over its values).")
 @click.option("--resume", is_flag=True,
               help="Resume an interrupted crawl (job state in <db dir>/.goahead-jobs/).")
 @click.option("--full", is_flag=True,
@@ -122,10 +123,12 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     """
     from goahead_crawler.run_state import INTERRUPTED
     from goahead_crawler.runner import check_jobs, project_settings, run_jobs
-    from goahead_crawler.warc.files import check_writable
+    from goahead_crawler.warc.files import check_writable, folder_warcs
 
-    command = invocation(click.get_current_context())
-    sites = crawl_sites(url, sites_file)
+    ctx = click.get_current_context()
+    command = invocation(ctx)
+    given = typed_settings(ctx)  # win over sites.toml's values for every blog
+    sites = crawl_sites(url, sites_file, given)
     refuse_archive(db_path)  # read-only, locked, damaged, not one: one line, exit 2
     warcs = warc_folder(warc_dir, db_path)  # where warc-get, wacz and serve look for them
     check_warc_folder(warc_dir, db_path, warcs)  # not another folder than earlier crawls'
@@ -153,6 +156,8 @@ def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, pro
     crawled = [r for r in results if not r.problem]
     if crawled:
         output.print_crawl_summary(crawled, db_path, warcs)
+        for line in folder_warcs(warcs)[1]:  # a folder named x.warc.gz, a link to nothing
+            click.echo(f"warning: {line}", err=True)
         report_failures(crawled)
         report_foreign_images(crawled, in_sites_file=bool(sites_file))
     for result in results:  # no blog there: private, removed, unreachable, not Blogger
@@ -293,8 +298,36 @@ def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> No
                    f" {option}", err=True)
 
 
-def crawl_sites(url: str | None, sites_file: str | None) -> list[tuple[str, dict[str, Any]]]:
-    """(blog root, its settings) for the URL, or for each enabled blog of the sites file."""
+# option -> the setting sites.toml can give too (sites.SITE_KEYS), from the option's value
+TYPED_SETTINGS: dict[str, tuple[str, Any]] = {
+    "delay": ("DOWNLOAD_DELAY", lambda v: v),
+    "concurrency": ("CONCURRENT_REQUESTS_PER_DOMAIN", lambda v: v),
+    "max_posts": ("GOAHEAD_MAX_POSTS", lambda v: v),
+    "no_pages": ("GOAHEAD_PAGES_ENABLED", lambda v: not v),
+    "no_comments": ("GOAHEAD_COMMENTS_ENABLED", lambda v: not v),
+    "images": ("GOAHEAD_IMAGES_ENABLED", bool),
+    "requisites": ("GOAHEAD_REQUISITES_ENABLED", bool),
+    "static_origins": ("GOAHEAD_STATIC_ORIGINS", list),
+}
+
+
+def typed_settings(ctx: click.Context) -> dict[str, Any]:
+    """The settings of the options given on this command line (not their defaults): the
+    command line wins over sites.toml, as a tool's flags win over its config file, so
+    ``--delay 5`` with ``delay = 1`` in the file crawls at 5 (it crawled at 1)."""
+    given = {}
+    for name, (setting, value_of) in TYPED_SETTINGS.items():
+        source = ctx.get_parameter_source(name)
+        if source is not None and source not in (click.core.ParameterSource.DEFAULT,
+                                                 click.core.ParameterSource.DEFAULT_MAP):
+            given[setting] = value_of(ctx.params[name])
+    return given
+
+
+def crawl_sites(url: str | None, sites_file: str | None, given: dict[str, Any] | None = None
+                ) -> list[tuple[str, dict[str, Any]]]:
+    """(blog root, its settings) for the URL, or for each enabled blog of the sites file
+    with ``given`` (the command line's settings) over its own."""
     from goahead_crawler.blogger.urls import BlogUrlError, blog_root
     from goahead_crawler.sites import load_sites
 
@@ -308,7 +341,8 @@ def crawl_sites(url: str | None, sites_file: str | None) -> list[tuple[str, dict
         raise BadInput("give the blog's URL, e.g. goahead crawl https://NAME.blogspot.com/,"
                        " or --sites sites.toml")
     try:
-        sites = [(s.url, s.settings) for s in load_sites(sites_file) if s.enabled] \
+        sites = [(s.url, s.settings_with(given or {})) for s in load_sites(sites_file)
+                 if s.enabled] \
             if sites_file else [(blog_root(url or ""), {})]
     except BlogUrlError as exc:
         raise BadInput(str(exc)) from exc

@@ -251,7 +251,8 @@ def reindex(warc_dir: str | None, db_path: str) -> None:
         f"{result.files} WARC files, {result.records} captured responses: {result.posts} post"
         f" and {result.pages} page captures re-extracted ({outcome}), {result.deleted} marked"
         f" deleted, {result.comments} comments, {result.listed} listed posts and pages"
-        f" ({result.missing} missing)"
+        f" ({result.missing} missing"
+        + (f", {result.limited} of them over --max-posts" if result.limited else "") + ")"
         + (f"; {len(result.problems)} damaged or unreadable, skipped (see the warnings)"
            if result.problems else ""))
     for url in result.missing_urls:
@@ -262,8 +263,8 @@ def reindex(warc_dir: str | None, db_path: str) -> None:
         click.echo("missing: listed by the blog, not in the archive; the next crawl fetches"
                    " them first (goahead status)")
     warn_skipped(result.problems)  # exit status 1 after the warnings
-    if result.missing:  # the archive is incomplete, as a crawl's run that left them is
-        raise click.exceptions.Exit(1)
+    if result.missing > result.limited:  # the archive is incomplete, as a crawl's run
+        raise click.exceptions.Exit(1)  # that left them is (not those over --max-posts)
 
 
 COMMANDS = (runs, status, merge, reindex)

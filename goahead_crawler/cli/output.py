@@ -42,9 +42,9 @@ def data_stdout() -> IO[str]:
 
 def warc_files(warc_dir: str | Path) -> list[Path]:
     """The finished WARC files the crawl summary sizes (a link to nothing had no size)."""
-    from goahead_crawler.warc.files import WARC_SUFFIX, readable_files
+    from goahead_crawler.warc.files import folder_warcs
 
-    return readable_files(sorted(Path(warc_dir).glob(f"*{WARC_SUFFIX}")))[0]
+    return folder_warcs(warc_dir)[0]
 
 
 SUMMARY_ROWS = (
@@ -108,8 +108,10 @@ def print_crawl_summary(results: Sequence[Any], db_path: str, warc_dir: str | Pa
     for label, key in SUMMARY_ROWS:
         table.add_row(label, *(_summary_cell(r, label, key) for r in results))
     console.print(table)
+    from goahead_crawler.warc.files import find_open_files
+
     files = warc_files(warc_dir)
-    still_open = sorted(Path(warc_dir).glob("*.warc.gz.open"))  # a crawl stopped at once
+    still_open = find_open_files(Path(warc_dir))  # a crawl stopped at once
     size = sum(f.stat().st_size for f in [*files, *still_open])
     opened = (f", {len(still_open)} of them still .open (the next crawl closes them)"
               if still_open else "")

@@ -19,7 +19,7 @@ from goahead_crawler.cli.options import (
     warc_dir_option,
     warc_folder,
 )
-from goahead_crawler.warc.files import OPEN_SUFFIX, WARC_SUFFIX, readable_files
+from goahead_crawler.warc.files import WARC_NAMES, find_open_files, folder_warcs
 
 HOLDING = "Directory holding the WARC files."
 
@@ -35,18 +35,19 @@ def finished_warcs(warc_dir: str | Path, problems: list[str]) -> list[Path]:
     if not directory.is_dir():
         raise click.ClickException(f"no WARC directory at {directory} (crawl first, or pass "
                                    "--warc-dir)")
-    paths, skipped = readable_files(sorted(directory.glob(f"*{WARC_SUFFIX}")))
+    paths, skipped = folder_warcs(directory)
     problems.extend(skipped)
     note_unfinished(directory)
     if not paths:
-        raise click.ClickException(f"no finished WARC files (*{WARC_SUFFIX}) in {directory}")
+        raise click.ClickException("no finished WARC files"
+                                   f" ({', '.join('*' + n for n in WARC_NAMES)}) in {directory}")
     return paths
 
 
 def note_unfinished(directory: Path) -> None:
     """Say on stderr that ``.open`` files (being written, or left by a crash until the next
     crawl repairs them) are skipped: they are WARC files, just not finished ones."""
-    still_open = sorted(directory.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}"))
+    still_open = find_open_files(directory)
     if still_open:
         click.echo(f"skipping {len(still_open)} unfinished .open file(s) in {directory} "
                    "(a running crawl, or a crash the next crawl will repair)", err=True)

@@ -37,8 +37,8 @@ from goahead_crawler.rebuild.context import Context, gather
 from goahead_crawler.rebuild.history import Replayed, crawls, page_kind, replay
 from goahead_crawler.rebuild.listed_replay import replay_listed
 from goahead_crawler.rebuild.timeline import Record, Timeline, block_field, read_timeline
-from goahead_crawler.warc.files import WARC_SUFFIX, readable_files
-from goahead_crawler.warc.records import ARCHIVE_FIELD
+from goahead_crawler.warc.files import folder_warcs
+from goahead_crawler.warc.records import ARCHIVE_FIELD, MAX_POSTS_FIELD
 from goahead_crawler.warc.scan import Damage, RecordDamaged, read_record_at
 
 Progress = Callable[[int], None]
@@ -53,6 +53,7 @@ class ReindexResult(Replayed):
     listed: int = 0  # listed posts and pages in the archive, not gone (all blogs)
     missing: int = 0  # of those, not in the archive (the next crawl fetches them first)
     missing_urls: list[str] = field(default_factory=list)  # the first MISSING_NAMED of them
+    limited: int = 0  # of the missing, those of blogs last crawled with --max-posts
     merged: bool = False  # rebuilt beside the archive, then merged into it
     damage: list[Damage] = field(default_factory=list)
 
@@ -65,17 +66,12 @@ class ReindexResult(Replayed):
 def warc_paths(warc_dir: str | Path) -> list[Path]:
     """The finished WARC files of ``warc_dir`` (``.open`` ones are still being written);
     what is named like one and is no file is left out (:func:`not_warc_files` says it)."""
-    return readable_files(_named_warc(warc_dir))[0]
+    return folder_warcs(warc_dir)[0]
 
 
 def not_warc_files(warc_dir: str | Path) -> list[str]:
     """A line for each path of ``warc_dir`` named like a WARC file that is no file."""
-    return readable_files(_named_warc(warc_dir))[1]
-
-
-def _named_warc(warc_dir: str | Path) -> list[Path]:
-    directory = Path(warc_dir)
-    return sorted(directory.glob(f"*{WARC_SUFFIX}")) + sorted(directory.glob("*.warc"))
+    return folder_warcs(warc_dir)[1]
 
 
 def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = None
@@ -89,7 +85,7 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
     context = gather(warc_dir, timeline, result.warnings.append)
     if not holds_rows(db):
         _rebuild(db, timeline, context, result, progress)
-        return _listed(db, result)
+        return _listed(db, result, limited_sites(timeline))
     with tempfile.TemporaryDirectory(prefix="goahead-reindex-", dir=_home(db)) as scratch:
         rebuilt = open_archive(Path(scratch) / "rebuilt.db")
         try:
@@ -100,14 +96,29 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
     result.merged = True
     result.new, result.updated = counts["posts_new"], counts["posts_updated"]
     result.unchanged, result.older = counts["posts_unchanged"], counts["posts_older"]
-    return _listed(db, result)
+    return _listed(db, result, limited_sites(timeline))
 
 
-def _listed(db: Any, result: ReindexResult) -> ReindexResult:
-    """What the archive's blogs list, and what of it the archive lacks (named)."""
+def limited_sites(timeline: Timeline) -> set[str]:
+    """The blogs (host[:port], as the archive names them) whose last crawl in the WARC
+    files ran with ``--max-posts`` (its warcinfo's ``goahead-max-posts``; older files say
+    nothing: no limit). What it listed past the limit and did not store is missing, and
+    no failure: that crawl finished "ok" (exit status 0), and so must its rebuild."""
+    last: dict[str, str] = {}
+    for record in timeline.records:  # in capture order: the last one's crawl wins
+        last[urlsplit(record.url).netloc] = record.crawl
+    return {site for site, crawl in last.items()
+            if block_field(timeline.crawls.get(crawl, b""), MAX_POSTS_FIELD) not in (None, "0")}
+
+
+def _listed(db: Any, result: ReindexResult, limited: set[str] | None = None
+            ) -> ReindexResult:
+    """What the archive's blogs list, and what of it the archive lacks (named); of that,
+    what blogs crawled with --max-posts (``limited``) were told not to store."""
     counts = listed_counts(db)
     result.listed = sum(c["listed"] for c in counts.values())
     result.missing = sum(c["missing"] for c in counts.values())
+    result.limited = sum(c["missing"] for site, c in counts.items() if site in (limited or ()))
     for site, count in counts.items():
         if count["missing"] and len(result.missing_urls) < MISSING_NAMED:
             result.missing_urls += [item.url for item in missing_listed(db, site)]

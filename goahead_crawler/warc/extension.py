@@ -124,6 +124,8 @@ class WarcCapture:
             # what the crawl stored besides what it fetched, for the rebuild from WARC
             "goahead-comments": "on" if s.getbool("GOAHEAD_COMMENTS_ENABLED") else "off",
             "goahead-pages": "on" if s.getbool("GOAHEAD_PAGES_ENABLED") else "off",
+            # posts it stored at most (0: all): what it listed past that is not a failure
+            rec.MAX_POSTS_FIELD: str(s.getint("GOAHEAD_MAX_POSTS")),
             **({rec.ARCHIVE_FIELD: Path(archive).name} if archive else {}),
         }
 

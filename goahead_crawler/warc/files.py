@@ -33,6 +33,26 @@ _CHUNK = 1 << 20
 
 
 WARC_DIR = "warcs"
+# what a folder's finished WARC files are named: goahead writes .warc.gz; a plain .warc
+# someone adds (another tool's) is read by every command as well
+WARC_NAMES = (WARC_SUFFIX, ".warc")
+
+
+def folder_warcs(directory: str | Path) -> tuple[list[Path], list[str]]:
+    """The finished WARC files of ``directory`` (by name), and a line for each path named
+    like one that is no file: one rule for every reader (reindex, index, wacz, the crawl
+    summary). reindex read ``*.warc`` too while index and wacz did not, so a plain .warc
+    was rebuilt into the archive and left out of its index and WACZ."""
+    directory = Path(directory)
+    found, skipped = readable_files(sorted({p for name in WARC_NAMES
+                                            for p in directory.glob(f"*{name}")}))
+    return found, skipped + _open_names(directory)[1]
+
+
+def _open_names(directory: Path) -> tuple[list[Path], list[str]]:
+    """The ``.open`` files of ``directory`` and a line for each path so named that is no
+    file (a folder, a link to nothing: the crawl's repair opened it, a traceback)."""
+    return readable_files(sorted(directory.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")))
 
 
 def readable_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
@@ -242,8 +262,9 @@ def is_locked(path: Path) -> bool:
 
 
 def find_open_files(directory: Path) -> list[Path]:
-    """``.open`` WARC files left in ``directory`` (sorted, oldest name first)."""
-    return sorted(directory.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}"))
+    """``.open`` WARC files left in ``directory`` (sorted, oldest name first); what is so
+    named and is no file is left out (:func:`folder_warcs` says it)."""
+    return _open_names(Path(directory))[0]
 
 
 def crashed_files(directory: Path) -> list[Path]:

@@ -243,6 +243,9 @@ def build_metadata(
 #: warcinfo field: the file name of the archive that the crawl writing the file stores
 #: into (a WARC folder may be shared by crawls into several archives).
 ARCHIVE_FIELD = "goahead-archive"
+# warcinfo field: the crawl's --max-posts (0: none), so a rebuild tells the posts it listed
+# and was told not to store from posts it failed to store (rebuild.limited_sites)
+MAX_POSTS_FIELD = "goahead-max-posts"
 
 
 def build_warcinfo(
