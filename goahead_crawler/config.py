@@ -80,6 +80,7 @@ RULES: dict[str, Rule] = {
                                         "a finite number more than 0"),
     "RETRY_TIMES": ZERO_OR_MORE,
     "GOAHEAD_MAX_POSTS": ZERO_OR_MORE,
+    "GOAHEAD_MAX_FAILING_IN_ROW": ZERO_OR_MORE,
     "GOAHEAD_FEED_PAGE_SIZE": AT_LEAST_ONE,
     "GOAHEAD_RETRY_AFTER_MAX": SECONDS,
     "GOAHEAD_INCREMENTAL_MARGIN": SECONDS,

@@ -644,6 +644,23 @@ def slow(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return got
 
 
+@scenario("failing-posts")
+def failing_posts(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The feed and sitemap answer; every post page is 503 (the server going down)."""
+    if path.endswith(".html"):
+        return Reply(503, b"Service Unavailable", TEXT)
+    return None
+
+
+@scenario("failing-wave")
+def failing_wave(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The first 12 post page requests are 503 (a wave that passes), then all answer."""
+    if not path.endswith(".html"):
+        return None
+    ctx.site.wave = getattr(ctx.site, "wave", 0) + 1
+    return Reply(503, b"Service Unavailable", TEXT) if ctx.site.wave <= 12 else None
+
+
 @scenario("private", access="private")
 @scenario("removed", access="removed")
 def blogger_says_no(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:

@@ -742,3 +742,35 @@ def test_the_first_sigterm_stops_a_slow_crawl_cleanly(tmp_path: Path) -> None:
     for warc in (tmp_path / "warcs").glob("*.warc.gz"):
         with warc.open("rb") as fh:
             assert sum(1 for _ in ArchiveIterator(fh, check_digests="raise")) > 0
+
+
+# -- 7. a server that degrades: the run stops, resumable -------------------------------------
+def test_a_server_failing_every_post_stops_the_run_resumable(tmp_path: Path) -> None:
+    """Every post page answers 503, 40 posts (before: each tried 4 times, 160 post requests,
+    the run "incomplete"; at 60 s timeouts instead, 4 minutes a post for every post). Now:
+    stopped once GOAHEAD_MAX_FAILING_IN_ROW (20 here) post requests in a row failed, the
+    run ``server_failing`` with the resume hint; the requests in flight then are all it
+    cost."""
+    c = crawl(tmp_path, "failing-posts", n_posts=40,
+              settings_module="tests.failing_server_settings")
+    posts = [p for p in c.paths() if p.endswith(".html")]
+    assert len(posts) <= 40, len(posts)  # the streak, and what was in flight as it closed
+    assert c.returncode == 1
+    assert c.run()["status"] == "server_failing"
+    assert c.stats()["goahead/stopped/server_failing"] == 1
+    stop = next(f for f in c.failures() if "the server is failing" in f["error"])
+    assert stop["url"] == c.site.url
+    assert "20 post page requests in a row failed (the last: HTTP 503)" in stop["error"]
+    assert "The crawl stopped before its end; resume it with: " in c.stderr
+    assert not c.stored()
+
+
+def test_a_wave_of_503s_that_passes_does_not_stop_the_run(tmp_path: Path) -> None:
+    """The first 12 post requests answer 503, then the server recovers: every post is
+    retried into the archive, and the run finishes (GOAHEAD_MAX_FAILING_IN_ROW is 20)."""
+    c = crawl(tmp_path, "failing-wave", n_posts=12,
+              settings_module="tests.failing_server_settings")
+    assert sum(1 for _, p, s in c.requests if p.endswith(".html") and s == 503) == 12
+    assert c.returncode == 0, c.stderr[-2000:]
+    assert "goahead/stopped/server_failing" not in c.stats()
+    assert c.stored() == c.post_ids()
