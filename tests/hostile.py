@@ -326,6 +326,35 @@ def older_flood(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return None
 
 
+@scenario("html-only", feeds="off", sitemap=False)
+def html_only(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """An honest blog with feeds off and no sitemap: only its pages list its posts."""
+    if path == "/robots.txt":
+        return Reply(body=ALLOW_ALL, content_type=TEXT)
+    return None
+
+
+INVENTED_LINKS = 3_000  # made-up post links on each listing page, and static page links
+
+
+@scenario("invented-links", feeds="off", sitemap=False)
+def invented_links(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """No feed, no sitemap; every listing page (home, month archives, older posts) links
+    3,000 made-up posts and 3,000 made-up static pages of its own, all 404."""
+    if path == "/robots.txt":
+        return Reply(body=ALLOW_ALL, content_type=TEXT)
+    if path.endswith(".html") or not (path in ("/", "/search") or path.count("/") == 3):
+        return None
+    tag = (path + params.get("page", "")).strip("/").replace("/", "-") or "home"
+    links = "".join(f'<a href="/2024/05/x-{tag}-{n}.html">x</a>'
+                    f'<a href="/p/x-{tag}-{n}.html">p</a>' for n in range(INVENTED_LINKS))
+    got = ctx.blog(path, params)
+    if got.status != 200:
+        return None
+    got.body = got.body.replace(b"</body>", links.encode() + b"</body>")
+    return got
+
+
 @scenario("shallow-feed", max_results_cap=2, sitemap=False)
 def shallow_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """The feed answers its first page at every start-index (its total is right: 6); no

@@ -429,6 +429,40 @@ def test_a_home_page_linking_thousands_of_made_up_months_costs_none_of_them(
     assert len(c.requests) < 60
 
 
+def test_listing_pages_linking_thousands_of_made_up_posts_stop_being_read(
+        tmp_path: Path) -> None:
+    """No feed, no sitemap; every listing page links 3,000 made-up posts and 3,000 made-up
+    static pages, all 404 (before: every one fetched, the
+    months' and older pages' too). Now: 1,000 new posts
+    taken from a page, 100 static pages from links in a run, and once the posts taken
+    from links mostly failed, no more: failures naming the pages."""
+    c = crawl(tmp_path, "invented-links")
+    made_up = c.paths("/2024/05/x-")
+    pages = c.paths("/p/x-")
+    assert len(made_up) <= 1_000, len(made_up)
+    assert len(pages) <= 100, len(pages)
+    assert c.stats()["goahead/stopped/links"] == 1
+    assert c.stored() == c.post_ids()
+    assert c.returncode == 1
+    stop = next(f for f in c.failures()
+                if f["error"].startswith("post links from this page on were not taken: "))
+    assert re.search(r"(\d+) of the posts it named could not be fetched \(\1 gone: 404 or"
+                     r" 410, 0 failing", stop["error"]), stop["error"]
+    assert any("static page links not taken (a run takes 100 from links, and a page gives"
+               in f["error"] for f in c.failures())
+    assert not [f for f in c.failures() if "/x-" in f["url"] and "never requested" in f["error"]]
+    assert len(c.requests) < 1_300
+
+
+def test_a_big_blog_found_only_through_its_html_is_crawled_whole(tmp_path: Path) -> None:
+    """No feed, no sitemap, 300 posts: the walk of its listing pages finds every one (the
+    link caps and the made-up-links stop leave an honest blog alone)."""
+    c = crawl(tmp_path, "html-only", n_posts=300)
+    assert c.stored() == c.post_ids()
+    assert "goahead/stopped/links" not in c.stats()
+    assert c.stats()["goahead/pager/used"] == 1
+
+
 def test_a_home_page_with_thousands_of_older_posts_links_costs_four(tmp_path: Path) -> None:
     """Blogger's pager has one "Older posts" link; a home page with 3,000 had each
     fetched (before: 3,016 requests in 27 s, exit 0; now 20 in 3 s)."""
