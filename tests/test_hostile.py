@@ -799,6 +799,18 @@ def test_a_server_failing_every_post_stops_the_run_resumable(tmp_path: Path) -> 
     assert not c.stored()
 
 
+def test_a_server_timing_out_on_every_post_stops_the_run(tmp_path: Path) -> None:
+    """Every post page takes 2 s, the timeout is 1 s: each request times out (before: all
+    40 posts tried twice, 80 timeouts; at the default 60 s x 4 tries, 4 minutes a post).
+    Stopped at 20 in a row, said as timeouts."""
+    c = crawl(tmp_path, "slow", n_posts=40, settings_module="tests.timing_out_settings")
+    assert len([p for p in c.paths() if p.endswith(".html")]) <= 40
+    assert c.run()["status"] == "server_failing"
+    stop = next(f for f in c.failures() if "the server is failing" in f["error"])
+    assert "20 post page requests in a row failed (the last: DownloadTimeoutError" in stop["error"]
+    assert c.returncode == 1
+
+
 def test_a_wave_of_503s_that_passes_does_not_stop_the_run(tmp_path: Path) -> None:
     """The first 12 post requests answer 503, then the server recovers: every post is
     retried into the archive, and the run finishes (GOAHEAD_MAX_FAILING_IN_ROW is 20)."""
