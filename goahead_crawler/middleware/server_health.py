@@ -23,7 +23,7 @@ from scrapy.utils.defer import deferred_from_coro
 from goahead_crawler.middleware.failures import record_failure
 
 if TYPE_CHECKING:
-    from scrapy import Request, Spider
+    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
@@ -70,23 +70,22 @@ class ServerHealth:
     def from_crawler(cls, crawler: Crawler) -> ServerHealth:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response, spider: Spider
-                         ) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if _post_request(request):
             if failing_status(response.status):
-                self._failed(f"HTTP {response.status}", spider)
+                self._failed(f"HTTP {response.status}")
             else:
                 self.streak.answered()
         return response
 
-    def process_exception(self, request: Request, exception: Exception, spider: Spider
-                          ) -> None:
+    def process_exception(self, request: Request, exception: Exception) -> None:
         if _post_request(request) and not isinstance(exception, IgnoreRequest):
-            self._failed(f"{type(exception).__name__}: {exception}"[:200], spider)
+            self._failed(f"{type(exception).__name__}: {exception}"[:200])
 
-    def _failed(self, reason: str, spider: Any) -> None:
+    def _failed(self, reason: str) -> None:
         if not self.streak.failed(reason):
             return
+        spider: Any = self.crawler.spider
         streak, root = self.streak, getattr(spider, "root", "")
         why = (f"the server is failing: {streak.count} post page requests in a row failed"
                f" (the last: {streak.last}); the run stopped (GOAHEAD_MAX_FAILING_IN_ROW ="
