@@ -437,7 +437,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         """A post or page: extracted here, or (a big crawl) by the crawl's worker process
         while this one goes on (:mod:`goahead_crawler.worker`)."""
         self.frontier.mark_fetched(response.url)
-        self._feed_post_answered(response.meta, fetched=True)
+        self._feed_post_answered(response.meta, fetched=True, kind=kind)
         if self._redirected_off_posts(response.meta.get("redirect_urls"), response.url):
             return iter(())
         self.redirects.answer(self.frontier.key(response.url))
@@ -500,7 +500,8 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         url = failure.request.url
         status = failure.value.response.status if failure.check(HttpError) else None
         if not failure.check(BlogUnavailable):
-            self._feed_post_answered(failure.request.meta, fetched=False, gone=status in GONE)
+            self._feed_post_answered(failure.request.meta, fetched=False, gone=status in GONE,
+                                     kind=failure.request.cb_kwargs.get("kind", "post"))
         if status in GONE:
             self._stat("posts/gone")
             self.logger.warning("Gone (%s), recorded and not retried: %s", status, url)

@@ -108,11 +108,13 @@ class Safeguards:
         return True
 
     def _feed_post_answered(self: Any, meta: dict[str, Any], fetched: bool,
-                            gone: bool = False) -> None:
+                            gone: bool = False, kind: str = "post") -> None:
         """A post the feed named answered (``fetched``) or was lost (``gone``: 404 or 410,
-        else failing): :meth:`_feed_invents`."""
+        else failing): :meth:`_feed_invents`; or one taken from a page's links:
+        :meth:`_links_invent` (static pages have their own cap, MAX_LINKED_PAGES)."""
         if meta.get("goahead_source") in LINK_SOURCES:
-            self._linked_post_answered(fetched, gone)
+            if kind == "post":
+                self._linked_post_answered(fetched, gone)
             return
         if meta.get("goahead_source") != "feed":
             return
