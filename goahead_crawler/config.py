@@ -102,6 +102,7 @@ RULES: dict[str, Rule] = {
         f"a finite number more than 0, at most {CONCURRENCY_MAX}"),
     "RETRY_TIMES": whole(0, 100),
     "GOAHEAD_MAX_POSTS": whole(0, COUNT_MAX),
+    "GOAHEAD_MAX_FAILING_IN_ROW": whole(0, COUNT_MAX),
     "GOAHEAD_FEED_PAGE_SIZE": whole(1, 10_000),
     "GOAHEAD_RETRY_AFTER_MAX": seconds(24 * HOUR),
     "GOAHEAD_INCREMENTAL_MARGIN": seconds(YEAR),

@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 # Runs that stopped before their end; the next --resume of the blog picks them up.
-INTERRUPTED = frozenset({"killed", "shutdown", "failed"})
+INTERRUPTED = frozenset({"killed", "shutdown", "failed", "server_failing"})
 _WHAT = {"killed": "was killed before its end", "shutdown": "was stopped before its end",
-         "failed": "stopped after a failed write"}
+         "failed": "stopped after a failed write",
+         "server_failing": "stopped early: the server was failing"}
 
 
 def process_alive(pid: int | None, host: str | None) -> bool:

@@ -105,6 +105,12 @@ GOAHEAD_MAX_POST_COMMENTS = 50_000
 # comments made since the last run): a feed inventing new ids on every page is progress at
 # every page. Far past a blog's comments between two runs.
 GOAHEAD_MAX_BLOG_COMMENTS = 200_000
+# Stop the run (status "server_failing", resumable) after this many post page requests in
+# a row failed (5xx or 429, timeouts, refused connections; each retry counts, a 404 does
+# not): a server that went down costs up to DOWNLOAD_TIMEOUT x (RETRY_TIMES + 1) per post,
+# for every post left. Any other answer resets the count, so a wave that passes does not
+# stop the run. 40: ten posts' four tries. 0: never stop.
+GOAHEAD_MAX_FAILING_IN_ROW = 40
 # Archive static pages (/p/*.html) listed in /sitemap-pages.xml.
 GOAHEAD_PAGES_ENABLED = True
 # Read /sitemap.xml: it cross-checks the feed and finds posts the feed lacks (or when off).
@@ -208,6 +214,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "goahead_crawler.middleware.robots.RobotsTxt": 100,
     "goahead_crawler.middleware.retry_after.RetryAfter": 560,
+    # A server failing post page after post page stops the run (GOAHEAD_MAX_FAILING_IN_ROW):
+    # outside Retry (550) and RetryAfter, it sees every attempt.
+    "goahead_crawler.middleware.server_health.ServerHealth": 570,
     # Scrapy's decompression, and a body inflating past DOWNLOAD_MAXSIZE (a gzip bomb) a
     # failure of the run, not a request silently dropped (listed before ConditionalRequests,
     # at the same order, as Scrapy's own came first)

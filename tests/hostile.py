@@ -326,6 +326,35 @@ def older_flood(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return None
 
 
+@scenario("html-only", feeds="off", sitemap=False)
+def html_only(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """An honest blog with feeds off and no sitemap: only its pages list its posts."""
+    if path == "/robots.txt":
+        return Reply(body=ALLOW_ALL, content_type=TEXT)
+    return None
+
+
+INVENTED_LINKS = 3_000  # made-up post links on each listing page, and static page links
+
+
+@scenario("invented-links", feeds="off", sitemap=False)
+def invented_links(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """No feed, no sitemap; every listing page (home, month archives, older posts) links
+    3,000 made-up posts and 3,000 made-up static pages of its own, all 404."""
+    if path == "/robots.txt":
+        return Reply(body=ALLOW_ALL, content_type=TEXT)
+    if path.endswith(".html") or not (path in ("/", "/search") or path.count("/") == 3):
+        return None
+    tag = (path + params.get("page", "")).strip("/").replace("/", "-") or "home"
+    links = "".join(f'<a href="/2024/05/x-{tag}-{n}.html">x</a>'
+                    f'<a href="/p/x-{tag}-{n}.html">p</a>' for n in range(INVENTED_LINKS))
+    got = ctx.blog(path, params)
+    if got.status != 200:
+        return None
+    got.body = got.body.replace(b"</body>", links.encode() + b"</body>")
+    return got
+
+
 @scenario("shallow-feed", max_results_cap=2, sitemap=False)
 def shallow_feed(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """The feed answers its first page at every start-index (its total is right: 6); no
@@ -642,6 +671,23 @@ def slow(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     if path.endswith(".html"):
         got.delay = 2.0
     return got
+
+
+@scenario("failing-posts")
+def failing_posts(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The feed and sitemap answer; every post page is 503 (the server going down)."""
+    if path.endswith(".html"):
+        return Reply(503, b"Service Unavailable", TEXT)
+    return None
+
+
+@scenario("failing-wave")
+def failing_wave(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The first 12 post page requests are 503 (a wave that passes), then all answer."""
+    if not path.endswith(".html"):
+        return None
+    ctx.site.wave = getattr(ctx.site, "wave", 0) + 1
+    return Reply(503, b"Service Unavailable", TEXT) if ctx.site.wave <= 12 else None
 
 
 @scenario("private", access="private")

@@ -15,7 +15,15 @@ from goahead_crawler.blogger.comment_feed import (
 )
 from goahead_crawler.blogger.feed import parse_feed
 from goahead_crawler.blogger.frontier import Frontier
-from goahead_crawler.blogger.pager import archive_months, is_month_path, page_links
+from goahead_crawler.blogger.pager import (
+    MAX_LINKED_LOST,
+    MAX_LINKED_PAGES,
+    MAX_LINKED_POSTS,
+    archive_months,
+    is_month_path,
+    links_invented,
+    page_links,
+)
 from goahead_crawler.blogger.sitemap import INDEX, URLSET, SitemapEntry, read_sitemap
 from goahead_crawler.blogger.urls import is_blogger_image
 from goahead_crawler.spiders.blogger import BloggerSpider
@@ -73,6 +81,27 @@ def test_page_links_are_canonical_on_the_blog_and_unique() -> None:
     assert links.older == [
         f"{ROOT}search?updated-max=2024-02-11T10%3A00%3A00%2B07%3A00&max-results=7"
     ]
+
+
+def test_page_links_take_a_page_of_posts_and_pages_at_most() -> None:
+    """A page linking 3,000 made-up posts and pages gives the first 1,000 and 100, and
+    says how many it left out (before: every one, each then fetched)."""
+    body = "".join(f'<a href="/2024/05/x-{n}.html">x</a><a href="/p/x-{n}.html">p</a>'
+                   for n in range(3_000))
+    links = page_links(f"<html><body>{body}</body></html>".encode(), ROOT, ROOT)
+    assert len(links.posts) == MAX_LINKED_POSTS == 1_000
+    assert links.posts[0] == f"{ROOT}2024/05/x-0.html"
+    assert links.posts_over == 2_000
+    assert len(links.pages) == MAX_LINKED_PAGES == 100
+    assert links.pages_over == 2_900
+
+
+@pytest.mark.parametrize(("lost", "fetched", "invented"), [
+    (MAX_LINKED_LOST, 0, True), (MAX_LINKED_LOST - 1, 0, False),
+    (MAX_LINKED_LOST, MAX_LINKED_LOST, False), (500, 499, True), (500, 5_000, False)])
+def test_links_are_made_up_when_their_posts_mostly_fail(lost: int, fetched: int,
+                                                        invented: bool) -> None:
+    assert links_invented(lost, fetched) is invented
 
 
 def test_page_links_of_nothing_is_nothing() -> None:

@@ -429,6 +429,40 @@ def test_a_home_page_linking_thousands_of_made_up_months_costs_none_of_them(
     assert len(c.requests) < 60
 
 
+def test_listing_pages_linking_thousands_of_made_up_posts_stop_being_read(
+        tmp_path: Path) -> None:
+    """No feed, no sitemap; every listing page links 3,000 made-up posts and 3,000 made-up
+    static pages, all 404 (before: every one fetched, the
+    months' and older pages' too). Now: 1,000 new posts
+    taken from a page, 100 static pages from links in a run, and once the posts taken
+    from links mostly failed, no more: failures naming the pages."""
+    c = crawl(tmp_path, "invented-links")
+    made_up = c.paths("/2024/05/x-")
+    pages = c.paths("/p/x-")
+    assert len(made_up) <= 1_000, len(made_up)
+    assert len(pages) <= 100, len(pages)
+    assert c.stats()["goahead/stopped/links"] == 1
+    assert c.stored() == c.post_ids()
+    assert c.returncode == 1
+    stop = next(f for f in c.failures()
+                if f["error"].startswith("post links from this page on were not taken: "))
+    assert re.search(r"(\d+) of the posts it named could not be fetched \(\1 gone: 404 or"
+                     r" 410, 0 failing", stop["error"]), stop["error"]
+    assert any("static page links not taken (a run takes 100 from links, and a page gives"
+               in f["error"] for f in c.failures())
+    assert not [f for f in c.failures() if "/x-" in f["url"] and "never requested" in f["error"]]
+    assert len(c.requests) < 1_300
+
+
+def test_a_big_blog_found_only_through_its_html_is_crawled_whole(tmp_path: Path) -> None:
+    """No feed, no sitemap, 300 posts: the walk of its listing pages finds every one (the
+    link caps and the made-up-links stop leave an honest blog alone)."""
+    c = crawl(tmp_path, "html-only", n_posts=300)
+    assert c.stored() == c.post_ids()
+    assert "goahead/stopped/links" not in c.stats()
+    assert c.stats()["goahead/pager/used"] == 1
+
+
 def test_a_home_page_with_thousands_of_older_posts_links_costs_four(tmp_path: Path) -> None:
     """Blogger's pager has one "Older posts" link; a home page with 3,000 had each
     fetched (before: 3,016 requests in 27 s, exit 0; now 20 in 3 s)."""
@@ -742,3 +776,47 @@ def test_the_first_sigterm_stops_a_slow_crawl_cleanly(tmp_path: Path) -> None:
     for warc in (tmp_path / "warcs").glob("*.warc.gz"):
         with warc.open("rb") as fh:
             assert sum(1 for _ in ArchiveIterator(fh, check_digests="raise")) > 0
+
+
+# -- 7. a server that degrades: the run stops, resumable -------------------------------------
+def test_a_server_failing_every_post_stops_the_run_resumable(tmp_path: Path) -> None:
+    """Every post page answers 503, 40 posts (before: each tried 4 times, 160 post requests,
+    the run "incomplete"; at 60 s timeouts instead, 4 minutes a post for every post). Now:
+    stopped once GOAHEAD_MAX_FAILING_IN_ROW (20 here) post requests in a row failed, the
+    run ``server_failing`` with the resume hint; the requests in flight then are all it
+    cost."""
+    c = crawl(tmp_path, "failing-posts", n_posts=40,
+              settings_module="tests.failing_server_settings")
+    posts = [p for p in c.paths() if p.endswith(".html")]
+    assert len(posts) <= 40, len(posts)  # the streak, and what was in flight as it closed
+    assert c.returncode == 1
+    assert c.run()["status"] == "server_failing"
+    assert c.stats()["goahead/stopped/server_failing"] == 1
+    stop = next(f for f in c.failures() if "the server is failing" in f["error"])
+    assert stop["url"] == c.site.url
+    assert "20 post page requests in a row failed (the last: HTTP 503)" in stop["error"]
+    assert "The crawl stopped before its end; resume it with: " in c.stderr
+    assert not c.stored()
+
+
+def test_a_server_timing_out_on_every_post_stops_the_run(tmp_path: Path) -> None:
+    """Every post page takes 2 s, the timeout is 1 s: each request times out (before: all
+    40 posts tried twice, 80 timeouts; at the default 60 s x 4 tries, 4 minutes a post).
+    Stopped at 20 in a row, said as timeouts."""
+    c = crawl(tmp_path, "slow", n_posts=40, settings_module="tests.timing_out_settings")
+    assert len([p for p in c.paths() if p.endswith(".html")]) <= 40
+    assert c.run()["status"] == "server_failing"
+    stop = next(f for f in c.failures() if "the server is failing" in f["error"])
+    assert "20 post page requests in a row failed (the last: DownloadTimeoutError" in stop["error"]
+    assert c.returncode == 1
+
+
+def test_a_wave_of_503s_that_passes_does_not_stop_the_run(tmp_path: Path) -> None:
+    """The first 12 post requests answer 503, then the server recovers: every post is
+    retried into the archive, and the run finishes (GOAHEAD_MAX_FAILING_IN_ROW is 20)."""
+    c = crawl(tmp_path, "failing-wave", n_posts=12,
+              settings_module="tests.failing_server_settings")
+    assert sum(1 for _, p, s in c.requests if p.endswith(".html") and s == 503) == 12
+    assert c.returncode == 0, c.stderr[-2000:]
+    assert "goahead/stopped/server_failing" not in c.stats()
+    assert c.stored() == c.post_ids()

@@ -488,3 +488,16 @@ def test_a_crawl_into_a_file_that_is_no_archive_could_not_start(
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"Error: {db} {says}\n"
     assert db.read_bytes() == before
+
+
+def test_a_failing_streak_stops_once_at_its_limit_and_any_answer_resets_it() -> None:
+    from goahead_crawler.middleware.server_health import FailingStreak, failing_status
+
+    streak = FailingStreak(3)
+    assert [streak.failed("HTTP 503") for _ in range(2)] == [False, False]
+    streak.answered()
+    assert [streak.failed("TimeoutError") for _ in range(4)] == [False, False, True, False]
+    assert streak.last == "TimeoutError"
+    assert not any(FailingStreak(0).failed("HTTP 503") for _ in range(100))
+    assert [failing_status(s) for s in (503, 500, 429, 404, 410, 200)] == [
+        True, True, True, False, False, False]

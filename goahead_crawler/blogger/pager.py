@@ -31,6 +31,23 @@ EARLIEST_POST_MONTH = (1970, 1)
 # "Older posts" links followed from one page: Blogger's pager has one (a theme may repeat
 # it); a page naming thousands would otherwise have each fetched.
 MAX_OLDER_LINKS = 4
+# Post links read from one page (the crawl and the rebuild alike). A Blogger page shows one
+# page of posts (the owner's "posts on the main page", a month archive paged the same
+# way) and an archive widget's month of titles: hundreds at the very most. A page linking
+# 100,000 made-up posts would otherwise have each fetched before any answer judged them.
+MAX_LINKED_POSTS = 1_000
+# Static pages (/p/*.html) read from one page's links, and taken from links in one run: a
+# blog has tens (Blogger's Pages gadget lists 20), not thousands.
+MAX_LINKED_PAGES = 100
+# Posts taken from links that failed (404 or 410, or failing) before links are judged
+# made up: at least this many, and more than those fetched. A real blog's pages link
+# live posts, and one whose links mostly fail is reported post by post anyway.
+MAX_LINKED_LOST = 50
+
+
+def links_invented(lost: int, fetched: int) -> bool:
+    """The posts pages linked mostly failed (:data:`MAX_LINKED_LOST`)."""
+    return lost >= MAX_LINKED_LOST and lost > fetched
 _OLDER = etree.XPath(
     "//a[contains(concat(' ', normalize-space(@class), ' '), ' blog-pager-older-link ')]/@href"
     " | //*[@id='blog-pager-older-link']//a/@href"
@@ -44,6 +61,8 @@ class PageLinks:
     pages: list[str] = field(default_factory=list)
     months: list[str] = field(default_factory=list)  # /YYYY/MM/ archive pages
     older: list[str] = field(default_factory=list)  # blog-pager-older-link target(s)
+    posts_over: int = 0  # post links past MAX_LINKED_POSTS, left out of ``posts``
+    pages_over: int = 0  # static page links past MAX_LINKED_PAGES, left out of ``pages``
 
 
 def is_month_path(url: str) -> bool:
@@ -97,5 +116,8 @@ def page_links(body: bytes, url: str, root: str) -> PageLinks:
     links.older = _unique([canonical_url(target) for h in _OLDER(tree)
                            if (target := joined(url, h)) is not None])
     links.posts, links.pages = _unique(links.posts), _unique(links.pages)
+    links.posts_over = max(0, len(links.posts) - MAX_LINKED_POSTS)
+    links.pages_over = max(0, len(links.pages) - MAX_LINKED_PAGES)
+    links.posts, links.pages = links.posts[:MAX_LINKED_POSTS], links.pages[:MAX_LINKED_PAGES]
     links.months = _unique(links.months)
     return links

@@ -44,7 +44,7 @@ from goahead_crawler.blogger.feed import (
     parse_feed,
 )
 from goahead_crawler.blogger.frontier import Frontier
-from goahead_crawler.blogger.pager import MAX_OLDER_LINKS, archive_months, page_links
+from goahead_crawler.blogger.pager import MAX_OLDER_LINKS, archive_months
 from goahead_crawler.blogger.scope import Scope
 from goahead_crawler.blogger.urls import (
     POSTS_ORDER,
@@ -77,6 +77,9 @@ GONE = (404, 410)
 # A feed page after the first waits behind the posts already queued (those the page before
 # named): the feed runs no further ahead than they, and their answers judge it (Safeguards).
 FEED_PAGE_PRIORITY = -1
+# A listing page waits behind the posts queued (those the pages before linked): their
+# answers judge the links (Safeguards._links_invent) before more are taken.
+LISTING_PRIORITY = -1
 STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
 
 
@@ -375,6 +378,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         self.discovery.listings.add(url)
         self._stat("pager/listings")
         yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
+                             priority=LISTING_PRIORITY if url != self.root else 0,
                              dont_filter=True,  # asked once (above), if a redirect came first
                              meta={"goahead_source": "pager"})
 
@@ -392,15 +396,16 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         self.logger.warning("Listing %s failed: %s", failure.request.url, failure.value)
 
     def _follow_links(self, response: Response, listing: bool = False) -> Iterator[Any]:
-        links = page_links(response.body, response.url, self.root)
+        links = self._links_taken(response, pages=self.pages_enabled)
         self._listed(link_listings(links, "pager", True, self.pages_enabled), response)
+        yield from self._linked_pages(links.pages if self.pages_enabled else [], "pager")
+        if self.discovery.links_stopped:  # said once; its archive links lead to more
+            return
         new = 0
         for url in links.posts:
             for request in self._schedule(url, "pager"):
                 new += 1
                 yield request
-        for url in links.pages if self.pages_enabled else []:
-            yield from self._schedule(url, "pager", kind="page")
         home = self.frontier.key(response.url) == self.root  # one page: its archive links
         if listing and not new and not home:  # are followed (a walk for what others missed)
             self._stalled("pager", f"{response.url} brought no post not seen before; its"
@@ -432,7 +437,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         """A post or page: extracted here, or (a big crawl) by the crawl's worker process
         while this one goes on (:mod:`goahead_crawler.worker`)."""
         self.frontier.mark_fetched(response.url)
-        self._feed_post_answered(response.meta, fetched=True)
+        self._feed_post_answered(response.meta, fetched=True, kind=kind)
         if self._redirected_off_posts(response.meta.get("redirect_urls"), response.url):
             return iter(())
         self.redirects.answer(self.frontier.key(response.url))
@@ -481,16 +486,22 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         failed (it may fail after the posts were read: the home page's are taken too)."""
         if not self.discovery.pages_from_html or response.status != 200:
             return
-        links = page_links(response.body, response.url, self.root)
+        links = self._links_taken(response, pages=True)
         self._listed(link_listings(links, "html-links", False, True), response)
-        for page_url in links.pages:
-            yield from self._schedule(page_url, "html-links", kind="page")
+        yield from self._linked_pages(links.pages, "html-links")
+
+    def _linked_pages(self, urls: list[str], source: str) -> Iterator[scrapy.Request]:
+        for url in urls:
+            for request in self._schedule(url, source, kind="page"):
+                self.discovery.linked_pages += 1
+                yield request
 
     def post_failed(self, failure: Failure) -> Iterator[Any]:
         url = failure.request.url
         status = failure.value.response.status if failure.check(HttpError) else None
         if not failure.check(BlogUnavailable):
-            self._feed_post_answered(failure.request.meta, fetched=False, gone=status in GONE)
+            self._feed_post_answered(failure.request.meta, fetched=False, gone=status in GONE,
+                                     kind=failure.request.cb_kwargs.get("kind", "post"))
         if status in GONE:
             self._stat("posts/gone")
             self.logger.warning("Gone (%s), recorded and not retried: %s", status, url)

@@ -23,6 +23,11 @@ class Discovery:
     feed_posts_fetched: int = 0  # posts the feed named that answered (blogger.feed.MAX_LOST_PAGES)
     feed_posts_lost: int = 0  # ... and those gone or failing for good
     feed_posts_gone: int = 0  # ... of those, the ones that answered 404 or 410
+    linked_fetched: int = 0  # posts taken from HTML links that answered (pager.MAX_LINKED_LOST)
+    linked_lost: int = 0  # ... and those gone or failing for good
+    linked_gone: int = 0  # ... of those, the ones that answered 404 or 410
+    links_stopped: bool = False  # they mostly failed: no more post links are taken
+    linked_pages: int = 0  # static pages taken from links (pager.MAX_LINKED_PAGES)
     blogger_seen: bool = False  # a Blogger feed, or Blogger markup, answered: it is a blog
     sitemap_state: str = "pending"  # pending | ok | off
     sitemap_queue: list[str] = field(default_factory=list)  # the index's sitemaps not asked yet
@@ -62,4 +67,5 @@ class Discovery:
         # before are asked again (spiders/unstored.py), and a 5xx wave that ended the last
         # process is no part of how the server answers this one.
         state.feed_posts_fetched = state.feed_posts_lost = state.feed_posts_gone = 0
+        state.linked_fetched = state.linked_lost = state.linked_gone = 0
         return state

@@ -29,7 +29,13 @@ from goahead_crawler.blogger.feed import (
     SkippedEntry,
     feed_posts_failing,
 )
-from goahead_crawler.blogger.pager import page_links
+from goahead_crawler.blogger.pager import (
+    MAX_LINKED_PAGES,
+    MAX_LINKED_POSTS,
+    PageLinks,
+    links_invented,
+    page_links,
+)
 from goahead_crawler.blogger.sitemap import MAX_ENTRIES, SitemapPage
 from goahead_crawler.blogger.urls import (
     is_post_path,
@@ -42,6 +48,8 @@ from goahead_crawler.middleware.blog_gate import BlogUnavailable, declare
 from goahead_crawler.middleware.failures import FAILURES_KEY, record_failure
 from goahead_crawler.middleware.scope_guard import OutOfScope
 from goahead_crawler.spiders.redirects import RedirectLedger
+
+LINK_SOURCES = frozenset({"pager", "html-links"})  # posts taken from a page's links
 
 if TYPE_CHECKING:
     import scrapy
@@ -100,9 +108,14 @@ class Safeguards:
         return True
 
     def _feed_post_answered(self: Any, meta: dict[str, Any], fetched: bool,
-                            gone: bool = False) -> None:
+                            gone: bool = False, kind: str = "post") -> None:
         """A post the feed named answered (``fetched``) or was lost (``gone``: 404 or 410,
-        else failing): :meth:`_feed_invents`."""
+        else failing): :meth:`_feed_invents`; or one taken from a page's links:
+        :meth:`_links_invent` (static pages have their own cap, MAX_LINKED_PAGES)."""
+        if meta.get("goahead_source") in LINK_SOURCES:
+            if kind == "post":
+                self._linked_post_answered(fetched, gone)
+            return
         if meta.get("goahead_source") != "feed":
             return
         if fetched:
@@ -125,6 +138,79 @@ class Safeguards:
         self.crawler.stats.set_value("goahead/feed/posts_lost", lost)
         record_failure(self.crawler.stats, url, f"the posts feed stopped at this page: {why}")
         return True
+
+    def _linked_post_answered(self: Any, fetched: bool, gone: bool) -> None:
+        state = self.discovery
+        if fetched:
+            state.linked_fetched += 1
+        else:
+            state.linked_lost += 1
+            state.linked_gone += gone
+
+    def _links_invent(self: Any, url: str) -> bool:
+        """The posts the blog's pages linked mostly could not be fetched
+        (:func:`links_invented`): no more post links are taken, from ``url`` or any page
+        after it, and the stop is a failure of the run naming the page. Listing pages wait
+        behind the posts already queued (``LISTING_PRIORITY``), so their answers are in."""
+        state = self.discovery
+        if state.links_stopped:
+            return True
+        if not links_invented(state.linked_lost, state.linked_fetched):
+            return False
+        state.links_stopped = True
+        why = feed_losses(state.linked_lost, state.linked_gone, state.linked_fetched)
+        self._stalled("links", f"the posts the blog's pages link mostly fail: {why}; post"
+                               f" links on {url} and every page after it are not taken")
+        self.crawler.stats.set_value("goahead/links/posts_lost", state.linked_lost)
+        record_failure(self.crawler.stats, url,
+                       f"post links from this page on were not taken: {why}")
+        return True
+
+    def _links_taken(self: Any, response: Response, pages: bool) -> PageLinks:
+        """The links of ``response`` the crawl takes (and lists: what is not taken is not
+        listed, or the next run would fetch it first): none to posts once the posts links
+        named mostly failed (:meth:`_links_invent`), static pages while the run has taken
+        fewer than :data:`MAX_LINKED_PAGES` from links, and no more than a page may have
+        (:func:`page_links`). What is left out is counted, and a failure naming the page."""
+        url = response.url
+        links, notes = page_links(response.body, url, self.root), []
+        if links.posts_over:
+            notes.append(self._links_left("post", links.posts_over,
+                                          f"the first {MAX_LINKED_POSTS:,} on the page were"
+                                          " taken"))
+        if self._links_invent(url):
+            links.posts = []
+        if pages:
+            notes.append(self._pages_left(links))
+        said = "; ".join(note for note in notes if note)
+        if said:
+            self.logger.warning("%s: %s", url, said)
+            record_failure(self.crawler.stats, url, said)
+        return links
+
+    def _pages_left(self: Any, links: PageLinks) -> str | None:
+        """``links.pages`` cut to what the run still takes (:data:`MAX_LINKED_PAGES`);
+        pages claimed already stay."""
+        room, kept = MAX_LINKED_PAGES - self.discovery.linked_pages, []
+        for page in links.pages:
+            if self.frontier.key(page) in self.frontier.seen:
+                kept.append(page)
+            elif room > 0:
+                kept.append(page)
+                room -= 1
+        left = len(links.pages) - len(kept) + links.pages_over
+        links.pages = kept
+        return self._links_left("static page", left, f"a run takes {MAX_LINKED_PAGES} from"
+                                                     " links, and a page gives as many"
+                                ) if left else None
+
+    def _links_left(self: Any, kind: str, left: int, why: str) -> str | None:
+        """Links left out: counted; said (a failure of the run naming the page) the first
+        time only: every later page would repeat it."""
+        key = f"goahead/links/{kind.replace(' ', '_')}s_not_taken"
+        said_before = self.crawler.stats.get_value(key)
+        self.crawler.stats.inc_value(key, left)
+        return None if said_before else f"{left:,} {kind} links not taken ({why}); they are not fetched"
 
     def _looks_like_blogger(self: Any, response: Response) -> bool:
         """The home page, when feed and sitemap are gone: Blogger markup or post links, or
