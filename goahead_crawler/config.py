@@ -118,7 +118,8 @@ def pace(delay: float | None = None, concurrency: int | None = None) -> dict[str
     """The settings a blog's delay and concurrency become, the same from ``--delay`` and
     ``--concurrency`` as from sites.toml: AutoThrottle starts at the delay and aims at that
     many requests in flight (its target of 1.0 kept about one), never waits less than the
-    delay (its ceiling rises to it), and the crawl's own limit (CONCURRENT_REQUESTS, 16)
+    delay (extensions.throttle raises its ceiling to it, for every path), and the crawl's
+    own limit (CONCURRENT_REQUESTS, 16)
     rises to the blog's, which it would otherwise cap silently."""
     from goahead_crawler import settings
 
@@ -126,9 +127,6 @@ def pace(delay: float | None = None, concurrency: int | None = None) -> dict[str
     if delay is not None:
         values["DOWNLOAD_DELAY"] = delay
         values["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.01)
-        # AutoThrottle keeps its delay at most AUTOTHROTTLE_MAX_DELAY (30 s), floor or not:
-        # --delay 60 crawled at 30 s from the first answer on
-        values["AUTOTHROTTLE_MAX_DELAY"] = max(settings.AUTOTHROTTLE_MAX_DELAY, delay)
     if concurrency is not None:
         values["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
         values["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
