@@ -600,3 +600,22 @@ def test_a_max_posts_crawl_and_its_rebuild_agree_on_the_exit_status(sample_site,
     assert missing > 0
     assert f"({missing} missing, {missing} of them over --max-posts)" in result.stdout
     assert missing_urls(rebuilt) == missing_urls(db)
+
+
+@pytest.mark.crawl
+def test_a_max_posts_crawl_that_failed_a_post_it_asked_for_rebuilds_with_exit_1(
+        sample_site, tmp_path) -> None:
+    """--max-posts excuses what the crawl listed past the limit, not a post it asked for
+    and failed (every post answers 503 here): the crawl exits 1, and its rebuild exited 0,
+    every missing post counted "over --max-posts"."""
+    for post in sample_site.site("goahead").posts:
+        sample_site.fail("goahead", post.path, 503)
+    db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+    crawl = run_goahead("crawl", sample_site.urls["goahead"], "--max-posts", "2",
+                        "--no-images", "--db", str(db), "--warc-dir", str(warcs))
+    assert crawl.returncode == 1, crawl.stderr[-2000:]
+    rebuilt = tmp_path / "rebuilt.db"
+    result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt))
+    assert result.returncode == 1, result.stdout + result.stderr
+    missing = len(missing_urls(db))
+    assert f"({missing} missing, {missing - 2} of them over --max-posts)" in result.stdout
