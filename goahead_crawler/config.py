@@ -142,6 +142,22 @@ def problem(setting: str, value: Any, label: str | None = None) -> str | None:
     return f"{label or setting} must be {rule[1]}, not {value!r}"
 
 
+def pace_given(settings: Any) -> None:
+    """Work :func:`pace` out from a delay or concurrency set only as a setting (``scrapy
+    crawl -s``, a Scrapyd job's ``setting=``), which ``--delay`` and sites.toml did not see:
+    ``CONCURRENT_REQUESTS_PER_DOMAIN=8`` left AutoThrottle aiming at one request in flight.
+    A derived setting given at the same priority or above (the CLI's, a per-blog one, or
+    typed) is kept. ``settings``: Scrapy ``Settings``, not yet frozen."""
+    for source, derived in (
+            ("DOWNLOAD_DELAY", pace(delay=settings.getfloat("DOWNLOAD_DELAY"))),
+            ("CONCURRENT_REQUESTS_PER_DOMAIN",
+             pace(concurrency=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")))):
+        priority = settings.getpriority(source) or 0
+        for name, value in derived.items():
+            if name != source and (settings.getpriority(name) or 0) < priority:
+                settings.set(name, value, priority=priority)
+
+
 def validate(settings: Any) -> None:
     """Raise :class:`ConfigError` for the first setting in ``settings`` (a mapping or
     Scrapy ``Settings``) that breaks its rule."""

@@ -264,3 +264,24 @@ def test_a_blog_another_crawl_holds_is_skipped_and_the_others_are_crawled(
         sites_crawled = [r[0] for r in conn.execute("select distinct site from runs")]
     assert sites_crawled == [urls["contempo"].split("/")[2]]
     assert both.returncode == 2  # the one blog asked for, busy: nothing to do
+
+
+def test_a_concurrency_set_as_a_setting_is_paced_as_the_flag_is() -> None:
+    """``scrapy crawl -s CONCURRENT_REQUESTS_PER_DOMAIN=8`` (a Scrapyd job's ``setting=``)
+    did not pass through config.pace as --concurrency 8 does: AutoThrottle kept aiming at
+    one request in flight (target 1.0), so the job crawled about one at a time."""
+    from scrapy.crawler import Crawler
+
+    from goahead_crawler.cli.crawl import crawl_overrides
+    from goahead_crawler.runner import project_settings
+    from goahead_crawler.spiders.blogger import BloggerSpider
+
+    flag = project_settings(crawl_overrides("a.db", "warcs", None, 8, 0, 0))
+    for settings in (project_settings({"CONCURRENT_REQUESTS_PER_DOMAIN": 8}), flag):
+        crawler = Crawler(BloggerSpider, settings)
+        BloggerSpider.from_crawler(crawler, url="http://a.com/")
+        assert crawler.settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 8.0
+    default = Crawler(BloggerSpider, project_settings({}))
+    BloggerSpider.from_crawler(default, url="http://a.com/")
+    assert default.settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 1.0  # as set
+    assert default.settings.getfloat("AUTOTHROTTLE_START_DELAY") == 1.0

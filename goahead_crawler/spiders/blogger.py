@@ -113,6 +113,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
             settings.set("GOAHEAD_MAX_POSTS", int(kwargs["max_posts"]),
                          priority=settings.getpriority("GOAHEAD_MAX_POSTS") or "spider")
         config.validate(settings)  # -s CONCURRENT_REQUESTS_PER_DOMAIN=0, -a max_posts=-1 ...
+        config.pace_given(settings)  # -s CONCURRENT_REQUESTS_PER_DOMAIN=8: AutoThrottle's aim 8
         spider.page_size = settings.getint("GOAHEAD_FEED_PAGE_SIZE")
         spider.frontier.max_posts = settings.getint("GOAHEAD_MAX_POSTS")
         spider.max_post_comments = settings.getint("GOAHEAD_MAX_POST_COMMENTS")
