@@ -110,8 +110,9 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         if kwargs.get("max_posts"):  # -a max_posts=2 (a Scrapyd job's -d max_posts=2):
             # the setting too, so the warcinfo and the run's ledger say the limit it ran
             # with (else reindex counted what it listed past 2 as failures, exit 1)
+            given = settings.getpriority("GOAHEAD_MAX_POSTS")  # the argument wins over it
             settings.set("GOAHEAD_MAX_POSTS", int(kwargs["max_posts"]),
-                         priority=settings.getpriority("GOAHEAD_MAX_POSTS") or "spider")
+                         priority="spider" if given is None else given)
         config.validate(settings)  # -s CONCURRENT_REQUESTS_PER_DOMAIN=0, -a max_posts=-1 ...
         config.pace_given(settings)  # -s CONCURRENT_REQUESTS_PER_DOMAIN=8: AutoThrottle's aim 8
         spider.page_size = settings.getint("GOAHEAD_FEED_PAGE_SIZE")
