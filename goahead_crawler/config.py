@@ -119,7 +119,8 @@ def pace(delay: float | None = None, concurrency: int | None = None) -> dict[str
     """The settings a blog's delay and concurrency become, the same from ``--delay`` and
     ``--concurrency`` as from sites.toml: AutoThrottle starts at the delay and aims at that
     many requests in flight (its target of 1.0 kept about one), never waits less than the
-    delay (its ceiling rises to it), and the crawl's own limit (CONCURRENT_REQUESTS, 16)
+    delay (extensions.throttle raises its ceiling to it, for every path), and the crawl's
+    own limit (CONCURRENT_REQUESTS, 16)
     rises to the blog's, which it would otherwise cap silently."""
     from goahead_crawler import settings
 
@@ -127,9 +128,6 @@ def pace(delay: float | None = None, concurrency: int | None = None) -> dict[str
     if delay is not None:
         values["DOWNLOAD_DELAY"] = delay
         values["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.01)
-        # AutoThrottle keeps its delay at most AUTOTHROTTLE_MAX_DELAY (30 s), floor or not:
-        # --delay 60 crawled at 30 s from the first answer on
-        values["AUTOTHROTTLE_MAX_DELAY"] = max(settings.AUTOTHROTTLE_MAX_DELAY, delay)
     if concurrency is not None:
         values["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
         values["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
@@ -143,6 +141,22 @@ def problem(setting: str, value: Any, label: str | None = None) -> str | None:
     if rule is None or rule[0](value):
         return None
     return f"{label or setting} must be {rule[1]}, not {value!r}"
+
+
+def pace_given(settings: Any) -> None:
+    """Work :func:`pace` out from a delay or concurrency set only as a setting (``scrapy
+    crawl -s``, a Scrapyd job's ``setting=``), which ``--delay`` and sites.toml did not see:
+    ``CONCURRENT_REQUESTS_PER_DOMAIN=8`` left AutoThrottle aiming at one request in flight.
+    A derived setting given at the same priority or above (the CLI's, a per-blog one, or
+    typed) is kept. ``settings``: Scrapy ``Settings``, not yet frozen."""
+    for source, derived in (
+            ("DOWNLOAD_DELAY", pace(delay=settings.getfloat("DOWNLOAD_DELAY"))),
+            ("CONCURRENT_REQUESTS_PER_DOMAIN",
+             pace(concurrency=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")))):
+        priority = settings.getpriority(source) or 0
+        for name, value in derived.items():
+            if name != source and (settings.getpriority(name) or 0) < priority:
+                settings.set(name, value, priority=priority)
 
 
 def validate(settings: Any) -> None:

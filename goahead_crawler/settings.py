@@ -62,6 +62,9 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # enable the add-on.
 ADDONS = {"goahead_crawler.addon.Goahead": 0}
 EXTENSIONS = {
+    # AutoThrottle, its ceiling raised to DOWNLOAD_DELAY (Scrapy's lowered a 60 s delay to 30)
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "goahead_crawler.extensions.throttle.DelayFloorThrottle": 0,
     # Capture every exchange as WARC, from the raw (still content-encoded) response.
     "goahead_crawler.warc.extension.WarcCapture": 100,
 }

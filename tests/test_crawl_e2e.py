@@ -228,3 +228,26 @@ def test_contact_goes_into_the_user_agent_of_every_request_and_the_warcinfo(craw
                     infos |= {line.split(": ", 1)[1] for line in fields.splitlines()
                               if line.startswith("http-header-user-agent: ")}
     assert agents == infos == {expected}
+
+
+def test_a_max_posts_spider_argument_is_the_crawls_limit_for_its_rebuild_too(
+        sample_site, tmp_path: Path) -> None:
+    """``scrapy crawl blogger -a max_posts=2`` (a Scrapyd job's ``-d max_posts=2``) stored 2
+    posts and finished, but its warcinfo said ``goahead-max-posts: 0`` (the setting's), so
+    ``goahead reindex`` of its WARC files counted what it listed past 2 as failures: exit 1."""
+    db = tmp_path / "a.db"
+    crawled = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "blogger", "-a",
+         f"url={sample_site.urls['goahead']}", "-a", "max_posts=2",
+         "-s", f"GOAHEAD_ARCHIVE_DB={db}", "-s", f"GOAHEAD_WARC_DIR={tmp_path / 'w'}",
+         "-s", "GOAHEAD_IMAGES_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+         "-s", "LOG_LEVEL=WARNING"],
+        capture_output=True, text=True, cwd=ROOT, check=False, timeout=300)
+    assert crawled.returncode == 0, crawled.stderr[-3000:]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from posts where url like '%.html'"
+                            " and url not like '%/p/%'").fetchone()[0] == 2
+    rebuilt = run_goahead("reindex", "--warc-dir", str(tmp_path / "w"),
+                          "--db", str(tmp_path / "b.db"))
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "of them over --max-posts)" in rebuilt.stdout

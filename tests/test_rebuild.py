@@ -584,19 +584,40 @@ def test_a_crawl_without_comments_is_rebuilt_without_them(tmp_path: Path) -> Non
     assert differences(db, rebuilt, TABLES) == {}
 
 
+def max_posts_crawl_and_rebuild(site_url: str, tmp_path: Path, crawl_status: int
+                                ) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """Crawl ``site_url`` with --max-posts 2 (exiting ``crawl_status``), then reindex its
+    WARC files into a new archive: the crawl's archive and the reindex's run."""
+    db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+    crawl = run_goahead("crawl", site_url, "--max-posts", "2",
+                        "--no-images", "--db", str(db), "--warc-dir", str(warcs))
+    assert crawl.returncode == crawl_status, crawl.stderr[-2000:]
+    return db, run_goahead("reindex", "--warc-dir", str(warcs),
+                           "--db", str(tmp_path / "rebuilt.db"))
+
+
 @pytest.mark.crawl
 def test_a_max_posts_crawl_and_its_rebuild_agree_on_the_exit_status(sample_site, tmp_path
                                                                     ) -> None:
     """A crawl with --max-posts 2 finishes ok (exit 0: what it listed past 2 was not to be
     stored); reindex of its WARC files said the same posts were missing and exited 1."""
-    db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
-    crawl = run_goahead("crawl", sample_site.urls["goahead"], "--max-posts", "2",
-                        "--no-images", "--db", str(db), "--warc-dir", str(warcs))
-    assert crawl.returncode == 0, crawl.stderr[-2000:]
-    rebuilt = tmp_path / "rebuilt.db"
-    result = run_goahead("reindex", "--warc-dir", str(warcs), "--db", str(rebuilt))
+    db, result = max_posts_crawl_and_rebuild(sample_site.urls["goahead"], tmp_path, 0)
     assert result.returncode == 0, result.stdout + result.stderr
     missing = len(missing_urls(db))
     assert missing > 0
     assert f"({missing} missing, {missing} of them over --max-posts)" in result.stdout
-    assert missing_urls(rebuilt) == missing_urls(db)
+    assert missing_urls(tmp_path / "rebuilt.db") == missing_urls(db)
+
+
+@pytest.mark.crawl
+def test_a_max_posts_crawl_that_failed_a_post_it_asked_for_rebuilds_with_exit_1(
+        sample_site, tmp_path) -> None:
+    """--max-posts excuses what the crawl listed past the limit, not a post it asked for
+    and failed (every post answers 503 here): the crawl exits 1, and its rebuild exited 0,
+    every missing post counted "over --max-posts"."""
+    for post in sample_site.site("goahead").posts:
+        sample_site.fail("goahead", post.path, 503)
+    db, result = max_posts_crawl_and_rebuild(sample_site.urls["goahead"], tmp_path, 1)
+    assert result.returncode == 1, result.stdout + result.stderr
+    missing = len(missing_urls(db))
+    assert f"({missing} missing, {missing - 2} of them over --max-posts)" in result.stdout

@@ -137,3 +137,23 @@ def test_a_wacz_lists_the_home_page_by_the_capture_a_replay_finds(recrawled) -> 
                                      (home["url"],)).fetchall())
     assert sorted(statuses.values()) == [200, 304]  # the situation under test
     assert statuses[home["ts"]] == 200
+
+
+def test_an_index_of_304s_without_the_captures_they_confirm_says_so(recrawled, tmp_path
+                                                                   ) -> None:
+    """The re-crawl's WARC file alone (the first crawl's moved away): its 304 revisits are
+    left out of the index, and the captures they confirm are not in the folder, so the
+    home page and the unchanged photo replay as not archived. ``goahead index`` said
+    nothing and exited 0; it names them now (exit status 1), as wacz refuses such pages."""
+    first, second = sorted(recrawled.warcs.glob("*.warc.gz"))
+    alone = tmp_path / "warcs"
+    alone.mkdir()
+    (alone / second.name).write_bytes(second.read_bytes())
+    done = run_goahead("index", "--warc-dir", str(alone), "--out", str(tmp_path / "i.cdxj"))
+    assert done.returncode == 1, done.stderr
+    assert recrawled.photo in done.stderr
+    assert first.name not in (tmp_path / "i.cdxj").read_text()
+    whole = run_goahead("index", "--warc-dir", str(recrawled.warcs),
+                        "--out", str(tmp_path / "all.cdxj"))
+    assert whole.returncode == 0, whole.stderr
+    assert "warning" not in whole.stderr

@@ -40,7 +40,7 @@ def test_sites_file_with_defaults(tmp_path: Path) -> None:
     assert (first.name, first.url, first.enabled) == (
         "goahead", "https://goaheadnews.blogspot.com/", True)
     assert first.settings == {"DOWNLOAD_DELAY": 1.5, "AUTOTHROTTLE_START_DELAY": 1.5,
-                              "AUTOTHROTTLE_MAX_DELAY": 30.0, "GOAHEAD_COMMENTS_ENABLED": False}
+                              "GOAHEAD_COMMENTS_ENABLED": False}
     assert (second.name, second.enabled) == ("example.com", False)
     assert second.settings["DOWNLOAD_DELAY"] == 0
     assert second.settings["GOAHEAD_IMAGES_ENABLED"] is False  # assets: images' old name
@@ -61,28 +61,50 @@ def test_concurrency_in_sites_toml_is_what_the_flag_is() -> None:
         assert site.settings[setting] == flag[setting], setting
 
 
-@pytest.mark.parametrize("delay", [60.0, 3600.0])
-def test_a_delay_past_autothrottles_ceiling_is_kept(delay: float) -> None:
-    """--delay 60 (or delay = 60) is "at least 60 seconds between requests": Scrapy's
-    AutoThrottle, which the crawl runs, brought it down to AUTOTHROTTLE_MAX_DELAY (30 s)
-    at the first quick answer."""
+def throttled_delay(values: dict) -> float:
+    """The delay after one quick answer (0.2 s), under the AutoThrottle the project enables
+    with ``values`` at "cmdline" priority (as goahead crawl, scrapy -s and Scrapyd set them)."""
     from scrapy.core.downloader import Slot
     from scrapy.crawler import Crawler
     from scrapy.extensions.throttle import AutoThrottle
     from scrapy.http import Response
     from scrapy.spiders import Spider
+    from scrapy.utils.misc import load_object
 
-    from goahead_crawler.cli.crawl import crawl_overrides
     from goahead_crawler.runner import project_settings
+
+    settings = project_settings(values)
+    enabled = [load_object(path) for path, order in
+               settings.getwithbase("EXTENSIONS").items() if order is not None]
+    (kind,) = [e for e in enabled if isinstance(e, type) and issubclass(e, AutoThrottle)]
+    throttle = kind(Crawler(Spider, settings))
+    throttle.mindelay, throttle.maxdelay = throttle._min_delay(), throttle._max_delay()
+    slot = Slot(concurrency=1, delay=throttle._start_delay(), jitter=0)
+    throttle._adjust_delay(slot, 0.2, Response("http://a.com/", status=200))
+    return slot.delay
+
+
+@pytest.mark.parametrize("delay", [60.0, 3600.0])
+def test_a_delay_past_autothrottles_ceiling_is_kept(delay: float) -> None:
+    """--delay 60 (or delay = 60) is "at least 60 seconds between requests": Scrapy's
+    AutoThrottle, which the crawl runs, brought it down to AUTOTHROTTLE_MAX_DELAY (30 s)
+    at the first quick answer."""
+    from goahead_crawler.cli.crawl import crawl_overrides
 
     (site,) = parse_sites({"site": [{"url": "http://a.com/", "delay": delay}]})
     for values in (crawl_overrides("a.db", "warcs", delay, None, 0, 0), site.settings):
-        crawler = Crawler(Spider, project_settings(values))
-        throttle = AutoThrottle(crawler)
-        throttle.mindelay, throttle.maxdelay = throttle._min_delay(), throttle._max_delay()
-        slot = Slot(concurrency=1, delay=throttle._start_delay(), jitter=0)
-        throttle._adjust_delay(slot, 0.2, Response("http://a.com/", status=200))
-        assert slot.delay == delay
+        assert throttled_delay(values) == delay
+
+
+@pytest.mark.parametrize("delay", [60.0, 3600.0])
+def test_a_scrapyd_job_or_scrapy_crawl_s_keeps_a_delay_past_autothrottles_ceiling(
+        delay: float) -> None:
+    """A Scrapyd job (``setting=DOWNLOAD_DELAY=60``) or ``scrapy crawl -s DOWNLOAD_DELAY=60``
+    sets the delay without ``--delay`` or sites.toml, so without config.pace: Scrapy's
+    AutoThrottle brought it down to AUTOTHROTTLE_MAX_DELAY (30 s) at the first quick
+    answer; a short delay is still a floor AutoThrottle adapts above."""
+    assert throttled_delay({"DOWNLOAD_DELAY": delay}) == delay
+    assert 0.5 <= throttled_delay({"DOWNLOAD_DELAY": 0.5}) < 1.0  # from its 1 s start
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -242,3 +264,24 @@ def test_a_blog_another_crawl_holds_is_skipped_and_the_others_are_crawled(
         sites_crawled = [r[0] for r in conn.execute("select distinct site from runs")]
     assert sites_crawled == [urls["contempo"].split("/")[2]]
     assert both.returncode == 2  # the one blog asked for, busy: nothing to do
+
+
+def test_a_concurrency_set_as_a_setting_is_paced_as_the_flag_is() -> None:
+    """``scrapy crawl -s CONCURRENT_REQUESTS_PER_DOMAIN=8`` (a Scrapyd job's ``setting=``)
+    did not pass through config.pace as --concurrency 8 does: AutoThrottle kept aiming at
+    one request in flight (target 1.0), so the job crawled about one at a time."""
+    from scrapy.crawler import Crawler
+
+    from goahead_crawler.cli.crawl import crawl_overrides
+    from goahead_crawler.runner import project_settings
+    from goahead_crawler.spiders.blogger import BloggerSpider
+
+    flag = project_settings(crawl_overrides("a.db", "warcs", None, 8, 0, 0))
+    for settings in (project_settings({"CONCURRENT_REQUESTS_PER_DOMAIN": 8}), flag):
+        crawler = Crawler(BloggerSpider, settings)
+        BloggerSpider.from_crawler(crawler, url="http://a.com/")
+        assert crawler.settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 8.0
+    default = Crawler(BloggerSpider, project_settings({}))
+    BloggerSpider.from_crawler(default, url="http://a.com/")
+    assert default.settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 1.0  # as set
+    assert default.settings.getfloat("AUTOTHROTTLE_START_DELAY") == 1.0

@@ -32,7 +32,7 @@ from archive.connection import archive_path, holds_rows, open_archive
 from archive.listed import listed_counts, missing_listed
 from archive.merge import merge_shard
 from archive.runs import has_run, run_id_of
-from goahead_crawler.blogger.urls import ENTRY_FEED_PATHS
+from goahead_crawler.blogger.urls import ENTRY_FEED_PATHS, canonical_url
 from goahead_crawler.rebuild.context import Context, gather
 from goahead_crawler.rebuild.history import Replayed, crawls, page_kind, replay
 from goahead_crawler.rebuild.listed_replay import replay_listed
@@ -99,26 +99,36 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
     return _listed(db, result, limited_sites(timeline))
 
 
-def limited_sites(timeline: Timeline) -> set[str]:
+def limited_sites(timeline: Timeline) -> dict[str, set[str]]:
     """The blogs (host[:port], as the archive names them) whose last crawl in the WARC
     files ran with ``--max-posts`` (its warcinfo's ``goahead-max-posts``; older files say
-    nothing: no limit). What it listed past the limit and did not store is missing, and
-    no failure: that crawl finished "ok" (exit status 0), and so must its rebuild."""
+    nothing: no limit), each with the URLs (canonical) that crawl asked for. What it listed
+    past the limit and never asked for is missing, and no failure: that crawl finished
+    "ok" (exit status 0), and so must its rebuild. A post it asked for and did not store
+    (a 503, a broken page) is a failure all the same: the crawl exits 1, so does reindex."""
     last: dict[str, str] = {}
     for record in timeline.records:  # in capture order: the last one's crawl wins
         last[urlsplit(record.url).netloc] = record.crawl
-    return {site for site, crawl in last.items()
-            if block_field(timeline.crawls.get(crawl, b""), MAX_POSTS_FIELD) not in (None, "0")}
+    limited = {site: set() for site, crawl in last.items()
+               if block_field(timeline.crawls.get(crawl, b""), MAX_POSTS_FIELD) not in (None, "0")}
+    for record in timeline.records:
+        site = urlsplit(record.url).netloc
+        if site in limited and record.crawl == last[site]:
+            limited[site].add(canonical_url(record.url))
+    return limited
 
 
-def _listed(db: Any, result: ReindexResult, limited: set[str] | None = None
+def _listed(db: Any, result: ReindexResult, limited: dict[str, set[str]] | None = None
             ) -> ReindexResult:
     """What the archive's blogs list, and what of it the archive lacks (named); of that,
-    what blogs crawled with --max-posts (``limited``) were told not to store."""
+    what blogs crawled with --max-posts (``limited``) were told not to store: what their
+    last crawl never asked for."""
     counts = listed_counts(db)
     result.listed = sum(c["listed"] for c in counts.values())
     result.missing = sum(c["missing"] for c in counts.values())
-    result.limited = sum(c["missing"] for site, c in counts.items() if site in (limited or ()))
+    result.limited = sum(1 for site, asked in (limited or {}).items() if counts.get(site)
+                         for item in missing_listed(db, site)
+                         if canonical_url(item.url) not in asked)
     for site, count in counts.items():
         if count["missing"] and len(result.missing_urls) < MISSING_NAMED:
             result.missing_urls += [item.url for item in missing_listed(db, site)]

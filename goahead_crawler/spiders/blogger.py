@@ -110,10 +110,16 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BloggerSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        config.validate(settings)  # -s CONCURRENT_REQUESTS_PER_DOMAIN=0 and the like
+        if kwargs.get("max_posts"):  # -a max_posts=2 (a Scrapyd job's -d max_posts=2):
+            # the setting too, so the warcinfo and the run's ledger say the limit it ran
+            # with (else reindex counted what it listed past 2 as failures, exit 1)
+            given = settings.getpriority("GOAHEAD_MAX_POSTS")  # the argument wins over it
+            settings.set("GOAHEAD_MAX_POSTS", int(kwargs["max_posts"]),
+                         priority="spider" if given is None else given)
+        config.validate(settings)  # -s CONCURRENT_REQUESTS_PER_DOMAIN=0, -a max_posts=-1 ...
+        config.pace_given(settings)  # -s CONCURRENT_REQUESTS_PER_DOMAIN=8: AutoThrottle's aim 8
         spider.page_size = settings.getint("GOAHEAD_FEED_PAGE_SIZE")
-        max_posts = int(kwargs.get("max_posts") or settings.getint("GOAHEAD_MAX_POSTS"))
-        spider.frontier.max_posts = max_posts
+        spider.frontier.max_posts = settings.getint("GOAHEAD_MAX_POSTS")
         spider.max_post_comments = settings.getint("GOAHEAD_MAX_POST_COMMENTS")
         spider.max_blog_comments = settings.getint("GOAHEAD_MAX_BLOG_COMMENTS")
         spider.pages_enabled = settings.getbool("GOAHEAD_PAGES_ENABLED")

@@ -46,6 +46,40 @@ def replayable(record: Any) -> bool:
     return not profile.endswith(_NOT_MODIFIED)
 
 
+MAX_UNCONFIRMED_NAMED = 10  # lines, then a count: a folder may hold thousands of them
+
+
+class Confirmations:
+    """The 304 revisits an index leaves out (:func:`replayable`) and the full responses it
+    lists, by (URL, payload digest): a 304 whose response is not among them (its WARC file
+    moved away) leaves its URL unreplayable, which is said, not passed over."""
+
+    def __init__(self) -> None:
+        self.responses: set[tuple[str, str]] = set()
+        self.left_out: dict[tuple[str, str], str] = {}  # (url, digest) -> its file
+
+    def note(self, record: Any, filename: str) -> None:
+        url = record.rec_headers.get_header("WARC-Target-URI") or ""
+        digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+        if record.rec_type == "response":
+            self.responses.add((url, digest))
+        elif not replayable(record):
+            self.left_out.setdefault((url, digest), filename)
+
+    def problems(self) -> list[str]:
+        """A line for each 304 confirming a response not indexed (the first few, then a
+        count)."""
+        lost = [(url, name) for (url, digest), name in self.left_out.items()
+                if (url, digest) not in self.responses]
+        lines = [f"{url}: a 304 Not Modified in {name} confirms a capture that is in none"
+                 " of these WARC files (moved away?): left out, not replayable"
+                 for url, name in lost[:MAX_UNCONFIRMED_NAMED]]
+        if len(lost) > MAX_UNCONFIRMED_NAMED:
+            lines.append(f"and {len(lost) - MAX_UNCONFIRMED_NAMED} more 304s whose captures"
+                         " are in none of these WARC files")
+        return lines
+
+
 class WaczError(RuntimeError):
     """py-wacz could not package the WARC files."""
 
@@ -115,7 +149,8 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str],
     """Write a sorted CDXJ index of ``warc_paths`` to ``out`` (a path or text stream).
 
     The ``filename`` field is each WARC's base name, as stored in captures. Damaged
-    stretches are left out, each described in ``problems``.
+    stretches are left out, each described in ``problems``, and so are 304 revisits
+    whose confirmed capture is in none of ``warc_paths`` (:class:`Confirmations`).
     """
     try:
         from cdxj_indexer.main import CDXJIndexer
@@ -134,6 +169,7 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str],
             return CheckedRecords(input_, Path(self.curr_filename or "").name, noted)
 
         def filter_record(self, record: Any) -> bool:
+            confirmations.note(record, Path(self.curr_filename or "").name)
             return replayable(record) and super().filter_record(record)
 
         def get_url_key(self, url: str) -> str:
@@ -146,8 +182,10 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str],
             except Exception:  # noqa: BLE001 - surt's errors are many; its key is optional
                 return url
 
+    confirmations = Confirmations()
     with _reclaiming_spools():
         Checked(target, paths, sort=True, dir_root=root, records=INDEXED).process_all()
+    noted.extend(confirmations.problems())
 
 
 def make_wacz(
