@@ -304,26 +304,26 @@ EMPTY_MONTHS = [f"/2001/{m:02d}/" for m in range(1, 13)]  # a blog can have them
 def month_flood(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """No feed, no sitemap; the home page links 3,005 month archive pages no blog can have
     (years 1000 to 1249, /0001/01/, /9999/12/, month 13...) and twelve it can, empty."""
+    return _home_page_with(ctx, path, "".join(
+        f'<a href="{m}">{m}</a>' for m in IMPOSSIBLE_MONTHS + EMPTY_MONTHS))
+
+
+def _home_page_with(ctx: Ctx, path: str, links: str) -> Reply | None:
+    """A blog whose robots.txt allows everything and whose home page ends with ``links``
+    (HTML); every other path as the sample blog answers it."""
     if path == "/robots.txt":
         return Reply(body=ALLOW_ALL, content_type=TEXT)
     if path == "/":
-        links = "".join(f'<a href="{m}">{m}</a>' for m in IMPOSSIBLE_MONTHS + EMPTY_MONTHS)
-        body = ctx.blog("/").body.replace(b"</body>", links.encode() + b"</body>")
-        return Reply(body=body)
+        return Reply(body=ctx.blog("/").body.replace(b"</body>", links.encode() + b"</body>"))
     return None
 
 
 @scenario("older-flood", feeds="off", sitemap=False)
 def older_flood(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     """No feed, no sitemap; the home page has 3,000 "Older posts" links, each elsewhere."""
-    if path == "/robots.txt":
-        return Reply(body=ALLOW_ALL, content_type=TEXT)
-    if path == "/":
-        links = "".join(f'<a class="blog-pager-older-link" href="/search?page={n}">Older</a>'
-                        for n in range(3000))
-        body = ctx.blog("/").body.replace(b"</body>", links.encode() + b"</body>")
-        return Reply(body=body)
-    return None
+    return _home_page_with(ctx, path, "".join(
+        f'<a class="blog-pager-older-link" href="/search?page={n}">Older</a>'
+        for n in range(3000)))
 
 
 @scenario("html-only", feeds="off", sitemap=False)
