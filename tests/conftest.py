@@ -82,6 +82,21 @@ def sample_site() -> Iterator[object]:
         yield site
 
 
+class CrawlFolder:
+    """A crawl's archive and WARC folder under ``self.out`` (a dataclass field of the
+    class it is mixed into), as ``goahead crawl --db OUT/archive.db`` lays them out."""
+
+    out: Path
+
+    @property
+    def db(self) -> Path:
+        return self.out / "archive.db"
+
+    @property
+    def warcs(self) -> Path:
+        return self.out / "warcs"
+
+
 # -- one blog crawled twice, shared by the modules that only read it -----------------------
 
 @dataclass

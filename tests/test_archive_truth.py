@@ -36,7 +36,7 @@ import pytest
 from sampleblog.content import new_post
 from sampleblog.server import SampleSite, start
 from tests.archive_diff import RUNS, TABLES, differences
-from tests.conftest import ROOT, run_goahead
+from tests.conftest import ROOT, CrawlFolder, run_goahead
 from tests.test_crash import warcio_check
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
@@ -48,7 +48,7 @@ BLOG = "goahead"
 WAIT_SECONDS = 120
 
 @dataclass
-class History:
+class History(CrawlFolder):
     """The sample blog, its archive, and what was done to both."""
 
     site: SampleSite
@@ -57,14 +57,6 @@ class History:
     snapshots: list[Path] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
     published: int = 0
-
-    @property
-    def db(self) -> Path:
-        return self.out / "archive.db"
-
-    @property
-    def warcs(self) -> Path:
-        return self.out / "warcs"
 
     def mutate(self) -> None:
         blog = self.site.blog(BLOG)

@@ -28,7 +28,7 @@ from sampleblog import imageurls, markup
 from sampleblog.content import new_post
 from sampleblog.server import SampleSite, start
 from sampleblog.statics import AD_TRACKER_HOSTS
-from tests.conftest import run_goahead, run_row
+from tests.conftest import CrawlFolder, run_goahead, run_row
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
@@ -41,21 +41,13 @@ PROXIED = "https://blogger.googleusercontent.com/img/proxy/AVvXsEproxied01=s640"
 
 
 @dataclass
-class Blog:
+class Blog(CrawlFolder):
     """The sample blog and its CDN, crawled into one archive; each crawl returns what the
     blog and the CDN were asked."""
 
     site: SampleSite
     out: Path
     crawls: list[tuple[list, list]] = field(default_factory=list)
-
-    @property
-    def db(self) -> Path:
-        return self.out / "archive.db"
-
-    @property
-    def warcs(self) -> Path:
-        return self.out / "warcs"
 
     def crawl(self, *flags: str) -> tuple[list, list]:
         self.site.clear_requests()

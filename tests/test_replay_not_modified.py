@@ -27,7 +27,7 @@ import pytest
 
 from goahead_crawler.warc.records import NOT_MODIFIED_PROFILE
 from sampleblog.server import start
-from tests.conftest import run_goahead
+from tests.conftest import CrawlFolder, run_goahead
 from tests.replay_browser import COLLECTION, pywb_collection, pywb_server
 from tests.test_images_crawl import records
 
@@ -37,7 +37,7 @@ SEED_ID = "6402417935110832581"  # the reference article: four photos, Thai text
 
 
 @dataclass
-class Recrawled:
+class Recrawled(CrawlFolder):
     """The sample blog crawled, a post with photos edited (its text, not its photos),
     crawled again (incremental: the post's page fetched again, its photos and the home
     page asked conditionally), then the blog and its CDN stopped."""
@@ -45,14 +45,6 @@ class Recrawled:
     out: Path
     photo: str  # the reused photo's URL as served, and archived
     photo_bytes: bytes  # as the CDN served it
-
-    @property
-    def warcs(self) -> Path:
-        return self.out / "warcs"
-
-    @property
-    def db(self) -> Path:
-        return self.out / "archive.db"
 
 
 @pytest.fixture(scope="module")

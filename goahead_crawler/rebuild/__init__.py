@@ -65,23 +65,18 @@ class ReindexResult(Replayed):
 
 def warc_paths(warc_dir: str | Path) -> list[Path]:
     """The finished WARC files of ``warc_dir`` (``.open`` ones are still being written);
-    what is named like one and is no file is left out (:func:`not_warc_files` says it)."""
+    what is named like one and is no file is left out (:func:`folder_warcs` says it)."""
     return folder_warcs(warc_dir)[0]
-
-
-def not_warc_files(warc_dir: str | Path) -> list[str]:
-    """A line for each path of ``warc_dir`` named like a WARC file that is no file."""
-    return folder_warcs(warc_dir)[1]
 
 
 def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = None
                   ) -> ReindexResult:
     """Rebuild every capture, post, page and comment of ``warc_dir`` into the archive ``db``."""
     warc_dir = Path(warc_dir)
-    timeline = read_timeline(warc_paths(warc_dir))
+    paths, not_files = folder_warcs(warc_dir)  # the folder read once
+    timeline = read_timeline(paths)
     result = ReindexResult(files=timeline.files, records=len(timeline.records),
-                           damage=timeline.damage)
-    result.warnings.extend(not_warc_files(warc_dir))
+                           damage=timeline.damage, warnings=not_files)
     context = gather(warc_dir, timeline, result.warnings.append)
     if not holds_rows(db):
         _rebuild(db, timeline, context, result, progress)
