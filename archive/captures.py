@@ -86,10 +86,11 @@ def capture_by_digest(db: Database, digest: str) -> Capture | None:
                     "fetched_at, id")
 
 
-def confirmed_by(db: Database, url: str, digest: str, before: str) -> Capture | None:
-    """The response a 304 revisit of ``url`` at ``before`` confirmed: the URL's own latest
-    full response with that payload digest (a conditional request asked that URL with
-    that capture's validators; another URL with the same bytes is not it)."""
+def response_relied_on(db: Database, url: str, digest: str, before: str) -> Capture | None:
+    """The full response a revisit captured at ``before`` relies on: the latest response
+    of ``url`` (the URL the revisit refers to: ``goahead_crawler.warc.revisits.relied_on``)
+    with that payload digest, at or before it. For a 304 it is the capture the conditional
+    request sent the validators of; another URL with the same bytes is not it."""
     return _capture(db, "url = ? AND digest = ? AND record_type = 'response' AND fetched_at <= ?",
                     [url, digest, before], "fetched_at DESC, id DESC")
 
@@ -168,7 +169,7 @@ def _page(db: Database, row: dict[str, Any]) -> dict[str, Any]:
         original = capture_by_digest(db, row["digest"])
         files = None if original is None else sorted({row["warc_file"], original.warc_file})
         if row["status"] == NOT_MODIFIED:
-            confirmed = confirmed_by(db, row["url"], row["digest"], row["fetched_at"])
+            confirmed = response_relied_on(db, row["url"], row["digest"], row["fetched_at"])
             files = None if confirmed is None else [confirmed.warc_file]
             ts = ts if confirmed is None else confirmed.fetched_at
     return {"url": row["url"], "ts": ts, "warc_files": files}

@@ -1,8 +1,9 @@
 """Get an archived response back by URL: the captures table says where, the WARC says what.
 
 No scanning: the captures table gives (file, offset) and :func:`read_response` reads that
-one gzip member. A revisit record is followed to the full response with the same payload
-digest (the record its ``WARC-Refers-To-*`` fields name).
+one gzip member. A revisit record is followed to the full response it relies on
+(:func:`goahead_crawler.warc.revisits.relied_on`: its payload digest, at the URL its
+``WARC-Refers-To-Target-URI`` names).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive.captures import capture_by_digest, latest_capture
+from archive.captures import latest_capture, response_relied_on
 from archive.models import Capture
 from archive.timestamps import to_utc
 from goahead_crawler.blogger.urls import normalise_host, request_url
@@ -26,6 +27,7 @@ from goahead_crawler.warc.reader import (
     read_head,
     read_response,
 )
+from goahead_crawler.warc.revisits import is_not_modified, relied_on
 
 T = TypeVar("T")
 _UPPER = "99991231235959"  # YYYYMMDDhhmmss: pads a partial timestamp to the end of its span
@@ -46,15 +48,25 @@ class WarcFileMissing(FileNotFoundError):
 
 @dataclass(frozen=True)
 class Retrieved:
-    """An archived response: ``headers`` from the capture itself (a revisit keeps its own),
-    ``payload`` as stored (content-encoded), ``decoded`` with Content-Encoding undone (on
-    first use, bounded: :class:`~goahead_crawler.warc.reader.PayloadTooLarge`), and
-    ``original`` the full response a revisit points to (None for a response)."""
+    """An archived response: ``headers`` that describe its body (a response's own, an
+    identical-payload revisit's own: a 200 for the same bytes; for a 304, which describes
+    no body, the headers of the response it confirmed), ``payload`` as stored
+    (content-encoded), ``decoded`` with Content-Encoding undone (on first use, bounded:
+    :class:`~goahead_crawler.warc.reader.PayloadTooLarge`), ``original`` the full
+    response a revisit relies on (None for a response), ``not_modified`` whether the
+    capture was a 304."""
 
     capture: Capture
     headers: StatusAndHeaders
     body: StoredResponse
     original: Capture | None = None
+    not_modified: bool = False
+
+    @property
+    def head(self) -> Capture:
+        """The capture whose recorded headers are ``headers``: the confirmed response for
+        a 304, else the capture itself."""
+        return self.original if self.not_modified and self.original else self.capture
 
     @property
     def payload(self) -> bytes:
@@ -120,7 +132,8 @@ def _spellings(url: str) -> list[str]:
 
 def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> Retrieved:
     """The newest capture of ``url`` (at or before ``at``, see :func:`at_bound`), read
-    from its WARC record; a revisit's body comes from the response it refers to.
+    from its WARC record; a revisit's body comes from the response it relies on, and a
+    304's headers too (see :class:`Retrieved`).
 
     Raises :class:`CaptureNotFound`, :class:`WarcFileMissing`, or ``ValueError`` when the
     record at the stored offset is not the expected one.
@@ -138,11 +151,15 @@ def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> 
     try:
         stored = _read(warc_dir, capture)
     except RevisitRecord as revisit:
-        original = capture_by_digest(db, revisit.digest)
+        uri, digest = relied_on(capture.url, revisit.uri, revisit.digest)
+        original = response_relied_on(db, uri, digest, capture.fetched_at)
         if original is None:
             raise CaptureNotFound(
                 f"{url} was captured as a revisit of {revisit.uri} ({revisit.date}), "
-                f"but no full response with digest {revisit.digest} is in the archive"
+                f"but no full response with digest {digest} of {uri} is in the archive"
             ) from revisit
-        return Retrieved(capture, revisit.headers, _read(warc_dir, original), original)
+        body = _read(warc_dir, original)
+        if is_not_modified(revisit.profile):  # the 304's head describes no body
+            return Retrieved(capture, body.headers, body, original, not_modified=True)
+        return Retrieved(capture, revisit.headers, body, original)
     return Retrieved(capture, stored.headers, stored)
