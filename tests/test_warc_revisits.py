@@ -21,6 +21,7 @@ from archive.connection import open_archive
 from archive.models import Capture
 from goahead_crawler.cli import cli
 from goahead_crawler.warc import records as rec
+from tests.conftest import invoke_goahead
 
 URL = "http://blog.test/sitemap.xml"
 TWIN = "http://blog.test/copy.xml"  # another URL that served the same bytes, earlier
@@ -156,3 +157,48 @@ def test_the_web_view_serves_a_304_capture_as_the_response_it_confirmed(folder: 
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/xml"
     assert answer.content == BODY
+
+
+def without_first_crawl(folder: Folder) -> None:
+    """The first crawl's WARC file moved away: the revisits of crawls 2 and 3 rely on it."""
+    (folder.warcs / folder.files["1"]).rename(folder.root / folder.files["1"])
+
+
+def named_revisits(stderr: str, folder: Folder) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("warning: ")
+            and URL in line]
+
+
+def test_index_names_each_revisit_whose_response_is_gone(folder: Folder) -> None:
+    """Before: the 304 was named, the identical-payload revisit indexed with no word (pywb
+    resolves it by its digest, finds nothing, and the URL does not replay)."""
+    without_first_crawl(folder)
+    out = folder.root / "index.cdxj"
+    done = invoke_goahead("index", "--warc-dir", str(folder.warcs), "--out", str(out))
+    assert done.returncode == 1, done.stderr
+    lines = named_revisits(done.stderr, folder)
+    assert len(lines) == 2, done.stderr
+    (not_modified,) = [line for line in lines if folder.files["2"] in line]
+    assert "304 Not Modified" in not_modified
+    (identical,) = [line for line in lines if folder.files["3"] in line]
+    assert "identical payload" in identical
+    assert "will not replay" in identical
+    assert folder.files["3"] in out.read_text()  # listed: an earlier capture may replay
+    whole = folder.root / "all.cdxj"
+    (folder.root / folder.files["1"]).rename(folder.warcs / folder.files["1"])
+    done = invoke_goahead("index", "--warc-dir", str(folder.warcs), "--out", str(whole))
+    assert (done.returncode, named_revisits(done.stderr, folder)) == (0, [])
+
+
+def test_wacz_names_each_revisit_whose_response_is_gone(folder: Folder) -> None:
+    """Before: wacz packaged both revisits with no word and exit status 0, though the WACZ
+    replays neither (no page of the archive pointed at them, so nothing was checked)."""
+    without_first_crawl(folder)
+    out = folder.root / "crawl.wacz"
+    done = invoke_goahead("wacz", "--db", str(folder.db), "--warc-dir", str(folder.warcs),
+                          "--out", str(out))
+    assert done.returncode == 1, done.stderr
+    lines = named_revisits(done.stderr, folder)
+    assert len(lines) == 2, done.stderr
+    assert [sum(folder.files[crawl] in line for line in lines) for crawl in "23"] == [1, 1]
+    assert out.is_file()
