@@ -95,6 +95,16 @@ def response_relied_on(db: Database, url: str, digest: str, before: str) -> Capt
                     [url, digest, before], "fetched_at DESC, id DESC")
 
 
+def confirmed_capture(db: Database, url: str, digest: str, before: str) -> Capture | None:
+    """The capture of ``url`` a 304 revisit of it at ``before`` confirmed: its latest capture
+    with that payload digest at or before it that is no 304 itself (a response, or an
+    identical-payload revisit: a 200 with its own headers), the one a replay shows, as the
+    replay indexes leave 304s out."""
+    return _capture(db, "url = ? AND digest = ? AND fetched_at <= ? AND status IS NOT ?"
+                        " AND (record_type = 'response' OR record_type = 'revisit')",
+                    [url, digest, before, NOT_MODIFIED], "fetched_at DESC, id DESC")
+
+
 def captures_like(db: Database, sites: Iterable[str], patterns: Iterable[str],
                   outside: Iterable[str] = ()) -> list[Capture]:
     """The captures of ``sites`` (hosts) whose URL matches one of the SQL LIKE
@@ -162,17 +172,19 @@ def _home_pages(db: Database, columns: str) -> list[dict[str, Any]]:
 def _page(db: Database, row: dict[str, Any]) -> dict[str, Any]:
     """A page as a replay finds it. A 304 revisit is left out of replay indexes (it has
     no body: ``goahead_crawler.warc.indexing.replayable``), so a page whose capture is one
-    is listed by the response it confirmed, when that is archived."""
-    files: list[str] | None = [row["warc_file"]]
-    ts = row["fetched_at"]
-    if row["record_type"] == "revisit":
-        original = capture_by_digest(db, row["digest"])
-        files = None if original is None else sorted({row["warc_file"], original.warc_file})
-        if row["status"] == NOT_MODIFIED:
-            confirmed = response_relied_on(db, row["url"], row["digest"], row["fetched_at"])
-            files = None if confirmed is None else [confirmed.warc_file]
-            ts = ts if confirmed is None else confirmed.fetched_at
-    return {"url": row["url"], "ts": ts, "warc_files": files}
+    is listed by the capture it confirmed (:func:`confirmed_capture`, as ``warc-get``
+    shows it), when that is archived; a revisit needs the response its body is in."""
+    shown = {k: row[k] for k in ("warc_file", "digest", "fetched_at", "record_type")}
+    if row["record_type"] == "revisit" and row["status"] == NOT_MODIFIED:
+        confirmed = confirmed_capture(db, row["url"], row["digest"], row["fetched_at"])
+        if confirmed is None:
+            return {"url": row["url"], "ts": row["fetched_at"], "warc_files": None}
+        shown = {k: getattr(confirmed, k) for k in shown}
+    files: list[str] | None = [shown["warc_file"]]
+    if shown["record_type"] == "revisit":
+        original = capture_by_digest(db, shown["digest"] or "")
+        files = None if original is None else sorted({shown["warc_file"], original.warc_file})
+    return {"url": row["url"], "ts": shown["fetched_at"], "warc_files": files}
 
 
 def gone_since(db: Database, url: str) -> tuple[bool, str | None]:

@@ -91,17 +91,27 @@ def folder(tmp_path: Path) -> Folder:
     """Crawl 1: TWIN, then URL, both the same bytes (URL a response of its own, with its own
     Content-Type); crawl 2 (incremental): URL answered 304; crawl 3 (--full): URL the same
     bytes again, an identical-payload revisit of crawl 1's capture."""
-    gz = gzip.compress(BODY, mtime=0)
+    found = crawled(tmp_path, ("response", None), (URL, FIRST))
+    write(found, "3", THIRD, [(exchange(URL, 200, "Fri, 01 Mar 2024 00:00:00 GMT", GZ),
+                               "identical", (URL, FIRST))])
+    return found
+
+
+GZ = gzip.compress(BODY, mtime=0)
+
+
+def crawled(tmp_path: Path, first: tuple, refers_to: tuple[str, str]) -> Folder:
+    """Crawl 1: TWIN's response, then URL written as ``first`` (kind, what it refers to);
+    crawl 2: URL answered 304, referring to ``refers_to``."""
+    kind, first_refers_to = first
     found = Folder(tmp_path, tmp_path / "archive.db", tmp_path / "warcs", {})
     found.warcs.mkdir()
     write(found, "1", FIRST, [
-        (exchange(TWIN, 200, "Mon, 01 Jan 2024 00:00:00 GMT", gz, "text/plain"), "response",
+        (exchange(TWIN, 200, "Mon, 01 Jan 2024 00:00:00 GMT", GZ, "text/plain"), "response",
          None),
-        (exchange(URL, 200, "Mon, 01 Jan 2024 00:00:01 GMT", gz), "response", None)])
+        (exchange(URL, 200, "Mon, 01 Jan 2024 00:00:01 GMT", GZ), kind, first_refers_to)])
     write(found, "2", SECOND, [(exchange(URL, 304, "Thu, 01 Feb 2024 00:00:00 GMT"), "304",
-                                (URL, FIRST))])
-    write(found, "3", THIRD, [(exchange(URL, 200, "Fri, 01 Mar 2024 00:00:00 GMT", gz),
-                               "identical", (URL, FIRST))])
+                                refers_to)])
     return found
 
 
@@ -202,3 +212,35 @@ def test_wacz_names_each_revisit_whose_response_is_gone(folder: Folder) -> None:
     assert len(lines) == 2, done.stderr
     assert [sum(folder.files[crawl] in line for line in lines) for crawl in "23"] == [1, 1]
     assert out.is_file()
+
+
+@pytest.fixture
+def twin_first(tmp_path: Path) -> Folder:
+    """Crawl 1: TWIN, then URL with the same bytes, written as an identical-payload revisit
+    of TWIN's capture (its own 200 head, Content-Type application/xml where TWIN's is
+    text/plain); crawl 2 (incremental): URL answered 304 to the validators of that revisit,
+    which refers to TWIN's capture (``capture_validators``), and so does the 304."""
+    return crawled(tmp_path, ("identical", (TWIN, FIRST)), (TWIN, FIRST))
+
+
+def test_a_304_confirming_a_revisit_of_another_url_is_no_lost_capture(twin_first: Folder
+                                                                      ) -> None:
+    """Before: ``index`` looked for a response of URL itself with the 304's digest, found
+    none, and warned (exit status 1) that URL would not replay; it does (its crawl-1
+    revisit, with TWIN's bytes)."""
+    done = invoke_goahead("index", "--warc-dir", str(twin_first.warcs))
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_a_304_confirming_a_revisit_shows_that_revisits_head(twin_first: Folder) -> None:
+    """The capture the 304 confirmed is URL's own crawl-1 revisit: its head (a replay
+    shows it) with TWIN's body, never TWIN's head (another URL's Content-Type)."""
+    got = warc_get(twin_first, "--at", "2024-02", "--headers")
+    assert got.exit_code == 0, got.stderr
+    assert got.stdout_bytes == twin_first.head_of("1", URL)
+    assert b"\r\nContent-Type: application/xml\r\n" in got.stdout_bytes
+    name = twin_first.files["1"]
+    assert got.stderr == (f"the capture of {SECOND} was a 304 Not Modified confirming the"
+                          f" capture of {FIRST} in {name}: its headers and body"
+                          f" (body from {name}, {FIRST})\n")
+    assert warc_get(twin_first, "--at", "2024-02").stdout_bytes == BODY

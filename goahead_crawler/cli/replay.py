@@ -99,10 +99,12 @@ def warc_get(url: str, db_path: str, warc_dir: str | None, at: str | None,
         db.close()
     output = (recorded_head(warcs, got.head) if show_headers else
               got.payload if raw else got.decoded)
-    if got.not_modified and got.original is not None:
+    if got.confirmed is not None:
+        body_from = ("" if got.original in (None, got.confirmed) else
+                     f" (body from {got.original.warc_file}, {got.original.fetched_at})")
         click.echo(f"the capture of {got.capture.fetched_at} was a 304 Not Modified "
-                   f"confirming the capture of {got.original.fetched_at} in "
-                   f"{got.original.warc_file}: its headers and body", err=True)
+                   f"confirming the capture of {got.confirmed.fetched_at} in "
+                   f"{got.confirmed.warc_file}: its headers and body{body_from}", err=True)
     elif got.original is not None:
         click.echo(f"revisit captured {got.capture.fetched_at}; body from "
                    f"{got.original.warc_file} ({got.original.fetched_at})", err=True)

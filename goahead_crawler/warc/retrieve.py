@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive.captures import latest_capture, response_relied_on
+from archive.captures import confirmed_capture, latest_capture, response_relied_on
 from archive.models import Capture
 from archive.timestamps import to_utc
 from goahead_crawler.blogger.urls import normalise_host, request_url
@@ -50,23 +50,26 @@ class WarcFileMissing(FileNotFoundError):
 class Retrieved:
     """An archived response: ``headers`` that describe its body (a response's own, an
     identical-payload revisit's own: a 200 for the same bytes; for a 304, which describes
-    no body, the headers of the response it confirmed), ``payload`` as stored
+    no body, those of the capture it ``confirmed``), ``payload`` as stored
     (content-encoded), ``decoded`` with Content-Encoding undone (on first use, bounded:
     :class:`~goahead_crawler.warc.reader.PayloadTooLarge`), ``original`` the full
-    response a revisit relies on (None for a response), ``not_modified`` whether the
-    capture was a 304."""
+    response the body is read from (None when it is the capture's own)."""
 
     capture: Capture
     headers: StatusAndHeaders
     body: StoredResponse
     original: Capture | None = None
-    not_modified: bool = False
+    confirmed: Capture | None = None  # for a 304: the capture it confirmed
+
+    @property
+    def not_modified(self) -> bool:
+        return self.confirmed is not None
 
     @property
     def head(self) -> Capture:
-        """The capture whose recorded headers are ``headers``: the confirmed response for
-        a 304, else the capture itself."""
-        return self.original if self.not_modified and self.original else self.capture
+        """The capture whose recorded headers are ``headers``: the one a 304 confirmed,
+        else the capture itself."""
+        return self.confirmed or self.capture
 
     @property
     def payload(self) -> bytes:
@@ -148,18 +151,31 @@ def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> 
     if capture is None:
         when = f" at or before {bound}" if bound else ""
         raise CaptureNotFound(f"no capture of {url}{when} in the archive")
+    return _followed(db, warc_dir, capture)
+
+
+def _followed(db: Any, warc_dir: Path, capture: Capture) -> Retrieved:
+    """``capture`` read, a revisit followed: a 304 to the capture it confirmed (which is
+    no 304), an identical-payload revisit to the response it relies on."""
     try:
         stored = _read(warc_dir, capture)
     except RevisitRecord as revisit:
+        if is_not_modified(revisit.profile):  # the 304's head describes no body
+            confirmed = confirmed_capture(db, capture.url, revisit.digest, capture.fetched_at)
+            if confirmed is None:
+                raise CaptureNotFound(
+                    f"{capture.url} was captured as a 304 Not Modified at "
+                    f"{capture.fetched_at}, but no capture of it with digest "
+                    f"{revisit.digest} before then is in the archive") from revisit
+            shown = _followed(db, warc_dir, confirmed)
+            return replace(shown, capture=capture, original=shown.original or confirmed,
+                           confirmed=confirmed)
         uri, digest = relied_on(capture.url, revisit.uri, revisit.digest)
         original = response_relied_on(db, uri, digest, capture.fetched_at)
         if original is None:
             raise CaptureNotFound(
-                f"{url} was captured as a revisit of {revisit.uri} ({revisit.date}), "
+                f"{capture.url} was captured as a revisit of {revisit.uri} ({revisit.date}), "
                 f"but no full response with digest {digest} of {uri} is in the archive"
             ) from revisit
-        body = _read(warc_dir, original)
-        if is_not_modified(revisit.profile):  # the 304's head describes no body
-            return Retrieved(capture, body.headers, body, original, not_modified=True)
-        return Retrieved(capture, revisit.headers, body, original)
+        return Retrieved(capture, revisit.headers, _read(warc_dir, original), original)
     return Retrieved(capture, stored.headers, stored)
