@@ -244,3 +244,17 @@ def test_a_304_confirming_a_revisit_shows_that_revisits_head(twin_first: Folder)
                           f" capture of {FIRST} in {name}: its headers and body"
                           f" (body from {name}, {FIRST})\n")
     assert warc_get(twin_first, "--at", "2024-02").stdout_bytes == BODY
+
+
+@pytest.mark.parametrize(("at", "kind"), [(None, "revisit"), ("2024-02", "304 Not Modified")])
+def test_warc_get_of_a_revisit_whose_file_is_gone_says_so(folder: Folder, at: str | None,
+                                                          kind: str) -> None:
+    """Before: "WARC file test-1.warc.gz not found", of a capture the user did not ask for
+    (its revisit's file is there): now the line says which capture relies on it."""
+    without_first_crawl(folder)
+    got = warc_get(folder, *(["--at", at] if at else []))
+    assert (got.exit_code, got.stdout_bytes) == (1, b"")
+    (line,) = got.stderr.splitlines()
+    assert line.startswith(f"Error: WARC file {folder.files['1']} not found in ")
+    when = SECOND if at else THIRD
+    assert f"the {kind} captured {when} relies on its capture of {FIRST}" in line

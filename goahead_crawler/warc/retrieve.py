@@ -9,7 +9,8 @@ one gzip member. A revisit record is followed to the full response it relies on
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,10 +41,10 @@ class CaptureNotFound(LookupError):
 class WarcFileMissing(FileNotFoundError):
     """The captures table names a WARC file that is not in the WARC directory."""
 
-    def __init__(self, warc_file: str, warc_dir: Path) -> None:
-        super().__init__(f"WARC file {warc_file} not found in {warc_dir.resolve()} "
-                         "(pass --warc-dir)")
-        self.warc_file, self.warc_dir = warc_file, warc_dir
+    def __init__(self, warc_file: str, warc_dir: Path, why: str = "") -> None:
+        super().__init__(f"WARC file {warc_file} not found in {warc_dir.resolve()}"
+                         f"{': ' + why if why else ''} (pass --warc-dir)")
+        self.warc_file, self.warc_dir, self.why = warc_file, warc_dir, why
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ def _followed(db: Any, warc_dir: Path, capture: Capture) -> Retrieved:
                     f"{capture.url} was captured as a 304 Not Modified at "
                     f"{capture.fetched_at}, but no capture of it with digest "
                     f"{revisit.digest} before then is in the archive") from revisit
-            shown = _followed(db, warc_dir, confirmed)
+            with _relying(capture, "304 Not Modified", confirmed, warc_dir):
+                shown = _followed(db, warc_dir, confirmed)
             return replace(shown, capture=capture, original=shown.original or confirmed,
                            confirmed=confirmed)
         uri, digest = relied_on(capture.url, revisit.uri, revisit.digest)
@@ -177,5 +179,22 @@ def _followed(db: Any, warc_dir: Path, capture: Capture) -> Retrieved:
                 f"{capture.url} was captured as a revisit of {revisit.uri} ({revisit.date}), "
                 f"but no full response with digest {digest} of {uri} is in the archive"
             ) from revisit
-        return Retrieved(capture, revisit.headers, _read(warc_dir, original), original)
+        with _relying(capture, "revisit", original, warc_dir):
+            body = _read(warc_dir, original)
+        return Retrieved(capture, revisit.headers, body, original)
     return Retrieved(capture, stored.headers, stored)
+
+
+@contextmanager
+def _relying(capture: Capture, kind: str, on: Capture, warc_dir: Path) -> Iterator[None]:
+    """A missing file met while reading what the revisit ``capture`` relies on (``on``)
+    says so: the file the user's capture is in is there, another is not."""
+    try:
+        yield
+    except WarcFileMissing as exc:
+        if exc.why:  # said by a revisit further down already
+            raise
+        of = "its capture" if on.url == capture.url else f"the capture of {on.url}"
+        raise WarcFileMissing(exc.warc_file, warc_dir, f"the {kind} captured "
+                              f"{capture.fetched_at} relies on {of} of {on.fetched_at}"
+                              ) from exc
