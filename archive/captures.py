@@ -169,17 +169,22 @@ def _home_pages(db: Database, columns: str) -> list[dict[str, Any]]:
     return homes
 
 
+_END = "9999-12-31T23:59:59Z"  # later than any fetched_at
+
+
 def _page(db: Database, row: dict[str, Any]) -> dict[str, Any]:
-    """A page as a replay finds it. A 304 revisit is left out of replay indexes (it has
-    no body: ``goahead_crawler.warc.indexing.replayable``), so a page whose capture is one
-    is listed by the capture it confirmed (:func:`confirmed_capture`, as ``warc-get``
-    shows it), when that is archived; a revisit needs the response its body is in."""
+    """A page as a replay finds it: the latest capture of the bytes ``row`` holds that the
+    replay indexes list (:func:`confirmed_capture`: a 304 is left out of them, it has no
+    body, ``goahead_crawler.warc.indexing.replayable``), as ``warc-get`` shows it. A post
+    row keeps the capture its text was first stored from; a re-crawl that got the same
+    bytes (an identical-payload revisit) is its latest. A revisit needs the response its
+    body is in too."""
     shown = {k: row[k] for k in ("warc_file", "digest", "fetched_at", "record_type")}
-    if row["record_type"] == "revisit" and row["status"] == NOT_MODIFIED:
-        confirmed = confirmed_capture(db, row["url"], row["digest"], row["fetched_at"])
-        if confirmed is None:
-            return {"url": row["url"], "ts": row["fetched_at"], "warc_files": None}
-        shown = {k: getattr(confirmed, k) for k in shown}
+    latest = confirmed_capture(db, row["url"], row["digest"], _END) if row["digest"] else None
+    if latest is None and row["status"] == NOT_MODIFIED:  # its capture is not archived
+        return {"url": row["url"], "ts": row["fetched_at"], "warc_files": None}
+    if latest is not None:
+        shown = {k: getattr(latest, k) for k in shown}
     files: list[str] | None = [shown["warc_file"]]
     if shown["record_type"] == "revisit":
         original = capture_by_digest(db, shown["digest"] or "")

@@ -178,6 +178,27 @@ def test_a_home_page_answered_304_after_a_full_recrawl_is_listed_by_the_latest_r
                                                     ["a.warc.gz", "b.warc.gz"])
 
 
+def test_a_post_a_full_recrawl_saw_unchanged_is_listed_by_that_recrawls_capture(db):
+    """The post's row keeps the capture its text was first stored from; a --full re-crawl
+    got the same bytes (an identical-payload revisit) and a later crawl a 304. The replay
+    indexes and ``warc-get`` have the re-crawl's revisit as the latest capture of the page,
+    and so does the WACZ's page list now (before: the first crawl's date, while the home
+    page beside it was listed at its latest)."""
+    post = make_post()
+    upsert_post(db, post)
+    record_capture(db, capture(url=post.url, warc_offset=post.warc_offset,
+                               fetched_at=post.fetched_at))
+    record_capture(db, capture(url=post.url, record_type="revisit", warc_file="b.warc.gz",
+                               fetched_at="2024-02-01T00:00:00Z"))
+    record_capture(db, capture(url=post.url, status=304, record_type="revisit",
+                               warc_file="c.warc.gz", fetched_at="2024-03-01T00:00:00Z"))
+    record_capture(db, capture(url=post.url, digest="sha1:BBB", warc_file="d.warc.gz",
+                               fetched_at="2024-04-01T00:00:00Z"))  # edited, not stored
+    (listed,) = [p for p in page_captures(db) if p["url"] == post.url]
+    assert (listed["ts"], listed["warc_files"]) == ("2024-02-01T00:00:00Z",
+                                                    ["a.warc.gz", "b.warc.gz"])
+
+
 def test_captures_latest_and_by_digest(db):
     first = capture()
     later = capture(warc_offset=500, fetched_at="2024-02-01T00:00:00Z", record_type="revisit")
