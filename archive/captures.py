@@ -89,8 +89,8 @@ def capture_by_digest(db: Database, digest: str) -> Capture | None:
 def response_relied_on(db: Database, url: str, digest: str, before: str) -> Capture | None:
     """The full response a revisit captured at ``before`` relies on: the latest response
     of ``url`` (the URL the revisit refers to: ``goahead_crawler.warc.revisits.relied_on``)
-    with that payload digest, at or before it. For a 304 it is the capture the conditional
-    request sent the validators of; another URL with the same bytes is not it."""
+    with that payload digest, at or before it (a 304's own URL may have only a revisit of
+    that response: see :func:`confirmed_capture`)."""
     return _capture(db, "url = ? AND digest = ? AND record_type = 'response' AND fetched_at <= ?",
                     [url, digest, before], "fetched_at DESC, id DESC")
 

@@ -72,7 +72,7 @@ def warc_get(url: str, db_path: str, warc_dir: str | None, at: str | None,
 
     A revisit (unchanged page on a re-crawl) is followed to the full response it
     relies on; a 304 Not Modified, whose headers describe no body, is shown as the
-    response it confirmed (headers and body), said on stderr. The body is printed
+    capture it confirmed (headers and body), said on stderr. The body is printed
     decoded unless --raw is given. A damaged record, or
     a body that inflates past 64 MiB (the crawl's DOWNLOAD_MAXSIZE), prints nothing:
     one line naming the file and byte offset, exit status 1.

@@ -63,10 +63,6 @@ class Retrieved:
     confirmed: Capture | None = None  # for a 304: the capture it confirmed
 
     @property
-    def not_modified(self) -> bool:
-        return self.confirmed is not None
-
-    @property
     def head(self) -> Capture:
         """The capture whose recorded headers are ``headers``: the one a 304 confirmed,
         else the capture itself."""
