@@ -86,12 +86,23 @@ def capture_by_digest(db: Database, digest: str) -> Capture | None:
                     "fetched_at, id")
 
 
-def confirmed_by(db: Database, url: str, digest: str, before: str) -> Capture | None:
-    """The response a 304 revisit of ``url`` at ``before`` confirmed: the URL's own latest
-    full response with that payload digest (a conditional request asked that URL with
-    that capture's validators; another URL with the same bytes is not it)."""
+def response_relied_on(db: Database, url: str, digest: str, before: str) -> Capture | None:
+    """The full response a revisit captured at ``before`` relies on: the latest response
+    of ``url`` (the URL the revisit refers to: ``goahead_crawler.warc.revisits.relied_on``)
+    with that payload digest, at or before it (a 304's own URL may have only a revisit of
+    that response: see :func:`confirmed_capture`)."""
     return _capture(db, "url = ? AND digest = ? AND record_type = 'response' AND fetched_at <= ?",
                     [url, digest, before], "fetched_at DESC, id DESC")
+
+
+def confirmed_capture(db: Database, url: str, digest: str, before: str) -> Capture | None:
+    """The capture of ``url`` a 304 revisit of it at ``before`` confirmed: its latest capture
+    with that payload digest at or before it that is no 304 itself (a response, or an
+    identical-payload revisit: a 200 with its own headers), the one a replay shows, as the
+    replay indexes leave 304s out."""
+    return _capture(db, "url = ? AND digest = ? AND fetched_at <= ? AND status IS NOT ?"
+                        " AND (record_type = 'response' OR record_type = 'revisit')",
+                    [url, digest, before, NOT_MODIFIED], "fetched_at DESC, id DESC")
 
 
 def captures_like(db: Database, sites: Iterable[str], patterns: Iterable[str],
@@ -158,20 +169,27 @@ def _home_pages(db: Database, columns: str) -> list[dict[str, Any]]:
     return homes
 
 
+_END = "9999-12-31T23:59:59Z"  # later than any fetched_at
+
+
 def _page(db: Database, row: dict[str, Any]) -> dict[str, Any]:
-    """A page as a replay finds it. A 304 revisit is left out of replay indexes (it has
-    no body: ``goahead_crawler.warc.indexing.replayable``), so a page whose capture is one
-    is listed by the response it confirmed, when that is archived."""
-    files: list[str] | None = [row["warc_file"]]
-    ts = row["fetched_at"]
-    if row["record_type"] == "revisit":
-        original = capture_by_digest(db, row["digest"])
-        files = None if original is None else sorted({row["warc_file"], original.warc_file})
-        if row["status"] == NOT_MODIFIED:
-            confirmed = confirmed_by(db, row["url"], row["digest"], row["fetched_at"])
-            files = None if confirmed is None else [confirmed.warc_file]
-            ts = ts if confirmed is None else confirmed.fetched_at
-    return {"url": row["url"], "ts": ts, "warc_files": files}
+    """A page as a replay finds it: the latest capture of the bytes ``row`` holds that the
+    replay indexes list (:func:`confirmed_capture`: a 304 is left out of them, it has no
+    body, ``goahead_crawler.warc.indexing.replayable``), as ``warc-get`` shows it. A post
+    row keeps the capture its text was first stored from; a re-crawl that got the same
+    bytes (an identical-payload revisit) is its latest. A revisit needs the response its
+    body is in too."""
+    shown = {k: row[k] for k in ("warc_file", "digest", "fetched_at", "record_type")}
+    latest = confirmed_capture(db, row["url"], row["digest"], _END) if row["digest"] else None
+    if latest is None and row["status"] == NOT_MODIFIED:  # its capture is not archived
+        return {"url": row["url"], "ts": row["fetched_at"], "warc_files": None}
+    if latest is not None:
+        shown = {k: getattr(latest, k) for k in shown}
+    files: list[str] | None = [shown["warc_file"]]
+    if shown["record_type"] == "revisit":
+        original = capture_by_digest(db, shown["digest"] or "")
+        files = None if original is None else sorted({shown["warc_file"], original.warc_file})
+    return {"url": row["url"], "ts": shown["fetched_at"], "warc_files": files}
 
 
 def gone_since(db: Database, url: str) -> tuple[bool, str | None]:

@@ -161,6 +161,44 @@ def test_a_home_page_answered_304_is_listed_by_its_own_earlier_capture(db):
     assert (listed["ts"], listed["warc_files"]) == ("2024-01-01T00:00:00Z", ["a.warc.gz"])
 
 
+def test_a_home_page_answered_304_after_a_full_recrawl_is_listed_by_the_latest_replay(db):
+    """Crawl 1 a response, crawl 2 (--full) an identical-payload revisit, crawl 3 a 304:
+    the replay indexes list the first two, and the latest a replay (and ``warc-get --at``
+    the 304's time) shows is crawl 2's revisit, which needs crawl 1's file for its body.
+    Before: listed by crawl 1's date, as if the full re-crawl had not seen the page."""
+    upsert_post(db, make_post())
+    home = "http://news.blogspot.com/"
+    record_capture(db, capture(url=home, fetched_at="2024-01-01T00:00:00Z"))
+    record_capture(db, capture(url=home, record_type="revisit", warc_file="b.warc.gz",
+                               fetched_at="2024-02-01T00:00:00Z"))
+    record_capture(db, capture(url=home, status=304, record_type="revisit", warc_file="c.warc.gz",
+                               fetched_at="2024-03-01T00:00:00Z"))
+    (listed,) = [p for p in page_captures(db) if p["url"] == home]
+    assert (listed["ts"], listed["warc_files"]) == ("2024-02-01T00:00:00Z",
+                                                    ["a.warc.gz", "b.warc.gz"])
+
+
+def test_a_post_a_full_recrawl_saw_unchanged_is_listed_by_that_recrawls_capture(db):
+    """The post's row keeps the capture its text was first stored from; a --full re-crawl
+    got the same bytes (an identical-payload revisit) and a later crawl a 304. The replay
+    indexes and ``warc-get`` have the re-crawl's revisit as the latest capture of the page,
+    and so does the WACZ's page list now (before: the first crawl's date, while the home
+    page beside it was listed at its latest)."""
+    post = make_post()
+    upsert_post(db, post)
+    record_capture(db, capture(url=post.url, warc_offset=post.warc_offset,
+                               fetched_at=post.fetched_at))
+    record_capture(db, capture(url=post.url, record_type="revisit", warc_file="b.warc.gz",
+                               fetched_at="2024-02-01T00:00:00Z"))
+    record_capture(db, capture(url=post.url, status=304, record_type="revisit",
+                               warc_file="c.warc.gz", fetched_at="2024-03-01T00:00:00Z"))
+    record_capture(db, capture(url=post.url, digest="sha1:BBB", warc_file="d.warc.gz",
+                               fetched_at="2024-04-01T00:00:00Z"))  # edited, not stored
+    (listed,) = [p for p in page_captures(db) if p["url"] == post.url]
+    assert (listed["ts"], listed["warc_files"]) == ("2024-02-01T00:00:00Z",
+                                                    ["a.warc.gz", "b.warc.gz"])
+
+
 def test_captures_latest_and_by_digest(db):
     first = capture()
     later = capture(warc_offset=500, fetched_at="2024-02-01T00:00:00Z", record_type="revisit")

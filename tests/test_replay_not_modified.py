@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import sqlite3
 import zipfile
 from collections.abc import Iterator
@@ -136,14 +137,22 @@ def test_an_index_of_304s_without_the_captures_they_confirm_says_so(recrawled, t
     """The re-crawl's WARC file alone (the first crawl's moved away): its 304 revisits are
     left out of the index, and the captures they confirm are not in the folder, so the
     home page and the unchanged photo replay as not archived. ``goahead index`` said
-    nothing and exited 0; it names them now (exit status 1), as wacz refuses such pages."""
+    nothing and exited 0; it names them now (exit status 1), as wacz refuses such pages,
+    and the re-crawl's identical-payload revisits (its robots.txt) with them."""
     first, second = sorted(recrawled.warcs.glob("*.warc.gz"))
     alone = tmp_path / "warcs"
     alone.mkdir()
     (alone / second.name).write_bytes(second.read_bytes())
     done = run_goahead("index", "--warc-dir", str(alone), "--out", str(tmp_path / "i.cdxj"))
     assert done.returncode == 1, done.stderr
-    assert recrawled.photo in done.stderr
+    # every revisit of the re-crawl relies on the first crawl's file: each is named (the
+    # first ten), or counted, the photo's 304 among them
+    revisits = {(uri, profile == NOT_MODIFIED_PROFILE) for kind, uri, profile in records(alone)
+                if kind == "revisit"}
+    assert (recrawled.photo, True) in revisits
+    named = [line for line in done.stderr.splitlines() if line.startswith("warning: http")]
+    more = re.search(r"^warning: and (\d+) more revisits", done.stderr, re.MULTILINE)
+    assert len(named) + (int(more[1]) if more else 0) == len(revisits), done.stderr
     assert first.name not in (tmp_path / "i.cdxj").read_text()
     whole = run_goahead("index", "--warc-dir", str(recrawled.warcs),
                         "--out", str(tmp_path / "all.cdxj"))

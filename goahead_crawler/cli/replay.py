@@ -71,7 +71,9 @@ def warc_get(url: str, db_path: str, warc_dir: str | None, at: str | None,
     """Print the archived response of URL, read straight from its WARC record.
 
     A revisit (unchanged page on a re-crawl) is followed to the full response it
-    refers to. The body is printed decoded unless --raw is given. A damaged record, or
+    relies on; a 304 Not Modified, whose headers describe no body, is shown as the
+    capture it confirmed (headers and body), said on stderr. The body is printed
+    decoded unless --raw is given. A damaged record, or
     a body that inflates past 64 MiB (the crawl's DOWNLOAD_MAXSIZE), prints nothing:
     one line naming the file and byte offset, exit status 1.
 
@@ -95,9 +97,15 @@ def warc_get(url: str, db_path: str, warc_dir: str | None, at: str | None,
         got = retrieve(db, warcs, url, at=bound)
     finally:
         db.close()
-    output = (recorded_head(warcs, got.capture) if show_headers else
+    output = (recorded_head(warcs, got.head) if show_headers else
               got.payload if raw else got.decoded)
-    if got.original is not None:
+    if got.confirmed is not None:
+        body_from = ("" if got.original in (None, got.confirmed) else
+                     f" (body from {got.original.warc_file}, {got.original.fetched_at})")
+        click.echo(f"the capture of {got.capture.fetched_at} was a 304 Not Modified "
+                   f"confirming the capture of {got.confirmed.fetched_at} in "
+                   f"{got.confirmed.warc_file}: its headers and body{body_from}", err=True)
+    elif got.original is not None:
         click.echo(f"revisit captured {got.capture.fetched_at}; body from "
                    f"{got.original.warc_file} ({got.original.fetched_at})", err=True)
     # click.echo writes bytes to stdout's binary stream unchanged.

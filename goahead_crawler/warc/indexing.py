@@ -23,6 +23,7 @@ from typing import IO, Any, BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 
 from goahead_crawler.warc.reader import MAX_PAYLOAD
+from goahead_crawler.warc.revisits import is_not_modified, relied_on
 from goahead_crawler.warc.scan import Damage, Scanned, scan_stream, scan_warc
 
 #: Record types in a CDXJ index, named because importing py-wacz adds "warcinfo" to
@@ -30,7 +31,6 @@ from goahead_crawler.warc.scan import Damage, Scanned, scan_stream, scan_warc
 #: (application/warc-fields) are left out, as cdxj-indexer's defaults do.
 INDEXED = "response,revisit,resource"
 _CHUNK = 1 << 16
-_NOT_MODIFIED = "/revisit/server-not-modified"  # the profile, WARC 1.0 and 1.1 alike
 
 
 def replayable(record: Any) -> bool:
@@ -42,42 +42,55 @@ def replayable(record: Any) -> bool:
     record stays in the WARC file; ``warc-get`` follows it."""
     if record.rec_type != "revisit":
         return True
-    profile = record.rec_headers.get_header("WARC-Profile") or ""
-    return not profile.endswith(_NOT_MODIFIED)
+    return not is_not_modified(record.rec_headers.get_header("WARC-Profile"))
 
 
-MAX_UNCONFIRMED_NAMED = 10  # lines, then a count: a folder may hold thousands of them
+MAX_UNRESOLVED_NAMED = 10  # lines, then a count: a folder may hold thousands of them
 
 
-class Confirmations:
-    """The 304 revisits an index leaves out (:func:`replayable`) and the full responses it
-    lists, by (URL, payload digest): a 304 whose response is not among them (its WARC file
-    moved away) leaves its URL unreplayable, which is said, not passed over."""
+class Reliances:
+    """The revisits an index reads and the full responses it lists, by (URL, payload
+    digest): a revisit whose response (:func:`~goahead_crawler.warc.revisits.relied_on`)
+    is among none of them (its WARC file moved away) does not replay, which is said, not
+    passed over. A 304 is left out of the index anyway (:func:`replayable`); an
+    identical-payload revisit stays listed (pywb then tries the URL's other captures)."""
 
     def __init__(self) -> None:
         self.responses: set[tuple[str, str]] = set()
-        self.left_out: dict[tuple[str, str], str] = {}  # (url, digest) -> its file
+        # (url, the response relied on, whether a 304) -> the first file holding one
+        self.revisits: dict[tuple[str, tuple[str, str], bool], str] = {}
 
     def note(self, record: Any, filename: str) -> None:
-        url = record.rec_headers.get_header("WARC-Target-URI") or ""
-        digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+        h = record.rec_headers
+        url = h.get_header("WARC-Target-URI") or ""
+        digest = h.get_header("WARC-Payload-Digest") or ""
         if record.rec_type == "response":
             self.responses.add((url, digest))
-        elif not replayable(record):
-            self.left_out.setdefault((url, digest), filename)
+        elif record.rec_type == "revisit":
+            key = relied_on(url, h.get_header("WARC-Refers-To-Target-URI"), digest)
+            self.revisits.setdefault((url, key, not replayable(record)), filename)
 
     def problems(self) -> list[str]:
-        """A line for each 304 confirming a response not indexed (the first few, then a
+        """A line for each revisit relying on a response not read (the first few, then a
         count)."""
-        lost = [(url, name) for (url, digest), name in self.left_out.items()
-                if (url, digest) not in self.responses]
-        lines = [f"{url}: a 304 Not Modified in {name} confirms a capture that is in none"
-                 " of these WARC files (moved away?): left out, not replayable"
-                 for url, name in lost[:MAX_UNCONFIRMED_NAMED]]
-        if len(lost) > MAX_UNCONFIRMED_NAMED:
-            lines.append(f"and {len(lost) - MAX_UNCONFIRMED_NAMED} more 304s whose captures"
-                         " are in none of these WARC files")
+        lost = [(url, key, name, not_modified)
+                for (url, key, not_modified), name in self.revisits.items()
+                if key not in self.responses]
+        lines = [_unresolved(*found) for found in lost[:MAX_UNRESOLVED_NAMED]]
+        if len(lost) > MAX_UNRESOLVED_NAMED:
+            lines.append(f"and {len(lost) - MAX_UNRESOLVED_NAMED} more revisits whose"
+                         " captures are in none of these WARC files")
         return lines
+
+
+def _unresolved(url: str, key: tuple[str, str], name: str, not_modified: bool) -> str:
+    if not_modified:
+        return (f"{url}: a 304 Not Modified in {name} confirms a capture that is in none"
+                " of these WARC files (moved away?): left out, not replayable")
+    of = "" if key[0] == url else f" of {key[0]}"
+    return (f"{url}: a revisit (identical payload) in {name} relies on a capture{of}"
+            f" ({key[1]}) that is in none of these WARC files (moved away?): it will not"
+            " replay")
 
 
 class WaczError(RuntimeError):
@@ -149,8 +162,8 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str],
     """Write a sorted CDXJ index of ``warc_paths`` to ``out`` (a path or text stream).
 
     The ``filename`` field is each WARC's base name, as stored in captures. Damaged
-    stretches are left out, each described in ``problems``, and so are 304 revisits
-    whose confirmed capture is in none of ``warc_paths`` (:class:`Confirmations`).
+    stretches are left out, each described in ``problems``; so is each revisit whose
+    capture is in none of ``warc_paths`` (:class:`Reliances`; a 304 is left out).
     """
     try:
         from cdxj_indexer.main import CDXJIndexer
@@ -169,7 +182,7 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str],
             return CheckedRecords(input_, Path(self.curr_filename or "").name, noted)
 
         def filter_record(self, record: Any) -> bool:
-            confirmations.note(record, Path(self.curr_filename or "").name)
+            reliances.note(record, Path(self.curr_filename or "").name)
             return replayable(record) and super().filter_record(record)
 
         def get_url_key(self, url: str) -> str:
@@ -182,10 +195,10 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str],
             except Exception:  # noqa: BLE001 - surt's errors are many; its key is optional
                 return url
 
-    confirmations = Confirmations()
+    reliances = Reliances()
     with _reclaiming_spools():
         Checked(target, paths, sort=True, dir_root=root, records=INDEXED).process_all()
-    noted.extend(confirmations.problems())
+    noted.extend(reliances.problems())
 
 
 def make_wacz(
@@ -212,8 +225,9 @@ def make_wacz(
         raise ValueError("no WARC files to package")
     listed = None if pages is None else [{k: p[k] for k in PAGE_KEYS if k in p} for p in pages]
     noted = problems if problems is not None else []
+    reliances = Reliances()
     with (tempfile.TemporaryDirectory(prefix="goahead-wacz-") as tmp, _reclaiming_spools(),
-          _bounded_buffering(noted), _replayable_only()):
+          _bounded_buffering(noted), _replayable_only(reliances)):
         inputs = [str(_readable_copy(p, Path(tmp), noted)) for p in paths]
         args = ["create", "-o", str(out)]
         if listed is None:
@@ -226,6 +240,7 @@ def make_wacz(
         code = wacz_main([*args, *inputs])
     if code:
         raise WaczError(f"wacz create failed with exit status {code}")
+    noted.extend(reliances.problems())
     found = wacz_page_count(out) if listed else 0
     if listed and found < len(listed):
         if noted and found:  # their records were in the damage left out: said, not refused
@@ -268,14 +283,16 @@ def _readable_copy(path: Path, scratch: Path, problems: list[str]) -> Path:
 
 
 @contextlib.contextmanager
-def _replayable_only() -> Iterator[None]:
-    """py-wacz's indexer lists what :func:`replayable` says a replay index should (the
-    CDXJ of :func:`write_cdxj` and the WACZ's index agree)."""
+def _replayable_only(reliances: Reliances) -> Iterator[None]:
+    """py-wacz's indexer lists what :func:`replayable` says a replay index should, and
+    notes what each revisit relies on in ``reliances`` (the CDXJ of :func:`write_cdxj`
+    and the WACZ's index agree, and so do their warnings)."""
     from wacz.waczindexer import WACZIndexer
 
     original = WACZIndexer.filter_record
 
     def only_replayable(self: Any, record: Any) -> bool:
+        reliances.note(record, Path(self.curr_filename or "").name)
         return replayable(record) and original(self, record)
 
     WACZIndexer.filter_record = only_replayable

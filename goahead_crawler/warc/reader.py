@@ -52,11 +52,14 @@ class PayloadTooLarge(UnreadableRecord):
 
 class RevisitRecord(ValueError):
     """The record is a revisit: its body is the earlier capture of ``uri`` at ``date``
-    with payload digest ``digest``."""
+    with payload digest ``digest``; ``profile`` its WARC-Profile (a 304's headers describe
+    no body: :func:`goahead_crawler.warc.revisits.is_not_modified`)."""
 
-    def __init__(self, headers: StatusAndHeaders, uri: str, date: str, digest: str) -> None:
+    def __init__(self, headers: StatusAndHeaders, uri: str, date: str, digest: str,
+                 profile: str | None = None) -> None:
         super().__init__(f"revisit of {uri} captured at {date} ({digest})")
         self.headers, self.uri, self.date, self.digest = headers, uri, date, digest
+        self.profile = profile
 
 
 class StoredResponse:
@@ -147,7 +150,7 @@ def _refuse_other_records(record: ArcWarcRecord | None, warc_file: str, offset: 
         h = record.rec_headers
         raise RevisitRecord(record.http_headers, h.get_header("WARC-Refers-To-Target-URI"),
                             h.get_header("WARC-Refers-To-Date"),
-                            h.get_header("WARC-Payload-Digest"))
+                            h.get_header("WARC-Payload-Digest"), h.get_header("WARC-Profile"))
     if record is None or record.rec_type != "response":
         found = record.rec_type if record else "nothing"
         raise NotAResponse(f"{warc_file}@{offset} holds {found}, not a response record")

@@ -1,22 +1,24 @@
 """Get an archived response back by URL: the captures table says where, the WARC says what.
 
 No scanning: the captures table gives (file, offset) and :func:`read_response` reads that
-one gzip member. A revisit record is followed to the full response with the same payload
-digest (the record its ``WARC-Refers-To-*`` fields name).
+one gzip member. A revisit record is followed to the full response it relies on
+(:func:`goahead_crawler.warc.revisits.relied_on`: its payload digest, at the URL its
+``WARC-Refers-To-Target-URI`` names).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive.captures import capture_by_digest, latest_capture
+from archive.captures import confirmed_capture, latest_capture, response_relied_on
 from archive.models import Capture
 from archive.timestamps import to_utc
 from goahead_crawler.blogger.urls import normalise_host, request_url
@@ -26,6 +28,7 @@ from goahead_crawler.warc.reader import (
     read_head,
     read_response,
 )
+from goahead_crawler.warc.revisits import is_not_modified, relied_on
 
 T = TypeVar("T")
 _UPPER = "99991231235959"  # YYYYMMDDhhmmss: pads a partial timestamp to the end of its span
@@ -38,23 +41,32 @@ class CaptureNotFound(LookupError):
 class WarcFileMissing(FileNotFoundError):
     """The captures table names a WARC file that is not in the WARC directory."""
 
-    def __init__(self, warc_file: str, warc_dir: Path) -> None:
-        super().__init__(f"WARC file {warc_file} not found in {warc_dir.resolve()} "
-                         "(pass --warc-dir)")
-        self.warc_file, self.warc_dir = warc_file, warc_dir
+    def __init__(self, warc_file: str, warc_dir: Path, why: str = "") -> None:
+        super().__init__(f"WARC file {warc_file} not found in {warc_dir.resolve()}"
+                         f"{': ' + why if why else ''} (pass --warc-dir)")
+        self.warc_file, self.warc_dir, self.why = warc_file, warc_dir, why
 
 
 @dataclass(frozen=True)
 class Retrieved:
-    """An archived response: ``headers`` from the capture itself (a revisit keeps its own),
-    ``payload`` as stored (content-encoded), ``decoded`` with Content-Encoding undone (on
-    first use, bounded: :class:`~goahead_crawler.warc.reader.PayloadTooLarge`), and
-    ``original`` the full response a revisit points to (None for a response)."""
+    """An archived response: ``headers`` that describe its body (a response's own, an
+    identical-payload revisit's own: a 200 for the same bytes; for a 304, which describes
+    no body, those of the capture it ``confirmed``), ``payload`` as stored
+    (content-encoded), ``decoded`` with Content-Encoding undone (on first use, bounded:
+    :class:`~goahead_crawler.warc.reader.PayloadTooLarge`), ``original`` the full
+    response the body is read from (None when it is the capture's own)."""
 
     capture: Capture
     headers: StatusAndHeaders
     body: StoredResponse
     original: Capture | None = None
+    confirmed: Capture | None = None  # for a 304: the capture it confirmed
+
+    @property
+    def head(self) -> Capture:
+        """The capture whose recorded headers are ``headers``: the one a 304 confirmed,
+        else the capture itself."""
+        return self.confirmed or self.capture
 
     @property
     def payload(self) -> bytes:
@@ -120,7 +132,8 @@ def _spellings(url: str) -> list[str]:
 
 def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> Retrieved:
     """The newest capture of ``url`` (at or before ``at``, see :func:`at_bound`), read
-    from its WARC record; a revisit's body comes from the response it refers to.
+    from its WARC record; a revisit's body comes from the response it relies on, and a
+    304's headers too (see :class:`Retrieved`).
 
     Raises :class:`CaptureNotFound`, :class:`WarcFileMissing`, or ``ValueError`` when the
     record at the stored offset is not the expected one.
@@ -135,14 +148,49 @@ def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> 
     if capture is None:
         when = f" at or before {bound}" if bound else ""
         raise CaptureNotFound(f"no capture of {url}{when} in the archive")
+    return _followed(db, warc_dir, capture)
+
+
+def _followed(db: Any, warc_dir: Path, capture: Capture) -> Retrieved:
+    """``capture`` read, a revisit followed: a 304 to the capture it confirmed (which is
+    no 304), an identical-payload revisit to the response it relies on."""
     try:
         stored = _read(warc_dir, capture)
     except RevisitRecord as revisit:
-        original = capture_by_digest(db, revisit.digest)
+        if is_not_modified(revisit.profile):  # the 304's head describes no body
+            confirmed = confirmed_capture(db, capture.url, revisit.digest, capture.fetched_at)
+            if confirmed is None:
+                raise CaptureNotFound(
+                    f"{capture.url} was captured as a 304 Not Modified at "
+                    f"{capture.fetched_at}, but no capture of it with digest "
+                    f"{revisit.digest} before then is in the archive") from revisit
+            with _relying(capture, "304 Not Modified", confirmed, warc_dir):
+                shown = _followed(db, warc_dir, confirmed)
+            return replace(shown, capture=capture, original=shown.original or confirmed,
+                           confirmed=confirmed)
+        uri, digest = relied_on(capture.url, revisit.uri, revisit.digest)
+        original = response_relied_on(db, uri, digest, capture.fetched_at)
         if original is None:
             raise CaptureNotFound(
-                f"{url} was captured as a revisit of {revisit.uri} ({revisit.date}), "
-                f"but no full response with digest {revisit.digest} is in the archive"
+                f"{capture.url} was captured as a revisit of {revisit.uri} ({revisit.date}), "
+                f"but no full response with digest {digest} of {uri} is in the archive"
             ) from revisit
-        return Retrieved(capture, revisit.headers, _read(warc_dir, original), original)
+        with _relying(capture, "revisit", original, warc_dir):
+            body = _read(warc_dir, original)
+        return Retrieved(capture, revisit.headers, body, original)
     return Retrieved(capture, stored.headers, stored)
+
+
+@contextmanager
+def _relying(capture: Capture, kind: str, on: Capture, warc_dir: Path) -> Iterator[None]:
+    """A missing file met while reading what the revisit ``capture`` relies on (``on``)
+    says so: the file the user's capture is in is there, another is not."""
+    try:
+        yield
+    except WarcFileMissing as exc:
+        if exc.why:  # said by a revisit further down already
+            raise
+        of = "its capture" if on.url == capture.url else f"the capture of {on.url}"
+        raise WarcFileMissing(exc.warc_file, warc_dir, f"the {kind} captured "
+                              f"{capture.fetched_at} relies on {of} of {on.fetched_at}"
+                              ) from exc
