@@ -203,6 +203,10 @@ GOAHEAD_COMMAND = ""
 # resumed job skips pages it archived already.
 GOAHEAD_RESUME_JOB = ""
 GOAHEAD_RESUME_SINCE = ""
+# Set by `goahead crawl --resume`: the job's id, the same in every process of one job
+# (warcinfo `goahead-job`): the rebuild takes a job's processes for one crawl, as the
+# crawl's --max-posts and its failures do (rebuild.limited_sites).
+GOAHEAD_JOB_ID = ""
 # Around RetryMiddleware (550): RetryAfter waits before it retries, FailureLog sees what it
 # gave up on.
 DOWNLOADER_MIDDLEWARES = {

@@ -39,7 +39,7 @@ from goahead_crawler.rebuild.history import Replayed, crawls, page_kind, replay
 from goahead_crawler.rebuild.listed_replay import replay_listed
 from goahead_crawler.rebuild.timeline import Record, Timeline, block_field, read_timeline
 from goahead_crawler.warc.files import folder_warcs
-from goahead_crawler.warc.records import ARCHIVE_FIELD, MAX_POSTS_FIELD
+from goahead_crawler.warc.records import ARCHIVE_FIELD, JOB_FIELD, MAX_POSTS_FIELD
 from goahead_crawler.warc.scan import Damage, RecordDamaged, read_record_at
 
 Progress = Callable[[int], None]
@@ -114,19 +114,25 @@ def limited_sites(timeline: Timeline) -> dict[str, LastCrawl]:
     nothing: no limit), each with the URLs that crawl asked for: those it captured and
     those it could not fetch (a ``goahead-failed`` record: a timeout leaves no capture;
     files from before those records lack them, and such a post counts as never asked
-    for). What it listed past the limit and never asked for is missing, and no failure:
-    that crawl finished "ok" (exit status 0), and so must its rebuild. A post it asked for
-    and did not store (a 503, a timeout, a broken page) is a failure all the same: the
-    crawl exits 1, so does reindex."""
+    for). A ``--resume`` job stopped and resumed is one crawl (its processes share the
+    warcinfo's ``goahead-job``; files from before it say nothing: each process its own
+    crawl), as it is for the crawl's limit and its failures. What it listed past the
+    limit and never asked for is missing, and no failure: that crawl finished "ok" (exit
+    status 0), and so must its rebuild. A post it asked for and did not store (a 503, a
+    timeout, a broken page) is a failure all the same: the crawl exits 1, so does
+    reindex."""
     last: dict[str, str] = {}
     for record in timeline.records:  # in capture order: the last one's crawl wins
         last[urlsplit(record.url).netloc] = record.crawl
     limited = {site: LastCrawl(_limit(timeline.crawls.get(crawl, b"")), set())
                for site, crawl in last.items()}
     limited = {site: crawl for site, crawl in limited.items() if crawl.limit}
+    jobs = {crawl: block_field(info, JOB_FIELD) or crawl
+            for crawl, info in timeline.crawls.items()}
     for item in [*timeline.records, *timeline.failed]:
         site = urlsplit(item.url).netloc
-        if site in limited and item.crawl == last[site]:
+        job = jobs.get(item.crawl, item.crawl)
+        if site in limited and job == jobs.get(last[site], last[site]):
             limited[site].asked.add(canonical_url(item.url))
     return limited
 

@@ -128,6 +128,7 @@ class WarcCapture:
             # posts it stored at most (0: all): what it listed past that is not a failure
             rec.MAX_POSTS_FIELD: str(s.getint("GOAHEAD_MAX_POSTS")),
             **({rec.ARCHIVE_FIELD: Path(archive).name} if archive else {}),
+            **({rec.JOB_FIELD: s.get("GOAHEAD_JOB_ID")} if s.get("GOAHEAD_JOB_ID") else {}),
         }
 
     # -- signal handlers -------------------------------------------------------------
