@@ -286,7 +286,7 @@ def test_a_resumed_max_posts_crawl_and_its_rebuild_agree_on_a_post_its_first_pro
     with sqlite3.connect(db) as conn:
         stats = json.loads(conn.execute("select stats from runs order by id desc")
                            .fetchone()[0])
-    limited = stats.get("goahead/listed/limited", 0)
+    missing, limited = stats["goahead/listed/missing"], stats["goahead/listed/limited"]
+    assert 0 < limited < missing  # the failed posts are the job's failures
     assert rebuilt.returncode == 1, rebuilt.stdout + rebuilt.stderr
-    assert "of them over --max-posts)" not in rebuilt.stdout or (
-        f", {limited} of them over --max-posts)" in rebuilt.stdout), rebuilt.stdout
+    assert f"({missing} missing, {limited} of them over --max-posts)" in rebuilt.stdout
