@@ -148,9 +148,10 @@ def test_job_modes(tmp_path: Path) -> None:
     assert prepare_job(path).mode == "fresh"
 
 
-def test_a_jobs_processes_share_its_id(tmp_path: Path) -> None:
-    """Every process of one --resume job has the job's id (their WARC files say it, for
-    the rebuild); a new job a new one; a marker from before ids, its start for one."""
+def test_a_jobs_processes_share_its_id_while_they_share_its_queue(tmp_path: Path) -> None:
+    """A process resumed from its job's queue has the job's id (their WARC files say it,
+    for the rebuild: one frontier, one --max-posts count); a killed job rediscovers, its
+    spider claims anew: a new id, as a new job has; a marker from before ids: its start."""
     path = job_dir(tmp_path / "a.db", "http://127.0.0.1:8080/")
     fresh = prepare_job(path)
     assert len(fresh.job_id) == 32
@@ -159,9 +160,12 @@ def test_a_jobs_processes_share_its_id(tmp_path: Path) -> None:
     assert prepare_job(path).job_id == fresh.job_id  # resumed from its queue
     marker = json.loads((path / "goahead-job.json").read_text())
     (path / "goahead-job.json").write_text(json.dumps({**marker, "pid": 2**22 + 1}))
-    assert prepare_job(path).job_id == fresh.job_id  # killed, rediscovered
+    killed = prepare_job(path)  # killed: rediscovered
+    assert killed.job_id not in ("", fresh.job_id)
+    finish_job(path, "shutdown")
+    assert prepare_job(path).job_id == killed.job_id
     finish_job(path, "finished")
-    assert prepare_job(path).job_id not in ("", fresh.job_id)
+    assert prepare_job(path).job_id not in ("", fresh.job_id, killed.job_id)
     finish_job(path, "shutdown")
     marker = json.loads((path / "goahead-job.json").read_text())
     del marker["job_id"]

@@ -50,7 +50,9 @@ class Job:
     path: Path
     started_at: str  # when the job (its first run) began, ISO 8601 UTC
     mode: str  # "fresh", "queue" (resume from Scrapy's queue) or "killed"
-    job_id: str = ""  # the same in each of its processes (their warcinfo's goahead-job)
+    # the same in each process that resumed from its predecessor's queue (their warcinfo's
+    # goahead-job): one frontier, one limit, one list of what was asked for
+    job_id: str = ""
 
 
 def job_dir(db_path: str | Path, root: str) -> Path:
@@ -92,29 +94,28 @@ def prepare_job(path: Path) -> Job:
     marker = _read_marker(path)
     if marker and marker.get("state") == "running" and _alive(int(marker.get("pid", 0))):
         raise JobBusy(f"a crawl is already running with {path} (pid {marker['pid']})")
+    job_id = uuid.uuid4().hex  # a new frontier: what the spider claims starts anew
     if not marker or marker.get("reason") == "finished":
-        mode, started, job_id = "fresh", now_utc(), uuid.uuid4().hex
+        mode, started = "fresh", now_utc()
         shutil.rmtree(path, ignore_errors=True)
     elif marker.get("state") == "running":
         mode, started = "killed", marker["started_at"]
         shutil.rmtree(path, ignore_errors=True)  # the queue and seen-filter cannot be trusted
-    else:
+    else:  # the spider's state (what it claimed, its --max-posts count) carries on
         mode, started = "queue", marker["started_at"]
-    if mode != "fresh":  # a marker from before job ids: its start names the job
-        job_id = str(marker.get("job_id") or started)
+        job_id = str(marker.get("job_id") or started)  # a marker from before job ids
     path.mkdir(parents=True, exist_ok=True)
     _write_marker(path, started_at=started, pid=os.getpid(), state="running", job_id=job_id)
     return Job(path, started, mode, job_id)
 
 
-def adopt_job(path: Path, started_at: str, job_id: str) -> Job:
+def adopt_job(job: Job, started_at: str) -> Job:
     """Turn a fresh job into the resumption of a crawl that began at ``started_at``
     without a job dir and stopped early: resumed as a killed job (rediscovery, and
-    what it archived is skipped). ``job_id``: that crawl's WARC ``isPartOf`` (its run's
-    uid), so that the rebuild takes the two processes for one crawl."""
-    _write_marker(path, started_at=started_at, pid=os.getpid(), state="running",
-                  job_id=job_id)
-    return Job(path, started_at, "killed", job_id)
+    what it archived is skipped; its spider claims anew: the fresh job's id)."""
+    _write_marker(job.path, started_at=started_at, pid=os.getpid(), state="running",
+                  job_id=job.job_id)
+    return Job(job.path, started_at, "killed", job.job_id)
 
 
 def finish_job(path: Path, reason: str) -> None:

@@ -114,9 +114,10 @@ def limited_sites(timeline: Timeline) -> dict[str, LastCrawl]:
     nothing: no limit), each with the URLs that crawl asked for: those it captured and
     those it could not fetch (a ``goahead-failed`` record: a timeout leaves no capture;
     files from before those records lack them, and such a post counts as never asked
-    for). A ``--resume`` job stopped and resumed is one crawl (its processes share the
-    warcinfo's ``goahead-job``; files from before it say nothing: each process its own
-    crawl), as it is for the crawl's limit and its failures. What it listed past the
+    for). A ``--resume`` job stopped and resumed from its queue is one crawl (its
+    processes share the warcinfo's ``goahead-job``; a killed job rediscovers and has a new
+    one; files from before it say nothing: each process its own crawl), as it is for the
+    crawl's spider: what it claimed and its --max-posts count carry on. What it listed past the
     limit and never asked for is missing, and no failure: that crawl finished "ok" (exit
     status 0), and so must its rebuild. A post it asked for and did not store (a 503, a
     timeout, a broken page) is a failure all the same: the crawl exits 1, so does

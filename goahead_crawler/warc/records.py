@@ -251,8 +251,8 @@ ARCHIVE_FIELD = "goahead-archive"
 # warcinfo field: the crawl's --max-posts (0: none), so a rebuild tells the posts it listed
 # and was told not to store from posts it failed to store (rebuild.limited_sites)
 MAX_POSTS_FIELD = "goahead-max-posts"
-# warcinfo field: the --resume job (extensions.resume), the same in each process of it: a
-# job stopped and resumed is one crawl, for its --max-posts (rebuild.limited_sites)
+# warcinfo field: the --resume job (extensions.resume), the same in each process resumed
+# from its predecessor's queue: one crawl, for its --max-posts (rebuild.limited_sites)
 JOB_FIELD = "goahead-job"
 
 
