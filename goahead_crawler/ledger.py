@@ -178,7 +178,7 @@ class RunLedger:
         return Reconciliation(list(failures.values()), len(missing), limited, interrupted)
 
     def _limited(self, url: str) -> bool:
-        return url in self.limited or bool(self.limit and not self.claimed(url))
+        return url in self.limited or over_limit(self.limit, self.claimed(url))
 
     def _reason(self, url: str, finished: bool) -> str | None:
         """Why a listed URL is not in the archive, or None when that is no failure."""
@@ -191,6 +191,14 @@ class RunLedger:
         if self.claimed(url):
             return "requested, but not stored (no error was recorded)"
         return "listed, but never requested (discovery did not finish)"
+
+
+def over_limit(limit: int, asked: bool) -> bool:
+    """A listed post the archive lacks is no failure when its crawl ran with
+    ``--max-posts`` (``limit``) and never asked for it: the limit kept it out. One rule for
+    the crawl's reconciliation (asked: the spider claimed it) and the rebuild from WARC
+    (asked: a capture of it, or a ``goahead-failed`` record about it, by that crawl)."""
+    return bool(limit) and not asked
 
 
 _LEDGERS: weakref.WeakKeyDictionary[Crawler, RunLedger] = weakref.WeakKeyDictionary()

@@ -203,6 +203,11 @@ GOAHEAD_COMMAND = ""
 # resumed job skips pages it archived already.
 GOAHEAD_RESUME_JOB = ""
 GOAHEAD_RESUME_SINCE = ""
+# Set by `goahead crawl --resume`: the job's id, the same in each process resumed from its
+# predecessor's queue (warcinfo `goahead-job`), whose spider carries on with what was
+# claimed and the --max-posts count: the rebuild takes those processes for one crawl
+# (rebuild.limited_sites). A killed job rediscovers, its spider claims anew: a new id.
+GOAHEAD_JOB_ID = ""
 # Around RetryMiddleware (550): RetryAfter waits before it retries, FailureLog sees what it
 # gave up on.
 DOWNLOADER_MIDDLEWARES = {

@@ -23,3 +23,9 @@ posts_listed = object()
 #: it stored that show an image the killed crawl never asked for. The spider fetches
 #: those images and stores the posts again with them, as the killed crawl would have.
 posts_caught_up = object()
+
+#: Sent by the spider when a post or page it asked for could not be fetched, for good.
+#: Arguments: ``url`` (as it was asked) and ``reason`` (one line). ``WarcCapture`` writes a
+#: metadata record saying so: the WARC files then hold every post the crawl asked for,
+#: those that left no response record (a timeout, a refused connection) too.
+fetch_failed = object()

@@ -28,7 +28,8 @@ from sampleblog import imageurls
 from sampleblog.content import new_post
 from sampleblog.server import SiteOptions, start
 from tests.archive_diff import RUNS, TABLES, differences
-from tests.conftest import run_goahead
+from tests.conftest import run_goahead, run_row
+from tests.hostile import serve
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
@@ -623,3 +624,25 @@ def test_a_max_posts_crawl_that_failed_a_post_it_asked_for_rebuilds_with_exit_1(
     assert result.returncode == 1, result.stdout + result.stderr
     missing = len(missing_urls(db))
     assert f"({missing} missing, {missing - 2} of them over --max-posts)" in result.stdout
+
+
+@pytest.mark.crawl
+def test_a_max_posts_crawl_whose_posts_timed_out_rebuilds_with_exit_1(tmp_path) -> None:
+    """A post asked for that timed out leaves no response record: the crawl exits 1 for
+    it, and its rebuild, which read "asked for" from the captures alone, excused it as
+    over --max-posts (exit 0). Every post page takes 2 s, the timeout is 1 s."""
+    with serve("slow", 6) as site:
+        crawl = run_goahead("crawl", site.url, "--max-posts", "2", "--no-images",
+                            "--delay", "0", "--no-progress", "--db", str(tmp_path / "a.db"),
+                            "--warc-dir", str(tmp_path / "warcs"),
+                            settings_module="tests.timing_out_settings")
+    assert crawl.returncode == 1, crawl.stderr[-2000:]
+    assert "DownloadTimeoutError" in crawl.stderr + crawl.stdout
+    result = run_goahead("reindex", "--warc-dir", str(tmp_path / "warcs"),
+                         "--db", str(tmp_path / "rebuilt.db"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    missing = len(missing_urls(tmp_path / "a.db"))
+    assert missing == len(missing_urls(tmp_path / "rebuilt.db")) > 2
+    limited = json.loads(run_row(tmp_path / "a.db")["stats"])["goahead/listed/limited"]
+    assert 0 < limited < missing  # the timed-out posts and pages are the crawl's failures
+    assert f"({missing} missing, {limited} of them over --max-posts)" in result.stdout

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from goahead_crawler.extensions.resume import (
     job_settings,
     prepare_job,
 )
+from goahead_crawler.rebuild import crawl_id
 from sampleblog import server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,6 +148,31 @@ def test_job_modes(tmp_path: Path) -> None:
     assert prepare_job(path).mode == "fresh"
 
 
+def test_a_jobs_processes_share_its_id_while_they_share_its_queue(tmp_path: Path) -> None:
+    """A process resumed from its job's queue has the job's id (their WARC files say it,
+    for the rebuild: one frontier, one --max-posts count); a killed job rediscovers, its
+    spider claims anew: a new id, as a new job has; a marker from before ids: its start."""
+    path = job_dir(tmp_path / "a.db", "http://127.0.0.1:8080/")
+    fresh = prepare_job(path)
+    assert len(fresh.job_id) == 32
+    assert job_settings(fresh)["GOAHEAD_JOB_ID"] == fresh.job_id
+    finish_job(path, "shutdown")
+    assert prepare_job(path).job_id == fresh.job_id  # resumed from its queue
+    marker = json.loads((path / "goahead-job.json").read_text())
+    (path / "goahead-job.json").write_text(json.dumps({**marker, "pid": 2**22 + 1}))
+    killed = prepare_job(path)  # killed: rediscovered
+    assert killed.job_id not in ("", fresh.job_id)
+    finish_job(path, "shutdown")
+    assert prepare_job(path).job_id == killed.job_id
+    finish_job(path, "finished")
+    assert prepare_job(path).job_id not in ("", fresh.job_id, killed.job_id)
+    finish_job(path, "shutdown")
+    marker = json.loads((path / "goahead-job.json").read_text())
+    del marker["job_id"]
+    (path / "goahead-job.json").write_text(json.dumps(marker))
+    assert prepare_job(path).job_id == marker["started_at"]
+
+
 def test_two_archives_in_one_folder_have_a_job_dir_each(tmp_path: Path) -> None:
     """As they have a crawl lock each: ``--resume`` into b.db after a stopped crawl into
     a.db resumed a.db's job (its queue, without the half a.db had fetched) and used it up;
@@ -217,3 +244,53 @@ def test_a_scrapy_crawl_with_a_jobdir_killed_then_run_again_stores_every_post(
     assert rows == expected
     assert runs == ["killed", "finished"]
     assert not job.exists(), "a finished job leaves no job dir behind"
+
+
+@pytest.mark.crawl
+def test_a_resumed_max_posts_crawl_and_its_rebuild_agree_on_a_post_its_first_process_failed(
+        tmp_path: Path) -> None:
+    """A --max-posts crawl stopped (SIGTERM) after its posts failed (503, retries spent),
+    then resumed from its queue: the job asked for them once, in its first process, and the
+    resumed one blames them (exit 1). The rebuild took the resumed process alone for "the
+    last crawl" and excused them as never asked for (exit 0)."""
+    db, warcs = tmp_path / "archive.db", tmp_path / "warcs"
+    with server.start(["goahead"]) as site:
+        posts = [p for p in site.site("goahead").posts if p.kind == "post"]
+        for post in posts:
+            site.fail("goahead", post.path, 503)
+        args = [*_crawl_args(site.urls["goahead"], db, warcs, site.cdn_url), "--max-posts",
+                "2", "--no-images"]
+        args[args.index("0.02")] = "1"  # slow enough to be stopped before its end
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 120
+            while max(Counter(p for _, p, s in site.requests("goahead") if s == 503
+                              ).values(), default=0) < 4:  # 1 + RETRY_TIMES: one failed
+                assert proc.poll() is None, "the crawl ended before it could be stopped"
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            time.sleep(0.2)  # its errback ran; the other post's last try is still queued
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=60) != 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        site.mend("goahead")
+        again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                               check=False)
+    assert "(job begun" in again.stderr
+    assert ", queue)" in again.stderr, again.stderr[-2000:]
+    assert again.returncode == 1, again.stderr[-3000:]
+    crawls = Counter(crawl_id(path) for path in warcs.glob("*.warc.gz"))
+    assert len(crawls) == 2, crawls  # two processes, one job
+    rebuilt = subprocess.run([sys.executable, "-m", "goahead_crawler", "reindex", "--db",
+                              str(tmp_path / "rebuilt.db"), "--warc-dir", str(warcs)],
+                             cwd=ROOT, capture_output=True, text=True, check=False)
+    with sqlite3.connect(db) as conn:
+        stats = json.loads(conn.execute("select stats from runs order by id desc")
+                           .fetchone()[0])
+    missing, limited = stats["goahead/listed/missing"], stats["goahead/listed/limited"]
+    assert 0 < limited < missing  # the failed posts are the job's failures
+    assert rebuilt.returncode == 1, rebuilt.stdout + rebuilt.stderr
+    assert f"({missing} missing, {limited} of them over --max-posts)" in rebuilt.stdout

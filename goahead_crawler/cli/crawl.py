@@ -403,7 +403,7 @@ def adopt_interrupted(job: Any, db_path: str, root: str) -> Any:
         db.close()
     if last is None or status_now(last) not in INTERRUPTED:
         return job
-    return adopt_job(job.path, last["started_at"])
+    return adopt_job(job, last["started_at"])
 
 
 def crawl_overrides(db_path: str, warc_dir: str, delay: float | None, concurrency: int | None,

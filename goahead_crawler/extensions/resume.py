@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,9 @@ class Job:
     path: Path
     started_at: str  # when the job (its first run) began, ISO 8601 UTC
     mode: str  # "fresh", "queue" (resume from Scrapy's queue) or "killed"
+    # the same in each process that resumed from its predecessor's queue (their warcinfo's
+    # goahead-job): one frontier, one limit, one list of what was asked for
+    job_id: str = ""
 
 
 def job_dir(db_path: str | Path, root: str) -> Path:
@@ -90,25 +94,28 @@ def prepare_job(path: Path) -> Job:
     marker = _read_marker(path)
     if marker and marker.get("state") == "running" and _alive(int(marker.get("pid", 0))):
         raise JobBusy(f"a crawl is already running with {path} (pid {marker['pid']})")
+    job_id = uuid.uuid4().hex  # a new frontier: what the spider claims starts anew
     if not marker or marker.get("reason") == "finished":
         mode, started = "fresh", now_utc()
         shutil.rmtree(path, ignore_errors=True)
     elif marker.get("state") == "running":
         mode, started = "killed", marker["started_at"]
         shutil.rmtree(path, ignore_errors=True)  # the queue and seen-filter cannot be trusted
-    else:
+    else:  # the spider's state (what it claimed, its --max-posts count) carries on
         mode, started = "queue", marker["started_at"]
+        job_id = str(marker.get("job_id") or started)  # a marker from before job ids
     path.mkdir(parents=True, exist_ok=True)
-    _write_marker(path, started_at=started, pid=os.getpid(), state="running")
-    return Job(path, started, mode)
+    _write_marker(path, started_at=started, pid=os.getpid(), state="running", job_id=job_id)
+    return Job(path, started, mode, job_id)
 
 
-def adopt_job(path: Path, started_at: str) -> Job:
+def adopt_job(job: Job, started_at: str) -> Job:
     """Turn a fresh job into the resumption of a crawl that began at ``started_at``
     without a job dir and stopped early: resumed as a killed job (rediscovery, and
-    what it archived is skipped)."""
-    _write_marker(path, started_at=started_at, pid=os.getpid(), state="running")
-    return Job(path, started_at, "killed")
+    what it archived is skipped; its spider claims anew: the fresh job's id)."""
+    _write_marker(job.path, started_at=started_at, pid=os.getpid(), state="running",
+                  job_id=job.job_id)
+    return Job(job.path, started_at, "killed", job.job_id)
 
 
 def finish_job(path: Path, reason: str) -> None:
@@ -120,12 +127,13 @@ def finish_job(path: Path, reason: str) -> None:
         return
     marker = _read_marker(path) or {}
     _write_marker(path, started_at=marker.get("started_at"), pid=0, state="closed",
-                  reason=reason)
+                  reason=reason, job_id=marker.get("job_id"))
 
 
 def job_settings(job: Job) -> dict[str, Any]:
     """The settings overrides a crawl in ``job`` needs."""
-    overrides: dict[str, Any] = {"JOBDIR": str(job.path), "GOAHEAD_RESUME_JOB": str(job.path)}
+    overrides: dict[str, Any] = {"JOBDIR": str(job.path), "GOAHEAD_RESUME_JOB": str(job.path),
+                                 "GOAHEAD_JOB_ID": job.job_id}
     if job.mode != "fresh":
         overrides["GOAHEAD_RESUME_SINCE"] = job.started_at
     return overrides

@@ -33,12 +33,13 @@ from archive.listed import listed_counts, missing_listed
 from archive.merge import merge_shard
 from archive.runs import has_run, run_id_of
 from goahead_crawler.blogger.urls import ENTRY_FEED_PATHS, canonical_url
+from goahead_crawler.ledger import over_limit
 from goahead_crawler.rebuild.context import Context, gather
 from goahead_crawler.rebuild.history import Replayed, crawls, page_kind, replay
 from goahead_crawler.rebuild.listed_replay import replay_listed
 from goahead_crawler.rebuild.timeline import Record, Timeline, block_field, read_timeline
 from goahead_crawler.warc.files import folder_warcs
-from goahead_crawler.warc.records import ARCHIVE_FIELD, MAX_POSTS_FIELD
+from goahead_crawler.warc.records import ARCHIVE_FIELD, JOB_FIELD, MAX_POSTS_FIELD
 from goahead_crawler.warc.scan import Damage, RecordDamaged, read_record_at
 
 Progress = Callable[[int], None]
@@ -94,26 +95,56 @@ def reindex_warcs(warc_dir: str | Path, db: Any, progress: Progress | None = Non
     return _listed(db, result, limited_sites(timeline))
 
 
-def limited_sites(timeline: Timeline) -> dict[str, set[str]]:
+@dataclass
+class LastCrawl:
+    """What a blog's last crawl in the WARC files was told (``--max-posts``) and asked for."""
+
+    limit: int
+    asked: set[str]  # canonical URLs: captured, or named by a goahead-failed record
+
+    def excused(self, url: str) -> bool:
+        """A missing ``url`` the crawl's --max-posts kept out: no failure (the crawl's own
+        rule, :func:`goahead_crawler.ledger.over_limit`)."""
+        return over_limit(self.limit, canonical_url(url) in self.asked)
+
+
+def limited_sites(timeline: Timeline) -> dict[str, LastCrawl]:
     """The blogs (host[:port], as the archive names them) whose last crawl in the WARC
     files ran with ``--max-posts`` (its warcinfo's ``goahead-max-posts``; older files say
-    nothing: no limit), each with the URLs (canonical) that crawl asked for. What it listed
-    past the limit and never asked for is missing, and no failure: that crawl finished
-    "ok" (exit status 0), and so must its rebuild. A post it asked for and did not store
-    (a 503, a broken page) is a failure all the same: the crawl exits 1, so does reindex."""
+    nothing: no limit), each with the URLs that crawl asked for: those it captured and
+    those it could not fetch (a ``goahead-failed`` record: a timeout leaves no capture;
+    files from before those records lack them, and such a post counts as never asked
+    for). A ``--resume`` job stopped and resumed from its queue is one crawl (its
+    processes share the warcinfo's ``goahead-job``; a killed job rediscovers and has a new
+    one; files from before it say nothing: each process its own crawl), as it is for the
+    crawl's spider: what it claimed and its --max-posts count carry on. What it listed past the
+    limit and never asked for is missing, and no failure: that crawl finished "ok" (exit
+    status 0), and so must its rebuild. A post it asked for and did not store (a 503, a
+    timeout, a broken page) is a failure all the same: the crawl exits 1, so does
+    reindex."""
     last: dict[str, str] = {}
     for record in timeline.records:  # in capture order: the last one's crawl wins
         last[urlsplit(record.url).netloc] = record.crawl
-    limited = {site: set() for site, crawl in last.items()
-               if block_field(timeline.crawls.get(crawl, b""), MAX_POSTS_FIELD) not in (None, "0")}
-    for record in timeline.records:
-        site = urlsplit(record.url).netloc
-        if site in limited and record.crawl == last[site]:
-            limited[site].add(canonical_url(record.url))
+    limited = {site: LastCrawl(_limit(timeline.crawls.get(crawl, b"")), set())
+               for site, crawl in last.items()}
+    limited = {site: crawl for site, crawl in limited.items() if crawl.limit}
+    jobs = {crawl: block_field(info, JOB_FIELD) or crawl
+            for crawl, info in timeline.crawls.items()}
+    for item in [*timeline.records, *timeline.failed]:
+        site = urlsplit(item.url).netloc
+        job = jobs.get(item.crawl, item.crawl)
+        if site in limited and job == jobs.get(last[site], last[site]):
+            limited[site].asked.add(canonical_url(item.url))
     return limited
 
 
-def _listed(db: Any, result: ReindexResult, limited: dict[str, set[str]] | None = None
+def _limit(warcinfo: bytes) -> int:
+    """A crawl's ``--max-posts`` from its warcinfo (0: none, or not said)."""
+    value = block_field(warcinfo, MAX_POSTS_FIELD) or "0"
+    return int(value) if value.isdigit() else 0
+
+
+def _listed(db: Any, result: ReindexResult, limited: dict[str, LastCrawl] | None = None
             ) -> ReindexResult:
     """What the archive's blogs list, and what of it the archive lacks (named); of that,
     what blogs crawled with --max-posts (``limited``) were told not to store: what their
@@ -121,9 +152,8 @@ def _listed(db: Any, result: ReindexResult, limited: dict[str, set[str]] | None 
     counts = listed_counts(db)
     result.listed = sum(c["listed"] for c in counts.values())
     result.missing = sum(c["missing"] for c in counts.values())
-    result.limited = sum(1 for site, asked in (limited or {}).items() if counts.get(site)
-                         for item in missing_listed(db, site)
-                         if canonical_url(item.url) not in asked)
+    result.limited = sum(1 for site, crawl in (limited or {}).items() if counts.get(site)
+                         for item in missing_listed(db, site) if crawl.excused(item.url))
     for site, count in counts.items():
         if count["missing"] and len(result.missing_urls) < MISSING_NAMED:
             result.missing_urls += [item.url for item in missing_listed(db, site)]

@@ -5,8 +5,9 @@ records become :class:`Record` s; the ``metadata`` record written beside each ex
 how the crawl came to the URL (``goahead-source``: feed, sitemap, retry, ...), which is
 what it knew when it fetched the page; the ``warcinfo`` record heading each file names the
 crawl that wrote it (``isPartOf``); ``goahead-completed`` and ``goahead-held`` records say
-which posts a crawl stored again with their images, or held back unstored
-(:class:`PostNote` s). Damaged stretches are kept as they are found.
+which posts a crawl stored again with their images, or held back unstored, and
+``goahead-failed`` ones which it asked for and could not fetch (:class:`PostNote` s).
+Damaged stretches are kept as they are found.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.models import Capture
-from goahead_crawler.warc.records import COMPLETED_FIELD, HELD_FIELD, IMAGE_FIELD
+from goahead_crawler.warc.records import COMPLETED_FIELD, FAILED_FIELD, HELD_FIELD, IMAGE_FIELD
 from goahead_crawler.warc.scan import Damage, Scanned, scan_warc
 
 NOT_MODIFIED = "server-not-modified"
@@ -74,6 +75,7 @@ class Timeline:
     crawls: dict[str, bytes] = field(default_factory=dict)  # crawl -> its warcinfo block
     completions: list[PostNote] = field(default_factory=list)  # in capture order
     held: list[PostNote] = field(default_factory=list)  # posts a stopped crawl held back
+    failed: list[PostNote] = field(default_factory=list)  # asked for, could not be fetched
 
 
 def read_timeline(paths: Iterable[Path]) -> Timeline:
@@ -83,7 +85,7 @@ def read_timeline(paths: Iterable[Path]) -> Timeline:
     for position, path in enumerate(paths):
         timeline.files += 1
         crawl, first = path.name, len(timeline.records)
-        done, kept = len(timeline.completions), len(timeline.held)
+        done, kept, lost = len(timeline.completions), len(timeline.held), len(timeline.failed)
         for found in scan_warc(path):
             if isinstance(found, Damage):
                 timeline.damage.append(found)
@@ -98,13 +100,17 @@ def read_timeline(paths: Iterable[Path]) -> Timeline:
                 timeline.held.append(PostNote(found.header("WARC-Target-URI") or "", [],
                                                 (found.header("WARC-Date") or "", position,
                                                  found.offset)))
+            elif found.rec_type == "metadata" and block_field(found.block, FAILED_FIELD):
+                timeline.failed.append(PostNote(found.header("WARC-Target-URI") or "", [],
+                                                (found.header("WARC-Date") or "", position,
+                                                 found.offset)))
             elif found.rec_type == "metadata":
                 _note_metadata(found, notes)
             elif found.rec_type == "warcinfo" and crawl == path.name:
                 crawl = block_field(found.block, "isPartOf") or crawl
                 timeline.crawls.setdefault(crawl, found.block)
         for item in [*timeline.records[first:], *timeline.completions[done:],
-                     *timeline.held[kept:]]:
+                     *timeline.held[kept:], *timeline.failed[lost:]]:
             item.crawl = crawl
     for record in timeline.records:
         note = notes.get(record.record_id, {})

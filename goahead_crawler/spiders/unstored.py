@@ -25,6 +25,7 @@ from goahead_crawler.blogger.urls import same_blog
 from goahead_crawler.crawl_archive import CrawlArchive
 from goahead_crawler.ledger import RunLedger
 from goahead_crawler.listings import on_blog
+from goahead_crawler.signals import fetch_failed
 
 UNSTORED = "unstored"  # the source of a missing post scheduled first
 UNSTORED_PRIORITY = 10  # ahead of every other post page
@@ -81,6 +82,7 @@ class ListedRoutes:
         reason = fetch_failure_reason(failure)
         self.ledger.not_stored(first, reason)
         self.ledger.fail(first, reason, request.meta.get("retry_times", 0))
+        self.crawler.signals.send_catch_log(fetch_failed, url=first, reason=reason)
         self._stat("posts/failed")
         self.logger.warning("Could not fetch %s: %s", first, reason)
 

@@ -24,7 +24,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 
 from archive.models import Capture, Post
 from goahead_crawler.addon import package_version
-from goahead_crawler.signals import capture_written, warc_repaired
+from goahead_crawler.signals import capture_written, fetch_failed, warc_repaired
 from goahead_crawler.warc import records as rec
 from goahead_crawler.warc.dedup import DigestIndex, Lookup
 from goahead_crawler.warc.exchange import exchange_from_scrapy
@@ -99,6 +99,7 @@ class WarcCapture:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.fetch_failed, signal=fetch_failed)
         return ext
 
     def _warcinfo(self) -> dict[str, str]:
@@ -127,6 +128,7 @@ class WarcCapture:
             # posts it stored at most (0: all): what it listed past that is not a failure
             rec.MAX_POSTS_FIELD: str(s.getint("GOAHEAD_MAX_POSTS")),
             **({rec.ARCHIVE_FIELD: Path(archive).name} if archive else {}),
+            **({rec.JOB_FIELD: s.get("GOAHEAD_JOB_ID")} if s.get("GOAHEAD_JOB_ID") else {}),
         }
 
     # -- signal handlers -------------------------------------------------------------
@@ -207,6 +209,18 @@ class WarcCapture:
         try:
             self.write_metadata(item.url, {rec.COMPLETED_FIELD: "images",
                                            rec.IMAGE_FIELD: [str(u) for u in item.images]})
+        except OSError:
+            return  # counted, logged and the spider closed by _error
+
+    def fetch_failed(self, url: str, reason: str) -> None:
+        """Say that this crawl asked for ``url`` (a post or page) and could not fetch it,
+        and why: a timeout leaves no response record, and the rebuild must know the crawl
+        asked for it all the same (``rebuild.limited_sites``)."""
+        if self.failed or urlsplit(url).scheme not in ("http", "https"):
+            return
+        try:
+            self.write_metadata(url, {rec.FAILED_FIELD: reason.splitlines()[0][:300]
+                                      if reason else "failed"})
         except OSError:
             return  # counted, logged and the spider closed by _error
 

@@ -216,6 +216,11 @@ IMAGE_FIELD = "goahead-image"
 # A metadata record about a post a crawl captured and held for its images, and did not
 # store before it stopped (a resumed job stores it, with a COMPLETED_FIELD record).
 HELD_FIELD = "goahead-held"
+# A metadata record about a post or page a crawl asked for and could not fetch (a timeout,
+# a refused connection, an HTTP error after its retries): the error. A failure that left
+# no response record (a timeout) is still something the crawl asked for, which a rebuild
+# must not excuse as over --max-posts (rebuild.limited_sites, ledger.over_limit).
+FAILED_FIELD = "goahead-failed"
 
 
 def build_metadata(
@@ -246,6 +251,9 @@ ARCHIVE_FIELD = "goahead-archive"
 # warcinfo field: the crawl's --max-posts (0: none), so a rebuild tells the posts it listed
 # and was told not to store from posts it failed to store (rebuild.limited_sites)
 MAX_POSTS_FIELD = "goahead-max-posts"
+# warcinfo field: the --resume job (extensions.resume), the same in each process resumed
+# from its predecessor's queue: one crawl, for its --max-posts (rebuild.limited_sites)
+JOB_FIELD = "goahead-job"
 
 
 def build_warcinfo(
