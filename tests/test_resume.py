@@ -270,7 +270,7 @@ def test_a_resumed_max_posts_crawl_and_its_rebuild_agree_on_a_post_its_first_pro
                 assert proc.poll() is None, "the crawl ended before it could be stopped"
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
-            time.sleep(0.2)  # its errback ran; the other post's last try is still queued
+            time.sleep(0.5)  # its errback ran; the other post's last try is still queued
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=60) != 0
         finally:
