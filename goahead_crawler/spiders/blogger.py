@@ -80,7 +80,7 @@ FEED_PAGE_PRIORITY = -1
 # A listing page waits behind the posts queued (those the pages before linked): their
 # answers judge the links (Safeguards._links_invent) before more are taken.
 LISTING_PRIORITY = -1
-STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
+STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery, Frontier, ... snapshots
 
 
 class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRoutes,
@@ -170,6 +170,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         self.discovery = Discovery.restore(saved["spider"])
         self.frontier.restore(saved["frontier"])
         self.root = self.frontier.root
+        self._new_comments_restore(saved.get("new_comments", {}))
         self.logger.info("Resuming discovery: %d URLs already claimed", len(self.frontier.seen))
         return True
 
@@ -180,7 +181,8 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         if hasattr(self, "state"):
             self.state[STATE_KEY] = {"spider": self.discovery.snapshot(),
                                      "frontier": self.frontier.snapshot(),
-                                     "capture": self._capture_snapshot()}
+                                     "capture": self._capture_snapshot(),
+                                     "new_comments": self._new_comments_snapshot()}
 
     def spider_idle(self) -> None:
         """Discovery's loose ends first (safeguards); once none are left, the listing pages
