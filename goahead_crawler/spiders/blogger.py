@@ -117,7 +117,9 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
             settings.set("GOAHEAD_MAX_POSTS", int(kwargs["max_posts"]),
                          priority="spider" if given is None else given)
         config.validate(settings)  # -s CONCURRENT_REQUESTS_PER_DOMAIN=0, -a max_posts=-1 ...
-        config.pace_given(settings)  # -s CONCURRENT_REQUESTS_PER_DOMAIN=8: AutoThrottle's aim 8
+        # the pace, for every path (--concurrency 8, sites.toml, -s ...=8): AutoThrottle's
+        # aim 8; Scrapy builds it and the downloader from these settings after this returns
+        config.pace_given(settings)
         spider.page_size = settings.getint("GOAHEAD_FEED_PAGE_SIZE")
         spider.frontier.max_posts = settings.getint("GOAHEAD_MAX_POSTS")
         spider.max_post_comments = settings.getint("GOAHEAD_MAX_POST_COMMENTS")
