@@ -388,6 +388,12 @@ def test_a_stopped_then_resumed_job_still_fetches_new_comments_on_old_posts(
     stats = json.loads(blog.last_run()["stats"])
     assert stats["goahead/comments/new_posts"] == 1
     assert "goahead/comments/new_not_resumed" not in stats
+    rebuilt = blog.db.with_name("rebuilt.db")  # the WARC files say the same
+    done = run_goahead("reindex", "--db", str(rebuilt), "--warc-dir", str(blog.warcs))
+    assert done.returncode == 0, done.stderr[-3000:]
+    with sqlite3.connect(rebuilt) as conn:
+        assert conn.execute("select text from comments where comment_id = ?",
+                            (late.comment_id,)).fetchall() == stored
 
 
 @pytest.mark.crawl
