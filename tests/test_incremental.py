@@ -588,6 +588,41 @@ def test_fewer_live_posts_than_archived_sweeps_the_feed_for_the_missing() -> Non
     assert confirm.errback == spider.post_failed  # its 404 marks it deleted
 
 
+def test_a_resumed_job_finishes_the_deletion_sweep_its_queue_kept(tmp_path: Path) -> None:
+    """A ``--resume`` job stopped while it swept the feed for deleted posts: resumed, the
+    page its queue kept was answered by a spider with no previous run, and the sweep's end
+    read ``previous.live_posts`` (AttributeError: no post confirmed deleted, an error in the
+    run). Now what the sweep listed is kept in the JOBDIR state, and its end compares with
+    the posts the archive holds live: only the one the blog no longer lists is asked for."""
+    urls = {name: f"{ROOT}2024/01/{name}.html" for name in ("a", "b", "c", "gone")}
+    stopped = incremental_spider(set(urls.values()))
+    stopped.state = {}
+    stopped.page_size = 2
+    stopped.discovery.feed_state = "done"
+    total_url = ROOT + TOTAL[1:]
+    probe = TextResponse(total_url, body=feed_json([], 3), request=Request(total_url))
+    (sweep,) = list(stopped.parse_totals(probe))
+    page1 = TextResponse(sweep.url, request=sweep,
+                         body=feed_json([urls["a"], urls["b"]], 3))
+    (queued,) = list(stopped.parse_sweep(page1))
+    stopped.closed("shutdown")
+
+    db_path = tmp_path / "archive.db"
+    with open_archive(db_path) as db:
+        for i, url in enumerate(urls.values()):
+            upsert_post(db, Post("1", str(i), url, "goaheadnews.blogspot.com"))
+    resumed = BloggerSpider.from_crawler(
+        goahead_crawler(BloggerSpider, GOAHEAD_ARCHIVE_DB=str(db_path)), url=ROOT)
+    resumed.state = pickle.loads(pickle.dumps(stopped.state))
+    assert resumed._restore()
+    assert resumed.previous is None
+    last = TextResponse(queued.url, request=queued, body=feed_json([urls["c"]], 3))
+    (confirm,) = list(resumed.parse_sweep(last))
+    assert confirm.url == urls["gone"]
+    assert confirm.errback == resumed.post_failed  # its 404 marks it deleted
+    assert resumed.sweep_state == "done"
+
+
 @pytest.mark.parametrize(("days_ago", "swept"), [(1, False), (8, True)])
 def test_posts_the_feed_did_not_list_are_learnt_again_after_a_week(days_ago: int,
                                                                    swept: bool) -> None:

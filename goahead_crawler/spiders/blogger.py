@@ -173,6 +173,7 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         self.frontier.restore(saved["frontier"])
         self.root = self.frontier.root
         self._new_comments_restore(saved.get("new_comments", {}))
+        self._incremental_restore(saved.get("incremental", {}))
         self.logger.info("Resuming discovery: %d URLs already claimed", len(self.frontier.seen))
         return True
 
@@ -184,7 +185,8 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
             self.state[STATE_KEY] = {"spider": self.discovery.snapshot(),
                                      "frontier": self.frontier.snapshot(),
                                      "capture": self._capture_snapshot(),
-                                     "new_comments": self._new_comments_snapshot()}
+                                     "new_comments": self._new_comments_snapshot(),
+                                     "incremental": self._incremental_snapshot()}
 
     def spider_idle(self) -> None:
         """Discovery's loose ends first (safeguards); once none are left, the listing pages

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -38,14 +37,12 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from archive.posts import live_post_urls
 from goahead_crawler.blogger.comment_feed import (
     NEW_COMMENTS,
     blog_comments_url,
     commented_posts,
 )
 from goahead_crawler.blogger.feed import FeedError, next_start_index, parse_feed
-from goahead_crawler.crawl_archive import CrawlArchive
 
 GONE = (404, 410)
 
@@ -162,14 +159,6 @@ class NewCommentRoutes:
                 " by this resumed job (its job dir does not say since when the feed was"
                 " read): crawl again with --full to be sure of them", len(self.commented))
         return []
-
-    def _archived_live(self: Any) -> set[str]:
-        """The live posts the archive held when the run began, or for a resumed job (which
-        loads no previous run) those it holds now: those this job stored it fetched."""
-        if self.previous is not None:
-            return self.previous.live_posts
-        db = CrawlArchive.reader_of(self.crawler)
-        return live_post_urls(db, urlsplit(self.root).netloc) if db is not None else set()
 
     def _new_comments_idle(self: Any) -> list[scrapy.Request]:
         """Once discovery is over: each archived live post the blog-wide feed named, its
