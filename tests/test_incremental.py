@@ -594,16 +594,16 @@ def test_a_resumed_job_finishes_the_deletion_sweep_its_queue_kept(tmp_path: Path
     read ``previous.live_posts`` (AttributeError: no post confirmed deleted, an error in the
     run). Now what the sweep listed is kept in the JOBDIR state, and its end compares with
     the posts the archive holds live: only the one the blog no longer lists is asked for."""
-    urls = {name: f"{ROOT}2024/01/{name}.html" for name in ("a", "b", "c", "gone")}
+    urls = {name: f"{ROOT}2024/01/{name}.html" for name in ("a", "b", "c", "d", "e", "gone")}
     stopped = incremental_spider(set(urls.values()))
     stopped.state = {}
     stopped.page_size = 2
     stopped.discovery.feed_state = "done"
     total_url = ROOT + TOTAL[1:]
-    probe = TextResponse(total_url, body=feed_json([], 3), request=Request(total_url))
+    probe = TextResponse(total_url, body=feed_json([], 5), request=Request(total_url))
     (sweep,) = list(stopped.parse_totals(probe))
     page1 = TextResponse(sweep.url, request=sweep,
-                         body=feed_json([urls["a"], urls["b"]], 3))
+                         body=feed_json([urls["a"], urls["b"]], 5))
     (queued,) = list(stopped.parse_sweep(page1))
     stopped.closed("shutdown")
 
@@ -616,7 +616,10 @@ def test_a_resumed_job_finishes_the_deletion_sweep_its_queue_kept(tmp_path: Path
     resumed.state = pickle.loads(pickle.dumps(stopped.state))
     assert resumed._restore()
     assert resumed.previous is None
-    last = TextResponse(queued.url, request=queued, body=feed_json([urls["c"]], 3))
+    resumed.page_size = 2
+    page3 = TextResponse(queued.url, request=queued, body=feed_json([urls["c"], urls["d"]], 5))
+    (following,) = list(resumed.parse_sweep(page3))
+    last = TextResponse(following.url, request=following, body=feed_json([urls["e"]], 5))
     (confirm,) = list(resumed.parse_sweep(last))
     assert confirm.url == urls["gone"]
     assert confirm.errback == resumed.post_failed  # its 404 marks it deleted

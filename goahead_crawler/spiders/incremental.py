@@ -123,6 +123,7 @@ class IncrementalRoutes:
     """Mixed into ``BloggerSpider``; everything here is inert when ``previous`` is None."""
 
     previous: PreviousRun | None = None
+    resumed_live: set[str] | None = None  # a resumed job's archived live posts (read once)
     live_total: int | None = None
     sweep_state = "idle"  # idle | running | done
     sweep_seen: set[str]
@@ -149,11 +150,15 @@ class IncrementalRoutes:
 
     def _archived_live(self: Any) -> set[str]:
         """The live posts the archive held when the run began, or for a resumed job (which
-        loads no previous run) those it holds now: those this job stored it fetched."""
+        loads no previous run) those it held when first asked, read once: those this job
+        stored meanwhile it fetched."""
         if self.previous is not None:
             return self.previous.live_posts
-        db = CrawlArchive.reader_of(self.crawler)
-        return live_post_urls(db, urlsplit(self.root).netloc) if db is not None else set()
+        if self.resumed_live is None:
+            db = CrawlArchive.reader_of(self.crawler)
+            self.resumed_live = (live_post_urls(db, urlsplit(self.root).netloc)
+                                 if db is not None else set())
+        return self.resumed_live
 
     def _incremental_snapshot(self: Any) -> dict[str, Any]:
         """For ``spider.state`` (the JOBDIR): a deletion sweep under way, and what its pages
@@ -313,7 +318,7 @@ class IncrementalRoutes:
         """The sweep has listed more posts than the blog counts (its feed's total when the
         run began, or the archive's live posts and this run's, whichever is more) by two of
         its pages: a feed naming new posts at every start-index, which is no progress."""
-        posts = {u for u in self.frontier.seen if is_post_path(u)} | self.previous.live_posts
+        posts = {u for u in self.frontier.seen if is_post_path(u)} | self._archived_live()
         counted = max(self.live_total or 0, len(posts))
         if len(self.sweep_seen) <= counted + 2 * served:
             return False
