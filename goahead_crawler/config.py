@@ -116,12 +116,11 @@ RULES: dict[str, Rule] = {
 
 
 def pace(delay: float | None = None, concurrency: int | None = None) -> dict[str, Any]:
-    """The settings a blog's delay and concurrency become, the same from ``--delay`` and
-    ``--concurrency`` as from sites.toml: AutoThrottle starts at the delay and aims at that
-    many requests in flight (its target of 1.0 kept about one), never waits less than the
-    delay (extensions.throttle raises its ceiling to it, for every path), and the crawl's
-    own limit (CONCURRENT_REQUESTS, 16)
-    rises to the blog's, which it would otherwise cap silently."""
+    """The settings a blog's delay and concurrency become: AutoThrottle starts at the
+    delay and aims at that many requests in flight (its target of 1.0 kept about one),
+    never waits less than the delay (extensions.throttle raises its ceiling to it), and
+    the crawl's own limit (CONCURRENT_REQUESTS, 16) rises to the blog's, which it would
+    otherwise cap silently. Applied by :func:`pace_given` only."""
     from goahead_crawler import settings
 
     values: dict[str, Any] = {}
@@ -144,11 +143,13 @@ def problem(setting: str, value: Any, label: str | None = None) -> str | None:
 
 
 def pace_given(settings: Any) -> None:
-    """Work :func:`pace` out from a delay or concurrency set only as a setting (``scrapy
-    crawl -s``, a Scrapyd job's ``setting=``), which ``--delay`` and sites.toml did not see:
-    ``CONCURRENT_REQUESTS_PER_DOMAIN=8`` left AutoThrottle aiming at one request in flight.
-    A derived setting given at the same priority or above (the CLI's, a per-blog one, or
-    typed) is kept. ``settings``: Scrapy ``Settings``, not yet frozen."""
+    """Work :func:`pace` out from the crawl's delay and concurrency, however they were
+    given (``--delay``, ``--concurrency``, sites.toml, ``scrapy crawl -s``, a Scrapyd job's
+    ``setting=``): the one place the rule is applied, by the spider's ``from_crawler``,
+    before Scrapy freezes the settings and builds AutoThrottle and the downloader from
+    them (``CONCURRENT_REQUESTS_PER_DOMAIN=8`` alone left AutoThrottle aiming at one
+    request in flight). A derived setting given at the same priority or above (typed with
+    ``-s``) is kept. ``settings``: Scrapy ``Settings``, not yet frozen."""
     for source, derived in (
             ("DOWNLOAD_DELAY", pace(delay=settings.getfloat("DOWNLOAD_DELAY"))),
             ("CONCURRENT_REQUESTS_PER_DOMAIN",

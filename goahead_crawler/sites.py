@@ -64,13 +64,10 @@ class Site:
 
     def settings_with(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """This blog's settings under ``given``, the ones typed on the command line: a
-        flag given for this run wins over the file (``--delay 5`` over ``delay = 1``), and
-        the pace is worked out from the two together (the file's concurrency, the flag's
-        delay)."""
-        values = {**dict(self.overrides), **given}
-        values.update(config.pace(values.get("DOWNLOAD_DELAY"),
-                                  values.get("CONCURRENT_REQUESTS_PER_DOMAIN")))
-        return values
+        flag given for this run wins over the file (``--delay 5`` over ``delay = 1``). The
+        pace they make together (the file's concurrency, the flag's delay) is worked out
+        by the spider from the crawl's settings (``config.pace_given``), as for every path."""
+        return {**dict(self.overrides), **given}
 
 
 def load_sites(path: str | Path) -> list[Site]:

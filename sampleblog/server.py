@@ -48,6 +48,7 @@ class _Server(ThreadingHTTPServer):
         self.latency = latency  # seconds each answer waits, as a distant host's would
         self.log: list[LogRow] = []
         self.log_lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0  # requests being answered now; the peak
 
     @property
     def base(self) -> str:
@@ -98,14 +99,22 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence stderr logging; requests are recorded in ``SampleSite.requests``."""
 
     def _serve(self, head: bool) -> None:
-        if self.server.latency:  # the network's and a busy front end's share: no CPU
-            time.sleep(self.server.latency)
-        split = urlsplit(self.path)
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        params: dict[str, str] = {}
-        for key, value in parse_qsl(split.query, keep_blank_values=True):
-            params.setdefault(key, value)
-        self._send(self.server.app(f"http://{host}", split.path or "/", params), head)
+        server = self.server
+        with server.log_lock:
+            server.in_flight += 1
+            server.most_in_flight = max(server.most_in_flight, server.in_flight)
+        try:
+            if server.latency:  # the network's and a busy front end's share: no CPU
+                time.sleep(server.latency)
+            split = urlsplit(self.path)
+            host = self.headers.get("Host") or "{}:{}".format(*server.server_address[:2])
+            params: dict[str, str] = {}
+            for key, value in parse_qsl(split.query, keep_blank_values=True):
+                params.setdefault(key, value)
+            self._send(server.app(f"http://{host}", split.path or "/", params), head)
+        finally:
+            with server.log_lock:
+                server.in_flight -= 1
 
     def _send(self, response: Response, head: bool) -> None:
         body = response.body
@@ -219,6 +228,13 @@ class SampleSite:
     def requests(self, blog: str) -> list[LogRow]:
         return self._log(self._servers[blog])
 
+    def most_in_flight(self, blog: str) -> int:
+        """The most requests ``blog``'s server was answering at one time (since start or
+        :meth:`clear_requests`): the crawler's concurrency as the blog saw it."""
+        server = self._servers[blog]
+        with server.log_lock:
+            return server.most_in_flight
+
     def cdn_requests(self) -> list[LogRow]:
         """(method, path with query, status) of every request the CDN answered."""
         return self._log(self._cdn)
@@ -234,6 +250,7 @@ class SampleSite:
         for server in servers:
             with server.log_lock:
                 server.log.clear()
+                server.most_in_flight = server.in_flight
 
     def publish(self, blog: str, post: Post) -> Post:
         self.images.add([post.body_html])

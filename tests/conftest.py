@@ -20,6 +20,7 @@ import pytest
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 # The reference material (seed article, corpus): ../shared, or where GOAHEAD_SHARED says.
@@ -41,6 +42,24 @@ def goahead_crawler(spidercls: type | None = None, **settings: object) -> Crawle
         "GOAHEAD_WARC_DIR": str(scratch / "warcs"),
         **settings,
     })
+
+
+def paced_settings(shared: dict[str, object], per_blog: dict[str, object] | None = None
+                   ) -> Settings:
+    """A crawler's settings as ``goahead crawl`` builds them (``shared`` at "cmdline"
+    priority, as ``scrapy crawl -s`` and a Scrapyd job's ``setting=`` give them too, and a
+    sites.toml blog's ``per_blog`` above: runner.run_jobs) and as the blogger spider's
+    ``from_crawler`` leaves them: what Scrapy then builds AutoThrottle and the downloader
+    from."""
+    from scrapy.crawler import Crawler
+
+    from goahead_crawler.runner import SITE_PRIORITY, project_settings
+    from goahead_crawler.spiders.blogger import BloggerSpider
+
+    crawler = Crawler(BloggerSpider, project_settings(dict(shared)))
+    crawler.settings.setdict(per_blog or {}, priority=SITE_PRIORITY)
+    BloggerSpider.from_crawler(crawler, url="http://a.com/")
+    return crawler.settings
 
 
 def run_goahead(*args: str, cwd: Path | None = None, timeout: int = 300,

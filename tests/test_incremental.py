@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import pickle
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +26,8 @@ from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.connection import open_archive, open_read_only
+from archive.models import Post
+from archive.posts import set_deleted, upsert_post
 from archive.runs import finish_run, start_run
 from archive.timestamps import format_utc
 from goahead_crawler.blogger.changes import changed_since, sitemap_candidates, updated_min
@@ -35,6 +41,7 @@ from sampleblog.server import SampleSite, start
 from sampleblog.site import SiteOptions
 from tests.conftest import goahead_crawler, run_goahead
 
+ROOT_DIR = Path(__file__).resolve().parents[1]
 N_POSTS = 40
 SUMMARY = "/feeds/posts/summary?alt=json&start-index=1&max-results="
 TOTAL = SUMMARY + "1&orderby=published"  # the posts' count
@@ -327,6 +334,69 @@ def test_a_new_comment_on_an_old_post_is_archived(blog: Blog) -> None:
 
 
 @pytest.mark.crawl
+def test_a_stopped_then_resumed_job_still_fetches_new_comments_on_old_posts(
+        blog: Blog) -> None:
+    """A ``--resume`` job stopped (SIGTERM) after the blog-wide comments feed named an old
+    post with a new comment, before discovery was over: the resumed job forgot that list
+    (a warning at most) and ended "finished", from when the job began; the next run's
+    comments-feed cut-off was past that comment, so it was never archived. The job's
+    JOBDIR state now carries the list, and the resumed job fetches that post's comments."""
+    site = blog.site
+    posts = site.blog("goahead").posts
+    edited = posts[:20]  # the incremental run's work, long enough to be stopped midway
+    old = next(p for p in posts[25:] if p.comments)
+    late = site.add_comment("goahead", old.post_id, "Reader", "A reply the job must keep.")
+    for post in edited:
+        site.edit("goahead", post.post_id, f"Corrected {post.post_id}.")
+    time.sleep(1.1)  # the comment is older than the job, to the second
+    site.clear_requests()
+    args = [sys.executable, "-m", "goahead_crawler", "crawl", site.urls["goahead"], "--db",
+            str(blog.db), "--warc-dir", str(blog.warcs), "--no-progress", "--resume"]
+    env = dict(os.environ, SCRAPY_SETTINGS_MODULE="tests.no_margin_settings")
+    stopped = subprocess.Popen([*args, "--delay", "0.3", "--concurrency", "1"], cwd=ROOT_DIR,
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    paths = {p.path for p in edited}
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            seen = [path for _, path, _ in site.requests("goahead")]
+            if (any(p.startswith("/feeds/comments/default?") for p in seen)
+                    and len(paths.intersection(seen)) >= 3):
+                break
+            assert stopped.poll() is None, "the job ended before it could be stopped"
+            assert time.monotonic() < deadline, "the job made no progress"
+            time.sleep(0.05)
+        stopped.send_signal(signal.SIGTERM)
+        stopped.wait(timeout=60)
+    finally:
+        if stopped.poll() is None:
+            stopped.kill()
+            stopped.wait()
+    assert blog.last_run()["status"] == "shutdown"
+    own_feed = f"/feeds/{old.post_id}/comments/default?"
+    assert not any(p.startswith(own_feed) for _, p, _ in site.requests("goahead"))
+    assert len(paths.intersection(p for _, p, _ in site.requests("goahead"))) < len(paths)
+
+    resumed = subprocess.run([*args, "--delay", "0", "-v"], cwd=ROOT_DIR, env=env,
+                             capture_output=True, text=True, timeout=300, check=False)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "Resuming" in resumed.stderr
+    assert blog.last_run()["status"] == "finished"
+    assert any(p.startswith(own_feed) for _, p, _ in site.requests("goahead"))
+    stored = blog.rows("select text from comments where comment_id = ?", (late.comment_id,))
+    assert stored == [("A reply the job must keep.",)]
+    stats = json.loads(blog.last_run()["stats"])
+    assert stats["goahead/comments/new_posts"] == 1
+    assert "goahead/comments/new_not_resumed" not in stats
+    rebuilt = blog.db.with_name("rebuilt.db")  # the WARC files say the same
+    done = run_goahead("reindex", "--db", str(rebuilt), "--warc-dir", str(blog.warcs))
+    assert done.returncode == 0, done.stderr[-3000:]
+    with sqlite3.connect(rebuilt) as conn:
+        assert conn.execute("select text from comments where comment_id = ?",
+                            (late.comment_id,)).fetchall() == stored
+
+
+@pytest.mark.crawl
 def test_no_comments_looks_for_no_new_comments(blog: Blog) -> None:
     post = blog.site.blog("goahead").posts[20]
     comment = blog.site.add_comment("goahead", post.post_id, "Reader", "Not wanted.")
@@ -518,6 +588,44 @@ def test_fewer_live_posts_than_archived_sweeps_the_feed_for_the_missing() -> Non
     assert confirm.errback == spider.post_failed  # its 404 marks it deleted
 
 
+def test_a_resumed_job_finishes_the_deletion_sweep_its_queue_kept(tmp_path: Path) -> None:
+    """A ``--resume`` job stopped while it swept the feed for deleted posts: resumed, the
+    page its queue kept was answered by a spider with no previous run, and the sweep's end
+    read ``previous.live_posts`` (AttributeError: no post confirmed deleted, an error in the
+    run). Now what the sweep listed is kept in the JOBDIR state, and its end compares with
+    the posts the archive holds live: only the one the blog no longer lists is asked for."""
+    urls = {name: f"{ROOT}2024/01/{name}.html" for name in ("a", "b", "c", "d", "e", "gone")}
+    stopped = incremental_spider(set(urls.values()))
+    stopped.state = {}
+    stopped.page_size = 2
+    stopped.discovery.feed_state = "done"
+    total_url = ROOT + TOTAL[1:]
+    probe = TextResponse(total_url, body=feed_json([], 5), request=Request(total_url))
+    (sweep,) = list(stopped.parse_totals(probe))
+    page1 = TextResponse(sweep.url, request=sweep,
+                         body=feed_json([urls["a"], urls["b"]], 5))
+    (queued,) = list(stopped.parse_sweep(page1))
+    stopped.closed("shutdown")
+
+    db_path = tmp_path / "archive.db"
+    with open_archive(db_path) as db:
+        for i, url in enumerate(urls.values()):
+            upsert_post(db, Post("1", str(i), url, "goaheadnews.blogspot.com"))
+    resumed = BloggerSpider.from_crawler(
+        goahead_crawler(BloggerSpider, GOAHEAD_ARCHIVE_DB=str(db_path)), url=ROOT)
+    resumed.state = pickle.loads(pickle.dumps(stopped.state))
+    assert resumed._restore()
+    assert resumed.previous is None
+    resumed.page_size = 2
+    page3 = TextResponse(queued.url, request=queued, body=feed_json([urls["c"], urls["d"]], 5))
+    (following,) = list(resumed.parse_sweep(page3))
+    last = TextResponse(following.url, request=following, body=feed_json([urls["e"]], 5))
+    (confirm,) = list(resumed.parse_sweep(last))
+    assert confirm.url == urls["gone"]
+    assert confirm.errback == resumed.post_failed  # its 404 marks it deleted
+    assert resumed.sweep_state == "done"
+
+
 @pytest.mark.parametrize(("days_ago", "swept"), [(1, False), (8, True)])
 def test_posts_the_feed_did_not_list_are_learnt_again_after_a_week(days_ago: int,
                                                                    swept: bool) -> None:
@@ -631,6 +739,63 @@ def test_an_unusable_blog_comments_page_is_said_and_ends_its_paging() -> None:
     assert spider.blog_comments_state == "done"
     (asked,) = spider._new_comments_idle()  # what the first page named is still fetched
     assert "/feeds/1/comments/default?" in asked.url
+
+
+def test_a_resumed_job_carries_on_with_the_blog_comments_its_job_dir_kept(
+        tmp_path: Path) -> None:
+    """``spider.state`` (pickled in the JOBDIR by Scrapy's SpiderState) keeps the blog-wide
+    feed's cut-off, the posts it named and those fetched: the resumed job, which loads no
+    previous run, pages on from its queue with the same cut-off and asks for the comments
+    of the posts the archive holds live (a deleted one is not asked for)."""
+    live = {f"{ROOT}2020/01/p{i}.html" for i in (1, 2, 3)}
+    stopped = incremental_spider(live)
+    stopped.state = {}
+    stopped.page_size = 2
+    list(stopped._new_comments_start())
+    page1 = comments_json([("11", "1"), ("12", "2")], total=9)
+    (queued,) = stopped.parse_blog_comments(blog_comments_response(stopped, page1, 1))
+    stopped.comments_read.add(f"{ROOT}2020/01/p2.html")
+    stopped.closed("shutdown")
+
+    db_path = tmp_path / "archive.db"
+    with open_archive(db_path) as db:
+        for i in (1, 2, 3, 4):
+            upsert_post(db, Post("1", str(i), f"{ROOT}2020/01/p{i}.html",
+                                 "goaheadnews.blogspot.com", title=f"post {i}"))
+        set_deleted(db, "1", "4", "2026-01-02T00:00:00Z")
+    crawler = goahead_crawler(BloggerSpider, GOAHEAD_ARCHIVE_DB=str(db_path),
+                              GOAHEAD_RESUME_SINCE=SINCE)
+    resumed = BloggerSpider.from_crawler(crawler, url=ROOT)
+    resumed.state = pickle.loads(pickle.dumps(stopped.state))
+    assert resumed._restore()
+    assert resumed.previous is None
+    resumed.page_size = 2
+    answer = TextResponse(queued.url, body=comments_json([("13", "3"), ("14", "4")], total=9,
+                                                         start=3), request=queued)
+    (following,) = resumed.parse_blog_comments(answer)  # paged on, same cut-off
+    assert following.url == stopped._blog_comments_request(5).url
+    last = comments_json([("15", "1")], total=5, start=5)
+    assert list(resumed.parse_blog_comments(blog_comments_response(resumed, last, 5))) == []
+    asked = resumed._new_comments_idle()
+    assert [r.url for r in asked] == [
+        f"{ROOT}feeds/{p}/comments/default?alt=json&start-index=1&max-results=150"
+        "&orderby=published" for p in ("1", "3")]  # 2 fetched, 4 deleted
+    assert resumed.crawler.stats.get_value("goahead/comments/new_not_resumed") is None
+    assert resumed._new_comments_idle() == []
+    stopped.new_comments_asked = True  # a job stopped after its idle step: not asked twice
+    stopped.closed("shutdown")
+    again = BloggerSpider.from_crawler(goahead_crawler(BloggerSpider), url=ROOT)
+    again.state = pickle.loads(pickle.dumps(stopped.state))
+    again._restore()
+    assert again._new_comments_idle() == []
+
+
+def test_a_full_crawls_job_dir_keeps_no_blog_comments_state() -> None:
+    spider = BloggerSpider.from_crawler(goahead_crawler(BloggerSpider), url=ROOT)
+    spider.state = {}
+    spider.comments_read.add(f"{ROOT}2020/01/p1.html")
+    spider.closed("shutdown")
+    assert spider.state["goahead_discovery"]["new_comments"] == {}
 
 
 def test_a_resumed_jobs_queued_blog_comments_page_is_said_not_a_crash(caplog) -> None:

@@ -20,7 +20,7 @@ from goahead_crawler.blogger.feed import parse_feed
 from goahead_crawler.cli import cli
 from goahead_crawler.spiders.blogger import BloggerSpider
 from goahead_crawler.spiders.redirects import RedirectLedger
-from tests.conftest import goahead_crawler
+from tests.conftest import goahead_crawler, paced_settings
 from tests.test_spider import (
     FEEDS,
     ROOT,
@@ -306,9 +306,11 @@ def test_a_blog_s_concurrency_above_the_crawl_s_limit_is_honoured() -> None:
     from goahead_crawler.sites import parse_sites
 
     (site,) = parse_sites({"site": [{"url": "http://a.com/", "concurrency": 40}]})
-    flag = crawl_overrides("a.db", "warcs", None, 40, 0, 0)
-    assert site.settings["CONCURRENT_REQUESTS"] == flag["CONCURRENT_REQUESTS"] == 40
-    assert crawl_overrides("a.db", "warcs", None, 2, 0, 0)["CONCURRENT_REQUESTS"] == 16
+    flag = paced_settings(crawl_overrides("a.db", "warcs", None, 40, 0, 0))
+    assert flag.getint("CONCURRENT_REQUESTS") == 40
+    assert paced_settings({}, site.settings).getint("CONCURRENT_REQUESTS") == 40
+    two = paced_settings(crawl_overrides("a.db", "warcs", None, 2, 0, 0))
+    assert two.getint("CONCURRENT_REQUESTS") == 16
 
 
 @pytest.mark.parametrize("flags", [

@@ -11,6 +11,8 @@ import pytest
 
 from goahead_crawler.sites import SitesError, load_sites, parse_sites
 from sampleblog import content
+from sampleblog.server import start
+from tests.conftest import paced_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,8 +41,7 @@ def test_sites_file_with_defaults(tmp_path: Path) -> None:
     first, second = load_sites(path)
     assert (first.name, first.url, first.enabled) == (
         "goahead", "https://goaheadnews.blogspot.com/", True)
-    assert first.settings == {"DOWNLOAD_DELAY": 1.5, "AUTOTHROTTLE_START_DELAY": 1.5,
-                              "GOAHEAD_COMMENTS_ENABLED": False}
+    assert first.settings == {"DOWNLOAD_DELAY": 1.5, "GOAHEAD_COMMENTS_ENABLED": False}
     assert (second.name, second.enabled) == ("example.com", False)
     assert second.settings["DOWNLOAD_DELAY"] == 0
     assert second.settings["GOAHEAD_IMAGES_ENABLED"] is False  # assets: images' old name
@@ -56,14 +57,17 @@ def test_concurrency_in_sites_toml_is_what_the_flag_is() -> None:
     from goahead_crawler.cli.crawl import crawl_overrides
 
     (site,) = parse_sites({"site": [{"url": "http://a.com/", "concurrency": 4}]})
-    flag = crawl_overrides("a.db", "warcs", None, 4, 0, 0)
-    for setting in ("CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_TARGET_CONCURRENCY"):
-        assert site.settings[setting] == flag[setting], setting
+    flag = paced_settings(crawl_overrides("a.db", "warcs", None, 4, 0, 0))
+    from_file = paced_settings({}, site.settings)
+    for settings in (flag, from_file):
+        assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 4
+        assert settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 4.0
 
 
 def throttled_delay(values: dict) -> float:
     """The delay after one quick answer (0.2 s), under the AutoThrottle the project enables
-    with ``values`` at "cmdline" priority (as goahead crawl, scrapy -s and Scrapyd set them)."""
+    with ``values`` at "cmdline" priority (as goahead crawl, scrapy -s and Scrapyd set them),
+    as the spider leaves the settings."""
     from scrapy.core.downloader import Slot
     from scrapy.crawler import Crawler
     from scrapy.extensions.throttle import AutoThrottle
@@ -71,9 +75,7 @@ def throttled_delay(values: dict) -> float:
     from scrapy.spiders import Spider
     from scrapy.utils.misc import load_object
 
-    from goahead_crawler.runner import project_settings
-
-    settings = project_settings(values)
+    settings = paced_settings(values)
     enabled = [load_object(path) for path, order in
                settings.getwithbase("EXTENSIONS").items() if order is not None]
     (kind,) = [e for e in enabled if isinstance(e, type) and issubclass(e, AutoThrottle)]
@@ -189,11 +191,13 @@ def test_a_flag_given_wins_over_the_sites_file_and_the_pace_follows_both() -> No
     (site,) = parse_sites({"defaults": {"delay": 1, "max_posts": 3},
                            "site": [{"url": "http://a.com/", "concurrency": 4}]})
     values = site.settings_with({"DOWNLOAD_DELAY": 5.0, "GOAHEAD_IMAGES_ENABLED": True})
-    assert values["DOWNLOAD_DELAY"] == values["AUTOTHROTTLE_START_DELAY"] == 5.0
+    assert values["DOWNLOAD_DELAY"] == 5.0
     assert values["CONCURRENT_REQUESTS_PER_DOMAIN"] == 4  # from the file, not given
-    assert values["AUTOTHROTTLE_TARGET_CONCURRENCY"] == 4.0
     assert values["GOAHEAD_MAX_POSTS"] == 3
     assert values["GOAHEAD_IMAGES_ENABLED"] is True
+    paced = paced_settings({"DOWNLOAD_DELAY": 5.0}, values)
+    assert paced.getfloat("AUTOTHROTTLE_START_DELAY") == 5.0
+    assert paced.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 4.0
 
 
 @pytest.mark.crawl
@@ -270,18 +274,51 @@ def test_a_concurrency_set_as_a_setting_is_paced_as_the_flag_is() -> None:
     """``scrapy crawl -s CONCURRENT_REQUESTS_PER_DOMAIN=8`` (a Scrapyd job's ``setting=``)
     did not pass through config.pace as --concurrency 8 does: AutoThrottle kept aiming at
     one request in flight (target 1.0), so the job crawled about one at a time."""
-    from scrapy.crawler import Crawler
-
     from goahead_crawler.cli.crawl import crawl_overrides
-    from goahead_crawler.runner import project_settings
-    from goahead_crawler.spiders.blogger import BloggerSpider
 
-    flag = project_settings(crawl_overrides("a.db", "warcs", None, 8, 0, 0))
-    for settings in (project_settings({"CONCURRENT_REQUESTS_PER_DOMAIN": 8}), flag):
-        crawler = Crawler(BloggerSpider, settings)
-        BloggerSpider.from_crawler(crawler, url="http://a.com/")
-        assert crawler.settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 8.0
-    default = Crawler(BloggerSpider, project_settings({}))
-    BloggerSpider.from_crawler(default, url="http://a.com/")
-    assert default.settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 1.0  # as set
-    assert default.settings.getfloat("AUTOTHROTTLE_START_DELAY") == 1.0
+    flag = crawl_overrides("a.db", "warcs", None, 8, 0, 0)
+    for given in ({"CONCURRENT_REQUESTS_PER_DOMAIN": 8}, flag):
+        assert paced_settings(given).getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 8.0
+    default = paced_settings({})
+    assert default.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 1.0  # as set
+    assert default.getfloat("AUTOTHROTTLE_START_DELAY") == 1.0
+    typed = paced_settings({"CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+                            "AUTOTHROTTLE_TARGET_CONCURRENCY": 3.0})
+    assert typed.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 3.0  # typed: kept
+
+
+SCRAPY_CRAWL = [sys.executable, "-m", "scrapy.cmdline", "crawl", "blogger"]
+
+
+@pytest.mark.crawl
+@pytest.mark.parametrize("way", ["goahead crawl", "sites.toml", "scrapy crawl -s"])
+def test_the_pace_reaches_the_downloader_however_it_is_given(way: str, tmp_path: Path
+                                                             ) -> None:
+    """A concurrency of 40 is 40 requests in flight at the blog, past the crawl's own
+    limit (CONCURRENT_REQUESTS, 16) and AutoThrottle's default aim (one), whether it comes
+    from ``--concurrency``, sites.toml, or ``scrapy crawl -s`` (a Scrapyd job's
+    ``setting=`` becomes ``-s``): the rule is applied once, by the spider, before Scrapy
+    builds the downloader and AutoThrottle. Counted by the blog (0.5 s an answer)."""
+    db, warcs = str(tmp_path / "archive.db"), str(tmp_path / "warcs")
+    with start(["goahead"], n_posts=40, latency=0.5) as site:
+        url = site.urls["goahead"]
+        if way == "scrapy crawl -s":
+            args = [*SCRAPY_CRAWL, "-a", f"url={url}", *(f"-s{k}={v}" for k, v in {
+                "CONCURRENT_REQUESTS_PER_DOMAIN": 40, "DOWNLOAD_DELAY": 0,
+                "GOAHEAD_IMAGES_ENABLED": False, "GOAHEAD_ARCHIVE_DB": db,
+                "GOAHEAD_WARC_DIR": warcs}.items())]
+        else:
+            args = [sys.executable, "-m", "goahead_crawler", "crawl", "--db", db,
+                    "--warc-dir", warcs, "--no-images", "--no-progress"]
+            if way == "sites.toml":
+                sites = tmp_path / "sites.toml"
+                sites.write_text(f'[[site]]\nurl = "{url}"\nconcurrency = 40\ndelay = 0\n',
+                                 encoding="utf-8")
+                args += ["--sites", str(sites)]
+            else:
+                args += [url, "--concurrency", "40", "--delay", "0"]
+        done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                              check=False)
+        assert done.returncode == 0, done.stderr[-3000:]
+        most = site.most_in_flight("goahead")
+    assert most > 16, most  # about one at a time (two at most) when the rule is not applied

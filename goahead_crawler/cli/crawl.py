@@ -414,7 +414,10 @@ def crawl_overrides(db_path: str, warc_dir: str, delay: float | None, concurrenc
         "GOAHEAD_MAX_POSTS": max_posts,
         "LOG_LEVEL": ["WARNING", "INFO", "DEBUG"][min(verbose, 2)],
     }
-    overrides.update(config.pace(delay, concurrency))  # as sites.toml's delay, concurrency
+    if delay is not None:  # what they imply (AutoThrottle's start and aim, the crawl's own
+        overrides["DOWNLOAD_DELAY"] = delay  # limit): the spider, as for every path
+    if concurrency is not None:  # (config.pace_given)
+        overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
     return overrides
 
 

@@ -80,7 +80,7 @@ FEED_PAGE_PRIORITY = -1
 # A listing page waits behind the posts queued (those the pages before linked): their
 # answers judge the links (Safeguards._links_invent) before more are taken.
 LISTING_PRIORITY = -1
-STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery and Frontier snapshots
+STATE_KEY = "goahead_discovery"  # in ``spider.state``: Discovery, Frontier, ... snapshots
 
 
 class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRoutes,
@@ -117,7 +117,9 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
             settings.set("GOAHEAD_MAX_POSTS", int(kwargs["max_posts"]),
                          priority="spider" if given is None else given)
         config.validate(settings)  # -s CONCURRENT_REQUESTS_PER_DOMAIN=0, -a max_posts=-1 ...
-        config.pace_given(settings)  # -s CONCURRENT_REQUESTS_PER_DOMAIN=8: AutoThrottle's aim 8
+        # the pace, for every path (--concurrency 8, sites.toml, -s ...=8): AutoThrottle's
+        # aim 8; Scrapy builds it and the downloader from these settings after this returns
+        config.pace_given(settings)
         spider.page_size = settings.getint("GOAHEAD_FEED_PAGE_SIZE")
         spider.frontier.max_posts = settings.getint("GOAHEAD_MAX_POSTS")
         spider.max_post_comments = settings.getint("GOAHEAD_MAX_POST_COMMENTS")
@@ -170,6 +172,8 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         self.discovery = Discovery.restore(saved["spider"])
         self.frontier.restore(saved["frontier"])
         self.root = self.frontier.root
+        self._new_comments_restore(saved.get("new_comments", {}))
+        self._incremental_restore(saved.get("incremental", {}))
         self.logger.info("Resuming discovery: %d URLs already claimed", len(self.frontier.seen))
         return True
 
@@ -180,7 +184,9 @@ class BloggerSpider(SitemapRoutes, PagesFeedRoutes, CommentRoutes, NewCommentRou
         if hasattr(self, "state"):
             self.state[STATE_KEY] = {"spider": self.discovery.snapshot(),
                                      "frontier": self.frontier.snapshot(),
-                                     "capture": self._capture_snapshot()}
+                                     "capture": self._capture_snapshot(),
+                                     "new_comments": self._new_comments_snapshot(),
+                                     "incremental": self._incremental_snapshot()}
 
     def spider_idle(self) -> None:
         """Discovery's loose ends first (safeguards); once none are left, the listing pages

@@ -11,6 +11,10 @@ When the archive holds a finished full run of the blog (:func:`previous_run`), t
    needs nothing, a changed one names only posts new to the archive or with a newer
    ``lastmod``; a 304 post page is counted unchanged;
 4. requests again the posts and pages that failed after their retries since that run.
+
+A job stopped mid-sweep and ``--resume``d (it loads no previous run: its queue carries on)
+keeps the sweep's listing in the JOBDIR state and judges the sweep's end against the posts
+the archive holds live then (:meth:`IncrementalRoutes._archived_live`).
 """
 
 from __future__ import annotations
@@ -119,6 +123,7 @@ class IncrementalRoutes:
     """Mixed into ``BloggerSpider``; everything here is inert when ``previous`` is None."""
 
     previous: PreviousRun | None = None
+    resumed_live: set[str] | None = None  # a resumed job's archived live posts (read once)
     live_total: int | None = None
     sweep_state = "idle"  # idle | running | done
     sweep_seen: set[str]
@@ -142,6 +147,30 @@ class IncrementalRoutes:
             kind = "page" if is_static_page_path(url) else "post"
             if is_post_path(url) or kind == "page":
                 yield from self._schedule(url, "retry", kind=kind)
+
+    def _archived_live(self: Any) -> set[str]:
+        """The live posts the archive held when the run began, or for a resumed job (which
+        loads no previous run) those it held when first asked, read once: those this job
+        stored meanwhile it fetched."""
+        if self.previous is not None:
+            return self.previous.live_posts
+        if self.resumed_live is None:
+            db = CrawlArchive.reader_of(self.crawler)
+            self.resumed_live = (live_post_urls(db, urlsplit(self.root).netloc)
+                                 if db is not None else set())
+        return self.resumed_live
+
+    def _incremental_snapshot(self: Any) -> dict[str, Any]:
+        """For ``spider.state`` (the JOBDIR): a deletion sweep under way, and what its pages
+        listed, so that a resumed job answering the next page from its queue judges the
+        whole listing (it loads no previous run)."""
+        if self.sweep_state != "running":
+            return {}
+        return {"sweep": self.sweep_state, "seen": sorted(self.sweep_seen)}
+
+    def _incremental_restore(self: Any, saved: dict[str, Any]) -> None:
+        if saved.get("sweep") == "running":
+            self.sweep_state, self.sweep_seen = "running", set(saved.get("seen", ()))
 
     def _conditional_meta(self) -> dict[str, Any]:
         return {CONDITIONAL: True} if self.previous else {}
@@ -225,11 +254,12 @@ class IncrementalRoutes:
             yield self._sweep_request(following)
             return
         self.sweep_state = "done"
-        for url in sorted(self.previous.live_posts - self.sweep_seen):
+        missing = self._archived_live() - self.sweep_seen
+        for url in sorted(missing):
             self._stat("incremental/missing")
             yield from self._schedule(url, "missing")
-        self.swept_unlisted = self.previous.live_posts - self.sweep_seen  # or deleted (a
-        # 404 to its request now: left out at the end)
+        self.swept_unlisted = missing  # or deleted (a 404 to its request now: left out at
+        # the end)
 
     # -- what the feed does not list -----------------------------------------------------
     def _unlisted_recheck_due(self: Any) -> bool:
@@ -288,7 +318,7 @@ class IncrementalRoutes:
         """The sweep has listed more posts than the blog counts (its feed's total when the
         run began, or the archive's live posts and this run's, whichever is more) by two of
         its pages: a feed naming new posts at every start-index, which is no progress."""
-        posts = {u for u in self.frontier.seen if is_post_path(u)} | self.previous.live_posts
+        posts = {u for u in self.frontier.seen if is_post_path(u)} | self._archived_live()
         counted = max(self.live_total or 0, len(posts))
         if len(self.sweep_seen) <= counted + 2 * served:
             return False

@@ -15,6 +15,15 @@ and stores comments:
 
 A blog whose comments feed is off (404/410) or forbidden by robots.txt is said in the log
 and skipped; the run goes on.
+
+A job stopped early (SIGTERM, Ctrl-C, CloseSpider) and ``--resume``d carries on: what this
+side knows (the feed's cut-off, the posts it named, those whose page the job fetched,
+whether step 2 was taken) is kept in the JOBDIR with the rest of ``spider.state``
+(:meth:`NewCommentRoutes._new_comments_snapshot`); the resumed job pages on from its queue
+and takes step 2 against the posts the archive holds live then. Forgotten, they were lost:
+the resumed run is the next run's base from when the job began, so the next blog-wide
+feed starts past comments the stopped job had been told of. A killed job (SIGKILL) keeps
+no queue; its resumption fetches every post page again, their comments with them.
 """
 
 from __future__ import annotations
@@ -39,11 +48,13 @@ GONE = (404, 410)
 
 
 class NewCommentRoutes:
-    """State: ``commented`` (post id -> page URL, from the blog-wide feed), the comment
-    ids it named, and ``comments_read`` (the posts whose page this run fetched)."""
+    """State: ``comments_since`` (the blog-wide feed's ``updated-min``), ``commented``
+    (post id -> page URL, from that feed), the comment ids it named, and ``comments_read``
+    (the posts whose page this run fetched); kept across ``--resume``."""
 
     blog_comments_state = "off"  # off | running | done
     new_comments_asked = False
+    comments_since: str | None = None  # None: no blog-wide feed asked for by this job
     commented: dict[str, str | None]
     blog_comment_ids: set[str]
     comments_read: set[str]
@@ -52,12 +63,32 @@ class NewCommentRoutes:
         if not self.comments_enabled or self.previous is None:
             return
         self.blog_comments_state = "running"
+        self.comments_since = self.previous.since
         yield self._blog_comments_request(1)
+
+    def _new_comments_snapshot(self: Any) -> dict[str, Any]:
+        """For ``spider.state`` (pickled in the JOBDIR): nothing when this job read no
+        blog-wide comments feed (a full crawl's posts, fetched, are not kept twice)."""
+        if self.blog_comments_state == "off":
+            return {}
+        return {"since": self.comments_since, "state": self.blog_comments_state,
+                "asked": self.new_comments_asked, "commented": dict(self.commented),
+                "ids": sorted(self.blog_comment_ids), "read": sorted(self.comments_read)}
+
+    def _new_comments_restore(self: Any, saved: dict[str, Any]) -> None:
+        """A resumed job's side, as the stopped job left it (:meth:`_new_comments_snapshot`)."""
+        if not saved.get("since"):
+            return
+        self.comments_since, self.blog_comments_state = saved["since"], saved["state"]
+        self.new_comments_asked = bool(saved.get("asked"))
+        self.commented = dict(saved.get("commented", {}))
+        self.blog_comment_ids = set(saved.get("ids", ()))
+        self.comments_read = set(saved.get("read", ()))
 
     def _blog_comments_request(self: Any, start: int) -> scrapy.Request:
         self._stat("comments/blog_feed_pages")
         return scrapy.Request(
-            blog_comments_url(self.root, self.previous.since, start, self.page_size),
+            blog_comments_url(self.root, self.comments_since, start, self.page_size),
             callback=self.parse_blog_comments, errback=self.blog_comments_failed,
             meta={"goahead_source": "blog-comments", "goahead_start": start})
 
@@ -83,8 +114,8 @@ class NewCommentRoutes:
         self._stat("comments/blog_feed_entries", len(page.entries))
         following = self._unless_stalled("blog-comments", next_start_index(page, start),
                                          len(new), response.url)
-        if following is not None and self.previous is None:  # a resumed job: see idle
-            following = None
+        if following is not None and self.comments_since is None:  # resumed, unknown
+            following = None  # cut-off (a job dir of an older goahead): see idle
         if following is not None and len(self.blog_comment_ids) >= self.max_blog_comments:
             self._blog_comments_lost(
                 f"{len(self.blog_comment_ids):,} comments read since the last run, the most"
@@ -118,15 +149,15 @@ class NewCommentRoutes:
                             " does not fetch may be missed", why)
 
     def _new_comments_not_resumed(self: Any) -> list[scrapy.Request]:
-        """Said, not fetched: which old posts had new comments is not kept across
-        ``--resume`` (nor the archived posts to check them against); the next
-        incremental run's blog-wide comments feed names them again."""
+        """Said, not fetched: a job dir written before this side was kept in it (no
+        cut-off saved) left a page of the blog-wide feed in the queue; what it names is
+        not known to be missing, and the next run's feed may start past it."""
         if self.commented:
             self._stat("comments/new_not_resumed", len(self.commented))
             self.logger.warning(
                 "New comments on %d posts named by the blog's comments feed are not fetched"
-                " by a resumed job; the next incremental run looks for them again",
-                len(self.commented))
+                " by this resumed job (its job dir does not say since when the feed was"
+                " read): crawl again with --full to be sure of them", len(self.commented))
         return []
 
     def _new_comments_idle(self: Any) -> list[scrapy.Request]:
@@ -135,15 +166,15 @@ class NewCommentRoutes:
         if self.blog_comments_state == "off" or self.new_comments_asked:
             return []  # (idle: nothing in flight, what the feed named is all it will)
         self.new_comments_asked = True
-        if self.previous is None:  # a resumed job answering a page its queue kept: the
-            return self._new_comments_not_resumed()  # archive it compares with is not read
+        if self.comments_since is None:  # a resumed job answering a page its queue kept,
+            return self._new_comments_not_resumed()  # its job dir from an older goahead
 
-        requests = []
+        requests, live = [], self._archived_live()
         for post_id, url in sorted(self.commented.items()):
             key = self.frontier.key(url) if url else None
             if key in self.comments_read:
                 self._stat("comments/new_on_fetched")
-            elif key is None or key not in self.previous.live_posts or key in self.ledger.gone:
+            elif key is None or key not in live or key in self.ledger.gone:
                 self._stat("comments/new_not_archived")
                 self.logger.info("New comments on post %s (%s), which the archive does not"
                                  " hold: not fetched", post_id, url or "no link")
