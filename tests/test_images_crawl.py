@@ -244,7 +244,7 @@ def test_images_on_another_host_are_said_not_captured(tmp_path: Path) -> None:
     assert notes[0].startswith(f"note: {site.urls['goahead']}: ")
     cdn = site.cdn_url.rstrip("/")
     assert f"(first: {cdn}/img/" in notes[0]
-    assert notes[0].endswith(f"crawl again with --static-origin {cdn}")
+    assert f"crawl again with --full --static-origin {cdn} (without --full" in notes[0]
     # each image counted once, however many posts show it: those the crawl with the
     # origin given asked for (each once) and the first did not
     asked = [json.loads(run_row(tmp_path / db)["stats"]).get("goahead/images/requested", 0)
@@ -253,6 +253,25 @@ def test_images_on_another_host_are_said_not_captured(tmp_path: Path) -> None:
     assert f": {asked[1] - asked[0]} images its posts show are on other hosts" in notes[0]
     assert again.returncode == 0, again.stderr
     assert "not captured" not in again.stderr
+
+
+def test_the_notes_advice_captures_the_images_in_the_same_archive(tmp_path: Path) -> None:
+    """The note's advice, followed to the letter into the same archive: that next crawl
+    is incremental, and fetched no post again, so no image either ("images ok/failed
+    0 / 0", result ok, and no note any more). The advice now says --full, and the images
+    are in the archive after it."""
+    with start(["goahead"]) as site:
+        folder = Blog(site, tmp_path)
+        args = ["--db", str(folder.db), "--warc-dir", str(folder.warcs),
+                "--delay", "0", "--no-progress"]
+        first = run_goahead("crawl", site.urls["goahead"], *args)
+        assert first.returncode == 0, first.stderr
+        note = next(line for line in first.stderr.splitlines() if "not captured" in line)
+        advice = note.split("crawl again with ", 1)[1].split(" (", 1)[0].split()
+        again = run_goahead("crawl", site.urls["goahead"], *args, *advice)
+    assert again.returncode == 0, again.stderr
+    captured = sum(len(images) for images in folder.images().values())
+    assert captured > 0, (advice, again.stdout)
 
 
 def test_a_broken_image_is_left_out_and_a_lost_one_makes_the_run_incomplete(
