@@ -274,6 +274,32 @@ def test_the_notes_advice_captures_the_images_in_the_same_archive(tmp_path: Path
     assert captured > 0, (advice, again.stdout)
 
 
+def test_a_scrapy_way_crawl_logs_the_note_with_the_settings_to_give(tmp_path: Path) -> None:
+    """``scrapy crawl`` and a Scrapyd job print no summary and no note: their images on
+    another host were only a stat (images ok/failed 0 / 0 in the dump, not a word). The
+    note is in their log now, with the settings to give, and those settings, given to the
+    same archive, capture the images."""
+    root = Path(__file__).resolve().parents[1]
+    with start(["goahead"]) as site:
+        folder = Blog(site, tmp_path)
+        crawl = [sys.executable, "-m", "scrapy", "crawl", "blogger", "-a",
+                 f"url={site.urls['goahead']}", "-s", f"GOAHEAD_ARCHIVE_DB={folder.db}",
+                 "-s", f"GOAHEAD_WARC_DIR={folder.warcs}", "-s", "DOWNLOAD_DELAY=0"]
+        first = subprocess.run(crawl, capture_output=True, text=True, cwd=root, timeout=300,
+                               check=False)
+        assert first.returncode == 0, first.stderr[-3000:]
+        note = next((line for line in first.stderr.splitlines() if "not captured" in line),
+                    None)
+        assert note is not None, first.stderr[-3000:]
+        assert f"(first: {site.cdn_url.rstrip('/')}/img/" in note
+        advice = note.split("crawl again with ", 1)[1].split(" (", 1)[0].split()
+        again = subprocess.run([*crawl, *advice], capture_output=True, text=True, cwd=root,
+                               timeout=300, check=False)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert not any("not captured" in line for line in again.stderr.splitlines())
+    assert sum(len(images) for images in folder.images().values()) > 0, advice
+
+
 def test_a_broken_image_is_left_out_and_a_lost_one_makes_the_run_incomplete(
         tmp_path: Path) -> None:
     """An image its host answers 404 for is what the blog's readers saw too: left out of

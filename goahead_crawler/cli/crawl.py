@@ -278,27 +278,22 @@ def report_failures(results: list[Any], shown: int = 5) -> None:
 
 
 def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> None:
-    """Images the posts show from a host outside the crawl's scope are not fetched (by
-    design: other sites' images); said, because a blog's own image host on a custom domain
-    looks just the same until ``--static-origin`` names it. The advice says ``--full``:
+    """After the summary, each blog's note on the images of other hosts it did not fetch
+    (:func:`~goahead_crawler.spiders.capture.other_host_note`). The advice says ``--full``:
     the next crawl into the archive is incremental, fetches only the posts that changed,
     and with them their images, so the origin alone captured none."""
-    for result in results:
-        first = result.stats.get("goahead/images/other_host_first")
-        if not first:
-            continue
-        parts = urlsplit(first)
-        origin = f"{parts.scheme}://{parts.netloc}"
+    from goahead_crawler.spiders.capture import other_host_note
+
+    def advice(origin: str) -> str:
         option = (f'--full and static_origins = ["{origin}"] in its sites.toml table'
                   if in_sites_file else f"--full --static-origin {origin}")
-        count = result.stat("goahead/images/other_host")
-        at_least = "at least " if result.stats.get("goahead/images/other_host_more") else ""
-        click.echo(f"note: {result.url}: {at_least}{count:,} image"
-                   f"{'s' if count != 1 else ''} its posts show are on other hosts and were"
-                   f" not captured (first:"
-                   f" {first}); if {origin} serves the blog's own images, crawl again with"
-                   f" {option} (without --full only the posts that changed are fetched"
-                   " again, and only their images)", err=True)
+        return (f"{option} (without --full only the posts that changed are fetched again,"
+                " and only their images)")
+
+    for result in results:
+        note = other_host_note(result.stats, advice)
+        if note is not None:
+            click.echo(f"note: {result.url}: {note}", err=True)
 
 
 # option -> the setting sites.toml can give too (sites.SITE_KEYS), from the option's value
