@@ -273,7 +273,8 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     if n == 0 and query and not emptied:
         say_query_missed(db, query, filters)
     if out:
-        click.echo(f"exported {n} posts to {out}{replaced_note(replacing, replaced)}",
+        click.echo(f"exported {n} post{'' if n == 1 else 's'} to {out}"
+                   f"{replaced_note(replacing, replaced)}",
                    err=True)
 
 
