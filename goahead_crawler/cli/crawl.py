@@ -279,10 +279,10 @@ def report_failures(results: list[Any], shown: int = 5) -> None:
 
 def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> None:
     """After the summary, each blog's note on the images of other hosts it did not fetch
-    (:func:`~goahead_crawler.spiders.capture.other_host_note`). The advice says ``--full``:
+    (:func:`~goahead_crawler.blogger.scope.other_host_note`). The advice says ``--full``:
     the next crawl into the archive is incremental, fetches only the posts that changed,
     and with them their images, so the origin alone captured none."""
-    from goahead_crawler.spiders.capture import other_host_note
+    from goahead_crawler.blogger.scope import other_host_note
 
     def advice(origin: str) -> str:
         option = (f'--full and static_origins = ["{origin}"] in its sites.toml table'
