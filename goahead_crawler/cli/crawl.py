@@ -95,7 +95,8 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @click.option("--assets", is_flag=True, hidden=True,
               help="Deprecated: images are captured by default now.")
 @click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.",
-              callback=not_empty("to send none"))
+              callback=lambda ctx, param, value: checked_contact(
+                  not_empty("to send none")(ctx, param, value)))
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
 def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, progress: bool,
           db_path: str, warc_dir: str | None, delay: float | None, concurrency: int | None,
@@ -260,6 +261,15 @@ def warn_interrupted(sites: list[tuple[str, Any]], db_path: str, resume: bool) -
                 click.echo(f"Note: {hint}; this crawl fetches what it missed first", err=True)
     finally:
         db.close()
+
+
+def checked_contact(value: str | None) -> str | None:
+    """``--contact`` by the rule every route shares (config: GOAHEAD_CONTACT): it goes
+    into every request's User-Agent and every WARC file's warcinfo."""
+    found = config.problem("GOAHEAD_CONTACT", value, "--contact") if value else None
+    if found:
+        raise BadInput(found)
+    return value
 
 
 def report_failures(results: list[Any], shown: int = 5) -> None:
