@@ -71,11 +71,19 @@ def terminal_text(text: str, lines: bool = False) -> str:
 FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
+#: The most digits a spreadsheet number keeps (IEEE doubles, shown to 15 digits): a
+#: longer run of digits, such as Blogger's 19-digit blog and post ids, is rounded on import
+SPREADSHEET_DIGITS_MAX = 15
+
+
 def spreadsheet_cell(value: T) -> T | str:
-    """``value`` as a CSV cell a spreadsheet shows as text and never runs: a string that
-    begins with one of :data:`FORMULA_STARTS` gets a leading ``'``; anything else
-    (numbers, None, other text) is returned as it is."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+    """``value`` as a CSV cell a spreadsheet shows as text, whole, and never runs: a
+    string that begins with one of :data:`FORMULA_STARTS`, or that is a number of more
+    digits than a spreadsheet keeps (an id would read 9.02173554816009E+018 and name no
+    post), gets a leading ``'``; anything else (numbers, None, other text) is returned as
+    it is."""
+    if isinstance(value, str) and (value[:1] in FORMULA_STARTS or (
+            len(value) > SPREADSHEET_DIGITS_MAX and value.isascii() and value.isdigit())):
         return "'" + value
     return value
 

@@ -10,6 +10,7 @@ sites file (``sites.py``), and the spider, for ``scrapy crawl -s NAME=VALUE`` an
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -64,6 +65,18 @@ def _origins(value: Any) -> bool:
     return True
 
 
+# An http(s) URL or an e-mail address (mailto: or not), nothing else: it goes into the
+# User-Agent of every request and the warcinfo of every WARC file, where a space ends it
+# and a CR or LF starts a header line of its own
+_CONTACT = re.compile(r"https?://[^\s/@]+[^\s]*|(mailto:)?[^\s@:/]+@[^\s@]+\.[^\s@]+",
+                      re.IGNORECASE)
+
+
+def _contact(value: Any) -> bool:
+    return (isinstance(value, str) and value.isprintable()
+            and _CONTACT.fullmatch(value) is not None)
+
+
 Rule = tuple[Callable[[Any], bool], str]
 
 # Upper bounds: ``--delay 1e300`` was accepted and the crawl hung, waiting out the delay
@@ -112,6 +125,8 @@ RULES: dict[str, Rule] = {
     "GOAHEAD_REQUISITES_ENABLED": BOOLEAN,
     "GOAHEAD_LISTINGS_ENABLED": BOOLEAN,
     "GOAHEAD_STATIC_ORIGINS": (_origins, "a list of origins (scheme://host[:port])"),
+    "GOAHEAD_CONTACT": (_contact, ("an http(s) URL or an e-mail address, with no space or"
+                                   " control character")),
 }
 
 

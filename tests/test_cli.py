@@ -423,3 +423,15 @@ def test_extract_of_a_file_that_is_no_saved_page_is_one_line(tmp_path: Path) -> 
     result = CliRunner().invoke(cli, ["extract", str(page)])
     assert result.exit_code == 0
     assert "ข้อความ" in result.stdout
+
+
+@pytest.mark.parametrize("body", [b"", b"  \n", b"<html><body></body></html>"])
+def test_extract_of_a_page_with_nothing_in_it_says_so(tmp_path: Path, body: bytes) -> None:
+    """An empty file (a save that failed), or a page with no title and no text, printed
+    blank lines and "via fallback", exit 0, as if that were the article: now one line
+    saying no article was found, exit 1."""
+    page = tmp_path / "saved.html"
+    page.write_bytes(body)
+    result = CliRunner().invoke(cli, ["extract", str(page)])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"Error: {page}: no article found (no title and no text)\n")

@@ -274,6 +274,28 @@ def test_wacz_packages_every_warc_with_the_archived_pages(crawled, tmp_path) -> 
     assert "Validation succeeded" in check.stdout
 
 
+def test_wacz_says_only_what_it_wrote(crawled, tmp_path) -> None:
+    """py-wacz narrates each of its steps ("Reading and Indexing All WARCs", "Writing
+    archives...": seven lines on stderr for every WACZ); the README shows one line, what
+    was written, and that is what a user gets."""
+    result = CliRunner().invoke(goahead, ["wacz", *where(crawled), "--out",
+                                          str(tmp_path / "quiet.wacz")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout.startswith(f"wrote {tmp_path / 'quiet.wacz'}: 2 WARC file(s)")
+
+
+def test_what_py_wacz_says_beyond_its_steps_is_passed_on() -> None:
+    from goahead_crawler.warc.indexing import wacz_remarks
+
+    said = ("Reading and Indexing All WARCs\nWriting archives...\n"
+            "Invalid passed page. We were unable to find a match for x\n"
+            "Generating datapackage.json\nWarning: Skipping invalid page {}\n")
+    assert wacz_remarks(said) == [
+        "py-wacz: Invalid passed page. We were unable to find a match for x",
+        "py-wacz: Warning: Skipping invalid page {}"]
+
+
 def test_wacz_refuses_pages_its_warc_files_lack(crawled, tmp_path) -> None:
     """The second crawl's records are revisits of the first's: without the first run's
     files its pages cannot replay, so no WACZ is written (exit 1, one line)."""

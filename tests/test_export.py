@@ -233,6 +233,13 @@ def test_an_export_over_a_file_says_it_replaced_it(db, tmp_path):
     assert again.stderr == f"exported 4 posts to {out} (it replaced the file that was there)\n"
 
 
+def test_an_export_of_one_post_says_one_post(db, tmp_path):
+    out = tmp_path / "one.md"
+    done = invoke_goahead("export", "--db", str(tmp_path / "a.db"), "--out", str(out),
+                          "--site", "other.blogspot.com")
+    assert done.stderr == f"exported 1 post to {out}\n"  # was "exported 1 posts"
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write a read-only file")
 def test_an_export_never_replaces_a_read_only_file(db, tmp_path):
     out = tmp_path / "posts.csv"

@@ -134,6 +134,58 @@ def test_libreoffice_runs_the_raw_cell_and_not_the_marked_one(tmp_path: Path):
     assert "CONCATENATE" in evaluated.split(",", 1)[1]  # the marked one is text
 
 
+CSV_COMMANDS = (("export", ["export", "--format", "csv"]), ("search", ["search", "ผ้า", "--csv"]))
+
+
+def through_libreoffice(tmp_path: Path, name: str, command: list[str], db_path: Path) -> str:
+    """``command``'s CSV of ``db_path`` as LibreOffice Calc reads it in, UTF-8, and writes
+    it back: each cell as the spreadsheet holds it (a formula's result, a number's value)."""
+    result = CliRunner().invoke(cli, [*command, "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    source = tmp_path / f"{name}.csv"
+    source.write_bytes(result.stdout_bytes)
+    out = tmp_path / f"out-{name}"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--infilter=CSV:44,34,76",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
+                    "--outdir", str(out), str(source)],
+                   check=True, capture_output=True, timeout=120)
+    return (out / f"{name}.csv").read_text(encoding="utf-8")
+
+
+BLOG_ID, POST_ID = "7183947562016475920", "9021735548160093372"  # Blogger's: 19 digits
+
+
+@pytest.mark.parametrize("value", [POST_ID, "1234567890123456"])
+def test_a_number_longer_than_a_spreadsheet_keeps_gets_the_text_mark(value):
+    assert spreadsheet_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["123456789012345", "12", "๑๒๓๔๕๖๗๘๙๐๑๒๓๔๕๖๗", "2024-01-05"])
+def test_a_number_a_spreadsheet_keeps_whole_is_as_it_was(value):
+    assert spreadsheet_cell(value) == value
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) is not installed: the import is not tried")
+def test_libreoffice_keeps_every_digit_of_the_ids(tmp_path: Path):
+    """Blogger's blog and post ids are 19 digits; a spreadsheet reads such a cell as a
+    number and keeps 15 of them: LibreOffice Calc showed 9.02173554816009E+018, and the
+    id no longer names its post. Both CSV commands, opened in LibreOffice, keep them."""
+    db_path = tmp_path / "a.db"
+    db = open_archive(db_path)
+    upsert_post(db, post(POST_ID, blog_id=BLOG_ID, published="2024-01-05T10:00:00+07:00",
+                         text="ผ้า ทอ"))
+    db.close()
+    for name, command in CSV_COMMANDS:
+        row = next(csv.DictReader(io.StringIO(
+            through_libreoffice(tmp_path, name, command, db_path), newline="")))
+        assert row["post_id"].lstrip("'") == POST_ID, (name, row)
+        assert row["author"] == "สมชาย", (name, row)  # Thai read as UTF-8
+        if "blog_id" in row:
+            assert row["blog_id"].lstrip("'") == BLOG_ID, (name, row)
+
+
 def test_both_csv_commands_write_formulas_as_text_unless_raw(tmp_path: Path):
     db_path = tmp_path / "a.db"
     db = open_archive(db_path)
@@ -176,19 +228,9 @@ def test_a_line_break_in_a_cell_never_starts_a_row(tmp_path: Path, raw: list[str
                     reason="LibreOffice (soffice) is not installed: the import is not tried")
 def test_libreoffice_runs_nothing_after_a_line_break_in_a_cell(tmp_path: Path):
     db_path = _line_break_archive(tmp_path)
-    for name, command in (("export", ["export", "--format", "csv"]),
-                          ("search", ["search", "ผ้า", "--csv"])):
-        result = CliRunner().invoke(cli, [*command, "--db", str(db_path)])
-        assert result.exit_code == 0, result.output
-        source = tmp_path / f"{name}.csv"
-        source.write_bytes(result.stdout_bytes)
-        out = tmp_path / f"out-{name}"
-        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile",
-                        "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
-                        "--outdir", str(out), str(source)],
-                       check=True, capture_output=True, timeout=120)
+    for name, command in CSV_COMMANDS:
         cells = [cell for row in csv.reader(io.StringIO(
-            (out / f"{name}.csv").read_text(encoding="utf-8"), newline=""))
+            through_libreoffice(tmp_path, name, command, db_path), newline=""))
             for cell in row]
         assert "42" not in cells, (name, cells)  # =2*21 did not run
         assert {"News\n=2*21", "Line\n=3*3"} <= set(cells), (name, cells)  # text, whole

@@ -244,7 +244,7 @@ def test_images_on_another_host_are_said_not_captured(tmp_path: Path) -> None:
     assert notes[0].startswith(f"note: {site.urls['goahead']}: ")
     cdn = site.cdn_url.rstrip("/")
     assert f"(first: {cdn}/img/" in notes[0]
-    assert notes[0].endswith(f"crawl again with --static-origin {cdn}")
+    assert f"crawl again with --full --static-origin {cdn} (without --full" in notes[0]
     # each image counted once, however many posts show it: those the crawl with the
     # origin given asked for (each once) and the first did not
     asked = [json.loads(run_row(tmp_path / db)["stats"]).get("goahead/images/requested", 0)
@@ -253,6 +253,51 @@ def test_images_on_another_host_are_said_not_captured(tmp_path: Path) -> None:
     assert f": {asked[1] - asked[0]} images its posts show are on other hosts" in notes[0]
     assert again.returncode == 0, again.stderr
     assert "not captured" not in again.stderr
+
+
+def test_the_notes_advice_captures_the_images_in_the_same_archive(tmp_path: Path) -> None:
+    """The note's advice, followed to the letter into the same archive: that next crawl
+    is incremental, and fetched no post again, so no image either ("images ok/failed
+    0 / 0", result ok, and no note any more). The advice now says --full, and the images
+    are in the archive after it."""
+    with start(["goahead"]) as site:
+        folder = Blog(site, tmp_path)
+        args = ["--db", str(folder.db), "--warc-dir", str(folder.warcs),
+                "--delay", "0", "--no-progress"]
+        first = run_goahead("crawl", site.urls["goahead"], *args)
+        assert first.returncode == 0, first.stderr
+        note = next(line for line in first.stderr.splitlines() if "not captured" in line)
+        advice = note.split("crawl again with ", 1)[1].split(" (", 1)[0].split()
+        again = run_goahead("crawl", site.urls["goahead"], *args, *advice)
+    assert again.returncode == 0, again.stderr
+    captured = sum(len(images) for images in folder.images().values())
+    assert captured > 0, (advice, again.stdout)
+
+
+def test_a_scrapy_way_crawl_logs_the_note_with_the_settings_to_give(tmp_path: Path) -> None:
+    """``scrapy crawl`` and a Scrapyd job print no summary and no note: their images on
+    another host were only a stat (images ok/failed 0 / 0 in the dump, not a word). The
+    note is in their log now, with the settings to give, and those settings, given to the
+    same archive, capture the images."""
+    root = Path(__file__).resolve().parents[1]
+    with start(["goahead"]) as site:
+        folder = Blog(site, tmp_path)
+        crawl = [sys.executable, "-m", "scrapy", "crawl", "blogger", "-a",
+                 f"url={site.urls['goahead']}", "-s", f"GOAHEAD_ARCHIVE_DB={folder.db}",
+                 "-s", f"GOAHEAD_WARC_DIR={folder.warcs}", "-s", "DOWNLOAD_DELAY=0"]
+        first = subprocess.run(crawl, capture_output=True, text=True, cwd=root, timeout=300,
+                               check=False)
+        assert first.returncode == 0, first.stderr[-3000:]
+        note = next((line for line in first.stderr.splitlines() if "not captured" in line),
+                    None)
+        assert note is not None, first.stderr[-3000:]
+        assert f"(first: {site.cdn_url.rstrip('/')}/img/" in note
+        advice = note.split("crawl again with ", 1)[1].split(" (", 1)[0].split()
+        again = subprocess.run([*crawl, *advice], capture_output=True, text=True, cwd=root,
+                               timeout=300, check=False)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert not any("not captured" in line for line in again.stderr.splitlines())
+    assert sum(len(images) for images in folder.images().values()) > 0, advice
 
 
 def test_a_broken_image_is_left_out_and_a_lost_one_makes_the_run_incomplete(

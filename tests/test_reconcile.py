@@ -128,6 +128,15 @@ def test_posts_left_out_by_max_posts_are_no_failure(blog: Blog) -> None:
         in sample.stdout
     (run,) = blog.json("runs")
     assert (run["status"], run["errors"], run["failures"]) == ("finished", 0, [])
+    # status said "missing 10" with no word of --max-posts, beside a crawl that said ok
+    (site,) = blog.json("status")["sites"]
+    assert (site["missing"], site["over_max_posts"]) == (N_POSTS - 5, N_POSTS - 5)
+    shown = CliRunner().invoke(cli_ops.status, ["--db", str(blog.db)])
+    assert f"{N_POSTS - 5} ({N_POSTS - 5} over --max-posts)" in shown.output
+    assert "over --max-posts: left out by the last run's --max-posts" in shown.output
+    blog.crawl()  # the rest, fetched first: nothing is over --max-posts any more
+    (site,) = blog.json("status")["sites"]
+    assert (site["missing"], site["over_max_posts"]) == (0, 0)
 
 
 # -- the parts ---------------------------------------------------------------------------

@@ -319,6 +319,10 @@ def test_a_blog_s_concurrency_above_the_crawl_s_limit_is_honoured() -> None:
     ["--delay", "1e300"], ["--delay", "3601"], ["--concurrency", "1e300"],
     ["--concurrency", "101"], ["--max-posts", "1e10"], ["--max-posts", "1" + "0" * 400],
     ["--index-workers", "100000"],
+    # went into the User-Agent as given: a CR LF wrote a header line of its own into every
+    # WARC file's warcinfo record ("X-Evil: 1)")
+    ["--contact", "me@example.org\r\nX-Evil: 1"], ["--contact", "not a url"],
+    ["--contact", "ftp://example.org/"],
 ])
 def test_crawl_flags_that_cannot_work_are_one_line_exit_2(flags: list[str]) -> None:
     result = CliRunner().invoke(cli, ["crawl", "https://x.blogspot.com/", *flags])

@@ -270,6 +270,9 @@ def test_post_view(web: Client) -> None:
     assert "image not archived" in page
     assert f'href="{GONE_PHOTO}"' in page
     assert "1 image of this post was not captured" in page
+    # the usual reason on a custom domain's blog was not among those the note gave
+    assert "host the crawl was not given" in page
+    assert "--static-origin" in page
     assert "สวยมาก &lt;b&gt;จริง&lt;/b&gt;" in page  # comments escaped
     assert "Earlier versions (1)" in page
     assert "ร่างแรกของเรื่องกี่ทอผ้า" in page

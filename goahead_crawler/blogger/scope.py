@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from goahead_crawler.blogger.urls import (
@@ -214,3 +215,29 @@ def denied(url: str) -> bool:
     except NotInScope:
         return False
     return _denial(origin, urlsplit(url).path or "/") is not None
+
+
+#: What to give the Scrapy way (``scrapy crawl``, a Scrapyd job) for the images of another
+#: origin: the origin, and a full crawl, as the CLI's ``--full --static-origin`` does
+SETTINGS_ADVICE = ("-s GOAHEAD_STATIC_ORIGINS={origin} -s GOAHEAD_INCREMENTAL=False (a Scrapyd"
+                   " job: -d setting=GOAHEAD_STATIC_ORIGINS={origin} -d"
+                   " setting=GOAHEAD_INCREMENTAL=False; without a full crawl only the posts"
+                   " that changed are fetched again, and only their images)")
+
+
+def other_host_note(stats: Mapping[str, Any], advice: Callable[[str], str]) -> str | None:
+    """The note on the images the posts show from hosts outside the crawl's scope (not
+    fetched, by design: other sites' images), or None when there were none: said, because
+    a blog's own image host on a custom domain looks just the same until it is named.
+    ``advice(origin)`` is how to name it, which differs between the CLI and the Scrapy
+    way; both share this text."""
+    first = stats.get("goahead/images/other_host_first")
+    if not first:
+        return None
+    parts = urlsplit(first)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    count = int(stats.get("goahead/images/other_host", 0))
+    at_least = "at least " if stats.get("goahead/images/other_host_more") else ""
+    return (f"{at_least}{count:,} image{'s' if count != 1 else ''} its posts show are on"
+            f" other hosts and were not captured (first: {first}); if {origin} serves the"
+            f" blog's own images, crawl again with {advice(origin)}")

@@ -95,7 +95,8 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
 @click.option("--assets", is_flag=True, hidden=True,
               help="Deprecated: images are captured by default now.")
 @click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.",
-              callback=not_empty("to send none"))
+              callback=lambda ctx, param, value: checked_contact(
+                  not_empty("to send none")(ctx, param, value)))
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
 def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, progress: bool,
           db_path: str, warc_dir: str | None, delay: float | None, concurrency: int | None,
@@ -262,6 +263,15 @@ def warn_interrupted(sites: list[tuple[str, Any]], db_path: str, resume: bool) -
         db.close()
 
 
+def checked_contact(value: str | None) -> str | None:
+    """``--contact`` by the rule every route shares (config: GOAHEAD_CONTACT): it goes
+    into every request's User-Agent and every WARC file's warcinfo."""
+    found = config.problem("GOAHEAD_CONTACT", value, "--contact") if value else None
+    if found:
+        raise BadInput(found)
+    return value
+
+
 def report_failures(results: list[Any], shown: int = 5) -> None:
     """The run's failures (a post the blog lists and the archive lacks, a request that
     failed after its retries, an error): a few on stderr, all in ``goahead runs``."""
@@ -278,24 +288,22 @@ def report_failures(results: list[Any], shown: int = 5) -> None:
 
 
 def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> None:
-    """Images the posts show from a host outside the crawl's scope are not fetched (by
-    design: other sites' images); said, because a blog's own image host on a custom domain
-    looks just the same until ``--static-origin`` names it."""
+    """After the summary, each blog's note on the images of other hosts it did not fetch
+    (:func:`~goahead_crawler.blogger.scope.other_host_note`). The advice says ``--full``:
+    the next crawl into the archive is incremental, fetches only the posts that changed,
+    and with them their images, so the origin alone captured none."""
+    from goahead_crawler.blogger.scope import other_host_note
+
+    def advice(origin: str) -> str:
+        option = (f'--full and static_origins = ["{origin}"] in its sites.toml table'
+                  if in_sites_file else f"--full --static-origin {origin}")
+        return (f"{option} (without --full only the posts that changed are fetched again,"
+                " and only their images)")
+
     for result in results:
-        first = result.stats.get("goahead/images/other_host_first")
-        if not first:
-            continue
-        parts = urlsplit(first)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        option = (f'static_origins = ["{origin}"] in its sites.toml table' if in_sites_file
-                  else f"--static-origin {origin}")
-        count = result.stat("goahead/images/other_host")
-        at_least = "at least " if result.stats.get("goahead/images/other_host_more") else ""
-        click.echo(f"note: {result.url}: {at_least}{count:,} image"
-                   f"{'s' if count != 1 else ''} its posts show are on other hosts and were"
-                   f" not captured (first:"
-                   f" {first}); if {origin} serves the blog's own images, crawl again with"
-                   f" {option}", err=True)
+        note = other_host_note(result.stats, advice)
+        if note is not None:
+            click.echo(f"note: {result.url}: {note}", err=True)
 
 
 # option -> the setting sites.toml can give too (sites.SITE_KEYS), from the option's value

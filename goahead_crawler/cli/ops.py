@@ -163,13 +163,18 @@ def status(db_path: str, as_json: bool) -> None:
                f" {summary['runs']} runs, {summary['warc_files']} WARC files"
                f" ({summary['warc_bytes'] / 1e6:.2f} MB of records)")
     rows = [["site", "posts", "listed", "missing", "last run", "status"]]
-    rows += [[site["site"], f"{site['posts']:,}", f"{site['listed']:,}", f"{site['missing']:,}",
+    rows += [[site["site"], f"{site['posts']:,}", f"{site['listed']:,}",
+              f"{site['missing']:,}" + (f" ({site['over_max_posts']:,} over --max-posts)"
+                                        if site["over_max_posts"] else ""),
               (site["last_run"] or "").replace("T", " "), site["last_status"] or ""]
              for site in summary["sites"]]
     click.echo(columns(rows))
     if any(site["missing"] for site in summary["sites"]):
         click.echo("missing: listed by the blog, not in the archive; the next crawl fetches"
                    " them first")
+    if any(site["over_max_posts"] for site in summary["sites"]):
+        click.echo("over --max-posts: left out by the last run's --max-posts (a sample),"
+                   " not a failure")
 
 
 @command()

@@ -99,7 +99,8 @@ raw_csv_option = click.option(
     "--raw-csv", is_flag=True,
     help="csv: cells exactly as archived. Without it, a cell that begins with = + - @, a"
          " tab or a CR starts with ' so that a spreadsheet shows it as text and never runs"
-         " it as a formula.",
+         " it as a formula; so does a number of more than 15 digits (the 19-digit ids),"
+         " which a spreadsheet would round.",
 )
 
 

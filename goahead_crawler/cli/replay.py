@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -170,7 +171,7 @@ def wacz(db_path: str, warc_dir: str | None, out: str) -> None:
 
     from archive.captures import page_captures
     from archive.export import written_whole
-    from goahead_crawler.warc.indexing import make_wacz, pages_outside
+    from goahead_crawler.warc.indexing import make_wacz, pages_outside, wacz_remarks
 
     if not out.strip():
         raise BadInput("--out is empty (give the .wacz file to write)")
@@ -196,9 +197,15 @@ def wacz(db_path: str, warc_dir: str | None, out: str) -> None:
             f"{len(missing)} of {len(pages)} pages are not in the WARC files of {warcs}"
             f" (first: {first['url']} in {where}); pass the --warc-dir the crawl wrote")
     replacing = Path(out).is_file()
-    # py-wacz narrates its steps on stdout; stopped or failed, the earlier WACZ stays
-    with redirect_stdout(sys.stderr), written_whole(Path(out)) as written:
-        make_wacz(paths, written, pages, problems=problems)
+    # py-wacz narrates its steps on stdout: kept out, but for its remarks (wacz_remarks);
+    # stopped or failed, the earlier WACZ stays
+    said = io.StringIO()
+    try:
+        with redirect_stdout(said), written_whole(Path(out)) as written:
+            make_wacz(paths, written, pages, problems=problems)
+    finally:
+        for remark in wacz_remarks(said.getvalue()):
+            click.echo(remark, err=True)
     click.echo(f"wrote {out}: {len(paths)} WARC file(s), {len(pages)} pages, "
                f"{Path(out).stat().st_size:,} bytes{replaced_note(replacing)}")
     warn_skipped(problems)

@@ -273,7 +273,8 @@ def export(db_path: str, fmt: str | None, out: str | None, query: str | None,
     if n == 0 and query and not emptied:
         say_query_missed(db, query, filters)
     if out:
-        click.echo(f"exported {n} posts to {out}{replaced_note(replacing, replaced)}",
+        click.echo(f"exported {n} post{'' if n == 1 else 's'} to {out}"
+                   f"{replaced_note(replacing, replaced)}",
                    err=True)
 
 
@@ -335,6 +336,9 @@ def _check_export_options(fmt: str, columns: list[str] | None, bom: bool, raw_cs
 def extract(page: str, url: str | None, as_json: bool) -> None:
     """Clean one saved post page and print what the crawler would store.
 
+    A page in which no title and no text are found (an empty save) is one line, exit
+    status 1.
+
     \b
     Example:
         goahead extract saved-post.html --url https://example.blogspot.com/2024/01/x.html
@@ -346,6 +350,9 @@ def extract(page: str, url: str | None, as_json: bool) -> None:
     body = Path(page).read_bytes()
     refuse_binary(page, body)
     article = extract_article(body, url or Path(page).resolve().as_uri())
+    if not (article.title or "").strip() and not (article.text or "").strip():
+        # an empty save, or a page of nothing: said, not printed as blank lines and exit 0
+        raise click.ClickException(f"{page}: no article found (no title and no text)")
     if as_json:
         click.echo(json.dumps(asdict(article), ensure_ascii=False, indent=2))
     else:

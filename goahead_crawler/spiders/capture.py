@@ -38,7 +38,7 @@ from goahead_crawler.blogger.requisites import (
     parse_page,
     tree_requisites,
 )
-from goahead_crawler.blogger.scope import denied
+from goahead_crawler.blogger.scope import SETTINGS_ADVICE, denied, other_host_note
 from goahead_crawler.blogger.static_frontier import StaticFrontier
 from goahead_crawler.blogger.urls import is_post_path, month_archive_url, same_blog
 from goahead_crawler.crawl_archive import CrawlArchive
@@ -336,6 +336,10 @@ class CaptureRoutes:
                                              "requisite", waited_by.get(url))
 
     def _capture_closed(self: Any, reason: str) -> None:
+        note = other_host_note(self.crawler.stats.get_stats(),
+                               lambda origin: SETTINGS_ADVICE.format(origin=origin))
+        if note is not None:  # the CLI says it after its summary; the Scrapy way, here
+            self.logger.info("%s: %s", self.root, note)
         stored = [k for k, h in self.statics.held.items() if isinstance(h.item, StoredPost)]
         if stored:  # archived already, without the images that never settled
             self.logger.warning("%d posts caught up from a killed crawl are still without"

@@ -201,6 +201,26 @@ def write_cdxj(warc_paths: Iterable[str | Path], out: str | Path | IO[str],
     noted.extend(reliances.problems())
 
 
+#: The steps py-wacz narrates on stdout as it builds a WACZ (wacz/main.py): dropped, so
+#: that ``goahead wacz`` says one line, what it wrote; anything else it prints (a page it
+#: could not match, an invalid one skipped) is a remark passed on
+WACZ_STEPS = frozenset({
+    "Validating passed pages.jsonl file", "Copying passed pages.jsonl file to WACZ",
+    "Validating extra pages file", "Copying passed extraPages.jsonl file to WACZ",
+    "Reading and Indexing All WARCs", "Writing archives...", "Writing logs...",
+    "Generating page index...", "Generating page index from passed pages...",
+    "Header detected in the passed pages.jsonl file", "Generating extra page lists...",
+    "Generating datapackage.json", "Generating datapackage-digest.json",
+})
+
+
+def wacz_remarks(said: str) -> list[str]:
+    """What py-wacz printed (``said``) less its narrated steps, each line named as
+    py-wacz's: the warnings a user should see."""
+    return [f"py-wacz: {line}" for line in said.splitlines()
+            if line.strip() and line.strip() not in WACZ_STEPS]
+
+
 def make_wacz(
     warc_paths: Iterable[str | Path],
     out: str | Path,
