@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 from archive.captures import record_capture
 from archive.connection import open_archive
-from archive.models import Capture
+from archive.models import Capture, Post
 from goahead_crawler.cli import cli
 from goahead_crawler.warc import records as rec
 from tests.conftest import invoke_goahead
@@ -258,3 +258,58 @@ def test_warc_get_of_a_revisit_whose_file_is_gone_says_so(folder: Folder, at: st
     assert line.startswith(f"Error: WARC file {folder.files['1']} not found in ")
     when = SECOND if at else THIRD
     assert f"the {kind} captured {when} relies on its capture of {FIRST}" in line
+
+
+def stored_post(folder: Folder) -> None:
+    """URL stored as a post from crawl 1's capture of it (its text's capture)."""
+    from archive.posts import upsert_post
+
+    db = open_archive(folder.db)
+    try:
+        (row,) = db.query("SELECT warc_file, warc_offset, warc_length FROM captures"
+                          " WHERE url = ? AND fetched_at = ?", [URL, FIRST])
+        upsert_post(db, Post(blog_id="1", post_id="2", url=URL, site="blog.test",
+                             title="a post", text="its text", warc_file=row["warc_file"],
+                             warc_offset=row["warc_offset"], warc_length=row["warc_length"],
+                             fetched_at=FIRST))
+    finally:
+        db.close()
+
+
+def test_wacz_of_the_first_crawls_files_lists_a_post_at_its_capture_there(folder: Folder
+                                                                          ) -> None:
+    """The --full re-crawl's WARC file (crawl 3: the post's identical-payload revisit) is
+    not in the folder packaged: the WACZ replays the post from crawl 1's response, the
+    latest capture of it among the files it holds. Before: pages.jsonl pointed at crawl
+    3's revisit, which is in none of them, so wacz refused the whole package (exit 1,
+    "1 of 1 pages are not in the WARC files")."""
+    import json
+    import zipfile
+
+    stored_post(folder)
+    (folder.warcs / folder.files["3"]).rename(folder.root / folder.files["3"])
+    out = folder.root / "crawl.wacz"
+    done = invoke_goahead("wacz", "--db", str(folder.db), "--warc-dir", str(folder.warcs),
+                          "--out", str(out))
+    assert (done.returncode, done.stderr.count("warning")) == (0, 0), done.stderr
+    with zipfile.ZipFile(out) as wacz:
+        pages = [json.loads(line) for line in
+                 wacz.read("pages/pages.jsonl").decode().splitlines()[1:]]
+    assert [(p["url"], p["ts"][:19]) for p in pages] == [(URL, FIRST[:19])]
+
+
+def test_wacz_of_every_file_lists_the_post_at_its_latest_capture(folder: Folder) -> None:
+    """With crawl 3's file there, the post is listed at that re-crawl's revisit, as
+    ``warc-get`` and a replay show it."""
+    import json
+    import zipfile
+
+    stored_post(folder)
+    out = folder.root / "crawl.wacz"
+    done = invoke_goahead("wacz", "--db", str(folder.db), "--warc-dir", str(folder.warcs),
+                          "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out) as wacz:
+        pages = [json.loads(line) for line in
+                 wacz.read("pages/pages.jsonl").decode().splitlines()[1:]]
+    assert [(p["url"], p["ts"][:19]) for p in pages] == [(URL, THIRD[:19])]
