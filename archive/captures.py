@@ -172,15 +172,33 @@ def page_captures(db: Database, within: Iterable[str] | None = None) -> list[dic
 
 
 def _home_pages(db: Database, columns: str, names: set[str] | None) -> list[dict[str, Any]]:
+    """Each blog's home page at its latest capture (among ``names``, the files packaged,
+    when given: the home page changes, and an earlier capture there replays; none there:
+    the latest, which the caller refuses)."""
     homes = []
     for (site,) in db.execute("SELECT DISTINCT site FROM posts ORDER BY site").fetchall():
         sql = (f"SELECT {columns} FROM captures c WHERE c.url IN (?, ?)"
                f" AND c.status IN ({', '.join('?' * len(ARCHIVED_STATUSES))})"
-               " ORDER BY c.fetched_at DESC, c.id DESC LIMIT 1")
+               f" ORDER BY c.fetched_at DESC, c.id DESC LIMIT {HOME_CAPTURES_TRIED}")
         params = [f"http://{site}/", f"https://{site}/", *ARCHIVED_STATUSES]
-        for row in db.query(sql, params):
-            homes.append({**_page(db, row, names), "title": f"{site}: home page", "text": ""})
+        latest: dict[str, Any] | None = None
+        for row in db.query(sql, params):  # the latest first
+            page = _page(db, row, names)
+            latest = latest or page
+            if _within(page, names):
+                latest = page
+                break
+        if latest is not None:
+            homes.append({**latest, "title": f"{site}: home page", "text": ""})
     return homes
+
+
+HOME_CAPTURES_TRIED = 50  # a home page is captured once a crawl: bounded all the same
+
+
+def _within(page: dict[str, Any], names: set[str] | None) -> bool:
+    """Whether the files a replay of ``page`` needs are all among ``names`` (None: any)."""
+    return names is None or set(page["warc_files"] or [None]) <= names
 
 
 _END = "9999-12-31T23:59:59Z"  # later than any fetched_at
@@ -206,7 +224,7 @@ def _page(db: Database, row: dict[str, Any], names: set[str] | None = None) -> d
     for ts, warc_file, record_type, digest in captures:  # the latest first
         page = _listed(db, url, ts, warc_file, record_type, digest)
         latest = latest or page
-        if names is None or set(page["warc_files"] or [None]) <= names:
+        if _within(page, names):
             return page
     return latest or {}
 
