@@ -332,3 +332,21 @@ def test_wacz_lists_the_home_page_at_its_latest_capture_among_the_files_packaged
     done, pages = packaged(folder)
     assert done.returncode == 0, done.stderr
     assert pages == [(HOME, FIRST[:19]), (URL, THIRD[:19])]
+
+
+def test_make_wacz_refuses_unmatched_pages_beside_a_revisit_warning(folder: Folder) -> None:
+    """A page no record matches is refused (no WACZ) whatever else is said: a warning about
+    a revisit whose response is gone is no damage that left the page's record out. Before:
+    that warning made make_wacz keep the package, its page list short, and blame damage."""
+    from goahead_crawler.warc.indexing import WaczError, make_wacz
+
+    without_first_crawl(folder)
+    out = folder.root / "crawl.wacz"
+    noted: list[str] = []
+    pages = [{"url": URL, "ts": THIRD, "title": "crawl 3's revisit", "text": ""},
+             {"url": "http://blog.test/never-captured.html", "ts": SECOND, "title": "t",
+              "text": ""}]
+    with pytest.raises(WaczError, match="only 1 of 2 pages matched"):
+        make_wacz(sorted(folder.warcs.glob("*.warc.gz")), out, pages, problems=noted)
+    assert not out.exists()
+    assert len(noted) == 2, noted  # the revisits of crawls 2 and 3, said all the same
