@@ -100,9 +100,20 @@ def confirmed_capture(db: Database, url: str, digest: str, before: str) -> Captu
     with that payload digest at or before it that is no 304 itself (a response, or an
     identical-payload revisit: a 200 with its own headers), the one a replay shows, as the
     replay indexes leave 304s out."""
-    return _capture(db, "url = ? AND digest = ? AND fetched_at <= ? AND status IS NOT ?"
-                        " AND (record_type = 'response' OR record_type = 'revisit')",
-                    [url, digest, before, NOT_MODIFIED], "fetched_at DESC, id DESC")
+    return next(iter(replayed_captures(db, url, digest, before, limit=1)), None)
+
+
+def replayed_captures(db: Database, url: str, digest: str, before: str,
+                      limit: int = 50) -> list[Capture]:
+    """The captures of ``url`` with that payload digest at or before ``before`` that the
+    replay indexes list (no 304), the latest first: at most ``limit`` (a page re-crawled
+    unchanged every night gains one a night)."""
+    columns = ", ".join(CAPTURE_FIELDS)
+    sql = (f"SELECT {columns} FROM captures WHERE url = ? AND digest = ? AND fetched_at <= ?"
+           " AND status IS NOT ? AND (record_type = 'response' OR record_type = 'revisit')"
+           " ORDER BY fetched_at DESC, id DESC LIMIT ?")
+    return [Capture(**row) for row in
+            db.query(sql, [url, digest, before, NOT_MODIFIED, max(1, limit)])]
 
 
 def captures_like(db: Database, sites: Iterable[str], patterns: Iterable[str],
@@ -140,56 +151,92 @@ def archived_urls(db: Database, urls: Iterable[str]) -> set[str]:
     return found
 
 
-def page_captures(db: Database) -> list[dict[str, Any]]:
+def page_captures(db: Database, within: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """A WACZ's page list: each blog's home page (where a replay starts), then each archived
     post and page, oldest post first, with the capture its row points to: ``url``, ``ts``
     (the capture's WARC-Date), ``title``, ``text`` (the clean text, for ReplayWeb.page's
     full-text search) and ``warc_files`` (the files a replay of it needs: the record's, and
-    for a revisit the original response's; None when that original is not archived)."""
+    for a revisit the original response's; None when that original is not archived).
+    ``within``: the names of the WARC files packaged; each page is then listed at its
+    latest capture among them (see :func:`_page`)."""
+    names = None if within is None else set(within)
     columns = "c.url, c.fetched_at, c.record_type, c.status, c.digest, c.warc_file"
     sql = (
         f"SELECT {columns}, p.title, p.text FROM posts p JOIN captures c"
         " ON c.warc_file = p.warc_file AND c.warc_offset = p.warc_offset"
         " ORDER BY p.published_utc, p.id"
     )
-    posts = [{**_page(db, r), "title": r["title"] or r["url"], "text": r["text"] or ""}
+    posts = [{**_page(db, r, names), "title": r["title"] or r["url"], "text": r["text"] or ""}
              for r in db.query(sql)]
-    return [*_home_pages(db, columns), *posts]
+    return [*_home_pages(db, columns, names), *posts]
 
 
-def _home_pages(db: Database, columns: str) -> list[dict[str, Any]]:
+def _home_pages(db: Database, columns: str, names: set[str] | None) -> list[dict[str, Any]]:
+    """Each blog's home page at its latest capture (among ``names``, the files packaged,
+    when given: the home page changes, and an earlier capture there replays; none there:
+    the latest, which the caller refuses)."""
     homes = []
     for (site,) in db.execute("SELECT DISTINCT site FROM posts ORDER BY site").fetchall():
         sql = (f"SELECT {columns} FROM captures c WHERE c.url IN (?, ?)"
                f" AND c.status IN ({', '.join('?' * len(ARCHIVED_STATUSES))})"
-               " ORDER BY c.fetched_at DESC, c.id DESC LIMIT 1")
+               f" ORDER BY c.fetched_at DESC, c.id DESC LIMIT {HOME_CAPTURES_TRIED}")
         params = [f"http://{site}/", f"https://{site}/", *ARCHIVED_STATUSES]
-        for row in db.query(sql, params):
-            homes.append({**_page(db, row), "title": f"{site}: home page", "text": ""})
+        latest: dict[str, Any] | None = None
+        for row in db.query(sql, params):  # the latest first
+            page = _page(db, row, names)
+            latest = latest or page
+            if _within(page, names):
+                latest = page
+                break
+        if latest is not None:
+            homes.append({**latest, "title": f"{site}: home page", "text": ""})
     return homes
+
+
+HOME_CAPTURES_TRIED = 50  # a home page is captured once a crawl: bounded all the same
+
+
+def _within(page: dict[str, Any], names: set[str] | None) -> bool:
+    """Whether the files a replay of ``page`` needs are all among ``names`` (None: any)."""
+    return names is None or set(page["warc_files"] or [None]) <= names
 
 
 _END = "9999-12-31T23:59:59Z"  # later than any fetched_at
 
 
-def _page(db: Database, row: dict[str, Any]) -> dict[str, Any]:
+def _page(db: Database, row: dict[str, Any], names: set[str] | None = None) -> dict[str, Any]:
     """A page as a replay finds it: the latest capture of the bytes ``row`` holds that the
-    replay indexes list (:func:`confirmed_capture`: a 304 is left out of them, it has no
-    body, ``goahead_crawler.warc.indexing.replayable``), as ``warc-get`` shows it. A post
-    row keeps the capture its text was first stored from; a re-crawl that got the same
-    bytes (an identical-payload revisit) is its latest. A revisit needs the response its
-    body is in too."""
-    shown = {k: row[k] for k in ("warc_file", "digest", "fetched_at", "record_type")}
-    latest = confirmed_capture(db, row["url"], row["digest"], _END) if row["digest"] else None
-    if latest is None and row["status"] == NOT_MODIFIED:  # its capture is not archived
-        return {"url": row["url"], "ts": row["fetched_at"], "warc_files": None}
-    if latest is not None:
-        shown = {k: getattr(latest, k) for k in shown}
-    files: list[str] | None = [shown["warc_file"]]
-    if shown["record_type"] == "revisit":
-        original = capture_by_digest(db, shown["digest"] or "")
-        files = None if original is None else sorted({shown["warc_file"], original.warc_file})
-    return {"url": row["url"], "ts": shown["fetched_at"], "warc_files": files}
+    replay indexes list (:func:`replayed_captures`: a 304 is left out of them, it has no
+    body, ``goahead_crawler.warc.indexing.replayable``), as ``warc-get`` shows it; with
+    ``names`` (the WARC files packaged), the latest of those whose files are all among
+    them, as the package's own index has it (a folder holding the first crawl's files
+    only replays a post from them, not from a re-crawl's revisit it lacks). A post row
+    keeps the capture its text was first stored from; a re-crawl that got the same bytes
+    (an identical-payload revisit) is its latest. A revisit needs the response its body
+    is in too. None of them in ``names``: the latest, which the caller refuses."""
+    url = row["url"]
+    found = replayed_captures(db, url, row["digest"], _END) if row["digest"] else []
+    if not found and row["status"] == NOT_MODIFIED:  # its capture is not archived
+        return {"url": url, "ts": row["fetched_at"], "warc_files": None}
+    captures = [(c.fetched_at, c.warc_file, c.record_type, c.digest) for c in found] or [
+        (row["fetched_at"], row["warc_file"], row["record_type"], row["digest"])]
+    latest: dict[str, Any] | None = None
+    for ts, warc_file, record_type, digest in captures:  # the latest first
+        page = _listed(db, url, ts, warc_file, record_type, digest)
+        latest = latest or page
+        if _within(page, names):
+            return page
+    return latest or {}
+
+
+def _listed(db: Database, url: str, ts: str, warc_file: str, record_type: str,
+            digest: str | None) -> dict[str, Any]:
+    """A page listed at one capture, with the files a replay of it needs."""
+    files: list[str] | None = [warc_file]
+    if record_type == "revisit":
+        original = capture_by_digest(db, digest or "")
+        files = None if original is None else sorted({warc_file, original.warc_file})
+    return {"url": url, "ts": ts, "warc_files": files}
 
 
 def gone_since(db: Database, url: str) -> tuple[bool, str | None]:

@@ -29,7 +29,7 @@ from sampleblog.content import new_post
 from sampleblog.server import SiteOptions, start
 from tests.archive_diff import RUNS, TABLES, differences
 from tests.conftest import run_goahead, run_row
-from tests.hostile import serve
+from tests.hostile import Ctx, Reply, scenario, serve
 
 pytestmark = pytest.mark.crawl  # whole crawls in subprocesses
 
@@ -645,4 +645,45 @@ def test_a_max_posts_crawl_whose_posts_timed_out_rebuilds_with_exit_1(tmp_path) 
     assert missing == len(missing_urls(tmp_path / "rebuilt.db")) > 2
     limited = json.loads(run_row(tmp_path / "a.db")["stats"])["goahead/listed/limited"]
     assert 0 < limited < missing  # the timed-out posts and pages are the crawl's failures
+    assert f"({missing} missing, {limited} of them over --max-posts)" in result.stdout
+
+
+SLOW_NOW = {"on": False}  # the "goes-slow" server: answers at once, then every page late
+
+
+@scenario("goes-slow")
+def goes_slow(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """The sample blog, every request of it two seconds late once ``SLOW_NOW`` says so."""
+    got = ctx.blog(path, params)
+    if SLOW_NOW["on"]:
+        got.delay = 2.0
+    return got
+
+
+@pytest.mark.crawl
+def test_a_max_posts_crawl_that_captured_nothing_is_the_blogs_last_crawl(tmp_path) -> None:
+    """Crawl 1 (--max-posts 2) stores 2 posts and excuses 4; crawl 2 (--max-posts 2) finds
+    the server gone slow: it asks for 2 of the 4 missing posts first, all its requests
+    time out, it exits 1 (2 of 4 missing over --max-posts, 2 failed). Its WARC file holds
+    no response, only its goahead-failed records. Before: the rebuild took crawl 1 for
+    the blog's last crawl and excused all 4 (exit 0)."""
+    args = ["--max-posts", "2", "--no-images", "--delay", "0", "--no-progress",
+            "--db", str(tmp_path / "a.db"), "--warc-dir", str(tmp_path / "warcs")]
+    with serve("goes-slow", 6) as site:
+        SLOW_NOW["on"] = False
+        first = run_goahead("crawl", site.url, *args)
+        SLOW_NOW["on"] = True
+        try:
+            second = run_goahead("crawl", site.url, *args,
+                                 settings_module="tests.timing_out_settings")
+        finally:
+            SLOW_NOW["on"] = False
+    assert (first.returncode, second.returncode) == (0, 1), second.stderr[-2000:]
+    ((stats,),) = query(tmp_path / "a.db", "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")
+    limited = json.loads(stats)["goahead/listed/limited"]  # crawl 2's
+    missing = len(missing_urls(tmp_path / "a.db"))
+    assert 0 < limited < missing
+    result = run_goahead("reindex", "--warc-dir", str(tmp_path / "warcs"),
+                         "--db", str(tmp_path / "rebuilt.db"))
+    assert result.returncode == 1, result.stdout + result.stderr
     assert f"({missing} missing, {limited} of them over --max-posts)" in result.stdout

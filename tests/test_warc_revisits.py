@@ -10,6 +10,8 @@ shows that response's headers with its body (never a 304's head on a 200's body)
 from __future__ import annotations
 
 import gzip
+import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +20,8 @@ from click.testing import CliRunner, Result
 
 from archive.captures import record_capture
 from archive.connection import open_archive
-from archive.models import Capture
+from archive.models import Capture, Post
+from archive.posts import upsert_post
 from goahead_crawler.cli import cli
 from goahead_crawler.warc import records as rec
 from tests.conftest import invoke_goahead
@@ -258,3 +261,92 @@ def test_warc_get_of_a_revisit_whose_file_is_gone_says_so(folder: Folder, at: st
     assert line.startswith(f"Error: WARC file {folder.files['1']} not found in ")
     when = SECOND if at else THIRD
     assert f"the {kind} captured {when} relies on its capture of {FIRST}" in line
+
+
+def packaged(folder: Folder) -> tuple[Result, list[tuple[str, str]]]:
+    """``goahead wacz`` of the folder: its result, and (URL, timestamp to the second) of
+    each line of the WACZ's pages.jsonl."""
+    out = folder.root / "crawl.wacz"
+    done = invoke_goahead("wacz", "--db", str(folder.db), "--warc-dir", str(folder.warcs),
+                          "--out", str(out))
+    if not out.is_file():
+        return done, []
+    with zipfile.ZipFile(out) as wacz:
+        lines = wacz.read("pages/pages.jsonl").decode().splitlines()[1:]
+    return done, [(page["url"], page["ts"][:19]) for page in map(json.loads, lines)]
+
+
+def stored_post(folder: Folder) -> None:
+    """URL stored as a post from crawl 1's capture of it (its text's capture)."""
+    db = open_archive(folder.db)
+    try:
+        (row,) = db.query("SELECT warc_file, warc_offset, warc_length FROM captures"
+                          " WHERE url = ? AND fetched_at = ?", [URL, FIRST])
+        upsert_post(db, Post(blog_id="1", post_id="2", url=URL, site="blog.test",
+                             title="a post", text="its text", warc_file=row["warc_file"],
+                             warc_offset=row["warc_offset"], warc_length=row["warc_length"],
+                             fetched_at=FIRST))
+    finally:
+        db.close()
+
+
+def test_wacz_of_the_first_crawls_files_lists_a_post_at_its_capture_there(folder: Folder
+                                                                          ) -> None:
+    """The --full re-crawl's WARC file (crawl 3: the post's identical-payload revisit) is
+    not in the folder packaged: the WACZ replays the post from crawl 1's response, the
+    latest capture of it among the files it holds. Before: pages.jsonl pointed at crawl
+    3's revisit, which is in none of them, so wacz refused the whole package (exit 1,
+    "1 of 1 pages are not in the WARC files")."""
+    stored_post(folder)
+    (folder.warcs / folder.files["3"]).rename(folder.root / folder.files["3"])
+    done, pages = packaged(folder)
+    assert (done.returncode, done.stderr.count("warning")) == (0, 0), done.stderr
+    assert pages == [(URL, FIRST[:19])]
+
+
+def test_wacz_of_every_file_lists_the_post_at_its_latest_capture(folder: Folder) -> None:
+    """With crawl 3's file there, the post is listed at that re-crawl's revisit, as
+    ``warc-get`` and a replay show it."""
+    stored_post(folder)
+    done, pages = packaged(folder)
+    assert done.returncode == 0, done.stderr
+    assert pages == [(URL, THIRD[:19])]
+
+
+HOME = "http://blog.test/"
+
+
+def test_wacz_lists_the_home_page_at_its_latest_capture_among_the_files_packaged(
+        folder: Folder) -> None:
+    """The home page changed: crawl 1 captured it, crawl 4 captured new bytes, and crawl
+    4's file is not in the folder packaged. The WACZ replays crawl 1's home page. Before:
+    its page list pointed at crawl 4's capture, and wacz refused the whole package."""
+    stored_post(folder)
+    home = gzip.compress(b"<html>home</html>", mtime=0)
+    write(folder, "1", FIRST, [(exchange(HOME, 200, "Mon, 01 Jan 2024 00:00:02 GMT", home,
+                                         "text/html"), "response", None)])
+    edited = gzip.compress(b"<html>home, edited</html>", mtime=0)
+    write(folder, "4", "2024-04-01T00:00:00Z", [(exchange(
+        HOME, 200, "Mon, 01 Apr 2024 00:00:00 GMT", edited, "text/html"), "response", None)])
+    (folder.warcs / folder.files["4"]).rename(folder.root / folder.files["4"])
+    done, pages = packaged(folder)
+    assert done.returncode == 0, done.stderr
+    assert pages == [(HOME, FIRST[:19]), (URL, THIRD[:19])]
+
+
+def test_make_wacz_refuses_unmatched_pages_beside_a_revisit_warning(folder: Folder) -> None:
+    """A page no record matches is refused (no WACZ) whatever else is said: a warning about
+    a revisit whose response is gone is no damage that left the page's record out. Before:
+    that warning made make_wacz keep the package, its page list short, and blame damage."""
+    from goahead_crawler.warc.indexing import WaczError, make_wacz
+
+    without_first_crawl(folder)
+    out = folder.root / "crawl.wacz"
+    noted: list[str] = []
+    pages = [{"url": URL, "ts": THIRD, "title": "crawl 3's revisit", "text": ""},
+             {"url": "http://blog.test/never-captured.html", "ts": SECOND, "title": "t",
+              "text": ""}]
+    with pytest.raises(WaczError, match="only 1 of 2 pages matched"):
+        make_wacz(sorted(folder.warcs.glob("*.warc.gz")), out, pages, problems=noted)
+    assert not out.exists()
+    assert len(noted) == 2, noted  # the revisits of crawls 2 and 3, said all the same

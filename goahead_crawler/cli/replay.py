@@ -186,7 +186,7 @@ def wacz(db_path: str, warc_dir: str | None, out: str) -> None:
     refuse_to_overwrite(out, [*paths, *archive_files(db_path)])
     db = open_existing(db_path)
     try:
-        pages = page_captures(db)
+        pages = page_captures(db, [Path(p).name for p in paths])
     finally:
         db.close()
     missing = pages_outside(pages, paths)

@@ -110,7 +110,9 @@ class LastCrawl:
 
 def limited_sites(timeline: Timeline) -> dict[str, LastCrawl]:
     """The blogs (host[:port], as the archive names them) whose last crawl in the WARC
-    files ran with ``--max-posts`` (its warcinfo's ``goahead-max-posts``; older files say
+    files (the last to capture anything of the blog, or to record a failure there: a crawl
+    whose every request timed out left only ``goahead-failed`` records) ran with
+    ``--max-posts`` (its warcinfo's ``goahead-max-posts``; older files say
     nothing: no limit), each with the URLs that crawl asked for: those it captured and
     those it could not fetch (a ``goahead-failed`` record: a timeout leaves no capture;
     files from before those records lack them, and such a post counts as never asked
@@ -123,8 +125,10 @@ def limited_sites(timeline: Timeline) -> dict[str, LastCrawl]:
     timeout, a broken page) is a failure all the same: the crawl exits 1, so does
     reindex."""
     last: dict[str, str] = {}
-    for record in timeline.records:  # in capture order: the last one's crawl wins
-        last[urlsplit(record.url).netloc] = record.crawl
+    # in capture order, the last one's crawl wins: a crawl whose every request failed
+    # (a server that went slow) left goahead-failed records only, and is the last all the same
+    for item in sorted([*timeline.records, *timeline.failed], key=lambda i: i.order):
+        last[urlsplit(item.url).netloc] = item.crawl
     limited = {site: LastCrawl(_limit(timeline.crawls.get(crawl, b"")), set())
                for site, crawl in last.items()}
     limited = {site: crawl for site, crawl in limited.items() if crawl.limit}

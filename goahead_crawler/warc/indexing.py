@@ -260,16 +260,19 @@ def make_wacz(
         code = wacz_main([*args, *inputs])
     if code:
         raise WaczError(f"wacz create failed with exit status {code}")
-    noted.extend(reliances.problems())
     found = wacz_page_count(out) if listed else 0
+    # damage noted so far may explain pages left out; the revisits whose response is gone
+    # (noted after this check) leave no page's record out of the index
     if listed and found < len(listed):
         if noted and found:  # their records were in the damage left out: said, not refused
             noted.append(f"{len(listed) - found} of {len(listed)} pages left out of "
                          "pages.jsonl: their records are damaged")
         else:
             Path(out).unlink()
+            noted.extend(reliances.problems())
             raise WaczError(f"only {found} of {len(listed)} pages matched a record in the "
                             "WARC files; no WACZ written")
+    noted.extend(reliances.problems())
     return Path(out)
 
 
