@@ -191,3 +191,23 @@ def test_each_record_is_one_gzip_member(level: int) -> None:
     assert d.eof
     assert d.unused_data == b""
     assert next(iter(ArchiveIterator(io.BytesIO(member)))).rec_type == "response"
+
+
+@pytest.mark.parametrize(("reason", "kept"), [
+    ("\nTimeoutError: took longer than 180.0 seconds", "TimeoutError: took longer than 180.0 seconds"),
+    ("  \r\n  ", "failed"),
+    ("", "failed"),
+    ("HTTP 503\ntraceback ...", "HTTP 503"),
+    ("x" * 500, "x" * rec.FAILED_REASON_MAX),
+])
+def test_a_goahead_failed_record_always_says_why(reason: str, kept: str) -> None:
+    """The field is what the rebuild reads to know a post was asked for (block_field skips
+    an empty value): a reason starting with a line break was written empty, and the
+    rebuild took the failed post for one never asked for."""
+    from goahead_crawler.rebuild.timeline import block_field
+
+    builder = rec.MemberWriter(io.BytesIO())
+    record = rec.build_metadata(builder, "http://b.example/2024/01/a.html",
+                                "2024-01-01T00:00:00Z",
+                                {rec.FAILED_FIELD: rec.failed_reason(reason)})
+    assert block_field(record.content_stream().read(), rec.FAILED_FIELD) == kept

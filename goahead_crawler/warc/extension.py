@@ -219,8 +219,7 @@ class WarcCapture:
         if self.failed or urlsplit(url).scheme not in ("http", "https"):
             return
         try:
-            self.write_metadata(url, {rec.FAILED_FIELD: reason.splitlines()[0][:300]
-                                      if reason else "failed"})
+            self.write_metadata(url, {rec.FAILED_FIELD: rec.failed_reason(reason)})
         except OSError:
             return  # counted, logged and the spider closed by _error
 

@@ -221,6 +221,17 @@ HELD_FIELD = "goahead-held"
 # no response record (a timeout) is still something the crawl asked for, which a rebuild
 # must not excuse as over --max-posts (rebuild.limited_sites, ledger.over_limit).
 FAILED_FIELD = "goahead-failed"
+FAILED_REASON_MAX = 300  # characters of the error kept in a goahead-failed record
+
+
+def failed_reason(reason: str | None) -> str:
+    """A fetch failure's error as a goahead-failed record's field: its first line that says
+    something, cut to :data:`FAILED_REASON_MAX` characters; never empty (an empty field
+    reads as no such record, and the rebuild would take the post for never asked for)."""
+    for line in (reason or "").splitlines():
+        if line.strip():
+            return line.strip()[:FAILED_REASON_MAX]
+    return "failed"
 
 
 def build_metadata(
