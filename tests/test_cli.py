@@ -367,7 +367,9 @@ def test_an_empty_value_or_a_folder_for_a_file_is_bad_input(args: list[str], mes
     (["reindex", "--warc-dir", ""], "--warc-dir is empty (leave it out for the default folder)"),
     (["demo", "--dir", ""], "--dir is empty (leave it out for ./goahead-demo)"),
     (["crawl", "http://127.0.0.1:9/", "--contact", ""],
-     "--contact is empty (leave it out to send none)"),
+     # leaving it out sends goahead's own page, not "none"
+     ("--contact is empty (leave it out for goahead's own page,"
+      " https://github.com/goahead-archive/goahead)")),
     (["export", "--query", ""], "nothing to search for in search '' (give a word or a phrase)"),
     # SQLite read "" as the folder ".": "'.' is a directory, not an archive file", exit 1
     (["search", "x", "--db", ""], "--db is empty (leave it out for archive.db)"),

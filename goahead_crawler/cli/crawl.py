@@ -24,7 +24,11 @@ from goahead_crawler.cli.options import (
     warc_dir_option,
     warc_folder,
 )
+from goahead_crawler.settings import GOAHEAD_CONTACT
 
+# What leaving --contact out sends: the project's page, where site owners reach goahead's
+# authors, not whoever runs the crawl ("leave it out to send none" said otherwise)
+DEFAULT_CONTACT_NOTE = f"for goahead's own page, {GOAHEAD_CONTACT}"
 DEMO_POSTS_MAX = 10_000  # the sample blogs' dates go back ~40 years at that; a million
 # synthetic posts was a traceback (a date before year 1), and a crawl of hours
 
@@ -96,7 +100,7 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
               help="Deprecated: images are captured by default now.")
 @click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.",
               callback=lambda ctx, param, value: checked_contact(
-                  not_empty("to send none")(ctx, param, value)))
+                  not_empty(DEFAULT_CONTACT_NOTE)(ctx, param, value)))
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
 def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, progress: bool,
           db_path: str, warc_dir: str | None, delay: float | None, concurrency: int | None,
