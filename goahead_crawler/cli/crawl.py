@@ -295,17 +295,24 @@ def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> No
     """After the summary, each blog's note on the images of other hosts it did not fetch
     (:func:`~goahead_crawler.blogger.scope.other_host_note`). The advice says ``--full``:
     the next crawl into the archive is incremental, fetches only the posts that changed,
-    and with them their images, so the origin alone captured none."""
+    and with them their images, so the origin alone captured none. From a sites.toml, the
+    full crawl is of that blog alone: ``--sites sites.toml --full`` fetched every post of
+    every blog in the file again, for one blog's images."""
     from goahead_crawler.blogger.scope import other_host_note
 
-    def advice(origin: str) -> str:
-        option = (f'--full and static_origins = ["{origin}"] in its sites.toml table'
-                  if in_sites_file else f"--full --static-origin {origin}")
-        return (f"{option} (without --full only the posts that changed are fetched again,"
-                " and only their images)")
+    def advice(origin: str, url: str) -> str:
+        if not in_sites_file:
+            return (f"--full --static-origin {origin} (without --full only the posts that"
+                    " changed are fetched again, and only their images)")
+        return (f'static_origins = ["{origin}"] in its sites.toml table, and once, for this'
+                f" blog alone: goahead crawl {url} --full --static-origin {origin} (with this"
+                " crawl's --db and --warc-dir; without --full only the posts that changed"
+                " are fetched again, and only their images; --sites with --full, every"
+                " post of every blog in the file)")
 
     for result in results:
-        note = other_host_note(result.stats, advice)
+        note = other_host_note(result.stats,
+                               lambda origin, url=result.url: advice(origin, url))
         if note is not None:
             click.echo(f"note: {result.url}: {note}", err=True)
 
