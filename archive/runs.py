@@ -182,6 +182,14 @@ def latest_runs(db: Database, site: str | None = None, limit: int = 20
                         [*params, limit])
 
 
+def _count(value: Any) -> int:
+    """A count from a run's stats JSON, or 0 when it is none (missing, text, negative):
+    the posts it would excuse are then shown as plainly missing, never hidden."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return max(int(value), 0)  # (JSON has no infinity: json_valid refuses one)
+
+
 def archive_status(db: Database) -> dict[str, Any]:
     """Sites, posts and the last run per site, posts listed by the blog against those
     stored (and missing), and how much WARC the archive points at. A site is one with
@@ -190,7 +198,10 @@ def archive_status(db: Database) -> dict[str, Any]:
         "SELECT k.site, coalesce(s.url, r.url) AS url, (SELECT count(*) FROM posts p"
         " WHERE p.site = k.site AND p.deleted_at IS NULL) AS posts, r.started_at AS last_run,"
         " r.status AS last_status, r.pid AS last_pid, r.host AS last_host,"
-        " json_extract(r.stats, '$.\"goahead/listed/limited\"') AS limited"
+        # a stats value that is no JSON (written by hand, another tool) is no stat: not
+        # an error that made the whole archive "damaged"
+        " CASE WHEN json_valid(r.stats)"
+        " THEN json_extract(r.stats, '$.\"goahead/listed/limited\"') END AS limited"
         " FROM (SELECT site FROM sites UNION SELECT site FROM runs WHERE site IS NOT NULL) k"
         " LEFT JOIN sites s ON s.site = k.site"
         " LEFT JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE site = k.site)"
@@ -200,7 +211,7 @@ def archive_status(db: Database) -> dict[str, Any]:
         site.update(listed.get(site["site"], {"listed": 0, "stored": 0, "missing": 0}))
         # of those missing, the ones the last run left out by its --max-posts (a sample,
         # "ok"), said as such rather than as a loss
-        site["over_max_posts"] = min(int(site.pop("limited") or 0), site["missing"])
+        site["over_max_posts"] = min(_count(site.pop("limited")), site["missing"])
     one = db.execute
     return {
         "sites": sites,

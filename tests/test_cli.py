@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -366,7 +367,9 @@ def test_an_empty_value_or_a_folder_for_a_file_is_bad_input(args: list[str], mes
     (["reindex", "--warc-dir", ""], "--warc-dir is empty (leave it out for the default folder)"),
     (["demo", "--dir", ""], "--dir is empty (leave it out for ./goahead-demo)"),
     (["crawl", "http://127.0.0.1:9/", "--contact", ""],
-     "--contact is empty (leave it out to send none)"),
+     # leaving it out sends goahead's own page, not "none"
+     ("--contact is empty (leave it out for goahead's own page,"
+      " https://github.com/goahead-archive/goahead)")),
     (["export", "--query", ""], "nothing to search for in search '' (give a word or a phrase)"),
     # SQLite read "" as the folder ".": "'.' is a directory, not an archive file", exit 1
     (["search", "x", "--db", ""], "--db is empty (leave it out for archive.db)"),
@@ -434,4 +437,39 @@ def test_extract_of_a_page_with_nothing_in_it_says_so(tmp_path: Path, body: byte
     page.write_bytes(body)
     result = CliRunner().invoke(cli, ["extract", str(page)])
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == (f"Error: {page}: no article found (no title and no text)\n")
+    assert result.stderr == (f"Error: {page}: no article found (no title, text, image, post"
+                             " id or date)\n")
+
+
+# An untitled Blogger post of a photo alone (a photo blog's usual post): its record has a
+# post id, a date and the image, and the crawl stores it
+PHOTO_POST = b"""<html><head><meta charset="utf-8"><title></title></head><body>
+<div class="blog-posts hfeed"><div class="post-outer"><div class="post hentry">
+<meta content="7183947562016475920" itemprop="blogId"/>
+<meta content="5098843621177039925" itemprop="postId"/>
+<h3 class="post-title entry-title" itemprop="name"></h3>
+<div class="post-body entry-content" id="post-body-5098843621177039925">
+<div class="separator"><a href="https://blogger.googleusercontent.com/img/b/R29/AVv/s1600/a.jpg">
+<img src="https://blogger.googleusercontent.com/img/b/R29/AVv/s640/a.jpg" width="640"/></a></div>
+<div style="clear: both;"></div></div>
+<div class="post-footer"><abbr class="published" itemprop="datePublished"
+ title="2024-03-10T19:30:00+07:00">7:30 PM</abbr></div>
+</div></div></div></body></html>"""
+
+
+def test_extract_of_an_untitled_photo_post_prints_its_record(tmp_path: Path) -> None:
+    """A post of a photo alone has no title and no text, and was said to be "no article
+    found", exit 1, though the crawl stores it (its id, date and image): printed, exit 0."""
+    page = tmp_path / "photo.html"
+    page.write_bytes(PHOTO_POST)
+    url = "https://photos.blogspot.com/2024/03/blog-post_10.html"
+    result = CliRunner().invoke(cli, ["extract", str(page), "--url", url, "--json"])
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    record = json.loads(result.stdout)
+    assert (record["post_id"], record["published"]) == ("5098843621177039925",
+                                                        "2024-03-10T19:30:00+07:00")
+    assert record["images"] == ["https://blogger.googleusercontent.com/img/b/R29/AVv/s640/a.jpg"]
+    shown = CliRunner().invoke(cli, ["extract", str(page), "--url", url])
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.startswith("(untitled)\n")
+    assert "(no text; 1 image)" in shown.stdout

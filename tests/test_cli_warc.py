@@ -296,6 +296,18 @@ def test_what_py_wacz_says_beyond_its_steps_is_passed_on() -> None:
         "py-wacz: Warning: Skipping invalid page {}"]
 
 
+def test_py_wacz_s_line_for_each_unmatched_page_is_one_line() -> None:
+    """py-wacz prints a line for each page it matched to no record: a big blog's damaged
+    WARC file filled the terminal with thousands; the first is shown, and the count."""
+    from goahead_crawler.warc.indexing import wacz_remarks
+
+    said = "".join(f"Invalid passed page. We were unable to find a match for 2024/u{n}\n"
+                   for n in range(5000)) + "Writing archives...\nWarning: other\n"
+    assert wacz_remarks(said) == [
+        ("py-wacz: Invalid passed page. We were unable to find a match for 2024/u0"
+         " (and 4,999 more pages)"), "py-wacz: Warning: other"]
+
+
 def test_wacz_refuses_pages_its_warc_files_lack(crawled, tmp_path) -> None:
     """The second crawl's records are revisits of the first's: without the first run's
     files its pages cannot replay, so no WACZ is written (exit 1, one line)."""

@@ -274,6 +274,37 @@ def test_the_notes_advice_captures_the_images_in_the_same_archive(tmp_path: Path
     assert captured > 0, (advice, again.stdout)
 
 
+def test_from_a_sites_file_the_notes_full_crawl_is_of_that_blog_alone(tmp_path: Path) -> None:
+    """From a sites.toml the advice was "--full and static_origins = [...] in its table":
+    ``--sites sites.toml --full`` fetches every post of every blog in the file again, for
+    one blog's images. It says the table's line for the crawls to come and, once, a full
+    crawl of that blog alone; followed, it captures the images and asks the other blog
+    for nothing."""
+    with start(["goahead", "contempo"]) as site:
+        folder = Blog(site, tmp_path)
+        sites = tmp_path / "sites.toml"
+        sites.write_text("".join(f'[[site]]\nname = "{name}"\nurl = "{site.urls[name]}"\n'
+                                 for name in ("goahead", "contempo")))
+        where = ["--db", str(folder.db), "--warc-dir", str(folder.warcs), "--delay", "0",
+                 "--no-progress"]
+        first = run_goahead("crawl", "--sites", str(sites), *where)
+        assert first.returncode == 0, first.stderr
+        note = next(line for line in first.stderr.splitlines()
+                    if line.startswith(f"note: {site.urls['goahead']}: ")
+                    and "not captured" in line)
+        advice = note.split("crawl again with ", 1)[1]
+        assert advice.startswith(f'static_origins = ["{site.cdn_url.rstrip("/")}"] in its'
+                                 " sites.toml table"), advice
+        once = advice.split("once, for this blog alone: ", 1)[1].split(" (", 1)[0].split()
+        assert once[:3] == ["goahead", "crawl", site.urls["goahead"]], once
+        site.clear_requests()
+        again = run_goahead(*once[1:], *where)
+        asked_other = site.requests("contempo")
+    assert again.returncode == 0, again.stderr
+    assert sum(len(images) for images in folder.images().values()) > 0, (once, again.stdout)
+    assert asked_other == [], asked_other  # the other blog of the file: not crawled again
+
+
 def test_a_scrapy_way_crawl_logs_the_note_with_the_settings_to_give(tmp_path: Path) -> None:
     """``scrapy crawl`` and a Scrapyd job print no summary and no note: their images on
     another host were only a stat (images ok/failed 0 / 0 in the dump, not a word). The

@@ -147,6 +147,35 @@ def test_status_shows_a_blog_that_has_runs_and_no_post(tmp_path: Path) -> None:
         "down.example.com", "https://down.example.com/", 0, "blog_unreachable")
 
 
+@pytest.mark.parametrize(("stats", "over"), [
+    ({"goahead/listed/limited": 2}, 2), ({"goahead/listed/limited": 9}, 3),  # at most missing
+    ({"goahead/listed/limited": "many"}, 0), ({"goahead/listed/limited": -5}, 0),
+    ({"goahead/listed/limited": None}, 0), ({}, 0), (None, 0), ("{not json", 0)])
+def test_status_reads_any_last_run_s_stats(tmp_path: Path, stats: object, over: int) -> None:
+    """``over_max_posts`` comes from the last run's stats JSON: a text there was a
+    traceback (int('many')), one that is no JSON made the whole archive "damaged", exit 2,
+    and a negative count was shown as "(-5 over --max-posts)". A stat that is no count
+    excuses nothing: the posts are shown as plainly missing."""
+    from archive.listed import Listing, record_listings
+
+    db = open_archive(tmp_path / "a.db")
+    run = start_run(db, "x.blogspot.com", "https://x.blogspot.com/", {})
+    record_listings(db, "x.blogspot.com", run, [
+        Listing(f"https://x.blogspot.com/2024/01/{n}.html", "post", "feed") for n in "abc"])
+    finish_run(db, run, "finished", {}, {})
+    db.execute("UPDATE runs SET stats = ? WHERE id = ?",
+               [stats if stats is None or isinstance(stats, str) else json.dumps(stats), run])
+    db.conn.commit()
+    db.close()
+    result = CliRunner().invoke(cli_ops.status, ["--db", str(tmp_path / "a.db"), "--json"])
+    assert result.exit_code == 0, result.output
+    (site,) = json.loads(result.stdout)["sites"]
+    assert (site["missing"], site["over_max_posts"]) == (3, over)
+    shown = CliRunner().invoke(cli_ops.status, ["--db", str(tmp_path / "a.db")])
+    assert shown.exit_code == 0, shown.output
+    assert ("over --max-posts" in shown.stdout) == bool(over), shown.stdout
+
+
 def test_missing_archive_is_one_line(tmp_path: Path) -> None:
     for command in (cli_ops.runs, cli_ops.status):
         result = CliRunner().invoke(command, ["--db", str(tmp_path / "none.db")])

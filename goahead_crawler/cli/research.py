@@ -336,8 +336,8 @@ def _check_export_options(fmt: str, columns: list[str] | None, bom: bool, raw_cs
 def extract(page: str, url: str | None, as_json: bool) -> None:
     """Clean one saved post page and print what the crawler would store.
 
-    A page in which no title and no text are found (an empty save) is one line, exit
-    status 1.
+    A page in which no title, text, image, post id or date is found (an empty save) is
+    one line, exit status 1; an untitled post of a photo alone is printed.
 
     \b
     Example:
@@ -350,9 +350,10 @@ def extract(page: str, url: str | None, as_json: bool) -> None:
     body = Path(page).read_bytes()
     refuse_binary(page, body)
     article = extract_article(body, url or Path(page).resolve().as_uri())
-    if not (article.title or "").strip() and not (article.text or "").strip():
+    if article.holds_nothing():
         # an empty save, or a page of nothing: said, not printed as blank lines and exit 0
-        raise click.ClickException(f"{page}: no article found (no title and no text)")
+        raise click.ClickException(f"{page}: no article found (no title, text, image, post"
+                                   " id or date)")
     if as_json:
         click.echo(json.dumps(asdict(article), ensure_ascii=False, indent=2))
     else:

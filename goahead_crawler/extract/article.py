@@ -30,3 +30,10 @@ class Article:
     comments: list[dict] = field(default_factory=list)  # {"author", "published", "text"}
     method: str = ""  # where the body came from: "blogger:<profile>", "feed" or "fallback"
     charset_note: str = ""  # set when the declared charset did not fit the bytes (detected)
+
+    def holds_nothing(self) -> bool:
+        """No title, no text, no image, and no post id or date: the page holds no post (an
+        empty save, a page of nothing). A post of a photo or a video alone, with no title,
+        is still a post, stored by the crawl: not this."""
+        return not ((self.title or "").strip() or (self.text or "").strip() or self.image_urls
+                    or self.post_id or self.published)

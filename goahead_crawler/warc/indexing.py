@@ -214,11 +214,24 @@ WACZ_STEPS = frozenset({
 })
 
 
+#: py-wacz's line for each page it matched to no record: one per page (thousands, for a
+#: big blog whose WARC file is damaged), and goahead says how many itself
+WACZ_UNMATCHED = "Invalid passed page. We were unable to find a match for "
+
+
 def wacz_remarks(said: str) -> list[str]:
     """What py-wacz printed (``said``) less its narrated steps, each line named as
-    py-wacz's: the warnings a user should see."""
-    return [f"py-wacz: {line}" for line in said.splitlines()
-            if line.strip() and line.strip() not in WACZ_STEPS]
+    py-wacz's: the warnings a user should see. Of its unmatched pages, the first, and
+    how many more."""
+    lines = [line for line in said.splitlines()
+             if line.strip() and line.strip() not in WACZ_STEPS]
+    unmatched = [line for line in lines if line.startswith(WACZ_UNMATCHED)]
+    if len(unmatched) > 1:
+        first = lines.index(unmatched[0])
+        lines = [line for line in lines if not line.startswith(WACZ_UNMATCHED)]
+        more = len(unmatched) - 1
+        lines.insert(first, f"{unmatched[0]} (and {more:,} more page{'s' * (more != 1)})")
+    return [f"py-wacz: {line}" for line in lines]
 
 
 def make_wacz(

@@ -12,8 +12,9 @@ Datasette serves the archive's tables, facets and canned queries; the plugin add
   is the same function under the plugin's name, for ad-hoc SQL;
 - the ``posts`` table page without its long columns by default (see
   :data:`~goahead_crawler.web.views.HIDDEN_POST_COLUMNS`);
-- Datasette's CSV downloads with every cell a spreadsheet would run as a formula written as
-  text, as ``goahead export`` writes them (:mod:`goahead_crawler.web.csv_guard`).
+- Datasette's CSV downloads with every cell a spreadsheet would run as a formula, or
+  round (a 19-digit id), written as text, as ``goahead export`` writes them
+  (:mod:`goahead_crawler.web.csv_guard`).
 - a Content-Security-Policy and the other safety headers on every answer, Datasette's
   own pages included (:mod:`goahead_crawler.web.security`).
 - an archive SQLite stops reading mid-way (damaged, locked) said as the CLI says it, with
@@ -207,7 +208,10 @@ def _guarded_csv(send: Any) -> Any:
                     (k, v) for k, v in message.get("headers") or []
                     if k.lower() != b"content-length"])  # the marks lengthen it
         elif message["type"] == "http.response.body" and guard is not None:
-            message = dict(message, body=guard.feed(message.get("body", b"")))
+            body = guard.feed(message.get("body", b""))
+            if not message.get("more_body", False):
+                body += guard.close()
+            message = dict(message, body=body)
         await send(message)
 
     return guarded
