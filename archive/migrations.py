@@ -5,7 +5,10 @@ Never edit a migration that has shipped: add a new ``@migrations()`` function in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import re
+from collections.abc import Callable
 from urllib.parse import quote
 
 from sqlite_utils import Database
@@ -263,10 +266,17 @@ def m005_urls_as_fetched(db: Database) -> None:
     share (percent-encoded), so that a post stored under a feed's raw non-ASCII URL is
     not listed twice, counted missing, fetched again as new, or stored a second time
     under another id (a page whose id was made from its URL is re-keyed with it)."""
-    db.conn.create_function("goahead_as_fetched", 1, _as_fetched, deterministic=True)
+    _respell(db, _as_fetched)
+
+
+def _respell(db: Database, rule: Callable[[str | None], str | None]) -> None:
+    """Every post and listed URL spelled by ``rule``: a page whose id was made from its
+    URL is re-keyed with it, two rows of one URL made one (:func:`_rekey_made`), two
+    listings of one URL one row (the earliest and latest runs of both)."""
+    db.conn.create_function("goahead_as_fetched", 1, rule, deterministic=True)
     raw = "url != goahead_as_fetched(url)"
     for row in list(db.query(f"SELECT blog_id, post_id, url FROM posts WHERE {raw}")):
-        new_id = _made_post_id(_as_fetched(row["url"]) or "")
+        new_id = _made_post_id(rule(row["url"]) or "")
         if row["post_id"] == _made_post_id(row["url"]) and _rekey_made(
                 db, row["blog_id"], row["post_id"], new_id):
             # a post's text changed and another went under SQL: built again from the
@@ -289,3 +299,32 @@ def m005_urls_as_fetched(db: Database) -> None:
     db.execute(f"DELETE FROM listed WHERE {raw}")  # two raw spellings of one URL: merged
     db.execute("UPDATE listed SET post_url = goahead_as_fetched(post_url)"
                " WHERE post_url != goahead_as_fetched(post_url)")
+
+
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def _escapes_and_host(url: str | None) -> str | None:
+    """``url`` with its percent-escapes in upper case (``%e0`` and ``%E0`` are one octet,
+    RFC 3986 2.1) and a non-ASCII host in IDNA (``ข่าว.com`` -> ``xn--22c8e6a1f.com``), as
+    the crawl has fetched and keyed URLs since m006 (m005 spelled the path only). Frozen
+    here: the crawl's rule is ``goahead_crawler.blogger.urls.canonical_url``."""
+    url = _as_fetched(url)
+    if not url or ("%" not in url and url.isascii()):
+        return url
+    scheme, sep, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    if not host.isascii():
+        name, colon, port = host.lower().partition(":")
+        with contextlib.suppress(UnicodeError):  # no host IDNA can spell: left as it was
+            host = name.rstrip(".").encode("idna").decode("ascii") + colon + port
+    return scheme + sep + host + slash + _ESCAPE.sub(lambda m: m.group().upper(), path)
+
+
+@migrations()
+def m006_escapes_and_idn_hosts(db: Database) -> None:
+    """Post and listed URLs with upper-case percent-escapes and an IDN host in IDNA, as
+    the crawl keys them now: a post a version before stored or listed as ``%e0%b8%82``
+    (a link in lower case) or on ``ข่าว.com`` is not listed twice, counted missing or
+    stored again under another id by the next crawl."""
+    _respell(db, _escapes_and_host)

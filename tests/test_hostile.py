@@ -820,3 +820,37 @@ def test_a_wave_of_503s_that_passes_does_not_stop_the_run(tmp_path: Path) -> Non
     assert c.returncode == 0, c.stderr[-2000:]
     assert "goahead/stopped/server_failing" not in c.stats()
     assert c.stored() == c.post_ids()
+
+
+def test_a_thai_permalink_in_lower_and_upper_case_escapes_is_one_post(tmp_path: Path) -> None:
+    """The feed names the Thai permalink ``%e0%b8%82...``, the sitemap ``%E0%B8%82...``:
+    escapes are case-insensitive (RFC 3986 2.1), as Scrapy's duplicate filter has them, so
+    one URL. Fetched once, stored and listed once under the upper-case spelling, none
+    missing, and the rebuilt archive is the crawled one."""
+    c = crawl(tmp_path, "thai-slug-lower")
+    encoded = quote(THAI_PATH)
+    assert c.returncode == 0, c.stderr[-3000:]
+    assert c.paths("/2024/03/%") == [encoded]
+    assert c.stored() == c.post_ids()
+    with sqlite3.connect(c.db) as conn:
+        urls = conn.execute("select url from posts where post_id = ?",
+                            (c.site.posts[0].post_id,)).fetchall()
+        listed = conn.execute("select url from listed where lower(url) like ?",
+                              ("%" + encoded.lower(),)).fetchall()
+        unlisted = conn.execute("select url from listed where url like '%.html'"
+                                " and url not in (select url from posts)").fetchall()
+        count = conn.execute("select count(*) from listed").fetchone()[0]
+    assert urls == [(c.site.url.rstrip("/") + encoded,)]
+    assert listed == urls
+    assert unlisted == []
+    assert count == len(c.stored("post") | c.stored("page"))
+    rebuilt = tmp_path / "rebuilt.db"
+    done = run_goahead("reindex", "--warc-dir", str(tmp_path / "warcs"), "--db", str(rebuilt))
+    assert done.returncode == 0, done.stderr
+    assert "(0 missing)" in done.stdout
+    assert differences(c.db, rebuilt, TABLES) == {}
+    for spelling in (encoded, encoded.lower(), THAI_PATH):
+        got = run_goahead("warc-get", c.site.url.rstrip("/") + spelling, "--db", str(c.db),
+                          "--warc-dir", str(tmp_path / "warcs"), "--headers")
+        assert got.returncode == 0, (spelling, got.stderr)
+        assert "200" in got.stdout.splitlines()[0]

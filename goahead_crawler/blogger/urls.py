@@ -99,9 +99,9 @@ def normalise_host(netloc: str) -> str:
 def request_url(url: str) -> str | None:
     """``url`` in the one form it is fetched, recorded and looked up by: as Scrapy sends it
     (w3lib's ``safe_url_string``: percent-encoded path, IDNA host), the scheme and host in
-    lower case, no trailing dot after the host, no default port, no fragment. Spellings
-    of one URL (``5.BP.blogspot.com``, ``:80``, ``café photo.jpg``) are one image,
-    fetched once and found in the archive under the name its ``images`` field gives.
+    lower case, percent-escapes in upper case, no trailing dot after the host, no default
+    port, no fragment. Spellings of one URL (``5.BP.blogspot.com``, ``:80``, ``%e0``,
+    ``café photo.jpg``) are one image, fetched once and found in the archive under the name its ``images`` field gives.
     None for what is not an http(s) URL Scrapy can request."""
     try:
         parts = urlsplit(safe_url_string(url.strip()))
@@ -116,7 +116,20 @@ def request_url(url: str) -> str | None:
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port != DEFAULT_PORTS[scheme]:
         netloc += f":{port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    return urlunsplit((scheme, netloc, upper_escapes(parts.path) or "/",
+                       upper_escapes(parts.query), ""))
+
+
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def upper_escapes(text: str) -> str:
+    """``text`` with its percent-escapes in upper case: ``%e0`` and ``%E0`` are one octet
+    (RFC 3986 2.1), and Scrapy's duplicate filter fetches the two spellings once, so the
+    crawl must store, list and look them up as one."""
+    if "%" not in text:
+        return text
+    return _ESCAPE.sub(lambda m: m.group().upper(), text)
 
 
 _ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
