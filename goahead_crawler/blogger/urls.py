@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -130,32 +129,6 @@ def upper_escapes(text: str) -> str:
     if "%" not in text:
         return text
     return _ESCAPE.sub(lambda m: m.group().upper(), text)
-
-
-_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-# Characters never shown decoded: what would change how the URL reads or where it ends
-# (controls, format characters such as bidi overrides, spaces, separators, unassigned).
-_HIDDEN = ("C", "Z")
-
-
-def display_url(url: str) -> str:
-    """``url`` as a person reads it (an IRI, RFC 3987 3.2): the percent-escaped UTF-8 of
-    letters beyond ASCII shown as those letters (``/2024/03/ข่าว.html``, not ``%E0%B8%82...``),
-    for output a researcher reads. ASCII escapes (``%20``, ``%2F``, ``%25``), bytes that
-    are no UTF-8 and invisible or spacing characters stay escaped, so :func:`request_url`
-    of what is shown is the stored URL again. Stored, exported and linked URLs keep the
-    fetched spelling: this is for display only."""
-    if "%" not in url:
-        return url
-    return _ESCAPES.sub(_decoded, url)
-
-
-def _decoded(match: re.Match[str]) -> str:
-    text = bytes.fromhex(match.group().replace("%", "")).decode("utf-8", "surrogateescape")
-    return "".join(char if ord(char) > 127 and not 0xDC80 <= ord(char) <= 0xDCFF
-                   and not unicodedata.category(char).startswith(_HIDDEN)
-                   else "".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogateescape"))
-                   for char in text)
 
 
 def feed_page_url(root: str, start_index: int, max_results: int = DEFAULT_PAGE_SIZE,
