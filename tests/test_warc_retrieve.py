@@ -162,3 +162,29 @@ def test_a_country_domain_or_another_spelling_finds_the_blogs_capture(tmp_path: 
         assert retrieve(db, tmp_path / "warcs", kept).capture.url == url
     with pytest.raises(CaptureNotFound):
         retrieve(db, tmp_path / "warcs", url + "?m=1")
+
+
+def test_a_capture_recorded_with_lower_case_escapes_is_found_by_any_spelling(
+        tmp_path: Path) -> None:
+    """A crawl before escapes were written in upper case fetched a link as the page spelled
+    it (``%e0%b8%82``) and recorded that. The URL an export or a search shows (upper
+    case, or the Thai letters) names that capture (before: "no capture"); a URL that
+    differs in an ASCII letter of its path, or in its query, is still another URL."""
+    lower = "https://news.blogspot.com/2024/01/%e0%b8%82%e0%b9%88%e0%b8%b2%e0%b8%a7.html"
+    db = open_archive(tmp_path / "a.db")
+    builder = rec.MemberWriter()
+    writer = RotatingWarcWriter(tmp_path / "warcs", builder=builder)
+    got = replace(exchange("Mon, 01 Jan 2024 00:00:00 GMT"), url=lower)
+    (w,) = writer.write([rec.build_response(builder, got, "2024-01-01T00:00:00Z")])
+    writer.close()
+    record_capture(db, Capture(lower, 200, w.filename, w.offset, w.length,
+                               rec.sha1_b32(got.body), "2024-01-01T00:00:00Z"))
+    upper = "https://news.blogspot.com/2024/01/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7.html"
+    for kept in (upper, "https://news.blogspot.com/2024/01/ข่าว.html",
+                 "https://news.blogspot.co.th/2024/01/ข่าว.html", lower):
+        found = retrieve(db, tmp_path / "warcs", kept)
+        assert found.capture.url == lower
+        assert found.decoded == HTML
+    for other in (lower.replace(".html", ".HTML"), lower + "?m=1"):
+        with pytest.raises(CaptureNotFound):
+            retrieve(db, tmp_path / "warcs", other)
