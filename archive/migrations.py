@@ -285,6 +285,19 @@ def _respell(db: Database, rule: Callable[[str | None], str | None]) -> None:
                        " VALUES ('rebuild_from', '0')")
     db.execute(f"UPDATE posts SET url = goahead_as_fetched(url) WHERE {raw}")
     # a URL listed under both spellings: one row, the earliest and latest runs of both
+    _merge_listed(db, "r.site = l.site AND r.url != l.url AND goahead_as_fetched(r.url) = l.url")
+    db.execute(f"UPDATE OR IGNORE listed SET url = goahead_as_fetched(url) WHERE {raw}")
+    db.execute(f"DELETE FROM listed WHERE {raw}")  # two raw spellings of one URL: merged
+    db.execute("UPDATE listed SET post_url = goahead_as_fetched(post_url)"
+               " WHERE post_url != goahead_as_fetched(post_url)")
+
+
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def _merge_listed(db: Database, match: str) -> None:
+    """Fold each listing ``r`` into the listing ``l`` it is one URL of (``match``): the
+    earliest and latest runs of both, the first source; the caller then drops ``r``."""
     db.execute(
         "UPDATE listed AS l SET"
         " first_run = min(coalesce(l.first_run, r.first_run), coalesce(r.first_run, l.first_run)),"
@@ -293,15 +306,17 @@ def _respell(db: Database, rule: Callable[[str | None], str | None]) -> None:
         " gone_at = min(coalesce(l.gone_at, r.gone_at), coalesce(r.gone_at, l.gone_at)),"
         " post_url = coalesce(l.post_url, r.post_url), lastmod = coalesce(l.lastmod, r.lastmod),"
         " source = CASE WHEN r.rowid < l.rowid THEN r.source ELSE l.source END"  # the first
-        " FROM listed AS r WHERE r.site = l.site AND r.url != l.url"
-        " AND goahead_as_fetched(r.url) = l.url")
-    db.execute(f"UPDATE OR IGNORE listed SET url = goahead_as_fetched(url) WHERE {raw}")
-    db.execute(f"DELETE FROM listed WHERE {raw}")  # two raw spellings of one URL: merged
-    db.execute("UPDATE listed SET post_url = goahead_as_fetched(post_url)"
-               " WHERE post_url != goahead_as_fetched(post_url)")
+        f" FROM listed AS r WHERE {match}")
 
 
-_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+def _idna_host(netloc: str) -> str:
+    """A non-ASCII host (and its port) in IDNA, as Scrapy asks for it; else as given."""
+    if netloc.isascii():
+        return netloc
+    name, colon, port = netloc.lower().partition(":")
+    with contextlib.suppress(UnicodeError):  # no host IDNA can spell: left as it was
+        return name.rstrip(".").encode("idna").decode("ascii") + colon + port
+    return netloc
 
 
 def _escapes_and_host(url: str | None) -> str | None:
@@ -314,11 +329,7 @@ def _escapes_and_host(url: str | None) -> str | None:
         return url
     scheme, sep, rest = url.partition("://")
     host, slash, path = rest.partition("/")
-    if not host.isascii():
-        name, colon, port = host.lower().partition(":")
-        with contextlib.suppress(UnicodeError):  # no host IDNA can spell: left as it was
-            host = name.rstrip(".").encode("idna").decode("ascii") + colon + port
-    return scheme + sep + host + slash + _ESCAPE.sub(lambda m: m.group().upper(), path)
+    return scheme + sep + _idna_host(host) + slash + _ESCAPE.sub(lambda m: m.group().upper(), path)
 
 
 @migrations()
@@ -326,5 +337,25 @@ def m006_escapes_and_idn_hosts(db: Database) -> None:
     """Post and listed URLs with upper-case percent-escapes and an IDN host in IDNA, as
     the crawl keys them now: a post a version before stored or listed as ``%e0%b8%82``
     (a link in lower case) or on ``ข่าว.com`` is not listed twice, counted missing or
-    stored again under another id by the next crawl."""
+    stored again under another id by the next crawl. A blog on such a domain was its own
+    site ``ข่าว.com`` before a920f9f and is ``xn--22c8e6a1f.com`` since: one site."""
     _respell(db, _escapes_and_host)
+    db.conn.create_function("goahead_idna_site", 1, _idna_host, deterministic=True)
+    moved = "site != goahead_idna_site(site)"
+    for table in ("posts", "runs", "captures"):
+        db.execute(f"UPDATE {table} SET site = goahead_idna_site(site) WHERE {moved}")
+    for table in ("runs", "sites"):
+        db.execute(f"UPDATE {table} SET url = goahead_as_fetched(url)"
+                   " WHERE url != goahead_as_fetched(url)")
+    db.execute(  # a blog crawled under both names: one site, its first and last crawls
+        "UPDATE sites AS l SET"
+        " first_crawl = min(coalesce(l.first_crawl, r.first_crawl),"
+        " coalesce(r.first_crawl, l.first_crawl)),"
+        " last_crawl = max(coalesce(l.last_crawl, r.last_crawl),"
+        " coalesce(r.last_crawl, l.last_crawl)),"
+        " blog_id = coalesce(l.blog_id, r.blog_id), title = coalesce(l.title, r.title)"
+        " FROM sites AS r WHERE r.site != l.site AND goahead_idna_site(r.site) = l.site")
+    _merge_listed(db, "r.url = l.url AND r.site != l.site AND goahead_idna_site(r.site) = l.site")
+    for table in ("sites", "listed"):
+        db.execute(f"UPDATE OR IGNORE {table} SET site = goahead_idna_site(site) WHERE {moved}")
+        db.execute(f"DELETE FROM {table} WHERE {moved}")  # folded into the IDNA name's row
