@@ -669,6 +669,14 @@ def thai_slug_lower(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None
     return got
 
 
+@scenario("thai-slug-forbidden")
+def thai_slug_forbidden(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """:func:`thai_slug` with the Thai permalink answering 403: a failure to report."""
+    if path == quote(THAI_PATH):
+        return Reply(403, b"<title>Forbidden</title>Forbidden")
+    return thai_slug(ctx, path, params)
+
+
 # -- 6. not a Blogger blog, slow blog ------------------------------------------------------
 @scenario("not-blogger", feeds="off", sitemap=False)
 def not_blogger(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
