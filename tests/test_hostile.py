@@ -893,8 +893,8 @@ def test_a_post_captured_under_lower_case_escapes_is_rebuilt_under_the_one_url(
 
 def test_a_failed_thai_permalink_is_named_as_it_reads(tmp_path: Path) -> None:
     """The crawl's failure lines named a Thai permalink ``/2024/03/%E0%B8%82...``, which
-    a Thai researcher cannot read: named in Thai there and by ``runs --failures``; the
-    run's stats keep the URL as fetched."""
+    a Thai researcher cannot read: named in Thai there, by ``runs --failures`` and by
+    reindex's missing lines; the run's stats keep the URL as fetched."""
     c = crawl(tmp_path, "thai-slug-forbidden")
     shown = c.site.url.rstrip("/") + THAI_PATH
     assert c.returncode == 1, c.stderr[-3000:]
@@ -902,3 +902,6 @@ def test_a_failed_thai_permalink_is_named_as_it_reads(tmp_path: Path) -> None:
     listed = run_goahead("runs", "--db", str(c.db), "--failures")
     assert f": {shown}  " in listed.stdout
     assert [f["url"] for f in c.failures()] == [c.site.url.rstrip("/") + quote(THAI_PATH)]
+    rebuilt = run_goahead("reindex", "--warc-dir", str(tmp_path / "warcs"), "--db",
+                          str(tmp_path / "rebuilt.db"))
+    assert f"missing: {shown}\n" in rebuilt.stdout

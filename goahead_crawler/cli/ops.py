@@ -257,8 +257,10 @@ def reindex(warc_dir: str | None, db_path: str) -> None:
         + (f", {result.limited} of them over --max-posts" if result.limited else "") + ")"
         + (f"; {len(result.problems)} damaged or unreadable, skipped (see the warnings)"
            if result.problems else ""))
+    from archive.escaping import display_url
+
     for url in result.missing_urls:
-        click.echo(f"missing: {url}")
+        click.echo(f"missing: {display_url(url)}")
     if result.missing > len(result.missing_urls):
         click.echo(f"missing: ... and {result.missing - len(result.missing_urls)} more")
     if result.missing:
