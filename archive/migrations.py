@@ -292,9 +292,6 @@ def _respell(db: Database, rule: Callable[[str | None], str | None]) -> None:
                " WHERE post_url != goahead_as_fetched(post_url)")
 
 
-_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
-
-
 def _merge_listed(db: Database, match: str) -> None:
     """Fold each listing ``r`` into the listing ``l`` it is one URL of (``match``): the
     earliest and latest runs of both, the first source; the caller then drops ``r``."""
@@ -319,6 +316,9 @@ def _idna_host(netloc: str) -> str:
     return netloc
 
 
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
 def _escapes_and_host(url: str | None) -> str | None:
     """``url`` with its percent-escapes in upper case (``%e0`` and ``%E0`` are one octet,
     RFC 3986 2.1) and a non-ASCII host in IDNA (``ข่าว.com`` -> ``xn--22c8e6a1f.com``), as
@@ -329,7 +329,8 @@ def _escapes_and_host(url: str | None) -> str | None:
         return url
     scheme, sep, rest = url.partition("://")
     host, slash, path = rest.partition("/")
-    return scheme + sep + _idna_host(host) + slash + _ESCAPE.sub(lambda m: m.group().upper(), path)
+    path = _ESCAPE.sub(lambda m: m.group().upper(), path)
+    return scheme + sep + _idna_host(host) + slash + path
 
 
 @migrations()

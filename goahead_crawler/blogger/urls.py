@@ -100,8 +100,9 @@ def request_url(url: str) -> str | None:
     (w3lib's ``safe_url_string``: percent-encoded path, IDNA host), the scheme and host in
     lower case, percent-escapes in upper case, no trailing dot after the host, no default
     port, no fragment. Spellings of one URL (``5.BP.blogspot.com``, ``:80``, ``%e0``,
-    ``café photo.jpg``) are one image, fetched once and found in the archive under the name its ``images`` field gives.
-    None for what is not an http(s) URL Scrapy can request."""
+    ``café photo.jpg``) are one image, fetched once and found in the archive under the
+    name its ``images`` field gives. None for what is not an http(s) URL Scrapy can
+    request."""
     try:
         parts = urlsplit(safe_url_string(url.strip()))
         port = parts.port

@@ -202,8 +202,8 @@ def earlier_context(db: Any, timeline: Timeline, paths: list[Path]) -> list[Reco
     points at outside ``paths``, as timeline records (before them in capture order)."""
     sites = {urlsplit(r.url).hostname or "" for r in timeline.records}
     found = captures_like(db, sites - {""}, CONTEXT_URLS, [p.name for p in paths])
-    return [Record(url=upper_escapes(c.url), target=c.url, date=c.fetched_at, warc_file=c.warc_file,
-                   offset=c.warc_offset, length=c.warc_length, status=c.status,
+    return [Record(url=upper_escapes(c.url), target=c.url, date=c.fetched_at,
+                   warc_file=c.warc_file, offset=c.warc_offset, length=c.warc_length, status=c.status,
                    digest=c.digest or None, revisit=c.record_type == "revisit",
                    content_type=c.content_type, order=(c.fetched_at, -1, c.warc_offset))
             for c in found]

@@ -172,4 +172,3 @@ def block_fields(block: bytes, name: str) -> list[str]:
         if key.strip().lower() == name.lower() and value.strip():
             values.append(value.strip())
     return values
-

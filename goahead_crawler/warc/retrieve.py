@@ -139,9 +139,9 @@ def _escaped_otherwise(db: Any, url: str, bound: str | None) -> Capture | None:
     """The newest capture of ``url`` recorded with escapes in another case (``%e0%b8%82``:
     a request before the crawl wrote them in upper case sent a link as the page spelled
     it), which ``request_url`` makes the same URL; None when there is none."""
-    names = {request_url(u) for u in (url, *_spellings(url))} - {None}
+    names = {u for u in map(request_url, (url, *_spellings(url))) if u is not None}
     found = [latest_capture(db, other, at=bound) for spelling in names
-             for other in captured_spellings(db, spelling or "")
+             for other in captured_spellings(db, spelling)
              if request_url(other) in names]
     return max((c for c in found if c is not None),
                key=lambda c: c.fetched_at or "", default=None)
