@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any
@@ -78,6 +79,17 @@ def latest_capture(db: Database, url: str, at: str | None = None) -> Capture | N
         return _capture(db, "url = ? AND fetched_at <= ?", [url, at],
                         "fetched_at DESC, id DESC")
     return _capture(db, "url = ?", [url], "fetched_at DESC, id DESC")
+
+
+def captured_spellings(db: Database, url: str) -> list[str]:
+    """The captured URLs that are ``url`` but for the case of ASCII letters (SQL's
+    ``LIKE``): a capture made before escapes were written in upper case is recorded as
+    the request spelled it (``%e0%b8%82``), and the caller says which of them are one URL
+    with ``url``. Reads every capture's URL: for a lookup the exact spellings missed."""
+    pattern = re.sub(r"([\\%_])", r"\\\1", url)
+    return [row[0] for row in db.execute(
+        "SELECT DISTINCT url FROM captures WHERE url LIKE ? ESCAPE '\\' AND url != ?",
+        [pattern, url])]
 
 
 def capture_by_digest(db: Database, digest: str) -> Capture | None:

@@ -24,12 +24,18 @@ the screen, retitle the window or fill the clipboard (OSC 52), a backspace or a
 right-to-left override makes a line read as it is not. :func:`terminal_text` writes each
 such character as Python escapes it (``\x1b``), visible and inert. Pure, but for the CSV
 writer it makes.
+
+A URL is stored as it is fetched, percent-encoded: a Thai permalink reads
+``/2024/03/%E0%B8%82...``. :func:`display_url` shows it as a person reads it, where a person
+reads it (search hits, the post view, text exports, failures), keeping escaped whatever
+would change how it reads; data (JSONL, CSV, front matter, links) keeps the URL itself.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import IO, Any, TypeVar
 
@@ -110,3 +116,29 @@ def csv_writer(stream: IO[str], columns: Sequence[str]) -> csv.DictWriter[str]:
     leaves a cell with a bare CR unquoted (Python 3.11), and spreadsheets end the row
     there: ``News\r=2*21`` became a row whose first cell was a formula, and ran."""
     return csv.DictWriter(stream, fieldnames=list(columns), lineterminator="\r\n")
+
+
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+# Characters never shown decoded: what would change how the URL reads or where it ends
+# (controls, format characters such as bidi overrides, spaces, separators, unassigned).
+_HIDDEN = ("C", "Z")
+
+
+def display_url(url: str) -> str:
+    """``url`` as a person reads it (an IRI, RFC 3987 3.2): the percent-escaped UTF-8 of
+    letters beyond ASCII shown as those letters (``/2024/03/ข่าว.html``, not ``%E0%B8%82...``),
+    for output a researcher reads. ASCII escapes (``%20``, ``%2F``, ``%25``), bytes that
+    are no UTF-8 and invisible or spacing characters stay escaped, so :func:`request_url`
+    of what is shown is the stored URL again. Stored, exported and linked URLs keep the
+    fetched spelling: this is for display only."""
+    if "%" not in url:
+        return url
+    return _ESCAPES.sub(_decoded, url)
+
+
+def _decoded(match: re.Match[str]) -> str:
+    text = bytes.fromhex(match.group().replace("%", "")).decode("utf-8", "surrogateescape")
+    return "".join(char if ord(char) > 127 and not 0xDC80 <= ord(char) <= 0xDCFF
+                   and not unicodedata.category(char).startswith(_HIDDEN)
+                   else "".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogateescape"))
+                   for char in text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .escaping import markdown_text
+from .escaping import display_url, markdown_text
 from .markdown import html_to_markdown
 from .models import Post
 
@@ -57,7 +57,9 @@ def deleted_mark(deleted_at: str | None) -> str:
 
 
 def as_text(post: Post) -> str:
-    head = [" ".join(post.title.split()), post.url,
+    """The post as plain text: title, its URL as a person reads it (:func:`display_url`:
+    a Thai permalink in Thai), date and author, then the text."""
+    head = [" ".join(post.title.split()), display_url(post.url or ""),
             " ".join(filter(None, [post.published, post.author,
                                    deleted_mark(post.deleted_at)]))]
     return "\n".join(line for line in head if line) + "\n\n" + post.text.rstrip() + "\n"
@@ -113,8 +115,9 @@ def as_markdown(post: Post, extras: dict[str, list[dict[str, Any]]] | None = Non
 def as_markdown_section(post: Post, extras: dict[str, list[dict[str, Any]]] | None = None
                         ) -> str:
     """One post in a Markdown file of many: ``# title``, a line of what it is, the article.
-    (One file holds one front matter, so here the details are a line under the title.)"""
-    details = [post.published, post.author, post.url, ", ".join(post.labels),
+    (One file holds one front matter, so here the details are a line under the title,
+    the URL as a person reads it; the front matter keeps the URL itself, as data.)"""
+    details = [post.published, post.author, display_url(post.url or ""), ", ".join(post.labels),
                deleted_mark(post.deleted_at)]
     line = " · ".join(markdown_text(" ".join(d.split())) for d in details if d)
     return (_title(post) or "# (untitled)\n\n") + (f"*{line}*\n\n" if line else "") + \

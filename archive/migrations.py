@@ -5,7 +5,10 @@ Never edit a migration that has shipped: add a new ``@migrations()`` function in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import re
+from collections.abc import Callable
 from urllib.parse import quote
 
 from sqlite_utils import Database
@@ -263,10 +266,17 @@ def m005_urls_as_fetched(db: Database) -> None:
     share (percent-encoded), so that a post stored under a feed's raw non-ASCII URL is
     not listed twice, counted missing, fetched again as new, or stored a second time
     under another id (a page whose id was made from its URL is re-keyed with it)."""
-    db.conn.create_function("goahead_as_fetched", 1, _as_fetched, deterministic=True)
+    _respell(db, _as_fetched)
+
+
+def _respell(db: Database, rule: Callable[[str | None], str | None]) -> None:
+    """Every post and listed URL spelled by ``rule``: a page whose id was made from its
+    URL is re-keyed with it, two rows of one URL made one (:func:`_rekey_made`), two
+    listings of one URL one row (the earliest and latest runs of both)."""
+    db.conn.create_function("goahead_as_fetched", 1, rule, deterministic=True)
     raw = "url != goahead_as_fetched(url)"
     for row in list(db.query(f"SELECT blog_id, post_id, url FROM posts WHERE {raw}")):
-        new_id = _made_post_id(_as_fetched(row["url"]) or "")
+        new_id = _made_post_id(rule(row["url"]) or "")
         if row["post_id"] == _made_post_id(row["url"]) and _rekey_made(
                 db, row["blog_id"], row["post_id"], new_id):
             # a post's text changed and another went under SQL: built again from the
@@ -275,6 +285,16 @@ def m005_urls_as_fetched(db: Database) -> None:
                        " VALUES ('rebuild_from', '0')")
     db.execute(f"UPDATE posts SET url = goahead_as_fetched(url) WHERE {raw}")
     # a URL listed under both spellings: one row, the earliest and latest runs of both
+    _merge_listed(db, "r.site = l.site AND r.url != l.url AND goahead_as_fetched(r.url) = l.url")
+    db.execute(f"UPDATE OR IGNORE listed SET url = goahead_as_fetched(url) WHERE {raw}")
+    db.execute(f"DELETE FROM listed WHERE {raw}")  # two raw spellings of one URL: merged
+    db.execute("UPDATE listed SET post_url = goahead_as_fetched(post_url)"
+               " WHERE post_url != goahead_as_fetched(post_url)")
+
+
+def _merge_listed(db: Database, match: str) -> None:
+    """Fold each listing ``r`` into the listing ``l`` it is one URL of (``match``): the
+    earliest and latest runs of both, the first source; the caller then drops ``r``."""
     db.execute(
         "UPDATE listed AS l SET"
         " first_run = min(coalesce(l.first_run, r.first_run), coalesce(r.first_run, l.first_run)),"
@@ -283,9 +303,60 @@ def m005_urls_as_fetched(db: Database) -> None:
         " gone_at = min(coalesce(l.gone_at, r.gone_at), coalesce(r.gone_at, l.gone_at)),"
         " post_url = coalesce(l.post_url, r.post_url), lastmod = coalesce(l.lastmod, r.lastmod),"
         " source = CASE WHEN r.rowid < l.rowid THEN r.source ELSE l.source END"  # the first
-        " FROM listed AS r WHERE r.site = l.site AND r.url != l.url"
-        " AND goahead_as_fetched(r.url) = l.url")
-    db.execute(f"UPDATE OR IGNORE listed SET url = goahead_as_fetched(url) WHERE {raw}")
-    db.execute(f"DELETE FROM listed WHERE {raw}")  # two raw spellings of one URL: merged
-    db.execute("UPDATE listed SET post_url = goahead_as_fetched(post_url)"
-               " WHERE post_url != goahead_as_fetched(post_url)")
+        f" FROM listed AS r WHERE {match}")
+
+
+def _idna_host(netloc: str) -> str:
+    """A non-ASCII host (and its port) in IDNA, as Scrapy asks for it; else as given."""
+    if netloc.isascii():
+        return netloc
+    name, colon, port = netloc.lower().partition(":")
+    with contextlib.suppress(UnicodeError):  # no host IDNA can spell: left as it was
+        return name.rstrip(".").encode("idna").decode("ascii") + colon + port
+    return netloc
+
+
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def _escapes_and_host(url: str | None) -> str | None:
+    """``url`` with its percent-escapes in upper case (``%e0`` and ``%E0`` are one octet,
+    RFC 3986 2.1) and a non-ASCII host in IDNA (``ข่าว.com`` -> ``xn--22c8e6a1f.com``), as
+    the crawl has fetched and keyed URLs since m006 (m005 spelled the path only). Frozen
+    here: the crawl's rule is ``goahead_crawler.blogger.urls.canonical_url``."""
+    url = _as_fetched(url)
+    if not url or ("%" not in url and url.isascii()):
+        return url
+    scheme, sep, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    path = _ESCAPE.sub(lambda m: m.group().upper(), path)
+    return scheme + sep + _idna_host(host) + slash + path
+
+
+@migrations()
+def m006_escapes_and_idn_hosts(db: Database) -> None:
+    """Post and listed URLs with upper-case percent-escapes and an IDN host in IDNA, as
+    the crawl keys them now: a post a version before stored or listed as ``%e0%b8%82``
+    (a link in lower case) or on ``ข่าว.com`` is not listed twice, counted missing or
+    stored again under another id by the next crawl. A blog on such a domain was its own
+    site ``ข่าว.com`` before a920f9f and is ``xn--22c8e6a1f.com`` since: one site."""
+    _respell(db, _escapes_and_host)
+    db.conn.create_function("goahead_idna_site", 1, _idna_host, deterministic=True)
+    moved = "site != goahead_idna_site(site)"
+    for table in ("posts", "runs", "captures"):
+        db.execute(f"UPDATE {table} SET site = goahead_idna_site(site) WHERE {moved}")
+    for table in ("runs", "sites"):
+        db.execute(f"UPDATE {table} SET url = goahead_as_fetched(url)"
+                   " WHERE url != goahead_as_fetched(url)")
+    db.execute(  # a blog crawled under both names: one site, its first and last crawls
+        "UPDATE sites AS l SET"
+        " first_crawl = min(coalesce(l.first_crawl, r.first_crawl),"
+        " coalesce(r.first_crawl, l.first_crawl)),"
+        " last_crawl = max(coalesce(l.last_crawl, r.last_crawl),"
+        " coalesce(r.last_crawl, l.last_crawl)),"
+        " blog_id = coalesce(l.blog_id, r.blog_id), title = coalesce(l.title, r.title)"
+        " FROM sites AS r WHERE r.site != l.site AND goahead_idna_site(r.site) = l.site")
+    _merge_listed(db, "r.url = l.url AND r.site != l.site AND goahead_idna_site(r.site) = l.site")
+    for table in ("sites", "listed"):
+        db.execute(f"UPDATE OR IGNORE {table} SET site = goahead_idna_site(site) WHERE {moved}")
+        db.execute(f"DELETE FROM {table} WHERE {moved}")  # folded into the IDNA name's row

@@ -652,6 +652,31 @@ def thai_slug(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
     return None
 
 
+@scenario("thai-slug-lower")
+def thai_slug_lower(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """:func:`thai_slug` with the feed naming the permalink in lower-case escapes
+    (``%e0%b8%82``, as a link written by hand or another tool may) and the sitemap in
+    upper case: one URL (RFC 3986 2.1), which the server answers under either spelling."""
+    if path.lower() == quote(THAI_PATH).lower():
+        path = quote(THAI_PATH)
+    got = thai_slug(ctx, path, params)
+    if got is not None and path.startswith("/feeds/posts/"):
+        upper = quote(THAI_PATH)
+        got.body = got.body.replace(f"{ctx.base}{THAI_PATH}".encode(),
+                                    f"{ctx.base}{upper.lower()}".encode())
+        got.body = got.body.replace(json.dumps(THAI_PATH)[1:-1].encode(),
+                                    upper.lower().encode())
+    return got
+
+
+@scenario("thai-slug-forbidden")
+def thai_slug_forbidden(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:
+    """:func:`thai_slug` with the Thai permalink answering 403: a failure to report."""
+    if path == quote(THAI_PATH):
+        return Reply(403, b"<title>Forbidden</title>Forbidden")
+    return thai_slug(ctx, path, params)
+
+
 # -- 6. not a Blogger blog, slow blog ------------------------------------------------------
 @scenario("not-blogger", feeds="off", sitemap=False)
 def not_blogger(ctx: Ctx, path: str, params: dict[str, str]) -> Reply | None:

@@ -369,3 +369,74 @@ def test_a_page_whose_raw_spelling_is_newer_keeps_that_text_and_is_found_by_it(t
     for word, hits in (("zebra", "1"), ("yak", "0")):
         found = invoke_goahead("search", word, "--db", str(tmp_path / "archive.db"), "--count")
         assert (found.returncode, found.stdout.strip()) == (0, hits), (word, found.stderr)
+
+
+def test_an_archive_with_lower_case_escapes_and_an_idn_host_is_upgraded(tmp_path):
+    """A version before m006 stored a post linked ``%e0%b8%82`` (lower case), listed it
+    under that spelling and the feed's ``%E0%B8%82``, and kept an IDN custom domain's host
+    raw (``ข่าว.com``: m005 spelled the path only) while new crawls write ``xn--...``. A
+    page whose id was made from its lower-case URL was stored again under the upper-case
+    one. Upgraded: one spelling, canonical_url's, everywhere; one listing, stored; the
+    page one post with both rows' comments; the blog, crawled as site ``ข่าว.com`` before
+    and ``xn--22c8e6a1f.com`` since, one site with its runs and listings (before: the next
+    crawl counted the listings missing and stored the posts again under other ids, and
+    the blog was two sites)."""
+    from archive.listed import Listing, listed_counts, missing_listed, record_listings
+    from archive.posts import comments_of, upsert_comments, url_post_id
+    from goahead_crawler.blogger.urls import canonical_url
+
+    site = "news.blogspot.com"
+    lower = "https://news.blogspot.com/2024/03/%e0%b8%82%e0%b9%88%e0%b8%b2%e0%b8%a7.html"
+    page = "https://news.blogspot.com/p/%e0%b8%95.html"
+    idn = "https://ข่าว.com/2024/04/%E0%B8%82.html"
+    db = open_archive(tmp_path / "archive.db")
+    upsert_post(db, Post(blog_id="1", post_id="22", url=lower, site=site, title="t",
+                         text="x"))
+    upsert_post(db, Post(blog_id="2", post_id="5", url=idn, site="ข่าว.com", title="i",
+                         text="z"))
+    upper = "https://news.blogspot.com/p/%E0%B8%95.html"
+    for url, text, updated in ((page, "old text", "2024-01-01T00:00:00Z"),
+                               (upper, "new text", "2024-03-01T00:00:00Z")):
+        upsert_post(db, Post(blog_id="1", post_id=url_post_id(url), url=url, site=site,
+                             kind="page", title="p", text=text, updated=updated))
+        upsert_comments(db, "1", url_post_id(url), [{"comment_id": text[:3], "author": "a",
+                                                     "published": None, "text": "hi"}])
+    record_listings(db, site, None, [Listing(lower, "post", "html"),
+                                     Listing(canonical_url(lower), "post", "feed"),
+                                     Listing(page, "page", "sitemap-pages")])
+    record_listings(db, "ข่าว.com", None, [Listing(idn, "post", "feed")])
+    # the blog crawled before a920f9f as site ข่าว.com, and since as xn--22c8e6a1f.com
+    puny = "xn--22c8e6a1f.com"
+    record_listings(db, puny, None, [Listing(canonical_url(idn), "post", "sitemap")])
+    db["sites"].insert_all([
+        {"site": "ข่าว.com", "blog_id": "2", "title": "ข่าว", "url": "https://ข่าว.com/",
+         "first_crawl": "2024-01-01", "last_crawl": "2024-02-01"},
+        {"site": puny, "blog_id": "2", "title": None, "url": f"https://{puny}/",
+         "first_crawl": "2024-03-01", "last_crawl": "2024-04-01"}])
+    db["runs"].insert({"site": "ข่าว.com", "url": "https://ข่าว.com/",
+                       "started_at": "2024-01-01", "status": "finished"})
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_escapes_and_idn_hosts'")
+    db.conn.commit()
+    db.close()
+
+    db = open_archive(tmp_path / "archive.db")
+    assert get_post(db, "1", "22").url == canonical_url(lower)
+    assert get_post(db, "2", "5").url == canonical_url(idn) == (
+        "https://xn--22c8e6a1f.com/2024/04/%E0%B8%82.html")
+    made = url_post_id(canonical_url(page))
+    rows = list(db.query("SELECT post_id, url, text FROM posts WHERE kind = 'page'"))
+    assert rows == [{"post_id": made, "url": canonical_url(page), "text": "new text"}]
+    assert sorted(c["comment_id"] for c in comments_of(db, "1", made)) == ["new", "old"]
+    listed = sorted((r["url"], r["source"]) for r in db.query("SELECT url, source FROM listed"))
+    assert listed == sorted([(canonical_url(lower), "html"), (upper, "sitemap-pages"),
+                             (canonical_url(idn), "feed")])  # the first source of two
+    assert listed_counts(db, site)[site] == {"listed": 2, "stored": 2, "missing": 0}
+    assert missing_listed(db, site) == []
+    assert [r["site"] for r in db.query("SELECT site FROM posts WHERE blog_id = '2'")] == [
+        puny]
+    assert list(db.query("SELECT * FROM sites")) == [
+        {"site": puny, "blog_id": "2", "title": "ข่าว", "url": f"https://{puny}/",
+         "first_crawl": "2024-01-01", "last_crawl": "2024-04-01"}]
+    assert [(r["site"], r["url"]) for r in db.query("SELECT site, url FROM runs")] == [
+        (puny, f"https://{puny}/")]
+    assert listed_counts(db, puny)[puny] == {"listed": 1, "stored": 1, "missing": 0}

@@ -407,3 +407,31 @@ def test_a_file_written_whole_in_a_missing_folder_is_refused_before_any_work(tmp
     with export.written_whole(tmp_path / "index.cdxj") as written:  # a folder there: as before
         written.write_text("x\n")
     assert [p.name for p in tmp_path.iterdir()] == ["index.cdxj"]
+
+
+THAI_URL = "https://n.blogspot.com/2024/03/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7.html"
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md"])
+def test_text_exports_show_a_thai_url_as_it_reads(tmp_path, fmt):
+    """A Thai permalink read ``%E0%B8%82...`` in the txt file and the Markdown file's line
+    under the title: shown in Thai there (a bidi override stays escaped), while the front
+    matter, JSONL and CSV keep the URL the archive stores, as data."""
+    db = open_archive(tmp_path / "a.db")
+    upsert_post(db, post("1", url=THAI_URL))
+    upsert_post(db, post("2", url="https://n.blogspot.com/2024/03/%E2%80%AEfdp.html"))
+    out = tmp_path / f"all.{fmt}"
+    assert export.export(db, fmt, out) == 2
+    text = out.read_text(encoding="utf-8")
+    assert "https://n.blogspot.com/2024/03/ข่าว.html" in text
+    assert "%E2%80%AEfdp.html" in text
+    assert "\u202e" not in text
+    folder = tmp_path / "md"
+    export.export(db, "md", folder)
+    meta = yaml.safe_load((folder / "n.blogspot.com").glob("*-1.md").__next__()
+                          .read_text(encoding="utf-8").split("---\n")[1])
+    assert meta["url"] == THAI_URL
+    for data in ("jsonl", "csv"):
+        export.export(db, data, tmp_path / f"p.{data}")
+        assert THAI_URL in (tmp_path / f"p.{data}").read_text(encoding="utf-8")
+    db.close()

@@ -33,6 +33,7 @@ from tests.hostile import (
     endless_headers,
     serve,
 )
+from tests.warc_heads import rewrite_heads
 
 pytestmark = pytest.mark.crawl
 
@@ -820,3 +821,87 @@ def test_a_wave_of_503s_that_passes_does_not_stop_the_run(tmp_path: Path) -> Non
     assert c.returncode == 0, c.stderr[-2000:]
     assert "goahead/stopped/server_failing" not in c.stats()
     assert c.stored() == c.post_ids()
+
+
+def test_a_thai_permalink_in_lower_and_upper_case_escapes_is_one_post(tmp_path: Path) -> None:
+    """The feed names the Thai permalink ``%e0%b8%82...``, the sitemap ``%E0%B8%82...``:
+    escapes are case-insensitive (RFC 3986 2.1), as Scrapy's duplicate filter has them, so
+    one URL. Fetched once, stored and listed once under the upper-case spelling, none
+    missing, and the rebuilt archive is the crawled one."""
+    c = crawl(tmp_path, "thai-slug-lower")
+    encoded = quote(THAI_PATH)
+    assert c.returncode == 0, c.stderr[-3000:]
+    assert c.paths("/2024/03/%") == [encoded]
+    assert c.stored() == c.post_ids()
+    with sqlite3.connect(c.db) as conn:
+        urls = conn.execute("select url from posts where post_id = ?",
+                            (c.site.posts[0].post_id,)).fetchall()
+        listed = conn.execute("select url from listed where lower(url) like ?",
+                              ("%" + encoded.lower(),)).fetchall()
+        unlisted = conn.execute("select url from listed where url like '%.html'"
+                                " and url not in (select url from posts)").fetchall()
+        count = conn.execute("select count(*) from listed").fetchone()[0]
+    assert urls == [(c.site.url.rstrip("/") + encoded,)]
+    assert listed == urls
+    assert unlisted == []
+    assert count == len(c.stored("post") | c.stored("page"))
+    rebuilt = tmp_path / "rebuilt.db"
+    done = run_goahead("reindex", "--warc-dir", str(tmp_path / "warcs"), "--db", str(rebuilt))
+    assert done.returncode == 0, done.stderr
+    assert "(0 missing)" in done.stdout
+    assert differences(c.db, rebuilt, TABLES) == {}
+    for spelling in (encoded, encoded.lower(), THAI_PATH):
+        got = run_goahead("warc-get", c.site.url.rstrip("/") + spelling, "--db", str(c.db),
+                          "--warc-dir", str(tmp_path / "warcs"), "--headers")
+        assert got.returncode == 0, (spelling, got.stderr)
+        assert "200" in got.stdout.splitlines()[0]
+
+
+def _lower_case_targets(folder: Path, upper: bytes) -> int:
+    """Rewrite the WARC files in ``folder`` as a crawl before escapes were written in upper
+    case left them when a link spelled the URL in lower case: ``upper`` in lower case in
+    the WARC headers' target URIs (the record blocks as they were). How many records."""
+    return sum(rewrite_heads(path, path, lambda head: head.replace(upper, upper.lower()))
+               for path in folder.glob("*.warc.gz"))
+
+
+def test_a_post_captured_under_lower_case_escapes_is_rebuilt_under_the_one_url(
+        tmp_path: Path) -> None:
+    """WARC files of a crawl that fetched a Thai permalink as a link spelled it
+    (``%e0%b8%82...``): reindex stores the post under the URL the crawl keys it by now
+    (upper case, as m006 respells the archive), listed and stored, none missing, and
+    warc-get finds the capture by it (before: the capture was not read as a post)."""
+    c = crawl(tmp_path, "thai-slug")
+    assert c.returncode == 0, c.stderr[-3000:]
+    encoded = quote(THAI_PATH)
+    assert _lower_case_targets(tmp_path / "warcs", encoded.encode()) >= 2
+    rebuilt = tmp_path / "rebuilt.db"
+    done = run_goahead("reindex", "--warc-dir", str(tmp_path / "warcs"), "--db", str(rebuilt))
+    assert done.returncode == 0, done.stderr
+    assert "(0 missing)" in done.stdout
+    with sqlite3.connect(rebuilt) as conn:
+        urls = conn.execute("select url from posts where post_id = ?",
+                            (c.site.posts[0].post_id,)).fetchall()
+        captured = conn.execute("select url from captures where url like ?",
+                                ("%" + encoded,)).fetchall()
+    assert urls == [(c.site.url.rstrip("/") + encoded,)]
+    assert captured == [(c.site.url.rstrip("/") + encoded.lower(),)]  # as the WARC has it
+    got = run_goahead("warc-get", c.site.url.rstrip("/") + THAI_PATH, "--db", str(rebuilt),
+                      "--warc-dir", str(tmp_path / "warcs"), "--headers")
+    assert got.returncode == 0, got.stderr
+
+
+def test_a_failed_thai_permalink_is_named_as_it_reads(tmp_path: Path) -> None:
+    """The crawl's failure lines named a Thai permalink ``/2024/03/%E0%B8%82...``, which
+    a Thai researcher cannot read: named in Thai there, by ``runs --failures`` and by
+    reindex's missing lines; the run's stats keep the URL as fetched."""
+    c = crawl(tmp_path, "thai-slug-forbidden")
+    shown = c.site.url.rstrip("/") + THAI_PATH
+    assert c.returncode == 1, c.stderr[-3000:]
+    assert f"  {shown}  " in c.stderr
+    listed = run_goahead("runs", "--db", str(c.db), "--failures")
+    assert f": {shown}  " in listed.stdout
+    assert [f["url"] for f in c.failures()] == [c.site.url.rstrip("/") + quote(THAI_PATH)]
+    rebuilt = run_goahead("reindex", "--warc-dir", str(tmp_path / "warcs"), "--db",
+                          str(tmp_path / "rebuilt.db"))
+    assert f"missing: {shown}\n" in rebuilt.stdout

@@ -281,3 +281,23 @@ def test_the_summary_counts_a_stopped_crawls_open_warc_file(tmp_path: Path,
                                         "--warc-dir", str(warcs), "--no-progress"])
     assert (f"WARC files: 2 in {warcs} (0.00 MB), 1 of them still .open (the next crawl"
             " closes them)") in " ".join(result.output.split())
+
+
+def test_runs_failures_show_a_thai_url_as_it_reads_and_json_keeps_it_exact(
+        tmp_path: Path) -> None:
+    """A Thai permalink that failed read ``/2024/03/%E0%B8%82...`` in ``runs --failures``:
+    shown in Thai, a bidi override or a control still escaped (it would make the line read
+    as it is not); ``--json`` keeps the URL as stored."""
+    db = open_archive(tmp_path / "a.db")
+    run = start_run(db, "x.blogspot.com", "https://x.blogspot.com/", {})
+    thai = "https://x.blogspot.com/2024/03/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7.html"
+    tricky = "https://x.blogspot.com/2024/03/%E2%80%AEa%0A%1B.html"
+    failures = [{"url": url, "error": "HTTP 503"} for url in (thai, tricky)]
+    finish_run(db, run, status="finished", counters={"errors": 2},
+               stats={"goahead/failures": json.dumps(failures)})
+    result = CliRunner().invoke(cli_ops.runs, ["--db", str(tmp_path / "a.db"), "--failures"])
+    assert result.exit_code == 0, result.output
+    assert f"run {run}: https://x.blogspot.com/2024/03/ข่าว.html  HTTP 503" in result.output
+    assert f"run {run}: {tricky}  HTTP 503" in result.output
+    as_json = CliRunner().invoke(cli_ops.runs, ["--db", str(tmp_path / "a.db"), "--json"])
+    assert [f["url"] for f in json.loads(as_json.output)[0]["failures"]] == [thai, tricky]

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
+from archive.escaping import display_url
 from goahead_crawler.blogger.frontier import Frontier
 from goahead_crawler.blogger.urls import (
     BlogUrlError,
     blog_root,
     canonical_url,
-    display_url,
     feed_page_url,
     is_post_path,
     is_static_page_path,
@@ -146,3 +146,15 @@ def test_a_url_is_shown_with_its_thai_letters_and_names_the_same_url(stored, sho
     would change how it reads (ASCII escapes, bidi overrides, spaces, broken bytes)."""
     assert display_url(stored) == shown
     assert request_url(shown) == stored
+
+
+def test_percent_escapes_in_either_case_are_one_url() -> None:
+    """``%e0`` and ``%E0`` are one octet (RFC 3986 2.1) and Scrapy fetches the two once:
+    one identity, in upper case, the spelling a crawl fetches and stores."""
+    upper = "https://x.blogspot.com/2024/03/%E0%B8%82.html"
+    for spelling in (upper, upper.replace("%E0%B8%82", "%e0%b8%82"),
+                     "https://x.blogspot.com/2024/03/%e0%B8%82.html",
+                     "https://x.blogspot.com/2024/03/ข.html"):
+        assert canonical_url(spelling) == upper
+        assert request_url(spelling) == upper
+    assert request_url("https://x.com/a%2fb?q=%7e") == "https://x.com/a%2Fb?q=%7E"

@@ -144,11 +144,9 @@ def test_headers_come_back_byte_for_byte(archive, at: str | None) -> None:
     assert printed.stdout_bytes == head
 
 
-def test_a_country_domain_or_another_spelling_finds_the_blogs_capture(tmp_path: Path) -> None:
-    """The crawl fetches a blog on .blogspot.com, percent-encoded; the address a reader
-    kept (``.blogspot.co.th``, the Thai path as written, the host in capitals) finds that
-    capture. A view of the page (``?m=1``) is another URL, never silently the page."""
-    url = "https://news.blogspot.com/2024/01/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7.html"
+def one_capture(tmp_path: Path, url: str):
+    """An archive (``tmp_path/a.db``, ``tmp_path/warcs``) holding one response, of ``url``
+    as the crawl recorded it."""
     db = open_archive(tmp_path / "a.db")
     builder = rec.MemberWriter()
     writer = RotatingWarcWriter(tmp_path / "warcs", builder=builder)
@@ -157,8 +155,36 @@ def test_a_country_domain_or_another_spelling_finds_the_blogs_capture(tmp_path: 
     writer.close()
     record_capture(db, Capture(url, 200, w.filename, w.offset, w.length,
                                rec.sha1_b32(got.body), "2024-01-01T00:00:00Z"))
+    return db
+
+
+def test_a_country_domain_or_another_spelling_finds_the_blogs_capture(tmp_path: Path) -> None:
+    """The crawl fetches a blog on .blogspot.com, percent-encoded; the address a reader
+    kept (``.blogspot.co.th``, the Thai path as written, the host in capitals) finds that
+    capture. A view of the page (``?m=1``) is another URL, never silently the page."""
+    url = "https://news.blogspot.com/2024/01/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7.html"
+    db = one_capture(tmp_path, url)
     for kept in ("https://news.blogspot.co.th/2024/01/ข่าว.html",
                  "https://NEWS.blogspot.com/2024/01/ข่าว.html", url):
         assert retrieve(db, tmp_path / "warcs", kept).capture.url == url
     with pytest.raises(CaptureNotFound):
         retrieve(db, tmp_path / "warcs", url + "?m=1")
+
+
+def test_a_capture_recorded_with_lower_case_escapes_is_found_by_any_spelling(
+        tmp_path: Path) -> None:
+    """A crawl before escapes were written in upper case fetched a link as the page spelled
+    it (``%e0%b8%82``) and recorded that. The URL an export or a search shows (upper
+    case, or the Thai letters) names that capture (before: "no capture"); a URL that
+    differs in an ASCII letter of its path, or in its query, is still another URL."""
+    lower = "https://news.blogspot.com/2024/01/%e0%b8%82%e0%b9%88%e0%b8%b2%e0%b8%a7.html"
+    db = one_capture(tmp_path, lower)
+    upper = "https://news.blogspot.com/2024/01/%E0%B8%82%E0%B9%88%E0%B8%B2%E0%B8%A7.html"
+    for kept in (upper, "https://news.blogspot.com/2024/01/ข่าว.html",
+                 "https://news.blogspot.co.th/2024/01/ข่าว.html", lower):
+        found = retrieve(db, tmp_path / "warcs", kept)
+        assert found.capture.url == lower
+        assert found.decoded == HTML
+    for other in (lower.replace(".html", ".HTML"), lower + "?m=1"):
+        with pytest.raises(CaptureNotFound):
+            retrieve(db, tmp_path / "warcs", other)

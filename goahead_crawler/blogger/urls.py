@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -99,10 +98,11 @@ def normalise_host(netloc: str) -> str:
 def request_url(url: str) -> str | None:
     """``url`` in the one form it is fetched, recorded and looked up by: as Scrapy sends it
     (w3lib's ``safe_url_string``: percent-encoded path, IDNA host), the scheme and host in
-    lower case, no trailing dot after the host, no default port, no fragment. Spellings
-    of one URL (``5.BP.blogspot.com``, ``:80``, ``café photo.jpg``) are one image,
-    fetched once and found in the archive under the name its ``images`` field gives.
-    None for what is not an http(s) URL Scrapy can request."""
+    lower case, percent-escapes in upper case, no trailing dot after the host, no default
+    port, no fragment. Spellings of one URL (``5.BP.blogspot.com``, ``:80``, ``%e0``,
+    ``café photo.jpg``) are one image, fetched once and found in the archive under the
+    name its ``images`` field gives. None for what is not an http(s) URL Scrapy can
+    request."""
     try:
         parts = urlsplit(safe_url_string(url.strip()))
         port = parts.port
@@ -116,33 +116,20 @@ def request_url(url: str) -> str | None:
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port != DEFAULT_PORTS[scheme]:
         netloc += f":{port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    return urlunsplit((scheme, netloc, upper_escapes(parts.path) or "/",
+                       upper_escapes(parts.query), ""))
 
 
-_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-# Characters never shown decoded: what would change how the URL reads or where it ends
-# (controls, format characters such as bidi overrides, spaces, separators, unassigned).
-_HIDDEN = ("C", "Z")
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 
 
-def display_url(url: str) -> str:
-    """``url`` as a person reads it (an IRI, RFC 3987 3.2): the percent-escaped UTF-8 of
-    letters beyond ASCII shown as those letters (``/2024/03/ข่าว.html``, not ``%E0%B8%82...``),
-    for output a researcher reads. ASCII escapes (``%20``, ``%2F``, ``%25``), bytes that
-    are no UTF-8 and invisible or spacing characters stay escaped, so :func:`request_url`
-    of what is shown is the stored URL again. Stored, exported and linked URLs keep the
-    fetched spelling: this is for display only."""
-    if "%" not in url:
-        return url
-    return _ESCAPES.sub(_decoded, url)
-
-
-def _decoded(match: re.Match[str]) -> str:
-    text = bytes.fromhex(match.group().replace("%", "")).decode("utf-8", "surrogateescape")
-    return "".join(char if ord(char) > 127 and not 0xDC80 <= ord(char) <= 0xDCFF
-                   and not unicodedata.category(char).startswith(_HIDDEN)
-                   else "".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogateescape"))
-                   for char in text)
+def upper_escapes(text: str) -> str:
+    """``text`` with its percent-escapes in upper case: ``%e0`` and ``%E0`` are one octet
+    (RFC 3986 2.1), and Scrapy's duplicate filter fetches the two spellings once, so the
+    crawl must store, list and look them up as one."""
+    if "%" not in text:
+        return text
+    return _ESCAPE.sub(lambda m: m.group().upper(), text)
 
 
 def feed_page_url(root: str, start_index: int, max_results: int = DEFAULT_PAGE_SIZE,

@@ -21,13 +21,13 @@ from rich.text import Text
 from archive import thai
 from archive.escaping import (
     csv_writer,
+    display_url,
     spreadsheet_row,
     terminal_text,
     too_long_for_a_spreadsheet,
 )
 from archive.export_render import deleted_mark
 from archive.search import Hit
-from goahead_crawler.blogger.urls import display_url
 from goahead_crawler.cli.output import data_stdout
 
 FORMATS = ("text", "json", "nl", "csv")

@@ -32,7 +32,7 @@ from archive.connection import archive_path, holds_rows, open_archive
 from archive.listed import listed_counts, missing_listed
 from archive.merge import merge_shard
 from archive.runs import has_run, run_id_of
-from goahead_crawler.blogger.urls import ENTRY_FEED_PATHS, canonical_url
+from goahead_crawler.blogger.urls import ENTRY_FEED_PATHS, canonical_url, upper_escapes
 from goahead_crawler.ledger import over_limit
 from goahead_crawler.rebuild.context import Context, gather
 from goahead_crawler.rebuild.history import Replayed, crawls, page_kind, replay
@@ -206,8 +206,8 @@ def earlier_context(db: Any, timeline: Timeline, paths: list[Path]) -> list[Reco
     points at outside ``paths``, as timeline records (before them in capture order)."""
     sites = {urlsplit(r.url).hostname or "" for r in timeline.records}
     found = captures_like(db, sites - {""}, CONTEXT_URLS, [p.name for p in paths])
-    return [Record(url=c.url, date=c.fetched_at, warc_file=c.warc_file,
-                   offset=c.warc_offset, length=c.warc_length, status=c.status,
+    return [Record(url=upper_escapes(c.url), target=c.url, date=c.fetched_at,
+                   warc_file=c.warc_file, offset=c.warc_offset, length=c.warc_length, status=c.status,
                    digest=c.digest or None, revisit=c.record_type == "revisit",
                    content_type=c.content_type, order=(c.fetched_at, -1, c.warc_offset))
             for c in found]

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.models import Capture
+from goahead_crawler.blogger.urls import upper_escapes
 from goahead_crawler.warc.records import COMPLETED_FIELD, FAILED_FIELD, HELD_FIELD, IMAGE_FIELD
 from goahead_crawler.warc.scan import Damage, Scanned, scan_warc
 
@@ -28,6 +29,8 @@ NOT_MODIFIED = "server-not-modified"
 class Record:
     """Where one captured response (or revisit of one) sits in the WARC files."""
 
+    # the URL the crawl keys it by: escapes in upper case (``request_url``). A crawl before
+    # fetched a link as a page spelled it (``%e0%b8%82``) and its record keeps that: ``target``
     url: str
     date: str
     warc_file: str
@@ -42,11 +45,12 @@ class Record:
     source: str | None = None  # goahead-source of the request, from its metadata record
     location: str | None = None  # a redirect's Location header, as sent
     crawl: str = ""  # the crawl that wrote it: its file's isPartOf, else the file's name
+    target: str = ""  # WARC-Target-URI as recorded, when ``url`` spells it otherwise
 
     @property
     def capture(self) -> Capture:
         """The captures row a crawl writes for this record (``WarcCapture``)."""
-        return Capture(url=self.url, status=self.status, warc_file=self.warc_file,
+        return Capture(url=self.target or self.url, status=self.status, warc_file=self.warc_file,
                        warc_offset=self.offset, warc_length=self.length,
                        digest=self.digest or "", fetched_at=self.date,
                        record_type="revisit" if self.revisit else "response",
@@ -125,8 +129,10 @@ def _record(found: Scanned, position: int) -> Record:
     assert http is not None
     types = [v for k, v in http.headers if k.lower() == "content-type"]
     date = found.header("WARC-Date") or ""
+    target = found.header("WARC-Target-URI") or ""
     return Record(
-        url=found.header("WARC-Target-URI") or "",
+        url=upper_escapes(target),
+        target=target,
         date=date,
         warc_file=found.file,
         offset=found.offset,

@@ -18,7 +18,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive.captures import confirmed_capture, latest_capture, response_relied_on
+from archive.captures import (
+    captured_spellings,
+    confirmed_capture,
+    latest_capture,
+    response_relied_on,
+)
 from archive.models import Capture
 from archive.timestamps import to_utc
 from goahead_crawler.blogger.urls import normalise_host, request_url
@@ -130,6 +135,18 @@ def _spellings(url: str) -> list[str]:
     return [u for u in dict.fromkeys((fetched, on_blog)) if u != url]
 
 
+def _escaped_otherwise(db: Any, url: str, bound: str | None) -> Capture | None:
+    """The newest capture of ``url`` recorded with escapes in another case (``%e0%b8%82``:
+    a request before the crawl wrote them in upper case sent a link as the page spelled
+    it), which ``request_url`` makes the same URL; None when there is none."""
+    names = {u for u in map(request_url, (url, *_spellings(url))) if u is not None}
+    found = [latest_capture(db, other, at=bound) for spelling in names
+             for other in captured_spellings(db, spelling)
+             if request_url(other) in names]
+    return max((c for c in found if c is not None),
+               key=lambda c: c.fetched_at or "", default=None)
+
+
 def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> Retrieved:
     """The newest capture of ``url`` (at or before ``at``, see :func:`at_bound`), read
     from its WARC record; a revisit's body comes from the response it relies on, and a
@@ -145,6 +162,8 @@ def retrieve(db: Any, warc_dir: str | Path, url: str, at: str | None = None) -> 
         if capture is not None:
             break
         capture = latest_capture(db, spelling, at=bound)
+    if capture is None:
+        capture = _escaped_otherwise(db, url, bound)
     if capture is None:
         when = f" at or before {bound}" if bound else ""
         raise CaptureNotFound(f"no capture of {url}{when} in the archive")

@@ -19,9 +19,10 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup
 from sqlite_utils import Database
 
+from archive.escaping import display_url
 from archive.reading import PostRecord, captured_files, post_record
 from archive.timestamps import to_utc
-from goahead_crawler.blogger.urls import display_url, request_url
+from goahead_crawler.blogger.urls import request_url
 from goahead_crawler.extract.clean import safe_url
 from goahead_crawler.warc.retrieve import CaptureNotFound, WarcFileMissing, retrieve
 from goahead_crawler.web.article_html import images, links, reading_html
