@@ -353,7 +353,7 @@ def test_a_stopped_then_resumed_job_still_fetches_new_comments_on_old_posts(
     args = [sys.executable, "-m", "goahead_crawler", "crawl", site.urls["goahead"], "--db",
             str(blog.db), "--warc-dir", str(blog.warcs), "--no-progress", "--resume"]
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="tests.no_margin_settings")
-    stopped = subprocess.Popen([*args, "--delay", "0.3", "--concurrency", "1"], cwd=ROOT_DIR,
+    stopped = subprocess.Popen([*args, "--delay", "0.3"], cwd=ROOT_DIR,
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     paths = {p.path for p in edited}
     deadline = time.monotonic() + 120
