@@ -115,12 +115,14 @@ RULES: dict[str, Rule] = {
 }
 
 
-def pace(delay: float | None = None, concurrency: int | None = None) -> dict[str, Any]:
+def pace(delay: float | None = None, concurrency: int | None = None,
+         limit: int | None = None) -> dict[str, Any]:
     """The settings a blog's delay and concurrency become: AutoThrottle starts at the
     delay and aims at that many requests in flight (its target of 1.0 kept about one),
     never waits less than the delay (extensions.throttle raises its ceiling to it), and
-    the crawl's own limit (CONCURRENT_REQUESTS, 16) rises to the blog's, which it would
-    otherwise cap silently. Applied by :func:`pace_given` only."""
+    the crawl's own limit (``limit``, CONCURRENT_REQUESTS: goahead's 16 when not given)
+    rises to the blog's, which it would otherwise cap silently, and is never lowered.
+    Applied by :func:`pace_given` only."""
     from goahead_crawler import settings
 
     values: dict[str, Any] = {}
@@ -130,7 +132,8 @@ def pace(delay: float | None = None, concurrency: int | None = None) -> dict[str
     if concurrency is not None:
         values["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
         values["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
-        values["CONCURRENT_REQUESTS"] = max(settings.CONCURRENT_REQUESTS, concurrency)
+        values["CONCURRENT_REQUESTS"] = max(
+            settings.CONCURRENT_REQUESTS if limit is None else limit, concurrency)
     return values
 
 
@@ -154,7 +157,8 @@ def pace_given(settings: Any) -> None:
     for source, derived in (
             ("DOWNLOAD_DELAY", pace(delay=settings.getfloat("DOWNLOAD_DELAY"))),
             ("CONCURRENT_REQUESTS_PER_DOMAIN",
-             pace(concurrency=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")))):
+             pace(concurrency=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+                  limit=settings.getint("CONCURRENT_REQUESTS")))):
         priority = settings.getpriority(source) or 0
         if priority == PROJECT and not _changed(settings, source):
             continue  # goahead's own pace, as its settings module sets it

@@ -315,6 +315,23 @@ def test_a_settings_module_is_paced_as_the_flag_is(tmp_path: Path,
     assert typed.getfloat("AUTOTHROTTLE_START_DELAY") == 1.0  # goahead's, as before
 
 
+def test_a_concurrency_given_never_lowers_the_crawls_own_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A settings module's ``CONCURRENT_REQUESTS = 64`` (one blog's own images and
+    requisites share it) with ``--concurrency 8`` or a sites.toml ``concurrency = 8``:
+    the rule that raises the crawl's limit to the blog's set it to goahead's 16, under
+    the module's 64. A limit under the blog's still rises to it."""
+    (tmp_path / "limit_module.py").write_text(
+        "from goahead_crawler.settings import *\nCONCURRENT_REQUESTS = 64\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "limit_module")
+    given = {"CONCURRENT_REQUESTS_PER_DOMAIN": 8}
+    assert paced_settings(given).getint("CONCURRENT_REQUESTS") == 64  # --concurrency 8
+    assert paced_settings({}, given).getint("CONCURRENT_REQUESTS") == 64  # sites.toml
+    assert paced_settings({"CONCURRENT_REQUESTS_PER_DOMAIN": 80}).getint(
+        "CONCURRENT_REQUESTS") == 80
+
+
 SCRAPY_CRAWL = [sys.executable, "-m", "scrapy.cmdline", "crawl", "blogger"]
 
 
