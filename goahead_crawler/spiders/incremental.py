@@ -169,7 +169,7 @@ class IncrementalRoutes:
         whole listing (it loads no previous run); and what :meth:`_record_unlisted` needs
         at the resumed job's end, as this run would have recorded it: the previous run's
         unlisted posts, those only the sitemap named, those the feed named again, and what
-        a finished sweep did not list (all small: at most the feed's unlisted posts)."""
+        a finished sweep did not list (few as a rule: a feed lists nearly every post)."""
         saved: dict[str, Any] = {}
         if self.sweep_state == "running":
             saved.update(sweep=self.sweep_state, seen=sorted(self.sweep_seen))
@@ -333,9 +333,10 @@ class IncrementalRoutes:
         prior = self._prior_unlisted()
         if prior is None:
             unlisted, since = set(self.sitemap_claimed), now_utc()
-        else:  # a resumed incremental job as the run it resumes (its JOBDIR state), but
-            live = self._archived_live()  # read late: a new post only the sitemap named,
-            # archived by then, is left out (the next run sweeps once, never misses one)
+        else:  # (a resumed incremental job too, from its JOBDIR state: its live posts are
+            # read late, so a new post only the sitemap named, archived by then, is left
+            # out; the next run sweeps once for it, and misses none)
+            live = self._archived_live()
             swept = self.swept_unlisted is not None
             known = self.swept_unlisted if swept else prior[0]
             unlisted = (((known & live) | (self.sitemap_claimed - live)) - self.ledger.gone.keys()
