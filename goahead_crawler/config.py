@@ -130,12 +130,14 @@ RULES: dict[str, Rule] = {
 }
 
 
-def pace(delay: float | None = None, concurrency: int | None = None) -> dict[str, Any]:
+def pace(delay: float | None = None, concurrency: int | None = None,
+         limit: int | None = None) -> dict[str, Any]:
     """The settings a blog's delay and concurrency become: AutoThrottle starts at the
     delay and aims at that many requests in flight (its target of 1.0 kept about one),
     never waits less than the delay (extensions.throttle raises its ceiling to it), and
-    the crawl's own limit (CONCURRENT_REQUESTS, 16) rises to the blog's, which it would
-    otherwise cap silently. Applied by :func:`pace_given` only."""
+    the crawl's own limit (``limit``, CONCURRENT_REQUESTS: goahead's 16 when not given)
+    rises to the blog's, which it would otherwise cap silently, and is never lowered.
+    Applied by :func:`pace_given` only."""
     from goahead_crawler import settings
 
     values: dict[str, Any] = {}
@@ -145,7 +147,8 @@ def pace(delay: float | None = None, concurrency: int | None = None) -> dict[str
     if concurrency is not None:
         values["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
         values["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
-        values["CONCURRENT_REQUESTS"] = max(settings.CONCURRENT_REQUESTS, concurrency)
+        values["CONCURRENT_REQUESTS"] = max(
+            settings.CONCURRENT_REQUESTS if limit is None else limit, concurrency)
     return values
 
 
@@ -160,19 +163,45 @@ def problem(setting: str, value: Any, label: str | None = None) -> str | None:
 def pace_given(settings: Any) -> None:
     """Work :func:`pace` out from the crawl's delay and concurrency, however they were
     given (``--delay``, ``--concurrency``, sites.toml, ``scrapy crawl -s``, a Scrapyd job's
-    ``setting=``): the one place the rule is applied, by the spider's ``from_crawler``,
-    before Scrapy freezes the settings and builds AutoThrottle and the downloader from
-    them (``CONCURRENT_REQUESTS_PER_DOMAIN=8`` alone left AutoThrottle aiming at one
-    request in flight). A derived setting given at the same priority or above (typed with
-    ``-s``) is kept. ``settings``: Scrapy ``Settings``, not yet frozen."""
+    ``setting=``, a settings module): the one place the rule is applied, by the spider's
+    ``from_crawler``, before Scrapy freezes the settings and builds AutoThrottle and the
+    downloader from them (``CONCURRENT_REQUESTS_PER_DOMAIN=8`` alone left AutoThrottle
+    aiming at one request in flight). A derived setting given at a higher priority, or at
+    the same one with a value of its own (:func:`_kept`), is kept. ``settings``: Scrapy
+    ``Settings``, not yet frozen."""
     for source, derived in (
             ("DOWNLOAD_DELAY", pace(delay=settings.getfloat("DOWNLOAD_DELAY"))),
             ("CONCURRENT_REQUESTS_PER_DOMAIN",
-             pace(concurrency=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")))):
+             pace(concurrency=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+                  limit=settings.getint("CONCURRENT_REQUESTS")))):
         priority = settings.getpriority(source) or 0
+        if priority == PROJECT and not _changed(settings, source):
+            continue  # goahead's own pace, as its settings module sets it
         for name, value in derived.items():
-            if name != source and (settings.getpriority(name) or 0) < priority:
+            if name != source and not _kept(settings, name, priority):
                 settings.set(name, value, priority=priority)
+
+
+PROJECT = 20  # Scrapy's "project" priority: a settings module's, goahead's own or one that
+# imports it and changes a few: goahead's values and the user's are one level there
+
+
+def _kept(settings: Any, name: str, priority: int) -> bool:
+    """A derived setting ``name`` stays as given over what a source at ``priority``
+    implies: given higher, or as high, but in a settings module only when changed (one
+    importing goahead's, with ``CONCURRENT_REQUESTS_PER_DOMAIN = 40``, carries goahead's
+    AutoThrottle aim of one request in flight and limit of 16 unchanged: they capped it)."""
+    given = settings.getpriority(name) or 0
+    if given != priority:
+        return given > priority
+    return given != PROJECT or _changed(settings, name)
+
+
+def _changed(settings: Any, name: str) -> bool:
+    """``name`` is not as goahead's settings module sets it."""
+    from goahead_crawler import settings as goahead_settings
+
+    return settings.get(name) != getattr(goahead_settings, name, None)
 
 
 def validate(settings: Any) -> None:

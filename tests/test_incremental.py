@@ -17,7 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -353,7 +353,7 @@ def test_a_stopped_then_resumed_job_still_fetches_new_comments_on_old_posts(
     args = [sys.executable, "-m", "goahead_crawler", "crawl", site.urls["goahead"], "--db",
             str(blog.db), "--warc-dir", str(blog.warcs), "--no-progress", "--resume"]
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="tests.no_margin_settings")
-    stopped = subprocess.Popen([*args, "--delay", "0.3", "--concurrency", "1"], cwd=ROOT_DIR,
+    stopped = subprocess.Popen([*args, "--delay", "0.3"], cwd=ROOT_DIR,
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     paths = {p.path for p in edited}
     deadline = time.monotonic() + 120
@@ -588,6 +588,20 @@ def test_fewer_live_posts_than_archived_sweeps_the_feed_for_the_missing() -> Non
     assert confirm.errback == spider.post_failed  # its 404 marks it deleted
 
 
+def resumed_job(stopped: BloggerSpider, live: Iterable[str], db_path: Path) -> BloggerSpider:
+    """The spider of ``stopped``'s job resumed from its JOBDIR state (pickled, as Scrapy's
+    SpiderState keeps it), with an archive holding the posts ``live``."""
+    with open_archive(db_path) as db:
+        for i, url in enumerate(live):
+            upsert_post(db, Post("1", str(i), url, "goaheadnews.blogspot.com"))
+    resumed = BloggerSpider.from_crawler(
+        goahead_crawler(BloggerSpider, GOAHEAD_ARCHIVE_DB=str(db_path)), url=ROOT)
+    resumed.state = pickle.loads(pickle.dumps(stopped.state))
+    assert resumed._restore()
+    assert resumed.previous is None
+    return resumed
+
+
 def test_a_resumed_job_finishes_the_deletion_sweep_its_queue_kept(tmp_path: Path) -> None:
     """A ``--resume`` job stopped while it swept the feed for deleted posts: resumed, the
     page its queue kept was answered by a spider with no previous run, and the sweep's end
@@ -607,15 +621,7 @@ def test_a_resumed_job_finishes_the_deletion_sweep_its_queue_kept(tmp_path: Path
     (queued,) = list(stopped.parse_sweep(page1))
     stopped.closed("shutdown")
 
-    db_path = tmp_path / "archive.db"
-    with open_archive(db_path) as db:
-        for i, url in enumerate(urls.values()):
-            upsert_post(db, Post("1", str(i), url, "goaheadnews.blogspot.com"))
-    resumed = BloggerSpider.from_crawler(
-        goahead_crawler(BloggerSpider, GOAHEAD_ARCHIVE_DB=str(db_path)), url=ROOT)
-    resumed.state = pickle.loads(pickle.dumps(stopped.state))
-    assert resumed._restore()
-    assert resumed.previous is None
+    resumed = resumed_job(stopped, urls.values(), tmp_path / "archive.db")
     resumed.page_size = 2
     page3 = TextResponse(queued.url, request=queued, body=feed_json([urls["c"], urls["d"]], 5))
     (following,) = list(resumed.parse_sweep(page3))
@@ -823,3 +829,28 @@ def test_a_resumed_jobs_queued_blog_comments_page_is_said_not_a_crash(caplog) ->
     assert spider._new_comments_idle() == []
     assert "New comments on 1 posts named by the blog's comments feed" in caplog.text
     assert spider.crawler.stats.get_value("goahead/comments/new_not_resumed") == 1
+
+
+def test_a_resumed_incremental_job_records_the_unlisted_posts_its_run_would(
+        tmp_path: Path) -> None:
+    """An incremental ``--resume`` job stopped and resumed: the resumed job loads no
+    previous run, and recorded as the posts its blog's feed does not list only those the
+    sitemap alone named in its own process, as a full crawl does, since now: the previous
+    run's unlisted post was forgotten (the next run swept the whole feed for it) and a
+    listed post whose sitemap entry changed was recorded unlisted: the next runs' count
+    left it out, which hides a deleted post until the recheck, a week on. Its JOBDIR state
+    now keeps what the run needs."""
+    only, edited, plain = (f"{ROOT}2024/01/{n}.html" for n in ("only", "edited", "plain"))
+    stopped = incremental_spider({only, edited, plain})
+    stopped.previous.unlisted, stopped.previous.unlisted_since = {only}, "2026-01-01T00:00:00Z"
+    stopped.state = {}
+    stopped.discovery.feed_state = "done"
+    stopped.closed("shutdown")
+    recorded = json.loads(stopped.crawler.stats.get_value("goahead/feed/unlisted_posts"))
+    assert recorded == {"since": "2026-01-01T00:00:00Z", "posts": [only]}  # had it finished
+
+    resumed = resumed_job(stopped, (only, edited, plain), tmp_path / "archive.db")
+    list(resumed._schedule(edited, "sitemap"))  # its queue's sitemap: a newer lastmod
+    resumed._record_unlisted()
+    recorded = json.loads(resumed.crawler.stats.get_value("goahead/feed/unlisted_posts"))
+    assert recorded == {"since": "2026-01-01T00:00:00Z", "posts": [only]}

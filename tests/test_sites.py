@@ -287,6 +287,51 @@ def test_a_concurrency_set_as_a_setting_is_paced_as_the_flag_is() -> None:
     assert typed.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 3.0  # typed: kept
 
 
+def test_a_settings_module_is_paced_as_the_flag_is(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A settings module importing goahead's and setting ``CONCURRENT_REQUESTS_PER_DOMAIN
+    = 40`` and ``DOWNLOAD_DELAY = 5`` (``SCRAPY_SETTINGS_MODULE``): its values and
+    goahead's share one priority, so the derived ones were kept as goahead set them:
+    AutoThrottle aimed at one request in flight and started at 1 s, the crawl's limit
+    stayed 16, capping the 40. One it sets itself is kept."""
+    (tmp_path / "paced_module.py").write_text(
+        "from goahead_crawler.settings import *\n"
+        "CONCURRENT_REQUESTS_PER_DOMAIN = 40\nDOWNLOAD_DELAY = 5.0\n", encoding="utf-8")
+    (tmp_path / "typed_module.py").write_text(
+        "from goahead_crawler.settings import *\nCONCURRENT_REQUESTS_PER_DOMAIN = 40\n"
+        "AUTOTHROTTLE_TARGET_CONCURRENCY = 3.0\nCONCURRENT_REQUESTS = 64\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "paced_module")
+    paced = paced_settings({})
+    assert paced.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 40.0
+    assert paced.getint("CONCURRENT_REQUESTS") == 40
+    assert paced.getfloat("AUTOTHROTTLE_START_DELAY") == 5.0
+    flag = paced_settings({"CONCURRENT_REQUESTS_PER_DOMAIN": 4})  # over the module
+    assert flag.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 4.0
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "typed_module")
+    typed = paced_settings({})
+    assert typed.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 3.0  # its own: kept
+    assert typed.getint("CONCURRENT_REQUESTS") == 64
+    assert typed.getfloat("AUTOTHROTTLE_START_DELAY") == 1.0  # goahead's, as before
+
+
+def test_a_concurrency_given_never_lowers_the_crawls_own_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A settings module's ``CONCURRENT_REQUESTS = 64`` (one blog's own images and
+    requisites share it) with ``--concurrency 8`` or a sites.toml ``concurrency = 8``:
+    the rule that raises the crawl's limit to the blog's set it to goahead's 16, under
+    the module's 64. A limit under the blog's still rises to it."""
+    (tmp_path / "limit_module.py").write_text(
+        "from goahead_crawler.settings import *\nCONCURRENT_REQUESTS = 64\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "limit_module")
+    given = {"CONCURRENT_REQUESTS_PER_DOMAIN": 8}
+    assert paced_settings(given).getint("CONCURRENT_REQUESTS") == 64  # --concurrency 8
+    assert paced_settings({}, given).getint("CONCURRENT_REQUESTS") == 64  # sites.toml
+    assert paced_settings({"CONCURRENT_REQUESTS_PER_DOMAIN": 80}).getint(
+        "CONCURRENT_REQUESTS") == 80
+
+
 SCRAPY_CRAWL = [sys.executable, "-m", "scrapy.cmdline", "crawl", "blogger"]
 
 

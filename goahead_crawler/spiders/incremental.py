@@ -124,6 +124,9 @@ class IncrementalRoutes:
 
     previous: PreviousRun | None = None
     resumed_live: set[str] | None = None  # a resumed job's archived live posts (read once)
+    # a resumed incremental job's: the posts its previous run found the feed does not
+    # list, and since when (it loads no previous run; the JOBDIR state keeps them)
+    resumed_unlisted: tuple[set[str], str | None] | None = None
     live_total: int | None = None
     sweep_state = "idle"  # idle | running | done
     sweep_seen: set[str]
@@ -163,14 +166,40 @@ class IncrementalRoutes:
     def _incremental_snapshot(self: Any) -> dict[str, Any]:
         """For ``spider.state`` (the JOBDIR): a deletion sweep under way, and what its pages
         listed, so that a resumed job answering the next page from its queue judges the
-        whole listing (it loads no previous run)."""
-        if self.sweep_state != "running":
-            return {}
-        return {"sweep": self.sweep_state, "seen": sorted(self.sweep_seen)}
+        whole listing (it loads no previous run); and what :meth:`_record_unlisted` needs
+        at the resumed job's end, as this run would have recorded it: the previous run's
+        unlisted posts, those only the sitemap named, those the feed named again, and what
+        a finished sweep did not list (few as a rule: a feed lists nearly every post)."""
+        saved: dict[str, Any] = {}
+        if self.sweep_state == "running":
+            saved.update(sweep=self.sweep_state, seen=sorted(self.sweep_seen))
+        prior = self._prior_unlisted()
+        if prior is not None:
+            saved["unlisted"] = {"posts": sorted(prior[0]), "since": prior[1]}
+        if self.swept_unlisted is not None:
+            saved["swept"] = sorted(self.swept_unlisted)
+        for name in ("sitemap_claimed", "feed_named"):
+            if getattr(self, name):
+                saved[name] = sorted(getattr(self, name))
+        return saved
 
     def _incremental_restore(self: Any, saved: dict[str, Any]) -> None:
         if saved.get("sweep") == "running":
             self.sweep_state, self.sweep_seen = "running", set(saved.get("seen", ()))
+        if isinstance(saved.get("unlisted"), dict):
+            self.resumed_unlisted = (set(saved["unlisted"].get("posts", ())),
+                                     saved["unlisted"].get("since"))
+        if saved.get("swept") is not None:
+            self.swept_unlisted = set(saved["swept"])
+        self.sitemap_claimed |= set(saved.get("sitemap_claimed", ()))
+        self.feed_named |= set(saved.get("feed_named", ()))
+
+    def _prior_unlisted(self: Any) -> tuple[set[str], str | None] | None:
+        """The live posts the previous run found the feed does not list, and since when;
+        None for a full crawl (or the resumption of one)."""
+        if self.previous is not None:
+            return self.previous.unlisted, self.previous.unlisted_since
+        return self.resumed_unlisted
 
     def _conditional_meta(self) -> dict[str, Any]:
         return {CONDITIONAL: True} if self.previous else {}
@@ -290,7 +319,7 @@ class IncrementalRoutes:
         feed named that an earlier run found it did not list (it does now)."""
         if source == "sitemap" and kind == "post":
             self.sitemap_claimed.add(key)
-        elif source == "feed" and self.previous is not None and key in self.previous.unlisted:
+        elif source == "feed" and key in (self._prior_unlisted() or ((), None))[0]:
             self.feed_named.add(key)
 
     def _record_unlisted(self: Any) -> None:
@@ -301,15 +330,18 @@ class IncrementalRoutes:
             "goahead/feed/pages_skipped") and not stats.get_value("goahead/feed/unfinished"))
         if not complete or self.frontier.limit_reached():
             return
-        if self.previous is None:
+        prior = self._prior_unlisted()
+        if prior is None:
             unlisted, since = set(self.sitemap_claimed), now_utc()
-        else:
-            live = self.previous.live_posts
+        else:  # (a resumed incremental job too, from its JOBDIR state: its live posts are
+            # read late, so a new post only the sitemap named, archived by then, is left
+            # out; the next run sweeps once for it, and misses none)
+            live = self._archived_live()
             swept = self.swept_unlisted is not None
-            known = self.swept_unlisted if swept else self.previous.unlisted
+            known = self.swept_unlisted if swept else prior[0]
             unlisted = (((known & live) | (self.sitemap_claimed - live)) - self.ledger.gone.keys()
                         - self.feed_named)
-            since = now_utc() if swept else self.previous.unlisted_since or now_utc()
+            since = now_utc() if swept else prior[1] or now_utc()
         if len(unlisted) <= MAX_UNLISTED:
             stats.set_value(UNLISTED_STAT, json.dumps({"since": since,
                                                        "posts": sorted(unlisted)}))

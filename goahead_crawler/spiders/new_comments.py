@@ -23,7 +23,8 @@ whether step 2 was taken) is kept in the JOBDIR with the rest of ``spider.state`
 and takes step 2 against the posts the archive holds live then. Forgotten, they were lost:
 the resumed run is the next run's base from when the job began, so the next blog-wide
 feed starts past comments the stopped job had been told of. A killed job (SIGKILL) keeps
-no queue; its resumption fetches every post page again, their comments with them.
+no queue nor state; its resumption is a full crawl: every post page is fetched again
+(but those the killed process archived, their comments taken then), comments with them.
 """
 
 from __future__ import annotations
