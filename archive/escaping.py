@@ -122,23 +122,38 @@ _ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 # Characters never shown decoded: what would change how the URL reads or where it ends
 # (controls, format characters such as bidi overrides, spaces, separators, unassigned).
 _HIDDEN = ("C", "Z")
+_MARKS_SHOWN = 3  # combining marks shown on one letter; more (a "zalgo" pile) stay escaped
 
 
 def display_url(url: str) -> str:
     """``url`` as a person reads it (an IRI, RFC 3987 3.2): the percent-escaped UTF-8 of
     letters beyond ASCII shown as those letters (``/2024/03/ข่าว.html``, not ``%E0%B8%82...``),
     for output a researcher reads. ASCII escapes (``%20``, ``%2F``, ``%25``), bytes that
-    are no UTF-8 and invisible or spacing characters stay escaped, so :func:`request_url`
-    of what is shown is the stored URL again. Stored, exported and linked URLs keep the
-    fetched spelling: this is for display only."""
+    are no UTF-8, invisible or spacing characters, a combining mark with no letter of
+    its own to join and a pile of more than three on one letter stay escaped, so :func:`request_url` of what is shown is the stored
+    URL again. The host is never decoded (``%D0%B0pple.com`` would read as apple.com).
+    Stored, exported and linked URLs keep the fetched spelling: this is for display only."""
     if "%" not in url:
         return url
-    return _ESCAPES.sub(_decoded, url)
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    cut = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest)) if sep else 0
+    return scheme + sep + rest[:cut] + _ESCAPES.sub(_decoded, rest[cut:])
 
 
 def _decoded(match: re.Match[str]) -> str:
     text = bytes.fromhex(match.group().replace("%", "")).decode("utf-8", "surrogateescape")
-    return "".join(char if ord(char) > 127 and not 0xDC80 <= ord(char) <= 0xDCFF
-                   and not unicodedata.category(char).startswith(_HIDDEN)
-                   else "".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogateescape"))
-                   for char in text)
+    shown: list[str] = []
+    joins = False  # the character before was shown decoded: a mark after it joins it
+    marks = 0  # marks shown on that letter: Thai stacks two (ที่), a pile hides the line
+    for char in text:
+        category = unicodedata.category(char)
+        mark = category.startswith("M")
+        marks = marks + 1 if mark else 0
+        joins = (ord(char) > 127 and not 0xDC80 <= ord(char) <= 0xDCFF
+                 and not category.startswith(_HIDDEN)
+                 and (not mark or (joins and marks <= _MARKS_SHOWN)))
+        shown.append(char if joins else
+                     "".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogateescape")))
+    return "".join(shown)

@@ -284,10 +284,18 @@ def _respell(db: Database, rule: Callable[[str | None], str | None]) -> None:
             db.execute(f"INSERT OR REPLACE INTO {SEARCH_META} (key, value)"
                        " VALUES ('rebuild_from', '0')")
     db.execute(f"UPDATE posts SET url = goahead_as_fetched(url) WHERE {raw}")
-    # a URL listed under both spellings: one row, the earliest and latest runs of both
-    _merge_listed(db, "r.site = l.site AND r.url != l.url AND goahead_as_fetched(r.url) = l.url")
-    db.execute(f"UPDATE OR IGNORE listed SET url = goahead_as_fetched(url) WHERE {raw}")
-    db.execute(f"DELETE FROM listed WHERE {raw}")  # two raw spellings of one URL: merged
+    # a URL listed under two or more spellings: one row, the earliest and latest runs of
+    # all. One raw row at a time: an UPDATE ... FROM that matched two raw rows to one row
+    # took one of them (SQLite picks), and the other's first or last run was lost.
+    for row in list(db.query(f"SELECT rowid, site, url FROM listed WHERE {raw} ORDER BY rowid")):
+        target = rule(row["url"])
+        kept = db.execute("SELECT rowid FROM listed WHERE site = ? AND url = ?",
+                          [row["site"], target]).fetchone()
+        if kept is None:
+            db.execute("UPDATE listed SET url = ? WHERE rowid = ?", [target, row["rowid"]])
+            continue
+        _merge_listed(db, f"r.rowid = {int(row['rowid'])} AND l.rowid = {int(kept[0])}")
+        db.execute("DELETE FROM listed WHERE rowid = ?", [row["rowid"]])
     db.execute("UPDATE listed SET post_url = goahead_as_fetched(post_url)"
                " WHERE post_url != goahead_as_fetched(post_url)")
 

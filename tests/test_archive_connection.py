@@ -440,3 +440,25 @@ def test_an_archive_with_lower_case_escapes_and_an_idn_host_is_upgraded(tmp_path
     assert [(r["site"], r["url"]) for r in db.query("SELECT site, url FROM runs")] == [
         (puny, f"https://{puny}/")]
     assert listed_counts(db, puny)[puny] == {"listed": 1, "stored": 1, "missing": 0}
+
+
+@pytest.mark.parametrize("with_upper", [True, False], ids=["and-upper", "raw-only"])
+def test_a_url_listed_under_three_spellings_keeps_the_runs_of_all(tmp_path, with_upper):
+    """Listed as ``%E0%B8%82`` (run 3), ``%e0%b8%82`` (run 1) and ``%e0%B8%82`` (runs 2 to
+    9): m006 folded the raw rows with one UPDATE ... FROM, which takes one of two matches,
+    and a DELETE: the first run 1, or the last run 9, was dropped without a word."""
+    site = "news.blogspot.com"
+    base = f"https://{site}/2024/03/"
+    rows = [(base + "%e0%b8%82.html", 1, 1), (base + "%e0%B8%82.html", 2, 9)]
+    if with_upper:
+        rows.insert(0, (base + "%E0%B8%82.html", 3, 3))
+    db = open_archive(tmp_path / "archive.db")
+    for url, first, last in rows:
+        db["listed"].insert({"site": site, "url": url, "kind": "post", "source": "feed",
+                             "first_run": first, "last_run": last})
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_escapes_and_idn_hosts'")
+    db.conn.commit()
+    db.close()
+    db = open_archive(tmp_path / "archive.db")
+    assert list(db.query("SELECT url, first_run, last_run FROM listed")) == [
+        {"url": base + "%E0%B8%82.html", "first_run": 1, "last_run": 9}]

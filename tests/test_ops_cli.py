@@ -301,3 +301,19 @@ def test_runs_failures_show_a_thai_url_as_it_reads_and_json_keeps_it_exact(
     assert f"run {run}: {tricky}  HTTP 503" in result.output
     as_json = CliRunner().invoke(cli_ops.runs, ["--db", str(tmp_path / "a.db"), "--json"])
     assert [f["url"] for f in json.loads(as_json.output)[0]["failures"]] == [thai, tricky]
+
+
+def test_runs_failures_print_no_terminal_control_a_failure_holds(tmp_path: Path) -> None:
+    """``runs --failures`` wrote the stored URL and error as they were: a raw ESC in either
+    (a crafted or damaged archive, an error quoting what a server said) retitled the
+    terminal or set its clipboard. Written as ``\\x1b`` now, visible and inert."""
+    db = open_archive(tmp_path / "a.db")
+    run = start_run(db, "x.blogspot.com", "https://x.blogspot.com/", {})
+    failures = [{"url": "https://x.blogspot.com/\x1b]52;c;ZWNobyBoaQ==\x07.html",
+                 "error": "HTTP 500 \x1b]0;owned\x07\u202e"}]
+    finish_run(db, run, status="finished", counters={"errors": 1},
+               stats={"goahead/failures": json.dumps(failures)})
+    result = CliRunner().invoke(cli_ops.runs, ["--db", str(tmp_path / "a.db"), "--failures"])
+    assert result.exit_code == 0, result.output
+    assert not {"\x1b", "\x07", "\u202e"} & set(result.output)
+    assert f"run {run}: https://x.blogspot.com/\\x1b]52;c;ZWNobyBoaQ==\\x07.html" in result.output

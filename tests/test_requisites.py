@@ -417,3 +417,29 @@ def test_a_resumed_job_settles_the_images_of_a_killed_crawls_posts_once() -> Non
     assert again.statics.held[PAGE].pending == {waiting}
     again.statics.settle(waiting, ok=True)
     assert again.statics.held == {}
+
+
+def test_a_job_saved_before_upper_case_escapes_resumes_with_the_urls_spelled_now() -> None:
+    """A job stopped by a version that fetched an image as a page spelled it
+    (``%e0%b8%81``) resumed with those spellings: the image it had captured was asked
+    again when a post named it as the crawl spells it now (``%E0%B8%81``), and the held
+    post kept the old spelling in its ``images`` field. Respelled on restore: one URL."""
+    from goahead_crawler.blogger.urls import request_url
+    from goahead_crawler.items import page_post
+
+    spider, _ = _spider()
+    done, waiting = (f"https://1.bp.blogspot.com/-a/b/c/d/s640/%e0%b8%8{n}.jpg" for n in (1, 2))
+    body = (b"<html><body><div class='post'><h3 class='post-title'>T</h3><div"
+            b" class='post-body'><p>Text</p></div></div></body></html>")
+    _, post = page_post(PAGE, body)
+    for url in (done, waiting):
+        spider.statics.claim(url)
+    spider.statics.settle(done, ok=True)
+    spider.statics.hold(post.url, post, [done, waiting])
+    saved = spider._capture_snapshot()
+    again, _ = _spider()
+    asked = [r.url for r in again._capture_restore(saved)]
+    assert asked == [request_url(waiting)]
+    assert not again.statics.claim(request_url(done))  # captured before: not asked again
+    assert again.statics.held[post.url].urls == [request_url(done), request_url(waiting)]
+    assert again.statics.held[post.url].pending == {request_url(waiting)}

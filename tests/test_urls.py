@@ -158,3 +158,23 @@ def test_percent_escapes_in_either_case_are_one_url() -> None:
         assert canonical_url(spelling) == upper
         assert request_url(spelling) == upper
     assert request_url("https://x.com/a%2fb?q=%7e") == "https://x.com/a%2Fb?q=%7E"
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    # a host written in escapes is shown as written: decoded it read as apple.com
+    ("http://%D0%B0pple.com/x", "http://%D0%B0pple.com/x"),
+    ("http://user%D0%B0@b.blogspot.com/%E0%B8%82", "http://user%D0%B0@b.blogspot.com/ข"),
+    # a combining mark alone (after an ASCII letter or a slash) joins what is not its own
+    ("https://b.blogspot.com/%CC%81x.html", "https://b.blogspot.com/%CC%81x.html"),
+    ("https://b.blogspot.com/a%E0%B8%B4.html", "https://b.blogspot.com/a%E0%B8%B4.html"),
+    ("https://b.blogspot.com/%E0%B8%81%E0%B8%B4.html", "https://b.blogspot.com/กิ.html"),
+    ("https://b.blogspot.com/%E0%B8%97%E0%B8%B5%E0%B9%88.html", "https://b.blogspot.com/ที่.html"),
+    # a pile of marks on one letter draws over the lines above and below it
+    ("https://b.blogspot.com/%E0%B8%81" + "%CC%81" * 8 + ".html",
+     "https://b.blogspot.com/ก" + "\u0301" * 3 + "%CC%81" * 5 + ".html"),
+])
+def test_a_url_shows_decoded_neither_its_host_nor_a_mark_without_a_letter(stored, shown):
+    """``display_url`` decoded escapes anywhere: ``%D0%B0pple.com`` was shown as a
+    Cyrillic-a ``аpple.com`` (a homoglyph of apple.com), a lone combining mark was
+    drawn over the ``/`` before it, and any pile of marks drawn over the lines around."""
+    assert display_url(stored) == shown

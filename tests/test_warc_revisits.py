@@ -350,3 +350,25 @@ def test_make_wacz_refuses_unmatched_pages_beside_a_revisit_warning(folder: Fold
         make_wacz(sorted(folder.warcs.glob("*.warc.gz")), out, pages, problems=noted)
     assert not out.exists()
     assert len(noted) == 2, noted  # the revisits of crawls 2 and 3, said all the same
+
+
+def test_a_url_captured_with_lower_case_escapes_gets_its_validators_after_the_upgrade(
+        tmp_path: Path) -> None:
+    """A crawl before escapes were written in upper case fetched an image named
+    ``%e0%b8%82.jpg`` as spelled, and its capture has that URL. The crawl now asks for
+    ``%E0%B8%82.jpg`` (``request_url``): before, no capture was found under that spelling,
+    so no If-None-Match was sent and every such image or post was downloaded again in
+    full; now its earlier capture's validators are sent, and the 304 refers to it."""
+    from goahead_crawler.middleware.conditional import capture_validators
+
+    lower = "http://blog.test/img/%e0%b8%82.jpg"
+    found = Folder(tmp_path, tmp_path / "archive.db", tmp_path / "warcs", {})
+    found.warcs.mkdir()
+    write(found, "1", FIRST, [(exchange(lower, 200, "Mon, 01 Jan 2024 00:00:00 GMT", GZ,
+                                        "image/jpeg"), "response", None)])
+    db = open_archive(found.db)
+    got = capture_validators(db, str(found.warcs), lower.replace("%e0%b8%82", "%E0%B8%82"))
+    assert got is not None
+    assert (got.etag, got.previous[0]) == (ETAG, lower)
+    other = capture_validators(db, str(found.warcs), "http://blog.test/img/%E0%B8%83.jpg")
+    assert other is None

@@ -132,6 +132,15 @@ def upper_escapes(text: str) -> str:
     return _ESCAPE.sub(lambda m: m.group().upper(), text)
 
 
+def lower_escapes(text: str) -> str:
+    """``text`` with its percent-escapes in lower case: how a crawl before
+    :func:`upper_escapes` fetched (and its captures row keeps) a URL a page linked so,
+    ``%e0%b8%82``: where the crawl looks for it when the upper-case spelling has none."""
+    if "%" not in text:
+        return text
+    return _ESCAPE.sub(lambda m: m.group().lower(), text)
+
+
 def feed_page_url(root: str, start_index: int, max_results: int = DEFAULT_PAGE_SIZE,
                   alt: str = "json", path: str = FEED_PATH, **extra: str) -> str:
     """A posts-feed (or, with ``path``, pages-feed) page on the blog's own host (Blogger's

@@ -279,7 +279,7 @@ def checked_contact(value: str | None) -> str | None:
 def report_failures(results: list[Any], shown: int = 5) -> None:
     """The run's failures (a post the blog lists and the archive lacks, a request that
     failed after its retries, an error): a few on stderr, all in ``goahead runs``."""
-    from archive.escaping import display_url
+    from archive.escaping import display_url, terminal_text
     from goahead_crawler.middleware.failures import FAILURES_KEY
 
     for result in results:
@@ -289,8 +289,8 @@ def report_failures(results: list[Any], shown: int = 5) -> None:
         click.echo(f"{len(failures)} failures in the crawl of {result.url} (the next crawl"
                    " fetches the missing posts first; goahead runs --failures):", err=True)
         for failure in failures[:shown]:
-            click.echo(f"  {display_url(failure.get('url') or '-')}  {failure['error']}",
-                       err=True)
+            click.echo(terminal_text(f"  {display_url(failure.get('url') or '-')}"
+                                     f"  {failure['error']}"), err=True)
 
 
 def report_foreign_images(results: list[Any], in_sites_file: bool = False) -> None:

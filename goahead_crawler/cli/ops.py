@@ -114,13 +114,13 @@ def runs(db_path: str, site: str | None, limit: int, show_failures: bool, as_jso
         if row["resume"]:
             click.echo(row["resume"])
     if show_failures:
-        from archive.escaping import display_url
+        from archive.escaping import display_url, terminal_text
 
-        for row in rows:
+        for row in rows:  # what a server sent, or a crafted archive: no terminal control
             for failure in row["failures"]:
                 retries = f" ({failure['retries']} retries)" if failure.get("retries") else ""
-                click.echo(f"run {row['id']}: {display_url(failure.get('url') or '-')}"
-                           f"  {failure['error']}{retries}")
+                click.echo(terminal_text(f"run {row['id']}: {display_url(failure.get('url') or '-')}"
+                                         f"  {failure['error']}{retries}"))
 
 
 def run_site(db: Any, value: str, db_path: str) -> str:
@@ -262,10 +262,10 @@ def reindex(warc_dir: str | None, db_path: str) -> None:
         + (f", {result.limited} of them over --max-posts" if result.limited else "") + ")"
         + (f"; {len(result.problems)} damaged or unreadable, skipped (see the warnings)"
            if result.problems else ""))
-    from archive.escaping import display_url
+    from archive.escaping import display_url, terminal_text
 
     for url in result.missing_urls:
-        click.echo(f"missing: {display_url(url)}")
+        click.echo(f"missing: {terminal_text(display_url(url))}")
     if result.missing > len(result.missing_urls):
         click.echo(f"missing: ... and {result.missing - len(result.missing_urls)} more")
     if result.missing:

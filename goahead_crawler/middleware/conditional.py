@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from scrapy.exceptions import NotConfigured
 
 from archive.captures import latest_capture
+from goahead_crawler.blogger.urls import lower_escapes
 from goahead_crawler.crawl_archive import CrawlArchive
 from goahead_crawler.warc.files import settings_warc_folder
 from goahead_crawler.warc.reader import RevisitRecord, read_response
@@ -38,8 +39,13 @@ class Validators:
 
 
 def capture_validators(db: Database, warc_dir: str, url: str) -> Validators | None:
-    """ETag / Last-Modified of ``url``'s latest capture, read back from its WARC record."""
+    """ETag / Last-Modified of ``url``'s latest capture, read back from its WARC record.
+    A URL captured before escapes were sent in upper case is found under its lower-case
+    spelling (one indexed lookup more, for a URL with escapes and no capture): else the
+    first crawl after the upgrade downloaded each such image or post again in full."""
     capture = latest_capture(db, url)
+    if capture is None and "%" in url:
+        capture = latest_capture(db, lower_escapes(url))
     if capture is None or capture.status not in (200, 304):
         return None
     try:

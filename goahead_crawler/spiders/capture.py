@@ -39,8 +39,13 @@ from goahead_crawler.blogger.requisites import (
     tree_requisites,
 )
 from goahead_crawler.blogger.scope import SETTINGS_ADVICE, denied, other_host_note
-from goahead_crawler.blogger.static_frontier import StaticFrontier
-from goahead_crawler.blogger.urls import is_post_path, month_archive_url, same_blog
+from goahead_crawler.blogger.static_frontier import PENDING, StaticFrontier
+from goahead_crawler.blogger.urls import (
+    is_post_path,
+    month_archive_url,
+    request_url,
+    same_blog,
+)
 from goahead_crawler.crawl_archive import CrawlArchive
 from goahead_crawler.extract.article import Article
 from goahead_crawler.items import CompletedPost, with_images
@@ -325,9 +330,14 @@ class CaptureRoutes:
         """Held posts back on hold; their pending images asked again (those still in the
         job's queue settle once, whichever answer comes first)."""
         data = saved.get("statics", {})
-        held = [[key, StoredPost(key) if post is None else Post(**post), urls]
+        held = [[key, StoredPost(key) if post is None else Post(**post), _respelled(urls)]
                 for key, post, urls in data.get("held", ())]
-        self.statics.restore({"state": data.get("state", {}), "held": held})
+        state: dict[str, str] = {}
+        for url, settled in data.get("state", {}).items():  # a settled spelling wins
+            url = _respelled([url])[0]
+            if state.get(url, PENDING) == PENDING:
+                state[url] = settled
+        self.statics.restore({"state": state, "held": held})
         self.listings_done = bool(saved.get("listings_done"))
         waited_by = {url: key for key, h in sorted(self.statics.held.items())
                      for url in h.pending}  # the page each was asked for (its WARC's via)
@@ -370,3 +380,10 @@ def _robots_refusal(failure: Failure) -> bool:
 def _is_css(response: Response) -> bool:
     ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
     return "text/css" in ctype or response.url.split("?", 1)[0].lower().endswith(".css")
+
+
+def _respelled(urls: list[str]) -> list[str]:
+    """Image and requisite URLs a stopped job saved, as the crawl spells them now
+    (:func:`request_url`): a version before kept a page's ``%e0%b8%81`` as written, and
+    the resumed job would fetch it again under ``%E0%B8%81`` and list the old spelling."""
+    return [request_url(url) or url for url in urls]
