@@ -8,6 +8,7 @@ import pytest
 
 from archive.markdown import html_to_markdown, markdown_url
 from goahead_crawler.extract import extract_article
+from tests.conftest import run_goahead
 
 URL = "https://news.blogspot.com/2024/01/clip.html"
 
@@ -97,3 +98,22 @@ def test_video_links_never_make_the_words_after_them_a_link_list_tail():
     assert "Closing words." in article.text
     assert article.text.count("Video") == 2
     assert "watch?v=6myfCVAdqfc" in article.html
+
+
+@pytest.mark.crawl
+def test_a_crawled_clip_is_a_link_in_the_markdown_export_and_found_by_search(
+        sample_site, tmp_path):
+    """The whole way: the sample blog's YouTube post crawled, archived, exported as
+    Markdown (a link to the watch page, no player) and found by searching its marker."""
+    db = tmp_path / "archive.db"
+    result = run_goahead("crawl", sample_site.urls["goahead"], "--db", str(db), "--warc-dir",
+                         str(tmp_path / "warcs"), "--delay", "0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = tmp_path / "posts.md"
+    result = run_goahead("export", "--db", str(db), "--format", "md", "--out", str(out),
+                         "--query", "Video")
+    assert result.returncode == 0, result.stderr[-3000:]
+    exported = out.read_text("utf-8")
+    assert "[Video](<https://www.youtube.com/watch?v=Xq3vT9kLm2A>)" in exported
+    assert "video.g?token=AD6v5dyQm1gL7kXbP0sW3nTzV8hJc2Ye" in exported
+    assert "<iframe" not in exported
