@@ -63,6 +63,8 @@ def blocks_text(blocks: Iterable[Block]) -> str:
             parts.append(fragment_text(block["h"]))
         elif "list" in block:
             parts.extend(fragment_text(item) for item in block["list"])
+        elif "video" in block:
+            parts.append(VIDEO_TEXT)
         elif block.get("caption"):
             parts.append(fragment_text(block["caption"]))
     return "\n\n".join(p for p in parts if p)
@@ -84,6 +86,8 @@ def render_blocks(blocks: Iterable[Block], style: str) -> str:
             out.append(f'<h3 style="text-align: left;">{block["h"]}</h3>')
         elif "list" in block:
             out.append(_list(block["list"], bool(block.get("ordered"))))
+        elif "video" in block:
+            out.append(video_html(block["video"]))
         else:
             out.append(image_html(block["img"], block.get("caption", ""), block.get("load", "")))
     return "\n".join(out) + "\n"
@@ -105,6 +109,29 @@ def _list(items: list[str], ordered: bool) -> str:
     tag = "ol" if ordered else "ul"
     lis = "".join(f"<li>{item}</li>" for item in items)
     return f'<{tag} style="text-align: left;">{lis}</{tag}>'
+
+
+#: What the archive's text shows where a post embeds a video (the extractor's link text).
+VIDEO_TEXT = "Video"
+
+
+def video_html(video: str) -> str:
+    """A video as Blogger's editor embeds it, in a centred separator: ``youtube:ID`` (the
+    editor's YouTube picker) or ``blogger:TOKEN`` (a clip uploaded to Blogger)."""
+    kind, _, ident = video.partition(":")
+    if kind == "youtube":
+        frame = (f'<iframe allowfullscreen="" class="BLOG_video_class" height="266" '
+                 f'src="https://www.youtube.com/embed/{ident}" width="320" '
+                 f'youtube-src-id="{ident}"></iframe>')
+    elif kind == "blogger":
+        frame = ('<iframe allowfullscreen="allowfullscreen" class="b-hbp-video b-uploaded" '
+                 'frameborder="0" height="266" id="BLOGGER-video-5c2a1e0f3d7b-4721" '
+                 'mozallowfullscreen="mozallowfullscreen" '
+                 f'src="https://www.blogger.com/video.g?token={ident}" '
+                 'webkitallowfullscreen="webkitallowfullscreen" width="320"></iframe>')
+    else:
+        raise ValueError(f"unknown video {video!r}; expected youtube:ID or blogger:TOKEN")
+    return f'<div class="separator" style="clear: both; text-align: center;">{frame}</div>'
 
 
 def image_html(src: str, caption: str = "", load: str = "") -> str:

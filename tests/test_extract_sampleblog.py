@@ -57,3 +57,20 @@ def test_reference_article_comes_out_exactly():
     assert article.language == expected["language"]
     for line in expected["boilerplate_lines"]:
         assert line not in article.text
+
+
+@pytest.mark.parametrize(
+    ("title_start", "link"),
+    [
+        ("นาข้าวอินทรีย์", "https://www.youtube.com/watch?v=Xq3vT9kLm2A"),
+        ("Chiang Mai youth", "https://www.blogger.com/video.g?token=AD6v5dyQm1gL7kXbP0sW3nTzV8hJc2Ye"),
+    ],
+)
+def test_a_sample_post_embedding_a_video_keeps_a_link_to_it(title_start, link):
+    """As on Blogger: one post embeds a YouTube clip, one a clip uploaded to Blogger; the
+    stored HTML links to each (no player), the text marks where it was."""
+    post = next(p for p in BLOGS["goahead"].posts if p.title.startswith(title_start))
+    article = extract_article(render("goahead", post), BASE + post.path)
+    assert f'<p><a href="{link}">Video</a></p>' in article.html
+    assert "<iframe" not in article.html
+    assert "\n\nVideo\n\n" in article.text

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from goahead_crawler.blogger.images import element_images
-from goahead_crawler.extract import clean, fallback, metadata, rules, text
+from goahead_crawler.extract import clean, fallback, metadata, rules, text, video
 from goahead_crawler.extract.article import Article
 from goahead_crawler.extract.comments import comment_count, extract_comments
 from goahead_crawler.extract.find import Located, locate_post, page_scope
@@ -131,6 +131,7 @@ def _fill_content(article: Article, body: etree._Element, url: str) -> None:
     """Text, HTML, images and links of the body, boilerplate pruned first."""
     clean.inline_templates(body)
     clean.show_lazy_images(body, url)
+    video.videos_as_links(body, url)  # before the players are pruned: a clip is content
     clean.prune_tags(body, rules.ALWAYS_DROP_TAGS)
     clean.prune_marked(body, rules.BOILERPLATE)
     article.images = clean.absolute_urls(body.xpath(".//img/@src"), url)

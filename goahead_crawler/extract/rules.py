@@ -260,6 +260,9 @@ HTML_KEEP_TAGS = frozenset(
         """
     )
 )
+# Set on the link an embedded video becomes (:mod:`video`): content, not a link of a "more
+# posts" list for :func:`text.drop_link_list_tail`; not a kept attribute, so never stored.
+VIDEO_LINK_ATTR = "data-goahead-video"
 HTML_KEEP_ATTRS = frozenset({"href", "src", "alt", "title", "dir"})
 # ``dir`` is kept only as "rtl": Arabic, Hebrew and Persian posts (Blogger's editor wraps
 # them in ``<div dir="rtl">``) read right to left; "ltr" is every page's default.

@@ -31,6 +31,8 @@ def layout(node: etree._Element) -> str:
         if tag == "br":
             element.tail = LINE + (element.tail or "")
         elif tag == "a":
+            if element.get(rules.VIDEO_LINK_ATTR) is not None:
+                continue  # a video's link is content, never part of a link list tail
             element.text = LINK_OPEN + (element.text or "")
             element.tail = LINK_CLOSE + (element.tail or "")
         else:
