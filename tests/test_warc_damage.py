@@ -258,7 +258,12 @@ def test_index_and_wacz_leave_the_damage_out(crawled: dict, tmp_path: Path) -> N
     assert "packaged without it" in wacz.stderr
     with zipfile.ZipFile(tmp_path / "c.wacz") as z:
         packed = z.read(f"archive/{damaged}")
+        listed = [line for line in z.read("pages/pages.jsonl").splitlines()
+                  if line.strip() and b'"format"' not in line[:40]]
     assert 0 < len(packed) < (warcs / damaged).stat().st_size
+    # the line that says what was written counts the pages the WACZ lists, not those asked
+    assert f" WARC file(s), {len(listed)} of {len(listed) + 1} pages, " in wacz.stdout, (
+        len(listed), wacz.stdout)  # (it said "23 pages" of a WACZ listing 22)
 
 
 def scramble_after_warcinfo(path: Path) -> int:

@@ -171,7 +171,12 @@ def wacz(db_path: str, warc_dir: str | None, out: str) -> None:
 
     from archive.captures import page_captures
     from archive.export import written_whole
-    from goahead_crawler.warc.indexing import make_wacz, pages_outside, wacz_remarks
+    from goahead_crawler.warc.indexing import (
+        make_wacz,
+        pages_outside,
+        wacz_page_count,
+        wacz_remarks,
+    )
 
     if not out.strip():
         raise BadInput("--out is empty (give the .wacz file to write)")
@@ -211,7 +216,9 @@ def wacz(db_path: str, warc_dir: str | None, out: str) -> None:
             # matched a record"): said before the error, as it is after a WACZ written
             for line in problems:
                 click.echo(f"warning: {line}", err=True)
-    click.echo(f"wrote {out}: {len(paths)} WARC file(s), {len(pages)} pages, "
+    listed = wacz_page_count(out)  # what it lists: pages of damaged records are left out
+    of = "" if listed == len(pages) else f" of {len(pages)}"
+    click.echo(f"wrote {out}: {len(paths)} WARC file(s), {listed}{of} pages, "
                f"{Path(out).stat().st_size:,} bytes{replaced_note(replacing)}")
     warn_skipped(problems)
 
