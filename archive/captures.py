@@ -193,13 +193,8 @@ def _home_pages(db: Database, columns: str, names: set[str] | None) -> list[dict
                f" AND c.status IN ({', '.join('?' * len(ARCHIVED_STATUSES))})"
                f" ORDER BY c.fetched_at DESC, c.id DESC LIMIT {HOME_CAPTURES_TRIED}")
         params = [f"http://{site}/", f"https://{site}/", *ARCHIVED_STATUSES]
-        latest: dict[str, Any] | None = None
-        for row in db.query(sql, params):  # the latest first
-            page = _page(db, row, names)
-            latest = latest or page
-            if _within(page, names):
-                latest = page
-                break
+        latest = _latest_within((_page(db, row, names) for row in db.query(sql, params)),
+                                names)
         if latest is not None:
             homes.append({**latest, "title": f"{site}: home page", "text": ""})
     return homes
@@ -211,6 +206,19 @@ HOME_CAPTURES_TRIED = 50  # a home page is captured once a crawl: bounded all th
 def _within(page: dict[str, Any], names: set[str] | None) -> bool:
     """Whether the files a replay of ``page`` needs are all among ``names`` (None: any)."""
     return names is None or set(page["warc_files"] or [None]) <= names
+
+
+def _latest_within(pages: Iterable[dict[str, Any]], names: set[str] | None
+                   ) -> dict[str, Any] | None:
+    """The first of ``pages`` (the latest first, made as they are read) whose files are
+    all among ``names``; none is: the first, the latest, which the caller refuses; None
+    when there is no page."""
+    latest: dict[str, Any] | None = None
+    for page in pages:
+        if _within(page, names):
+            return page
+        latest = latest or page
+    return latest
 
 
 _END = "9999-12-31T23:59:59Z"  # later than any fetched_at
@@ -232,13 +240,7 @@ def _page(db: Database, row: dict[str, Any], names: set[str] | None = None) -> d
         return {"url": url, "ts": row["fetched_at"], "warc_files": None}
     captures = [(c.fetched_at, c.warc_file, c.record_type, c.digest) for c in found] or [
         (row["fetched_at"], row["warc_file"], row["record_type"], row["digest"])]
-    latest: dict[str, Any] | None = None
-    for ts, warc_file, record_type, digest in captures:  # the latest first
-        page = _listed(db, url, ts, warc_file, record_type, digest)
-        latest = latest or page
-        if _within(page, names):
-            return page
-    return latest or {}
+    return _latest_within((_listed(db, url, *capture) for capture in captures), names) or {}
 
 
 def _listed(db: Database, url: str, ts: str, warc_file: str, record_type: str,

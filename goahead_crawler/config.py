@@ -175,15 +175,20 @@ def pace_given(settings: Any) -> None:
              pace(concurrency=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
                   limit=settings.getint("CONCURRENT_REQUESTS")))):
         priority = settings.getpriority(source) or 0
-        if priority == PROJECT and not _changed(settings, source):
+        if priority == _project() and not _changed(settings, source):
             continue  # goahead's own pace, as its settings module sets it
         for name, value in derived.items():
             if name != source and not _kept(settings, name, priority):
                 settings.set(name, value, priority=priority)
 
 
-PROJECT = 20  # Scrapy's "project" priority: a settings module's, goahead's own or one that
-# imports it and changes a few: goahead's values and the user's are one level there
+def _project() -> int:
+    """Scrapy's "project" priority: a settings module's, goahead's own or one that imports
+    it and changes a few: goahead's values and the user's are one level there. (Scrapy's
+    table, read when a crawl starts: the command line does not import Scrapy.)"""
+    from scrapy.settings import SETTINGS_PRIORITIES
+
+    return SETTINGS_PRIORITIES["project"]
 
 
 def _kept(settings: Any, name: str, priority: int) -> bool:
@@ -194,7 +199,7 @@ def _kept(settings: Any, name: str, priority: int) -> bool:
     given = settings.getpriority(name) or 0
     if given != priority:
         return given > priority
-    return given != PROJECT or _changed(settings, name)
+    return given != _project() or _changed(settings, name)
 
 
 def _changed(settings: Any, name: str) -> bool:
